@@ -1,0 +1,215 @@
+/**
+ * The message codec: msgpack (msgpackr) with extension types for Pid, Ref, Down, Exit and errors. It lives in core
+ * because encoding is not I/O: `strictMessages` round-trips every local message through it, and the transport
+ * frames the same bytes. Objects stay objects and Maps stay Maps (msgpackr records carry their own definitions, so
+ * every encoded value decodes on its own); Set, Date, BigInt and typed arrays survive; errors cross as their data.
+ *
+ * Hot path: encode/decode of every remote message.
+ * Gotchas: the extensions are registered with msgpackr once per process (msgpackr keeps them globally); they use the
+ * extension type numbers 0x50–0x54.
+ */
+import { Packr, Unpackr, addExtension } from 'msgpackr'
+import { CohortError } from './errors.ts'
+import { Pid } from './pid.ts'
+import { Ref } from './ref.ts'
+import { Down, Exit } from './signals.ts'
+
+/** A value could not be encoded, or bytes could not be decoded. */
+export class NotSerializableError extends CohortError {
+  override name = 'NotSerializableError'
+  /** Where in the message the problem is, like `message.user.save`. */
+  readonly path: string
+  /** What was found there, like `a function` or `an instance of class Socket`. */
+  readonly found: string
+  constructor(path: string, found: string) {
+    super(
+      'COHORT_ERR_NOT_SERIALIZABLE',
+      `${path} is ${found}, which cannot cross the wire; send plain data (objects, arrays, Map, Set, Date, ` +
+        `bigint, typed arrays, errors, Pid, Ref)`,
+    )
+    this.path = path
+    this.found = found
+  }
+}
+
+/** Bytes that are not a valid encoded message. */
+export class MalformedMessageError extends CohortError {
+  override name = 'MalformedMessageError'
+  constructor(message: string, options?: ErrorOptions) {
+    super('COHORT_ERR_NOT_SERIALIZABLE', message, options)
+  }
+}
+
+/** Encodes and decodes messages. Create one per connection (msgpackr reuses its buffers). */
+export interface MessageCodec {
+  encode(value: unknown): Uint8Array
+  decode(bytes: Uint8Array): unknown
+}
+
+const CODEC_OPTIONS = Object.freeze({
+  useRecords: true,
+  mapsAsObjects: false,
+  moreTypes: true,
+  int64AsType: 'bigint' as const,
+})
+
+function checkedPid(data: unknown): Pid {
+  if (
+    !Array.isArray(data) ||
+    data.length !== 3 ||
+    typeof data[0] !== 'string' ||
+    !Number.isSafeInteger(data[1]) ||
+    !Number.isSafeInteger(data[2])
+  ) {
+    throw new MalformedMessageError('malformed Pid extension: expected [node: string, id: int, creation: int]')
+  }
+  return new Pid(data[0], data[1] as number, data[2] as number)
+}
+
+function checkedRef(data: unknown): Ref {
+  if (
+    !Array.isArray(data) ||
+    data.length !== 3 ||
+    typeof data[0] !== 'string' ||
+    !Number.isSafeInteger(data[1]) ||
+    !Number.isSafeInteger(data[2])
+  ) {
+    throw new MalformedMessageError('malformed Ref extension: expected [node: string, id: int, creation: int]')
+  }
+  return new Ref(data[0], data[1] as number, data[2] as number)
+}
+
+function errorToData(error: Error): Record<string, unknown> {
+  const data: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack }
+  for (const key of Object.keys(error)) data[key] = (error as unknown as Record<string, unknown>)[key]
+  if (error.cause !== undefined) data['cause'] = error.cause
+  return data
+}
+
+function dataToError(data: unknown): Error {
+  if (typeof data !== 'object' || data === null || typeof (data as { message?: unknown }).message !== 'string') {
+    throw new MalformedMessageError('malformed Error extension: expected { name, message, ... }')
+  }
+  const { name, message, stack, cause, ...rest } = data as Record<string, unknown>
+  const error = new Error(message as string, cause === undefined ? undefined : { cause })
+  if (typeof name === 'string') error.name = name
+  if (typeof stack === 'string') error.stack = stack
+  Object.assign(error, rest)
+  return error
+}
+
+let registered = false
+function registerExtensions(): void {
+  if (registered) return
+  registered = true
+  addExtension({ Class: Pid, type: 0x50, write: (p: Pid) => [p.node, p.id, p.creation], read: checkedPid })
+  addExtension({ Class: Ref, type: 0x51, write: (r: Ref) => [r.node, r.id, r.creation], read: checkedRef })
+  addExtension({
+    Class: Down,
+    type: 0x52,
+    write: (d: Down) => [d.ref, d.target, d.reason],
+    read: (data: unknown) => {
+      if (!Array.isArray(data) || data.length !== 3 || !(data[0] instanceof Ref)) {
+        throw new MalformedMessageError('malformed Down extension: expected [ref, target, reason]')
+      }
+      return new Down(data[0], data[1], data[2])
+    },
+  })
+  addExtension({
+    Class: Exit,
+    type: 0x53,
+    write: (e: Exit) => [e.from, e.reason],
+    read: (data: unknown) => {
+      if (!Array.isArray(data) || data.length !== 2 || !(data[0] instanceof Pid)) {
+        throw new MalformedMessageError('malformed Exit extension: expected [from, reason]')
+      }
+      return new Exit(data[0], data[1])
+    },
+  })
+  addExtension({ Class: Error, type: 0x54, write: errorToData, read: dataToError })
+}
+
+/** Creates a codec with its own msgpackr encoder and decoder. */
+export function createMessageCodec(): MessageCodec {
+  registerExtensions()
+  const packr = new Packr(CODEC_OPTIONS)
+  const unpackr = new Unpackr(CODEC_OPTIONS)
+  return {
+    encode: (value) => packr.pack(value),
+    decode: (bytes) => {
+      try {
+        return unpackr.unpack(bytes)
+      } catch (error) {
+        if (error instanceof MalformedMessageError) throw error
+        throw new MalformedMessageError(`malformed msgpack: ${(error as Error).message}`, { cause: error })
+      }
+    },
+  }
+}
+
+const MAX_DEPTH = 256
+
+/**
+ * Throws NotSerializableError naming the first part of `value` that cannot cross the wire: a function, a symbol, an
+ * instance of a class other than the supported ones, a cycle, or nesting deeper than 256 levels.
+ */
+export function assertSerializable(value: unknown, path = 'message'): void {
+  walk(value, path, 0, new Set())
+}
+
+function walk(value: unknown, path: string, depth: number, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return
+    case 'function':
+      throw new NotSerializableError(path, `a function (${value.name || 'anonymous'})`)
+    case 'symbol':
+      throw new NotSerializableError(path, `a symbol (${String(value)})`)
+  }
+  if (value === null) return
+  const object = value as object
+  if (depth > MAX_DEPTH) throw new NotSerializableError(path, `nested deeper than ${MAX_DEPTH} levels`)
+  if (seen.has(object)) throw new NotSerializableError(path, 'a reference back to an enclosing object (a cycle)')
+  if (object instanceof Pid || object instanceof Ref || object instanceof Date || object instanceof RegExp) return
+  if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) return
+  seen.add(object)
+  try {
+    if (Array.isArray(object)) {
+      for (let i = 0; i < object.length; i++) walk(object[i], `${path}[${i}]`, depth + 1, seen)
+    } else if (object instanceof Map) {
+      for (const [k, v] of object) {
+        walk(k, `${path}.<key>`, depth + 1, seen)
+        walk(v, `${path}.get(${safeKey(k)})`, depth + 1, seen)
+      }
+    } else if (object instanceof Set) {
+      for (const v of object) walk(v, `${path}.<element>`, depth + 1, seen)
+    } else if (object instanceof Down) {
+      walk(object.target, `${path}.target`, depth + 1, seen)
+      walk(object.reason, `${path}.reason`, depth + 1, seen)
+    } else if (object instanceof Exit) {
+      walk(object.reason, `${path}.reason`, depth + 1, seen)
+    } else if (object instanceof Error) {
+      for (const key of Object.keys(object)) walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
+    } else {
+      const proto = Object.getPrototypeOf(object) as object | null
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (proto.constructor as { name?: string } | undefined)?.name ?? 'anonymous'
+        throw new NotSerializableError(path, `an instance of class ${name}`)
+      }
+      if (Object.getOwnPropertySymbols(object).length > 0) {
+        throw new NotSerializableError(path, 'an object with symbol keys')
+      }
+      for (const key of Object.keys(object)) walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
+    }
+  } finally {
+    seen.delete(object)
+  }
+}
+
+function safeKey(key: unknown): string {
+  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' ? '…' : String(key)
+}

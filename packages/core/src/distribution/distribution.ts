@@ -1,0 +1,42 @@
+/**
+ * Distribution: the seam between an ActorSystem and other nodes. Core defines it and does no I/O itself;
+ * `@cohort/transport` implements it over WebSockets and `@cohort/core/testing` over an in-memory network.
+ *
+ * Contract
+ * - The system calls `send(node, control)` for everything addressed to another node. The implementation delivers
+ *   control messages to that node in the order given (per pair of nodes, so per pair of actors), while the
+ *   connection lives, and may connect on demand.
+ * - `send` returns `'ok'`, `'busy'` (queued, but the connection is above its high-water mark: the runtime pauses
+ *   the sending actor until `drain(node)` resolves), or `'unreachable'` (not sent: no connection can be had; the
+ *   runtime fires links and monitors with `'noconnection'` and drops the message as a dead letter).
+ * - The implementation calls the endpoint the system returned from `attachDistribution`: `deliver` for each control
+ *   message that arrives, `nodeUp` when a connection is established, and `nodeDown` when it is lost. After
+ *   `nodeDown` every link and monitor across that connection has fired with `'noconnection'` and every pending call
+ *   to that node has rejected.
+ */
+import type { ControlMessage } from './control-message.ts'
+
+/** What a control message send did. */
+export type DistributionSendResult = 'ok' | 'busy' | 'unreachable'
+
+/** What a system needs from the layer that reaches other nodes. */
+export interface Distribution {
+  send(node: string, message: ControlMessage): DistributionSendResult
+  /** Resolves when the queue of unsent bytes to `node` is below its low-water mark (at once if it is). */
+  drain(node: string): Promise<void>
+  /** The nodes connected now (visible ones; hidden nodes are not listed). */
+  nodes(): string[]
+}
+
+/** Why a node went down, as the distribution saw it. */
+export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
+
+/** What the system gives the distribution, to hand it what arrives. */
+export interface DistributionEndpoint {
+  /** A control message arrived from `fromNode`. */
+  deliver(fromNode: string, message: ControlMessage): void
+  /** A connection to `node` is established. */
+  nodeUp(node: string): void
+  /** The connection to `node` was lost (or closed). */
+  nodeDown(node: string, reason: NodeDownReason): void
+}

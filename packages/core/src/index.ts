@@ -1,0 +1,71 @@
+/**
+ * @cohort/core — actors, links, monitors, supervision trees, process groups and cluster-wide names. No I/O: other
+ * nodes are reached through the Distribution interface, which @cohort/transport implements.
+ */
+export { createActorSystem } from './system/actor-system.ts'
+export { DEFAULT_ACTOR_SYSTEM_OPTIONS, resolveActorSystemOptions } from './system/system-options.ts'
+export { Pid, isPid } from './pid.ts'
+export { Ref } from './ref.ts'
+export { Down, Exit } from './signals.ts'
+export { isNormalExit, isShutdownExit, isExpectedExit } from './exit-reason.ts'
+export {
+  CohortError,
+  InvalidOptionError,
+  CallTimeoutError,
+  NoProcError,
+  NoConnectionError,
+  CalleeExitedError,
+  StartFailedError,
+  isCohortError,
+  describeValue,
+} from './errors.ts'
+export { systemClock } from './clock.ts'
+export { systemRandom, seededRandom } from './random.ts'
+export {
+  createMessageCodec,
+  assertSerializable,
+  NotSerializableError,
+  MalformedMessageError,
+} from './codec.ts'
+export { RECEIVE_TIMEOUT } from './actor/process-function.ts'
+export { isCallRequest, isCastRequest } from './actor/server-behaviour.ts'
+export { CONTROL_MESSAGE_TYPES } from './distribution/control-message.ts'
+export { supervisor } from './supervision/supervisor.ts'
+export {
+  dynamicSupervisor,
+  startChild,
+  terminateChild,
+  whichChildren,
+  countChildren,
+} from './supervision/dynamic-supervisor.ts'
+
+export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, GlobalResolver } from './system/actor-system.ts'
+export type { ActorSystemOptions, ResolvedActorSystemOptions } from './system/system-options.ts'
+export type { Ctx, Address, From, SpawnOptions } from './actor/ctx.ts'
+export type { Behaviour } from './actor/behaviour.ts'
+export type {
+  ServerBehaviour,
+  CallResult,
+  HandlerResult,
+  CallRequest,
+  CastRequest,
+} from './actor/server-behaviour.ts'
+export type { ProcessFunction, ProcessCtx } from './actor/process-function.ts'
+export type { MonitorTarget } from './signals.ts'
+export type { ExitReason } from './exit-reason.ts'
+export type { CohortErrorCode } from './errors.ts'
+export type { Clock, TimerHandle } from './clock.ts'
+export type { Random } from './random.ts'
+export type { MessageCodec } from './codec.ts'
+export type { TraceRecord, TraceObserver } from './trace.ts'
+export type { Distribution, DistributionEndpoint, DistributionSendResult, NodeDownReason } from './distribution/distribution.ts'
+export type { ControlMessage } from './distribution/control-message.ts'
+export type {
+  SupervisorOptions,
+  ChildSpec,
+  RestartType,
+  ShutdownSpec,
+  SupervisorStrategy,
+  Intensity,
+} from './supervision/child-spec.ts'
+export type { ChildInfo, DynamicSupervisorOptions } from './supervision/dynamic-supervisor.ts'

@@ -1,0 +1,310 @@
+import { describe, expect, it } from 'vitest'
+import { createActorSystem } from './actor-system.ts'
+import { CallTimeoutError, NoProcError, CalleeExitedError, isCohortError } from '../errors.ts'
+import { Down, Exit } from '../signals.ts'
+import { RECEIVE_TIMEOUT } from '../actor/process-function.ts'
+import type { ProcessCtx } from '../actor/process-function.ts'
+import type { TraceRecord } from '../trace.ts'
+import { TestClock } from '../testing/test-clock.ts'
+
+function system() {
+  const clock = new TestClock()
+  const sys = createActorSystem({ node: 'test@local', clock, strictMessages: true, creation: 1 })
+  return { sys, clock }
+}
+
+const counter = {
+  name: 'counter',
+  init: (start: number) => start,
+  handleCall: (req: 'get' | 'inc', _from: unknown, n: number) => (req === 'inc' ? { reply: n + 1, state: n + 1 } : { reply: n, state: n }),
+  handleCast: (by: number, n: number) => n + by,
+}
+
+describe('ActorSystem#spawn and #call', () => {
+  it('runs a server behaviour: call replies, cast updates state', async () => {
+    const { sys } = system()
+    const pid = sys.spawn(counter, 10)
+    expect(await sys.call(pid, 'inc')).toBe(11)
+    sys.cast(pid, 5)
+    expect(await sys.call(pid, 'get')).toBe(16)
+  })
+
+  it('supports async handlers and takes one message at a time', async () => {
+    const { sys } = system()
+    const order: string[] = []
+    const pid = sys.spawn({
+      init: () => 0,
+      async handleCall(req: string, _f, s: number) {
+        order.push(`start ${req}`)
+        await Promise.resolve()
+        await Promise.resolve()
+        order.push(`end ${req}`)
+        return { reply: req, state: s }
+      },
+    })
+    await Promise.all([sys.call(pid, 'a'), sys.call(pid, 'b')])
+    expect(order).toEqual(['start a', 'end a', 'start b', 'end b'])
+  })
+
+  it('replies later with noreply and ctx.reply', async () => {
+    const { sys } = system()
+    const pid = sys.spawn({
+      init: () => null as unknown,
+      handleCall: (_req, from, _s, ctx) => {
+        ctx.send(ctx.self, { later: from })
+        return { noreply: null }
+      },
+      handleInfo: (msg: { later: never }, s, ctx) => {
+        ctx.reply(msg.later, 'done')
+        return s
+      },
+    })
+    expect(await sys.call(pid, 'x')).toBe('done')
+  })
+
+  it('rejects with CallTimeoutError and drops the late reply', async () => {
+    const { sys, clock } = system()
+    const dead: TraceRecord[] = []
+    sys.trace((r) => r.type === 'deadLetter' && dead.push(r))
+    const pid = sys.spawn({
+      init: () => null as unknown,
+      handleCall: (_r, from, s, ctx) => {
+        ctx.sendAfter(ctx.self, { replyTo: from }, 200)
+        return { noreply: s }
+      },
+      handleInfo: (m: { replyTo: never }, s, ctx) => {
+        ctx.reply(m.replyTo, 'late')
+        return s
+      },
+    })
+    const p = sys.call(pid, 'q', 100)
+    const settled = expect(p).rejects.toBeInstanceOf(CallTimeoutError)
+    await clock.advance(100)
+    await settled
+    await expect(p).rejects.toMatchObject({ code: 'COHORT_ERR_CALL_TIMEOUT', timeoutMs: 100 })
+    await clock.advance(100)
+    expect(dead).toHaveLength(1)
+    expect(sys.processes().find((p2) => p2.pid.equals(pid))?.mailboxDepth).toBe(0)
+  })
+
+  it('rejects with NoProcError for a dead target', async () => {
+    const { sys } = system()
+    const pid = sys.spawn(async () => {})
+    await sys.whenIdle()
+    await expect(sys.call(pid, 'x')).rejects.toBeInstanceOf(NoProcError)
+    await expect(sys.call('nobody', 'x')).rejects.toMatchObject({ code: 'COHORT_ERR_NOPROC' })
+  })
+
+  it('rejects with the exit reason when the target exits during the call', async () => {
+    const { sys } = system()
+    const pid = sys.spawn({ init: () => 0, handleCall: () => { throw new Error('boom') } })
+    const err = await sys.call(pid, 'x').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CalleeExitedError)
+    expect(isCohortError(err, 'COHORT_ERR_CALLEE_EXITED')).toBe(true)
+    expect(((err as CalleeExitedError).reason as Error).message).toBe('boom')
+  })
+
+  it('start rejects with the init failure', async () => {
+    const { sys } = system()
+    await expect(sys.start({ init: () => ({ stop: 'nope' }) })).rejects.toMatchObject({ code: 'COHORT_ERR_START_FAILED', reason: 'nope' })
+    await expect(sys.start({ init: async () => { throw new Error('bad init') } })).rejects.toMatchObject({ code: 'COHORT_ERR_START_FAILED' })
+  })
+})
+
+describe('process functions', () => {
+  it('receive selects the first matching message and keeps the rest in order', async () => {
+    const { sys } = system()
+    const got: unknown[] = []
+    const pid = sys.spawn(async (ctx: ProcessCtx) => {
+      got.push(await ctx.receive((m: { k: string }) => m.k === 'b'))
+      got.push(await ctx.receive())
+      got.push(await ctx.receive())
+    })
+    sys.send(pid, { k: 'a', n: 1 })
+    sys.send(pid, { k: 'a', n: 2 })
+    sys.send(pid, { k: 'b', n: 3 })
+    await sys.whenIdle()
+    await new Promise((r) => setImmediate(r))
+    expect(got).toEqual([{ k: 'b', n: 3 }, { k: 'a', n: 1 }, { k: 'a', n: 2 }])
+  })
+
+  it('receive with a timeout resolves RECEIVE_TIMEOUT in virtual time', async () => {
+    const { sys, clock } = system()
+    let result: unknown
+    sys.spawn(async (ctx: ProcessCtx) => {
+      result = await ctx.receive(undefined, 50)
+    })
+    await clock.advance(49)
+    expect(result).toBeUndefined()
+    await clock.advance(1)
+    expect(result).toBe(RECEIVE_TIMEOUT)
+  })
+
+  it('answers calls with isCallRequest and ctx.reply', async () => {
+    const { sys } = system()
+    const pid = sys.spawn(async (ctx: ProcessCtx) => {
+      const m = await ctx.receive()
+      ctx.reply(m.from, m.request * 2)
+    })
+    expect(await sys.call(pid, 21)).toBe(42)
+  })
+})
+
+describe('links and monitors (local)', () => {
+  it('an abnormal exit kills linked actors unless they trap exits', async () => {
+    const { sys } = system()
+    const exits: TraceRecord[] = []
+    sys.trace((r) => r.type === 'exit' && exits.push(r))
+    const trapped: unknown[] = []
+    const pid = sys.spawn(async (ctx: ProcessCtx) => {
+      ctx.trapExit(true)
+      const a = ctx.spawnLink(async (c: ProcessCtx) => { await c.receive(); throw new Error('crash') })
+      ctx.send(a, 'go')
+      const m = await ctx.receive((x) => x instanceof Exit)
+      trapped.push(m)
+    })
+    await sys.whenIdle()
+    await new Promise((r) => setImmediate(r))
+    expect(trapped).toHaveLength(1)
+    expect((trapped[0] as Exit).reason).toMatchObject({ message: 'crash' })
+    expect(sys.isAlive(pid)).toBe(false) // the process function ended normally after receiving
+  })
+
+  it('kill is untrappable and propagates as killed', async () => {
+    const { sys } = system()
+    const seen: unknown[] = []
+    const watcher = sys.spawn(async (ctx: ProcessCtx) => {
+      ctx.trapExit(true)
+      const victim = ctx.spawnLink(async (c: ProcessCtx) => { c.trapExit(true); await c.receive(() => false) })
+      ctx.send(ctx.self, { victim })
+      const m = await ctx.receive((x) => x instanceof Exit)
+      seen.push(m.reason)
+    })
+    await sys.whenIdle()
+    const victim = sys.processes().find((p) => !p.pid.equals(watcher))!.pid
+    sys.exit(victim, 'kill')
+    await sys.whenIdle()
+    await new Promise((r) => setImmediate(r))
+    expect(seen).toEqual(['killed'])
+  })
+
+  it('a normal exit does not kill linked actors', async () => {
+    const { sys } = system()
+    const parent = sys.spawn(async (ctx: ProcessCtx) => {
+      ctx.spawnLink(async () => {})
+      await ctx.receive()
+    })
+    await sys.whenIdle()
+    expect(sys.isAlive(parent)).toBe(true)
+  })
+
+  it('monitor delivers Down with the reason, and noproc at once for a dead pid', async () => {
+    const { sys } = system()
+    const downs: Down[] = []
+    const target = sys.spawn(async (c: ProcessCtx) => { await c.receive(); c.exit('bye') })
+    sys.spawn(async (ctx: ProcessCtx) => {
+      ctx.monitor(target)
+      ctx.send(target, 'go')
+      downs.push(await ctx.receive((m) => m instanceof Down))
+      ctx.monitor(target)
+      downs.push(await ctx.receive((m) => m instanceof Down))
+    })
+    await sys.whenIdle()
+    await new Promise((r) => setImmediate(r))
+    expect(downs.map((d) => d.reason)).toEqual(['bye', 'noproc'])
+    expect(downs[0]!.pid?.equals(target)).toBe(true)
+  })
+
+  it('demonitor with flush removes a Down already delivered', async () => {
+    const { sys, clock } = system()
+    let result: unknown = 'pending'
+    const target = sys.spawn(async () => {})
+    sys.spawn(async (ctx: ProcessCtx) => {
+      const ref = ctx.monitor(target)
+      ctx.send(ctx.self, 'marker')
+      await ctx.receive((m) => m === 'marker')
+      ctx.demonitor(ref, { flush: true })
+      result = await ctx.receive(undefined, 10)
+    })
+    await clock.advance(10)
+    expect(result).toBe(RECEIVE_TIMEOUT)
+  })
+
+  it('monitors by registered name', async () => {
+    const { sys } = system()
+    const pid = sys.spawn(async (c: ProcessCtx) => { await c.receive() }, undefined, { name: 'svc' })
+    const downs: Down[] = []
+    sys.monitor('svc', (d) => downs.push(d))
+    sys.send('svc', 'stop')
+    await sys.whenIdle()
+    await new Promise((r) => setImmediate(r))
+    expect(downs).toHaveLength(1)
+    expect(downs[0]!.target).toBe('svc')
+    expect(sys.whereis('svc')).toBeUndefined()
+    expect(sys.isAlive(pid)).toBe(false)
+  })
+})
+
+describe('names and dead letters', () => {
+  it('register refuses a taken name with COHORT_ERR_NAME_TAKEN', () => {
+    const { sys } = system()
+    const a = sys.spawn(async (c: ProcessCtx) => { await c.receive() })
+    const b = sys.spawn(async (c: ProcessCtx) => { await c.receive() })
+    sys.register('x', a)
+    expect(() => sys.register('x', b)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NAME_TAKEN' }))
+    expect(sys.whereis('x')?.equals(a)).toBe(true)
+  })
+
+  it('sending to a dead pid is a traced dead letter, never a throw', async () => {
+    const { sys } = system()
+    const records: TraceRecord[] = []
+    sys.trace((r) => records.push(r))
+    const pid = sys.spawn(async () => {})
+    await sys.whenIdle()
+    expect(() => sys.send(pid, 'hello')).not.toThrow()
+    expect(records.filter((r) => r.type === 'deadLetter')).toEqual([{ type: 'deadLetter', to: pid, msg: 'hello', reason: 'noproc' }])
+  })
+
+  it('strictMessages rejects what cannot cross the wire, naming it', () => {
+    const { sys } = system()
+    const pid = sys.spawn(async (c: ProcessCtx) => { await c.receive() })
+    expect(() => sys.send(pid, { user: { save() {} } })).toThrow(/message\.user\.save is a function/)
+    class Socket { write() {} }
+    expect(() => sys.send(pid, [new Socket()])).toThrow(/message\[0\] is an instance of class Socket/)
+    expect(() => sys.send(pid, { s: Symbol('x') })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE' }))
+  })
+})
+
+describe('timers', () => {
+  it('sendAfter fires in virtual time and cancelTimer stops it', async () => {
+    const { sys, clock } = system()
+    const got: unknown[] = []
+    const pid = sys.spawn(async (c: ProcessCtx) => { for (;;) got.push(await c.receive()) })
+    let ref: unknown
+    sys.spawn(async (c: ProcessCtx) => {
+      c.sendAfter(pid, 'a', 100)
+      ref = c.sendAfter(pid, 'b', 100)
+      await c.receive()
+    })
+    await sys.whenIdle()
+    expect((ref as { key: string }).key).toBeTypeOf('string')
+    await clock.advance(99)
+    expect(got).toEqual([])
+    await clock.advance(1)
+    expect(got).toEqual(['a', 'b'])
+  })
+
+  it("a timer dies with the actor that set it", async () => {
+    const { sys, clock } = system()
+    const got: unknown[] = []
+    const pid = sys.spawn(async (c: ProcessCtx) => { for (;;) got.push(await c.receive()) })
+    const setter = sys.spawn(async (c: ProcessCtx) => {
+      c.sendAfter(pid, 'never', 100)
+      await c.receive()
+    })
+    await sys.whenIdle()
+    sys.exit(setter, 'kill')
+    await clock.advance(200)
+    expect(got).toEqual([])
+  })
+})

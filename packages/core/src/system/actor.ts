@@ -1,0 +1,229 @@
+/**
+ * Actor: the runtime side of one actor — its mailbox, links, monitors, timers and exit — and the `ctx` handed to its
+ * callbacks. The two styles subclass it: server-actor.ts (behaviour callbacks) and process-actor.ts (receive loop).
+ *
+ * Gotchas: an actor's ctx is the actor itself, so spawning costs one object; the `log` child logger is created the
+ * first time it is used, which keeps idle actors small.
+ */
+import type { Logger } from 'pino'
+import type { Address, From, SpawnOptions } from '../actor/ctx.ts'
+import type { Behaviour } from '../actor/behaviour.ts'
+import { Queue } from '../internal/queue.ts'
+import type { Pid } from '../pid.ts'
+import type { Ref } from '../ref.ts'
+import { Down, Exit } from '../signals.ts'
+import type { MonitorTarget } from '../signals.ts'
+import type { HeldMonitor, Process, Watcher } from './process.ts'
+import type { Runnable } from './scheduler.ts'
+import type { Runtime } from './runtime.ts'
+
+/** Thrown by `ctx.exit` to unwind the actor's stack; the runner recognises and swallows it. */
+export class ExitToken {
+  readonly reason: unknown
+  constructor(reason: unknown) {
+    this.reason = reason
+  }
+}
+
+export const ActorStatus = { starting: 0, running: 1, stopping: 2, dead: 3 } as const
+
+export abstract class Actor implements Process, Runnable {
+  readonly pid: Pid
+  readonly parent: Pid | undefined
+  readonly rt: Runtime
+  /** The behaviour's name, for reports; a defined behaviour's registered name. */
+  behaviourName: string
+  queued = false
+  status: number = ActorStatus.starting
+  /** An async callback is running; the actor takes no message until it settles. */
+  busy = false
+  /** Paused by backpressure until the connection it sent to drains. */
+  paused = false
+  trapping = false
+  name: string | undefined = undefined
+  mailbox: Queue<unknown> | null = null
+  links: Map<string, Pid> | null = null
+  monitors: Map<string, HeldMonitor> | null = null
+  watchers: Map<string, Watcher> | null = null
+  timers: Set<string> | null = null
+  /** Called once with undefined when init succeeded, or with the reason it failed. */
+  onStarted: ((failure: unknown) => void) | undefined = undefined
+  #log: Logger | undefined = undefined
+
+  constructor(rt: Runtime, pid: Pid, parent: Pid | undefined, behaviourName: string) {
+    this.rt = rt
+    this.pid = pid
+    this.parent = parent
+    this.behaviourName = behaviourName
+  }
+
+  get self(): Pid {
+    return this.pid
+  }
+
+  get alive(): boolean {
+    return this.status !== ActorStatus.dead
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.rt.logger.child({ pid: String(this.pid) }))
+  }
+
+  get mailboxDepth(): number {
+    return this.mailbox === null ? 0 : this.mailbox.length
+  }
+
+  abstract runTurn(budget: number): boolean
+  /** Ends the actor through its style's path (a server behaviour runs `terminate`). */
+  abstract stop(reason: unknown): void
+
+  /** Releases what the style holds (a pending receive, say) when the actor dies. */
+  cleanup(): void {}
+
+  /** True when the scheduler should run this actor for the work it has. */
+  protected abstract hasWork(): boolean
+
+  protected wake(): void {
+    if (!this.queued && !this.busy && !this.paused && this.status !== ActorStatus.dead && this.hasWork()) {
+      this.rt.scheduler.enqueue(this)
+    }
+  }
+
+  // ---- Process -------------------------------------------------------------------------------------------------
+
+  deliver(msg: unknown): void {
+    if (this.status === ActorStatus.dead) return
+    ;(this.mailbox ??= new Queue()).push(msg)
+    this.rt.counters.messagesDelivered++
+    this.wake()
+  }
+
+  exitSignal(from: Pid, reason: unknown, link: boolean): void {
+    if (this.status === ActorStatus.dead) return
+    if (link) this.links?.delete(from.key)
+    if (!link && reason === 'kill') {
+      this.rt.die(this, 'killed')
+    } else if (this.trapping) {
+      this.deliver(new Exit(from, reason))
+    } else if (reason !== 'normal') {
+      this.rt.die(this, reason)
+    }
+  }
+
+  linkedBy(pid: Pid): boolean {
+    if (this.status === ActorStatus.dead) return false
+    ;(this.links ??= new Map()).set(pid.key, pid)
+    return true
+  }
+
+  unlinkedBy(pid: Pid): void {
+    this.links?.delete(pid.key)
+  }
+
+  watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget): boolean {
+    if (this.status === ActorStatus.dead) return false
+    ;(this.watchers ??= new Map()).set(ref.key, { ref, watcher, as })
+    return true
+  }
+
+  unwatchedBy(ref: Ref): void {
+    this.watchers?.delete(ref.key)
+  }
+
+  down(ref: Ref, target: MonitorTarget, reason: unknown): void {
+    if (this.monitors === null || !this.monitors.delete(ref.key)) return
+    this.deliver(new Down(ref, target, reason))
+  }
+
+  nodeDown(node: string): void {
+    if (this.status === ActorStatus.dead) return
+    if (this.watchers !== null) {
+      for (const [key, w] of this.watchers) if (w.watcher.node === node) this.watchers.delete(key)
+    }
+    if (this.monitors !== null) {
+      for (const m of [...this.monitors.values()]) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
+    }
+    if (this.links !== null) {
+      for (const pid of [...this.links.values()]) {
+        if (pid.node === node) this.exitSignal(pid, 'noconnection', true)
+      }
+    }
+  }
+
+  // ---- Ctx -----------------------------------------------------------------------------------------------------
+
+  send(to: Address, msg: unknown): void {
+    if (this.status !== ActorStatus.dead) this.rt.route(to, msg, this)
+  }
+
+  call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R> {
+    return this.rt.call<R>(to, request, timeoutMs, this)
+  }
+
+  cast(to: Address, request: unknown): void {
+    this.send(to, { $cohort: 'cast', request })
+  }
+
+  spawn<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): Pid {
+    return this.rt.spawnFrom(this, behaviour, args, options)
+  }
+
+  spawnLink<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): Pid {
+    return this.rt.spawnFrom(this, behaviour, args, { ...options, link: true })
+  }
+
+  spawnMonitor<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): { pid: Pid; ref: Ref } {
+    const pid = this.rt.spawnFrom(this, behaviour, args, options)
+    return { pid, ref: this.monitor(pid) }
+  }
+
+  startLink<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): Promise<Pid> {
+    return this.rt.startFrom(this, behaviour, args, { ...options, link: true })
+  }
+
+  spawnOn(node: string, behaviour: string, args?: unknown, options?: { link?: boolean }): Promise<Pid> {
+    return this.rt.spawnOn(node, behaviour, args, options?.link === true ? this : undefined)
+  }
+
+  link(pid: Pid): void {
+    if (this.status !== ActorStatus.dead) this.rt.link(this, pid)
+  }
+
+  unlink(pid: Pid): void {
+    if (this.status !== ActorStatus.dead) this.rt.unlink(this, pid)
+  }
+
+  monitor(target: Pid | string | { name: string; node: string }): Ref {
+    return this.rt.monitor(this, target)
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): void {
+    this.rt.demonitor(this, ref)
+    if (options?.flush === true) this.mailbox?.removeWhere((m) => m instanceof Down && m.ref.equals(ref))
+  }
+
+  trapExit(on: boolean): void {
+    this.trapping = on
+  }
+
+  sendAfter(to: Address, msg: unknown, delayMs: number): Ref {
+    return this.rt.timers.sendAfter(to, msg, delayMs, this)
+  }
+
+  cancelTimer(ref: Ref): boolean {
+    return this.rt.timers.cancel(ref)
+  }
+
+  reply(from: From, value: unknown): void {
+    this.send(from.pid, { $cohort: 'reply', ref: from.ref, value })
+  }
+
+  exit(reason: unknown): never {
+    if (this.status !== ActorStatus.dead) this.stop(reason)
+    throw new ExitToken(reason)
+  }
+
+  exitOther(pid: Pid, reason: unknown): void {
+    this.rt.exit(pid, reason, this.pid)
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Port: a lightweight process with a pid but no mailbox or behaviour, used where code outside an actor needs an
+ * address: waiting for one call's reply, or watching an actor for `system.monitor`. A late reply to a call that timed
+ * out finds no port and is dropped, so it can never turn up as a stray message in an actor's mailbox.
+ */
+import type { Pid } from '../pid.ts'
+import type { Ref } from '../ref.ts'
+import type { MonitorTarget } from '../signals.ts'
+import type { HeldMonitor, Process } from './process.ts'
+
+/** What a port does with what reaches it. */
+export interface PortHandlers {
+  message(msg: unknown): void
+  down(ref: Ref, target: MonitorTarget, reason: unknown): void
+}
+
+export class Port implements Process {
+  readonly pid: Pid
+  alive = true
+  readonly #handlers: PortHandlers
+  /** The monitors this port holds (one, in practice). */
+  readonly monitors: Map<string, HeldMonitor> = new Map()
+
+  constructor(pid: Pid, handlers: PortHandlers) {
+    this.pid = pid
+    this.#handlers = handlers
+  }
+
+  deliver(msg: unknown): void {
+    if (this.alive) this.#handlers.message(msg)
+  }
+
+  exitSignal(): void {}
+
+  linkedBy(): boolean {
+    return false
+  }
+
+  unlinkedBy(): void {}
+
+  watchedBy(): boolean {
+    return false
+  }
+
+  unwatchedBy(): void {}
+
+  down(ref: Ref, target: MonitorTarget, reason: unknown): void {
+    if (!this.alive || !this.monitors.delete(ref.key)) return
+    this.#handlers.down(ref, target, reason)
+  }
+
+  nodeDown(node: string): void {
+    for (const m of [...this.monitors.values()]) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
+  }
+}

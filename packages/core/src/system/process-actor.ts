@@ -1,0 +1,147 @@
+/**
+ * ProcessActor: the runner of a process function (actor/process-function.ts has the contract). The function starts
+ * on the scheduler, not on the spawner's stack; `receive` scans the mailbox for the first message its predicate
+ * accepts (Erlang's selective receive) and waits if there is none.
+ *
+ * Hot path: `receive` and `deliver` for every message to a process function.
+ */
+import type { ProcessFunction, ProcessCtx } from '../actor/process-function.ts'
+import { RECEIVE_TIMEOUT } from '../actor/process-function.ts'
+import type { TimerHandle } from '../clock.ts'
+import { isExpectedExit } from '../exit-reason.ts'
+import type { Pid } from '../pid.ts'
+import { Actor, ActorStatus, ExitToken } from './actor.ts'
+import type { Runtime } from './runtime.ts'
+
+interface PendingReceive {
+  match: ((msg: unknown) => boolean) | undefined
+  resolve: (msg: unknown) => void
+  timer: TimerHandle | undefined
+}
+
+export class ProcessActor extends Actor implements ProcessCtx {
+  readonly #fn: ProcessFunction
+  #args: unknown
+  #startPending = true
+  #pending: PendingReceive | null = null
+
+  constructor(rt: Runtime, pid: Pid, parent: Pid | undefined, fn: ProcessFunction, args: unknown, name: string) {
+    super(rt, pid, parent, name)
+    this.#fn = fn
+    this.#args = args
+  }
+
+  protected hasWork(): boolean {
+    return this.#startPending || (this.#pending !== null && this.mailbox !== null && this.mailbox.length > 0)
+  }
+
+  start(): void {
+    this.rt.scheduler.enqueue(this)
+  }
+
+  runTurn(): boolean {
+    if (this.#startPending) {
+      this.#startPending = false
+      this.#run()
+      return false
+    }
+    const pending = this.#pending
+    if (pending !== null && this.status !== ActorStatus.dead) {
+      const index = this.#find(pending.match)
+      if (index >= 0) this.#settle(pending, this.mailbox!.removeAt(index))
+    }
+    return false
+  }
+
+  #run(): void {
+    this.status = ActorStatus.running
+    const started = this.onStarted
+    this.onStarted = undefined
+    started?.(undefined)
+    let result: unknown
+    try {
+      result = this.#fn(this, this.#args)
+    } catch (error) {
+      this.#ended(error, true)
+      return
+    }
+    this.#args = undefined
+    Promise.resolve(result).then(
+      () => this.#ended('normal', false),
+      (error: unknown) => this.#ended(error, true),
+    )
+  }
+
+  #ended(value: unknown, failed: boolean): void {
+    if (this.status === ActorStatus.dead) return
+    if (value instanceof ExitToken) return
+    if (failed && !isExpectedExit(value) && this.rt.logger.isLevelEnabled('error')) {
+      this.rt.logger.error({ pid: String(this.pid), behaviour: this.behaviourName, reason: String(value), err: value instanceof Error ? value : undefined }, 'actor crashed')
+    }
+    this.rt.die(this, value)
+  }
+
+  stop(reason: unknown): void {
+    this.rt.die(this, reason)
+  }
+
+  #find(match: ((msg: unknown) => boolean) | undefined): number {
+    const mailbox = this.mailbox
+    if (mailbox === null || mailbox.length === 0) return -1
+    if (match === undefined) return 0
+    for (let i = 0; i < mailbox.length; i++) if (match(mailbox.at(i))) return i
+    return -1
+  }
+
+  #settle(pending: PendingReceive, msg: unknown): void {
+    this.#pending = null
+    if (pending.timer !== undefined) this.rt.clock.clearTimeout(pending.timer)
+    if (this.rt.tracing) this.rt.emitTrace({ type: 'receive', pid: this.pid, msg })
+    pending.resolve(msg)
+  }
+
+  override deliver(msg: unknown): void {
+    if (this.status === ActorStatus.dead) return
+    super.deliver(msg)
+    const pending = this.#pending
+    // Only the new message can match: older ones were scanned when the receive began.
+    if (pending !== null && (pending.match === undefined ? this.mailbox!.length === 1 : pending.match(msg))) {
+      if (this.rt.scheduler.hasTime()) {
+        const index = pending.match === undefined ? 0 : this.mailbox!.length - 1
+        this.#settle(pending, this.mailbox!.removeAt(index))
+      }
+    }
+  }
+
+  receive<T = any>(match?: (msg: any) => boolean, timeoutMs?: number): Promise<T> {
+    if (this.status === ActorStatus.dead) return new Promise<T>(() => {})
+    if (this.#pending !== null) {
+      return Promise.reject(new Error('receive called while another receive of the same actor is waiting'))
+    }
+    const index = this.#find(match)
+    if (index >= 0 && this.rt.scheduler.hasTime()) {
+      const msg = this.mailbox!.removeAt(index)
+      if (this.rt.tracing) this.rt.emitTrace({ type: 'receive', pid: this.pid, msg })
+      return Promise.resolve(msg as T)
+    }
+    return new Promise<T>((resolve) => {
+      const pending: PendingReceive = { match, resolve: resolve as (msg: unknown) => void, timer: undefined }
+      this.#pending = pending
+      if (timeoutMs !== undefined) {
+        pending.timer = this.rt.clock.setTimeout(() => {
+          if (this.#pending === pending && this.status !== ActorStatus.dead) {
+            this.#pending = null
+            resolve(RECEIVE_TIMEOUT as T)
+          }
+        }, timeoutMs)
+      }
+      if (index >= 0) this.wake()
+    })
+  }
+
+  override cleanup(): void {
+    const pending = this.#pending
+    this.#pending = null
+    if (pending?.timer !== undefined) this.rt.clock.clearTimeout(pending.timer)
+  }
+}

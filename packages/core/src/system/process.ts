@@ -1,0 +1,43 @@
+/**
+ * Process: anything in a node's process table that has a pid — actors, and the lightweight ports that wait for a
+ * call's reply or watch an actor for code outside actors. The runtime routes messages and signals to these methods.
+ */
+import type { Pid } from '../pid.ts'
+import type { Ref } from '../ref.ts'
+import type { MonitorTarget } from '../signals.ts'
+
+export interface Process {
+  readonly pid: Pid
+  readonly alive: boolean
+  /** A message arrived. */
+  deliver(msg: unknown): void
+  /** An exit signal arrived; `link` when it is a linked process's end. */
+  exitSignal(from: Pid, reason: unknown, link: boolean): void
+  /** `pid` linked to this process; false if this process is gone. */
+  linkedBy(pid: Pid): boolean
+  unlinkedBy(pid: Pid): void
+  /** `watcher` monitors this process as `as`; false if this process is gone. */
+  watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget): boolean
+  unwatchedBy(ref: Ref): void
+  /** A monitor this process holds fired. */
+  down(ref: Ref, target: MonitorTarget, reason: unknown): void
+  /** The connection to `node` was lost: fire links and monitors across it. */
+  nodeDown(node: string): void
+}
+
+/** A monitor held by a process. */
+export interface HeldMonitor {
+  readonly ref: Ref
+  readonly target: MonitorTarget
+  /** The node the monitored process lives on. */
+  readonly node: string
+  /** The local process monitored, when it is local (to cancel it). */
+  readonly pid: Pid | undefined
+}
+
+/** A monitor on a process, held by someone else. */
+export interface Watcher {
+  readonly ref: Ref
+  readonly watcher: Pid
+  readonly as: MonitorTarget
+}

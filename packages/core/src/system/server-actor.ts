@@ -1,0 +1,288 @@
+/**
+ * ServerActor: the runner of a server behaviour (actor/server-behaviour.ts has the contract). Runs `init` as its
+ * first turn, then one callback per message; a synchronous callback costs no promise, an async one makes the actor
+ * busy until it settles. Applies `codeChange` when its defined behaviour was upgraded.
+ *
+ * Hot path: `runTurn` and `#handle` for every message to a server behaviour.
+ */
+import type { ServerBehaviour } from '../actor/server-behaviour.ts'
+import type { From } from '../actor/ctx.ts'
+import { isExpectedExit } from '../exit-reason.ts'
+import type { Pid } from '../pid.ts'
+import { Exit } from '../signals.ts'
+import { Actor, ActorStatus, ExitToken } from './actor.ts'
+import type { Runtime } from './runtime.ts'
+
+type Kind = 0 | 1 | 2 // call, cast, info
+
+export class ServerActor extends Actor {
+  behaviour: ServerBehaviour
+  /** The version of the defined behaviour this actor runs (0 when not defined). */
+  version: number
+  state: unknown = undefined
+  #args: unknown
+  #initPending = true
+  #lastMsgType = 'init'
+  /** A version whose codeChange threw: not tried again. */
+  #failedVersion = 0
+
+  constructor(rt: Runtime, pid: Pid, parent: Pid | undefined, behaviour: ServerBehaviour, args: unknown, name: string, version: number) {
+    super(rt, pid, parent, name)
+    this.behaviour = behaviour
+    this.#args = args
+    this.version = version
+  }
+
+  protected hasWork(): boolean {
+    return this.#initPending || (this.mailbox !== null && this.mailbox.length > 0)
+  }
+
+  start(): void {
+    this.rt.scheduler.enqueue(this)
+  }
+
+  runTurn(budget: number): boolean {
+    if (this.#initPending) {
+      this.#initPending = false
+      this.#init()
+      return false
+    }
+    const mailbox = this.mailbox
+    if (mailbox === null) return false
+    for (let i = 0; i < budget; i++) {
+      if (this.busy || this.paused || this.status === ActorStatus.dead) return false
+      if (mailbox.length === 0) return false
+      const msg = mailbox.shift()
+      if (this.rt.tracing) this.rt.emitTrace({ type: 'receive', pid: this.pid, msg })
+      if (this.version !== 0) {
+        const current = this.rt.definitionVersion(this.behaviourName)
+        if (current !== this.version && current !== this.#failedVersion) this.#codeChange()
+      }
+      this.#handle(msg)
+    }
+    return !this.busy && !this.paused && this.status !== ActorStatus.dead && mailbox.length > 0
+  }
+
+  #init(): void {
+    let result: unknown
+    try {
+      result = this.behaviour.init(this.#args, this)
+    } catch (error) {
+      this.#initFailed(error)
+      return
+    }
+    this.#args = undefined
+    if (isThenable(result)) {
+      this.busy = true
+      result.then(
+        (value) => this.#initDone(value),
+        (error: unknown) => this.#initFailed(error),
+      )
+    } else {
+      this.#initDone(result)
+    }
+  }
+
+  #initDone(result: unknown): void {
+    this.busy = false
+    if (this.status === ActorStatus.dead) return
+    if (isDirective(result) && 'stop' in result) {
+      this.#initFailed(result.stop)
+      return
+    }
+    this.state = result
+    this.status = ActorStatus.running
+    const started = this.onStarted
+    this.onStarted = undefined
+    started?.(undefined)
+    this.wake()
+  }
+
+  #initFailed(error: unknown): void {
+    this.busy = false
+    if (error instanceof ExitToken || this.status === ActorStatus.dead) return
+    const started = this.onStarted
+    this.onStarted = undefined
+    started?.(error)
+    this.rt.die(this, error)
+  }
+
+  #handle(msg: unknown): void {
+    let kind: Kind
+    let result: unknown
+    const b = this.behaviour
+    try {
+      const envelope = msg as { $cohort?: unknown; request?: unknown; from?: From } | null
+      if (typeof envelope === 'object' && envelope !== null && envelope.$cohort === 'call') {
+        kind = 0
+        this.#lastMsgType = 'call'
+        if (b.handleCall === undefined) throw new Error(`${this.behaviourName} has no handleCall`)
+        result = b.handleCall(envelope.request, envelope.from as From, this.state, this)
+      } else if (typeof envelope === 'object' && envelope !== null && envelope.$cohort === 'cast') {
+        kind = 1
+        this.#lastMsgType = 'cast'
+        if (b.handleCast === undefined) throw new Error(`${this.behaviourName} has no handleCast`)
+        result = b.handleCast(envelope.request, this.state, this)
+      } else if (msg instanceof Exit && this.trapping && this.parent !== undefined && msg.from.equals(this.parent)) {
+        // As gen_server: an exit signal from the parent, trapped, means "stop now" (a supervisor's shutdown).
+        this.stop(msg.reason)
+        return
+      } else {
+        kind = 2
+        this.#lastMsgType = 'info'
+        if (b.handleInfo === undefined) {
+          this.log.warn({ msgType: typeof msg }, 'unhandled message dropped (no handleInfo)')
+          return
+        }
+        result = b.handleInfo(msg, this.state, this)
+      }
+    } catch (error) {
+      this.#crash(error)
+      return
+    }
+    if (isThenable(result)) {
+      this.busy = true
+      result.then(
+        (value) => {
+          this.busy = false
+          if (this.status === ActorStatus.dead) return
+          this.#apply(kind, msg, value)
+          this.wake()
+        },
+        (error: unknown) => {
+          this.busy = false
+          this.#crash(error)
+        },
+      )
+    } else {
+      this.#apply(kind, msg, result)
+    }
+  }
+
+  #apply(kind: Kind, msg: unknown, result: unknown): void {
+    if (this.status !== ActorStatus.running) return
+    if (kind === 0) {
+      const from = (msg as { from: From }).from
+      if (typeof result === 'object' && result !== null) {
+        const r = result as { reply?: unknown; state?: unknown; noreply?: unknown; stop?: unknown }
+        if ('stop' in r) {
+          if ('reply' in r) this.reply(from, r.reply)
+          if ('state' in r) this.state = r.state
+          this.stop(r.stop)
+          return
+        }
+        if ('reply' in r && 'state' in r) {
+          this.state = r.state
+          this.reply(from, r.reply)
+          return
+        }
+        if ('noreply' in r) {
+          this.state = r.noreply
+          return
+        }
+      }
+      this.#crash(new Error(`${this.behaviourName}.handleCall must return { reply, state }, { noreply } or { stop }`))
+      return
+    }
+    if (isDirective(result)) {
+      if ('stop' in result) {
+        if ('state' in result) this.state = result.state
+        this.stop(result.stop)
+      } else {
+        this.state = result.noreply
+      }
+      return
+    }
+    this.state = result
+  }
+
+  #crash(error: unknown): void {
+    if (error instanceof ExitToken || this.status === ActorStatus.dead) return
+    this.stop(error)
+  }
+
+  stop(reason: unknown): void {
+    if (this.status === ActorStatus.dead || this.status === ActorStatus.stopping) return
+    const wasRunning = this.status === ActorStatus.running
+    this.status = ActorStatus.stopping
+    if (!isExpectedExit(reason)) this.#crashReport(reason)
+    const terminate = this.behaviour.terminate
+    if (!wasRunning || terminate === undefined) {
+      this.rt.die(this, reason)
+      return
+    }
+    let result: unknown
+    try {
+      result = terminate.call(this.behaviour, reason, this.state, this)
+    } catch (error) {
+      this.#terminateFailed(error)
+      this.rt.die(this, reason)
+      return
+    }
+    if (isThenable(result)) {
+      this.busy = true
+      result.then(
+        () => this.rt.die(this, reason),
+        (error: unknown) => {
+          this.#terminateFailed(error)
+          this.rt.die(this, reason)
+        },
+      )
+    } else {
+      this.rt.die(this, reason)
+    }
+  }
+
+  #terminateFailed(error: unknown): void {
+    if (error instanceof ExitToken) return
+    this.log.error({ err: error, sup: undefined }, 'terminate threw; the exit goes on')
+  }
+
+  #crashReport(reason: unknown): void {
+    const log = this.rt.logger
+    if (!log.isLevelEnabled('error')) return
+    let status: unknown = this.state
+    try {
+      if (this.behaviour.formatStatus !== undefined) status = this.behaviour.formatStatus(this.state)
+    } catch {
+      status = '<formatStatus threw>'
+    }
+    log.error(
+      { pid: String(this.pid), behaviour: this.behaviourName, msgType: this.#lastMsgType, reason: String(reason), err: reason instanceof Error ? reason : undefined, state: status },
+      'actor crashed',
+    )
+  }
+
+  #codeChange(): void {
+    const next = this.rt.definition(this.behaviourName)
+    if (next === undefined || next.kind !== 'server') return
+    const from = this.version
+    try {
+      const migrated = next.behaviour.codeChange === undefined ? this.state : next.behaviour.codeChange(from, this.state, next.extra)
+      if (isThenable(migrated)) throw new Error('codeChange must be synchronous')
+      this.state = migrated
+      this.behaviour = next.behaviour
+      this.version = next.version
+      this.rt.traceCodeChange(this, from, next.version, undefined)
+    } catch (error) {
+      // Stay on the old version, and do not retry this version at every message.
+      this.rt.traceCodeChange(this, from, next.version, error)
+      this.#failedVersion = next.version
+      this.log.error({ err: error }, 'codeChange failed; the actor stays on its old behaviour')
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+type Directive = { noreply: unknown } | { stop: unknown; state?: unknown }
+
+/** A result whose own keys are exactly `noreply`, or `stop` with optional `state`/`reply`. */
+function isDirective(value: unknown): value is Directive {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false
+  const keys = Object.keys(value)
+  if (keys.length === 1 && keys[0] === 'noreply') return true
+  return 'stop' in value && keys.every((k) => k === 'stop' || k === 'state' || k === 'reply')
+}

@@ -1,0 +1,108 @@
+/**
+ * Options of an ActorSystem: one object, one frozen defaults definition, validated once at construction.
+ */
+import { pino } from 'pino'
+import type { Logger } from 'pino'
+import { systemClock } from '../clock.ts'
+import type { Clock } from '../clock.ts'
+import { InvalidOptionError } from '../errors.ts'
+import { systemRandom } from '../random.ts'
+import type { Random } from '../random.ts'
+
+/** Options of `createActorSystem`. */
+export interface ActorSystemOptions {
+  /** This node's name, like `chat@10.0.0.5`. @default 'nonode@nohost' (Erlang's name for a node not distributed) */
+  node?: string
+  /** Incarnation number that tells pids of this run from those of an earlier run of the same node. @default random */
+  creation?: number
+  /** Time and timers. @default systemClock */
+  clock?: Clock
+  /** Randomness for ids and jitter. @default Math.random */
+  random?: Random
+  /** Logger; actors get children of it. @default a silent pino logger */
+  logger?: Logger
+  /**
+   * Round-trip every local message through the wire codec, so what works locally is known to work remotely.
+   * Costs a copy per message. @default false (on in `@cohort/core/testing`)
+   */
+  strictMessages?: boolean
+  /** Messages an actor handles per turn before the next actor runs (fairness). @default 100 */
+  messagesPerTurn?: number
+  /** Time after which the scheduler yields to the event loop, so sockets and timers are never starved. @default 10 */
+  timeSliceMs?: number
+  /** Timeout of `call` when none is given. @default 5000 (as gen_server) */
+  defaultCallTimeoutMs?: number
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedActorSystemOptions {
+  readonly node: string
+  readonly creation: number
+  readonly clock: Clock
+  readonly random: Random
+  readonly logger: Logger
+  readonly strictMessages: boolean
+  readonly messagesPerTurn: number
+  readonly timeSliceMs: number
+  readonly defaultCallTimeoutMs: number
+}
+
+/** The defaults of every option that has a fixed default. */
+export const DEFAULT_ACTOR_SYSTEM_OPTIONS: Readonly<{
+  node: string
+  strictMessages: boolean
+  messagesPerTurn: number
+  timeSliceMs: number
+  defaultCallTimeoutMs: number
+}> = Object.freeze({
+  node: 'nonode@nohost',
+  strictMessages: false,
+  messagesPerTurn: 100,
+  timeSliceMs: 10,
+  defaultCallTimeoutMs: 5000,
+})
+
+const NODE_NAME = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:\[\]-]+$/
+
+/** Merges `input` over the defaults and validates every field. @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) */
+export function resolveActorSystemOptions(input: ActorSystemOptions = {}): ResolvedActorSystemOptions {
+  const random = input.random ?? systemRandom
+  const o = {
+    node: input.node ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.node,
+    creation: input.creation ?? Math.floor(random() * 0xffffffff),
+    clock: input.clock ?? systemClock,
+    random,
+    logger: input.logger ?? pino({ level: 'silent' }),
+    strictMessages: input.strictMessages ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.strictMessages,
+    messagesPerTurn: input.messagesPerTurn ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.messagesPerTurn,
+    timeSliceMs: input.timeSliceMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.timeSliceMs,
+    defaultCallTimeoutMs: input.defaultCallTimeoutMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.defaultCallTimeoutMs,
+  }
+  if (typeof o.node !== 'string' || !NODE_NAME.test(o.node)) {
+    throw new InvalidOptionError('node', o.node, 'a node name like "app@host"')
+  }
+  if (!Number.isSafeInteger(o.creation) || o.creation < 0) {
+    throw new InvalidOptionError('creation', o.creation, 'a non-negative integer')
+  }
+  if (typeof o.strictMessages !== 'boolean') {
+    throw new InvalidOptionError('strictMessages', o.strictMessages, 'a boolean')
+  }
+  positiveInteger('messagesPerTurn', o.messagesPerTurn)
+  positiveNumber('timeSliceMs', o.timeSliceMs)
+  positiveNumber('defaultCallTimeoutMs', o.defaultCallTimeoutMs)
+  return Object.freeze(o)
+}
+
+/** @throws InvalidOptionError unless `value` is a positive integer. */
+export function positiveInteger(option: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidOptionError(option, value, 'a positive integer')
+  }
+}
+
+/** @throws InvalidOptionError unless `value` is a positive finite number. */
+export function positiveNumber(option: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(option, value, 'a positive number')
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Timers: `sendAfter` and `cancelTimer` on the injected clock. A timer set by an actor dies with the actor, as in
+ * Erlang, so a stopped actor never leaves work behind.
+ */
+import type { Address } from '../actor/ctx.ts'
+import type { TimerHandle } from '../clock.ts'
+import type { Ref } from '../ref.ts'
+import type { Actor } from './actor.ts'
+import type { Runtime } from './runtime.ts'
+
+interface Timer {
+  handle: TimerHandle
+  owner: Actor | undefined
+}
+
+export class Timers {
+  readonly #rt: Runtime
+  readonly #timers = new Map<string, Timer>()
+
+  constructor(rt: Runtime) {
+    this.#rt = rt
+  }
+
+  get size(): number {
+    return this.#timers.size
+  }
+
+  sendAfter(to: Address, msg: unknown, delayMs: number, owner: Actor | undefined): Ref {
+    const ref = this.#rt.makeRef()
+    const key = ref.key
+    const handle = this.#rt.clock.setTimeout(() => {
+      const timer = this.#timers.get(key)
+      if (timer === undefined) return
+      this.#timers.delete(key)
+      timer.owner?.timers?.delete(key)
+      this.#rt.route(to, msg, undefined)
+    }, delayMs)
+    this.#timers.set(key, { handle, owner })
+    if (owner !== undefined) (owner.timers ??= new Set()).add(key)
+    return ref
+  }
+
+  cancel(ref: Ref): boolean {
+    return this.cancelKey(ref.key)
+  }
+
+  cancelKey(key: string): boolean {
+    const timer = this.#timers.get(key)
+    if (timer === undefined) return false
+    this.#timers.delete(key)
+    timer.owner?.timers?.delete(key)
+    this.#rt.clock.clearTimeout(timer.handle)
+    return true
+  }
+
+  cancelAll(): void {
+    for (const key of [...this.#timers.keys()]) this.cancelKey(key)
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * One vitest config for the repository: a unit project per package and app (tests beside the code), the in-process
+ * suites of test/, and, with COHORT_E2E=1, the end-to-end suites (separate processes, dnsmasq, namespaces).
+ */
+import { defineConfig } from 'vitest/config'
+import type { TestProjectInlineConfiguration } from 'vitest/config'
+
+const conditions = ['@cohort/source']
+
+function unit(name: string, root: string): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: { name, root, include: ['src/**/*.test.ts'], exclude: ['**/*.e2e.test.ts', '**/node_modules/**'] },
+  }
+}
+
+const e2e = process.env['COHORT_E2E'] === '1'
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: [
+      unit('core', 'packages/core'),
+      unit('transport', 'packages/transport'),
+      unit('discovery', 'packages/discovery'),
+      unit('cli', 'apps/cli'),
+      {
+        extends: true,
+        test: { name: 'test', root: 'test', include: ['**/*.test.ts'], exclude: ['**/*.e2e.test.ts', '**/node_modules/**'] },
+      },
+      ...(e2e
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'e2e',
+                root: 'test',
+                include: ['**/*.e2e.test.ts'],
+                exclude: ['**/node_modules/**'],
+                retry: 0,
+                fileParallelism: false,
+                testTimeout: 60_000,
+                hookTimeout: 60_000,
+              },
+            } satisfies TestProjectInlineConfiguration,
+          ]
+        : []),
+    ],
+  },
+})
