@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { createMessageCodec, assertSerializable, NotSerializableError } from './codec.ts'
+import { Pid } from './pid.ts'
+import { Ref } from './ref.ts'
+import { Down, Exit } from './signals.ts'
+
+describe('message codec', () => {
+  const codec = createMessageCodec()
+  const roundTrip = (v: unknown) => createMessageCodec().decode(codec.encode(v))
+
+  it('keeps objects, Maps, Sets, Dates, bigints and typed arrays apart', () => {
+    const value = {
+      o: { a: 1, nested: [1, 'x', null, true] },
+      m: new Map<unknown, unknown>([[1, 'one'], ['k', { v: 2 }]]),
+      s: new Set([1, 2]),
+      d: new Date(1234),
+      b: 2n ** 70n,
+      u8: new Uint8Array([1, 2, 3]),
+      f64: new Float64Array([1.5]),
+      big: Number.MAX_SAFE_INTEGER,
+      neg: -(2 ** 40),
+    }
+    expect(roundTrip(value)).toEqual(value)
+  })
+
+  it('decodes each message on its own, in any order', () => {
+    const first = codec.encode({ x: 1, y: 2 })
+    const second = codec.encode({ x: 3, y: 4 })
+    expect(createMessageCodec().decode(second)).toEqual({ x: 3, y: 4 })
+    expect(createMessageCodec().decode(first)).toEqual({ x: 1, y: 2 })
+  })
+
+  it('carries Pid, Ref, Down and Exit as extension types', () => {
+    const pid = new Pid('a@h', 7, 3)
+    const ref = new Ref('a@h', 9, 3)
+    const out = roundTrip({ pid, ref, down: new Down(ref, pid, 'normal'), exit: new Exit(pid, { shutdown: 'x' }) }) as Record<string, unknown>
+    expect(out['pid']).toBeInstanceOf(Pid)
+    expect((out['pid'] as Pid).equals(pid)).toBe(true)
+    expect((out['ref'] as Ref).equals(ref)).toBe(true)
+    expect(out['down']).toBeInstanceOf(Down)
+    expect((out['down'] as Down).pid?.equals(pid)).toBe(true)
+    expect(out['exit']).toBeInstanceOf(Exit)
+    expect((out['exit'] as Exit).reason).toEqual({ shutdown: 'x' })
+  })
+
+  it('carries errors as their data', () => {
+    const error = Object.assign(new TypeError('bad', { cause: 'why' }), { code: 'E_X' })
+    const out = roundTrip(error) as Error & { code: string }
+    expect(out).toBeInstanceOf(Error)
+    expect([out.name, out.message, out.code, out.cause]).toEqual(['TypeError', 'bad', 'E_X', 'why'])
+  })
+
+  it('rejects a malformed Pid extension and garbage with a clear error', () => {
+    // msgpackr writes an extension as a tag (d4 <type> 00) followed by the packed data: here a Pid whose data is 1
+    const badPid = Uint8Array.from([0xd4, 0x50, 0x00, 0x01])
+    expect(() => codec.decode(badPid)).toThrow(/malformed Pid extension/)
+    expect(() => codec.decode(Uint8Array.from([0xa5, 0x61]))).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE' }))
+    expect(() => codec.decode(Uint8Array.from([0x92, 0x01]))).toThrow(/malformed msgpack/)
+  })
+})
+
+describe('assertSerializable', () => {
+  it('accepts plain data', () => {
+    expect(() => assertSerializable({ a: [1, new Map([[1, new Set([new Date()])]])], p: new Pid('n@h', 1, 1), e: new Error('x') })).not.toThrow()
+  })
+
+  it.each([
+    [{ f: () => 1 }, 'message.f is a function'],
+    [{ s: Symbol('x') }, 'message.s is a symbol'],
+    [[1, new (class Socket {})()], 'message[1] is an instance of class Socket'],
+    [new Map([['k', { g: function named() {} }]]), 'message.get("k").g is a function (named)'],
+    [new Set([Promise.resolve()]), 'message.<element> is an instance of class Promise'],
+  ])('names what cannot cross the wire: %#', (value, text) => {
+    expect(() => assertSerializable(value)).toThrow(NotSerializableError)
+    expect(() => assertSerializable(value)).toThrow(text)
+  })
+
+  it('names a cycle', () => {
+    const o: Record<string, unknown> = {}
+    o['self'] = o
+    expect(() => assertSerializable(o)).toThrow(/message\.self is a reference back to an enclosing object/)
+  })
+})
