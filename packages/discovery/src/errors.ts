@@ -1,0 +1,61 @@
+/**
+ * Errors raised by @cohort/discovery. Each class is one decision for the caller: fix RBAC
+ * (KubernetesForbiddenError), wait and keep the last known peers (DiscoveryUnavailableError), or fix the deployment's
+ * configuration (InvalidConfigError). Codes come from @cohort/core's code union.
+ */
+import { CohortError } from '@cohort/core'
+
+/** A lookup failed: a DNS error, an API error, a timeout or a missing service-account file. The last known peers are kept. */
+export class DiscoveryUnavailableError extends CohortError {
+  override name = 'DiscoveryUnavailableError'
+  /** The strategy that failed, e.g. `dnsA` or `kubernetes`. */
+  readonly strategy: string
+  /** The HTTP status the Kubernetes API answered with, when there was one. */
+  readonly httpStatus: number | undefined
+  constructor(strategy: string, message: string, options?: ErrorOptions & { httpStatus?: number }) {
+    super('COHORT_ERR_DISCOVERY_UNAVAILABLE', message, options)
+    this.strategy = strategy
+    this.httpStatus = options?.httpStatus
+  }
+}
+
+/** The fields parsed from a Kubernetes 403 Status: who was denied what, and where. */
+export interface ForbiddenRule {
+  /** The denied user, e.g. `system:serviceaccount:demo:cohort`; undefined when the message could not be parsed. */
+  user: string | undefined
+  /** The denied verb, e.g. `list`. */
+  verb: string
+  /** The resource plural, e.g. `endpointslices`. */
+  resource: string
+  /** The API group; `''` is the core group. */
+  group: string
+  /** The namespace of the request; undefined at the cluster scope. */
+  namespace: string | undefined
+}
+
+/**
+ * The Kubernetes API answered 403: the pod's ServiceAccount lacks a Role rule. The message contains the Role rule
+ * (API group, resource, verbs) and the RoleBinding to add, ready to paste.
+ */
+export class KubernetesForbiddenError extends CohortError {
+  override name = 'KubernetesForbiddenError'
+  readonly rule: ForbiddenRule
+  /** The Status object the API server sent. */
+  readonly status: unknown
+  constructor(message: string, rule: ForbiddenRule, status: unknown) {
+    super('COHORT_ERR_KUBERNETES_FORBIDDEN', message)
+    this.rule = rule
+    this.status = status
+  }
+}
+
+/** An environment variable or a mounted file held a value that cannot work. Thrown by `loadConfig` at start. */
+export class InvalidConfigError extends CohortError {
+  override name = 'InvalidConfigError'
+  /** The environment variable (or file variable) that was wrong, e.g. `COHORT_PORT`. */
+  readonly variable: string
+  constructor(variable: string, message: string, options?: ErrorOptions) {
+    super('COHORT_ERR_INVALID_CONFIG', `invalid ${variable}: ${message}`, options)
+    this.variable = variable
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * @cohort/discovery — who is in the cluster: strategies that find peers (static, local ports, DNS A/SRV, Kubernetes
+ * EndpointSlices), joinCluster that keeps a node connected to them, and the Kubernetes integration (probe server,
+ * graceful shutdown, configuration from env and mounted files). Sits above @cohort/transport, whose node it drives
+ * through the structural ClusterNode interface.
+ */
+export { joinCluster, DEFAULT_JOIN_CLUSTER_OPTIONS } from './join-cluster.ts'
+export { staticPeers } from './strategies/static-peers.ts'
+export { localPorts, DEFAULT_LOCAL_PORTS_OPTIONS } from './strategies/local-ports.ts'
+export { dnsA, DEFAULT_DNS_A_OPTIONS } from './strategies/dns-a.ts'
+export { dnsSrv, DEFAULT_DNS_SRV_OPTIONS } from './strategies/dns-srv.ts'
+export { kubernetes, DEFAULT_KUBERNETES_OPTIONS } from './strategies/kubernetes.ts'
+export { nodeHttpsClient } from './kubernetes/http-client.ts'
+export { kubernetesNodeName, dashedAddress } from './kubernetes/pod-node-name.ts'
+export { nodeName, localNodeName, peerUrl, joinHostPort } from './node-name.ts'
+export { backoffDelay } from './backoff.ts'
+export { startProbeServer, DEFAULT_PROBE_SERVER_OPTIONS } from './probe-server.ts'
+export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
+export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
+export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
+export { strategyFromConfig } from './strategy-from-config.ts'
+export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError } from './errors.ts'
+
+export type { ClusterNode, Peer } from './cluster-node.ts'
+export type { Strategy, StrategyContext, StrategyRun, PeerSet } from './strategy.ts'
+export type {
+  Cluster,
+  ClusterEvents,
+  ClusterMember,
+  ClusterStats,
+  JoinClusterOptions,
+  PeersChange,
+} from './join-cluster.ts'
+export type { LocalPortsOptions } from './strategies/local-ports.ts'
+export type { DnsAOptions } from './strategies/dns-a.ts'
+export type { DnsSrvOptions } from './strategies/dns-srv.ts'
+export type { DnsResolver } from './strategies/dns-resolver.ts'
+export type { KubernetesOptions } from './strategies/kubernetes.ts'
+export type { KubernetesHttpClient, KubernetesHttpRequest, KubernetesHttpResponse } from './kubernetes/http-client.ts'
+export type { NameMode, PodNameInput } from './kubernetes/pod-node-name.ts'
+export type { PeerScheme } from './node-name.ts'
+export type { BackoffOptions } from './backoff.ts'
+export type { ProbeServer, ProbeServerOptions } from './probe-server.ts'
+export type {
+  MetricsSources,
+  PeerTraffic,
+  TransportStatsSource,
+  ProcessSource,
+  RestartSource,
+  DiscoveryStatsSource,
+} from './metrics.ts'
+export type {
+  GracefulShutdown,
+  GracefulShutdownOptions,
+  SignalSource,
+  ShutdownPhase,
+} from './graceful-shutdown.ts'
+export type { CohortConfig, DiscoveryConfig, LoadConfigOptions, LogLevel } from './config.ts'
+export type { StrategyFromConfigOptions } from './strategy-from-config.ts'
+export type { ForbiddenRule } from './errors.ts'

@@ -1,0 +1,27 @@
+/** Starts a strategy with a manual clock and records what it reports. */
+import { seededRandom } from '@cohort/core'
+import type { Logger } from 'pino'
+import { silentLogger } from '../src/internal/silent-logger.ts'
+import type { PeerSet, Strategy, StrategyRun } from '../src/strategy.ts'
+import { ManualClock } from './manual-clock.ts'
+
+export function runStrategy(strategy: Strategy, options: { clock?: ManualClock; logger?: Logger } = {}) {
+  const clock = options.clock ?? new ManualClock()
+  const updates: PeerSet[] = []
+  const failures: Error[] = []
+  const run: StrategyRun = strategy.start({
+    clock,
+    random: seededRandom(3),
+    logger: options.logger ?? silentLogger(),
+    update: (s) => updates.push(s),
+    fail: (e) => failures.push(e),
+  })
+  return {
+    clock,
+    updates,
+    failures,
+    run,
+    last: () => updates.at(-1),
+    names: () => (updates.at(-1)?.peers ?? []).map((p) => p.name),
+  }
+}
