@@ -1,0 +1,150 @@
+/** Unit tests of Connection fed bytes through a fake socket: handshake, framing, bad input, deadlines and ticks in virtual time. */
+import { createMessageCodec, Pid } from '@cohort/core'
+import type { ControlMessage } from '@cohort/core'
+import { createLogSink, TestClock } from '@cohort/core/testing'
+import { describe, expect, it } from 'vitest'
+import { CLOSE_CODES } from './close-codes.ts'
+import { Connection } from './connection.ts'
+import type { ConnectionHost, WireSocket } from './connection.ts'
+import { FrameBatcher } from './frame-batcher.ts'
+import { ClientHandshake } from './handshake.ts'
+import type { LocalIdentity } from './handshake.ts'
+import { writeFrame } from './wire-codec.ts'
+
+const server: LocalIdentity = { name: 's@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'cookie' }
+const client: LocalIdentity = { name: 'c@h', creation: 2, url: 'ws://h:2', hidden: false, cookie: 'cookie' }
+const codec = createMessageCodec()
+
+function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number, string]> } {
+  return {
+    sent: [],
+    closed: [],
+    bufferedAmount: 0,
+    send(data, cb) {
+      this.sent.push(data)
+      cb?.()
+    },
+    close(code, reason) {
+      this.closed.push([code, reason])
+    },
+    terminate() {},
+  }
+}
+
+function setup() {
+  const clock = new TestClock()
+  const log = createLogSink('debug')
+  const delivered: ControlMessage[] = []
+  const closed: number[] = []
+  const host: ConnectionHost = {
+    local: server,
+    clock,
+    logger: log.logger,
+    tickMs: 1000,
+    handshakeTimeoutMs: 500,
+    maxMessageBytes: 1024,
+    admit: () => undefined,
+    up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
+    deliver: (_conn, m) => void delivered.push(m),
+    peers: () => {},
+    closed: (_conn, code) => void closed.push(code),
+  }
+  const socket = fakeSocket()
+  const conn = new Connection(host, socket, 'server', '10.0.0.9:5555')
+  return { clock, log, delivered, closed, socket, conn }
+}
+
+/** Runs the client side of the handshake against `conn` by feeding it bytes. */
+function handshake(conn: Connection, socket: ReturnType<typeof fakeSocket>, identity = client): void {
+  const hs = new ClientHandshake(identity, 's@h')
+  conn.receive(Buffer.from(codec.encode(hs.hello())), true)
+  const challenge = codec.decode(socket.sent.at(-1)!)
+  conn.receive(Buffer.from(codec.encode(hs.challenge(challenge))), true)
+  if (conn.state === 'up') hs.accept(codec.decode(socket.sent.at(-1)!))
+}
+
+function frame(...messages: unknown[]): Buffer {
+  const encoded = messages.map((m) => codec.encode(m))
+  return writeFrame(encoded, encoded.length, encoded.reduce((n, e) => n + e.length, 0))
+}
+
+const send = { type: 'send', to: new Pid('s@h', 1, 1), from: undefined, msg: 'hi' }
+
+describe('Connection', () => {
+  it('comes up after a handshake fed as bytes, then delivers control messages in order', () => {
+    const { conn, socket, delivered } = setup()
+    handshake(conn, socket)
+    expect(conn.state).toBe('up')
+    expect(conn.peer).toMatchObject({ name: 'c@h', creation: 2 })
+    conn.receive(frame(send, { ...send, msg: 'second' }, { type: 'tick' }), true)
+    expect(delivered.map((m) => (m as { msg: unknown }).msg)).toEqual(['hi', 'second'])
+    expect(conn.messagesIn).toBe(3)
+  })
+
+  it('reads no control message before the handshake succeeds', () => {
+    const { conn, socket, delivered, closed } = setup()
+    conn.receive(frame(send), true)
+    expect(delivered).toEqual([])
+    expect(closed).toEqual([CLOSE_CODES.malformed])
+    expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.malformed)
+    const { conn: conn2, delivered: d2, closed: c2 } = setup()
+    conn2.receive(Buffer.from(codec.encode(send)), true)
+    expect(d2).toEqual([])
+    expect(c2).toEqual([CLOSE_CODES.handshakeInvalid])
+  })
+
+  it('refuses a wrong cookie with 4001 and logs the address but never the cookie', () => {
+    const { conn, socket, closed, log } = setup()
+    const hs = new ClientHandshake({ ...client, cookie: 'wrong-cookie' }, undefined)
+    conn.receive(Buffer.from(codec.encode(hs.hello())), true)
+    conn.receive(Buffer.from(codec.encode({ type: 'response', proof: new Uint8Array(32) })), true)
+    expect(closed).toEqual([CLOSE_CODES.handshakeFailed])
+    expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.handshakeFailed)
+    const line = log.records.find((r) => r['msg'] === 'handshake failed: cookie not proven')
+    expect(line).toMatchObject({ peer: '10.0.0.9:5555', closeCode: 4001 })
+    const text = JSON.stringify(log.records)
+    expect(text).not.toContain('wrong-cookie')
+    expect(text).not.toContain('"cookie"')
+  })
+
+  it('closes a handshake that never finishes at the deadline', async () => {
+    const { conn, clock, closed } = setup()
+    await clock.advance(499)
+    expect(conn.state).toBe('handshaking')
+    await clock.advance(1)
+    expect(closed).toEqual([CLOSE_CODES.handshakeTimeout])
+  })
+
+  it('closes on a text frame, garbage, an unknown control and an oversized entry, each with its code', () => {
+    const cases: Array<[Buffer, boolean, number]> = [
+      [Buffer.from('hello'), false, CLOSE_CODES.textFrame],
+      [Buffer.from([0, 0, 0, 2, 0xc1, 0xc1]), true, CLOSE_CODES.malformed],
+      [frame({ type: 'teleport' }), true, CLOSE_CODES.unknownControl],
+      [frame({ type: 'sendName', name: 'x', from: undefined, msg: Buffer.alloc(2000) }), true, CLOSE_CODES.messageTooLarge],
+    ]
+    for (const [bytes, binary, code] of cases) {
+      const { conn, socket, closed, delivered } = setup()
+      handshake(conn, socket)
+      conn.receive(bytes, binary)
+      expect(closed).toEqual([code])
+      expect(delivered).toEqual([])
+      conn.receive(frame(send), true)
+      expect(delivered).toEqual([])
+    }
+  })
+
+  it('ticks after a quarter of tickMs without traffic and closes after tickMs of silence', async () => {
+    const { conn, socket, clock, closed } = setup()
+    handshake(conn, socket)
+    const before = socket.sent.length
+    await clock.advance(250)
+    await clock.advance(0)
+    expect(socket.sent.length).toBeGreaterThan(before)
+    await clock.advance(500)
+    conn.receive(frame({ type: 'tick' }), true)
+    await clock.advance(750)
+    expect(closed).toEqual([])
+    await clock.advance(1000)
+    expect(closed).toEqual([CLOSE_CODES.tickTimeout])
+  })
+})

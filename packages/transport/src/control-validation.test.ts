@@ -1,0 +1,66 @@
+/** Unit tests of validateControl: every control kind, wrong types, unknown types, bad extension payloads. */
+import { createMessageCodec, Pid, Ref } from '@cohort/core'
+import { pack } from 'msgpackr'
+import { describe, expect, it } from 'vitest'
+import { CLOSE_CODES } from './close-codes.ts'
+import { validateControl } from './control-validation.ts'
+import { decodeEntry } from './wire-codec.ts'
+
+const p = new Pid('a@h', 1, 1)
+const q = new Pid('b@h', 2, 1)
+const ref = new Ref('a@h', 5, 1)
+
+function codeOf(value: unknown): number | undefined {
+  try {
+    validateControl(value)
+    return undefined
+  } catch (error) {
+    return (error as { closeCode?: number }).closeCode
+  }
+}
+
+describe('validateControl', () => {
+  it('accepts every kind of control message with well-typed fields', () => {
+    const valid = [
+      { type: 'send', to: q, from: p, msg: { any: 'thing' } },
+      { type: 'send', to: q, from: undefined, msg: 1 },
+      { type: 'sendName', name: 'echo', from: undefined, msg: 1 },
+      { type: 'link', from: p, to: q },
+      { type: 'unlink', from: p, to: q },
+      { type: 'exit', from: p, to: q, reason: 'normal', link: true },
+      { type: 'monitor', from: p, to: 'echo', ref },
+      { type: 'demonitor', from: p, to: q, ref },
+      { type: 'down', from: q, to: p, ref, reason: 'noproc' },
+      { type: 'spawnRequest', from: p, ref, behaviour: 'echo', args: [], link: false },
+      { type: 'spawnReply', to: p, ref, pid: q, error: undefined },
+      { type: 'tick' },
+      { type: 'leaving' },
+      { type: 'peers', peers: [{ name: 'c@h', url: 'ws://h:3' }] },
+      { type: 'fragment', id: 0, total: 10, chunk: new Uint8Array(5) },
+    ]
+    for (const m of valid) expect(codeOf(m), m.type).toBeUndefined()
+  })
+
+  it('refuses unknown types and fields of the wrong type with 4007', () => {
+    const invalid = [
+      null,
+      'send',
+      { type: 'nope' },
+      { type: 'send', to: 'not a pid', from: undefined, msg: 1 },
+      { type: 'link', from: p, to: { node: 'b@h', id: 2, creation: 1 } },
+      { type: 'exit', from: p, to: q, reason: 'x', link: 'yes' },
+      { type: 'monitor', from: p, to: q, ref: 'r' },
+      { type: 'peers', peers: [{ name: 'bad', url: 'ws://h:1' }] },
+      { type: 'fragment', id: -1, total: 10, chunk: new Uint8Array(1) },
+    ]
+    for (const m of invalid) expect(codeOf(m)).toBe(CLOSE_CODES.unknownControl)
+  })
+
+  it('turns a Pid extension with wrong fields into a malformed entry (4006)', () => {
+    // 0x50 is core's Pid extension type; its payload should be [node, id, creation].
+    const payload = pack(['x'])
+    const ext = Buffer.concat([Buffer.from([0xc7, payload.length, 0x50]), payload])
+    const frame = Buffer.concat([Buffer.from([0x82, 0xa4]), Buffer.from('type'), Buffer.from([0xa4]), Buffer.from('send'), Buffer.from([0xa2]), Buffer.from('to'), ext])
+    expect(() => decodeEntry(createMessageCodec(), frame)).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.malformed }))
+  })
+})

@@ -1,0 +1,52 @@
+/**
+ * The errors @cohort/transport throws or rejects with, and the internal protocol error that closes one connection.
+ * Codes come from core's CohortErrorCode union; the README lists each with its meaning.
+ */
+import { CohortError } from '@cohort/core'
+import type { CloseCode } from './close-codes.ts'
+
+/** A connection could not be established: the peer refused our cookie, spoke another version, or timed out. */
+export class HandshakeFailedError extends CohortError {
+  override name = 'HandshakeFailedError'
+  /** The peer's address, as dialled. */
+  readonly url: string
+  /** The WebSocket close code that ended the attempt, when there was one. */
+  readonly closeCode: number | undefined
+  constructor(url: string, detail: string, closeCode: number | undefined, options?: ErrorOptions) {
+    super('COHORT_ERR_HANDSHAKE_FAILED', `handshake with ${url} failed: ${detail}`, options)
+    this.url = url
+    this.closeCode = closeCode
+  }
+}
+
+/** An encoded message is larger than `maxMessageBytes`; it was not sent and the connection is unaffected. */
+export class MessageTooLargeError extends CohortError {
+  override name = 'MessageTooLargeError'
+  /** The node the message was for. */
+  readonly node: string
+  readonly bytes: number
+  readonly maxMessageBytes: number
+  constructor(node: string, bytes: number, maxMessageBytes: number) {
+    super(
+      'COHORT_ERR_MESSAGE_TOO_LARGE',
+      `message to node ${node} is ${bytes} bytes encoded, over maxMessageBytes (${maxMessageBytes}); ` +
+        `send less data per message or raise maxMessageBytes on both nodes`,
+    )
+    this.node = node
+    this.bytes = bytes
+    this.maxMessageBytes = maxMessageBytes
+  }
+}
+
+/**
+ * A peer broke the protocol. Never leaves the package: the connection that raised it is closed with `closeCode`
+ * and the message is logged as the reason.
+ */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError'
+  readonly closeCode: CloseCode
+  constructor(closeCode: CloseCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.closeCode = closeCode
+  }
+}

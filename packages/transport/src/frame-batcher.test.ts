@@ -1,0 +1,152 @@
+/** Unit tests of FrameBatcher with a hand-turned event loop: one frame per turn, thresholds, streams, ordering. */
+import { createMessageCodec, Pid } from '@cohort/core'
+import type { Clock } from '@cohort/core'
+import { describe, expect, it } from 'vitest'
+import { FrameBatcher } from './frame-batcher.ts'
+import type { FrameSink } from './frame-batcher.ts'
+import { Reassembler } from './fragmenter.ts'
+import { readFrame } from './wire-codec.ts'
+
+/** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
+function manualClock(): Clock & { turn(): void } {
+  let queue: Array<() => void> = []
+  return {
+    now: () => 0,
+    setTimeout: () => undefined,
+    clearTimeout: () => undefined,
+    setImmediate: (fn) => void queue.push(fn),
+    turn() {
+      const q = queue
+      queue = []
+      for (const fn of q) fn()
+    },
+  }
+}
+
+function recordingSink(): FrameSink & { frames: Buffer[]; buffered: number } {
+  return {
+    frames: [],
+    buffered: 0,
+    write(frame) {
+      this.frames.push(frame)
+    },
+    get bufferedAmount() {
+      return this.buffered
+    },
+  }
+}
+
+const decoder = createMessageCodec()
+/** Decodes frames into the messages they carry, reassembling fragments; returns `tag`s in arrival order. */
+function arrivals(frames: Buffer[]): unknown[] {
+  const out: unknown[] = []
+  const r = new Reassembler(1 << 30)
+  for (const f of frames) {
+    readFrame(f, decoder, 1 << 30, (v) => {
+      const m = v as { type: string; msg?: { tag: unknown } }
+      if (m.type === 'fragment') {
+        const whole = r.add(v as never)
+        if (whole !== undefined) out.push((decoder.decode(whole) as { msg: { tag: unknown } }).msg.tag)
+      } else out.push(m.type === 'send' ? m.msg?.tag : m.type)
+    })
+  }
+  return out
+}
+
+function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: number }> = {}) {
+  const clock = manualClock()
+  const sink = recordingSink()
+  let progress = 0
+  const batcher = new FrameBatcher({
+    codec: createMessageCodec(),
+    clock,
+    fragmentBytes: overrides.fragmentBytes ?? 1024,
+    flushThresholdBytes: overrides.flushThresholdBytes ?? 64 * 1024,
+    onProgress: () => void progress++,
+  })
+  batcher.attach(sink)
+  const send = (tag: unknown, from?: Pid, size = 0): void => {
+    const msg = { tag, pad: size > 0 ? Buffer.alloc(size) : undefined }
+    const control = { type: 'send', to: new Pid('b@h', 1, 1), from, msg }
+    batcher.enqueueEncoded(batcher.encode(control), from)
+  }
+  return { clock, sink, batcher, send, progress: () => progress }
+}
+
+describe('FrameBatcher', () => {
+  it('writes everything sent in one turn as one frame', () => {
+    const { clock, sink, send, batcher } = setup()
+    for (let i = 0; i < 100; i++) send(i)
+    expect(sink.frames).toHaveLength(0)
+    expect(batcher.queuedBytes).toBeGreaterThan(0)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(arrivals(sink.frames)).toEqual([...Array(100).keys()])
+    expect(batcher.queuedBytes).toBe(0)
+  })
+
+  it('flushes at once when the batch reaches flushThresholdBytes', () => {
+    const { sink, send } = setup({ flushThresholdBytes: 2048 })
+    for (let i = 0; i < 10; i++) send(i, undefined, 500)
+    expect(sink.frames.length).toBeGreaterThanOrEqual(2)
+    expect(sink.frames.every((f) => f.length <= 2048 + 1024)).toBe(true)
+  })
+
+  it('lets small messages of other senders overtake a large message in fragments', () => {
+    const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
+    const big = new Pid('a@h', 1, 1)
+    const other = new Pid('a@h', 2, 1)
+    send('large', big, 50_000)
+    send('small', other)
+    for (let i = 0; i < 100 && sink.frames.length < 100; i++) clock.turn()
+    const order = arrivals(sink.frames)
+    expect(order).toEqual(['small', 'large'])
+    expect(sink.frames.length).toBeGreaterThan(5)
+  })
+
+  it('keeps messages of the large message sender behind it, in order', () => {
+    const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
+    const s = new Pid('a@h', 1, 1)
+    send('first', s, 10_000)
+    send('second', s)
+    send('third', s, 5_000)
+    send('fourth', s)
+    send('other', new Pid('a@h', 9, 1))
+    for (let i = 0; i < 100; i++) clock.turn()
+    expect(arrivals(sink.frames)).toEqual(['other', 'first', 'second', 'third', 'fourth'])
+  })
+
+  it('stops feeding fragments while the socket is backed up, but still writes small messages', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
+    sink.buffered = 1 << 20
+    send('large', new Pid('a@h', 1, 1), 20_000)
+    clock.turn()
+    expect(sink.frames).toHaveLength(0)
+    send('tick-like', new Pid('a@h', 2, 1))
+    clock.turn()
+    expect(arrivals(sink.frames)).toEqual(['tick-like'])
+    expect(batcher.unsentBytes).toBeGreaterThan(20_000)
+    sink.buffered = 0
+    batcher.attach(sink)
+    for (let i = 0; i < 100; i++) clock.turn()
+    expect(arrivals(sink.frames)).toEqual(['tick-like', 'large'])
+  })
+
+  it('sends urgent controls ahead of a stream even from the same sender key', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 1024, flushThresholdBytes: 1024 })
+    send('large', undefined, 20_000)
+    batcher.enqueueUrgent(batcher.encode({ type: 'tick' }))
+    clock.turn()
+    expect(arrivals(sink.frames.slice(0, 1))).toEqual(['tick'])
+  })
+
+  it('drops its queue on close', () => {
+    const { clock, sink, send, batcher } = setup()
+    send(1)
+    batcher.close()
+    send(2)
+    clock.turn()
+    expect(sink.frames).toHaveLength(0)
+    expect(batcher.queuedBytes).toBe(0)
+  })
+})

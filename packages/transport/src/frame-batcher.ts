@@ -1,0 +1,218 @@
+/**
+ * The outgoing queue of one peer session: control messages are encoded as they are sent, corked, and written as one
+ * frame per event-loop turn (or as soon as `flushThresholdBytes` are queued). Messages larger than `fragmentBytes`
+ * become streams of fragments written a few per turn, and only while the socket is not backed up, so small messages
+ * and ticks overtake them. Messages from the sender of a stream wait behind it, which keeps order per pair of actors.
+ *
+ * Hot path: `enqueue` (one encode, one array push, no other allocation) and `#flush` (one frame per turn).
+ */
+import { Pid } from '@cohort/core'
+import type { Clock, MessageCodec } from '@cohort/core'
+import { nextFragment } from './fragmenter.ts'
+import type { OutgoingStream } from './fragmenter.ts'
+import { writeFrame } from './wire-codec.ts'
+
+/** Where frames go: the socket of the connection the session runs over. */
+export interface FrameSink {
+  /** Writes one frame; calls `onWritten` once it has left for the kernel. */
+  write(frame: Buffer, onWritten: () => void): void
+  /** Bytes accepted by `write` and not yet handed to the kernel. */
+  readonly bufferedAmount: number
+}
+
+export interface FrameBatcherOptions {
+  readonly codec: MessageCodec
+  readonly clock: Clock
+  readonly fragmentBytes: number
+  readonly flushThresholdBytes: number
+  /** Called after frames were written or left the socket buffer, so drain waiters can be woken. */
+  readonly onProgress: () => void
+}
+
+/** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
+const STREAM_SOCKET_FRAGMENTS = 2
+
+/** The outgoing queue of one peer. */
+export class FrameBatcher {
+  readonly #o: FrameBatcherOptions
+  #sink: FrameSink | undefined
+  #small: Uint8Array[] = []
+  #smallBytes = 0
+  #streams: OutgoingStream[] = []
+  #streamBytes = 0
+  /** Sender key → messages from that sender queued behind its stream. Allocated only while streams exist. */
+  #blocked = new Map<string, Uint8Array[]>()
+  #blockedBytes = 0
+  #nextStreamId = 0
+  #scheduled = false
+  #flushing = false
+  #closed = false
+  /** Frames and bytes handed to the socket. */
+  framesOut = 0
+  bytesOut = 0
+  readonly #flushBound = (): void => this.#flush()
+  readonly #writtenBound = (): void => this.#written()
+
+  constructor(options: FrameBatcherOptions) {
+    this.#o = options
+  }
+
+  /** Bytes queued here and not yet written to the socket. */
+  get queuedBytes(): number {
+    return this.#smallBytes + this.#streamBytes + this.#blockedBytes
+  }
+
+  /** Bytes not yet handed to the kernel: this queue plus the socket's buffer. */
+  get unsentBytes(): number {
+    return this.queuedBytes + (this.#sink === undefined ? 0 : this.#sink.bufferedAmount)
+  }
+
+  /** Starts writing to `sink` (the session's connection is up). */
+  attach(sink: FrameSink): void {
+    this.#sink = sink
+    if (this.queuedBytes > 0) this.#schedule()
+  }
+
+  /** Drops everything queued; later enqueues are ignored. */
+  close(): void {
+    this.#closed = true
+    this.#sink = undefined
+    this.#small = []
+    this.#streams = []
+    this.#blocked.clear()
+    this.#smallBytes = this.#streamBytes = this.#blockedBytes = 0
+  }
+
+  /** Encodes a control message with this session's encoder. */
+  encode(value: unknown): Uint8Array {
+    return this.#o.codec.encode(value)
+  }
+
+  /**
+   * Queues an encoded control message. `sender` (the message's `from`) orders it behind that sender's stream; its
+   * key is only computed while a stream is in progress, so the fast path builds nothing.
+   */
+  enqueueEncoded(bytes: Uint8Array, sender: unknown): void {
+    if (this.#closed) return
+    if (this.#streams.length === 0 && bytes.length <= this.#o.fragmentBytes) {
+      this.#pushSmall(bytes)
+      return
+    }
+    const key = senderKey(sender)
+    const blocked = this.#blocked.get(key)
+    if (blocked !== undefined) {
+      blocked.push(bytes)
+      this.#blockedBytes += bytes.length
+      return
+    }
+    if (bytes.length <= this.#o.fragmentBytes) {
+      this.#pushSmall(bytes)
+      return
+    }
+    this.#streams.push({ id: this.#nextStreamId, bytes, offset: 0, key })
+    this.#nextStreamId = (this.#nextStreamId + 1) >>> 0
+    this.#streamBytes += bytes.length
+    this.#blocked.set(key, [])
+    this.#schedule()
+  }
+
+  /** Queues a transport control (tick, peers, leaving): never held behind a stream. */
+  enqueueUrgent(bytes: Uint8Array): void {
+    if (this.#closed) return
+    this.#pushSmall(bytes)
+  }
+
+  /** Writes everything that can be written now (before a close). */
+  flushNow(): void {
+    if (this.#sink !== undefined && !this.#flushing) this.#flush()
+  }
+
+  #pushSmall(bytes: Uint8Array): void {
+    this.#small.push(bytes)
+    this.#smallBytes += bytes.length
+    if (this.#smallBytes >= this.#o.flushThresholdBytes && this.#sink !== undefined && !this.#flushing) this.#flush()
+    else this.#schedule()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#sink === undefined) return
+    this.#scheduled = true
+    this.#o.clock.setImmediate(this.#flushBound)
+  }
+
+  #streamGateOpen(sink: FrameSink): boolean {
+    return this.#streams.length > 0 && sink.bufferedAmount < STREAM_SOCKET_FRAGMENTS * this.#o.fragmentBytes
+  }
+
+  #flush(): void {
+    this.#scheduled = false
+    const sink = this.#sink
+    if (sink === undefined) return
+    this.#flushing = true
+    // A few fragments per turn: enough to fill the pipe, few enough that the event loop keeps turning.
+    let fragmentBudget = Math.max(1, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+    while (this.#small.length > 0 || (fragmentBudget > 0 && this.#streamGateOpen(sink))) {
+      if (fragmentBudget > 0 && this.#streamGateOpen(sink)) {
+        fragmentBudget--
+        this.#pushFragment()
+      }
+      this.#writeSmall(sink)
+    }
+    this.#flushing = false
+    if (this.#streams.length > 0 && this.#streamGateOpen(sink)) this.#schedule()
+    this.#o.onProgress()
+  }
+
+  /**
+   * Queues the next fragment of the first stream behind the small messages already queued. When it is the last one,
+   * the sender's held-back messages are queued after it, so they arrive after the whole message; a large one among
+   * them becomes that sender's next stream and holds back the rest again.
+   */
+  #pushFragment(): void {
+    const stream = this.#streams[0] as OutgoingStream
+    const before = stream.offset
+    const bytes = this.#o.codec.encode(nextFragment(stream, this.#o.fragmentBytes))
+    this.#streamBytes -= stream.offset - before
+    this.#small.push(bytes)
+    this.#smallBytes += bytes.length
+    if (stream.offset < stream.bytes.length) return
+    this.#streams.shift()
+    const released = this.#blocked.get(stream.key) ?? []
+    this.#blocked.delete(stream.key)
+    for (const m of released) {
+      this.#blockedBytes -= m.length
+      this.enqueueEncoded(m, stream.key)
+    }
+  }
+
+  /** Writes queued small messages as frames of up to flushThresholdBytes. */
+  #writeSmall(sink: FrameSink): void {
+    const small = this.#small
+    const limit = this.#o.flushThresholdBytes
+    let count = 0
+    let bytes = 0
+    while (count < small.length && (count === 0 || bytes + (small[count] as Uint8Array).length <= limit)) {
+      bytes += (small[count] as Uint8Array).length
+      count++
+    }
+    if (count === 0) return
+    const frame = writeFrame(small, count, bytes)
+    if (count === small.length) this.#small = []
+    else this.#small = small.slice(count)
+    this.#smallBytes -= bytes
+    this.framesOut++
+    this.bytesOut += frame.length
+    sink.write(frame, this.#writtenBound)
+  }
+
+  #written(): void {
+    if (this.#sink === undefined) return
+    if (this.#streamGateOpen(this.#sink)) this.#schedule()
+    this.#o.onProgress()
+  }
+}
+
+/** The ordering key of a sender: a pid's key, a name, or '' for messages sent from outside any actor. */
+export function senderKey(sender: unknown): string {
+  return sender instanceof Pid ? sender.key : typeof sender === 'string' ? sender : ''
+}

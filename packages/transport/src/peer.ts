@@ -1,0 +1,65 @@
+/**
+ * What a node knows about one peer: where to reach it, its live connection (at most one), a connection being dialled,
+ * and the current session — the outgoing queue and backpressure that live from the first send or connect until the
+ * peer goes down. Queued messages survive a lost tie (they go out on whichever connection wins), not a nodedown.
+ */
+import { createMessageCodec } from '@cohort/core'
+import type { Clock } from '@cohort/core'
+import { Backpressure } from './backpressure.ts'
+import type { Connection } from './connection.ts'
+import { FrameBatcher } from './frame-batcher.ts'
+
+/** One outgoing session to a peer. */
+export interface PeerSession {
+  readonly batcher: FrameBatcher
+  readonly backpressure: Backpressure
+  messagesOut: number
+  /** A connection carried this session (so a nodedown is owed when it ends). */
+  wasUp: boolean
+}
+
+/** A connect() caller waiting for the peer to come up. */
+export interface ConnectWaiter {
+  resolve(): void
+  reject(error: Error): void
+}
+
+/** A peer of this node. */
+export interface Peer {
+  readonly name: string
+  /** Where to dial it; learnt from connect(), a peer list, or its handshake. */
+  url: string | undefined
+  /** The connection that is up, if any. */
+  conn: Connection | undefined
+  /** The connection this node is dialling, if any. */
+  outbound: Connection | undefined
+  session: PeerSession | undefined
+  waiters: ConnectWaiter[]
+}
+
+export function createPeer(name: string, url: string | undefined): Peer {
+  return { name, url, conn: undefined, outbound: undefined, session: undefined, waiters: [] }
+}
+
+/** Sizes and hooks of a session's queue. */
+export interface SessionOptions {
+  readonly clock: Clock
+  readonly fragmentBytes: number
+  readonly flushThresholdBytes: number
+  readonly highWaterMarkBytes: number
+  readonly lowWaterMarkBytes: number
+}
+
+export function createSession(o: SessionOptions): PeerSession {
+  const backpressure = new Backpressure(o.highWaterMarkBytes, o.lowWaterMarkBytes)
+  const batcher: FrameBatcher = new FrameBatcher({
+    codec: createMessageCodec(),
+    clock: o.clock,
+    fragmentBytes: o.fragmentBytes,
+    flushThresholdBytes: o.flushThresholdBytes,
+    onProgress: () => {
+      if (backpressure.hasWaiters) backpressure.update(batcher.unsentBytes)
+    },
+  })
+  return { batcher, backpressure, messagesOut: 0, wasUp: false }
+}

@@ -1,0 +1,64 @@
+/**
+ * Liveness of one connection. Every `tickMs / 4` it checks two flags: if nothing was sent since the last check it
+ * asks for a tick to be sent; if nothing has been received for `tickMs` it declares the peer down. Traffic only sets
+ * flags, so the hot path never reads the clock.
+ */
+import type { Clock, TimerHandle } from '@cohort/core'
+
+export interface TickerOptions {
+  readonly clock: Clock
+  readonly tickMs: number
+  /** Send a tick now. */
+  readonly onTick: () => void
+  /** The peer has been silent for `tickMs`. */
+  readonly onSilent: (silentMs: number) => void
+}
+
+/** The liveness timer of one connection. */
+export class Ticker {
+  readonly #o: TickerOptions
+  readonly #intervalMs: number
+  #timer: TimerHandle | undefined
+  #lastReceivedAt: number
+  #received = false
+  #sent = false
+  readonly #checkBound = (): void => this.#check()
+
+  constructor(options: TickerOptions) {
+    this.#o = options
+    this.#intervalMs = Math.max(1, Math.floor(options.tickMs / 4))
+    this.#lastReceivedAt = options.clock.now()
+    this.#timer = options.clock.setTimeout(this.#checkBound, this.#intervalMs)
+  }
+
+  /** Something arrived from the peer. */
+  markReceived(): void {
+    this.#received = true
+  }
+
+  /** Something was written to the peer. */
+  markSent(): void {
+    this.#sent = true
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #check(): void {
+    if (this.#timer === undefined) return
+    const now = this.#o.clock.now()
+    if (this.#received) {
+      this.#received = false
+      this.#lastReceivedAt = now
+    } else if (now - this.#lastReceivedAt >= this.#o.tickMs) {
+      this.#timer = undefined
+      this.#o.onSilent(now - this.#lastReceivedAt)
+      return
+    }
+    if (!this.#sent) this.#o.onTick()
+    this.#sent = false
+    this.#timer = this.#o.clock.setTimeout(this.#checkBound, this.#intervalMs)
+  }
+}
