@@ -98,6 +98,9 @@ function dataToError(data: unknown): Error {
   return error
 }
 
+/** Above this, the encoder's buffer is dropped after use. */
+const LARGE_MESSAGE_BYTES = 1024 * 1024
+
 let registered = false
 function registerExtensions(): void {
   if (registered) return
@@ -132,10 +135,16 @@ function registerExtensions(): void {
 /** Creates a codec with its own msgpackr encoder and decoder. */
 export function createMessageCodec(): MessageCodec {
   registerExtensions()
-  const packr = new Packr(CODEC_OPTIONS)
+  let packr = new Packr(CODEC_OPTIONS)
   const unpackr = new Unpackr(CODEC_OPTIONS)
   return {
-    encode: (value) => packr.pack(value),
+    encode: (value) => {
+      const bytes = packr.pack(value)
+      // msgpackr keeps (and re-allocates) a buffer as large as the largest message it packed; start afresh after a
+      // large one so one 50 MiB message does not pin 50 MiB per connection.
+      if (bytes.length > LARGE_MESSAGE_BYTES) packr = new Packr(CODEC_OPTIONS)
+      return bytes
+    },
     decode: (bytes) => {
       try {
         return unpackr.unpack(bytes)

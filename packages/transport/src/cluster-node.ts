@@ -372,7 +372,7 @@ export class ClusterNode implements CohortNode {
     session.wasUp = true
     conn.attach(session.batcher)
     const hidden = this.#isHidden(conn)
-    this.#callEndpoint(() => this.#endpoint.nodeUp(peer.name))
+    this.#callEndpoint(() => this.#endpoint.nodeUp(peer.name, { hidden }))
     if (!hidden) {
       this.#log.info({ peer: peer.name, conn: conn.id }, 'peer connected')
       this.#events.emit('nodeup', peer.name)

@@ -172,7 +172,6 @@ class Demo {
       return
     }
     // Node events carry their own `node` field (the peer); keep the reporting node apart.
-    if (typeof raw['node'] === 'string' && raw['node'].startsWith('cohort-cli-')) return // the demo's own hidden node
     const event: Event = { ...raw, node: from, node_: raw['type'] === 'nodeup' || raw['type'] === 'nodedown' ? raw['node'] : undefined, type: String(raw['type']) }
     if (event.type === 'nodeup') this.#line(from, `nodeup   ${String(event['node_'])}`)
     else if (event.type === 'nodedown') this.#line(from, `nodedown ${String(event['node_'])} (${String(raw['reason'])})`)

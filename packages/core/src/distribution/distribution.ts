@@ -35,8 +35,11 @@ export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
 export interface DistributionEndpoint {
   /** A control message arrived from `fromNode`. */
   deliver(fromNode: string, message: ControlMessage): void
-  /** A connection to `node` is established. */
-  nodeUp(node: string): void
+  /**
+   * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
+   * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.
+   */
+  nodeUp(node: string, info?: { hidden?: boolean }): void
   /** The connection to `node` was lost (or closed). */
   nodeDown(node: string, reason: NodeDownReason): void
 }

@@ -308,3 +308,24 @@ describe('timers', () => {
     expect(got).toEqual([])
   })
 })
+
+describe('ActorSystem#monitorNodes', () => {
+  it('reports hidden connections only to listeners that ask for them', () => {
+    const { sys } = system()
+    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const mesh: unknown[] = []
+    const all: unknown[] = []
+    sys.monitorNodes((e) => mesh.push(e))
+    sys.monitorNodes((e) => all.push(e), { hidden: true })
+    endpoint.nodeUp('peer@h')
+    endpoint.nodeUp('cli@h', { hidden: true })
+    endpoint.nodeDown('cli@h', 'noconnection')
+    endpoint.nodeDown('peer@h', 'leaving')
+    expect(mesh).toEqual([
+      { type: 'nodeup', node: 'peer@h', hidden: false },
+      { type: 'nodedown', node: 'peer@h', reason: 'leaving', hidden: false },
+    ])
+    expect(all).toHaveLength(4)
+    expect(all[2]).toEqual({ type: 'nodedown', node: 'cli@h', reason: 'noconnection', hidden: true })
+  })
+})

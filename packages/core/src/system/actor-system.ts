@@ -36,8 +36,10 @@ export interface SystemStats {
   deadLetters: number
 }
 
-/** A connection event, for `monitorNodes`. */
-export type NodeEvent = { type: 'nodeup'; node: string } | { type: 'nodedown'; node: string; reason: string }
+/** A connection event, for `monitorNodes`. `hidden` marks a connection outside the mesh (a CLI, an observer). */
+export type NodeEvent =
+  | { type: 'nodeup'; node: string; hidden: boolean }
+  | { type: 'nodedown'; node: string; reason: string; hidden: boolean }
 
 /** Resolves `{ global: name }` addresses; installed by the `global` cluster service. */
 export type GlobalResolver = (name: string) => Pid | undefined
@@ -87,8 +89,11 @@ export interface ActorSystem extends AsyncDisposable {
   upgrade(name: string, behaviour: ServerBehaviour, extra?: unknown): void
   /** Observes trace records; returns a function that stops observing. */
   trace(observer: TraceObserver): () => void
-  /** Observes nodeup/nodedown; returns a function that stops observing. */
-  monitorNodes(listener: (event: NodeEvent) => void): () => void
+  /**
+   * Observes nodeup/nodedown of the mesh (with `{ hidden: true }`, of hidden connections too, as Erlang's
+   * `net_kernel:monitor_nodes(true, [{node_type, all}])`); returns a function that stops observing.
+   */
+  monitorNodes(listener: (event: NodeEvent) => void, options?: { hidden?: boolean }): () => void
   /** Connects this system to other nodes (transport or in-memory network); returns the endpoint for inbound events. */
   attachDistribution(distribution: Distribution): DistributionEndpoint
   /** The connected nodes. */

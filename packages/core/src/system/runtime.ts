@@ -59,7 +59,9 @@ export class Runtime implements ActorSystem {
   #nextId = 1
   #nextRef = 1
   #observers: TraceObserver[] = []
-  #nodeListeners: ((event: NodeEvent) => void)[] = []
+  #nodeListeners: { listener: (event: NodeEvent) => void; hidden: boolean }[] = []
+  /** Connected nodes whose connection is hidden (outside the mesh). */
+  readonly #hiddenNodes = new Set<string>()
   #distribution: Distribution | undefined = undefined
   #globalResolver: GlobalResolver | undefined = undefined
   readonly #strictCodec: MessageCodec | undefined
@@ -468,7 +470,12 @@ export class Runtime implements ActorSystem {
     this.#distribution = distribution
     return {
       deliver: (fromNode, control) => this.deliverControl(fromNode, control),
-      nodeUp: (node) => this.#nodeEvent({ type: 'nodeup', node }),
+      nodeUp: (node, info) => {
+        const hidden = info?.hidden === true
+        if (hidden) this.#hiddenNodes.add(node)
+        else this.#hiddenNodes.delete(node)
+        this.#nodeEvent({ type: 'nodeup', node, hidden })
+      },
       nodeDown: (node, reason) => this.#nodeDown(node, reason),
     }
   }
@@ -477,16 +484,18 @@ export class Runtime implements ActorSystem {
     return this.#distribution?.nodes() ?? []
   }
 
-  monitorNodes(listener: (event: NodeEvent) => void): () => void {
-    this.#nodeListeners.push(listener)
+  monitorNodes(listener: (event: NodeEvent) => void, options?: { hidden?: boolean }): () => void {
+    const entry = { listener, hidden: options?.hidden === true }
+    this.#nodeListeners = [...this.#nodeListeners, entry]
     return () => {
-      this.#nodeListeners = this.#nodeListeners.filter((l) => l !== listener)
+      this.#nodeListeners = this.#nodeListeners.filter((l) => l !== entry)
     }
   }
 
   #nodeEvent(event: NodeEvent): void {
-    if (this.tracing) this.emitTrace(event)
-    for (const listener of this.#nodeListeners) {
+    if (this.tracing) this.emitTrace(event.type === 'nodeup' ? { type: 'nodeup', node: event.node } : { type: 'nodedown', node: event.node, reason: event.reason })
+    for (const { listener, hidden } of this.#nodeListeners) {
+      if (event.hidden && !hidden) continue
       try {
         listener(event)
       } catch (error) {
@@ -498,7 +507,8 @@ export class Runtime implements ActorSystem {
   #nodeDown(node: string, reason: string): void {
     for (const proc of [...this.#procs.values()]) proc.nodeDown(node)
     this.calls.nodeDown(node)
-    this.#nodeEvent({ type: 'nodedown', node, reason })
+    const hidden = this.#hiddenNodes.delete(node)
+    this.#nodeEvent({ type: 'nodedown', node, reason, hidden })
   }
 
   deliverControl(fromNode: string, c: ControlMessage): void {

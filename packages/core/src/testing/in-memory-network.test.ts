@@ -144,10 +144,10 @@ describe('InMemoryNetwork', () => {
     await net.stop('b@mem')
     await net.kill('c@mem')
     expect(events).toEqual([
-      { type: 'nodeup', node: 'b@mem' },
-      { type: 'nodeup', node: 'c@mem' },
-      { type: 'nodedown', node: 'b@mem', reason: 'leaving' },
-      { type: 'nodedown', node: 'c@mem', reason: 'noconnection' },
+      { type: 'nodeup', node: 'b@mem', hidden: false },
+      { type: 'nodeup', node: 'c@mem', hidden: false },
+      { type: 'nodedown', node: 'b@mem', reason: 'leaving', hidden: false },
+      { type: 'nodedown', node: 'c@mem', reason: 'noconnection', hidden: false },
     ])
     expect(a.nodes()).toEqual([])
   })
