@@ -69,3 +69,25 @@ export type {
   Intensity,
 } from './supervision/child-spec.ts'
 export type { ChildInfo, DynamicSupervisorOptions } from './supervision/dynamic-supervisor.ts'
+
+// ---- cluster services: process groups, global names, singletons, pub-sub (packages/core/src/cluster) ----------
+export { startGroups, groupsOf, scopeActorName, DEFAULT_GROUPS_OPTIONS } from './cluster/groups.ts'
+export { isGroupEvent } from './cluster/group-table.ts'
+export {
+  startGlobal,
+  globalOf,
+  DEFAULT_GLOBAL_OPTIONS,
+  GLOBAL_ACTOR_NAME,
+  NAME_CONFLICT_EXIT,
+} from './cluster/global-registry.ts'
+export { NameTakenError, keepOldest } from './cluster/name-conflict.ts'
+export { startSingleton, singletonManagerName, DEFAULT_SINGLETON_OPTIONS } from './cluster/singleton.ts'
+export { startPubSub, DEFAULT_PUB_SUB_OPTIONS } from './cluster/pub-sub.ts'
+
+export type { Groups, GroupsOptions, SendOptions } from './cluster/groups.ts'
+export type { GroupEvent, GroupListener, GroupSnapshot } from './cluster/group-table.ts'
+export type { GlobalRegistry, GlobalOptions, NameLoserNotifier } from './cluster/global-registry.ts'
+export type { GlobalRegistration, NameConflictResolver } from './cluster/name-conflict.ts'
+export type { Singleton, SingletonOptions, SingletonRegistry } from './cluster/singleton.ts'
+export type { PubSub, PubSubOptions } from './cluster/pub-sub.ts'
+// ---- end of cluster services ------------------------------------------------------------------------------------

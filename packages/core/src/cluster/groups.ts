@@ -1,0 +1,368 @@
+/**
+ * Process groups (Erlang's pg): named groups of processes that span the cluster, within a scope. Each node runs one
+ * scope actor per scope; it owns its node's memberships, monitors their processes, and exchanges them with the
+ * same-named scope on every other node (a snapshot on discovery, then join and leave deltas). Reads are synchronous
+ * lookups in a table shared with the actor. Chat rooms, presence and pub-sub are built on it.
+ *
+ * Protocol (between the scope actors of one scope, addressed `{ name: 'cohort.groups.<scope>', node }`):
+ * - start and `nodeup`: send `discover(self)` to the other node's scope;
+ * - `discover(peer)`: answer `sync(self, localSnapshot)`; if `peer` was unknown, monitor it and send `discover` back;
+ * - `sync(peer, snapshot)`: replace what this node holds for `peer`'s node by the snapshot (monitoring a new peer);
+ * - `join` / `leave(peer, group, pids)`: deltas, sent to every known peer after each local change, in order;
+ *   deltas from an unknown peer are stale (they crossed a nodedown) and dropped;
+ * - `nodedown` (or `Down` of a peer scope): that node's members are dropped at once;
+ * - `Down` of a local member: it leaves all its groups and a `leave` goes to every peer;
+ * - `broadcast(group, msg)`: the scope delivers `msg` to its local members of `group`.
+ *
+ * Eventually consistent, no lock: after a partition heals, `nodeup` runs the discovery again and every node ends with
+ * every other node's snapshot followed by its later deltas, so all views converge.
+ *
+ * Gotchas: only local processes can join (the scope of a member's node owns it); a dead pid is ignored by `join`;
+ * `members` on another node lags a `join` by one message.
+ */
+import type { Address, Ctx } from '../actor/ctx.ts'
+import type { ServerBehaviour } from '../actor/server-behaviour.ts'
+import { CohortError, InvalidOptionError } from '../errors.ts'
+import { Pid } from '../pid.ts'
+import type { Ref } from '../ref.ts'
+import { Down } from '../signals.ts'
+import type { ActorSystem } from '../system/actor-system.ts'
+import { GroupTable } from './group-table.ts'
+import type { GroupListener, GroupSnapshot } from './group-table.ts'
+import { Peers } from './peers.ts'
+
+/** Options of `startGroups`. */
+export interface GroupsOptions {
+  /**
+   * The scope: groups of different scopes are independent, each with its own actor per node. Start the same scope
+   * on every node that takes part. @default 'default'
+   */
+  scope?: string
+}
+
+/** The defaults of `startGroups`. */
+export const DEFAULT_GROUPS_OPTIONS: Readonly<{ scope: string }> = Object.freeze({ scope: 'default' })
+
+/** Options of `broadcast` and `publish`. */
+export interface SendOptions {
+  /**
+   * The actor that sends, so that backpressure from a busy peer pauses it (as for its own `ctx.send`).
+   * @default undefined (sent on behalf of the system)
+   */
+  sender?: Ctx
+}
+
+/** A running scope of process groups on one node. */
+export interface Groups extends AsyncDisposable {
+  readonly scope: string
+  /** The scope actor of this node. */
+  readonly pid: Pid
+  /**
+   * Adds local processes to `group` (a process already in it stays in once). A member that exits leaves all its
+   * groups. @throws CohortError (COHORT_ERR_NOT_LOCAL) for a pid of another node; (COHORT_ERR_NOPROC) when the scope
+   * has stopped
+   */
+  join(group: string, pids: Pid | readonly Pid[]): void
+  /** Removes local processes from `group`. @throws as `join` */
+  leave(group: string, pids: Pid | readonly Pid[]): void
+  /** Every member of `group` on every connected node, as this node knows them (a synchronous lookup). */
+  members(group: string): readonly Pid[]
+  /** The members of `group` on this node. */
+  localMembers(group: string): readonly Pid[]
+  /** The groups with members anywhere; with `pid`, the groups `pid` belongs to. */
+  whichGroups(pid?: Pid): string[]
+  /**
+   * Delivers a GroupEvent to `target` (a local pid, or a function) each time processes join or leave `group`, and
+   * returns the members at that moment. A pid target's monitor ends when that process exits.
+   * @throws CohortError (COHORT_ERR_NOT_LOCAL) for a pid of another node
+   */
+  monitor(group: string, target: Pid | GroupListener): { ref: Ref; members: readonly Pid[] }
+  /** As `monitor`, for every group of the scope; returns the groups that have members now. */
+  monitorScope(target: Pid | GroupListener): { ref: Ref; groups: string[] }
+  /** Stops a group monitor; returns false if it was unknown. */
+  demonitor(ref: Ref): boolean
+  /**
+   * Sends `msg` once to every member of `group`: directly to local members, and as one message per other node with
+   * members, which that node's scope delivers to its members. Returns how many members it was addressed to.
+   */
+  broadcast(group: string, msg: unknown, options?: SendOptions): number
+  /** Stops this node's scope actor; peers drop its members. Idempotent. */
+  stop(): Promise<void>
+}
+
+type ScopeMessage =
+  | { t: 'discover'; peer: Pid }
+  | { t: 'sync'; peer: Pid; groups: GroupSnapshot }
+  | { t: 'join'; peer: Pid; group: string; pids: Pid[] }
+  | { t: 'leave'; peer: Pid; group: string; pids: Pid[] }
+  | { t: 'broadcast'; group: string; msg: unknown }
+  | { t: 'localJoin'; group: string; pids: Pid[] }
+  | { t: 'localLeave'; group: string; pids: Pid[] }
+  | { t: 'nodeup'; node: string }
+
+/** The registered name of a scope's actor on every node. */
+export function scopeActorName(scope: string): string {
+  return `cohort.groups.${scope}`
+}
+
+const running = new WeakMap<ActorSystem, Map<string, Groups>>()
+
+/**
+ * Starts a scope of process groups on this node (start it on every node of the cluster).
+ * @example
+ * const groups = startGroups(system)
+ * groups.join('room:lobby', ctx.self)
+ * groups.broadcast('room:lobby', { text: 'hi' })
+ * @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION); CohortError (COHORT_ERR_NAME_TAKEN) if the scope runs already
+ */
+export function startGroups(system: ActorSystem, options: GroupsOptions = {}): Groups {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object')
+  const scope = options.scope ?? DEFAULT_GROUPS_OPTIONS.scope
+  if (typeof scope !== 'string' || scope.length === 0) {
+    throw new InvalidOptionError('scope', scope, 'a non-empty string')
+  }
+  const name = scopeActorName(scope)
+  if (system.whereis(name) !== undefined) {
+    throw new CohortError('COHORT_ERR_NAME_TAKEN', `the groups scope ${JSON.stringify(scope)} is already running on ${system.node}`)
+  }
+  const logger = system.logger.child({ scope })
+  const table = new GroupTable(scope, system.node, (to, msg) => system.send(to, msg), logger)
+  const peers = new Peers()
+  const pid = system.spawn(scopeBehaviour(system, name, table, peers), undefined, { name })
+  const groups = new GroupsHandle(system, scope, name, pid, table)
+  const stopNodes = system.monitorNodes((event) => {
+    if (event.type === 'nodeup') system.send(pid, { t: 'nodeup', node: event.node } satisfies ScopeMessage)
+    // Dropped here, synchronously, so no read sees members of a node that is gone; the Down of the peer's monitor
+    // that follows finds no peer and is ignored.
+    else if (peers.drop(event.node)) table.dropNode(event.node)
+  })
+  system.monitor(pid, () => {
+    stopNodes()
+    table.clear()
+    groups.stopped = true
+    running.get(system)?.delete(scope)
+  })
+  let scopes = running.get(system)
+  if (scopes === undefined) running.set(system, (scopes = new Map()))
+  scopes.set(scope, groups)
+  return groups
+}
+
+/**
+ * The running scope `scope` of this node.
+ * @throws CohortError (COHORT_ERR_NOPROC) when it is not running
+ */
+export function groupsOf(system: ActorSystem, scope: string = DEFAULT_GROUPS_OPTIONS.scope): Groups {
+  const groups = running.get(system)?.get(scope)
+  if (groups === undefined) {
+    throw new CohortError('COHORT_ERR_NOPROC', `the groups scope ${JSON.stringify(scope)} is not running on ${system.node}`)
+  }
+  return groups
+}
+
+class GroupsHandle implements Groups {
+  readonly scope: string
+  readonly pid: Pid
+  stopped = false
+  readonly #system: ActorSystem
+  readonly #name: string
+  readonly #table: GroupTable
+
+  constructor(system: ActorSystem, scope: string, name: string, pid: Pid, table: GroupTable) {
+    this.#system = system
+    this.scope = scope
+    this.#name = name
+    this.pid = pid
+    this.#table = table
+  }
+
+  join(group: string, pids: Pid | readonly Pid[]): void {
+    const local = this.#check(group, pids).filter((p) => this.#system.isAlive(p))
+    const added = this.#table.add(this.#system.node, group, local)
+    if (added.length > 0) this.#system.send(this.pid, { t: 'localJoin', group, pids: added } satisfies ScopeMessage)
+  }
+
+  leave(group: string, pids: Pid | readonly Pid[]): void {
+    const removed = this.#table.remove(group, this.#check(group, pids))
+    if (removed.length > 0) this.#system.send(this.pid, { t: 'localLeave', group, pids: removed } satisfies ScopeMessage)
+  }
+
+  members(group: string): readonly Pid[] {
+    return this.#table.members(group)
+  }
+
+  localMembers(group: string): readonly Pid[] {
+    return this.#table.localMembers(group)
+  }
+
+  whichGroups(pid?: Pid): string[] {
+    return this.#table.whichGroups(pid)
+  }
+
+  monitor(group: string, target: Pid | GroupListener): { ref: Ref; members: readonly Pid[] } {
+    checkGroup(group)
+    return { ref: this.#watch(group, target), members: this.#table.members(group) }
+  }
+
+  monitorScope(target: Pid | GroupListener): { ref: Ref; groups: string[] } {
+    return { ref: this.#watch(undefined, target), groups: this.#table.whichGroups() }
+  }
+
+  demonitor(ref: Ref): boolean {
+    this.#system.demonitor(ref)
+    return this.#table.unwatch(ref)
+  }
+
+  broadcast(group: string, msg: unknown, options?: SendOptions): number {
+    const sender = options?.sender
+    const system = this.#system
+    const send = (to: Address, m: unknown): void => (sender === undefined ? system.send(to, m) : sender.send(to, m))
+    let count = 0
+    for (const pid of this.#table.localMembers(group)) {
+      send(pid, msg)
+      count++
+    }
+    for (const [node, members] of this.#table.remoteNodesOf(group)) {
+      send({ name: this.#name, node }, { t: 'broadcast', group, msg } satisfies ScopeMessage)
+      count += members.size
+    }
+    return count
+  }
+
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      this.#system.monitor(this.pid, () => resolve())
+      this.#system.exit(this.pid, 'shutdown')
+    })
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop()
+  }
+
+  #watch(group: string | undefined, target: Pid | GroupListener): Ref {
+    this.#running()
+    if (typeof target === 'function') {
+      // A monitor of the scope actor gives a cluster-unique ref, and ends with the scope.
+      const ref = this.#system.monitor(this.pid, () => {})
+      this.#table.watch(ref, group, target)
+      return ref
+    }
+    if (!(target instanceof Pid)) throw new InvalidOptionError('target', target, 'a local Pid or a function')
+    if (target.node !== this.#system.node) {
+      throw new CohortError('COHORT_ERR_NOT_LOCAL', `cannot monitor groups for ${String(target)}: not a process of ${this.#system.node}`)
+    }
+    const ref: Ref = this.#system.monitor(target, () => this.#table.unwatch(ref))
+    this.#table.watch(ref, group, target)
+    return ref
+  }
+
+  #check(group: string, pids: Pid | readonly Pid[]): Pid[] {
+    checkGroup(group)
+    this.#running()
+    const list = pids instanceof Pid ? [pids] : Array.isArray(pids) ? (pids as Pid[]) : undefined
+    if (list === undefined) throw new InvalidOptionError('pids', pids, 'a Pid or an array of Pids')
+    for (const pid of list) {
+      if (!(pid instanceof Pid)) throw new InvalidOptionError('pids', pid, 'a Pid')
+      if (pid.node !== this.#system.node) {
+        throw new CohortError(
+          'COHORT_ERR_NOT_LOCAL',
+          `cannot change the groups of ${String(pid)} on ${this.#system.node}: only the scope of its own node can`,
+        )
+      }
+    }
+    return list
+  }
+
+  #running(): void {
+    if (this.stopped) {
+      throw new CohortError('COHORT_ERR_NOPROC', `the groups scope ${JSON.stringify(this.scope)} has stopped on ${this.#system.node}`)
+    }
+  }
+}
+
+function checkGroup(group: unknown): void {
+  if (typeof group !== 'string' || group.length === 0) throw new InvalidOptionError('group', group, 'a non-empty string')
+}
+
+/** The scope actor's state: the monitors of local members (the table and peers are shared with the handle). */
+interface ScopeState {
+  readonly memberRefs: Map<string, Ref>
+}
+
+function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, peers: Peers): ServerBehaviour<ScopeState, undefined> {
+  const connected = (node: string): boolean => system.nodes().includes(node)
+  const discover = (ctx: Ctx, node: string): void => {
+    ctx.send({ name, node }, { t: 'discover', peer: ctx.self } satisfies ScopeMessage)
+  }
+  return {
+    name,
+    init(_args, ctx) {
+      for (const node of system.nodes()) discover(ctx, node)
+      return { memberRefs: new Map() }
+    },
+    handleInfo(msg: ScopeMessage | Down, state, ctx) {
+      if (msg instanceof Down) {
+        const pid = msg.pid
+        if (pid !== undefined && state.memberRefs.get(pid.key)?.equals(msg.ref) === true) {
+          state.memberRefs.delete(pid.key)
+          const groups = table.removePid(pid)
+          for (const group of groups) peers.sendAll(ctx, { t: 'leave', peer: ctx.self, group, pids: [pid] } satisfies ScopeMessage)
+          return state
+        }
+        const node = peers.downOf(msg)
+        if (node !== undefined) {
+          peers.drop(node)
+          table.dropNode(node)
+        }
+        return state
+      }
+      switch (msg.t) {
+        case 'nodeup':
+          discover(ctx, msg.node)
+          return state
+        case 'discover': {
+          if (!(msg.peer instanceof Pid) || msg.peer.node === system.node || !connected(msg.peer.node)) return state
+          ctx.send(msg.peer, { t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage)
+          const change = peers.add(ctx, msg.peer)
+          if (change === 'replaced') table.dropNode(msg.peer.node)
+          if (change !== 'known') discover(ctx, msg.peer.node)
+          return state
+        }
+        case 'sync':
+          if (!(msg.peer instanceof Pid) || msg.peer.node === system.node || !connected(msg.peer.node)) return state
+          peers.add(ctx, msg.peer)
+          table.replaceNode(msg.peer.node, msg.groups)
+          return state
+        case 'join':
+          if (peers.has(msg.peer)) table.add(msg.peer.node, msg.group, msg.pids)
+          return state
+        case 'leave':
+          if (peers.has(msg.peer)) table.remove(msg.group, msg.pids.filter((p) => p.node === msg.peer.node))
+          return state
+        case 'broadcast':
+          for (const pid of table.localMembers(msg.group)) ctx.send(pid, msg.msg)
+          return state
+        case 'localJoin':
+          for (const pid of msg.pids) {
+            if (table.hasMember(pid) && !state.memberRefs.has(pid.key)) state.memberRefs.set(pid.key, ctx.monitor(pid))
+          }
+          peers.sendAll(ctx, { t: 'join', peer: ctx.self, group: msg.group, pids: msg.pids } satisfies ScopeMessage)
+          return state
+        case 'localLeave':
+          for (const pid of msg.pids) {
+            const ref = state.memberRefs.get(pid.key)
+            if (ref !== undefined && !table.hasMember(pid)) {
+              state.memberRefs.delete(pid.key)
+              ctx.demonitor(ref, { flush: true })
+            }
+          }
+          peers.sendAll(ctx, { t: 'leave', peer: ctx.self, group: msg.group, pids: msg.pids } satisfies ScopeMessage)
+          return state
+        default:
+          return state
+      }
+    },
+  }
+}

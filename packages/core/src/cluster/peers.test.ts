@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import type { ProcessCtx } from '../actor/process-function.ts'
+import { Down } from '../signals.ts'
+import { createNetwork } from '../testing/in-memory-network.ts'
+import { Peers } from './peers.ts'
+
+describe('Peers', () => {
+  it('adds, replaces and recognises the Down of the current peer of a node', async () => {
+    const net = createNetwork()
+    const a = net.addNode('a@h')
+    const b = net.addNode('b@h')
+    const idle = async (ctx: ProcessCtx): Promise<void> => {
+      await ctx.receive(() => false)
+    }
+    const first = b.spawn(idle)
+    const second = b.spawn(idle)
+    const seen: unknown[] = []
+    a.spawn(async (ctx: ProcessCtx) => {
+      const peers = new Peers()
+      seen.push(peers.add(ctx, first), peers.add(ctx, first), peers.add(ctx, second))
+      seen.push(peers.has(first), peers.has(second), peers.nodes())
+      ctx.send(ctx.self, 'ready')
+      await ctx.receive((m) => m === 'ready')
+      b.exit(second, 'kill')
+      const down = await ctx.receive((m) => m instanceof Down)
+      seen.push(peers.downOf(down), peers.drop('b@h'), peers.hasNode('b@h'))
+    })
+    await net.settle()
+    expect(seen).toEqual(['new', 'known', 'replaced', false, true, ['b@h'], 'b@h', true, false])
+    await net[Symbol.asyncDispose]()
+  })
+})
