@@ -211,7 +211,15 @@ export class InMemoryNetwork {
       this.#link(other.name, name).queue.clear()
       if (other.alive && !this.#isCut(name, other.name)) other.endpoint.nodeDown(name, reason)
     }
-    await member.system.shutdown(reason === 'leaving' ? 'shutdown' : 'killed')
+    const stopped = member.system.shutdown(reason === 'leaving' ? 'shutdown' : 'killed')
+    // A crash waits for nothing: the node is already detached, and its actors stop in the background.
+    if (reason !== 'leaving') return
+    // A graceful stop may wait on shutdown timers (an actor that traps exits and ignores them): run virtual time.
+    let done = false
+    void stopped.then(() => (done = true))
+    await this.settle()
+    while (!done && (await this.clock.advanceToNext())) await this.settle()
+    await stopped
   }
 
   #send(from: Member, to: string, control: ControlMessage): DistributionSendResult {

@@ -1,0 +1,41 @@
+/**
+ * The behaviours the Distribution contract suite spawns on the remote node with `spawnOn`. Plain JavaScript, so a
+ * child node process (contract-node.mjs) defines exactly what the in-process side defines.
+ */
+
+/** Answers every call with its request. */
+export const echo = {
+  name: 'echo',
+  init: () => null,
+  handleCall: (request, _from, state) => ({ reply: request, state }),
+}
+
+/** Keeps every message it is sent; the call 'get' returns them in arrival order. */
+export const collector = {
+  name: 'collector',
+  init: () => [],
+  handleCall: (request, _from, state) => (request === 'get' ? { reply: state, state } : { reply: 'unknown request', state }),
+  handleInfo: (msg, state) => {
+    state.push(msg)
+    return state
+  },
+}
+
+/** Ends when told: the cast 'crash' throws, 'quit' stops with reason 'bye'. */
+export const quitter = {
+  name: 'quitter',
+  init: () => null,
+  handleCall: (_request, _from, state) => ({ noreply: state }),
+  handleCast: (request, state) => {
+    if (request === 'crash') throw new Error('contract crash')
+    if (request === 'quit') return { stop: 'bye' }
+    return state
+  },
+}
+
+/** Defines every contract behaviour on `system`. */
+export function defineContractBehaviours(system) {
+  system.define('echo', echo)
+  system.define('collector', collector)
+  system.define('quitter', quitter)
+}
