@@ -184,11 +184,14 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
     )
   }
 
-  const scheduleRedial = (state: MemberState, error: Error | undefined): void => {
+  const scheduleRedial = (state: MemberState, error: Error | undefined, departed = false): void => {
     if (stopped || state.timer !== undefined) return
     state.attempt++
     const delayMs = backoffDelay(state.attempt, { initialMs: o.reconnectInitialMs, maxMs: o.reconnectMaxMs }, random)
-    logger.warn({ peer: state.peer.name, err: error, durationMs: delayMs }, 'peer unreachable, redialling')
+    // A peer that said it was leaving is not trouble: it may come back on the same address (a restart), so it is
+    // redialled all the same, but logged as a life-cycle event.
+    if (departed) logger.info({ peer: state.peer.name, durationMs: delayMs }, 'peer left; redialling while discovery reports it')
+    else logger.warn({ peer: state.peer.name, err: error, durationMs: delayMs }, 'peer unreachable, redialling')
     state.timer = clock.setTimeout(() => {
       state.timer = undefined
       dial(state)
@@ -221,7 +224,7 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
     state.connected = false
     listeners.emit('disconnected', name, reason)
     // A drop of a peer that discovery still reports is healed by redialling, not by waiting for discovery to change.
-    scheduleRedial(state, new Error(`connection lost: ${reason}`))
+    scheduleRedial(state, new Error(`connection lost: ${reason}`), reason === 'leaving')
   }
 
   const checkSelf = (set: PeerSet): void => {

@@ -1,0 +1,88 @@
+import { createServer } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startNode } from '@cohort/transport'
+import type { CohortNode } from '@cohort/transport'
+import { CohortProcess } from '../support/cohort-process.ts'
+
+const cookie = 'shutdown-test-cookie'
+const procs: CohortProcess[] = []
+const hidden: CohortNode[] = []
+
+afterEach(async () => {
+  for (const n of hidden.splice(0)) await n.close()
+  for (const p of procs.splice(0)) {
+    p.kill('SIGKILL')
+    await p.exited
+  }
+})
+
+/** Three consecutive free ports on 127.0.0.1. */
+async function freePorts(): Promise<number[]> {
+  for (let base = 46_000 + Math.floor(Math.random() * 5000); ; base += 3) {
+    const ports = [base, base + 1, base + 2]
+    const free = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<boolean>((resolve) => {
+            const s = createServer()
+            s.once('error', () => resolve(false))
+            s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+          }),
+      ),
+    )
+    if (free.every(Boolean)) return ports
+  }
+}
+
+async function readyz(url: string): Promise<number> {
+  const response = await fetch(`${url.replace('0.0.0.0', '127.0.0.1')}/readyz`)
+  await response.text()
+  return response.status
+}
+
+describe('graceful shutdown across real processes', () => {
+  it('turns /readyz false while still serving, drains what it accepted, and its peers see a departure', async () => {
+    const ports = await freePorts()
+    const names = ports.map((p) => `node-${p}@127.0.0.1`)
+    for (const port of ports) {
+      procs.push(
+        new CohortProcess(
+          ['--basename', 'node', '--host', '127.0.0.1', '--port', String(port), '--discovery', 'localPorts', '--local-ports', `${ports[0]}-${ports[2]}`, '--probe-port', '0', '--demo', '--log-level', 'info'],
+          { COHORT_COOKIE: cookie, COHORT_DRAIN_DELAY_MS: '1500', COHORT_GRACE_PERIOD_MS: '10000', COHORT_TICK_MS: '4000' },
+        ),
+      )
+    }
+    const [a, b, c] = procs as [CohortProcess, CohortProcess, CohortProcess]
+    const readyC = await c.waitFor((e) => e.type === 'ready')
+    for (const [p, others] of [[a, [names[1], names[2]]], [b, [names[0], names[2]]], [c, [names[0], names[1]]]] as const) {
+      for (const other of others) await p.waitFor((e) => e.type === 'nodeup' && e['node'] === other)
+    }
+    const probes = String(readyC['probes'])
+    while ((await readyz(probes)) !== 200) await new Promise((r) => setImmediate(r))
+
+    const cli = await startNode({ name: 'shutdown-test@127.0.0.1', host: '127.0.0.1', port: 0, cookie, hidden: true })
+    hidden.push(cli)
+    await cli.connect({ name: names[2]!, url: `ws://127.0.0.1:${ports[2]}` })
+    // Calls accepted before the drain: every one must be answered, none lost to the shutdown.
+    const accepted = Array.from({ length: 200 }, () => cli.system.call<string>({ name: 'greeter', node: names[2]! }, 'hello', 10_000))
+
+    c.kill('SIGTERM')
+    while ((await readyz(probes)) !== 503) await new Promise((r) => setImmediate(r))
+    // Not ready, yet still serving: endpoint removal races SIGTERM, so traffic still arriving is answered.
+    expect(await cli.system.call<string>({ name: 'greeter', node: names[2]! }, 'hello', 5000)).toMatch(/^hello from node-/)
+
+    const replies = await Promise.all(accepted)
+    expect(replies.every((r) => r.startsWith(`hello from ${names[2]}`))).toBe(true)
+
+    const departureA = await a.waitFor((e) => e.type === 'nodedown' && e['node'] === names[2])
+    const departureB = await b.waitFor((e) => e.type === 'nodedown' && e['node'] === names[2])
+    expect([departureA['reason'], departureB['reason']]).toEqual(['leaving', 'leaving'])
+    expect(await c.exited).toBe(0)
+    // The peers log a departure, not a crash.
+    for (const peer of [a, b]) {
+      const about = peer.log.filter((line) => line.includes(names[2]!))
+      expect(about.some((line) => line.includes('"msg":"peer left"'))).toBe(true)
+      expect(about.some((line) => line.includes('"level":50') || line.includes('peer lost'))).toBe(false)
+    }
+  })
+})
