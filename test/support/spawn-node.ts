@@ -123,7 +123,15 @@ afterEach(async () => {
 })
 
 /** Starts a node process and resolves once it reports ready (with its real port). */
-export async function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
+export function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
+  return spawnNodeScript(SCRIPT, options)
+}
+
+/**
+ * Starts `script` (a child speaking node-process.mjs's IPC protocol) with `options` as its JSON argument, and
+ * resolves once it reports ready. Suites with children of their own (cluster services) use this.
+ */
+export async function spawnNodeScript(script: string, options: { name: string }): Promise<NodeProcess> {
   const log: string[] = []
   logs.push({ name: options.name, log })
   if (logs.length === 1) {
@@ -135,7 +143,7 @@ export async function spawnNode(options: NodeProcessOptions): Promise<NodeProces
   // `@cohort/source` condition the test runner may have set for itself.
   const env = { ...process.env }
   delete env['NODE_OPTIONS']
-  const child = fork(SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: [], env })
+  const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: [], env })
   child.stderr?.setEncoding('utf8')
   child.stderr?.on('data', (chunk: string) => log.push(chunk))
   const ready = await new Promise<{ name: string; url: string; port: number; creation: number }>((resolve, reject) => {

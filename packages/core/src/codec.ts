@@ -53,7 +53,8 @@ const CODEC_OPTIONS = Object.freeze({
   int64AsType: 'bigint' as const,
 })
 
-function checkedPid(data: unknown): Pid {
+/** Pid and Ref travel as `[node, id, creation]`; anything else is hostile or broken input. */
+function checkedTriple(kind: 'Pid' | 'Ref', data: unknown): [string, number, number] {
   if (
     !Array.isArray(data) ||
     data.length !== 3 ||
@@ -61,22 +62,19 @@ function checkedPid(data: unknown): Pid {
     !Number.isSafeInteger(data[1]) ||
     !Number.isSafeInteger(data[2])
   ) {
-    throw new MalformedMessageError('malformed Pid extension: expected [node: string, id: int, creation: int]')
+    throw new MalformedMessageError(`malformed ${kind} extension: expected [node: string, id: int, creation: int]`)
   }
-  return new Pid(data[0], data[1] as number, data[2] as number)
+  return data as [string, number, number]
+}
+
+function checkedPid(data: unknown): Pid {
+  const [node, id, creation] = checkedTriple('Pid', data)
+  return new Pid(node, id, creation)
 }
 
 function checkedRef(data: unknown): Ref {
-  if (
-    !Array.isArray(data) ||
-    data.length !== 3 ||
-    typeof data[0] !== 'string' ||
-    !Number.isSafeInteger(data[1]) ||
-    !Number.isSafeInteger(data[2])
-  ) {
-    throw new MalformedMessageError('malformed Ref extension: expected [node: string, id: int, creation: int]')
-  }
-  return new Ref(data[0], data[1] as number, data[2] as number)
+  const [node, id, creation] = checkedTriple('Ref', data)
+  return new Ref(node, id, creation)
 }
 
 function errorToData(error: Error): Record<string, unknown> {
