@@ -1,0 +1,34 @@
+/**
+ * What the two-node scenarios share: node names, the cookie, payloads, and the msgpackr options of the baselines
+ * (core's codec options, without Cohort's extensions, so the baseline encodes the way Cohort does).
+ */
+import { Packr, Unpackr } from 'msgpackr'
+
+export const COOKIE = 'cohort-bench-cookie'
+export const HOST = '127.0.0.1'
+
+/** Same as core's codec (codec.ts CODEC_OPTIONS). */
+const BASELINE_CODEC_OPTIONS = { useRecords: true, mapsAsObjects: false, moreTypes: true, int64AsType: 'bigint' as const }
+
+export function baselinePackr(): Packr {
+  return new Packr(BASELINE_CODEC_OPTIONS)
+}
+
+export function baselineUnpackr(): Unpackr {
+  return new Unpackr(BASELINE_CODEC_OPTIONS)
+}
+
+/** The transport's defaults, which the baselines copy so that both batch alike. */
+export const FLUSH_THRESHOLD_BYTES = 256 * 1024
+export const HIGH_WATER_MARK_BYTES = 4 * 1024 * 1024
+export const LOW_WATER_MARK_BYTES = 1024 * 1024
+
+/** Messages a sender produces per 'go' (per loop step): up to 100, and about 64 KiB of payload. */
+export function batchFor(sizeBytes: number): number {
+  return Math.max(1, Math.min(100, Math.floor((64 * 1024) / sizeBytes)))
+}
+
+/** A payload of `size` bytes (a Buffer: msgpack bin on the wire). */
+export function payload(size: number): Buffer {
+  return Buffer.alloc(size, 0x61)
+}

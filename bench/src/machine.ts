@@ -1,0 +1,70 @@
+/**
+ * Facts about the machine a run measured on, reported with every run (BENCH.md): on a shared 2-vCPU machine they
+ * are part of the result.
+ */
+import { execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+
+export interface MachineFacts {
+  cpu: string
+  cores: number
+  node: string
+  os: string
+  kernel: string
+  memoryGiB: number
+  /** Whether ws finds its native masking addon (bufferutil): it changes ws figures for large messages a lot. */
+  bufferutil: boolean
+  /** `erl`'s OTP release, or null when Erlang is not installed. */
+  erlang: string | null
+}
+
+/** The OTP release of the installed `erl`, or null. */
+export function erlangRelease(): string | null {
+  try {
+    return execFileSync('erl', ['-noshell', '-eval', 'io:format("~s", [erlang:system_info(otp_release)]), halt().'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
+  } catch {
+    return null
+  }
+}
+
+function hasBufferutil(): boolean {
+  try {
+    // Resolved from ws's own location, as ws does.
+    const require = createRequire(import.meta.url)
+    const wsRequire = createRequire(require.resolve('ws'))
+    wsRequire('bufferutil')
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function machineFacts(): MachineFacts {
+  const cpus = os.cpus()
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    os: os.platform(),
+    kernel: os.release(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    bufferutil: hasBufferutil(),
+    erlang: erlangRelease(),
+  }
+}
+
+/** The git sha of the checkout (with `-dirty` when it has changes), or the core package's version. */
+export function cohortVersion(repoRoot: string, fallback: string): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return dirty === '' ? sha : `${sha}-dirty`
+  } catch {
+    return fallback
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * The scenario registry: every job the runner can start, in the order it runs them, with the figures each reports.
+ * A baseline runs right before the scenarios it bounds, so the two are measured seconds apart. Scenario names are
+ * BENCH.md's and stable: comparisons across runs depend on them.
+ *
+ * To add a scenario: write `scenarios/<area>/<name>.bench.ts` (it calls `runScenario`), then add a job here with
+ * its figures, their baselines, what limits them (`notes`) and any target. `groups.fanout` and
+ * `cache.replication.p99` are registered as planned, so they show in every report until they exist.
+ */
+import type { ScenarioResult } from './report.ts'
+
+export type Metric = 'throughput' | 'latency' | 'memory'
+
+/** A target from the project's goals: reported as met or missed, never asserted. */
+export interface Target {
+  readonly text: string
+  /** undefined when the run cannot tell (a --quick run with a smaller population, say). */
+  readonly check: (result: ScenarioResult, quick: boolean) => boolean | undefined
+}
+
+/** One named figure a job reports. */
+export interface FigureSpec {
+  readonly name: string
+  readonly metric: Metric
+  readonly unit: string
+  readonly secondaryUnit?: string
+  /** Baselines this figure is compared with; the first is the primary (`baseline` and `ratio` in the JSON). */
+  readonly baselines?: readonly string[]
+  readonly target?: Target
+  /** What limits this figure. */
+  readonly notes: string
+}
+
+/** What a job's parameters may depend on: the mode and the results measured so far in this run. */
+export interface JobContext {
+  readonly quick: boolean
+  readonly results: ReadonlyMap<string, ScenarioResult>
+}
+
+/** One scenario process (it may start helper processes of its own). */
+export interface JobSpec {
+  readonly id: string
+  /** Compiled scenario file, relative to dist/scenarios/; undefined for a planned scenario. */
+  readonly file: string | undefined
+  readonly figures: readonly FigureSpec[]
+  readonly params?: (ctx: JobContext) => Record<string, unknown>
+  readonly execArgv?: readonly string[]
+  /** Why it cannot run at all (planned, not built yet). */
+  readonly planned?: string
+  /** False: left out of --quick runs (reported as skipped). @default true */
+  readonly quick?: boolean
+  /** Seconds on top of warm-up and trials before the runner gives up on it. @default 60 */
+  readonly extraTimeoutS?: number
+  /** Weight of warm-up and trials: how many measured phases the job runs (a latency job runs several loads). */
+  readonly phases?: number
+}
+
+export const MESSAGE_SIZES = [
+  { label: '64B', bytes: 64 },
+  { label: '1KiB', bytes: 1024 },
+  { label: '16KiB', bytes: 16 * 1024 },
+  { label: '64KiB', bytes: 64 * 1024 },
+  { label: '1MiB', bytes: 1024 * 1024 },
+] as const
+export const PAIRS = [1, 8, 64, 256] as const
+export const LOADS = [25, 50, 90] as const
+export const MESH_NODES = [2, 4, 8] as const
+export const ERLANG_SIZES = ['64B', '1KiB', '64KiB'] as const
+export const PERCENTILES = [
+  { label: 'p50', q: 50 },
+  { label: 'p99', q: 99 },
+  { label: 'p999', q: 99.9 },
+] as const
+
+const LOCAL_QUEUE_NOTE = 'one core, in one process: the scheduler turn and the mailbox are the whole cost'
+const ONEWAY_NOTE_SMALL =
+  'the sender\'s CPU (encode, batch, ws frame) and the receiver\'s (decode, route, mailbox); both processes share 2 vCPUs'
+const ONEWAY_NOTE_LARGE = 'bytes: ws masking and socket copies on loopback (memory bandwidth), fragments of 64 KiB'
+
+function onewayJobs(): JobSpec[] {
+  const jobs: JobSpec[] = []
+  for (const size of MESSAGE_SIZES) {
+    const small = size.bytes <= 1024
+    jobs.push({
+      id: `baseline.ws-msgpackr.oneway.${size.label}`,
+      file: 'baselines/wire-oneway.bench.js',
+      params: () => ({ size: size.bytes, label: size.label, transport: 'ws' }),
+      figures: [
+        {
+          name: `baseline.ws-msgpackr.oneway.${size.label}`,
+          metric: 'throughput',
+          unit: 'msg/s',
+          secondaryUnit: 'MB/s',
+          notes: 'bare ws + msgpackr, one msgpack array per frame, flushed once per turn or at 256 KiB; ' + (small ? 'the sender\'s CPU' : 'bytes on loopback'),
+        },
+      ],
+    })
+    jobs.push({
+      id: `baseline.net-msgpackr.oneway.${size.label}`,
+      file: 'baselines/wire-oneway.bench.js',
+      params: () => ({ size: size.bytes, label: size.label, transport: 'net' }),
+      figures: [
+        {
+          name: `baseline.net-msgpackr.oneway.${size.label}`,
+          metric: 'throughput',
+          unit: 'msg/s',
+          secondaryUnit: 'MB/s',
+          notes: 'bare net socket, 4-byte length + one msgpack array per batch, same batching: no masking, no ws framing',
+        },
+      ],
+    })
+    const erlang = (ERLANG_SIZES as readonly string[]).includes(size.label) ? [`erlang.remote.oneway.${size.label}`] : []
+    jobs.push({
+      id: `remote.oneway.${size.label}.pairs1`,
+      file: 'remote/remote-oneway.bench.js',
+      params: () => ({ size: size.bytes, label: size.label, pairs: 1 }),
+      figures: [
+        {
+          name: `remote.oneway.${size.label}.pairs1`,
+          metric: 'throughput',
+          unit: 'msg/s',
+          secondaryUnit: 'MB/s',
+          baselines: [`baseline.ws-msgpackr.oneway.${size.label}`, `baseline.net-msgpackr.oneway.${size.label}`, ...erlang],
+          notes: small ? ONEWAY_NOTE_SMALL : ONEWAY_NOTE_LARGE,
+        },
+      ],
+    })
+  }
+  for (const pairs of PAIRS) {
+    if (pairs === 1) continue
+    jobs.push({
+      id: `remote.oneway.64B.pairs${pairs}`,
+      file: 'remote/remote-oneway.bench.js',
+      params: () => ({ size: 64, label: '64B', pairs }),
+      figures: [
+        {
+          name: `remote.oneway.64B.pairs${pairs}`,
+          metric: 'throughput',
+          unit: 'msg/s',
+          secondaryUnit: 'MB/s',
+          baselines: ['baseline.ws-msgpackr.oneway.64B', 'remote.oneway.64B.pairs1'],
+          notes: `${pairs} sender actors to ${pairs} receivers over the one connection: the same CPU limit plus the scheduler's rotation among actors`,
+        },
+      ],
+    })
+  }
+  return jobs
+}
+
+function callJobs(): JobSpec[] {
+  const jobs: JobSpec[] = []
+  for (const inflight of [1, 100]) {
+    jobs.push({
+      id: `baseline.ws.call.inflight${inflight}`,
+      file: 'baselines/wire-call.bench.js',
+      params: () => ({ mode: 'closed', inflight }),
+      figures: [
+        {
+          name: `baseline.ws.call.inflight${inflight}`,
+          metric: 'throughput',
+          unit: 'calls/s',
+          notes: inflight === 1 ? 'bare ws ping-pong: two wake-ups per round trip (the idle vCPU wake-up dominates)' : 'bare ws + msgpackr request/response, batched per turn',
+        },
+      ],
+    })
+    jobs.push({
+      id: `remote.call.inflight${inflight}`,
+      file: 'remote/remote-call.bench.js',
+      params: () => ({ mode: 'closed', inflight }),
+      figures: [
+        {
+          name: `remote.call.inflight${inflight}`,
+          metric: 'throughput',
+          unit: 'calls/s',
+          baselines: [`baseline.ws.call.inflight${inflight}`, ...(inflight === 1 ? ['erlang.remote.call.inflight1'] : [])],
+          notes:
+            inflight === 1
+              ? 'latency-bound: each round trip waits for two process wake-ups and a scheduler turn on each side'
+              : 'CPU-bound on both sides: a reply port, a monitor and a timer per call on the caller',
+        },
+      ],
+    })
+  }
+  const latencyFigures = (prefix: string, notes: string, baselinePrefix?: string): FigureSpec[] =>
+    LOADS.flatMap((load) =>
+      PERCENTILES.map((p) => ({
+        name: `${prefix}.${p.label}.load${load}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        ...(baselinePrefix !== undefined ? { baselines: [`${baselinePrefix}.${p.label}.load${load}`] } : {}),
+        notes,
+      })),
+    )
+  jobs.push({
+    id: 'remote.call.latency',
+    file: 'remote/remote-call.bench.js',
+    params: () => ({ mode: 'open', loads: LOADS }),
+    phases: LOADS.length + 1,
+    figures: latencyFigures(
+      'remote.call',
+      'open loop at a share of the measured max call rate (closed loop, 100 in flight); queueing in both event loops at 90%',
+      'baseline.ws.call',
+    ),
+  })
+  jobs.push({
+    id: 'baseline.ws.call.latency',
+    file: 'baselines/wire-call.bench.js',
+    // The same absolute rates as Cohort's run, so the two are compared under the same offered load.
+    params: (ctx) => ({ mode: 'open', loads: LOADS, rates: ctx.results.get('remote.call.p50.load25')?.extra?.['ratesByLoad'] }),
+    phases: LOADS.length + 1,
+    figures: latencyFigures('baseline.ws.call', 'bare ws ping-pong (msgpackr, batched per turn) at the same offered rates as Cohort'),
+  })
+  return jobs
+}
+
+function meshJobs(): JobSpec[] {
+  return MESH_NODES.map((nodes) => ({
+    id: `mesh.nodes${nodes}`,
+    file: 'mesh/mesh.bench.js',
+    params: () => ({ nodes, size: 64 }),
+    extraTimeoutS: 90,
+    figures: [
+      {
+        name: `mesh.nodes${nodes}`,
+        metric: 'throughput' as const,
+        unit: 'msg/s',
+        ...(nodes > 2 ? { baselines: ['mesh.nodes2'] } : {}),
+        notes: `${nodes} node processes on 2 vCPUs, each sending 64 B messages to every other: aggregate received; the cores are the limit, so more nodes share the same CPU over more, smaller batches`,
+      },
+    ],
+  }))
+}
+
+function erlangJob(): JobSpec {
+  return {
+    id: 'erlang',
+    file: 'erlang/erlang.bench.js',
+    params: () => ({ sizes: ERLANG_SIZES.map((label) => MESSAGE_SIZES.find((s) => s.label === label)!.bytes) }),
+    phases: ERLANG_SIZES.length + 1,
+    extraTimeoutS: 120,
+    figures: [
+      ...ERLANG_SIZES.map((label) => ({
+        name: `erlang.remote.oneway.${label}`,
+        metric: 'throughput' as const,
+        unit: 'msg/s',
+        secondaryUnit: 'MB/s',
+        notes: 'Distributed Erlang between two nodes on loopback, one sender process; binaries over 64 B are refcounted, not copied',
+      })),
+      {
+        name: 'erlang.remote.call.inflight1',
+        metric: 'throughput' as const,
+        unit: 'calls/s',
+        notes: 'Distributed Erlang request/reply, one in flight (gen_server:call pattern)',
+      },
+    ],
+  }
+}
+
+export const SCENARIOS: readonly JobSpec[] = [
+  {
+    id: 'baseline.local.queue',
+    file: 'baselines/local-queue.bench.js',
+    figures: [{ name: 'baseline.local.queue', metric: 'throughput', unit: 'msg/s', notes: 'plain array queue drained in a loop: one core' }],
+  },
+  {
+    id: 'local.send',
+    file: 'local/local-send.bench.js',
+    figures: [
+      {
+        name: 'local.send',
+        metric: 'throughput',
+        unit: 'msg/s',
+        baselines: ['baseline.local.queue'],
+        target: { text: '≥ 40% of the plain queue', check: (r) => (r.ratio === null ? undefined : r.ratio >= 0.4) },
+        notes: LOCAL_QUEUE_NOTE,
+      },
+    ],
+  },
+  {
+    id: 'baseline.local.ring',
+    file: 'baselines/local-ring.bench.js',
+    params: () => ({ ringSize: 1000 }),
+    figures: [{ name: 'baseline.local.ring', metric: 'throughput', unit: 'hops/s', notes: 'plain queues and a plain run queue: one core' }],
+  },
+  {
+    id: 'local.ring',
+    file: 'local/local-ring.bench.js',
+    params: () => ({ ringSize: 1000 }),
+    figures: [
+      {
+        name: 'local.ring',
+        metric: 'throughput',
+        unit: 'hops/s',
+        baselines: ['baseline.local.ring'],
+        notes: 'one token: every hop is a run-queue round (enqueue, turn, handler), so the per-turn cost shows undiluted',
+      },
+    ],
+  },
+  {
+    id: 'baseline.local.promise',
+    file: 'baselines/local-promise.bench.js',
+    figures: [{ name: 'baseline.local.promise', metric: 'throughput', unit: 'calls/s', notes: 'a promise per request through a plain queue: microtask turns' }],
+  },
+  {
+    id: 'local.call',
+    file: 'local/local-call.bench.js',
+    figures: [
+      {
+        name: 'local.call',
+        metric: 'throughput',
+        unit: 'calls/s',
+        baselines: ['baseline.local.promise'],
+        notes: 'per call: a reply port in the process table, a monitor on the callee, a timeout timer, two mailbox hops, a promise',
+      },
+    ],
+  },
+  {
+    id: 'baseline.local.spawn',
+    file: 'baselines/local-spawn.bench.js',
+    params: (ctx) => ({ actors: ctx.quick ? 50_000 : 200_000 }),
+    execArgv: ['--expose-gc'],
+    figures: [{ name: 'baseline.local.spawn', metric: 'throughput', unit: 'spawns/s', notes: 'an object and a Map entry per actor: allocation' }],
+  },
+  {
+    id: 'local.spawn',
+    file: 'local/local-spawn.bench.js',
+    params: (ctx) => ({ actors: ctx.quick ? 50_000 : 200_000 }),
+    execArgv: ['--expose-gc'],
+    figures: [
+      {
+        name: 'local.spawn',
+        metric: 'throughput',
+        unit: 'spawns/s',
+        baselines: ['baseline.local.spawn'],
+        target: { text: '≥ 1,000,000 spawns/s', check: (r) => (r.median === undefined ? undefined : r.median >= 1_000_000) },
+        notes: 'allocation and young-generation GC: a Pid, an actor object, a process-table entry and an init turn per spawn',
+      },
+    ],
+  },
+  {
+    id: 'baseline.local.memory',
+    file: 'baselines/local-memory.bench.js',
+    params: (ctx) => ({ actors: ctx.quick ? 100_000 : 1_000_000 }),
+    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+    figures: [{ name: 'baseline.local.memory', metric: 'memory', unit: 'B/actor', notes: 'an object with an empty array queue in a Map' }],
+  },
+  ...(['server', 'process'] as const).map(
+    (style): JobSpec => ({
+      id: `local.memory.${style}`,
+      file: 'local/local-memory.bench.js',
+      params: (ctx) => ({ style, actors: ctx.quick ? 100_000 : 1_000_000 }),
+      execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+      extraTimeoutS: 180,
+      figures: [
+        {
+          name: `local.memory.${style}`,
+          metric: 'memory',
+          unit: 'B/actor',
+          baselines: ['baseline.local.memory'],
+          ...(style === 'server'
+            ? {
+                target: {
+                  text: '≤ 1 KiB per idle server actor, 1,000,000 idle actors in one process',
+                  check: (r: ScenarioResult, quick: boolean) =>
+                    r.median === undefined ? undefined : r.median <= 1024 && (quick ? true : Number(r.extra?.['aliveAtOnce'] ?? 0) >= 1_000_000),
+                },
+              }
+            : {}),
+          notes:
+            style === 'server'
+              ? 'heap per idle server actor: the actor object (its fields), its Pid, a process-table entry'
+              : 'heap per idle process function: the actor plus its suspended async function, a pending promise and the receive record',
+        },
+      ],
+    }),
+  ),
+  ...onewayJobs(),
+  ...callJobs(),
+  ...meshJobs(),
+  erlangJob(),
+  {
+    id: 'groups.fanout',
+    file: undefined,
+    planned: 'planned: process groups are not built yet (1 publisher to 1,000 group members over 3 nodes)',
+    figures: [{ name: 'groups.fanout', metric: 'throughput', unit: 'deliveries/s', notes: '' }],
+  },
+  {
+    id: 'cache.replication.p99',
+    file: undefined,
+    planned: 'planned: apps/cache is not built yet (write-to-replicated latency, p99)',
+    figures: [{ name: 'cache.replication.p99', metric: 'latency', unit: 'µs', notes: '' }],
+  },
+]

@@ -1,0 +1,51 @@
+/**
+ * baseline.ws-msgpackr.oneway.<size> and baseline.net-msgpackr.oneway.<size>: the substrate without Cohort. The
+ * same payloads as remote-oneway.bench.ts, produced in the same steps (a batch per step, 10 ms slices), batched the
+ * same way (child/wire-client.ts), to a bare server in a second process that counts them.
+ */
+import { nowMs, runScenario, sampleRates } from '../../child/harness.ts'
+import type { Sample } from '../../child/harness.ts'
+import { startHelper } from '../../child/helper-process.ts'
+import type { ScenarioParams } from '../../child/protocol.ts'
+import { connectWire } from '../../child/wire-client.ts'
+import { batchFor, payload } from '../../child/wire.ts'
+
+const SLICE_MS = 10
+
+runScenario(async (params: ScenarioParams) => {
+  const size = Number(params['size'])
+  const transport = params['transport'] as 'ws' | 'net'
+  const peer = await startHelper(import.meta.url, './wire-peer.js', { transport, mode: 'sink' }, params.cpuProfDir)
+  const { port } = await peer.request<{ port: number }>({ type: 'info' })
+  const client = await connectWire(transport, port, () => {})
+  const body = payload(size)
+  const batch = batchFor(size)
+  let running = true
+  const produce = async (): Promise<void> => {
+    while (running) {
+      const end = nowMs() + SLICE_MS
+      while (running && !client.busy && nowMs() < end) {
+        for (let k = 0; k < batch; k++) client.enqueue(body, size)
+      }
+      if (client.busy) await client.drained()
+      else await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+  const producing = produce()
+  try {
+    const { rates, byteRates } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
+    return [
+      {
+        name: `baseline.${transport}-msgpackr.oneway.${params['label'] as string}`,
+        values: rates,
+        secondary: { unit: 'MB/s', values: byteRates.map((b) => b / 1e6) },
+        extra: { sizeBytes: size, batchPerStep: batch },
+      },
+    ]
+  } finally {
+    running = false
+    client.close()
+    await producing.catch(() => {})
+    await peer.close()
+  }
+})

@@ -1,0 +1,86 @@
+/**
+ * erlang.*: Distributed Erlang between two nodes on loopback, beside Cohort's two-node figures. Compiles
+ * bench/erlang/cohort_bench.erl with erlc into a temporary directory, starts a receiver node and a sender node
+ * (`erl -name ...@127.0.0.1` with a random cookie; erl starts epmd if it is not running) and reads the sender's
+ * RESULT lines. Skipped, with the reason, where `erl` or `erlc` is missing.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
+import { runScenario, SkipScenario } from '../../child/harness.ts'
+import type { ChildResult, ScenarioParams } from '../../child/protocol.ts'
+
+const LABELS: Record<number, string> = { 64: '64B', 1024: '1KiB', 16384: '16KiB', 65536: '64KiB', 1048576: '1MiB' }
+
+function has(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+runScenario(async (params: ScenarioParams) => {
+  if (!has('erl') || !has('erlc')) throw new SkipScenario('erl/erlc not installed (apt-get install erlang-base erlang-dev)')
+  const sizes = params['sizes'] as number[]
+  const source = fileURLToPath(new URL('../../../erlang/cohort_bench.erl', import.meta.url))
+  const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-erl-'))
+  const cookie = randomBytes(12).toString('hex')
+  const tag = `${process.pid}`
+  const receiverName = `cbrecv${tag}@127.0.0.1`
+  let receiver: ReturnType<typeof spawn> | undefined
+  try {
+    execFileSync('erlc', ['-o', dir, source], { stdio: ['ignore', 'pipe', 'pipe'] })
+    receiver = spawn('erl', ['-noshell', '-name', receiverName, '-setcookie', cookie, '-pa', dir, '-eval', 'cohort_bench:receiver().'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    await new Promise<void>((resolve, reject) => {
+      let out = ''
+      const timer = setTimeout(() => reject(new Error(`erlang receiver did not start: ${out}`)), 30_000)
+      receiver!.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        if (out.includes('READY')) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      receiver!.once('exit', (code) => reject(new Error(`erlang receiver exited (${code}): ${out}`)))
+    })
+    const args = [receiverName, String(params.warmupMs), String(params.trialMs), String(params.trials), ...sizes.map(String)]
+    const output = await new Promise<string>((resolve, reject) => {
+      const sender = spawn('erl', ['-noshell', '-name', `cbsend${tag}@127.0.0.1`, '-setcookie', cookie, '-pa', dir, '-run', 'cohort_bench', 'sender', ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      let out = ''
+      sender.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      sender.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`erlang sender exited (${code}): ${out}`))))
+    })
+    const results: ChildResult[] = []
+    for (const line of output.split('\n')) {
+      const m = /^RESULT (\S+) (.*)$/.exec(line.trim())
+      if (m === null) continue
+      const values = m[2]!.trim().split(/\s+/).map(Number)
+      const sizeMatch = /^erlang\.remote\.oneway\.(\d+)$/.exec(m[1]!)
+      if (sizeMatch !== null) {
+        const size = Number(sizeMatch[1])
+        results.push({
+          name: `erlang.remote.oneway.${LABELS[size] ?? `${size}B`}`,
+          values,
+          secondary: { unit: 'MB/s', values: values.map((v) => (v * size) / 1e6) },
+          extra: { sizeBytes: size },
+        })
+      } else {
+        results.push({ name: m[1]!, values })
+      }
+    }
+    const otp = execFileSync('erl', ['-noshell', '-eval', 'io:format("~s", [erlang:system_info(otp_release)]), halt().'], { encoding: 'utf8' })
+    return results.map((r) => ({ ...r, extra: { ...r.extra, otp: otp.trim() } }))
+  } finally {
+    receiver?.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,43 @@
+/**
+ * remote.call.*: `system.call` from this node to an echo server behaviour on a peer node over loopback, with a
+ * 64-byte request. `closed` mode: N callers in a closed loop (remote.call.inflight<N>, calls/s). `open` mode: the max
+ * rate is measured first (closed loop, 100 in flight), then calls are offered open-loop at each load (a share of that
+ * rate) and p50/p99/p99.9 reported (remote.call.<p>.load<pct>, µs). Compare with baselines/wire-call.bench.ts.
+ */
+import { startNode } from '@cohort/transport'
+import type { Pid } from '@cohort/core'
+import { runScenario } from '../../child/harness.ts'
+import { startHelper } from '../../child/helper-process.ts'
+import { closedLoop, latencyResults, openLoop } from '../../child/open-loop.ts'
+import type { ScenarioParams } from '../../child/protocol.ts'
+import { COOKIE, HOST, payload } from '../../child/wire.ts'
+
+runScenario(async (params: ScenarioParams) => {
+  const peerName = `peer@${HOST}`
+  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
+  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE })
+  try {
+    const { url } = await peer.request<{ url: string }>({ type: 'info' })
+    await node.connect({ name: peerName, url })
+    await peer.request({ type: 'echo' })
+    const echo = await node.system.call<Pid>({ name: 'echo', node: peerName }, 'pid')
+    const body = payload(64)
+    const call = (): Promise<unknown> => node.system.call(echo, body, 30_000)
+    if (params['mode'] === 'closed') {
+      const inflight = Number(params['inflight'])
+      const rates = await closedLoop(params, call, inflight)
+      return [{ name: `remote.call.inflight${inflight}`, values: rates }]
+    }
+    const maxRates = await closedLoop({ ...params, trials: 1 }, call, 100)
+    const maxRate = maxRates[0]!
+    const byLoad = []
+    for (const load of params['loads'] as number[]) {
+      const rate = (maxRate * load) / 100
+      byLoad.push({ load, rate, result: await openLoop(params, call, rate) })
+    }
+    return latencyResults('remote.call', byLoad, { maxRate: Math.round(maxRate) })
+  } finally {
+    await peer.close()
+    await node.close()
+  }
+})

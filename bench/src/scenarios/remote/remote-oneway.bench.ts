@@ -1,0 +1,58 @@
+/**
+ * remote.oneway.<size>.pairs<N>: two Cohort nodes on loopback (this process and peer-node.ts); N sender actors here
+ * each send `size`-byte messages to their own sink actor there, as fast as the transport's backpressure lets them.
+ * The peer counts what arrives; trials are windows of its count. Compare with baselines/wire-oneway.bench.ts.
+ */
+import { startNode } from '@cohort/transport'
+import type { Pid, ServerBehaviour } from '@cohort/core'
+import { runScenario, sampleRates } from '../../child/harness.ts'
+import type { Sample } from '../../child/harness.ts'
+import { startHelper } from '../../child/helper-process.ts'
+import type { ScenarioParams } from '../../child/protocol.ts'
+import { batchFor, COOKIE, HOST, payload } from '../../child/wire.ts'
+
+runScenario(async (params: ScenarioParams) => {
+  const size = Number(params['size'])
+  const pairs = Number(params['pairs'] ?? 1)
+  const peerName = `peer@${HOST}`
+  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
+  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE })
+  try {
+    const { url } = await peer.request<{ url: string }>({ type: 'info' })
+    await node.connect({ name: peerName, url })
+    await peer.request({ type: 'sinks', count: pairs })
+    const body = payload(size)
+    const batch = batchFor(size)
+    let running = true
+    const sender: ServerBehaviour<{ to: Pid }, number> = {
+      name: 'sender',
+      init: async (i, ctx) => {
+        const to = await ctx.call<Pid>({ name: `sink${i}`, node: peerName }, 'pid')
+        ctx.send(ctx.self, 'go')
+        return { to }
+      },
+      handleInfo: (_go, state, ctx) => {
+        if (!running) return state
+        for (let k = 0; k < batch; k++) ctx.send(state.to, body)
+        ctx.send(ctx.self, 'go')
+        return state
+      },
+    }
+    for (let i = 0; i < pairs; i++) node.system.spawn(sender, i)
+    const { rates, byteRates } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
+    running = false
+    const stats = node.stats()
+    const out = stats.peers.find((p) => p.node === peerName)
+    return [
+      {
+        name: `remote.oneway.${params['label'] as string}.pairs${pairs}`,
+        values: rates,
+        secondary: { unit: 'MB/s', values: byteRates.map((b) => b / 1e6) },
+        extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },
+      },
+    ]
+  } finally {
+    await peer.close()
+    await node.close()
+  }
+})

@@ -1,0 +1,25 @@
+/**
+ * Statistics over trial values: the median and the min–max spread BENCH.md asks for. No averages: one slow trial on
+ * a shared machine should move the spread, not the headline.
+ */
+
+/** The median of `values` (the mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** Median, min and max of `values`. */
+export function summarize(values: readonly number[]): { median: number; min: number; max: number } {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) }
+}
+
+/** Rounds to `digits` significant digits, keeping the JSON readable. */
+export function roundSignificant(value: number, digits = 4): number {
+  if (!Number.isFinite(value) || value === 0) return value
+  const magnitude = Math.floor(Math.log10(Math.abs(value)))
+  const factor = 10 ** (digits - 1 - magnitude)
+  return Math.round(value * factor) / factor
+}
