@@ -1,65 +1,85 @@
 /**
- * Queue: a FIFO over an array with a moving head, compacted in bulk, so `shift` is O(1) amortised (never
- * `Array.prototype.shift` on a long array). Supports removal at an index, which selective receive needs.
+ * Queue: a FIFO ring buffer that keeps its capacity, so a mailbox that fills and drains again and again allocates
+ * nothing after warm-up (an array emptied with `length = 0` is freed and regrown at every burst). `shift` is O(1),
+ * never `Array.prototype.shift`. Supports removal at an index, which selective receive needs.
  *
  * Hot path: every mailbox and the scheduler's run queue.
  */
+const INITIAL_CAPACITY = 16
+
 export class Queue<T> {
-  #items: (T | undefined)[] = []
+  #items: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY)
+  /** Index of the first item. */
   #head = 0
+  #length = 0
+  /** Capacity - 1; capacity is a power of two so wrapping is a mask. */
+  #mask = INITIAL_CAPACITY - 1
 
   get length(): number {
-    return this.#items.length - this.#head
+    return this.#length
   }
 
   push(item: T): void {
-    this.#items.push(item)
+    if (this.#length === this.#items.length) this.#grow()
+    this.#items[(this.#head + this.#length) & this.#mask] = item
+    this.#length++
   }
 
   shift(): T | undefined {
-    if (this.#head === this.#items.length) return undefined
+    if (this.#length === 0) return undefined
     const item = this.#items[this.#head]
-    this.#items[this.#head++] = undefined
-    // Compact only when the dead prefix is both large and most of the array: amortised O(1).
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    } else if (this.#head === this.#items.length) {
-      this.#items.length = 0
-      this.#head = 0
-    }
+    this.#items[this.#head] = undefined
+    this.#head = (this.#head + 1) & this.#mask
+    this.#length--
     return item
   }
 
   peek(): T | undefined {
-    return this.#head < this.#items.length ? this.#items[this.#head] : undefined
+    return this.#length === 0 ? undefined : this.#items[this.#head]
   }
 
   /** The item at `index` from the front. */
   at(index: number): T | undefined {
-    return this.#items[this.#head + index]
+    return index < 0 || index >= this.#length ? undefined : this.#items[(this.#head + index) & this.#mask]
   }
 
-  /** Removes and returns the item at `index` from the front. */
+  /** Removes and returns the item at `index` from the front, keeping the order of the rest. */
   removeAt(index: number): T | undefined {
     if (index === 0) return this.shift()
-    const [item] = this.#items.splice(this.#head + index, 1)
+    if (index < 0 || index >= this.#length) return undefined
+    const item = this.#items[(this.#head + index) & this.#mask]
+    for (let i = index; i < this.#length - 1; i++) {
+      this.#items[(this.#head + i) & this.#mask] = this.#items[(this.#head + i + 1) & this.#mask]
+    }
+    this.#items[(this.#head + this.#length - 1) & this.#mask] = undefined
+    this.#length--
     return item
   }
 
   /** Removes every item `predicate` accepts. */
   removeWhere(predicate: (item: T) => boolean): void {
     const kept: T[] = []
-    for (let i = this.#head; i < this.#items.length; i++) {
-      const item = this.#items[i] as T
+    for (let i = 0; i < this.#length; i++) {
+      const item = this.#items[(this.#head + i) & this.#mask] as T
       if (!predicate(item)) kept.push(item)
     }
-    this.#items = kept
-    this.#head = 0
+    this.clear()
+    for (const item of kept) this.push(item)
   }
 
   clear(): void {
-    this.#items = []
+    this.#items = new Array<T | undefined>(INITIAL_CAPACITY)
     this.#head = 0
+    this.#length = 0
+    this.#mask = INITIAL_CAPACITY - 1
+  }
+
+  #grow(): void {
+    const capacity = this.#items.length * 2
+    const items = new Array<T | undefined>(capacity)
+    for (let i = 0; i < this.#length; i++) items[i] = this.#items[(this.#head + i) & this.#mask]
+    this.#items = items
+    this.#head = 0
+    this.#mask = capacity - 1
   }
 }

@@ -34,6 +34,11 @@ export abstract class Actor implements Process, Runnable {
   /** The behaviour's name, for reports; a defined behaviour's registered name. */
   behaviourName: string
   queued = false
+  /**
+   * Work done in the current turn: one per message handled and one per message sent (Erlang's reductions), so an
+   * actor that sends a hundred messages per message it handles does not get a hundred times the CPU of its receiver.
+   */
+  reductions = 0
   status: number = ActorStatus.starting
   /** An async callback is running; the actor takes no message until it settles. */
   busy = false

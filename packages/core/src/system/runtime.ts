@@ -230,6 +230,7 @@ export class Runtime implements ActorSystem {
       msg = this.#strictCodec.decode(this.#strictCodec.encode(msg))
     }
     if (this.tracing) this.emitTrace({ type: 'send', from: sender?.pid, to, msg })
+    if (sender !== undefined) sender.reductions++
     if (to instanceof Pid) {
       if (to.node === this.node) {
         const proc = to.creation === this.creation ? this.#procs.get(to.id) : undefined

@@ -49,7 +49,9 @@ export class ServerActor extends Actor {
     }
     const mailbox = this.mailbox
     if (mailbox === null) return false
-    for (let i = 0; i < budget; i++) {
+    this.reductions = 0
+    while (this.reductions < budget) {
+      this.reductions++
       if (this.busy || this.paused || this.status === ActorStatus.dead) return false
       if (mailbox.length === 0) return false
       const msg = mailbox.shift()
@@ -281,7 +283,9 @@ type Directive = { noreply: unknown } | { stop: unknown; state?: unknown }
 
 /** A result whose own keys are exactly `noreply`, or `stop` with optional `state`/`reply`. */
 function isDirective(value: unknown): value is Directive {
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false
+  // Hot path: most results are states without these keys; decide that before building a key list.
+  if (typeof value !== 'object' || value === null || !('noreply' in value || 'stop' in value)) return false
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false
   const keys = Object.keys(value)
   if (keys.length === 1 && keys[0] === 'noreply') return true
   return 'stop' in value && keys.every((k) => k === 'stop' || k === 'state' || k === 'reply')

@@ -26,7 +26,10 @@ export interface ActorSystemOptions {
    * Costs a copy per message. @default false (on in `@cohort/core/testing`)
    */
   strictMessages?: boolean
-  /** Messages an actor handles per turn before the next actor runs (fairness). @default 100 */
+  /**
+   * Work an actor does per turn before the next actor runs: each message handled and each message sent counts one
+   * (Erlang's reductions), so senders and receivers get fair shares. @default 100
+   */
   messagesPerTurn?: number
   /** Time after which the scheduler yields to the event loop, so sockets and timers are never starved. @default 10 */
   timeSliceMs?: number
