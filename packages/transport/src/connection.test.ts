@@ -10,6 +10,7 @@ import { FrameBatcher } from './frame-batcher.ts'
 import { ClientHandshake } from './handshake.ts'
 import type { LocalIdentity } from './handshake.ts'
 import { writeFrame } from './wire-codec.ts'
+import { wireForm } from './test-support/wire-form.ts'
 
 const server: LocalIdentity = { name: 's@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'cookie' }
 const client: LocalIdentity = { name: 'c@h', creation: 2, url: 'ws://h:2', hidden: false, cookie: 'cookie' }
@@ -64,7 +65,7 @@ function handshake(conn: Connection, socket: ReturnType<typeof fakeSocket>, iden
 }
 
 function frame(...messages: unknown[]): Buffer {
-  const encoded = messages.map((m) => codec.encode(m))
+  const encoded = messages.map((m) => codec.encode(wireForm(m)))
   return writeFrame(encoded, encoded.length, encoded.reduce((n, e) => n + e.length, 0))
 }
 
@@ -119,7 +120,7 @@ describe('Connection', () => {
     const cases: Array<[Buffer, boolean, number]> = [
       [Buffer.from('hello'), false, CLOSE_CODES.textFrame],
       [Buffer.from([0, 0, 0, 2, 0xc1, 0xc1]), true, CLOSE_CODES.malformed],
-      [frame({ type: 'teleport' }), true, CLOSE_CODES.unknownControl],
+      [frame([42, 'teleport']), true, CLOSE_CODES.unknownControl],
       [frame({ type: 'sendName', name: 'x', from: undefined, msg: Buffer.alloc(2000) }), true, CLOSE_CODES.messageTooLarge],
     ]
     for (const [bytes, binary, code] of cases) {

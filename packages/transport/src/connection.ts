@@ -15,7 +15,7 @@ import type { Clock, ControlMessage, MessageCodec, TimerHandle } from '@cohort/c
 import type { Logger } from 'pino'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
 import type { CloseCode } from './close-codes.ts'
-import { validateControl } from './control-validation.ts'
+import { toWire, validateControl } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
@@ -132,7 +132,7 @@ export class Connection {
   /** Starts carrying the peer session's outgoing queue and the liveness ticks. */
   attach(batcher: FrameBatcher): void {
     this.#batcher = batcher
-    const tick = this.#codec.encode(TICK_CONTROL)
+    const tick = this.#codec.encode(toWire(TICK_CONTROL))
     this.#ticker = new Ticker({
       clock: this.#host.clock,
       tickMs: this.#host.tickMs,
@@ -144,7 +144,7 @@ export class Connection {
 
   /** Encodes and queues a transport control (peers, leaving) ahead of any stream. */
   sendControl(control: WireControl): void {
-    this.#batcher?.enqueueUrgent(this.#codec.encode(control))
+    this.#batcher?.enqueueUrgent(this.#codec.encode(toWire(control)))
   }
 
   /** A WebSocket message arrived. Never throws. */

@@ -3,7 +3,8 @@ import { createMessageCodec, Pid, Ref } from '@cohort/core'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
-import { validateControl } from './control-validation.ts'
+import { CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
+import type { WireControl } from './transport-control.ts'
 import { decodeEntry } from './wire-codec.ts'
 
 const p = new Pid('a@h', 1, 1)
@@ -38,20 +39,27 @@ describe('validateControl', () => {
       { type: 'peers', peers: [{ name: 'c@h', url: 'ws://h:3' }] },
       { type: 'fragment', id: 0, total: 10, chunk: new Uint8Array(5) },
     ]
-    for (const m of valid) expect(codeOf(m), m.type).toBeUndefined()
+    for (const m of valid) {
+      const wire = toWire(m as WireControl)
+      expect(codeOf(wire), m.type).toBeUndefined()
+      // The positional form carries every field: decoding gives back the message.
+      expect(validateControl(wire)).toEqual(m)
+    }
   })
 
   it('refuses unknown types and fields of the wrong type with 4007', () => {
     const invalid = [
       null,
       'send',
-      { type: 'nope' },
-      { type: 'send', to: 'not a pid', from: undefined, msg: 1 },
-      { type: 'link', from: p, to: { node: 'b@h', id: 2, creation: 1 } },
-      { type: 'exit', from: p, to: q, reason: 'x', link: 'yes' },
-      { type: 'monitor', from: p, to: q, ref: 'r' },
-      { type: 'peers', peers: [{ name: 'bad', url: 'ws://h:1' }] },
-      { type: 'fragment', id: -1, total: 10, chunk: new Uint8Array(1) },
+      [],
+      [99],
+      { type: 'send', to: q, from: p, msg: 1 }, // the object form is not the wire form
+      [CONTROL_CODES.send, 'not a pid', undefined, 1],
+      [CONTROL_CODES.link, p, { node: 'b@h', id: 2, creation: 1 }],
+      [CONTROL_CODES.exit, p, q, 'x', 'yes'],
+      [CONTROL_CODES.monitor, p, q, 'r'],
+      [CONTROL_CODES.peers, [{ name: 'bad', url: 'ws://h:1' }]],
+      [CONTROL_CODES.fragment, -1, 10, new Uint8Array(1)],
     ]
     for (const m of invalid) expect(codeOf(m)).toBe(CLOSE_CODES.unknownControl)
   })
@@ -60,7 +68,8 @@ describe('validateControl', () => {
     // 0x50 is core's Pid extension type; its payload should be [node, id, creation].
     const payload = pack(['x'])
     const ext = Buffer.concat([Buffer.from([0xc7, payload.length, 0x50]), payload])
-    const frame = Buffer.concat([Buffer.from([0x82, 0xa4]), Buffer.from('type'), Buffer.from([0xa4]), Buffer.from('send'), Buffer.from([0xa2]), Buffer.from('to'), ext])
+    // [1 (send), <bad Pid>]
+    const frame = Buffer.concat([Buffer.from([0x92, 0x01]), ext])
     expect(() => decodeEntry(createMessageCodec(), frame)).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.malformed }))
   })
 })

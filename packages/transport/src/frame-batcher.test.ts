@@ -6,6 +6,7 @@ import { FrameBatcher } from './frame-batcher.ts'
 import type { FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { readFrame } from './wire-codec.ts'
+import { validateControl } from './control-validation.ts'
 
 /** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
 function manualClock(): Clock & { turn(): void } {
@@ -43,11 +44,11 @@ function arrivals(frames: Buffer[]): unknown[] {
   const r = new Reassembler(1 << 30)
   for (const f of frames) {
     readFrame(f, decoder, 1 << 30, (v) => {
-      const m = v as { type: string; msg?: { tag: unknown } }
+      const m = validateControl(v)
       if (m.type === 'fragment') {
-        const whole = r.add(v as never)
-        if (whole !== undefined) out.push((decoder.decode(whole) as { msg: { tag: unknown } }).msg.tag)
-      } else out.push(m.type === 'send' ? m.msg?.tag : m.type)
+        const whole = r.add(m)
+        if (whole !== undefined) out.push(((validateControl(decoder.decode(whole)) as { msg: { tag: unknown } }).msg).tag)
+      } else out.push(m.type === 'send' ? (m.msg as { tag: unknown }).tag : m.type)
     })
   }
   return out
@@ -67,7 +68,7 @@ function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: 
   batcher.attach(sink)
   const send = (tag: unknown, from?: Pid, size = 0): void => {
     const msg = { tag, pad: size > 0 ? Buffer.alloc(size) : undefined }
-    const control = { type: 'send', to: new Pid('b@h', 1, 1), from, msg }
+    const control = { type: 'send' as const, to: new Pid('b@h', 1, 1), from, msg }
     batcher.enqueueEncoded(batcher.encode(control), from)
   }
   return { clock, sink, batcher, send, progress: () => progress }

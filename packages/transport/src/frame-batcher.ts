@@ -10,6 +10,8 @@ import { Pid } from '@cohort/core'
 import type { Clock, MessageCodec } from '@cohort/core'
 import { nextFragment } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
+import { toWire } from './control-validation.ts'
+import type { WireControl } from './transport-control.ts'
 import { writeFrame } from './wire-codec.ts'
 
 /** Where frames go: the socket of the connection the session runs over. */
@@ -83,9 +85,9 @@ export class FrameBatcher {
     this.#smallBytes = this.#streamBytes = this.#blockedBytes = 0
   }
 
-  /** Encodes a control message with this session's encoder. */
-  encode(value: unknown): Uint8Array {
-    return this.#o.codec.encode(value)
+  /** Encodes a control message (in its positional wire form) with this session's encoder. */
+  encode(control: WireControl): Uint8Array {
+    return this.#o.codec.encode(toWire(control))
   }
 
   /**
@@ -171,7 +173,7 @@ export class FrameBatcher {
   #pushFragment(): void {
     const stream = this.#streams[0] as OutgoingStream
     const before = stream.offset
-    const bytes = this.#o.codec.encode(nextFragment(stream, this.#o.fragmentBytes))
+    const bytes = this.#o.codec.encode(toWire(nextFragment(stream, this.#o.fragmentBytes)))
     this.#streamBytes -= stream.offset - before
     this.#small.push(bytes)
     this.#smallBytes += bytes.length

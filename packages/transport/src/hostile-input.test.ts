@@ -52,7 +52,7 @@ describe('hostile input', () => {
   it('closes on a valid frame with an unknown control code (4007)', async () => {
     const { a, stillServing } = await cluster()
     const peer = await rawPeer(a.node.url, { cookie })
-    peer.sendFrame({ type: 'format-disk', target: '/' })
+    peer.sendFrame([77, 'format-disk', '/']) // a well-formed entry with a control code nobody defined
     expect((await peer.closed).code).toBe(CLOSE_CODES.unknownControl)
     badInputLogged(a, CLOSE_CODES.unknownControl)
     await stillServing()

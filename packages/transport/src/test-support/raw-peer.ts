@@ -7,6 +7,7 @@ import { WebSocket } from 'ws'
 import { ClientHandshake } from '../handshake.ts'
 import { writeFrame } from '../wire-codec.ts'
 import { track } from './nodes.ts'
+import { wireForm } from './wire-form.ts'
 
 const codec = createMessageCodec()
 
@@ -47,7 +48,7 @@ export async function rawPeer(url: string, options: { name?: string; cookie?: st
     closed,
     sendRaw: (bytes, binary = true) => ws.send(bytes, { binary }),
     sendFrame: (...messages) => {
-      const encoded = messages.map((m) => codec.encode(m))
+      const encoded = messages.map((m) => codec.encode(wireForm(m)))
       ws.send(writeFrame(encoded, encoded.length, encoded.reduce((n, e) => n + e.length, 0)))
     },
   }
