@@ -21,6 +21,8 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
+    // In CI a JSON report as well, so .ci/run can repeat the count after the benchmark smoke run.
+    reporters: process.env['CI'] === 'true' ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
     projects: [
       unit('core', 'packages/core'),
       unit('transport', 'packages/transport'),
