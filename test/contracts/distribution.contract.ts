@@ -37,7 +37,12 @@ export function distributionContract(name: string, makeCluster: () => Promise<Co
       const got: unknown[] = []
       const pid = a.spawn(async (ctx: ProcessCtx) => {
         await body(ctx)
-        for (;;) got.push(await ctx.receive())
+        for (;;) {
+          const m: unknown = await ctx.receive()
+          // Its parent's exit signal (the system shutting down at the end of the test) ends it, as it would a server.
+          if (m instanceof Exit && ctx.parent !== undefined && m.from.equals(ctx.parent)) return
+          got.push(m)
+        }
       })
       return { pid, got }
     }
