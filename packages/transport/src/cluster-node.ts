@@ -265,7 +265,7 @@ export class ClusterNode implements CohortNode {
   }
 
   #openSession(peer: Peer): PeerSession {
-    const session = createSession(this.#o)
+    const session = createSession({ ...this.#o, names: { local: this.name, peer: peer.name } })
     peer.session = session
     return session
   }

@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
 import type { CloseCode } from './close-codes.ts'
 import { toWire, validateControl } from './control-validation.ts'
+import type { WireNames } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
@@ -206,8 +207,15 @@ export class Connection {
     this.#socket.send(this.#codec.encode(message))
   }
 
+  /** This node's and the proven peer's names, once up (compact sends need them); built once per connection. */
+  #wireNames: WireNames | undefined = undefined
+  #names(): WireNames | undefined {
+    if (this.#wireNames === undefined && this.peer !== undefined) this.#wireNames = { local: this.#host.local.name, peer: this.peer.name }
+    return this.#wireNames
+  }
+
   #onValue(value: unknown): void {
-    const control = validateControl(value)
+    const control = validateControl(value, this.#names())
     this.messagesIn++
     switch (control.type) {
       case 'tick':
@@ -215,7 +223,7 @@ export class Connection {
       case 'fragment': {
         const whole = this.#reassembler.add(control)
         if (whole === undefined) return
-        const inner = validateControl(decodeEntry(this.#codec, whole))
+        const inner = validateControl(decodeEntry(this.#codec, whole), this.#names())
         if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
           throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
         }

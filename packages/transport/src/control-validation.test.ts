@@ -73,3 +73,39 @@ describe('validateControl', () => {
     expect(() => decodeEntry(createMessageCodec(), frame)).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.malformed }))
   })
 })
+
+describe('compact sends between the connection\'s two nodes', () => {
+  const names = { local: 'a@h', peer: 'b@h' }
+  const toPeer = new Pid('b@h', 7, 3)
+  const fromLocal = new Pid('a@h', 9, 4)
+
+  it('leave both node names off the wire and restore them on the other side', () => {
+    const wire = toWire({ type: 'send', to: toPeer, from: fromLocal, msg: { x: 1 } }, names)
+    expect(wire).toEqual([CONTROL_CODES.sendLocal, 7, 3, 9, 4, { x: 1 }])
+    // The receiver's view: it is `b@h`, the sender is `a@h`.
+    expect(validateControl(wire, { local: 'b@h', peer: 'a@h' })).toEqual({ type: 'send', to: toPeer, from: fromLocal, msg: { x: 1 } })
+    const anonymous = toWire({ type: 'send', to: toPeer, from: undefined, msg: 2 }, names)
+    expect(validateControl(anonymous, { local: 'b@h', peer: 'a@h' })).toEqual({ type: 'send', to: toPeer, from: undefined, msg: 2 })
+  })
+
+  it('keeps full pids for a send whose pids belong to other nodes', () => {
+    const relayed = toWire({ type: 'send', to: toPeer, from: new Pid('c@h', 1, 1), msg: 3 }, names)
+    expect(relayed[0]).toBe(CONTROL_CODES.send)
+  })
+
+  it('refuses a compact send before the names are known, or with ids that are not ids (4007)', () => {
+    expect(codeOf([CONTROL_CODES.sendLocal, 7, 3, 9, 4, 'x'])).toBe(CLOSE_CODES.unknownControl)
+    const named = (v: unknown): number | undefined => {
+      try {
+        validateControl(v, names)
+        return undefined
+      } catch (error) {
+        return (error as { closeCode?: number }).closeCode
+      }
+    }
+    expect(named([CONTROL_CODES.sendLocal, -1, 3, undefined, undefined, 'x'])).toBe(CLOSE_CODES.unknownControl)
+    expect(named([CONTROL_CODES.sendLocal, 7, 3, 'nine', 4, 'x'])).toBe(CLOSE_CODES.unknownControl)
+    expect(named([CONTROL_CODES.sendLocal, 7, 3, undefined, 4, 'x'])).toBe(CLOSE_CODES.unknownControl)
+    expect(named([CONTROL_CODES.sendLocal, 7, 3, undefined, undefined, 'x'])).toBeUndefined()
+  })
+})

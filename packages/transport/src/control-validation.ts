@@ -44,12 +44,26 @@ export const CONTROL_CODES = Object.freeze({
   peers: 12,
   leaving: 13,
   fragment: 14,
+  sendLocal: 15,
 } as const)
 
-/** The positional form of `control`, as it is encoded. */
-export function toWire(c: WireControl): unknown[] {
+/**
+ * The two node names a connection joins: a `send` from an actor of `local` to an actor of `peer` needs neither pid's
+ * node name on the wire (code 15, Erlang's atom cache in its simplest form).
+ */
+export interface WireNames {
+  readonly local: string
+  readonly peer: string
+}
+
+/** The positional form of `control`, as it is encoded on a connection between `names` (when known). */
+export function toWire(c: WireControl, names?: WireNames): unknown[] {
   switch (c.type) {
     case 'send':
+      // Pids cost half of a small message's encoding; between the connection's own two nodes, ids say it all.
+      if (names !== undefined && c.to.node === names.peer && (c.from === undefined || c.from.node === names.local)) {
+        return [15, c.to.id, c.to.creation, c.from?.id, c.from?.creation, c.msg]
+      }
       return [1, c.to, c.from, c.msg]
     case 'sendName':
       return [2, c.name, c.from, c.msg]
@@ -84,7 +98,7 @@ export function toWire(c: WireControl): unknown[] {
  * Returns the control message a decoded entry (a positional array) stands for, checking every field first.
  * @throws ProtocolError 4007 when the code is unknown or a field has the wrong type
  */
-export function validateControl(value: unknown): WireControl {
+export function validateControl(value: unknown, names?: WireNames): WireControl {
   if (!Array.isArray(value) || value.length === 0) throw new ProtocolError(CLOSE_CODES.unknownControl, 'entry is not a control message')
   const m = value as unknown[]
   const code = m[0]
@@ -153,6 +167,15 @@ export function validateControl(value: unknown): WireControl {
       if (!(m[3] instanceof Uint8Array) || m[3].length === 0) throw bad('fragment', 'chunk')
       return { type: 'fragment', id: m[1] as number, total: m[2] as number, chunk: m[3] }
     }
+    case 15: {
+      // Sent by the peer: `to` is one of this node's actors, `from` one of the peer's.
+      if (names === undefined) throw bad('send', 'connection (no names before the handshake)')
+      if (!isId(m[1]) || !isId(m[2])) throw bad('send', 'to')
+      const hasFrom = m[3] !== undefined && m[3] !== null
+      if (hasFrom ? !isId(m[3]) || !isId(m[4]) : m[4] !== undefined && m[4] !== null) throw bad('send', 'from')
+      const from = hasFrom ? new Pid(names.peer, m[3] as number, m[4] as number) : undefined
+      return { type: 'send', to: new Pid(names.local, m[1] as number, m[2] as number), from, msg: m[5] }
+    }
     default:
       throw new ProtocolError(CLOSE_CODES.unknownControl, `unknown control message code ${JSON.stringify(String(code)).slice(0, 80)}`)
   }
@@ -163,6 +186,10 @@ const LEAVING: WireControl = Object.freeze({ type: 'leaving' as const })
 
 function isNameAddress(v: unknown): boolean {
   return typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { node?: unknown }).node === 'string'
+}
+
+function isId(v: unknown): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }
 
 function isUint32(v: unknown): boolean {

@@ -11,6 +11,7 @@ import type { Clock, MessageCodec } from '@cohort/core'
 import { nextFragment } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
 import { toWire } from './control-validation.ts'
+import type { WireNames } from './control-validation.ts'
 import type { WireControl } from './transport-control.ts'
 import { writeFrame } from './wire-codec.ts'
 
@@ -27,6 +28,8 @@ export interface FrameBatcherOptions {
   readonly clock: Clock
   readonly fragmentBytes: number
   readonly flushThresholdBytes: number
+  /** This node's and the peer's names, for the compact form of sends between them. */
+  readonly names?: WireNames
   /** Called after frames were written or left the socket buffer, so drain waiters can be woken. */
   readonly onProgress: () => void
 }
@@ -87,7 +90,7 @@ export class FrameBatcher {
 
   /** Encodes a control message (in its positional wire form) with this session's encoder. */
   encode(control: WireControl): Uint8Array {
-    return this.#o.codec.encode(toWire(control))
+    return this.#o.codec.encode(toWire(control, this.#o.names))
   }
 
   /**

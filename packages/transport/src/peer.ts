@@ -8,6 +8,7 @@ import type { Clock } from '@cohort/core'
 import { Backpressure } from './backpressure.ts'
 import type { Connection } from './connection.ts'
 import { FrameBatcher } from './frame-batcher.ts'
+import type { WireNames } from './control-validation.ts'
 
 /** One outgoing session to a peer. */
 export interface PeerSession {
@@ -43,6 +44,8 @@ export function createPeer(name: string, url: string | undefined): Peer {
 
 /** Sizes and hooks of a session's queue. */
 export interface SessionOptions {
+  /** This node's and the peer's names (compact sends between them). */
+  readonly names: WireNames
   readonly clock: Clock
   readonly fragmentBytes: number
   readonly flushThresholdBytes: number
@@ -54,6 +57,7 @@ export function createSession(o: SessionOptions): PeerSession {
   const backpressure = new Backpressure(o.highWaterMarkBytes, o.lowWaterMarkBytes)
   const batcher: FrameBatcher = new FrameBatcher({
     codec: createMessageCodec(),
+    names: o.names,
     clock: o.clock,
     fragmentBytes: o.fragmentBytes,
     flushThresholdBytes: o.flushThresholdBytes,
