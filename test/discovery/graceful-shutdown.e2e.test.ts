@@ -80,8 +80,8 @@ describe('graceful shutdown across real processes', () => {
     expect(await c.exited).toBe(0)
     // The peers log a departure, not a crash.
     for (const peer of [a, b]) {
+      await peer.waitForLog((line) => line.includes(names[2]!) && line.includes('"msg":"peer left"'))
       const about = peer.log.filter((line) => line.includes(names[2]!))
-      expect(about.some((line) => line.includes('"msg":"peer left"'))).toBe(true)
       expect(about.some((line) => line.includes('"level":50') || line.includes('peer lost'))).toBe(false)
     }
   })

@@ -34,7 +34,10 @@ export class CohortProcess {
       }
       for (const w of this.#waiters.splice(0)) w()
     })
-    createInterface({ input: this.child.stderr! }).on('line', (line) => this.log.push(line))
+    createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.log.push(line)
+      for (const w of this.#waiters.splice(0)) w()
+    })
     onTestFailed(() => {
       console.error(`--- log of cohort start ${args.join(' ')} ---\n${this.log.join('\n')}`)
     })
@@ -46,6 +49,19 @@ export class CohortProcess {
       const found = this.events.find(match)
       if (found !== undefined) return found
       if (this.child.exitCode !== null) throw new Error(`cohort start exited (${this.child.exitCode}) while waiting; log:\n${this.log.join('\n')}`)
+      await new Promise<void>((resolve) => this.#waiters.push(resolve))
+    }
+  }
+
+  /**
+   * Resolves with the first log line (stderr) that `match` accepts. Logs and events travel on different pipes, so a
+   * line logged before an event may still arrive after it.
+   */
+  async waitForLog(match: (line: string) => boolean): Promise<string> {
+    for (;;) {
+      const found = this.log.find(match)
+      if (found !== undefined) return found
+      if (this.child.exitCode !== null) throw new Error(`cohort start exited (${this.child.exitCode}) while waiting for a log line`)
       await new Promise<void>((resolve) => this.#waiters.push(resolve))
     }
   }

@@ -65,6 +65,11 @@ export class NodeProcess {
         for (const w of [...this.#eventWaiters]) w()
       }
     })
+    // The log arrives on stderr, events over IPC: two channels with no order between them, so a test that expects a
+    // log line after an event waits for the line.
+    child.stderr?.on('data', () => {
+      for (const w of [...this.#eventWaiters]) w()
+    })
     child.once('exit', () => {
       for (const p of this.#pending.values()) p.reject(new Error(`node ${this.name} exited`))
       this.#pending.clear()
@@ -97,6 +102,24 @@ export class NodeProcess {
         reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; events: ${JSON.stringify(this.events)}`))
       }, timeoutMs)
       this.#eventWaiters.add(waiter)
+      check()
+    })
+  }
+
+  /** Resolves once the child's log contains `text`; rejects after `timeoutMs`. */
+  waitLog(text: string, timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!this.log().includes(text)) return
+        this.#eventWaiters.delete(check)
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.#eventWaiters.delete(check)
+        reject(new Error(`${this.name}: the log did not show ${text} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.#eventWaiters.add(check)
       check()
     })
   }

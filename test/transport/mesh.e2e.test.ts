@@ -21,7 +21,7 @@ describe('transitive mesh', () => {
     await b.request('leave')
     const down = await a.waitEvent((e) => e.kind === 'nodedown' && e['node'] === b.name)
     expect(down['reason']).toBe('leaving')
-    expect(a.log()).toContain('"msg":"peer left"')
+    await a.waitLog('"msg":"peer left"')
     expect(a.log()).not.toContain('"msg":"peer lost"')
   })
 })
