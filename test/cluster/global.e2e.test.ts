@@ -37,13 +37,16 @@ describe('global over the transport', () => {
 
 type Node = Awaited<ReturnType<typeof spawnClusterNode>>
 
-/** Resolves with the holder of `name` once every node in `nodes` sees the same one (not on `notOn`). */
+/**
+ * Resolves with the holder of `name` once every node in `nodes` sees the same one (not on `notOn`), checking again
+ * whenever any of them reports that a global name changed.
+ */
 async function waitAgreed(nodes: Node[], name: string, notOn?: string): Promise<PidJson> {
-  for (let i = 0; i < 400; i++) {
+  for (;;) {
+    const marks = nodes.map((n) => n.events.length)
     const seen = await Promise.all(nodes.map((n) => n.request<PidJson | null>('whereis', { name })))
     const first = seen[0]
     if (first != null && first.node !== notOn && seen.every((p) => p != null && p.node === first.node && p.id === first.id)) return first
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await Promise.race(nodes.map((n, i) => n.waitEvent((e, index) => index >= marks[i]! && e.kind === 'global')))
   }
-  throw new Error(`the nodes never agreed on ${name}`)
 }

@@ -36,17 +36,33 @@ system.define('ticker', {
 })
 if (config.singleton === true) global.singleton('ticker', 'ticker', undefined, { staggerMs: 200, restartDelayMs: 200 })
 
-/** Resolves when `check()` returns a value other than undefined; polls (the services have no change feed for it). */
+/** Waiters of `until`, woken by every change the services report (group membership, global names). */
+const wakers = new Set()
+const changed = () => {
+  for (const wake of [...wakers]) wake()
+}
+groups.monitorScope(changed)
+global.monitorNames((e) => {
+  send({ type: 'event', kind: 'global', name: e.name, pid: e.pid === undefined ? null : fromPid(e.pid) })
+  changed()
+})
+
+/** Resolves when `check()` returns a value other than undefined, checking again at every reported change. */
 const until = (check, timeoutMs = 20_000) =>
   new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs
-    const tick = () => {
+    const attempt = () => {
       const value = check()
-      if (value !== undefined) resolve(value)
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'))
-      else setTimeout(tick, 20)
+      if (value === undefined) return
+      wakers.delete(attempt)
+      clearTimeout(timer)
+      resolve(value)
     }
-    tick()
+    const timer = setTimeout(() => {
+      wakers.delete(attempt)
+      reject(new Error('condition not met in time'))
+    }, timeoutMs)
+    wakers.add(attempt)
+    attempt()
   })
 
 const commands = {

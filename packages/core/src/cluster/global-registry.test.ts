@@ -278,3 +278,23 @@ describe('global: conflicts when a partition heals', () => {
     for (const n of ['a@h', 'b@h', 'c@h']) expect(g[n]!.whereis('x')).toBeUndefined()
   })
 })
+
+describe('global: monitorNames', () => {
+  it('tells every node when a name gets a holder, and when it loses it', async () => {
+    const { net, sys, g } = cluster(['a@t', 'b@t'])
+    await net.settle()
+    const seen: Record<string, { name: string; pid: string | undefined }[]> = { 'a@t': [], 'b@t': [] }
+    for (const node of ['a@t', 'b@t']) g[node]!.monitorNames((e) => seen[node]!.push({ name: e.name, pid: e.pid === undefined ? undefined : String(e.pid) }))
+    const holder = proc(sys['a@t']!)
+    await g['a@t']!.register('leader', holder)
+    await net.settle()
+    sys['a@t']!.exit(holder, 'kill')
+    await net.settle()
+    for (const node of ['a@t', 'b@t']) {
+      expect(seen[node]).toEqual([
+        { name: 'leader', pid: String(holder) },
+        { name: 'leader', pid: undefined },
+      ])
+    }
+  })
+})

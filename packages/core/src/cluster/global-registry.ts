@@ -94,6 +94,11 @@ export interface GlobalRegistry extends AsyncDisposable {
   whereis(name: string): Pid | undefined
   /** The names registered now. */
   registered(): string[]
+  /**
+   * Calls `listener` whenever the holder of a name changes as this node sees it: registered, moved, resolved after a
+   * conflict, or gone (`pid` undefined). Returns a function that stops it.
+   */
+  monitorNames(listener: (event: { name: string; pid: Pid | undefined }) => void): () => void
   /** Sends `msg` to the holder of `name` and returns it. @throws NoProcError (COHORT_ERR_NOPROC) if none */
   send(name: string, msg: unknown): Pid
   /**
@@ -228,6 +233,10 @@ class GlobalHandle implements GlobalRegistry {
 
   whereis(name: string): Pid | undefined {
     return this.#table.whereis(name)
+  }
+
+  monitorNames(listener: (event: { name: string; pid: Pid | undefined }) => void): () => void {
+    return this.#table.watch((name, pid) => listener({ name, pid }))
   }
 
   registered(): string[] {

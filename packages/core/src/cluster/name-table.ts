@@ -20,6 +20,8 @@ export class NameTable {
   readonly #byHome = new Map<string, Map<string, GlobalRegistration>>()
   /** Leader only: name → the registration promised to a home node. */
   readonly #reserved = new Map<string, GlobalRegistration>()
+  /** Told when the holder of a name, as this node sees it, changes. */
+  #listeners: ((name: string, pid: Pid | undefined) => void)[] = []
 
   constructor(node: string, resolver: NameConflictResolver) {
     this.node = node
@@ -66,10 +68,39 @@ export class NameTable {
     return [...(this.#byHome.get(home)?.values() ?? [])]
   }
 
+  /** Calls `listener` whenever the holder of a name changes here; returns a function that stops it. */
+  watch(listener: (name: string, pid: Pid | undefined) => void): () => void {
+    this.#listeners = [...this.#listeners, listener]
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener)
+    }
+  }
+
+  /** Runs `change` on `name` and tells the listeners if its holder changed. */
+  #changing<T>(name: string, change: () => T): T {
+    if (this.#listeners.length === 0) return change()
+    const before = this.whereis(name)
+    const result = change()
+    const after = this.whereis(name)
+    if (before === after || (before !== undefined && before.equals(after))) return result
+    for (const listener of this.#listeners) {
+      try {
+        listener(name, after)
+      } catch {
+        // A listener's failure is its own; the table stays consistent.
+      }
+    }
+    return result
+  }
+
   /** Adds a registration of its home node (replacing that home's earlier one of the same name). */
   add(reg: GlobalRegistration): void {
+    this.#changing(reg.name, () => this.#add(reg))
+  }
+
+  #add(reg: GlobalRegistration): void {
     const home = reg.pid.node
-    this.remove(reg.name, home)
+    this.#remove(reg.name, home)
     let regs = this.#byName.get(reg.name)
     if (regs === undefined) this.#byName.set(reg.name, (regs = []))
     regs.push(reg)
@@ -81,6 +112,10 @@ export class NameTable {
 
   /** Removes the registration of `name` by `home`; returns it, if there was one. */
   remove(name: string, home: string): GlobalRegistration | undefined {
+    return this.#changing(name, () => this.#remove(name, home))
+  }
+
+  #remove(name: string, home: string): GlobalRegistration | undefined {
     const names = this.#byHome.get(home)
     const reg = names?.get(name)
     if (reg === undefined) return undefined
@@ -121,6 +156,7 @@ export class NameTable {
 
   /** Forgets everything (the registry stopped). */
   clear(): void {
+    for (const name of this.names()) this.#changing(name, () => this.#byName.delete(name))
     this.#byName.clear()
     this.#byHome.clear()
     this.#reserved.clear()
