@@ -150,7 +150,7 @@ export function startGlobal(system: ActorSystem, options: GlobalOptions = {}): G
     throw new CohortError('COHORT_ERR_NAME_TAKEN', `the global registry is already running on ${system.node}`)
   }
   const table = new NameTable(system.node, o.resolveConflict)
-  const peers = new Peers()
+  const peers = new Peers(system, GLOBAL_ACTOR_NAME)
   const pid = system.spawn(registryBehaviour(system, table, peers, o), undefined, { name: GLOBAL_ACTOR_NAME })
   const registry = new GlobalHandle(system, pid, table)
   const stopNodes = system.monitorNodes((event) => {
@@ -305,13 +305,9 @@ function registryBehaviour(
   peers: Peers,
   o: { resolveConflict: NameConflictResolver; notifyLoser: NameLoserNotifier; claimAttempts: number },
 ): ServerBehaviour<RegistryState, undefined> {
-  const connected = (node: string): boolean => system.nodes().includes(node)
   // The leader is chosen among the registries this one has discovered (not every connected node: a node without a
   // registry cannot grant claims). `exclude` is a leader that was just lost and may not have been dropped yet.
   const leader = (exclude?: string): string => [system.node, ...peers.nodes().filter((n) => n !== exclude)].sort()[0]!
-  const discover = (ctx: Ctx, node: string): void => {
-    ctx.send({ name: GLOBAL_ACTOR_NAME, node }, { t: 'discover', peer: ctx.self } satisfies GlobalMessage)
-  }
 
   const commit = (ctx: Ctx, state: RegistryState, name: string, pid: Pid): void => {
     const reg: GlobalRegistration = { name, pid, registeredAt: system.clock.now() }
@@ -400,7 +396,7 @@ function registryBehaviour(
   return {
     name: GLOBAL_ACTOR_NAME,
     init(_args, ctx) {
-      for (const node of system.nodes()) discover(ctx, node)
+      for (const node of system.nodes()) peers.discover(ctx, node)
       return { owned: new Map(), pending: new Map(), nextTag: 1 }
     },
     handleCall(req: GlobalCall, from, state, ctx) {
@@ -433,27 +429,18 @@ function registryBehaviour(
             return state
           }
         }
-        const node = peers.downOf(msg)
-        if (node !== undefined) {
-          peers.drop(node)
-          table.dropHome(node)
-        }
+        peers.handleDown(msg, (node) => table.dropHome(node))
         return state
       }
       switch (msg.t) {
         case 'nodeup':
-          discover(ctx, msg.node)
+          peers.discover(ctx, msg.node)
           return state
-        case 'discover': {
-          if (!(msg.peer instanceof Pid) || msg.peer.node === system.node || !connected(msg.peer.node)) return state
-          ctx.send(msg.peer, { t: 'sync', peer: ctx.self, regs: table.ofHome() } satisfies GlobalMessage)
-          const change = peers.add(ctx, msg.peer)
-          if (change === 'replaced') table.dropHome(msg.peer.node)
-          if (change !== 'known') discover(ctx, msg.peer.node)
+        case 'discover':
+          peers.answerDiscover(ctx, msg.peer, { t: 'sync', peer: ctx.self, regs: table.ofHome() } satisfies GlobalMessage, (node) => table.dropHome(node))
           return state
-        }
         case 'sync': {
-          if (!(msg.peer instanceof Pid) || msg.peer.node === system.node || !connected(msg.peer.node)) return state
+          if (!peers.accepts(msg.peer)) return state
           peers.add(ctx, msg.peer)
           table.replaceHome(msg.peer.node, msg.regs)
           for (const reg of msg.regs) settleConflict(ctx, state, reg.name)

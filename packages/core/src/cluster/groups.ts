@@ -127,7 +127,7 @@ export function startGroups(system: ActorSystem, options: GroupsOptions = {}): G
   }
   const logger = system.logger.child({ scope })
   const table = new GroupTable(scope, system.node, (to, msg) => system.send(to, msg), logger)
-  const peers = new Peers()
+  const peers = new Peers(system, name)
   const pid = system.spawn(scopeBehaviour(system, name, table, peers), undefined, { name })
   const groups = new GroupsHandle(system, scope, name, pid, table)
   const stopNodes = system.monitorNodes((event) => {
@@ -292,14 +292,10 @@ interface ScopeState {
 }
 
 function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, peers: Peers): ServerBehaviour<ScopeState, undefined> {
-  const connected = (node: string): boolean => system.nodes().includes(node)
-  const discover = (ctx: Ctx, node: string): void => {
-    ctx.send({ name, node }, { t: 'discover', peer: ctx.self } satisfies ScopeMessage)
-  }
   return {
     name,
     init(_args, ctx) {
-      for (const node of system.nodes()) discover(ctx, node)
+      for (const node of system.nodes()) peers.discover(ctx, node)
       return { memberRefs: new Map() }
     },
     handleInfo(msg: ScopeMessage | Down, state, ctx) {
@@ -311,27 +307,18 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
           for (const group of groups) peers.sendAll(ctx, { t: 'leave', peer: ctx.self, group, pids: [pid] } satisfies ScopeMessage)
           return state
         }
-        const node = peers.downOf(msg)
-        if (node !== undefined) {
-          peers.drop(node)
-          table.dropNode(node)
-        }
+        peers.handleDown(msg, (node) => table.dropNode(node))
         return state
       }
       switch (msg.t) {
         case 'nodeup':
-          discover(ctx, msg.node)
+          peers.discover(ctx, msg.node)
           return state
-        case 'discover': {
-          if (!(msg.peer instanceof Pid) || msg.peer.node === system.node || !connected(msg.peer.node)) return state
-          ctx.send(msg.peer, { t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage)
-          const change = peers.add(ctx, msg.peer)
-          if (change === 'replaced') table.dropNode(msg.peer.node)
-          if (change !== 'known') discover(ctx, msg.peer.node)
+        case 'discover':
+          peers.answerDiscover(ctx, msg.peer, { t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage, (node) => table.dropNode(node))
           return state
-        }
         case 'sync':
-          if (!(msg.peer instanceof Pid) || msg.peer.node === system.node || !connected(msg.peer.node)) return state
+          if (!peers.accepts(msg.peer)) return state
           peers.add(ctx, msg.peer)
           table.replaceNode(msg.peer.node, msg.groups)
           return state

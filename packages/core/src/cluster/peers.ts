@@ -8,9 +8,10 @@
  * Gotchas: a peer is keyed by node, so a restarted service (new pid on the same node) replaces its predecessor.
  */
 import type { Ctx } from '../actor/ctx.ts'
-import type { Pid } from '../pid.ts'
+import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import type { Down } from '../signals.ts'
+import type { ActorSystem } from '../system/actor-system.ts'
 
 interface Peer {
   readonly pid: Pid
@@ -23,6 +24,45 @@ export type PeerChange = 'new' | 'known' | 'replaced'
 /** The discovered peers of one service actor. */
 export class Peers {
   readonly #peers = new Map<string, Peer>()
+  readonly #system: ActorSystem
+  /** The name the service actor has on every node. */
+  readonly #actorName: string
+
+  constructor(system: ActorSystem, actorName: string) {
+    this.#system = system
+    this.#actorName = actorName
+  }
+
+  /** Asks the service on `node` for its snapshot (on start and on every nodeup). */
+  discover(ctx: Ctx, node: string): void {
+    ctx.send({ name: this.#actorName, node }, { t: 'discover', peer: ctx.self })
+  }
+
+  /** True when `peer` is a service actor of another node this one is connected to: one to listen to. */
+  accepts(peer: unknown): peer is Pid {
+    return peer instanceof Pid && peer.node !== this.#system.node && this.#system.nodes().includes(peer.node)
+  }
+
+  /**
+   * A peer's `discover` arrived: answers with `snapshot`, tracks the peer, lets `forget` drop what a replaced
+   * incarnation of it held, and discovers it back when it was new here. Ignores peers `accepts` refuses.
+   */
+  answerDiscover(ctx: Ctx, peer: unknown, snapshot: unknown, forget: (node: string) => void): void {
+    if (!this.accepts(peer)) return
+    ctx.send(peer, snapshot)
+    const change = this.add(ctx, peer)
+    if (change === 'replaced') forget(peer.node)
+    if (change !== 'known') this.discover(ctx, peer.node)
+  }
+
+  /** A Down arrived: when it is a peer's, forgets that peer and lets `forget` drop what it held. Returns true then. */
+  handleDown(down: Down, forget: (node: string) => void): boolean {
+    const node = this.downOf(down)
+    if (node === undefined) return false
+    this.drop(node)
+    forget(node)
+    return true
+  }
 
   /** True when `pid` is the current peer of its node. */
   has(pid: Pid): boolean {
