@@ -102,7 +102,8 @@ export function makeSupervisor(
           }
           let spec: ResolvedChildSpec
           try {
-            spec = resolveChildSpec(request.spec, 'spec', `child${state.nextId++}`)
+            // Generated ids are numbered among the children that needed one.
+            spec = resolveChildSpec(request.spec, 'spec', request.spec?.id ?? `child${state.nextId++}`)
           } catch (error) {
             return { reply: { error: (error as Error).message }, state }
           }
