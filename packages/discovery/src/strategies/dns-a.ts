@@ -17,7 +17,7 @@ import type { DnsResolver } from './dns-resolver.ts'
 import { startPolling } from './polling.ts'
 
 /** Options of dnsA. */
-export interface DnsAOptions {
+export interface DnsAOptions extends DnsPollingOptions {
   /** The name to resolve, e.g. `cohort-headless.demo.svc.cluster.local.` (a trailing dot skips the search list). */
   query: string
   /** The port every peer listens on. */
@@ -26,6 +26,10 @@ export interface DnsAOptions {
   basename: string
   /** Address families to ask for. @default [4, 6] */
   families?: ReadonlyArray<4 | 6>
+}
+
+/** How the DNS strategies poll: shared by dnsA and dnsSrv. */
+export interface DnsPollingOptions {
   /** Poll period. @default 5_000 — CoreDNS's record TTL is 5 s */
   intervalMs?: number
   /** A lookup taking longer fails. @default 5_000 */

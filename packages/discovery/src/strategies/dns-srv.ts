@@ -13,25 +13,14 @@ import { checkPollingOptions, DEFAULT_DNS_A_OPTIONS } from './dns-a.ts'
 import { defaultResolver, isNoData } from './dns-resolver.ts'
 import type { DnsResolver } from './dns-resolver.ts'
 import { startPolling } from './polling.ts'
+import type { DnsPollingOptions } from './dns-a.ts'
 
 /** Options of dnsSrv. */
-export interface DnsSrvOptions {
+export interface DnsSrvOptions extends DnsPollingOptions {
   /** The SRV name, e.g. `_cluster._tcp.cohort-headless.demo.svc.cluster.local.`. */
   query: string
   /** Peers are named `<basename>@<target>`. */
   basename: string
-  /** Poll period. @default 5_000 */
-  intervalMs?: number
-  /** @default 5_000 */
-  timeoutMs?: number
-  /** @default 1_000 */
-  retryInitialMs?: number
-  /** @default 30_000 */
-  retryMaxMs?: number
-  /** @default 'ws' */
-  scheme?: PeerScheme
-  /** @default a new dns.promises.Resolver on the system's servers */
-  resolver?: DnsResolver
 }
 
 /** The defaults of DnsSrvOptions. */
