@@ -29,6 +29,7 @@ import { clientTlsOptions } from './tls-options.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
 import { MAX_FRAME_BYTES } from './wire-codec.ts'
+import { sizeBound } from './size-bound.ts'
 
 /** Close codes that count as a failed connection in `stats().connectionsFailed`. */
 const FAILURE_CODES: ReadonlySet<number> = new Set([
@@ -257,6 +258,16 @@ export class ClusterNode implements CohortNode {
       if (peer.outbound === undefined) this.#dial(peer)
     }
     const batcher = session.batcher
+    if (control.type === 'send' && batcher.canBatch) {
+      const bound = sizeBound(control.msg, batcher.batchMessageBytes)
+      if (bound >= 0) {
+        // Envelope: the code and both pids in full (the compact form is smaller), and the array header.
+        const envelope = 64 + (control.to.node.length + (control.from?.node.length ?? 0)) * 3
+        batcher.enqueueBatched(control, bound + envelope)
+        session.messagesOut++
+        return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
+      }
+    }
     const bytes = batcher.encode(control)
     if (bytes.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes.length, this.#o.maxMessageBytes)
     batcher.enqueueEncoded(bytes, (control as { from?: unknown }).from)
@@ -265,7 +276,9 @@ export class ClusterNode implements CohortNode {
   }
 
   #openSession(peer: Peer): PeerSession {
-    const session = createSession({ ...this.#o, names: { local: this.name, peer: peer.name } })
+    // Batches stay well inside what the peer accepts as one entry (maxMessageBytes) and what one flush writes.
+    const batchBytes = Math.min(this.#o.flushThresholdBytes, Math.floor(this.#o.maxMessageBytes / 4), 64 * 1024)
+    const session = createSession({ ...this.#o, names: { local: this.name, peer: peer.name }, batchBytes })
     peer.session = session
     return session
   }

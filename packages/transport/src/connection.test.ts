@@ -11,6 +11,7 @@ import { ClientHandshake } from './handshake.ts'
 import type { LocalIdentity } from './handshake.ts'
 import { writeFrame } from './wire-codec.ts'
 import { wireForm } from './test-support/wire-form.ts'
+import { CONTROL_CODES } from './control-validation.ts'
 
 const server: LocalIdentity = { name: 's@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'cookie' }
 const client: LocalIdentity = { name: 'c@h', creation: 2, url: 'ws://h:2', hidden: false, cookie: 'cookie' }
@@ -116,12 +117,21 @@ describe('Connection', () => {
     expect(closed).toEqual([CLOSE_CODES.handshakeTimeout])
   })
 
+  it('delivers every send of a batch entry, in order', () => {
+    const { conn, socket, delivered } = setup()
+    handshake(conn, socket)
+    conn.receive(frame([CONTROL_CODES.batch, [wireForm(send), wireForm({ ...send, msg: 'second' })]], { type: 'tick' }), true)
+    expect(delivered.map((m) => (m as { msg: unknown }).msg)).toEqual(['hi', 'second'])
+  })
+
   it('closes on a text frame, garbage, an unknown control and an oversized entry, each with its code', () => {
     const cases: Array<[Buffer, boolean, number]> = [
       [Buffer.from('hello'), false, CLOSE_CODES.textFrame],
       [Buffer.from([0, 0, 0, 2, 0xc1, 0xc1]), true, CLOSE_CODES.malformed],
       [frame([42, 'teleport']), true, CLOSE_CODES.unknownControl],
       [frame({ type: 'sendName', name: 'x', from: undefined, msg: Buffer.alloc(2000) }), true, CLOSE_CODES.messageTooLarge],
+      [frame([CONTROL_CODES.batch, 'not a list']), true, CLOSE_CODES.unknownControl],
+      [frame([CONTROL_CODES.batch, [wireForm({ type: 'tick' })]]), true, CLOSE_CODES.unknownControl],
     ]
     for (const [bytes, binary, code] of cases) {
       const { conn, socket, closed, delivered } = setup()

@@ -15,7 +15,7 @@ import type { Clock, ControlMessage, MessageCodec, TimerHandle } from '@cohort/c
 import type { Logger } from 'pino'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
 import type { CloseCode } from './close-codes.ts'
-import { toWire, validateControl } from './control-validation.ts'
+import { CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
@@ -214,7 +214,23 @@ export class Connection {
     return this.#wireNames
   }
 
+  /** A batch entry: small sends packed together; nothing else may travel in one. */
+  #onBatch(items: unknown): void {
+    if (!Array.isArray(items) || items.length === 0) throw new ProtocolError(CLOSE_CODES.unknownControl, 'batch control message has an invalid entry list')
+    const names = this.#names()
+    for (const item of items) {
+      const control = validateControl(item, names)
+      if (control.type !== 'send') throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${control.type} control cannot be batched`)
+      this.messagesIn++
+      this.#host.deliver(this, control)
+    }
+  }
+
   #onValue(value: unknown): void {
+    if (Array.isArray(value) && value[0] === CONTROL_CODES.batch) {
+      this.#onBatch(value[1])
+      return
+    }
     const control = validateControl(value, this.#names())
     this.messagesIn++
     switch (control.type) {

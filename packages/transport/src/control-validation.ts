@@ -45,6 +45,8 @@ export const CONTROL_CODES = Object.freeze({
   leaving: 13,
   fragment: 14,
   sendLocal: 15,
+  /** `[16, [entry, entry, …]]`: small sends packed together, one msgpack call per frame. Never fragmented. */
+  batch: 16,
 } as const)
 
 /**

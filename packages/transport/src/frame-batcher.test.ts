@@ -6,7 +6,7 @@ import { FrameBatcher } from './frame-batcher.ts'
 import type { FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { readFrame } from './wire-codec.ts'
-import { validateControl } from './control-validation.ts'
+import { CONTROL_CODES, validateControl } from './control-validation.ts'
 
 /** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
 function manualClock(): Clock & { turn(): void } {
@@ -44,6 +44,10 @@ function arrivals(frames: Buffer[]): unknown[] {
   const r = new Reassembler(1 << 30)
   for (const f of frames) {
     readFrame(f, decoder, 1 << 30, (v) => {
+      if (Array.isArray(v) && v[0] === CONTROL_CODES.batch) {
+        for (const item of v[1] as unknown[]) out.push(((validateControl(item) as { msg: { tag: unknown } }).msg).tag)
+        return
+      }
       const m = validateControl(v)
       if (m.type === 'fragment') {
         const whole = r.add(m)
@@ -54,7 +58,7 @@ function arrivals(frames: Buffer[]): unknown[] {
   return out
 }
 
-function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: number }> = {}) {
+function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: number; batchBytes: number }> = {}) {
   const clock = manualClock()
   const sink = recordingSink()
   let progress = 0
@@ -63,6 +67,7 @@ function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: 
     clock,
     fragmentBytes: overrides.fragmentBytes ?? 1024,
     flushThresholdBytes: overrides.flushThresholdBytes ?? 64 * 1024,
+    batchBytes: overrides.batchBytes ?? 0,
     onProgress: () => void progress++,
   })
   batcher.attach(sink)
@@ -71,7 +76,11 @@ function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: 
     const control = { type: 'send' as const, to: new Pid('b@h', 1, 1), from, msg }
     batcher.enqueueEncoded(batcher.encode(control), from)
   }
-  return { clock, sink, batcher, send, progress: () => progress }
+  /** A small send queued unencoded, as cluster-node does when its size is bounded. */
+  const sendBatched = (tag: unknown, from?: Pid): void => {
+    batcher.enqueueBatched({ type: 'send', to: new Pid('b@h', 1, 1), from, msg: { tag } }, 100)
+  }
+  return { clock, sink, batcher, send, sendBatched, progress: () => progress }
 }
 
 describe('FrameBatcher', () => {
@@ -149,5 +158,29 @@ describe('FrameBatcher', () => {
     clock.turn()
     expect(sink.frames).toHaveLength(0)
     expect(batcher.queuedBytes).toBe(0)
+  })
+
+  it('packs batched sends into one entry and keeps their order with encoded messages and large ones', () => {
+    const { clock, sink, send, sendBatched, batcher } = setup({ batchBytes: 8 * 1024 })
+    expect(batcher.canBatch).toBe(true)
+    sendBatched(0)
+    sendBatched(1)
+    send(2) // an encoded message seals the batch before it
+    sendBatched(3)
+    send('big', new Pid('a@h', 9, 1), 4000) // a large message: the batch before it is sealed first
+    expect(batcher.canBatch).toBe(false) // while it streams, small sends are encoded one by one
+    for (let i = 0; i < 100 && batcher.queuedBytes > 0; i++) clock.turn()
+    expect(arrivals(sink.frames)).toEqual([0, 1, 2, 3, 'big'])
+    expect(batcher.canBatch).toBe(true)
+  })
+
+  it('seals a batch at batchBytes and counts it in unsentBytes meanwhile', () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 1000 })
+    for (let i = 0; i < 9; i++) sendBatched(i)
+    expect(batcher.unsentBytes).toBe(900)
+    sendBatched(9) // reaches 1000: sealed into an entry (and queued to be written)
+    expect(batcher.unsentBytes).toBeLessThan(1000)
+    clock.turn()
+    expect(arrivals(sink.frames)).toEqual([...Array(10).keys()])
   })
 })

@@ -30,6 +30,12 @@ export interface FrameBatcherOptions {
   readonly flushThresholdBytes: number
   /** This node's and the peer's names, for the compact form of sends between them. */
   readonly names?: WireNames
+  /**
+   * Small sends whose size is bounded are queued unencoded and packed together (one msgpack call per batch, the
+   * fixed cost of a call being most of a small message's); a batch is sealed at this many bytes. 0 turns batching
+   * off. @default 0
+   */
+  readonly batchBytes?: number
   /** Called after frames were written or left the socket buffer, so drain waiters can be woken. */
   readonly onProgress: () => void
 }
@@ -43,6 +49,10 @@ export class FrameBatcher {
   #sink: FrameSink | undefined
   #small: Uint8Array[] = []
   #smallBytes = 0
+  /** Small sends in wire form, not encoded yet: sealed into one entry before anything else is queued behind them. */
+  #batch: unknown[] = []
+  /** Upper bound of the batch's encoded size. */
+  #batchBytes = 0
   #streams: OutgoingStream[] = []
   #streamBytes = 0
   /** Sender key → messages from that sender queued behind its stream. Allocated only while streams exist. */
@@ -64,7 +74,7 @@ export class FrameBatcher {
 
   /** Bytes queued here and not yet written to the socket. */
   get queuedBytes(): number {
-    return this.#smallBytes + this.#streamBytes + this.#blockedBytes
+    return this.#smallBytes + this.#batchBytes + this.#streamBytes + this.#blockedBytes
   }
 
   /** Bytes not yet handed to the kernel: this queue plus the socket's buffer. */
@@ -83,6 +93,8 @@ export class FrameBatcher {
     this.#closed = true
     this.#sink = undefined
     this.#small = []
+    this.#batch = []
+    this.#batchBytes = 0
     this.#streams = []
     this.#blocked.clear()
     this.#smallBytes = this.#streamBytes = this.#blockedBytes = 0
@@ -93,12 +105,42 @@ export class FrameBatcher {
     return this.#o.codec.encode(toWire(control, this.#o.names))
   }
 
+  /** True when a small send may be batched: batching is on and no large message is streaming (order behind a stream
+   * is kept per entry). */
+  get canBatch(): boolean {
+    return (this.#o.batchBytes ?? 0) > 0 && this.#streams.length === 0 && !this.#closed
+  }
+
+  /** The most a single batched message may weigh (its size bound): a quarter of a batch. */
+  get batchMessageBytes(): number {
+    return Math.floor((this.#o.batchBytes ?? 0) / 4)
+  }
+
+  /** Queues a small send unencoded; `boundBytes` is an upper bound of its encoded size (see size-bound.ts). */
+  enqueueBatched(control: WireControl, boundBytes: number): void {
+    if (this.#closed) return
+    this.#batch.push(toWire(control, this.#o.names))
+    this.#batchBytes += boundBytes
+    if (this.#batchBytes >= (this.#o.batchBytes ?? 0)) this.#seal()
+    else this.#schedule()
+  }
+
+  /** Encodes the batch into one entry, queued after everything before it. */
+  #seal(): void {
+    if (this.#batch.length === 0) return
+    const batch = this.#batch
+    this.#batch = []
+    this.#batchBytes = 0
+    this.#pushSmall(this.#o.codec.encode([16, batch]))
+  }
+
   /**
    * Queues an encoded control message. `sender` (the message's `from`) orders it behind that sender's stream; its
    * key is only computed while a stream is in progress, so the fast path builds nothing.
    */
   enqueueEncoded(bytes: Uint8Array, sender: unknown): void {
     if (this.#closed) return
+    this.#seal()
     if (this.#streams.length === 0 && bytes.length <= this.#o.fragmentBytes) {
       this.#pushSmall(bytes)
       return
@@ -124,6 +166,7 @@ export class FrameBatcher {
   /** Queues a transport control (tick, peers, leaving): never held behind a stream. */
   enqueueUrgent(bytes: Uint8Array): void {
     if (this.#closed) return
+    this.#seal()
     this.#pushSmall(bytes)
   }
 
@@ -153,6 +196,7 @@ export class FrameBatcher {
     this.#scheduled = false
     const sink = this.#sink
     if (sink === undefined) return
+    this.#seal()
     this.#flushing = true
     // A few fragments per turn: enough to fill the pipe, few enough that the event loop keeps turning.
     let fragmentBudget = Math.max(1, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))

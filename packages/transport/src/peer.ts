@@ -46,6 +46,8 @@ export function createPeer(name: string, url: string | undefined): Peer {
 export interface SessionOptions {
   /** This node's and the peer's names (compact sends between them). */
   readonly names: WireNames
+  /** Size at which a batch of small sends is sealed (0: no batching). */
+  readonly batchBytes: number
   readonly clock: Clock
   readonly fragmentBytes: number
   readonly flushThresholdBytes: number
@@ -58,6 +60,7 @@ export function createSession(o: SessionOptions): PeerSession {
   const batcher: FrameBatcher = new FrameBatcher({
     codec: createMessageCodec(),
     names: o.names,
+    batchBytes: o.batchBytes,
     clock: o.clock,
     fragmentBytes: o.fragmentBytes,
     flushThresholdBytes: o.flushThresholdBytes,
