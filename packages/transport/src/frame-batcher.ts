@@ -198,8 +198,9 @@ export class FrameBatcher {
     if (sink === undefined) return
     this.#seal()
     this.#flushing = true
-    // A few fragments per turn: enough to fill the pipe, few enough that the event loop keeps turning.
-    let fragmentBudget = Math.max(1, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+    // A few fragments per turn (at least four: a 1 MiB message per turn at the default size): enough to fill the
+    // pipe, few enough that the event loop keeps turning; small messages queued meanwhile still go first.
+    let fragmentBudget = Math.max(4, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
     while (this.#small.length > 0 || (fragmentBudget > 0 && this.#streamGateOpen(sink))) {
       if (fragmentBudget > 0 && this.#streamGateOpen(sink)) {
         fragmentBudget--

@@ -31,7 +31,11 @@ export interface NodeOptions {
   handshakeTimeoutMs?: number
   /** Largest encoded message sent or accepted; larger ones fail with COHORT_ERR_MESSAGE_TOO_LARGE. @default 8 MiB */
   maxMessageBytes?: number
-  /** Messages larger than this are split into fragments of this size, interleaved with small ones. @default 64 KiB */
+  /**
+   * Messages larger than this are split into fragments of this size, interleaved with small ones.
+   * @default 256 KiB — above the common 64 KiB message (which then travels whole), and small enough that a small
+   * message waits behind at most two fragments in the socket's buffer (measured in bench/RESULTS.md)
+   */
   fragmentBytes?: number
   /** A batch is flushed as soon as it holds this many bytes, not only once per event-loop turn. @default 256 KiB */
   flushThresholdBytes?: number
@@ -100,7 +104,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   handshakeTimeoutMs: 5_000,
   maxMessageBytes: 8 * 1024 * 1024,
   // 64 KiB keeps a small message's wait behind a fragment under a millisecond on a LAN.
-  fragmentBytes: 64 * 1024,
+  fragmentBytes: 256 * 1024,
   flushThresholdBytes: 256 * 1024,
   highWaterMarkBytes: 4 * 1024 * 1024,
   lowWaterMarkBytes: 1024 * 1024,
