@@ -75,7 +75,7 @@ export const PERCENTILES = [
 const LOCAL_QUEUE_NOTE = 'one core, in one process: the scheduler turn and the mailbox are the whole cost'
 const ONEWAY_NOTE_SMALL =
   'the sender\'s CPU (encode, batch, ws frame) and the receiver\'s (decode, route, mailbox); both processes share 2 vCPUs'
-const ONEWAY_NOTE_LARGE = 'bytes: ws masking and socket copies on loopback (memory bandwidth), fragments of 64 KiB'
+const ONEWAY_NOTE_LARGE = 'bytes: ws masking and socket copies on loopback (memory bandwidth); messages above 256 KiB are fragmented and copied into fragments and on reassembly'
 
 function onewayJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
