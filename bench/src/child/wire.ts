@@ -1,7 +1,9 @@
 /**
  * What the two-node scenarios share: node names, the cookie, payloads, and the msgpackr options of the baselines
- * (core's codec options, without Cohort's extensions, so the baseline encodes the way Cohort does).
+ * (core's codec options and its Buffer writer, without Cohort's other extensions, so the baseline encodes the way
+ * Cohort does).
  */
+import { registerBufferExtension } from '@cohort/core'
 import { Packr, Unpackr } from 'msgpackr'
 
 export const COOKIE = 'cohort-bench-cookie'
@@ -11,6 +13,9 @@ export const HOST = '127.0.0.1'
 const BASELINE_CODEC_OPTIONS = { useRecords: true, mapsAsObjects: false, moreTypes: true, int64AsType: 'bigint' as const }
 
 export function baselinePackr(): Packr {
+  // Without it msgpackr packs a 64-byte Buffer five times slower than Cohort does (core/src/buffer-extension.ts), and
+  // the baseline would no longer bound what the runtime around the codec costs.
+  registerBufferExtension()
   return new Packr(BASELINE_CODEC_OPTIONS)
 }
 

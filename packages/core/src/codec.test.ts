@@ -23,6 +23,33 @@ describe('message codec', () => {
     expect(roundTrip(value)).toEqual(value)
   })
 
+  it('writes Buffers as plain msgpack bin of every width, and keeps Uint8Arrays apart', () => {
+    for (const [length, header] of [
+      [0, [0xc4, 0]],
+      [255, [0xc4, 255]],
+      [256, [0xc5, 1, 0]],
+      [65_535, [0xc5, 255, 255]],
+      [65_536, [0xc6, 0, 1, 0, 0]],
+    ] as const) {
+      const bytes = Buffer.alloc(length, 7)
+      const encoded = codec.encode(bytes)
+      expect([...encoded.subarray(0, header.length)]).toEqual(header)
+      expect(encoded.length).toBe(header.length + length)
+      const decoded = roundTrip(bytes) as Buffer
+      expect(Buffer.isBuffer(decoded)).toBe(true)
+      expect(decoded.equals(bytes)).toBe(true)
+    }
+    const mixed = roundTrip([Buffer.from('ab'), new Uint8Array([1, 2]), { inner: Buffer.from('c') }]) as unknown[]
+    expect(mixed[0]).toEqual(Buffer.from('ab'))
+    expect(mixed[1]).toBeInstanceOf(Uint8Array)
+    expect(Buffer.isBuffer(mixed[1])).toBe(false)
+    expect(mixed[2]).toEqual({ inner: Buffer.from('c') })
+  })
+
+  it('refuses the reserved extension 0x55 with a clear error', () => {
+    expect(() => codec.decode(Uint8Array.from([0xd4, 0x55, 0, 0xc0]))).toThrow(/malformed msgpack: extension 0x55 is never sent/)
+  })
+
   it('decodes each message on its own, in any order', () => {
     const first = codec.encode({ x: 1, y: 2 })
     const second = codec.encode({ x: 3, y: 4 })

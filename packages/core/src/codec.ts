@@ -6,9 +6,11 @@
  *
  * Hot path: encode/decode of every remote message.
  * Gotchas: the extensions are registered with msgpackr once per process (msgpackr keeps them globally); they use the
- * extension type numbers 0x50–0x54.
+ * extension type numbers 0x50–0x55. Buffers are written by an extension of their own, registered last so that
+ * msgpackr tries it first (buffer-extension.ts).
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr'
+import { registerBufferExtension } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
 import { Pid } from './pid.ts'
 import { Ref } from './ref.ts'
@@ -128,6 +130,8 @@ function registerExtensions(): void {
     },
   })
   addExtension({ Class: Error, type: 0x54, write: errorToData, read: dataToError })
+  // Last, so that it is tried first (buffer-extension.ts).
+  registerBufferExtension()
 }
 
 /** Creates a codec with its own msgpackr encoder and decoder. */

@@ -27,6 +27,7 @@ export {
   NotSerializableError,
   MalformedMessageError,
 } from './codec.ts'
+export { registerBufferExtension } from './buffer-extension.ts'
 export { RECEIVE_TIMEOUT } from './actor/process-function.ts'
 export { isCallRequest, isCastRequest } from './actor/server-behaviour.ts'
 export { CONTROL_MESSAGE_TYPES } from './distribution/control-message.ts'
