@@ -115,16 +115,18 @@ export class ServerActor extends Actor {
     const b = this.behaviour
     try {
       const envelope = msg as { $cohort?: unknown; request?: unknown; from?: From } | null
-      if (typeof envelope === 'object' && envelope !== null && envelope.$cohort === 'call') {
+      // Read once: on a Buffer (a common message) the lookup walks four prototypes to find nothing.
+      const tag = typeof envelope === 'object' && envelope !== null ? envelope.$cohort : undefined
+      if (tag === 'call') {
         kind = 0
         this.#lastMsgType = 'call'
         if (b.handleCall === undefined) throw new Error(`${this.behaviourName} has no handleCall`)
-        result = b.handleCall(envelope.request, envelope.from as From, this.state, this)
-      } else if (typeof envelope === 'object' && envelope !== null && envelope.$cohort === 'cast') {
+        result = b.handleCall(envelope!.request, envelope!.from as From, this.state, this)
+      } else if (tag === 'cast') {
         kind = 1
         this.#lastMsgType = 'cast'
         if (b.handleCast === undefined) throw new Error(`${this.behaviourName} has no handleCast`)
-        result = b.handleCast(envelope.request, this.state, this)
+        result = b.handleCast(envelope!.request, this.state, this)
       } else if (msg instanceof Exit && this.trapping && this.parent !== undefined && msg.from.equals(this.parent)) {
         // As gen_server: an exit signal from the parent, trapped, means "stop now" (a supervisor's shutdown).
         this.stop(msg.reason)
