@@ -258,12 +258,12 @@ export class ClusterNode implements CohortNode {
       if (peer.outbound === undefined) this.#dial(peer)
     }
     const batcher = session.batcher
-    if (control.type === 'send' && batcher.canBatch) {
+    // A small send between the two nodes of this connection joins the batch (send-batch.ts); one from a pid of
+    // another node (forwarded with its sender) is encoded on its own in the full form.
+    if (control.type === 'send' && batcher.canBatch && (control.from === undefined || control.from.node === this.name)) {
       const bound = sizeBound(control.msg, batcher.batchMessageBytes)
       if (bound >= 0) {
-        // Envelope: the code and both pids in full (the compact form is smaller), and the array header.
-        const envelope = 64 + (control.to.node.length + (control.from?.node.length ?? 0)) * 3
-        batcher.enqueueBatched(control, bound + envelope)
+        batcher.enqueueBatched(control.to, control.from, control.msg, bound)
         session.messagesOut++
         return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
       }

@@ -117,11 +117,17 @@ describe('Connection', () => {
     expect(closed).toEqual([CLOSE_CODES.handshakeTimeout])
   })
 
-  it('delivers every send of a batch entry, in order', () => {
+  it('delivers every send of a batch entry, in order, with the pids of each run', () => {
     const { conn, socket, delivered } = setup()
     handshake(conn, socket)
-    conn.receive(frame([CONTROL_CODES.batch, [wireForm(send), wireForm({ ...send, msg: 'second' })]], { type: 'tick' }), true)
-    expect(delivered.map((m) => (m as { msg: unknown }).msg)).toEqual(['hi', 'second'])
+    // Two runs: from c@h's actor 7 to s@h's actor 1 (two messages), then from outside any actor to actor 2.
+    const runs = [1, 1, 7, 2, 2, 'hi', 'second', 2, 1, null, null, 1, 'third']
+    conn.receive(frame([CONTROL_CODES.batch, runs], { type: 'tick' }), true)
+    expect(delivered).toEqual([
+      { type: 'send', to: new Pid('s@h', 1, 1), from: new Pid('c@h', 7, 2), msg: 'hi' },
+      { type: 'send', to: new Pid('s@h', 1, 1), from: new Pid('c@h', 7, 2), msg: 'second' },
+      { type: 'send', to: new Pid('s@h', 2, 1), from: undefined, msg: 'third' },
+    ])
   })
 
   it('closes on a text frame, garbage, an unknown control and an oversized entry, each with its code', () => {
@@ -131,7 +137,8 @@ describe('Connection', () => {
       [frame([42, 'teleport']), true, CLOSE_CODES.unknownControl],
       [frame({ type: 'sendName', name: 'x', from: undefined, msg: Buffer.alloc(2000) }), true, CLOSE_CODES.messageTooLarge],
       [frame([CONTROL_CODES.batch, 'not a list']), true, CLOSE_CODES.unknownControl],
-      [frame([CONTROL_CODES.batch, [wireForm({ type: 'tick' })]]), true, CLOSE_CODES.unknownControl],
+      [frame([CONTROL_CODES.batch, [1, 1, null, null, 3, 'a', 'b']]), true, CLOSE_CODES.unknownControl],
+      [frame([CONTROL_CODES.batch, [1, 1, 'x', 1, 1, 'a']]), true, CLOSE_CODES.unknownControl],
     ]
     for (const [bytes, binary, code] of cases) {
       const { conn, socket, closed, delivered } = setup()

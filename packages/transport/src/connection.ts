@@ -18,6 +18,7 @@ import type { CloseCode } from './close-codes.ts'
 import { CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
+import { readSendBatch } from './send-batch.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
@@ -214,16 +215,12 @@ export class Connection {
     return this.#wireNames
   }
 
-  /** A batch entry: small sends packed together; nothing else may travel in one. */
-  #onBatch(items: unknown): void {
-    if (!Array.isArray(items) || items.length === 0) throw new ProtocolError(CLOSE_CODES.unknownControl, 'batch control message has an invalid entry list')
-    const names = this.#names()
-    for (const item of items) {
-      const control = validateControl(item, names)
-      if (control.type !== 'send') throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${control.type} control cannot be batched`)
+  /** A batch entry: small sends packed together in runs (send-batch.ts). */
+  #onBatch(values: unknown): void {
+    readSendBatch(values, this.#names(), (to, from, msg) => {
       this.messagesIn++
-      this.#host.deliver(this, control)
-    }
+      this.#host.deliver(this, { type: 'send', to, from, msg })
+    })
   }
 
   #onValue(value: unknown): void {

@@ -7,6 +7,7 @@ import type { FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { readFrame } from './wire-codec.ts'
 import { CONTROL_CODES, validateControl } from './control-validation.ts'
+import { readSendBatch } from './send-batch.ts'
 
 /** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
 function manualClock(): Clock & { turn(): void } {
@@ -24,12 +25,14 @@ function manualClock(): Clock & { turn(): void } {
   }
 }
 
-function recordingSink(): FrameSink & { frames: Buffer[]; buffered: number } {
+function recordingSink(): FrameSink & { frames: Buffer[]; buffered: number; callbacks: Array<() => void> } {
   return {
     frames: [],
     buffered: 0,
-    write(frame) {
+    callbacks: [],
+    write(frame, onWritten) {
       this.frames.push(frame)
+      this.callbacks.push(onWritten)
     },
     get bufferedAmount() {
       return this.buffered
@@ -45,7 +48,7 @@ function arrivals(frames: Buffer[]): unknown[] {
   for (const f of frames) {
     readFrame(f, decoder, 1 << 30, (v) => {
       if (Array.isArray(v) && v[0] === CONTROL_CODES.batch) {
-        for (const item of v[1] as unknown[]) out.push(((validateControl(item) as { msg: { tag: unknown } }).msg).tag)
+        readSendBatch(v[1], { local: 'b@h', peer: 'a@h' }, (_to, _from, msg) => out.push((msg as { tag: unknown }).tag))
         return
       }
       const m = validateControl(v)
@@ -78,7 +81,7 @@ function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: 
   }
   /** A small send queued unencoded, as cluster-node does when its size is bounded. */
   const sendBatched = (tag: unknown, from?: Pid): void => {
-    batcher.enqueueBatched({ type: 'send', to: new Pid('b@h', 1, 1), from, msg: { tag } }, 100)
+    batcher.enqueueBatched(new Pid('b@h', 1, 1), from, { tag }, 100)
   }
   return { clock, sink, batcher, send, sendBatched, progress: () => progress }
 }
@@ -142,6 +145,21 @@ describe('FrameBatcher', () => {
     expect(arrivals(sink.frames)).toEqual(['tick-like', 'large'])
   })
 
+  it('counts the socket buffer as of the last write, and what left it once the write completes', () => {
+    const { clock, sink, send, batcher } = setup()
+    send(1)
+    clock.turn()
+    expect(batcher.unsentBytes).toBe(0)
+    sink.buffered = 5000 // the kernel took none of the frame yet
+    send(2)
+    clock.turn()
+    expect(batcher.unsentBytes).toBe(5000)
+    sink.buffered = 0
+    expect(batcher.unsentBytes).toBe(5000) // not read again before the write completes: errs on the busy side
+    sink.callbacks.at(-1)?.()
+    expect(batcher.unsentBytes).toBe(0)
+  })
+
   it('sends urgent controls ahead of a stream even from the same sender key', () => {
     const { clock, sink, send, batcher } = setup({ fragmentBytes: 1024, flushThresholdBytes: 1024 })
     send('large', undefined, 20_000)
@@ -177,7 +195,9 @@ describe('FrameBatcher', () => {
   it('seals a batch at batchBytes and counts it in unsentBytes meanwhile', () => {
     const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 1000 })
     for (let i = 0; i < 9; i++) sendBatched(i)
-    expect(batcher.unsentBytes).toBe(900)
+    // Nine bounds of 100 bytes, plus the batch's and the run's headers.
+    expect(batcher.unsentBytes).toBeGreaterThan(900)
+    expect(batcher.unsentBytes).toBeLessThan(1000)
     sendBatched(9) // reaches 1000: sealed into an entry (and queued to be written)
     expect(batcher.unsentBytes).toBeLessThan(1000)
     clock.turn()

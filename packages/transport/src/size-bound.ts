@@ -13,8 +13,15 @@ const MAX_NODES = 64
 
 /** An upper bound on the encoded size of `value` when it is at most `limit` bytes, else -1. */
 export function sizeBound(value: unknown, limit: number): number {
+  // The commonest small messages, bytes and strings, need no walk (and no budget allocated for one).
+  if (value instanceof Uint8Array) return atMost(6 + value.byteLength, limit)
+  if (typeof value === 'string') return atMost(5 + value.length * 3, limit)
   const budget = { nodes: MAX_NODES }
   const bound = walk(value, limit, budget)
+  return bound > limit ? -1 : bound
+}
+
+function atMost(bound: number, limit: number): number {
   return bound > limit ? -1 : bound
 }
 

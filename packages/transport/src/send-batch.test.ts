@@ -1,0 +1,101 @@
+/** Unit tests of the send batch: runs between the same two actors, the size bound, and every malformed run refused. */
+import { createMessageCodec, Pid } from '@cohort/core'
+import { describe, expect, it } from 'vitest'
+import { CLOSE_CODES } from './close-codes.ts'
+import { readSendBatch, SendBatch } from './send-batch.ts'
+import type { WireNames } from './control-validation.ts'
+
+/** Sender side is a@h, receiver side b@h. */
+const sending: WireNames = { local: 'a@h', peer: 'b@h' }
+const receiving: WireNames = { local: 'b@h', peer: 'a@h' }
+const codec = createMessageCodec()
+
+interface Received {
+  to: Pid
+  from: Pid | undefined
+  msg: unknown
+}
+
+function roundTrip(batch: SendBatch): { values: unknown[]; received: Received[]; encodedBytes: number } {
+  const entry = batch.take()
+  const bytes = codec.encode(entry)
+  const decoded = codec.decode(bytes) as [number, unknown[]]
+  const received: Received[] = []
+  readSendBatch(decoded[1], receiving, (to, from, msg) => received.push({ to, from, msg }))
+  return { values: decoded[1], received, encodedBytes: bytes.length }
+}
+
+describe('SendBatch', () => {
+  it('names the two actors once per run of messages between them', () => {
+    const batch = new SendBatch()
+    const to = new Pid(sending.peer, 5, 9)
+    const from = new Pid(sending.local, 3, 4)
+    for (let i = 0; i < 3; i++) batch.add(to, from, i, 9)
+    // A new Pid object for the same actor continues the run: pids are values.
+    batch.add(new Pid(sending.peer, 5, 9), new Pid(sending.local, 3, 4), 3, 9)
+    const { values } = roundTrip(batch)
+    expect(values).toEqual([5, 9, 3, 4, 4, 0, 1, 2, 3])
+  })
+
+  it('starts a new run when either actor changes, and delivers every message in order with its pids', () => {
+    const batch = new SendBatch()
+    const a = new Pid(sending.peer, 1, 9)
+    const b = new Pid(sending.peer, 2, 9)
+    const me = new Pid(sending.local, 7, 4)
+    batch.add(a, me, 'one', 9)
+    batch.add(b, me, 'two', 9)
+    batch.add(b, undefined, 'three', 9)
+    batch.add(b, undefined, { four: [4] }, 30)
+    batch.add(a, me, 'five', 9)
+    const { received } = roundTrip(batch)
+    expect(received).toEqual([
+      { to: new Pid('b@h', 1, 9), from: new Pid('a@h', 7, 4), msg: 'one' },
+      { to: new Pid('b@h', 2, 9), from: new Pid('a@h', 7, 4), msg: 'two' },
+      { to: new Pid('b@h', 2, 9), from: undefined, msg: 'three' },
+      { to: new Pid('b@h', 2, 9), from: undefined, msg: { four: [4] } },
+      { to: new Pid('b@h', 1, 9), from: new Pid('a@h', 7, 4), msg: 'five' },
+    ])
+  })
+
+  it('bounds its encoded size from above, and is empty after take', () => {
+    const batch = new SendBatch()
+    expect(batch.isEmpty).toBe(true)
+    expect(batch.bytes).toBe(0)
+    const payload = Buffer.alloc(64)
+    for (let i = 0; i < 100; i++) batch.add(new Pid(sending.peer, i % 3, 0xffffffff), new Pid(sending.local, 2 ** 40, 1), payload, 70)
+    const bound = batch.bytes
+    const { encodedBytes } = roundTrip(batch)
+    expect(encodedBytes).toBeLessThanOrEqual(bound)
+    expect(batch.isEmpty).toBe(true)
+    expect(batch.bytes).toBe(0)
+  })
+})
+
+describe('readSendBatch', () => {
+  const cases: Array<[string, unknown]> = [
+    ['not a list', 'runs'],
+    ['an empty list', []],
+    ['a truncated header', [1, 1, null, null]],
+    ['a header with no message', [1, 1, null, null, 1]],
+    ['a negative recipient id', [-1, 1, null, null, 1, 'm']],
+    ['a recipient creation that is not a number', [1, '1', null, null, 1, 'm']],
+    ['a sender id without a creation', [1, 1, 2, null, 1, 'm']],
+    ['a sender creation without an id', [1, 1, null, 2, 1, 'm']],
+    ['a count of zero', [1, 1, null, null, 0, 'm']],
+    ['a count past the end', [1, 1, null, null, 2, 'm']],
+    ['a fractional count', [1, 1, null, null, 1.5, 'm', 'n']],
+  ]
+  for (const [what, values] of cases) {
+    it(`refuses ${what} with 4007 before delivering any message of that run`, () => {
+      const received: unknown[] = []
+      expect(() => readSendBatch(values, receiving, (_to, _from, msg) => received.push(msg))).toThrow(
+        expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }),
+      )
+      expect(received).toEqual([])
+    })
+  }
+
+  it('refuses a batch before the handshake named the two nodes', () => {
+    expect(() => readSendBatch([1, 1, null, null, 1, 'm'], undefined, () => {})).toThrow(/no names before the handshake/)
+  })
+})

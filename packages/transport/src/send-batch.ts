@@ -1,0 +1,130 @@
+/**
+ * A batch of small sends between a connection's own two nodes, packed as one msgpack value (entry code 16). Sends are
+ * grouped in runs of consecutive messages between the same two actors, and a run names its two actors once:
+ *
+ *   [16, [toId, toCreation, fromId, fromCreation, count, msg₁ … msgₙ,  toId, …]]
+ *
+ * `fromId` and `fromCreation` are nil for a send from outside any actor. A stream of messages from one actor to
+ * another then costs msgpack nothing but the messages themselves, which is what a bare socket carrying the same
+ * messages pays: the envelope per message (two pids) was half the cost of packing a 64-byte message.
+ *
+ * Hot path: `add` (every small remote send: a few comparisons and one or two array pushes) and `readSendBatch`.
+ */
+import { Pid } from '@cohort/core'
+import { CLOSE_CODES } from './close-codes.ts'
+import { ProtocolError } from './errors.ts'
+import type { WireNames } from './control-validation.ts'
+
+/** Values before the messages of a run. */
+const RUN_HEADER_VALUES = 5
+/** Upper bound of a run header's encoded size: five values of at most 9 bytes. */
+const RUN_HEADER_BYTES = RUN_HEADER_VALUES * 9
+/** Upper bound of the batch's own framing: the entry array, the code and the run array headers. */
+const BATCH_FRAMING_BYTES = 16
+
+/** The sends of one batch being collected, not encoded yet. */
+export class SendBatch {
+  #values: unknown[] = []
+  #bytes = 0
+  /** Index of the current run's count in `#values`, -1 when no run is open. */
+  #countAt = -1
+  #toId = 0
+  #toCreation = 0
+  #fromId = -1
+  #fromCreation = -1
+
+  /** Upper bound of the encoded size of the batch so far (0 when empty). */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  get isEmpty(): boolean {
+    return this.#countAt < 0
+  }
+
+  /**
+   * Adds a send of `msg` from `from` (an actor of this node, or undefined) to `to` (an actor of the peer), whose
+   * encoded size is at most `msgBytes`.
+   */
+  add(to: Pid, from: Pid | undefined, msg: unknown, msgBytes: number): void {
+    const values = this.#values
+    const fromId = from === undefined ? -1 : from.id
+    const fromCreation = from === undefined ? -1 : from.creation
+    if (
+      this.#countAt >= 0 &&
+      to.id === this.#toId &&
+      to.creation === this.#toCreation &&
+      fromId === this.#fromId &&
+      fromCreation === this.#fromCreation
+    ) {
+      values[this.#countAt] = (values[this.#countAt] as number) + 1
+      values.push(msg)
+      this.#bytes += msgBytes
+      return
+    }
+    if (this.#countAt < 0) this.#bytes = BATCH_FRAMING_BYTES
+    this.#toId = to.id
+    this.#toCreation = to.creation
+    this.#fromId = fromId
+    this.#fromCreation = fromCreation
+    this.#countAt = values.length + RUN_HEADER_VALUES - 1
+    if (from === undefined) values.push(to.id, to.creation, null, null, 1, msg)
+    else values.push(to.id, to.creation, from.id, from.creation, 1, msg)
+    this.#bytes += RUN_HEADER_BYTES + msgBytes
+  }
+
+  /** The batch's entry in wire form, `[16, values]`; the batch is empty afterwards. */
+  take(): unknown[] {
+    const entry = [16, this.#values]
+    this.clear()
+    return entry
+  }
+
+  clear(): void {
+    this.#values = []
+    this.#bytes = 0
+    this.#countAt = -1
+  }
+}
+
+function bad(what: string): ProtocolError {
+  return new ProtocolError(CLOSE_CODES.unknownControl, `batch control message has an invalid ${what}`)
+}
+
+function isId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}
+
+/**
+ * Calls `onSend` for each send of a received batch (the value after code 16), in order. Each run is checked before
+ * any of its messages is delivered; a bad run stops the batch (the connection closes: code 4007).
+ * @throws ProtocolError 4007 for anything but well-formed runs
+ */
+export function readSendBatch(
+  values: unknown,
+  names: WireNames | undefined,
+  onSend: (to: Pid, from: Pid | undefined, msg: unknown) => void,
+): void {
+  if (names === undefined) throw bad('connection (no names before the handshake)')
+  if (!Array.isArray(values) || values.length === 0) throw bad('run list')
+  const end = values.length
+  let at = 0
+  while (at < end) {
+    if (end - at <= RUN_HEADER_VALUES) throw bad('run (truncated)')
+    const toId = values[at]
+    const toCreation = values[at + 1]
+    const fromId = values[at + 2]
+    const fromCreation = values[at + 3]
+    const count = values[at + 4]
+    if (!isId(toId) || !isId(toCreation)) throw bad('run recipient')
+    const hasFrom = fromId !== null
+    if (hasFrom ? !isId(fromId) || !isId(fromCreation) : fromCreation !== null) throw bad('run sender')
+    if (!isId(count) || count === 0 || count > end - at - RUN_HEADER_VALUES) throw bad('run length')
+    // One pair of pids per run: every message of the run shares them.
+    const to = new Pid(names.local, toId, toCreation)
+    const from = hasFrom ? new Pid(names.peer, fromId as number, fromCreation as number) : undefined
+    at += RUN_HEADER_VALUES
+    const stop = at + count
+    for (; at < stop; at++) onSend(to, from, values[at])
+  }
+}
