@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { createActorSystem, InvalidOptionError } from '@cohort/core'
-import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult } from '@cohort/core'
+import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult, Pid } from '@cohort/core'
 import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
@@ -82,7 +82,9 @@ export class ClusterNode implements CohortNode {
       ...(o.creation === undefined ? {} : { creation: o.creation }),
     })
     this.distribution = {
-      send: (node, control) => this.#send(node, control),
+      send: (node, control) =>
+        control.type === 'send' ? this.#sendMessage(control.to, control.from, control.msg) : this.#send(node, control),
+      sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
       drain: (node) => this.drain(node),
       nodes: () => this.nodes(),
     }
@@ -102,6 +104,13 @@ export class ClusterNode implements CohortNode {
       deliver: (conn, message) => {
         try {
           this.#endpoint.deliver((conn.peer as PeerIdentity).name, message)
+        } catch (error) {
+          this.#log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
+        }
+      },
+      deliverSend: (conn, to, msg) => {
+        try {
+          this.#endpoint.deliverSend(to, msg)
         } catch (error) {
           this.#log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
@@ -249,30 +258,44 @@ export class ClusterNode implements CohortNode {
   // ---- distribution -----------------------------------------------------------------------------------------------
 
   #send(node: string, control: ControlMessage): DistributionSendResult {
-    const peer = this.#peers.get(node)
-    if (peer === undefined || this.#closing !== undefined) return 'unreachable'
-    let session = peer.session
-    if (session === undefined) {
-      if (peer.url === undefined) return 'unreachable'
-      session = this.#openSession(peer)
-      if (peer.outbound === undefined) this.#dial(peer)
-    }
+    const session = this.#sessionFor(node)
+    if (session === undefined) return 'unreachable'
     const batcher = session.batcher
-    // A small send between the two nodes of this connection joins the batch (send-batch.ts); one from a pid of
-    // another node (forwarded with its sender) is encoded on its own in the full form.
-    if (control.type === 'send' && batcher.canBatch && (control.from === undefined || control.from.node === this.name)) {
-      const bound = sizeBound(control.msg, batcher.batchMessageBytes)
-      if (bound >= 0) {
-        batcher.enqueueBatched(control.to, control.from, control.msg, bound)
-        session.messagesOut++
-        return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
-      }
-    }
     const bytes = batcher.encode(control)
     if (bytes.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes.length, this.#o.maxMessageBytes)
     batcher.enqueueEncoded(bytes, (control as { from?: unknown }).from)
     session.messagesOut++
     return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
+  }
+
+  /** The hot path of a remote send: a small message joins the batch (send-batch.ts), anything else is encoded. */
+  #sendMessage(to: Pid, from: Pid | undefined, msg: unknown): DistributionSendResult {
+    const session = this.#sessionFor(to.node)
+    if (session === undefined) return 'unreachable'
+    const batcher = session.batcher
+    // A send from a pid of another node (forwarded with its sender) cannot be batched: a batch implies both nodes.
+    if (batcher.canBatch && (from === undefined || from.node === this.name)) {
+      const bound = sizeBound(msg, batcher.batchMessageBytes)
+      if (bound >= 0) {
+        batcher.enqueueBatched(to, from, msg, bound)
+        session.messagesOut++
+        return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
+      }
+    }
+    return this.#send(to.node, { type: 'send', to, from, msg })
+  }
+
+  /** The session to `node`, opened (and dialled) on first use; undefined when `node` cannot be reached. */
+  #sessionFor(node: string): PeerSession | undefined {
+    const peer = this.#peers.get(node)
+    if (peer === undefined || this.#closing !== undefined) return undefined
+    let session = peer.session
+    if (session === undefined) {
+      if (peer.url === undefined) return undefined
+      session = this.#openSession(peer)
+      if (peer.outbound === undefined) this.#dial(peer)
+    }
+    return session
   }
 
   #openSession(peer: Peer): PeerSession {

@@ -48,6 +48,7 @@ function setup() {
     admit: () => undefined,
     up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
     deliver: (_conn, m) => void delivered.push(m),
+    deliverSend: (_conn, to, msg) => void delivered.push({ type: 'send', to, msg } as ControlMessage),
     peers: () => {},
     closed: (_conn, code) => void closed.push(code),
   }
@@ -117,16 +118,16 @@ describe('Connection', () => {
     expect(closed).toEqual([CLOSE_CODES.handshakeTimeout])
   })
 
-  it('delivers every send of a batch entry, in order, with the pids of each run', () => {
+  it('delivers every send of a batch entry, in order, to the recipient of each run', () => {
     const { conn, socket, delivered } = setup()
     handshake(conn, socket)
     // Two runs: from c@h's actor 7 to s@h's actor 1 (two messages), then from outside any actor to actor 2.
     const runs = [1, 1, 7, 2, 2, 'hi', 'second', 2, 1, null, null, 1, 'third']
     conn.receive(frame([CONTROL_CODES.batch, runs], { type: 'tick' }), true)
     expect(delivered).toEqual([
-      { type: 'send', to: new Pid('s@h', 1, 1), from: new Pid('c@h', 7, 2), msg: 'hi' },
-      { type: 'send', to: new Pid('s@h', 1, 1), from: new Pid('c@h', 7, 2), msg: 'second' },
-      { type: 'send', to: new Pid('s@h', 2, 1), from: undefined, msg: 'third' },
+      { type: 'send', to: new Pid('s@h', 1, 1), msg: 'hi' },
+      { type: 'send', to: new Pid('s@h', 1, 1), msg: 'second' },
+      { type: 'send', to: new Pid('s@h', 2, 1), msg: 'third' },
     ])
   })
 

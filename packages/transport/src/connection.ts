@@ -11,7 +11,7 @@
  * Hot path: `receive` once up (one frame → entries → validate → deliver).
  */
 import { createMessageCodec } from '@cohort/core'
-import type { Clock, ControlMessage, MessageCodec, TimerHandle } from '@cohort/core'
+import type { Clock, ControlMessage, MessageCodec, Pid, TimerHandle } from '@cohort/core'
 import type { Logger } from 'pino'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
 import type { CloseCode } from './close-codes.ts'
@@ -49,6 +49,8 @@ export interface ConnectionHost {
   /** The connection is up (handshake done, admitted). */
   up(conn: Connection): void
   deliver(conn: Connection, message: ControlMessage): void
+  /** A message of a batched send arrived for `to` (the same as a `send` control, without the object). */
+  deliverSend(conn: Connection, to: Pid, msg: unknown): void
   peers(conn: Connection, peers: PeerAddress[]): void
   /** Called once, when the connection ends for any reason. */
   closed(conn: Connection, code: number, reason: string): void
@@ -217,9 +219,9 @@ export class Connection {
 
   /** A batch entry: small sends packed together in runs (send-batch.ts). */
   #onBatch(values: unknown): void {
-    readSendBatch(values, this.#names(), (to, from, msg) => {
+    readSendBatch(values, this.#names(), (to, _from, msg) => {
       this.messagesIn++
-      this.#host.deliver(this, { type: 'send', to, from, msg })
+      this.#host.deliverSend(this, to, msg)
     })
   }
 

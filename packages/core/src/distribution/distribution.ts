@@ -14,6 +14,7 @@
  *   `nodeDown` every link and monitor across that connection has fired with `'noconnection'` and every pending call
  *   to that node has rejected.
  */
+import type { Pid } from '../pid.ts'
 import type { ControlMessage } from './control-message.ts'
 
 /** What a control message send did. */
@@ -22,6 +23,12 @@ export type DistributionSendResult = 'ok' | 'busy' | 'unreachable'
 /** What a system needs from the layer that reaches other nodes. */
 export interface Distribution {
   send(node: string, message: ControlMessage): DistributionSendResult
+  /**
+   * Optional fast path for the commonest control message: behaves exactly as
+   * `send(to.node, { type: 'send', to, from, msg })`, without the object. A transport sending millions of small
+   * messages a second offers it; the system uses it when present.
+   */
+  sendMessage?(to: Pid, from: Pid | undefined, msg: unknown): DistributionSendResult
   /** Resolves when the queue of unsent bytes to `node` is below its low-water mark (at once if it is). */
   drain(node: string): Promise<void>
   /** The nodes connected now (visible ones; hidden nodes are not listed). */
@@ -35,6 +42,8 @@ export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
 export interface DistributionEndpoint {
   /** A control message arrived from `fromNode`. */
   deliver(fromNode: string, message: ControlMessage): void
+  /** Same as `deliver(fromNode, { type: 'send', to, from, msg })`, without the object (the receiving fast path). */
+  deliverSend(to: Pid, msg: unknown): void
   /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.

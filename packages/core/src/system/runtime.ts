@@ -16,7 +16,7 @@ import type { Clock } from '../clock.ts'
 import { assertSerializable, createMessageCodec } from '../codec.ts'
 import type { MessageCodec } from '../codec.ts'
 import type { ControlMessage } from '../distribution/control-message.ts'
-import type { Distribution, DistributionEndpoint } from '../distribution/distribution.ts'
+import type { Distribution, DistributionEndpoint, DistributionSendResult } from '../distribution/distribution.ts'
 import { CohortError, StartFailedError, describeValue } from '../errors.ts'
 import { isExpectedExit } from '../exit-reason.ts'
 import { Pid } from '../pid.ts'
@@ -237,7 +237,16 @@ export class Runtime implements ActorSystem {
         if (proc === undefined) this.deadLetter(to, msg, 'noproc')
         else proc.deliver(msg)
       } else {
-        this.#remote(to.node, { type: 'send', to, from: sender?.pid, msg }, sender, to, msg)
+        // The commonest remote message skips the control object when the distribution offers a direct path.
+        const dist = this.#distribution
+        const from = sender?.pid
+        const result =
+          dist === undefined
+            ? 'unreachable'
+            : dist.sendMessage !== undefined
+              ? dist.sendMessage(to, from, msg)
+              : dist.send(to.node, { type: 'send', to, from, msg })
+        this.#sent(result, to.node, sender, to, msg)
       }
       return
     }
@@ -270,9 +279,13 @@ export class Runtime implements ActorSystem {
       this.deadLetter(to, msg, 'unreachable')
       return
     }
-    const result = dist.send(node, control)
+    this.#sent(dist.send(node, control), node, sender, to, msg)
+  }
+
+  /** Acts on what the distribution did with a message to `node`: pauses a sender on 'busy', drops on 'unreachable'. */
+  #sent(result: DistributionSendResult, node: string, sender: Actor | undefined, to: unknown, msg: unknown): void {
     if (result === 'busy') {
-      if (sender !== undefined) this.pause(sender, dist.drain(node))
+      if (sender !== undefined && this.#distribution !== undefined) this.pause(sender, this.#distribution.drain(node))
     } else if (result === 'unreachable') {
       this.deadLetter(to, msg, 'unreachable')
     }
@@ -471,6 +484,11 @@ export class Runtime implements ActorSystem {
     this.#distribution = distribution
     return {
       deliver: (fromNode, control) => this.deliverControl(fromNode, control),
+      deliverSend: (to, msg) => {
+        const proc = this.lookup(to)
+        if (proc === undefined) this.deadLetter(to, msg, 'noproc')
+        else proc.deliver(msg)
+      },
       nodeUp: (node, info) => {
         const hidden = info?.hidden === true
         if (hidden) this.#hiddenNodes.add(node)
