@@ -46,6 +46,16 @@ describe('message codec', () => {
     expect(mixed[2]).toEqual({ inner: Buffer.from('c') })
   })
 
+  it('encodes a large message into a buffer of the hinted size, and survives a hint that is too small', () => {
+    const big = { body: Buffer.alloc(2 * 1024 * 1024, 5), n: 1 }
+    const plain = Buffer.from(createMessageCodec().encode(big))
+    const hinted = codec.encode(big, plain.length + 100)
+    expect(Buffer.from(hinted).equals(plain)).toBe(true)
+    expect(hinted.buffer.byteLength).toBe(plain.length + 100)
+    expect(Buffer.from(codec.encode(big, 2 * 1024 * 1024)).equals(plain)).toBe(true)
+    expect(roundTrip({ after: 'a small one' })).toEqual({ after: 'a small one' })
+  })
+
   it('refuses the reserved extension 0x55 with a clear error', () => {
     expect(() => codec.decode(Uint8Array.from([0xd4, 0x55, 0, 0xc0]))).toThrow(/malformed msgpack: extension 0x55 is never sent/)
   })

@@ -257,11 +257,12 @@ export class ClusterNode implements CohortNode {
 
   // ---- distribution -----------------------------------------------------------------------------------------------
 
-  #send(node: string, control: ControlMessage): DistributionSendResult {
+  /** Encodes `control` on its own and queues it; `sizeHint` bounds its encoded size when known (large messages). */
+  #send(node: string, control: ControlMessage, sizeHint?: number): DistributionSendResult {
     const session = this.#sessionFor(node)
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
-    const bytes = batcher.encode(control)
+    const bytes = batcher.encode(control, sizeHint)
     if (bytes.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes.length, this.#o.maxMessageBytes)
     batcher.enqueueEncoded(bytes, (control as { from?: unknown }).from)
     session.messagesOut++
@@ -282,7 +283,10 @@ export class ClusterNode implements CohortNode {
         return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
       }
     }
-    return this.#send(to.node, { type: 'send', to, from, msg })
+    // Too large for a batch: a bound on its size (cheap for bytes and strings) lets the codec size its buffer.
+    const bound = sizeBound(msg, this.#o.maxMessageBytes)
+    const envelope = 64 + (to.node.length + (from?.node.length ?? 0)) * 3
+    return this.#send(to.node, { type: 'send', to, from, msg }, bound < 0 ? undefined : bound + envelope)
   }
 
   /** The session to `node`, opened (and dialled) on first use; undefined when `node` cannot be reached. */

@@ -22,9 +22,9 @@ function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number,
     sent: [],
     closed: [],
     bufferedAmount: 0,
-    send(data, cb) {
+    send(data: Uint8Array, optionsOrCb?: { fin: boolean } | ((err?: Error) => void), cb?: (err?: Error) => void) {
       this.sent.push(data)
-      cb?.()
+      ;(typeof optionsOrCb === 'function' ? optionsOrCb : cb)?.()
     },
     close(code, reason) {
       this.closed.push([code, reason])

@@ -31,6 +31,8 @@ import { decodeEntry, readFrame } from './wire-codec.ts'
 /** The part of a `ws` WebSocket a connection uses (a fake in unit tests). */
 export interface WireSocket {
   send(data: Buffer | Uint8Array, cb?: (err?: Error) => void): void
+  /** `fin: false` sends `data` as the first part of a WebSocket message that the next send completes. */
+  send(data: Buffer | Uint8Array, options: { fin: boolean }, cb?: (err?: Error) => void): void
   close(code: number, reason: string): void
   terminate(): void
   readonly bufferedAmount: number
@@ -106,9 +108,15 @@ export class Connection {
     this.#reassembler = new Reassembler(host.maxMessageBytes)
     this.#log = host.logger.child({ conn: this.id })
     this.sink = {
-      write: (frame, onWritten) => {
+      write: (frame, onWritten, tail) => {
         this.#ticker?.markSent()
-        socket.send(frame, onWritten)
+        if (tail === undefined) {
+          socket.send(frame, onWritten)
+        } else {
+          // One WebSocket message in two frames: the peer's ws joins them before we see it, so framing is unchanged.
+          socket.send(frame, { fin: false })
+          socket.send(tail, { fin: true }, onWritten)
+        }
       },
       get bufferedAmount(): number {
         return socket.bufferedAmount

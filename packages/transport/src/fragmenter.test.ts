@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './errors.ts'
-import { nextFragment, Reassembler } from './fragmenter.ts'
+import { createMessageCodec } from '@cohort/core'
+import { validateControl } from './control-validation.ts'
+import { FRAGMENT_HEADER_BYTES, fragmentHeader, nextFragment, Reassembler } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
 
 describe('fragmenter', () => {
@@ -23,6 +25,20 @@ describe('fragmenter', () => {
     expect(count).toBe(3)
     expect(Buffer.compare(Buffer.from(whole!), bytes)).toBe(0)
     expect(r.pendingBytes).toBe(0)
+  })
+
+  it('writes a fragment header that, followed by the chunk, decodes as the fragment control', () => {
+    const codec = createMessageCodec()
+    for (const [id, total, size] of [
+      [0, 300_000, 1],
+      [0xffffffff, 0xffffffff, 70_000],
+    ] as const) {
+      const chunk = Buffer.alloc(size, 9)
+      const header = fragmentHeader({ type: 'fragment', id, total, chunk })
+      expect(header.length).toBe(FRAGMENT_HEADER_BYTES)
+      const decoded = validateControl(codec.decode(Buffer.concat([header, chunk])))
+      expect(decoded).toEqual({ type: 'fragment', id, total, chunk })
+    }
   })
 
   it('refuses a message over maxMessageBytes before allocating it', () => {

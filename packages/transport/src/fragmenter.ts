@@ -28,6 +28,27 @@ export function nextFragment(stream: OutgoingStream, fragmentBytes: number): Fra
   return { type: 'fragment', id: stream.id, total: stream.bytes.length, chunk: stream.bytes.subarray(start, end) }
 }
 
+/** Bytes of a fragment entry before its chunk (see fragmentHeader). */
+export const FRAGMENT_HEADER_BYTES = 17
+
+/**
+ * The msgpack encoding of `[14, id, total, chunk]` up to the chunk's bytes: a 4-element array, the code, `id` and
+ * `total` as uint32, and a bin32 header for the chunk. Followed by the chunk it decodes as the fragment control, so a
+ * fragment is sent as this header and a view of the message: the chunk is never copied into an encoder or a frame.
+ */
+export function fragmentHeader(fragment: FragmentControl): Buffer {
+  const header = Buffer.allocUnsafe(FRAGMENT_HEADER_BYTES)
+  header[0] = 0x94
+  header[1] = 14
+  header[2] = 0xce
+  header.writeUInt32BE(fragment.id, 3)
+  header[7] = 0xce
+  header.writeUInt32BE(fragment.total, 8)
+  header[12] = 0xc6
+  header.writeUInt32BE(fragment.chunk.length, 13)
+  return header
+}
+
 /** Reassembles incoming fragments into whole encoded messages. One per connection. */
 export class Reassembler {
   readonly #maxMessageBytes: number

@@ -30,8 +30,9 @@ function recordingSink(): FrameSink & { frames: Buffer[]; buffered: number; call
     frames: [],
     buffered: 0,
     callbacks: [],
-    write(frame, onWritten) {
-      this.frames.push(frame)
+    write(frame, onWritten, tail) {
+      // A tail is the rest of the same WebSocket message (a fragment's chunk): the peer's ws sees them joined.
+      this.frames.push(tail === undefined ? frame : Buffer.concat([frame, tail]))
       this.callbacks.push(onWritten)
     },
     get bufferedAmount() {

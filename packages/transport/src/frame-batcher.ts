@@ -8,7 +8,7 @@
  */
 import { Pid } from '@cohort/core'
 import type { Clock, MessageCodec } from '@cohort/core'
-import { nextFragment } from './fragmenter.ts'
+import { fragmentHeader, nextFragment } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
 import { toWire } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
@@ -18,8 +18,11 @@ import { writeFrame } from './wire-codec.ts'
 
 /** Where frames go: the socket of the connection the session runs over. */
 export interface FrameSink {
-  /** Writes one frame; calls `onWritten` once it has left for the kernel. */
-  write(frame: Buffer, onWritten: () => void): void
+  /**
+   * Writes one frame; calls `onWritten` once it has left for the kernel. A `tail` belongs to the same frame, right
+   * after `frame`'s bytes (a fragment's chunk, passed as a view so that it is not copied into the frame).
+   */
+  write(frame: Buffer, onWritten: () => void, tail?: Uint8Array): void
   /** Bytes accepted by `write` and not yet handed to the kernel. */
   readonly bufferedAmount: number
 }
@@ -109,8 +112,8 @@ export class FrameBatcher {
   }
 
   /** Encodes a control message (in its positional wire form) with this session's encoder. */
-  encode(control: WireControl): Uint8Array {
-    return this.#o.codec.encode(toWire(control, this.#o.names))
+  encode(control: WireControl, sizeHint?: number): Uint8Array {
+    return this.#o.codec.encode(toWire(control, this.#o.names), sizeHint)
   }
 
   /** True when a small send may be batched: batching is on and no large message is streaming (order behind a stream
@@ -208,12 +211,16 @@ export class FrameBatcher {
     // A few fragments per turn (at least four: a 1 MiB message per turn at the default size): enough to fill the
     // pipe, few enough that the event loop keeps turning; small messages queued meanwhile still go first.
     let fragmentBudget = Math.max(4, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
-    while (this.#small.length > 0 || (fragmentBudget > 0 && this.#streamGateOpen(sink))) {
-      if (fragmentBudget > 0 && this.#streamGateOpen(sink)) {
+    for (;;) {
+      const feed = fragmentBudget > 0 && this.#streamGateOpen(sink)
+      if (feed && this.#smallBytes <= this.#o.flushThresholdBytes) {
         fragmentBudget--
-        this.#pushFragment()
+        this.#writeFragment(sink)
+      } else if (this.#small.length > 0) {
+        this.#writeSmall(sink)
+      } else {
+        break
       }
-      this.#writeSmall(sink)
     }
     this.#flushing = false
     if (this.#streams.length > 0 && this.#streamGateOpen(sink)) this.#schedule()
@@ -221,17 +228,24 @@ export class FrameBatcher {
   }
 
   /**
-   * Queues the next fragment of the first stream behind the small messages already queued. When it is the last one,
-   * the sender's held-back messages are queued after it, so they arrive after the whole message; a large one among
-   * them becomes that sender's next stream and holds back the rest again.
+   * Writes the small messages queued so far and the next fragment of the first stream after them, as one WebSocket
+   * message whose last entry's chunk is a view of the large message (fragmenter.ts: never copied here). When it is
+   * the last fragment, the sender's held-back messages are queued after it, so they arrive after the whole message;
+   * a large one among them becomes that sender's next stream and holds back the rest again.
    */
-  #pushFragment(): void {
+  #writeFragment(sink: FrameSink): void {
     const stream = this.#streams[0] as OutgoingStream
-    const before = stream.offset
-    const bytes = this.#o.codec.encode(toWire(nextFragment(stream, this.#o.fragmentBytes)))
-    this.#streamBytes -= stream.offset - before
-    this.#small.push(bytes)
-    this.#smallBytes += bytes.length
+    const fragment = nextFragment(stream, this.#o.fragmentBytes)
+    const chunk = fragment.chunk
+    this.#streamBytes -= chunk.length
+    const small = this.#small
+    const frame = writeFrame(small, small.length, this.#smallBytes, { header: fragmentHeader(fragment), tailBytes: chunk.length })
+    this.#small = []
+    this.#smallBytes = 0
+    this.framesOut++
+    this.bytesOut += frame.length + chunk.length
+    sink.write(frame, this.#writtenBound, chunk)
+    this.#sinkBuffered = sink.bufferedAmount
     if (stream.offset < stream.bytes.length) return
     this.#streams.shift()
     const released = this.#blocked.get(stream.key) ?? []

@@ -17,15 +17,29 @@ export const ENTRY_HEADER_BYTES = 4
  */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024
 
-/** Copies `entries` (each with its length prefix) into one buffer: the frame. */
-export function writeFrame(entries: readonly Uint8Array[], count: number, payloadBytes: number): Buffer {
-  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES)
+/**
+ * Copies `entries` (each with its length prefix) into one buffer: the frame. With `last`, the frame ends in an entry of
+ * `last.header` plus `last.tailBytes` more bytes that are not copied here: the caller sends them right after the frame
+ * as the same WebSocket message (a fragment's chunk, which is then never copied by the sender).
+ */
+export function writeFrame(
+  entries: readonly Uint8Array[],
+  count: number,
+  payloadBytes: number,
+  last?: { readonly header: Uint8Array; readonly tailBytes: number },
+): Buffer {
+  const lastBytes = last === undefined ? 0 : ENTRY_HEADER_BYTES + last.header.length
+  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES + lastBytes)
   let at = 0
   for (let i = 0; i < count; i++) {
     const e = entries[i] as Uint8Array
     frame.writeUInt32BE(e.length, at)
     frame.set(e, at + ENTRY_HEADER_BYTES)
     at += ENTRY_HEADER_BYTES + e.length
+  }
+  if (last !== undefined) {
+    frame.writeUInt32BE(last.header.length + last.tailBytes, at)
+    frame.set(last.header, at + ENTRY_HEADER_BYTES)
   }
   return frame
 }
