@@ -10,7 +10,8 @@
  */
 import { addExtension } from 'msgpackr'
 
-type Allocate = (size: number) => { target: Uint8Array; targetView: DataView; position: number }
+/** What msgpackr passes an extension's `pack`: room for `size` bytes at `position` of `target`. */
+export type Allocate = (size: number) => { target: Uint8Array; targetView: DataView; position: number }
 
 let registered = false
 

@@ -56,6 +56,13 @@ describe('message codec', () => {
     expect(roundTrip({ after: 'a small one' })).toEqual({ after: 'a small one' })
   })
 
+  it('writes Pid and Ref as a one-byte-tag extension holding [node, id, creation]', () => {
+    const bytes = codec.encode([new Pid('a@h', 7, 3), new Ref('node@host', 2 ** 40, 0xffffffff)])
+    expect(Buffer.from(bytes).toString('hex')).toBe(
+      '92' + 'd4500093' + 'a3614068' + '07' + '03' + 'd4510093' + 'a96e6f646540686f7374' + 'cb4270000000000000' + 'ceffffffff',
+    )
+  })
+
   it('refuses the reserved extension 0x55 with a clear error', () => {
     expect(() => codec.decode(Uint8Array.from([0xd4, 0x55, 0, 0xc0]))).toThrow(/malformed msgpack: extension 0x55 is never sent/)
   })

@@ -11,6 +11,7 @@
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr'
 import { registerBufferExtension } from './buffer-extension.ts'
+import type { Allocate } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
 import { Pid } from './pid.ts'
 import { Ref } from './ref.ts'
@@ -102,6 +103,28 @@ function dataToError(data: unknown): Error {
   return error
 }
 
+/**
+ * Writes a Pid or Ref as msgpackr writes an extension with a `write` function returning `[node, id, creation]` (a
+ * one-byte tag `d4 <type> 00`, then the array), without allocating the array: pids travel in every call, monitor
+ * and exit, and the arrays were a tenth of a remote call's garbage. The codec tests pin the bytes.
+ */
+function tripleWriter(type: number): (value: unknown) => Buffer {
+  const write = (v: Pid | Ref, allocate: Allocate, pack: (value: unknown) => void): undefined => {
+    const { target, position } = allocate(4)
+    target[position] = 0xd4
+    target[position + 1] = type
+    target[position + 2] = 0
+    target[position + 3] = 0x93 // a 3-element array follows
+    pack(v.node)
+    pack(v.id)
+    pack(v.creation)
+    return undefined
+  }
+  // msgpackr calls `pack` with an allocator and its own packer, as for its built-in Set writer; its types declare
+  // only the value.
+  return write as unknown as (value: unknown) => Buffer
+}
+
 /** Above this, the encoder's buffer is dropped after use. */
 const LARGE_MESSAGE_BYTES = 1024 * 1024
 
@@ -109,8 +132,8 @@ let registered = false
 function registerExtensions(): void {
   if (registered) return
   registered = true
-  addExtension({ Class: Pid, type: 0x50, write: (p: Pid) => [p.node, p.id, p.creation], read: checkedPid })
-  addExtension({ Class: Ref, type: 0x51, write: (r: Ref) => [r.node, r.id, r.creation], read: checkedRef })
+  addExtension({ Class: Pid, type: 0x50, pack: tripleWriter(0x50), read: checkedPid })
+  addExtension({ Class: Ref, type: 0x51, pack: tripleWriter(0x51), read: checkedRef })
   addExtension({
     Class: Down,
     type: 0x52,

@@ -51,7 +51,6 @@ export class Calls {
       } else {
         target = to as MonitorTarget
       }
-      const label = describeAddress(to)
       let settled = false
       const ref = rt.makeRef()
       const finish = (): void => {
@@ -71,7 +70,7 @@ export class Calls {
         down: (_ref, _target, reason) => {
           if (settled) return
           finish()
-          reject(callFailure(label, target, reason))
+          reject(callFailure(describeAddress(to), target, reason))
         },
       })
       rt.addPort(port)
@@ -87,7 +86,7 @@ export class Calls {
           : rt.clock.setTimeout(() => {
               if (settled) return
               finish()
-              reject(new CallTimeoutError(label, timeoutMs))
+              reject(new CallTimeoutError(describeAddress(to), timeoutMs))
             }, timeoutMs)
       const monitorRef = rt.monitorFrom(port, target)
       if (settled) return
@@ -211,6 +210,7 @@ function callFailure(label: string, target: MonitorTarget, reason: unknown): Err
   return new CalleeExitedError(label, reason)
 }
 
+/** How errors name the callee: built only when a call fails, not as a string per call. */
 function describeAddress(to: Address): string {
   if (to instanceof Pid) return String(to)
   if (typeof to === 'string') return to
