@@ -121,6 +121,7 @@ function onewayJobs(): JobSpec[] {
           unit: 'msg/s',
           secondaryUnit: 'MB/s',
           baselines: [`baseline.ws-msgpackr.oneway.${size.label}`, `baseline.net-msgpackr.oneway.${size.label}`, ...erlang],
+          ...onewayTarget(size.label),
           notes: small ? ONEWAY_NOTE_SMALL : ONEWAY_NOTE_LARGE,
         },
       ],
@@ -145,6 +146,38 @@ function onewayJobs(): JobSpec[] {
     })
   }
   return jobs
+}
+
+/** The transport issue's throughput targets, each a ratio in the same run. */
+function onewayTarget(label: string): { target?: Target } {
+  if (label === '64B') {
+    return {
+      target: {
+        text: '≥ 70% of bare ws + msgpackr, ≥ 1.5× Distributed Erlang',
+        check: (r) => {
+          if (r.ratio === null) return undefined
+          const erlang = r.baselines?.find((b) => b.name.startsWith('erlang.'))
+          return r.ratio >= 0.7 && (erlang === undefined || erlang.ratio >= 1.5)
+        },
+      },
+    }
+  }
+  if (label === '1MiB') {
+    return { target: { text: "≥ 80% of bare ws + msgpackr's MB/s", check: (r) => (r.ratio === null ? undefined : r.ratio >= 0.8) } }
+  }
+  return {}
+}
+
+/** The call latency targets at 25% load: p50 within 1.5× of a bare ws ping-pong, p99 within 3×. */
+function callLatencyTarget(percentile: string, load: number): { target?: Target } {
+  if (load !== 25) return {}
+  const within = percentile === 'p50' ? 1.5 : percentile === 'p99' ? 3 : undefined
+  if (within === undefined) return {}
+  // The ratio is ws/Cohort for latency: within N× means a ratio of at least 1/N. A --quick run's trials are too short
+  // to place a percentile against a target.
+  return {
+    target: { text: `within ${within}× of bare ws`, check: (r, quick) => (quick || r.ratio === null ? undefined : r.ratio >= 1 / within) },
+  }
 }
 
 function callJobs(): JobSpec[] {
@@ -187,7 +220,7 @@ function callJobs(): JobSpec[] {
         name: `${prefix}.${p.label}.load${load}`,
         metric: 'latency' as const,
         unit: 'µs',
-        ...(baselinePrefix !== undefined ? { baselines: [`${baselinePrefix}.${p.label}.load${load}`] } : {}),
+        ...(baselinePrefix !== undefined ? { baselines: [`${baselinePrefix}.${p.label}.load${load}`], ...callLatencyTarget(p.label, load) } : {}),
         notes,
       })),
     )
