@@ -108,9 +108,9 @@ export class ClusterNode implements CohortNode {
           this.#log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
       },
-      deliverSend: (conn, to, msg) => {
+      deliverSends: (conn, to, msgs, start, end) => {
         try {
-          this.#endpoint.deliverSend(to, msg)
+          this.#endpoint.deliverSends(to, msgs, start, end)
         } catch (error) {
           this.#log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }

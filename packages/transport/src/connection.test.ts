@@ -48,7 +48,9 @@ function setup() {
     admit: () => undefined,
     up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
     deliver: (_conn, m) => void delivered.push(m),
-    deliverSend: (_conn, to, msg) => void delivered.push({ type: 'send', to, msg } as ControlMessage),
+    deliverSends: (_conn, to, msgs, start, end) => {
+      for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
+    },
     peers: () => {},
     closed: (_conn, code) => void closed.push(code),
   }

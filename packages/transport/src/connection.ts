@@ -51,8 +51,8 @@ export interface ConnectionHost {
   /** The connection is up (handshake done, admitted). */
   up(conn: Connection): void
   deliver(conn: Connection, message: ControlMessage): void
-  /** A message of a batched send arrived for `to` (the same as a `send` control, without the object). */
-  deliverSend(conn: Connection, to: Pid, msg: unknown): void
+  /** A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects). */
+  deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): void
   peers(conn: Connection, peers: PeerAddress[]): void
   /** Called once, when the connection ends for any reason. */
   closed(conn: Connection, code: number, reason: string): void
@@ -227,9 +227,9 @@ export class Connection {
 
   /** A batch entry: small sends packed together in runs (send-batch.ts). */
   #onBatch(values: unknown): void {
-    readSendBatch(values, this.#names(), (to, _from, msg) => {
-      this.messagesIn++
-      this.#host.deliverSend(this, to, msg)
+    readSendBatch(values, this.#names(), (to, _from, msgs, start, end) => {
+      this.messagesIn += end - start
+      this.#host.deliverSends(this, to, msgs, start, end)
     })
   }
 

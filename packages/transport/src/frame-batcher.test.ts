@@ -49,7 +49,9 @@ function arrivals(frames: Buffer[]): unknown[] {
   for (const f of frames) {
     readFrame(f, decoder, 1 << 30, (v) => {
       if (Array.isArray(v) && v[0] === CONTROL_CODES.batch) {
-        readSendBatch(v[1], { local: 'b@h', peer: 'a@h' }, (_to, _from, msg) => out.push((msg as { tag: unknown }).tag))
+        readSendBatch(v[1], { local: 'b@h', peer: 'a@h' }, (_to, _from, msgs, start, end) => {
+          for (let i = start; i < end; i++) out.push((msgs[i] as { tag: unknown }).tag)
+        })
         return
       }
       const m = validateControl(v)

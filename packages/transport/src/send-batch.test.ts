@@ -21,7 +21,9 @@ function roundTrip(batch: SendBatch): { values: unknown[]; received: Received[];
   const bytes = codec.encode(entry)
   const decoded = codec.decode(bytes) as [number, unknown[]]
   const received: Received[] = []
-  readSendBatch(decoded[1], receiving, (to, from, msg) => received.push({ to, from, msg }))
+  readSendBatch(decoded[1], receiving, (to, from, msgs, start, end) => {
+    for (let i = start; i < end; i++) received.push({ to, from, msg: msgs[i] })
+  })
   return { values: decoded[1], received, encodedBytes: bytes.length }
 }
 
@@ -88,7 +90,7 @@ describe('readSendBatch', () => {
   for (const [what, values] of cases) {
     it(`refuses ${what} with 4007 before delivering any message of that run`, () => {
       const received: unknown[] = []
-      expect(() => readSendBatch(values, receiving, (_to, _from, msg) => received.push(msg))).toThrow(
+      expect(() => readSendBatch(values, receiving, (_to, _from, msgs) => received.push(msgs))).toThrow(
         expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }),
       )
       expect(received).toEqual([])

@@ -96,14 +96,15 @@ function isId(v: unknown): v is number {
 }
 
 /**
- * Calls `onSend` for each send of a received batch (the value after code 16), in order. Each run is checked before
- * any of its messages is delivered; a bad run stops the batch (the connection closes: code 4007).
+ * Calls `onRun` for each run of a received batch (the value after code 16), in order: the run's messages are
+ * `msgs[start..end)`. Each run is checked before it is handed on; a bad run stops the batch (the connection closes:
+ * code 4007).
  * @throws ProtocolError 4007 for anything but well-formed runs
  */
 export function readSendBatch(
   values: unknown,
   names: WireNames | undefined,
-  onSend: (to: Pid, from: Pid | undefined, msg: unknown) => void,
+  onRun: (to: Pid, from: Pid | undefined, msgs: readonly unknown[], start: number, end: number) => void,
 ): void {
   if (names === undefined) throw bad('connection (no names before the handshake)')
   if (!Array.isArray(values) || values.length === 0) throw bad('run list')
@@ -124,7 +125,7 @@ export function readSendBatch(
     const to = new Pid(names.local, toId, toCreation)
     const from = hasFrom ? new Pid(names.peer, fromId as number, fromCreation as number) : undefined
     at += RUN_HEADER_VALUES
-    const stop = at + count
-    for (; at < stop; at++) onSend(to, from, values[at])
+    onRun(to, from, values, at, at + count)
+    at += count
   }
 }

@@ -42,8 +42,11 @@ export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
 export interface DistributionEndpoint {
   /** A control message arrived from `fromNode`. */
   deliver(fromNode: string, message: ControlMessage): void
-  /** Same as `deliver(fromNode, { type: 'send', to, from, msg })`, without the object (the receiving fast path). */
-  deliverSend(to: Pid, msg: unknown): void
+  /**
+   * Same as `deliver(fromNode, { type: 'send', to, from, msg })` for each `msg` of `msgs[start..end)`, in order,
+   * without the objects and with one lookup of `to` (the receiving fast path: a run of messages to one actor).
+   */
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): void
   /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.

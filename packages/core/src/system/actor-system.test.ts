@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createActorSystem } from './actor-system.ts'
+import { Pid } from '../pid.ts'
 import { CallTimeoutError, NoProcError, CalleeExitedError, isCohortError } from '../errors.ts'
 import { Down, Exit } from '../signals.ts'
 import { RECEIVE_TIMEOUT } from '../actor/process-function.ts'
@@ -327,5 +328,44 @@ describe('ActorSystem#monitorNodes', () => {
     ])
     expect(all).toHaveLength(4)
     expect(all[2]).toEqual({ type: 'nodedown', node: 'cli@h', reason: 'noconnection', hidden: true })
+  })
+})
+
+describe('ActorSystem distribution fast paths', () => {
+  it('hands remote sends to a pid to sendMessage when the distribution offers it, other controls to send', async () => {
+    const { sys } = system()
+    const viaMessage: unknown[] = []
+    const viaSend: unknown[] = []
+    sys.attachDistribution({
+      send: (node, control) => {
+        viaSend.push([node, control.type])
+        return 'ok'
+      },
+      sendMessage: (to, from, msg) => {
+        viaMessage.push([String(to), from, msg])
+        return 'ok'
+      },
+      drain: () => Promise.resolve(),
+      nodes: () => ['peer@h'],
+    })
+    const remote = new Pid('peer@h', 7, 2)
+    sys.send(remote, 'hello')
+    sys.send({ name: 'svc', node: 'peer@h' }, 'by name')
+    expect(viaMessage).toEqual([['<peer@h.7>', undefined, 'hello']])
+    expect(viaSend).toEqual([['peer@h', 'sendName']])
+  })
+
+  it('delivers a run of messages to one actor in order, and dead-letters a run to an unknown pid', async () => {
+    const { sys } = system()
+    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const got: unknown[] = []
+    const pid = sys.spawn({ name: 'sink', init: () => null, handleInfo: (msg: unknown, s: null) => (got.push(msg), s) })
+    const dead: unknown[] = []
+    sys.trace((r) => r.type === 'deadLetter' && dead.push(r.msg))
+    endpoint.deliverSends(pid, ['skip', 'a', 'b', 'c', 'skip'], 1, 4)
+    endpoint.deliverSends(new Pid('test@local', 999, 1), ['x', 'y'], 0, 2)
+    await sys.whenIdle()
+    expect(got).toEqual(['a', 'b', 'c'])
+    expect(dead).toEqual(['x', 'y'])
   })
 })

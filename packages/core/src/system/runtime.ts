@@ -484,10 +484,12 @@ export class Runtime implements ActorSystem {
     this.#distribution = distribution
     return {
       deliver: (fromNode, control) => this.deliverControl(fromNode, control),
-      deliverSend: (to, msg) => {
+      deliverSends: (to, msgs, start, end) => {
         const proc = this.lookup(to)
-        if (proc === undefined) this.deadLetter(to, msg, 'noproc')
-        else proc.deliver(msg)
+        for (let i = start; i < end; i++) {
+          if (proc === undefined) this.deadLetter(to, msgs[i], 'noproc')
+          else proc.deliver(msgs[i])
+        }
       },
       nodeUp: (node, info) => {
         const hidden = info?.hidden === true
