@@ -74,8 +74,9 @@ export const PERCENTILES = [
 
 const LOCAL_QUEUE_NOTE = 'one core, in one process: the scheduler turn and the mailbox are the whole cost'
 const ONEWAY_NOTE_SMALL =
-  'the sender\'s CPU (encode, batch, ws frame) and the receiver\'s (decode, route, mailbox); both processes share 2 vCPUs'
-const ONEWAY_NOTE_LARGE = 'bytes: ws masking and socket copies on loopback (memory bandwidth); messages above 256 KiB are fragmented and copied into fragments and on reassembly'
+  "the sender's CPU: msgpackr and the runtime around it (route, size bound, batch runs, the sending actor's turn); both processes share 2 vCPUs"
+const ONEWAY_NOTE_LARGE =
+  'bytes: on the sender the encode copy, ws masking and the kernel copy; on the receiver ws framing and, above 256 KiB, reassembly copies'
 
 function onewayJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
@@ -209,7 +210,7 @@ function callJobs(): JobSpec[] {
           notes:
             inflight === 1
               ? 'latency-bound: each round trip waits for two process wake-ups and a scheduler turn on each side'
-              : 'CPU-bound on both sides: a reply port, a monitor and a timer per call on the caller',
+              : 'CPU-bound on both sides: a reply port, a monitor and a timer per call, and monitor and demonitor control messages besides the request and the reply',
         },
       ],
     })
