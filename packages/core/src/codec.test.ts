@@ -56,6 +56,15 @@ describe('message codec', () => {
     expect(roundTrip({ after: 'a small one' })).toEqual({ after: 'a small one' })
   })
 
+  it('does not keep a large buffer after a large message, nor after a hinted one that came out smaller', () => {
+    const own = createMessageCodec()
+    own.encode({ body: Buffer.alloc(3 * 1024 * 1024) })
+    expect(own.encode({ small: 1 }).buffer.byteLength).toBeLessThan(1024 * 1024)
+    const text = 'x'.repeat(1_000_000) // bound 3 MB, encoded 1 MB: not large, but its buffer is as large as the hint
+    expect(own.encode(text, 5 + text.length * 3).length).toBeLessThan(1_000_010)
+    expect(own.encode({ small: 2 }).buffer.byteLength).toBeLessThan(1024 * 1024)
+  })
+
   it('writes Pid and Ref as a one-byte-tag extension holding [node, id, creation]', () => {
     const bytes = codec.encode([new Pid('a@h', 7, 3), new Ref('node@host', 2 ** 40, 0xffffffff)])
     expect(Buffer.from(bytes).toString('hex')).toBe(

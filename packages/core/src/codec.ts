@@ -125,6 +125,9 @@ function tripleWriter(type: number): (value: unknown) => Buffer {
   return write as unknown as (value: unknown) => Buffer
 }
 
+/** The size of the buffer the encoder gets after a large message. */
+const FRESH_BUFFER_BYTES = 64 * 1024
+
 /** Above this, the encoder's buffer is dropped after use. */
 const LARGE_MESSAGE_BYTES = 1024 * 1024
 
@@ -164,17 +167,20 @@ function registerExtensions(): void {
 /** Creates a codec with its own msgpackr encoder and decoder. */
 export function createMessageCodec(): MessageCodec {
   registerExtensions()
-  let packr = new Packr(CODEC_OPTIONS)
+  const packr = new Packr(CODEC_OPTIONS)
   const unpackr = new Unpackr(CODEC_OPTIONS)
   return {
     encode: (value, sizeHint) => {
       // A large message of known size gets a buffer of its own, exactly that size: msgpackr would grow its buffer to
       // four times the message (a 4 MiB allocation per 1 MiB message, most of the GC work of a large transfer).
-      if (sizeHint !== undefined && sizeHint > LARGE_MESSAGE_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(sizeHint))
+      const hinted = sizeHint !== undefined && sizeHint > LARGE_MESSAGE_BYTES
+      if (hinted) packr.useBuffer(Buffer.allocUnsafeSlow(sizeHint))
       const bytes = packr.pack(value)
-      // msgpackr keeps (and re-allocates) a buffer as large as the largest message it packed; start afresh after a
-      // large one so one 50 MiB message does not pin 50 MiB per connection.
-      if (bytes.length > LARGE_MESSAGE_BYTES) packr = new Packr(CODEC_OPTIONS)
+      // msgpackr packs into one buffer per process (module state, shared by every Packr), grown to four times the
+      // largest message it packed and kept. After a large message, or a hinted one (its buffer is as large as the
+      // hint even when the message came out smaller), hand it a small fresh buffer, so one 50 MiB message does not
+      // pin 200 MiB for the life of the process. The message's bytes stay a view of the old buffer until dropped.
+      if (hinted || bytes.length > LARGE_MESSAGE_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_BUFFER_BYTES))
       return bytes
     },
     decode: (bytes) => {
