@@ -190,7 +190,8 @@ function isNameAddress(v: unknown): boolean {
   return typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { node?: unknown }).node === 'string'
 }
 
-function isId(v: unknown): boolean {
+/** A pid's or ref's id or creation: a non-negative safe integer. */
+export function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }
 

@@ -13,6 +13,7 @@
 import { Pid } from '@cohort/core'
 import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './errors.ts'
+import { isId } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 
 /** Values before the messages of a run. */
@@ -89,10 +90,6 @@ export class SendBatch {
 
 function bad(what: string): ProtocolError {
   return new ProtocolError(CLOSE_CODES.unknownControl, `batch control message has an invalid ${what}`)
-}
-
-function isId(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }
 
 /**
