@@ -13,6 +13,7 @@ import { Packr, Unpackr, addExtension } from 'msgpackr'
 import { registerBufferExtension } from './buffer-extension.ts'
 import type { Allocate } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
+import { internNodeName } from './node-names.ts'
 import { Pid } from './pid.ts'
 import { Ref } from './ref.ts'
 import { Down, Exit } from './signals.ts'
@@ -76,12 +77,12 @@ function checkedTriple(kind: 'Pid' | 'Ref', data: unknown): [string, number, num
 
 function checkedPid(data: unknown): Pid {
   const [node, id, creation] = checkedTriple('Pid', data)
-  return new Pid(node, id, creation)
+  return new Pid(internNodeName(node), id, creation)
 }
 
 function checkedRef(data: unknown): Ref {
   const [node, id, creation] = checkedTriple('Ref', data)
-  return new Ref(node, id, creation)
+  return new Ref(internNodeName(node), id, creation)
 }
 
 function errorToData(error: Error): Record<string, unknown> {

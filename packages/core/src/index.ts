@@ -28,6 +28,7 @@ export {
   MalformedMessageError,
 } from './codec.ts'
 export { registerBufferExtension } from './buffer-extension.ts'
+export { internNodeName } from './node-names.ts'
 export { RECEIVE_TIMEOUT } from './actor/process-function.ts'
 export { isCallRequest, isCastRequest } from './actor/server-behaviour.ts'
 export { CONTROL_MESSAGE_TYPES } from './distribution/control-message.ts'

@@ -4,7 +4,7 @@
  * the transitive mesh, implements core's Distribution and reports node events.
  */
 import type { IncomingMessage } from 'node:http'
-import { createActorSystem, InvalidOptionError } from '@cohort/core'
+import { createActorSystem, internNodeName, InvalidOptionError } from '@cohort/core'
 import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult, Pid } from '@cohort/core'
 import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
@@ -70,7 +70,7 @@ export class ClusterNode implements CohortNode {
 
   constructor(o: ResolvedNodeOptions) {
     this.#o = o
-    this.name = o.name
+    this.name = internNodeName(o.name)
     this.hidden = o.hidden
     this.#log = o.logger.child({ node: o.name })
     this.#events = new NodeEvents(this.#log)
@@ -316,7 +316,7 @@ export class ClusterNode implements CohortNode {
     let peer = this.#peers.get(name)
     if (peer === undefined) {
       peer = createPeer(name, undefined)
-      this.#peers.set(name, peer)
+      this.#peers.set(peer.name, peer)
     }
     return peer
   }

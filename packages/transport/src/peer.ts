@@ -3,7 +3,7 @@
  * and the current session — the outgoing queue and backpressure that live from the first send or connect until the
  * peer goes down. Queued messages survive a lost tie (they go out on whichever connection wins), not a nodedown.
  */
-import { createMessageCodec } from '@cohort/core'
+import { createMessageCodec, internNodeName } from '@cohort/core'
 import type { Clock } from '@cohort/core'
 import { Backpressure } from './backpressure.ts'
 import type { Connection } from './connection.ts'
@@ -39,7 +39,8 @@ export interface Peer {
 }
 
 export function createPeer(name: string, url: string | undefined): Peer {
-  return { name, url, conn: undefined, outbound: undefined, session: undefined, waiters: [] }
+  // Interned: the peer table is looked up by the node of every pid sent to, and those share this string.
+  return { name: internNodeName(name), url, conn: undefined, outbound: undefined, session: undefined, waiters: [] }
 }
 
 /** Sizes and hooks of a session's queue. */

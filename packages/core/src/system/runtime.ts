@@ -19,6 +19,7 @@ import type { ControlMessage } from '../distribution/control-message.ts'
 import type { Distribution, DistributionEndpoint, DistributionSendResult } from '../distribution/distribution.ts'
 import { CohortError, StartFailedError, describeValue } from '../errors.ts'
 import { isExpectedExit } from '../exit-reason.ts'
+import { internNodeName } from '../node-names.ts'
 import { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { Down, MonitorTarget } from '../signals.ts'
@@ -70,7 +71,8 @@ export class Runtime implements ActorSystem {
   constructor(input?: ActorSystemOptions) {
     const o = resolveActorSystemOptions(input)
     this.options = o
-    this.node = o.node
+    // The same string as every decoded pid of this node, so `to.node === this.node` compares pointers.
+    this.node = internNodeName(o.node)
     this.creation = o.creation
     this.clock = o.clock
     this.logger = o.logger
