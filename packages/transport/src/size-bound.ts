@@ -11,13 +11,20 @@ import { Pid, Ref } from '@cohort/core'
 /** Values visited before giving up: small messages are small in shape too. */
 const MAX_NODES = 64
 
+/** A record's definition and use around its keys and values: extension header, id, array headers. */
+const RECORD_HEADER_BYTES = 16
+
+/** Values the current walk may still visit (module state: the walk is synchronous, and a budget object per send
+ * was garbage on the hot path). */
+let nodesLeft = 0
+
 /** An upper bound on the encoded size of `value` when it is at most `limit` bytes, else -1. */
 export function sizeBound(value: unknown, limit: number): number {
-  // The commonest small messages, bytes and strings, need no walk (and no budget allocated for one).
+  // The commonest small messages, bytes and strings, need no walk.
   if (value instanceof Uint8Array) return atMost(6 + value.byteLength, limit)
   if (typeof value === 'string') return atMost(5 + value.length * 3, limit)
-  const budget = { nodes: MAX_NODES }
-  const bound = walk(value, limit, budget)
+  nodesLeft = MAX_NODES
+  const bound = walk(value, limit)
   return bound > limit ? -1 : bound
 }
 
@@ -25,10 +32,11 @@ function atMost(bound: number, limit: number): number {
   return bound > limit ? -1 : bound
 }
 
-function walk(value: unknown, limit: number, budget: { nodes: number }): number {
-  if (--budget.nodes < 0) return Infinity
+function walk(value: unknown, limit: number): number {
+  if (--nodesLeft < 0) return Infinity
   switch (typeof value) {
     case 'undefined':
+      return 3 // an extension (moreTypes), not nil
     case 'boolean':
       return 1
     case 'number':
@@ -45,20 +53,22 @@ function walk(value: unknown, limit: number, budget: { nodes: number }): number 
   if (ArrayBuffer.isView(value)) return 6 + value.byteLength
   if (value instanceof Pid || value instanceof Ref) return 24 + value.node.length * 3
   if (value instanceof Date) return 15
-  let total = 6
   if (Array.isArray(value)) {
-    for (const item of value) {
-      total += walk(item, limit, budget)
+    let total = 5
+    for (let i = 0; i < value.length; i++) {
+      total += walk(value[i], limit)
       if (total > limit) return Infinity
     }
     return total
   }
   const proto = Object.getPrototypeOf(value) as object | null
   if (proto !== Object.prototype && proto !== null) return Infinity
-  // A record carries its own definition: each key twice at most (definition and use) plus headers.
+  // A record writes each key once, in its definition (an extension header, an id, an array of keys), then the
+  // values; the batch shares one definition among all its messages of that shape, so this over-counts there.
+  let total = RECORD_HEADER_BYTES
   for (const key in value as Record<string, unknown>) {
-    total += 10 + key.length * 6 + walk((value as Record<string, unknown>)[key], limit, budget)
+    total += 5 + key.length * 3 + walk((value as Record<string, unknown>)[key], limit)
     if (total > limit) return Infinity
   }
-  return total + 8
+  return total
 }
