@@ -37,3 +37,27 @@ export function batchFor(sizeBytes: number): number {
 export function payload(size: number): Buffer {
   return Buffer.alloc(size, 0x61)
 }
+
+/** The transport issue's "~100-byte object": a chat line, as the chat app would send it. */
+export interface ChatLine {
+  readonly room: string
+  readonly from: string
+  readonly seq: number
+  readonly at: number
+  readonly text: string
+}
+
+export function chatLine(): ChatLine {
+  return { room: 'lobby', from: 'user-00042', seq: 123_456, at: 1_764_115_200_000, text: 'see you at the standup in ten minutes, and bring the release notes' }
+}
+
+/** The message a scenario sends: `kind` 'object' is a chat line, anything else a Buffer of `size` bytes. */
+export function messageFor(params: Record<string, unknown>): { message: unknown; bytes: number } {
+  if (params['kind'] === 'object') {
+    const message = chatLine()
+    // Its size in a batch: the record's values and a reference to its structure, as the batch writes it.
+    return { message, bytes: baselinePackr().pack([message, message]).length - baselinePackr().pack([message]).length }
+  }
+  const size = Number(params['size'])
+  return { message: payload(size), bytes: size }
+}

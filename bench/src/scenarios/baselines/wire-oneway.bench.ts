@@ -8,17 +8,16 @@ import type { Sample } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
-import { batchFor, payload } from '../../child/wire.ts'
+import { batchFor, messageFor } from '../../child/wire.ts'
 
 const SLICE_MS = 10
 
 runScenario(async (params: ScenarioParams) => {
-  const size = Number(params['size'])
+  const { message: body, bytes: size } = messageFor(params)
   const transport = params['transport'] as 'ws' | 'net'
   const peer = await startHelper(import.meta.url, './wire-peer.js', { transport, mode: 'sink' }, params.cpuProfDir)
   const { port } = await peer.request<{ port: number }>({ type: 'info' })
   const client = await connectWire(transport, port, () => {})
-  const body = payload(size)
   const batch = batchFor(size)
   let running = true
   const produce = async (): Promise<void> => {
@@ -38,7 +37,8 @@ runScenario(async (params: ScenarioParams) => {
       {
         name: `baseline.${transport}-msgpackr.oneway.${params['label'] as string}`,
         values: rates,
-        secondary: { unit: 'MB/s', values: byteRates.map((b) => b / 1e6) },
+        // The peer counts Buffer bytes as they arrive; an object's are its encoded size.
+        secondary: { unit: 'MB/s', values: (params['kind'] === 'object' ? rates.map((r) => r * size) : byteRates).map((b) => b / 1e6) },
         extra: { sizeBytes: size, batchPerStep: batch },
       },
     ]

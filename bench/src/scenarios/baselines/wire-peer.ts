@@ -23,9 +23,10 @@ let bytes = 0
 function makeHandler(reply: (frame: Buffer) => void): (frame: Buffer) => void {
   if (args.mode === 'sink') {
     return (frame) => {
-      const entries = unpackr.unpack(frame) as Uint8Array[]
+      const entries = unpackr.unpack(frame) as { length?: number }[]
       received += entries.length
-      for (let i = 0; i < entries.length; i++) bytes += entries[i]!.length
+      // Buffers count their bytes; objects (kind 'object') are counted by the sender, from their encoded size.
+      for (let i = 0; i < entries.length; i++) bytes += entries[i]!.length ?? 0
     }
   }
   let out: unknown[] = []

@@ -17,9 +17,10 @@ const sink: ServerBehaviour<null> = {
   name: 'sink',
   init: () => null,
   handleCall: (_request, _from, state, ctx) => ({ reply: ctx.self, state }),
-  handleInfo: (msg: Uint8Array, state) => {
+  handleInfo: (msg: { length?: number }, state) => {
     received++
-    bytes += msg.length
+    // Buffers count their bytes; objects (kind 'object') are counted by the sender, from their encoded size.
+    bytes += msg.length ?? 0
     return state
   },
 }

@@ -1,6 +1,7 @@
 /**
  * remote.oneway.<size>.pairs<N>: two Cohort nodes on loopback (this process and peer-node.ts); N sender actors here
- * each send `size`-byte messages to their own sink actor there, as fast as the transport's backpressure lets them.
+ * each send `size`-byte messages (or, with `kind: 'object'`, a ~100-byte chat line object) to their own sink actor
+ * there, as fast as the transport's backpressure lets them.
  * The peer counts what arrives; trials are windows of its count. Compare with baselines/wire-oneway.bench.ts.
  */
 import { startNode } from '@cohort/transport'
@@ -9,10 +10,10 @@ import { runScenario, sampleRates } from '../../child/harness.ts'
 import type { Sample } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
-import { batchFor, COOKIE, HOST, payload } from '../../child/wire.ts'
+import { batchFor, COOKIE, HOST, messageFor } from '../../child/wire.ts'
 
 runScenario(async (params: ScenarioParams) => {
-  const size = Number(params['size'])
+  const { message: body, bytes: size } = messageFor(params)
   const pairs = Number(params['pairs'] ?? 1)
   const peerName = `peer@${HOST}`
   const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
@@ -21,7 +22,6 @@ runScenario(async (params: ScenarioParams) => {
     const { url } = await peer.request<{ url: string }>({ type: 'info' })
     await node.connect({ name: peerName, url })
     await peer.request({ type: 'sinks', count: pairs })
-    const body = payload(size)
     const batch = batchFor(size)
     let running = true
     const sender: ServerBehaviour<{ to: Pid }, number> = {
@@ -47,7 +47,8 @@ runScenario(async (params: ScenarioParams) => {
       {
         name: `remote.oneway.${params['label'] as string}.pairs${pairs}`,
         values: rates,
-        secondary: { unit: 'MB/s', values: byteRates.map((b) => b / 1e6) },
+        // The peer counts Buffer bytes as they arrive; an object's are its encoded size.
+        secondary: { unit: 'MB/s', values: (params['kind'] === 'object' ? rates.map((r) => r * size) : byteRates).map((b) => b / 1e6) },
         extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },
       },
     ]
