@@ -257,14 +257,19 @@ export class ClusterNode implements CohortNode {
 
   // ---- distribution -----------------------------------------------------------------------------------------------
 
-  /** Encodes `control` on its own and queues it; `sizeHint` bounds its encoded size when known (large messages). */
+  /**
+   * Queues `control`: a small monitor, link, exit or down joins the batch; anything else is encoded on its own.
+   * `sizeHint` bounds its encoded size when known (large messages).
+   */
   #send(node: string, control: ControlMessage, sizeHint?: number): DistributionSendResult {
     const session = this.#sessionFor(node)
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
-    const bytes = batcher.encode(control, sizeHint)
-    if (bytes.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes.length, this.#o.maxMessageBytes)
-    batcher.enqueueEncoded(bytes, (control as { from?: unknown }).from)
+    if (!batcher.enqueueBatchedControl(control)) {
+      const bytes = batcher.encode(control, sizeHint)
+      if (bytes.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes.length, this.#o.maxMessageBytes)
+      batcher.enqueueEncoded(bytes, (control as { from?: unknown }).from)
+    }
     session.messagesOut++
     return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
   }

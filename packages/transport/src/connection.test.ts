@@ -1,5 +1,5 @@
 /** Unit tests of Connection fed bytes through a fake socket: handshake, framing, bad input, deadlines and ticks in virtual time. */
-import { createMessageCodec, Pid } from '@cohort/core'
+import { createMessageCodec, Pid, Ref } from '@cohort/core'
 import type { ControlMessage } from '@cohort/core'
 import { createLogSink, TestClock } from '@cohort/core/testing'
 import { describe, expect, it } from 'vitest'
@@ -133,6 +133,22 @@ describe('Connection', () => {
     ])
   })
 
+  it('handles the control messages of a batch in their place among its sends', () => {
+    const { conn, socket, delivered } = setup()
+    handshake(conn, socket)
+    const caller = new Pid('c@h', 7, 2)
+    const callee = new Pid('s@h', 1, 1)
+    const ref = new Ref('c@h', 9, 2)
+    const runs = [1, 1, 7, 2, 1, 'request', [CONTROL_CODES.monitor, caller, callee, ref], 1, 1, 7, 2, 1, 'next', [CONTROL_CODES.demonitor, caller, callee, ref]]
+    conn.receive(frame([CONTROL_CODES.batch, runs]), true)
+    expect(delivered).toEqual([
+      { type: 'send', to: callee, msg: 'request' },
+      { type: 'monitor', from: caller, to: callee, ref },
+      { type: 'send', to: callee, msg: 'next' },
+      { type: 'demonitor', from: caller, to: callee, ref },
+    ])
+  })
+
   it('closes on a text frame, garbage, an unknown control and an oversized entry, each with its code', () => {
     const cases: Array<[Buffer, boolean, number]> = [
       [Buffer.from('hello'), false, CLOSE_CODES.textFrame],
@@ -142,6 +158,11 @@ describe('Connection', () => {
       [frame([CONTROL_CODES.batch, 'not a list']), true, CLOSE_CODES.unknownControl],
       [frame([CONTROL_CODES.batch, [1, 1, null, null, 3, 'a', 'b']]), true, CLOSE_CODES.unknownControl],
       [frame([CONTROL_CODES.batch, [1, 1, 'x', 1, 1, 'a']]), true, CLOSE_CODES.unknownControl],
+      // A batch carries small controls, never another batch, a fragment, or a control it cannot validate.
+      [frame([CONTROL_CODES.batch, [[CONTROL_CODES.batch, [1, 1, null, null, 1, 'a']]]]), true, CLOSE_CODES.unknownControl],
+      [frame([CONTROL_CODES.batch, [[CONTROL_CODES.fragment, 1, 2, Buffer.alloc(4)]]]), true, CLOSE_CODES.unknownControl],
+      [frame([CONTROL_CODES.batch, [[CONTROL_CODES.monitor, 'not a pid']]]), true, CLOSE_CODES.unknownControl],
+      [frame([CONTROL_CODES.batch, [[42]]]), true, CLOSE_CODES.unknownControl],
     ]
     for (const [bytes, binary, code] of cases) {
       const { conn, socket, closed, delivered } = setup()

@@ -225,12 +225,26 @@ export class Connection {
     return this.#wireNames
   }
 
-  /** A batch entry: small sends packed together in runs (send-batch.ts). */
+  /** A batch entry: small sends packed together in runs, and small controls between them (send-batch.ts). */
   #onBatch(values: unknown): void {
-    readSendBatch(values, this.#names(), (to, _from, msgs, start, end) => {
-      this.messagesIn += end - start
-      this.#host.deliverSends(this, to, msgs, start, end)
-    })
+    readSendBatch(
+      values,
+      this.#names(),
+      (to, _from, msgs, start, end) => {
+        this.messagesIn += end - start
+        this.#host.deliverSends(this, to, msgs, start, end)
+      },
+      this.#onBatchedControlBound,
+    )
+  }
+
+  readonly #onBatchedControlBound = (value: unknown[]): void => {
+    // A batch inside a batch, or a fragment, would let one entry stand for unbounded work: neither is ever sent so.
+    const code = value[0]
+    if (code === CONTROL_CODES.batch || code === CONTROL_CODES.fragment) {
+      throw new ProtocolError(CLOSE_CODES.unknownControl, `a batch cannot carry control code ${String(code)}`)
+    }
+    this.#onControl(value)
   }
 
   #onValue(value: unknown): void {
@@ -238,6 +252,10 @@ export class Connection {
       this.#onBatch(value[1])
       return
     }
+    this.#onControl(value)
+  }
+
+  #onControl(value: unknown): void {
     const control = validateControl(value, this.#names())
     this.messagesIn++
     switch (control.type) {

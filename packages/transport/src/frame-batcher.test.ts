@@ -1,5 +1,5 @@
 /** Unit tests of FrameBatcher with a hand-turned event loop: one frame per turn, thresholds, streams, ordering. */
-import { createMessageCodec, Pid } from '@cohort/core'
+import { createMessageCodec, Pid, Ref } from '@cohort/core'
 import type { Clock } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { FrameBatcher } from './frame-batcher.ts'
@@ -49,9 +49,14 @@ function arrivals(frames: Buffer[]): unknown[] {
   for (const f of frames) {
     readFrame(f, decoder, 1 << 30, (v) => {
       if (Array.isArray(v) && v[0] === CONTROL_CODES.batch) {
-        readSendBatch(v[1], { local: 'b@h', peer: 'a@h' }, (_to, _from, msgs, start, end) => {
-          for (let i = start; i < end; i++) out.push((msgs[i] as { tag: unknown }).tag)
-        })
+        readSendBatch(
+          v[1],
+          { local: 'b@h', peer: 'a@h' },
+          (_to, _from, msgs, start, end) => {
+            for (let i = start; i < end; i++) out.push((msgs[i] as { tag: unknown }).tag)
+          },
+          (control) => out.push(validateControl(control).type),
+        )
         return
       }
       const m = validateControl(v)
@@ -193,6 +198,26 @@ describe('FrameBatcher', () => {
     for (let i = 0; i < 100 && batcher.queuedBytes > 0; i++) clock.turn()
     expect(arrivals(sink.frames)).toEqual([0, 1, 2, 3, 'big'])
     expect(batcher.canBatch).toBe(true)
+  })
+
+  it('carries small monitors, links, exits and downs in the batch, in order; anything else on its own', () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 8 * 1024 })
+    const caller = new Pid('a@h', 7, 1)
+    const callee = new Pid('b@h', 1, 1)
+    const ref = new Ref('a@h', 3, 1)
+    sendBatched('request', caller)
+    expect(batcher.enqueueBatchedControl({ type: 'monitor', from: caller, to: callee, ref })).toBe(true)
+    expect(batcher.enqueueBatchedControl({ type: 'link', from: caller, to: callee })).toBe(true)
+    expect(batcher.enqueueBatchedControl({ type: 'exit', from: caller, to: callee, reason: 'shutdown', link: true })).toBe(true)
+    sendBatched('after', caller)
+    expect(batcher.enqueueBatchedControl({ type: 'demonitor', from: caller, to: callee, ref })).toBe(true)
+    // An error reason has no quick size bound, and a spawn request is not a batched kind: both are refused, and
+    // the caller (cluster-node) encodes them on their own.
+    expect(batcher.enqueueBatchedControl({ type: 'exit', from: caller, to: callee, reason: new Error('boom'), link: true })).toBe(false)
+    expect(batcher.enqueueBatchedControl({ type: 'spawnRequest', from: caller, ref, behaviour: 'b', args: [], link: false })).toBe(false)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(arrivals(sink.frames)).toEqual(['request', 'monitor', 'link', 'exit', 'after', 'demonitor'])
   })
 
   it('seals a batch at batchBytes and counts it in unsentBytes meanwhile', () => {

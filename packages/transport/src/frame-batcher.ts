@@ -13,6 +13,7 @@ import type { OutgoingStream } from './fragmenter.ts'
 import { toWire } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { SendBatch } from './send-batch.ts'
+import { sizeBound } from './size-bound.ts'
 import type { WireControl } from './transport-control.ts'
 import { writeFrame } from './wire-codec.ts'
 
@@ -43,6 +44,13 @@ export interface FrameBatcherOptions {
   /** Called after frames were written or left the socket buffer, so drain waiters can be woken. */
   readonly onProgress: () => void
 }
+
+/**
+ * The control messages that travel inside a batch (send-batch.ts), in their place among the sends: a remote call's
+ * monitor and demonitor, links, exits and downs. Sends have their own compact runs; the transport's own controls
+ * (tick, peers, leaving) and fragments are never batched.
+ */
+const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down'])
 
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
@@ -136,6 +144,22 @@ export class FrameBatcher {
     this.#batch.add(to, from, msg, msgBytes)
     if (this.#batch.bytes >= this.#batchLimit) this.#seal()
     else this.#schedule()
+  }
+
+  /**
+   * Queues a small control message of a kind that may travel in the batch (BATCHED_CONTROLS), unencoded, and returns
+   * true; false when it must be encoded on its own (batching off or paused behind a stream, another kind, or no quick
+   * bound on its size: a large or unusual exit reason, say).
+   */
+  enqueueBatchedControl(control: WireControl): boolean {
+    if (!this.canBatch || !BATCHED_CONTROLS.has(control.type)) return false
+    const wire = toWire(control, this.#o.names)
+    const bound = sizeBound(wire, this.#batchMessageLimit)
+    if (bound < 0) return false
+    this.#batch.addControl(wire, bound)
+    if (this.#batch.bytes >= this.#batchLimit) this.#seal()
+    else this.#schedule()
+    return true
   }
 
   /** Encodes the batch into one entry, queued after everything before it. */

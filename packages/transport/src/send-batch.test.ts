@@ -1,5 +1,5 @@
 /** Unit tests of the send batch: runs between the same two actors, the size bound, and every malformed run refused. */
-import { createMessageCodec, Pid } from '@cohort/core'
+import { createMessageCodec, Pid, Ref } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
 import { readSendBatch, SendBatch } from './send-batch.ts'
@@ -21,9 +21,14 @@ function roundTrip(batch: SendBatch): { values: unknown[]; received: Received[];
   const bytes = codec.encode(entry)
   const decoded = codec.decode(bytes) as [number, unknown[]]
   const received: Received[] = []
-  readSendBatch(decoded[1], receiving, (to, from, msgs, start, end) => {
-    for (let i = start; i < end; i++) received.push({ to, from, msg: msgs[i] })
-  })
+  readSendBatch(
+    decoded[1],
+    receiving,
+    (to, from, msgs, start, end) => {
+      for (let i = start; i < end; i++) received.push({ to, from, msg: msgs[i] })
+    },
+    (control) => received.push({ to: undefined as unknown as Pid, from: undefined, msg: { control } }),
+  )
   return { values: decoded[1], received, encodedBytes: bytes.length }
 }
 
@@ -59,6 +64,29 @@ describe('SendBatch', () => {
     ])
   })
 
+  it('carries control messages between runs, in order, and starts a new run after each', () => {
+    const batch = new SendBatch()
+    const to = new Pid(sending.peer, 5, 9)
+    const from = new Pid(sending.local, 3, 4)
+    const ref = new Ref(sending.local, 77, 4)
+    batch.add(to, from, 'request', 9)
+    batch.addControl([6, from, to, ref], 80)
+    batch.add(to, from, 'after the monitor', 20)
+    batch.addControl([7, from, to, ref], 80)
+    const { values, received } = roundTrip(batch)
+    expect(values).toEqual([5, 9, 3, 4, 1, 'request', [6, from, to, ref], 5, 9, 3, 4, 1, 'after the monitor', [7, from, to, ref]])
+    expect(received.map((r) => r.msg)).toEqual(['request', { control: [6, from, to, ref] }, 'after the monitor', { control: [7, from, to, ref] }])
+  })
+
+  it('bounds its encoded size from above with controls too', () => {
+    const batch = new SendBatch()
+    const pid = new Pid(sending.peer, 2 ** 40, 0xffffffff)
+    batch.addControl([6, pid, pid, new Ref(sending.local, 2 ** 40, 1)], 16 + 3 * (24 + 3 * 3))
+    batch.add(pid, undefined, 'x', 10)
+    const bound = batch.bytes
+    expect(roundTrip(batch).encodedBytes).toBeLessThanOrEqual(bound)
+  })
+
   it('bounds its encoded size from above, and is empty after take', () => {
     const batch = new SendBatch()
     expect(batch.isEmpty).toBe(true)
@@ -86,11 +114,12 @@ describe('readSendBatch', () => {
     ['a count of zero', [1, 1, null, null, 0, 'm']],
     ['a count past the end', [1, 1, null, null, 2, 'm']],
     ['a fractional count', [1, 1, null, null, 1.5, 'm', 'n']],
+    ['a truncated run after a control', [[11], 1, 1, null, null, 2, 'm']],
   ]
   for (const [what, values] of cases) {
     it(`refuses ${what} with 4007 before delivering any message of that run`, () => {
       const received: unknown[] = []
-      expect(() => readSendBatch(values, receiving, (_to, _from, msgs) => received.push(msgs))).toThrow(
+      expect(() => readSendBatch(values, receiving, (_to, _from, msgs) => received.push(msgs), () => {})).toThrow(
         expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }),
       )
       expect(received).toEqual([])
@@ -98,6 +127,6 @@ describe('readSendBatch', () => {
   }
 
   it('refuses a batch before the handshake named the two nodes', () => {
-    expect(() => readSendBatch([1, 1, null, null, 1, 'm'], undefined, () => {})).toThrow(/no names before the handshake/)
+    expect(() => readSendBatch([1, 1, null, null, 1, 'm'], undefined, () => {}, () => {})).toThrow(/no names before the handshake/)
   })
 })

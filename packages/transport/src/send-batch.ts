@@ -8,6 +8,10 @@
  * another then costs msgpack nothing but the messages themselves, which is what a bare socket carrying the same
  * messages pays: the envelope per message (two pids) was half the cost of packing a 64-byte message.
  *
+ * Between runs, an array is a small control message in its positional form (a monitor, a demonitor, a link, an exit,
+ * a down: `addControl`), in its place in the order of the session's messages. Each of a remote call's monitor and
+ * demonitor was its own msgpack call and its own entry; inside the batch they share the batch's one call.
+ *
  * Hot path: `add` (every small remote send: a few comparisons and one or two array pushes) and `readSendBatch`.
  */
 import { Pid } from '@cohort/core'
@@ -40,7 +44,7 @@ export class SendBatch {
   }
 
   get isEmpty(): boolean {
-    return this.#countAt < 0
+    return this.#values.length === 0
   }
 
   /**
@@ -63,7 +67,7 @@ export class SendBatch {
       this.#bytes += msgBytes
       return
     }
-    if (this.#countAt < 0) this.#bytes = BATCH_FRAMING_BYTES
+    if (this.#values.length === 0) this.#bytes = BATCH_FRAMING_BYTES
     this.#toId = to.id
     this.#toCreation = to.creation
     this.#fromId = fromId
@@ -72,6 +76,17 @@ export class SendBatch {
     if (from === undefined) values.push(to.id, to.creation, null, null, 1, msg)
     else values.push(to.id, to.creation, from.id, from.creation, 1, msg)
     this.#bytes += RUN_HEADER_BYTES + msgBytes
+  }
+
+  /**
+   * Adds a control message in its positional wire form (an array: control-validation.ts `toWire`) whose encoded size
+   * is at most `bytes`. It ends the current run, so the sends after it follow it.
+   */
+  addControl(wire: readonly unknown[], bytes: number): void {
+    if (this.#values.length === 0) this.#bytes = BATCH_FRAMING_BYTES
+    this.#values.push(wire)
+    this.#bytes += bytes
+    this.#countAt = -1
   }
 
   /** The batch's entry in wire form, `[16, values]`; the batch is empty afterwards. */
@@ -94,20 +109,27 @@ function bad(what: string): ProtocolError {
 
 /**
  * Calls `onRun` for each run of a received batch (the value after code 16), in order: the run's messages are
- * `msgs[start..end)`. Each run is checked before it is handed on; a bad run stops the batch (the connection closes:
- * code 4007).
+ * `msgs[start..end)`; and `onControl` for each control message between runs (an array, checked by the caller). Each
+ * run is checked before it is handed on; a bad run stops the batch (the connection closes: code 4007).
  * @throws ProtocolError 4007 for anything but well-formed runs
  */
 export function readSendBatch(
   values: unknown,
   names: WireNames | undefined,
   onRun: (to: Pid, from: Pid | undefined, msgs: readonly unknown[], start: number, end: number) => void,
+  onControl: (control: unknown[]) => void,
 ): void {
   if (names === undefined) throw bad('connection (no names before the handshake)')
   if (!Array.isArray(values) || values.length === 0) throw bad('run list')
   const end = values.length
   let at = 0
   while (at < end) {
+    const head: unknown = values[at]
+    if (Array.isArray(head)) {
+      onControl(head)
+      at++
+      continue
+    }
     if (end - at <= RUN_HEADER_VALUES) throw bad('run (truncated)')
     const toId = values[at]
     const toCreation = values[at + 1]
