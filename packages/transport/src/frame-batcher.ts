@@ -165,7 +165,7 @@ export class FrameBatcher {
   /** Encodes the batch into one entry, queued after everything before it. */
   #seal(): void {
     if (this.#batch.isEmpty) return
-    this.#pushSmall(this.#o.codec.encode(this.#batch.take()))
+    this.#pushSmall(this.#batch.encode(this.#o.codec))
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Unit tests of the send batch: runs between the same two actors, the size bound, and every malformed run refused. */
 import { createMessageCodec, Pid, Ref } from '@cohort/core'
+import type { MessageCodec } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
 import { readSendBatch, SendBatch } from './send-batch.ts'
@@ -9,6 +10,13 @@ import type { WireNames } from './control-validation.ts'
 const sending: WireNames = { local: 'a@h', peer: 'b@h' }
 const receiving: WireNames = { local: 'b@h', peer: 'a@h' }
 const codec = createMessageCodec()
+/** A codec that must not be used: a batch of Buffers is written without it. */
+const noMsgpackr: MessageCodec = {
+  encode: () => {
+    throw new Error('msgpackr was used for a batch of Buffers')
+  },
+  decode: (bytes) => codec.decode(bytes),
+}
 
 interface Received {
   to: Pid
@@ -17,8 +25,7 @@ interface Received {
 }
 
 function roundTrip(batch: SendBatch): { values: unknown[]; received: Received[]; encodedBytes: number } {
-  const entry = batch.take()
-  const bytes = codec.encode(entry)
+  const bytes = batch.encode(codec)
   const decoded = codec.decode(bytes) as [number, unknown[]]
   const received: Received[] = []
   readSendBatch(
@@ -85,6 +92,54 @@ describe('SendBatch', () => {
     batch.add(pid, undefined, 'x', 10)
     const bound = batch.bytes
     expect(roundTrip(batch).encodedBytes).toBeLessThanOrEqual(bound)
+  })
+
+  it('writes a batch of Buffers without msgpackr, in the very bytes msgpackr writes', () => {
+    const ids = [0, 31, 63, 64, 127, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 1_795_654_184_707, Number.MAX_SAFE_INTEGER]
+    const sizes = [0, 1, 64, 255, 256, 65_535, 65_536]
+    const batch = new SendBatch()
+    const entry: unknown[] = []
+    for (let i = 0; i < ids.length; i++) {
+      const to = new Pid(sending.peer, ids[i]!, ids[ids.length - 1 - i]!)
+      const from = i % 3 === 0 ? undefined : new Pid(sending.local, ids[(i + 4) % ids.length]!, 7)
+      const count = i === 1 ? 20 : 1 + (i % 3)
+      entry.push(to.id, to.creation, from?.id ?? null, from?.creation ?? null, count)
+      for (let k = 0; k < count; k++) {
+        const msg = Buffer.alloc(sizes[(i + k) % sizes.length]!, i)
+        batch.add(to, from, msg, 6 + msg.length)
+        entry.push(msg)
+      }
+    }
+    const bound = batch.bytes
+    const written = batch.encode(noMsgpackr)
+    expect(Buffer.from(written).equals(Buffer.from(codec.encode([16, entry])))).toBe(true)
+    expect(written.length).toBeLessThanOrEqual(bound)
+  })
+
+  it('writes long run lists with the wider array headers msgpackr uses', () => {
+    for (const messages of [10, 14, 15, 20, 70_000]) {
+      const batch = new SendBatch()
+      const to = new Pid(sending.peer, 1, 1)
+      const payload = Buffer.alloc(1, 9)
+      for (let i = 0; i < messages; i++) batch.add(to, undefined, payload, 7)
+      const written = batch.encode(noMsgpackr)
+      const entry = [16, [1, 1, null, null, messages, ...Array.from({ length: messages }, () => payload)]]
+      expect(Buffer.from(written).equals(Buffer.from(codec.encode(entry))), `${messages} messages`).toBe(true)
+    }
+  })
+
+  it('leaves a batch with any other message, or a control, to msgpackr', () => {
+    const batch = new SendBatch()
+    const to = new Pid(sending.peer, 1, 1)
+    batch.add(to, undefined, Buffer.from('a buffer'), 20)
+    batch.add(to, undefined, new Uint8Array([1, 2]), 20) // not a Buffer: msgpackr keeps it a Uint8Array
+    const { received } = roundTrip(batch)
+    expect(Buffer.isBuffer(received[0]!.msg)).toBe(true)
+    expect(received[1]!.msg).toBeInstanceOf(Uint8Array)
+    expect(Buffer.isBuffer(received[1]!.msg)).toBe(false)
+    // Empty again: the next batch of Buffers takes the fast path (its bytes are msgpackr's either way).
+    batch.add(to, undefined, Buffer.from('x'), 7)
+    expect(Buffer.from(batch.encode(noMsgpackr)).equals(Buffer.from(codec.encode([16, [1, 1, null, null, 1, Buffer.from('x')]])))).toBe(true)
   })
 
   it('bounds its encoded size from above, and is empty after take', () => {

@@ -15,9 +15,11 @@
  * Hot path: `add` (every small remote send: a few comparisons and one or two array pushes) and `readSendBatch`.
  */
 import { Pid } from '@cohort/core'
+import type { MessageCodec } from '@cohort/core'
+import { writeBufferBatch } from './buffer-batch-writer.ts'
 import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './errors.ts'
-import { isId } from './control-validation.ts'
+import { CONTROL_CODES, isId } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 
 /** Values before the messages of a run. */
@@ -37,6 +39,8 @@ export class SendBatch {
   #toCreation = 0
   #fromId = -1
   #fromCreation = -1
+  /** True while every message is a Buffer and there is no control: the batch is then written without msgpackr. */
+  #onlyBuffers = true
 
   /** Upper bound of the encoded size of the batch so far (0 when empty). */
   get bytes(): number {
@@ -65,8 +69,10 @@ export class SendBatch {
       values[this.#countAt] = (values[this.#countAt] as number) + 1
       values.push(msg)
       this.#bytes += msgBytes
+      if (!(msg instanceof Buffer)) this.#onlyBuffers = false
       return
     }
+    if (!(msg instanceof Buffer)) this.#onlyBuffers = false
     if (this.#values.length === 0) this.#bytes = BATCH_FRAMING_BYTES
     this.#toId = to.id
     this.#toCreation = to.creation
@@ -87,19 +93,26 @@ export class SendBatch {
     this.#values.push(wire)
     this.#bytes += bytes
     this.#countAt = -1
+    this.#onlyBuffers = false
   }
 
-  /** The batch's entry in wire form, `[16, values]`; the batch is empty afterwards. */
-  take(): unknown[] {
-    const entry = [16, this.#values]
+  /**
+   * The batch's entry, `[16, values]`, encoded with `codec`, or without it when every message is a Buffer
+   * (buffer-batch-writer.ts: the same bytes); the batch is empty afterwards.
+   */
+  encode(codec: MessageCodec): Uint8Array {
+    const bytes = this.#onlyBuffers
+      ? writeBufferBatch(CONTROL_CODES.batch, this.#values, this.#bytes)
+      : codec.encode([CONTROL_CODES.batch, this.#values])
     this.clear()
-    return entry
+    return bytes
   }
 
   clear(): void {
     this.#values = []
     this.#bytes = 0
     this.#countAt = -1
+    this.#onlyBuffers = true
   }
 }
 
