@@ -127,8 +127,10 @@ export class ServerActor extends Actor {
         this.#lastMsgType = 'cast'
         if (b.handleCast === undefined) throw new Error(`${this.behaviourName} has no handleCast`)
         result = b.handleCast(envelope!.request, this.state, this)
-      } else if (msg instanceof Exit && this.trapping && this.parent !== undefined && msg.from.equals(this.parent)) {
+      } else if (this.trapping && msg instanceof Exit && this.parent !== undefined && msg.from.equals(this.parent)) {
         // As gen_server: an exit signal from the parent, trapped, means "stop now" (a supervisor's shutdown).
+        // `trapping` is tested first: few actors trap exits, and `instanceof` on every other message (a Buffer walks
+        // four prototypes) was half of this function's time on a receiving node.
         this.stop(msg.reason)
         return
       } else {
