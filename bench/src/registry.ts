@@ -127,7 +127,14 @@ function onewayJobs(): JobSpec[] {
         },
       ],
     })
+    if (size.label === '64B') jobs.push(...pairJobs())
   }
+  return jobs
+}
+
+/** 64 B one-way with 8 to 256 pairs: run right after one pair's, so that both stand beside the same baseline. */
+function pairJobs(): JobSpec[] {
+  const jobs: JobSpec[] = []
   for (const pairs of PAIRS) {
     if (pairs === 1) continue
     jobs.push({
