@@ -74,7 +74,7 @@ export const PERCENTILES = [
 
 const LOCAL_QUEUE_NOTE = 'one core, in one process: the scheduler turn and the mailbox are the whole cost'
 const ONEWAY_NOTE_SMALL =
-  "the sender's CPU: msgpackr and the runtime around it (route, size bound, batch runs, the sending actor's turn); both processes share 2 vCPUs"
+  "both processes' CPU on 2 shared vCPUs: the sender's encoding (msgpackr for objects; a batch of Buffers is written by hand) and the runtime around it (route, size bound, batch runs), the receiver's decoding and actor dispatch"
 const ONEWAY_NOTE_LARGE =
   'bytes: on the sender the encode copy, ws masking and the kernel copy; on the receiver ws framing and, above 256 KiB, reassembly copies'
 
