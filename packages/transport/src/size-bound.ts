@@ -32,8 +32,8 @@ function atMost(bound: number, limit: number): number {
   return bound > limit ? -1 : bound
 }
 
-function walk(value: unknown, limit: number): number {
-  if (--nodesLeft < 0) return Infinity
+/** The bound of a scalar, which needs no walk; -1 for anything else. */
+function scalarBound(value: unknown): number {
   switch (typeof value) {
     case 'undefined':
       return 3 // an extension (moreTypes), not nil
@@ -43,12 +43,17 @@ function walk(value: unknown, limit: number): number {
       return 9
     case 'string':
       // At most 3 UTF-8 bytes per UTF-16 unit, plus the longest header.
-      return value.length > limit ? Infinity : 5 + value.length * 3
-    case 'object':
-      break
+      return 5 + value.length * 3
     default:
-      return Infinity
+      return -1
   }
+}
+
+function walk(value: unknown, limit: number): number {
+  if (--nodesLeft < 0) return Infinity
+  const scalar = scalarBound(value)
+  if (scalar >= 0) return scalar
+  if (typeof value !== 'object') return Infinity // a function, a symbol, a bigint
   if (value === null) return 1
   if (ArrayBuffer.isView(value)) return 6 + value.byteLength
   if (value instanceof Pid || value instanceof Ref) return 24 + value.node.length * 3
@@ -65,9 +70,14 @@ function walk(value: unknown, limit: number): number {
   if (proto !== Object.prototype && proto !== null) return Infinity
   // A record writes each key once, in its definition (an extension header, an id, an array of keys), then the
   // values; the batch shares one definition among all its messages of that shape, so this over-counts there.
+  // Scalar fields, most of a message's, are bounded here rather than through a call to `walk` each.
   let total = RECORD_HEADER_BYTES
   for (const key in value as Record<string, unknown>) {
-    total += 5 + key.length * 3 + walk((value as Record<string, unknown>)[key], limit)
+    const field = (value as Record<string, unknown>)[key]
+    let bound = scalarBound(field)
+    if (bound < 0) bound = walk(field, limit)
+    else if (--nodesLeft < 0) return Infinity
+    total += 5 + key.length * 3 + bound
     if (total > limit) return Infinity
   }
   return total
