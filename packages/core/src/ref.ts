@@ -21,9 +21,12 @@ export class Ref {
     )
   }
 
+  /** Built on first use: monitors and calls look a ref up by its key four or five times in its life. */
+  #key: string | undefined = undefined
+
   /** A string that identifies this ref, usable as a Map key. */
   get key(): string {
-    return `${this.node}#${this.id}.${this.creation}`
+    return (this.#key ??= `${this.node}#${this.id}.${this.creation}`)
   }
 
   toString(): string {
