@@ -149,6 +149,36 @@ describe('Connection', () => {
     ])
   })
 
+  it('reassembles a fragmented message from heads and the raw chunks after them, with frames in between', () => {
+    const { conn, socket, delivered } = setup()
+    handshake(conn, socket)
+    const whole = codec.encode(wireForm({ type: 'send', to: new Pid('s@h', 1, 1), from: undefined, msg: 'x'.repeat(900) }))
+    const cut = 500
+    conn.receive(frame({ type: 'fragment', id: 4, total: whole.length, length: cut }), true)
+    conn.receive(Buffer.from(whole.subarray(0, cut)), true)
+    conn.receive(frame(send), true) // a small message between fragments
+    conn.receive(frame({ type: 'fragment', id: 4, total: whole.length, length: whole.length - cut }), true)
+    expect(delivered).toEqual([{ type: 'send', to: new Pid('s@h', 1, 1), from: undefined, msg: 'hi' }])
+    conn.receive(Buffer.from(whole.subarray(cut)), true)
+    expect(delivered).toHaveLength(2)
+    expect(delivered[1]).toMatchObject({ type: 'send', msg: 'x'.repeat(900) })
+  })
+
+  it('closes when a chunk is not the length its head announced (4006), or a head follows a head (4007)', () => {
+    const head = { type: 'fragment', id: 4, total: 100, length: 10 }
+    // After a head, the next message is its chunk, whatever it looks like: 11 bytes where 10 were announced.
+    const short = setup()
+    handshake(short.conn, short.socket)
+    short.conn.receive(frame(head), true)
+    short.conn.receive(Buffer.alloc(11), true)
+    expect(short.closed).toEqual([CLOSE_CODES.malformed])
+    // Two heads in one frame: the second comes before the first one's chunk.
+    const twice = setup()
+    handshake(twice.conn, twice.socket)
+    twice.conn.receive(frame(head, head), true)
+    expect(twice.closed).toEqual([CLOSE_CODES.unknownControl])
+  })
+
   it('closes on a text frame, garbage, an unknown control and an oversized entry, each with its code', () => {
     const cases: Array<[Buffer, boolean, number]> = [
       [Buffer.from('hello'), false, CLOSE_CODES.textFrame],

@@ -113,9 +113,9 @@ export class Connection {
         if (tail === undefined) {
           socket.send(frame, onWritten)
         } else {
-          // One WebSocket message in two frames: the peer's ws joins them before we see it, so framing is unchanged.
-          socket.send(frame, { fin: false })
-          socket.send(tail, { fin: true }, onWritten)
+          // The frame ends in the fragment's head; its chunk is the next WebSocket message, raw.
+          socket.send(frame)
+          socket.send(tail, onWritten)
         }
       },
       get bufferedAmount(): number {
@@ -167,7 +167,8 @@ export class Connection {
       if (this.state === 'up') {
         this.bytesIn += data.length
         this.#ticker?.markReceived()
-        readFrame(data, this.#codec, this.#host.maxMessageBytes, this.#onValueBound)
+        if (this.#reassembler.awaitingChunk) this.#onChunk(data)
+        else readFrame(data, this.#codec, this.#host.maxMessageBytes, this.#onValueBound)
       } else {
         this.#handshakeStep(decodeEntry(this.#codec, data))
       }
@@ -261,16 +262,9 @@ export class Connection {
     switch (control.type) {
       case 'tick':
         return
-      case 'fragment': {
-        const whole = this.#reassembler.add(control)
-        if (whole === undefined) return
-        const inner = validateControl(decodeEntry(this.#codec, whole), this.#names())
-        if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
-          throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
-        }
-        this.#host.deliver(this, inner)
+      case 'fragment':
+        this.#reassembler.head(control)
         return
-      }
       case 'peers':
         this.#host.peers(this, control.peers)
         return
@@ -280,6 +274,17 @@ export class Connection {
       default:
         this.#host.deliver(this, control)
     }
+  }
+
+  /** The chunk a fragment's head announced; the last one completes its message, which is then delivered. */
+  #onChunk(chunk: Buffer): void {
+    const whole = this.#reassembler.chunk(chunk)
+    if (whole === undefined) return
+    const inner = validateControl(decodeEntry(this.#codec, whole), this.#names())
+    if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
+      throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
+    }
+    this.#host.deliver(this, inner)
   }
 
   /** Closes for a protocol violation (or any unexpected error), logging the reason. Never throws. */

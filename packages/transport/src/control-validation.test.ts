@@ -37,7 +37,7 @@ describe('validateControl', () => {
       { type: 'tick' },
       { type: 'leaving' },
       { type: 'peers', peers: [{ name: 'c@h', url: 'ws://h:3' }] },
-      { type: 'fragment', id: 0, total: 10, chunk: new Uint8Array(5) },
+      { type: 'fragment', id: 0, total: 10, length: 5 },
     ]
     for (const m of valid) {
       const wire = toWire(m as WireControl)
@@ -59,7 +59,9 @@ describe('validateControl', () => {
       [CONTROL_CODES.exit, p, q, 'x', 'yes'],
       [CONTROL_CODES.monitor, p, q, 'r'],
       [CONTROL_CODES.peers, [{ name: 'bad', url: 'ws://h:1' }]],
-      [CONTROL_CODES.fragment, -1, 10, new Uint8Array(1)],
+      [CONTROL_CODES.fragment, -1, 10, 1],
+      [CONTROL_CODES.fragment, 1, 10, 0],
+      [CONTROL_CODES.fragment, 1, 10, new Uint8Array(1)], // version 3's inline chunk
     ]
     for (const m of invalid) expect(codeOf(m)).toBe(CLOSE_CODES.unknownControl)
   })

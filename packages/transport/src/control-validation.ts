@@ -92,7 +92,7 @@ export function toWire(c: WireControl, names?: WireNames): unknown[] {
     case 'leaving':
       return [13]
     case 'fragment':
-      return [14, c.id, c.total, c.chunk]
+      return [14, c.id, c.total, c.length]
   }
 }
 
@@ -166,8 +166,8 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
     case 14: {
       if (!isUint32(m[1])) throw bad('fragment', 'id')
       if (!isUint32(m[2]) || (m[2] as number) === 0) throw bad('fragment', 'total')
-      if (!(m[3] instanceof Uint8Array) || m[3].length === 0) throw bad('fragment', 'chunk')
-      return { type: 'fragment', id: m[1] as number, total: m[2] as number, chunk: m[3] }
+      if (!isUint32(m[3]) || (m[3] as number) === 0) throw bad('fragment', 'length')
+      return { type: 'fragment', id: m[1] as number, total: m[2] as number, length: m[3] as number }
     }
     case 15: {
       // Sent by the peer: `to` is one of this node's actors, `from` one of the peer's.

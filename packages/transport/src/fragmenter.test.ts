@@ -1,11 +1,13 @@
 /** Unit tests of fragment splitting and reassembly, and of its limits. */
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
 import { createMessageCodec } from '@cohort/core'
 import { validateControl } from './control-validation.ts'
 import { FRAGMENT_HEADER_BYTES, fragmentHeader, nextFragment, Reassembler } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
+import type { FragmentControl } from './transport-control.ts'
+
+const head = (id: number, total: number, length: number): FragmentControl => ({ type: 'fragment', id, total, length })
 
 describe('fragmenter', () => {
   it('splits a message into fragments that reassemble to the same bytes', () => {
@@ -17,9 +19,12 @@ describe('fragmenter', () => {
     let count = 0
     while (stream.offset < bytes.length) {
       const f = nextFragment(stream, 4096)
-      expect(f).toMatchObject({ type: 'fragment', id: 3, total: 10_000 })
+      expect(f).toMatchObject({ id: 3, total: 10_000 })
       count++
-      whole = r.add(f)
+      r.head(head(f.id, f.total, f.chunk.length))
+      expect(r.awaitingChunk).toBe(true)
+      whole = r.chunk(f.chunk)
+      expect(r.awaitingChunk).toBe(false)
       if (stream.offset < bytes.length) expect(whole).toBeUndefined()
     }
     expect(count).toBe(3)
@@ -27,35 +32,41 @@ describe('fragmenter', () => {
     expect(r.pendingBytes).toBe(0)
   })
 
-  it('writes a fragment header that, followed by the chunk, decodes as the fragment control', () => {
+  it('writes a fragment head that decodes as the fragment control, announcing the chunk', () => {
     const codec = createMessageCodec()
     for (const [id, total, size] of [
       [0, 300_000, 1],
       [0xffffffff, 0xffffffff, 70_000],
     ] as const) {
-      const chunk = Buffer.alloc(size, 9)
-      const header = fragmentHeader({ type: 'fragment', id, total, chunk })
+      const header = fragmentHeader({ id, total, chunk: Buffer.alloc(size, 9) })
       expect(header.length).toBe(FRAGMENT_HEADER_BYTES)
-      const decoded = validateControl(codec.decode(Buffer.concat([header, chunk])))
-      expect(decoded).toEqual({ type: 'fragment', id, total, chunk })
+      expect(validateControl(codec.decode(header))).toEqual(head(id, total, size))
     }
   })
 
-  it('refuses a message over maxMessageBytes before allocating it', () => {
+  it('refuses a message over maxMessageBytes at its first head, before allocating it', () => {
     const r = new Reassembler(1000)
-    expect(() => r.add({ type: 'fragment', id: 1, total: 1001, chunk: new Uint8Array(10) })).toThrow(
-      expect.objectContaining({ closeCode: CLOSE_CODES.messageTooLarge }),
-    )
+    expect(() => r.head(head(1, 1001, 10))).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.messageTooLarge }))
   })
 
-  it('refuses interleaved messages and chunks past the total', () => {
+  it('refuses interleaved messages, chunks past the total, and a head before the last chunk (4007)', () => {
     const r = new Reassembler(1000)
-    r.add({ type: 'fragment', id: 1, total: 100, chunk: new Uint8Array(10) })
-    expect(() => r.add({ type: 'fragment', id: 2, total: 100, chunk: new Uint8Array(10) })).toThrow(ProtocolError)
+    r.head(head(1, 100, 10))
+    r.chunk(new Uint8Array(10))
+    expect(() => r.head(head(2, 100, 10))).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }))
     const r2 = new Reassembler(1000)
-    r2.add({ type: 'fragment', id: 1, total: 100, chunk: new Uint8Array(95) })
-    expect(() => r2.add({ type: 'fragment', id: 1, total: 100, chunk: new Uint8Array(10) })).toThrow(
-      expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }),
-    )
+    r2.head(head(1, 100, 95))
+    r2.chunk(new Uint8Array(95))
+    expect(() => r2.head(head(1, 100, 10))).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }))
+    const r3 = new Reassembler(1000)
+    r3.head(head(1, 100, 10))
+    expect(() => r3.head(head(1, 100, 10))).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }))
+  })
+
+  it('refuses a chunk of another length than its head announced, or with no head (4006)', () => {
+    const r = new Reassembler(1000)
+    r.head(head(1, 100, 10))
+    expect(() => r.chunk(new Uint8Array(11))).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.malformed }))
+    expect(() => new Reassembler(1000).chunk(new Uint8Array(1))).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.malformed }))
   })
 })

@@ -1,7 +1,10 @@
 /**
  * Large-message splitting. A control message whose encoding is larger than `fragmentBytes` leaves as a series of
- * `fragment` controls, written one per flush so that small messages and ticks to the same peer pass between them;
- * the receiver reassembles one message at a time, bounded by `maxMessageBytes`.
+ * fragments, written a few per flush so that small messages and ticks to the same peer pass between them. A fragment
+ * is a `fragment` entry (its head: id, total, length), last in its frame, and then its chunk as the next WebSocket
+ * message, raw: the sender never copies the chunk into an encoding or a frame, and the receiver's ws hands the chunk
+ * over as it read it, without joining it to the frame before it. The receiver reassembles one message at a time,
+ * bounded by `maxMessageBytes`.
  *
  * Gotchas: senders fragment one message at a time per connection (others wait their turn), so a receiver never holds
  * more than one partial message; a fragment of another id before the current one is complete is a protocol error.
@@ -20,23 +23,29 @@ export interface OutgoingStream {
   readonly key: string
 }
 
+/** The next slice of a stream: its head's fields and a view of its bytes. */
+export interface OutgoingFragment {
+  readonly id: number
+  readonly total: number
+  readonly chunk: Uint8Array
+}
+
 /** Returns the next fragment of `stream` (and advances it); `stream.offset === bytes.length` after the last one. */
-export function nextFragment(stream: OutgoingStream, fragmentBytes: number): FragmentControl {
+export function nextFragment(stream: OutgoingStream, fragmentBytes: number): OutgoingFragment {
   const start = stream.offset
   const end = Math.min(start + fragmentBytes, stream.bytes.length)
   stream.offset = end
-  return { type: 'fragment', id: stream.id, total: stream.bytes.length, chunk: stream.bytes.subarray(start, end) }
+  return { id: stream.id, total: stream.bytes.length, chunk: stream.bytes.subarray(start, end) }
 }
 
-/** Bytes of a fragment entry before its chunk (see fragmentHeader). */
+/** Bytes of a fragment's head entry (see fragmentHeader). */
 export const FRAGMENT_HEADER_BYTES = 17
 
 /**
- * The msgpack encoding of `[14, id, total, chunk]` up to the chunk's bytes: a 4-element array, the code, `id` and
- * `total` as uint32, and a bin32 header for the chunk. Followed by the chunk it decodes as the fragment control, so a
- * fragment is sent as this header and a view of the message: the chunk is never copied into an encoder or a frame.
+ * The msgpack encoding of the head `[14, id, total, length]`: a 4-element array, the code, then `id`, `total` and the
+ * chunk's length as uint32 each, written by hand. The chunk itself follows as the next WebSocket message.
  */
-export function fragmentHeader(fragment: FragmentControl): Buffer {
+export function fragmentHeader(fragment: OutgoingFragment): Buffer {
   const header = Buffer.allocUnsafe(FRAGMENT_HEADER_BYTES)
   header[0] = 0x94
   header[1] = 14
@@ -44,7 +53,7 @@ export function fragmentHeader(fragment: FragmentControl): Buffer {
   header.writeUInt32BE(fragment.id, 3)
   header[7] = 0xce
   header.writeUInt32BE(fragment.total, 8)
-  header[12] = 0xc6
+  header[12] = 0xce
   header.writeUInt32BE(fragment.chunk.length, 13)
   return header
 }
@@ -55,6 +64,8 @@ export class Reassembler {
   #id = -1
   #buffer: Buffer | undefined
   #filled = 0
+  /** Length of the chunk announced by the last head, 0 when no chunk is awaited. */
+  #awaited = 0
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes
@@ -65,12 +76,20 @@ export class Reassembler {
     return this.#buffer === undefined ? 0 : this.#buffer.length
   }
 
+  /** True between a fragment's head and its chunk: the next WebSocket message is the chunk. */
+  get awaitingChunk(): boolean {
+    return this.#awaited > 0
+  }
+
   /**
-   * Adds a fragment; returns the whole encoded message when this was its last fragment.
+   * Takes a fragment's head, before its chunk.
    * @throws ProtocolError 4008 when the message is over maxMessageBytes, 4007 when fragments do not fit together
    */
-  add(fragment: FragmentControl): Uint8Array | undefined {
-    const { id, total, chunk } = fragment
+  head(fragment: FragmentControl): void {
+    const { id, total, length } = fragment
+    if (this.#awaited > 0) {
+      throw new ProtocolError(CLOSE_CODES.unknownControl, `fragment head of message ${id} arrived before the chunk of the last one`)
+    }
     if (this.#buffer === undefined) {
       if (total > this.#maxMessageBytes) {
         throw new ProtocolError(CLOSE_CODES.messageTooLarge, `fragmented message of ${total} bytes is over maxMessageBytes (${this.#maxMessageBytes})`)
@@ -81,12 +100,25 @@ export class Reassembler {
     } else if (id !== this.#id || total !== this.#buffer.length) {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `fragment of message ${id} arrived while message ${this.#id} is incomplete`)
     }
-    const buffer = this.#buffer
-    if (chunk.length > buffer.length - this.#filled) {
+    if (length > this.#buffer.length - this.#filled) {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `fragments of message ${id} exceed its total of ${total} bytes`)
     }
-    buffer.set(chunk, this.#filled)
-    this.#filled += chunk.length
+    this.#awaited = length
+  }
+
+  /**
+   * Takes the chunk announced by the last head; returns the whole encoded message when this was its last fragment.
+   * @throws ProtocolError 4006 when the chunk is not the announced length
+   */
+  chunk(bytes: Uint8Array): Uint8Array | undefined {
+    const buffer = this.#buffer
+    if (this.#awaited === 0 || buffer === undefined) throw new ProtocolError(CLOSE_CODES.malformed, 'fragment chunk without a head')
+    if (bytes.length !== this.#awaited) {
+      throw new ProtocolError(CLOSE_CODES.malformed, `fragment chunk of ${bytes.length} bytes, its head announced ${this.#awaited}`)
+    }
+    this.#awaited = 0
+    buffer.set(bytes, this.#filled)
+    this.#filled += bytes.length
     if (this.#filled < buffer.length) return undefined
     this.#buffer = undefined
     return buffer

@@ -25,14 +25,17 @@ function manualClock(): Clock & { turn(): void } {
   }
 }
 
-function recordingSink(): FrameSink & { frames: Buffer[]; buffered: number; callbacks: Array<() => void> } {
+function recordingSink(): FrameSink & { frames: Buffer[]; messages: Uint8Array[]; buffered: number; callbacks: Array<() => void> } {
   return {
     frames: [],
+    messages: [],
     buffered: 0,
     callbacks: [],
     write(frame, onWritten, tail) {
-      // A tail is the rest of the same WebSocket message (a fragment's chunk): the peer's ws sees them joined.
-      this.frames.push(tail === undefined ? frame : Buffer.concat([frame, tail]))
+      this.frames.push(frame)
+      // A tail (a fragment's chunk) is the next WebSocket message, as the connection sends it.
+      this.messages.push(frame)
+      if (tail !== undefined) this.messages.push(tail)
       this.callbacks.push(onWritten)
     },
     get bufferedAmount() {
@@ -42,12 +45,17 @@ function recordingSink(): FrameSink & { frames: Buffer[]; buffered: number; call
 }
 
 const decoder = createMessageCodec()
-/** Decodes frames into the messages they carry, reassembling fragments; returns `tag`s in arrival order. */
-function arrivals(frames: Buffer[]): unknown[] {
+/** Decodes WebSocket messages into what they carry, reassembling fragments; returns `tag`s in arrival order. */
+function arrivals(messages: Uint8Array[]): unknown[] {
   const out: unknown[] = []
   const r = new Reassembler(1 << 30)
-  for (const f of frames) {
-    readFrame(f, decoder, 1 << 30, (v) => {
+  for (const message of messages) {
+    if (r.awaitingChunk) {
+      const whole = r.chunk(message)
+      if (whole !== undefined) out.push(((validateControl(decoder.decode(whole)) as { msg: { tag: unknown } }).msg).tag)
+      continue
+    }
+    readFrame(Buffer.from(message), decoder, 1 << 30, (v) => {
       if (Array.isArray(v) && v[0] === CONTROL_CODES.batch) {
         readSendBatch(
           v[1],
@@ -60,10 +68,8 @@ function arrivals(frames: Buffer[]): unknown[] {
         return
       }
       const m = validateControl(v)
-      if (m.type === 'fragment') {
-        const whole = r.add(m)
-        if (whole !== undefined) out.push(((validateControl(decoder.decode(whole)) as { msg: { tag: unknown } }).msg).tag)
-      } else out.push(m.type === 'send' ? (m.msg as { tag: unknown }).tag : m.type)
+      if (m.type === 'fragment') r.head(m)
+      else out.push(m.type === 'send' ? (m.msg as { tag: unknown }).tag : m.type)
     })
   }
   return out
@@ -102,7 +108,7 @@ describe('FrameBatcher', () => {
     expect(batcher.queuedBytes).toBeGreaterThan(0)
     clock.turn()
     expect(sink.frames).toHaveLength(1)
-    expect(arrivals(sink.frames)).toEqual([...Array(100).keys()])
+    expect(arrivals(sink.messages)).toEqual([...Array(100).keys()])
     expect(batcher.queuedBytes).toBe(0)
   })
 
@@ -120,7 +126,7 @@ describe('FrameBatcher', () => {
     send('large', big, 50_000)
     send('small', other)
     for (let i = 0; i < 100 && sink.frames.length < 100; i++) clock.turn()
-    const order = arrivals(sink.frames)
+    const order = arrivals(sink.messages)
     expect(order).toEqual(['small', 'large'])
     expect(sink.frames.length).toBeGreaterThan(5)
   })
@@ -134,7 +140,7 @@ describe('FrameBatcher', () => {
     send('fourth', s)
     send('other', new Pid('a@h', 9, 1))
     for (let i = 0; i < 100; i++) clock.turn()
-    expect(arrivals(sink.frames)).toEqual(['other', 'first', 'second', 'third', 'fourth'])
+    expect(arrivals(sink.messages)).toEqual(['other', 'first', 'second', 'third', 'fourth'])
   })
 
   it('stops feeding fragments while the socket is backed up, but still writes small messages', () => {
@@ -145,12 +151,12 @@ describe('FrameBatcher', () => {
     expect(sink.frames).toHaveLength(0)
     send('tick-like', new Pid('a@h', 2, 1))
     clock.turn()
-    expect(arrivals(sink.frames)).toEqual(['tick-like'])
+    expect(arrivals(sink.messages)).toEqual(['tick-like'])
     expect(batcher.unsentBytes).toBeGreaterThan(20_000)
     sink.buffered = 0
     batcher.attach(sink)
     for (let i = 0; i < 100; i++) clock.turn()
-    expect(arrivals(sink.frames)).toEqual(['tick-like', 'large'])
+    expect(arrivals(sink.messages)).toEqual(['tick-like', 'large'])
   })
 
   it('counts the socket buffer as of the last write, and what left it once the write completes', () => {
@@ -196,7 +202,7 @@ describe('FrameBatcher', () => {
     send('big', new Pid('a@h', 9, 1), 4000) // a large message: the batch before it is sealed first
     expect(batcher.canBatch).toBe(false) // while it streams, small sends are encoded one by one
     for (let i = 0; i < 100 && batcher.queuedBytes > 0; i++) clock.turn()
-    expect(arrivals(sink.frames)).toEqual([0, 1, 2, 3, 'big'])
+    expect(arrivals(sink.messages)).toEqual([0, 1, 2, 3, 'big'])
     expect(batcher.canBatch).toBe(true)
   })
 
@@ -217,7 +223,7 @@ describe('FrameBatcher', () => {
     expect(batcher.enqueueBatchedControl({ type: 'spawnRequest', from: caller, ref, behaviour: 'b', args: [], link: false })).toBe(false)
     clock.turn()
     expect(sink.frames).toHaveLength(1)
-    expect(arrivals(sink.frames)).toEqual(['request', 'monitor', 'link', 'exit', 'after', 'demonitor'])
+    expect(arrivals(sink.messages)).toEqual(['request', 'monitor', 'link', 'exit', 'after', 'demonitor'])
   })
 
   it('seals a batch at batchBytes and counts it in unsentBytes meanwhile', () => {
@@ -229,6 +235,6 @@ describe('FrameBatcher', () => {
     sendBatched(9) // reaches 1000: sealed into an entry (and queued to be written)
     expect(batcher.unsentBytes).toBeLessThan(1000)
     clock.turn()
-    expect(arrivals(sink.frames)).toEqual([...Array(10).keys()])
+    expect(arrivals(sink.messages)).toEqual([...Array(10).keys()])
   })
 })

@@ -20,8 +20,8 @@ import { writeFrame } from './wire-codec.ts'
 /** Where frames go: the socket of the connection the session runs over. */
 export interface FrameSink {
   /**
-   * Writes one frame; calls `onWritten` once it has left for the kernel. A `tail` belongs to the same frame, right
-   * after `frame`'s bytes (a fragment's chunk, passed as a view so that it is not copied into the frame).
+   * Writes one frame; calls `onWritten` once it (and its tail) has left for the kernel. A `tail` is a fragment's
+   * chunk, sent raw as the next WebSocket message (a view of the large message, never copied into the frame).
    */
   write(frame: Buffer, onWritten: () => void, tail?: Uint8Array): void
   /** Bytes accepted by `write` and not yet handed to the kernel. */
@@ -252,10 +252,10 @@ export class FrameBatcher {
   }
 
   /**
-   * Writes the small messages queued so far and the next fragment of the first stream after them, as one WebSocket
-   * message whose last entry's chunk is a view of the large message (fragmenter.ts: never copied here). When it is
-   * the last fragment, the sender's held-back messages are queued after it, so they arrive after the whole message;
-   * a large one among them becomes that sender's next stream and holds back the rest again.
+   * Writes the small messages queued so far and the head of the next fragment of the first stream, as one frame,
+   * then the fragment's chunk, a view of the large message, as the next WebSocket message (fragmenter.ts: never
+   * copied here). When it is the last fragment, the sender's held-back messages are queued after it, so they arrive
+   * after the whole message; a large one among them becomes that sender's next stream and holds back the rest again.
    */
   #writeFragment(sink: FrameSink): void {
     const stream = this.#streams[0] as OutgoingStream
@@ -263,7 +263,9 @@ export class FrameBatcher {
     const chunk = fragment.chunk
     this.#streamBytes -= chunk.length
     const small = this.#small
-    const frame = writeFrame(small, small.length, this.#smallBytes, { header: fragmentHeader(fragment), tailBytes: chunk.length })
+    const head = fragmentHeader(fragment)
+    small.push(head)
+    const frame = writeFrame(small, small.length, this.#smallBytes + head.length)
     this.#small = []
     this.#smallBytes = 0
     this.framesOut++

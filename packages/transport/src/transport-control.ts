@@ -24,14 +24,15 @@ export interface LeavingControl {
   type: 'leaving'
 }
 /**
- * A slice of one large encoded control message. Fragments of one message share `id` and arrive in order; `total` is
- * the size of the whole encoded message; the message is complete when `total` bytes have arrived.
+ * The head of a slice of one large encoded control message: its `length` bytes follow as the next WebSocket message,
+ * raw. Fragments of one message share `id` and arrive in order; `total` is the size of the whole encoded message;
+ * the message is complete when `total` bytes have arrived.
  */
 export interface FragmentControl {
   type: 'fragment'
   id: number
   total: number
-  chunk: Uint8Array
+  length: number
 }
 
 export type TransportControl = TickControl | PeersControl | LeavingControl | FragmentControl

@@ -12,34 +12,21 @@ import { ProtocolError } from './errors.ts'
 /** Bytes of the length prefix of each entry. */
 export const ENTRY_HEADER_BYTES = 4
 /**
- * The largest WebSocket message a node accepts (ws `maxPayload`). Senders keep batches under flushThresholdBytes
- * (≤ 2 MiB) plus one fragment (≤ 1 MiB), so honest frames always fit.
+ * The largest WebSocket message a node accepts (ws `maxPayload`). Senders keep frames under flushThresholdBytes
+ * (≤ 2 MiB) plus a fragment's head, and a fragment's chunk (its own message) under fragmentBytes (≤ 1 MiB), so honest
+ * messages always fit.
  */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024
 
-/**
- * Copies `entries` (each with its length prefix) into one buffer: the frame. With `last`, the frame ends in an entry of
- * `last.header` plus `last.tailBytes` more bytes that are not copied here: the caller sends them right after the frame
- * as the same WebSocket message (a fragment's chunk, which is then never copied by the sender).
- */
-export function writeFrame(
-  entries: readonly Uint8Array[],
-  count: number,
-  payloadBytes: number,
-  last?: { readonly header: Uint8Array; readonly tailBytes: number },
-): Buffer {
-  const lastBytes = last === undefined ? 0 : ENTRY_HEADER_BYTES + last.header.length
-  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES + lastBytes)
+/** Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the frame. */
+export function writeFrame(entries: readonly Uint8Array[], count: number, payloadBytes: number): Buffer {
+  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES)
   let at = 0
   for (let i = 0; i < count; i++) {
     const e = entries[i] as Uint8Array
     frame.writeUInt32BE(e.length, at)
     frame.set(e, at + ENTRY_HEADER_BYTES)
     at += ENTRY_HEADER_BYTES + e.length
-  }
-  if (last !== undefined) {
-    frame.writeUInt32BE(last.header.length + last.tailBytes, at)
-    frame.set(last.header, at + ENTRY_HEADER_BYTES)
   }
   return frame
 }
