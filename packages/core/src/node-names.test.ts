@@ -21,7 +21,7 @@ describe('node names', () => {
     expect(internNodeName('ünïcödé@host')).toBe('ünïcödé@host')
   })
 
-  it("gives every pid decoded from a large frame the one string of its node", () => {
+  it('gives every pid decoded from a large frame the one string of its node', () => {
     // A frame of many strings is decoded by msgpackr's native extraction, which hands out slices of one string.
     const out = inChildWithNatives(`
       const codec = core.createMessageCodec();

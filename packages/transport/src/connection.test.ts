@@ -22,9 +22,9 @@ function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number,
     sent: [],
     closed: [],
     bufferedAmount: 0,
-    send(data: Uint8Array, optionsOrCb?: { fin: boolean } | ((err?: Error) => void), cb?: (err?: Error) => void) {
+    send(data: Uint8Array, cb?: (err?: Error) => void) {
       this.sent.push(data)
-      ;(typeof optionsOrCb === 'function' ? optionsOrCb : cb)?.()
+      cb?.()
     },
     close(code, reason) {
       this.closed.push([code, reason])

@@ -31,8 +31,6 @@ import { decodeEntry, readFrame } from './wire-codec.ts'
 /** The part of a `ws` WebSocket a connection uses (a fake in unit tests). */
 export interface WireSocket {
   send(data: Buffer | Uint8Array, cb?: (err?: Error) => void): void
-  /** `fin: false` sends `data` as the first part of a WebSocket message that the next send completes. */
-  send(data: Buffer | Uint8Array, options: { fin: boolean }, cb?: (err?: Error) => void): void
   close(code: number, reason: string): void
   terminate(): void
   readonly bufferedAmount: number
