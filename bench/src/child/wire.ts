@@ -61,3 +61,11 @@ export function messageFor(params: Record<string, unknown>): { message: unknown;
   const size = Number(params['size'])
   return { message: payload(size), bytes: size }
 }
+
+/**
+ * MB/s per trial: what the receiver counted for Buffers, or the message rate times the encoded size for objects,
+ * whose bytes no receiver counts.
+ */
+export function megabytesPerSecond(params: Record<string, unknown>, rates: number[], byteRates: number[], messageBytes: number): number[] {
+  return (params['kind'] === 'object' ? rates.map((r) => r * messageBytes) : byteRates).map((b) => b / 1e6)
+}

@@ -8,7 +8,7 @@ import type { Sample } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
-import { batchFor, messageFor } from '../../child/wire.ts'
+import { batchFor, megabytesPerSecond, messageFor } from '../../child/wire.ts'
 
 const SLICE_MS = 10
 
@@ -37,8 +37,7 @@ runScenario(async (params: ScenarioParams) => {
       {
         name: `baseline.${transport}-msgpackr.oneway.${params['label'] as string}`,
         values: rates,
-        // The peer counts Buffer bytes as they arrive; an object's are its encoded size.
-        secondary: { unit: 'MB/s', values: (params['kind'] === 'object' ? rates.map((r) => r * size) : byteRates).map((b) => b / 1e6) },
+        secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
         extra: { sizeBytes: size, batchPerStep: batch },
       },
     ]

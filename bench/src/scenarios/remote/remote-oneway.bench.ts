@@ -10,7 +10,7 @@ import { runScenario, sampleRates } from '../../child/harness.ts'
 import type { Sample } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
-import { batchFor, COOKIE, HOST, messageFor } from '../../child/wire.ts'
+import { batchFor, COOKIE, HOST, megabytesPerSecond, messageFor } from '../../child/wire.ts'
 
 runScenario(async (params: ScenarioParams) => {
   const { message: body, bytes: size } = messageFor(params)
@@ -47,8 +47,7 @@ runScenario(async (params: ScenarioParams) => {
       {
         name: `remote.oneway.${params['label'] as string}.pairs${pairs}`,
         values: rates,
-        // The peer counts Buffer bytes as they arrive; an object's are its encoded size.
-        secondary: { unit: 'MB/s', values: (params['kind'] === 'object' ? rates.map((r) => r * size) : byteRates).map((b) => b / 1e6) },
+        secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
         extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },
       },
     ]
