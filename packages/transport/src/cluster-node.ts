@@ -1,20 +1,16 @@
 /**
  * ClusterNode: the node behind `startNode`. It owns the peers (at most one live connection each, plus a dial in
- * progress and the outgoing session), admits authenticated connections under the tie and incarnation rules, keeps
- * the transitive mesh, implements core's Distribution and reports node events.
+ * progress and the outgoing session), implements core's Distribution over their sessions, and runs the node's
+ * lifecycle and public API. Its sockets, and what a peer's connection opening or closing does (admission, the
+ * transitive mesh, nodeup and nodedown), are node-connections.ts.
  */
-import type { IncomingMessage } from 'node:http'
 import { createActorSystem, internNodeName, InvalidOptionError } from '@cohort/core'
 import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult, Pid } from '@cohort/core'
 import type { Logger } from 'pino'
-import { WebSocket } from 'ws'
-import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
-import type { CloseCode } from './close-codes.ts'
-import { Connection } from './connection.ts'
-import type { ConnectionHost } from './connection.ts'
+import { CLOSE_CODES } from './close-codes.ts'
 import { HandshakeFailedError, MessageTooLargeError } from './errors.ts'
-import type { LocalIdentity, PeerIdentity } from './handshake.ts'
-import { decideAdmission, peerListFor } from './mesh.ts'
+import type { LocalIdentity } from './handshake.ts'
+import { NodeConnections } from './node-connections.ts'
 import { NodeEvents } from './node-events.ts'
 import type { NodeEventMap, NodeEventName } from './node-events.ts'
 import { isNodeName } from './node-name.ts'
@@ -25,24 +21,9 @@ import type { NodeServer } from './node-server.ts'
 import { createPeer, createSession } from './peer.ts'
 import type { Peer, PeerSession } from './peer.ts'
 import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
-import { clientTlsOptions } from './tls-options.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
-import { MAX_FRAME_BYTES } from './wire-codec.ts'
 import { sizeBound } from './size-bound.ts'
-
-/** Close codes that count as a failed connection in `stats().connectionsFailed`. */
-const FAILURE_CODES: ReadonlySet<number> = new Set([
-  CLOSE_CODES.handshakeFailed,
-  CLOSE_CODES.handshakeTimeout,
-  CLOSE_CODES.versionMismatch,
-  CLOSE_CODES.handshakeInvalid,
-  CLOSE_CODES.malformed,
-  CLOSE_CODES.unknownControl,
-  CLOSE_CODES.messageTooLarge,
-  CLOSE_CODES.textFrame,
-  CLOSE_CODES.tickTimeout,
-])
 
 /** The node behind `startNode`. */
 export class ClusterNode implements CohortNode {
@@ -57,16 +38,11 @@ export class ClusterNode implements CohortNode {
   readonly #endpoint: DistributionEndpoint
   readonly #events: NodeEvents
   readonly #peers = new Map<string, Peer>()
-  readonly #connections = new Set<Connection>()
-  readonly #pendingInbound = new Set<Connection>()
-  readonly #host: ConnectionHost
+  readonly #connections: NodeConnections
   #local: LocalIdentity | undefined
   #server: NodeServer | undefined
   #closing: Promise<void> | undefined
   #leaving = false
-  #accepted = 0
-  #refused = 0
-  #failed = 0
 
   constructor(o: ResolvedNodeOptions) {
     this.#o = o
@@ -89,35 +65,19 @@ export class ClusterNode implements CohortNode {
       nodes: () => this.nodes(),
     }
     this.#endpoint = this.system.attachDistribution(this.distribution)
-    const self = this
-    this.#host = {
-      get local(): LocalIdentity {
-        return self.#local as LocalIdentity
-      },
-      clock: o.clock,
-      logger: this.#log,
-      tickMs: o.tickMs,
-      handshakeTimeoutMs: o.handshakeTimeoutMs,
-      maxMessageBytes: o.maxMessageBytes,
-      admit: (conn, peer) => this.#admit(conn, peer),
-      up: (conn) => this.#up(conn),
-      deliver: (conn, message) => {
-        try {
-          this.#endpoint.deliver((conn.peer as PeerIdentity).name, message)
-        } catch (error) {
-          this.#log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
-        }
-      },
-      deliverSends: (conn, to, msgs, start, end) => {
-        try {
-          this.#endpoint.deliverSends(to, msgs, start, end)
-        } catch (error) {
-          this.#log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
-        }
-      },
-      peers: (conn, peers) => this.#onPeers(conn, peers),
-      closed: (conn, code, reason) => this.#closed(conn, code, reason),
-    }
+    this.#connections = new NodeConnections({
+      name: this.name,
+      hidden: this.hidden,
+      options: o,
+      log: this.#log,
+      events: this.#events,
+      endpoint: this.#endpoint,
+      peers: this.#peers,
+      peer: (name) => this.#peer(name),
+      openSession: (peer) => this.#openSession(peer),
+      isClosing: () => this.#closing !== undefined,
+      local: () => this.#local as LocalIdentity,
+    })
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------------------
@@ -126,8 +86,8 @@ export class ClusterNode implements CohortNode {
     const o = this.#o
     try {
       this.#server = await listenNodeServer(o, this.#log, {
-        connection: (ws, req) => this.#accept(ws, req),
-        tlsFailure: () => void this.#failed++,
+        connection: (ws, req) => this.#connections.accept(ws, req),
+        tlsFailure: () => void this.#connections.failed++,
       })
     } catch (error) {
       await this.system.shutdown()
@@ -161,7 +121,7 @@ export class ClusterNode implements CohortNode {
     } catch (error) {
       this.#log.error({ err: error }, 'system shutdown failed')
     }
-    for (const conn of [...this.#connections]) {
+    for (const conn of [...this.#connections.all]) {
       if (this.#leaving && conn.state === 'up') {
         conn.sendControl(LEAVING_CONTROL)
         conn.close(CLOSE_CODES.leaving, 'node leaving')
@@ -189,7 +149,7 @@ export class ClusterNode implements CohortNode {
     const wait = new Promise<void>((resolve, reject) => peer.waiters.push({ resolve, reject }))
     // Dial even if that node is dialling us: an unauthenticated socket claiming its name must not hold us up, and
     // the tie rule keeps one connection if both succeed.
-    if (peer.outbound === undefined) this.#dial(peer)
+    if (peer.outbound === undefined) this.#connections.dial(peer)
     return wait
   }
 
@@ -202,13 +162,13 @@ export class ClusterNode implements CohortNode {
 
   nodes(): string[] {
     const out: string[] = []
-    for (const p of this.#peers.values()) if (p.conn !== undefined && !this.#isHidden(p.conn)) out.push(p.name)
+    for (const p of this.#peers.values()) if (p.conn !== undefined && !this.#connections.isHidden(p.conn)) out.push(p.name)
     return out
   }
 
   hiddenNodes(): string[] {
     const out: string[] = []
-    for (const p of this.#peers.values()) if (p.conn !== undefined && this.#isHidden(p.conn)) out.push(p.name)
+    for (const p of this.#peers.values()) if (p.conn !== undefined && this.#connections.isHidden(p.conn)) out.push(p.name)
     return out
   }
 
@@ -226,7 +186,7 @@ export class ClusterNode implements CohortNode {
       peers.push({
         node: p.name,
         state: conn === undefined ? 'connecting' : 'up',
-        hidden: conn !== undefined && this.#isHidden(conn),
+        hidden: conn !== undefined && this.#connections.isHidden(conn),
         messagesIn: conn?.messagesIn ?? 0,
         messagesOut: p.session?.messagesOut ?? 0,
         bytesIn: conn?.bytesIn ?? 0,
@@ -238,10 +198,10 @@ export class ClusterNode implements CohortNode {
       node: this.name,
       url: this.url,
       peers,
-      pendingHandshakes: this.#pendingInbound.size,
-      connectionsAccepted: this.#accepted,
-      connectionsRefused: this.#refused,
-      connectionsFailed: this.#failed,
+      pendingHandshakes: this.#connections.pendingHandshakes,
+      connectionsAccepted: this.#connections.accepted,
+      connectionsRefused: this.#connections.refused,
+      connectionsFailed: this.#connections.failed,
     }
   }
 
@@ -302,7 +262,7 @@ export class ClusterNode implements CohortNode {
     if (session === undefined) {
       if (peer.url === undefined) return undefined
       session = this.#openSession(peer)
-      if (peer.outbound === undefined) this.#dial(peer)
+      if (peer.outbound === undefined) this.#connections.dial(peer)
     }
     return session
   }
@@ -315,8 +275,9 @@ export class ClusterNode implements CohortNode {
     return session
   }
 
-  // ---- connections ------------------------------------------------------------------------------------------------
+  // ---- peers ------------------------------------------------------------------------------------------------------
 
+  /** The peer named `name`, added on first mention. */
   #peer(name: string): Peer {
     let peer = this.#peers.get(name)
     if (peer === undefined) {
@@ -324,193 +285,5 @@ export class ClusterNode implements CohortNode {
       this.#peers.set(peer.name, peer)
     }
     return peer
-  }
-
-  #isHidden(conn: Connection): boolean {
-    return this.hidden || conn.peer?.hidden === true
-  }
-
-  /** An authenticated inbound from `name` is being admitted (our dial to it lost the tie): it will come up. */
-  #hasPendingInbound(name: string): boolean {
-    for (const c of this.#pendingInbound) if (c.peer?.name === name && c.state === 'handshaking') return true
-    return false
-  }
-
-  #dial(peer: Peer): void {
-    const url = peer.url as string
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      maxPayload: MAX_FRAME_BYTES,
-      handshakeTimeout: this.#o.handshakeTimeoutMs,
-      ...clientTlsOptions(this.#o.tls),
-    })
-    const conn = new Connection(this.#host, ws, 'client', url, peer.name)
-    peer.outbound = conn
-    this.#connections.add(conn)
-    ws.on('open', () => conn.start())
-    this.#wire(ws, conn)
-  }
-
-  #accept(ws: WebSocket, req: IncomingMessage): void {
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`
-    if (this.#closing !== undefined) {
-      ws.close(CLOSE_CODES.shutdown, 'node closing')
-      return
-    }
-    if (this.#pendingInbound.size >= this.#o.maxPendingHandshakes) {
-      this.#refused++
-      if (this.#refused === 1 || this.#refused % 1000 === 0) {
-        this.#log.warn({ peer: remote, closeCode: CLOSE_CODES.tooManyConnections, reason: `${this.#refused} refused so far` }, 'too many handshakes in progress')
-      }
-      ws.close(CLOSE_CODES.tooManyConnections, 'too many handshakes in progress')
-      return
-    }
-    this.#accepted++
-    const conn = new Connection(this.#host, ws, 'server', remote)
-    this.#connections.add(conn)
-    this.#pendingInbound.add(conn)
-    this.#wire(ws, conn)
-  }
-
-  #wire(ws: WebSocket, conn: Connection): void {
-    ws.binaryType = 'nodebuffer'
-    ws.on('message', (data, isBinary) => conn.receive(data as Buffer, isBinary))
-    ws.on('close', (code, reason) => conn.socketClosed(code, reason.toString()))
-    ws.on('error', (err) => {
-      conn.lastError = err
-      this.#log.debug({ peer: conn.peerName ?? conn.remoteAddress, conn: conn.id, reason: err.message }, 'socket error')
-    })
-  }
-
-  #admit(conn: Connection, peer: PeerIdentity): CloseCode | undefined {
-    if (this.#closing !== undefined) return CLOSE_CODES.shutdown
-    const existing = this.#peers.get(peer.name)
-    const live = existing?.conn !== conn ? existing?.conn : undefined
-    const dialling = existing?.outbound !== conn ? existing?.outbound : undefined
-    const decision = decideAdmission({
-      localName: this.name,
-      peerName: peer.name,
-      peerCreation: peer.creation,
-      role: conn.role,
-      liveCreation: live?.peer?.creation,
-      dialling: dialling !== undefined,
-    })
-    if (decision.refuse) return CLOSE_CODES.duplicate
-    if (decision.replaceLive && live !== undefined) {
-      this.#log.info({ peer: peer.name }, 'peer restarted: replacing the connection to its old incarnation')
-      live.close(CLOSE_CODES.superseded, 'replaced by a new incarnation of the node')
-    }
-    if (decision.dropDial && dialling !== undefined) {
-      dialling.close(CLOSE_CODES.duplicate, 'simultaneous connect: the connection opened by the smaller name wins')
-    }
-    return undefined
-  }
-
-  #up(conn: Connection): void {
-    const identity = conn.peer as PeerIdentity
-    this.#pendingInbound.delete(conn)
-    const peer = this.#peer(identity.name)
-    peer.url = identity.url
-    peer.conn = conn
-    if (peer.outbound === conn) peer.outbound = undefined
-    const session = peer.session ?? this.#openSession(peer)
-    session.wasUp = true
-    conn.attach(session.batcher)
-    const hidden = this.#isHidden(conn)
-    this.#callEndpoint(() => this.#endpoint.nodeUp(peer.name, { hidden }))
-    if (!hidden) {
-      this.#log.info({ peer: peer.name, conn: conn.id }, 'peer connected')
-      this.#events.emit('nodeup', peer.name)
-      this.#announce(peer.name, identity.url, conn)
-    } else {
-      this.#log.info({ peer: peer.name, conn: conn.id }, 'hidden peer connected')
-    }
-    const waiters = peer.waiters
-    peer.waiters = []
-    for (const w of waiters) w.resolve()
-  }
-
-  /** Transitive mesh: the new peer learns our visible peers, and they learn about it. */
-  #announce(name: string, url: string, conn: Connection): void {
-    const visible: PeerAddress[] = []
-    for (const p of this.#peers.values()) {
-      if (p.conn !== undefined && p.conn.state === 'up' && !this.#isHidden(p.conn) && p.url !== undefined) visible.push({ name: p.name, url: p.url })
-    }
-    conn.sendControl({ type: 'peers', peers: peerListFor(name, visible) })
-    for (const p of this.#peers.values()) {
-      if (p.name !== name && p.conn !== undefined && p.conn.state === 'up' && !this.#isHidden(p.conn)) {
-        p.conn.sendControl({ type: 'peers', peers: [{ name, url }] })
-      }
-    }
-  }
-
-  #onPeers(conn: Connection, peers: PeerAddress[]): void {
-    if (this.hidden || this.#isHidden(conn) || this.#closing !== undefined) return
-    for (const p of peers) {
-      if (p.name === this.name) continue
-      const peer = this.#peer(p.name)
-      if (peer.conn !== undefined) continue
-      peer.url = p.url
-      if (peer.outbound === undefined) {
-        this.#log.debug({ peer: p.name, url: p.url }, 'dialling peer learnt from the mesh')
-        this.#dial(peer)
-      }
-    }
-  }
-
-  #closed(conn: Connection, code: number, reason: string): void {
-    this.#connections.delete(conn)
-    this.#pendingInbound.delete(conn)
-    if (FAILURE_CODES.has(code)) this.#failed++
-    // The proven name, else the claimed one (server side, handshake unfinished), else the dialled one.
-    const proven = conn.peer !== undefined
-    const name = conn.peerName
-    if (name === undefined) return
-    const peer = this.#peers.get(name)
-    if (peer === undefined) return
-    if (peer.outbound === conn) peer.outbound = undefined
-    if (peer.conn === conn) {
-      peer.conn = undefined
-      const leaving = conn.leaving || code === CLOSE_CODES.leaving
-      const downReason = leaving ? 'leaving' : (conn.downReason ?? 'noconnection')
-      const fields = { peer: name, conn: conn.id, closeCode: code, reason: reason || closeCodeName(code) }
-      if (leaving) this.#log.info(fields, 'peer left')
-      else if (code === CLOSE_CODES.shutdown || conn.downReason !== undefined) this.#log.info(fields, 'peer disconnected')
-      else this.#log.warn(fields, 'peer lost')
-      this.#endSession(peer, downReason, !this.#isHidden(conn))
-      return
-    }
-    if (peer.conn !== undefined || peer.outbound !== undefined || this.#hasPendingInbound(name)) return
-    // An unauthenticated socket claiming this name failed: it says nothing about the real node.
-    if (conn.role === 'server' && !proven) return
-    // A dial failed and no other connection to that node is coming: what was queued for it cannot be sent.
-    const detail = conn.lastError?.message ?? `closed with ${code} (${closeCodeName(code)})${reason ? `: ${reason}` : ''}`
-    const error = new HandshakeFailedError(conn.remoteAddress, detail, code, { cause: conn.lastError })
-    if (peer.waiters.length === 0) this.#log.debug({ peer: name, closeCode: code, reason: error.message }, 'connection attempt failed')
-    const waiters = peer.waiters
-    peer.waiters = []
-    for (const w of waiters) w.reject(error)
-    this.#endSession(peer, 'noconnection', false)
-  }
-
-  #endSession(peer: Peer, reason: string, emit: boolean): void {
-    const session = peer.session
-    peer.session = undefined
-    if (session !== undefined) {
-      session.batcher.close()
-      session.backpressure.release()
-    }
-    if (session !== undefined && (session.wasUp || session.messagesOut > 0)) {
-      this.#callEndpoint(() => this.#endpoint.nodeDown(peer.name, reason))
-    }
-    if (emit) this.#events.emit('nodedown', peer.name, reason)
-  }
-
-  #callEndpoint(fn: () => void): void {
-    try {
-      fn()
-    } catch (error) {
-      this.#log.error({ err: error }, 'system failed to handle a node event')
-    }
   }
 }
