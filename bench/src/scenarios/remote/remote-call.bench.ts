@@ -4,21 +4,16 @@
  * rate is measured first (closed loop, 100 in flight), then calls are offered open-loop at each load (a share of that
  * rate) and p50/p99/p99.9 reported (remote.call.<p>.load<pct>, µs). Compare with baselines/wire-call.bench.ts.
  */
-import { startNode } from '@cohort/transport'
 import type { Pid } from '@cohort/core'
 import { runScenario } from '../../child/harness.ts'
-import { startHelper } from '../../child/helper-process.ts'
 import { closedLoop, latencyResults, openLoop } from '../../child/open-loop.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
-import { COOKIE, HOST, payload } from '../../child/wire.ts'
+import { payload } from '../../child/wire.ts'
+import { startTwoNodes } from './two-nodes.ts'
 
 runScenario(async (params: ScenarioParams) => {
-  const peerName = `peer@${HOST}`
-  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
-  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE })
+  const { node, peer, peerName, close } = await startTwoNodes(params)
   try {
-    const { url } = await peer.request<{ url: string }>({ type: 'info' })
-    await node.connect({ name: peerName, url })
     await peer.request({ type: 'echo' })
     const echo = await node.system.call<Pid>({ name: 'echo', node: peerName }, 'pid')
     const body = payload(64)
@@ -37,7 +32,6 @@ runScenario(async (params: ScenarioParams) => {
     }
     return latencyResults('remote.call', byLoad, { maxRate: Math.round(maxRate) })
   } finally {
-    await peer.close()
-    await node.close()
+    await close()
   }
 })

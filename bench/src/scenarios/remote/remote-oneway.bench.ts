@@ -4,23 +4,18 @@
  * there, as fast as the transport's backpressure lets them.
  * The peer counts what arrives; trials are windows of its count. Compare with baselines/wire-oneway.bench.ts.
  */
-import { startNode } from '@cohort/transport'
 import type { Pid, ServerBehaviour } from '@cohort/core'
 import { runScenario, sampleRates } from '../../child/harness.ts'
 import type { Sample } from '../../child/harness.ts'
-import { startHelper } from '../../child/helper-process.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
-import { batchFor, COOKIE, HOST, megabytesPerSecond, messageFor } from '../../child/wire.ts'
+import { batchFor, megabytesPerSecond, messageFor } from '../../child/wire.ts'
+import { startTwoNodes } from './two-nodes.ts'
 
 runScenario(async (params: ScenarioParams) => {
   const { message: body, bytes: size } = messageFor(params)
   const pairs = Number(params['pairs'] ?? 1)
-  const peerName = `peer@${HOST}`
-  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
-  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE })
+  const { node, peer, peerName, close } = await startTwoNodes(params)
   try {
-    const { url } = await peer.request<{ url: string }>({ type: 'info' })
-    await node.connect({ name: peerName, url })
     await peer.request({ type: 'sinks', count: pairs })
     const batch = batchFor(size)
     let running = true
@@ -52,7 +47,6 @@ runScenario(async (params: ScenarioParams) => {
       },
     ]
   } finally {
-    await peer.close()
-    await node.close()
+    await close()
   }
 })

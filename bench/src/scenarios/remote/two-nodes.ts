@@ -1,0 +1,35 @@
+/**
+ * The two nodes of the remote scenarios: a Cohort node in this process and peer-node.ts in a helper process,
+ * connected over loopback. `close` stops both, whatever the scenario did.
+ */
+import { startNode } from '@cohort/transport'
+import type { CohortNode } from '@cohort/transport'
+import { startHelper } from '../../child/helper-process.ts'
+import type { Helper } from '../../child/helper-process.ts'
+import type { ScenarioParams } from '../../child/protocol.ts'
+import { COOKIE, HOST } from '../../child/wire.ts'
+
+export interface TwoNodes {
+  readonly node: CohortNode
+  readonly peer: Helper
+  readonly peerName: string
+  close(): Promise<void>
+}
+
+export async function startTwoNodes(params: ScenarioParams): Promise<TwoNodes> {
+  const peerName = `peer@${HOST}`
+  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
+  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE })
+  const close = async (): Promise<void> => {
+    await peer.close()
+    await node.close()
+  }
+  try {
+    const { url } = await peer.request<{ url: string }>({ type: 'info' })
+    await node.connect({ name: peerName, url })
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { node, peer, peerName, close }
+}
