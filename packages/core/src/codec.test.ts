@@ -65,6 +65,42 @@ describe('message codec', () => {
     expect(own.encode({ small: 2 }).buffer.byteLength).toBeLessThan(1024 * 1024)
   })
 
+  it('encodes in parts: large Buffers are the callers own, the parts joined are the plain encoding', () => {
+    const first = Buffer.alloc(200_000, 1)
+    const second = Buffer.alloc(70_000, 2)
+    const small = Buffer.alloc(60_000, 3)
+    // Each value, and how many of its Buffers are large enough to be parts of their own.
+    const cases: [unknown, number][] = [
+      [first, 1],
+      [{ a: first, b: 'between', c: [small, second], d: 7 }, 2],
+      [[second, second], 2],
+      [{ only: 'small things', small }, 0],
+    ]
+    for (const [value, large] of cases) {
+      const plain = Buffer.from(createMessageCodec().encode(value))
+      const parts = codec.encodeParts(value, 65_536)
+      expect(Buffer.concat(parts).equals(plain)).toBe(true)
+      expect(parts.filter((p) => p === first || p === second)).toHaveLength(large)
+      expect(parts.some((p) => p === small)).toBe(false)
+      expect(parts.every((p) => p.length > 0)).toBe(true)
+    }
+    // Below 64 KiB nothing is spliced, whatever the caller asks; above the size asked, nothing smaller is.
+    expect(codec.encodeParts(small, 1)).toHaveLength(1)
+    expect(codec.encodeParts({ second }, 100_000).some((p) => p === second)).toBe(false)
+  })
+
+  it('encodes in parts even when msgpackr moves to a larger buffer after a splice, by copying', () => {
+    const own = createMessageCodec()
+    own.encode(Buffer.alloc(1_100_000)) // leaves msgpackr (whose buffer all codecs share) a fresh 64 KiB one
+    const value = { file: Buffer.alloc(100_000, 4), text: 'y'.repeat(200_000) }
+    const parts = own.encodeParts(value, 65_536)
+    expect(parts).toHaveLength(1) // the copying encoding
+    expect(Buffer.concat(parts).equals(Buffer.from(createMessageCodec().encode(value)))).toBe(true)
+    expect(createMessageCodec().decode(Buffer.concat(parts))).toEqual(value)
+    // And the next encoding splices again.
+    expect(own.encodeParts([value.file], 65_536).some((p) => p === value.file)).toBe(true)
+  })
+
   it('writes Pid and Ref as a one-byte-tag extension holding [node, id, creation]', () => {
     const bytes = codec.encode([new Pid('a@h', 7, 3), new Ref('node@host', 2 ** 40, 0xffffffff)])
     expect(Buffer.from(bytes).toString('hex')).toBe(

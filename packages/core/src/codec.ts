@@ -10,8 +10,8 @@
  * msgpackr tries it first (buffer-extension.ts).
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr'
-import { registerBufferExtension } from './buffer-extension.ts'
-import type { Allocate } from './buffer-extension.ts'
+import { registerBufferExtension, startSplicing, stopSplicing } from './buffer-extension.ts'
+import type { Allocate, Splice } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
 import { internNodeName } from './node-names.ts'
 import { Pid } from './pid.ts'
@@ -51,6 +51,13 @@ export interface MessageCodec {
    * is then encoded into a buffer of exactly that size.
    */
   encode(value: unknown, sizeHint?: number): Uint8Array
+  /**
+   * Encodes `value` as parts whose concatenation is its encoding, where every Buffer of at least `spliceBytes` (and
+   * at least 64 KiB) is a part of its own, the caller's Buffer itself, never copied. For large messages that are
+   * written out in pieces anyway: a 1 MiB Buffer is not copied into an encoding first. The parts stay valid until
+   * the Buffers in `value` change. `sizeHint` as for `encode`.
+   */
+  encodeParts(value: unknown, spliceBytes: number, sizeHint?: number): Uint8Array[]
   decode(bytes: Uint8Array): unknown
 }
 
@@ -170,19 +177,34 @@ export function createMessageCodec(): MessageCodec {
   registerExtensions()
   const packr = new Packr(CODEC_OPTIONS)
   const unpackr = new Unpackr(CODEC_OPTIONS)
+  const encode = (value: unknown, sizeHint?: number): Uint8Array => {
+    // A large message of known size gets a buffer of its own, exactly that size: msgpackr would grow its buffer to
+    // four times the message (a 4 MiB allocation per 1 MiB message, most of the GC work of a large transfer).
+    const hinted = sizeHint !== undefined && sizeHint > LARGE_MESSAGE_BYTES
+    if (hinted) packr.useBuffer(Buffer.allocUnsafeSlow(sizeHint))
+    const bytes = packr.pack(value)
+    // msgpackr packs into one buffer per process (module state, shared by every Packr), grown to four times the
+    // largest message it packed and kept. After a large message, or a hinted one (its buffer is as large as the
+    // hint even when the message came out smaller), hand it a small fresh buffer, so one 50 MiB message does not
+    // pin 200 MiB for the life of the process. The message's bytes stay a view of the old buffer until dropped.
+    if (hinted || bytes.length > LARGE_MESSAGE_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_BUFFER_BYTES))
+    return bytes
+  }
   return {
-    encode: (value, sizeHint) => {
-      // A large message of known size gets a buffer of its own, exactly that size: msgpackr would grow its buffer to
-      // four times the message (a 4 MiB allocation per 1 MiB message, most of the GC work of a large transfer).
-      const hinted = sizeHint !== undefined && sizeHint > LARGE_MESSAGE_BYTES
-      if (hinted) packr.useBuffer(Buffer.allocUnsafeSlow(sizeHint))
-      const bytes = packr.pack(value)
-      // msgpackr packs into one buffer per process (module state, shared by every Packr), grown to four times the
-      // largest message it packed and kept. After a large message, or a hinted one (its buffer is as large as the
-      // hint even when the message came out smaller), hand it a small fresh buffer, so one 50 MiB message does not
-      // pin 200 MiB for the life of the process. The message's bytes stay a view of the old buffer until dropped.
-      if (hinted || bytes.length > LARGE_MESSAGE_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_BUFFER_BYTES))
-      return bytes
+    encode,
+    encodeParts: (value, spliceBytes, sizeHint) => {
+      startSplicing(spliceBytes)
+      let bytes: Uint8Array
+      let splices: Splice[]
+      try {
+        bytes = encode(value, sizeHint)
+      } finally {
+        splices = stopSplicing()
+      }
+      if (splices.length === 0) return [bytes]
+      // Rare: msgpackr moved the encoding to a larger buffer after a splice was recorded (a long string after the
+      // Buffer, say), so its place is lost. Encode again, copying.
+      return spliceInto(bytes, splices) ?? [encode(value, sizeHint)]
     },
     decode: (bytes) => {
       try {
@@ -193,6 +215,24 @@ export function createMessageCodec(): MessageCodec {
       }
     },
   }
+}
+
+/**
+ * `bytes` cut at each splice's place, with the spliced Buffer between the pieces; undefined when a splice's place is
+ * not inside `bytes` (msgpackr moved the encoding to a new buffer after recording it).
+ */
+function spliceInto(bytes: Uint8Array, splices: readonly Splice[]): Uint8Array[] | undefined {
+  const parts: Uint8Array[] = []
+  let from = 0
+  for (const splice of splices) {
+    const at = splice.target.byteOffset + splice.at - bytes.byteOffset
+    if (splice.target.buffer !== bytes.buffer || at < from || at > bytes.length) return undefined
+    if (at > from) parts.push(bytes.subarray(from, at))
+    parts.push(splice.bytes)
+    from = at
+  }
+  if (from < bytes.length) parts.push(bytes.subarray(from))
+  return parts
 }
 
 const MAX_DEPTH = 256

@@ -21,6 +21,7 @@ import type { NodeServer } from './node-server.ts'
 import { createPeer, createSession } from './peer.ts'
 import type { Peer, PeerSession } from './peer.ts'
 import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
+import { totalLength } from './fragmenter.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
 import { sizeBound } from './size-bound.ts'
@@ -226,9 +227,11 @@ export class ClusterNode implements CohortNode {
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
     if (!batcher.enqueueBatchedControl(control)) {
-      const bytes = batcher.encode(control, sizeHint)
-      if (bytes.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes.length, this.#o.maxMessageBytes)
-      batcher.enqueueEncoded(bytes, (control as { from?: unknown }).from)
+      // In parts: a large Buffer in a message is written out as it is, never copied into the encoding.
+      const parts = batcher.encodeParts(control, sizeHint)
+      const bytes = parts.length === 1 ? (parts[0] as Uint8Array).length : totalLength(parts)
+      if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
+      batcher.enqueueParts(parts, (control as { from?: unknown }).from)
     }
     session.messagesOut++
     return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
@@ -248,10 +251,13 @@ export class ClusterNode implements CohortNode {
         return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
       }
     }
-    // Too large for a batch: a bound on its size (cheap for bytes and strings) lets the codec size its buffer.
+    // Too large for a batch: a bound on its size (cheap for bytes and strings) lets the codec size its buffer, unless
+    // the message is a Buffer that stays out of the encoding anyway (encodeParts).
+    const control: ControlMessage = { type: 'send', to, from, msg }
+    if (msg instanceof Buffer && msg.length >= batcher.spliceBytes) return this.#send(to.node, control)
     const bound = sizeBound(msg, this.#o.maxMessageBytes)
     const envelope = 64 + (to.node.length + (from?.node.length ?? 0)) * 3
-    return this.#send(to.node, { type: 'send', to, from, msg }, bound < 0 ? undefined : bound + envelope)
+    return this.#send(to.node, control, bound < 0 ? undefined : bound + envelope)
   }
 
   /** The session to `node`, opened (and dialled) on first use; undefined when `node` cannot be reached. */

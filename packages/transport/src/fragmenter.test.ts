@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
 import { createMessageCodec } from '@cohort/core'
 import { validateControl } from './control-validation.ts'
-import { FRAGMENT_HEADER_BYTES, fragmentHeader, nextFragment, Reassembler } from './fragmenter.ts'
+import { FRAGMENT_HEADER_BYTES, fragmentHeader, nextFragment, Reassembler, totalLength } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
 import type { FragmentControl } from './transport-control.ts'
 
@@ -13,11 +13,11 @@ describe('fragmenter', () => {
   it('splits a message into fragments that reassemble to the same bytes', () => {
     const bytes = Buffer.alloc(10_000, 7)
     bytes[9_999] = 1
-    const stream: OutgoingStream = { id: 3, bytes, offset: 0, key: '' }
+    const stream: OutgoingStream = { id: 3, parts: [bytes], total: bytes.length, part: 0, offset: 0, key: '' }
     const r = new Reassembler(20_000)
     let whole: Uint8Array | undefined
     let count = 0
-    while (stream.offset < bytes.length) {
+    while (stream.part < stream.parts.length) {
       const f = nextFragment(stream, 4096)
       expect(f).toMatchObject({ id: 3, total: 10_000 })
       count++
@@ -25,11 +25,29 @@ describe('fragmenter', () => {
       expect(r.awaitingChunk).toBe(true)
       whole = r.chunk(f.chunk)
       expect(r.awaitingChunk).toBe(false)
-      if (stream.offset < bytes.length) expect(whole).toBeUndefined()
+      if (stream.part < stream.parts.length) expect(whole).toBeUndefined()
     }
     expect(count).toBe(3)
     expect(Buffer.compare(Buffer.from(whole!), bytes)).toBe(0)
     expect(r.pendingBytes).toBe(0)
+  })
+
+  it('fragments a message in parts without a fragment spanning two parts', () => {
+    const parts = [Buffer.from([1, 2, 3]), Buffer.alloc(5_000, 8), Buffer.from([9])]
+    const total = totalLength(parts)
+    const stream: OutgoingStream = { id: 4, parts, total, part: 0, offset: 0, key: '' }
+    const r = new Reassembler(total)
+    const lengths: number[] = []
+    let whole: Uint8Array | undefined
+    while (stream.part < stream.parts.length) {
+      const f = nextFragment(stream, 4096)
+      expect(f.total).toBe(total)
+      lengths.push(f.chunk.length)
+      r.head(head(f.id, f.total, f.chunk.length))
+      whole = r.chunk(f.chunk)
+    }
+    expect(lengths).toEqual([3, 4096, 904, 1])
+    expect(Buffer.compare(Buffer.from(whole!), Buffer.concat(parts))).toBe(0)
   })
 
   it('writes a fragment head that decodes as the fragment control, announcing the chunk', () => {

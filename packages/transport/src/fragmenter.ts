@@ -16,8 +16,15 @@ import type { FragmentControl } from './transport-control.ts'
 /** One large encoded message being sent in fragments. */
 export interface OutgoingStream {
   readonly id: number
-  readonly bytes: Uint8Array
-  /** Bytes already handed out as fragments. */
+  /**
+   * The encoding in parts (core's `encodeParts`: a large Buffer in the message is a part of its own, never copied);
+   * a fragment never spans two parts. None is empty.
+   */
+  readonly parts: readonly Uint8Array[]
+  /** Bytes in all parts. */
+  readonly total: number
+  /** The part being sent, and the bytes of it already handed out as fragments. */
+  part: number
   offset: number
   /** Sender ordering key: messages of the same sender wait until this stream is sent. */
   readonly key: string
@@ -30,12 +37,25 @@ export interface OutgoingFragment {
   readonly chunk: Uint8Array
 }
 
-/** Returns the next fragment of `stream` (and advances it); `stream.offset === bytes.length` after the last one. */
+/** Returns the next fragment of `stream` (and advances it); `stream.part === parts.length` after the last one. */
 export function nextFragment(stream: OutgoingStream, fragmentBytes: number): OutgoingFragment {
+  const bytes = stream.parts[stream.part] as Uint8Array
   const start = stream.offset
-  const end = Math.min(start + fragmentBytes, stream.bytes.length)
-  stream.offset = end
-  return { id: stream.id, total: stream.bytes.length, chunk: stream.bytes.subarray(start, end) }
+  const end = Math.min(start + fragmentBytes, bytes.length)
+  if (end === bytes.length) {
+    stream.part++
+    stream.offset = 0
+  } else {
+    stream.offset = end
+  }
+  return { id: stream.id, total: stream.total, chunk: bytes.subarray(start, end) }
+}
+
+/** Bytes in `parts`. */
+export function totalLength(parts: readonly Uint8Array[]): number {
+  let total = 0
+  for (const part of parts) total += part.length
+  return total
 }
 
 /** Bytes of a fragment's head entry (see fragmentHeader). */

@@ -131,6 +131,36 @@ describe('FrameBatcher', () => {
     expect(sink.frames.length).toBeGreaterThan(5)
   })
 
+  it('sends a large Buffer in a message as views of the senders own Buffer, never copied or changed', () => {
+    const { clock, sink, batcher } = setup({ fragmentBytes: 64 * 1024, flushThresholdBytes: 64 * 1024 })
+    const s = new Pid('a@h', 1, 1)
+    const data = Buffer.alloc(300_000)
+    for (let i = 0; i < data.length; i++) data[i] = i % 251
+    const copy = Buffer.from(data)
+    const parts = batcher.encodeParts({ type: 'send', to: new Pid('b@h', 1, 1), from: s, msg: { tag: 'file', data, after: 'x' } })
+    batcher.enqueueParts(parts, s)
+    batcher.enqueueParts(batcher.encodeParts({ type: 'send', to: new Pid('b@h', 1, 1), from: s, msg: { tag: 'next' } }), s)
+    for (let i = 0; i < 100; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['file', 'next'])
+    // Five chunks of the Buffer, each a view of it; the envelope before and after it are fragments of their own.
+    const views = sink.messages.filter((m) => m.buffer === data.buffer)
+    expect(views.map((v) => v.length)).toEqual([65_536, 65_536, 65_536, 65_536, 37_856])
+    expect(data.equals(copy)).toBe(true)
+    const r = new Reassembler(1 << 30)
+    let whole: Uint8Array | undefined
+    for (const m of sink.messages) {
+      if (r.awaitingChunk) {
+        whole = r.chunk(m) ?? whole
+        continue
+      }
+      readFrame(Buffer.from(m), decoder, 1 << 30, (v) => {
+        const control = validateControl(v)
+        if (control.type === 'fragment') r.head(control)
+      })
+    }
+    expect((validateControl(decoder.decode(whole!)) as { msg: { data: Buffer } }).msg.data.equals(copy)).toBe(true)
+  })
+
   it('keeps messages of the large message sender behind it, in order', () => {
     const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
     const s = new Pid('a@h', 1, 1)

@@ -8,7 +8,7 @@
  */
 import { Pid } from '@cohort/core'
 import type { Clock, MessageCodec } from '@cohort/core'
-import { fragmentHeader, nextFragment } from './fragmenter.ts'
+import { fragmentHeader, nextFragment, totalLength } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
 import { toWire } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
@@ -65,8 +65,8 @@ export class FrameBatcher {
   readonly #batch = new SendBatch()
   #streams: OutgoingStream[] = []
   #streamBytes = 0
-  /** Sender key → messages from that sender queued behind its stream. Allocated only while streams exist. */
-  #blocked = new Map<string, Uint8Array[]>()
+  /** Sender key → messages (in parts) from that sender queued behind its stream. */
+  #blocked = new Map<string, (readonly Uint8Array[])[]>()
   #blockedBytes = 0
   #nextStreamId = 0
   #scheduled = false
@@ -124,6 +124,19 @@ export class FrameBatcher {
     return this.#o.codec.encode(toWire(control, this.#o.names), sizeHint)
   }
 
+  /**
+   * Encodes a control message in parts (core's `encodeParts`): a Buffer in it large enough to fill a quarter of a
+   * fragment stays a part of its own, and is never copied into the encoding (for `enqueueParts`).
+   */
+  encodeParts(control: WireControl, sizeHint?: number): Uint8Array[] {
+    return this.#o.codec.encodeParts(toWire(control, this.#o.names), this.spliceBytes, sizeHint)
+  }
+
+  /** Buffers of at least this size stay parts of their own in `encodeParts` (core raises it to 64 KiB at least). */
+  get spliceBytes(): number {
+    return Math.max(this.#o.fragmentBytes / 4, 0x10000)
+  }
+
   /** True when a small send may be batched: batching is on and no large message is streaming (order behind a stream
    * is kept per entry). */
   get canBatch(): boolean {
@@ -179,20 +192,37 @@ export class FrameBatcher {
       this.#pushSmall(bytes)
       return
     }
+    this.#enqueueLarge([bytes], bytes.length, sender)
+  }
+
+  /** Queues a control message encoded in parts (`encodeParts`), ordered as `enqueueEncoded` orders. */
+  enqueueParts(parts: readonly Uint8Array[], sender: unknown): void {
+    if (parts.length === 1) {
+      this.enqueueEncoded(parts[0] as Uint8Array, sender)
+      return
+    }
+    if (this.#closed) return
+    this.#seal()
+    this.#enqueueLarge(parts, totalLength(parts), sender)
+  }
+
+  /** Queues a message behind its sender's stream, or small, or as a stream of its own. */
+  #enqueueLarge(parts: readonly Uint8Array[], total: number, sender: unknown): void {
     const key = senderKey(sender)
     const blocked = this.#blocked.get(key)
     if (blocked !== undefined) {
-      blocked.push(bytes)
-      this.#blockedBytes += bytes.length
+      blocked.push(parts)
+      this.#blockedBytes += total
       return
     }
-    if (bytes.length <= this.#o.fragmentBytes) {
-      this.#pushSmall(bytes)
+    if (total <= this.#o.fragmentBytes) {
+      // A small message, or one whose parts turned out small: joined, it is one entry like any other.
+      this.#pushSmall(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, total))
       return
     }
-    this.#streams.push({ id: this.#nextStreamId, bytes, offset: 0, key })
+    this.#streams.push({ id: this.#nextStreamId, parts, total, part: 0, offset: 0, key })
     this.#nextStreamId = (this.#nextStreamId + 1) >>> 0
-    this.#streamBytes += bytes.length
+    this.#streamBytes += total
     this.#blocked.set(key, [])
     this.#schedule()
   }
@@ -272,13 +302,13 @@ export class FrameBatcher {
     this.bytesOut += frame.length + chunk.length
     sink.write(frame, this.#writtenBound, chunk)
     this.#sinkBuffered = sink.bufferedAmount
-    if (stream.offset < stream.bytes.length) return
+    if (stream.part < stream.parts.length) return
     this.#streams.shift()
     const released = this.#blocked.get(stream.key) ?? []
     this.#blocked.delete(stream.key)
-    for (const m of released) {
-      this.#blockedBytes -= m.length
-      this.enqueueEncoded(m, stream.key)
+    for (const parts of released) {
+      this.#blockedBytes -= totalLength(parts)
+      this.enqueueParts(parts, stream.key)
     }
   }
 

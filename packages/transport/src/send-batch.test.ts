@@ -15,6 +15,9 @@ const noMsgpackr: MessageCodec = {
   encode: () => {
     throw new Error('msgpackr was used for a batch of Buffers')
   },
+  encodeParts: () => {
+    throw new Error('msgpackr was used for a batch of Buffers')
+  },
   decode: (bytes) => codec.decode(bytes),
 }
 
