@@ -119,6 +119,7 @@ export class NodeConnections {
       perMessageDeflate: false,
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: this.#h.options.handshakeTimeoutMs,
+      ...(this.#h.options.maskFrames ? {} : { generateMask: zeroMask }),
       ...clientTlsOptions(this.#h.options.tls),
     })
     const conn = new Connection(this.host, ws, 'client', url, peer.name)
@@ -291,4 +292,12 @@ export class NodeConnections {
       this.#h.log.error({ err: error }, 'system failed to handle a node event')
     }
   }
+}
+
+/**
+ * ws's mask generator for `maskFrames: false`: a zero key, with which ws skips masking and sends the caller's bytes
+ * as they are (node-options.ts says why that is safe between nodes).
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0)
 }

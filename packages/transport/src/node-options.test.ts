@@ -31,6 +31,7 @@ describe('resolveNodeOptions', () => {
     expect(invalid({ fragmentBytes: 8 * 1024 * 1024 })).toMatchObject({ option: 'fragmentBytes' })
     expect(invalid({ highWaterMarkBytes: 100, lowWaterMarkBytes: 100 })).toMatchObject({ option: 'lowWaterMarkBytes', value: 100 })
     expect(invalid({ hidden: 'yes' })).toMatchObject({ option: 'hidden', value: 'yes' })
+    expect(invalid({ maskFrames: 1 })).toMatchObject({ option: 'maskFrames', value: 1 })
     expect(invalid({ maxPendingHandshakes: 0 })).toMatchObject({ option: 'maxPendingHandshakes' })
     expect(invalid({ creation: -1 })).toMatchObject({ option: 'creation' })
   })

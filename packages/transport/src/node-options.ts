@@ -47,6 +47,14 @@ export interface NodeOptions {
   maxPendingHandshakes?: number
   /** A hidden node (CLI, observer) connects without joining the mesh and is not listed in `nodes()`. @default false */
   hidden?: boolean
+  /**
+   * Mask the frames this node sends on connections it dialled with a random key, as RFC 6455 asks of WebSocket
+   * clients. Off, the key is zero (ws's `generateMask`), so `ws` sends the bytes as they are instead of copying every
+   * byte into a masked buffer. The key protects proxies that do not understand WebSocket from bytes chosen by a script
+   * in a browser; between Cohort nodes no browser writes the frames, and with `tls` no proxy reads them. Turn it on
+   * when plain `ws://` connections between nodes cross such a proxy. @default false
+   */
+  maskFrames?: boolean
   /** Serve and dial `wss://` with these certificates. @default undefined (plain `ws://`) */
   tls?: TlsOptions
   /** Incarnation number; a restarted node must use a new one. @default random (chosen by core) */
@@ -76,6 +84,7 @@ export interface ResolvedNodeOptions {
   readonly lowWaterMarkBytes: number
   readonly maxPendingHandshakes: number
   readonly hidden: boolean
+  readonly maskFrames: boolean
   readonly tls: ResolvedTlsOptions | undefined
   readonly creation: number | undefined
   readonly logger: Logger
@@ -96,6 +105,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   lowWaterMarkBytes: number
   maxPendingHandshakes: number
   hidden: boolean
+  maskFrames: boolean
 }> = Object.freeze({
   host: '0.0.0.0',
   port: 0,
@@ -110,6 +120,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   lowWaterMarkBytes: 1024 * 1024,
   maxPendingHandshakes: 64,
   hidden: false,
+  maskFrames: false,
 })
 
 /** The smallest `tickMs` accepted: below it, a busy event loop would be taken for a dead peer. */
@@ -142,6 +153,7 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
     lowWaterMarkBytes: input.lowWaterMarkBytes ?? DEFAULT_NODE_OPTIONS.lowWaterMarkBytes,
     maxPendingHandshakes: input.maxPendingHandshakes ?? DEFAULT_NODE_OPTIONS.maxPendingHandshakes,
     hidden: input.hidden ?? DEFAULT_NODE_OPTIONS.hidden,
+    maskFrames: input.maskFrames ?? DEFAULT_NODE_OPTIONS.maskFrames,
     tls: input.tls === undefined ? undefined : resolveTlsOptions(input.tls),
     creation: input.creation,
     logger: input.logger ?? pino({ level: 'silent' }),
@@ -167,6 +179,7 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
   }
   integerAtLeast('maxPendingHandshakes', o.maxPendingHandshakes, 1)
   if (typeof o.hidden !== 'boolean') throw new InvalidOptionError('hidden', o.hidden, 'a boolean')
+  if (typeof o.maskFrames !== 'boolean') throw new InvalidOptionError('maskFrames', o.maskFrames, 'a boolean')
   if (o.creation !== undefined && (!Number.isSafeInteger(o.creation) || o.creation < 0)) {
     throw new InvalidOptionError('creation', o.creation, 'a non-negative integer')
   }
