@@ -55,9 +55,9 @@ function walk(value: unknown, limit: number): number {
   if (scalar >= 0) return scalar
   if (typeof value !== 'object') return Infinity // a function, a symbol, a bigint
   if (value === null) return 1
-  if (ArrayBuffer.isView(value)) return 6 + value.byteLength
-  if (value instanceof Pid || value instanceof Ref) return 24 + value.node.length * 3
-  if (value instanceof Date) return 15
+  // Plain objects first: most messages are one.
+  const proto = Object.getPrototypeOf(value) as object | null
+  if (proto === Object.prototype || proto === null) return recordBound(value as Record<string, unknown>, limit)
   if (Array.isArray(value)) {
     let total = 5
     for (let i = 0; i < value.length; i++) {
@@ -66,15 +66,25 @@ function walk(value: unknown, limit: number): number {
     }
     return total
   }
-  const proto = Object.getPrototypeOf(value) as object | null
-  if (proto !== Object.prototype && proto !== null) return Infinity
-  // A record writes each key once, in its definition (an extension header, an id, an array of keys), then the
-  // values; the batch shares one definition among all its messages of that shape, so this over-counts there.
-  // Scalar fields, most of a message's, are bounded here rather than through a call to `walk` each.
+  if (ArrayBuffer.isView(value)) return 6 + value.byteLength
+  if (value instanceof Pid || value instanceof Ref) return 24 + value.node.length * 3
+  if (value instanceof Date) return 15
+  return Infinity
+}
+
+/**
+ * A record writes each key once, in its definition (an extension header, an id, an array of keys), then the values;
+ * the batch shares one definition among all its messages of that shape, so this over-counts there. Strings and
+ * numbers, most of a message's fields, are bounded inline, the rest of the scalars without a call to `walk`.
+ */
+function recordBound(value: Record<string, unknown>, limit: number): number {
   let total = RECORD_HEADER_BYTES
-  for (const key in value as Record<string, unknown>) {
-    const field = (value as Record<string, unknown>)[key]
-    let bound = scalarBound(field)
+  for (const key in value) {
+    const field = value[key]
+    let bound: number
+    if (typeof field === 'string') bound = 5 + field.length * 3
+    else if (typeof field === 'number') bound = 9
+    else bound = scalarBound(field)
     if (bound < 0) bound = walk(field, limit)
     else if (--nodesLeft < 0) return Infinity
     total += 5 + key.length * 3 + bound
