@@ -17,6 +17,8 @@ export interface MachineFacts {
   bufferutil: boolean
   /** `erl`'s OTP release, or null when Erlang is not installed. */
   erlang: string | null
+  /** The glibc allocator setting the scenario processes ran with (the runner sets it), or null for glibc's defaults. */
+  glibcTunables?: string | null
 }
 
 /** The OTP release of the installed `erl`, or null. */

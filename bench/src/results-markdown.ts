@@ -44,7 +44,7 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push('')
   lines.push(`Run of ${report.startedAt} on Cohort \`${report.cohortVersion}\`${report.quick ? ' (**--quick**: smoke check, not figures to quote)' : ''}${report.filter === null ? '' : ` (filter \`${report.filter}\`)`}.`)
   lines.push('')
-  lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}. ` +
+  lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
     'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.')
   lines.push('')
   lines.push('### Headline ratios')

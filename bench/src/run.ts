@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: the command line of the runner. Options: --quick, --filter <pattern> (repeatable or comma-separated),
  * --json (only the JSON on stdout), --verbose, --trials N, --trial-ms N, --warmup-ms N, --cpu-prof [dir],
- * --no-write, --report. Exit code 1 when a scenario process failed; never because of a figure.
+ * --malloc-defaults, --no-write, --report. Exit code 1 when a scenario process failed; never because of a figure.
  */
 import { join } from 'node:path'
 import { BENCH_DIR, runBenchmarks } from './runner.ts'
@@ -18,6 +18,7 @@ const USAGE = `usage: pnpm bench [options]
   --trial-ms <ms>     length of a trial (default 1000, quick 250)
   --warmup-ms <ms>    warm-up before the first trial (default 1000, quick 150)
   --cpu-prof [dir]    profile every scenario process and its helpers (default dir bench/profiles/<time>)
+  --malloc-defaults   run scenarios with glibc's allocator defaults, not the transport's RECOMMENDED_GLIBC_TUNABLES
   --no-write          do not write bench/results/*.json
   --report            write RESULTS.md and charts even for a quick or filtered run
   --help`
@@ -61,6 +62,9 @@ function parse(argv: string[]): (BenchOptions & { json: boolean }) | undefined {
         break
       case '--cpu-prof':
         options.cpuProfDir = argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? value() : join(BENCH_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+        break
+      case '--malloc-defaults':
+        options.mallocDefaults = true
         break
       case '--no-write':
         options.writeResults = false

@@ -5,6 +5,7 @@
  * timestamped copy) and, for a full run, RESULTS.md's generated part and the SVG charts. `pnpm bench` (run.ts) and
  * the CLI's `cohort bench` both call this one implementation.
  */
+import { RECOMMENDED_GLIBC_TUNABLES } from '@cohort/transport'
 import { fork } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -44,6 +45,12 @@ export interface BenchOptions {
   writeResults?: boolean
   /** Where the JSON goes. @default bench/results */
   resultsDir?: string
+  /**
+   * Run the scenario processes with glibc's allocator defaults instead of the transport's recommended
+   * `GLIBC_TUNABLES` (`RECOMMENDED_GLIBC_TUNABLES`, which every Cohort deployment sets; see the transport README).
+   * @default false
+   */
+  mallocDefaults?: boolean
   /** Write RESULTS.md's generated part and the charts. @default true for a full run (no quick, no filter) */
   writeReport?: boolean
   /**
@@ -86,6 +93,16 @@ interface JobOutcome {
   elapsedS: number
 }
 
+/**
+ * The allocator environment of every scenario process (helpers inherit it): the transport's recommended setting,
+ * unless the caller's environment has its own or `mallocDefaults` asks for glibc's defaults. Baselines and Cohort
+ * run alike, so ratios are unaffected by the choice; absolute large-message figures are not.
+ */
+function allocatorEnv(options: BenchOptions): { GLIBC_TUNABLES?: string } {
+  if (process.env['GLIBC_TUNABLES'] !== undefined) return { GLIBC_TUNABLES: process.env['GLIBC_TUNABLES'] }
+  return options.mallocDefaults === true ? {} : { GLIBC_TUNABLES: RECOMMENDED_GLIBC_TUNABLES }
+}
+
 function runJob(job: JobSpec, params: Record<string, unknown>, timeoutMs: number, options: BenchOptions, log: (line: string) => void): Promise<JobOutcome> {
   const execArgv = [...(job.execArgv ?? [])]
   if (options.cpuProfDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${job.id}.${Date.now()}.cpuprofile`)
@@ -94,7 +111,7 @@ function runJob(job: JobSpec, params: Record<string, unknown>, timeoutMs: number
     const child = fork(join(SCENARIO_DIR, job.file!), [JSON.stringify(params)], {
       execArgv,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: { ...process.env, NODE_ENV: 'production', ...allocatorEnv(options) },
     })
     let output = ''
     const collect = (chunk: Buffer): void => {
@@ -188,13 +205,13 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   const report: BenchReport = {
     cohortVersion: cohortVersion(join(BENCH_DIR, '..'), corePackage.version),
     startedAt: new Date().toISOString(),
-    machine: machineFacts(),
+    machine: { ...machineFacts(), glibcTunables: allocatorEnv(options).GLIBC_TUNABLES ?? null },
     quick,
     filter: filtered ? options.filter!.join(',') : null,
     scenarios: [],
   }
   const m = report.machine
-  log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}`)
+  log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
   log(`${jobs.length} scenario processes; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true })
   const byName = new Map<string, ScenarioResult>()

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { CONFIG_VARIABLES, loadConfig } from '@cohort/discovery'
+import { RECOMMENDED_GLIBC_TUNABLES } from '@cohort/transport'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role'
@@ -108,6 +109,11 @@ describe('deploy/k8s manifests', () => {
     expect(one('Deployment').spec.template.spec.serviceAccountName).toBe(account.metadata.name)
   })
 
+  it('starts the node with the allocator setting the transport recommends for large messages', () => {
+    const container = one('Deployment').spec.template.spec.containers[0]
+    expect(container.env.find((e: Manifest) => e.name === 'GLIBC_TUNABLES')?.value).toBe(RECOMMENDED_GLIBC_TUNABLES)
+  })
+
   it('wires the probes to the probe server port and paths', () => {
     const config = one('ConfigMap').data
     const container = one('Deployment').spec.template.spec.containers[0]
@@ -119,7 +125,8 @@ describe('deploy/k8s manifests', () => {
   })
 
   it('uses only variables the config module reads, with POD_IP from the downward API and the cookie from the Secret', () => {
-    const known = new Set([...CONFIG_VARIABLES, ...CONFIG_VARIABLES.map((v) => `${v}_FILE`)])
+    // GLIBC_TUNABLES is read by the C library, not by loadConfig (checked below).
+    const known = new Set([...CONFIG_VARIABLES, ...CONFIG_VARIABLES.map((v) => `${v}_FILE`), 'GLIBC_TUNABLES'])
     const spec = one('Deployment').spec.template.spec
     const container = spec.containers[0]
     const names = [...Object.keys(one('ConfigMap').data), ...container.env.map((e: Manifest) => e.name)]

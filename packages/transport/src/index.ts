@@ -8,6 +8,7 @@ export { parseNodeName, isNodeName } from './node-name.ts'
 export { HandshakeFailedError, MessageTooLargeError } from './errors.ts'
 export { CLOSE_CODES } from './close-codes.ts'
 export { PROTOCOL_VERSION } from './handshake.ts'
+export { RECOMMENDED_GLIBC_TUNABLES } from './allocator.ts'
 
 export type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
 export type { NodeOptions, ResolvedNodeOptions } from './node-options.ts'
