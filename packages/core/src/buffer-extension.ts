@@ -46,6 +46,24 @@ export function stopSplicing(): Splice[] {
   return done
 }
 
+/**
+ * `bytes` cut at each splice's place, with the spliced Buffer between the pieces; undefined when a splice's place is
+ * not inside `bytes` (msgpackr moved the encoding to a new buffer after recording it).
+ */
+export function spliceInto(bytes: Uint8Array, recorded: readonly Splice[]): Uint8Array[] | undefined {
+  const parts: Uint8Array[] = []
+  let from = 0
+  for (const splice of recorded) {
+    const at = splice.target.byteOffset + splice.at - bytes.byteOffset
+    if (splice.target.buffer !== bytes.buffer || at < from || at > bytes.length) return undefined
+    if (at > from) parts.push(bytes.subarray(from, at))
+    parts.push(splice.bytes)
+    from = at
+  }
+  if (from < bytes.length) parts.push(bytes.subarray(from))
+  return parts
+}
+
 let registered = false
 
 /**

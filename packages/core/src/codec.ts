@@ -10,7 +10,7 @@
  * msgpackr tries it first (buffer-extension.ts).
  */
 import { Packr, Unpackr, addExtension } from 'msgpackr'
-import { registerBufferExtension, startSplicing, stopSplicing } from './buffer-extension.ts'
+import { registerBufferExtension, spliceInto, startSplicing, stopSplicing } from './buffer-extension.ts'
 import type { Allocate, Splice } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
 import { internNodeName } from './node-names.ts'
@@ -215,24 +215,6 @@ export function createMessageCodec(): MessageCodec {
       }
     },
   }
-}
-
-/**
- * `bytes` cut at each splice's place, with the spliced Buffer between the pieces; undefined when a splice's place is
- * not inside `bytes` (msgpackr moved the encoding to a new buffer after recording it).
- */
-function spliceInto(bytes: Uint8Array, splices: readonly Splice[]): Uint8Array[] | undefined {
-  const parts: Uint8Array[] = []
-  let from = 0
-  for (const splice of splices) {
-    const at = splice.target.byteOffset + splice.at - bytes.byteOffset
-    if (splice.target.buffer !== bytes.buffer || at < from || at > bytes.length) return undefined
-    if (at > from) parts.push(bytes.subarray(from, at))
-    parts.push(splice.bytes)
-    from = at
-  }
-  if (from < bytes.length) parts.push(bytes.subarray(from))
-  return parts
 }
 
 const MAX_DEPTH = 256
