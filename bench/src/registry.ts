@@ -76,7 +76,7 @@ const LOCAL_QUEUE_NOTE = 'one core, in one process: the scheduler turn and the m
 const ONEWAY_NOTE_SMALL =
   "both processes' CPU on 2 shared vCPUs: the sender's encoding (msgpackr for objects; a batch of Buffers is written by hand) and the runtime around it (route, size bound, batch runs), the receiver's decoding and actor dispatch"
 const ONEWAY_NOTE_LARGE =
-  'bytes: on the sender the encode copy, ws masking and the kernel copy; on the receiver ws framing and, above 256 KiB, reassembly copies'
+  "bytes: on the sender the copy into the frame up to 256 KiB (a larger message's Buffer is sent as it is) and the kernel copy; on the receiver ws's copy of each message as read and, above 256 KiB, reassembly; and how the allocator recycles those buffers (GLIBC_TUNABLES)"
 
 function onewayJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
@@ -106,7 +106,7 @@ function onewayJobs(): JobSpec[] {
           metric: 'throughput',
           unit: 'msg/s',
           secondaryUnit: 'MB/s',
-          notes: 'bare net socket, 4-byte length + one msgpack array per batch, same batching: no masking, no ws framing',
+          notes: 'bare net socket, 4-byte length + one msgpack array per batch, same batching: no ws framing',
         },
       ],
     })
