@@ -5,6 +5,7 @@
  * ports.
  */
 import type { Address } from '../actor/ctx.ts'
+import type { TimerHandle } from '../clock.ts'
 import type { SpawnReplyControl, SpawnRequestControl } from '../distribution/control-message.ts'
 import { InvalidOptionError, CallTimeoutError, CalleeExitedError, CohortError, NoConnectionError, NoProcError } from '../errors.ts'
 import { Pid } from '../pid.ts'
@@ -13,6 +14,7 @@ import { Down } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
 import type { Actor } from './actor.ts'
 import { Port } from './port.ts'
+import type { PortHandlers } from './port.ts'
 import type { Runtime } from './runtime.ts'
 
 interface PendingSpawn {
@@ -25,8 +27,8 @@ interface PendingSpawn {
 
 export class Calls {
   readonly #rt: Runtime
-  /** Ports of pending calls, with the function that fails each. */
-  readonly #ports = new Map<Port, (error: Error) => void>()
+  /** Calls waiting for their reply. */
+  readonly #pending = new Set<PendingCall>()
   readonly #watches = new Map<string, Port>()
   readonly #spawns = new Map<string, PendingSpawn>()
 
@@ -51,50 +53,13 @@ export class Calls {
       } else {
         target = to as MonitorTarget
       }
-      let settled = false
-      const ref = rt.makeRef()
-      const finish = (): void => {
-        settled = true
-        if (timer !== undefined) rt.clock.clearTimeout(timer)
-        rt.demonitor(port, monitorRef)
-        rt.removePort(port)
-        this.#ports.delete(port)
-      }
-      const port = new Port(rt.makePid(), {
-        message: (msg) => {
-          const reply = msg as { $cohort?: unknown; ref?: Ref; value?: unknown } | null
-          if (settled || typeof reply !== 'object' || reply === null || reply.$cohort !== 'reply' || !ref.equals(reply.ref)) return
-          finish()
-          resolve(reply.value as R)
-        },
-        down: (_ref, _target, reason) => {
-          if (settled) return
-          finish()
-          reject(callFailure(describeAddress(to), target, reason))
-        },
-      })
-      rt.addPort(port)
-      this.#ports.set(port, (error) => {
-        if (settled) return
-        finish()
-        reject(error)
-      })
-      // Infinity means no timer at all (Node would fire a timer of more than 2^31 - 1 ms at once).
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : rt.clock.setTimeout(() => {
-              if (settled) return
-              finish()
-              reject(new CallTimeoutError(describeAddress(to), timeoutMs))
-            }, timeoutMs)
-      const monitorRef = rt.monitorFrom(port, target)
-      if (settled) return
+      const call = new PendingCall(rt, this.#pending, to, target, resolve as (value: unknown) => void, reject)
+      call.start(timeoutMs)
+      if (call.settled) return
       try {
-        rt.route(target as Address, { $cohort: 'call', from: { pid: port.pid, ref }, request }, from)
+        rt.route(target as Address, { $cohort: 'call', from: { pid: call.port.pid, ref: call.ref }, request }, from)
       } catch (error) {
-        finish()
-        reject(error as Error)
+        call.fail(error as Error)
       }
     })
   }
@@ -192,12 +157,90 @@ export class Calls {
 
   /** Rejects every pending call and remote spawn: the system stopped. */
   stopAll(): void {
-    for (const fail of [...this.#ports.values()]) {
-      fail(new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during the call'))
+    for (const call of [...this.#pending]) {
+      call.fail(new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during the call'))
     }
     for (const key of [...this.#spawns.keys()]) {
       this.#failSpawn(key, new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during a remote spawn'))
     }
+  }
+}
+
+/**
+ * One call waiting for its reply: the port that receives only the reply (its handlers are this object), the monitor
+ * on the callee and the timer. It settles exactly once, with the reply, the callee's exit or the timeout; one object
+ * per call rather than a closure for each of those.
+ */
+class PendingCall implements PortHandlers {
+  readonly port: Port
+  /** The call's ref: the reply must carry it. */
+  readonly ref: Ref
+  settled = false
+  readonly #rt: Runtime
+  readonly #pending: Set<PendingCall>
+  readonly #to: Address
+  readonly #target: MonitorTarget
+  readonly #resolve: (value: unknown) => void
+  readonly #reject: (error: Error) => void
+  #monitorRef: Ref | undefined
+  #timer: TimerHandle | undefined
+  #timeoutMs = 0
+
+  constructor(rt: Runtime, pending: Set<PendingCall>, to: Address, target: MonitorTarget, resolve: (value: unknown) => void, reject: (error: Error) => void) {
+    this.#rt = rt
+    this.#pending = pending
+    this.#to = to
+    this.#target = target
+    this.#resolve = resolve
+    this.#reject = reject
+    this.ref = rt.makeRef()
+    this.port = new Port(rt.makePid(), this)
+  }
+
+  /** Registers the port, arms the timer and monitors the callee (which may settle the call at once: noproc). */
+  start(timeoutMs: number): void {
+    const rt = this.#rt
+    rt.addPort(this.port)
+    this.#pending.add(this)
+    // Infinity means no timer at all (Node would fire a timer of more than 2^31 - 1 ms at once).
+    if (timeoutMs !== Infinity) {
+      this.#timeoutMs = timeoutMs
+      this.#timer = rt.clock.setTimeout(() => this.#timedOut(), timeoutMs)
+    }
+    this.#monitorRef = rt.monitorFrom(this.port, this.#target)
+  }
+
+  message(msg: unknown): void {
+    const reply = msg as { $cohort?: unknown; ref?: Ref; value?: unknown } | null
+    if (this.settled || typeof reply !== 'object' || reply === null || reply.$cohort !== 'reply' || !this.ref.equals(reply.ref)) return
+    this.#finish()
+    this.#resolve(reply.value)
+  }
+
+  down(_ref: Ref, _target: MonitorTarget, reason: unknown): void {
+    if (this.settled) return
+    this.#finish()
+    this.#reject(callFailure(describeAddress(this.#to), this.#target, reason))
+  }
+
+  fail(error: Error): void {
+    if (this.settled) return
+    this.#finish()
+    this.#reject(error)
+  }
+
+  #timedOut(): void {
+    this.fail(new CallTimeoutError(describeAddress(this.#to), this.#timeoutMs))
+  }
+
+  #finish(): void {
+    this.settled = true
+    const rt = this.#rt
+    if (this.#timer !== undefined) rt.clock.clearTimeout(this.#timer)
+    // Undefined when the monitor settled the call while it was being set up (the callee was already gone).
+    if (this.#monitorRef !== undefined) rt.demonitor(this.port, this.#monitorRef)
+    rt.removePort(this.port)
+    this.#pending.delete(this)
   }
 }
 
