@@ -56,7 +56,12 @@ export class Runtime implements ActorSystem {
   readonly systemPid: Pid
   readonly calls: Calls
   tracing = false
-  readonly #procs = new Map<number, Process>()
+  readonly #procs = new Map<number, Actor>()
+  /**
+   * Ports by pid id, apart from the actors: a port lives for one call, and set/delete churn in a large table makes
+   * V8 rehash all of it once its deleted entries fill it (about 100 ms for a million actors, every million calls).
+   */
+  readonly #ports = new Map<number, Port>()
   #nextId = 1
   #nextRef = 1
   #observers: TraceObserver[] = []
@@ -100,16 +105,16 @@ export class Runtime implements ActorSystem {
   /** The live local process of `pid`, if any (a pid of an earlier incarnation has none). */
   lookup(pid: Pid): Process | undefined {
     if (pid.node !== this.node || pid.creation !== this.creation) return undefined
-    return this.#procs.get(pid.id)
+    return this.#procs.get(pid.id) ?? this.#ports.get(pid.id)
   }
 
   addPort(port: Port): void {
-    this.#procs.set(port.pid.id, port)
+    this.#ports.set(port.pid.id, port)
   }
 
   removePort(port: Port): void {
     port.alive = false
-    this.#procs.delete(port.pid.id)
+    this.#ports.delete(port.pid.id)
   }
 
   // ---- spawning ------------------------------------------------------------------------------------------------
@@ -235,7 +240,7 @@ export class Runtime implements ActorSystem {
     if (sender !== undefined) sender.reductions++
     if (to instanceof Pid) {
       if (to.node === this.node) {
-        const proc = to.creation === this.creation ? this.#procs.get(to.id) : undefined
+        const proc = to.creation === this.creation ? (this.#procs.get(to.id) ?? this.#ports.get(to.id)) : undefined
         if (proc === undefined) this.deadLetter(to, msg, 'noproc')
         else proc.deliver(msg)
       } else {
@@ -529,6 +534,7 @@ export class Runtime implements ActorSystem {
 
   #nodeDown(node: string, reason: string): void {
     for (const proc of [...this.#procs.values()]) proc.nodeDown(node)
+    for (const port of [...this.#ports.values()]) port.nodeDown(node)
     this.calls.nodeDown(node)
     const hidden = this.#hiddenNodes.delete(node)
     this.#nodeEvent({ type: 'nodedown', node, reason, hidden })
@@ -612,7 +618,6 @@ export class Runtime implements ActorSystem {
   processes(): ProcessInfo[] {
     const out: ProcessInfo[] = []
     for (const proc of this.#procs.values()) {
-      if (!(proc instanceof Actor)) continue
       out.push({
         pid: proc.pid,
         name: proc.name,
@@ -627,9 +632,7 @@ export class Runtime implements ActorSystem {
   }
 
   stats(): SystemStats {
-    let actors = 0
-    for (const proc of this.#procs.values()) if (proc instanceof Actor) actors++
-    return { actors, runQueue: this.scheduler.length, ...this.counters }
+    return { actors: this.#procs.size, runQueue: this.scheduler.length, ...this.counters }
   }
 
   isIdle(): boolean {
@@ -654,15 +657,13 @@ export class Runtime implements ActorSystem {
   async #stopAll(reason: unknown): Promise<void> {
     // Top-level actors in reverse spawn order; each stops its own subtree (a supervisor stops its children).
     const topLevel = [...this.#procs.values()]
-      .filter((p): p is Actor => p instanceof Actor && (p.parent === undefined || p.parent.equals(this.systemPid) || this.lookup(p.parent) === undefined))
+      .filter((p) => p.parent === undefined || p.parent.equals(this.systemPid) || this.lookup(p.parent) === undefined)
       .reverse()
     for (const actor of topLevel) {
       if (!actor.alive) continue
       await this.stopProcess(actor.pid, reason, SHUTDOWN_WAIT_MS)
     }
-    for (const proc of [...this.#procs.values()]) {
-      if (proc instanceof Actor) this.die(proc, 'killed')
-    }
+    for (const actor of [...this.#procs.values()]) this.die(actor, 'killed')
     this.calls.stopAll()
     this.timers.cancelAll()
   }
