@@ -12,6 +12,7 @@
  * Gotchas: msgpackr calls an extension's `pack` with an allocator, as it does for its own byte-array writer; its types
  * declare only the value. The codec tests pin the bytes written, so a msgpackr upgrade that changed this fails them.
  */
+import { Buffer } from 'node:buffer'
 import { addExtension } from 'msgpackr'
 
 /** What msgpackr passes an extension's `pack`: room for `size` bytes at `position` of `target`. */

@@ -9,6 +9,7 @@
  * extension type numbers 0x50–0x55. Buffers are written by an extension of their own, registered last so that
  * msgpackr tries it first (buffer-extension.ts).
  */
+import { Buffer } from 'node:buffer'
 import { Packr, Unpackr, addExtension } from 'msgpackr'
 import { registerBufferExtension, spliceInto, startSplicing, stopSplicing } from './buffer-extension.ts'
 import type { Allocate, Splice } from './buffer-extension.ts'

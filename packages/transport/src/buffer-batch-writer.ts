@@ -11,6 +11,7 @@
  * records, which take 0x40–0x7f for record ids; integers of 2³² and up are float64, as msgpackr writes them. A test
  * compares the bytes with the codec's for every width.
  */
+import { Buffer } from 'node:buffer'
 
 /** Encodes `[16, values]`, where each value is a non-negative safe integer, null or a Buffer, into at most `bound` bytes. */
 export function writeBufferBatch(code: number, values: readonly unknown[], bound: number): Uint8Array {

@@ -4,6 +4,7 @@
  * lifecycle and public API. Its sockets, and what a peer's connection opening or closing does (admission, the
  * transitive mesh, nodeup and nodedown), are node-connections.ts.
  */
+import { Buffer } from 'node:buffer'
 import { createActorSystem, internNodeName, InvalidOptionError } from '@cohort/core'
 import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult, Pid } from '@cohort/core'
 import type { Logger } from 'pino'

@@ -10,6 +10,7 @@
  *
  * Hot path: `receive` once up (one frame → entries → validate → deliver).
  */
+import { Buffer } from 'node:buffer'
 import { createMessageCodec } from '@cohort/core'
 import type { Clock, ControlMessage, MessageCodec, Pid, TimerHandle } from '@cohort/core'
 import type { Logger } from 'pino'

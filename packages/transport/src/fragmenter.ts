@@ -9,6 +9,7 @@
  * Gotchas: senders fragment one message at a time per connection (others wait their turn), so a receiver never holds
  * more than one partial message; a fragment of another id before the current one is complete is a protocol error.
  */
+import { Buffer } from 'node:buffer'
 import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './errors.ts'
 import type { FragmentControl } from './transport-control.ts'

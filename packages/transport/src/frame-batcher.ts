@@ -6,6 +6,7 @@
  *
  * Hot path: `enqueue` (one encode, one array push, no other allocation) and `#flush` (one frame per turn).
  */
+import { Buffer } from 'node:buffer'
 import { Pid } from '@cohort/core'
 import type { Clock, MessageCodec } from '@cohort/core'
 import { fragmentHeader, nextFragment, totalLength } from './fragmenter.ts'

@@ -14,6 +14,7 @@
  *
  * Hot path: `add` (every small remote send: a few comparisons and one or two array pushes) and `readSendBatch`.
  */
+import { Buffer } from 'node:buffer'
 import { Pid } from '@cohort/core'
 import type { MessageCodec } from '@cohort/core'
 import { writeBufferBatch } from './buffer-batch-writer.ts'

@@ -5,6 +5,7 @@
  *
  * Hot path: `writeFrame` and `readFrame` run once per frame and never copy an entry: decoding reads views.
  */
+import { Buffer } from 'node:buffer'
 import type { MessageCodec } from '@cohort/core'
 import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './errors.ts'
