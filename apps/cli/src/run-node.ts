@@ -57,6 +57,7 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
     port: config.node.port,
     cookie: config.node.cookie,
     tickMs: config.node.tickMs,
+    maskFrames: config.node.maskFrames,
     logger,
   })
   const system = node.system

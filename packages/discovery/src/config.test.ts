@@ -17,7 +17,7 @@ describe('loadConfig', () => {
   it('applies the defaults', async () => {
     const config = await loadConfig({ env: { COHORT_COOKIE: 's3cret' }, readFile: noFiles })
     expect(config).toEqual({
-      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 60_000 },
+      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 60_000, maskFrames: false },
       discovery: { strategy: 'static', peers: [] },
       probes: { host: '0.0.0.0', port: 8081 },
       shutdown: { drainDelayMs: 2_000, gracePeriodMs: 20_000 },
@@ -65,9 +65,18 @@ describe('loadConfig', () => {
     await expect(loadConfig({ env: { ...env, COHORT_LOG_LEVEL: 'loud' }, readFile: noFiles })).rejects.toMatchObject({
       variable: 'COHORT_LOG_LEVEL',
     })
+    await expect(loadConfig({ env: { ...env, COHORT_MASK_FRAMES: 'yes' }, readFile: noFiles })).rejects.toThrow(
+      'invalid COHORT_MASK_FRAMES: expected one of true, false, got "yes"',
+    )
     await expect(
       loadConfig({ env: { ...env, COHORT_DRAIN_DELAY_MS: '30000', COHORT_GRACE_PERIOD_MS: '20000' }, readFile: noFiles }),
     ).rejects.toMatchObject({ variable: 'COHORT_GRACE_PERIOD_MS' })
+  })
+
+  it('reads COHORT_MASK_FRAMES as the transport option maskFrames', async () => {
+    const env = { COHORT_COOKIE: 'c' }
+    expect((await loadConfig({ env: { ...env, COHORT_MASK_FRAMES: 'true' }, readFile: noFiles })).node.maskFrames).toBe(true)
+    expect((await loadConfig({ env: { ...env, COHORT_MASK_FRAMES: 'false' }, readFile: noFiles })).node.maskFrames).toBe(false)
   })
 
   it('never shows the cookie in an error', async () => {

@@ -34,7 +34,7 @@ export type DiscoveryConfig =
 
 /** Everything loadConfig resolves. */
 export interface CohortConfig {
-  node: { name: string; basename: string; host: string; port: number; cookie: string; tickMs: number }
+  node: { name: string; basename: string; host: string; port: number; cookie: string; tickMs: number; maskFrames: boolean }
   discovery: DiscoveryConfig
   probes: { host: string; port: number }
   shutdown: { drainDelayMs: number; gracePeriodMs: number }
@@ -54,7 +54,7 @@ export interface LoadConfigOptions {
 /** Every variable loadConfig reads, in the README table's order (the deploy manifests are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'COHORT_BASENAME', 'COHORT_NODE_NAME', 'COHORT_HOST', 'POD_IP', 'POD_NAME', 'POD_NAMESPACE', 'COHORT_PORT',
-  'COHORT_COOKIE', 'COHORT_TICK_MS', 'COHORT_DISCOVERY', 'COHORT_PEERS', 'COHORT_LOCAL_PORTS', 'COHORT_DNS_QUERY',
+  'COHORT_COOKIE', 'COHORT_TICK_MS', 'COHORT_MASK_FRAMES', 'COHORT_DISCOVERY', 'COHORT_PEERS', 'COHORT_LOCAL_PORTS', 'COHORT_DNS_QUERY',
   'COHORT_DNS_PORT', 'COHORT_DNS_INTERVAL_MS', 'COHORT_DNS_SERVERS', 'COHORT_K8S_SERVICE', 'COHORT_K8S_LABEL_SELECTOR',
   'COHORT_K8S_NAMESPACE', 'COHORT_K8S_PORT_NAME', 'COHORT_K8S_NAME_MODE', 'COHORT_K8S_CLUSTER_DOMAIN', 'COHORT_K8S_API',
   'COHORT_PROBE_HOST', 'COHORT_PROBE_PORT', 'COHORT_DRAIN_DELAY_MS', 'COHORT_GRACE_PERIOD_MS', 'COHORT_LOG_LEVEL',
@@ -134,6 +134,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<CohortConf
     throw new InvalidConfigError('COHORT_COOKIE', 'missing: set COHORT_COOKIE or COHORT_COOKIE_FILE (a file mounted from a Secret)')
   }
   const tickMs = int('COHORT_TICK_MS', DEFAULT_CONFIG.tickMs, 1_000, 3_600_000)
+  const maskFrames = oneOf<'true' | 'false'>('COHORT_MASK_FRAMES', ['true', 'false'], 'false') === 'true'
   const strategy = oneOf<DiscoveryConfig['strategy']>('COHORT_DISCOVERY', STRATEGIES, DEFAULT_CONFIG.discovery)
   const required = (name: string): string => {
     const value = str(name)
@@ -200,7 +201,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<CohortConf
     throw new InvalidConfigError('COHORT_NODE_NAME', `expected "basename@host", got ${show('', name)}`)
   }
   return {
-    node: { name, basename, host, port, cookie, tickMs },
+    node: { name, basename, host, port, cookie, tickMs, maskFrames },
     discovery,
     probes: { host: str('COHORT_PROBE_HOST') ?? DEFAULT_CONFIG.probeHost, port: int('COHORT_PROBE_PORT', DEFAULT_CONFIG.probePort, 0, 65535) },
     shutdown: { drainDelayMs, gracePeriodMs },
