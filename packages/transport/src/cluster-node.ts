@@ -40,6 +40,7 @@ export class ClusterNode implements CohortNode {
   readonly #endpoint: DistributionEndpoint
   readonly #events: NodeEvents
   readonly #peers = new Map<string, Peer>()
+  #lastPeer: Peer | undefined = undefined // of the last send (#sessionFor)
   readonly #connections: NodeConnections
   #local: LocalIdentity | undefined
   #server: NodeServer | undefined
@@ -263,7 +264,12 @@ export class ClusterNode implements CohortNode {
 
   /** The session to `node`, opened (and dialled) on first use; undefined when `node` cannot be reached. */
   #sessionFor(node: string): PeerSession | undefined {
-    const peer = this.#peers.get(node)
+    // Sends come in runs to one node; comparing interned names beats the Map lookup. Peers are never removed.
+    let peer = this.#lastPeer
+    if (peer === undefined || peer.name !== node) {
+      peer = this.#peers.get(node)
+      if (peer !== undefined) this.#lastPeer = peer
+    }
     if (peer === undefined || this.#closing !== undefined) return undefined
     let session = peer.session
     if (session === undefined) {
