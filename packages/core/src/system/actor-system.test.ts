@@ -368,4 +368,20 @@ describe('ActorSystem distribution fast paths', () => {
     expect(got).toEqual(['a', 'b', 'c'])
     expect(dead).toEqual(['x', 'y'])
   })
+
+  it('lets a run of messages settle a process function waiting in receive, keeping the rest in order', async () => {
+    const { sys } = system()
+    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const got: unknown[] = []
+    const pid = sys.spawn(async (ctx: ProcessCtx) => {
+      got.push(await ctx.receive((m: string) => m === 'b'))
+      got.push(await ctx.receive())
+      got.push(await ctx.receive())
+    })
+    await sys.whenIdle() // the function now waits in its first receive
+    endpoint.deliverSends(pid, ['a', 'b', 'c'], 0, 3)
+    await sys.whenIdle()
+    await new Promise((r) => setImmediate(r))
+    expect(got).toEqual(['b', 'a', 'c'])
+  })
 })

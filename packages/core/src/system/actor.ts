@@ -103,6 +103,15 @@ export abstract class Actor implements Process, Runnable {
     this.wake()
   }
 
+  /** One status check and one wake for a run of messages, where `deliver` would check and wake per message. */
+  deliverMany(msgs: readonly unknown[], start: number, end: number): void {
+    if (this.status === ActorStatus.dead) return
+    const mailbox = (this.mailbox ??= new Queue())
+    for (let i = start; i < end; i++) mailbox.push(msgs[i])
+    this.rt.counters.messagesDelivered += end - start
+    this.wake()
+  }
+
   exitSignal(from: Pid, reason: unknown, link: boolean): void {
     if (this.status === ActorStatus.dead) return
     if (link) this.links?.delete(from.key)

@@ -30,6 +30,10 @@ export class Port implements Process {
     if (this.alive) this.#handlers.message(msg)
   }
 
+  deliverMany(msgs: readonly unknown[], start: number, end: number): void {
+    for (let i = start; i < end; i++) this.deliver(msgs[i])
+  }
+
   exitSignal(): void {}
 
   linkedBy(): boolean {

@@ -100,6 +100,11 @@ export class ProcessActor extends Actor implements ProcessCtx {
     pending.resolve(msg)
   }
 
+  /** One at a time, as `deliver` settles a waiting receive on the message's arrival rather than a scheduler turn later. */
+  override deliverMany(msgs: readonly unknown[], start: number, end: number): void {
+    for (let i = start; i < end; i++) this.deliver(msgs[i])
+  }
+
   override deliver(msg: unknown): void {
     if (this.status === ActorStatus.dead) return
     super.deliver(msg)

@@ -11,6 +11,8 @@ export interface Process {
   readonly alive: boolean
   /** A message arrived. */
   deliver(msg: unknown): void
+  /** Messages `msgs[start..end)` arrived, in that order (a run from one sender, as the transport reads them). */
+  deliverMany(msgs: readonly unknown[], start: number, end: number): void
   /** An exit signal arrived; `link` when it is a linked process's end. */
   exitSignal(from: Pid, reason: unknown, link: boolean): void
   /** `pid` linked to this process; false if this process is gone. */

@@ -493,10 +493,8 @@ export class Runtime implements ActorSystem {
       deliver: (fromNode, control) => this.deliverControl(fromNode, control),
       deliverSends: (to, msgs, start, end) => {
         const proc = this.lookup(to)
-        for (let i = start; i < end; i++) {
-          if (proc === undefined) this.deadLetter(to, msgs[i], 'noproc')
-          else proc.deliver(msgs[i])
-        }
+        if (proc !== undefined) proc.deliverMany(msgs, start, end)
+        else for (let i = start; i < end; i++) this.deadLetter(to, msgs[i], 'noproc')
       },
       nodeUp: (node, info) => {
         const hidden = info?.hidden === true
