@@ -161,6 +161,19 @@ describe('FrameBatcher', () => {
     expect((validateControl(decoder.decode(whole!)) as { msg: { data: Buffer } }).msg.data.equals(copy)).toBe(true)
   })
 
+  it('joins the parts of a message that turns out smaller than a fragment into one entry', () => {
+    const { clock, sink, batcher } = setup({ fragmentBytes: 256 * 1024, flushThresholdBytes: 512 * 1024 })
+    const s = new Pid('a@h', 1, 1)
+    const data = Buffer.alloc(100_000, 3)
+    const parts = batcher.encodeParts({ type: 'send', to: new Pid('b@h', 1, 1), from: s, msg: { tag: 'mid', data } })
+    expect(parts.some((p) => p === data)).toBe(true)
+    batcher.enqueueParts(parts, s)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(sink.messages).toHaveLength(1) // no fragment head, no chunk
+    expect(arrivals(sink.messages)).toEqual(['mid'])
+  })
+
   it('keeps messages of the large message sender behind it, in order', () => {
     const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
     const s = new Pid('a@h', 1, 1)
