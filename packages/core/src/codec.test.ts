@@ -76,11 +76,14 @@ describe('message codec', () => {
       [[second, second], 2],
       [{ only: 'small things', small }, 0],
     ]
+    // A view into a larger buffer is sent as the view.
+    const view = Buffer.alloc(200_000, 5).subarray(10, 100_010)
+    cases.push([{ view }, 1])
     for (const [value, large] of cases) {
       const plain = Buffer.from(createMessageCodec().encode(value))
       const parts = codec.encodeParts(value, 65_536)
       expect(Buffer.concat(parts).equals(plain)).toBe(true)
-      expect(parts.filter((p) => p === first || p === second)).toHaveLength(large)
+      expect(parts.filter((p) => p === first || p === second || p === view)).toHaveLength(large)
       expect(parts.some((p) => p === small)).toBe(false)
       expect(parts.every((p) => p.length > 0)).toBe(true)
     }
