@@ -231,7 +231,7 @@ export class ClusterNode implements CohortNode {
     if (!batcher.enqueueBatchedControl(control)) {
       // In parts: a large Buffer in a message is written out as it is, never copied into the encoding.
       const parts = batcher.encodeParts(control, sizeHint)
-      const bytes = parts.length === 1 ? (parts[0] as Uint8Array).length : totalLength(parts)
+      const bytes = totalLength(parts)
       if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
       batcher.enqueueParts(parts, (control as { from?: unknown }).from)
     }
