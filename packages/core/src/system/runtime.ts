@@ -240,7 +240,7 @@ export class Runtime implements ActorSystem {
     if (sender !== undefined) sender.reductions++
     if (to instanceof Pid) {
       if (to.node === this.node) {
-        const proc = to.creation === this.creation ? (this.#procs.get(to.id) ?? this.#ports.get(to.id)) : undefined
+        const proc = this.lookup(to)
         if (proc === undefined) this.deadLetter(to, msg, 'noproc')
         else proc.deliver(msg)
       } else {
