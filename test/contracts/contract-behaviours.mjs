@@ -33,9 +33,36 @@ export const quitter = {
   },
 }
 
+/** Replies to `{ from, value }` messages: the actor a delegator hands its calls to. */
+const replier = {
+  name: 'replier',
+  init: () => null,
+  handleInfo: ({ from, value }, state, ctx) => {
+    ctx.reply(from, value)
+    return state
+  },
+}
+
+/** Answers every call with its request, but from another actor (a gen_server handing its caller on). */
+export const delegator = {
+  name: 'delegator',
+  init: (_args, ctx) => ctx.spawnLink(replier),
+  handleCall: (request, from, replierPid, ctx) => {
+    ctx.send(replierPid, { from, value: request })
+    return { noreply: replierPid }
+  },
+}
+
 /** Defines every contract behaviour on `system`. */
 export function defineContractBehaviours(system) {
   system.define('echo', echo)
   system.define('collector', collector)
   system.define('quitter', quitter)
+  system.define('delegator', delegator)
+  // How many monitors others hold on the pid called with, as this node sees it.
+  system.define('inspector', {
+    name: 'inspector',
+    init: () => null,
+    handleCall: (pid, _from, state) => ({ reply: system.processes().find((p) => p.pid.equals(pid))?.monitoredBy, state }),
+  })
 }

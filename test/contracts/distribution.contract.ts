@@ -4,7 +4,7 @@
  * process holds node A; node B runs the contract behaviours and is killed abruptly where the contract says so.
  */
 import { describe, expect, it } from 'vitest'
-import { Down, Exit, NoConnectionError, isCohortError } from '@cohort/core'
+import { Down, Exit, NoConnectionError, NoProcError, isCohortError } from '@cohort/core'
 import type { ActorSystem, Pid, ProcessCtx } from '@cohort/core'
 
 /** Two connected nodes, as an implementation provides them. */
@@ -53,6 +53,17 @@ export function distributionContract(name: string, makeCluster: () => Promise<Co
         expect(echo.node).toBe(b)
         expect(await a.call(echo, { n: 1, tags: new Set(['x']) })).toEqual({ n: 1, tags: new Set(['x']) })
         await expect(a.spawnOn(b, 'no-such-behaviour')).rejects.toThrow(/no behaviour is defined as "no-such-behaviour"/)
+      }))
+
+    it('leaves no monitor behind once a call is answered, by the callee or by an actor it handed the call to', () =>
+      withCluster(async ({ a, b }) => {
+        const [echo, delegator, inspector] = await Promise.all([a.spawnOn(b, 'echo'), a.spawnOn(b, 'delegator'), a.spawnOn(b, 'inspector')])
+        expect(await a.call(echo, 1)).toBe(1)
+        expect(await a.call(delegator, 2)).toBe(2)
+        // A call to the inspector travels after whatever ended the first two calls' monitors.
+        expect(await a.call(inspector, echo)).toBe(0)
+        expect(await a.call(inspector, delegator)).toBe(0)
+        await expect(a.call({ name: 'nobody', node: b }, 3)).rejects.toThrow(NoProcError)
       }))
 
     it('keeps the order of messages between a pair of actors', () =>

@@ -1,9 +1,14 @@
 import { createNetwork } from '@cohort/core/testing'
 import { defineContractBehaviours } from './contract-behaviours.mjs'
 import { distributionContract } from './distribution.contract.ts'
+import type { ContractCluster } from './distribution.contract.ts'
 
-distributionContract('in-memory network', async () => {
-  const net = createNetwork()
+for (const compactCalls of [true, false]) {
+  distributionContract(`in-memory network${compactCalls ? '' : ' (calls as monitor, request, reply, demonitor)'}`, () => cluster(compactCalls))
+}
+
+async function cluster(compactCalls: boolean): Promise<ContractCluster> {
+  const net = createNetwork({ compactCalls })
   const a = net.addNode('a@contract')
   const b = net.addNode('b@contract')
   defineContractBehaviours(b)
@@ -14,4 +19,4 @@ distributionContract('in-memory network', async () => {
     waitFor: (predicate) => net.waitFor(predicate),
     close: () => net[Symbol.asyncDispose](),
   }
-})
+}

@@ -64,6 +64,7 @@ export class ClusterNode implements CohortNode {
       send: (node, control) =>
         control.type === 'send' ? this.#sendMessage(control.to, control.from, control.msg) : this.#send(node, control),
       sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
+      compactCalls: true,
       drain: (node) => this.drain(node),
       nodes: () => this.nodes(),
     }

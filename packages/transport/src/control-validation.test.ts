@@ -111,3 +111,57 @@ describe('compact sends between the connection\'s two nodes', () => {
     expect(named([CONTROL_CODES.sendLocal, 7, 3, undefined, undefined, 'x'])).toBeUndefined()
   })
 })
+
+describe('compact calls and replies between the connection\'s two nodes', () => {
+  const names = { local: 'a@h', peer: 'b@h' }
+  const theirs = { local: 'b@h', peer: 'a@h' }
+  const port = new Pid('a@h', 12, 4)
+  const callRef = new Ref('a@h', 30, 4)
+  const callee = new Pid('b@h', 7, 3)
+
+  function codeWith(value: unknown): number | undefined {
+    try {
+      validateControl(value, theirs)
+      return undefined
+    } catch (error) {
+      return (error as { closeCode?: number }).closeCode
+    }
+  }
+
+  it('send a call to a pid or a name as ids, and restore the port and the ref on the other side', () => {
+    const byPid: WireControl = { type: 'call', to: callee, port, ref: callRef, request: { q: 1 }, from: undefined }
+    expect(toWire(byPid, names)).toEqual([CONTROL_CODES.call, 7, 3, 12, 30, 4, { q: 1 }])
+    expect(validateControl(toWire(byPid, names), theirs)).toEqual(byPid)
+    const byName: WireControl = { type: 'call', to: 'echo', port, ref: callRef, request: 2, from: undefined }
+    expect(toWire(byName, names)).toEqual([CONTROL_CODES.call, 'echo', null, 12, 30, 4, 2])
+    expect(validateControl(toWire(byName, names), theirs)).toEqual(byName)
+  })
+
+  it('send a reply as ids when its ref is the port\'s node\'s, and as a plain send otherwise', () => {
+    // The callee's side: the port and the ref are the peer's.
+    const reply: WireControl = { type: 'reply', to: port, ref: callRef, value: 'v', released: true, from: undefined }
+    expect(toWire(reply, theirs)).toEqual([CONTROL_CODES.reply, 12, 30, 4, true, 'v'])
+    expect(validateControl(toWire(reply, theirs), names)).toEqual(reply)
+    const foreignRef = new Ref('c@h', 30, 4)
+    const plain = toWire({ type: 'reply', to: port, ref: foreignRef, value: 'v', released: false, from: callee }, theirs)
+    expect(validateControl(plain, names)).toEqual({ type: 'send', to: port, from: callee, msg: { $cohort: 'reply', ref: foreignRef, value: 'v' } })
+  })
+
+  it('refuses calls and replies with fields that are not ids, or before the names are known (4007)', () => {
+    expect(codeWith([CONTROL_CODES.call, 7, 3, 12, 30, 4, 'r'])).toBeUndefined()
+    expect(codeOf([CONTROL_CODES.call, 7, 3, 12, 30, 4, 'r'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.call, 'echo', 3, 12, 30, 4, 'r'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.call, { name: 'echo' }, null, 12, 30, 4, 'r'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.call, 7, 3, -12, 30, 4, 'r'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.call, 7, 3, 12, 1.5, 4, 'r'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.call, 7, 3, 12, 30, 'four', 'r'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.reply, 12, 30, 4, true, 'v'])).toBeUndefined()
+    expect(codeWith([CONTROL_CODES.reply, 12, 30, 4, 'yes', 'v'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeWith([CONTROL_CODES.reply, 'port', 30, 4, true, 'v'])).toBe(CLOSE_CODES.unknownControl)
+    expect(codeOf([CONTROL_CODES.reply, 12, 30, 4, true, 'v'])).toBe(CLOSE_CODES.unknownControl)
+  })
+
+  it('will not send a call whose port is not this node\'s', () => {
+    expect(() => toWire({ type: 'call', to: callee, port: new Pid('c@h', 1, 1), ref: callRef, request: 1, from: undefined }, names)).toThrow(/travels only/)
+  })
+})

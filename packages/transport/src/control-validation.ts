@@ -47,6 +47,10 @@ export const CONTROL_CODES = Object.freeze({
   sendLocal: 15,
   /** `[16, [entry, entry, …]]`: small sends packed together, one msgpack call per frame. Never fragmented. */
   batch: 16,
+  /** A call (monitor and request in one), between the connection's own two nodes: ids, no pids or refs in full. */
+  call: 17,
+  /** A call's reply, which may release the call's monitor, between the connection's own two nodes. */
+  reply: 18,
 } as const)
 
 /**
@@ -93,6 +97,22 @@ export function toWire(c: WireControl, names?: WireNames): unknown[] {
       return [13]
     case 'fragment':
       return [14, c.id, c.total, c.length]
+    case 'call': {
+      // The port and the ref are this node's, made by its runtime with its creation; the callee is the peer's.
+      const { to, port, ref } = c
+      if (names === undefined || port.node !== names.local || ref.node !== names.local || ref.creation !== port.creation || (to instanceof Pid && to.node !== names.peer)) {
+        throw new Error('a call control message travels only from the node of its port to the node of its callee')
+      }
+      return to instanceof Pid ? [17, to.id, to.creation, port.id, ref.id, port.creation, c.request] : [17, to, null, port.id, ref.id, port.creation, c.request]
+    }
+    case 'reply': {
+      const { to, ref } = c
+      if (names !== undefined && to.node === names.peer && ref.node === names.peer && ref.creation === to.creation) {
+        return [18, to.id, ref.id, to.creation, c.released, c.value]
+      }
+      // A reply to a call made with some other ref (a hand-made From): a plain message, and the caller demonitors.
+      return toWire({ type: 'send', to, from: c.from, msg: { $cohort: 'reply', ref, value: c.value } }, names)
+    }
   }
 }
 
@@ -177,6 +197,28 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
       if (hasFrom ? !isId(m[3]) || !isId(m[4]) : m[4] !== undefined && m[4] !== null) throw bad('send', 'from')
       const from = hasFrom ? new Pid(names.peer, m[3] as number, m[4] as number) : undefined
       return { type: 'send', to: new Pid(names.local, m[1] as number, m[2] as number), from, msg: m[5] }
+    }
+    case 17: {
+      // Sent by the peer: the port and the ref are the peer's, the callee (a pid or a registered name) this node's.
+      if (names === undefined) throw bad('call', 'connection (no names before the handshake)')
+      const named = typeof m[1] === 'string'
+      if (named ? m[2] !== null : !isId(m[1]) || !isId(m[2])) throw bad('call', 'to')
+      if (!isId(m[3])) throw bad('call', 'port')
+      if (!isId(m[4])) throw bad('call', 'ref')
+      if (!isId(m[5])) throw bad('call', 'creation')
+      const to = named ? (m[1] as string) : new Pid(names.local, m[1] as number, m[2] as number)
+      const port = new Pid(names.peer, m[3] as number, m[5] as number)
+      return { type: 'call', to, port, ref: new Ref(names.peer, m[4] as number, m[5] as number), request: m[6], from: undefined }
+    }
+    case 18: {
+      // Sent by the peer: the port and the ref are this node's.
+      if (names === undefined) throw bad('reply', 'connection (no names before the handshake)')
+      if (!isId(m[1])) throw bad('reply', 'to')
+      if (!isId(m[2])) throw bad('reply', 'ref')
+      if (!isId(m[3])) throw bad('reply', 'creation')
+      if (typeof m[4] !== 'boolean') throw bad('reply', 'released')
+      const creation = m[3] as number
+      return { type: 'reply', to: new Pid(names.local, m[1] as number, creation), ref: new Ref(names.local, m[2] as number, creation), value: m[5], released: m[4], from: undefined }
     }
     default:
       throw new ProtocolError(CLOSE_CODES.unknownControl, `unknown control message code ${JSON.stringify(String(code)).slice(0, 80)}`)

@@ -47,11 +47,11 @@ export interface FrameBatcherOptions {
 }
 
 /**
- * The control messages that travel inside a batch (send-batch.ts), in their place among the sends: a remote call's
- * monitor and demonitor, links, exits and downs. Sends have their own compact runs; the transport's own controls
+ * The control messages that travel inside a batch (send-batch.ts), in their place among the sends: calls and their
+ * replies, monitors and demonitors, links, exits and downs. Sends have their own compact runs; the transport's own controls
  * (tick, peers, leaving) and fragments are never batched.
  */
-const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down'])
+const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down', 'call', 'reply'])
 
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2

@@ -19,7 +19,7 @@ import { isNodeName } from './node-name.ts'
 import { isWebSocketUrl } from './node-options.ts'
 
 /** The protocol version this implementation speaks. Peers must speak the same one. */
-export const PROTOCOL_VERSION = 4
+export const PROTOCOL_VERSION = 5
 /** Bytes of each nonce. */
 export const NONCE_BYTES = 32
 

@@ -83,6 +83,35 @@ export interface SpawnReplyControl {
   error: string | undefined
 }
 
+/**
+ * A call to `to` (a pid, or a name registered on the receiving node) as one message: the receiving node sets up the
+ * monitor `ref` of `to` by the reply port `port`, as `monitor` would, then delivers
+ * `{ $cohort: 'call', from: { pid: port, ref }, request }` to `to`, as `send` would (a `down` with `noproc` if `to`
+ * is gone). `from` is the calling actor, when an actor called (for ordering; it does not travel). Only sent over a
+ * distribution whose `compactCalls` is true; Erlang sends the monitor and the request as two signals.
+ */
+export interface CallControl {
+  type: 'call'
+  to: Pid | string
+  port: Pid
+  ref: Ref
+  request: unknown
+  from: Pid | undefined
+}
+/**
+ * The reply to a call, `{ $cohort: 'reply', ref, value }`, for the pid `to`. `released` says that the replying
+ * actor was the one the call monitored and has dropped that monitor (`ref`): the caller forgets it without sending a
+ * `demonitor`. `from` is the replying actor (for ordering; it does not travel). Only with `compactCalls`.
+ */
+export interface ReplyControl {
+  type: 'reply'
+  to: Pid
+  ref: Ref
+  value: unknown
+  released: boolean
+  from: Pid | undefined
+}
+
 /** Every control message. */
 export type ControlMessage =
   | SendControl
@@ -95,6 +124,8 @@ export type ControlMessage =
   | DownControl
   | SpawnRequestControl
   | SpawnReplyControl
+  | CallControl
+  | ReplyControl
 
 /** The `type` of every control message, for validating decoded input. */
 export const CONTROL_MESSAGE_TYPES: ReadonlySet<string> = new Set([
@@ -108,4 +139,6 @@ export const CONTROL_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'down',
   'spawnRequest',
   'spawnReply',
+  'call',
+  'reply',
 ])

@@ -29,6 +29,12 @@ export interface Distribution {
    * messages a second offers it; the system uses it when present.
    */
   sendMessage?(to: Pid, from: Pid | undefined, msg: unknown): DistributionSendResult
+  /**
+   * True when the distribution carries `call` and `reply` control messages: the system then sends a remote call as
+   * one message (the monitor and the request) and its reply as one (the reply and the monitor's removal), instead of
+   * `monitor`, `send`, `send` and `demonitor`. A call costs half the messages and no pids or refs in full.
+   */
+  readonly compactCalls?: boolean
   /** Resolves when the queue of unsent bytes to `node` is below its low-water mark (at once if it is). */
   drain(node: string): Promise<void>
   /** The nodes connected now (visible ones; hidden nodes are not listed). */

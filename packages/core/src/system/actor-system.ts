@@ -22,7 +22,10 @@ export interface ProcessInfo {
   behaviour: string
   mailboxDepth: number
   links: number
+  /** Monitors this actor holds on others. */
   monitors: number
+  /** Monitors others hold on this actor (Erlang's `monitored_by`), a pending call's among them. */
+  monitoredBy: number
   trapExit: boolean
 }
 

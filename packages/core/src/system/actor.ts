@@ -13,6 +13,7 @@ import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
+import { heldMonitor } from './process.ts'
 import type { HeldMonitor, Process, Watcher } from './process.ts'
 import type { Runnable } from './scheduler.ts'
 import type { Runtime } from './runtime.ts'
@@ -48,7 +49,7 @@ export abstract class Actor implements Process, Runnable {
   name: string | undefined = undefined
   mailbox: Queue<unknown> | null = null
   links: Map<string, Pid> | null = null
-  monitors: Map<string, HeldMonitor> | null = null
+  monitors: Map<number, HeldMonitor> | null = null
   watchers: Map<string, Watcher> | null = null
   timers: Set<string> | null = null
   /** Called once with undefined when init succeeded, or with the reason it failed. */
@@ -134,10 +135,14 @@ export abstract class Actor implements Process, Runnable {
     this.links?.delete(pid.key)
   }
 
-  watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget): boolean {
+  watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget, byCall = false): boolean {
     if (this.status === ActorStatus.dead) return false
-    ;(this.watchers ??= new Map()).set(ref.key, { ref, watcher, as })
+    ;(this.watchers ??= new Map()).set(ref.key, { ref, watcher, as, byCall })
     return true
+  }
+
+  monitorReleased(ref: Ref): void {
+    if (heldMonitor(this.monitors, ref) !== undefined) this.monitors?.delete(ref.id)
   }
 
   unwatchedBy(ref: Ref): void {
@@ -145,7 +150,8 @@ export abstract class Actor implements Process, Runnable {
   }
 
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
-    if (this.monitors === null || !this.monitors.delete(ref.key)) return
+    if (heldMonitor(this.monitors, ref) === undefined) return
+    this.monitors?.delete(ref.id)
     this.deliver(new Down(ref, target, reason))
   }
 
@@ -229,7 +235,7 @@ export abstract class Actor implements Process, Runnable {
   }
 
   reply(from: From, value: unknown): void {
-    this.send(from.pid, { $cohort: 'reply', ref: from.ref, value })
+    if (this.status !== ActorStatus.dead) this.rt.reply(this, from, value)
   }
 
   exit(reason: unknown): never {

@@ -54,10 +54,8 @@ export class Calls {
         target = to as MonitorTarget
       }
       const call = new PendingCall(rt, this.#pending, to, target, resolve as (value: unknown) => void, reject)
-      call.start(timeoutMs)
-      if (call.settled) return
       try {
-        rt.route(target as Address, { $cohort: 'call', from: { pid: call.port.pid, ref: call.ref }, request }, from)
+        call.start(timeoutMs, request, from)
       } catch (error) {
         call.fail(error as Error)
       }
@@ -77,7 +75,7 @@ export class Calls {
     })
     rt.addPort(port)
     const ref = rt.monitorFrom(port, target)
-    if (port.monitors.has(ref.key)) this.#watches.set(ref.key, port)
+    if (port.monitors.has(ref.id)) this.#watches.set(ref.key, port)
     return ref
   }
 
@@ -197,8 +195,12 @@ class PendingCall implements PortHandlers {
     this.port = new Port(rt.makePid(), this)
   }
 
-  /** Registers the port, arms the timer and monitors the callee (which may settle the call at once: noproc). */
-  start(timeoutMs: number): void {
+  /**
+   * Registers the port, arms the timer, monitors the callee (which may settle the call at once: noproc) and sends the
+   * request; to another node, as one message when the distribution can (the call's ref is then the monitor's too,
+   * as in Erlang).
+   */
+  start(timeoutMs: number, request: unknown, from: Actor | undefined): void {
     const rt = this.#rt
     rt.addPort(this.port)
     this.#pending.add(this)
@@ -207,7 +209,13 @@ class PendingCall implements PortHandlers {
       this.#timeoutMs = timeoutMs
       this.#timer = rt.clock.setTimeout(() => this.#timedOut(), timeoutMs)
     }
+    if (rt.callRemote(this.port, this.#target, this.ref, request, from)) {
+      this.#monitorRef = this.ref
+      return
+    }
     this.#monitorRef = rt.monitorFrom(this.port, this.#target)
+    if (this.settled) return
+    rt.route(this.#target as Address, { $cohort: 'call', from: { pid: this.port.pid, ref: this.ref }, request }, from)
   }
 
   message(msg: unknown): void {

@@ -6,6 +6,7 @@
 import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
+import { heldMonitor } from './process.ts'
 import type { HeldMonitor, Process } from './process.ts'
 
 /** What a port does with what reaches it. */
@@ -18,8 +19,8 @@ export class Port implements Process {
   readonly pid: Pid
   alive = true
   readonly #handlers: PortHandlers
-  /** The monitors this port holds (one, in practice). */
-  readonly monitors: Map<string, HeldMonitor> = new Map()
+  /** The monitors this port holds (one, in practice), by ref id (`heldMonitor`). */
+  readonly monitors: Map<number, HeldMonitor> = new Map()
 
   constructor(pid: Pid, handlers: PortHandlers) {
     this.pid = pid
@@ -49,8 +50,13 @@ export class Port implements Process {
   unwatchedBy(): void {}
 
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
-    if (!this.alive || !this.monitors.delete(ref.key)) return
+    if (!this.alive || heldMonitor(this.monitors, ref) === undefined) return
+    this.monitors.delete(ref.id)
     this.#handlers.down(ref, target, reason)
+  }
+
+  monitorReleased(ref: Ref): void {
+    if (heldMonitor(this.monitors, ref) !== undefined) this.monitors.delete(ref.id)
   }
 
   nodeDown(node: string): void {

@@ -18,13 +18,29 @@ export interface Process {
   /** `pid` linked to this process; false if this process is gone. */
   linkedBy(pid: Pid): boolean
   unlinkedBy(pid: Pid): void
-  /** `watcher` monitors this process as `as`; false if this process is gone. */
-  watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget): boolean
+  /**
+   * `watcher` monitors this process as `as`; false if this process is gone. `byCall` marks the monitor of a remote
+   * call (a `call` control message), which this process's reply to `watcher` removes.
+   */
+  watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget, byCall?: boolean): boolean
   unwatchedBy(ref: Ref): void
   /** A monitor this process holds fired. */
   down(ref: Ref, target: MonitorTarget, reason: unknown): void
+  /** The monitor `ref` this process holds was removed at its target (a call's reply released it): forget it. */
+  monitorReleased(ref: Ref): void
   /** The connection to `node` was lost: fire links and monitors across it. */
   nodeDown(node: string): void
+}
+
+/**
+ * The monitor `ref` among a process's held monitors, if it is there. Held monitors are keyed by their ref's id: a
+ * process only holds monitors this node made the refs of, and a number hashes without building the ref's key string
+ * (a reply's ref is a fresh object, whose key would be built for that one lookup). The ref is compared in full, as
+ * one from elsewhere may share the id.
+ */
+export function heldMonitor(monitors: ReadonlyMap<number, HeldMonitor> | null, ref: Ref): HeldMonitor | undefined {
+  const held = monitors?.get(ref.id)
+  return held !== undefined && held.ref.equals(ref) ? held : undefined
 }
 
 /** A monitor held by a process. */
@@ -42,4 +58,6 @@ export interface Watcher {
   readonly ref: Ref
   readonly watcher: Pid
   readonly as: MonitorTarget
+  /** Set up by a remote call: the reply to `watcher` removes it. */
+  readonly byCall: boolean
 }

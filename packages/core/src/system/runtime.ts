@@ -7,7 +7,7 @@
  * Hot path: `route` (every send) and `deliverControl` (every remote message).
  */
 import type { Logger } from 'pino'
-import type { Address, SpawnOptions } from '../actor/ctx.ts'
+import type { Address, From, SpawnOptions } from '../actor/ctx.ts'
 import type { Behaviour } from '../actor/behaviour.ts'
 import { isProcessFunction } from '../actor/behaviour.ts'
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
@@ -29,6 +29,7 @@ import type { ActorSystem, GlobalResolver, NodeEvent, ProcessInfo, SystemStats }
 import { Calls } from './calls.ts'
 import { Definitions } from './definitions.ts'
 import { Port } from './port.ts'
+import { heldMonitor } from './process.ts'
 import type { Process } from './process.ts'
 import { ProcessActor } from './process-actor.ts'
 import { Registry } from './registry.ts'
@@ -289,6 +290,54 @@ export class Runtime implements ActorSystem {
     this.#sent(dist.send(node, control), node, sender, to, msg)
   }
 
+  /**
+   * Sends a call to a remote `target` as one `call` control message, when the distribution carries them
+   * (`compactCalls`) and no tracer needs to see the request as a message of its own; false when it did not. `port`
+   * then holds the monitor `ref`, as `monitorFrom` would have set it up.
+   */
+  callRemote(port: Port, target: MonitorTarget, ref: Ref, request: unknown, sender: Actor | undefined): boolean {
+    const dist = this.#distribution
+    if (dist?.compactCalls !== true || this.tracing || typeof target !== 'object') return false
+    const node = target.node
+    if (node === this.node) return false
+    if (this.#strictCodec !== undefined) assertSerializable(request)
+    const to = target instanceof Pid ? target : target.name
+    port.monitors.set(ref.id, { ref, target, node, pid: undefined })
+    if (sender !== undefined) sender.reductions++
+    let result: DistributionSendResult
+    try {
+      result = dist.send(node, { type: 'call', to, port: port.pid, ref, request, from: sender?.pid })
+    } catch (error) {
+      port.monitors.delete(ref.id) // nothing was sent: there is no monitor to cancel
+      throw error
+    }
+    if (result === 'unreachable') this.#fireSoon(port, ref, target, 'noconnection')
+    this.#sent(result, node, sender, target, request)
+    return true
+  }
+
+  /**
+   * `sender` replies `value` to the call `from`. To another node over a distribution with `compactCalls`, the reply
+   * also removes the call's monitor of `sender` (when `sender` is the actor the call monitored), so the caller need
+   * not send a `demonitor`.
+   */
+  reply(sender: Actor, from: From, value: unknown): void {
+    const to = from.pid
+    const dist = this.#distribution
+    if (dist?.compactCalls === true && to instanceof Pid && to.node !== this.node && from.ref instanceof Ref && !this.tracing) {
+      if (this.#strictCodec !== undefined) assertSerializable(value)
+      const ref = from.ref
+      const watcher = sender.watchers?.get(ref.key)
+      const released = watcher !== undefined && watcher.byCall && watcher.watcher.equals(to)
+      sender.reductions++
+      const result = dist.send(to.node, { type: 'reply', to, ref, value, released, from: sender.pid })
+      if (released) sender.watchers?.delete(ref.key)
+      this.#sent(result, to.node, sender, to, value)
+      return
+    }
+    this.route(to, { $cohort: 'reply', ref: from.ref, value }, sender)
+  }
+
   /** Acts on what the distribution did with a message to `node`: pauses a sender on 'busy', drops on 'unreachable'. */
   #sent(result: DistributionSendResult, node: string, sender: Actor | undefined, to: unknown, msg: unknown): void {
     if (result === 'busy') {
@@ -373,7 +422,7 @@ export class Runtime implements ActorSystem {
     }
     const held = { ref, target, node, pid: local?.pid }
     const monitors = watcher instanceof Actor ? (watcher.monitors ??= new Map()) : watcher.monitors
-    monitors.set(ref.key, held)
+    monitors.set(ref.id, held)
     if (remoteTo !== undefined) {
       if (!this.control(node, { type: 'monitor', from: watcher.pid, to: remoteTo, ref })) {
         this.#fireSoon(watcher, ref, target, 'noconnection')
@@ -396,9 +445,9 @@ export class Runtime implements ActorSystem {
       return
     }
     const monitors = watcher instanceof Actor ? watcher.monitors : watcher.monitors
-    const held = monitors?.get(ref!.key)
+    const held = heldMonitor(monitors ?? null, ref!)
     if (held === undefined) return
-    monitors!.delete(ref!.key)
+    monitors!.delete(ref!.id)
     if (held.node === this.node) {
       if (held.pid !== undefined) this.lookup(held.pid)?.unwatchedBy(held.ref)
     } else {
@@ -583,6 +632,30 @@ export class Runtime implements ActorSystem {
         this.lookup(c.to)?.down(c.ref, target, c.reason)
         return
       }
+      case 'call': {
+        const named = typeof c.to === 'string'
+        const proc = named ? this.registry.get(c.to as string) : this.lookup(c.to as Pid)
+        const as: MonitorTarget = named ? { name: c.to as string, node: this.node } : c.to
+        const msg = { $cohort: 'call', from: { pid: c.port, ref: c.ref }, request: c.request }
+        if (proc === undefined || !proc.watchedBy(c.ref, c.port, as, true)) {
+          this.control(fromNode, { type: 'down', from: c.to, to: c.port, ref: c.ref, reason: 'noproc' })
+          this.deadLetter(as, msg, 'noproc')
+          return
+        }
+        proc.deliver(msg)
+        return
+      }
+      case 'reply': {
+        const proc = this.lookup(c.to)
+        const msg = { $cohort: 'reply', ref: c.ref, value: c.value }
+        if (proc === undefined) {
+          this.deadLetter(c.to, msg, 'noproc')
+          return
+        }
+        if (c.released) proc.monitorReleased(c.ref)
+        proc.deliver(msg)
+        return
+      }
       case 'spawnRequest':
         this.calls.answerSpawn(fromNode, c)
         return
@@ -623,6 +696,7 @@ export class Runtime implements ActorSystem {
         mailboxDepth: proc.mailboxDepth,
         links: proc.links?.size ?? 0,
         monitors: proc.monitors?.size ?? 0,
+        monitoredBy: proc.watchers?.size ?? 0,
         trapExit: proc.trapping,
       })
     }

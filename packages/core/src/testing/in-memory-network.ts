@@ -26,6 +26,11 @@ export interface NetworkOptions {
   strictMessages?: boolean
   /** Logger for every node. @default silent */
   logger?: Logger
+  /**
+   * Carry remote calls as `call` and `reply` control messages (Distribution's `compactCalls`), as the transport does;
+   * false sends them as Erlang does: monitor, request, reply, demonitor. @default true
+   */
+  compactCalls?: boolean
 }
 
 interface Member {
@@ -52,7 +57,7 @@ class Link {
 /** Several nodes in one process, with faults on demand. */
 export class InMemoryNetwork {
   readonly clock: TestClock
-  readonly #options: { strictMessages: boolean; logger: Logger | undefined }
+  readonly #options: { strictMessages: boolean; logger: Logger | undefined; compactCalls: boolean }
   readonly #members = new Map<string, Member>()
   readonly #links = new Map<string, Link>()
   readonly #cut = new Set<string>()
@@ -60,7 +65,7 @@ export class InMemoryNetwork {
 
   constructor(options: NetworkOptions = {}) {
     this.clock = options.clock ?? new TestClock()
-    this.#options = { strictMessages: options.strictMessages ?? true, logger: options.logger }
+    this.#options = { strictMessages: options.strictMessages ?? true, logger: options.logger, compactCalls: options.compactCalls ?? true }
     this.clock.quiesce = () => this.#quiet()
   }
 
@@ -80,6 +85,7 @@ export class InMemoryNetwork {
     const member: Member = { name, system, endpoint: undefined as never, alive: true, creation }
     const distribution: Distribution = {
       send: (node, control) => this.#send(member, node, control),
+      compactCalls: this.#options.compactCalls,
       drain: () => Promise.resolve(),
       nodes: () => this.#peersOf(member),
     }
