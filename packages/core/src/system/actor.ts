@@ -13,8 +13,8 @@ import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
-import { heldMonitor } from './process.ts'
-import type { HeldMonitor, Process, Watcher } from './process.ts'
+import type { HeldMonitors } from './held-monitors.ts'
+import type { Process, Watcher } from './process.ts'
 import type { Runnable } from './scheduler.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -49,7 +49,7 @@ export abstract class Actor implements Process, Runnable {
   name: string | undefined = undefined
   mailbox: Queue<unknown> | null = null
   links: Map<string, Pid> | null = null
-  monitors: Map<number, HeldMonitor> | null = null
+  monitors: HeldMonitors | null = null
   watchers: Map<string, Watcher> | null = null
   timers: Set<string> | null = null
   /** Called once with undefined when init succeeded, or with the reason it failed. */
@@ -142,7 +142,7 @@ export abstract class Actor implements Process, Runnable {
   }
 
   monitorReleased(ref: Ref): void {
-    if (heldMonitor(this.monitors, ref) !== undefined) this.monitors?.delete(ref.id)
+    this.monitors?.delete(ref)
   }
 
   unwatchedBy(ref: Ref): void {
@@ -150,8 +150,7 @@ export abstract class Actor implements Process, Runnable {
   }
 
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
-    if (heldMonitor(this.monitors, ref) === undefined) return
-    this.monitors?.delete(ref.id)
+    if (this.monitors === null || !this.monitors.delete(ref)) return
     this.deliver(new Down(ref, target, reason))
   }
 
@@ -161,7 +160,7 @@ export abstract class Actor implements Process, Runnable {
       for (const [key, w] of this.watchers) if (w.watcher.node === node) this.watchers.delete(key)
     }
     if (this.monitors !== null) {
-      for (const m of [...this.monitors.values()]) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
+      for (const m of this.monitors.list()) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
     }
     if (this.links !== null) {
       for (const pid of [...this.links.values()]) {

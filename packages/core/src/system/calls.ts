@@ -75,7 +75,7 @@ export class Calls {
     })
     rt.addPort(port)
     const ref = rt.monitorFrom(port, target)
-    if (port.monitors.has(ref.id)) this.#watches.set(ref.key, port)
+    if (port.monitors.get(ref) !== undefined) this.#watches.set(ref.key, port)
     return ref
   }
 

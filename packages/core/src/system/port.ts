@@ -6,8 +6,8 @@
 import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
-import { heldMonitor } from './process.ts'
-import type { HeldMonitor, Process } from './process.ts'
+import { HeldMonitors } from './held-monitors.ts'
+import type { Process } from './process.ts'
 
 /** What a port does with what reaches it. */
 export interface PortHandlers {
@@ -19,8 +19,8 @@ export class Port implements Process {
   readonly pid: Pid
   alive = true
   readonly #handlers: PortHandlers
-  /** The monitors this port holds (one, in practice), by ref id (`heldMonitor`). */
-  readonly monitors: Map<number, HeldMonitor> = new Map()
+  /** The monitors this port holds (one, in practice). */
+  readonly monitors = new HeldMonitors()
 
   constructor(pid: Pid, handlers: PortHandlers) {
     this.pid = pid
@@ -50,16 +50,15 @@ export class Port implements Process {
   unwatchedBy(): void {}
 
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
-    if (!this.alive || heldMonitor(this.monitors, ref) === undefined) return
-    this.monitors.delete(ref.id)
+    if (!this.alive || !this.monitors.delete(ref)) return
     this.#handlers.down(ref, target, reason)
   }
 
   monitorReleased(ref: Ref): void {
-    if (heldMonitor(this.monitors, ref) !== undefined) this.monitors.delete(ref.id)
+    this.monitors.delete(ref)
   }
 
   nodeDown(node: string): void {
-    for (const m of [...this.monitors.values()]) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
+    for (const m of this.monitors.list()) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
   }
 }

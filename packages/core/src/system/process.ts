@@ -32,17 +32,6 @@ export interface Process {
   nodeDown(node: string): void
 }
 
-/**
- * The monitor `ref` among a process's held monitors, if it is there. Held monitors are keyed by their ref's id: a
- * process only holds monitors this node made the refs of, and a number hashes without building the ref's key string
- * (a reply's ref is a fresh object, whose key would be built for that one lookup). The ref is compared in full, as
- * one from elsewhere may share the id.
- */
-export function heldMonitor(monitors: ReadonlyMap<number, HeldMonitor> | null, ref: Ref): HeldMonitor | undefined {
-  const held = monitors?.get(ref.id)
-  return held !== undefined && held.ref.equals(ref) ? held : undefined
-}
-
 /** A monitor held by a process. */
 export interface HeldMonitor {
   readonly ref: Ref

@@ -29,7 +29,7 @@ import type { ActorSystem, GlobalResolver, NodeEvent, ProcessInfo, SystemStats }
 import { Calls } from './calls.ts'
 import { Definitions } from './definitions.ts'
 import { Port } from './port.ts'
-import { heldMonitor } from './process.ts'
+import { HeldMonitors } from './held-monitors.ts'
 import type { Process } from './process.ts'
 import { ProcessActor } from './process-actor.ts'
 import { Registry } from './registry.ts'
@@ -302,13 +302,13 @@ export class Runtime implements ActorSystem {
     if (node === this.node) return false
     if (this.#strictCodec !== undefined) assertSerializable(request)
     const to = target instanceof Pid ? target : target.name
-    port.monitors.set(ref.id, { ref, target, node, pid: undefined })
+    port.monitors.add({ ref, target, node, pid: undefined })
     if (sender !== undefined) sender.reductions++
     let result: DistributionSendResult
     try {
       result = dist.send(node, { type: 'call', to, port: port.pid, ref, request, from: sender?.pid })
     } catch (error) {
-      port.monitors.delete(ref.id) // nothing was sent: there is no monitor to cancel
+      port.monitors.delete(ref) // nothing was sent: there is no monitor to cancel
       throw error
     }
     if (result === 'unreachable') this.#fireSoon(port, ref, target, 'noconnection')
@@ -421,8 +421,8 @@ export class Runtime implements ActorSystem {
       else remoteTo = target.name
     }
     const held = { ref, target, node, pid: local?.pid }
-    const monitors = watcher instanceof Actor ? (watcher.monitors ??= new Map()) : watcher.monitors
-    monitors.set(ref.id, held)
+    const monitors = watcher instanceof Actor ? (watcher.monitors ??= new HeldMonitors()) : watcher.monitors
+    monitors.add(held)
     if (remoteTo !== undefined) {
       if (!this.control(node, { type: 'monitor', from: watcher.pid, to: remoteTo, ref })) {
         this.#fireSoon(watcher, ref, target, 'noconnection')
@@ -445,9 +445,9 @@ export class Runtime implements ActorSystem {
       return
     }
     const monitors = watcher instanceof Actor ? watcher.monitors : watcher.monitors
-    const held = heldMonitor(monitors ?? null, ref!)
+    const held = monitors?.get(ref!)
     if (held === undefined) return
-    monitors!.delete(ref!.id)
+    monitors!.delete(ref!)
     if (held.node === this.node) {
       if (held.pid !== undefined) this.lookup(held.pid)?.unwatchedBy(held.ref)
     } else {
@@ -485,7 +485,7 @@ export class Runtime implements ActorSystem {
       for (const w of actor.watchers.values()) this.#sendDown(w.watcher, w.ref, w.as, linkReason)
     }
     if (actor.monitors !== null) {
-      for (const held of [...actor.monitors.values()]) this.demonitor(actor, held.ref)
+      for (const held of actor.monitors.list()) this.demonitor(actor, held.ref)
     }
     if (this.tracing) this.emitTrace({ type: 'exit', pid: actor.pid, reason: linkReason })
     if (isExpectedExit(reason) && this.logger.isLevelEnabled('debug')) {
