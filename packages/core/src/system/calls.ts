@@ -5,7 +5,6 @@
  * ports.
  */
 import type { Address } from '../actor/ctx.ts'
-import type { TimerHandle } from '../clock.ts'
 import type { SpawnReplyControl, SpawnRequestControl } from '../distribution/control-message.ts'
 import { InvalidOptionError, CallTimeoutError, CalleeExitedError, CohortError, NoConnectionError, NoProcError } from '../errors.ts'
 import { Pid } from '../pid.ts'
@@ -15,6 +14,7 @@ import type { MonitorTarget } from '../signals.ts'
 import type { Actor } from './actor.ts'
 import { Port } from './port.ts'
 import type { PortHandlers } from './port.ts'
+import { Deadlines, Expiring } from './deadlines.ts'
 import type { Runtime } from './runtime.ts'
 
 interface PendingSpawn {
@@ -27,13 +27,14 @@ interface PendingSpawn {
 
 export class Calls {
   readonly #rt: Runtime
-  /** Calls waiting for their reply. */
-  readonly #pending = new Set<PendingCall>()
+  /** Calls waiting for their reply, by deadline. */
+  readonly #pending: Deadlines
   readonly #watches = new Map<string, Port>()
   readonly #spawns = new Map<string, PendingSpawn>()
 
   constructor(rt: Runtime) {
     this.#rt = rt
+    this.#pending = new Deadlines(rt.clock)
   }
 
   call<R>(to: Address, request: unknown, timeoutMs: number, from: Actor | undefined): Promise<R> {
@@ -155,7 +156,7 @@ export class Calls {
 
   /** Rejects every pending call and remote spawn: the system stopped. */
   stopAll(): void {
-    for (const call of [...this.#pending]) {
+    for (const call of this.#pending.list() as PendingCall[]) {
       call.fail(new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during the call'))
     }
     for (const key of [...this.#spawns.keys()]) {
@@ -169,22 +170,22 @@ export class Calls {
  * on the callee and the timer. It settles exactly once, with the reply, the callee's exit or the timeout; one object
  * per call rather than a closure for each of those.
  */
-class PendingCall implements PortHandlers {
+class PendingCall extends Expiring implements PortHandlers {
   readonly port: Port
   /** The call's ref: the reply must carry it. */
   readonly ref: Ref
   settled = false
   readonly #rt: Runtime
-  readonly #pending: Set<PendingCall>
+  readonly #pending: Deadlines
   readonly #to: Address
   readonly #target: MonitorTarget
   readonly #resolve: (value: unknown) => void
   readonly #reject: (error: Error) => void
   #monitorRef: Ref | undefined
-  #timer: TimerHandle | undefined
   #timeoutMs = 0
 
-  constructor(rt: Runtime, pending: Set<PendingCall>, to: Address, target: MonitorTarget, resolve: (value: unknown) => void, reject: (error: Error) => void) {
+  constructor(rt: Runtime, pending: Deadlines, to: Address, target: MonitorTarget, resolve: (value: unknown) => void, reject: (error: Error) => void) {
+    super()
     this.#rt = rt
     this.#pending = pending
     this.#to = to
@@ -203,12 +204,9 @@ class PendingCall implements PortHandlers {
   start(timeoutMs: number, request: unknown, from: Actor | undefined): void {
     const rt = this.#rt
     rt.addPort(this.port)
-    this.#pending.add(this)
-    // Infinity means no timer at all (Node would fire a timer of more than 2^31 - 1 ms at once).
-    if (timeoutMs !== Infinity) {
-      this.#timeoutMs = timeoutMs
-      this.#timer = rt.clock.setTimeout(() => this.#timedOut(), timeoutMs)
-    }
+    // Infinity means no deadline at all (Node would fire a timer of more than 2^31 - 1 ms at once).
+    this.#timeoutMs = timeoutMs
+    this.#pending.add(this, timeoutMs)
     if (rt.callRemote(this.port, this.#target, this.ref, request, from)) {
       this.#monitorRef = this.ref
       return
@@ -237,18 +235,17 @@ class PendingCall implements PortHandlers {
     this.#reject(error)
   }
 
-  #timedOut(): void {
+  expire(): void {
     this.fail(new CallTimeoutError(describeAddress(this.#to), this.#timeoutMs))
   }
 
   #finish(): void {
     this.settled = true
     const rt = this.#rt
-    if (this.#timer !== undefined) rt.clock.clearTimeout(this.#timer)
     // Undefined when the monitor settled the call while it was being set up (the callee was already gone).
     if (this.#monitorRef !== undefined) rt.demonitor(this.port, this.#monitorRef)
     rt.removePort(this.port)
-    this.#pending.delete(this)
+    this.#pending.remove(this)
   }
 }
 
