@@ -14,7 +14,8 @@ import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
 import type { HeldMonitors } from './held-monitors.ts'
-import type { Process, Watcher } from './process.ts'
+import type { Process } from './process.ts'
+import { Watchers } from './watchers.ts'
 import type { Runnable } from './scheduler.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -50,7 +51,7 @@ export abstract class Actor implements Process, Runnable {
   mailbox: Queue<unknown> | null = null
   links: Map<string, Pid> | null = null
   monitors: HeldMonitors | null = null
-  watchers: Map<string, Watcher> | null = null
+  watchers: Watchers | null = null
   timers: Set<string> | null = null
   /** Called once with undefined when init succeeded, or with the reason it failed. */
   onStarted: ((failure: unknown) => void) | undefined = undefined
@@ -137,7 +138,7 @@ export abstract class Actor implements Process, Runnable {
 
   watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget, byCall = false): boolean {
     if (this.status === ActorStatus.dead) return false
-    ;(this.watchers ??= new Map()).set(ref.key, { ref, watcher, as, byCall })
+    ;(this.watchers ??= new Watchers()).add(ref, watcher, as, byCall)
     return true
   }
 
@@ -146,7 +147,7 @@ export abstract class Actor implements Process, Runnable {
   }
 
   unwatchedBy(ref: Ref): void {
-    this.watchers?.delete(ref.key)
+    this.watchers?.delete(ref)
   }
 
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
@@ -157,7 +158,7 @@ export abstract class Actor implements Process, Runnable {
   nodeDown(node: string): void {
     if (this.status === ActorStatus.dead) return
     if (this.watchers !== null) {
-      for (const [key, w] of this.watchers) if (w.watcher.node === node) this.watchers.delete(key)
+      for (const w of this.watchers.list()) if (w.watcher.node === node) this.watchers.delete(w.ref)
     }
     if (this.monitors !== null) {
       for (const m of this.monitors.list()) if (m.node === node) this.down(m.ref, m.target, 'noconnection')

@@ -327,11 +327,11 @@ export class Runtime implements ActorSystem {
     if (dist?.compactCalls === true && to instanceof Pid && to.node !== this.node && from.ref instanceof Ref && !this.tracing) {
       if (this.#strictCodec !== undefined) assertSerializable(value)
       const ref = from.ref
-      const watcher = sender.watchers?.get(ref.key)
+      const watcher = sender.watchers?.get(ref)
       const released = watcher !== undefined && watcher.byCall && watcher.watcher.equals(to)
       sender.reductions++
       const result = dist.send(to.node, { type: 'reply', to, ref, value, released, from: sender.pid })
-      if (released) sender.watchers?.delete(ref.key)
+      if (released) sender.watchers?.delete(ref)
       this.#sent(result, to.node, sender, to, value)
       return
     }
@@ -482,7 +482,7 @@ export class Runtime implements ActorSystem {
       }
     }
     if (actor.watchers !== null) {
-      for (const w of actor.watchers.values()) this.#sendDown(w.watcher, w.ref, w.as, linkReason)
+      for (const w of actor.watchers.list()) this.#sendDown(w.watcher, w.ref, w.as, linkReason)
     }
     if (actor.monitors !== null) {
       for (const held of actor.monitors.list()) this.demonitor(actor, held.ref)
