@@ -262,7 +262,7 @@ function callJobs(): JobSpec[] {
           notes:
             inflight === 1
               ? 'latency-bound: each round trip waits for two process wake-ups and a scheduler turn on each side'
-              : 'CPU-bound on both sides: a reply port, a monitor and a timer per call, and monitor and demonitor control messages besides the request and the reply',
+              : 'lockstep batches of 100: a round is one batch of CPU on each side and two wake-ups; per call a reply port, a monitor (set up by the call message itself) and a promise',
         },
       ],
     })
