@@ -48,8 +48,8 @@ export interface FrameBatcherOptions {
 
 /**
  * The control messages that travel inside a batch (send-batch.ts), in their place among the sends: calls and their
- * replies, monitors and demonitors, links, exits and downs. Sends have their own compact runs; the transport's own controls
- * (tick, peers, leaving) and fragments are never batched.
+ * replies, monitors and demonitors, links, exits and downs. Sends have their own compact runs; the transport's own
+ * controls (tick, peers, leaving) and fragments are never batched.
  */
 const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down', 'call', 'reply'])
 

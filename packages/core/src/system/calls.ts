@@ -197,7 +197,7 @@ class PendingCall extends Expiring implements PortHandlers {
   }
 
   /**
-   * Registers the port, arms the timer, monitors the callee (which may settle the call at once: noproc) and sends the
+   * Registers the port and its deadline, monitors the callee (which may settle the call at once: noproc) and sends the
    * request; to another node, as one message when the distribution can (the call's ref is then the monitor's too,
    * as in Erlang).
    */
