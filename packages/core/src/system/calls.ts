@@ -42,25 +42,23 @@ export class Calls {
     if (timeoutMs !== Infinity && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
       return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds up to 2^31 - 1, or Infinity'))
     }
-    return new Promise<R>((resolve, reject) => {
-      let target: MonitorTarget
-      if (typeof to === 'object' && to !== null && 'global' in to) {
-        const pid = rt.resolveGlobal(to.global)
-        if (pid === undefined) {
-          reject(new NoProcError(`{ global: ${JSON.stringify(to.global)} }`))
-          return
-        }
-        target = pid
-      } else {
-        target = to as MonitorTarget
-      }
-      const call = new PendingCall(rt, this.#pending, to, target, resolve as (value: unknown) => void, reject)
-      try {
-        call.start(timeoutMs, request, from)
-      } catch (error) {
-        call.fail(error as Error)
-      }
-    })
+    let target: MonitorTarget
+    if (typeof to === 'object' && to !== null && 'global' in to) {
+      const pid = rt.resolveGlobal(to.global)
+      if (pid === undefined) return Promise.reject(new NoProcError(`{ global: ${JSON.stringify(to.global)} }`))
+      target = pid
+    } else {
+      target = to as MonitorTarget
+    }
+    const promise = new Promise<R>(captureSettlers)
+    const call = new PendingCall(rt, this.#pending, to, target, settlers.resolve, settlers.reject)
+    settlers.resolve = settlers.reject = ignore
+    try {
+      call.start(timeoutMs, request, from)
+    } catch (error) {
+      call.fail(error as Error)
+    }
+    return promise
   }
 
   /** Calls `onDown` once when `target` ends. */
@@ -163,6 +161,19 @@ export class Calls {
       this.#failSpawn(key, new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during a remote spawn'))
     }
   }
+}
+
+const ignore = (): void => {}
+
+/**
+ * The settle functions of the promise being made: `new Promise(captureSettlers)` runs it at once, and the call reads
+ * them next. One executor serves every call, where a closure over each call's arguments cost an object and its
+ * context per call.
+ */
+const settlers: { resolve: (value: unknown) => void; reject: (error: Error) => void } = { resolve: ignore, reject: ignore }
+function captureSettlers(resolve: (value: never) => void, reject: (error: Error) => void): void {
+  settlers.resolve = resolve as (value: unknown) => void
+  settlers.reject = reject
 }
 
 /**
