@@ -16,7 +16,7 @@ import type { Clock, ControlMessage, MessageCodec, Pid, TimerHandle } from '@coh
 import type { Logger } from 'pino'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
 import type { CloseCode } from './close-codes.ts'
-import { CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
+import { checkReply, CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
 import { readSendBatch } from './send-batch.ts'
@@ -52,6 +52,8 @@ export interface ConnectionHost {
   deliver(conn: Connection, message: ControlMessage): void
   /** A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects). */
   deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): void
+  /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
+  deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   peers(conn: Connection, peers: PeerAddress[]): void
   /** Called once, when the connection ends for any reason. */
   closed(conn: Connection, code: number, reason: string): void
@@ -256,6 +258,13 @@ export class Connection {
   }
 
   #onControl(value: unknown): void {
+    if (Array.isArray(value) && value[0] === CONTROL_CODES.reply && this.state === 'up') {
+      // A call's reply, the commonest control: its fields go to the port as they are.
+      checkReply(value)
+      this.messagesIn++
+      this.#host.deliverReply(this, value[1] as number, value[2] as number, value[3] as number, value[5], value[4] as boolean)
+      return
+    }
     const control = validateControl(value, this.#names())
     this.messagesIn++
     switch (control.type) {

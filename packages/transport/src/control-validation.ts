@@ -211,18 +211,26 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
       return { type: 'call', to, port, ref: new Ref(names.peer, m[4] as number, m[5] as number), request: m[6], from: undefined }
     }
     case 18: {
-      // Sent by the peer: the port and the ref are this node's.
       if (names === undefined) throw bad('reply', 'connection (no names before the handshake)')
-      if (!isId(m[1])) throw bad('reply', 'to')
-      if (!isId(m[2])) throw bad('reply', 'ref')
-      if (!isId(m[3])) throw bad('reply', 'creation')
-      if (typeof m[4] !== 'boolean') throw bad('reply', 'released')
+      checkReply(m)
       const creation = m[3] as number
-      return { type: 'reply', to: new Pid(names.local, m[1] as number, creation), ref: new Ref(names.local, m[2] as number, creation), value: m[5], released: m[4], from: undefined }
+      return { type: 'reply', to: new Pid(names.local, m[1] as number, creation), ref: new Ref(names.local, m[2] as number, creation), value: m[5], released: m[4] as boolean, from: undefined }
     }
     default:
       throw new ProtocolError(CLOSE_CODES.unknownControl, `unknown control message code ${JSON.stringify(String(code)).slice(0, 80)}`)
   }
+}
+
+/**
+ * Checks the fields of a `reply` entry (code 18: `[18, toId, refId, creation, released, value]`, sent by the peer; the
+ * port and the ref are this node's), for readers that hand them on without building the control message.
+ * @throws ProtocolError 4007 when a field has the wrong type
+ */
+export function checkReply(m: readonly unknown[]): void {
+  if (!isId(m[1])) throw bad('reply', 'to')
+  if (!isId(m[2])) throw bad('reply', 'ref')
+  if (!isId(m[3])) throw bad('reply', 'creation')
+  if (typeof m[4] !== 'boolean') throw bad('reply', 'released')
 }
 
 const TICK: WireControl = Object.freeze({ type: 'tick' as const })

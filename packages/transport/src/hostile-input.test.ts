@@ -3,7 +3,8 @@ import { Pid } from '@cohort/core'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
-import { echo, logged, nextEvent, testNode } from './test-support/nodes.ts'
+import { CONTROL_CODES } from './control-validation.ts'
+import { echo, logged, nextEvent, testNode, until } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
 
@@ -55,6 +56,32 @@ describe('hostile input', () => {
     peer.sendFrame([77, 'format-disk', '/']) // a well-formed entry with a control code nobody defined
     expect((await peer.closed).code).toBe(CLOSE_CODES.unknownControl)
     badInputLogged(a, CLOSE_CODES.unknownControl)
+    await stillServing()
+  })
+
+  it('closes on a call or a reply with fields that are not ids (4007), and dead-letters a reply for no call', async () => {
+    const { a, stillServing } = await cluster()
+    const stray = await rawPeer(a.node.url, { cookie, name: 'stray@127.0.0.1' })
+    const deadBefore = a.node.system.stats().deadLetters
+    // Well-formed replies for a port that does not exist (alone, and in a batch) are dead letters, not errors.
+    stray.sendFrame([CONTROL_CODES.reply, 999_999, 1, a.node.system.creation, true, 'late'])
+    stray.sendFrame([CONTROL_CODES.batch, [[CONTROL_CODES.reply, 999_999, 2, a.node.system.creation, false, 'late']]])
+    await until(() => a.node.system.stats().deadLetters === deadBefore + 2, 'two dead letters')
+    const bad = [
+      [CONTROL_CODES.reply, 'port', 1, 1, true, 'v'],
+      [CONTROL_CODES.batch, [[CONTROL_CODES.reply, 1, 1, 1, 'yes', 'v']]],
+      [CONTROL_CODES.call, 1, 1, -2, 3, 1, 'request'],
+    ]
+    for (const [i, entry] of bad.entries()) {
+      const peer = await rawPeer(a.node.url, { cookie, name: `bad${i}@127.0.0.1` })
+      peer.sendFrame(entry)
+      expect((await peer.closed).code).toBe(CLOSE_CODES.unknownControl)
+    }
+    badInputLogged(a, CLOSE_CODES.unknownControl)
+    expect(a.node.nodes()).toContain('stray@127.0.0.1')
+    const strayDown = nextEvent(a.node, 'nodedown', (name) => name === 'stray@127.0.0.1')
+    stray.ws.close()
+    await strayDown
     await stillServing()
   })
 

@@ -84,6 +84,13 @@ export class NodeConnections {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
       },
+      deliverReply: (conn, toId, refId, creation, value, released) => {
+        try {
+          h.endpoint.deliverReply(toId, refId, creation, value, released)
+        } catch (error) {
+          h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
+        }
+      },
       deliverSends: (conn, to, msgs, start, end) => {
         try {
           h.endpoint.deliverSends(to, msgs, start, end)

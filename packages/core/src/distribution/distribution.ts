@@ -54,6 +54,12 @@ export interface DistributionEndpoint {
    */
   deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): void
   /**
+   * Same as `deliver(fromNode, { type: 'reply', to, ref, value, released })` where `to` is this node's pid `toId` and
+   * `ref` its ref `refId`, both of incarnation `creation` (the receiving fast path of a call's reply: a call waiting
+   * on its port gets the value without a pid, a ref, a control object or an envelope being built).
+   */
+  deliverReply(toId: number, refId: number, creation: number, value: unknown, released: boolean): void
+  /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.
    */

@@ -6,6 +6,8 @@ import { Down, Exit } from '../signals.ts'
 import { RECEIVE_TIMEOUT } from '../actor/process-function.ts'
 import type { ProcessCtx } from '../actor/process-function.ts'
 import type { TraceRecord } from '../trace.ts'
+import type { ControlMessage } from '../distribution/control-message.ts'
+import { Ref } from '../ref.ts'
 import { TestClock } from '../testing/test-clock.ts'
 
 function system() {
@@ -367,6 +369,30 @@ describe('ActorSystem distribution fast paths', () => {
     await sys.whenIdle()
     expect(got).toEqual(['a', 'b', 'c'])
     expect(dead).toEqual(['x', 'y'])
+  })
+
+  it('sends a remote call as one call message, and settles it from deliverReply without a demonitor once released', async () => {
+    const { sys } = system()
+    const sent: ControlMessage[] = []
+    const endpoint = sys.attachDistribution({ send: (_node, c) => (sent.push(c), 'ok'), compactCalls: true, drain: () => Promise.resolve(), nodes: () => ['peer@h'] })
+    const callee = new Pid('peer@h', 7, 1)
+    const released = sys.call(callee, 'q1')
+    const kept = sys.call(callee, 'q2')
+    const [first, second] = sent as Extract<ControlMessage, { type: 'call' }>[]
+    expect(first).toMatchObject({ type: 'call', to: callee, request: 'q1' })
+    expect(second?.request).toBe('q2')
+    const dead: unknown[] = []
+    sys.trace((r) => r.type === 'deadLetter' && dead.push(r.msg))
+    const { port, ref } = first!
+    // A reply to an earlier incarnation of this node finds no port.
+    endpoint.deliverReply(port.id, ref.id, port.creation + 1, 'stale', true)
+    endpoint.deliverReply(port.id, ref.id, port.creation, 'v1', true)
+    endpoint.deliverReply(second!.port.id, second!.ref.id, second!.port.creation, 'v2', false)
+    expect(await released).toBe('v1')
+    expect(await kept).toBe('v2')
+    expect(dead).toEqual([{ $cohort: 'reply', ref: new Ref(ref.node, ref.id, ref.creation + 1), value: 'stale' }])
+    // Only the call whose monitor was not released at the callee is demonitored.
+    expect(sent.filter((c) => c.type === 'demonitor')).toEqual([{ type: 'demonitor', from: second!.port, to: callee, ref: second!.ref }])
   })
 
   it('lets a run of messages settle a process function waiting in receive, keeping the rest in order', async () => {

@@ -227,6 +227,13 @@ class PendingCall extends Expiring implements PortHandlers {
     rt.route(this.#target as Address, { $cohort: 'call', from: { pid: this.port.pid, ref: this.ref }, request }, from)
   }
 
+  reply(refId: number, value: unknown): void {
+    // The port's node checked the reply's incarnation, so the id is enough.
+    if (this.settled || this.ref.id !== refId) return
+    this.#finish()
+    this.#resolve(value)
+  }
+
   message(msg: unknown): void {
     const reply = msg as { $cohort?: unknown; ref?: Ref; value?: unknown } | null
     if (this.settled || typeof reply !== 'object' || reply === null || reply.$cohort !== 'reply' || !this.ref.equals(reply.ref)) return

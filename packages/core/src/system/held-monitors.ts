@@ -51,6 +51,18 @@ export class HeldMonitors {
     return true
   }
 
+  /**
+   * Forgets the monitor whose ref is this node's ref `id` of its current incarnation (the caller has checked the
+   * incarnation): every monitor a process holds has a ref its own node made.
+   */
+  deleteOwn(id: number): void {
+    if (this.#many === undefined) {
+      if (this.#one?.ref.id === id) this.#one = undefined
+    } else if (this.#many.delete(id) && this.#many.size === 0) {
+      this.#many = undefined
+    }
+  }
+
   /** The monitors held, in the order they were set up: a copy, safe to iterate while they change. */
   list(): HeldMonitor[] {
     if (this.#many !== undefined) return [...this.#many.values()]

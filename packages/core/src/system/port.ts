@@ -4,7 +4,7 @@
  * out finds no port and is dropped, so it can never turn up as a stray message in an actor's mailbox.
  */
 import type { Pid } from '../pid.ts'
-import type { Ref } from '../ref.ts'
+import { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
 import { HeldMonitors } from './held-monitors.ts'
 import type { Process } from './process.ts'
@@ -13,6 +13,8 @@ import type { Process } from './process.ts'
 export interface PortHandlers {
   message(msg: unknown): void
   down(ref: Ref, target: MonitorTarget, reason: unknown): void
+  /** A call's reply tagged with this node's ref `refId` (`deliverReply`); without it, `message` gets the envelope. */
+  reply?(refId: number, value: unknown): void
 }
 
 export class Port implements Process {
@@ -52,6 +54,18 @@ export class Port implements Process {
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
     if (!this.alive || !this.monitors.delete(ref)) return
     this.#handlers.down(ref, target, reason)
+  }
+
+  /**
+   * The reply to a call tagged with this node's ref `refId`, of this port's incarnation (the distribution's fast
+   * path); `released`: the callee's node dropped the call's monitor, whose ref is that same one.
+   */
+  deliverReply(refId: number, value: unknown, released: boolean): void {
+    if (!this.alive) return
+    if (released) this.monitors.deleteOwn(refId)
+    const handlers = this.#handlers
+    if (handlers.reply !== undefined) handlers.reply(refId, value)
+    else handlers.message({ $cohort: 'reply', ref: new Ref(this.pid.node, refId, this.pid.creation), value })
   }
 
   monitorReleased(ref: Ref): void {

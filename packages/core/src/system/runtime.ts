@@ -540,6 +540,11 @@ export class Runtime implements ActorSystem {
     this.#distribution = distribution
     return {
       deliver: (fromNode, control) => this.deliverControl(fromNode, control),
+      deliverReply: (toId, refId, creation, value, released) => {
+        const port = creation === this.creation ? this.#ports.get(toId) : undefined
+        if (port !== undefined) port.deliverReply(refId, value, released)
+        else this.#deliverReply(new Pid(this.node, toId, creation), new Ref(this.node, refId, creation), value, released)
+      },
       deliverSends: (to, msgs, start, end) => {
         const proc = this.lookup(to)
         if (proc !== undefined) proc.deliverMany(msgs, start, end)
@@ -645,17 +650,9 @@ export class Runtime implements ActorSystem {
         proc.deliver(msg)
         return
       }
-      case 'reply': {
-        const proc = this.lookup(c.to)
-        const msg = { $cohort: 'reply', ref: c.ref, value: c.value }
-        if (proc === undefined) {
-          this.deadLetter(c.to, msg, 'noproc')
-          return
-        }
-        if (c.released) proc.monitorReleased(c.ref)
-        proc.deliver(msg)
+      case 'reply':
+        this.#deliverReply(c.to, c.ref, c.value, c.released)
         return
-      }
       case 'spawnRequest':
         this.calls.answerSpawn(fromNode, c)
         return
@@ -663,6 +660,17 @@ export class Runtime implements ActorSystem {
         this.calls.spawnReplied(c)
         return
     }
+  }
+
+  #deliverReply(to: Pid, ref: Ref, value: unknown, released: boolean): void {
+    const proc = this.lookup(to)
+    const msg = { $cohort: 'reply', ref, value }
+    if (proc === undefined) {
+      this.deadLetter(to, msg, 'noproc')
+      return
+    }
+    if (released) proc.monitorReleased(ref)
+    proc.deliver(msg)
   }
 
   // ---- observation ---------------------------------------------------------------------------------------------
