@@ -16,7 +16,7 @@ import type { Clock, ControlMessage, MessageCodec, Pid, TimerHandle } from '@coh
 import type { Logger } from 'pino'
 import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
 import type { CloseCode } from './close-codes.ts'
-import { checkReply, CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
+import { checkCall, checkReply, CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
 import { readSendBatch } from './send-batch.ts'
@@ -52,6 +52,8 @@ export interface ConnectionHost {
   deliver(conn: Connection, message: ControlMessage): void
   /** A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects). */
   deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): void
+  /** A call arrived (the same as a `call` control, without the objects): `to` an id with `toCreation`, or a name. */
+  deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
   /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
   deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   peers(conn: Connection, peers: PeerAddress[]): void
@@ -258,12 +260,20 @@ export class Connection {
   }
 
   #onControl(value: unknown): void {
-    if (Array.isArray(value) && value[0] === CONTROL_CODES.reply && this.state === 'up') {
-      // A call's reply, the commonest control: its fields go to the port as they are.
-      checkReply(value)
-      this.messagesIn++
-      this.#host.deliverReply(this, value[1] as number, value[2] as number, value[3] as number, value[5], value[4] as boolean)
-      return
+    // Calls and replies, the commonest controls, go on as their fields: no control object, no pid for the callee.
+    if (Array.isArray(value) && this.state === 'up') {
+      if (value[0] === CONTROL_CODES.reply) {
+        checkReply(value)
+        this.messagesIn++
+        this.#host.deliverReply(this, value[1] as number, value[2] as number, value[3] as number, value[5], value[4] as boolean)
+        return
+      }
+      if (value[0] === CONTROL_CODES.call) {
+        checkCall(value)
+        this.messagesIn++
+        this.#host.deliverCall(this, value[1] as number | string, value[2] as number | null, value[3] as number, value[4] as number, value[5] as number, value[6])
+        return
+      }
     }
     const control = validateControl(value, this.#names())
     this.messagesIn++

@@ -201,12 +201,8 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
     case 17: {
       // Sent by the peer: the port and the ref are the peer's, the callee (a pid or a registered name) this node's.
       if (names === undefined) throw bad('call', 'connection (no names before the handshake)')
-      const named = typeof m[1] === 'string'
-      if (named ? m[2] !== null : !isId(m[1]) || !isId(m[2])) throw bad('call', 'to')
-      if (!isId(m[3])) throw bad('call', 'port')
-      if (!isId(m[4])) throw bad('call', 'ref')
-      if (!isId(m[5])) throw bad('call', 'creation')
-      const to = named ? (m[1] as string) : new Pid(names.local, m[1] as number, m[2] as number)
+      checkCall(m)
+      const to = typeof m[1] === 'string' ? m[1] : new Pid(names.local, m[1] as number, m[2] as number)
       const port = new Pid(names.peer, m[3] as number, m[5] as number)
       return { type: 'call', to, port, ref: new Ref(names.peer, m[4] as number, m[5] as number), request: m[6], from: undefined }
     }
@@ -219,6 +215,19 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
     default:
       throw new ProtocolError(CLOSE_CODES.unknownControl, `unknown control message code ${JSON.stringify(String(code)).slice(0, 80)}`)
   }
+}
+
+/**
+ * Checks the fields of a `call` entry (code 17: `[17, to, toCreation, portId, refId, creation, request]`, sent by the
+ * peer; `to` is one of this node's ids with its creation, or a name with nil), for readers that hand them on without
+ * building the control message.
+ * @throws ProtocolError 4007 when a field has the wrong type
+ */
+export function checkCall(m: readonly unknown[]): void {
+  if (typeof m[1] === 'string' ? m[2] !== null : !isId(m[1]) || !isId(m[2])) throw bad('call', 'to')
+  if (!isId(m[3])) throw bad('call', 'port')
+  if (!isId(m[4])) throw bad('call', 'ref')
+  if (!isId(m[5])) throw bad('call', 'creation')
 }
 
 /**

@@ -84,6 +84,13 @@ export class NodeConnections {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
       },
+      deliverCall: (conn, to, toCreation, portId, refId, creation, request) => {
+        try {
+          h.endpoint.deliverCall((conn.peer as PeerIdentity).name, to, toCreation, portId, refId, creation, request)
+        } catch (error) {
+          h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
+        }
+      },
       deliverReply: (conn, toId, refId, creation, value, released) => {
         try {
           h.endpoint.deliverReply(toId, refId, creation, value, released)

@@ -60,6 +60,13 @@ export interface DistributionEndpoint {
    */
   deliverReply(toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   /**
+   * Same as `deliver(fromNode, { type: 'call', to, port, ref, request })` where `to` is this node's pid `to` of
+   * incarnation `toCreation`, or the name `to` (`toCreation` null), and `port` and `ref` are `fromNode`'s pid `portId`
+   * and ref `refId` of incarnation `creation` (the receiving fast path of a call: no control object, nor a pid for
+   * the callee).
+   */
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
+  /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.
    */

@@ -395,6 +395,27 @@ describe('ActorSystem distribution fast paths', () => {
     expect(sent.filter((c) => c.type === 'demonitor')).toEqual([{ type: 'demonitor', from: second!.port, to: callee, ref: second!.ref }])
   })
 
+  it('answers a call from deliverCall by pid or by name, releasing its monitor, and a down for a callee that is gone', async () => {
+    const { sys } = system()
+    const sent: ControlMessage[] = []
+    const endpoint = sys.attachDistribution({ send: (_node, c) => (sent.push(c), 'ok'), compactCalls: true, drain: () => Promise.resolve(), nodes: () => ['peer@h'] })
+    const echo = sys.spawn({ name: 'echo', init: () => null, handleCall: (req: string, _from: unknown, s: null) => ({ reply: `re: ${req}`, state: s }) }, undefined, { name: 'echo' })
+    endpoint.deliverCall('peer@h', echo.id, echo.creation, 40, 1, 9, 'by pid')
+    endpoint.deliverCall('peer@h', 'echo', null, 41, 2, 9, 'by name')
+    endpoint.deliverCall('peer@h', echo.id, echo.creation + 1, 42, 3, 9, 'to an earlier incarnation')
+    endpoint.deliverCall('peer@h', 'nobody', null, 43, 4, 9, 'to no name')
+    await sys.whenIdle()
+    const port = (id: number): Pid => new Pid('peer@h', id, 9)
+    const ref = (id: number): Ref => new Ref('peer@h', id, 9)
+    expect(sent).toEqual([
+      { type: 'down', from: new Pid('test@local', echo.id, echo.creation + 1), to: port(42), ref: ref(3), reason: 'noproc' },
+      { type: 'down', from: 'nobody', to: port(43), ref: ref(4), reason: 'noproc' },
+      { type: 'reply', to: port(40), ref: ref(1), value: 're: by pid', released: true, from: echo },
+      { type: 'reply', to: port(41), ref: ref(2), value: 're: by name', released: true, from: echo },
+    ])
+    expect(sys.processes().find((p) => p.pid.equals(echo))?.monitoredBy).toBe(0)
+  })
+
   it('lets a run of messages settle a process function waiting in receive, keeping the rest in order', async () => {
     const { sys } = system()
     const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })

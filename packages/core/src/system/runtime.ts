@@ -545,6 +545,17 @@ export class Runtime implements ActorSystem {
         if (port !== undefined) port.deliverReply(refId, value, released)
         else this.#deliverReply(new Pid(this.node, toId, creation), new Ref(this.node, refId, creation), value, released)
       },
+      deliverCall: (fromNode, to, toCreation, portId, refId, creation, request) => {
+        const port = new Pid(fromNode, portId, creation)
+        const ref = new Ref(fromNode, refId, creation)
+        if (typeof to === 'string') {
+          this.#deliverCall(fromNode, to, this.registry.get(to), port, ref, request)
+          return
+        }
+        const proc = toCreation === this.creation ? this.#procs.get(to) : undefined
+        // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
+        this.#deliverCall(fromNode, proc?.pid ?? new Pid(this.node, to, toCreation ?? -1), proc, port, ref, request)
+      },
       deliverSends: (to, msgs, start, end) => {
         const proc = this.lookup(to)
         if (proc !== undefined) proc.deliverMany(msgs, start, end)
@@ -637,19 +648,9 @@ export class Runtime implements ActorSystem {
         this.lookup(c.to)?.down(c.ref, target, c.reason)
         return
       }
-      case 'call': {
-        const named = typeof c.to === 'string'
-        const proc = named ? this.registry.get(c.to as string) : this.lookup(c.to as Pid)
-        const as: MonitorTarget = named ? { name: c.to as string, node: this.node } : c.to
-        const msg = { $cohort: 'call', from: { pid: c.port, ref: c.ref }, request: c.request }
-        if (proc === undefined || !proc.watchedBy(c.ref, c.port, as, true)) {
-          this.control(fromNode, { type: 'down', from: c.to, to: c.port, ref: c.ref, reason: 'noproc' })
-          this.deadLetter(as, msg, 'noproc')
-          return
-        }
-        proc.deliver(msg)
+      case 'call':
+        this.#deliverCall(fromNode, c.to, typeof c.to === 'string' ? this.registry.get(c.to) : this.lookup(c.to), c.port, c.ref, c.request)
         return
-      }
       case 'reply':
         this.#deliverReply(c.to, c.ref, c.value, c.released)
         return
@@ -660,6 +661,18 @@ export class Runtime implements ActorSystem {
         this.calls.spawnReplied(c)
         return
     }
+  }
+
+  /** A call arrived from `fromNode` for `to` (a pid, or a name registered here), which is `proc` if it exists. */
+  #deliverCall(fromNode: string, to: Pid | string, proc: Process | undefined, port: Pid, ref: Ref, request: unknown): void {
+    const as: MonitorTarget = typeof to === 'string' ? { name: to, node: this.node } : to
+    const msg = { $cohort: 'call', from: { pid: port, ref }, request }
+    if (proc === undefined || !proc.watchedBy(ref, port, as, true)) {
+      this.control(fromNode, { type: 'down', from: to, to: port, ref, reason: 'noproc' })
+      this.deadLetter(as, msg, 'noproc')
+      return
+    }
+    proc.deliver(msg)
   }
 
   #deliverReply(to: Pid, ref: Ref, value: unknown, released: boolean): void {
