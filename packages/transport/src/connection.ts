@@ -19,7 +19,7 @@ import type { CloseCode } from './close-codes.ts'
 import { checkCall, checkReply, CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { ProtocolError } from './errors.ts'
-import { readSendBatch } from './send-batch.ts'
+import { CALL_MARK, readSendBatch } from './send-batch.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
@@ -239,7 +239,26 @@ export class Connection {
         this.#host.deliverSends(this, to, msgs, start, end)
       },
       this.#onBatchedControlBound,
+      this.#onMarkedBound,
     )
+  }
+
+  /** A call or a reply in a batch (send-batch.ts marks), its fields from `at + 1`: handed on as they are. */
+  readonly #onMarkedBound = (values: readonly unknown[], at: number): void => {
+    if (values[at] === CALL_MARK) this.#onCall(values, at)
+    else this.#onReply(values, at)
+  }
+
+  #onCall(m: readonly unknown[], at: number): void {
+    checkCall(m, at)
+    this.messagesIn++
+    this.#host.deliverCall(this, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
+  }
+
+  #onReply(m: readonly unknown[], at: number): void {
+    checkReply(m, at)
+    this.messagesIn++
+    this.#host.deliverReply(this, m[at + 1] as number, m[at + 2] as number, m[at + 3] as number, m[at + 5], m[at + 4] as boolean)
   }
 
   readonly #onBatchedControlBound = (value: unknown[]): void => {
@@ -263,15 +282,11 @@ export class Connection {
     // Calls and replies, the commonest controls, go on as their fields: no control object, no pid for the callee.
     if (Array.isArray(value) && this.state === 'up') {
       if (value[0] === CONTROL_CODES.reply) {
-        checkReply(value)
-        this.messagesIn++
-        this.#host.deliverReply(this, value[1] as number, value[2] as number, value[3] as number, value[5], value[4] as boolean)
+        this.#onReply(value, 0)
         return
       }
       if (value[0] === CONTROL_CODES.call) {
-        checkCall(value)
-        this.messagesIn++
-        this.#host.deliverCall(this, value[1] as number | string, value[2] as number | null, value[3] as number, value[4] as number, value[5] as number, value[6])
+        this.#onCall(value, 0)
         return
       }
     }

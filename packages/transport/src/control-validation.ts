@@ -12,6 +12,9 @@ import { isNodeName } from './node-name.ts'
 import { isWebSocketUrl } from './node-options.ts'
 import type { PeerAddress, WireControl } from './transport-control.ts'
 
+type CallControl = Extract<WireControl, { type: 'call' }>
+type ReplyControl = Extract<WireControl, { type: 'reply' }>
+
 /** Peer lists longer than this are refused: a cluster of this many nodes is not a full mesh anyone runs. */
 export const MAX_PEERS = 10_000
 
@@ -98,18 +101,13 @@ export function toWire(c: WireControl, names?: WireNames): unknown[] {
     case 'fragment':
       return [14, c.id, c.total, c.length]
     case 'call': {
-      // The port and the ref are this node's, made by its runtime with its creation; the callee is the peer's.
+      assertCompactCall(c, names)
       const { to, port, ref } = c
-      if (names === undefined || port.node !== names.local || ref.node !== names.local || ref.creation !== port.creation || (to instanceof Pid && to.node !== names.peer)) {
-        throw new Error('a call control message travels only from the node of its port to the node of its callee')
-      }
       return to instanceof Pid ? [17, to.id, to.creation, port.id, ref.id, port.creation, c.request] : [17, to, null, port.id, ref.id, port.creation, c.request]
     }
     case 'reply': {
       const { to, ref } = c
-      if (names !== undefined && to.node === names.peer && ref.node === names.peer && ref.creation === to.creation) {
-        return [18, to.id, ref.id, to.creation, c.released, c.value]
-      }
+      if (isCompactReply(c, names)) return [18, to.id, ref.id, to.creation, c.released, c.value]
       // A reply to a call made with some other ref (a hand-made From): a plain message, and the caller demonitors.
       return toWire({ type: 'send', to, from: c.from, msg: { $cohort: 'reply', ref, value: c.value } }, names)
     }
@@ -218,28 +216,45 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
 }
 
 /**
- * Checks the fields of a `call` entry (code 17: `[17, to, toCreation, portId, refId, creation, request]`, sent by the
- * peer; `to` is one of this node's ids with its creation, or a name with nil), for readers that hand them on without
- * building the control message.
- * @throws ProtocolError 4007 when a field has the wrong type
+ * A call travels in its compact form only, from the node of its port and ref (made by that node's runtime, with its
+ * creation) to the node of its callee; anything else is a bug in the caller.
  */
-export function checkCall(m: readonly unknown[]): void {
-  if (typeof m[1] === 'string' ? m[2] !== null : !isId(m[1]) || !isId(m[2])) throw bad('call', 'to')
-  if (!isId(m[3])) throw bad('call', 'port')
-  if (!isId(m[4])) throw bad('call', 'ref')
-  if (!isId(m[5])) throw bad('call', 'creation')
+export function assertCompactCall(c: CallControl, names: WireNames | undefined): asserts names is WireNames {
+  const { to, port, ref } = c
+  if (names === undefined || port.node !== names.local || ref.node !== names.local || ref.creation !== port.creation || (to instanceof Pid && to.node !== names.peer)) {
+    throw new Error('a call control message travels only from the node of its port to the node of its callee')
+  }
+}
+
+/** True when a reply's port and ref are the peer's, of one incarnation: only ids need travel. */
+export function isCompactReply(c: ReplyControl, names: WireNames | undefined): boolean {
+  const { to, ref } = c
+  return names !== undefined && to.node === names.peer && ref.node === names.peer && ref.creation === to.creation
 }
 
 /**
- * Checks the fields of a `reply` entry (code 18: `[18, toId, refId, creation, released, value]`, sent by the peer; the
- * port and the ref are this node's), for readers that hand them on without building the control message.
+ * Checks the fields of a call, `[17, to, toCreation, portId, refId, creation, request]` from `at` (its code, or its
+ * mark in a batch), sent by the peer: `to` is one of this node's ids with its creation, or a name with nil. For
+ * readers that hand the fields on without building the control message.
  * @throws ProtocolError 4007 when a field has the wrong type
  */
-export function checkReply(m: readonly unknown[]): void {
-  if (!isId(m[1])) throw bad('reply', 'to')
-  if (!isId(m[2])) throw bad('reply', 'ref')
-  if (!isId(m[3])) throw bad('reply', 'creation')
-  if (typeof m[4] !== 'boolean') throw bad('reply', 'released')
+export function checkCall(m: readonly unknown[], at = 0): void {
+  if (typeof m[at + 1] === 'string' ? m[at + 2] !== null : !isId(m[at + 1]) || !isId(m[at + 2])) throw bad('call', 'to')
+  if (!isId(m[at + 3])) throw bad('call', 'port')
+  if (!isId(m[at + 4])) throw bad('call', 'ref')
+  if (!isId(m[at + 5])) throw bad('call', 'creation')
+}
+
+/**
+ * Checks the fields of a reply, `[18, toId, refId, creation, released, value]` from `at` (as `checkCall`), sent by
+ * the peer: the port and the ref are this node's.
+ * @throws ProtocolError 4007 when a field has the wrong type
+ */
+export function checkReply(m: readonly unknown[], at = 0): void {
+  if (!isId(m[at + 1])) throw bad('reply', 'to')
+  if (!isId(m[at + 2])) throw bad('reply', 'ref')
+  if (!isId(m[at + 3])) throw bad('reply', 'creation')
+  if (typeof m[at + 4] !== 'boolean') throw bad('reply', 'released')
 }
 
 const TICK: WireControl = Object.freeze({ type: 'tick' as const })

@@ -7,7 +7,8 @@ import type { FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { readFrame } from './wire-codec.ts'
 import { CONTROL_CODES, validateControl } from './control-validation.ts'
-import { readSendBatch } from './send-batch.ts'
+import { CALL_MARK, readSendBatch } from './send-batch.ts'
+import type { WireNames } from './control-validation.ts'
 
 /** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
 function manualClock(): Clock & { turn(): void } {
@@ -45,6 +46,8 @@ function recordingSink(): FrameSink & { frames: Buffer[]; messages: Uint8Array[]
 }
 
 const decoder = createMessageCodec()
+/** The receiving side's names, for compact forms (batchers in these tests are a@h, sending to b@h). */
+const RECEIVER: WireNames = { local: 'b@h', peer: 'a@h' }
 /** Decodes WebSocket messages into what they carry, reassembling fragments; returns `tag`s in arrival order. */
 function arrivals(messages: Uint8Array[]): unknown[] {
   const out: unknown[] = []
@@ -63,7 +66,8 @@ function arrivals(messages: Uint8Array[]): unknown[] {
           (_to, _from, msgs, start, end) => {
             for (let i = start; i < end; i++) out.push((msgs[i] as { tag: unknown }).tag)
           },
-          (control) => out.push(validateControl(control).type),
+          (control) => out.push(validateControl(control, RECEIVER).type),
+          (values, at) => out.push(values[at] === CALL_MARK ? 'call' : 'reply'),
         )
         return
       }
@@ -75,7 +79,7 @@ function arrivals(messages: Uint8Array[]): unknown[] {
   return out
 }
 
-function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: number; batchBytes: number }> = {}) {
+function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: number; batchBytes: number; names: WireNames }> = {}) {
   const clock = manualClock()
   const sink = recordingSink()
   let progress = 0
@@ -85,6 +89,7 @@ function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: 
     fragmentBytes: overrides.fragmentBytes ?? 1024,
     flushThresholdBytes: overrides.flushThresholdBytes ?? 64 * 1024,
     batchBytes: overrides.batchBytes ?? 0,
+    ...(overrides.names === undefined ? {} : { names: overrides.names }),
     onProgress: () => void progress++,
   })
   batcher.attach(sink)
@@ -267,6 +272,27 @@ describe('FrameBatcher', () => {
     clock.turn()
     expect(sink.frames).toHaveLength(1)
     expect(arrivals(sink.messages)).toEqual(['request', 'monitor', 'link', 'exit', 'after', 'demonitor'])
+  })
+
+  it('carries small calls and replies in the batch as marked values; a large request or a foreign reply otherwise', () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 8 * 1024, names: { local: 'a@h', peer: 'b@h' } })
+    const caller = new Pid('a@h', 7, 1)
+    const port = new Pid('a@h', 8, 1)
+    const callee = new Pid('b@h', 1, 1)
+    sendBatched('first', caller)
+    expect(batcher.enqueueBatchedControl({ type: 'call', to: callee, port, ref: new Ref('a@h', 3, 1), request: 'q', from: caller })).toBe(true)
+    expect(batcher.enqueueBatchedControl({ type: 'call', to: 'echo', port, ref: new Ref('a@h', 4, 1), request: 'q', from: undefined })).toBe(true)
+    // This node answering the peer's call: the port and the ref are the peer's.
+    const theirs = { to: new Pid('b@h', 5, 1), ref: new Ref('b@h', 6, 1) }
+    expect(batcher.enqueueBatchedControl({ type: 'reply', ...theirs, value: 'v', released: true, from: caller })).toBe(true)
+    // A reply whose ref is another node's travels as a plain send, in the batch's array form.
+    expect(batcher.enqueueBatchedControl({ type: 'reply', to: theirs.to, ref: new Ref('c@h', 6, 1), value: { tag: 'plain' }, released: false, from: caller })).toBe(true)
+    // A request too large to bound is encoded on its own (cluster-node's path), as code 17.
+    expect(batcher.enqueueBatchedControl({ type: 'call', to: callee, port, ref: new Ref('a@h', 5, 1), request: 'x'.repeat(5000), from: caller })).toBe(false)
+    sendBatched('last', caller)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(arrivals(sink.messages)).toEqual(['first', 'call', 'call', 'reply', 'send', 'last'])
   })
 
   it('seals a batch at batchBytes and counts it in unsentBytes meanwhile', () => {

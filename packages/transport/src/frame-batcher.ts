@@ -11,7 +11,7 @@ import { Pid } from '@cohort/core'
 import type { Clock, MessageCodec } from '@cohort/core'
 import { fragmentHeader, nextFragment, totalLength } from './fragmenter.ts'
 import type { OutgoingStream } from './fragmenter.ts'
-import { toWire } from './control-validation.ts'
+import { assertCompactCall, isCompactReply, toWire } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 import { SendBatch } from './send-batch.ts'
 import { sizeBound } from './size-bound.ts'
@@ -167,10 +167,25 @@ export class FrameBatcher {
    */
   enqueueBatchedControl(control: WireControl): boolean {
     if (!this.canBatch || !BATCHED_CONTROLS.has(control.type)) return false
-    const wire = toWire(control, this.#o.names)
-    const bound = sizeBound(wire, this.#batchMessageLimit)
-    if (bound < 0) return false
-    this.#batch.addControl(wire, bound)
+    const names = this.#o.names
+    if (control.type === 'call') {
+      // Its fields go into the batch as they are (send-batch.ts CALL_MARK): no array per call on either side.
+      assertCompactCall(control, names)
+      const bound = sizeBound(control.request, this.#batchMessageLimit)
+      if (bound < 0) return false
+      const { to, port, ref } = control
+      if (to instanceof Pid) this.#batch.addCall(to.id, to.creation, port.id, ref.id, port.creation, control.request, bound)
+      else this.#batch.addCall(to, null, port.id, ref.id, port.creation, control.request, bound)
+    } else if (control.type === 'reply' && isCompactReply(control, names)) {
+      const bound = sizeBound(control.value, this.#batchMessageLimit)
+      if (bound < 0) return false
+      this.#batch.addReply(control.to.id, control.ref.id, control.to.creation, control.released, control.value, bound)
+    } else {
+      const wire = toWire(control, names)
+      const bound = sizeBound(wire, this.#batchMessageLimit)
+      if (bound < 0) return false
+      this.#batch.addControl(wire, bound)
+    }
     if (this.#batch.bytes >= this.#batchLimit) this.#seal()
     else this.#schedule()
     return true

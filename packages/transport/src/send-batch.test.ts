@@ -3,7 +3,7 @@ import { createMessageCodec, Pid, Ref } from '@cohort/core'
 import type { MessageCodec } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
-import { readSendBatch, SendBatch } from './send-batch.ts'
+import { CALL_MARK, CALL_VALUES, readSendBatch, REPLY_MARK, REPLY_VALUES, SendBatch } from './send-batch.ts'
 import type { WireNames } from './control-validation.ts'
 
 /** Sender side is a@h, receiver side b@h. */
@@ -165,7 +165,7 @@ describe('readSendBatch', () => {
     ['an empty list', []],
     ['a truncated header', [1, 1, null, null]],
     ['a header with no message', [1, 1, null, null, 1]],
-    ['a negative recipient id', [-1, 1, null, null, 1, 'm']],
+    ['a negative recipient id that marks nothing', [-3, 1, null, null, 1, 'm']],
     ['a recipient creation that is not a number', [1, '1', null, null, 1, 'm']],
     ['a sender id without a creation', [1, 1, 2, null, 1, 'm']],
     ['a sender creation without an id', [1, 1, null, 2, 1, 'm']],
@@ -186,5 +186,51 @@ describe('readSendBatch', () => {
 
   it('refuses a batch before the handshake named the two nodes', () => {
     expect(() => readSendBatch([1, 1, null, null, 1, 'm'], undefined, () => {}, () => {})).toThrow(/no names before the handshake/)
+  })
+})
+
+describe('calls and replies in a batch', () => {
+  it('travel as marked values in their place among the runs, with no array of their own', () => {
+    const batch = new SendBatch()
+    const to = new Pid(sending.peer, 5, 9)
+    const from = new Pid(sending.local, 3, 4)
+    batch.add(to, from, 'before', 9)
+    batch.addCall(5, 9, 12, 30, 4, 'request', 10)
+    batch.addCall('echo', null, 13, 31, 4, 'by name', 10)
+    batch.addReply(7, 40, 9, true, 'value', 8)
+    batch.add(to, from, 'after', 9)
+    const values = (codec.decode(batch.encode(codec)) as [number, unknown[]])[1]
+    expect(values).toEqual([
+      ...[5, 9, 3, 4, 1, 'before'],
+      ...[CALL_MARK, 5, 9, 12, 30, 4, 'request'],
+      ...[CALL_MARK, 'echo', null, 13, 31, 4, 'by name'],
+      ...[REPLY_MARK, 7, 40, 9, true, 'value'],
+      ...[5, 9, 3, 4, 1, 'after'],
+    ])
+    const seen: unknown[] = []
+    readSendBatch(
+      values,
+      receiving,
+      (_to, _from, msgs, start, end) => seen.push(...msgs.slice(start, end)),
+      () => {},
+      (v, at) => seen.push(v.slice(at, at + (v[at] === CALL_MARK ? CALL_VALUES : REPLY_VALUES))),
+    )
+    expect(seen).toEqual([
+      'before',
+      [CALL_MARK, 5, 9, 12, 30, 4, 'request'],
+      [CALL_MARK, 'echo', null, 13, 31, 4, 'by name'],
+      [REPLY_MARK, 7, 40, 9, true, 'value'],
+      'after',
+    ])
+  })
+
+  it('refuses a truncated call or reply, and one where the reader expects none, with 4007', () => {
+    const accept = (): void => {}
+    for (const values of [[CALL_MARK, 5, 9, 12, 30, 4], [REPLY_MARK, 7, 40, 9, true]]) {
+      expect(() => readSendBatch(values, receiving, accept, accept, accept)).toThrow(expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }))
+    }
+    expect(() => readSendBatch([REPLY_MARK, 7, 40, 9, true, 'v'], receiving, accept, accept)).toThrow(
+      expect.objectContaining({ closeCode: CLOSE_CODES.unknownControl }),
+    )
   })
 })

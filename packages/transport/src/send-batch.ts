@@ -25,6 +25,14 @@ import type { WireNames } from './control-validation.ts'
 
 /** Values before the messages of a run. */
 const RUN_HEADER_VALUES = 5
+/** Marks a call among the batch's values: `-1, to, toCreation, portId, refId, creation, request` (code 17's fields). */
+export const CALL_MARK = -1
+export const CALL_VALUES = 7
+/** Marks a reply: `-2, toId, refId, creation, released, value` (code 18's fields). */
+export const REPLY_MARK = -2
+export const REPLY_VALUES = 6
+/** Upper bound of a call's or a reply's fields besides its request or value: five values of at most 9 bytes. */
+const CALL_FIELDS_BYTES = 5 * 9 + 1
 /** Upper bound of a run header's encoded size: five values of at most 9 bytes. */
 const RUN_HEADER_BYTES = RUN_HEADER_VALUES * 9
 /** Upper bound of the batch's own framing: the entry array, the code and the run array headers. */
@@ -86,15 +94,38 @@ export class SendBatch {
   }
 
   /**
+   * Adds a call (compact: its port and ref are this node's, its callee the peer's; see `assertCompactCall`) whose
+   * request's encoded size is at most `requestBytes`, as marked values rather than an array of its own: neither side
+   * allocates one per call.
+   */
+  addCall(to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, requestBytes: number): void {
+    this.#open()
+    this.#values.push(CALL_MARK, to, toCreation, portId, refId, creation, request)
+    this.#bytes += CALL_FIELDS_BYTES + requestBytes
+  }
+
+  /** Adds a reply to the peer's port `toId` (compact: `isCompactReply`), as `addCall` adds a call. */
+  addReply(toId: number, refId: number, creation: number, released: boolean, value: unknown, valueBytes: number): void {
+    this.#open()
+    this.#values.push(REPLY_MARK, toId, refId, creation, released, value)
+    this.#bytes += CALL_FIELDS_BYTES + valueBytes
+  }
+
+  /** Starts the batch's framing if it is empty, and ends the current run: what follows is not one of its sends. */
+  #open(): void {
+    if (this.#values.length === 0) this.#bytes = BATCH_FRAMING_BYTES
+    this.#countAt = -1
+    this.#onlyBuffers = false
+  }
+
+  /**
    * Adds a control message in its positional wire form (an array: control-validation.ts `toWire`) whose encoded size
    * is at most `bytes`. It ends the current run, so the sends after it follow it.
    */
   addControl(wire: readonly unknown[], bytes: number): void {
-    if (this.#values.length === 0) this.#bytes = BATCH_FRAMING_BYTES
+    this.#open()
     this.#values.push(wire)
     this.#bytes += bytes
-    this.#countAt = -1
-    this.#onlyBuffers = false
   }
 
   /**
@@ -123,15 +154,19 @@ function bad(what: string): ProtocolError {
 
 /**
  * Calls `onRun` for each run of a received batch (the value after code 16), in order: the run's messages are
- * `msgs[start..end)`; and `onControl` for each control message between runs (an array, checked by the caller). Each
+ * `msgs[start..end)`; `onControl` for each control message between runs (an array, checked by the caller); and
+ * `onMarked` for each call or reply, whose mark is `values[at]` (its fields follow it, checked by the caller). Each
  * run is checked before it is handed on; a bad run stops the batch (the connection closes: code 4007).
- * @throws ProtocolError 4007 for anything but well-formed runs
+ * @throws ProtocolError 4007 for anything but well-formed runs, controls, calls and replies
  */
 export function readSendBatch(
   values: unknown,
   names: WireNames | undefined,
   onRun: (to: Pid, from: Pid | undefined, msgs: readonly unknown[], start: number, end: number) => void,
   onControl: (control: unknown[]) => void,
+  onMarked: (values: readonly unknown[], at: number) => void = () => {
+    throw bad('entry (a call or a reply where none is expected)')
+  },
 ): void {
   if (names === undefined) throw bad('connection (no names before the handshake)')
   if (!Array.isArray(values) || values.length === 0) throw bad('run list')
@@ -142,6 +177,13 @@ export function readSendBatch(
     if (Array.isArray(head)) {
       onControl(head)
       at++
+      continue
+    }
+    if (head === CALL_MARK || head === REPLY_MARK) {
+      const size = head === CALL_MARK ? CALL_VALUES : REPLY_VALUES
+      if (end - at < size) throw bad(head === CALL_MARK ? 'call (truncated)' : 'reply (truncated)')
+      onMarked(values, at)
+      at += size
       continue
     }
     if (end - at <= RUN_HEADER_VALUES) throw bad('run (truncated)')
