@@ -33,6 +33,7 @@ import { HeldMonitors } from './held-monitors.ts'
 import type { Process } from './process.ts'
 import { ProcessActor } from './process-actor.ts'
 import { Registry } from './registry.ts'
+import { RemoteDelivery } from './remote-delivery.ts'
 import { Scheduler } from './scheduler.ts'
 import { ServerActor } from './server-actor.ts'
 import { resolveActorSystemOptions } from './system-options.ts'
@@ -107,6 +108,16 @@ export class Runtime implements ActorSystem {
   lookup(pid: Pid): Process | undefined {
     if (pid.node !== this.node || pid.creation !== this.creation) return undefined
     return this.#procs.get(pid.id) ?? this.#ports.get(pid.id)
+  }
+
+  /** The actor with pid id `id` of this node's current incarnation, if alive (the caller checked the incarnation). */
+  actorById(id: number): Actor | undefined {
+    return this.#procs.get(id)
+  }
+
+  /** The port with pid id `id`, as `actorById`. */
+  portById(id: number): Port | undefined {
+    return this.#ports.get(id)
   }
 
   addPort(port: Port): void {
@@ -538,29 +549,13 @@ export class Runtime implements ActorSystem {
 
   attachDistribution(distribution: Distribution): DistributionEndpoint {
     this.#distribution = distribution
+    const remote = new RemoteDelivery(this)
     return {
-      deliver: (fromNode, control) => this.deliverControl(fromNode, control),
-      deliverReply: (toId, refId, creation, value, released) => {
-        const port = creation === this.creation ? this.#ports.get(toId) : undefined
-        if (port !== undefined) port.deliverReply(refId, value, released)
-        else this.#deliverReply(new Pid(this.node, toId, creation), new Ref(this.node, refId, creation), value, released)
-      },
-      deliverCall: (fromNode, to, toCreation, portId, refId, creation, request) => {
-        const port = new Pid(fromNode, portId, creation)
-        const ref = new Ref(fromNode, refId, creation)
-        if (typeof to === 'string') {
-          this.#deliverCall(fromNode, to, this.registry.get(to), port, ref, request)
-          return
-        }
-        const proc = toCreation === this.creation ? this.#procs.get(to) : undefined
-        // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
-        this.#deliverCall(fromNode, proc?.pid ?? new Pid(this.node, to, toCreation ?? -1), proc, port, ref, request)
-      },
-      deliverSends: (to, msgs, start, end) => {
-        const proc = this.lookup(to)
-        if (proc !== undefined) proc.deliverMany(msgs, start, end)
-        else for (let i = start; i < end; i++) this.deadLetter(to, msgs[i], 'noproc')
-      },
+      deliver: (fromNode, control) => remote.deliver(fromNode, control),
+      deliverSends: (to, msgs, start, end) => remote.deliverSends(to, msgs, start, end),
+      deliverCall: (fromNode, to, toCreation, portId, refId, creation, request) =>
+        remote.deliverCall(fromNode, to, toCreation, portId, refId, creation, request),
+      deliverReply: (toId, refId, creation, value, released) => remote.deliverReply(toId, refId, creation, value, released),
       nodeUp: (node, info) => {
         const hidden = info?.hidden === true
         if (hidden) this.#hiddenNodes.add(node)
@@ -601,89 +596,6 @@ export class Runtime implements ActorSystem {
     this.calls.nodeDown(node)
     const hidden = this.#hiddenNodes.delete(node)
     this.#nodeEvent({ type: 'nodedown', node, reason, hidden })
-  }
-
-  deliverControl(fromNode: string, c: ControlMessage): void {
-    switch (c.type) {
-      case 'send': {
-        const proc = this.lookup(c.to)
-        if (proc === undefined) this.deadLetter(c.to, c.msg, 'noproc')
-        else proc.deliver(c.msg)
-        return
-      }
-      case 'sendName': {
-        const actor = this.registry.get(c.name)
-        if (actor === undefined) this.deadLetter({ name: c.name, node: this.node }, c.msg, 'noproc')
-        else actor.deliver(c.msg)
-        return
-      }
-      case 'link': {
-        const proc = this.lookup(c.to)
-        if (proc === undefined || !proc.linkedBy(c.from)) {
-          this.control(fromNode, { type: 'exit', from: c.to, to: c.from, reason: 'noproc', link: true })
-        }
-        return
-      }
-      case 'unlink':
-        this.lookup(c.to)?.unlinkedBy(c.from)
-        return
-      case 'exit':
-        this.lookup(c.to)?.exitSignal(c.from, c.reason, c.link)
-        return
-      case 'monitor': {
-        const proc = typeof c.to === 'string' ? this.registry.get(c.to) : this.lookup(c.to)
-        const as: MonitorTarget = typeof c.to === 'string' ? { name: c.to, node: this.node } : c.to
-        if (proc === undefined || !proc.watchedBy(c.ref, c.from, as)) {
-          this.control(fromNode, { type: 'down', from: c.to, to: c.from, ref: c.ref, reason: 'noproc' })
-        }
-        return
-      }
-      case 'demonitor': {
-        const proc = typeof c.to === 'string' ? this.registry.get(c.to) : this.lookup(c.to)
-        proc?.unwatchedBy(c.ref)
-        return
-      }
-      case 'down': {
-        const target: MonitorTarget = typeof c.from === 'string' ? { name: c.from, node: fromNode } : c.from
-        this.lookup(c.to)?.down(c.ref, target, c.reason)
-        return
-      }
-      case 'call':
-        this.#deliverCall(fromNode, c.to, typeof c.to === 'string' ? this.registry.get(c.to) : this.lookup(c.to), c.port, c.ref, c.request)
-        return
-      case 'reply':
-        this.#deliverReply(c.to, c.ref, c.value, c.released)
-        return
-      case 'spawnRequest':
-        this.calls.answerSpawn(fromNode, c)
-        return
-      case 'spawnReply':
-        this.calls.spawnReplied(c)
-        return
-    }
-  }
-
-  /** A call arrived from `fromNode` for `to` (a pid, or a name registered here), which is `proc` if it exists. */
-  #deliverCall(fromNode: string, to: Pid | string, proc: Process | undefined, port: Pid, ref: Ref, request: unknown): void {
-    const as: MonitorTarget = typeof to === 'string' ? { name: to, node: this.node } : to
-    const msg = { $cohort: 'call', from: { pid: port, ref }, request }
-    if (proc === undefined || !proc.watchedBy(ref, port, as, true)) {
-      this.control(fromNode, { type: 'down', from: to, to: port, ref, reason: 'noproc' })
-      this.deadLetter(as, msg, 'noproc')
-      return
-    }
-    proc.deliver(msg)
-  }
-
-  #deliverReply(to: Pid, ref: Ref, value: unknown, released: boolean): void {
-    const proc = this.lookup(to)
-    const msg = { $cohort: 'reply', ref, value }
-    if (proc === undefined) {
-      this.deadLetter(to, msg, 'noproc')
-      return
-    }
-    if (released) proc.monitorReleased(ref)
-    proc.deliver(msg)
   }
 
   // ---- observation ---------------------------------------------------------------------------------------------
