@@ -51,6 +51,10 @@ function setup() {
     deliverSends: (_conn, to, msgs, start, end) => {
       for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
     },
+    deliverCall: (_conn, to, _toCreation, _portId, _refId, _creation, request) =>
+      void delivered.push({ type: 'call', to, request } as unknown as ControlMessage),
+    deliverReply: (_conn, _toId, _refId, _creation, value, released) =>
+      void delivered.push({ type: 'reply', value, released } as unknown as ControlMessage),
     peers: () => {},
     closed: (_conn, code) => void closed.push(code),
   }
