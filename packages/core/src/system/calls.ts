@@ -14,6 +14,7 @@ import type { MonitorTarget } from '../signals.ts'
 import type { Actor } from './actor.ts'
 import { Port } from './port.ts'
 import type { PortHandlers } from './port.ts'
+import { callRequest, isReplyTo } from './call-messages.ts'
 import { Deadlines, Expiring } from './deadlines.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -224,7 +225,7 @@ class PendingCall extends Expiring implements PortHandlers {
     }
     this.#monitorRef = rt.monitorFrom(this.port, this.#target)
     if (this.settled) return
-    rt.route(this.#target as Address, { $cohort: 'call', from: { pid: this.port.pid, ref: this.ref }, request }, from)
+    rt.route(this.#target as Address, callRequest(this.port.pid, this.ref, request), from)
   }
 
   reply(refId: number, value: unknown): void {
@@ -235,10 +236,9 @@ class PendingCall extends Expiring implements PortHandlers {
   }
 
   message(msg: unknown): void {
-    const reply = msg as { $cohort?: unknown; ref?: Ref; value?: unknown } | null
-    if (this.settled || typeof reply !== 'object' || reply === null || reply.$cohort !== 'reply' || !this.ref.equals(reply.ref)) return
+    if (this.settled || !isReplyTo(msg, this.ref)) return
     this.#finish()
-    this.#resolve(reply.value)
+    this.#resolve(msg.value)
   }
 
   down(_ref: Ref, _target: MonitorTarget, reason: unknown): void {

@@ -6,6 +6,7 @@
 import type { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
+import { callReply } from './call-messages.ts'
 import { HeldMonitors } from './held-monitors.ts'
 import type { Process } from './process.ts'
 
@@ -65,7 +66,7 @@ export class Port implements Process {
     if (released) this.monitors.deleteOwn(refId)
     const handlers = this.#handlers
     if (handlers.reply !== undefined) handlers.reply(refId, value)
-    else handlers.message({ $cohort: 'reply', ref: new Ref(this.pid.node, refId, this.pid.creation), value })
+    else handlers.message(callReply(new Ref(this.pid.node, refId, this.pid.creation), value))
   }
 
   monitorReleased(ref: Ref): void {

@@ -9,6 +9,7 @@ import type { ControlMessage } from '../distribution/control-message.ts'
 import { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
+import { callReply, callRequest } from './call-messages.ts'
 import type { Process } from './process.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -115,7 +116,7 @@ export class RemoteDelivery {
   #call(fromNode: string, to: Pid | string, proc: Process | undefined, port: Pid, ref: Ref, request: unknown): void {
     const rt = this.#rt
     const as: MonitorTarget = typeof to === 'string' ? { name: to, node: rt.node } : to
-    const msg = { $cohort: 'call', from: { pid: port, ref }, request }
+    const msg = callRequest(port, ref, request)
     if (proc === undefined || !proc.watchedBy(ref, port, as, true)) {
       rt.control(fromNode, { type: 'down', from: to, to: port, ref, reason: 'noproc' })
       rt.deadLetter(as, msg, 'noproc')
@@ -128,7 +129,7 @@ export class RemoteDelivery {
   #reply(to: Pid, ref: Ref, value: unknown, released: boolean): void {
     const rt = this.#rt
     const proc = rt.lookup(to)
-    const msg = { $cohort: 'reply', ref, value }
+    const msg = callReply(ref, value)
     if (proc === undefined) {
       rt.deadLetter(to, msg, 'noproc')
       return

@@ -29,6 +29,7 @@ import type { ActorSystem, GlobalResolver, NodeEvent, ProcessInfo, SystemStats }
 import { Calls } from './calls.ts'
 import { Definitions } from './definitions.ts'
 import { Port } from './port.ts'
+import { callReply } from './call-messages.ts'
 import { HeldMonitors } from './held-monitors.ts'
 import type { Process } from './process.ts'
 import { ProcessActor } from './process-actor.ts'
@@ -307,8 +308,8 @@ export class Runtime implements ActorSystem {
    * then holds the monitor `ref`, as `monitorFrom` would have set it up.
    */
   callRemote(port: Port, target: MonitorTarget, ref: Ref, request: unknown, sender: Actor | undefined): boolean {
-    const dist = this.#distribution
-    if (dist?.compactCalls !== true || this.tracing || typeof target !== 'object') return false
+    const dist = this.#compactCalls()
+    if (dist === undefined || typeof target !== 'object') return false
     const node = target.node
     if (node === this.node) return false
     if (this.#strictCodec !== undefined) assertSerializable(request)
@@ -334,8 +335,8 @@ export class Runtime implements ActorSystem {
    */
   reply(sender: Actor, from: From, value: unknown): void {
     const to = from.pid
-    const dist = this.#distribution
-    if (dist?.compactCalls === true && to instanceof Pid && to.node !== this.node && from.ref instanceof Ref && !this.tracing) {
+    const dist = this.#compactCalls()
+    if (dist !== undefined && to instanceof Pid && to.node !== this.node && from.ref instanceof Ref) {
       if (this.#strictCodec !== undefined) assertSerializable(value)
       const ref = from.ref
       const watcher = sender.watchers?.get(ref)
@@ -346,7 +347,14 @@ export class Runtime implements ActorSystem {
       this.#sent(result, to.node, sender, to, value)
       return
     }
-    this.route(to, { $cohort: 'reply', ref: from.ref, value }, sender)
+    this.route(to, callReply(from.ref, value), sender)
+  }
+
+  /** The distribution, when calls and replies may go as `call` and `reply` messages: it carries them, and no tracer
+   * needs to see a call's request and reply as sends of their own. */
+  #compactCalls(): Distribution | undefined {
+    const dist = this.#distribution
+    return dist?.compactCalls === true && !this.tracing ? dist : undefined
   }
 
   /** Acts on what the distribution did with a message to `node`: pauses a sender on 'busy', drops on 'unreachable'. */
