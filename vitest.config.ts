@@ -28,6 +28,7 @@ export default defineConfig({
       unit('transport', 'packages/transport'),
       unit('discovery', 'packages/discovery'),
       unit('cli', 'apps/cli'),
+      unit('bench', 'bench'),
       {
         extends: true,
         test: { name: 'test', root: 'test', include: ['**/*.test.ts'], exclude: ['**/*.e2e.test.ts', '**/node_modules/**'] },

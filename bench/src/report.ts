@@ -34,8 +34,10 @@ export interface ScenarioResult {
   notes: string
   /** Load average (1, 5, 15 min) read just before the scenario's process started. */
   loadAvg?: number[]
-  /** Wall time of the scenario's process, in seconds. */
+  /** Wall time of the scenario's process, in seconds (of all its rounds' processes, when it ran in rounds). */
   elapsedS?: number
+  /** The rounds its trials were measured in, alternating with its baseline's job (rounds.ts); absent for one. */
+  rounds?: number
   extra?: Record<string, unknown>
 }
 

@@ -37,6 +37,13 @@ function figure(r: ScenarioResult): string {
   return `${human(r.median)} ${r.unit}${r.secondary === undefined ? '' : ` (${human(r.secondary.median)} ${r.secondary.unit})`}`
 }
 
+/** How many figures were measured in rounds alternating with their baselines (rounds.ts), if any were. */
+function roundsSentence(report: BenchReport): string {
+  const inRounds = report.scenarios.filter((r) => r.rounds !== undefined)
+  if (inRounds.length === 0) return ''
+  return ` ${inRounds.length} figures, those with a target and their baselines, ran in ${inRounds[0]!.rounds} rounds, alternating, each round a fresh process measuring its share of the trials, so that drift in the machine lands on both sides of a ratio alike.`
+}
+
 export function generatedSection(report: BenchReport, charts: string[], table: string): string {
   const m = report.machine
   const lines: string[] = []
@@ -45,7 +52,8 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push(`Run of ${report.startedAt} on Cohort \`${report.cohortVersion}\`${report.quick ? ' (**--quick**: smoke check, not figures to quote)' : ''}${report.filter === null ? '' : ` (filter \`${report.filter}\`)`}.`)
   lines.push('')
   lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
-    'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.')
+    'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.' +
+    roundsSentence(report))
   lines.push('')
   lines.push('### Headline ratios')
   lines.push('')

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: the command line of the runner. Options: --quick, --filter <pattern> (repeatable or comma-separated),
- * --json (only the JSON on stdout), --verbose, --trials N, --trial-ms N, --warmup-ms N, --cpu-prof [dir],
+ * --json (only the JSON on stdout), --verbose, --trials N, --rounds N, --trial-ms N, --warmup-ms N, --cpu-prof [dir],
  * --malloc-defaults, --no-write, --report. Exit code 1 when a scenario process failed; never because of a figure.
  */
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ const USAGE = `usage: pnpm bench [options]
   --json              print only the JSON on stdout (progress still goes to stderr)
   --verbose           also show what scenario processes print
   --trials <n>        trials per scenario (default 5, quick 2)
+  --rounds <n>        rounds of a target's job, alternating with its baseline's (default 3, quick 1)
   --trial-ms <ms>     length of a trial (default 1000, quick 250)
   --warmup-ms <ms>    warm-up before the first trial (default 1000, quick 150)
   --cpu-prof [dir]    profile every scenario process and its helpers (default dir bench/profiles/<time>)
@@ -53,6 +54,9 @@ function parse(argv: string[]): (BenchOptions & { json: boolean }) | undefined {
         break
       case '--trials':
         options.trials = Math.round(number())
+        break
+      case '--rounds':
+        options.rounds = Math.round(number())
         break
       case '--trial-ms':
         options.trialMs = number()

@@ -16,6 +16,7 @@ import { writeCharts } from './charts.ts'
 import { cohortVersion, machineFacts } from './machine.ts'
 import { summarizeProfiles } from './profile-summary.ts'
 import { SCENARIOS } from './registry.ts'
+import { planRuns, poolRounds } from './rounds.ts'
 import type { FigureSpec, JobSpec } from './registry.ts'
 import { describeFigure, describeRatios, formatTable, ratioOf } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
@@ -37,6 +38,12 @@ export interface BenchOptions {
   verbose?: boolean
   /** Trials per scenario. @default 5 (2 with quick) */
   trials?: number
+  /**
+   * Rounds of the jobs with a target compared with another job's figure: each runs this many times, alternating with
+   * its baseline's job, measuring `ceil(trials / rounds)` trials each time (rounds.ts). 1 runs every job once.
+   * @default 3 (1 with quick)
+   */
+  rounds?: number
   /** Milliseconds per trial. @default 1000 (250 with quick) */
   trialMs?: number
   /** Milliseconds of warm-up before the first trial. @default 1000 (150 with quick) */
@@ -199,6 +206,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   const trials = options.trials ?? (quick ? 2 : 5)
   const trialMs = options.trialMs ?? (quick ? 250 : 1000)
   const warmupMs = options.warmupMs ?? (quick ? 150 : 1000)
+  const rounds = options.rounds ?? (quick ? 1 : 3)
   const filtered = options.filter !== undefined && options.filter.length > 0
   const jobs = selectJobs(options.filter)
   const corePackage = JSON.parse(readFileSync(join(BENCH_DIR, '..', 'packages', 'core', 'package.json'), 'utf8')) as { version: string }
@@ -212,40 +220,60 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   }
   const m = report.machine
   log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
-  log(`${jobs.length} scenario processes; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  log(`${jobs.length} scenarios; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up${rounds > 1 ? `, targets in ${rounds} rounds alternating with their baselines` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true })
   const byName = new Map<string, ScenarioResult>()
   let failures = 0
+  const runs = planRuns(jobs, rounds, trials)
+  /** The rounds of an interleaved job measured so far. */
+  const partial = new Map<JobSpec, { results: ChildResult[][]; loadAvg: number[]; elapsedS: number }>()
   let index = 0
-  for (const job of jobs) {
+  for (const run of runs) {
+    const { job } = run
     index++
-    const prefix = `[${String(index).padStart(String(jobs.length).length)}/${jobs.length}]`
+    const prefix = `[${String(index).padStart(String(runs.length).length)}/${runs.length}]`
     let outcome: JobOutcome
     const loadAvg = os.loadavg()
     if (job.file === undefined || job.planned !== undefined) {
       outcome = { results: [], skipped: job.planned ?? 'planned', failed: null, elapsedS: 0 }
     } else if (quick && job.quick === false) {
       outcome = { results: [], skipped: 'not run with --quick', failed: null, elapsedS: 0 }
+    } else if (byName.has(job.figures[0]!.name)) {
+      continue // an earlier round failed or was skipped: the job's figures already say so
     } else {
-      const params = { quick, warmupMs, trialMs, trials, cpuProfDir: options.cpuProfDir, ...(job.params?.({ quick, results: byName }) ?? {}) }
-      const timeoutMs = ((warmupMs + trials * trialMs) * (job.phases ?? 1) * 3 + (job.extraTimeoutS ?? 60) * 1000) | 0
+      const params = { quick, warmupMs, trialMs, trials: run.trials, cpuProfDir: options.cpuProfDir, ...(job.params?.({ quick, results: byName }) ?? {}) }
+      const timeoutMs = ((warmupMs + run.trials * trialMs) * (job.phases ?? 1) * 3 + (job.extraTimeoutS ?? 60) * 1000) | 0
       outcome = await runJob(job, params, timeoutMs, options, log)
     }
+    const head = run.rounds > 1 ? `${prefix} ${job.id} (round ${run.round}/${run.rounds})` : `${prefix} ${job.id}`
+    if (run.rounds > 1 && outcome.failed === null && outcome.skipped === null) {
+      const sofar = partial.get(job) ?? { results: [], loadAvg, elapsedS: 0 }
+      sofar.results.push(outcome.results)
+      sofar.elapsedS += outcome.elapsedS
+      partial.set(job, sofar)
+      if (run.round < run.rounds) {
+        const f = figureResult(job.figures[0]!, outcome.results.find((r) => r.name === job.figures[0]!.name), null, loadAvg, outcome.elapsedS)
+        log(`${head.padEnd(60)} ${describeFigure(f)}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
+        continue
+      }
+      outcome = { ...outcome, results: poolRounds(sofar.results), elapsedS: sofar.elapsedS }
+    }
     if (outcome.failed !== null) failures++
+    const firstLoadAvg = partial.get(job)?.loadAvg ?? loadAvg
     const childResults = new Map(outcome.results.map((r) => [r.name, r]))
     for (const figure of job.figures) {
       const reason = outcome.failed !== null ? `failed: ${outcome.failed}` : outcome.skipped
-      const result = figureResult(figure, childResults.get(figure.name), reason, loadAvg, outcome.elapsedS)
+      const result = figureResult(figure, childResults.get(figure.name), reason, firstLoadAvg, outcome.elapsedS)
+      if (run.rounds > 1) result.rounds = run.rounds
       report.scenarios.push(result)
       byName.set(result.name, result)
     }
     compareWithBaselines(report)
     const figures = job.figures.map((f) => byName.get(f.name)!)
-    const head = `${prefix} ${job.id}`
     if (figures.length === 1 || figures.every((f) => f.skipped !== null)) {
       const f = figures[0]!
       const ratios = f.skipped === null ? describeRatios(f) : ''
-      log(`${head.padEnd(48)} ${describeFigure(f)}${ratios === '' ? '' : `  ${ratios}`}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
+      log(`${head.padEnd(run.rounds > 1 ? 60 : 48)} ${describeFigure(f)}${ratios === '' ? '' : `  ${ratios}`}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
     } else {
       log(`${head.padEnd(48)} load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
       for (const f of figures) {
