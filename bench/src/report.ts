@@ -2,6 +2,7 @@
  * The report of a run: the JSON BENCH.md defines (plus a few fields it leaves open: all baselines, the secondary
  * unit, targets, the load average), and the text table printed at the end of a run.
  */
+import type { CpuShare } from './child/protocol.ts'
 import type { MachineFacts } from './machine.ts'
 import type { Metric } from './registry.ts'
 
@@ -80,6 +81,13 @@ export function describeFigure(r: ScenarioResult): string {
 /** The ratios in one short line: "×0.77 ws-msgpackr, ×0.70 net-msgpackr". */
 export function describeRatios(r: ScenarioResult): string {
   return (r.baselines ?? []).map((b) => `×${b.ratio.toFixed(2)} ${shortBaseline(b.name)}`).join(', ')
+}
+
+/** The CPU of a two-process figure's processes (`extra.cpu`) in one short line: "cpu sender 1.00, receiver 0.61". */
+export function describeCpu(r: ScenarioResult): string {
+  const cpu = r.extra?.['cpu'] as { sender?: CpuShare; receiver?: CpuShare } | undefined
+  if (cpu?.sender === undefined || cpu.receiver === undefined) return ''
+  return `cpu sender ${cpu.sender.total.toFixed(2)}, receiver ${cpu.receiver.total.toFixed(2)}`
 }
 
 /** A baseline's name without the parts it shares with every figure: `baseline.ws-msgpackr.oneway.64B` → `ws-msgpackr`. */

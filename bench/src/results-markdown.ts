@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describeRatios, human } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
+import type { CpuShare } from './child/protocol.ts'
 
 const START = '<!-- generated:start (bench/src/results-markdown.ts rewrites this part on every full run) -->'
 const END = '<!-- generated:end -->'
@@ -35,6 +36,17 @@ function cell(text: string): string {
 function figure(r: ScenarioResult): string {
   if (r.skipped !== null) return `skipped: ${r.skipped}`
   return `${human(r.median)} ${r.unit}${r.secondary === undefined ? '' : ` (${human(r.secondary.median)} ${r.secondary.unit})`}`
+}
+
+/**
+ * The CPU each process of a two-process figure used, as measured (`extra.cpu`, its last round), before the notes: the
+ * process at a full vCPU is the one that limits the figure.
+ */
+function measuredCpu(r: ScenarioResult): string {
+  const cpu = r.extra?.['cpu'] as { sender?: CpuShare; receiver?: CpuShare } | undefined
+  if (cpu?.sender === undefined || cpu.receiver === undefined) return ''
+  const share = (s: CpuShare): string => `${s.total.toFixed(2)} vCPU (${s.system.toFixed(2)} in the kernel)`
+  return `measured: sender ${share(cpu.sender)}, receiver ${share(cpu.receiver)}. `
 }
 
 /** How many figures were measured in rounds alternating with their baselines (rounds.ts), if any were. */
@@ -87,7 +99,7 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
       continue
     }
     const spread = `${human(r.min)}–${human(r.max)}`
-    lines.push(`| \`${r.name}\` | ${cell(figure(r))} | ${spread} | ${cell(describeRatios(r) || '—')} | ${cell(r.notes)} |`)
+    lines.push(`| \`${r.name}\` | ${cell(figure(r))} | ${spread} | ${cell(describeRatios(r) || '—')} | ${cell(measuredCpu(r) + r.notes)} |`)
   }
   if (charts.length > 0) {
     lines.push('')

@@ -18,7 +18,7 @@ import { summarizeProfiles } from './profile-summary.ts'
 import { SCENARIOS } from './registry.ts'
 import { planRuns, poolRounds } from './rounds.ts'
 import type { FigureSpec, JobSpec } from './registry.ts'
-import { describeFigure, describeRatios, formatTable, ratioOf } from './report.ts'
+import { describeCpu, describeFigure, describeRatios, formatTable, ratioOf } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
 import { writeResultsMarkdown } from './results-markdown.ts'
 import { roundSignificant, summarize } from './stats.ts'
@@ -231,6 +231,8 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   for (const run of runs) {
     const { job } = run
     index++
+    // An earlier round failed or was skipped: the job's figures already say so.
+    if (byName.has(job.figures[0]!.name)) continue
     const prefix = `[${String(index).padStart(String(runs.length).length)}/${runs.length}]`
     let outcome: JobOutcome
     const loadAvg = os.loadavg()
@@ -238,8 +240,6 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       outcome = { results: [], skipped: job.planned ?? 'planned', failed: null, elapsedS: 0 }
     } else if (quick && job.quick === false) {
       outcome = { results: [], skipped: 'not run with --quick', failed: null, elapsedS: 0 }
-    } else if (byName.has(job.figures[0]!.name)) {
-      continue // an earlier round failed or was skipped: the job's figures already say so
     } else {
       const params = { quick, warmupMs, trialMs, trials: run.trials, cpuProfDir: options.cpuProfDir, ...(job.params?.({ quick, results: byName }) ?? {}) }
       const timeoutMs = ((warmupMs + run.trials * trialMs) * (job.phases ?? 1) * 3 + (job.extraTimeoutS ?? 60) * 1000) | 0
@@ -253,7 +253,8 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       partial.set(job, sofar)
       if (run.round < run.rounds) {
         const f = figureResult(job.figures[0]!, outcome.results.find((r) => r.name === job.figures[0]!.name), null, loadAvg, outcome.elapsedS)
-        log(`${head.padEnd(60)} ${describeFigure(f)}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
+        const cpu = describeCpu(f)
+        log(`${head.padEnd(60)} ${describeFigure(f)}${cpu === '' ? '' : `  ${cpu}`}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
         continue
       }
       outcome = { ...outcome, results: poolRounds(sofar.results), elapsedS: sofar.elapsedS }
@@ -273,7 +274,8 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     if (figures.length === 1 || figures.every((f) => f.skipped !== null)) {
       const f = figures[0]!
       const ratios = f.skipped === null ? describeRatios(f) : ''
-      log(`${head.padEnd(run.rounds > 1 ? 60 : 48)} ${describeFigure(f)}${ratios === '' ? '' : `  ${ratios}`}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
+      const cpu = f.skipped === null ? describeCpu(f) : ''
+      log(`${head.padEnd(run.rounds > 1 ? 60 : 48)} ${describeFigure(f)}${ratios === '' ? '' : `  ${ratios}`}${cpu === '' ? '' : `  ${cpu}`}  load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
     } else {
       log(`${head.padEnd(48)} load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
       for (const f of figures) {

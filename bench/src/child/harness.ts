@@ -2,7 +2,7 @@
  * The scenario side of the runner: reads the parameters, runs the scenario, reports its results over IPC and exits.
  * Every scenario file calls `runScenario` once at top level.
  */
-import type { ChildMessage, ChildResult, ScenarioParams } from './protocol.ts'
+import type { ChildMessage, ChildResult, CpuShare, CpuShares, ScenarioParams } from './protocol.ts'
 
 /** Thrown by a scenario that cannot run here (no `erl`, say); reported as skipped with the message. */
 export class SkipScenario extends Error {
@@ -69,28 +69,56 @@ export interface Sample {
   count: number
   bytes?: number
   atMs: number
+  /** The reading process's CPU time so far (`process.cpuUsage()`), when another process takes the reading. */
+  cpu?: NodeJS.CpuUsage
 }
 
 /**
  * Measures a rate sampled from a running workload: waits out the warm-up, then reads `sample()` (possibly from
  * another process, which reads its count and clock together) at the start and end of each trial. Returns one rate
- * per trial in units per second, and bytes per second when the samples carry bytes.
+ * per trial in units per second, bytes per second when the samples carry bytes, and the CPU both processes used:
+ * which of them ran out of CPU is what limits a figure between two processes.
  */
 export async function sampleRates(
   params: ScenarioParams,
   sample: () => Promise<Sample> | Sample,
-): Promise<{ rates: number[]; byteRates: number[] }> {
+): Promise<{ rates: number[]; byteRates: number[]; cpu: CpuShares }> {
   await sleep(params.warmupMs)
   const rates: number[] = []
   const byteRates: number[] = []
+  const selfShares: CpuShare[] = []
+  const peerShares: CpuShare[] = []
   let last = await sample()
+  let lastSelf = process.cpuUsage()
   for (let i = 0; i < params.trials; i++) {
     await sleep(params.trialMs)
     const next = await sample()
+    const nextSelf = process.cpuUsage()
     const seconds = (next.atMs - last.atMs) / 1000
     rates.push((next.count - last.count) / seconds)
     byteRates.push(((next.bytes ?? 0) - (last.bytes ?? 0)) / seconds)
+    selfShares.push(cpuShare(lastSelf, nextSelf, seconds))
+    if (last.cpu !== undefined && next.cpu !== undefined) peerShares.push(cpuShare(last.cpu, next.cpu, seconds))
     last = next
+    lastSelf = nextSelf
   }
-  return { rates, byteRates }
+  const cpu: CpuShares = { self: medianShare(selfShares) }
+  if (peerShares.length > 0) cpu.peer = medianShare(peerShares)
+  return { rates, byteRates, cpu }
+}
+
+function cpuShare(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, seconds: number): CpuShare {
+  const user = (to.user - from.user) / 1e6 / seconds
+  const system = (to.system - from.system) / 1e6 / seconds
+  return { total: user + system, system }
+}
+
+function medianShare(shares: CpuShare[]): CpuShare {
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  }
+  const round = (v: number): number => Math.round(v * 100) / 100
+  return { total: round(median(shares.map((s) => s.total))), system: round(median(shares.map((s) => s.system))) }
 }

@@ -26,6 +26,20 @@ export interface ChildResult {
   readonly extra?: Record<string, unknown>
 }
 
+/** CPU a process used while a workload ran, in vCPUs (1 is one core kept busy), the median over the trials. */
+export interface CpuShare {
+  /** User and system time together. */
+  total: number
+  /** System time alone: the kernel, mostly socket reads and writes. */
+  system: number
+}
+
+/** The CPU of the process that measures (`self`) and of the process its samples come from (`peer`), if it says. */
+export interface CpuShares {
+  self: CpuShare
+  peer?: CpuShare
+}
+
 export type ChildMessage =
   | { type: 'results'; results: ChildResult[] }
   | { type: 'skipped'; reason: string }

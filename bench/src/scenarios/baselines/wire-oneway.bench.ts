@@ -32,13 +32,13 @@ runScenario(async (params: ScenarioParams) => {
   }
   const producing = produce()
   try {
-    const { rates, byteRates } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
+    const { rates, byteRates, cpu } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
     return [
       {
         name: `baseline.${transport}-msgpackr.oneway.${params['label'] as string}`,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
-        extra: { sizeBytes: size, batchPerStep: batch },
+        extra: { sizeBytes: size, batchPerStep: batch, cpu: { sender: cpu.self, receiver: cpu.peer } },
       },
     ]
   } finally {

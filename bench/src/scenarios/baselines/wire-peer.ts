@@ -78,7 +78,7 @@ serveRequests((request) => {
     case 'info':
       return { port }
     case 'mark':
-      return { count: received, bytes, atMs: performance.now() }
+      return { count: received, bytes, atMs: performance.now(), cpu: process.cpuUsage() }
     default:
       throw new Error(`unknown request ${String(request['type'])}`)
   }

@@ -46,7 +46,7 @@ serveRequests(
         node.system.spawn(echo, undefined, { name: 'echo' })
         return true
       case 'mark':
-        return { count: received, bytes, atMs: performance.now() }
+        return { count: received, bytes, atMs: performance.now(), cpu: process.cpuUsage() }
       case 'stats':
         return node.stats()
       default:

@@ -34,7 +34,7 @@ runScenario(async (params: ScenarioParams) => {
       },
     }
     for (let i = 0; i < pairs; i++) node.system.spawn(sender, i)
-    const { rates, byteRates } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
+    const { rates, byteRates, cpu } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
     running = false
     const stats = node.stats()
     const out = stats.peers.find((p) => p.node === peerName)
@@ -43,7 +43,7 @@ runScenario(async (params: ScenarioParams) => {
         name: `remote.oneway.${params['label'] as string}.pairs${pairs}`,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
-        extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },
+        extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut, cpu: { sender: cpu.self, receiver: cpu.peer } },
       },
     ]
   } finally {
