@@ -37,6 +37,8 @@ export interface ScenarioResult {
   loadAvg?: number[]
   /** Wall time of the scenario's process, in seconds (of all its rounds' processes, when it ran in rounds). */
   elapsedS?: number
+  /** The CPU its processes used, in vCPUs, the medians over its trials (a two-process figure; see ChildResult). */
+  cpu?: { sender: CpuShare; receiver?: CpuShare }
   /** The rounds its trials were measured in, alternating with its baseline's job (rounds.ts); absent for one. */
   rounds?: number
   extra?: Record<string, unknown>
@@ -83,11 +85,10 @@ export function describeRatios(r: ScenarioResult): string {
   return (r.baselines ?? []).map((b) => `×${b.ratio.toFixed(2)} ${shortBaseline(b.name)}`).join(', ')
 }
 
-/** The CPU of a two-process figure's processes (`extra.cpu`) in one short line: "cpu sender 1.00, receiver 0.61". */
+/** The CPU of a two-process figure's processes (`cpu`) in one short line: "cpu sender 1.00, receiver 0.61". */
 export function describeCpu(r: ScenarioResult): string {
-  const cpu = r.extra?.['cpu'] as { sender?: CpuShare; receiver?: CpuShare } | undefined
-  if (cpu?.sender === undefined || cpu.receiver === undefined) return ''
-  return `cpu sender ${cpu.sender.total.toFixed(2)}, receiver ${cpu.receiver.total.toFixed(2)}`
+  if (r.cpu?.receiver === undefined) return ''
+  return `cpu sender ${r.cpu.sender.total.toFixed(2)}, receiver ${r.cpu.receiver.total.toFixed(2)}`
 }
 
 /** A baseline's name without the parts it shares with every figure: `baseline.ws-msgpackr.oneway.64B` → `ws-msgpackr`. */

@@ -39,14 +39,13 @@ function figure(r: ScenarioResult): string {
 }
 
 /**
- * The CPU each process of a two-process figure used, as measured (`extra.cpu`, its last round), before the notes: the
- * process at a full vCPU is the one that limits the figure.
+ * The CPU each process of a two-process figure used (`cpu`, medians over its trials), before the notes: the process
+ * at a full vCPU is the one that limits the figure.
  */
 function measuredCpu(r: ScenarioResult): string {
-  const cpu = r.extra?.['cpu'] as { sender?: CpuShare; receiver?: CpuShare } | undefined
-  if (cpu?.sender === undefined || cpu.receiver === undefined) return ''
+  if (r.cpu?.receiver === undefined) return ''
   const share = (s: CpuShare): string => `${s.total.toFixed(2)} vCPU (${s.system.toFixed(2)} in the kernel)`
-  return `measured: sender ${share(cpu.sender)}, receiver ${share(cpu.receiver)}. `
+  return `measured: sender ${share(r.cpu.sender)}, receiver ${share(r.cpu.receiver)}. `
 }
 
 /** How many figures were measured in rounds alternating with their baselines (rounds.ts), if any were. */

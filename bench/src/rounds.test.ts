@@ -49,13 +49,20 @@ describe('interleaved rounds', () => {
     expect([...groups.values()].flat()).not.toContain('remote.call.latency')
   })
 
-  it('pools the trials of every round and keeps the facts of the last', () => {
+  it('pools the trials of every round, their CPU too, and keeps the facts of the last', () => {
+    const cpu = (total: number) => ({ total, system: total / 10 })
     const pooled = poolRounds([
-      [{ name: 'x', values: [1, 2], secondary: { unit: 'MB/s', values: [10, 20] }, extra: { round: 1 } }],
-      [{ name: 'x', values: [3], secondary: { unit: 'MB/s', values: [30] }, extra: { round: 2 } }, { name: 'y', values: [9] }],
+      [{ name: 'x', values: [1, 2], secondary: { unit: 'MB/s', values: [10, 20] }, cpu: { sender: [cpu(1)], receiver: [cpu(0.5)] }, extra: { round: 1 } }],
+      [{ name: 'x', values: [3], secondary: { unit: 'MB/s', values: [30] }, cpu: { sender: [cpu(0.9)], receiver: [cpu(0.6)] }, extra: { round: 2 } }, { name: 'y', values: [9] }],
     ])
     expect(pooled).toEqual([
-      { name: 'x', values: [1, 2, 3], secondary: { unit: 'MB/s', values: [10, 20, 30] }, extra: { round: 2 } },
+      {
+        name: 'x',
+        values: [1, 2, 3],
+        secondary: { unit: 'MB/s', values: [10, 20, 30] },
+        cpu: { sender: [cpu(1), cpu(0.9)], receiver: [cpu(0.5), cpu(0.6)] },
+        extra: { round: 2 },
+      },
       { name: 'y', values: [9] },
     ])
   })

@@ -9,7 +9,7 @@
  * and so on. Each round is a fresh process (with its own warm-up) measuring its share of the trials, and each figure
  * is the median of all its trials. Drift then lands on both sides of a ratio alike.
  */
-import type { ChildResult } from './child/protocol.ts'
+import type { ChildResult, CpuShare } from './child/protocol.ts'
 import type { JobSpec } from './registry.ts'
 
 /** One scenario process the runner starts: a job, in which of how many rounds, measuring how many trials. */
@@ -72,10 +72,10 @@ export function planRuns(jobs: readonly JobSpec[], rounds: number, trials: numbe
 
 /**
  * One result per figure from the results of a job's rounds, in the order of the first round: the trials of every
- * round (and their second unit) pooled, the facts (`extra`) of the last round that reported the figure.
+ * round (their second unit and their CPU too) pooled, the facts (`extra`) of the last round that reported the figure.
  */
 export function poolRounds(rounds: readonly (readonly ChildResult[])[]): ChildResult[] {
-  const pooled = new Map<string, { values: number[]; secondary?: { unit: string; values: number[] }; extra?: Record<string, unknown> }>()
+  const pooled = new Map<string, { values: number[]; secondary?: { unit: string; values: number[] }; cpu?: { sender: CpuShare[]; receiver?: CpuShare[] }; extra?: Record<string, unknown> }>()
   for (const results of rounds) {
     for (const r of results) {
       let p = pooled.get(r.name)
@@ -88,6 +88,11 @@ export function poolRounds(rounds: readonly (readonly ChildResult[])[]): ChildRe
         p.secondary ??= { unit: r.secondary.unit, values: [] }
         p.secondary.values.push(...r.secondary.values)
       }
+      if (r.cpu !== undefined) {
+        p.cpu ??= { sender: [] }
+        p.cpu.sender.push(...r.cpu.sender)
+        if (r.cpu.receiver !== undefined) (p.cpu.receiver ??= []).push(...r.cpu.receiver)
+      }
       if (r.extra !== undefined) p.extra = r.extra
     }
   }
@@ -95,6 +100,7 @@ export function poolRounds(rounds: readonly (readonly ChildResult[])[]): ChildRe
     name,
     values: p.values,
     ...(p.secondary !== undefined ? { secondary: p.secondary } : {}),
+    ...(p.cpu !== undefined ? { cpu: p.cpu } : {}),
     ...(p.extra !== undefined ? { extra: p.extra } : {}),
   }))
 }

@@ -21,7 +21,7 @@ import type { FigureSpec, JobSpec } from './registry.ts'
 import { describeCpu, describeFigure, describeRatios, formatTable, ratioOf } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
 import { writeResultsMarkdown } from './results-markdown.ts'
-import { roundSignificant, summarize } from './stats.ts'
+import { medianCpu, roundSignificant, summarize } from './stats.ts'
 
 /** Options of `runBenchmarks`. */
 export interface BenchOptions {
@@ -172,6 +172,10 @@ function figureResult(figure: FigureSpec, r: ChildResult | undefined, skipped: s
   if (r.secondary !== undefined) {
     const s2 = summarize(r.secondary.values)
     result.secondary = { unit: r.secondary.unit, median: roundSignificant(s2.median), min: roundSignificant(s2.min), max: roundSignificant(s2.max) }
+  }
+  if (r.cpu !== undefined) {
+    result.cpu = { sender: medianCpu(r.cpu.sender) }
+    if (r.cpu.receiver !== undefined) result.cpu.receiver = medianCpu(r.cpu.receiver)
   }
   if (r.extra !== undefined) result.extra = r.extra
   return result

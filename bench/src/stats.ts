@@ -2,6 +2,7 @@
  * Statistics over trial values: the median and the min–max spread BENCH.md asks for. No averages: one slow trial on
  * a shared machine should move the spread, not the headline.
  */
+import type { CpuShare } from './child/protocol.ts'
 
 /** The median of `values` (the mean of the two middle values for an even count). */
 export function median(values: readonly number[]): number {
@@ -14,6 +15,12 @@ export function median(values: readonly number[]): number {
 /** Median, min and max of `values`. */
 export function summarize(values: readonly number[]): { median: number; min: number; max: number } {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) }
+}
+
+/** The medians of CPU shares (one per trial): total and kernel time each on its own. */
+export function medianCpu(shares: readonly CpuShare[]): CpuShare {
+  const hundredths = (v: number): number => Math.round(v * 100) / 100
+  return { total: hundredths(median(shares.map((s) => s.total))), system: hundredths(median(shares.map((s) => s.system))) }
 }
 
 /** Rounds to `digits` significant digits, keeping the JSON readable. */

@@ -76,7 +76,8 @@ export interface Sample {
 /**
  * Measures a rate sampled from a running workload: waits out the warm-up, then reads `sample()` (possibly from
  * another process, which reads its count and clock together) at the start and end of each trial. Returns one rate
- * per trial in units per second, bytes per second when the samples carry bytes, and the CPU both processes used:
+ * per trial in units per second, bytes per second when the samples carry bytes, and the CPU both processes used in
+ * each trial:
  * which of them ran out of CPU is what limits a figure between two processes.
  */
 export async function sampleRates(
@@ -102,23 +103,13 @@ export async function sampleRates(
     last = next
     lastSelf = nextSelf
   }
-  const cpu: CpuShares = { self: medianShare(selfShares) }
-  if (peerShares.length > 0) cpu.peer = medianShare(peerShares)
+  const cpu: CpuShares = { self: selfShares }
+  if (peerShares.length > 0) cpu.peer = peerShares
   return { rates, byteRates, cpu }
 }
 
 function cpuShare(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, seconds: number): CpuShare {
   const user = (to.user - from.user) / 1e6 / seconds
   const system = (to.system - from.system) / 1e6 / seconds
-  return { total: user + system, system }
-}
-
-function medianShare(shares: CpuShare[]): CpuShare {
-  const median = (values: number[]): number => {
-    const sorted = [...values].sort((a, b) => a - b)
-    const mid = sorted.length >> 1
-    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-  }
-  const round = (v: number): number => Math.round(v * 100) / 100
-  return { total: round(median(shares.map((s) => s.total))), system: round(median(shares.map((s) => s.system))) }
+  return { total: Math.round((user + system) * 100) / 100, system: Math.round(system * 100) / 100 }
 }

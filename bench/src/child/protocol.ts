@@ -22,11 +22,13 @@ export interface ChildResult {
   readonly values: number[]
   /** The same trials in a second unit (MB/s beside msg/s). */
   readonly secondary?: { unit: string; values: number[] }
+  /** The CPU each process of a two-process figure used, per trial: which one ran out says what limits it. */
+  readonly cpu?: { sender: CpuShare[]; receiver?: CpuShare[] }
   /** Facts worth keeping with the figure (actor counts, the rate a latency was measured at...). */
   readonly extra?: Record<string, unknown>
 }
 
-/** CPU a process used while a workload ran, in vCPUs (1 is one core kept busy), the median over the trials. */
+/** CPU a process used over a trial, in vCPUs (1 is one core kept busy). */
 export interface CpuShare {
   /** User and system time together. */
   total: number
@@ -34,10 +36,10 @@ export interface CpuShare {
   system: number
 }
 
-/** The CPU of the process that measures (`self`) and of the process its samples come from (`peer`), if it says. */
+/** Per trial, the CPU of the process that measures (`self`) and of the process its samples come from (`peer`). */
 export interface CpuShares {
-  self: CpuShare
-  peer?: CpuShare
+  self: CpuShare[]
+  peer?: CpuShare[]
 }
 
 export type ChildMessage =

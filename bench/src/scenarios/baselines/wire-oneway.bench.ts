@@ -38,7 +38,8 @@ runScenario(async (params: ScenarioParams) => {
         name: `baseline.${transport}-msgpackr.oneway.${params['label'] as string}`,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
-        extra: { sizeBytes: size, batchPerStep: batch, cpu: { sender: cpu.self, receiver: cpu.peer } },
+        extra: { sizeBytes: size, batchPerStep: batch },
+        cpu: { sender: cpu.self, ...(cpu.peer !== undefined ? { receiver: cpu.peer } : {}) },
       },
     ]
   } finally {

@@ -43,7 +43,8 @@ runScenario(async (params: ScenarioParams) => {
         name: `remote.oneway.${params['label'] as string}.pairs${pairs}`,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
-        extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut, cpu: { sender: cpu.self, receiver: cpu.peer } },
+        extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },
+        cpu: { sender: cpu.self, ...(cpu.peer !== undefined ? { receiver: cpu.peer } : {}) },
       },
     ]
   } finally {
