@@ -243,6 +243,23 @@ function callLatencyTarget(percentile: string, load: number): { target?: Target 
   }
 }
 
+/**
+ * The p50 and p99 of a closed loop's round trips (µs), beside the same of `baselinePrefix`. With one in flight, p50 is
+ * the transport issue's own latency target: within 1.5× of a bare ws ping-pong.
+ */
+function roundTripFigures(prefix: string, what: string, baselinePrefix?: string, pingPongTarget = false): FigureSpec[] {
+  return (['p50', 'p99'] as const).map((p) => ({
+    name: `${prefix}.${p}`,
+    metric: 'latency' as const,
+    unit: 'µs',
+    ...(baselinePrefix !== undefined ? { baselines: [`${baselinePrefix}.${p}`] } : {}),
+    ...(pingPongTarget && p === 'p50'
+      ? { target: { text: 'within 1.5× of a bare ws ping-pong', check: (r: ScenarioResult) => (r.ratio === null ? undefined : r.ratio >= 1 / 1.5) } }
+      : {}),
+    notes: `${p} of ${what}`,
+  }))
+}
+
 function callJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
   for (const inflight of [1, 100]) {
@@ -257,6 +274,7 @@ function callJobs(): JobSpec[] {
           unit: 'calls/s',
           notes: inflight === 1 ? 'bare ws ping-pong: two wake-ups per round trip (the idle vCPU wake-up dominates)' : 'bare ws + msgpackr request/response, batched per turn',
         },
+        ...roundTripFigures(`baseline.ws.call.inflight${inflight}`, inflight === 1 ? 'a bare ws ping-pong\'s round trip' : 'a round trip with 100 in flight over bare ws'),
       ],
     })
     jobs.push({
@@ -274,6 +292,12 @@ function callJobs(): JobSpec[] {
               ? 'latency-bound: each round trip waits for two process wake-ups and a scheduler turn on each side'
               : 'lockstep batches of 100: a round is one batch of CPU on each side and two wake-ups; per call a reply port, a monitor (set up by the call message itself) and a promise',
         },
+        ...roundTripFigures(
+          `remote.call.inflight${inflight}`,
+          inflight === 1 ? 'the round trip of one call at a time: two process wake-ups and a scheduler turn on each side' : 'the round trip of each of 100 calls in flight: a round of lockstep batches',
+          `baseline.ws.call.inflight${inflight}`,
+          inflight === 1,
+        ),
       ],
     })
   }

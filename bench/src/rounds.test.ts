@@ -46,6 +46,7 @@ describe('interleaved rounds', () => {
     expect(groups.get('baseline.ws-msgpackr.oneway.64B')).toEqual(['remote.oneway.64B.pairs1', 'remote.oneway.64B.pairs8', 'remote.oneway.64B.pairs64', 'remote.oneway.64B.pairs256'])
     expect(groups.get('baseline.ws-msgpackr.oneway.object')).toEqual(['remote.oneway.object.pairs1', 'remote.oneway.object.pairs8', 'remote.oneway.object.pairs64'])
     expect(groups.get('baseline.ws-msgpackr.oneway.1MiB')).toEqual(['remote.oneway.1MiB.pairs1'])
+    expect(groups.get('baseline.ws.call.inflight1')).toEqual(['remote.call.inflight1'])
     expect([...groups.values()].flat()).not.toContain('remote.call.latency')
   })
 

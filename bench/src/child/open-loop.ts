@@ -1,6 +1,7 @@
 /**
  * Call load generators shared by Cohort's call scenarios and the bare ws baseline, so both are measured the same way.
- * - Closed loop: N callers, each starting its next call when the previous one returns; gives calls/s.
+ * - Closed loop: N callers, each starting its next call when the previous one returns; gives calls/s and the round
+ *   trip's p50/p99 (with one in flight, a ping-pong's latency).
  * - Open loop: calls start on a fixed schedule (call i is due at start + i / rate) whatever the replies do, and each
  *   latency is measured from the call's intended start, not from when the generator got to it, so a stall counts
  *   against the system (no coordinated omission). Latencies go into HDR histograms (hdr-histogram-js), one per trial
@@ -8,20 +9,40 @@
  */
 import hdr from 'hdr-histogram-js'
 import { nowMs, sleep } from './harness.ts'
-import type { ScenarioParams } from './protocol.ts'
+import type { ChildResult, ScenarioParams } from './protocol.ts'
 
 export type Caller = () => Promise<unknown>
 
-/** Calls per second with `inflight` callers, one rate per trial after the warm-up. */
-export async function closedLoop(params: ScenarioParams, call: Caller, inflight: number): Promise<number[]> {
+/** Round trips timed per caller: every one with few in flight; one in TIMED_EVERY with many, where reading the
+ * clock twice per call would cost a few percent of the rate. Which calls are timed does not depend on their latency. */
+const TIMED_EVERY = 16
+
+/**
+ * Calls per second with `inflight` callers, one rate per trial after the warm-up, and the round trip's p50 and p99 per
+ * trial, in microseconds (from the call's start to its settling, as the caller sees it).
+ */
+export async function closedLoop(
+  params: ScenarioParams,
+  call: Caller,
+  inflight: number,
+): Promise<{ rates: number[]; p50: number[]; p99: number[] }> {
   let done = 0
   let running = true
+  let histogram = roundTripHistogram()
+  const timedEvery = inflight <= 8 ? 1 : TIMED_EVERY
   const loops: Promise<void>[] = []
   for (let i = 0; i < inflight; i++) {
     loops.push(
       (async () => {
+        let n = i
         while (running) {
-          await call()
+          if (n++ % timedEvery === 0) {
+            const started = nowMs()
+            await call()
+            histogram.recordValue(Math.max(1, Math.round((nowMs() - started) * 1000)))
+          } else {
+            await call()
+          }
           done++
         }
       })(),
@@ -29,16 +50,37 @@ export async function closedLoop(params: ScenarioParams, call: Caller, inflight:
   }
   await sleep(params.warmupMs)
   const rates: number[] = []
+  const p50: number[] = []
+  const p99: number[] = []
+  histogram.reset()
   let last = { count: done, at: nowMs() }
   for (let t = 0; t < params.trials; t++) {
     await sleep(params.trialMs)
     const next = { count: done, at: nowMs() }
     rates.push(((next.count - last.count) * 1000) / (next.at - last.at))
+    p50.push(histogram.getValueAtPercentile(50))
+    p99.push(histogram.getValueAtPercentile(99))
+    histogram.destroy()
+    histogram = roundTripHistogram()
     last = next
   }
   running = false
   await Promise.all(loops)
-  return rates
+  histogram.destroy()
+  return { rates, p50, p99 }
+}
+
+function roundTripHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 })
+}
+
+/** The figures of a closed-loop run: `<prefix>.inflight<N>` (calls/s) and its `.p50` and `.p99` (µs). */
+export function closedLoopResults(prefix: string, inflight: number, result: { rates: number[]; p50: number[]; p99: number[] }): ChildResult[] {
+  return [
+    { name: `${prefix}.inflight${inflight}`, values: result.rates },
+    { name: `${prefix}.inflight${inflight}.p50`, values: result.p50 },
+    { name: `${prefix}.inflight${inflight}.p99`, values: result.p99 },
+  ]
 }
 
 /** Percentiles of one trial, in microseconds. */

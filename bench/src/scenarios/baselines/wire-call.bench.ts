@@ -6,7 +6,7 @@
  */
 import { runScenario } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
-import { closedLoop, latencyResults, openLoop } from '../../child/open-loop.ts'
+import { closedLoop, closedLoopResults, latencyResults, openLoop } from '../../child/open-loop.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
 import { baselineUnpackr, payload } from '../../child/wire.ts'
@@ -38,12 +38,11 @@ runScenario(async (params: ScenarioParams) => {
   try {
     if (params['mode'] === 'closed') {
       const inflight = Number(params['inflight'])
-      const rates = await closedLoop(params, call, inflight)
-      return [{ name: `baseline.ws.call.inflight${inflight}`, values: rates }]
+      return closedLoopResults('baseline.ws.call', inflight, await closedLoop(params, call, inflight))
     }
     const given = params['rates'] as Record<string, number> | undefined
     let ownMax: number | undefined
-    if (given === undefined) ownMax = (await closedLoop({ ...params, trials: 1 }, call, 100))[0]!
+    if (given === undefined) ownMax = (await closedLoop({ ...params, trials: 1 }, call, 100)).rates[0]!
     const byLoad = []
     for (const load of params['loads'] as number[]) {
       const rate = given?.[String(load)] ?? (ownMax! * load) / 100

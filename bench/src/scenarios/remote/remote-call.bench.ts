@@ -1,12 +1,13 @@
 /**
  * remote.call.*: `system.call` from this node to an echo server behaviour on a peer node over loopback, with a
- * 64-byte request. `closed` mode: N callers in a closed loop (remote.call.inflight<N>, calls/s). `open` mode: the max
+ * 64-byte request. `closed` mode: N callers in a closed loop (remote.call.inflight<N>, calls/s, and the round trip's
+ * p50 and p99 in µs: remote.call.inflight<N>.p50, .p99). `open` mode: the max
  * rate is measured first (closed loop, 100 in flight), then calls are offered open-loop at each load (a share of that
  * rate) and p50/p99/p99.9 reported (remote.call.<p>.load<pct>, µs). Compare with baselines/wire-call.bench.ts.
  */
 import type { Pid } from '@cohort/core'
 import { runScenario } from '../../child/harness.ts'
-import { closedLoop, latencyResults, openLoop } from '../../child/open-loop.ts'
+import { closedLoop, closedLoopResults, latencyResults, openLoop } from '../../child/open-loop.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { payload } from '../../child/wire.ts'
 import { startTwoNodes } from './two-nodes.ts'
@@ -20,11 +21,9 @@ runScenario(async (params: ScenarioParams) => {
     const call = (): Promise<unknown> => node.system.call(echo, body, 30_000)
     if (params['mode'] === 'closed') {
       const inflight = Number(params['inflight'])
-      const rates = await closedLoop(params, call, inflight)
-      return [{ name: `remote.call.inflight${inflight}`, values: rates }]
+      return closedLoopResults('remote.call', inflight, await closedLoop(params, call, inflight))
     }
-    const maxRates = await closedLoop({ ...params, trials: 1 }, call, 100)
-    const maxRate = maxRates[0]!
+    const maxRate = (await closedLoop({ ...params, trials: 1 }, call, 100)).rates[0]!
     const byLoad = []
     for (const load of params['loads'] as number[]) {
       const rate = (maxRate * load) / 100
