@@ -77,8 +77,7 @@ export interface Sample {
  * Measures a rate sampled from a running workload: waits out the warm-up, then reads `sample()` (possibly from
  * another process, which reads its count and clock together) at the start and end of each trial. Returns one rate
  * per trial in units per second, bytes per second when the samples carry bytes, and the CPU both processes used in
- * each trial:
- * which of them ran out of CPU is what limits a figure between two processes.
+ * each trial: which of them ran out of CPU is what limits a figure between two processes.
  */
 export async function sampleRates(
   params: ScenarioParams,
