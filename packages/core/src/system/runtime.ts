@@ -19,6 +19,7 @@ import type { ControlMessage } from '../distribution/control-message.ts'
 import type { Distribution, DistributionEndpoint, DistributionSendResult } from '../distribution/distribution.ts'
 import { CohortError, StartFailedError, describeValue } from '../errors.ts'
 import { isExpectedExit } from '../exit-reason.ts'
+import { IdTable } from '../internal/id-table.ts'
 import { internNodeName } from '../node-names.ts'
 import { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
@@ -63,8 +64,9 @@ export class Runtime implements ActorSystem {
   /**
    * Ports by pid id, apart from the actors: a port lives for one call, and set/delete churn in a large table makes
    * V8 rehash all of it once its deleted entries fill it (about 100 ms for a million actors, every million calls).
+   * Not a Map: the tables a Map discards keep ports alive past their call (id-table.ts).
    */
-  readonly #ports = new Map<number, Port>()
+  readonly #ports = new IdTable<Port>()
   #nextId = 1
   #nextRef = 1
   #observers: TraceObserver[] = []
@@ -600,7 +602,7 @@ export class Runtime implements ActorSystem {
 
   #nodeDown(node: string, reason: string): void {
     for (const proc of [...this.#procs.values()]) proc.nodeDown(node)
-    for (const port of [...this.#ports.values()]) port.nodeDown(node)
+    for (const port of this.#ports.values()) port.nodeDown(node)
     this.calls.nodeDown(node)
     const hidden = this.#hiddenNodes.delete(node)
     this.#nodeEvent({ type: 'nodedown', node, reason, hidden })

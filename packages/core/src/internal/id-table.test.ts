@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { IdTable } from './id-table.ts'
+
+describe('IdTable', () => {
+  it('sets, gets, replaces and deletes by id', () => {
+    const t = new IdTable<string>()
+    t.set(7, 'a')
+    t.set(8, 'b')
+    expect(t.get(7)).toBe('a')
+    expect(t.get(9)).toBeUndefined()
+    t.set(7, 'c')
+    expect(t.get(7)).toBe('c')
+    expect(t.size).toBe(2)
+    expect(t.delete(7)).toBe(true)
+    expect(t.delete(7)).toBe(false)
+    expect(t.get(7)).toBeUndefined()
+    expect(t.get(8)).toBe('b')
+    expect(t.size).toBe(1)
+  })
+
+  it('finds every entry of a probe run after one in its middle is deleted, across the wrap-around', () => {
+    const t = new IdTable<number>()
+    // 64 slots at first: ids that share slot 62 run into slots 63, 0 and 1.
+    const ids = [62, 126, 190, 254, 63, 0]
+    for (const id of ids) t.set(id, id)
+    expect(t.delete(126)).toBe(true)
+    expect(t.delete(63)).toBe(true)
+    for (const id of [62, 190, 254, 0]) expect(t.get(id)).toBe(id)
+    expect(t.get(126)).toBeUndefined()
+    expect(t.get(63)).toBeUndefined()
+  })
+
+  it('agrees with a Map under random sets and deletes, through growth', () => {
+    let seed = 0x9e3779b9
+    const next = (n: number): number => {
+      seed ^= seed << 13
+      seed ^= seed >>> 17
+      seed ^= seed << 5
+      return (seed >>> 0) % n
+    }
+    const t = new IdTable<number>()
+    const model = new Map<number, number>()
+    let nextId = 0
+    for (let step = 0; step < 50_000; step++) {
+      const op = next(10)
+      if (op < 5) {
+        // Mostly fresh ids in sequence, as pids are handed out; sometimes an id far from the rest.
+        const id = op === 0 ? next(1 << 20) : nextId++
+        t.set(id, step)
+        model.set(id, step)
+      } else if (model.size > 0) {
+        const live = [...model.keys()]
+        const id = op === 9 ? next(1 << 20) : (live[next(live.length)] as number)
+        expect(t.delete(id)).toBe(model.delete(id))
+      }
+      if (step % 997 === 0) {
+        expect(t.size).toBe(model.size)
+        for (const [id, value] of model) expect(t.get(id)).toBe(value)
+        expect(t.values().sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b))
+      }
+    }
+  })
+
+  it('keeps a sliding window of ids handed out in sequence, as calls come and go, and refills its tombstones', () => {
+    const t = new IdTable<number>()
+    const window = 5_000
+    for (let id = 0; id < 200_000; id++) {
+      t.set(id, id)
+      if (id >= window) expect(t.delete(id - window)).toBe(true)
+    }
+    expect(t.size).toBe(window)
+    expect(t.get(200_000 - window - 1)).toBeUndefined()
+    for (let id = 200_000 - window; id < 200_000; id += 499) expect(t.get(id)).toBe(id)
+  })
+
+  it('takes ids beyond the 32-bit range', () => {
+    const t = new IdTable<string>()
+    t.set(2 ** 31 + 5, 'big')
+    t.set(2 ** 40, 'bigger')
+    t.set(5, 'small')
+    expect(t.get(2 ** 31 + 5)).toBe('big')
+    expect(t.get(2 ** 40)).toBe('bigger')
+    expect(t.get(5)).toBe('small')
+    expect(t.delete(2 ** 31 + 5)).toBe(true)
+    expect(t.get(2 ** 40)).toBe('bigger')
+  })
+})
