@@ -60,7 +60,8 @@ export class Runtime implements ActorSystem {
   readonly systemPid: Pid
   readonly calls: Calls
   tracing = false
-  readonly #procs = new Map<number, Actor>()
+  /** Actors by pid id. Not a Map, for the reason the ports are not (id-table.ts): spawn and exit churn. */
+  readonly #procs = new IdTable<Actor>()
   /**
    * Ports by pid id, apart from the actors: a port lives for one call, and set/delete churn in a large table makes
    * V8 rehash all of it once its deleted entries fill it (about 100 ms for a million actors, every million calls).
@@ -601,7 +602,7 @@ export class Runtime implements ActorSystem {
   }
 
   #nodeDown(node: string, reason: string): void {
-    for (const proc of [...this.#procs.values()]) proc.nodeDown(node)
+    for (const proc of this.#procs.values()) proc.nodeDown(node)
     for (const port of this.#ports.values()) port.nodeDown(node)
     this.calls.nodeDown(node)
     const hidden = this.#hiddenNodes.delete(node)
@@ -631,7 +632,7 @@ export class Runtime implements ActorSystem {
 
   processes(): ProcessInfo[] {
     const out: ProcessInfo[] = []
-    for (const proc of this.#procs.values()) {
+    for (const proc of this.#actorsInSpawnOrder()) {
       out.push({
         pid: proc.pid,
         name: proc.name,
@@ -644,6 +645,11 @@ export class Runtime implements ActorSystem {
       })
     }
     return out
+  }
+
+  /** Every actor, oldest first (pid ids are handed out in order; the table keeps none). */
+  #actorsInSpawnOrder(): Actor[] {
+    return this.#procs.values().sort((a, b) => a.pid.id - b.pid.id)
   }
 
   stats(): SystemStats {
@@ -671,14 +677,14 @@ export class Runtime implements ActorSystem {
 
   async #stopAll(reason: unknown): Promise<void> {
     // Top-level actors in reverse spawn order; each stops its own subtree (a supervisor stops its children).
-    const topLevel = [...this.#procs.values()]
+    const topLevel = this.#actorsInSpawnOrder()
       .filter((p) => p.parent === undefined || p.parent.equals(this.systemPid) || this.lookup(p.parent) === undefined)
       .reverse()
     for (const actor of topLevel) {
       if (!actor.alive) continue
       await this.stopProcess(actor.pid, reason, SHUTDOWN_WAIT_MS)
     }
-    for (const actor of [...this.#procs.values()]) this.die(actor, 'killed')
+    for (const actor of this.#procs.values()) this.die(actor, 'killed')
     this.calls.stopAll()
     this.timers.cancelAll()
   }
