@@ -103,6 +103,7 @@ export interface ActorSystem extends AsyncDisposable {
   nodes(): string[]
   /** Installs the resolver of `{ global: name }` addresses. */
   setGlobalResolver(resolver: GlobalResolver): void
+  /** Every actor of this node, oldest first. */
   processes(): ProcessInfo[]
   stats(): SystemStats
   /** Waits until no actor has work queued (for tests and tools). */
