@@ -90,6 +90,21 @@ describe('ActorSystem#spawn and #call', () => {
     expect(sys.processes().find((p2) => p2.pid.equals(pid))?.mailboxDepth).toBe(0)
   })
 
+  it('lists processes oldest first, through spawns and exits that reuse table slots', async () => {
+    const { sys } = system()
+    const idle = { name: 'idle', init: () => null }
+    // Churn first, so that the ids below run past the table's length and wrap around its slots.
+    for (let i = 0; i < 3000; i++) sys.exit(sys.spawn(idle), 'kill')
+    await sys.whenIdle()
+    const pids = Array.from({ length: 200 }, () => sys.spawn(idle))
+    await sys.whenIdle()
+    for (let i = 0; i < 200; i += 3) sys.exit(pids[i]!, 'kill')
+    const later = Array.from({ length: 100 }, () => sys.spawn(idle))
+    await sys.whenIdle()
+    const expected = [...pids.filter((_, i) => i % 3 !== 0), ...later].map(String)
+    expect(sys.processes().map((p) => String(p.pid))).toEqual(expected)
+  })
+
   it('rejects with NoProcError for a dead target', async () => {
     const { sys } = system()
     const pid = sys.spawn(async () => {})
