@@ -63,9 +63,9 @@ export class Runtime implements ActorSystem {
   /** Actors by pid id. Not a Map, for the reason the ports are not (id-table.ts): spawn and exit churn. */
   readonly #procs = new IdTable<Actor>()
   /**
-   * Ports by pid id, apart from the actors: a port lives for one call, and set/delete churn in a large table makes
-   * V8 rehash all of it once its deleted entries fill it (about 100 ms for a million actors, every million calls).
-   * Not a Map: the tables a Map discards keep ports alive past their call (id-table.ts).
+   * Ports by pid id, apart from the actors: a port lives for one call, and its churn fills a table with tombstones
+   * until the table is rebuilt, moving every entry. Apart, that is a table of the calls in flight, not of a million
+   * actors (a Map rehashed the same way: about 100 ms for a million actors, every million calls).
    */
   readonly #ports = new IdTable<Port>()
   #nextId = 1
