@@ -41,7 +41,7 @@ export {
   countChildren,
 } from './supervision/dynamic-supervisor.ts'
 
-export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, GlobalResolver } from './system/actor-system.ts'
+export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, RestartEvent, GlobalResolver } from './system/actor-system.ts'
 export type { ActorSystemOptions, ResolvedActorSystemOptions } from './system/system-options.ts'
 export type { Ctx, Address, From, SpawnOptions } from './actor/ctx.ts'
 export type { Behaviour } from './actor/behaviour.ts'
