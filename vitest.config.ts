@@ -28,6 +28,7 @@ export default defineConfig({
       unit('transport', 'packages/transport'),
       unit('discovery', 'packages/discovery'),
       unit('cli', 'apps/cli'),
+      unit('cache', 'apps/cache'),
       unit('bench', 'bench'),
       {
         extends: true,
