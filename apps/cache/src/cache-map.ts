@@ -1,3 +1,5 @@
+import type { Pid } from '@cohort/core'
+
 /**
  * What the cache needs of the replicated map: the map's public API, narrowed to the calls the cache makes, with
  * values as bytes. `startReplicatedMap` from @cohort/core satisfies it; keeping the cache to this shape is what keeps
@@ -15,6 +17,8 @@ export interface CacheChange {
 /** The replicated map of byte values, keyed by latin1 strings (key-codec.ts). */
 export interface CacheMap {
   readonly scope: string
+  /** The map's actor on this node: while it lives, the node serves. */
+  readonly pid: Pid
   readonly size: number
   get(key: string): Uint8Array | undefined
   has(key: string): boolean

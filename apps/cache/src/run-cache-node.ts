@@ -82,7 +82,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     host: cohort.probes.host,
     now,
     maxValueBytes: cache.maxRequestBytes,
-    isAlive: () => !system.isShuttingDown,
+    isAlive: () => system.isAlive(map.pid),
     notReadyReasons: () => {
       const failing: string[] = []
       if (shuttingDown) failing.push('shutting down')
