@@ -29,6 +29,7 @@ export default defineConfig({
       unit('discovery', 'packages/discovery'),
       unit('cli', 'apps/cli'),
       unit('chat', 'apps/chat'),
+      unit('cache', 'apps/cache'),
       unit('bench', 'bench'),
       {
         extends: true,
