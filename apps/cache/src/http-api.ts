@@ -34,6 +34,8 @@ export interface HttpApiOptions {
   registry: Registry
   /** What GET /cluster reports. */
   cluster: () => unknown
+  /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
+  observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
   logger: Logger
 }
 
@@ -141,6 +143,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.observe !== undefined && (await options.observe(req, res))) return
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
@@ -167,7 +170,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       case '/cluster':
         return json(res, options.cluster())
       default:
-        throw new HttpError(404, 'not found: try /kv/<key>, /kv?prefix=, /cluster, /livez, /readyz or /metrics\n')
+        throw new HttpError(404, 'not found: try /kv/<key>, /kv?prefix=, /cluster, /livez, /readyz, /metrics or /observer\n')
     }
   }
 

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActorSystem } from '@cohort/core'
-import { createMetricsRegistry, installGracefulShutdown, joinCluster, strategyFromConfig } from '@cohort/discovery'
+import { OBSERVER_NAME, clusterObserver, createMetricsRegistry, installGracefulShutdown, joinCluster, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -71,6 +71,8 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   const system = node.system
   const now = (): number => system.clock.now()
   const map = startMap(system, { scope: cache.scope })
+  // The cluster observer (the page at /observer, `cohort status`); it stops with the system.
+  system.spawn(clusterObserver(system, { traffic: node }), undefined, { name: OBSERVER_NAME })
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
   let resp: RespServer | undefined
   let shuttingDown = false
@@ -90,6 +92,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       return failing
     },
     registry,
+    observe: observerRequestHandler({ system }),
     cluster: () => ({
       node: node.name,
       scope: map.scope,

@@ -24,6 +24,8 @@ export interface ChatHttpOptions {
   isAlive: () => boolean
   /** Joined, discovery succeeded once, and not leaving; else why not. */
   notReadyBecause: () => string | undefined
+  /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
+  observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
 
 /** A listening chat HTTP server. */
@@ -50,6 +52,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value), 'application/json')
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.observe !== undefined && (await options.observe(req, res))) return
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed: only GET and HEAD\n')
     const path = new URL(req.url ?? '/', 'http://chat').pathname
     const file = STATIC.get(path === '/index.html' ? '/' : path)
@@ -74,7 +77,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }
-    return send(res, 404, 'not found: try /, /ws, /cluster, /rooms/<room>/history, /rooms/<room>/presence, /livez, /readyz or /metrics\n')
+    return send(res, 404, 'not found: try /, /ws, /cluster, /rooms/<room>/history, /rooms/<room>/presence, /livez, /readyz, /metrics or /observer\n')
   }
 
   const server = createServer((req, res) => {

@@ -8,7 +8,7 @@
  */
 import { startGroups, supervisor, dynamicSupervisor } from '@cohort/core'
 import type { Pid, TraceRecord } from '@cohort/core'
-import { createMetricsRegistry, installGracefulShutdown, joinCluster, strategyFromConfig } from '@cohort/discovery'
+import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -92,6 +92,8 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
       name: 'chat',
       strategy: 'oneForOne',
       children: [
+        // The cluster observer first, so it sees the whole tree (the page at /observer, `cohort status`).
+        observerChild(system, { traffic: node }),
         { id: 'rooms', start: dynamicSupervisor({ name: CHAT_NAMES.rooms, intensity: { maxRestarts: 20, withinMs: 10_000 } }), name: CHAT_NAMES.rooms },
         { id: 'directory', start: roomDirectoryBehaviour(services), name: CHAT_NAMES.directory },
         { id: 'sessions', start: dynamicSupervisor({ name: CHAT_NAMES.sessions, intensity: { maxRestarts: 1_000_000, withinMs: 1_000 } }), name: CHAT_NAMES.sessions },
@@ -111,6 +113,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     registry,
     isAlive: () => system.isAlive(root),
     notReadyBecause: () => (leaving ? 'shutting down' : cluster.ready ? undefined : 'not joined: discovery has not succeeded yet'),
+    observe: observerRequestHandler({ system }),
   })
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? nodeConfig.host : config.http.host
   const url = config.chat.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`

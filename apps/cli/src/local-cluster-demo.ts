@@ -144,6 +144,8 @@ function demoNode(io: ProgramIO, app: AppName, entry: string, port: number, rang
     COHORT_DISCOVERY: 'localPorts',
     COHORT_LOCAL_PORTS: `${range[0]}-${range.at(-1)}`,
     HTTP_PORT: String(httpPort),
+    // The cache serves its HTTP API on the probe port.
+    COHORT_PROBE_PORT: String(httpPort),
     LOG_LEVEL: io.env['LOG_LEVEL'] ?? 'warn',
     COHORT_LOG_LEVEL: io.env['COHORT_LOG_LEVEL'] ?? 'warn',
     // A quick local shutdown: no load balancer to drain from.

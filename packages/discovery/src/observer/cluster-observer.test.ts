@@ -3,7 +3,7 @@ import type { ActorSystem, ServerBehaviour } from '@cohort/core'
 import { createNetwork } from '@cohort/core/testing'
 import type { InMemoryNetwork } from '@cohort/core/testing'
 import { describe, expect, it } from 'vitest'
-import { OBSERVER_NAME, observerChild } from './cluster-observer.ts'
+import { OBSERVER_NAME, clusterObserver, observerChild } from './cluster-observer.ts'
 import type { TrafficSource } from './cluster-observer.ts'
 import type { ClusterReport, NodeReport } from './observer-report.ts'
 
@@ -97,6 +97,15 @@ describe('clusterObserver', () => {
     peers[0] = { ...peers[0]!, messagesIn: 5, messagesOut: 50 }
     const third = await ask<NodeReport>(network, a, 'a@test', 'info')
     expect(third.peers[0]).toMatchObject({ inPerSecond: 5, outPerSecond: 50 })
+  })
+
+  it('reports an empty tree when it runs under no supervisor, as when spawned from outside any actor', async () => {
+    await using network = createNetwork()
+    const a = network.addNode('a@test')
+    a.spawn(clusterObserver(a), undefined, { name: OBSERVER_NAME })
+    const report = await ask<NodeReport>(network, a, 'a@test', 'info')
+    expect(report.tree).toEqual([])
+    expect(report.node).toBe('a@test')
   })
 
   it('lists a connected node whose observer does not answer as silent, not as missing', async () => {

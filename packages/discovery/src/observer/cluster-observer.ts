@@ -156,7 +156,7 @@ async function nodeReport(system: ActorSystem, state: ObserverState, ctx: Ctx, t
     deadLetters: stats.deadLetters,
     restarts: stats.restarts,
     deepestMailboxes,
-    tree: ctx.parent === undefined ? [] : await supervisionTree(ctx, ctx.parent, ctx.self),
+    tree: ctx.parent === undefined ? [] : await parentTree(ctx, ctx.parent),
     events: state.events.slice(),
   }
 }
@@ -173,6 +173,15 @@ function updateRates(state: ObserverState, at: number, delivered: number, peers:
   state.rates = {
     delivered: rate(delivered, prev.delivered),
     peers: new Map([...next.peers].map(([node, c]) => [node, { in: rate(c.in, prev.peers.get(node)?.in), out: rate(c.out, prev.peers.get(node)?.out) }])),
+  }
+}
+
+/** The tree of the observer's parent, or none when the parent is no supervisor (spawned from outside any actor). */
+async function parentTree(ctx: Ctx, parent: Pid): Promise<TreeEntry[]> {
+  try {
+    return await supervisionTree(ctx, parent, ctx.self)
+  } catch {
+    return []
   }
 }
 
