@@ -17,7 +17,7 @@ import type { ProgramIO } from './program.ts'
 export const DEMO_COOKIE = 'cohort-demo-cookie'
 const HOST = '127.0.0.1'
 /** A node that died unexpectedly comes back after this long, so the observer shows it down first. */
-const RESTART_DELAY_MS = 3000
+const RESTART_DELAY_MS = 5000
 /** How long a node may take to answer /readyz 200. */
 const READY_TIMEOUT_MS = 60_000
 /** Lines of a node's output kept to explain a failure. */
@@ -29,6 +29,8 @@ export interface LocalClusterDemoOptions {
   nodesPerApp?: number
   /** First cluster port tried; the apps' cluster, HTTP and Redis ports are found free from here up. @default 4370 */
   basePort?: number
+  /** How long a node that died waits before the demo starts it again. @default 5000 */
+  restartDelayMs?: number
 }
 
 type AppName = 'chat' | 'cache'
@@ -52,6 +54,7 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
   const count = options.nodesPerApp ?? 3
   if (!Number.isInteger(count) || count < 1 || count > 9) throw new Error(`invalid --nodes ${count}: expected 1..9 nodes per app`)
   const base = options.basePort ?? 4370
+  const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS
   const entries = { chat: appEntry(io.entry, 'chat'), cache: appEntry(io.entry, 'cache') }
 
   // Cluster ports first (the node names carry them), then HTTP and Redis ports, each a free consecutive range.
@@ -67,6 +70,7 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
     ...cachePorts.map((port, i) => demoNode(io, 'cache', entries.cache, port, cachePorts, cacheHttp[i]!, cacheRedis[i]!)),
   ]
   let stopping = false
+  const ungraceful: string[] = []
   const pendingRestarts = new Set<NodeJS.Timeout>()
   const stopRequested = new Promise<string>((resolveStop) => {
     const onSignal = (signal: string): void => {
@@ -97,10 +101,11 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
       child.once('exit', (code, signal) => {
         resolveExit()
         if (stopping) {
-          io.stdout(`  ${node.name} stopped${code === 0 ? '' : ` (${signal ?? `exit code ${code}`})`}\n`)
+          if (code !== 0) ungraceful.push(node.name)
+          io.stdout(`  ${node.name} ${code === 0 ? 'stopped gracefully' : `did not stop gracefully: ${signal ?? `exit code ${code}`}`}\n`)
           return
         }
-        io.stdout(`\n! ${node.name} (pid ${child.pid}) died: ${signal ?? `exit code ${code}`}; the demo starts it again in ${RESTART_DELAY_MS / 1000} s\n`)
+        io.stdout(`\n! ${node.name} (pid ${child.pid}) died: ${signal ?? `exit code ${code}`}; the demo starts it again in ${restartDelayMs / 1000} s\n`)
         const timer = setTimeout(() => {
           pendingRestarts.delete(timer)
           if (stopping) return
@@ -108,7 +113,7 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
             () => io.stdout(`+ ${node.name} is back (pid ${node.child?.pid}), ${nodeUrl(node)}\n`),
             (error: unknown) => io.stderr(`! ${node.name} did not come back: ${error instanceof Error ? error.message : String(error)}\n`),
           )
-        }, RESTART_DELAY_MS)
+        }, restartDelayMs)
         pendingRestarts.add(timer)
       })
     })
@@ -130,7 +135,8 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
   for (const timer of pendingRestarts) clearTimeout(timer)
   io.stdout(`\n${signal}: stopping every node gracefully (SIGTERM: not ready, tell peers, stop the supervision tree)…\n`)
   await stopAll(nodes)
-  io.stdout('every node stopped.\n')
+  if (ungraceful.length > 0) throw new Error(`not every node stopped gracefully: ${ungraceful.join(', ')}`)
+  io.stdout('every node stopped gracefully.\n')
 }
 
 function demoNode(io: ProgramIO, app: AppName, entry: string, port: number, range: number[], httpPort: number, redisPort: number | undefined): DemoNode {
@@ -168,7 +174,7 @@ function banner(nodes: DemoNode[]): string {
     '',
     `Start here: ${nodeUrl(first)}  (then open ${nodeUrl(chat[1] ?? first)} in a second tab: one chat, two nodes)`,
     '',
-    ...nodes.map((n) => `  ${n.app.padEnd(5)} ${n.name.padEnd(22)} pid ${String(n.child?.pid).padEnd(7)} ${nodeUrl(n).padEnd(24)}${n.redisPort === undefined ? '' : ` redis-cli -p ${n.redisPort}`}`),
+    ...nodes.map((n) => `  ${n.app.padEnd(5)} ${n.name.padEnd(22)} pid ${String(n.child?.pid).padEnd(7)} ${nodeUrl(n).padEnd(24)}${n.redisPort === undefined ? '' : ` redis-cli -p ${n.redisPort}`}`.trimEnd()),
     '',
     `Observer (the whole cluster, live): ${nodeUrl(first)}observer   and   ${nodeUrl(cache[0] ?? first)}observer`,
     '',

@@ -14,11 +14,14 @@ export function demoCommand(io: ProgramIO): Command {
     .option('--narrate', 'the narrated tour: a cluster forms, an actor crashes and restarts, a node is killed and comes back')
     .option('--nodes <n>', 'nodes per app (and in the narrated tour)', '3')
     .option('--base-port <port>', 'first cluster port (the narrated tour: the first port of its range)', '4370')
-    .action(async (flags: { narrate?: boolean; nodes: string; basePort: string }) => {
+    .option('--restart-delay-ms <ms>', 'how long a node that died waits before the demo starts it again', '5000')
+    .action(async (flags: { narrate?: boolean; nodes: string; basePort: string; restartDelayMs: string }) => {
       const count = Number(flags.nodes)
       const basePort = Number(flags.basePort)
       if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new Error(`invalid --base-port ${flags.basePort}: expected 1024..65000`)
+      const restartDelayMs = Number(flags.restartDelayMs)
+      if (!Number.isInteger(restartDelayMs) || restartDelayMs < 0) throw new Error(`invalid --restart-delay-ms ${flags.restartDelayMs}: expected an integer ≥ 0`)
       if (flags.narrate === true) await runNarratedTour(io, basePort, count)
-      else await runLocalClusterDemo(io, { nodesPerApp: count, basePort })
+      else await runLocalClusterDemo(io, { nodesPerApp: count, basePort, restartDelayMs })
     })
 }
