@@ -88,6 +88,37 @@ describe('cohort status', () => {
     expect(report.nodes.map((n) => n.node)).toEqual(['a@127.0.0.1'])
   })
 
+  it('redraws with --watch, showing rates from the second frame on, until SIGINT', async () => {
+    const a = await observedNode('a')
+    const b = await observedNode('b')
+    await a.connect({ name: b.name, url: b.url })
+    const listeners = new Map<string, (signal: string) => void>()
+    const frames: string[] = []
+    let twoFrames: () => void = () => undefined
+    const gotTwo = new Promise<void>((resolve) => (twoFrames = resolve))
+    const io: ProgramIO = {
+      stdout: (t) => {
+        if (t.startsWith('cluster of')) frames.push(t)
+        if (frames.length === 2) twoFrames()
+      },
+      stderr: () => undefined,
+      env: { COHORT_COOKIE: cookie },
+      signals: { on: (signal, listener) => listeners.set(signal, listener), off: (signal) => listeners.delete(signal) },
+      exit: () => undefined,
+      entry: 'unused',
+    }
+    const done = createProgram(io).parseAsync(['status', '--node', `${a.name}:${a.port}`, '--watch', '--interval-ms', '600'], { from: 'user' })
+    await gotTwo
+    expect(frames[0]).toContain('  a@127.0.0.1 → b@127.0.0.1  – out / – in')
+    expect(frames[1]).toMatch(/ {2}a@127\.0\.0\.1 → b@127\.0\.0\.1 {2}\d+\/s out \/ \d+\/s in/)
+    const [cli] = a.hiddenNodes()
+    const cliLeft = new Promise<string>((resolve) => a.system.monitorNodes((e) => e.type === 'nodedown' && e.node === cli && resolve(e.node), { hidden: true }))
+    listeners.get('SIGINT')!('SIGINT')
+    await done
+    expect(listeners.size, 'the watch removed its signal listeners').toBe(0)
+    expect(await cliLeft, 'the CLI closed its hidden connection').toBe(cli)
+  })
+
   it('names what is missing or wrong', async () => {
     await expect(run(['status', '--cookie', cookie]).done).rejects.toThrow(/no node: pass --node name@host:port/)
     await expect(run(['status', '--node', 'a@127.0.0.1:1']).done).rejects.toThrow(/no cookie/)
