@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { dirname, resolve } from 'node:path'
+import { dirname, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { ProgramIO } from './program.ts'
 
@@ -60,9 +60,10 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
   // Cluster ports first (the node names carry them), then HTTP and Redis ports, each a free consecutive range.
   const taken = new Set<number>()
   const chatPorts = await freeRange(base, count, taken)
-  const cachePorts = await freeRange(chatPorts.at(-1)! + 10, count, taken)
+  // The cache's ranges start ten above the chat's (4380, 8090), or just past them when they had to move up.
+  const cachePorts = await freeRange(Math.max(base + 10, chatPorts.at(-1)! + 1), count, taken)
   const chatHttp = await freeRange(8080, count, taken)
-  const cacheHttp = await freeRange(chatHttp.at(-1)! + 10, count, taken)
+  const cacheHttp = await freeRange(Math.max(8090, chatHttp.at(-1)! + 1), count, taken)
   const cacheRedis = await freeRange(6380, count, taken)
 
   const nodes: DemoNode[] = [
@@ -182,7 +183,7 @@ function banner(nodes: DemoNode[]): string {
     `  curl -X PUT --data hello ${nodeUrl(cache[0] ?? first)}kv/greeting && curl ${nodeUrl(cache[1] ?? first)}kv/greeting`,
     ...(cache[0]?.redisPort === undefined ? [] : [`  redis-cli -p ${cache[0].redisPort} SET answer 42 && redis-cli -p ${cache.at(-1)!.redisPort} GET answer`]),
     `  kill -9 ${chat.at(-1)!.child?.pid}   # watch the observer: ${chat.at(-1)!.name} goes down, the others carry on, it comes back`,
-    `  cohort status --node ${first.name.replace(/@.*/, '')}@${HOST}:${first.clusterPort} --cookie ${DEMO_COOKIE} --watch`,
+    `  node ${relative(process.cwd(), io.entry) || io.entry} status --node ${first.name} --cookie ${DEMO_COOKIE} --watch`,
     '',
     'Ctrl-C stops every node gracefully.',
     '',
