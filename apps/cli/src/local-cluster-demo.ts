@@ -129,7 +129,7 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
     await stopAll(nodes)
     throw error
   }
-  io.stdout(banner(nodes))
+  io.stdout(banner(nodes, io.entry))
 
   const signal = await stopRequested
   stopping = true
@@ -167,7 +167,7 @@ function nodeUrl(node: DemoNode): string {
   return `http://${HOST}:${node.httpPort}/`
 }
 
-function banner(nodes: DemoNode[]): string {
+function banner(nodes: DemoNode[], cliEntry: string): string {
   const chat = nodes.filter((n) => n.app === 'chat')
   const cache = nodes.filter((n) => n.app === 'cache')
   const first = chat[0]!
@@ -183,7 +183,7 @@ function banner(nodes: DemoNode[]): string {
     `  curl -X PUT --data hello ${nodeUrl(cache[0] ?? first)}kv/greeting && curl ${nodeUrl(cache[1] ?? first)}kv/greeting`,
     ...(cache[0]?.redisPort === undefined ? [] : [`  redis-cli -p ${cache[0].redisPort} SET answer 42 && redis-cli -p ${cache.at(-1)!.redisPort} GET answer`]),
     `  kill -9 ${chat.at(-1)!.child?.pid}   # watch the observer: ${chat.at(-1)!.name} goes down, the others carry on, it comes back`,
-    `  node ${relative(process.cwd(), io.entry) || io.entry} status --node ${first.name} --cookie ${DEMO_COOKIE} --watch`,
+    `  node ${relative(process.cwd(), cliEntry) || cliEntry} status --node ${first.name} --cookie ${DEMO_COOKIE} --watch`,
     '',
     'Ctrl-C stops every node gracefully.',
     '',
