@@ -1,0 +1,118 @@
+/// <reference lib="dom" />
+/**
+ * The chat page in a real browser: Debian's Chromium driven by playwright-core (nothing downloaded), two pages on
+ * two different chat nodes. A message typed in one appears in the other, both see both users, markup in a name is
+ * shown as text, and when the first page's node is stopped with SIGTERM the page reconnects to another node and
+ * keeps chatting. Screenshots go to test/output/chat-browser/ (ignored by git).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ChatCluster } from '../support/chat-process.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const OUTPUT = fileURLToPath(new URL('../output/chat-browser/', import.meta.url))
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+let cluster: ChatCluster | undefined
+let browser: BrowserContext | undefined
+const profiles: string[] = []
+
+beforeAll(() => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); this test drives it`)
+  }
+  mkdirSync(OUTPUT, { recursive: true })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await cluster?.stop()
+  for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
+})
+
+/**
+ * Chromium with a fresh profile (--user-data-dir, which playwright sets for a persistent context), so nothing from an
+ * earlier run or a person's profile leaks in.
+ */
+async function launch(): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'cohort-chat-chromium-'))
+  profiles.push(profile)
+  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true })
+}
+
+async function joinRoom(page: Page, url: string, name: string, room: string): Promise<void> {
+  await page.goto(url)
+  await page.fill('#name', name)
+  await page.fill('#room', room)
+  await page.click('#join button')
+  await page.waitForSelector('#status[data-state="connected"]')
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill('#text', text)
+  await page.click('#send')
+}
+
+const users = (page: Page): Promise<string[]> => page.$$eval('#users li', (lis) => lis.map((li) => li.textContent ?? ''))
+
+describe('the chat page in Chromium', () => {
+  it('chats between two nodes, shows markup as text, and reconnects when its node stops', async () => {
+    cluster = await ChatCluster.start(3)
+    browser = await launch()
+    const evil = '<b id="injected">Mallory</b>'
+    const first = await browser.newPage()
+    const second = await browser.newPage()
+    await joinRoom(first, cluster.node(0).url, evil, 'browser')
+    await joinRoom(second, cluster.node(1).url, 'bob', 'browser')
+
+    // Both see both users; the name with markup is text, not an element.
+    for (const page of [first, second]) {
+      await page.waitForFunction(() => document.querySelectorAll('#users li').length === 2)
+      expect(await users(page)).toEqual([evil, 'bob'].sort())
+      expect(await page.$('#injected')).toBeNull()
+    }
+
+    await say(first, 'hello from the first page <i>not italic</i>')
+    await second.waitForSelector('#messages li.message .text >> text=hello from the first page <i>not italic</i>')
+    expect(await second.$$eval('#messages li.message .user', (els) => els.map((e) => e.textContent))).toEqual([evil])
+    expect(await second.$('#messages i')).toBeNull()
+    await say(second, 'hello back')
+    await first.waitForSelector('#messages li.message .text >> text=hello back')
+    await first.screenshot({ path: join(OUTPUT, '1-first-page-before-sigterm.png') })
+    await second.screenshot({ path: join(OUTPUT, '2-second-page-before-sigterm.png') })
+
+    // The first page's node leaves: the page is told where else to go and reconnects there by itself.
+    cluster.node(0).kill('SIGTERM')
+    await first.waitForFunction((old) => {
+      const status = document.querySelector('#status') as HTMLElement
+      return status.dataset['state'] === 'connected' && !status.textContent!.includes(old)
+    }, new URL(cluster.node(0).url).host)
+    expect(await cluster.node(0).exited).toBe(0)
+
+    await say(first, 'still here after my node left')
+    for (const page of [first, second]) await page.waitForSelector('#messages li.message .text >> text=still here after my node left')
+    await second.waitForFunction(() => document.querySelectorAll('#users li').length === 2)
+    // History came again on reconnect, without duplicates.
+    expect(await first.$$eval('#messages li.message .text', (els) => els.map((e) => e.textContent))).toEqual([
+      'hello from the first page <i>not italic</i>',
+      'hello back',
+      'still here after my node left',
+    ])
+    await first.screenshot({ path: join(OUTPUT, '3-first-page-after-reconnect.png') })
+    await second.screenshot({ path: join(OUTPUT, '4-second-page-after-reconnect.png') })
+  })
+})
