@@ -90,6 +90,7 @@ export {
   replicatedMapActorName,
   DEFAULT_REPLICATED_MAP_OPTIONS,
 } from './cluster/replicated-map/replicated-map.ts'
+export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS } from './cluster/presence/presence.ts'
 
 export type { Groups, GroupsOptions, SendOptions } from './cluster/groups.ts'
 export type { GroupEvent, GroupListener, GroupSnapshot } from './cluster/group-table.ts'
@@ -105,4 +106,5 @@ export type {
   MapChange,
   MapListener,
 } from './cluster/replicated-map/replicated-map.ts'
+export type { Presence, PresenceOptions, PresenceEntry, PresenceDiff, PresenceListener } from './cluster/presence/presence.ts'
 // ---- end of cluster services ------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@
  *    The first step sends the root's children. The receiver skips equal children; for a differing child it answers
  *    with the hashes of that child's children (a `ranges` back), or, once the child is a leaf range or holds at most
  *    `SMALL_RANGE` entries on the receiver's side, with the versions of its entries there (`versions`).
- * 2. `versions(nodes, writers, lists)`: per range, `[keyHash, wall, counter, writer index]` of each entry the sender
+ * 2. `versions(nodes, writers, base, lists)`: per range, key hash and version of each entry the sender
  *    holds there. The receiver sends its entries that are newer or unknown to the sender (`delta`), and asks for the
  *    keys the sender has newer or alone (`want`).
  * 3. `want(nodes, keyHashes)`: the receiver sends those entries (`delta`).
  *
- * Bytes moved: about 16 bytes per differing range per level of the tree, 17 per entry of a differing leaf range, and
- * the differing entries themselves; matching ranges cost nothing below their parent.
+ * Bytes moved: about 18 bytes per differing range per level of the tree, 7 to 10 per entry of a differing leaf
+ * range, and the differing entries themselves; matching ranges cost nothing below their parent. Range numbers go as
+ * ascending differences (encodeRangeNumbers).
  */
 import { Buffer } from 'node:buffer'
 import { compareVersions } from './hlc.ts'
@@ -44,9 +45,37 @@ export interface RangesAnswer {
   readonly settle: number[]
 }
 
-/** Checks a `ranges` step from a peer; returns what is wrong with it, or undefined. */
-export function rangesProblem(parents: unknown, hashes: unknown): string | undefined {
-  if (!Array.isArray(parents) || !parents.every((p) => isTreeNode(p) && !isLeafNode(p))) return 'parents must be inner range numbers'
+/**
+ * Range numbers on the wire: ascending, each as its difference from the one before, so that most take one byte of
+ * msgpack instead of three to five.
+ */
+export function encodeRangeNumbers(nodes: readonly number[]): number[] {
+  const out: number[] = []
+  let last = 0
+  for (const n of nodes) {
+    out.push(n - last)
+    last = n
+  }
+  return out
+}
+
+/** Decodes `encodeRangeNumbers`; undefined when they are not ascending valid range numbers. */
+export function decodeRangeNumbers(deltas: unknown): number[] | undefined {
+  if (!Array.isArray(deltas)) return undefined
+  const out: number[] = []
+  let last = 0
+  for (const d of deltas as unknown[]) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || (out.length > 0 && d === 0)) return undefined
+    last += d
+    if (!isTreeNode(last)) return undefined
+    out.push(last)
+  }
+  return out
+}
+
+/** Checks a `ranges` step from a peer (parents decoded); returns what is wrong with it, or undefined. */
+export function rangesProblem(parents: readonly number[] | undefined, hashes: unknown): string | undefined {
+  if (parents === undefined || !parents.every((p) => !isLeafNode(p))) return 'parents must be ascending inner range numbers'
   if (!(hashes instanceof Uint8Array) || hashes.length !== parents.length * 16) return 'hashes must be 16 bytes per parent'
   return undefined
 }
@@ -69,20 +98,36 @@ export function compareRanges(store: ReplicaStore<unknown>, parents: readonly nu
   return { descend, settle }
 }
 
-/** A `versions` step: per range, flat `[keyHash, wall, counter, writer index, …]`. */
+/**
+ * A `versions` step, decoded: per range, flat `[keyHash, wall, counter, writer index, …]`. On the wire each list is
+ * one Buffer of records: the key hash (4 bytes), then as LEB128 varints the wall time less the step's `base` (the
+ * smallest wall in it), the counter and the writer index: 7 to 10 bytes per entry where msgpack numbers took 17.
+ */
 export interface VersionsStep {
   readonly nodes: number[]
   readonly writers: string[]
   readonly lists: number[][]
 }
 
-/** The versions of this replica's entries in `nodes`. */
-export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[]): VersionsStep {
+/** A `versions` step as it crosses the wire. */
+export interface WireVersions {
+  readonly nodes: number[]
+  readonly writers: string[]
+  readonly base: number
+  readonly lists: Uint8Array[]
+}
+
+/** The versions of this replica's entries in `nodes`, ready to send. */
+export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[]): WireVersions {
   const writers: string[] = []
   const writerIndex = new Map<string, number>()
-  const lists: number[][] = []
+  let base = Infinity
+  for (const node of nodes) for (const e of store.entriesUnder(node)) if (e.wall < base) base = e.wall
+  if (base === Infinity) base = 0
+  const lists: Uint8Array[] = []
+  const scratch: number[] = []
   for (const node of nodes) {
-    const list: number[] = []
+    scratch.length = 0
     for (const e of store.entriesUnder(node)) {
       let w = writerIndex.get(e.node)
       if (w === undefined) {
@@ -90,26 +135,63 @@ export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[
         writers.push(e.node)
         writerIndex.set(e.node, w)
       }
-      list.push(e.keyHash, e.wall, e.counter, w)
+      scratch.push(e.keyHash >>> 24, (e.keyHash >>> 16) & 0xff, (e.keyHash >>> 8) & 0xff, e.keyHash & 0xff)
+      writeVarint(scratch, e.wall - base)
+      writeVarint(scratch, e.counter)
+      writeVarint(scratch, w)
+    }
+    lists.push(Buffer.from(scratch))
+  }
+  return { nodes: encodeRangeNumbers(nodes), writers, base, lists }
+}
+
+function writeVarint(out: number[], n: number): void {
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80)
+    n = Math.floor(n / 0x80)
+  }
+  out.push(n)
+}
+
+/** Decodes a peer's `versions` step; returns what is wrong with it as a string. */
+export function decodeVersions(msg: { nodes: unknown; writers: unknown; base: unknown; lists: unknown }): VersionsStep | string {
+  const nodes = decodeRangeNumbers(msg.nodes)
+  if (nodes === undefined) return 'nodes must be ascending range numbers'
+  const writers = msg.writers
+  if (!Array.isArray(writers) || !writers.every((w) => typeof w === 'string' && w.length > 0)) return 'writers must be node names'
+  if (!Number.isSafeInteger(msg.base) || (msg.base as number) < 0) return 'base must be a non-negative integer'
+  const base = msg.base as number
+  if (!Array.isArray(msg.lists) || msg.lists.length !== nodes.length) return 'lists must have one list per node'
+  const lists: number[][] = []
+  for (const bytes of msg.lists as unknown[]) {
+    if (!(bytes instanceof Uint8Array)) return 'each list must be bytes'
+    const list: number[] = []
+    let at = 0
+    const varint = (): number | undefined => {
+      let n = 0
+      let scale = 1
+      for (let i = 0; i < 8; i++) {
+        if (at >= bytes.length) return undefined
+        const b = bytes[at++]!
+        n += (b & 0x7f) * scale
+        if (b < 0x80) return n
+        scale *= 0x80
+      }
+      return undefined
+    }
+    while (at < bytes.length) {
+      if (at + 4 > bytes.length) return 'a truncated version record'
+      const keyHash = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+      at += 4
+      const wall = varint()
+      const counter = varint()
+      const writer = varint()
+      if (wall === undefined || counter === undefined || writer === undefined || writer >= writers.length) return 'a malformed version record'
+      list.push(keyHash, base + wall, counter, writer)
     }
     lists.push(list)
   }
-  return { nodes: [...nodes], writers, lists }
-}
-
-/** Checks a `versions` step from a peer; returns what is wrong with it, or undefined. */
-export function versionsProblem(nodes: unknown, writers: unknown, lists: unknown): string | undefined {
-  if (!Array.isArray(nodes) || !nodes.every(isTreeNode)) return 'nodes must be range numbers'
-  if (!Array.isArray(writers) || !writers.every((w) => typeof w === 'string')) return 'writers must be strings'
-  if (!Array.isArray(lists) || lists.length !== nodes.length) return 'lists must have one list per node'
-  for (const list of lists as unknown[]) {
-    if (!Array.isArray(list) || list.length % 4 !== 0) return 'each list must hold four numbers per entry'
-    for (let i = 0; i < list.length; i += 4) {
-      if (!Number.isInteger(list[i]) || !Number.isSafeInteger(list[i + 1]) || !Number.isSafeInteger(list[i + 2])) return 'bad version numbers'
-      if (!Number.isInteger(list[i + 3]) || (list[i + 3] as number) < 0 || (list[i + 3] as number) >= writers.length) return 'bad writer index'
-    }
-  }
-  return undefined
+  return { nodes, writers: writers as string[], lists }
 }
 
 /** What a replica does with a peer's versions: entries to send it, and key hashes to ask it for, per range. */
@@ -156,8 +238,8 @@ export function compareVersionLists(store: ReplicaStore<unknown>, step: Versions
 }
 
 /** Checks a `want` step from a peer; returns what is wrong with it, or undefined. */
-export function wantProblem(nodes: unknown, keys: unknown): string | undefined {
-  if (!Array.isArray(nodes) || !nodes.every(isTreeNode)) return 'nodes must be range numbers'
+export function wantProblem(nodes: readonly number[] | undefined, keys: unknown): string | undefined {
+  if (nodes === undefined) return 'nodes must be ascending range numbers'
   if (!Array.isArray(keys) || keys.length !== nodes.length) return 'keys must have one list per node'
   if (!keys.every((k) => Array.isArray(k) && k.every((h) => Number.isInteger(h)))) return 'keys must be lists of key hashes'
   return undefined

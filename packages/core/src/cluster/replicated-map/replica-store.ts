@@ -34,8 +34,8 @@ export interface MapChange<V> {
 export type MapListener<V> = (change: MapChange<V>) => void
 
 /**
- * An entry as it crosses the wire: `[key, wall, counter, node, deleted (1) or not (0), expiresAt (0: none), value]`.
- * An array, not an object: a catch-up of many entries is mostly these.
+ * A peer's entry, decoded from a delta batch: `[key, wall, counter, node, deleted (1) or not (0), expiresAt (0: none),
+ * value]`.
  */
 export type WireEntry = [string, number, number, string, 0 | 1, number, unknown]
 
@@ -61,10 +61,6 @@ export class Entry {
     this.key = key
     this.keyHash = keyHash
     this.leaf = leafOf(keyHash)
-  }
-
-  toWire(): WireEntry {
-    return [this.key, this.wall, this.counter, this.node, this.deleted ? 1 : 0, this.expiresAt, this.deleted ? null : this.value]
   }
 }
 

@@ -28,16 +28,20 @@ import {
   childHashes,
   compareRanges,
   compareVersionLists,
+  decodeRangeNumbers,
+  decodeVersions,
+  encodeRangeNumbers,
   rangesProblem,
   versionsOf,
-  versionsProblem,
   wantProblem,
   wantedEntries,
 } from './catch-up.ts'
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
-import { ReplicaStore, wireEntryProblem } from './replica-store.ts'
-import type { Entry, MapChange, MapListener, WireEntry } from './replica-store.ts'
+import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
+import type { DeltaFields } from './delta-batch.ts'
+import { ReplicaStore } from './replica-store.ts'
+import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
 /** Options of `startReplicatedMap`. */
 export interface ReplicatedMapOptions {
@@ -118,9 +122,9 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
 type MapMessage =
   | { t: 'discover'; peer: Pid }
   | { t: 'hello'; peer: Pid }
-  | { t: 'delta'; peer: Pid; entries: WireEntry[] }
+  | ({ t: 'delta'; peer: Pid } & DeltaFields)
   | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
-  | { t: 'versions'; peer: Pid; nodes: number[]; writers: string[]; lists: number[][] }
+  | { t: 'versions'; peer: Pid; nodes: number[]; writers: string[]; base: number; lists: Uint8Array[] }
   | { t: 'want'; peer: Pid; nodes: number[]; keys: number[][] }
   | { t: 'flush' }
   | { t: 'sweep' }
@@ -337,20 +341,17 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
     logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
   }
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
-    let batch: WireEntry[] = []
+    const batch = new DeltaBatchBuilder()
     for (const e of entries) {
-      batch.push(e.toWire())
-      if (batch.length === options.batchSize) {
-        ctx.send(to, { t: 'delta', peer: ctx.self, entries: batch } satisfies MapMessage)
-        batch = []
-      }
+      batch.add(e)
+      if (batch.length === options.batchSize) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
     }
-    if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, entries: batch } satisfies MapMessage)
+    if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
   }
   const startSync = (ctx: Ctx, node: string): void => {
     const peer = peerPid(peers, node)
     if (peer === undefined) return
-    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: [0], hashes: childHashes(store.digest, [0]) } satisfies MapMessage)
+    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes: childHashes(store.digest, [0]) } satisfies MapMessage)
   }
   const added = (ctx: Ctx, peer: Pid, change: 'new' | 'known' | 'replaced'): void => {
     if (change === 'known') return
@@ -394,12 +395,12 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
             const to = peerPid(peers, node)
             if (to === undefined) continue
             const keys = outbox.take(node, options.batchSize)
-            const entries: WireEntry[] = []
+            const batch = new DeltaBatchBuilder()
             for (const key of keys) {
               const e = store.entry(key)
-              if (e !== undefined) entries.push(e.toWire())
+              if (e !== undefined) batch.add(e)
             }
-            if (entries.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, entries } satisfies MapMessage)
+            if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
           }
           // The rest goes in later turns, so other actors (and the sockets) run in between.
           if (outbox.hasPending() && !outbox.flushQueued) {
@@ -424,51 +425,47 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
           if (peers.accepts(msg.peer)) added(ctx, msg.peer, peers.add(ctx, msg.peer))
           return state
         case 'delta': {
-          if (!Array.isArray(msg.entries)) {
-            drop(msg.peer, 'delta', 'entries must be an array')
-            return state
-          }
-          for (const w of msg.entries) {
-            const problem = wireEntryProblem(w)
-            if (problem === undefined) store.applyRemote(w)
-            else drop(msg.peer, 'delta', problem)
-          }
+          for (const w of decodeDeltaBatch(msg, (problem) => drop(msg.peer, 'delta', problem))) store.applyRemote(w)
           arm(ctx, state)
           return state
         }
         case 'ranges': {
-          const problem = rangesProblem(msg.parents, msg.hashes)
+          const parents = decodeRangeNumbers(msg.parents)
+          const problem = rangesProblem(parents, msg.hashes)
           if (problem !== undefined) {
             drop(msg.peer, 'ranges', problem)
             return state
           }
-          const { descend, settle } = compareRanges(store as ReplicaStore<unknown>, msg.parents, msg.hashes)
+          const { descend, settle } = compareRanges(store as ReplicaStore<unknown>, parents!, msg.hashes)
           if (descend.length > 0) {
-            ctx.send(msg.peer, { t: 'ranges', peer: ctx.self, parents: descend, hashes: childHashes(store.digest, descend) } satisfies MapMessage)
+            const hashes = childHashes(store.digest, descend)
+            ctx.send(msg.peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers(descend), hashes } satisfies MapMessage)
           }
           if (settle.length > 0) ctx.send(msg.peer, { t: 'versions', peer: ctx.self, ...versionsOf(store as ReplicaStore<unknown>, settle) } satisfies MapMessage)
           return state
         }
         case 'versions': {
-          const problem = versionsProblem(msg.nodes, msg.writers, msg.lists)
-          if (problem !== undefined) {
-            drop(msg.peer, 'versions', problem)
+          const step = decodeVersions(msg)
+          if (typeof step === 'string') {
+            drop(msg.peer, 'versions', step)
             return state
           }
-          const answer = compareVersionLists(store as ReplicaStore<unknown>, msg)
+          const answer = compareVersionLists(store as ReplicaStore<unknown>, step)
           sendEntries(ctx, msg.peer, answer.push)
           if (answer.wantNodes.length > 0) {
-            ctx.send(msg.peer, { t: 'want', peer: ctx.self, nodes: answer.wantNodes, keys: answer.wantKeys } satisfies MapMessage)
+            const nodes = encodeRangeNumbers(answer.wantNodes)
+            ctx.send(msg.peer, { t: 'want', peer: ctx.self, nodes, keys: answer.wantKeys } satisfies MapMessage)
           }
           return state
         }
         case 'want': {
-          const problem = wantProblem(msg.nodes, msg.keys)
+          const nodes = decodeRangeNumbers(msg.nodes)
+          const problem = wantProblem(nodes, msg.keys)
           if (problem !== undefined) {
             drop(msg.peer, 'want', problem)
             return state
           }
-          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, msg.nodes, msg.keys))
+          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, nodes!, msg.keys))
           return state
         }
         case 'sweep':
