@@ -4,8 +4,7 @@
  * BENCH.md's and stable: comparisons across runs depend on them.
  *
  * To add a scenario: write `scenarios/<area>/<name>.bench.ts` (it calls `runScenario`), then add a job here with
- * its figures, their baselines, what limits them (`notes`) and any target. `cache.replication.p99` is registered as
- * planned, so it shows in every report until apps/cache exists.
+ * its figures, their baselines, what limits them (`notes`) and any target.
  */
 import type { ScenarioResult } from './report.ts'
 
@@ -526,10 +525,108 @@ export const SCENARIOS: readonly JobSpec[] = [
       },
     ],
   },
-  {
-    id: 'cache.replication.p99',
-    file: undefined,
-    planned: 'planned: apps/cache is not built yet (write-to-replicated latency, p99)',
-    figures: [{ name: 'cache.replication.p99', metric: 'latency', unit: 'µs', notes: '' }],
-  },
+  ...cacheJobs(),
 ]
+
+/**
+ * The cache scenarios: redis-benchmark against a node of a three-node Cohort cache and against redis-server with two
+ * replicas; replication delay under load, beside Redis primary → replica; the embedded read path beside ioredis GET.
+ */
+function cacheJobs(): JobSpec[] {
+  // Half of Redis's requests per second, with the replicas of both sides converged at the end.
+  const halfOfRedis: Target = {
+    text: '≥ 0.5 × redis-server with two replicas, replicas converged',
+    check: (r) => (r.ratio === undefined || r.ratio === null ? undefined : r.ratio >= 0.5 && r.extra?.['converged'] === true),
+  }
+  const jobs: JobSpec[] = []
+  for (const pipeline of [1, 16]) {
+    const suffix = `c50${pipeline === 1 ? '' : `.p${pipeline}`}`
+    const how = pipeline === 1 ? 'one request per round trip per client' : '16 requests per round trip per client'
+    jobs.push({
+      id: `baseline.redis.benchmark.${suffix}`,
+      file: 'cache/redis-benchmark.bench.js',
+      params: () => ({ target: 'redis', pipeline }),
+      extraTimeoutS: 120,
+      figures: (['set', 'get'] as const).map((op) => ({
+        name: `baseline.redis.${op}.${suffix}`,
+        metric: 'throughput' as const,
+        unit: 'req/s',
+        notes: `redis-benchmark -t set,get -c 50 -P ${pipeline} -r 100000 against redis-server (one thread) replicating to two replicas, ${how}`,
+      })),
+    })
+    jobs.push({
+      id: `cache.resp.benchmark.${suffix}`,
+      file: 'cache/redis-benchmark.bench.js',
+      params: () => ({ target: 'cohort', pipeline }),
+      extraTimeoutS: 120,
+      figures: (['set', 'get'] as const).map((op) => ({
+        name: `cache.resp.${op}.${suffix}`,
+        metric: 'throughput' as const,
+        unit: 'req/s',
+        baselines: [`baseline.redis.${op}.${suffix}`],
+        target: halfOfRedis,
+        notes:
+          op === 'set'
+            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers, ${how}`
+            : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread, ${how}`,
+      })),
+    })
+  }
+  const latency = (prefix: string, notes: string, baselinePrefix?: string): FigureSpec[] =>
+    LOADS.flatMap((load) =>
+      PERCENTILES.map((p) => ({
+        name: `${prefix}.${p.label}.load${load}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        ...(baselinePrefix !== undefined ? { baselines: [`${baselinePrefix}.${p.label}.load${load}`] } : {}),
+        notes,
+      })),
+    )
+  jobs.push({
+    id: 'cache.replication',
+    file: 'cache/replication-delay.bench.js',
+    params: () => ({ target: 'cohort', loads: LOADS }),
+    phases: LOADS.length + 1,
+    figures: latency(
+      'cache.replication',
+      'write on one node (ioredis over RESP) to visible on the other (reported from its map.subscribe over a socket), open loop at a share of the max write rate; includes the write round trip and a batching turn on each side',
+      'baseline.redis.replication',
+    ),
+  })
+  jobs.push({
+    id: 'baseline.redis.replication',
+    file: 'cache/replication-delay.bench.js',
+    // The same absolute rates as Cohort's run, so the two are compared under the same offered load.
+    params: (ctx) => ({ target: 'redis', loads: LOADS, rates: ctx.results.get('cache.replication.p50.load25')?.extra?.['ratesByLoad'] }),
+    phases: LOADS.length + 1,
+    figures: latency('baseline.redis.replication', 'write on the redis-server primary to the keyspace notification from its replica, at the same offered rates as Cohort'),
+  })
+  jobs.push({
+    id: 'baseline.redis.ioredis.get',
+    file: 'cache/embedded-read.bench.js',
+    params: () => ({ target: 'redis' }),
+    figures: [
+      {
+        name: 'baseline.redis.ioredis.get',
+        metric: 'throughput',
+        unit: 'reads/s',
+        notes: 'ioredis GET from redis-server on this machine, 100 in flight, auto-pipelined: a network round trip and RESP decoding per read',
+      },
+    ],
+  })
+  jobs.push({
+    id: 'cache.embedded.get',
+    file: 'cache/embedded-read.bench.js',
+    params: () => ({ target: 'cohort' }),
+    figures: [
+      {
+        name: 'cache.embedded.get',
+        metric: 'throughput',
+        unit: 'reads/s',
+        baselines: ['baseline.redis.ioredis.get'],
+        notes: 'map.get on the local replica in the application\'s own process: a Map lookup and an expiry check, no network and no encoding',
+      },
+    ],
+  })
+  return jobs
+}

@@ -126,8 +126,9 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     leave: async () => {
       await resp?.close()
       // What this node accepted reaches its peers before it goes; the grace period bounds the wait.
+      const started = system.clock.now()
       while (pendingTotal() > 0 && node.nodes().length > 0) await sleep(DRAIN_POLL_MS)
-      logger.info({ durationMs: 0 }, 'replication drained')
+      logger.info({ durationMs: system.clock.now() - started }, 'replication drained')
       await map.stop()
       await cluster.stop()
       await node.leave()
