@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * `pnpm demo` as a person runs it: `cohort demo` starts three chat and three cache nodes as separate processes,
  * prints their URLs, and every URL answers (chat pages, the cache's HTTP API and Redis protocol across nodes, the

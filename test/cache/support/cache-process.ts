@@ -158,7 +158,7 @@ export async function httpGet(node: CacheNode, key: string): Promise<string | un
 /** PUT /kv/<key>, expecting 204. */
 export async function httpPut(node: CacheNode, key: string, value: string | Uint8Array, ttlMs?: number): Promise<void> {
   const query = ttlMs === undefined ? '' : `?ttlMs=${ttlMs}`
-  const res = await fetch(`${node.http}/kv/${encodeURIComponent(key)}${query}`, { method: 'PUT', body: value })
+  const res = await fetch(`${node.http}/kv/${encodeURIComponent(key)}${query}`, { method: 'PUT', body: typeof value === 'string' ? value : new Uint8Array(value) })
   if (res.status !== 204) throw new Error(`PUT ${key} on ${node.name}: ${res.status} ${await res.text()}`)
 }
 
