@@ -108,6 +108,17 @@ describe('clusterObserver', () => {
     expect(report.node).toBe('a@test')
   })
 
+  it('answers an unknown request with what was wrong, and keeps its history', async () => {
+    await using network = createNetwork()
+    const a = await boot(network, 'a@test')
+    a.cast('crashy', 'crash')
+    await network.settle()
+    expect(await ask(network, a, 'a@test', 'frobnicate')).toEqual({ error: `unknown request frobnicate: expected 'ping', 'info' or 'cluster'` })
+    const report = await ask<NodeReport>(network, a, 'a@test', 'info')
+    expect(report.restarts).toBe(1)
+    expect(report.events.map((e) => e.type)).toEqual(['restart'])
+  })
+
   it('lists a connected node whose observer does not answer as silent, not as missing', async () => {
     await using network = createNetwork()
     const a = await boot(network, 'a@test')

@@ -108,7 +108,8 @@ export function clusterObserver(system: ActorSystem, options: ClusterObserverOpt
         void clusterReport(system, state, peerTimeoutMs).then((report) => ctx.reply(from, report))
         return { noreply: state }
       }
-      if (request !== 'info') throw new TypeError(`cohort_observer: unknown request ${describe(request)}; expected 'ping', 'info' or 'cluster'`)
+      // A caller's mistake must not restart the observer and lose its event history: answer with what was wrong.
+      if (request !== 'info') return { reply: { error: `unknown request ${describe(request)}: expected 'ping', 'info' or 'cluster'` }, state }
       return { reply: await nodeReport(system, state, ctx, options.traffic, deepest), state }
     },
     terminate: (_reason, state) => state.stop(),
