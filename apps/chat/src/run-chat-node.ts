@@ -7,7 +7,7 @@
  * stops them in reverse: sessions first (closing their sockets), rooms last.
  */
 import { startGroups, supervisor, dynamicSupervisor } from '@cohort/core'
-import type { Pid, TraceRecord } from '@cohort/core'
+import type { Pid } from '@cohort/core'
 import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
@@ -69,12 +69,8 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   const system = node.system
   const emit = (event: Record<string, unknown>): void => proc.writeEvent({ node: node.name, ...event })
   system.monitorNodes((event) => emit(event))
-  let restarts = 0
-  system.trace((record: TraceRecord) => {
-    if (record.type !== 'restart') return
-    restarts++
-    emit({ type: 'restart', child: record.child, reason: String(record.reason) })
-  })
+  // Restarts through monitorRestarts, not the trace hook: one trace observer makes every message build a record.
+  system.monitorRestarts((e) => emit({ type: 'restart', child: e.child, reason: String(e.reason) }))
 
   const groups = startGroups(system, { scope: CHAT_SCOPE })
   const services = new ChatServices(system, groups, {
@@ -101,7 +97,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     }),
   )
   const cluster = joinCluster(node, strategyFromConfig(config.cohort.discovery), { logger })
-  const registry = createMetricsRegistry({ transport: node, processes: system, restarts: { restarts: () => restarts }, discovery: cluster }, logger)
+  const registry = createMetricsRegistry({ transport: node, processes: system, restarts: { restarts: () => system.stats().restarts }, discovery: cluster }, logger)
   registerChatMetrics(registry, services)
   const sockets = new SocketEndpoint(services)
   let leaving = false
