@@ -6,11 +6,12 @@
  * across replicas, and each replica stops gracefully on the stop signal within the stop grace period.
  */
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFailed } from 'vitest'
 import { readComposeFile } from '../support/compose-file.ts'
 import type { ComposeService } from '../support/compose-file.ts'
-import { killAll, readableBy, startReplicas, stopReplica, waitHealthy } from '../support/compose-replicas.ts'
+import { execInReplica, killAll, readableBy, startReplicas, stopReplica, waitHealthy } from '../support/compose-replicas.ts'
 import type { Replica, ReplicaOptions } from '../support/compose-replicas.ts'
 import { NamespaceNetwork, namespacesUnavailable } from '../support/namespace-network.ts'
 
@@ -22,9 +23,12 @@ const unavailable = namespacesUnavailable()
 
 interface ClusterReport {
   nodes: { node: string; nodes: string[] }[]
-  down: unknown[]
+  down: { node: string; reason: string }[]
   silent: unknown[]
 }
+
+/** The real uid a process runs as (from /proc). */
+const uidOf = (pid: number): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
 
 const service = (name: string): ComposeService => {
   const found = file.services.find((s) => s.name === name)
@@ -89,6 +93,13 @@ describe('docker-compose.yml', () => {
         replicas = await startReplicas(file, network, options)
         expect(replicas).toHaveLength(6)
         await Promise.all(replicas.map((r) => waitHealthy(r, options)))
+        for (const r of replicas) {
+          expect(uidOf(r.child.pid!), `${r.service.name}-${r.index} runs as the image's user`).toBe(options.uid)
+          // Inside a replica, its service name resolves to every replica, as Docker's DNS answers it.
+          const lookup = await execInReplica(r, ['node', '-e', `require('node:dns').promises.resolve4('${r.service.name}').then((a) => console.log(a.sort().join(' ')))`], { ...options, timeoutMs: 10_000 })
+          const expected = replicas.filter((x) => x.service === r.service).map((x) => x.host.address).sort()
+          expect(lookup.output.trim(), `${r.service.name} from ${r.service.name}-${r.index}`).toBe(expected.join(' '))
+        }
 
         for (const s of file.services) {
           const mine = replicas.filter((r) => r.service === s)
@@ -127,9 +138,21 @@ describe('docker-compose.yml', () => {
         expect(redis(cache[1]!, 'SET', 'answer', '42')).toBe('OK')
         await until('cache-3 answers GET answer over RESP', async () => redis(cache[2]!, 'GET', 'answer'), (v) => v === '42')
 
-        for (const r of replicas) {
-          const stopped = await stopReplica(r)
-          expect(stopped, `${r.service.name}-${r.index} stops on ${r.service.stopSignal} within stop_grace_period`).toMatchObject({ code: 0, killed: false })
+        for (const s of file.services) {
+          const [first, ...rest] = replicas.filter((r) => r.service === s) as [Replica, ...Replica[]]
+          const stopped = await stopReplica(first)
+          expect(stopped, `${s.name}-1 stops on ${s.stopSignal} within stop_grace_period`).toMatchObject({ code: 0, killed: false })
+          // Its peers saw a departure, not a crash.
+          const report = await until(
+            `${s.name}-2 sees ${s.name}-1 leave`,
+            async () => (await (await fetch(`http://${rest[0]!.host.address}:${httpPort(s)}/observer/cluster.json`)).json()) as ClusterReport,
+            (x) => x.down.length === 1,
+          )
+          expect(report.down).toMatchObject([{ node: `${s.environment['COHORT_BASENAME']}@${first.host.address}`, reason: 'leaving' }])
+          for (const r of rest) {
+            const result = await stopReplica(r)
+            expect(result, `${s.name}-${r.index} stops on ${s.stopSignal} within stop_grace_period`).toMatchObject({ code: 0, killed: false })
+          }
         }
       } finally {
         await killAll(replicas)
