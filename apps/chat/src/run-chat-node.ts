@@ -6,7 +6,7 @@
  * Supervision tree (`chat`, oneForOne): the room supervisor, the room directory, the session supervisor. Shutdown
  * stops them in reverse: sessions first (closing their sockets), rooms last.
  */
-import { startGroups, supervisor, dynamicSupervisor } from '@cohort/core'
+import { dynamicSupervisor, startGroups, startPresence, supervisor } from '@cohort/core'
 import type { Pid, TraceRecord } from '@cohort/core'
 import { createMetricsRegistry, installGracefulShutdown, joinCluster, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
@@ -83,7 +83,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     maxRooms: config.chat.maxRooms,
     publicUrl: config.chat.publicUrl ?? '',
   })
-  services.presence = new RoomPresence(groups, (room, users) => {
+  services.presence = new RoomPresence(startPresence(system, { scope: CHAT_SCOPE }), (room, users) => {
     const pid = system.whereis(roomActorName(room))
     if (pid !== undefined) system.send(pid, { t: 'presence', users } satisfies RoomMessage)
   })
