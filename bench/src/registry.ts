@@ -526,6 +526,7 @@ export const SCENARIOS: readonly JobSpec[] = [
     ],
   },
   ...cacheJobs(),
+  chatJob(),
 ]
 
 /**
@@ -629,4 +630,64 @@ function cacheJobs(): JobSpec[] {
     ],
   })
   return jobs
+}
+
+/**
+ * The chat comparison: apps/chat on three nodes against socket.io with the Redis adapter on three servers, one job so
+ * that both sides, their maxima and the shared rates of the latency runs come from the same minutes.
+ */
+function chatJob(): JobSpec {
+  const side = (prefix: string, what: string, baseline: boolean): FigureSpec[] => [
+    {
+      name: `${prefix}.delivered`,
+      metric: 'throughput',
+      unit: 'deliveries/s',
+      ...(baseline
+        ? {}
+        : {
+            baselines: ['baseline.socketio-redis.chat.delivered'],
+            target: {
+              text: 'at least 2× socket.io + Redis, nothing lost by either side',
+              check: (r: ScenarioResult, quick: boolean) => {
+                if (quick || r.ratio === null) return undefined
+                const lost = r.extra?.['lostInRun'] as { cohort: number; socketio: number } | undefined
+                return r.ratio >= 2 && lost?.cohort === 0 && lost.socketio === 0
+              },
+            },
+          }),
+      notes: `${what}: saturation, every client keeping 3 own messages in flight; one generator process reads every socket, so its CPU (in the figure's cpu and extra) bounds what it can see`,
+    },
+    ...LOADS.flatMap((load) =>
+      (['p50', 'p99'] as const).map((p) => ({
+        name: `${prefix}.${p}.load${load}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        ...(baseline
+          ? {}
+          : {
+              baselines: [`baseline.socketio-redis.chat.${p}.load${load}`],
+              ...(p === 'p99'
+                ? {
+                    target: {
+                      text: 'at most half the p99 of socket.io + Redis',
+                      check: (r: ScenarioResult, quick: boolean) => (quick || r.ratio === null ? undefined : r.ratio >= 2),
+                    },
+                  }
+                : {}),
+            }),
+        notes: `${what}: open loop at ${load} % of the lower of the two maxima (the same absolute rate for both), from intended send to receipt on another server`,
+      })),
+    ),
+  ]
+  return {
+    id: 'chat',
+    file: 'chat/chat.bench.js',
+    params: (ctx) => ({ clients: ctx.quick ? 60 : 300, roomSize: 10, window: 3 }),
+    phases: 2 * (LOADS.length + 1),
+    extraTimeoutS: 240,
+    figures: [
+      ...side('baseline.socketio-redis.chat', 'socket.io 4.8 + @socket.io/redis-adapter + redis-server, three servers', true),
+      ...side('chat', 'apps/chat, three nodes', false),
+    ],
+  }
 }

@@ -3,7 +3,8 @@
  * The chat page in a real browser: Debian's Chromium driven by playwright-core (nothing downloaded), two pages on
  * two different chat nodes. A message typed in one appears in the other, both see both users, markup in a name is
  * shown as text, and when the first page's node is stopped with SIGTERM the page reconnects to another node and
- * keeps chatting. Screenshots go to test/output/chat-browser/ (ignored by git).
+ * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. Screenshots go to
+ * test/output/chat-browser/ (ignored by git).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -114,5 +115,18 @@ describe('the chat page in Chromium', () => {
     ])
     await first.screenshot({ path: join(OUTPUT, '3-first-page-after-reconnect.png') })
     await second.screenshot({ path: join(OUTPUT, '4-second-page-after-reconnect.png') })
+
+    // The second page's node dies without notice: the page tries the nodes it learnt from /endpoints.
+    cluster.node(1).kill('SIGKILL')
+    const lastNode = new URL(cluster.node(2).url).host
+    for (const page of [first, second]) {
+      await page.waitForFunction((host) => {
+        const status = document.querySelector('#status') as HTMLElement
+        return status.dataset['state'] === 'connected' && status.textContent!.includes(host)
+      }, lastNode)
+    }
+    await say(second, 'and here after a SIGKILL')
+    await first.waitForSelector('#messages li.message .text >> text=and here after a SIGKILL')
+    await second.screenshot({ path: join(OUTPUT, '5-second-page-after-sigkill.png') })
   })
 })

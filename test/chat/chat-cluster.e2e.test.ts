@@ -95,6 +95,7 @@ describe('chat across three node processes', () => {
     }
     expect(await getJson(c.node(2).url, '/rooms/lobby/presence')).toEqual({ room: 'lobby', users: ['alice', 'bob', 'carol'] })
     expect(await getJson(c.node(1).url, '/cluster')).toEqual({ node: c.nameOf(1), nodes: [c.nameOf(0), c.nameOf(2)] })
+    expect(await getJson(c.node(1).url, '/endpoints')).toEqual({ node: c.node(1).url, endpoints: [c.node(0).url, c.node(2).url].sort() })
   })
 
   it('updates presence on joins and leaves, and drops a SIGKILLed node\'s users within the tick window', async () => {

@@ -1,10 +1,11 @@
 // The chat page's script: plain JavaScript, no build step. It joins a room over the node's WebSocket, shows history,
-// messages and presence, and reconnects by itself: to another node when its node says it is leaving, else to the
-// same origin with a capped backoff. Names and texts are always set as text (textContent), never as markup.
+// messages and presence, and reconnects by itself: to another node when its node says it is leaving; when the
+// connection just drops, to the other nodes it learnt from /endpoints and its own node in turn, with a capped backoff.
+// Names and texts are always set as text (textContent), never as markup.
 'use strict'
 
 const $ = (id) => document.getElementById(id)
-const state = { name: '', room: '', socket: null, base: location.origin, next: [], attempt: 0, seen: new Set(), wanted: false }
+const state = { name: '', room: '', socket: null, base: location.origin, next: [], known: [], attempt: 0, seen: new Set(), wanted: false, told: false }
 
 function setStatus(text, kind) {
   $('status').textContent = text
@@ -58,6 +59,11 @@ function connect() {
   state.socket = socket
   socket.onopen = () => {
     state.attempt = 0
+    state.told = false
+    fetch(new URL('/endpoints', base))
+      .then((r) => r.json())
+      .then((body) => { state.known = body.endpoints })
+      .catch(() => {})
     setStatus(`connected to ${new URL(base).host}`, 'connected')
     $('text').disabled = false
     $('send').disabled = false
@@ -79,6 +85,7 @@ function connect() {
         break
       case 'reconnect':
         // The node is leaving: go to another node it named, else back to this origin (a load balancer picks one).
+        state.told = true
         state.next = frame.endpoints.filter((e) => e !== base)
         if (state.next.length === 0) state.next = [location.origin]
         break
@@ -89,7 +96,13 @@ function connect() {
     $('text').disabled = true
     $('send').disabled = true
     if (!state.wanted) return
-    const delay = state.next.length > 0 ? 0 : Math.min(5000, 250 * 2 ** state.attempt++) * (0.5 + Math.random() / 2)
+    let delay = 0
+    if (!state.told) {
+      // Dropped without notice (the node died, or the network): try the other nodes and this one in turn.
+      if (state.next.length === 0) state.next = [...state.known.filter((e) => e !== base), base]
+      delay = Math.min(5000, 100 * 2 ** state.attempt++) * (0.5 + Math.random() / 2)
+    }
+    state.told = false
     setStatus('reconnecting…', 'reconnecting')
     setTimeout(connect, delay)
   }

@@ -1,6 +1,6 @@
 /**
  * The one HTTP port of a chat node: the page (`/`, `/chat.js`), the WebSocket (`/ws`), the probes (`/livez`,
- * `/readyz`), `/metrics`, `GET /cluster`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`.
+ * `/readyz`), `/metrics`, `GET /cluster`, `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`.
  * Every answer is JSON or text with a status that says what went wrong; a failing handler answers 500 and never
  * takes the node down.
  */
@@ -24,6 +24,8 @@ export interface ChatHttpOptions {
   isAlive: () => boolean
   /** Joined, discovery succeeded once, and not leaving; else why not. */
   notReadyBecause: () => string | undefined
+  /** The public URLs of the other nodes (for pages to reconnect to when this node is gone). */
+  endpoints: () => Promise<string[]>
   /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
   observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
@@ -68,6 +70,10 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
         return send(res, 200, await registry.metrics(), registry.contentType)
       case '/cluster':
         return json(res, 200, { node: system.node, nodes: system.nodes().sort() })
+      case '/endpoints':
+        // Read by pages served by another node, to know where to go if theirs dies: public, so any origin may read it.
+        res.setHeader('access-control-allow-origin', '*')
+        return json(res, 200, { node: services.options.publicUrl, endpoints: await options.endpoints() })
     }
     const room = /^\/rooms\/([^/]*)\/(history|presence)$/.exec(path)
     if (room !== null) {
@@ -77,7 +83,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }
-    return send(res, 404, 'not found: try /, /ws, /cluster, /rooms/<room>/history, /rooms/<room>/presence, /livez, /readyz, /metrics or /observer\n')
+    return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, /livez, /readyz, /metrics or /observer\n')
   }
 
   const server = createServer((req, res) => {

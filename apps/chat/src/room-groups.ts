@@ -1,7 +1,7 @@
 /**
  * The names of the process groups the chat uses, in its own groups scope (`chat`): one group per room for the room
- * actors (one per node), one for the room's session actors, and one per user present in a room. Room names cannot
- * contain ":" (see checkRoomName), so every name parses back unambiguously.
+ * actors (one per node), and one for the room's session actors. Room names cannot contain ":" (see checkRoomName),
+ * so every name parses back unambiguously.
  */
 
 /** The groups scope of the chat; every chat node starts it. */
@@ -17,20 +17,7 @@ export function sessionsGroup(room: string): string {
   return `sessions:${room}`
 }
 
-/** The sessions of `user` in `room`: the user is present while the group has members anywhere. */
-export function presenceGroup(room: string, user: string): string {
-  return `user:${room}:${user}`
-}
-
 /** The room of a room group, or undefined for another group. */
 export function roomOfRoomGroup(group: string): string | undefined {
   return group.startsWith('room:') ? group.slice(5) : undefined
-}
-
-/** The room and user of a presence group, or undefined for another group. */
-export function parsePresenceGroup(group: string): { room: string; user: string } | undefined {
-  if (!group.startsWith('user:')) return undefined
-  const colon = group.indexOf(':', 5)
-  if (colon < 0) return undefined
-  return { room: group.slice(5, colon), user: group.slice(colon + 1) }
 }

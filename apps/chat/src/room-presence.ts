@@ -1,50 +1,56 @@
 /**
- * Who is present in each room, cluster-wide: a user is present while any of their sessions, on any node, is a member
- * of the user's presence group. Membership comes from @cohort/core's process groups, so a session that ends leaves at
- * once, and every session of a node that goes down (a SIGKILL included) leaves when its peers see the nodedown,
- * within the tick window. Each change to a room's sorted user list is reported once through `onChange`.
+ * Who is present in each room, cluster-wide, on @cohort/core's presence tracker: each session tracks its user under
+ * the room's topic, so an entry leaves when its session ends (a monitor), and every entry of a node that goes down
+ * (a SIGKILL included) leaves when its peers see the nodedown, within the tick window. A user with several sessions,
+ * on one node or several, is present once. Each change to a room's sorted user list is reported once through
+ * `onChange`, for the rooms this node watches (every room with a room actor here).
  */
-import type { Groups, GroupEvent } from '@cohort/core'
-import { parsePresenceGroup } from './room-groups.ts'
+import type { Pid, Presence } from '@cohort/core'
+
+/** The presence topic of `room` in the chat's presence scope. */
+export function presenceTopic(room: string): string {
+  return `room:${room}`
+}
 
 /** The presence of every room, as this node knows it. */
 export class RoomPresence {
-  readonly #groups: Groups
-  readonly #rooms = new Map<string, Set<string>>()
+  readonly #presence: Presence
   readonly #onChange: (room: string, users: readonly string[]) => void
-  readonly #stop: () => void
+  /** room → the user list last reported, joined, and the unsubscribe function. */
+  readonly #watched = new Map<string, { last: string; stop: () => void }>()
 
-  constructor(groups: Groups, onChange: (room: string, users: readonly string[]) => void) {
-    this.#groups = groups
+  constructor(presence: Presence, onChange: (room: string, users: readonly string[]) => void) {
+    this.#presence = presence
     this.#onChange = onChange
-    const { ref, groups: present } = groups.monitorScope((event: GroupEvent) => this.#update(event.group))
-    for (const group of present) this.#update(group)
-    this.#stop = () => void groups.demonitor(ref)
+  }
+
+  /** Makes `user` present in `room` while the local session `pid` lives. */
+  track(pid: Pid, room: string, user: string): void {
+    this.#presence.track(pid, presenceTopic(room), user, null)
+  }
+
+  /** Reports the changes of `room` from now on (idempotent). */
+  watch(room: string): void {
+    if (this.#watched.has(room)) return
+    const watch = { last: this.users(room).join('\n'), stop: () => {} }
+    this.#watched.set(room, watch)
+    watch.stop = this.#presence.subscribe(presenceTopic(room), () => {
+      const users = this.users(room)
+      const joined = users.join('\n')
+      if (joined === watch.last) return
+      watch.last = joined
+      this.#onChange(room, users)
+    })
   }
 
   /** The sorted unique names of the users present in `room`. */
   users(room: string): string[] {
-    return [...(this.#rooms.get(room) ?? [])].sort()
+    return [...new Set(this.#presence.list(presenceTopic(room)).map((e) => e.key))].sort()
   }
 
-  /** Stops following the groups. */
+  /** Stops reporting. */
   stop(): void {
-    this.#stop()
-  }
-
-  #update(group: string): void {
-    const parsed = parsePresenceGroup(group)
-    if (parsed === undefined) return
-    const present = this.#groups.members(group).length > 0
-    let users = this.#rooms.get(parsed.room)
-    if (present === (users?.has(parsed.user) ?? false)) return
-    if (present) {
-      if (users === undefined) this.#rooms.set(parsed.room, (users = new Set()))
-      users.add(parsed.user)
-    } else {
-      users!.delete(parsed.user)
-      if (users!.size === 0) this.#rooms.delete(parsed.room)
-    }
-    this.#onChange(parsed.room, this.users(parsed.room))
+    for (const watch of this.#watched.values()) watch.stop()
+    this.#watched.clear()
   }
 }

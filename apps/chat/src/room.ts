@@ -12,14 +12,15 @@
  * still differ. Merging is "the newest 100 of the union", so all nodes converge on the same history.
  *
  * Gotchas: messages learnt through a catch-up go to the history only, never to connected sockets, so a client never
- * sees a sender's messages out of order.
+ * sees a sender's messages out of order; their live copy, when it comes, is still delivered. A session that enters
+ * between the two may so get a message in its history frame and again live: clients tell them apart by `id`.
  */
 import type { Ctx, From, Pid, ServerBehaviour } from '@cohort/core'
 import { CHAT_LIMITS, historyFrame, presenceFrame } from './chat-protocol.ts'
 import type { ChatMessage } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { RoomHistory } from './room-history.ts'
-import { presenceGroup, roomGroup, sessionsGroup } from './room-groups.ts'
+import { roomGroup, sessionsGroup } from './room-groups.ts'
 
 /** What a room actor receives. */
 export type RoomMessage =
@@ -66,6 +67,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
     name: 'chat.room',
     init(room, ctx) {
       groups.join(roomGroup(room), ctx.self)
+      services.presence?.watch(room)
       const history = services.historyOf(room, CHAT_LIMITS.historyLength)
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
@@ -76,7 +78,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       if (request.t === 'enter') {
         // Joined here, between two messages of this actor, so the session gets every message after its history.
         groups.join(sessionsGroup(state.room), request.pid)
-        groups.join(presenceGroup(state.room, request.user), request.pid)
+        services.presence?.track(request.pid, state.room, request.user)
         const users = services.presence?.users(state.room) ?? []
         const reply: EnterReply = { history: historyFrame(state.room, state.history.messages()), presence: presenceFrame(state.room, users) }
         return { reply, state }
@@ -86,7 +88,10 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
     handleInfo(msg: RoomMessage, state, ctx) {
       switch (msg.t) {
         case 'message':
-          if (state.history.add(msg.message)) services.counters.messagesOut += fanOut(state.room, JSON.stringify(msg.message), false, ctx)
+          // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
+          // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
+          state.history.add(msg.message)
+          services.counters.messagesOut += fanOut(state.room, JSON.stringify(msg.message), false, ctx)
           return state
         case 'presence':
           fanOut(state.room, presenceFrame(state.room, msg.users), true, ctx)

@@ -6,7 +6,7 @@
  * Supervision tree (`chat`, oneForOne): the room supervisor, the room directory, the session supervisor. Shutdown
  * stops them in reverse: sessions first (closing their sockets), rooms last.
  */
-import { startGroups, supervisor, dynamicSupervisor } from '@cohort/core'
+import { dynamicSupervisor, startGroups, startPresence, supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
 import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
@@ -79,7 +79,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     maxRooms: config.chat.maxRooms,
     publicUrl: config.chat.publicUrl ?? '',
   })
-  services.presence = new RoomPresence(groups, (room, users) => {
+  services.presence = new RoomPresence(startPresence(system, { scope: CHAT_SCOPE }), (room, users) => {
     const pid = system.whereis(roomActorName(room))
     if (pid !== undefined) system.send(pid, { t: 'presence', users } satisfies RoomMessage)
   })
@@ -101,6 +101,13 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   registerChatMetrics(registry, services)
   const sockets = new SocketEndpoint(services)
   let leaving = false
+  // Where else browsers can connect: each peer's directory tells its public URL.
+  const peerEndpoints = async (): Promise<string[]> => {
+    const answers = await Promise.allSettled(
+      system.nodes().map((peer) => system.call<string>({ name: CHAT_NAMES.directory, node: peer }, { t: 'endpoint' }, 1_000)),
+    )
+    return answers.flatMap((a) => (a.status === 'fulfilled' && typeof a.value === 'string' && a.value !== '' ? [a.value] : [])).sort()
+  }
   const http = await startChatHttpServer({
     host: config.http.host,
     port: config.http.port,
@@ -109,18 +116,15 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     registry,
     isAlive: () => system.isAlive(root),
     notReadyBecause: () => (leaving ? 'shutting down' : cluster.ready ? undefined : 'not joined: discovery has not succeeded yet'),
+    endpoints: () => peerEndpoints(),
     observe: observerRequestHandler({ system }),
   })
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? nodeConfig.host : config.http.host
   const url = config.chat.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`
   services.options.publicUrl = url
 
-  // The browsers of a leaving node learn where else to connect: each peer's directory tells its public URL.
   const tellBrowsers = async (): Promise<void> => {
-    const answers = await Promise.allSettled(
-      system.nodes().map((peer) => system.call<string>({ name: CHAT_NAMES.directory, node: peer }, { t: 'endpoint' }, 1_000)),
-    )
-    const endpoints = answers.flatMap((a) => (a.status === 'fulfilled' && typeof a.value === 'string' && a.value !== '' ? [a.value] : []))
+    const endpoints = await peerEndpoints()
     sockets.leave(endpoints)
     emit({ type: 'leaving', endpoints })
   }
