@@ -33,7 +33,7 @@ export function registerCacheMetrics(registry: Registry, map: CacheMap, resp: ()
   })
   new Gauge({
     name: 'cohort_cache_replication_pending',
-    help: 'Changes accepted here and not yet acknowledged by a peer (replication lag), by peer',
+    help: 'Changed keys not yet sent to a peer (the replication lag), by peer',
     labelNames: ['peer'],
     registers: [registry],
     collect() {
