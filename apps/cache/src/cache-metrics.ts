@@ -3,7 +3,7 @@
  * discovery metrics and prom-client's process metrics, memory included): keys, tombstones, replication deltas still
  * waiting per peer (the replication lag), RESP connections and commands. Read from their sources at scrape time.
  */
-import { Gauge } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
 import type { Registry } from 'prom-client'
 import type { CacheMap } from './cache-map.ts'
 
@@ -33,7 +33,7 @@ export function registerCacheMetrics(registry: Registry, map: CacheMap, resp: ()
   })
   new Gauge({
     name: 'cohort_cache_replication_pending',
-    help: 'Changes accepted here and not yet acknowledged by a peer (replication lag), by peer',
+    help: 'Changed keys not yet sent to a peer (the replication lag), by peer',
     labelNames: ['peer'],
     registers: [registry],
     collect() {
@@ -49,12 +49,14 @@ export function registerCacheMetrics(registry: Registry, map: CacheMap, resp: ()
       this.set(resp()?.connections ?? 0)
     },
   })
-  new Gauge({
-    name: 'cohort_cache_resp_commands',
+  new Counter({
+    name: 'cohort_cache_resp_commands_total',
     help: 'RESP commands processed since start',
     registers: [registry],
     collect() {
-      this.set(resp()?.commandsProcessed ?? 0)
+      // The RESP server keeps the count; the counter mirrors it at scrape time.
+      this.reset()
+      this.inc(resp()?.commandsProcessed ?? 0)
     },
   })
 }

@@ -88,10 +88,19 @@ export const COMMAND_TABLE: ReadonlyMap<string, CommandSpec> = new Map(
   ].map((spec) => [spec.name, spec]),
 )
 
+/** The table under both spellings clients send (ioredis lowercase, redis-cli and redis-benchmark uppercase), so the
+ * common case needs no case folding. */
+const BY_SPELLING: ReadonlyMap<string, CommandSpec> = new Map(
+  [...COMMAND_TABLE.values()].flatMap((spec) => [
+    [spec.name, spec],
+    [spec.name.toUpperCase(), spec],
+  ]),
+)
+
 /** Runs one parsed command and writes its reply. Never throws for anything a client sent. */
 export function executeCommand(args: Buffer[], session: CommandSession, out: RespWriter): void {
-  const name = args[0]!.toString('latin1').toLowerCase()
-  const spec = COMMAND_TABLE.get(name)
+  const spelled = args[0]!.toString('latin1')
+  const spec = BY_SPELLING.get(spelled) ?? COMMAND_TABLE.get(spelled.toLowerCase())
   session.commandsProcessed++
   if (spec === undefined) {
     const shown = args

@@ -11,6 +11,8 @@ import { Buffer } from 'node:buffer'
 
 /** The map key for a key's bytes. */
 export function keyFromBytes(bytes: Uint8Array): string {
+  // Parsed arguments are Buffers already: no view to make on the hot path.
+  if (Buffer.isBuffer(bytes)) return bytes.toString('latin1')
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 

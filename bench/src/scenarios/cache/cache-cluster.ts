@@ -24,7 +24,8 @@ export async function startCacheCluster(count: number, cpuProfDir: string | unde
   const names = Array.from({ length: count }, (_, i) => `cache${i}@${HOST}`)
   const nodes = await Promise.all(names.map((name) => startHelper(import.meta.url, './cache-node.js', { name }, cpuProfDir)))
   const infos = await Promise.all(nodes.map((n) => n.request<CacheNodeInfo>({ type: 'info' })))
-  await Promise.all(nodes.map((n) => n.request({ type: 'connect', peers: infos })))
+  // Each node dials the ones started before it, one node at a time, so no pair dials both ways at once.
+  for (const [i, n] of nodes.entries()) await n.request({ type: 'connect', peers: infos.slice(0, i) })
   for (let tries = 0; ; tries++) {
     const peers = await Promise.all(nodes.map((n) => n.request<string[]>({ type: 'peers' })))
     if (peers.every((p) => p.length === count - 1)) break

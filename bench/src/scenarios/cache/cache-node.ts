@@ -35,7 +35,13 @@ serveRequests(async (request) => {
       return { name: node.name, url: node.url, redisPort: resp.port }
     case 'connect':
       for (const peer of request['peers'] as Array<{ name: string; url: string }>) {
-        if (peer.name !== node.name) await node.connect(peer)
+        if (peer.name === node.name || node.nodes().includes(peer.name)) continue
+        try {
+          await node.connect(peer)
+        } catch (err) {
+          // The transitive mesh may have connected the two meanwhile (the handshake then ends as a duplicate).
+          if (!node.nodes().includes(peer.name)) throw err
+        }
       }
       return true
     case 'peers':
