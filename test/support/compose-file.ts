@@ -1,7 +1,9 @@
 /**
  * Reads a docker-compose.yml (YAML merge keys included) into what the namespace harness runs: per service its
  * command, environment, replicas, secrets, published ports, healthcheck and stop timing. Any key the harness does not
- * model is an error naming it, so the proof can never silently skip part of the file.
+ * model is an error naming it, so the proof can never silently skip part of the file. Two keys are read but not
+ * acted on by the namespace run: `build`/`image` (the Dockerfile test checks them against the Dockerfile) and
+ * `restart` (its policy only matters after a crash, which the proof does not cause).
  */
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
