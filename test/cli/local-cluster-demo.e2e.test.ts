@@ -59,7 +59,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package; this suite drives it`)
   if (spawnSync('redis-cli', ['--version']).error !== undefined) throw new Error('redis-cli is missing: install the Debian package redis-tools')
   mkdirSync(OUTPUT, { recursive: true })
-  demo = spawn(process.execPath, [ENTRY, 'demo', '--base-port', '47370', '--restart-delay-ms', '6000'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  demo = spawn(process.execPath, [ENTRY, 'demo', '--base-port', '47370', '--http-port', '48080', '--redis-port', '46380', '--restart-delay-ms', '6000'], { stdio: ['ignore', 'pipe', 'pipe'] })
   const collect = (d: Buffer): void => {
     output += d.toString()
     for (const w of waiters.splice(0)) w()

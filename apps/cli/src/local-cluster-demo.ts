@@ -31,6 +31,10 @@ export interface LocalClusterDemoOptions {
   basePort?: number
   /** How long a node that died waits before the demo starts it again. @default 5000 */
   restartDelayMs?: number
+  /** First HTTP port tried (the chat's; the cache's start ten above). @default 8080 */
+  httpPort?: number
+  /** First Redis-protocol port tried for the cache. @default 6380 */
+  redisPort?: number
 }
 
 type AppName = 'chat' | 'cache'
@@ -62,9 +66,10 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
   const chatPorts = await freeRange(base, count, taken)
   // The cache's ranges start ten above the chat's (4380, 8090), or just past them when they had to move up.
   const cachePorts = await freeRange(Math.max(base + 10, chatPorts.at(-1)! + 1), count, taken)
-  const chatHttp = await freeRange(8080, count, taken)
-  const cacheHttp = await freeRange(Math.max(8090, chatHttp.at(-1)! + 1), count, taken)
-  const cacheRedis = await freeRange(6380, count, taken)
+  const httpBase = options.httpPort ?? 8080
+  const chatHttp = await freeRange(httpBase, count, taken)
+  const cacheHttp = await freeRange(Math.max(httpBase + 10, chatHttp.at(-1)! + 1), count, taken)
+  const cacheRedis = await freeRange(options.redisPort ?? 6380, count, taken)
 
   const nodes: DemoNode[] = [
     ...chatPorts.map((port, i) => demoNode(io, 'chat', entries.chat, port, chatPorts, chatHttp[i]!, undefined)),

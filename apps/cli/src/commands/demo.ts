@@ -15,13 +15,23 @@ export function demoCommand(io: ProgramIO): Command {
     .option('--nodes <n>', 'nodes per app (and in the narrated tour)', '3')
     .option('--base-port <port>', 'first cluster port (the narrated tour: the first port of its range)', '4370')
     .option('--restart-delay-ms <ms>', 'how long a node that died waits before the demo starts it again', '5000')
-    .action(async (flags: { narrate?: boolean; nodes: string; basePort: string; restartDelayMs: string }) => {
+    .option('--http-port <port>', "first HTTP port (the chat's; the cache's start ten above)", '8080')
+    .option('--redis-port <port>', "first port of the cache's Redis protocol", '6380')
+    .action(async (flags: { narrate?: boolean; nodes: string; basePort: string; restartDelayMs: string; httpPort: string; redisPort: string }) => {
       const count = Number(flags.nodes)
       const basePort = Number(flags.basePort)
       if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new Error(`invalid --base-port ${flags.basePort}: expected 1024..65000`)
       const restartDelayMs = Number(flags.restartDelayMs)
       if (!Number.isInteger(restartDelayMs) || restartDelayMs < 0) throw new Error(`invalid --restart-delay-ms ${flags.restartDelayMs}: expected an integer ≥ 0`)
+      const port = (flag: string, value: string): number => {
+        const n = Number(value)
+        if (!Number.isInteger(n) || n < 1024 || n > 65000) throw new Error(`invalid ${flag} ${value}: expected 1024..65000`)
+        return n
+      }
       if (flags.narrate === true) await runNarratedTour(io, basePort, count)
-      else await runLocalClusterDemo(io, { nodesPerApp: count, basePort, restartDelayMs })
+      else {
+        const ports = { httpPort: port('--http-port', flags.httpPort), redisPort: port('--redis-port', flags.redisPort) }
+        await runLocalClusterDemo(io, { nodesPerApp: count, basePort, restartDelayMs, ...ports })
+      }
     })
 }
