@@ -1,9 +1,9 @@
 /**
- * A keeper that restarts one child supervisor with capped exponential backoff once that supervisor has given up.
- * OTP supervisors restart at once and, past their intensity, exit and leave the decision to their parent; for a child
- * that fails because something outside the node is away (a database, a feed), the useful decision is "try again
- * later, and say so", not "crash the node". With the `'escalate'` policy the keeper exits instead, and the decision
- * goes up the tree as OTP would take it.
+ * A keeper: the supervisor of one child that it restarts with capped exponential backoff each time the child ends (a
+ * supervisor that gave up, or a worker that crashed). OTP supervisors restart at once and, past their intensity, exit
+ * and leave the decision to their parent; for a child that fails because something outside the node is away (a
+ * database, a feed), the useful decision is "try again later, and say so", not "crash the node". With the
+ * `'escalate'` policy the keeper exits instead, and the decision goes up the tree as OTP would take it.
  * Gotchas: the keeper traps exits; its parent's exit signal stops the child first and then the keeper, so shutdown
  * still runs in reverse order.
  */
@@ -12,14 +12,14 @@ import type { Behaviour, Pid, ProcessCtx, Random } from '@cohort/core'
 
 /** What a keeper runs and how it waits. */
 export interface BackoffKeeperOptions {
-  /** The supervised child (usually a supervisor) to keep running. */
+  /** The child to keep running (a supervisor or a worker). */
   child: Behaviour
   /** `'backoff'`: start it again after a delay; `'escalate'`: exit with `{ gaveUp: reason }`. */
   onGiveUp: 'backoff' | 'escalate'
   backoffInitialMs: number
   backoffMaxMs: number
   random: Random
-  /** Called when the child gave up, with the delay before the next attempt (undefined when escalating). */
+  /** Called when the child ended, with the delay before the next attempt (undefined when escalating). */
   onChildGaveUp(reason: unknown, attempt: number, retryInMs: number | undefined): void
   /** True once the child did useful work since it was started: the next give-up starts the backoff over. */
   recovered(): boolean
