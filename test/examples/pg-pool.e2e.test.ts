@@ -4,7 +4,7 @@
  * test waits on the pool's events or on the server's own tables, and checks pg_stat_activity for leaked backends.
  */
 import { createActorSystem } from '@cohort/core'
-import type { ActorSystem, Pid } from '@cohort/core'
+import type { ActorSystem, Pid, ProcessCtx } from '@cohort/core'
 import { createPool, isPoolError } from '@cohort/example-pg-pool'
 import type { Pool, PoolEvents, PoolOptions } from '@cohort/example-pg-pool'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
@@ -181,6 +181,24 @@ describe('the supervised pg pool', () => {
     second.release()
     expect(pool.stats().queueWaitP99Ms).toBeGreaterThanOrEqual(190)
     await expect(lease.query('SELECT 1')).rejects.toThrow('this lease was released')
+  })
+
+  it('takes a connection back from a holder actor that ends without releasing it', async () => {
+    const { pool } = await startPool({ size: 1, checkoutTimeoutMs: 2_000 })
+    const held = new Promise<number>((resolve, reject) => {
+      system!.spawn(async (ctx: ProcessCtx) => {
+        const lease = await pool.checkout({ holder: ctx.self }).catch((err: unknown) => (reject(err), undefined))
+        if (lease === undefined) return
+        resolve(lease.backendPid)
+        throw new Error('the holder crashed before it released its lease')
+      })
+    })
+    const backendPid = await held
+    // The only connection comes back, the same one, without anyone releasing it.
+    const lease = await pool.checkout()
+    expect(lease.backendPid).toBe(backendPid)
+    expect((await lease.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }])
+    lease.release()
   })
 
   it('stays ready while one connection lives, backs off while the server is gone, and recovers when it returns', async () => {

@@ -5,7 +5,7 @@ describe('renderTicker', () => {
   it('marks stale quotes with their age and says why', () => {
     const html = renderTicker({ status: 'stale', quotes: [{ symbol: 'ACME', price: 10, ageMs: 4_400 }], message: 'the feed is down' })
     expect(html).toContain('<span class="price">10.00</span> <span class="age">stale · 4 s old</span>')
-    expect(html).toContain('Stale: the feed is down, showing the last quotes (the feed is down)')
+    expect(html).toContain('Stale: showing the last quotes received — the feed is down')
   })
 })
 

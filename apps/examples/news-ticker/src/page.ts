@@ -29,8 +29,8 @@ export function renderTicker(view: TickerView): string {
       return `<li data-symbol="${escapeHtml(q.symbol)}"><b>${escapeHtml(q.symbol)}</b> <span class="price">${q.price.toFixed(2)}</span>${age}</li>`
     })
     .join('')
-  const label = { live: 'Live', stale: 'Stale: the feed is down, showing the last quotes', unavailable: 'Ticker unavailable' }[view.status]
-  const why = view.message === undefined ? '' : ` (${escapeHtml(view.message)})`
+  const label = { live: 'Live', stale: 'Stale: showing the last quotes received', unavailable: 'Ticker unavailable' }[view.status]
+  const why = view.message === undefined ? '' : ` — ${escapeHtml(view.message)}`
   return `<p class="status">${label}${view.status === 'live' ? '' : why}</p><ul>${items}</ul>`
 }
 
@@ -41,8 +41,8 @@ const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;'
 function render(view) {
   const items = view.quotes.map((q) => '<li data-symbol="' + esc(q.symbol) + '"><b>' + esc(q.symbol) + '</b> <span class="price">' +
     q.price.toFixed(2) + '</span>' + (view.status === 'stale' ? ' <span class="age">stale · ' + Math.round(q.ageMs / 1000) + ' s old</span>' : '') + '</li>').join('');
-  const label = { live: 'Live', stale: 'Stale: the feed is down, showing the last quotes', unavailable: 'Ticker unavailable' }[view.status];
-  const why = view.message ? ' (' + esc(view.message) + ')' : '';
+  const label = { live: 'Live', stale: 'Stale: showing the last quotes received', unavailable: 'Ticker unavailable' }[view.status];
+  const why = view.message ? ' — ' + esc(view.message) : '';
   ticker.dataset.tickerStatus = view.status;
   ticker.innerHTML = '<p class="status">' + label + (view.status === 'live' ? '' : why) + '</p><ul>' + items + '</ul>';
 }

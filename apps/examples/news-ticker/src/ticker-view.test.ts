@@ -15,7 +15,7 @@ describe('tickerView', () => {
     expect(tickerView(down, 'stale', 6_000, 3_000)).toEqual({
       status: 'stale',
       quotes: [{ symbol: 'ACME', price: 10, ageMs: 5_000 }],
-      message: 'the feed is down (feed unreachable: connect ECONNREFUSED)',
+      message: 'the feed is down: feed unreachable: connect ECONNREFUSED',
     })
     expect(tickerView(live, 'stale', 5_000, 3_000)).toMatchObject({ status: 'stale', message: 'the feed is silent' })
   })
@@ -24,7 +24,7 @@ describe('tickerView', () => {
     expect(tickerView(down, 'unavailable', 6_000, 3_000)).toEqual({
       status: 'unavailable',
       quotes: [],
-      message: 'the feed is down (feed unreachable: connect ECONNREFUSED)',
+      message: 'the feed is down: feed unreachable: connect ECONNREFUSED',
     })
   })
 

@@ -24,7 +24,7 @@ export function tickerView(snapshot: BoardSnapshot, policy: FeedDownPolicy, now:
   const newest = Math.max(-Infinity, ...snapshot.quotes.map((q) => q.receivedAt))
   const quotes = snapshot.quotes.map((q) => ({ symbol: q.symbol, price: q.price, ageMs: Math.max(0, now - q.receivedAt) }))
   if (snapshot.connected && now - newest <= staleAfterMs) return { status: 'live', quotes, message: undefined }
-  const why = snapshot.connected ? 'the feed is silent' : `the feed is down${snapshot.lastError === undefined ? '' : ` (${snapshot.lastError})`}`
+  const why = snapshot.connected ? 'the feed is silent' : `the feed is down${snapshot.lastError === undefined ? '' : `: ${snapshot.lastError}`}`
   if (policy === 'unavailable' || quotes.length === 0) {
     return { status: 'unavailable', quotes: [], message: quotes.length === 0 && policy === 'stale' ? `no quotes yet: ${why}` : why }
   }

@@ -23,7 +23,8 @@ export interface TickerArgs {
 type SocketEvent = { type: 'open' } | { type: 'frame'; text: string } | { type: 'closed'; code: number } | { type: 'error'; message: string }
 
 export function tickerProcess(args: TickerArgs): (ctx: ProcessCtx) => Promise<void> {
-  return async (ctx) => {
+  // Named, so that crash reports and the cluster view say "ticker".
+  return async function ticker(ctx) {
     ctx.trapExit(true)
     const socket = new WebSocket(args.feedUrl, { handshakeTimeout: args.connectTimeoutMs })
     socket.on('open', () => ctx.send(ctx.self, { type: 'open' } satisfies SocketEvent))

@@ -33,7 +33,8 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
 
 /** The keeper as a process function. */
 export function backoffKeeper(options: BackoffKeeperOptions): (ctx: ProcessCtx) => Promise<void> {
-  return async (ctx) => {
+  // Named, so that crash reports and the cluster view say "keeper".
+  return async function keeper(ctx) {
     ctx.trapExit(true)
     const parent = ctx.parent
     const isParent = (pid: Pid): boolean => parent !== undefined && pid.equals(parent)

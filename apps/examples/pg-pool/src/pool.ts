@@ -61,8 +61,11 @@ export interface Lease {
 export interface Pool {
   /** The pool as a child of your supervision tree (a supervisor, named after the pool). */
   readonly childSpec: ChildSpec
-  /** Waits for a free connection. Rejects with PoolError: CHECKOUT_TIMEOUT, QUEUE_FULL or UNAVAILABLE. */
-  checkout(options?: { timeoutMs?: number }): Promise<Lease>
+  /**
+   * Waits for a free connection. Rejects with PoolError: CHECKOUT_TIMEOUT, QUEUE_FULL or UNAVAILABLE. Name the actor
+   * that holds the lease as `holder` (`ctx.self`): if it ends without releasing, the pool takes the connection back.
+   */
+  checkout(options?: { timeoutMs?: number; holder?: Pid }): Promise<Lease>
   /** Checks out, runs one statement, checks in; retries once on another connection if `idempotent` and it was lost. */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<R>>
   /** True while at least one connection is live: the pool's part of /readyz. */
@@ -138,11 +141,11 @@ export function createPool(system: ActorSystem, input: PoolOptions): Pool {
   const unavailable = (err: unknown): PoolError =>
     new PoolError('COHORT_ERR_POOL_UNAVAILABLE', `pool ${options.name} is not running: ${describeReason(err)}`, { cause: err })
 
-  const checkout = async (timeoutMs = options.checkoutTimeoutMs): Promise<Lease> => {
+  const checkout = async (timeoutMs = options.checkoutTimeoutMs, holder?: Pid): Promise<Lease> => {
     let reply: CheckoutReply
     try {
       // The manager answers by the deadline itself; the call's own timeout only guards against a stuck manager.
-      reply = await system.call<CheckoutReply>(manager, { type: 'checkout', timeoutMs }, timeoutMs + 5_000)
+      reply = await system.call<CheckoutReply>(manager, { type: 'checkout', timeoutMs, holder }, timeoutMs + 5_000)
     } catch (err) {
       throw unavailable(err)
     }
@@ -176,7 +179,7 @@ export function createPool(system: ActorSystem, input: PoolOptions): Pool {
 
   return {
     childSpec: { id: options.name, start: tree, type: 'supervisor' },
-    checkout: (o) => checkout(o?.timeoutMs),
+    checkout: (o) => checkout(o?.timeoutMs, o?.holder),
     async query<R>(sql: string, params: unknown[] = [], queryOptions: QueryOptions = {}): Promise<QueryResult<R>> {
       for (let attempt = 1; ; attempt++) {
         const lease = await checkout(queryOptions.checkoutTimeoutMs)
