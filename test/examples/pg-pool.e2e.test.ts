@@ -90,6 +90,8 @@ describe('the supervised pg pool', () => {
     const { pool } = await startPool({ size: 3 })
     const [a, b, c] = [await pool.checkout(), await pool.checkout(), await pool.checkout()]
     expect(new Set(await backends())).toEqual(new Set([a.backendPid, b.backendPid, c.backendPid]))
+    const names = await pg.query<{ name: string }>('SELECT DISTINCT application_name AS name FROM pg_stat_activity WHERE datname = $1', [database])
+    expect(names.rows).toEqual([{ name: 'pg-pool' }])
     const down = next(pool, 'connectionDown', (e) => e.backendPid === a.backendPid)
     const replaced = next(pool, 'connectionUp', (e) => e.alive === 3)
     await terminate(a.backendPid)

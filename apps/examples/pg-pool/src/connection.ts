@@ -36,7 +36,11 @@ export function managerName(name: string): string {
 }
 
 function clientConfig(options: ResolvedPoolOptions): pg.ClientConfig {
-  const config: pg.ClientConfig = { ...options.connection, connectionTimeoutMillis: options.connectTimeoutMs }
+  const config: pg.ClientConfig = {
+    application_name: options.name,
+    ...options.connection,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+  }
   if (options.serverCheckIntervalMs > 0) {
     const check = `-c client_connection_check_interval=${options.serverCheckIntervalMs}`
     config.options = options.connection.options === undefined ? check : `${options.connection.options} ${check}`
