@@ -164,7 +164,7 @@ describe('the supervised pg pool', () => {
     // The server notices the abandoned statement's client is gone and ends that backend too.
     await waitUntil(async () => !(await backends()).includes(hung), `backend ${hung} to end on the server`)
     expect((await backends()).length).toBe(2)
-    expect((await pool.query<{ n: number }>('SELECT 1 AS n', [], { idempotent: true })).rows).toEqual([{ n: 1 }])
+    expect((await pool.query<{ n: number }>('SELECT 1 AS n', [], { idempotent: true, timeoutMs: 5_000 })).rows).toEqual([{ n: 1 }])
   })
 
   it('bounds the wait queue, times out a checkout, and hands a released connection to the next waiter', async () => {
