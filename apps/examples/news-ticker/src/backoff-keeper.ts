@@ -19,6 +19,8 @@ export interface BackoffKeeperOptions {
   backoffInitialMs: number
   backoffMaxMs: number
   random: Random
+  /** The time in milliseconds, for the backoff's deadline (the system's clock in tests). @default performance.now */
+  now?: () => number
   /** Called when the child ended, with the delay before the next attempt (undefined when escalating). */
   onChildGaveUp(reason: unknown, attempt: number, retryInMs: number | undefined): void
   /** True once the child did useful work since it was started: the next give-up starts the backoff over. */
@@ -36,6 +38,7 @@ export function backoffKeeper(options: BackoffKeeperOptions): (ctx: ProcessCtx) 
   // Named, so that crash reports and the cluster view say "keeper".
   return async function keeper(ctx) {
     ctx.trapExit(true)
+    const now = options.now ?? (() => performance.now())
     const parent = ctx.parent
     const isParent = (pid: Pid): boolean => parent !== undefined && pid.equals(parent)
     let attempt = 0
@@ -69,9 +72,9 @@ export function backoffKeeper(options: BackoffKeeperOptions): (ctx: ProcessCtx) 
       }
       const delayMs = backoffDelayMs(attempt, options.backoffInitialMs, options.backoffMaxMs, options.random)
       options.onChildGaveUp(reason, attempt, delayMs)
-      const deadline = performance.now() + delayMs
+      const deadline = now() + delayMs
       for (;;) {
-        const left = deadline - performance.now()
+        const left = deadline - now()
         if (left <= 0) break
         const m: unknown = await ctx.receive((x) => x instanceof Exit, left)
         if (m === RECEIVE_TIMEOUT) break
