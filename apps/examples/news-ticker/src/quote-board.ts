@@ -59,8 +59,7 @@ export function quoteBoardBehaviour(hooks: BoardHooks, now: () => number = Date.
       return state
     },
 
-    handleCall(request: 'snapshot', _from, state) {
-      void request
+    handleCall(_request: 'snapshot', _from, state) {
       const snapshot: BoardSnapshot = {
         connected: state.ticker !== undefined,
         since: state.since,
