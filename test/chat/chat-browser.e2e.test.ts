@@ -6,54 +6,28 @@
  * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. Screenshots go to
  * test/output/chat-browser/ (ignored by git).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatCluster } from '../support/chat-process.ts'
+import { launchChromium } from '../support/chromium.ts'
+import type { TestBrowser } from '../support/chromium.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const OUTPUT = fileURLToPath(new URL('../output/chat-browser/', import.meta.url))
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 let cluster: ChatCluster | undefined
-let browser: BrowserContext | undefined
-const profiles: string[] = []
+let browser: TestBrowser | undefined
 
 beforeAll(() => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); this test drives it`)
-  }
   mkdirSync(OUTPUT, { recursive: true })
 })
 
 afterAll(async () => {
   await browser?.close()
   await cluster?.stop()
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
 })
-
-/**
- * Chromium with a fresh profile (--user-data-dir, which playwright sets for a persistent context), so nothing from an
- * earlier run or a person's profile leaks in.
- */
-async function launch(): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), 'cohort-chat-chromium-'))
-  profiles.push(profile)
-  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true })
-}
 
 async function joinRoom(page: Page, url: string, name: string, room: string): Promise<void> {
   await page.goto(url)
@@ -73,10 +47,10 @@ const users = (page: Page): Promise<string[]> => page.$$eval('#users li', (lis) 
 describe('the chat page in Chromium', () => {
   it('chats between two nodes, shows markup as text, and reconnects when its node stops', async () => {
     cluster = await ChatCluster.start(3)
-    browser = await launch()
+    browser = await launchChromium()
     const evil = '<b id="injected">Mallory</b>'
-    const first = await browser.newPage()
-    const second = await browser.newPage()
+    const first = await browser.context.newPage()
+    const second = await browser.context.newPage()
     await joinRoom(first, cluster.node(0).url, evil, 'browser')
     await joinRoom(second, cluster.node(1).url, 'bob', 'browser')
 

@@ -129,6 +129,25 @@ describe('chat across three node processes', () => {
     await alice.waitFor((f) => f['text'] === 'after the crash')
   })
 
+  it('drops the users of a node that stops answering (SIGSTOP) once its tick window runs out', async () => {
+    const c = await cluster(3)
+    const alice = await join(c.node(0).url, 'f', 'alice')
+    const bob = await join(c.node(1).url, 'f', 'bob')
+    const carol = await join(c.node(2).url, 'f', 'carol')
+    await present([alice, bob, carol], 'alice,bob,carol')
+    // Frozen, not dead: its connections stay open, so only the ticks can tell the others it is gone.
+    const frozenAt = Date.now()
+    c.node(2).kill('SIGSTOP')
+    await present([alice, bob], 'alice,bob')
+    const elapsed = Date.now() - frozenAt
+    // These nodes tick every 2 s: a peer silent for 2 s is down; the margin is for a loaded machine.
+    expect(elapsed).toBeGreaterThanOrEqual(1_000)
+    expect(elapsed).toBeLessThan(2_000 * 3)
+    alice.say('without carol')
+    await bob.waitFor((f) => f['text'] === 'without carol')
+    c.node(2).kill('SIGKILL')
+  })
+
   it('serves the same history on a node restarted after SIGKILL and on a node that joined later', async () => {
     const c = new ChatCluster(await freePorts(4))
     clusters.push(c)

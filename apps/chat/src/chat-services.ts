@@ -8,6 +8,7 @@ import type { ActorSystem, Groups } from '@cohort/core'
 import type { WebSocket } from 'ws'
 import type { ChatMessage } from './chat-protocol.ts'
 import { messageId, RoomHistory } from './room-history.ts'
+import { SocketBatcher } from './socket-batcher.ts'
 import type { RoomPresence } from './room-presence.ts'
 
 /** The registered names of the chat's actors on every node. */
@@ -53,6 +54,8 @@ export class ChatServices {
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined
+  /** Every frame to a browser goes through it: one write per socket per event-loop turn. */
+  readonly batcher = new SocketBatcher()
   readonly #sockets = new Map<number, WebSocket>()
   #nextSocket = 0
   #seq = 0

@@ -13,9 +13,8 @@ import type { ChatMessage } from './chat-protocol.ts'
 
 interface Entry {
   readonly message: ChatMessage
-  readonly node: string
-  readonly incarnation: number
-  readonly seq: number
+  /** The id's parts, parsed only when two messages share a time (rare), then kept. */
+  parts: { node: string; incarnation: number; seq: number } | undefined
 }
 
 /** One room's bounded, ordered, duplicate-free history. */
@@ -33,7 +32,7 @@ export class RoomHistory {
   /** Adds a message; returns false if it was known already or is older than everything kept in a full history. */
   add(message: ChatMessage): boolean {
     if (this.#ids.has(message.id)) return false
-    const entry = toEntry(message)
+    const entry: Entry = { message, parts: undefined }
     const entries = this.#entries
     // Messages nearly always arrive newest last, so the search starts from the end.
     let i = entries.length
@@ -58,6 +57,16 @@ export class RoomHistory {
     return this.#entries.map((e) => e.message)
   }
 
+  /** The ids held, oldest first. */
+  ids(): string[] {
+    return this.#entries.map((e) => e.message.id)
+  }
+
+  /** Whether the message `id` is held. */
+  has(id: string): boolean {
+    return this.#ids.has(id)
+  }
+
   get size(): number {
     return this.#entries.length
   }
@@ -76,14 +85,19 @@ export function messageId(node: string, incarnation: number, seq: number): strin
   return `${node}~${incarnation}~${seq}`
 }
 
-function toEntry(message: ChatMessage): Entry {
-  const parts = message.id.split('~')
-  return { message, node: parts[0] ?? '', incarnation: Number(parts[1]) || 0, seq: Number(parts[2]) || 0 }
+function partsOf(entry: Entry): { node: string; incarnation: number; seq: number } {
+  if (entry.parts === undefined) {
+    const parts = entry.message.id.split('~')
+    entry.parts = { node: parts[0] ?? '', incarnation: Number(parts[1]) || 0, seq: Number(parts[2]) || 0 }
+  }
+  return entry.parts
 }
 
 function compare(a: Entry, b: Entry): number {
   if (a.message.at !== b.message.at) return a.message.at - b.message.at
-  if (a.node !== b.node) return a.node < b.node ? -1 : 1
-  if (a.incarnation !== b.incarnation) return a.incarnation - b.incarnation
-  return a.seq - b.seq
+  const pa = partsOf(a)
+  const pb = partsOf(b)
+  if (pa.node !== pb.node) return pa.node < pb.node ? -1 : 1
+  if (pa.incarnation !== pb.incarnation) return pa.incarnation - pb.incarnation
+  return pa.seq - pb.seq
 }

@@ -8,8 +8,9 @@
  * History replication: every node holds every room's last messages. Live messages reach every room actor through the
  * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
  * anti-entropy: at start and every `historySyncMs`, the room actor sends its history's digest to a peer room actor;
- * a peer whose digest differs answers with its messages, and the first side answers back with its own if the two
- * still differ. Merging is "the newest 100 of the union", so all nodes converge on the same history.
+ * a peer whose digest differs answers with the ids it holds, and each side then sends the other the messages it
+ * lacks (so a busy room, whose digests differ by the messages in flight, exchanges ids, not histories). Merging is
+ * "the newest 100 of the union", so all nodes converge on the same history.
  *
  * Gotchas: messages learnt through a catch-up go to the history only, never to connected sockets, so a client never
  * sees a sender's messages out of order; their live copy, when it comes, is still delivered. A session that enters
@@ -27,7 +28,8 @@ export type RoomMessage =
   | { t: 'message'; message: ChatMessage }
   | { t: 'presence'; users: readonly string[] }
   | { t: 'digest'; from: Pid; digest: string }
-  | { t: 'sync'; from: Pid; digest: string; messages: ChatMessage[]; answer: boolean }
+  | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
+  | { t: 'give'; messages: ChatMessage[] }
   | { t: 'tick' }
 
 /** What a room actor answers. */
@@ -42,7 +44,8 @@ export interface EnterReply {
 /** What a session actor receives from its room: a frame to write to its socket. */
 export interface OutFrame {
   t: 'out'
-  json: string
+  /** The frame's JSON, encoded once per node (a Buffer of UTF-8 for messages, a string for presence). */
+  json: string | Buffer
   /** A presence frame: a session skips one equal to the last it wrote. */
   presence: boolean
 }
@@ -55,7 +58,7 @@ interface RoomState {
 /** The room actor's behaviour; `args` is the room's name. */
 export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState, string> {
   const { groups } = services
-  const fanOut = (room: string, json: string, presence: boolean, ctx: Ctx): number => {
+  const fanOut = (room: string, json: string | Buffer, presence: boolean, ctx: Ctx): number => {
     const frame: OutFrame = { t: 'out', json, presence }
     const sessions = groups.localMembers(sessionsGroup(room))
     for (const pid of sessions) ctx.send(pid, frame)
@@ -91,17 +94,26 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
           state.history.add(msg.message)
-          services.counters.messagesOut += fanOut(state.room, JSON.stringify(msg.message), false, ctx)
+          services.counters.messagesOut += fanOut(state.room, Buffer.from(JSON.stringify(msg.message)), false, ctx)
           return state
         case 'presence':
           fanOut(state.room, presenceFrame(state.room, msg.users), true, ctx)
           return state
         case 'digest':
-          if (msg.digest !== state.history.digest()) ctx.send(msg.from, syncOf(state, ctx, true))
+          if (msg.digest !== state.history.digest()) ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: true } satisfies RoomMessage)
           return state
-        case 'sync':
+        case 'ids': {
+          // Each side sends the other only what it lacks: ids cross the wire, messages only when missing.
+          const theirs = new Set(msg.ids)
+          const missing = state.history.messages().filter((m) => !theirs.has(m.id))
+          if (missing.length > 0) ctx.send(msg.from, { t: 'give', messages: missing } satisfies RoomMessage)
+          if (msg.answer && msg.ids.some((id) => !state.history.has(id))) {
+            ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: false } satisfies RoomMessage)
+          }
+          return state
+        }
+        case 'give':
           state.history.merge(msg.messages)
-          if (msg.answer && state.history.digest() !== msg.digest) ctx.send(msg.from, syncOf(state, ctx, false))
           return state
         case 'tick': {
           const peers = peerRooms(state.room, ctx)
@@ -113,8 +125,4 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       }
     },
   }
-}
-
-function syncOf(state: RoomState, ctx: Ctx, answer: boolean): RoomMessage {
-  return { t: 'sync', from: ctx.self, digest: state.history.digest(), messages: state.history.messages(), answer }
 }

@@ -45,10 +45,11 @@ export const CHAT_CLOSE_CODES: Readonly<{ goingAway: number; serviceRestart: num
 /** The session actor's behaviour. */
 export function sessionBehaviour(services: ChatServices): ServerBehaviour<SessionState, SessionArgs> {
   const { system, groups, counters } = services
-  const write = (state: SessionState, json: string): void => {
+  const write = (state: SessionState, json: string | Buffer): void => {
     const socket = state.socket
     if (socket.readyState !== socket.OPEN) return
-    socket.send(json)
+    // A Buffer is sent as a text frame as it is: encoded once by the room actor for all its sessions.
+    services.batcher.write(socket, json)
     if (socket.bufferedAmount > services.options.maxBufferedBytes) {
       system.logger.info({ room: state.room, bufferedBytes: socket.bufferedAmount }, 'client does not read its socket; disconnecting it')
       socket.terminate()
@@ -82,7 +83,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
     handleInfo(msg: SessionMessage, state, ctx) {
       switch (msg.t) {
         case 'out':
-          if (msg.presence) {
+          if (typeof msg.json === 'string' && msg.presence) {
             if (msg.json === state.presence) return state
             state.presence = msg.json
           }
