@@ -29,6 +29,8 @@ export default defineConfig({
       unit('discovery', 'packages/discovery'),
       unit('cli', 'apps/cli'),
       unit('cache', 'apps/cache'),
+      unit('example-pg-pool', 'apps/examples/pg-pool'),
+      unit('example-news-ticker', 'apps/examples/news-ticker'),
       unit('bench', 'bench'),
       {
         extends: true,
