@@ -537,11 +537,11 @@ function replicatedJobs(): JobSpec[] {
       name: `replicated.delay.${p}.load${load}`,
       metric: 'latency' as const,
       unit: 'µs',
-      baselines: [`baseline.ws.call.inflight1.${p === 'p999' ? 'p99' : p}`],
+      baselines: [`baseline.ws.delay.${p}.load${load}`],
       ...(p === 'p99' && load === 50
         ? { target: { text: 'p99 < 5 ms at 50% load', check: (r: ScenarioResult) => (r.median === undefined ? undefined : r.median < 5000) } }
         : {}),
-      notes: `open loop at ${load}% of replicated.writes.writers1, from the write's intended time to the change applied on another node: the writer's batching turn, the map actor's flush, the wire and the receiver's merge; the baseline is a bare ws round trip (two hops, not one)`,
+      notes: `open loop at ${load}% of replicated.writes.writers1, from the write's intended time to the change applied on another node: the writer's batching turn, the map actor's flush, the wire and the receiver's merge; the baseline sends stamped 100-byte Buffers over bare ws at the same rates`,
     })),
   )
   return [
@@ -580,6 +580,23 @@ function replicatedJobs(): JobSpec[] {
       params: (ctx) => ({ loads: LOADS, max: ctx.results.get('replicated.writes.writers1')?.median }),
       phases: LOADS.length,
       figures: delayFigures,
+    },
+    {
+      id: 'baseline.ws.delay',
+      file: 'baselines/wire-delay.bench.js',
+      // The rates replicated.delay offered in this run, right after it, so both see the same load.
+      params: (ctx) => ({
+        rates: Object.fromEntries(LOADS.map((load) => [load, ctx.results.get(`replicated.delay.p50.load${load}`)?.extra?.['offeredRate'] ?? 1000])),
+      }),
+      phases: LOADS.length,
+      figures: LOADS.flatMap((load) =>
+        (['p50', 'p99', 'p999'] as const).map((p) => ({
+          name: `baseline.ws.delay.${p}.load${load}`,
+          metric: 'latency' as const,
+          unit: 'µs',
+          notes: 'bare ws + msgpackr one way, stamped 100-byte Buffers on the same open-loop schedule and rates',
+        })),
+      ),
     },
     {
       id: 'replicated.catchup',

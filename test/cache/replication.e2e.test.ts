@@ -2,6 +2,7 @@
  * Three cache nodes as separate processes over real sockets: writes on one are read on the others, concurrent writes
  * to one key converge, TTLs expire everywhere, and a node killed with SIGKILL catches up when it comes back.
  */
+import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { cluster, httpGet, httpPut, startCacheCluster, startCacheNode, until, waitForPeers } from './support/cache-process.ts'
 import type { CacheNode } from './support/cache-process.ts'
@@ -84,11 +85,19 @@ describe('cache replication across processes', () => {
   it('finishes replicating what it accepted when stopped with SIGTERM', async () => {
     const nodes = await startCacheCluster(NAMES)
     const [a, b] = nodes as [CacheNode, CacheNode, CacheNode]
-    const writes: Promise<void>[] = []
-    for (let i = 0; i < 200; i++) writes.push(httpPut(a, `last:${i}`, `x${i}`))
-    await Promise.all(writes)
+    // A large pipeline, so that much is still waiting to be sent when the signal comes.
+    const redis = new Redis({ host: a.host, port: a.redisPort })
+    try {
+      const pipeline = redis.pipeline()
+      for (let i = 0; i < 20_000; i++) pipeline.set(`last:${i}`, `x${i}`)
+      await pipeline.exec()
+    } finally {
+      redis.disconnect()
+    }
     a.process.kill('SIGTERM')
     expect(await a.process.exited).toBe(0)
-    await until(async () => (await cluster(b)).replication.keys === 200, 10_000, 'b to hold every key a accepted')
+    expect(a.process.log.some((line) => line.includes('replication drained'))).toBe(true)
+    await until(async () => (await cluster(b)).replication.keys === 20_000, 15_000, 'b to hold every key a accepted')
+    expect(await httpGet(b, 'last:19999')).toBe('x19999')
   })
 })

@@ -6,7 +6,7 @@
  * Each node runs one map actor per scope, registered as `cohort.rmap.<scope>`. It finds its peers as groups do
  * (`discover` on start and on every nodeup, `hello` back) and then:
  * - sends local changes to every peer as `delta` batches of at most `batchSize` entries, from a DeltaOutbox that
- *   keeps one pending key per changed key and peer, so a slow peer cannot grow memory beyond the map's own size;
+ *   keeps one pending key per changed key, so a slow peer cannot grow memory beyond the map's own size;
  * - merges peers' entries with last writer wins on a hybrid logical clock, the writer's node name breaking ties;
  * - catches up with each new peer (and every `syncIntervalMs`) by comparing hashes of key ranges (catch-up.ts), the
  *   node with the smaller name starting, so only the entries that differ cross the network;
@@ -391,16 +391,18 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
       switch (msg.t) {
         case 'flush': {
           outbox.flushQueued = false
-          for (const node of outbox.nodes()) {
-            const to = peerPid(peers, node)
-            if (to === undefined) continue
-            const keys = outbox.take(node, options.batchSize)
-            const batch = new DeltaBatchBuilder()
-            for (const key of keys) {
-              const e = store.entry(key)
-              if (e !== undefined) batch.add(e)
+          const batch = new DeltaBatchBuilder()
+          for (const key of outbox.take(options.batchSize)) {
+            const e = store.entry(key)
+            if (e !== undefined) batch.add(e)
+          }
+          if (batch.length > 0) {
+            // One message for every peer: the batch is built once, and messages are never changed after sending.
+            const msg = { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage
+            for (const node of outbox.nodes()) {
+              const to = peerPid(peers, node)
+              if (to !== undefined) ctx.send(to, msg)
             }
-            if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
           }
           // The rest goes in later turns, so other actors (and the sockets) run in between.
           if (outbox.hasPending() && !outbox.flushQueued) {
