@@ -231,6 +231,16 @@ describe('chat across three node processes', () => {
     })
     expect(response.status).toBe(400)
     expect(response.body).toMatch(/invalid room/)
+    for (const path of ['/rooms/%E0%A4%A/history', '/rooms/a:b/presence']) {
+      const bad = await fetch(new URL(path, c.node(0).url))
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { error: string }).error).toMatch(/room/)
+    }
+    expect((await fetch(new URL('/nowhere', c.node(0).url))).status).toBe(404)
+    expect((await fetch(new URL('/cluster', c.node(0).url), { method: 'POST' })).status).toBe(405)
+    // The node is still serving its client after all that.
+    alice.say('still fine')
+    await alice.waitFor((f) => f['text'] === 'still fine')
   })
 
   it('cuts off a client that does not read, while the others in the room get every message', async () => {
