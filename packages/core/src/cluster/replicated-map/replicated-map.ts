@@ -39,7 +39,7 @@ import {
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
-import type { DeltaFields } from './delta-batch.ts'
+import type { ApplyEntry, DeltaFields } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
 import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
@@ -340,6 +340,9 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const drop = (from: Pid, what: string, problem: string): void => {
     logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
   }
+  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value) => {
+    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value)
+  }
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
     const batch = new DeltaBatchBuilder()
     for (const e of entries) {
@@ -427,7 +430,11 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
           if (peers.accepts(msg.peer)) added(ctx, msg.peer, peers.add(ctx, msg.peer))
           return state
         case 'delta': {
-          for (const w of decodeDeltaBatch(msg, (problem) => drop(msg.peer, 'delta', problem))) store.applyRemote(w)
+          decodeDeltaBatch(
+            msg,
+            (problem) => drop(msg.peer, 'delta', problem),
+            applyEntry,
+          )
           arm(ctx, state)
           return state
         }
