@@ -33,9 +33,11 @@ import {
   encodeRangeNumbers,
   rangesProblem,
   versionsOf,
-  wantProblem,
+  decodeWant,
+  encodeWant,
   wantedEntries,
 } from './catch-up.ts'
+import type { WireVersions, WireWant } from './catch-up.ts'
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
@@ -124,8 +126,8 @@ type MapMessage =
   | { t: 'hello'; peer: Pid }
   | ({ t: 'delta'; peer: Pid } & DeltaFields)
   | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
-  | { t: 'versions'; peer: Pid; nodes: number[]; writers: string[]; base: number; lists: Uint8Array[] }
-  | { t: 'want'; peer: Pid; nodes: number[]; keys: number[][] }
+  | ({ t: 'versions'; peer: Pid } & WireVersions)
+  | ({ t: 'want'; peer: Pid } & WireWant)
   | { t: 'flush' }
   | { t: 'sweep' }
   | { t: 'arm' }
@@ -462,19 +464,17 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
           const answer = compareVersionLists(store as ReplicaStore<unknown>, step)
           sendEntries(ctx, msg.peer, answer.push)
           if (answer.wantNodes.length > 0) {
-            const nodes = encodeRangeNumbers(answer.wantNodes)
-            ctx.send(msg.peer, { t: 'want', peer: ctx.self, nodes, keys: answer.wantKeys } satisfies MapMessage)
+            ctx.send(msg.peer, { t: 'want', peer: ctx.self, ...encodeWant(answer.wantNodes, answer.wantKeys) } satisfies MapMessage)
           }
           return state
         }
         case 'want': {
-          const nodes = decodeRangeNumbers(msg.nodes)
-          const problem = wantProblem(nodes, msg.keys)
-          if (problem !== undefined) {
-            drop(msg.peer, 'want', problem)
+          const want = decodeWant(msg)
+          if (typeof want === 'string') {
+            drop(msg.peer, 'want', want)
             return state
           }
-          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, nodes!, msg.keys))
+          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, want.nodes, want.keys))
           return state
         }
         case 'sweep':
