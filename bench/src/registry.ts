@@ -527,6 +527,7 @@ export const SCENARIOS: readonly JobSpec[] = [
     ],
   },
   chatJob(),
+  ...replicatedJobs(),
   {
     id: 'cache.replication.p99',
     file: undefined,
@@ -593,4 +594,129 @@ function chatJob(): JobSpec {
       ...side('chat', 'apps/chat, three nodes', false),
     ],
   }
+}
+
+/** The replicated map and presence tracker (packages/core/src/cluster): the issue's targets beside the substrate. */
+function replicatedJobs(): JobSpec[] {
+  const delayFigures = LOADS.flatMap((load) =>
+    (['p50', 'p99', 'p999'] as const).map((p) => ({
+      name: `replicated.delay.${p}.load${load}`,
+      metric: 'latency' as const,
+      unit: 'µs',
+      baselines: [`baseline.ws.delay.${p}.load${load}`],
+      ...(p === 'p99' && load === 50
+        ? { target: { text: 'p99 < 5 ms at 50% load', check: (r: ScenarioResult) => (r.median === undefined ? undefined : r.median < 5000) } }
+        : {}),
+      notes: `open loop at ${load}% of replicated.writes.writers1, from the write's intended time to the change applied on another node: the writer's batching turn, the map actor's flush, the wire and the receiver's merge; the baseline sends stamped 100-byte Buffers over bare ws at the same rates`,
+    })),
+  )
+  return [
+    {
+      id: 'replicated.writes.writers1',
+      file: 'replicated/replicated-writes.bench.js',
+      params: () => ({ writers: 1 }),
+      figures: [
+        {
+          name: 'replicated.writes.writers1',
+          metric: 'throughput',
+          unit: 'writes/s',
+          baselines: ['baseline.ws-msgpackr.oneway.object'],
+          target: { text: '≥ 200,000 replicated writes/s per writing node', check: (r) => (r.median === undefined ? undefined : r.median >= 200_000) },
+          notes: "one writer, two receivers, three processes on 2 vCPUs; a write counts when both receivers applied it; the writer's CPU (set, coalescing, the flush's encoding) and the receivers' merges share the cores",
+        },
+      ],
+    },
+    {
+      id: 'replicated.writes.writers3',
+      file: 'replicated/replicated-writes.bench.js',
+      params: () => ({ writers: 3 }),
+      figures: [
+        {
+          name: 'replicated.writes.writers3',
+          metric: 'throughput',
+          unit: 'writes/s',
+          baselines: ['replicated.writes.writers1'],
+          notes: 'every node writes and receives: per writing node, three processes on 2 vCPUs',
+        },
+      ],
+    },
+    {
+      id: 'replicated.delay',
+      file: 'replicated/replication-delay.bench.js',
+      params: (ctx) => ({ loads: LOADS, max: ctx.results.get('replicated.writes.writers1')?.median }),
+      phases: LOADS.length,
+      figures: delayFigures,
+    },
+    {
+      id: 'baseline.ws.delay',
+      file: 'baselines/wire-delay.bench.js',
+      // The rates replicated.delay offered in this run, right after it, so both see the same load.
+      params: (ctx) => ({
+        rates: Object.fromEntries(LOADS.map((load) => [load, ctx.results.get(`replicated.delay.p50.load${load}`)?.extra?.['offeredRate'] ?? 1000])),
+      }),
+      phases: LOADS.length,
+      figures: LOADS.flatMap((load) =>
+        (['p50', 'p99', 'p999'] as const).map((p) => ({
+          name: `baseline.ws.delay.${p}.load${load}`,
+          metric: 'latency' as const,
+          unit: 'µs',
+          notes: 'bare ws + msgpackr one way, stamped 100-byte Buffers on the same open-loop schedule and rates',
+        })),
+      ),
+    },
+    {
+      id: 'replicated.catchup',
+      file: 'replicated/catch-up.bench.js',
+      extraTimeoutS: 120,
+      figures: [
+        {
+          name: 'replicated.catchup.ms',
+          metric: 'latency',
+          unit: 'ms',
+          target: { text: 'catch-up < 2 s (100,000 keys, 300 changed)', check: (r) => (r.median === undefined ? undefined : r.median < 2000) },
+          notes: 'reconnect, handshake, then range digests down to the changed leaves and the 300 entries; a few round trips',
+        },
+        {
+          name: 'replicated.catchup.bytes',
+          metric: 'memory',
+          unit: '× changed size',
+          target: { text: 'bytes moved < 2× the changed keys\' size', check: (r) => (r.median === undefined ? undefined : r.median < 2) },
+          notes: 'bytes on the new connection both ways (handshake and ticks included) ÷ the changed keys and values: ~18 B per differing range per tree level, ~8 B per entry of a differing leaf, and the entries',
+        },
+      ],
+    },
+    {
+      id: 'baseline.replicated.memory.map',
+      file: 'replicated/map-memory.bench.js',
+      params: () => ({ mode: 'baseline' }),
+      execArgv: ['--expose-gc'],
+      figures: [{ name: 'baseline.replicated.memory.map', metric: 'memory', unit: 'B/key', notes: 'a plain Map of the same keys and 100-byte Buffers' }],
+    },
+    {
+      id: 'replicated.memory.per-key',
+      file: 'replicated/map-memory.bench.js',
+      params: () => ({ mode: 'map' }),
+      execArgv: ['--expose-gc'],
+      figures: [
+        {
+          name: 'replicated.memory.per-key',
+          metric: 'memory',
+          unit: 'B/key',
+          baselines: ['baseline.replicated.memory.map'],
+          notes: "100,000 keys, 100-byte Buffers: each entry's version, fingerprint and range-list links on top of the plain Map",
+        },
+      ],
+    },
+    {
+      id: 'presence.diff',
+      file: 'replicated/presence-diff.bench.js',
+      figures: (['p50', 'p99'] as const).map((p) => ({
+        name: `presence.diff.${p}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        baselines: [`baseline.ws.call.inflight1.${p}`],
+        notes: '10,000 entries in the topic, 1,000 updates/s on a fixed schedule: update to the diff delivered on another node (one hop); the baseline is a bare ws round trip',
+      })),
+    },
+  ]
 }

@@ -3,8 +3,9 @@ import type { ProcessCtx } from '../../actor/process-function.ts'
 import type { Pid } from '../../pid.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
+import { createLogSink } from '../../testing/log-sink.ts'
 import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
-import { startPresence } from './presence.ts'
+import { presenceActorName, startPresence } from './presence.ts'
 import type { Presence, PresenceDiff, PresenceEntry } from './presence.ts'
 
 let net: InMemoryNetwork | undefined
@@ -137,5 +138,35 @@ describe('presence: leaving by itself', () => {
     await net.settle()
     expect(late.list('room')).toEqual([])
     expect(() => p['a@h']!.track(pid, 'room', 'ada', 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOPROC' }))
+  })
+})
+
+describe('presence: bad input', () => {
+  it('drops malformed messages from peers with a warning and keeps running', async () => {
+    const sink = createLogSink('warn')
+    net = createNetwork({ logger: sink.logger })
+    const a = net.addNode('a@h')
+    const b = net.addNode('b@h')
+    const pa = startPresence(a)
+    const pb = startPresence(b)
+    await net.settle()
+    const to = { name: presenceActorName('default'), node: 'b@h' }
+    for (const bad of [
+      null,
+      42,
+      { t: 'nonsense' },
+      { t: 'sync', peer: pa.pid, entries: 'x' },
+      { t: 'track', peer: pa.pid, entry: ['room', 'ada', 1, 'not a pid', 1] },
+      { t: 'untrack', peer: pa.pid, topic: 5, pid: pa.pid, keys: [] },
+    ]) {
+      a.send(to, bad)
+    }
+    await net.settle()
+    expect(sink.records.filter((r) => r['level'] === 40)).toHaveLength(6)
+    expect(pb.list('room')).toEqual([])
+    const pid = idle(a)
+    pa.track(pid, 'room', 'ada', 1)
+    await net.settle()
+    expect(pb.list('room')).toEqual([{ key: 'ada', meta: 1, node: 'a@h', pid }])
   })
 })

@@ -2,8 +2,9 @@ import { Buffer } from 'node:buffer'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
+import { createLogSink } from '../../testing/log-sink.ts'
 import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
-import { startReplicatedMap } from './replicated-map.ts'
+import { replicatedMapActorName, startReplicatedMap } from './replicated-map.ts'
 import type { MapChange, ReplicatedMap, ReplicatedMapOptions } from './replicated-map.ts'
 
 let net: InMemoryNetwork | undefined
@@ -65,6 +66,8 @@ describe('replicated map: reads and writes', () => {
     const got = m['b@h']!.get('bin')
     expect(Buffer.isBuffer(got)).toBe(true)
     expect([...got!]).toEqual([0, 1, 2, 255])
+    // Bytes of its own, not a view that would keep the whole received message alive.
+    expect(got!.buffer.byteLength).toBe(4)
   })
 
   it('refuses a value that cannot cross a node at set, storing nothing', async () => {
@@ -232,5 +235,71 @@ describe('replicated map: catch-up', () => {
     const b = startReplicatedMap<number>(net.restart('b@h'))
     await net.settle()
     expect(sorted(b)).toEqual(sorted(m['a@h']!))
+  })
+})
+
+describe('replicated map: batching and bad input', () => {
+  it('coalesces a key written many times before a flush into one pending key and one sent entry', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'])
+    await net.settle()
+    let received = 0
+    sys['b@h']!.trace((r) => {
+      if (r.type === 'receive' && r.pid.equals(m['b@h']!.pid) && (r.msg as { t?: string }).t === 'delta') received += (r.msg as { keys: unknown[] }).keys.length
+    })
+    for (let i = 0; i < 1000; i++) m['a@h']!.set('hot', i)
+    m['a@h']!.set('cold', 1)
+    expect(m['a@h']!.stats().pendingByPeer).toEqual({ 'b@h': 2 })
+    await net.settle()
+    expect(received).toBe(2)
+    expect(m['b@h']!.get('hot')).toBe(999)
+    expect(m['a@h']!.stats().pendingByPeer).toEqual({ 'b@h': 0 })
+  })
+
+  it('a set without TTL after one with TTL keeps the key', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    m['a@h']!.set('k', 'short', { ttlMs: 100 })
+    m['a@h']!.set('k', 'forever')
+    await net.settle()
+    await net.clock.advance(200)
+    for (const n of ['a@h', 'b@h']) {
+      expect(m[n]!.get('k')).toBe('forever')
+      expect(m[n]!.expiresAt('k')).toBeUndefined()
+    }
+  })
+
+  it('drops malformed messages and entries with a warning, applies the good entries of a batch, and keeps running', async () => {
+    const sink = createLogSink('warn')
+    net = createNetwork({ logger: sink.logger })
+    const a = net.addNode('a@h')
+    const b = net.addNode('b@h')
+    const ma = startReplicatedMap<number>(a)
+    const mb = startReplicatedMap<number>(b)
+    await net.settle()
+    const to = { name: replicatedMapActorName('default'), node: 'b@h' }
+    const peer = ma.pid
+    for (const bad of [
+      null,
+      'hello',
+      { t: 'nonsense' },
+      { t: 'delta', peer, writers: 'x', base: 0, keys: [] },
+      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: [7, 'good'], walls: [0, 0], counters: [0, 0], values: [1, 42], deleted: null, expires: null },
+      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: ['bad-ttl'], walls: [0], counters: [0], values: [1], deleted: null, expires: ['x', 1] },
+      { t: 'ranges', peer, parents: [-1], hashes: new Uint8Array(16) },
+      { t: 'ranges', peer, parents: [0], hashes: new Uint8Array(3) },
+      { t: 'versions', peer, nodes: [5, 5], writers: [], base: 0, lists: [] },
+      { t: 'versions', peer, nodes: [1], writers: ['a@h'], base: 0, lists: [new Uint8Array([1, 2, 3])] },
+      { t: 'want', peer, nodes: [1], keys: 'all' },
+    ]) {
+      a.send(to, bad)
+    }
+    await net.settle()
+    expect(mb.get('good')).toBe(42)
+    expect(mb.size).toBe(1)
+    const warnings = sink.records.filter((r) => r['level'] === 40).map((r) => String(r['msg']))
+    expect(warnings.length).toBeGreaterThanOrEqual(9)
+    expect(warnings.every((w) => /malformed|ignored an unknown/.test(w))).toBe(true)
+    ma.set('after', 1)
+    await net.settle()
+    expect(mb.get('after')).toBe(1)
   })
 })
