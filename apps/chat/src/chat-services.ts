@@ -12,13 +12,17 @@ import { SocketBatcher } from './socket-batcher.ts'
 import type { RoomPresence } from './room-presence.ts'
 
 /** The registered names of the chat's actors on every node. */
-export const CHAT_NAMES: Readonly<{ directory: string; rooms: string; sessions: string }> = Object.freeze({
+export const CHAT_NAMES: Readonly<{ directory: string; rooms: string; sessions: string; roomBehaviour: string; sessionBehaviour: string }> = Object.freeze({
   /** The room directory: starts room actors on demand, answers `endpoint`. */
   directory: 'chat.directory',
   /** The dynamic supervisor of the room actors. */
   rooms: 'chat.rooms',
   /** The dynamic supervisor of the session actors. */
   sessions: 'chat.sessions',
+  /** The defined behaviour of room actors (child specs name it, so they are plain data). */
+  roomBehaviour: 'chat.room',
+  /** The defined behaviour of session actors. */
+  sessionBehaviour: 'chat.session',
 })
 
 /** The registered name of `room`'s actor on each node. */

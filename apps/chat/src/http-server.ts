@@ -77,7 +77,12 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
     }
     const room = /^\/rooms\/([^/]*)\/(history|presence)$/.exec(path)
     if (room !== null) {
-      const name = decodeURIComponent(room[1]!)
+      let name: string
+      try {
+        name = decodeURIComponent(room[1]!)
+      } catch {
+        return json(res, 400, { error: 'the room name in the path is not valid percent-encoding' })
+      }
       const invalid = checkRoomName(name)
       if (invalid !== undefined) return json(res, 400, { error: invalid })
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })

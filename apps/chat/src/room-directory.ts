@@ -9,7 +9,6 @@ import { isGroupEvent, startChild } from '@cohort/core'
 import type { Ctx, From, GroupEvent, Pid, ServerBehaviour } from '@cohort/core'
 import { CHAT_NAMES, roomActorName } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
-import { roomBehaviour } from './room.ts'
 import { roomOfRoomGroup } from './room-groups.ts'
 
 /** What the directory answers. */
@@ -18,7 +17,6 @@ export type DirectoryRequest = { t: 'ensure'; room: string } | { t: 'whereis'; r
 /** The directory's behaviour. */
 export function roomDirectoryBehaviour(services: ChatServices): ServerBehaviour<null, void> {
   const { system, groups } = services
-  const room = roomBehaviour(services)
 
   const ensure = async (name: string, ctx: Ctx): Promise<Pid | undefined> => {
     const registered = roomActorName(name)
@@ -29,7 +27,7 @@ export function roomDirectoryBehaviour(services: ChatServices): ServerBehaviour<
       return undefined
     }
     try {
-      return await startChild(ctx, CHAT_NAMES.rooms, { id: `room:${name}`, start: room, args: name, name: registered, restart: 'permanent' })
+      return await startChild(ctx, CHAT_NAMES.rooms, { id: `room:${name}`, start: CHAT_NAMES.roomBehaviour, args: name, name: registered, restart: 'permanent' })
     } catch (err) {
       // The supervisor may have restarted a crashed room actor under this name meanwhile.
       const again = system.whereis(registered)

@@ -1,12 +1,8 @@
 /**
- * runChatNode: the composition root of a chat node — configuration → logger → node → chat services → supervision
- * tree → cluster → HTTP (page, WebSocket, probes, metrics) → graceful shutdown, in that order. It receives what it
- * needs from the process (env, signals, exit, an event writer), so only main.ts touches `process`.
- *
- * Supervision tree (`chat`, oneForOne): the room supervisor, the room directory, the session supervisor. Shutdown
- * stops them in reverse: sessions first (closing their sockets), rooms last.
+ * runChatNode: the composition root of a chat node — configuration → logger → node → the chat (startChat: services
+ * and supervision tree) → cluster → HTTP (page, WebSocket, probes, metrics) → graceful shutdown, in that order. It
+ * receives what it needs from the process (env, signals, exit, an event writer), so only main.ts touches `process`.
  */
-import { dynamicSupervisor, startGroups, startPresence, supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
 import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
@@ -17,14 +13,12 @@ import type { Logger } from 'pino'
 import { loadChatConfig } from './chat-config.ts'
 import type { ChatConfig } from './chat-config.ts'
 import { registerChatMetrics } from './chat-metrics.ts'
-import { CHAT_NAMES, ChatServices, roomActorName } from './chat-services.ts'
+import { CHAT_NAMES } from './chat-services.ts'
+import type { ChatServices } from './chat-services.ts'
 import { startChatHttpServer } from './http-server.ts'
 import type { ChatHttpServer } from './http-server.ts'
-import { roomDirectoryBehaviour } from './room-directory.ts'
-import { CHAT_SCOPE } from './room-groups.ts'
-import { RoomPresence } from './room-presence.ts'
-import type { RoomMessage } from './room.ts'
 import { SocketEndpoint } from './socket-endpoint.ts'
+import { startChat } from './start-chat.ts'
 
 /** What a chat node receives from its host process. */
 export interface ChatProcess {
@@ -72,30 +66,15 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   // Restarts through monitorRestarts, not the trace hook: one trace observer makes every message build a record.
   system.monitorRestarts((e) => emit({ type: 'restart', child: e.child, reason: String(e.reason) }))
 
-  const groups = startGroups(system, { scope: CHAT_SCOPE })
-  const services = new ChatServices(system, groups, {
+  const { services, root } = await startChat(system, {
     historySyncMs: config.chat.historySyncMs,
     maxBufferedBytes: config.chat.maxBufferedBytes,
     maxRooms: config.chat.maxRooms,
     publicUrl: config.chat.publicUrl ?? '',
-  })
-  services.presence = new RoomPresence(startPresence(system, { scope: CHAT_SCOPE }), (room, users) => {
-    const pid = system.whereis(roomActorName(room))
-    if (pid !== undefined) system.send(pid, { t: 'presence', users } satisfies RoomMessage)
-  })
-  const root = await system.start(
-    supervisor({
-      name: 'chat',
-      strategy: 'oneForOne',
-      children: [
-        // The cluster observer first, so it sees the whole tree (the page at /observer, `cohort status`).
-        observerChild(system, { traffic: node }),
-        { id: 'rooms', start: dynamicSupervisor({ name: CHAT_NAMES.rooms, intensity: { maxRestarts: 20, withinMs: 10_000 } }), name: CHAT_NAMES.rooms },
-        { id: 'directory', start: roomDirectoryBehaviour(services), name: CHAT_NAMES.directory },
-        { id: 'sessions', start: dynamicSupervisor({ name: CHAT_NAMES.sessions, intensity: { maxRestarts: 1_000_000, withinMs: 1_000 } }), name: CHAT_NAMES.sessions },
-      ],
-    }),
-  )
+  }, [
+    // The cluster observer first under the chat's root, so it reports the whole tree (/observer, `cohort status`).
+    observerChild(system, { traffic: node }),
+  ])
   const cluster = joinCluster(node, strategyFromConfig(config.cohort.discovery), { logger })
   const registry = createMetricsRegistry({ transport: node, processes: system, restarts: { restarts: () => system.stats().restarts }, discovery: cluster }, logger)
   registerChatMetrics(registry, services)

@@ -10,7 +10,6 @@ import { WebSocketServer } from 'ws'
 import { checkRoomName, checkUserName, reconnectFrame } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
-import { sessionBehaviour } from './session.ts'
 import type { SessionMessage } from './session.ts'
 import { sessionsGroup } from './room-groups.ts'
 
@@ -24,12 +23,10 @@ export const MAX_CLIENT_FRAME_BYTES = 64 * 1024
 export class SocketEndpoint {
   readonly #services: ChatServices
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, clientTracking: true })
-  readonly #session
   #leaving = false
 
   constructor(services: ChatServices) {
     this.#services = services
-    this.#session = sessionBehaviour(services)
   }
 
   /** Handles an HTTP upgrade for `/ws`. */
@@ -46,7 +43,7 @@ export class SocketEndpoint {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const socketId = this.#services.parkSocket(ws)
       startChild(this.#services.system, CHAT_NAMES.sessions, {
-        start: this.#session,
+        start: CHAT_NAMES.sessionBehaviour,
         args: { socketId, room: room!, user: user!.trim() },
         restart: 'temporary',
       }).catch((err: unknown) => {

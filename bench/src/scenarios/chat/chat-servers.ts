@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -20,9 +19,10 @@ export class ServerProcess {
   readonly label: string
   #waiters: (() => void)[] = []
 
-  constructor(label: string, command: string, args: string[], env: Record<string, string>) {
+  /** Starts a Node process (`file` with `args`), with an IPC channel whose closing tells it the scenario is gone. */
+  constructor(label: string, file: string, args: string[], env: Record<string, string>, execArgv: string[] = []) {
     this.label = label
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    this.child = spawn(process.execPath, [...execArgv, file, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } })
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.lines.push(line)
@@ -52,16 +52,19 @@ export class ServerProcess {
     }
   }
 
-  /** CPU seconds (user + system) used so far, from /proc. */
+  /** CPU seconds (user + system) used so far, from /proc, with the process's children (redis under its keeper). */
   cpuSeconds(): number {
-    return processCpuSeconds(this.child.pid)
+    return processCpuSeconds(this.child.pid) + childrenOf(this.child.pid).reduce((sum, pid) => sum + processCpuSeconds(pid), 0)
   }
 
+  /** Stops the process: SIGTERM (a profiled server writes its profile), SIGKILL if it lingers. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()))
-    this.child.kill('SIGKILL')
+    this.child.kill('SIGTERM')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000)
     await exited
+    clearTimeout(timer)
   }
 }
 
@@ -74,6 +77,16 @@ export function processCpuSeconds(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) / 100
   } catch {
     return 0
+  }
+}
+
+/** The child pids of `pid`, from /proc. */
+function childrenOf(pid: number | undefined): number[] {
+  if (pid === undefined) return []
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((p) => p !== '').map(Number)
+  } catch {
+    return []
   }
 }
 
@@ -106,14 +119,19 @@ export interface ChatServers {
   stop(): Promise<void>
 }
 
+/** `--cpu-prof` for a server process when the run is profiled. */
+function profiling(cpuProfDir: string | undefined): string[] {
+  return cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+
 /** Three apps/chat nodes, connected to each other. */
-export async function startCohortChat(): Promise<ChatServers> {
-  const require = createRequire(import.meta.url)
-  const main = join(dirname(require.resolve('@cohort/chat/package.json')), 'dist', 'main.js')
+export async function startCohortChat(cpuProfDir?: string): Promise<ChatServers> {
   const ports = await freePorts(3)
   const servers = ports.map(
     (port) =>
-      new ServerProcess(`chat node ${port}`, process.execPath, [main], {
+      new ServerProcess(`chat node ${port}`, join(HERE, 'chat-node.js'), [], {
         COHORT_COOKIE: `bench-${process.pid}`,
         COHORT_BASENAME: 'chat',
         COHORT_HOST: '127.0.0.1',
@@ -125,7 +143,9 @@ export async function startCohortChat(): Promise<ChatServers> {
         LOG_LEVEL: 'silent',
         // A load generator reads in bursts; the chat's default slow-client limit would cut it in overload.
         CHAT_MAX_BUFFERED_BYTES: String(256 * 1024 * 1024),
-      }),
+        // Profiles are written at exit: a stop should not wait for a drain.
+        COHORT_DRAIN_DELAY_MS: '0',
+      }, profiling(cpuProfDir)),
   )
   const bases: string[] = []
   for (const server of servers) {
@@ -144,13 +164,13 @@ export function redisServerPath(): string | undefined {
 }
 
 /** A redis-server and three socket.io servers with the Redis adapter. */
-export async function startSocketIoChat(redisServer: string): Promise<ChatServers> {
+export async function startSocketIoChat(redisServer: string, cpuProfDir?: string): Promise<ChatServers> {
   const [redisPort] = await freePorts(1)
-  const redis = new ServerProcess('redis-server', redisServer, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {})
+  const redis = new ServerProcess('redis-server', join(HERE, 'redis-keeper.js'), [redisServer, '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {})
   await redis.waitLine((l) => l.includes('Ready to accept connections'))
-  const file = join(dirname(fileURLToPath(import.meta.url)), 'socketio-chat-server.js')
   const servers = [0, 1, 2].map(
-    (i) => new ServerProcess(`socket.io server ${i}`, process.execPath, [file], { PORT: '0', REDIS_URL: `redis://127.0.0.1:${redisPort}` }),
+    (i) =>
+      new ServerProcess(`socket.io server ${i}`, join(HERE, 'socketio-chat-server.js'), [], { PORT: '0', REDIS_URL: `redis://127.0.0.1:${redisPort}` }, profiling(cpuProfDir)),
   )
   const bases: string[] = []
   for (const server of servers) {

@@ -37,7 +37,7 @@ runScenario<ChatParams & { cpuProfDir: string | undefined; [key: string]: unknow
   const started: ChatServers[] = []
   const loads: ChatLoad[] = []
   try {
-    const sides = [await startSocketIoChat(redis), await startCohortChat()]
+    const sides = [await startSocketIoChat(redis, params.cpuProfDir), await startCohortChat(params.cpuProfDir)]
     started.push(...sides)
     const bySide = new Map<ChatServers, ChatLoad>()
     for (const side of sides) {

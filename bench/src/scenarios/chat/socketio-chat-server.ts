@@ -39,6 +39,8 @@ io.on('connection', (socket) => {
 http.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ type: 'ready', port: (http.address() as AddressInfo).port })}\n`)
 })
+// Ends with the scenario that started it, even one killed on a timeout.
+process.on('disconnect', () => process.exit(0))
 process.on('SIGTERM', () => {
   void io.close()
   void Promise.allSettled([pub.quit(), sub.quit()]).then(() => process.exit(0))

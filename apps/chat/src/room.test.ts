@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createNetwork } from '@cohort/core/testing'
+import type { InMemoryNetwork } from '@cohort/core/testing'
+import type { Pid } from '@cohort/core'
+import { roomActorName } from './chat-services.ts'
+import type { ChatServices } from './chat-services.ts'
+import { roomGroup } from './room-groups.ts'
+import type { RoomMessage } from './room.ts'
+import { startChat } from './start-chat.ts'
+
+const OPTIONS = { historySyncMs: 1_000, maxBufferedBytes: 1 << 20, maxRooms: 100, publicUrl: '' }
+let net: InMemoryNetwork | undefined
+
+afterEach(async () => {
+  await net?.[Symbol.asyncDispose]()
+  net = undefined
+})
+
+async function chatOn(name: string): Promise<ChatServices> {
+  return (await startChat(net!.addNode(name), OPTIONS)).services
+}
+
+/** Says `text` in `room` as a session on `on` would: stamped there, broadcast to the room's group. */
+function say(on: ChatServices, room: string, text: string): void {
+  on.groups.broadcast(roomGroup(room), { t: 'message', message: on.stamp(room, 'u', text) } satisfies RoomMessage)
+}
+
+const texts = (chat: ChatServices, room: string): string[] => chat.histories.get(room)?.messages().map((m) => m.text) ?? []
+
+async function enter(chat: ChatServices, room: string): Promise<void> {
+  const pid = await chat.system.call<Pid>('chat.directory', { t: 'ensure', room })
+  expect(pid).toBeDefined()
+}
+
+describe('room actors', () => {
+  it('start on every node when a room appears on one, and a node that joins later catches up', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await enter(a, 'lobby')
+    await net.settle()
+    expect(b.system.whereis(roomActorName('lobby'))).toBeDefined()
+    for (let i = 0; i < 5; i++) say(i % 2 === 0 ? a : b, 'lobby', `m${i}`)
+    await net.settle()
+    expect(texts(b, 'lobby')).toEqual(texts(a, 'lobby'))
+    expect(texts(a, 'lobby')).toHaveLength(5)
+
+    const c = await chatOn('c@mem')
+    await net.waitFor(() => texts(c, 'lobby').length === 5)
+    expect(texts(c, 'lobby')).toEqual(texts(a, 'lobby'))
+  })
+
+  it('heals a history that lost messages on the way at the next sync, by ids', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await enter(a, 'r')
+    await net.settle()
+    net.dropNext('a@mem', 'b@mem', 2)
+    say(a, 'r', 'lost 1')
+    say(a, 'r', 'lost 2')
+    say(a, 'r', 'kept')
+    await net.settle()
+    expect(texts(b, 'r')).toEqual(['kept'])
+    await net.clock.advance(OPTIONS.historySyncMs)
+    await net.settle()
+    expect(texts(b, 'r')).toEqual(['lost 1', 'lost 2', 'kept'])
+    expect(b.histories.get('r')!.digest()).toBe(a.histories.get('r')!.digest())
+  })
+
+  it('restarts a killed room actor, which keeps its node\'s history and the room\'s live messages', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await enter(a, 'k')
+    await net.settle()
+    say(b, 'k', 'before')
+    await net.settle()
+    const first = a.system.whereis(roomActorName('k'))!
+    a.system.exit(first, 'kill')
+    await net.settle()
+    const second = a.system.whereis(roomActorName('k'))
+    expect(second).toBeDefined()
+    expect(second!.equals(first)).toBe(false)
+    say(b, 'k', 'after')
+    await net.settle()
+    expect(texts(a, 'k')).toEqual(['before', 'after'])
+  })
+})
