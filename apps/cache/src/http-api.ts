@@ -179,6 +179,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         if (err.closeConnection) req.socket.end()
         return
       }
+      if (req.destroyed || req.socket.destroyed) {
+        // The client went away mid-request (an aborted upload, say): nothing was stored and nobody is left to answer.
+        logger.debug({ err }, 'http client went away')
+        return
+      }
       logger.error({ err }, 'http request failed')
       if (!res.headersSent) send(res, 500, 'internal error\n')
       else res.destroy()
