@@ -203,8 +203,18 @@ describe('cache with real Redis clients', () => {
     await bad('/kv/k', { method: 'POST', body: 'x' }, 405, /use GET, PUT or DELETE/)
     await bad('/nowhere', { method: 'GET' }, 404, /not found/)
     await bad('/kv?encoding=hex', { method: 'GET' }, 400, /encoding must be utf8 or base64/)
+    // An upload cut off half way stores nothing.
+    await new Promise<void>((resolve) => {
+      const url = new URL(a.http)
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write('PUT /kv/cut HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nonly ten b', () => {
+          socket.destroy()
+          resolve()
+        })
+      })
+    })
     // Nothing from the bad requests was stored; the node still serves.
-    expect(await redis.exists('k', 'big', 'bad%zzescape')).toBe(0)
+    expect(await redis.exists('k', 'big', 'bad%zzescape', 'cut')).toBe(0)
     expect(await httpGet(a, 'user:2')).toBe('grace')
     expect((await fetch(`${a.http}/livez`)).status).toBe(200)
     expect((await fetch(`${a.http}/readyz`)).status).toBe(200)
