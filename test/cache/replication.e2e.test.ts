@@ -36,6 +36,9 @@ describe('cache replication across processes', () => {
     const nodes = await startCacheCluster(NAMES)
     for (let round = 0; round < 5; round++) {
       await Promise.all(nodes.map((n, i) => httpPut(n, 'contended', `${n.name}#${round}#${i}`)))
+      // The next round's writes carry a later clock time than this round's on every node (same machine clock).
+      const roundEnd = Date.now()
+      await until(() => Date.now() > roundEnd + 1, 1000, 'the clock to pass the round')
     }
     await until(async () => {
       const values = await Promise.all(nodes.map((n) => httpGet(n, 'contended')))
