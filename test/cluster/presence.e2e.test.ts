@@ -1,6 +1,7 @@
 /**
  * Presence across real node processes over the transport: entries tracked on three nodes are listed everywhere,
- * and the entries of a node killed with SIGKILL leave every other node, as diffs, within the tick window.
+ * and the entries of a node killed with SIGKILL, or frozen with SIGSTOP, leave every other node, as diffs, within
+ * the tick window.
  */
 import { describe, expect, it } from 'vitest'
 import type { NodeProcessEvent, PidJson } from '../support/spawn-node.ts'
@@ -35,4 +36,24 @@ describe('presence over the transport', () => {
       ])
     }
   })
+
+  it('drops the entries of a node that stops answering (SIGSTOP) when the tick says it is down', async () => {
+    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { tickMs: TICK_MS })
+    const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]]
+    await c.request<PidJson>('spawnTracked', { key: 'user-c', meta: 1 })
+    for (const n of [a, b]) await n.waitEvent((e) => e.kind === 'presence' && (e['joins'] as Array<{ node: string }>).some((j) => j.node === c.name))
+    // A frozen process keeps its sockets open: only the tick (silence for tickMs) can tell it is gone.
+    c.child.kill('SIGSTOP')
+    try {
+      for (const n of [a, b]) {
+        const down = await n.waitEvent((e) => e.kind === 'nodedown' && e['node'] === c.name, 3 * TICK_MS)
+        expect(down['node']).toBe(c.name)
+        await n.waitEvent((e) => e.kind === 'presence' && (e['leaves'] as Array<{ node: string }>).some((l) => l.node === c.name), TICK_MS)
+        expect(await n.request('list')).toEqual([])
+      }
+    } finally {
+      c.child.kill('SIGKILL')
+    }
+  })
 })
+

@@ -1,7 +1,7 @@
 /**
  * A Cohort node in its own process running a replicated map and a presence tracker (scope 'e2e'), driven by the
  * parent test over IPC (the protocol of spawn-node.ts). Runs the compiled packages. Reports `ready` once listening,
- * then events: nodeup/nodedown and `presence` diffs of the 'room' topic. Commands: connect, set, delete, fill,
+ * then events: nodeup/nodedown and `presence` diffs of the 'room' topic. Commands: connect, waitPeers, set, delete, fill,
  * entries, digest, stats, waitKeys, waitState, spawnTracked, list.
  */
 import { Buffer } from 'node:buffer'
@@ -27,10 +27,14 @@ presence.subscribe('room', ({ joins, leaves }) => {
   send({ type: 'event', kind: 'presence', joins: joins.map(wire), leaves: leaves.map(wire) })
 })
 
-/** Waiters of `until`, woken by every change of the map. */
+/** Waiters of `until`, woken by every change of the map and every message its actor takes (peers arriving). */
 const wakers = new Set()
-map.subscribe(() => {
+const wakeAll = () => {
   for (const wake of [...wakers]) wake()
+}
+map.subscribe(wakeAll)
+system.trace((record) => {
+  if (record.type === 'receive' && record.pid.equals(map.pid)) setImmediate(wakeAll)
 })
 const until = (check, timeoutMs = 30_000) =>
   new Promise((resolve, reject) => {
@@ -73,6 +77,8 @@ const commands = {
   digest: () => createHash('sha256').update(JSON.stringify(entries())).digest('hex'),
   stats: () => map.stats(),
   /** Resolves once every key of `keys` is present. */
+  /** Resolves once the map has `count` peers: from then on every write goes to all of them, in order. */
+  waitPeers: ({ count }) => until(() => (map.peers().length >= count ? map.peers().length : undefined)),
   waitKeys: ({ keys }) => until(() => (keys.every((k) => map.has(k)) ? map.size : undefined)),
   /** Resolves once the map holds `size` keys, every key of `present` and none of `absent`. */
   waitState: ({ size, present = [], absent = [] }) =>

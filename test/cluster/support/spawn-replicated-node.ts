@@ -18,11 +18,13 @@ export function spawnReplicatedNode(options: ReplicatedNodeOptions): Promise<Nod
   return spawnNodeScript(SCRIPT, options)
 }
 
-/** Starts `names` as node processes, connects them all to the first, and waits until each sees every other. */
+/** Starts `names` as node processes, connects them all to the first, and waits until each map sees every other. */
 export async function spawnMesh(names: string[], options: Omit<ReplicatedNodeOptions, 'name'> = {}): Promise<NodeProcess[]> {
   const nodes = await Promise.all(names.map((name) => spawnReplicatedNode({ ...options, name })))
   const first = nodes[0]!
   for (const n of nodes.slice(1)) await n.request('connect', { name: first.name, url: first.url })
   for (const n of nodes) await waitNodesUp(n, nodes.filter((m) => m !== n).map((m) => m.name))
+  // The services find their peers a message after nodeup; until then a write reaches a peer only by catch-up.
+  for (const n of nodes) await n.request('waitPeers', { count: nodes.length - 1 })
   return nodes
 }

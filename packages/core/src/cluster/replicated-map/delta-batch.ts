@@ -7,8 +7,12 @@
  * An entry in a batch: `[key, wall - base, counter, writer index, deleted (1) or not (0), expiresAt - wall or null
  * when it never expires, value or null]`.
  *
+ * Values that are Buffers are copied out of the frame they arrived in (`ownBytes`), so a stored value never keeps a
+ * whole received frame alive.
+ *
  * Hot path: every replicated write passes through `add`.
  */
+import { Buffer } from 'node:buffer'
 import type { Entry, WireEntry } from './replica-store.ts'
 import { wireEntryProblem } from './replica-store.ts'
 
@@ -92,10 +96,28 @@ export function decodeDeltaBatch(msg: { writers?: unknown; base?: unknown; entri
       onProblem(`expiresIn of ${String(b[0])} must be an integer or null`)
       continue
     }
-    const w: WireEntry = [b[0] as string, wall, b[2] as number, writer as string, b[4] as 0 | 1, expiresIn === null ? 0 : wall + (expiresIn as number), b[6]]
+    const w: WireEntry = [b[0] as string, wall, b[2] as number, writer as string, b[4] as 0 | 1, expiresIn === null ? 0 : wall + (expiresIn as number), ownBytes(b[6])]
     const problem = wireEntryProblem(w)
     if (problem === undefined) out.push(w)
     else onProblem(problem)
   }
   return out
+}
+
+/**
+ * A value of bytes decoded from a batch is a view into the whole frame it arrived in; stored as it is, one small
+ * value would keep the frame (tens of KiB) alive for as long as its key is not overwritten. So a Buffer or typed
+ * array value gets bytes of its own, in an ArrayBuffer of its own (a pooled Buffer would pin the pool's 8 KiB slab
+ * the same way). Bytes nested inside an object value are left as they are: see the README's Gotchas.
+ */
+function ownBytes(value: unknown): unknown {
+  if (!ArrayBuffer.isView(value) || value.byteLength === value.buffer.byteLength) return value
+  const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+  if (Buffer.isBuffer(value)) {
+    const copy = Buffer.allocUnsafeSlow(value.byteLength)
+    copy.set(bytes)
+    return copy
+  }
+  if (value instanceof Uint8Array) return new Uint8Array(bytes)
+  return value
 }

@@ -279,11 +279,11 @@ export class ReplicaStore<V> {
     if (e.live !== wasLive) this.#live += e.live ? 1 : -1
     if (e.live) {
       if (e.expiresAt !== 0) this.#timed.push(e.expiresAt, { entry: e, fp: e.fp })
-      this.#emit({ type: 'set', key: e.key, value: e.value as V, origin: e.node })
+      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: e.value as V, origin: e.node })
       return
     }
     if (!e.deleted) e.value = undefined
-    if (wasLive) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
+    if (wasLive && this.#listeners.size > 0) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
     if (!this.#scheduleCollection(e) && !local) this.#remove(e)
   }
 

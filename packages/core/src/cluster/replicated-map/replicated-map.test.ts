@@ -66,6 +66,8 @@ describe('replicated map: reads and writes', () => {
     const got = m['b@h']!.get('bin')
     expect(Buffer.isBuffer(got)).toBe(true)
     expect([...got!]).toEqual([0, 1, 2, 255])
+    // Bytes of its own, not a view that would keep the whole received message alive.
+    expect(got!.buffer.byteLength).toBe(4)
   })
 
   it('refuses a value that cannot cross a node at set, storing nothing', async () => {
