@@ -203,6 +203,7 @@ describe('cache with real Redis clients', () => {
     await bad('/kv/', { method: 'GET' }, 400, /empty key/)
     await bad('/kv/k?ttlMs=-5', { method: 'PUT', body: 'x' }, 400, /ttlMs must be a positive integer of milliseconds, got "-5"/)
     await bad('/kv/k?ttlMs=soon', { method: 'PUT', body: 'x' }, 400, /ttlMs must be a positive integer/)
+    await bad('/kv/k?ttlMs=9999999999999999', { method: 'PUT', body: 'x' }, 400, /ttlMs must be at most \d+ \(100 years\)/)
     await bad('/kv/big', { method: 'PUT', body: Buffer.alloc(5000) }, 413, /larger than the limit of 4096 bytes/)
     await bad('/kv/k', { method: 'POST', body: 'x' }, 405, /use GET, PUT or DELETE/)
     await bad('/nowhere', { method: 'GET' }, 404, /not found/)

@@ -13,6 +13,7 @@ import { Buffer } from 'node:buffer'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { CacheMap } from './cache-map.ts'
+import { MAX_TTL_MS } from './command-arguments.ts'
 import { keyFromUrlSegment, keyToBytes, keyToText } from './key-codec.ts'
 
 /** Options of startHttpApi. */
@@ -126,6 +127,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         if (ttlText !== undefined) {
           if (!/^[1-9][0-9]{0,15}$/.test(ttlText)) throw new HttpError(400, `ttlMs must be a positive integer of milliseconds, got "${keyToText(ttlText)}"\n`)
           ttlMs = Number(ttlText)
+          if (ttlMs > MAX_TTL_MS) throw new HttpError(400, `ttlMs must be at most ${MAX_TTL_MS} (100 years), got ${ttlText}\n`)
         }
         const body = await readBody(req, maxValueBytes)
         if (ttlMs === undefined) map.set(key, body)
