@@ -8,10 +8,10 @@
  *    The first step sends the root's children. The receiver skips equal children; for a differing child it answers
  *    with the hashes of that child's children (a `ranges` back), or, once the child is a leaf range or holds at most
  *    `SMALL_RANGE` entries on the receiver's side, with the versions of its entries there (`versions`).
- * 2. `versions(nodes, writers, base, lists)`: per range, key hash and version of each entry the sender
+ * 2. `versions(nodes, writers, base, counts, records)`: per range, key hash and version of each entry the sender
  *    holds there. The receiver sends its entries that are newer or unknown to the sender (`delta`), and asks for the
  *    keys the sender has newer or alone (`want`).
- * 3. `want(nodes, keyHashes)`: the receiver sends those entries (`delta`).
+ * 3. `want(nodes, counts, hashes)`: the key hashes asked for, per range; the receiver sends those entries (`delta`).
  *
  * Bytes moved: about 18 bytes per differing range per level of the tree, 7 to 10 per entry of a differing leaf
  * range, and the differing entries themselves; matching ranges cost nothing below their parent. Range numbers go as
@@ -109,12 +109,13 @@ export interface VersionsStep {
   readonly lists: number[][]
 }
 
-/** A `versions` step as it crosses the wire. */
+/** A `versions` step as it crosses the wire: one buffer of records for all its ranges, `counts[i]` of them for the i-th. */
 export interface WireVersions {
   readonly nodes: number[]
   readonly writers: string[]
   readonly base: number
-  readonly lists: Uint8Array[]
+  readonly counts: number[]
+  readonly records: Uint8Array
 }
 
 /** The versions of this replica's entries in `nodes`, ready to send. */
@@ -124,10 +125,10 @@ export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[
   let base = Infinity
   for (const node of nodes) for (const e of store.entriesUnder(node)) if (e.wall < base) base = e.wall
   if (base === Infinity) base = 0
-  const lists: Uint8Array[] = []
-  const scratch: number[] = []
+  const counts: number[] = []
+  const bytes: number[] = []
   for (const node of nodes) {
-    scratch.length = 0
+    let count = 0
     for (const e of store.entriesUnder(node)) {
       let w = writerIndex.get(e.node)
       if (w === undefined) {
@@ -135,14 +136,15 @@ export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[
         writers.push(e.node)
         writerIndex.set(e.node, w)
       }
-      scratch.push(e.keyHash >>> 24, (e.keyHash >>> 16) & 0xff, (e.keyHash >>> 8) & 0xff, e.keyHash & 0xff)
-      writeVarint(scratch, e.wall - base)
-      writeVarint(scratch, e.counter)
-      writeVarint(scratch, w)
+      bytes.push(e.keyHash >>> 24, (e.keyHash >>> 16) & 0xff, (e.keyHash >>> 8) & 0xff, e.keyHash & 0xff)
+      writeVarint(bytes, e.wall - base)
+      writeVarint(bytes, e.counter)
+      writeVarint(bytes, w)
+      count++
     }
-    lists.push(Buffer.from(scratch))
+    counts.push(count)
   }
-  return { nodes: encodeRangeNumbers(nodes), writers, base, lists }
+  return { nodes: encodeRangeNumbers(nodes), writers, base, counts, records: Buffer.from(bytes) }
 }
 
 function writeVarint(out: number[], n: number): void {
@@ -154,32 +156,34 @@ function writeVarint(out: number[], n: number): void {
 }
 
 /** Decodes a peer's `versions` step; returns what is wrong with it as a string. */
-export function decodeVersions(msg: { nodes: unknown; writers: unknown; base: unknown; lists: unknown }): VersionsStep | string {
+export function decodeVersions(msg: { nodes?: unknown; writers?: unknown; base?: unknown; counts?: unknown; records?: unknown }): VersionsStep | string {
   const nodes = decodeRangeNumbers(msg.nodes)
   if (nodes === undefined) return 'nodes must be ascending range numbers'
   const writers = msg.writers
   if (!Array.isArray(writers) || !writers.every((w) => typeof w === 'string' && w.length > 0)) return 'writers must be node names'
   if (!Number.isSafeInteger(msg.base) || (msg.base as number) < 0) return 'base must be a non-negative integer'
   const base = msg.base as number
-  if (!Array.isArray(msg.lists) || msg.lists.length !== nodes.length) return 'lists must have one list per node'
-  const lists: number[][] = []
-  for (const bytes of msg.lists as unknown[]) {
-    if (!(bytes instanceof Uint8Array)) return 'each list must be bytes'
-    const list: number[] = []
-    let at = 0
-    const varint = (): number | undefined => {
-      let n = 0
-      let scale = 1
-      for (let i = 0; i < 8; i++) {
-        if (at >= bytes.length) return undefined
-        const b = bytes[at++]!
-        n += (b & 0x7f) * scale
-        if (b < 0x80) return n
-        scale *= 0x80
-      }
-      return undefined
+  const counts = msg.counts
+  if (!Array.isArray(counts) || counts.length !== nodes.length || !counts.every((c) => Number.isInteger(c) && c >= 0)) return 'counts must be one count per node'
+  const bytes = msg.records
+  if (!(bytes instanceof Uint8Array)) return 'records must be bytes'
+  let at = 0
+  const varint = (): number | undefined => {
+    let n = 0
+    let scale = 1
+    for (let i = 0; i < 8; i++) {
+      if (at >= bytes.length) return undefined
+      const b = bytes[at++]!
+      n += (b & 0x7f) * scale
+      if (b < 0x80) return n
+      scale *= 0x80
     }
-    while (at < bytes.length) {
+    return undefined
+  }
+  const lists: number[][] = []
+  for (const count of counts as number[]) {
+    const list: number[] = []
+    for (let r = 0; r < count; r++) {
       if (at + 4 > bytes.length) return 'a truncated version record'
       const keyHash = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
       at += 4
@@ -191,6 +195,7 @@ export function decodeVersions(msg: { nodes: unknown; writers: unknown; base: un
     }
     lists.push(list)
   }
+  if (at !== bytes.length) return 'records longer than the counts say'
   return { nodes, writers: writers as string[], lists }
 }
 
@@ -237,12 +242,38 @@ export function compareVersionLists(store: ReplicaStore<unknown>, step: Versions
   return { push, wantNodes, wantKeys }
 }
 
-/** Checks a `want` step from a peer; returns what is wrong with it, or undefined. */
-export function wantProblem(nodes: readonly number[] | undefined, keys: unknown): string | undefined {
+/** A `want` step as it crosses the wire: the key hashes asked for, 4 bytes each, `counts[i]` of them in the i-th range. */
+export interface WireWant {
+  readonly nodes: number[]
+  readonly counts: number[]
+  readonly hashes: Uint8Array
+}
+
+/** Encodes the key hashes to ask a peer for, per range. */
+export function encodeWant(nodes: readonly number[], keys: readonly number[][]): WireWant {
+  const hashes = Buffer.allocUnsafe(keys.reduce((n, k) => n + k.length, 0) * 4)
+  let at = 0
+  for (const list of keys) for (const h of list) at = hashes.writeUInt32LE(h >>> 0, at)
+  return { nodes: encodeRangeNumbers(nodes), counts: keys.map((k) => k.length), hashes }
+}
+
+/** Decodes a peer's `want` step; returns what is wrong with it as a string. */
+export function decodeWant(msg: { nodes?: unknown; counts?: unknown; hashes?: unknown }): { nodes: number[]; keys: number[][] } | string {
+  const nodes = decodeRangeNumbers(msg.nodes)
   if (nodes === undefined) return 'nodes must be ascending range numbers'
-  if (!Array.isArray(keys) || keys.length !== nodes.length) return 'keys must have one list per node'
-  if (!keys.every((k) => Array.isArray(k) && k.every((h) => Number.isInteger(h)))) return 'keys must be lists of key hashes'
-  return undefined
+  const counts = msg.counts
+  if (!Array.isArray(counts) || counts.length !== nodes.length || !counts.every((c) => Number.isInteger(c) && c >= 0)) return 'counts must be one count per node'
+  const hashes = msg.hashes
+  const total = (counts as number[]).reduce((n, c) => n + c, 0)
+  if (!(hashes instanceof Uint8Array) || hashes.length !== total * 4) return 'hashes must be 4 bytes per key'
+  const view = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)
+  let at = 0
+  const keys = (counts as number[]).map((c) => Array.from({ length: c }, () => {
+    const h = view.readUInt32LE(at)
+    at += 4
+    return h
+  }))
+  return { nodes, keys }
 }
 
 /** This replica's entries a peer asked for. */

@@ -33,12 +33,6 @@ export interface MapChange<V> {
 /** A listener of map changes. */
 export type MapListener<V> = (change: MapChange<V>) => void
 
-/**
- * A peer's entry, decoded from a delta batch: `[key, wall, counter, node, deleted (1) or not (0), expiresAt (0: none),
- * value]`.
- */
-export type WireEntry = [string, number, number, string, 0 | 1, number, unknown]
-
 /** One key's current version on this node. */
 export class Entry {
   readonly key: string
@@ -76,15 +70,12 @@ export interface StoreOptions {
 }
 
 /** Checks a peer's entry; returns what is wrong with it, or undefined. */
-export function wireEntryProblem(w: unknown): string | undefined {
-  if (!Array.isArray(w) || w.length !== 7) return `an entry must be an array of 7, not ${describeValue(w)}`
-  const [key, wall, counter, node, deleted, expiresAt] = w as unknown[]
-  if (typeof key !== 'string') return `key must be a string, not ${describeValue(key)}`
-  if (!Number.isSafeInteger(wall) || (wall as number) < 0) return `wall of ${key} must be a non-negative integer`
-  if (!Number.isSafeInteger(counter) || (counter as number) < 0) return `counter of ${key} must be a non-negative integer`
-  if (typeof node !== 'string' || node.length === 0) return `node of ${key} must be a non-empty string`
-  if (deleted !== 0 && deleted !== 1) return `deleted of ${key} must be 0 or 1`
-  if (!Number.isSafeInteger(expiresAt) || (expiresAt as number) < 0) return `expiresAt of ${key} must be a non-negative integer`
+export function wireEntryProblem(key: unknown, wall: number, counter: number, node: unknown, expiresAt: number): string | undefined {
+  if (typeof key !== 'string') return `a key must be a string, not ${describeValue(key)}`
+  if (wall < 0) return `wall of ${key} must not be negative`
+  if (counter < 0) return `counter of ${key} must not be negative`
+  if (typeof node !== 'string' || node.length === 0) return `node of ${key} must be a node name, not ${describeValue(node)}`
+  if (expiresAt < 0 || !Number.isSafeInteger(expiresAt)) return `expiresAt of ${key} must be a non-negative integer`
   return undefined
 }
 
@@ -189,8 +180,7 @@ export class ReplicaStore<V> {
   }
 
   /** Merges a peer's entry (already checked by `wireEntryProblem`); returns true when it was newer than ours. */
-  applyRemote(w: WireEntry): boolean {
-    const [key, wall, counter, node, deleted, expiresAt, value] = w
+  applyRemote(key: string, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number, value: unknown): boolean {
     this.#hlc.observe(wall, counter)
     let e = this.#entries.get(key)
     if (e !== undefined) {
@@ -198,11 +188,11 @@ export class ReplicaStore<V> {
       this.digest.remove(e.leaf, e.fp)
     } else {
       // A tombstone we would collect at once is not worth holding.
-      const deadSince = deleted === 1 ? wall : expiresAt
-      if ((deleted === 1 || expiresAt !== 0) && deadSince + this.#options.tombstoneTtlMs <= this.#clock.now()) return false
+      const deadSince = deleted ? wall : expiresAt
+      if ((deleted || expiresAt !== 0) && deadSince + this.#options.tombstoneTtlMs <= this.#clock.now()) return false
       e = this.#insert(key, hashString(key))
     }
-    this.#write(e, deleted === 1 ? undefined : value, wall, counter, node, deleted === 1, expiresAt)
+    this.#write(e, deleted ? undefined : value, wall, counter, node, deleted, expiresAt)
     this.#changed(e, false)
     return true
   }

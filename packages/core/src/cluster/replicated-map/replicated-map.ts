@@ -33,13 +33,15 @@ import {
   encodeRangeNumbers,
   rangesProblem,
   versionsOf,
-  wantProblem,
+  decodeWant,
+  encodeWant,
   wantedEntries,
 } from './catch-up.ts'
+import type { WireVersions, WireWant } from './catch-up.ts'
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
-import type { DeltaFields } from './delta-batch.ts'
+import type { ApplyEntry, DeltaFields } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
 import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
@@ -124,8 +126,8 @@ type MapMessage =
   | { t: 'hello'; peer: Pid }
   | ({ t: 'delta'; peer: Pid } & DeltaFields)
   | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
-  | { t: 'versions'; peer: Pid; nodes: number[]; writers: string[]; base: number; lists: Uint8Array[] }
-  | { t: 'want'; peer: Pid; nodes: number[]; keys: number[][] }
+  | ({ t: 'versions'; peer: Pid } & WireVersions)
+  | ({ t: 'want'; peer: Pid } & WireWant)
   | { t: 'flush' }
   | { t: 'sweep' }
   | { t: 'arm' }
@@ -340,6 +342,9 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const drop = (from: Pid, what: string, problem: string): void => {
     logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
   }
+  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value) => {
+    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value)
+  }
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
     const batch = new DeltaBatchBuilder()
     for (const e of entries) {
@@ -427,7 +432,11 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
           if (peers.accepts(msg.peer)) added(ctx, msg.peer, peers.add(ctx, msg.peer))
           return state
         case 'delta': {
-          for (const w of decodeDeltaBatch(msg, (problem) => drop(msg.peer, 'delta', problem))) store.applyRemote(w)
+          decodeDeltaBatch(
+            msg,
+            (problem) => drop(msg.peer, 'delta', problem),
+            applyEntry,
+          )
           arm(ctx, state)
           return state
         }
@@ -455,19 +464,17 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
           const answer = compareVersionLists(store as ReplicaStore<unknown>, step)
           sendEntries(ctx, msg.peer, answer.push)
           if (answer.wantNodes.length > 0) {
-            const nodes = encodeRangeNumbers(answer.wantNodes)
-            ctx.send(msg.peer, { t: 'want', peer: ctx.self, nodes, keys: answer.wantKeys } satisfies MapMessage)
+            ctx.send(msg.peer, { t: 'want', peer: ctx.self, ...encodeWant(answer.wantNodes, answer.wantKeys) } satisfies MapMessage)
           }
           return state
         }
         case 'want': {
-          const nodes = decodeRangeNumbers(msg.nodes)
-          const problem = wantProblem(nodes, msg.keys)
-          if (problem !== undefined) {
-            drop(msg.peer, 'want', problem)
+          const want = decodeWant(msg)
+          if (typeof want === 'string') {
+            drop(msg.peer, 'want', want)
             return state
           }
-          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, nodes!, msg.keys))
+          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, want.nodes, want.keys))
           return state
         }
         case 'sweep':
