@@ -48,7 +48,9 @@ describe('cache under a network partition', () => {
     await httpPut(a, 'only-a', 'written on a')
     await httpPut(c, 'only-bc', 'written on c')
     await fetch(`${b.http}/kv/doomed`, { method: 'DELETE' })
-    // a's write to the shared key comes last, so last-writer-wins must pick it after the heal.
+    // a's write to the shared key comes last (a later clock time), so last-writer-wins must pick it after the heal.
+    const afterB = Date.now()
+    await until(() => Date.now() > afterB + 1, 1000, 'the clock to pass b\'s write')
     await httpPut(a, 'shared', 'from-a-side')
     expect(await httpGet(a, 'shared')).toBe('from-a-side')
     expect(await httpGet(b, 'shared')).toBe('from-bc-side')

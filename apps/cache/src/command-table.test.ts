@@ -92,6 +92,8 @@ describe('executeCommand', () => {
     expect(run('SET', 'k', '6', 'EX', 'soon')).toBe('-ERR value is not an integer or out of range\r\n')
     expect(run('SET', 'k', '6', 'EX', '0')).toBe("-ERR invalid expire time in 'set' command\r\n")
     expect(run('SET', 'k', '6', 'EX', '1', 'PX', '1')).toBe('-ERR syntax error\r\n')
+    expect(run('SET', 'k', '6', 'PX', '9007199254740991')).toBe("-ERR invalid expire time in 'set' command\r\n")
+    expect(run('EXPIRE', 'k', '9007199254740')).toBe("-ERR invalid expire time in 'expire' command\r\n")
     expect(run('SET', 'k', '6', 'BOGUS')).toBe('-ERR syntax error\r\n')
     expect(run('GET', 'k')).toBe('$1\r\n5\r\n')
   })

@@ -13,6 +13,7 @@ import { Buffer } from 'node:buffer'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { CacheMap } from './cache-map.ts'
+import { MAX_TTL_MS } from './command-arguments.ts'
 import { keyFromUrlSegment, keyToBytes, keyToText } from './key-codec.ts'
 
 /** Options of startHttpApi. */
@@ -128,6 +129,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         if (ttlText !== undefined) {
           if (!/^[1-9][0-9]{0,15}$/.test(ttlText)) throw new HttpError(400, `ttlMs must be a positive integer of milliseconds, got "${keyToText(ttlText)}"\n`)
           ttlMs = Number(ttlText)
+          if (ttlMs > MAX_TTL_MS) throw new HttpError(400, `ttlMs must be at most ${MAX_TTL_MS} (100 years), got ${ttlText}\n`)
         }
         const body = await readBody(req, maxValueBytes)
         if (ttlMs === undefined) map.set(key, body)
@@ -180,6 +182,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         if (err.closeConnection) res.setHeader('connection', 'close')
         if (!res.headersSent) send(res, err.status, err.message)
         if (err.closeConnection) req.socket.end()
+        return
+      }
+      if (req.destroyed || req.socket.destroyed) {
+        // The client went away mid-request (an aborted upload, say): nothing was stored and nobody is left to answer.
+        logger.debug({ err }, 'http client went away')
         return
       }
       logger.error({ err }, 'http request failed')

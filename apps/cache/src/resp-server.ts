@@ -8,7 +8,13 @@
  * closed, since the stream cannot be read further. A client that pipelines without reading its replies is paused
  * once `maxPendingReplyBytes` wait unsent, and resumed when its socket drains.
  *
- * Hot path: `onData` runs for every received chunk.
+ * Commands run in batches: a received chunk only marks its connection ready, and every ready connection runs in one
+ * callback right after the event loop's poll phase (`setImmediate`, before any timer). So the writes of the fifty
+ * clients whose requests arrived together are applied in one synchronous run, and the replicated map sends them to
+ * each peer as one delta instead of fifty, the way Redis serves every ready client in one event-loop iteration. A
+ * connection's commands still run in the order they arrived, so a client reads its own writes.
+ *
+ * Hot path: `onData` and `run` run for every received chunk.
  */
 import { createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'
@@ -78,6 +84,14 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   let finishedCommands = 0
   const sessions = new Set<CommandSession>()
   let port = 0
+  // Connections with received bytes, run together once the event loop has delivered every readable socket's data.
+  const ready = new Set<() => void>()
+  let runScheduled = false
+  const runReady = (): void => {
+    runScheduled = false
+    for (const run of ready) run()
+    ready.clear()
+  }
   const facts: ServerFacts = {
     nodeName: options.nodeName,
     version: options.version ?? DEFAULT_RESP_SERVER_OPTIONS.version,
@@ -116,9 +130,8 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       }
     }
 
-    const onData = (chunk: Buffer): void => {
+    const run = (): void => {
       if (closed) return
-      parser.push(chunk)
       try {
         for (let command = parser.next(); command !== undefined; command = parser.next()) {
           try {
@@ -131,9 +144,14 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
           if (session.closeRequested) break
         }
       } catch (err) {
-        if (!(err instanceof CacheError)) throw err
-        logger.warn({ err, conn: session.id }, 'resp connection closed for bad input')
-        out.error(`ERR ${err.message}`)
+        if (err instanceof CacheError) {
+          logger.warn({ err, conn: session.id }, 'resp connection closed for bad input')
+          out.error(`ERR ${err.message}`)
+        } else {
+          // Not the client's fault and not expected: this connection ends, the node and the others go on.
+          logger.error({ err, conn: session.id }, 'resp connection failed')
+          out.error('ERR internal error')
+        }
         closed = true
       }
       flush()
@@ -145,6 +163,16 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       if (socket.writableLength > maxPending && !socket.isPaused()) {
         socket.pause()
         socket.once('drain', () => socket.resume())
+      }
+    }
+
+    const onData = (chunk: Buffer): void => {
+      if (closed) return
+      parser.push(chunk)
+      ready.add(run)
+      if (!runScheduled) {
+        runScheduled = true
+        setImmediate(runReady)
       }
     }
 

@@ -9,7 +9,7 @@
 import type { Buffer } from 'node:buffer'
 import type { CommandSpec } from '../command-table.ts'
 import type { CommandSession } from '../command-session.ts'
-import { NOT_AN_INTEGER, optionWord, parseInteger } from '../command-arguments.ts'
+import { MAX_TTL_MS, NOT_AN_INTEGER, optionWord, parseInteger } from '../command-arguments.ts'
 import { keyFromBytes } from '../key-codec.ts'
 import type { RespWriter } from '../resp-writer.ts'
 
@@ -35,7 +35,7 @@ function expire(unit: ExpireUnit, name: string) {
     if (gt && lt) return out.error('ERR GT and LT options at the same time are not compatible')
     const now = s.now()
     const at = unit === 'EX' ? now + amount * 1000 : unit === 'PX' ? now + amount : unit === 'EXAT' ? amount * 1000 : amount
-    if (!Number.isSafeInteger(at)) return out.error(`ERR invalid expire time in '${name}' command`)
+    if (!Number.isSafeInteger(at) || at - now > MAX_TTL_MS) return out.error(`ERR invalid expire time in '${name}' command`)
     const key = keyFromBytes(args[1]!)
     const value = s.map.get(key)
     if (value === undefined) return out.integer(0)

@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer'
 import type { CommandSpec } from '../command-table.ts'
 import type { CommandSession } from '../command-session.ts'
-import { NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
+import { MAX_TTL_MS, NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
 import { keyFromBytes } from '../key-codec.ts'
 import type { RespWriter } from '../resp-writer.ts'
 
@@ -35,7 +35,7 @@ export function expiryToTtlMs(word: string, amount: number, now: number, command
     default:
       ttlMs = amount - now
   }
-  if (!Number.isSafeInteger(ttlMs)) return `ERR invalid expire time in '${command}' command`
+  if (!Number.isSafeInteger(ttlMs) || ttlMs > MAX_TTL_MS) return `ERR invalid expire time in '${command}' command`
   return ttlMs
 }
 

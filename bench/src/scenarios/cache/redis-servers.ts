@@ -70,33 +70,46 @@ export async function startRedisGroup(replicas: number, replicaArgs: string[] = 
     }
     return port
   }
-  const primaryPort = await start([])
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      children.map((child) => new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGKILL')
+      })),
+    )
+    rmSync(dir, { recursive: true, force: true })
+  }
+  // However the scenario process ends (a failure included), its servers end with it.
+  process.once('exit', () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  const primaryPort = await start([]).catch(async (err: unknown) => {
+    await stop()
+    throw err
+  })
   const replicaPorts: number[] = []
-  for (let i = 0; i < replicas; i++) replicaPorts.push(await start(['--replicaof', HOST, String(primaryPort), ...replicaArgs]))
-  for (const port of replicaPorts) {
-    const client = new Redis({ host: HOST, port })
-    try {
-      for (let tries = 0; !(await client.info('replication')).includes('master_link_status:up'); tries++) {
-        if (tries > 400) throw new Error(`the replica on port ${port} did not link up with its primary`)
-        await sleep(25)
+  try {
+    for (let i = 0; i < replicas; i++) replicaPorts.push(await start(['--replicaof', HOST, String(primaryPort), ...replicaArgs]))
+    for (const port of replicaPorts) {
+      const client = new Redis({ host: HOST, port })
+      try {
+        for (let tries = 0; !(await client.info('replication')).includes('master_link_status:up'); tries++) {
+          if (tries > 400) throw new Error(`the replica on port ${port} did not link up with its primary`)
+          await sleep(25)
+        }
+      } finally {
+        client.disconnect()
       }
-    } finally {
-      client.disconnect()
     }
+  } catch (err) {
+    await stop()
+    throw err
   }
   return {
     primaryPort,
     replicaPorts,
-    async stop() {
-      await Promise.all(
-        children.map((child) => new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve()
-          child.once('exit', () => resolve())
-          child.kill('SIGKILL')
-        })),
-      )
-      rmSync(dir, { recursive: true, force: true })
-    },
+    stop,
   }
 }
 

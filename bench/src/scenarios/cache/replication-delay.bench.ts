@@ -89,6 +89,11 @@ runScenario(async (params: ScenarioParams) => {
     if (givenRates === undefined) {
       const max = await closedLoop({ ...params, trials: 1 }, () => writer.set(waiters.nextKey(), VALUE), 100)
       maxRate = max.rates[0]!
+      // A stalled measurement would make every load an empty schedule; fail the scenario instead of reporting zeros.
+      if (!(maxRate > 0)) throw new Error(`no write completed while the max write rate was measured (${maxRate}/s)`)
+      // The closed loop leaves a backlog on the way to the replica; the first load must not start behind it. A last
+      // write seen on the replica means everything written before it arrived too (changes reach a peer in order).
+      await write()
     } else {
       maxRate = NaN
     }
