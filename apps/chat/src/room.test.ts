@@ -86,4 +86,20 @@ describe('room actors', () => {
     await net.settle()
     expect(texts(a, 'k')).toEqual(['before', 'after'])
   })
+
+  it('drops unknown and malformed messages without losing its state', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    await enter(a, 'x')
+    say(a, 'x', 'one')
+    await net.settle()
+    const room = a.system.whereis(roomActorName('x'))!
+    for (const junk of [{ t: 'bogus' }, 'junk', { t: 'give', messages: 'nope' }, { t: 'give', messages: [{ id: 1 }] }, { t: 'ids', ids: 7 }, { t: 'message', message: null }]) {
+      a.system.send(room, junk)
+    }
+    say(a, 'x', 'two')
+    await net.settle()
+    expect(a.system.whereis(roomActorName('x'))!.equals(room)).toBe(true)
+    expect(texts(a, 'x')).toEqual(['one', 'two'])
+  })
 })

@@ -91,6 +91,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
     handleInfo(msg: RoomMessage, state, ctx) {
       switch (msg.t) {
         case 'message':
+          if (!isChatMessage(msg.message)) return state
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
           state.history.add(msg.message)
@@ -103,6 +104,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           if (msg.digest !== state.history.digest()) ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: true } satisfies RoomMessage)
           return state
         case 'ids': {
+          if (!Array.isArray(msg.ids)) return state
           // Each side sends the other only what it lacks: ids cross the wire, messages only when missing.
           const theirs = new Set(msg.ids)
           const missing = state.history.messages().filter((m) => !theirs.has(m.id))
@@ -113,7 +115,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           return state
         }
         case 'give':
-          state.history.merge(msg.messages)
+          if (Array.isArray(msg.messages)) state.history.merge(msg.messages.filter(isChatMessage))
           return state
         case 'tick': {
           const peers = peerRooms(state.room, ctx)
@@ -122,7 +124,18 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
           return state
         }
+        default:
+          // Not from a chat node of this version: dropped, so a stray message never costs the room its state.
+          ctx.log.warn({ msgType: typeof msg === 'object' && msg !== null ? String((msg as { t?: unknown }).t) : typeof msg }, 'room actor dropped an unknown message')
+          return state
       }
     },
   }
+}
+
+/** A message as a peer's room actor sends it; anything else from the wire is dropped. */
+function isChatMessage(value: unknown): value is ChatMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  return typeof m['id'] === 'string' && typeof m['at'] === 'number' && typeof m['text'] === 'string' && typeof m['user'] === 'string'
 }
