@@ -102,4 +102,32 @@ describe('room actors', () => {
     expect(a.system.whereis(roomActorName('x'))!.equals(room)).toBe(true)
     expect(texts(a, 'x')).toEqual(['one', 'two'])
   })
+
+  it('stops syncing a room that stays quiet for a round of its peers, and starts again on the next message', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await chatOn('c@mem')
+    let digests = 0
+    a.system.trace((r) => {
+      if (r.type === 'send' && (r.msg as { t?: unknown } | null)?.t === 'digest') digests++
+    })
+    await enter(a, 'q')
+    await net.settle()
+    say(a, 'q', 'hello')
+    await net.settle()
+    await net.clock.advance(OPTIONS.historySyncMs * 10)
+    await net.settle()
+    const afterFirst = digests
+    // The tick that saw the change, then one round of the two peers.
+    expect(afterFirst).toBe(3)
+    await net.clock.advance(OPTIONS.historySyncMs * 10)
+    await net.settle()
+    expect(digests).toBe(afterFirst)
+    say(b, 'q', 'again')
+    await net.settle()
+    await net.clock.advance(OPTIONS.historySyncMs * 10)
+    await net.settle()
+    expect(digests - afterFirst).toBe(3)
+  })
 })

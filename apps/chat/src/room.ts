@@ -7,10 +7,11 @@
  *
  * History replication: every node holds every room's last messages. Live messages reach every room actor through the
  * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
- * anti-entropy: at start and every `historySyncMs`, the room actor sends its history's digest to a peer room actor;
- * a peer whose digest differs answers with the ids it holds, and each side then sends the other the messages it
- * lacks (so a busy room, whose digests differ by the messages in flight, exchanges ids, not histories). Merging is
- * "the newest 100 of the union", so all nodes converge on the same history.
+ * anti-entropy: at start it sends its history's digest to every peer room actor, then every `historySyncMs` to the
+ * next peer in turn while its history keeps changing and for one round of its peers after. A peer whose digest
+ * differs answers with the ids it holds, and each side then sends the other the messages it lacks (so a busy room,
+ * whose digests differ by the messages in flight, exchanges ids, not histories). Merging is "the newest 100 of the
+ * union", so all nodes converge on the same history.
  *
  * Gotchas: messages learnt through a catch-up go to the history only, never to connected sockets, so a client never
  * sees a sender's messages out of order; their live copy, when it comes, is still delivered. A session that enters
@@ -53,6 +54,10 @@ export interface OutFrame {
 interface RoomState {
   readonly room: string
   readonly history: RoomHistory
+  /** Sync ticks since the history last changed: a room quiet for a round of its peers stops syncing. */
+  quietTicks: number
+  /** Which peer the next tick asks: round robin, so a round reaches every peer. */
+  nextPeer: number
 }
 
 /** The room actor's behaviour; `args` is the room's name. */
@@ -75,7 +80,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
       ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
-      return { room, history }
+      return { room, history, quietTicks: 0, nextPeer: 0 }
     },
     handleCall(request: RoomRequest, _from: From, state) {
       if (request.t === 'enter') {
@@ -94,7 +99,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           if (!isChatMessage(msg.message)) return state
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
-          state.history.add(msg.message)
+          if (state.history.add(msg.message)) state.quietTicks = 0
           services.counters.messagesOut += fanOut(state.room, Buffer.from(JSON.stringify(msg.message)), false, ctx)
           return state
         case 'presence':
@@ -115,12 +120,17 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           return state
         }
         case 'give':
-          if (Array.isArray(msg.messages)) state.history.merge(msg.messages.filter(isChatMessage))
+          if (Array.isArray(msg.messages) && state.history.merge(msg.messages.filter(isChatMessage)) > 0) state.quietTicks = 0
           return state
         case 'tick': {
+          // A room whose history has not changed for a round of its peers has told them all it has: an idle room
+          // costs nothing, however many rooms a node holds. A change (live or caught up) starts the rounds again.
           const peers = peerRooms(state.room, ctx)
-          const peer = peers[Math.floor(Math.random() * peers.length)]
-          if (peer !== undefined) ctx.send(peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          if (peers.length > 0 && state.quietTicks <= peers.length) {
+            const peer = peers[state.nextPeer++ % peers.length]!
+            ctx.send(peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          }
+          state.quietTicks++
           ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
           return state
         }
