@@ -119,8 +119,8 @@ describe('room actors', () => {
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     const afterFirst = digests
-    // The tick that saw the change, then one round of the two peers.
-    expect(afterFirst).toBe(3)
+    // One to each peer's room actor as it appeared, then the tick that saw the change and one round of the two peers.
+    expect(afterFirst).toBe(5)
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     expect(digests).toBe(afterFirst)
@@ -129,5 +129,23 @@ describe('room actors', () => {
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     expect(digests - afterFirst).toBe(3)
+  })
+
+  it('compares histories when a partition heals, long after both sides went quiet', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await enter(a, 'p')
+    await net.settle()
+    net.partition('a@mem', 'b@mem')
+    say(a, 'p', 'left side')
+    say(b, 'p', 'right side')
+    await net.clock.advance(OPTIONS.historySyncMs * 20)
+    await net.settle()
+    expect(texts(a, 'p')).toEqual(['left side'])
+    net.heal()
+    await net.settle()
+    expect(texts(a, 'p').sort()).toEqual(['left side', 'right side'])
+    expect(texts(b, 'p')).toEqual(texts(a, 'p'))
   })
 })

@@ -7,8 +7,9 @@
  *
  * History replication: every node holds every room's last messages. Live messages reach every room actor through the
  * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
- * anti-entropy: at start it sends its history's digest to every peer room actor, then every `historySyncMs` to the
- * next peer in turn while its history keeps changing and for one round of its peers after. A peer whose digest
+ * anti-entropy: at start it sends its history's digest to every peer room actor, and to each peer room actor that
+ * joins later (the directory tells it: a new or restarted node, a healed partition); then every `historySyncMs` to
+ * the next peer in turn while its history keeps changing and for one round of its peers after. A peer whose digest
  * differs answers with the ids it holds, and each side then sends the other the messages it lacks (so a busy room,
  * whose digests differ by the messages in flight, exchanges ids, not histories). Merging is "the newest 100 of the
  * union", so all nodes converge on the same history.
@@ -32,6 +33,7 @@ export type RoomMessage =
   | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
   | { t: 'give'; messages: ChatMessage[] }
   | { t: 'tick' }
+  | { t: 'peerJoined'; peer: Pid }
 
 /** What a room actor answers. */
 export type RoomRequest = { t: 'enter'; pid: Pid; user: string } | { t: 'history' }
@@ -134,6 +136,9 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
           return state
         }
+        case 'peerJoined':
+          ctx.send(msg.peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          return state
         default:
           // Not from a chat node of this version: dropped, so a stray message never costs the room its state.
           ctx.log.warn({ msgType: typeof msg === 'object' && msg !== null ? String((msg as { t?: unknown }).t) : typeof msg }, 'room actor dropped an unknown message')
