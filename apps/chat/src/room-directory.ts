@@ -10,6 +10,7 @@ import type { Ctx, From, GroupEvent, Pid, ServerBehaviour } from '@cohort/core'
 import { CHAT_NAMES, roomActorName } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { roomOfRoomGroup } from './room-groups.ts'
+import type { RoomMessage } from './room.ts'
 
 /** What the directory answers. */
 export type DirectoryRequest = { t: 'ensure'; room: string } | { t: 'whereis'; room: string } | { t: 'endpoint' }
@@ -60,7 +61,12 @@ export function roomDirectoryBehaviour(services: ChatServices): ServerBehaviour<
       const name = isGroupEvent(msg) ? remoteRoomJoined(msg, system.node) : msg.room
       if (name === undefined) return state
       try {
-        await ensure(name, ctx)
+        const room = await ensure(name, ctx)
+        // A peer's room actor appeared (a new or restarted node, or a partition that healed): compare histories now,
+        // whether or not this room is still syncing on its own.
+        if (room !== undefined && isGroupEvent(msg)) {
+          for (const peer of msg.pids) if (peer.node !== system.node) ctx.send(room, { t: 'peerJoined', peer } satisfies RoomMessage)
+        }
       } catch (err) {
         // Only this node's copy of the room's history is missing; the next join or a session entering retries.
         ctx.log.warn({ err, room: name }, 'could not start the room actor for a room of another node')

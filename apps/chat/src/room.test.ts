@@ -86,4 +86,66 @@ describe('room actors', () => {
     await net.settle()
     expect(texts(a, 'k')).toEqual(['before', 'after'])
   })
+
+  it('drops unknown and malformed messages without losing its state', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    await enter(a, 'x')
+    say(a, 'x', 'one')
+    await net.settle()
+    const room = a.system.whereis(roomActorName('x'))!
+    for (const junk of [{ t: 'bogus' }, 'junk', { t: 'give', messages: 'nope' }, { t: 'give', messages: [{ id: 1 }] }, { t: 'ids', ids: 7 }, { t: 'message', message: null }]) {
+      a.system.send(room, junk)
+    }
+    say(a, 'x', 'two')
+    await net.settle()
+    expect(a.system.whereis(roomActorName('x'))!.equals(room)).toBe(true)
+    expect(texts(a, 'x')).toEqual(['one', 'two'])
+  })
+
+  it('stops syncing a room that stays quiet for a round of its peers, and starts again on the next message', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await chatOn('c@mem')
+    let digests = 0
+    a.system.trace((r) => {
+      if (r.type === 'send' && (r.msg as { t?: unknown } | null)?.t === 'digest') digests++
+    })
+    await enter(a, 'q')
+    await net.settle()
+    say(a, 'q', 'hello')
+    await net.settle()
+    await net.clock.advance(OPTIONS.historySyncMs * 10)
+    await net.settle()
+    const afterFirst = digests
+    // One to each peer's room actor as it appeared, then the tick that saw the change and one round of the two peers.
+    expect(afterFirst).toBe(5)
+    await net.clock.advance(OPTIONS.historySyncMs * 10)
+    await net.settle()
+    expect(digests).toBe(afterFirst)
+    say(b, 'q', 'again')
+    await net.settle()
+    await net.clock.advance(OPTIONS.historySyncMs * 10)
+    await net.settle()
+    expect(digests - afterFirst).toBe(3)
+  })
+
+  it('compares histories when a partition heals, long after both sides went quiet', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    const b = await chatOn('b@mem')
+    await enter(a, 'p')
+    await net.settle()
+    net.partition('a@mem', 'b@mem')
+    say(a, 'p', 'left side')
+    say(b, 'p', 'right side')
+    await net.clock.advance(OPTIONS.historySyncMs * 20)
+    await net.settle()
+    expect(texts(a, 'p')).toEqual(['left side'])
+    net.heal()
+    await net.settle()
+    expect(texts(a, 'p').sort()).toEqual(['left side', 'right side'])
+    expect(texts(b, 'p')).toEqual(texts(a, 'p'))
+  })
 })

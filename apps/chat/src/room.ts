@@ -7,10 +7,12 @@
  *
  * History replication: every node holds every room's last messages. Live messages reach every room actor through the
  * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
- * anti-entropy: at start and every `historySyncMs`, the room actor sends its history's digest to a peer room actor;
- * a peer whose digest differs answers with the ids it holds, and each side then sends the other the messages it
- * lacks (so a busy room, whose digests differ by the messages in flight, exchanges ids, not histories). Merging is
- * "the newest 100 of the union", so all nodes converge on the same history.
+ * anti-entropy: at start it sends its history's digest to every peer room actor, and to each peer room actor that
+ * joins later (the directory tells it: a new or restarted node, a healed partition); then every `historySyncMs` to
+ * the next peer in turn while its history keeps changing and for one round of its peers after. A peer whose digest
+ * differs answers with the ids it holds, and each side then sends the other the messages it lacks (so a busy room,
+ * whose digests differ by the messages in flight, exchanges ids, not histories). Merging is "the newest 100 of the
+ * union", so all nodes converge on the same history.
  *
  * Gotchas: messages learnt through a catch-up go to the history only, never to connected sockets, so a client never
  * sees a sender's messages out of order; their live copy, when it comes, is still delivered. A session that enters
@@ -31,6 +33,7 @@ export type RoomMessage =
   | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
   | { t: 'give'; messages: ChatMessage[] }
   | { t: 'tick' }
+  | { t: 'peerJoined'; peer: Pid }
 
 /** What a room actor answers. */
 export type RoomRequest = { t: 'enter'; pid: Pid; user: string } | { t: 'history' }
@@ -53,6 +56,10 @@ export interface OutFrame {
 interface RoomState {
   readonly room: string
   readonly history: RoomHistory
+  /** Sync ticks since the history last changed: a room quiet for a round of its peers stops syncing. */
+  quietTicks: number
+  /** Which peer the next tick asks: round robin, so a round reaches every peer. */
+  nextPeer: number
 }
 
 /** The room actor's behaviour; `args` is the room's name. */
@@ -75,7 +82,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
       ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
-      return { room, history }
+      return { room, history, quietTicks: 0, nextPeer: 0 }
     },
     handleCall(request: RoomRequest, _from: From, state) {
       if (request.t === 'enter') {
@@ -91,9 +98,10 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
     handleInfo(msg: RoomMessage, state, ctx) {
       switch (msg.t) {
         case 'message':
+          if (!isChatMessage(msg.message)) return state
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
-          state.history.add(msg.message)
+          if (state.history.add(msg.message)) state.quietTicks = 0
           services.counters.messagesOut += fanOut(state.room, Buffer.from(JSON.stringify(msg.message)), false, ctx)
           return state
         case 'presence':
@@ -103,6 +111,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           if (msg.digest !== state.history.digest()) ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: true } satisfies RoomMessage)
           return state
         case 'ids': {
+          if (!Array.isArray(msg.ids)) return state
           // Each side sends the other only what it lacks: ids cross the wire, messages only when missing.
           const theirs = new Set(msg.ids)
           const missing = state.history.messages().filter((m) => !theirs.has(m.id))
@@ -113,16 +122,35 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           return state
         }
         case 'give':
-          state.history.merge(msg.messages)
+          if (Array.isArray(msg.messages) && state.history.merge(msg.messages.filter(isChatMessage)) > 0) state.quietTicks = 0
           return state
         case 'tick': {
+          // A room whose history has not changed for a round of its peers has told them all it has: an idle room
+          // costs nothing, however many rooms a node holds. A change (live or caught up) starts the rounds again.
           const peers = peerRooms(state.room, ctx)
-          const peer = peers[Math.floor(Math.random() * peers.length)]
-          if (peer !== undefined) ctx.send(peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          if (peers.length > 0 && state.quietTicks <= peers.length) {
+            const peer = peers[state.nextPeer++ % peers.length]!
+            ctx.send(peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          }
+          state.quietTicks++
           ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
           return state
         }
+        case 'peerJoined':
+          ctx.send(msg.peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          return state
+        default:
+          // Not from a chat node of this version: dropped, so a stray message never costs the room its state.
+          ctx.log.warn({ msgType: typeof msg === 'object' && msg !== null ? String((msg as { t?: unknown }).t) : typeof msg }, 'room actor dropped an unknown message')
+          return state
       }
     },
   }
+}
+
+/** A message as a peer's room actor sends it; anything else from the wire is dropped. */
+function isChatMessage(value: unknown): value is ChatMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  return typeof m['id'] === 'string' && typeof m['at'] === 'number' && typeof m['text'] === 'string' && typeof m['user'] === 'string'
 }

@@ -106,6 +106,9 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           return state
         case 'closed':
           return { stop: 'normal', state }
+        default:
+          ctx.log.warn({ msgType: typeof msg === 'object' && msg !== null ? String((msg as { t?: unknown }).t) : typeof msg }, 'session dropped an unknown message')
+          return state
       }
     },
     terminate(reason, state) {

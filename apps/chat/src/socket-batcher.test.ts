@@ -18,10 +18,11 @@ function fakeSocket(log: string[], name: string, withRaw = true): WebSocket {
   return { ...(withRaw ? { _socket: raw } : {}), send: (data: string | Buffer) => log.push(`${name} send ${String(data)}`) } as unknown as WebSocket
 }
 
+/** After the current synchronous work and its microtasks. */
 const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 describe('SocketBatcher', () => {
-  it('corks each socket once per turn and uncorks them all when the turn is over', async () => {
+  it('corks each socket once per run and uncorks them all once the run has returned', async () => {
     const log: string[] = []
     const batcher = new SocketBatcher()
     const a = fakeSocket(log, 'a')

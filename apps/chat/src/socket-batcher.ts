@@ -1,7 +1,8 @@
 /**
- * SocketBatcher: writes the frames a node sends its browsers in one event-loop turn as one write per socket. The
- * first frame to a socket in a turn corks it, and every corked socket is uncorked once the turn's work is done
- * (setImmediate), so a client that receives ten messages in a burst costs one system call, not ten.
+ * SocketBatcher: writes the frames a node sends its browsers in one run of the actors as one write per socket. The
+ * first frame to a socket corks it, and every corked socket is uncorked in a microtask, once the scheduler's run
+ * that wrote them has returned, so a client that receives ten messages in a burst costs one system call, not ten,
+ * and no frame waits for the next turn of the event loop.
  *
  * Hot path: every frame to every browser goes through `write`. Gotchas: `ws` has no public cork, so this reaches its
  * socket (`_socket`); without one (a future `ws`), frames are written one by one, correct but slower.
@@ -13,12 +14,12 @@ interface Corkable {
   uncork(): void
 }
 
-/** Batches socket writes per event-loop turn. */
+/** Batches socket writes per run of the actors. */
 export class SocketBatcher {
   readonly #corked: Corkable[] = []
   #scheduled = false
 
-  /** Sends `data` as a text frame on `socket`, corked until the end of this turn. */
+  /** Sends `data` as a text frame on `socket`, corked until the current run of the actors returns. */
   write(socket: WebSocket, data: string | Buffer): void {
     const raw = (socket as unknown as { _socket?: Corkable & { writableCorked?: number } })._socket
     if (raw !== undefined && raw.writableCorked === 0) {
@@ -26,7 +27,7 @@ export class SocketBatcher {
       this.#corked.push(raw)
       if (!this.#scheduled) {
         this.#scheduled = true
-        setImmediate(this.#flush)
+        queueMicrotask(this.#flush)
       }
     }
     socket.send(data, { binary: false })
