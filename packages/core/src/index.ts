@@ -41,7 +41,7 @@ export {
   countChildren,
 } from './supervision/dynamic-supervisor.ts'
 
-export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, GlobalResolver } from './system/actor-system.ts'
+export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, RestartEvent, GlobalResolver } from './system/actor-system.ts'
 export type { ActorSystemOptions, ResolvedActorSystemOptions } from './system/system-options.ts'
 export type { Ctx, Address, From, SpawnOptions } from './actor/ctx.ts'
 export type { Behaviour } from './actor/behaviour.ts'
@@ -85,6 +85,12 @@ export {
 export { NameTakenError, keepOldest } from './cluster/name-conflict.ts'
 export { startSingleton, singletonManagerName, DEFAULT_SINGLETON_OPTIONS } from './cluster/singleton.ts'
 export { startPubSub, DEFAULT_PUB_SUB_OPTIONS } from './cluster/pub-sub.ts'
+export {
+  startReplicatedMap,
+  replicatedMapActorName,
+  DEFAULT_REPLICATED_MAP_OPTIONS,
+} from './cluster/replicated-map/replicated-map.ts'
+export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS } from './cluster/presence/presence.ts'
 
 export type { Groups, GroupsOptions, SendOptions } from './cluster/groups.ts'
 export type { GroupEvent, GroupListener, GroupSnapshot } from './cluster/group-table.ts'
@@ -92,4 +98,13 @@ export type { GlobalRegistry, GlobalOptions, NameLoserNotifier } from './cluster
 export type { GlobalRegistration, NameConflictResolver } from './cluster/name-conflict.ts'
 export type { Singleton, SingletonOptions, SingletonRegistry } from './cluster/singleton.ts'
 export type { PubSub, PubSubOptions } from './cluster/pub-sub.ts'
+export type {
+  ReplicatedMap,
+  ReplicatedMapOptions,
+  ReplicatedMapStats,
+  MapSetOptions,
+  MapChange,
+  MapListener,
+} from './cluster/replicated-map/replicated-map.ts'
+export type { Presence, PresenceOptions, PresenceEntry, PresenceDiff, PresenceListener } from './cluster/presence/presence.ts'
 // ---- end of cluster services ------------------------------------------------------------------------------------

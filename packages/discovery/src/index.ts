@@ -19,6 +19,9 @@ export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
 export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
 export { strategyFromConfig } from './strategy-from-config.ts'
+export { clusterObserver, observerChild, OBSERVER_NAME, DEFAULT_CLUSTER_OBSERVER_OPTIONS } from './observer/cluster-observer.ts'
+export { observerRequestHandler, DEFAULT_OBSERVER_HTTP_OPTIONS } from './observer/observer-http.ts'
+export { OBSERVER_PAGE, OBSERVER_REFRESH_MS } from './observer/observer-page.ts'
 export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError } from './errors.ts'
 
 export type { ClusterNode, Peer } from './cluster-node.ts'
@@ -58,3 +61,15 @@ export type {
 export type { CohortConfig, DiscoveryConfig, LoadConfigOptions, LogLevel } from './config.ts'
 export type { StrategyFromConfigOptions } from './strategy-from-config.ts'
 export type { ForbiddenRule } from './errors.ts'
+export type { ClusterObserverOptions, ObserverRequest, TrafficSource } from './observer/cluster-observer.ts'
+export type { ObserverHttpOptions } from './observer/observer-http.ts'
+export type {
+  ClusterReport,
+  DownNode,
+  MailboxEntry,
+  NodeReport,
+  ObserverEvent,
+  PeerReport,
+  SilentNode,
+  TreeEntry,
+} from './observer/observer-report.ts'

@@ -13,6 +13,8 @@ import { InvalidOptionError } from '@cohort/core'
 import { silentLogger } from './internal/silent-logger.ts'
 import { createMetricsRegistry } from './metrics.ts'
 import type { MetricsSources } from './metrics.ts'
+import { observerRequestHandler } from './observer/observer-http.ts'
+import type { ObserverHttpOptions } from './observer/observer-http.ts'
 
 /** Options of startProbeServer. */
 export interface ProbeServerOptions {
@@ -33,6 +35,11 @@ export interface ProbeServerOptions {
   readinessChecks?: Readonly<Record<string, () => boolean>>
   /** What /metrics reports. @default no Cohort metrics, prom-client's process metrics only */
   metrics?: MetricsSources
+  /**
+   * Also serve the cluster observer: the page at `/observer` and the report at `/observer/cluster.json` (the node's
+   * `cohort_observer` must run, see observerChild). @default not served
+   */
+  observer?: ObserverHttpOptions
   /** @default a silent logger */
   logger?: Logger
 }
@@ -76,6 +83,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
   }
   const registry = createMetricsRegistry(options.metrics ?? {}, logger)
   let shuttingDown = false
+  const observe = options.observer === undefined ? undefined : observerRequestHandler(options.observer)
 
   const check = (fn: () => boolean): boolean => {
     try {
@@ -103,6 +111,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (observe !== undefined && (await observe(req, res))) return
     const path = new URL(req.url ?? '/', 'http://probe').pathname
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
     switch (path) {
@@ -115,7 +124,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
       case '/metrics':
         return send(res, 200, await registry.metrics(), registry.contentType)
       default:
-        return send(res, 404, 'not found: try /livez, /readyz or /metrics\n')
+        return send(res, 404, `not found: try /livez, /readyz${observe === undefined ? ' or /metrics' : ', /metrics or /observer'}\n`)
     }
   }
 

@@ -175,7 +175,7 @@ async function restartAfter(ctx: Ctx, state: SupervisorState, failed: Child, rea
     await stopChildren(ctx, affected.filter((c) => c !== failed).reverse())
     let failure: unknown = undefined
     for (const child of affected) {
-      if (rt.tracing) rt.emitTrace({ type: 'restart', supervisor: ctx.self, child: child.spec.id, reason })
+      rt.noteRestart({ supervisor: ctx.self, child: child.spec.id, reason })
       try {
         child.pid = await startOne(ctx, child.spec)
       } catch (error) {

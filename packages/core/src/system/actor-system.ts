@@ -37,6 +37,17 @@ export interface SystemStats {
   exited: number
   messagesDelivered: number
   deadLetters: number
+  /** Children restarted by supervisors since the system started. */
+  restarts: number
+}
+
+/** A supervisor restarted a child, for `monitorRestarts`. */
+export interface RestartEvent {
+  supervisor: Pid
+  /** The child spec's id. */
+  child: string
+  /** The exit reason that made the supervisor restart it. */
+  reason: unknown
 }
 
 /** A connection event, for `monitorNodes`. `hidden` marks a connection outside the mesh (a CLI, an observer). */
@@ -97,6 +108,11 @@ export interface ActorSystem extends AsyncDisposable {
    * `net_kernel:monitor_nodes(true, [{node_type, all}])`); returns a function that stops observing.
    */
   monitorNodes(listener: (event: NodeEvent) => void, options?: { hidden?: boolean }): () => void
+  /**
+   * Observes every child restart by this system's supervisors, without turning tracing on (the observer's event
+   * feed, restart metrics); returns a function that stops observing.
+   */
+  monitorRestarts(listener: (event: RestartEvent) => void): () => void
   /** Connects this system to other nodes (transport or in-memory network); returns the endpoint for inbound events. */
   attachDistribution(distribution: Distribution): DistributionEndpoint
   /** The connected nodes. */

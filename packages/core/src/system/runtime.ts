@@ -26,7 +26,7 @@ import { Ref } from '../ref.ts'
 import type { Down, MonitorTarget } from '../signals.ts'
 import type { TraceObserver, TraceRecord } from '../trace.ts'
 import { Actor, ActorStatus } from './actor.ts'
-import type { ActorSystem, GlobalResolver, NodeEvent, ProcessInfo, SystemStats } from './actor-system.ts'
+import type { ActorSystem, GlobalResolver, NodeEvent, ProcessInfo, RestartEvent, SystemStats } from './actor-system.ts'
 import { Calls } from './calls.ts'
 import { Definitions } from './definitions.ts'
 import { Port } from './port.ts'
@@ -55,7 +55,7 @@ export class Runtime implements ActorSystem {
   readonly timers: Timers
   readonly registry = new Registry()
   readonly definitions = new Definitions()
-  readonly counters = { spawned: 0, exited: 0, messagesDelivered: 0, deadLetters: 0 }
+  readonly counters = { spawned: 0, exited: 0, messagesDelivered: 0, deadLetters: 0, restarts: 0 }
   /** The pseudo-process that is the parent of actors spawned from outside any actor. */
   readonly systemPid: Pid
   readonly calls: Calls
@@ -72,6 +72,8 @@ export class Runtime implements ActorSystem {
   #nextRef = 1
   #observers: TraceObserver[] = []
   #nodeListeners: { listener: (event: NodeEvent) => void; hidden: boolean }[] = []
+  /** monitorRestarts listeners: restarts are rare, so a listener costs nothing on the message path. */
+  #restartListeners: ((event: RestartEvent) => void)[] = []
   /** Connected nodes whose connection is hidden (outside the mesh). */
   readonly #hiddenNodes = new Set<string>()
   #distribution: Distribution | undefined = undefined
@@ -586,6 +588,26 @@ export class Runtime implements ActorSystem {
     this.#nodeListeners = [...this.#nodeListeners, entry]
     return () => {
       this.#nodeListeners = this.#nodeListeners.filter((l) => l !== entry)
+    }
+  }
+
+  monitorRestarts(listener: (event: RestartEvent) => void): () => void {
+    this.#restartListeners = [...this.#restartListeners, listener]
+    return () => {
+      this.#restartListeners = this.#restartListeners.filter((l) => l !== listener)
+    }
+  }
+
+  /** Called by supervisors each time they restart a child: counts it, traces it and tells monitorRestarts listeners. */
+  noteRestart(event: RestartEvent): void {
+    this.counters.restarts++
+    if (this.tracing) this.emitTrace({ type: 'restart', supervisor: event.supervisor, child: event.child, reason: event.reason })
+    for (const listener of this.#restartListeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.logger.error({ err: error }, 'restart listener threw')
+      }
     }
   }
 
