@@ -25,6 +25,7 @@ import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
 import { totalLength } from './fragmenter.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
+import { checkOutgoing } from './outgoing-check.ts'
 import { sizeBound } from './size-bound.ts'
 
 /** The node behind `startNode`. */
@@ -230,6 +231,8 @@ export class ClusterNode implements CohortNode {
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
     if (!batcher.enqueueBatchedControl(control)) {
+      // A batched message passed size-bound.ts's walk, which accepts only what arrives unchanged; this one did not.
+      if (this.#o.checkMessages) checkOutgoing(control)
       // In parts: a large Buffer in a message is written out as it is, never copied into the encoding.
       const parts = batcher.encodeParts(control, sizeHint)
       const bytes = totalLength(parts)
