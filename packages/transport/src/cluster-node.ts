@@ -100,7 +100,7 @@ export class ClusterNode implements CohortNode {
     }
     this.port = this.#server.port
     this.url = advertisedUrl(o, this.port)
-    this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, cookie: o.cookie }
+    this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, tickMs: o.tickMs, cookie: o.cookie }
     this.#log.info({ url: this.url, hidden: o.hidden }, 'node listening')
   }
 

@@ -24,6 +24,7 @@ import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
+import { agreedTickMs } from './tick-agreement.ts'
 import { Ticker } from './ticker.ts'
 import type { PeerAddress, WireControl } from './transport-control.ts'
 import { TICK_CONTROL } from './transport-control.ts'
@@ -57,6 +58,8 @@ export interface ConnectionHost {
   /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
   deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   peers(conn: Connection, peers: PeerAddress[]): void
+  /** The peer announced a `tickMs` other than this node's; the connection uses the larger (tick-agreement.ts). */
+  tickDiffers?(conn: Connection, peerTickMs: number): void
   /** Called once, when the connection ends for any reason. */
   closed(conn: Connection, code: number, reason: string): void
 }
@@ -148,9 +151,11 @@ export class Connection {
   attach(batcher: FrameBatcher): void {
     this.#batcher = batcher
     const tick = this.#codec.encode(toWire(TICK_CONTROL))
+    const peerTickMs = this.peer?.tickMs
+    if (peerTickMs !== undefined && peerTickMs !== this.#host.tickMs) this.#host.tickDiffers?.(this, peerTickMs)
     this.#ticker = new Ticker({
       clock: this.#host.clock,
-      tickMs: this.#host.tickMs,
+      tickMs: agreedTickMs(this.#host.tickMs, peerTickMs),
       onTick: () => batcher.enqueueUrgent(tick),
       onSilent: (silentMs) => this.fail(new ProtocolError(CLOSE_CODES.tickTimeout, `peer silent for ${silentMs} ms`)),
     })

@@ -105,9 +105,24 @@ export class NodeConnections {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
       },
+      tickDiffers: (conn, peerTickMs) => this.#tickDiffers(conn, peerTickMs),
       peers: (conn, peers) => this.#onPeers(conn, peers),
       closed: (conn, code, reason) => this.#closed(conn, code, reason),
     }
+  }
+
+  /** Peers whose different `tickMs` was logged already: once per peer, not per reconnect. */
+  readonly #tickLogged = new Set<string>()
+
+  #tickDiffers(conn: Connection, peerTickMs: number): void {
+    const peer = conn.peer?.name
+    if (peer === undefined || this.#tickLogged.has(peer)) return
+    this.#tickLogged.add(peer)
+    const localTickMs = this.#h.options.tickMs
+    this.#h.log.warn(
+      { peer, tickMs: localTickMs, peerTickMs, agreedTickMs: Math.max(localTickMs, peerTickMs) },
+      'peer uses another tickMs; the connection uses the larger. Give every node the same tickMs (COHORT_TICK_MS)',
+    )
   }
 
   /** Inbound connections between their socket opening and their handshake's end. */
