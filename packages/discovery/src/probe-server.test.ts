@@ -30,6 +30,12 @@ describe('startProbeServer', () => {
     expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 503, body: 'not ready: shutting down\n' })
   })
 
+  it('says why a joined but cut-off node is not ready', async () => {
+    const cluster = { ready: false, notReadyReason: 'cut off: every peer refused' }
+    await using probes = await startProbeServer({ port: 0, host: '127.0.0.1', cluster, metrics: { defaultMetrics: false } })
+    expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 503, body: 'not ready: cut off: every peer refused\n' })
+  })
+
   it('reports a throwing check as a failure', async () => {
     await using probes = await startProbeServer({
       port: 0,
@@ -50,7 +56,10 @@ describe('startProbeServer', () => {
         defaultMetrics: false,
         topMailboxes: 2,
         transport: {
-          stats: () => ({ peers: [{ node: 'chat@10.0.0.2', messagesIn: 5, messagesOut: 7, bytesIn: 500, bytesOut: 700 }] }),
+          stats: () => ({
+            peers: [{ node: 'chat@10.0.0.2', messagesIn: 5, messagesOut: 7, bytesIn: 500, bytesOut: 700 }],
+            handshakeFailures: { cookie: 3, unreachable: 2 },
+          }),
         },
         processes: {
           processes: () => [
@@ -71,6 +80,8 @@ describe('startProbeServer', () => {
     expect(body).toContain('cohort_peer_messages_out_total{peer="chat@10.0.0.2"} 7')
     expect(body).toContain('cohort_peer_bytes_in_total{peer="chat@10.0.0.2"} 500')
     expect(body).toContain('cohort_peer_bytes_out_total{peer="chat@10.0.0.2"} 700')
+    expect(body).toContain('cohort_handshake_failures_total{reason="cookie"} 3')
+    expect(body).toContain('cohort_handshake_failures_total{reason="unreachable"} 2')
     expect(body).toContain('cohort_mailbox_depth{pid="<chat@10.0.0.1.2>"} 40')
     expect(body).toContain('cohort_mailbox_depth{pid="<chat@10.0.0.1.1>"} 3')
     expect(body).not.toContain('<chat@10.0.0.1.3>')

@@ -24,8 +24,11 @@ export interface ProbeServerOptions {
   isAlive?: () => boolean
   /** Readiness part: the node is listening. @default () => true */
   isListening?: () => boolean
-  /** Readiness part: joined, and the strategy succeeded once (the handle joinCluster returns). @default always joined */
-  cluster?: { readonly ready: boolean }
+  /**
+   * Readiness part: joined, and the strategy succeeded once, and not cut off from every peer by a refused handshake
+   * (the handle joinCluster returns). `notReadyReason` is what /readyz says when `ready` is false. @default always joined
+   */
+  cluster?: { readonly ready: boolean; readonly notReadyReason?: string | undefined }
   /** What /metrics reports. @default no Cohort metrics, prom-client's process metrics only */
   metrics?: MetricsSources
   /** @default a silent logger */
@@ -82,7 +85,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     if (shuttingDown) failing.push('shutting down')
     if (!check(isListening)) failing.push('node not listening')
     if (options.cluster !== undefined && !check(() => options.cluster?.ready === true)) {
-      failing.push('not joined: discovery has not succeeded yet')
+      failing.push(options.cluster.notReadyReason ?? 'not joined: discovery has not succeeded yet')
     }
     return failing
   }

@@ -207,6 +207,7 @@ export class ClusterNode implements CohortNode {
       connectionsAccepted: this.#connections.accepted,
       connectionsRefused: this.#connections.refused,
       connectionsFailed: this.#connections.failed,
+      handshakeFailures: { ...this.#connections.handshakeFailures.counts },
     }
   }
 

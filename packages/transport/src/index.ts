@@ -11,6 +11,7 @@ export { PROTOCOL_VERSION } from './handshake.ts'
 export { RECOMMENDED_GLIBC_TUNABLES } from './allocator.ts'
 
 export type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
+export type { HandshakeFailureCounts, HandshakeFailureReason } from './handshake-failures.ts'
 export type { NodeOptions, ResolvedNodeOptions } from './node-options.ts'
 export type { TlsOptions } from './tls-options.ts'
 export type { NodeName } from './node-name.ts'
