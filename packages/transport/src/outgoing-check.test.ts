@@ -12,7 +12,10 @@ import { testNode } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 
 class User {
-  constructor(readonly id: number) {}
+  readonly id: number
+  constructor(id: number) {
+    this.id = id
+  }
 }
 
 function deep(levels: number): unknown {
