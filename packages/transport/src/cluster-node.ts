@@ -25,6 +25,7 @@ import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
 import { totalLength } from './fragmenter.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
+import { checkNameHost } from './name-host-check.ts'
 import { checkOutgoing } from './outgoing-check.ts'
 import { sizeBound } from './size-bound.ts'
 
@@ -102,6 +103,19 @@ export class ClusterNode implements CohortNode {
     this.url = advertisedUrl(o, this.port)
     this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, tickMs: o.tickMs, cookie: o.cookie }
     this.#log.info({ url: this.url, hidden: o.hidden }, 'node listening')
+    if (!o.hidden && o.url === undefined && o.checkNameHost) this.#warnIfNameHostNotLocal()
+  }
+
+  /** Warns (without delaying start) when peers dialling this node's name would not reach it (name-host-check.ts). */
+  #warnIfNameHostNotLocal(): void {
+    checkNameHost(this.#o.nameHost).then(
+      (check) => {
+        if (check.problem !== undefined && this.#closing === undefined) {
+          this.#log.warn({ host: check.host, addresses: check.addresses, url: this.url }, `node name unreachable: ${check.problem}`)
+        }
+      },
+      (error: unknown) => this.#log.debug({ err: error }, 'could not check the name\'s host'),
+    )
   }
 
   close(): Promise<void> {

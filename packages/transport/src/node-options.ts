@@ -64,6 +64,12 @@ export interface NodeOptions {
    * @default true (a message either arrives as sent or the send throws)
    */
   checkMessages?: boolean
+  /**
+   * Once listening, warn (log) when the host of the node's name is not an address of this machine and does not
+   * resolve to one, since peers dial that host. Skipped for hidden nodes and when `url` is set.
+   * @default true
+   */
+  checkNameHost?: boolean
   /** Serve and dial `wss://` with these certificates. @default undefined (plain `ws://`) */
   tls?: TlsOptions
   /** Incarnation number; a restarted node must use a new one. @default random (chosen by core) */
@@ -95,6 +101,7 @@ export interface ResolvedNodeOptions {
   readonly hidden: boolean
   readonly maskFrames: boolean
   readonly checkMessages: boolean
+  readonly checkNameHost: boolean
   readonly tls: ResolvedTlsOptions | undefined
   readonly creation: number | undefined
   readonly logger: Logger
@@ -117,6 +124,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   hidden: boolean
   maskFrames: boolean
   checkMessages: boolean
+  checkNameHost: boolean
 }> = Object.freeze({
   host: '0.0.0.0',
   port: 0,
@@ -133,6 +141,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   hidden: false,
   maskFrames: false,
   checkMessages: true,
+  checkNameHost: true,
 })
 
 /** The smallest `tickMs` accepted: below it, a busy event loop would be taken for a dead peer. */
@@ -167,6 +176,7 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
     hidden: input.hidden ?? DEFAULT_NODE_OPTIONS.hidden,
     maskFrames: input.maskFrames ?? DEFAULT_NODE_OPTIONS.maskFrames,
     checkMessages: input.checkMessages ?? DEFAULT_NODE_OPTIONS.checkMessages,
+    checkNameHost: input.checkNameHost ?? DEFAULT_NODE_OPTIONS.checkNameHost,
     tls: input.tls === undefined ? undefined : resolveTlsOptions(input.tls),
     creation: input.creation,
     logger: input.logger ?? pino({ level: 'silent' }),
@@ -194,6 +204,7 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
   if (typeof o.hidden !== 'boolean') throw new InvalidOptionError('hidden', o.hidden, 'a boolean')
   if (typeof o.maskFrames !== 'boolean') throw new InvalidOptionError('maskFrames', o.maskFrames, 'a boolean')
   if (typeof o.checkMessages !== 'boolean') throw new InvalidOptionError('checkMessages', o.checkMessages, 'a boolean')
+  if (typeof o.checkNameHost !== 'boolean') throw new InvalidOptionError('checkNameHost', o.checkNameHost, 'a boolean')
   if (o.creation !== undefined && (!Number.isSafeInteger(o.creation) || o.creation < 0)) {
     throw new InvalidOptionError('creation', o.creation, 'a non-negative integer')
   }
