@@ -222,8 +222,9 @@ const MAX_DEPTH = 256
 
 /**
  * Throws NotSerializableError naming the first part of `value` that cannot cross the wire: a function, a symbol, an
- * instance of a class other than the supported ones (a Promise too), an object with symbol keys or an own
- * `__proto__` key, a cycle, or nesting deeper than 256 levels. It never recurses more than 257 frames deep, so a
+ * instance of a class other than the supported ones (a Promise too), an object with an own `__proto__` key, a cycle,
+ * or nesting deeper than 256 levels. Symbol-keyed properties are not data: the codec leaves them out, as
+ * structuredClone does, and so does this check. It never recurses more than 257 frames deep, so a
  * deep or cyclic value is reported, not a stack overflow.
  */
 export function assertSerializable(value: unknown, path = 'message'): void {
@@ -275,9 +276,6 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
       if (proto !== Object.prototype && proto !== null) {
         const name = (proto.constructor as { name?: string } | undefined)?.name ?? 'anonymous'
         throw new NotSerializableError(path, `an instance of class ${name}`)
-      }
-      if (Object.getOwnPropertySymbols(object).length > 0) {
-        throw new NotSerializableError(path, 'an object with symbol keys')
       }
       for (const key of Object.keys(object)) {
         // msgpackr renames an own `__proto__` key (a JSON.parse result can have one) to `__proto_` on decode, so it

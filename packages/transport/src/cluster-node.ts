@@ -141,11 +141,12 @@ export class ClusterNode implements CohortNode {
       this.#log.error({ err: error }, 'system shutdown failed')
     }
     for (const conn of [...this.#connections.all]) {
+      // This node closes either way: its own nodedown events say 'shutdown'; its peers see 'leaving'.
+      conn.downReason = 'shutdown'
       if (this.#leaving && conn.state === 'up') {
         conn.sendControl(LEAVING_CONTROL)
         conn.close(CLOSE_CODES.leaving, 'node leaving')
       } else {
-        conn.downReason = 'shutdown'
         conn.close(CLOSE_CODES.shutdown, 'node closing')
       }
     }
@@ -207,7 +208,8 @@ export class ClusterNode implements CohortNode {
         state: conn === undefined ? 'connecting' : 'up',
         hidden: conn !== undefined && this.#connections.isHidden(conn),
         messagesIn: conn?.messagesIn ?? 0,
-        messagesOut: p.session?.messagesOut ?? 0,
+        // Ticks and peer lists too, as messagesIn counts them: bytes out are never beside zero messages out.
+        messagesOut: (p.session?.messagesOut ?? 0) + (p.session?.batcher.controlsOut ?? 0),
         bytesIn: conn?.bytesIn ?? 0,
         bytesOut: p.session?.batcher.bytesOut ?? 0,
         queuedBytes: p.session?.batcher.unsentBytes ?? 0,

@@ -284,7 +284,8 @@ export class NodeConnections {
     if (peer.outbound === conn) peer.outbound = undefined
     if (peer.conn === conn) {
       peer.conn = undefined
-      const leaving = conn.leaving || code === CLOSE_CODES.leaving
+      // A close this node chose (downReason set) is never the peer leaving, whatever code it carried.
+      const leaving = conn.downReason === undefined && (conn.leaving || code === CLOSE_CODES.leaving)
       const downReason = leaving ? 'leaving' : (conn.downReason ?? 'noconnection')
       const fields = { peer: name, conn: conn.id, closeCode: code, reason: reason || closeCodeName(code) }
       if (leaving) this.#h.log.info(fields, 'peer left')

@@ -58,9 +58,9 @@ export interface NodeOptions {
   /**
    * Check every value that leaves this node (a send's message, a call's request, a reply, a remote spawn's
    * arguments) and throw NotSerializableError (COHORT_ERR_NOT_SERIALIZABLE) naming the part that would not arrive as
-   * it was sent: a function, a class instance, a Promise, a symbol or symbol key, an own `__proto__` key, a cycle,
-   * nesting deeper than 256 levels. Small messages are checked by the walk that already bounds their size, so this
-   * costs nearly nothing; `false` skips the check for large ones too, and such values then change on the way.
+   * it was sent: a function, a class instance, a Promise, a symbol, an own `__proto__` key, a cycle, nesting deeper
+   * than 256 levels (symbol-keyed properties are not data and are left out, as structuredClone leaves them out).
+   * Small messages are checked by the walk that already bounds their size, so this costs nearly nothing; `false` skips the check for large ones too, and such values then change on the way.
    * @default true (a message either arrives as sent or the send throws)
    */
   checkMessages?: boolean

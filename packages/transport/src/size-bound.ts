@@ -5,9 +5,10 @@
  * and the sender encodes that message on its own as before.
  *
  * It also proves the message safe to send: a value it bounds is made only of plain objects, plain arrays, scalars,
- * typed arrays, Pid, Ref and Date, which the codec carries unchanged. A class instance, a function, a symbol, an
- * object with symbol keys or an own `__proto__` key all return -1, and the slow path (outgoing-check.ts) names the
- * problem. So checking a small message costs nothing beyond this walk.
+ * typed arrays, Pid, Ref and Date, which the codec carries unchanged. A class instance, a function, a symbol or an
+ * own `__proto__` key all return -1, and the slow path (outgoing-check.ts) names the problem. So checking a small
+ * message costs nothing beyond this walk. Symbol-keyed properties are not looked for: they are not data, and are left
+ * out as structuredClone leaves them out (looking costs ~70 ns per object, a fifth of a small send's CPU).
  *
  * Hot path: every small remote send.
  */
@@ -85,8 +86,6 @@ function walk(value: unknown, limit: number): number {
  * numbers, most of a message's fields, are bounded inline, the rest of the scalars without a call to `walk`.
  */
 function recordBound(value: Record<string, unknown>, limit: number): number {
-  // Symbol keys would vanish on the way (msgpack keys are strings): left to the slow path, which refuses them.
-  if (Object.getOwnPropertySymbols(value).length !== 0) return Infinity
   let total = RECORD_HEADER_BYTES
   for (const key in value) {
     // An own `__proto__` key (JSON.parse makes them) arrives renamed: left to the slow path too.
