@@ -75,23 +75,43 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
     children.push({ id: 'chatter', start: chatter(system, emit, options.demoIntervalMs ?? 1000) })
   }
   const root = await system.start(supervisor({ name: 'root', strategy: 'oneForOne', children }))
-  const cluster = joinCluster(node, strategyFromConfig(config.discovery), { logger })
-  const probes = await startProbeServer({
-    host: config.probes.host,
-    port: config.probes.port,
-    isAlive: () => system.isAlive(root),
-    isListening: () => true,
-    cluster,
-    metrics: { transport: node, processes: system, restarts: { restarts: () => restarts }, discovery: cluster },
-    logger,
-  })
+  // Probes listen before the node joins: a probe port in use stops the node before it has told anyone it joined.
+  let cluster: Cluster | undefined
+  let probes: ProbeServer
+  try {
+    probes = await startProbeServer({
+      host: config.probes.host,
+      port: config.probes.port,
+      isAlive: () => system.isAlive(root),
+      isListening: () => true,
+      cluster: {
+        get ready() {
+          return cluster?.ready === true
+        },
+        get notReadyReason() {
+          return cluster?.notReadyReason ?? 'not joined: discovery has not started yet'
+        },
+      },
+      metrics: {
+        transport: node,
+        processes: system,
+        restarts: { restarts: () => restarts },
+        discovery: { stats: () => cluster?.stats() ?? { lookupFailures: 0, members: 0, connected: 0 } },
+      },
+      logger,
+    })
+  } catch (error) {
+    await node.close()
+    throw error
+  }
+  cluster = joinCluster(node, strategyFromConfig(config.discovery), { logger })
   installGracefulShutdown({
     signals: proc.signals,
     drainDelayMs: config.shutdown.drainDelayMs,
     gracePeriodMs: config.shutdown.gracePeriodMs,
     setNotReady: () => probes.setNotReady(),
     leave: async () => {
-      await cluster.stop()
+      await cluster?.stop()
       await node.leave()
     },
     stopTree: async () => {

@@ -19,7 +19,7 @@ export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
 export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
 export { strategyFromConfig } from './strategy-from-config.ts'
-export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError } from './errors.ts'
+export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError, ProbePortInUseError } from './errors.ts'
 
 export type { ClusterNode, Peer } from './cluster-node.ts'
 export type { Strategy, StrategyContext, StrategyRun, PeerSet } from './strategy.ts'

@@ -106,6 +106,15 @@ describe('startProbeServer', () => {
     await expect(fetch(`${probes.url}/livez`)).rejects.toThrow()
   })
 
+  it('rejects a probe port in use with an error that names the probe port and the fix', async () => {
+    await using first = await startProbeServer({ port: 0, host: '127.0.0.1', metrics: { defaultMetrics: false } })
+    await expect(startProbeServer({ port: first.port, host: '127.0.0.1', metrics: { defaultMetrics: false } })).rejects.toMatchObject({
+      name: 'ProbePortInUseError',
+      code: 'COHORT_ERR_ADDRESS_IN_USE',
+      message: expect.stringMatching(new RegExp(`probes .* on 127\\.0\\.0\\.1:${first.port}.*--probe-port`)),
+    })
+  })
+
   it('rejects a bad port, naming it', async () => {
     await expect(startProbeServer({ port: 70_000 })).rejects.toThrow(/invalid option port: 70000/)
   })

@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { InvalidOptionError } from '@cohort/core'
 import { silentLogger } from './internal/silent-logger.ts'
+import { ProbePortInUseError } from './errors.ts'
 import { createMetricsRegistry } from './metrics.ts'
 import type { MetricsSources } from './metrics.ts'
 
@@ -57,6 +58,7 @@ export interface ProbeServer extends AsyncDisposable {
 
 /**
  * Starts the probe server; resolves once it listens.
+ * @throws ProbePortInUseError (COHORT_ERR_ADDRESS_IN_USE) when the probe port is taken (another node's probes, say)
  * @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad port or host
  * @example const probes = await startProbeServer({ port: 8081, isAlive: () => root.isAlive(), cluster })
  */
@@ -120,9 +122,11 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const fail = (error: NodeJS.ErrnoException): void =>
+      reject(error.code === 'EADDRINUSE' ? new ProbePortInUseError(host, port, { cause: error }) : error)
+    server.once('error', fail)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', fail)
       resolve()
     })
   })

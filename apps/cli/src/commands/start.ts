@@ -2,6 +2,7 @@
  * `cohort start`: runs one node. Every flag sets the environment variable `@cohort/discovery`'s `loadConfig` reads
  * (the table is in the CLI README), so flags, env and mounted ConfigMap/Secret files are one configuration path.
  */
+import { InvalidConfigError } from '@cohort/discovery'
 import { Command } from 'commander'
 import type { ProgramIO } from '../program.ts'
 import { runNode } from '../run-node.ts'
@@ -29,22 +30,43 @@ export function startCommand(io: ProgramIO): Command {
   command.option('--demo', "also run the demo's greeter and chatter")
   command.action(async (flags: Record<string, string | boolean | undefined>) => {
     const env: Record<string, string | undefined> = { ...io.env }
+    /** Variables set from a flag, so a configuration error names what the user typed. */
+    const fromFlag = new Map<string, string>()
     for (const [flag, variable] of START_FLAGS) {
       const key = flagKey(flag)
       const value = flags[key]
-      if (typeof value === 'string') env[variable] = value
+      if (typeof value === 'string') {
+        env[variable] = value
+        fromFlag.set(variable, flag.split(' ')[0]!)
+      }
     }
-    await runNode(
-      {
-        env,
-        signals: io.signals,
-        exit: io.exit,
-        writeEvent: (event) => io.stdout(`${JSON.stringify(event)}\n`),
-      },
-      { demo: flags['demo'] === true },
-    )
+    try {
+      await runNode(
+        {
+          env,
+          signals: io.signals,
+          exit: io.exit,
+          writeEvent: (event) => io.stdout(`${JSON.stringify(event)}\n`),
+        },
+        { demo: flags['demo'] === true },
+      )
+    } catch (error) {
+      throw nameTheFlag(error, fromFlag)
+    }
   })
   return command
+}
+
+/**
+ * A configuration error names the environment variable; when a flag set it, name the flag (and the variable), as
+ * `invalid --port (COHORT_PORT): expected an integer in 0..65535, got "43x"`.
+ */
+export function nameTheFlag(error: unknown, fromFlag: ReadonlyMap<string, string>): unknown {
+  if (!(error instanceof InvalidConfigError)) return error
+  const flag = fromFlag.get(error.variable)
+  if (flag === undefined) return error
+  const detail = error.message.startsWith(`invalid ${error.variable}: `) ? error.message.slice(`invalid ${error.variable}: `.length) : error.message
+  return new InvalidConfigError(`${flag} (${error.variable})`, detail, { cause: error })
 }
 
 /** Commander's camelCase key of a flag: `--local-ports <range>` → `localPorts`. */
