@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { clusterCommand } from './commands/cluster.ts'
 import { demoCommand } from './commands/demo.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { pingCommand } from './commands/ping.ts'
 import { startCommand } from './commands/start.ts'
 import { benchCommand } from './commands/bench.ts'
@@ -29,6 +30,7 @@ export function createProgram(io: ProgramIO): Command {
   program.addCommand(startCommand(io))
   program.addCommand(clusterCommand(io))
   program.addCommand(pingCommand(io))
+  program.addCommand(doctorCommand(io))
   program.addCommand(demoCommand(io))
   program.addCommand(benchCommand(io))
   return program

@@ -213,6 +213,7 @@ export class ClusterNode implements CohortNode {
         bytesIn: conn?.bytesIn ?? 0,
         bytesOut: p.session?.batcher.bytesOut ?? 0,
         queuedBytes: p.session?.batcher.unsentBytes ?? 0,
+        tickMs: conn?.peer?.tickMs,
       })
     }
     return {

@@ -22,6 +22,8 @@ export interface PeerStats {
   bytesOut: number
   /** Bytes queued for the peer and not yet handed to the kernel (our queue plus the socket's buffer). */
   queuedBytes: number
+  /** The `tickMs` the peer announced in its handshake (the connection uses the larger of it and ours). */
+  tickMs: number | undefined
 }
 
 /** A node's counters. */

@@ -29,17 +29,7 @@ export function startCommand(io: ProgramIO): Command {
   for (const [flag, variable, help] of START_FLAGS) command.option(flag, `${help} [${variable}]`)
   command.option('--demo', "also run the demo's greeter and chatter")
   command.action(async (flags: Record<string, string | boolean | undefined>) => {
-    const env: Record<string, string | undefined> = { ...io.env }
-    /** Variables set from a flag, so a configuration error names what the user typed. */
-    const fromFlag = new Map<string, string>()
-    for (const [flag, variable] of START_FLAGS) {
-      const key = flagKey(flag)
-      const value = flags[key]
-      if (typeof value === 'string') {
-        env[variable] = value
-        fromFlag.set(variable, flag.split(' ')[0]!)
-      }
-    }
+    const { env, fromFlag } = envFromFlags(io.env, flags)
     try {
       await runNode(
         {
@@ -55,6 +45,26 @@ export function startCommand(io: ProgramIO): Command {
     }
   })
   return command
+}
+
+/**
+ * The environment a node started with `flags` reads: each flag sets its variable over `base`. `fromFlag` maps the
+ * variables set from a flag to the flag, so that a configuration error can name what the user typed.
+ */
+export function envFromFlags(
+  base: Readonly<Record<string, string | undefined>>,
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+): { env: Record<string, string | undefined>; fromFlag: Map<string, string> } {
+  const env: Record<string, string | undefined> = { ...base }
+  const fromFlag = new Map<string, string>()
+  for (const [flag, variable] of START_FLAGS) {
+    const value = flags[flagKey(flag)]
+    if (typeof value === 'string') {
+      env[variable] = value
+      fromFlag.set(variable, flag.split(' ')[0]!)
+    }
+  }
+  return { env, fromFlag }
 }
 
 /**
