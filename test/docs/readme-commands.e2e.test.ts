@@ -63,6 +63,20 @@ export function commandsOf(code: string): string[][] {
         hasWord = true
       } else if (c === '#' && !hasWord) {
         break
+      } else if (c === '>' || c === '<') {
+        // A redirection (`> file`, `2>&1`, `>> log`) is not an argument: drop it, its fd number and its target.
+        if (/^\d+$/.test(word)) {
+          word = ''
+          hasWord = false
+        } else flush()
+        if (rawLine[i + 1] === c) i++
+        if (rawLine[i + 1] === '&') {
+          i++
+          while (i + 1 < rawLine.length && /[\d-]/.test(rawLine[i + 1]!)) i++
+          continue
+        }
+        while (rawLine[i + 1] === ' ') i++
+        while (i + 1 < rawLine.length && !/[\s;&|]/.test(rawLine[i + 1]!)) i++
       } else if (c === ' ' || c === '\t') {
         flush()
       } else if (c === ';' || c === '|' || c === '&') {
@@ -160,7 +174,7 @@ async function runInNamespace(block: ReadmeBlock, script: string): Promise<{ cod
 
 describe('README command blocks', () => {
   it('splits commands as a shell would', () => {
-    expect(commandsOf('COHORT_COOKIE=x cohort start --port 1 &  # comment\ncohort cluster a-1@h --cookie "a b" && kill %1\n')).toEqual([
+    expect(commandsOf('COHORT_COOKIE=x cohort start --port 1 > /dev/null 2>&1 &  # comment\ncohort cluster a-1@h --cookie "a b" && kill %1\n')).toEqual([
       ['cohort', 'start', '--port', '1'],
       ['cohort', 'cluster', 'a-1@h', '--cookie', 'a b'],
       ['kill', '%1'],

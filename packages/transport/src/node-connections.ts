@@ -329,7 +329,7 @@ export class NodeConnections {
     if (failure === 'cookie') {
       const side = conn.closedByPeer ? 'the peer refused this node\'s cookie proof' : 'the peer\'s cookie proof did not match'
       this.#h.log.error(fields, `handshake failed: cookies differ (${side}); set the same cookie on every node`)
-    } else if (failure === 'unreachable') this.#h.log.warn(fields, 'peer unreachable')
+    } else if (failure === 'unreachable') this.#h.log.info(fields, 'peer unreachable') // joinCluster's redial line is the warning
     else this.#h.log.warn(fields, `handshake failed: ${failure}`)
   }
 
