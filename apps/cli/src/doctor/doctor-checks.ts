@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { isCohortError } from '@cohort/core'
 import { loadConfig, strategyFromConfig } from '@cohort/discovery'
-import type { CohortConfig, Peer, Strategy } from '@cohort/discovery'
+import type { CohortConfig, Peer, Strategy, StrategyFromConfigOptions } from '@cohort/discovery'
 import { checkNameHost, startNode } from '@cohort/transport'
 import type { CohortNode, NameHostCheck } from '@cohort/transport'
 import { pino } from 'pino'
@@ -39,7 +39,15 @@ export interface DoctorIo {
   checkNameHost?: (host: string) => Promise<NameHostCheck>
   /** How long discovery and each handshake may take. @default 5000 */
   timeoutMs?: number
+  /** Passed to strategyFromConfig (an HTTP client for the Kubernetes API in tests). @default none */
+  strategyOptions?: StrategyFromConfigOptions
 }
+
+/**
+ * After the Kubernetes strategy's LIST answered, how long to wait for its WATCH to be refused: a service account that
+ * may list but not watch EndpointSlices would find the peers once and then never see a change.
+ */
+const WATCH_CHECK_MS = 1_500
 
 /** Cookies that appear in examples, demos and defaults: anyone could guess them. */
 const WELL_KNOWN_COOKIES = new Set([
@@ -64,16 +72,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** Runs the strategy until its first answer. */
-async function discoverOnce(strategy: Strategy, timeoutMs: number): Promise<Peer[]> {
+/**
+ * Runs the strategy until its first answer; with `settleMs`, a failure within that long after the answer (a refused
+ * watch) still counts as the answer.
+ */
+async function discoverOnce(strategy: Strategy, timeoutMs: number, settleMs = 0): Promise<Peer[]> {
   let stop: (() => Promise<void>) | undefined
   const answer = new Promise<Peer[]>((resolve, reject) => {
+    let settling: NodeJS.Timeout | undefined
     const run = strategy.start({
       clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout), setImmediate: (fn) => void setImmediate(fn) },
       random: Math.random,
       logger: pino({ level: 'silent' }),
-      update: (set) => resolve([...set.peers]),
-      fail: (error) => reject(error),
+      update: (set) => {
+        if (settleMs === 0) resolve([...set.peers])
+        else settling ??= setTimeout(() => resolve([...set.peers]), settleMs)
+      },
+      fail: (error) => {
+        clearTimeout(settling)
+        reject(error)
+      },
     })
     stop = () => run.stop()
   })
@@ -177,10 +195,19 @@ export async function runDoctor(io: DoctorIo): Promise<DoctorCheck[]> {
 
     let peers: Peer[]
     try {
-      peers = (await discoverOnce(strategyFromConfig(config.discovery, { env: io.env, ...(io.readFile === undefined ? {} : { readFile: io.readFile }) }), timeoutMs)).filter(
-        (p) => p.name !== config.node.name,
-      )
-      out.push({ check: 'discovery', ok: true, detail: `${config.discovery.strategy} answered: ${peers.length} peer${peers.length === 1 ? '' : 's'}${peers.length > 0 ? ` (${peers.slice(0, 5).map((p) => p.name).join(', ')}${peers.length > 5 ? ', …' : ''})` : ''}` })
+      const k8s = config.discovery.strategy === 'kubernetes'
+      const strategy = strategyFromConfig(config.discovery, {
+        env: io.env,
+        ...(io.readFile === undefined ? {} : { readFile: io.readFile }),
+        ...io.strategyOptions,
+      })
+      peers = (await discoverOnce(strategy, timeoutMs, k8s ? Math.min(WATCH_CHECK_MS, timeoutMs) : 0)).filter((p) => p.name !== config.node.name)
+      const found = `${peers.length} peer${peers.length === 1 ? '' : 's'}${peers.length > 0 ? ` (${peers.slice(0, 5).map((p) => p.name).join(', ')}${peers.length > 5 ? ', …' : ''})` : ''}`
+      out.push({
+        check: 'discovery',
+        ok: true,
+        detail: `${config.discovery.strategy} answered: ${found}${config.discovery.strategy === 'kubernetes' ? `; the service account may list and watch ${config.discovery.api === 'endpoints' ? 'Endpoints' : 'EndpointSlices'}` : ''}`,
+      })
     } catch (error) {
       out.push({ check: 'discovery', ok: false, detail: error instanceof Error ? error.message : String(error), fix: discoveryFix(config, error) })
       return out
