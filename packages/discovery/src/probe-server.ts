@@ -1,6 +1,6 @@
 /**
  * The HTTP endpoint for Kubernetes probes and Prometheus: `/livez` (the root supervisor is alive), `/readyz`
- * (listening, joined, discovery succeeded at least once, and not shutting down), `/metrics` (Prometheus text).
+ * (listening, joined, discovery succeeded at least once, the app's own readiness checks pass, and not shutting down), `/metrics` (Prometheus text).
  * Started by the composition root next to the node; graceful shutdown turns /readyz false through `setNotReady`.
  * Gotchas: liveness never depends on peers — a liveness probe tied to the cluster restarts healthy pods in cascade.
  */
@@ -30,6 +30,11 @@ export interface ProbeServerOptions {
    * (the handle joinCluster returns). `notReadyReason` is what /readyz says when `ready` is false. @default always joined
    */
   cluster?: { readonly ready: boolean; readonly notReadyReason?: string | undefined }
+  /**
+   * Readiness parts of the app's own, by name: a database pool that has no live connection, say. Each failing one
+   * shows in the 503 body as `<name> not ready`. @default none
+   */
+  readinessChecks?: Readonly<Record<string, () => boolean>>
   /** What /metrics reports. @default no Cohort metrics, prom-client's process metrics only */
   metrics?: MetricsSources
   /** @default a silent logger */
@@ -70,6 +75,10 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
   const logger = options.logger ?? silentLogger()
   const isAlive = options.isAlive ?? (() => true)
   const isListening = options.isListening ?? (() => true)
+  const readinessChecks = Object.entries(options.readinessChecks ?? {})
+  for (const [name, isReady] of readinessChecks) {
+    if (typeof isReady !== 'function') throw new InvalidOptionError(`readinessChecks.${name}`, isReady, 'a function returning a boolean')
+  }
   const registry = createMetricsRegistry(options.metrics ?? {}, logger)
   let shuttingDown = false
 
@@ -89,6 +98,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     if (options.cluster !== undefined && !check(() => options.cluster?.ready === true)) {
       failing.push(options.cluster.notReadyReason ?? 'not joined: discovery has not succeeded yet')
     }
+    for (const [name, isReady] of readinessChecks) if (!check(isReady)) failing.push(`${name} not ready`)
     return failing
   }
 
