@@ -104,7 +104,8 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
     await node.close()
     throw error
   }
-  cluster = joinCluster(node, strategyFromConfig(config.discovery), { logger })
+  // The environment reaches the strategy too: kubernetes() finds the API server through KUBERNETES_SERVICE_HOST/PORT.
+  cluster = joinCluster(node, strategyFromConfig(config.discovery, { env: proc.env }), { logger })
   installGracefulShutdown({
     signals: proc.signals,
     drainDelayMs: config.shutdown.drainDelayMs,
