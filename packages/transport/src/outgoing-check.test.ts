@@ -109,6 +109,24 @@ describe('outgoing messages are checked by default', () => {
     expect(got).toEqual([{ text: 'x', fn: undefined }, { id: 1 }])
   })
 
+  it('a reply that cannot cross ends the replying actor with the error, and the caller hears why', async () => {
+    const a = await testNode('a')
+    const b = await testNode('b')
+    const server = b.node.system.spawn({
+      init: () => null,
+      handleCall: (_req: unknown, _from: unknown, state: null) => ({ reply: new User(7), state }),
+    })
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    const failed = await a.node.system.call(server, 'who').then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(failed).toMatchObject({ code: 'COHORT_ERR_CALLEE_EXITED' })
+    expect(String((failed as Error).message)).toContain('an instance of class User')
+    // The node and the connection are unharmed.
+    expect(a.node.nodes()).toEqual([b.node.name])
+  })
+
   it('leaves symbol-keyed properties out, as structuredClone does, and sends the rest', async () => {
     const { a, sink, got } = await pair()
     a.node.system.send(sink, { [Symbol('tag')]: 'local only', a: 1 })
