@@ -25,7 +25,7 @@ import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
 import { totalLength } from './fragmenter.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
-import { checkNameHost } from './name-host-check.ts'
+import { checkNameHost, listenProblem } from './name-host-check.ts'
 import { checkOutgoing } from './outgoing-check.ts'
 import { sizeBound } from './size-bound.ts'
 
@@ -110,8 +110,9 @@ export class ClusterNode implements CohortNode {
   #warnIfNameHostNotLocal(): void {
     checkNameHost(this.#o.nameHost).then(
       (check) => {
-        if (check.problem !== undefined && this.#closing === undefined) {
-          this.#log.warn({ host: check.host, addresses: check.addresses, url: this.url }, `node name unreachable: ${check.problem}`)
+        const problem = check.problem ?? listenProblem(this.#o.host, check)
+        if (problem !== undefined && this.#closing === undefined) {
+          this.#log.warn({ host: check.host, addresses: check.addresses, listen: this.#o.host, url: this.url }, `node name unreachable: ${problem}`)
         }
       },
       (error: unknown) => this.#log.debug({ err: error }, 'could not check the name\'s host'),

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { AddressInUseError } from './errors.ts'
-import { checkNameHost } from './name-host-check.ts'
+import { checkNameHost, listenProblem } from './name-host-check.ts'
 import { startNode } from './start-node.ts'
 import { testNode, until } from './test-support/nodes.ts'
 
@@ -26,6 +26,14 @@ describe('checkNameHost', () => {
     const missing = await checkNameHost('nowhere.invalid', { ...io, lookup: async () => Promise.reject(Object.assign(new Error('x'), { code: 'ENOTFOUND' })) })
     expect(missing).toMatchObject({ local: false, addresses: [] })
     expect(missing.problem).toMatch(/does not resolve \(ENOTFOUND\)/)
+  })
+
+  it('finds a node that listens on one address while its name points at another', async () => {
+    const here = await checkNameHost('10.0.0.5', io)
+    expect(listenProblem('127.0.0.1', here)).toMatch(/listens on 127\.0\.0\.1 only, but peers dial the name's host 10\.0\.0\.5/)
+    expect(listenProblem('0.0.0.0', here)).toBeUndefined()
+    expect(listenProblem('10.0.0.5', here)).toBeUndefined()
+    expect(listenProblem('127.0.0.1', await checkNameHost('127.0.0.1', io))).toBeUndefined()
   })
 
   it('startNode warns when its name points elsewhere, and not when it points here', async () => {

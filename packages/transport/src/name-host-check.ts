@@ -45,6 +45,22 @@ function normal(address: string): string {
   return address.replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase()
 }
 
+/**
+ * When the node listens on one address (not every interface) and the name's host resolves to others, peers dial an
+ * address nothing listens on: `cohort start --name chat@10.0.0.5` with the default `--host 127.0.0.1`, say. Returns
+ * that problem in a sentence, or undefined.
+ */
+export function listenProblem(listenHost: string, check: NameHostCheck): string | undefined {
+  const listen = normal(listenHost)
+  if (listen === '0.0.0.0' || listen === '::' || check.addresses.length === 0) return undefined
+  if (check.addresses.includes(listen) || check.addresses.includes('0.0.0.0') || check.addresses.includes('::')) return undefined
+  if (isIP(listen) === 0 && normal(check.host) === listen) return undefined
+  return (
+    `the node listens on ${listenHost} only, but peers dial the name's host ${check.host} (${check.addresses.join(', ')}); ` +
+    'listen on that address or on every interface (--host/COHORT_HOST, or startNode\'s host: 0.0.0.0)'
+  )
+}
+
 /** Checks whether `host` (the part of a node name after `@`) is, or resolves to, an address of this machine. */
 export async function checkNameHost(host: string, io: NameHostCheckIo = {}): Promise<NameHostCheck> {
   const local = new Set((io.localAddresses ?? machineAddresses)().map(normal))

@@ -15,7 +15,7 @@ import { createServer } from 'node:net'
 import { isCohortError } from '@cohort/core'
 import { loadConfig, strategyFromConfig } from '@cohort/discovery'
 import type { CohortConfig, Peer, Strategy, StrategyFromConfigOptions } from '@cohort/discovery'
-import { checkNameHost, startNode } from '@cohort/transport'
+import { checkNameHost, listenProblem, startNode } from '@cohort/transport'
 import type { CohortNode, NameHostCheck } from '@cohort/transport'
 import { pino } from 'pino'
 
@@ -151,10 +151,13 @@ export async function runDoctor(io: DoctorIo): Promise<DoctorCheck[]> {
 
   const host = config.node.name.slice(config.node.name.indexOf('@') + 1)
   const name = await (io.checkNameHost ?? checkNameHost)(host)
+  const listening = name.local ? listenProblem(config.node.host, name) : undefined
   out.push(
-    name.local
-      ? { check: 'name', ok: true, detail: `${host} is an address of this machine${name.addresses.length > 0 && name.addresses[0] !== host ? ` (${name.addresses.join(', ')})` : ''}` }
-      : { check: 'name', ok: false, detail: name.problem ?? `${host} is not an address of this machine`, fix: 'set --host/COHORT_HOST (or POD_IP from the downward API) to an address of this machine that peers can reach' },
+    !name.local
+      ? { check: 'name', ok: false, detail: name.problem ?? `${host} is not an address of this machine`, fix: 'set --host/COHORT_HOST (or POD_IP from the downward API) to an address of this machine that peers can reach' }
+      : listening !== undefined
+        ? { check: 'name', ok: false, detail: listening, fix: `pass --host ${name.addresses[0] ?? host} (or --host 0.0.0.0) so the node listens where peers dial it` }
+        : { check: 'name', ok: true, detail: `${host} is an address of this machine${name.addresses.length > 0 && name.addresses[0] !== host ? ` (${name.addresses.join(', ')})` : ''}` },
   )
 
   // A node already running with this configuration (doctor run inside its pod) holds its ports: that is fine.
