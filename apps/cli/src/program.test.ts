@@ -146,13 +146,23 @@ describe('cohort --help', () => {
   it('lists the commands', async () => {
     const r = run(['--help'])
     await expect(r.done).rejects.toMatchObject({ code: 'commander.helpDisplayed' })
-    for (const command of ['start', 'status|cluster', 'ping', 'demo', 'bench']) expect(r.out()).toContain(command)
+    for (const command of ['start', 'status|cluster', 'ping', 'doctor', 'demo', 'bench']) expect(r.out()).toContain(command)
   })
 
   it('names an unknown command', async () => {
     const r = run(['frobnicate'])
     await expect(r.done).rejects.toMatchObject({ code: 'commander.unknownCommand' })
     expect(r.err()).toContain("unknown command 'frobnicate'")
+  })
+})
+
+describe('cohort start', () => {
+  it('names the flag the user typed in a configuration error, and the variable it sets', async () => {
+    await expect(run(['start', '--port', '43x'], { COHORT_COOKIE: cookie }).done).rejects.toThrow(
+      'invalid --port (COHORT_PORT): expected an integer in 0..65535, got "43x"',
+    )
+    // Set in the environment, the variable is named.
+    await expect(run(['start'], { COHORT_COOKIE: cookie, COHORT_PORT: '43x' }).done).rejects.toThrow('invalid COHORT_PORT: expected')
   })
 })
 

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander'
 import { demoCommand } from './commands/demo.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { pingCommand } from './commands/ping.ts'
 import { startCommand } from './commands/start.ts'
 import { statusCommand } from './commands/status.ts'
@@ -29,6 +30,7 @@ export function createProgram(io: ProgramIO): Command {
   program.addCommand(startCommand(io))
   program.addCommand(statusCommand(io))
   program.addCommand(pingCommand(io))
+  program.addCommand(doctorCommand(io))
   program.addCommand(demoCommand(io))
   program.addCommand(benchCommand(io))
   return program

@@ -70,24 +70,45 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
     children.push({ id: 'chatter', start: chatter(system, emit, options.demoIntervalMs ?? 1000) })
   }
   const root = await system.start(supervisor({ name: 'root', strategy: 'oneForOne', children }))
-  const cluster = joinCluster(node, strategyFromConfig(config.discovery), { logger })
-  const probes = await startProbeServer({
-    host: config.probes.host,
-    port: config.probes.port,
-    isAlive: () => system.isAlive(root),
-    isListening: () => true,
-    cluster,
-    metrics: { transport: node, processes: system, restarts: { restarts: () => system.stats().restarts }, discovery: cluster },
-    observer: { system },
-    logger,
-  })
+  // Probes listen before the node joins: a probe port in use stops the node before it has told anyone it joined.
+  let cluster: Cluster | undefined
+  let probes: ProbeServer
+  try {
+    probes = await startProbeServer({
+      host: config.probes.host,
+      port: config.probes.port,
+      isAlive: () => system.isAlive(root),
+      isListening: () => true,
+      cluster: {
+        get ready() {
+          return cluster?.ready === true
+        },
+        get notReadyReason() {
+          return cluster?.notReadyReason ?? 'not joined: discovery has not started yet'
+        },
+      },
+      metrics: {
+        transport: node,
+        processes: system,
+        restarts: { restarts: () => system.stats().restarts },
+        discovery: { stats: () => cluster?.stats() ?? { lookupFailures: 0, members: 0, connected: 0 } },
+      },
+      observer: { system },
+      logger,
+    })
+  } catch (error) {
+    await node.close()
+    throw error
+  }
+  // The environment reaches the strategy too: kubernetes() finds the API server through KUBERNETES_SERVICE_HOST/PORT.
+  cluster = joinCluster(node, strategyFromConfig(config.discovery, { env: proc.env }), { logger })
   installGracefulShutdown({
     signals: proc.signals,
     drainDelayMs: config.shutdown.drainDelayMs,
     gracePeriodMs: config.shutdown.gracePeriodMs,
     setNotReady: () => probes.setNotReady(),
     leave: async () => {
-      await cluster.stop()
+      await cluster?.stop()
       await node.leave()
     },
     stopTree: async () => {

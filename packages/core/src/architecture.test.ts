@@ -3,7 +3,8 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
-// The rules of STYLE.md C1 that keep core deterministic and free of I/O, checked over the sources.
+// The rules that keep core deterministic and free of I/O (no I/O modules, no ambient time or randomness), checked over
+// the sources.
 const root = fileURLToPath(new URL('.', import.meta.url))
 
 function sources(dir: string): string[] {

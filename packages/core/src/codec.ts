@@ -222,7 +222,10 @@ const MAX_DEPTH = 256
 
 /**
  * Throws NotSerializableError naming the first part of `value` that cannot cross the wire: a function, a symbol, an
- * instance of a class other than the supported ones, a cycle, or nesting deeper than 256 levels.
+ * instance of a class other than the supported ones (a Promise too), an object with an own `__proto__` key, a cycle,
+ * or nesting deeper than 256 levels. Symbol-keyed properties are not data: the codec leaves them out, as
+ * structuredClone does, and so does this check. It never recurses more than 257 frames deep, so a
+ * deep or cyclic value is reported, not a stack overflow.
  */
 export function assertSerializable(value: unknown, path = 'message'): void {
   walk(value, path, 0, new Set())
@@ -250,6 +253,9 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
   seen.add(object)
   try {
     if (Array.isArray(object)) {
+      // A subclass of Array would arrive as a plain array.
+      const proto = Object.getPrototypeOf(object) as object
+      if (proto !== Array.prototype) throw new NotSerializableError(path, `an instance of class ${proto.constructor.name}`)
       for (let i = 0; i < object.length; i++) walk(object[i], `${path}[${i}]`, depth + 1, seen)
     } else if (object instanceof Map) {
       for (const [k, v] of object) {
@@ -271,10 +277,12 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
         const name = (proto.constructor as { name?: string } | undefined)?.name ?? 'anonymous'
         throw new NotSerializableError(path, `an instance of class ${name}`)
       }
-      if (Object.getOwnPropertySymbols(object).length > 0) {
-        throw new NotSerializableError(path, 'an object with symbol keys')
+      for (const key of Object.keys(object)) {
+        // msgpackr renames an own `__proto__` key (a JSON.parse result can have one) to `__proto_` on decode, so it
+        // would arrive as another key: refuse it rather than change the message.
+        if (key === '__proto__') throw new NotSerializableError(path, 'an object with an own "__proto__" key')
+        walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
       }
-      for (const key of Object.keys(object)) walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
     }
   } finally {
     seen.delete(object)

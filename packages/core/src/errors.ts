@@ -22,6 +22,7 @@ export type CohortErrorCode =
   | 'COHORT_ERR_DISCOVERY_UNAVAILABLE'
   | 'COHORT_ERR_INVALID_CONFIG'
   | 'COHORT_ERR_NOT_TRACKED'
+  | 'COHORT_ERR_ADDRESS_IN_USE'
 
 /** The base of every error Cohort throws or rejects with. */
 export class CohortError extends Error {

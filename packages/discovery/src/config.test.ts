@@ -17,7 +17,7 @@ describe('loadConfig', () => {
   it('applies the defaults', async () => {
     const config = await loadConfig({ env: { COHORT_COOKIE: 's3cret' }, readFile: noFiles })
     expect(config).toEqual({
-      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 60_000, maskFrames: false },
+      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 15_000, maskFrames: false },
       discovery: { strategy: 'static', peers: [] },
       probes: { host: '0.0.0.0', port: 8081 },
       shutdown: { drainDelayMs: 2_000, gracePeriodMs: 20_000 },

@@ -83,7 +83,9 @@ export const DEFAULT_CONFIG: Readonly<{
   basename: 'cohort',
   host: '127.0.0.1',
   port: 4370,
-  tickMs: 60_000,
+  // The transport's default (startNode's tickMs), so a library node and a `cohort start` node agree out of the box;
+  // test/config/defaults.test.ts keeps the two equal.
+  tickMs: 15_000,
   discovery: 'static',
   dnsIntervalMs: 5_000,
   nameMode: 'ip',

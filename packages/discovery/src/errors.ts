@@ -59,3 +59,24 @@ export class InvalidConfigError extends CohortError {
     this.variable = variable
   }
 }
+
+/**
+ * The probe server could not listen: another process (often a second node on the same machine, which would use the
+ * same default probe port) already listens there.
+ */
+export class ProbePortInUseError extends CohortError {
+  override name = 'ProbePortInUseError'
+  readonly host: string
+  readonly port: number
+  constructor(host: string, port: number, options?: ErrorOptions) {
+    super(
+      'COHORT_ERR_ADDRESS_IN_USE',
+      `cannot serve the probes (/livez, /readyz, /metrics) on ${host}:${port}: another process already listens there ` +
+        '(a second node on this machine uses the same default probe port); give each node its own probe port ' +
+        '(--probe-port or COHORT_PROBE_PORT, or startProbeServer\'s port), or 0 to pick a free one',
+      options,
+    )
+    this.host = host
+    this.port = port
+  }
+}

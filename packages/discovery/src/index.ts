@@ -22,7 +22,7 @@ export { strategyFromConfig } from './strategy-from-config.ts'
 export { clusterObserver, observerChild, OBSERVER_NAME, DEFAULT_CLUSTER_OBSERVER_OPTIONS } from './observer/cluster-observer.ts'
 export { observerRequestHandler, DEFAULT_OBSERVER_HTTP_OPTIONS } from './observer/observer-http.ts'
 export { OBSERVER_PAGE, OBSERVER_REFRESH_MS } from './observer/observer-page.ts'
-export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError } from './errors.ts'
+export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError, ProbePortInUseError } from './errors.ts'
 
 export type { ClusterNode, Peer } from './cluster-node.ts'
 export type { Strategy, StrategyContext, StrategyRun, PeerSet } from './strategy.ts'

@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { InvalidOptionError } from '@cohort/core'
 import { silentLogger } from './internal/silent-logger.ts'
+import { ProbePortInUseError } from './errors.ts'
 import { createMetricsRegistry } from './metrics.ts'
 import type { MetricsSources } from './metrics.ts'
 import { observerRequestHandler } from './observer/observer-http.ts'
@@ -26,8 +27,11 @@ export interface ProbeServerOptions {
   isAlive?: () => boolean
   /** Readiness part: the node is listening. @default () => true */
   isListening?: () => boolean
-  /** Readiness part: joined, and the strategy succeeded once (the handle joinCluster returns). @default always joined */
-  cluster?: { readonly ready: boolean }
+  /**
+   * Readiness part: joined, and the strategy succeeded once, and not cut off from every peer by a refused handshake
+   * (the handle joinCluster returns). `notReadyReason` is what /readyz says when `ready` is false. @default always joined
+   */
+  cluster?: { readonly ready: boolean; readonly notReadyReason?: string | undefined }
   /**
    * Readiness parts of the app's own, by name: a database pool that has no live connection, say. Each failing one
    * shows in the 503 body as `<name> not ready`. @default none
@@ -66,6 +70,7 @@ export interface ProbeServer extends AsyncDisposable {
 
 /**
  * Starts the probe server; resolves once it listens.
+ * @throws ProbePortInUseError (COHORT_ERR_ADDRESS_IN_USE) when the probe port is taken (another node's probes, say)
  * @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad port or host
  * @example const probes = await startProbeServer({ port: 8081, isAlive: () => root.isAlive(), cluster })
  */
@@ -99,7 +104,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     if (shuttingDown) failing.push('shutting down')
     if (!check(isListening)) failing.push('node not listening')
     if (options.cluster !== undefined && !check(() => options.cluster?.ready === true)) {
-      failing.push('not joined: discovery has not succeeded yet')
+      failing.push(options.cluster.notReadyReason ?? 'not joined: discovery has not succeeded yet')
     }
     for (const [name, isReady] of readinessChecks) if (!check(isReady)) failing.push(`${name} not ready`)
     return failing
@@ -136,9 +141,11 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const fail = (error: NodeJS.ErrnoException): void =>
+      reject(error.code === 'EADDRINUSE' ? new ProbePortInUseError(host, port, { cause: error }) : error)
+    server.once('error', fail)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', fail)
       resolve()
     })
   })

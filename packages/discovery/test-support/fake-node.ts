@@ -68,8 +68,9 @@ export class FakeNode implements ClusterNode {
   }
 
   /** Fails the pending dial to `name`. */
-  refuse(name: string, message = 'ECONNREFUSED'): void {
-    this.#take(name).reject(new Error(message))
+  refuse(name: string, message = 'ECONNREFUSED', closeCode?: number): void {
+    // The transport's HandshakeFailedError carries the close code that ended the attempt.
+    this.#take(name).reject(Object.assign(new Error(message), { closeCode }))
   }
 
   /** The connection to `name` drops. */

@@ -25,6 +25,8 @@ import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
 import { totalLength } from './fragmenter.ts'
 import { LEAVING_CONTROL } from './transport-control.ts'
 import type { PeerAddress } from './transport-control.ts'
+import { checkNameHost, listenProblem } from './name-host-check.ts'
+import { checkOutgoing } from './outgoing-check.ts'
 import { sizeBound } from './size-bound.ts'
 
 /** The node behind `startNode`. */
@@ -99,8 +101,22 @@ export class ClusterNode implements CohortNode {
     }
     this.port = this.#server.port
     this.url = advertisedUrl(o, this.port)
-    this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, cookie: o.cookie }
+    this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, tickMs: o.tickMs, cookie: o.cookie }
     this.#log.info({ url: this.url, hidden: o.hidden }, 'node listening')
+    if (!o.hidden && o.url === undefined && o.checkNameHost) this.#warnIfNameHostNotLocal()
+  }
+
+  /** Warns (without delaying start) when peers dialling this node's name would not reach it (name-host-check.ts). */
+  #warnIfNameHostNotLocal(): void {
+    checkNameHost(this.#o.nameHost).then(
+      (check) => {
+        const problem = check.problem ?? listenProblem(this.#o.host, check)
+        if (problem !== undefined && this.#closing === undefined) {
+          this.#log.warn({ host: check.host, addresses: check.addresses, listen: this.#o.host, url: this.url }, `node name unreachable: ${problem}`)
+        }
+      },
+      (error: unknown) => this.#log.debug({ err: error }, 'could not check the name\'s host'),
+    )
   }
 
   close(): Promise<void> {
@@ -126,11 +142,12 @@ export class ClusterNode implements CohortNode {
       this.#log.error({ err: error }, 'system shutdown failed')
     }
     for (const conn of [...this.#connections.all]) {
+      // This node closes either way: its own nodedown events say 'shutdown'; its peers see 'leaving'.
+      conn.downReason = 'shutdown'
       if (this.#leaving && conn.state === 'up') {
         conn.sendControl(LEAVING_CONTROL)
         conn.close(CLOSE_CODES.leaving, 'node leaving')
       } else {
-        conn.downReason = 'shutdown'
         conn.close(CLOSE_CODES.shutdown, 'node closing')
       }
     }
@@ -192,10 +209,12 @@ export class ClusterNode implements CohortNode {
         state: conn === undefined ? 'connecting' : 'up',
         hidden: conn !== undefined && this.#connections.isHidden(conn),
         messagesIn: conn?.messagesIn ?? 0,
-        messagesOut: p.session?.messagesOut ?? 0,
+        // Ticks and peer lists too, as messagesIn counts them: bytes out are never beside zero messages out.
+        messagesOut: (p.session?.messagesOut ?? 0) + (p.session?.batcher.controlsOut ?? 0),
         bytesIn: conn?.bytesIn ?? 0,
         bytesOut: p.session?.batcher.bytesOut ?? 0,
         queuedBytes: p.session?.batcher.unsentBytes ?? 0,
+        tickMs: conn?.peer?.tickMs,
       })
     }
     return {
@@ -206,6 +225,7 @@ export class ClusterNode implements CohortNode {
       connectionsAccepted: this.#connections.accepted,
       connectionsRefused: this.#connections.refused,
       connectionsFailed: this.#connections.failed,
+      handshakeFailures: { ...this.#connections.handshakeFailures.counts },
     }
   }
 
@@ -230,6 +250,8 @@ export class ClusterNode implements CohortNode {
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
     if (!batcher.enqueueBatchedControl(control)) {
+      // A batched message passed size-bound.ts's walk, which accepts only what arrives unchanged; this one did not.
+      if (this.#o.checkMessages) checkOutgoing(control)
       // In parts: a large Buffer in a message is written out as it is, never copied into the encoding.
       const parts = batcher.encodeParts(control, sizeHint)
       const bytes = totalLength(parts)

@@ -33,7 +33,7 @@ function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number,
   }
 }
 
-function setup() {
+function setup(extra: Partial<ConnectionHost> = {}) {
   const clock = new TestClock()
   const log = createLogSink('debug')
   const delivered: ControlMessage[] = []
@@ -57,6 +57,7 @@ function setup() {
       void delivered.push({ type: 'reply', value, released } as unknown as ControlMessage),
     peers: () => {},
     closed: (_conn, code) => void closed.push(code),
+    ...extra,
   }
   const socket = fakeSocket()
   const conn = new Connection(host, socket, 'server', '10.0.0.9:5555')
@@ -222,5 +223,24 @@ describe('Connection', () => {
     expect(closed).toEqual([])
     await clock.advance(1000)
     expect(closed).toEqual([CLOSE_CODES.tickTimeout])
+  })
+
+  it('uses the larger tickMs when the peer announces one, and tells its node', async () => {
+    const differs: number[] = []
+    const { conn, socket, clock, closed } = setup({ tickDiffers: (_conn, peerTickMs) => void differs.push(peerTickMs) })
+    handshake(conn, socket, { ...client, tickMs: 3000 })
+    expect(differs).toEqual([3000])
+    await clock.advance(1000)
+    await clock.advance(1000)
+    expect(closed).toEqual([]) // this node's own 1000 ms would have closed it by now
+    await clock.advance(1250)
+    expect(closed).toEqual([CLOSE_CODES.tickTimeout])
+  })
+
+  it('refuses a handshake that announces a tickMs out of range', () => {
+    const { conn, closed } = setup()
+    const hs = new ClientHandshake({ ...client, tickMs: 50 }, 's@h')
+    conn.receive(Buffer.from(codec.encode(hs.hello())), true)
+    expect(closed).toEqual([CLOSE_CODES.handshakeInvalid])
   })
 })

@@ -24,6 +24,7 @@ import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
 import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
+import { agreedTickMs } from './tick-agreement.ts'
 import { Ticker } from './ticker.ts'
 import type { PeerAddress, WireControl } from './transport-control.ts'
 import { TICK_CONTROL } from './transport-control.ts'
@@ -57,6 +58,8 @@ export interface ConnectionHost {
   /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
   deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   peers(conn: Connection, peers: PeerAddress[]): void
+  /** The peer announced a `tickMs` other than this node's; the connection uses the larger (tick-agreement.ts). */
+  tickDiffers?(conn: Connection, peerTickMs: number): void
   /** Called once, when the connection ends for any reason. */
   closed(conn: Connection, code: number, reason: string): void
 }
@@ -76,6 +79,10 @@ export class Connection {
   readonly remoteAddress: string
   state: ConnectionState = 'handshaking'
   peer: PeerIdentity | undefined
+  /** The connection came up once (so a close is a drop, not a failed handshake). */
+  wasUp = false
+  /** The peer closed the connection (rather than this node). */
+  closedByPeer = false
   /** The peer sent `leaving`: its departure is graceful. */
   leaving = false
   closeCode = 0
@@ -148,9 +155,11 @@ export class Connection {
   attach(batcher: FrameBatcher): void {
     this.#batcher = batcher
     const tick = this.#codec.encode(toWire(TICK_CONTROL))
+    const peerTickMs = this.peer?.tickMs
+    if (peerTickMs !== undefined && peerTickMs !== this.#host.tickMs) this.#host.tickDiffers?.(this, peerTickMs)
     this.#ticker = new Ticker({
       clock: this.#host.clock,
-      tickMs: this.#host.tickMs,
+      tickMs: agreedTickMs(this.#host.tickMs, peerTickMs),
       onTick: () => batcher.enqueueUrgent(tick),
       onSilent: (silentMs) => this.fail(new ProtocolError(CLOSE_CODES.tickTimeout, `peer silent for ${silentMs} ms`)),
     })
@@ -214,6 +223,7 @@ export class Connection {
   #becomeUp(peer: PeerIdentity): void {
     this.#clearDeadline()
     this.state = 'up'
+    this.wasUp = true
     this.#log = this.#host.logger.child({ peer: peer.name, conn: this.id })
     this.#host.up(this)
   }
@@ -327,7 +337,8 @@ export class Connection {
     const reason = error instanceof Error ? error.message : String(error)
     // Until the handshake is done the claimed name is unproven: name the address the bytes came from.
     const fields = { peer: this.state === 'up' ? this.peerName : this.remoteAddress, conn: this.id, closeCode: code, reason }
-    if (code === CLOSE_CODES.handshakeFailed) this.#host.logger.warn(fields, 'handshake failed: cookie not proven')
+    // The node logs a failed handshake once per peer and reason, with the fix (handshake-failures.ts).
+    if (code === CLOSE_CODES.handshakeFailed) this.#host.logger.debug(fields, 'handshake failed: cookie not proven')
     else if (code === CLOSE_CODES.tickTimeout) this.#host.logger.warn(fields, 'peer silent for tickMs')
     else this.#host.logger.warn(fields, 'connection closed for bad input')
     this.close(code, reason)
@@ -351,8 +362,9 @@ export class Connection {
   /** The socket closed (the peer closed it, or it broke). */
   socketClosed(code: number, reason: string): void {
     if (this.state === 'closed') return
+    this.closedByPeer = true
     if (this.state === 'handshaking' && code === CLOSE_CODES.handshakeFailed) {
-      this.#host.logger.warn({ peer: this.remoteAddress, conn: this.id, closeCode: code, reason }, 'handshake failed: peer refused our cookie')
+      this.#host.logger.debug({ peer: this.remoteAddress, conn: this.id, closeCode: code, reason }, 'handshake failed: peer refused our cookie proof')
     }
     this.#finish(code, reason)
   }

@@ -38,6 +38,23 @@ export class MessageTooLargeError extends CohortError {
   }
 }
 
+/** The node could not listen: another node or program already listens on that address and port. */
+export class AddressInUseError extends CohortError {
+  override name = 'AddressInUseError'
+  readonly host: string
+  readonly port: number
+  constructor(host: string, port: number, options?: ErrorOptions) {
+    super(
+      'COHORT_ERR_ADDRESS_IN_USE',
+      `cannot listen on ${host}:${port}: another node or program already listens there; choose another port ` +
+        '(startNode\'s port, --port or COHORT_PORT), or 0 to pick a free one',
+      options,
+    )
+    this.host = host
+    this.port = port
+  }
+}
+
 /**
  * A peer broke the protocol. Never leaves the package: the connection that raised it is closed with `closeCode`
  * and the message is logged as the reason.

@@ -76,6 +76,8 @@ export class FrameBatcher {
   /** Frames and bytes handed to the socket. */
   framesOut = 0
   bytesOut = 0
+  /** Transport controls (ticks, peer lists, leaving) queued by `enqueueUrgent`. */
+  controlsOut = 0
   /** The sink's bufferedAmount as of the last write or write callback: between them it can only have fallen, so this
    * errs on the busy side, and reading it per send (through ws to the socket's state) cost 7% of a small send. */
   #sinkBuffered = 0
@@ -246,6 +248,8 @@ export class FrameBatcher {
   /** Queues a transport control (tick, peers, leaving): never held behind a stream. */
   enqueueUrgent(bytes: Uint8Array): void {
     if (this.#closed) return
+    // Counted like the peer counts them on arrival (messagesIn), so messages and bytes out agree in stats.
+    this.controlsOut++
     this.#seal()
     this.#pushSmall(bytes)
   }

@@ -3,13 +3,15 @@
  * Pure state machines (one per role) over decoded handshake messages; `connection.ts` feeds them and sends what they
  * return. Four messages, client first:
  *
- *   client → server  hello      { version, name, creation, url, hidden, nonce: Nc }
- *   server → client  challenge  { version, name, creation, url, hidden, nonce: Ns, proof: HMAC(cookie, "server", Nc, Ns, client, server) }
+ *   client → server  hello      { version, name, creation, url, hidden, tickMs, nonce: Nc }
+ *   server → client  challenge  { version, name, creation, url, hidden, tickMs, nonce: Ns, proof: HMAC(cookie, "server", Nc, Ns, client, server) }
  *   client → server  response   { proof: HMAC(cookie, "client", Nc, Ns, client, server) }
  *   server → client  accept     {}                     (or a close code: 4001, 4005, …)
  *
  * Each side checks the other's proof with `crypto.timingSafeEqual`. The role label in each proof stops a reflected
- * proof being replayed; the fresh nonces stop an old one being replayed.
+ * proof being replayed; the fresh nonces stop an old one being replayed. Each side announces its `tickMs` so that
+ * two nodes with different settings (a rolling change of the setting) agree on the larger (tick-agreement.ts); a
+ * peer that announces none is taken to use this node's.
  * Gotchas: the cookie is never logged, sent, or put in an error message.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -17,6 +19,7 @@ import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './errors.ts'
 import { isNodeName } from './node-name.ts'
 import { isWebSocketUrl } from './node-options.ts'
+import { isAnnouncedTick } from './tick-agreement.ts'
 
 /** The protocol version this implementation speaks. Peers must speak the same one. */
 export const PROTOCOL_VERSION = 5
@@ -31,6 +34,8 @@ export interface HelloMessage {
   creation: number
   url: string
   hidden: boolean
+  /** The sender's `tickMs`. Absent from older peers. */
+  tickMs?: number
   nonce: Uint8Array
 }
 /** The listening node's answer: its identity, its nonce and its proof. */
@@ -41,6 +46,8 @@ export interface ChallengeMessage {
   creation: number
   url: string
   hidden: boolean
+  /** The sender's `tickMs`. Absent from older peers. */
+  tickMs?: number
   nonce: Uint8Array
   proof: Uint8Array
 }
@@ -61,6 +68,8 @@ export interface PeerIdentity {
   readonly creation: number
   readonly url: string
   readonly hidden: boolean
+  /** The `tickMs` the peer announced; undefined when it announced none. */
+  readonly tickMs: number | undefined
 }
 
 /** This node's side of a handshake. */
@@ -69,6 +78,8 @@ export interface LocalIdentity {
   readonly creation: number
   readonly url: string
   readonly hidden: boolean
+  /** This node's `tickMs`, announced to the peer. */
+  readonly tickMs?: number
   readonly cookie: string
   /** Source of nonces. @default crypto.randomBytes */
   readonly nonce?: () => Uint8Array
@@ -116,7 +127,9 @@ function checkIdentity(m: Record<string, unknown>, local: LocalIdentity): PeerId
   if (!isWebSocketUrl(url)) throw invalid('handshake has no valid ws:// or wss:// url')
   if (typeof hidden !== 'boolean') throw invalid('handshake has no hidden flag')
   if (!isBytes(m['nonce'], NONCE_BYTES)) throw invalid(`handshake nonce is not ${NONCE_BYTES} bytes`)
-  return { name, creation, url, hidden }
+  const tickMs = m['tickMs']
+  if (tickMs !== undefined && !isAnnouncedTick(tickMs)) throw invalid('handshake announces no valid tickMs')
+  return { name, creation, url, hidden, tickMs }
 }
 
 const defaultNonce = (): Uint8Array => randomBytes(NONCE_BYTES)
@@ -140,7 +153,7 @@ export class ClientHandshake {
     if (this.#step !== 'hello') throw invalid('hello sent twice')
     this.#step = 'challenge'
     const l = this.#local
-    return { type: 'hello', version: PROTOCOL_VERSION, name: l.name, creation: l.creation, url: l.url, hidden: l.hidden, nonce: this.#nonce }
+    return { type: 'hello', version: PROTOCOL_VERSION, name: l.name, creation: l.creation, url: l.url, hidden: l.hidden, tickMs: l.tickMs, nonce: this.#nonce }
   }
 
   /** Checks the server's identity and proof. @throws ProtocolError (4001 on a wrong proof, 4003, 4004) */
@@ -205,6 +218,7 @@ export class ServerHandshake {
       creation: l.creation,
       url: l.url,
       hidden: l.hidden,
+      tickMs: l.tickMs,
       nonce: this.#nonce,
       proof: hmacProof(l.cookie, 'server', this.#peerNonce, this.#nonce, peer.name, l.name),
     }

@@ -177,8 +177,20 @@ describe('hostile input', () => {
       closeCode: CLOSE_CODES.handshakeFailed,
     })
     // b (the dialler) checks a's proof first and refuses; a then sees its peer refuse the cookie.
-    await nextLog(a, 'handshake failed: peer refused our cookie')
+    await nextLog(a, 'handshake failed: peer refused our cookie proof')
     expect(logged(b.log, 'handshake failed: cookie not proven')[0]).toMatchObject({ peer: a.node.url, closeCode: 4001 })
+    // Each side says once, at error level, that the cookies differ and where to set them, blaming neither node.
+    const cookieErrors = (n: TestNode) => n.log.records.filter((r) => String(r['msg']).startsWith('handshake failed: cookies differ'))
+    await until(() => cookieErrors(a).length === 1, 'the cookie error on the dialled node')
+    for (const n of [a, b]) {
+      expect(cookieErrors(n)).toHaveLength(1)
+      expect(cookieErrors(n)[0]).toMatchObject({ level: 50, closeCode: 4001, fix: expect.stringContaining('COHORT_COOKIE') })
+      expect(n.node.stats().handshakeFailures.cookie).toBe(1)
+    }
+    // A second attempt counts again but is not logged again.
+    await expect(b.node.connect({ name: a.node.name, url: a.node.url })).rejects.toThrow(/COHORT_COOKIE/)
+    expect(b.node.stats().handshakeFailures.cookie).toBe(2)
+    expect(cookieErrors(b)).toHaveLength(1)
     const all = JSON.stringify([...a.log.records, ...b.log.records])
     expect(all).not.toContain('alpha-cookie')
     expect(all).not.toContain('bravo-cookie')
@@ -199,7 +211,6 @@ describe('hostile input', () => {
 })
 
 async function nextLog(n: TestNode, msg: string): Promise<void> {
-  const { until } = await import('./test-support/nodes.ts')
   await until(() => logged(n.log, msg).length > 0, `log line "${msg}"`)
 }
 void nextEvent

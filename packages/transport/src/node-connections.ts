@@ -13,6 +13,7 @@ import type { CloseCode } from './close-codes.ts'
 import { Connection } from './connection.ts'
 import type { ConnectionHost } from './connection.ts'
 import { HandshakeFailedError } from './errors.ts'
+import { HANDSHAKE_FAILURE_FIXES, HandshakeFailures, handshakeFailureReason } from './handshake-failures.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
 import { decideAdmission, peerListFor } from './mesh.ts'
 import type { NodeEvents } from './node-events.ts'
@@ -63,6 +64,8 @@ export class NodeConnections {
   accepted = 0
   refused = 0
   failed = 0
+  /** Failures before a connection was up, by reason, each logged once per peer. */
+  readonly handshakeFailures = new HandshakeFailures()
 
   constructor(h: NodeConnectionsHost) {
     this.#h = h
@@ -105,9 +108,24 @@ export class NodeConnections {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
       },
+      tickDiffers: (conn, peerTickMs) => this.#tickDiffers(conn, peerTickMs),
       peers: (conn, peers) => this.#onPeers(conn, peers),
       closed: (conn, code, reason) => this.#closed(conn, code, reason),
     }
+  }
+
+  /** Peers whose different `tickMs` was logged already: once per peer, not per reconnect. */
+  readonly #tickLogged = new Set<string>()
+
+  #tickDiffers(conn: Connection, peerTickMs: number): void {
+    const peer = conn.peer?.name
+    if (peer === undefined || this.#tickLogged.has(peer)) return
+    this.#tickLogged.add(peer)
+    const localTickMs = this.#h.options.tickMs
+    this.#h.log.warn(
+      { peer, tickMs: localTickMs, peerTickMs, agreedTickMs: Math.max(localTickMs, peerTickMs) },
+      'peer uses another tickMs; the connection uses the larger. Give every node the same tickMs (COHORT_TICK_MS)',
+    )
   }
 
   /** Inbound connections between their socket opening and their handshake's end. */
@@ -202,6 +220,7 @@ export class NodeConnections {
   #up(conn: Connection): void {
     const identity = conn.peer as PeerIdentity
     this.#pendingInbound.delete(conn)
+    this.handshakeFailures.up(identity.name)
     const peer = this.#h.peer(identity.name)
     peer.url = identity.url
     peer.conn = conn
@@ -255,6 +274,7 @@ export class NodeConnections {
     this.all.delete(conn)
     this.#pendingInbound.delete(conn)
     if (FAILURE_CODES.has(code)) this.failed++
+    this.#handshakeFailed(conn, code, reason)
     // The proven name, else the claimed one (server side, handshake unfinished), else the dialled one.
     const proven = conn.peer !== undefined
     const name = conn.peerName
@@ -264,7 +284,8 @@ export class NodeConnections {
     if (peer.outbound === conn) peer.outbound = undefined
     if (peer.conn === conn) {
       peer.conn = undefined
-      const leaving = conn.leaving || code === CLOSE_CODES.leaving
+      // A close this node chose (downReason set) is never the peer leaving, whatever code it carried.
+      const leaving = conn.downReason === undefined && (conn.leaving || code === CLOSE_CODES.leaving)
       const downReason = leaving ? 'leaving' : (conn.downReason ?? 'noconnection')
       const fields = { peer: name, conn: conn.id, closeCode: code, reason: reason || closeCodeName(code) }
       if (leaving) this.#h.log.info(fields, 'peer left')
@@ -277,13 +298,39 @@ export class NodeConnections {
     // An unauthenticated socket claiming this name failed: it says nothing about the real node.
     if (conn.role === 'server' && !proven) return
     // A dial failed and no other connection to that node is coming: what was queued for it cannot be sent.
-    const detail = conn.lastError?.message ?? `closed with ${code} (${closeCodeName(code)})${reason ? `: ${reason}` : ''}`
+    const failure = handshakeFailureReason(code, conn.lastError !== undefined)
+    const detail =
+      (conn.lastError?.message ?? `closed with ${code} (${closeCodeName(code)})${reason ? `: ${reason}` : ''}`) +
+      (failure === 'cookie' || failure === 'version' ? `; ${HANDSHAKE_FAILURE_FIXES[failure]}` : '')
     const error = new HandshakeFailedError(conn.remoteAddress, detail, code, { cause: conn.lastError })
     if (peer.waiters.length === 0) this.#h.log.debug({ peer: name, closeCode: code, reason: error.message }, 'connection attempt failed')
     const waiters = peer.waiters
     peer.waiters = []
     for (const w of waiters) w.reject(error)
     this.#endSession(peer, 'noconnection', false)
+  }
+
+  /** Counts and (once per peer and reason) logs a connection that closed before it was up. */
+  #handshakeFailed(conn: Connection, code: number, reason: string): void {
+    if (conn.wasUp) return
+    const failure = handshakeFailureReason(code, conn.lastError !== undefined)
+    if (failure === undefined) return
+    // An inbound socket's port changes on every attempt; its address alone names the peer until it names itself.
+    const who = conn.peerName ?? conn.remoteAddress.replace(/:\d+$/, '')
+    if (!this.handshakeFailures.record(who, failure)) return
+    const fields = {
+      peer: who,
+      address: conn.remoteAddress,
+      conn: conn.id,
+      closeCode: code,
+      reason: conn.lastError?.message ?? (reason || closeCodeName(code)),
+      fix: HANDSHAKE_FAILURE_FIXES[failure],
+    }
+    if (failure === 'cookie') {
+      const side = conn.closedByPeer ? 'the peer refused this node\'s cookie proof' : 'the peer\'s cookie proof did not match'
+      this.#h.log.error(fields, `handshake failed: cookies differ (${side}); set the same cookie on every node`)
+    } else if (failure === 'unreachable') this.#h.log.info(fields, 'peer unreachable') // joinCluster's redial line is the warning
+    else this.#h.log.warn(fields, `handshake failed: ${failure}`)
   }
 
   #endSession(peer: Peer, reason: string, emit: boolean): void {

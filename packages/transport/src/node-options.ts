@@ -55,6 +55,21 @@ export interface NodeOptions {
    * when plain `ws://` connections between nodes cross such a proxy. @default false
    */
   maskFrames?: boolean
+  /**
+   * Check every value that leaves this node (a send's message, a call's request, a reply, a remote spawn's
+   * arguments) and throw NotSerializableError (COHORT_ERR_NOT_SERIALIZABLE) naming the part that would not arrive as
+   * it was sent: a function, a class instance, a Promise, a symbol, an own `__proto__` key, a cycle, nesting deeper
+   * than 256 levels (symbol-keyed properties are not data and are left out, as structuredClone leaves them out).
+   * Small messages are checked by the walk that already bounds their size, so this costs nearly nothing; `false` skips the check for large ones too, and such values then change on the way.
+   * @default true (a message either arrives as sent or the send throws)
+   */
+  checkMessages?: boolean
+  /**
+   * Once listening, warn (log) when the host of the node's name is not an address of this machine and does not
+   * resolve to one, since peers dial that host. Skipped for hidden nodes and when `url` is set.
+   * @default true
+   */
+  checkNameHost?: boolean
   /** Serve and dial `wss://` with these certificates. @default undefined (plain `ws://`) */
   tls?: TlsOptions
   /** Incarnation number; a restarted node must use a new one. @default random (chosen by core) */
@@ -85,6 +100,8 @@ export interface ResolvedNodeOptions {
   readonly maxPendingHandshakes: number
   readonly hidden: boolean
   readonly maskFrames: boolean
+  readonly checkMessages: boolean
+  readonly checkNameHost: boolean
   readonly tls: ResolvedTlsOptions | undefined
   readonly creation: number | undefined
   readonly logger: Logger
@@ -106,6 +123,8 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   maxPendingHandshakes: number
   hidden: boolean
   maskFrames: boolean
+  checkMessages: boolean
+  checkNameHost: boolean
 }> = Object.freeze({
   host: '0.0.0.0',
   port: 0,
@@ -121,6 +140,8 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   maxPendingHandshakes: 64,
   hidden: false,
   maskFrames: false,
+  checkMessages: true,
+  checkNameHost: true,
 })
 
 /** The smallest `tickMs` accepted: below it, a busy event loop would be taken for a dead peer. */
@@ -154,6 +175,8 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
     maxPendingHandshakes: input.maxPendingHandshakes ?? DEFAULT_NODE_OPTIONS.maxPendingHandshakes,
     hidden: input.hidden ?? DEFAULT_NODE_OPTIONS.hidden,
     maskFrames: input.maskFrames ?? DEFAULT_NODE_OPTIONS.maskFrames,
+    checkMessages: input.checkMessages ?? DEFAULT_NODE_OPTIONS.checkMessages,
+    checkNameHost: input.checkNameHost ?? DEFAULT_NODE_OPTIONS.checkNameHost,
     tls: input.tls === undefined ? undefined : resolveTlsOptions(input.tls),
     creation: input.creation,
     logger: input.logger ?? pino({ level: 'silent' }),
@@ -180,6 +203,8 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
   integerAtLeast('maxPendingHandshakes', o.maxPendingHandshakes, 1)
   if (typeof o.hidden !== 'boolean') throw new InvalidOptionError('hidden', o.hidden, 'a boolean')
   if (typeof o.maskFrames !== 'boolean') throw new InvalidOptionError('maskFrames', o.maskFrames, 'a boolean')
+  if (typeof o.checkMessages !== 'boolean') throw new InvalidOptionError('checkMessages', o.checkMessages, 'a boolean')
+  if (typeof o.checkNameHost !== 'boolean') throw new InvalidOptionError('checkNameHost', o.checkNameHost, 'a boolean')
   if (o.creation !== undefined && (!Number.isSafeInteger(o.creation) || o.creation < 0)) {
     throw new InvalidOptionError('creation', o.creation, 'a non-negative integer')
   }

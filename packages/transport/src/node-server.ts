@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
+import { AddressInUseError } from './errors.ts'
 import type { ResolvedNodeOptions } from './node-options.ts'
 import { serverTlsOptions } from './tls-options.ts'
 import { MAX_FRAME_BYTES } from './wire-codec.ts'
@@ -29,7 +30,7 @@ export interface NodeServerHooks {
   tlsFailure(): void
 }
 
-/** Listens on `o.host:o.port` and resolves once bound. @throws the listen error (EADDRINUSE, …) */
+/** Listens on `o.host:o.port` and resolves once bound. @throws AddressInUseError (COHORT_ERR_ADDRESS_IN_USE), or the listen error */
 export async function listenNodeServer(o: ResolvedNodeOptions, log: Logger, hooks: NodeServerHooks): Promise<NodeServer> {
   // Sockets that never send a complete upgrade request are checked for this often (Node's default is 30 s).
   const http = { connectionsCheckingInterval: Math.min(o.handshakeTimeoutMs, 1000) }
@@ -52,9 +53,11 @@ export async function listenNodeServer(o: ResolvedNodeOptions, log: Logger, hook
     socket.destroy()
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new AddressInUseError(o.host, o.port, { cause: error }) : error),
+    )
     server.listen(o.port, o.host, () => {
-      server.off('error', reject)
+      server.removeAllListeners('error')
       resolve()
     })
   })

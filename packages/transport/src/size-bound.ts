@@ -4,6 +4,12 @@
  * size. Anything it cannot bound quickly (a large or deep value, a class instance, an error, a bigint) returns -1,
  * and the sender encodes that message on its own as before.
  *
+ * It also proves the message safe to send: a value it bounds is made only of plain objects, plain arrays, scalars,
+ * typed arrays, Pid, Ref and Date, which the codec carries unchanged. A class instance, a function, a symbol or an
+ * own `__proto__` key all return -1, and the slow path (outgoing-check.ts) names the problem. So checking a small
+ * message costs nothing beyond this walk. Symbol-keyed properties are not looked for: they are not data, and are left
+ * out as structuredClone leaves them out (looking costs ~70 ns per object, a fifth of a small send's CPU).
+ *
  * Hot path: every small remote send.
  */
 import { Pid, Ref } from '@cohort/core'
@@ -58,10 +64,12 @@ function walk(value: unknown, limit: number): number {
   // Plain objects first: most messages are one.
   const proto = Object.getPrototypeOf(value) as object | null
   if (proto === Object.prototype || proto === null) return recordBound(value as Record<string, unknown>, limit)
-  if (Array.isArray(value)) {
+  // Array.prototype only: a subclass of Array would arrive as a plain array.
+  if (proto === Array.prototype) {
+    const array = value as unknown[]
     let total = 5
-    for (let i = 0; i < value.length; i++) {
-      total += walk(value[i], limit)
+    for (let i = 0; i < array.length; i++) {
+      total += walk(array[i], limit)
       if (total > limit) return Infinity
     }
     return total
@@ -80,6 +88,8 @@ function walk(value: unknown, limit: number): number {
 function recordBound(value: Record<string, unknown>, limit: number): number {
   let total = RECORD_HEADER_BYTES
   for (const key in value) {
+    // An own `__proto__` key (JSON.parse makes them) arrives renamed: left to the slow path too.
+    if (key.length === 9 && key === '__proto__') return Infinity
     const field = value[key]
     let bound: number
     if (typeof field === 'string') bound = 5 + field.length * 3

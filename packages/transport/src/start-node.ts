@@ -3,6 +3,7 @@
  * WebSocket server, dials peers on request (connect, a peer list, or a send to a node whose URL is known), and
  * implements core's Distribution over those connections. Composition roots call it once per process.
  */
+import type { HandshakeFailureCounts } from './handshake-failures.ts'
 import type { ActorSystem, Distribution } from '@cohort/core'
 import { ClusterNode } from './cluster-node.ts'
 import type { NodeEventMap, NodeEventName } from './node-events.ts'
@@ -21,6 +22,8 @@ export interface PeerStats {
   bytesOut: number
   /** Bytes queued for the peer and not yet handed to the kernel (our queue plus the socket's buffer). */
   queuedBytes: number
+  /** The `tickMs` the peer announced in its handshake (the connection uses the larger of it and ours). */
+  tickMs: number | undefined
 }
 
 /** A node's counters. */
@@ -35,6 +38,11 @@ export interface NodeStats {
   connectionsRefused: number
   /** Connections closed for bad input, a failed handshake or silence. */
   connectionsFailed: number
+  /**
+   * Connections, in either direction, that failed before they were up, by reason: `cookie` (the cookies differ),
+   * `timeout`, `version`, `invalid`, `busy` (the peer's maxPendingHandshakes), `unreachable` (a dial's socket error).
+   */
+  handshakeFailures: HandshakeFailureCounts
 }
 
 /** A running node. */

@@ -166,6 +166,20 @@ export class ServerActor extends Actor {
     }
   }
 
+  /**
+   * Sends a handler's reply; false when it could not be sent (a reply to another node that cannot cross the wire):
+   * the actor then ends with that error, as if the handler had thrown it, instead of the error escaping the turn.
+   */
+  #replied(from: From, value: unknown): boolean {
+    try {
+      this.reply(from, value)
+      return true
+    } catch (error) {
+      this.#crash(error)
+      return false
+    }
+  }
+
   #apply(kind: Kind, msg: unknown, result: unknown): void {
     if (this.status !== ActorStatus.running) return
     if (kind === 0) {
@@ -173,14 +187,14 @@ export class ServerActor extends Actor {
       if (typeof result === 'object' && result !== null) {
         const r = result as { reply?: unknown; state?: unknown; noreply?: unknown; stop?: unknown }
         if ('stop' in r) {
-          if ('reply' in r) this.reply(from, r.reply)
+          if ('reply' in r && !this.#replied(from, r.reply)) return
           if ('state' in r) this.state = r.state
           this.stop(r.stop)
           return
         }
         if ('reply' in r && 'state' in r) {
           this.state = r.state
-          this.reply(from, r.reply)
+          this.#replied(from, r.reply)
           return
         }
         if ('noreply' in r) {
