@@ -1,31 +1,32 @@
 /**
- * Port: a lightweight process with a pid but no mailbox or behaviour, used where code outside an actor needs an
- * address: waiting for one call's reply, or watching an actor for `system.monitor`. A late reply to a call that timed
- * out finds no port and is dropped, so it can never turn up as a stray message in an actor's mailbox.
+ * CallbackProcess: a process with a pid but no mailbox or behaviour, whose deliveries call back into code outside
+ * actors: it waits for one call's reply, or watches an actor for `system.monitor`. A late reply to a call that timed
+ * out finds no callback process and is dropped, so it can never turn up as a stray message in an actor's mailbox.
+ * (Erlang has no such process; its calls use an alias and a monitor. This is the same idea with a pid.)
  */
 import type { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
 import { callReply } from './call-messages.ts'
 import { HeldMonitors } from './held-monitors.ts'
-import type { Process } from './process.ts'
+import type { MonitorHolder, Process } from './process.ts'
 
-/** What a port does with what reaches it. */
-export interface PortHandlers {
+/** What a callback process does with what reaches it. */
+export interface CallbackHandlers {
   message(msg: unknown): void
   down(ref: Ref, target: MonitorTarget, reason: unknown): void
   /** A call's reply tagged with this node's ref `refId` (`deliverReply`); without it, `message` gets the envelope. */
   reply?(refId: number, value: unknown): void
 }
 
-export class Port implements Process {
+export class CallbackProcess implements Process, MonitorHolder {
   readonly pid: Pid
   alive = true
-  readonly #handlers: PortHandlers
-  /** The monitors this port holds (one, in practice). */
+  readonly #handlers: CallbackHandlers
+  /** The monitors this process holds (one, in practice). */
   readonly monitors = new HeldMonitors()
 
-  constructor(pid: Pid, handlers: PortHandlers) {
+  constructor(pid: Pid, handlers: CallbackHandlers) {
     this.pid = pid
     this.#handlers = handlers
   }
@@ -58,7 +59,7 @@ export class Port implements Process {
   }
 
   /**
-   * The reply to a call tagged with this node's ref `refId`, of this port's incarnation (the distribution's fast
+   * The reply to a call tagged with this node's ref `refId`, of this process's incarnation (the distribution's fast
    * path); `released`: the callee's node dropped the call's monitor, whose ref is that same one.
    */
   deliverReply(refId: number, value: unknown, released: boolean): void {
@@ -67,6 +68,14 @@ export class Port implements Process {
     const handlers = this.#handlers
     if (handlers.reply !== undefined) handlers.reply(refId, value)
     else handlers.message(callReply(new Ref(this.pid.node, refId, this.pid.creation), value))
+  }
+
+  heldMonitors(): HeldMonitors {
+    return this.monitors
+  }
+
+  monitorFailed(ref: Ref, target: MonitorTarget, reason: unknown): void {
+    queueMicrotask(() => this.down(ref, target, reason))
   }
 
   monitorReleased(ref: Ref): void {
