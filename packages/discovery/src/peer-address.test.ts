@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { joinHostPort, localNodeName, nodeName, peerUrl } from './node-name.ts'
+import { nodeName } from '@cohort/core'
+import { joinHostPort, localNodeName, peerUrl } from './peer-address.ts'
 
-describe('node names', () => {
+describe('peer addresses', () => {
   it('builds basename@host names and URLs with IPv6 bracketed', () => {
     expect(nodeName('chat', '10.0.0.5')).toBe('chat@10.0.0.5')
     expect(peerUrl('10.0.0.5', 4370)).toBe('ws://10.0.0.5:4370')

@@ -1,25 +1,20 @@
 /**
- * Node names and peer URLs. A node name is `basename@host` where host is the address peers dial, so a node never
- * announces a name its peers cannot reach. URLs bracket IPv6 literals (`ws://[fd00::5]:4370`); names do not.
+ * Peer addresses as discovery builds them: a peer's name from a strategy's `basename` and the host it found
+ * (`basename@host`, so a node never announces a name its peers cannot reach), and the URL to dial it at. The node-name
+ * grammar itself is @cohort/core's (`isNodeName`, `nodeName`); this adds URLs, which bracket IPv6 literals
+ * (`ws://[fd00::5]:4370`) where names do not.
  */
 import { isIPv6 } from 'node:net'
-import { InvalidOptionError } from '@cohort/core'
+import { InvalidOptionError, isNodeBasename, nodeName } from '@cohort/core'
 
 /** `ws` or `wss` (TLS). */
 export type PeerScheme = 'ws' | 'wss'
 
-const BASENAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
-
 /** Throws InvalidOptionError when `basename` cannot start a node name. */
 export function checkBasename(option: string, basename: unknown): asserts basename is string {
-  if (typeof basename !== 'string' || !BASENAME.test(basename)) {
+  if (!isNodeBasename(basename)) {
     throw new InvalidOptionError(option, basename, 'a basename of letters, digits, "_", "." or "-", e.g. "chat"')
   }
-}
-
-/** `basename@host`, e.g. `nodeName('chat', '10.0.0.5')` is `chat@10.0.0.5`. */
-export function nodeName(basename: string, host: string): string {
-  return `${basename}@${host}`
 }
 
 /** `host:port` with IPv6 literals bracketed, as URLs and `Host` headers need. */

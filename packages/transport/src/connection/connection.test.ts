@@ -1,17 +1,17 @@
 /** Unit tests of Connection fed bytes through a fake socket: handshake, framing, bad input, deadlines and ticks in virtual time. */
 import { createMessageCodec, Pid, Ref } from '@cohort/core'
-import type { ControlMessage } from '@cohort/core'
+import type { ControlMessage } from '@cohort/core/distribution'
 import { createLogSink, TestClock } from '@cohort/core/testing'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
+import { CLOSE_CODES } from '../wire/close-codes.ts'
 import { Connection } from './connection.ts'
 import type { ConnectionHost, WireSocket } from './connection.ts'
 import { FrameBatcher } from './frame-batcher.ts'
 import { ClientHandshake } from './handshake.ts'
 import type { LocalIdentity } from './handshake.ts'
-import { writeFrame } from './wire-codec.ts'
-import { wireForm } from './test-support/wire-form.ts'
-import { CONTROL_CODES } from './control-validation.ts'
+import { writeFrame } from '../wire/wire-codec.ts'
+import { wireForm } from '../test-support/wire-form.ts'
+import { CONTROL_CODES } from '../wire/control-validation.ts'
 
 const server: LocalIdentity = { name: 's@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'cookie' }
 const client: LocalIdentity = { name: 'c@h', creation: 2, url: 'ws://h:2', hidden: false, cookie: 'cookie' }
@@ -47,14 +47,18 @@ function setup() {
     maxMessageBytes: 1024,
     admit: () => undefined,
     up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
-    deliver: (_conn, m) => void delivered.push(m),
-    deliverSends: (_conn, to, msgs, start, end) => {
-      for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
+    endpoint: {
+      deliver: (_from, m) => void delivered.push(m),
+      deliverSends: (to, msgs, start, end) => {
+        for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
+      },
+      deliverCall: (_from, to, _toCreation, _portId, _refId, _creation, request) =>
+        void delivered.push({ type: 'call', to, request } as unknown as ControlMessage),
+      deliverReply: (_toId, _refId, _creation, value, released) =>
+        void delivered.push({ type: 'reply', value, released } as unknown as ControlMessage),
+      nodeUp: () => {},
+      nodeDown: () => {},
     },
-    deliverCall: (_conn, to, _toCreation, _portId, _refId, _creation, request) =>
-      void delivered.push({ type: 'call', to, request } as unknown as ControlMessage),
-    deliverReply: (_conn, _toId, _refId, _creation, value, released) =>
-      void delivered.push({ type: 'reply', value, released } as unknown as ControlMessage),
     peers: () => {},
     closed: (_conn, code) => void closed.push(code),
   }

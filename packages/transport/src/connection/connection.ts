@@ -12,22 +12,23 @@
  */
 import { Buffer } from 'node:buffer'
 import { createMessageCodec } from '@cohort/core'
-import type { Clock, ControlMessage, MessageCodec, Pid, TimerHandle } from '@cohort/core'
+import type { Clock, MessageCodec, TimerHandle } from '@cohort/core'
+import type { DistributionEndpoint } from '@cohort/core/distribution'
 import type { Logger } from 'pino'
-import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
-import type { CloseCode } from './close-codes.ts'
-import { checkCall, checkReply, CONTROL_CODES, toWire, validateControl } from './control-validation.ts'
-import type { WireNames } from './control-validation.ts'
-import { ProtocolError } from './errors.ts'
-import { CALL_MARK, readSendBatch } from './send-batch.ts'
+import { CLOSE_CODES, closeCodeName } from '../wire/close-codes.ts'
+import type { CloseCode } from '../wire/close-codes.ts'
+import { checkCall, checkReply, CONTROL_CODES, toWire, validateControl } from '../wire/control-validation.ts'
+import type { WireNames } from '../wire/control-validation.ts'
+import { ProtocolError } from '../wire/protocol-error.ts'
+import { CALL_MARK, readSendBatch } from '../wire/send-batch.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
-import { Reassembler } from './fragmenter.ts'
+import { Reassembler } from '../wire/fragmenter.ts'
 import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
 import { Ticker } from './ticker.ts'
-import type { PeerAddress, WireControl } from './transport-control.ts'
-import { TICK_CONTROL } from './transport-control.ts'
-import { decodeEntry, readFrame } from './wire-codec.ts'
+import type { PeerAddress, WireControl } from '../wire/transport-control.ts'
+import { TICK_CONTROL } from '../wire/transport-control.ts'
+import { decodeEntry, readFrame } from '../wire/wire-codec.ts'
 
 /** The part of a `ws` WebSocket a connection uses (a fake in unit tests). */
 export interface WireSocket {
@@ -49,13 +50,11 @@ export interface ConnectionHost {
   admit(conn: Connection, peer: PeerIdentity): CloseCode | undefined
   /** The connection is up (handshake done, admitted). */
   up(conn: Connection): void
-  deliver(conn: Connection, message: ControlMessage): void
-  /** A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects). */
-  deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): void
-  /** A call arrived (the same as a `call` control, without the objects): `to` an id with `toCreation`, or a name. */
-  deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
-  /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
-  deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
+  /**
+   * The system's one inbound path: what arrives once up is handed to it directly, each control message by
+   * `deliver` or by the fast path its wire form allows. It never throws (core isolates the system's errors).
+   */
+  readonly endpoint: DistributionEndpoint
   peers(conn: Connection, peers: PeerAddress[]): void
   /** Called once, when the connection ends for any reason. */
   closed(conn: Connection, code: number, reason: string): void
@@ -97,6 +96,8 @@ export class Connection {
   #deadline: TimerHandle | undefined
   #ticker: Ticker | undefined
   #batcher: FrameBatcher | undefined
+  /** The proven peer's name once up: the `fromNode` of everything it delivers. */
+  #from = ''
   #log: Logger
   readonly #onValueBound = (value: unknown): void => this.#onValue(value)
   /** Where the peer session's frames go once this connection is up. */
@@ -214,6 +215,7 @@ export class Connection {
   #becomeUp(peer: PeerIdentity): void {
     this.#clearDeadline()
     this.state = 'up'
+    this.#from = peer.name
     this.#log = this.#host.logger.child({ peer: peer.name, conn: this.id })
     this.#host.up(this)
   }
@@ -236,7 +238,7 @@ export class Connection {
       this.#names(),
       (to, _from, msgs, start, end) => {
         this.messagesIn += end - start
-        this.#host.deliverSends(this, to, msgs, start, end)
+        this.#host.endpoint.deliverSends(to, msgs, start, end)
       },
       this.#onBatchedControlBound,
       this.#onMarkedBound,
@@ -252,13 +254,13 @@ export class Connection {
   #onCall(m: readonly unknown[], at: number): void {
     checkCall(m, at)
     this.messagesIn++
-    this.#host.deliverCall(this, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
+    this.#host.endpoint.deliverCall(this.#from, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
   }
 
   #onReply(m: readonly unknown[], at: number): void {
     checkReply(m, at)
     this.messagesIn++
-    this.#host.deliverReply(this, m[at + 1] as number, m[at + 2] as number, m[at + 3] as number, m[at + 5], m[at + 4] as boolean)
+    this.#host.endpoint.deliverReply(m[at + 1] as number, m[at + 2] as number, m[at + 3] as number, m[at + 5], m[at + 4] as boolean)
   }
 
   readonly #onBatchedControlBound = (value: unknown[]): void => {
@@ -305,7 +307,7 @@ export class Connection {
         this.leaving = true
         return
       default:
-        this.#host.deliver(this, control)
+        this.#host.endpoint.deliver(this.#from, control)
     }
   }
 
@@ -317,7 +319,7 @@ export class Connection {
     if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
     }
-    this.#host.deliver(this, inner)
+    this.#host.endpoint.deliver(this.#from, inner)
   }
 
   /** Closes for a protocol violation (or any unexpected error), logging the reason. Never throws. */

@@ -4,11 +4,11 @@ import type { Clock } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { FrameBatcher } from './frame-batcher.ts'
 import type { FrameSink } from './frame-batcher.ts'
-import { Reassembler } from './fragmenter.ts'
-import { readFrame } from './wire-codec.ts'
-import { CONTROL_CODES, validateControl } from './control-validation.ts'
-import { CALL_MARK, readSendBatch } from './send-batch.ts'
-import type { WireNames } from './control-validation.ts'
+import { Reassembler } from '../wire/fragmenter.ts'
+import { readFrame } from '../wire/wire-codec.ts'
+import { CONTROL_CODES, validateControl } from '../wire/control-validation.ts'
+import { CALL_MARK, readSendBatch } from '../wire/send-batch.ts'
+import type { WireNames } from '../wire/control-validation.ts'
 
 /** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
 function manualClock(): Clock & { turn(): void } {

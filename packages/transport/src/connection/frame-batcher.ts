@@ -9,14 +9,14 @@
 import { Buffer } from 'node:buffer'
 import { Pid } from '@cohort/core'
 import type { Clock, MessageCodec } from '@cohort/core'
-import { fragmentHeader, nextFragment, totalLength } from './fragmenter.ts'
-import type { OutgoingStream } from './fragmenter.ts'
-import { assertCompactCall, isCompactReply, toWire } from './control-validation.ts'
-import type { WireNames } from './control-validation.ts'
-import { SendBatch } from './send-batch.ts'
-import { sizeBound } from './size-bound.ts'
-import type { WireControl } from './transport-control.ts'
-import { writeFrame } from './wire-codec.ts'
+import { fragmentHeader, nextFragment, totalLength } from '../wire/fragmenter.ts'
+import type { OutgoingStream } from '../wire/fragmenter.ts'
+import { assertCompactCall, isCompactReply, toWire } from '../wire/control-validation.ts'
+import type { WireNames } from '../wire/control-validation.ts'
+import { SendBatch } from '../wire/send-batch.ts'
+import { sizeBound } from '../wire/size-bound.ts'
+import type { WireControl } from '../wire/transport-control.ts'
+import { writeFrame } from '../wire/wire-codec.ts'
 
 /** Where frames go: the socket of the connection the session runs over. */
 export interface FrameSink {

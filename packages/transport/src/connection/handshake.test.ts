@@ -1,7 +1,7 @@
 /** Unit tests of the handshake state machines, fed decoded messages: proofs, replays, versions, names, order. */
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
+import { CLOSE_CODES } from '../wire/close-codes.ts'
+import { ProtocolError } from '../wire/protocol-error.ts'
 import { ClientHandshake, PROTOCOL_VERSION, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity } from './handshake.ts'
 

@@ -13,10 +13,10 @@
  * Gotchas: the cookie is never logged, sent, or put in an error message.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
-import { isNodeName } from './node-name.ts'
-import { isWebSocketUrl } from './node-options.ts'
+import { CLOSE_CODES } from '../wire/close-codes.ts'
+import { ProtocolError } from '../wire/protocol-error.ts'
+import { isNodeName } from '@cohort/core'
+import { isWebSocketUrl } from '../wire/transport-control.ts'
 
 /** The protocol version this implementation speaks. Peers must speak the same one. */
 export const PROTOCOL_VERSION = 5

@@ -3,7 +3,7 @@
  * the others about the new one), so a node that joins through one member ends up connected to all. When two nodes
  * dial each other at once, the connection opened by the node with the smaller name wins, on both sides.
  */
-import type { PeerAddress } from './transport-control.ts'
+import type { PeerAddress } from '../wire/transport-control.ts'
 
 /**
  * True when the connection opened by `opener` should be kept over the one opened by `other` (both linking the same

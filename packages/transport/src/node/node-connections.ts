@@ -1,26 +1,26 @@
 /**
  * The connections of a node: dialling and accepting sockets, admitting authenticated peers under the tie and
  * incarnation rules, bringing a peer up (its session attached, nodeup, the transitive mesh announced) and down (its
- * session ended, nodedown, waiting connects failed). ClusterNode owns the peers and their sessions; this owns the
+ * session ended, nodedown, waiting connects failed). WebSocketNode owns the peers and their sessions; this owns the
  * sockets and what happens to a peer when one opens or closes.
  */
 import type { IncomingMessage } from 'node:http'
-import type { DistributionEndpoint } from '@cohort/core'
+import type { DistributionEndpoint } from '@cohort/core/distribution'
 import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
-import { CLOSE_CODES, closeCodeName } from './close-codes.ts'
-import type { CloseCode } from './close-codes.ts'
-import { Connection } from './connection.ts'
-import type { ConnectionHost } from './connection.ts'
-import { HandshakeFailedError } from './errors.ts'
-import type { LocalIdentity, PeerIdentity } from './handshake.ts'
+import { CLOSE_CODES, closeCodeName } from '../wire/close-codes.ts'
+import type { CloseCode } from '../wire/close-codes.ts'
+import { Connection } from '../connection/connection.ts'
+import type { ConnectionHost } from '../connection/connection.ts'
+import { HandshakeFailedError } from '../errors.ts'
+import type { LocalIdentity, PeerIdentity } from '../connection/handshake.ts'
 import { decideAdmission, peerListFor } from './mesh.ts'
 import type { NodeEvents } from './node-events.ts'
 import type { ResolvedNodeOptions } from './node-options.ts'
 import type { Peer, PeerSession } from './peer.ts'
 import { clientTlsOptions } from './tls-options.ts'
-import type { PeerAddress } from './transport-control.ts'
-import { MAX_FRAME_BYTES } from './wire-codec.ts'
+import type { PeerAddress } from '../wire/transport-control.ts'
+import { MAX_FRAME_BYTES } from '../wire/wire-codec.ts'
 
 /** Close codes that count as a failed connection in `stats().connectionsFailed`. */
 const FAILURE_CODES: ReadonlySet<number> = new Set([
@@ -77,34 +77,7 @@ export class NodeConnections {
       maxMessageBytes: h.options.maxMessageBytes,
       admit: (conn, peer) => this.#admit(conn, peer),
       up: (conn) => this.#up(conn),
-      deliver: (conn, message) => {
-        try {
-          h.endpoint.deliver((conn.peer as PeerIdentity).name, message)
-        } catch (error) {
-          h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
-        }
-      },
-      deliverCall: (conn, to, toCreation, portId, refId, creation, request) => {
-        try {
-          h.endpoint.deliverCall((conn.peer as PeerIdentity).name, to, toCreation, portId, refId, creation, request)
-        } catch (error) {
-          h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
-        }
-      },
-      deliverReply: (conn, toId, refId, creation, value, released) => {
-        try {
-          h.endpoint.deliverReply(toId, refId, creation, value, released)
-        } catch (error) {
-          h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
-        }
-      },
-      deliverSends: (conn, to, msgs, start, end) => {
-        try {
-          h.endpoint.deliverSends(to, msgs, start, end)
-        } catch (error) {
-          h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
-        }
-      },
+      endpoint: h.endpoint,
       peers: (conn, peers) => this.#onPeers(conn, peers),
       closed: (conn, code, reason) => this.#closed(conn, code, reason),
     }
@@ -210,7 +183,7 @@ export class NodeConnections {
     session.wasUp = true
     conn.attach(session.batcher)
     const hidden = this.isHidden(conn)
-    this.#callEndpoint(() => this.#h.endpoint.nodeUp(peer.name, { hidden }))
+    this.#h.endpoint.nodeUp(peer.name, { hidden })
     if (!hidden) {
       this.#h.log.info({ peer: peer.name, conn: conn.id }, 'peer connected')
       this.#h.events.emit('nodeup', peer.name)
@@ -294,17 +267,9 @@ export class NodeConnections {
       session.backpressure.release()
     }
     if (session !== undefined && (session.wasUp || session.messagesOut > 0)) {
-      this.#callEndpoint(() => this.#h.endpoint.nodeDown(peer.name, reason))
+      this.#h.endpoint.nodeDown(peer.name, reason)
     }
     if (emit) this.#h.events.emit('nodedown', peer.name, reason)
-  }
-
-  #callEndpoint(fn: () => void): void {
-    try {
-      fn()
-    } catch (error) {
-      this.#h.log.error({ err: error }, 'system failed to handle a node event')
-    }
   }
 }
 

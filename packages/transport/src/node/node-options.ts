@@ -6,7 +6,8 @@ import { InvalidOptionError, systemClock } from '@cohort/core'
 import type { ActorSystemOptions, Clock } from '@cohort/core'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
-import { parseNodeName } from './node-name.ts'
+import { parseNodeName } from '@cohort/core'
+import { isWebSocketUrl } from '../wire/transport-control.ts'
 import { resolveTlsOptions } from './tls-options.ts'
 import type { ResolvedTlsOptions, TlsOptions } from './tls-options.ts'
 
@@ -189,16 +190,6 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
   return Object.freeze(o)
 }
 
-/** True for a parsable `ws:` or `wss:` URL. */
-export function isWebSocketUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false
-  try {
-    const u = new URL(value)
-    return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname.length > 0
-  } catch {
-    return false
-  }
-}
 
 function integerAtLeast(option: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {

@@ -13,7 +13,7 @@ import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
 import type { ResolvedNodeOptions } from './node-options.ts'
 import { serverTlsOptions } from './tls-options.ts'
-import { MAX_FRAME_BYTES } from './wire-codec.ts'
+import { MAX_FRAME_BYTES } from '../wire/wire-codec.ts'
 
 /** A bound server. */
 export interface NodeServer {

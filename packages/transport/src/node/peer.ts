@@ -3,12 +3,13 @@
  * and the current session — the outgoing queue and backpressure that live from the first send or connect until the
  * peer goes down. Queued messages survive a lost tie (they go out on whichever connection wins), not a nodedown.
  */
-import { createMessageCodec, internNodeName } from '@cohort/core'
+import { createMessageCodec } from '@cohort/core'
+import { internNodeName } from '@cohort/core/distribution'
 import type { Clock } from '@cohort/core'
-import { Backpressure } from './backpressure.ts'
-import type { Connection } from './connection.ts'
-import { FrameBatcher } from './frame-batcher.ts'
-import type { WireNames } from './control-validation.ts'
+import { Backpressure } from '../connection/backpressure.ts'
+import type { Connection } from '../connection/connection.ts'
+import { FrameBatcher } from '../connection/frame-batcher.ts'
+import type { WireNames } from '../wire/control-validation.ts'
 
 /** One outgoing session to a peer. */
 export interface PeerSession {

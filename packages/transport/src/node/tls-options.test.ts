@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveTlsOptions } from './tls-options.ts'
-import { logged, testNode, until } from './test-support/nodes.ts'
+import { logged, testNode, until } from '../test-support/nodes.ts'
 
 /** Test certificates made with the openssl CLI: a CA, a node certificate it signed, and a self-signed rogue. */
 let dir: string

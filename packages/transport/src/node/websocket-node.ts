@@ -1,34 +1,35 @@
 /**
- * ClusterNode: the node behind `startNode`. It owns the peers (at most one live connection each, plus a dial in
+ * WebSocketNode: the node behind `startNode`. It owns the peers (at most one live connection each, plus a dial in
  * progress and the outgoing session), implements core's Distribution over their sessions, and runs the node's
  * lifecycle and public API. Its sockets, and what a peer's connection opening or closing does (admission, the
  * transitive mesh, nodeup and nodedown), are node-connections.ts.
  */
 import { Buffer } from 'node:buffer'
-import { createActorSystem, internNodeName, InvalidOptionError } from '@cohort/core'
-import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult, Pid } from '@cohort/core'
+import { createActorSystem, InvalidOptionError, isNodeName } from '@cohort/core'
+import type { ActorSystem, Pid } from '@cohort/core'
+import { attachDistribution, internNodeName } from '@cohort/core/distribution'
+import type { ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult } from '@cohort/core/distribution'
 import type { Logger } from 'pino'
-import { CLOSE_CODES } from './close-codes.ts'
-import { HandshakeFailedError, MessageTooLargeError } from './errors.ts'
-import type { LocalIdentity } from './handshake.ts'
+import { CLOSE_CODES } from '../wire/close-codes.ts'
+import { HandshakeFailedError, MessageTooLargeError } from '../errors.ts'
+import type { LocalIdentity } from '../connection/handshake.ts'
 import { NodeConnections } from './node-connections.ts'
 import { NodeEvents } from './node-events.ts'
 import type { NodeEventMap, NodeEventName } from './node-events.ts'
-import { isNodeName } from './node-name.ts'
-import { isWebSocketUrl } from './node-options.ts'
+import { isWebSocketUrl } from '../wire/transport-control.ts'
 import type { ResolvedNodeOptions } from './node-options.ts'
 import { advertisedUrl, listenNodeServer } from './node-server.ts'
 import type { NodeServer } from './node-server.ts'
 import { createPeer, createSession } from './peer.ts'
 import type { Peer, PeerSession } from './peer.ts'
-import type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
-import { totalLength } from './fragmenter.ts'
-import { LEAVING_CONTROL } from './transport-control.ts'
-import type { PeerAddress } from './transport-control.ts'
-import { sizeBound } from './size-bound.ts'
+import type { CohortNode, NodeStats, PeerStats } from './cohort-node.ts'
+import { totalLength } from '../wire/fragmenter.ts'
+import { LEAVING_CONTROL } from '../wire/transport-control.ts'
+import type { PeerAddress } from '../wire/transport-control.ts'
+import { sizeBound } from '../wire/size-bound.ts'
 
 /** The node behind `startNode`. */
-export class ClusterNode implements CohortNode {
+export class WebSocketNode implements CohortNode {
   readonly name: string
   readonly hidden: boolean
   readonly system: ActorSystem
@@ -61,14 +62,13 @@ export class ClusterNode implements CohortNode {
       ...(o.creation === undefined ? {} : { creation: o.creation }),
     })
     this.distribution = {
-      send: (node, control) =>
-        control.type === 'send' ? this.#sendMessage(control.to, control.from, control.msg) : this.#send(node, control),
+      send: (node, control) => this.#send(node, control),
       sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
       compactCalls: true,
       drain: (node) => this.drain(node),
       nodes: () => this.nodes(),
     }
-    this.#endpoint = this.system.attachDistribution(this.distribution)
+    this.#endpoint = attachDistribution(this.system, this.distribution)
     this.#connections = new NodeConnections({
       name: this.name,
       hidden: this.hidden,

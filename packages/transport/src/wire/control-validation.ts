@@ -7,9 +7,9 @@
  */
 import { Pid, Ref } from '@cohort/core'
 import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
-import { isNodeName } from './node-name.ts'
-import { isWebSocketUrl } from './node-options.ts'
+import { ProtocolError } from './protocol-error.ts'
+import { isNodeName } from '@cohort/core'
+import { isWebSocketUrl } from './transport-control.ts'
 import type { PeerAddress, WireControl } from './transport-control.ts'
 
 type CallControl = Extract<WireControl, { type: 'call' }>

@@ -11,7 +11,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
+import { ProtocolError } from './protocol-error.ts'
 import type { FragmentControl } from './transport-control.ts'
 
 /** One large encoded message being sent in fragments. */

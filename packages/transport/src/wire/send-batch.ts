@@ -19,7 +19,7 @@ import { Pid } from '@cohort/core'
 import type { MessageCodec } from '@cohort/core'
 import { writeBufferBatch } from './buffer-batch-writer.ts'
 import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
+import { ProtocolError } from './protocol-error.ts'
 import { CONTROL_CODES, isId } from './control-validation.ts'
 import type { WireNames } from './control-validation.ts'
 

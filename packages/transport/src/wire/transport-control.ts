@@ -3,7 +3,7 @@
  * for the transitive mesh, a graceful-departure notice and fragments of large messages. Each kind has the same fields
  * in the same order (monomorphic).
  */
-import type { ControlMessage } from '@cohort/core'
+import type { ControlMessage } from '@cohort/core/distribution'
 
 /** Sent after `tickMs / 4` without other traffic, so the peer knows this node is alive. */
 export interface TickControl {
@@ -42,3 +42,14 @@ export type WireControl = ControlMessage | TransportControl
 
 export const TICK_CONTROL: TickControl = Object.freeze({ type: 'tick' as const })
 export const LEAVING_CONTROL: LeavingControl = Object.freeze({ type: 'leaving' as const })
+
+/** True for a parsable `ws:` or `wss:` URL. */
+export function isWebSocketUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  try {
+    const u = new URL(value)
+    return (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname.length > 0
+  } catch {
+    return false
+  }
+}

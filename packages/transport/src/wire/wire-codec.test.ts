@@ -2,7 +2,7 @@
 import { createMessageCodec, Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
+import { ProtocolError } from './protocol-error.ts'
 import { readFrame, writeFrame } from './wire-codec.ts'
 
 const codec = createMessageCodec()

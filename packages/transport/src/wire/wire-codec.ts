@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer'
 import type { MessageCodec } from '@cohort/core'
 import { CLOSE_CODES } from './close-codes.ts'
-import { ProtocolError } from './errors.ts'
+import { ProtocolError } from './protocol-error.ts'
 
 /** Bytes of the length prefix of each entry. */
 export const ENTRY_HEADER_BYTES = 4
