@@ -24,6 +24,7 @@ distributionContract('@cohort/transport between two processes', async () => {
   return {
     a: a.system,
     b: b.name,
+    compactCalls: true,
     killB: async () => {
       child.kill('SIGKILL')
       await exited
