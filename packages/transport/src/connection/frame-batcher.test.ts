@@ -98,7 +98,7 @@ function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: 
     const control = { type: 'send' as const, to: new Pid('b@h', 1, 1), from, msg }
     batcher.enqueueEncoded(batcher.encode(control), from)
   }
-  /** A small send queued unencoded, as cluster-node does when its size is bounded. */
+  /** A small send queued unencoded, as websocket-node.ts does when its size is bounded. */
   const sendBatched = (tag: unknown, from?: Pid): void => {
     batcher.enqueueBatched(new Pid('b@h', 1, 1), from, { tag }, 100)
   }
@@ -266,7 +266,7 @@ describe('FrameBatcher', () => {
     sendBatched('after', caller)
     expect(batcher.enqueueBatchedControl({ type: 'demonitor', from: caller, to: callee, ref })).toBe(true)
     // An error reason has no quick size bound, and a spawn request is not a batched kind: both are refused, and
-    // the caller (cluster-node) encodes them on their own.
+    // the caller (websocket-node.ts) encodes them on their own.
     expect(batcher.enqueueBatchedControl({ type: 'exit', from: caller, to: callee, reason: new Error('boom'), link: true })).toBe(false)
     expect(batcher.enqueueBatchedControl({ type: 'spawnRequest', from: caller, ref, behaviour: 'b', args: [], link: false })).toBe(false)
     clock.turn()
@@ -287,7 +287,7 @@ describe('FrameBatcher', () => {
     expect(batcher.enqueueBatchedControl({ type: 'reply', ...theirs, value: 'v', released: true, from: caller })).toBe(true)
     // A reply whose ref is another node's travels as a plain send, in the batch's array form.
     expect(batcher.enqueueBatchedControl({ type: 'reply', to: theirs.to, ref: new Ref('c@h', 6, 1), value: { tag: 'plain' }, released: false, from: caller })).toBe(true)
-    // A request too large to bound is encoded on its own (cluster-node's path), as code 17.
+    // A request too large to bound is encoded on its own (websocket-node.ts's path), as code 17.
     expect(batcher.enqueueBatchedControl({ type: 'call', to: callee, port, ref: new Ref('a@h', 5, 1), request: 'x'.repeat(5000), from: caller })).toBe(false)
     sendBatched('last', caller)
     clock.turn()
