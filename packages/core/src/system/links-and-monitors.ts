@@ -72,8 +72,16 @@ export class LinksAndMonitors {
 
   /** Sends `pid` an exit signal with `reason` from `from` (`link`: it is a linked process's end). */
   exit(pid: Pid, reason: unknown, from: Pid, link = false): void {
-    if (this.#table.isLocal(pid)) this.#table.lookup(pid)?.exitSignal(from, reason, link)
+    if (this.#table.isLocal(pid)) this.exitFrom(from, pid, reason, link)
     else this.#router.control(pid.node, { type: 'exit', from, to: pid, reason, link })
+  }
+
+  /**
+   * An exit signal from `from` (of any node) reached our `to`. Never forwarded: a peer can signal only this node's
+   * processes.
+   */
+  exitFrom(from: Pid, to: Pid, reason: unknown, link: boolean): void {
+    this.#table.lookup(to)?.exitSignal(from, reason, link)
   }
 
   // ---- monitors ------------------------------------------------------------------------------------------------

@@ -156,7 +156,7 @@ export class RemoteDelivery implements DistributionEndpoint {
         signals.unlinkFrom(c.from, c.to)
         return
       case 'exit':
-        this.#table.lookup(c.to)?.exitSignal(c.from, c.reason, c.link)
+        signals.exitFrom(c.from, c.to, c.reason, c.link)
         return
       case 'monitor':
         signals.monitorFrom(fromNode, c.from, c.to, c.ref)
