@@ -33,7 +33,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@cohort/*/src/*', '@cohort/*/dist/*'], message: 'import a package by its name and entry points, never its files' },
-            { regex: '^(\\.\\./)+index\\.ts$|^\\./index\\.ts$', message: 'import the file that defines the name, not this package\'s index' },
+            { regex: '(^|/)index\\.ts$', message: 'import the file that defines the name, not an entry point of this package' },
           ],
         },
       ],

@@ -2,7 +2,7 @@
  * InMemoryNetwork: several ActorSystems in one process, connected by a Distribution that carries control messages
  * through the real message codec, with faults a test controls: partitions, heals, delays, dropped messages, killed
  * and stopped nodes. Time is a TestClock, so distributed behaviour is tested deterministically — by us and by users
- * testing their own actors. It attaches through `@cohort/core/distribution` as the transport does and hands what
+ * testing their own actors. It attaches with `attachDistribution`, as the transport does, and hands what
  * arrives to the same endpoint paths: a run of sends to one pid as one `deliverSends`, a call as `deliverCall`, a
  * reply as `deliverReply`, everything else as `deliver`.
  *
@@ -14,10 +14,9 @@ import { createMessageCodec } from '../codec.ts'
 import type { MessageCodec } from '../codec.ts'
 import type { ControlMessage } from '../distribution/control-message.ts'
 import type { Distribution, DistributionEndpoint, DistributionSendResult } from '../distribution/distribution.ts'
-import { attachDistribution } from '../distribution/index.ts'
 import { Queue } from '../internal/queue.ts'
 import type { Pid } from '../pid.ts'
-import { createActorSystem } from '../system/actor-system.ts'
+import { attachDistribution, createActorSystem } from '../system/actor-system.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
 import type { ActorSystemOptions } from '../system/system-options.ts'
 import { TestClock } from './test-clock.ts'
