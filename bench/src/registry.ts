@@ -7,9 +7,10 @@
  * its figures, their baselines, what limits them (`notes`) and any target. `cache.replication.p99` is registered as
  * planned, so it shows in every report until apps/cache exists.
  */
-import type { ScenarioResult } from './report.ts'
+import type { Metric, ScenarioResult } from './report.ts'
 
-export type Metric = 'throughput' | 'latency' | 'memory'
+export type { Metric }
+
 
 /** A target from the project's goals: reported as met or missed, never asserted. */
 export interface Target {
