@@ -89,6 +89,12 @@ describe('import direction', () => {
     expect(parts.filter((f) => f.imports.some((e) => e.to === 'system/actor-system.ts')).map((f) => f.path)).toEqual([])
   })
 
+  it('keeps the actor class inside system/: supervisors and cluster services use ctx and ActorSystem, never a cast', () => {
+    const outside = core.filter((f) => folderOf(f.path) !== 'system' && f.imports.some((e) => e.to === 'system/actor.ts'))
+    expect(outside.map((f) => f.path)).toEqual([])
+    expect(core.filter((f) => /\bas (Actor|Runtime)\b/.test(f.text)).map((f) => f.path)).toEqual([])
+  })
+
   it('never imports a package from its own public index', () => {
     const selfIndex = [...core, ...transport].filter((f) => f.path !== 'index.ts' && f.imports.some((e) => e.to === 'index.ts'))
     expect(selfIndex.map((f) => f.path)).toEqual([])
