@@ -1,7 +1,8 @@
 /**
  * The control messages the transport itself speaks, beside core's ControlMessage union: liveness ticks, peer lists
  * for the transitive mesh, a graceful-departure notice and fragments of large messages. Each kind has the same fields
- * in the same order (monomorphic).
+ * in the same order (monomorphic). A peer list carries URLs, so what a peer's URL must be (`isWebSocketUrl`) is
+ * defined here too; the node's options check their own `url` with it.
  */
 import type { ControlMessage } from '@cohort/core/distribution'
 
