@@ -6,9 +6,10 @@
  * To add a scenario: write `scenarios/<area>/<name>.bench.ts` (it calls `runScenario`), then add a job here with
  * its figures, their baselines, what limits them (`notes`) and any target.
  */
-import type { ScenarioResult } from './report.ts'
+import type { Metric, ScenarioResult } from './report.ts'
 
-export type Metric = 'throughput' | 'latency' | 'memory'
+export type { Metric }
+
 
 /** A target from the project's goals: reported as met or missed, never asserted. */
 export interface Target {

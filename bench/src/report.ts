@@ -4,7 +4,9 @@
  */
 import type { CpuShare } from './child/protocol.ts'
 import type { MachineFacts } from './machine.ts'
-import type { Metric } from './registry.ts'
+
+/** What a figure measures, which decides which way its ratio to a baseline points. */
+export type Metric = 'throughput' | 'latency' | 'memory'
 
 /** A figure compared with one baseline. */
 export interface BaselineRef {
