@@ -1,5 +1,5 @@
 /**
- * The report of a run: the JSON BENCH.md defines (plus a few fields it leaves open: all baselines, the secondary
+ * The report of a run: the run's JSON (the fixed fields plus a few more: all baselines, the secondary
  * unit, targets, the load average), and the text table printed at the end of a run.
  */
 import type { CpuShare } from './child/protocol.ts'
@@ -27,7 +27,7 @@ export interface ScenarioResult {
   trials?: number
   values?: number[]
   secondary?: { unit: string; median: number; min: number; max: number }
-  /** The primary baseline (BENCH.md's `baseline`). */
+  /** The primary baseline (the JSON's `baseline`). */
   baseline: { name: string; median: number } | null
   ratio: number | null
   /** Every baseline with its ratio, the primary first. */
