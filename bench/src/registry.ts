@@ -1,14 +1,15 @@
 /**
  * The scenario registry: every job the runner can start, in the order it runs them, with the figures each reports.
  * A baseline runs right before the scenarios it bounds, so the two are measured seconds apart. Scenario names are
- * BENCH.md's and stable: comparisons across runs depend on them.
+ * dotted, lowercase and stable: comparisons across runs depend on them.
  *
  * To add a scenario: write `scenarios/<area>/<name>.bench.ts` (it calls `runScenario`), then add a job here with
  * its figures, their baselines, what limits them (`notes`) and any target.
  */
-import type { ScenarioResult } from './report.ts'
+import type { Metric, ScenarioResult } from './report.ts'
 
-export type Metric = 'throughput' | 'latency' | 'memory'
+export type { Metric }
+
 
 /** A target from the project's goals: reported as met or missed, never asserted. */
 export interface Target {

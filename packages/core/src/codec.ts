@@ -14,7 +14,7 @@ import { Packr, Unpackr, addExtension } from 'msgpackr'
 import { registerBufferExtension, spliceInto, startSplicing, stopSplicing } from './buffer-extension.ts'
 import type { Allocate, Splice } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
-import { internNodeName } from './node-names.ts'
+import { internNodeName } from './node-name.ts'
 import { Pid } from './pid.ts'
 import { Ref } from './ref.ts'
 import { Down, Exit } from './signals.ts'
@@ -41,7 +41,7 @@ export class NotSerializableError extends CohortError {
 export class MalformedMessageError extends CohortError {
   override name = 'MalformedMessageError'
   constructor(message: string, options?: ErrorOptions) {
-    super('COHORT_ERR_NOT_SERIALIZABLE', message, options)
+    super('COHORT_ERR_MALFORMED_MESSAGE', message, options)
   }
 }
 

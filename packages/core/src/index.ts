@@ -1,6 +1,7 @@
 /**
  * @cohort/core — actors, links, monitors, supervision trees, process groups and cluster-wide names. No I/O: other
- * nodes are reached through the Distribution interface, which @cohort/transport implements.
+ * nodes are reached through the Distribution interface, which @cohort/transport implements; what only a distribution
+ * needs is on the separate entry point `@cohort/core/distribution`.
  */
 export { createActorSystem } from './system/actor-system.ts'
 export { DEFAULT_ACTOR_SYSTEM_OPTIONS, resolveActorSystemOptions } from './system/system-options.ts'
@@ -17,7 +18,6 @@ export {
   CalleeExitedError,
   StartFailedError,
   isCohortError,
-  describeValue,
 } from './errors.ts'
 export { systemClock } from './clock.ts'
 export { systemRandom, seededRandom } from './random.ts'
@@ -27,11 +27,9 @@ export {
   NotSerializableError,
   MalformedMessageError,
 } from './codec.ts'
-export { registerBufferExtension } from './buffer-extension.ts'
-export { internNodeName } from './node-names.ts'
+export { isNodeName, parseNodeName, isNodeBasename, nodeName } from './node-name.ts'
 export { RECEIVE_TIMEOUT } from './actor/process-function.ts'
 export { isCallRequest, isCastRequest } from './actor/server-behaviour.ts'
-export { CONTROL_MESSAGE_TYPES } from './distribution/control-message.ts'
 export { supervisor } from './supervision/supervisor.ts'
 export {
   dynamicSupervisor,
@@ -41,7 +39,7 @@ export {
   countChildren,
 } from './supervision/dynamic-supervisor.ts'
 
-export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, RestartEvent, GlobalResolver } from './system/actor-system.ts'
+export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, RestartEvent } from './system/actor-system.ts'
 export type { ActorSystemOptions, ResolvedActorSystemOptions } from './system/system-options.ts'
 export type { Ctx, Address, From, SpawnOptions } from './actor/ctx.ts'
 export type { Behaviour } from './actor/behaviour.ts'
@@ -60,8 +58,7 @@ export type { Clock, TimerHandle } from './clock.ts'
 export type { Random } from './random.ts'
 export type { MessageCodec } from './codec.ts'
 export type { TraceRecord, TraceObserver } from './trace.ts'
-export type { Distribution, DistributionEndpoint, DistributionSendResult, NodeDownReason } from './distribution/distribution.ts'
-export type { ControlMessage } from './distribution/control-message.ts'
+export type { NodeName } from './node-name.ts'
 export type {
   SupervisorOptions,
   ChildSpec,

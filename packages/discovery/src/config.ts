@@ -11,7 +11,8 @@ import type { Peer } from './cluster-node.ts'
 import { InvalidConfigError } from './errors.ts'
 import { kubernetesNodeName } from './kubernetes/pod-node-name.ts'
 import type { NameMode } from './kubernetes/pod-node-name.ts'
-import { localNodeName, nodeName, peerUrl } from './node-name.ts'
+import { nodeName } from '@cohort/core'
+import { localNodeName, peerUrl } from './peer-address.ts'
 
 /** Log levels accepted in COHORT_LOG_LEVEL (pino's). */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'

@@ -6,8 +6,8 @@
 import { seededRandom } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { FakeNode } from '../test-support/fake-node.ts'
-import { logSink } from '../test-support/log-sink.ts'
-import { ManualClock, flush } from '../test-support/manual-clock.ts'
+import { createLogSink } from '@cohort/core/testing'
+import { flush, testClock } from '../test-support/virtual-time.ts'
 import type { Peer } from './cluster-node.ts'
 import { joinCluster } from './join-cluster.ts'
 import type { Strategy, StrategyContext } from './strategy.ts'
@@ -15,13 +15,13 @@ import type { Strategy, StrategyContext } from './strategy.ts'
 const peer = (n: number): Peer => ({ name: `chat@10.0.0.${n}`, url: `ws://10.0.0.${n}:4370` })
 
 function setup(options: Parameters<typeof joinCluster>[2] = {}) {
-  const clock = new ManualClock()
+  const clock = testClock()
   const node = new FakeNode('chat@10.0.0.1')
   let ctx: StrategyContext | undefined
   const strategy: Strategy = { name: 'manual', start: (c) => ((ctx = c), { stop: async () => {} }) }
-  const sink = logSink()
+  const sink = createLogSink()
   const cluster = joinCluster(node, strategy, { clock, random: seededRandom(7), logger: sink.logger, reconnectInitialMs: 100, reconnectMaxMs: 1_000, ...options })
-  return { clock, node, cluster, lines: sink.lines, ctx: ctx as StrategyContext }
+  return { clock, node, cluster, lines: sink.records, ctx: ctx as StrategyContext }
 }
 
 const REFUSED = 'handshake with ws://10.0.0.2:4370 failed: connect ECONNREFUSED 10.0.0.2:4370'

@@ -2,8 +2,8 @@
 import { Pid } from '@cohort/core'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
-import { CONTROL_CODES } from './control-validation.ts'
+import { CLOSE_CODES } from './wire/close-codes.ts'
+import { CONTROL_CODES } from './wire/control-validation.ts'
 import { echo, logged, nextEvent, testNode, until } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
@@ -143,7 +143,7 @@ describe('hostile input', () => {
     const b = await testNode('b')
     const impostor = await rawPeer(a.node.url)
     const { createMessageCodec } = await import('@cohort/core')
-    const { ClientHandshake } = await import('./handshake.ts')
+    const { ClientHandshake } = await import('./connection/handshake.ts')
     const codec = createMessageCodec()
     const hs = new ClientHandshake({ name: b.node.name, creation: 1, url: b.node.url, hidden: false, cookie: 'wrong' }, undefined)
     const challenged = new Promise((r) => impostor.ws.once('message', r))
@@ -199,7 +199,7 @@ describe('hostile input', () => {
     // A forged client that skips its own check is refused by the server.
     const forged = await rawPeer(a.node.url)
     const { createMessageCodec } = await import('@cohort/core')
-    const { ClientHandshake } = await import('./handshake.ts')
+    const { ClientHandshake } = await import('./connection/handshake.ts')
     const codec = createMessageCodec()
     const hs = new ClientHandshake({ name: 'forger@127.0.0.1', creation: 1, url: 'ws://127.0.0.1:1', hidden: false, cookie: 'guess' }, undefined)
     forged.ws.send(codec.encode(hs.hello()))

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { AddressInUseError } from './errors.ts'
-import { checkNameHost, listenProblem } from './name-host-check.ts'
+import { checkNameHost, listenProblem } from './node/name-host-check.ts'
 import { startNode } from './start-node.ts'
 import { testNode, until } from './test-support/nodes.ts'
 

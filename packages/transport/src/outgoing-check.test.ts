@@ -7,7 +7,7 @@
 import { NotSerializableError } from '@cohort/core'
 import type { Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
-import { sizeBound } from './size-bound.ts'
+import { sizeBound } from './wire/size-bound.ts'
 import { testNode } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 

@@ -1,7 +1,7 @@
 /** startNode on loopback, cluster behaviour: ties, mesh, leave, on-demand connect, limits, hidden nodes, incarnations, ticks. */
 import { Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
+import { CLOSE_CODES } from './wire/close-codes.ts'
 import { echo, logged, nameOf, nextEvent, testNode, until } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
 

@@ -1,6 +1,6 @@
 /** Two nodes with different tickMs agree on the larger, each logging the difference once per peer. */
 import { describe, expect, it } from 'vitest'
-import { agreedTickMs, isAnnouncedTick } from './tick-agreement.ts'
+import { agreedTickMs, isAnnouncedTick } from './connection/tick-agreement.ts'
 import { nextEvent, testNode } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 

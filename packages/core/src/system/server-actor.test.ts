@@ -1,7 +1,7 @@
 /** A server's reply that cannot be sent ends that server with the error; it never escapes the scheduler's turn. */
 import { describe, expect, it } from 'vitest'
-import { createActorSystem } from '../index.ts'
-import type { ServerBehaviour } from '../index.ts'
+import { createActorSystem } from './actor-system.ts'
+import type { ServerBehaviour } from '../actor/server-behaviour.ts'
 import { TestClock } from '../testing/test-clock.ts'
 
 class Session {

@@ -4,8 +4,8 @@
  */
 import { createMessageCodec } from '@cohort/core'
 import { WebSocket } from 'ws'
-import { ClientHandshake } from '../handshake.ts'
-import { writeFrame } from '../wire-codec.ts'
+import { ClientHandshake } from '../connection/handshake.ts'
+import { writeFrame } from '../wire/wire-codec.ts'
 import { track } from './nodes.ts'
 import { wireForm } from './wire-form.ts'
 

@@ -1,0 +1,223 @@
+/**
+ * Options of `startNode`: one object, one frozen defaults definition, validated once before anything listens.
+ * Hot code reads the resolved fields only.
+ */
+import { InvalidOptionError, systemClock } from '@cohort/core'
+import type { ActorSystemOptions, Clock } from '@cohort/core'
+import { pino } from 'pino'
+import type { Logger } from 'pino'
+import { parseNodeName } from '@cohort/core'
+import { isWebSocketUrl } from '../wire/transport-control.ts'
+import { resolveTlsOptions } from './tls-options.ts'
+import type { ResolvedTlsOptions, TlsOptions } from './tls-options.ts'
+
+/** Options of `startNode`. */
+export interface NodeOptions {
+  /** Node name, `app@host`; the identity peers know this node by. */
+  name: string
+  /** Shared secret proven in the handshake (HMAC-SHA256); never logged, never sent. */
+  cookie: string
+  /** Interface to listen on. @default '0.0.0.0' (every interface, as Erlang's distribution listens) */
+  host?: string
+  /** Port to listen on; 0 picks a free one, reported as `node.port`. @default 0 */
+  port?: number
+  /**
+   * The URL peers should dial to reach this node (advertised in the handshake and in peer lists).
+   * @default `ws://<host of the name>:<port>` (`wss://` with `tls`)
+   */
+  url?: string
+  /** A peer silent for this long is down; a tick is sent after a quarter of it without traffic. @default 15000 */
+  tickMs?: number
+  /** A connection that has not finished its handshake after this long is closed (code 4002). @default 5000 */
+  handshakeTimeoutMs?: number
+  /** Largest encoded message sent or accepted; larger ones fail with COHORT_ERR_MESSAGE_TOO_LARGE. @default 8 MiB */
+  maxMessageBytes?: number
+  /**
+   * Messages larger than this are split into fragments of this size, interleaved with small ones.
+   * @default 256 KiB — above the common 64 KiB message (which then travels whole), and small enough that a small
+   * message waits behind at most two fragments in the socket's buffer (measured in bench/RESULTS.md)
+   */
+  fragmentBytes?: number
+  /** A batch is flushed as soon as it holds this many bytes, not only once per event-loop turn. @default 256 KiB */
+  flushThresholdBytes?: number
+  /** Above this many unsent bytes to a peer, `send` reports `'busy'` and senders pause. @default 4 MiB */
+  highWaterMarkBytes?: number
+  /** `drain(peer)` resolves once unsent bytes fall below this. @default 1 MiB */
+  lowWaterMarkBytes?: number
+  /** Handshakes in progress beyond this are refused at once (code 4012), bounding a connection flood. @default 64 */
+  maxPendingHandshakes?: number
+  /** A hidden node (CLI, observer) connects without joining the mesh and is not listed in `nodes()`. @default false */
+  hidden?: boolean
+  /**
+   * Mask the frames this node sends on connections it dialled with a random key, as RFC 6455 asks of WebSocket
+   * clients. Off, the key is zero (ws's `generateMask`), so `ws` sends the bytes as they are instead of copying every
+   * byte into a masked buffer. The key protects proxies that do not understand WebSocket from bytes chosen by a script
+   * in a browser; between Cohort nodes no browser writes the frames, and with `tls` no proxy reads them. Turn it on
+   * when plain `ws://` connections between nodes cross such a proxy. @default false
+   */
+  maskFrames?: boolean
+  /**
+   * Check every value that leaves this node (a send's message, a call's request, a reply, a remote spawn's
+   * arguments) and throw NotSerializableError (COHORT_ERR_NOT_SERIALIZABLE) naming the part that would not arrive as
+   * it was sent: a function, a class instance, a Promise, a symbol, an own `__proto__` key, a cycle, nesting deeper
+   * than 256 levels (symbol-keyed properties are not data and are left out, as structuredClone leaves them out).
+   * Small messages are checked by the walk that already bounds their size, so this costs nearly nothing; `false` skips the check for large ones too, and such values then change on the way.
+   * @default true (a message either arrives as sent or the send throws)
+   */
+  checkMessages?: boolean
+  /**
+   * Once listening, warn (log) when the host of the node's name is not an address of this machine and does not
+   * resolve to one, since peers dial that host. Skipped for hidden nodes and when `url` is set.
+   * @default true
+   */
+  checkNameHost?: boolean
+  /** Serve and dial `wss://` with these certificates. @default undefined (plain `ws://`) */
+  tls?: TlsOptions
+  /** Incarnation number; a restarted node must use a new one. @default random (chosen by core) */
+  creation?: number
+  /** Logger; the node binds `{ node }`, connections `{ peer, conn }`. @default a silent pino logger */
+  logger?: Logger
+  /** Time and timers (ticks, handshake deadlines, flushes). @default systemClock */
+  clock?: Clock
+  /** Further options of the node's ActorSystem. @default {} */
+  system?: Omit<ActorSystemOptions, 'node' | 'creation' | 'logger' | 'clock'>
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedNodeOptions {
+  readonly name: string
+  readonly nameHost: string
+  readonly cookie: string
+  readonly host: string
+  readonly port: number
+  readonly url: string | undefined
+  readonly tickMs: number
+  readonly handshakeTimeoutMs: number
+  readonly maxMessageBytes: number
+  readonly fragmentBytes: number
+  readonly flushThresholdBytes: number
+  readonly highWaterMarkBytes: number
+  readonly lowWaterMarkBytes: number
+  readonly maxPendingHandshakes: number
+  readonly hidden: boolean
+  readonly maskFrames: boolean
+  readonly checkMessages: boolean
+  readonly checkNameHost: boolean
+  readonly tls: ResolvedTlsOptions | undefined
+  readonly creation: number | undefined
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly system: Omit<ActorSystemOptions, 'node' | 'creation' | 'logger' | 'clock'>
+}
+
+/** The defaults of every option that has a fixed default. */
+export const DEFAULT_NODE_OPTIONS: Readonly<{
+  host: string
+  port: number
+  tickMs: number
+  handshakeTimeoutMs: number
+  maxMessageBytes: number
+  fragmentBytes: number
+  flushThresholdBytes: number
+  highWaterMarkBytes: number
+  lowWaterMarkBytes: number
+  maxPendingHandshakes: number
+  hidden: boolean
+  maskFrames: boolean
+  checkMessages: boolean
+  checkNameHost: boolean
+}> = Object.freeze({
+  host: '0.0.0.0',
+  port: 0,
+  // Erlang's net_ticktime is 60 s; 15 s detects a crashed pod well within a Kubernetes probe period.
+  tickMs: 15_000,
+  handshakeTimeoutMs: 5_000,
+  maxMessageBytes: 8 * 1024 * 1024,
+  // 64 KiB keeps a small message's wait behind a fragment under a millisecond on a LAN.
+  fragmentBytes: 256 * 1024,
+  flushThresholdBytes: 256 * 1024,
+  highWaterMarkBytes: 4 * 1024 * 1024,
+  lowWaterMarkBytes: 1024 * 1024,
+  maxPendingHandshakes: 64,
+  hidden: false,
+  maskFrames: false,
+  checkMessages: true,
+  checkNameHost: true,
+})
+
+/** The smallest `tickMs` accepted: below it, a busy event loop would be taken for a dead peer. */
+export const MIN_TICK_MS = 100
+/** Fragments and batches must fit a WebSocket frame the receiver accepts (see MAX_FRAME_BYTES in wire-codec.ts). */
+export const MAX_FRAGMENT_BYTES = 1024 * 1024
+export const MAX_FLUSH_THRESHOLD_BYTES = 2 * 1024 * 1024
+
+/** Merges `input` over the defaults and validates every field. @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) */
+export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
+  if (typeof input !== 'object' || input === null) throw new InvalidOptionError('options', input, 'an object')
+  const { host: nameHost } = parseNodeName(input.name, 'name')
+  if (typeof input.cookie !== 'string' || input.cookie.length === 0) {
+    // Never echo a cookie: describe only its type.
+    throw new InvalidOptionError('cookie', typeof input.cookie === 'string' ? '' : typeof input.cookie, 'a non-empty string')
+  }
+  const o: ResolvedNodeOptions = {
+    name: input.name,
+    nameHost,
+    cookie: input.cookie,
+    host: input.host ?? DEFAULT_NODE_OPTIONS.host,
+    port: input.port ?? DEFAULT_NODE_OPTIONS.port,
+    url: input.url,
+    tickMs: input.tickMs ?? DEFAULT_NODE_OPTIONS.tickMs,
+    handshakeTimeoutMs: input.handshakeTimeoutMs ?? DEFAULT_NODE_OPTIONS.handshakeTimeoutMs,
+    maxMessageBytes: input.maxMessageBytes ?? DEFAULT_NODE_OPTIONS.maxMessageBytes,
+    fragmentBytes: input.fragmentBytes ?? DEFAULT_NODE_OPTIONS.fragmentBytes,
+    flushThresholdBytes: input.flushThresholdBytes ?? DEFAULT_NODE_OPTIONS.flushThresholdBytes,
+    highWaterMarkBytes: input.highWaterMarkBytes ?? DEFAULT_NODE_OPTIONS.highWaterMarkBytes,
+    lowWaterMarkBytes: input.lowWaterMarkBytes ?? DEFAULT_NODE_OPTIONS.lowWaterMarkBytes,
+    maxPendingHandshakes: input.maxPendingHandshakes ?? DEFAULT_NODE_OPTIONS.maxPendingHandshakes,
+    hidden: input.hidden ?? DEFAULT_NODE_OPTIONS.hidden,
+    maskFrames: input.maskFrames ?? DEFAULT_NODE_OPTIONS.maskFrames,
+    checkMessages: input.checkMessages ?? DEFAULT_NODE_OPTIONS.checkMessages,
+    checkNameHost: input.checkNameHost ?? DEFAULT_NODE_OPTIONS.checkNameHost,
+    tls: input.tls === undefined ? undefined : resolveTlsOptions(input.tls),
+    creation: input.creation,
+    logger: input.logger ?? pino({ level: 'silent' }),
+    clock: input.clock ?? systemClock,
+    system: input.system ?? {},
+  }
+  if (typeof o.host !== 'string' || o.host.length === 0) throw new InvalidOptionError('host', o.host, 'a host name or IP address')
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new InvalidOptionError('port', o.port, 'an integer from 0 to 65535')
+  if (o.url !== undefined && !isWebSocketUrl(o.url)) throw new InvalidOptionError('url', o.url, 'a ws:// or wss:// URL')
+  integerAtLeast('tickMs', o.tickMs, MIN_TICK_MS)
+  integerAtLeast('handshakeTimeoutMs', o.handshakeTimeoutMs, 1)
+  integerAtLeast('maxMessageBytes', o.maxMessageBytes, 1024)
+  integerAtLeast('fragmentBytes', o.fragmentBytes, 1024)
+  if (o.fragmentBytes > MAX_FRAGMENT_BYTES) throw new InvalidOptionError('fragmentBytes', o.fragmentBytes, `at most ${MAX_FRAGMENT_BYTES}`)
+  integerAtLeast('flushThresholdBytes', o.flushThresholdBytes, 1024)
+  if (o.flushThresholdBytes > MAX_FLUSH_THRESHOLD_BYTES) {
+    throw new InvalidOptionError('flushThresholdBytes', o.flushThresholdBytes, `at most ${MAX_FLUSH_THRESHOLD_BYTES}`)
+  }
+  integerAtLeast('highWaterMarkBytes', o.highWaterMarkBytes, 1)
+  integerAtLeast('lowWaterMarkBytes', o.lowWaterMarkBytes, 0)
+  if (o.lowWaterMarkBytes >= o.highWaterMarkBytes) {
+    throw new InvalidOptionError('lowWaterMarkBytes', o.lowWaterMarkBytes, `less than highWaterMarkBytes (${o.highWaterMarkBytes})`)
+  }
+  integerAtLeast('maxPendingHandshakes', o.maxPendingHandshakes, 1)
+  if (typeof o.hidden !== 'boolean') throw new InvalidOptionError('hidden', o.hidden, 'a boolean')
+  if (typeof o.maskFrames !== 'boolean') throw new InvalidOptionError('maskFrames', o.maskFrames, 'a boolean')
+  if (typeof o.checkMessages !== 'boolean') throw new InvalidOptionError('checkMessages', o.checkMessages, 'a boolean')
+  if (typeof o.checkNameHost !== 'boolean') throw new InvalidOptionError('checkNameHost', o.checkNameHost, 'a boolean')
+  if (o.creation !== undefined && (!Number.isSafeInteger(o.creation) || o.creation < 0)) {
+    throw new InvalidOptionError('creation', o.creation, 'a non-negative integer')
+  }
+  if (o.tls !== undefined && o.url !== undefined && !o.url.startsWith('wss://')) {
+    throw new InvalidOptionError('url', o.url, 'a wss:// URL, since tls is set')
+  }
+  return Object.freeze(o)
+}
+
+
+function integerAtLeast(option: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionError(option, value, `an integer of at least ${min}`)
+  }
+}
