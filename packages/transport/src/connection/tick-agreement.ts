@@ -4,7 +4,8 @@
  * with the shorter tick would otherwise take the other's quieter ticking for silence and drop the connection every
  * few seconds. The larger one is safe for both: each sends ticks often enough for it, and neither gives up sooner.
  */
-import { MIN_TICK_MS } from '../node/node-options.ts'
+/** The smallest `tickMs` accepted: below it, a busy event loop would be taken for a dead peer. */
+export const MIN_TICK_MS = 100
 
 /** The largest `tickMs` a peer may announce (one hour; the configuration accepts no more either). */
 export const MAX_TICK_MS = 3_600_000

@@ -2,6 +2,7 @@
  * Options of `startNode`: one object, one frozen defaults definition, validated once before anything listens.
  * Hot code reads the resolved fields only.
  */
+import { MIN_TICK_MS } from '../connection/tick-agreement.ts'
 import { InvalidOptionError, systemClock } from '@cohort/core'
 import type { ActorSystemOptions, Clock } from '@cohort/core'
 import { pino } from 'pino'
@@ -145,8 +146,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   checkNameHost: true,
 })
 
-/** The smallest `tickMs` accepted: below it, a busy event loop would be taken for a dead peer. */
-export const MIN_TICK_MS = 100
+export { MIN_TICK_MS }
 /** Fragments and batches must fit a WebSocket frame the receiver accepts (see MAX_FRAME_BYTES in wire-codec.ts). */
 export const MAX_FRAGMENT_BYTES = 1024 * 1024
 export const MAX_FLUSH_THRESHOLD_BYTES = 2 * 1024 * 1024
