@@ -11,6 +11,7 @@ import type { CohortNode } from '@cohort/transport'
 import type { Pid } from '@cohort/core'
 import { ChatClient, ChatCluster, freePorts, getJson } from '../support/chat-process.ts'
 import type { Frame } from '../support/chat-process.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 const clusters: ChatCluster[] = []
 const clients: ChatClient[] = []
@@ -47,15 +48,14 @@ function bySender(frames: Frame[]): Map<string, string[]> {
 
 type History = { room: string; messages: { id: string; text: string }[] }
 
-/** Polls each node's history of `room` until every one has `count` messages; returns their id lists. */
+/** Waits (bounded) until each node's history of `room` has the same `count` messages; returns their id lists. */
 async function histories(urls: string[], room: string, count: number): Promise<string[][]> {
-  for (;;) {
-    const all = await Promise.all(urls.map((u) => getJson<History>(u, `/rooms/${room}/history`)))
-    const ids = all.map((h) => h.messages.map((m) => m.id))
-    if (ids.every((list) => list.length === count) && ids.every((list) => list.join() === ids[0]!.join())) return ids
-    // A poll interval, not a settling delay: the condition is checked again until the test's deadline.
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
+  // A node's history reaches its peers' by periodic sync and announces nothing: its route is read until it agrees.
+  return waitUntil(
+    `every node's history of ${room} holds the same ${count} messages`,
+    async () => (await Promise.all(urls.map((u) => getJson<History>(u, `/rooms/${room}/history`)))).map((h) => h.messages.map((m) => m.id)),
+    (ids) => ids.every((list) => list.length === count && list.join() === ids[0]!.join()),
+  )
 }
 
 /**
@@ -115,19 +115,19 @@ describe('chat across three node processes', () => {
     expect(alice.presence()).toEqual(['alice', 'bob', 'carol'])
 
     bob.close()
-    for (const u of [alice, carol]) await u.until(() => u.presence()?.join() === 'alice,carol', 'bob gone')
+    // Dave joins on node 1 before the kill, so that node 1's own view of the room reaches the test as frames.
+    const dave = await join(c.node(1).url, 'r', 'dave')
+    for (const u of [alice, carol, dave]) await u.until(() => u.presence()?.join() === 'alice,carol,dave', 'bob gone, dave in')
 
     const killedAt = Date.now()
     c.node(2).kill('SIGKILL')
-    await alice.until(() => alice.presence()?.join() === 'alice', 'carol gone after SIGKILL')
-    // Each node sees the death on its own: node 1's view is read until it agrees (a poll, bounded by the test).
-    while ((await getJson<{ users: string[] }>(c.node(1).url, '/rooms/r/presence')).users.join() !== 'alice') {
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
+    // Each node sees the death on its own: node 0 through alice, node 1 through dave.
+    await alice.until(() => alice.presence()?.join() === 'alice,dave', 'carol gone after SIGKILL, on node 0')
+    await dave.until(() => dave.presence()?.join() === 'alice,dave', 'carol gone after SIGKILL, on node 1')
+    expect(await getJson(c.node(1).url, '/rooms/r/presence')).toEqual({ room: 'r', users: ['alice', 'dave'] })
     // The tick window is 2 s in these nodes; a generous margin for a loaded machine.
     expect(Date.now() - killedAt).toBeLessThan(2_000 * 3)
 
-    const dave = await join(c.node(1).url, 'r', 'dave')
     dave.say('after the crash')
     await alice.waitFor((f) => f['text'] === 'after the crash')
   })

@@ -14,6 +14,7 @@ import type { ComposeService } from '../support/compose-file.ts'
 import { execInReplica, killAll, readableBy, startReplicas, stopReplica, waitHealthy } from '../support/compose-replicas.ts'
 import type { Replica, ReplicaOptions } from '../support/compose-replicas.ts'
 import { NamespaceNetwork, namespacesUnavailable } from '../support/namespace-network.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 const file = readComposeFile(`${repo}docker-compose.yml`)
@@ -36,22 +37,6 @@ const service = (name: string): ComposeService => {
   return found
 }
 const httpPort = (s: ComposeService): number => Number(s.environment['HTTP_PORT'])
-
-/** Polls `read` until `done` holds for its value, or fails after `timeoutMs` with the last value. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: T | string = 'nothing yet'
-  for (;;) {
-    try {
-      last = await read()
-      if (done(last)) return last
-    } catch (error) {
-      last = String(error)
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms; last: ${JSON.stringify(last)}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 describe('docker-compose.yml', () => {
   it('declares three replicas per app, published port ranges that fit them, and the secret as a file', () => {
@@ -105,7 +90,7 @@ describe('docker-compose.yml', () => {
           const mine = replicas.filter((r) => r.service === s)
           const names = mine.map((r) => `${s.environment['COHORT_BASENAME']}@${r.host.address}`).sort()
           for (const r of mine) {
-            const report = await until(
+            const report = await waitUntil(
               `${s.name}-${r.index} sees its service's cluster`,
               async () => (await (await fetch(`http://${r.host.address}:${httpPort(s)}/observer/cluster.json`)).json()) as ClusterReport,
               (x) => x.nodes.length === names.length && x.nodes.every((n) => n.nodes.length === names.length - 1),
@@ -128,7 +113,7 @@ describe('docker-compose.yml', () => {
         const put = await fetch(`${cacheUrl(cache[0]!)}/kv/compose-proof`, { method: 'PUT', body: 'written on replica 1' })
         expect(put.status).toBeLessThan(300)
         for (const r of cache.slice(1)) {
-          await until(`cache-${r.index} has the key written on cache-1`, async () => (await fetch(`${cacheUrl(r)}/kv/compose-proof`)).text(), (t) => t === 'written on replica 1')
+          await waitUntil(`cache-${r.index} has the key written on cache-1`, async () => (await fetch(`${cacheUrl(r)}/kv/compose-proof`)).text(), (t) => t === 'written on replica 1')
         }
         const redisPort = service('cache').environment['REDIS_PORT']!
         const redis = (r: Replica, ...args: string[]): string => {
@@ -136,14 +121,14 @@ describe('docker-compose.yml', () => {
           return out.stdout.trim()
         }
         expect(redis(cache[1]!, 'SET', 'answer', '42')).toBe('OK')
-        await until('cache-3 answers GET answer over RESP', async () => redis(cache[2]!, 'GET', 'answer'), (v) => v === '42')
+        await waitUntil('cache-3 answers GET answer over RESP', async () => redis(cache[2]!, 'GET', 'answer'), (v) => v === '42')
 
         for (const s of file.services) {
           const [first, ...rest] = replicas.filter((r) => r.service === s) as [Replica, ...Replica[]]
           const stopped = await stopReplica(first)
           expect(stopped, `${s.name}-1 stops on ${s.stopSignal} within stop_grace_period`).toMatchObject({ code: 0, killed: false })
           // Its peers saw a departure, not a crash.
-          const report = await until(
+          const report = await waitUntil(
             `${s.name}-2 sees ${s.name}-1 leave`,
             async () => (await (await fetch(`http://${rest[0]!.host.address}:${httpPort(s)}/observer/cluster.json`)).json()) as ClusterReport,
             (x) => x.down.length === 1,
