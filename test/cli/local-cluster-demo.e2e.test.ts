@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { waitUntil } from '../support/wait-until.ts'
 
 const ENTRY = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
 const OUTPUT = fileURLToPath(new URL('../output/observer-browser/', import.meta.url))
@@ -108,16 +109,21 @@ describe('pnpm demo', () => {
     for (const n of nodes) expect((await fetch(`${n.url}readyz`)).status, `${n.name} is ready`).toBe(200)
     // The cache replicates a write on one node to the others; the Redis protocol reads it on another.
     expect((await fetch(`${cache[0]!.url}kv/demo-key`, { method: 'PUT', body: 'hello' })).status).toBeLessThan(300)
-    const readBack = async (): Promise<string> => (await fetch(`${cache[1]!.url}kv/demo-key`)).text()
-    let value = await readBack()
-    for (let i = 0; value !== 'hello' && i < 100; i++) value = await readBack()
-    expect(value).toBe('hello')
+    // Replication is asynchronous and announces nothing: a bounded wait rather than a fixed number of tries, which
+    // a loaded machine could use up before the write arrives.
+    await waitUntil('cache node 2 to read the key written on node 1', async () => (await fetch(`${cache[1]!.url}kv/demo-key`)).text(), (v) => v === 'hello')
     const get = spawnSync('redis-cli', ['-p', String(cache[2]!.redisPort), 'GET', 'demo-key'], { encoding: 'utf8', timeout: 5000 })
     expect(get.stdout.trim()).toBe('hello')
     // Each app is its own cluster, seen whole from any of its nodes.
+    // (The observer gathers its report from its peers: read until it holds every node, bounded.)
     for (const group of [chat, cache]) {
-      const report = (await (await fetch(`${group[1]!.url}observer/cluster.json`)).json()) as { nodes: { node: string }[] }
-      expect(report.nodes.map((n) => n.node)).toEqual(group.map((n) => n.name).sort())
+      const whole = group.map((n) => n.name).sort()
+      const report = await waitUntil(
+        `the observer of ${group[1]!.name} to report its whole cluster`,
+        async () => (await (await fetch(`${group[1]!.url}observer/cluster.json`)).json()) as { nodes: { node: string }[] },
+        (r) => r.nodes.length === whole.length,
+      )
+      expect(report.nodes.map((n) => n.node)).toEqual(whole)
     }
   })
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { launchChromium } from '../support/chromium.ts'
 import { ExampleProcess } from '../support/example-process.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 function startFeed(port = 0): ExampleProcess {
   return new ExampleProcess('news-ticker', 'feed-main', { FEED_PORT: String(port), FEED_INTERVAL_MS: '100' }, { stdin: true })
@@ -120,15 +121,14 @@ describe('the news example', () => {
     expect(metrics).toMatch(/^cohort_news_ticker_restarts_total [1-9]/m)
     expect(metrics).toMatch(/^cohort_news_feed_connected 0$/m)
 
+    // The mark comes before the cause: the news node may see the healed feed before the feed's own 'heal' line
+    // reaches this test, and a mark taken after that would wait for a feedUp that already happened.
+    mark = news.events.length
     feed.tell('heal')
     await feed.waitFor((e) => e.type === 'heal')
-    mark = news.events.length
     await news.waitFor((e) => e.type === 'feedUp', mark)
-    // A healed feed: the next poll is live again.
-    for (;;) {
-      const view = (await (await fetch(`${http}/api/ticker`)).json()) as { status: string }
-      if (view.status === 'live') break
-    }
+    // A healed feed: the ticker's next refresh is live again (the route announces nothing, so it is read until it is).
+    await waitUntil('the ticker route to be live after the heal', async () => ((await (await fetch(`${http}/api/ticker`)).json()) as { status: string }).status, (s) => s === 'live')
     news.kill('SIGTERM')
     expect(await news.exited).toEqual({ code: 0, signal: null })
   })
