@@ -51,13 +51,16 @@ describe('cache replication across processes', () => {
 
   it('expires a TTL key on every node', async () => {
     const nodes = await startCacheCluster(NAMES)
-    await httpPut(nodes[1]!, 'session', 'token', 3000)
+    // A TTL long enough that a loaded machine still sees the key on every node before it expires (with 3 s, a slow
+    // replication round could let it expire first and the wait for 'token' everywhere would never end).
+    const ttlMs = 8_000
+    await httpPut(nodes[1]!, 'session', 'token', ttlMs)
     await convergesTo(nodes, 'session', 'token')
     const res = await fetch(`${nodes[2]!.http}/kv/session`)
     expect(Number(res.headers.get('x-ttl-ms'))).toBeGreaterThan(0)
-    expect(Number(res.headers.get('x-ttl-ms'))).toBeLessThanOrEqual(3000)
+    expect(Number(res.headers.get('x-ttl-ms'))).toBeLessThanOrEqual(ttlMs)
     await res.arrayBuffer()
-    await convergesTo(nodes, 'session', undefined, 10_000)
+    await convergesTo(nodes, 'session', undefined, ttlMs + 15_000)
     for (const node of nodes) expect((await cluster(node)).replication.keys).toBe(0)
   })
 

@@ -1,8 +1,9 @@
-import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
 import { CohortProcess } from '../support/cohort-process.ts'
+import { freePortRange } from '../support/free-ports.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 const cookie = 'shutdown-test-cookie'
 const procs: CohortProcess[] = []
@@ -16,24 +17,6 @@ afterEach(async () => {
   }
 })
 
-/** Three consecutive free ports on 127.0.0.1. */
-async function freePorts(): Promise<number[]> {
-  for (let base = 46_000 + Math.floor(Math.random() * 5000); ; base += 3) {
-    const ports = [base, base + 1, base + 2]
-    const free = await Promise.all(
-      ports.map(
-        (port) =>
-          new Promise<boolean>((resolve) => {
-            const s = createServer()
-            s.once('error', () => resolve(false))
-            s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
-          }),
-      ),
-    )
-    if (free.every(Boolean)) return ports
-  }
-}
-
 async function readyz(url: string): Promise<number> {
   const response = await fetch(`${url.replace('0.0.0.0', '127.0.0.1')}/readyz`)
   await response.text()
@@ -42,13 +25,13 @@ async function readyz(url: string): Promise<number> {
 
 describe('graceful shutdown across real processes', () => {
   it('turns /readyz false while still serving, drains what it accepted, and its peers see a departure', async () => {
-    const ports = await freePorts()
+    const ports = await freePortRange(3)
     const names = ports.map((p) => `node-${p}@127.0.0.1`)
     for (const port of ports) {
       procs.push(
         new CohortProcess(
           ['--basename', 'node', '--host', '127.0.0.1', '--port', String(port), '--discovery', 'localPorts', '--local-ports', `${ports[0]}-${ports[2]}`, '--probe-port', '0', '--demo', '--log-level', 'info'],
-          { COHORT_COOKIE: cookie, COHORT_DRAIN_DELAY_MS: '1500', COHORT_GRACE_PERIOD_MS: '10000', COHORT_TICK_MS: '4000' },
+          { COHORT_COOKIE: cookie, COHORT_DRAIN_DELAY_MS: '3000', COHORT_GRACE_PERIOD_MS: '10000', COHORT_TICK_MS: '4000' },
         ),
       )
     }
@@ -58,7 +41,7 @@ describe('graceful shutdown across real processes', () => {
       for (const other of others) await p.waitFor((e) => e.type === 'nodeup' && e['node'] === other)
     }
     const probes = String(readyC['probes'])
-    while ((await readyz(probes)) !== 200) await new Promise((r) => setImmediate(r))
+    await waitUntil('node c to report ready', () => readyz(probes), (status) => status === 200)
 
     const cli = await startNode({ name: 'shutdown-test@127.0.0.1', host: '127.0.0.1', port: 0, cookie, hidden: true })
     hidden.push(cli)
@@ -67,8 +50,9 @@ describe('graceful shutdown across real processes', () => {
     const accepted = Array.from({ length: 200 }, () => cli.system.call<string>({ name: 'greeter', node: names[2]! }, 'hello', 10_000))
 
     c.kill('SIGTERM')
-    while ((await readyz(probes)) !== 503) await new Promise((r) => setImmediate(r))
-    // Not ready, yet still serving: endpoint removal races SIGTERM, so traffic still arriving is answered.
+    await waitUntil('node c to report not ready after SIGTERM', () => readyz(probes), (status) => status === 503, { intervalMs: 10 })
+    // Not ready, yet still serving: endpoint removal races SIGTERM, so traffic still arriving is answered. (The drain
+    // delay of 3 s is this window: long enough for a loaded machine to get the call in.)
     expect(await cli.system.call<string>({ name: 'greeter', node: names[2]! }, 'hello', 5000)).toMatch(/^hello from node-/)
 
     const replies = await Promise.all(accepted)
