@@ -31,6 +31,7 @@ export { isNodeName, parseNodeName, isNodeBasename, nodeName } from './node-name
 export { RECEIVE_TIMEOUT } from './actor/process-function.ts'
 export { isCallRequest, isCastRequest } from './actor/server-behaviour.ts'
 export { supervisor } from './supervision/supervisor.ts'
+export { restartDelayMs, DEFAULT_RESTART_BACKOFF } from './supervision/restart-backoff.ts'
 export {
   dynamicSupervisor,
   startChild,
@@ -68,6 +69,7 @@ export type {
   Intensity,
 } from './supervision/child-spec.ts'
 export type { ChildInfo, DynamicSupervisorOptions } from './supervision/dynamic-supervisor.ts'
+export type { RestartBackoff, RestartBackoffEvent } from './supervision/restart-backoff.ts'
 
 // ---- cluster services: process groups, global names, singletons, pub-sub (packages/core/src/cluster) ----------
 export { startGroups, groupsOf, scopeActorName, DEFAULT_GROUPS_OPTIONS } from './cluster/groups.ts'

@@ -4,6 +4,8 @@
  */
 import type { Behaviour } from '../actor/behaviour.ts'
 import { InvalidOptionError } from '../errors.ts'
+import { resolveRestartBackoff } from './restart-backoff.ts'
+import type { ResolvedRestartBackoff, RestartBackoff } from './restart-backoff.ts'
 import type { Intensity } from './restart-intensity.ts'
 
 export type { Intensity }
@@ -33,6 +35,11 @@ export interface ChildSpec<A = any> {
   type?: 'worker' | 'supervisor'
   /** Register the child under this local name. @default undefined */
   name?: string
+  /**
+   * Wait before each restart, longer after each failure in a row, instead of restarting at once; these restarts do not
+   * count toward the supervisor's intensity (see restart-backoff.ts and the README). @default undefined (at once)
+   */
+  backoff?: RestartBackoff
 }
 
 /** A child spec with every default applied. */
@@ -44,6 +51,7 @@ export interface ResolvedChildSpec {
   shutdown: ShutdownSpec
   type: 'worker' | 'supervisor'
   name: string | undefined
+  backoff: ResolvedRestartBackoff | undefined
 }
 
 /** Options of `supervisor(...)`. */
@@ -95,7 +103,11 @@ export function resolveChildSpec(spec: ChildSpec, path: string, fallbackId: stri
   if (spec.name !== undefined && (typeof spec.name !== 'string' || spec.name.length === 0)) {
     throw new InvalidOptionError(`${path}.name`, spec.name, 'a non-empty string')
   }
-  return { id, start, args: spec.args, restart, shutdown, type, name: spec.name }
+  if (spec.backoff !== undefined && restart === 'temporary') {
+    throw new InvalidOptionError(`${path}.backoff`, spec.backoff, "no backoff: a 'temporary' child is never restarted")
+  }
+  const backoff = spec.backoff === undefined ? undefined : resolveRestartBackoff(spec.backoff, `${path}.backoff`)
+  return { id, start, args: spec.args, restart, shutdown, type, name: spec.name, backoff }
 }
 
 /** Applies defaults and validates every field. @throws InvalidOptionError */

@@ -14,6 +14,11 @@
  *   `temporary` never (the child is forgotten).
  * - Intensity `{ maxRestarts, withinMs }`: one restart more than `maxRestarts` within `withinMs` and the supervisor
  *   stops its children and exits with `'shutdown'`; its own supervisor then decides.
+ * - Backoff (a child spec's `backoff`, restart-backoff.ts): the child is started again after a delay that grows with
+ *   each failure in a row, not at once. Siblings its strategy restarts with it stop at once and start with it after
+ *   the delay. A start that fails is the next failure. These restarts do not count toward the intensity (the delay
+ *   paces them); `backoff.maxAttempts` failures in a row end the supervisor as exceeded intensity would. A child whose
+ *   first start, in the supervisor's init, fails is not a failed init: it waits its first delay, alone.
  * - Stopping a child: unlink, exit signal `'shutdown'`, wait `shutdown` ms for it to end, then `'kill'`.
  *   `'brutalKill'` kills at once; `'infinity'` waits as long as it takes.
  *
@@ -27,6 +32,8 @@ import type { Pid } from '../pid.ts'
 import { Exit } from '../signals.ts'
 import { resolveChildSpec, resolveSupervisorOptions, SUPERVISOR_MARK } from './child-spec.ts'
 import type { ChildSpec, Intensity, ResolvedChildSpec, SupervisorOptions, SupervisorStrategy } from './child-spec.ts'
+import { restartDelayMs } from './restart-backoff.ts'
+import type { RestartBackoffEvent } from './restart-backoff.ts'
 import { addRestart } from './restart-intensity.ts'
 
 /** A running child, as `whichChildren` reports it. */
@@ -40,7 +47,27 @@ export interface ChildInfo {
 interface Child {
   spec: ResolvedChildSpec
   pid: Pid | undefined
+  /** With a backoff: failures in a row, the time of the last start, and the restart waiting for its timer. */
+  failures: number
+  startedAt: number | undefined
+  pending: PendingRestart | undefined
 }
+
+/** A restart after a backoff delay: the children to start when the timer's message comes, and why. */
+interface PendingRestart {
+  token: number
+  children: Child[]
+  reason: unknown
+}
+
+/** What a backoff timer sends the supervisor itself; the token tells a current timer from a stale one. */
+interface RestartDue {
+  $sup: 'restartDue'
+  token: number
+}
+
+const isRestartDue = (msg: unknown): msg is RestartDue =>
+  typeof msg === 'object' && msg !== null && (msg as RestartDue).$sup === 'restartDue' && typeof (msg as RestartDue).token === 'number'
 
 export interface SupervisorState {
   strategy: SupervisorStrategy
@@ -51,6 +78,8 @@ export interface SupervisorState {
   maxChildren: number
   dynamic: boolean
   nextId: number
+  /** The last token handed to a backoff timer. */
+  nextToken: number
 }
 
 /** Requests a supervisor answers. */
@@ -80,12 +109,22 @@ export function makeSupervisor(
     name,
     async init(_args, ctx) {
       ctx.trapExit(true)
-      const state: SupervisorState = { strategy, intensity, children: [], restarts: [], name, maxChildren, dynamic, nextId: 0 }
+      const state: SupervisorState = { strategy, intensity, children: [], restarts: [], name, maxChildren, dynamic, nextId: 0, nextToken: 0 }
       for (const spec of specs) {
-        const child: Child = { spec, pid: undefined }
+        const child = newChild(spec)
         try {
-          child.pid = await startOne(ctx, spec)
+          await startChild(ctx, child)
         } catch (error) {
+          if (spec.backoff !== undefined) {
+            // A dependency that is away at boot is what backoff is for: the child waits its first delay, alone.
+            state.children.push(child)
+            const gaveUp = backOff(ctx, state, child, startReason(error), [child])
+            if (gaveUp !== undefined) {
+              await stopChildren(ctx, state.children.slice().reverse())
+              return { stop: { shutdown: { failedToStartChild: spec.id, reason: startReason(error) } } }
+            }
+            continue
+          }
           await stopChildren(ctx, state.children.slice().reverse())
           return { stop: { shutdown: { failedToStartChild: spec.id, reason: startReason(error) } } }
         }
@@ -111,8 +150,9 @@ export function makeSupervisor(
             return { reply: { error: `a child with id ${JSON.stringify(spec.id)} exists` }, state }
           }
           try {
-            const pid = await startOne(ctx, spec)
-            state.children.push({ spec, pid })
+            const child = newChild(spec)
+            const pid = await startChild(ctx, child)
+            state.children.push(child)
             return { reply: { pid }, state }
           } catch (error) {
             return { reply: { error: String(startReason(error)) }, state }
@@ -138,6 +178,7 @@ export function makeSupervisor(
     },
 
     async handleInfo(msg, state, ctx) {
+      if (isRestartDue(msg)) return restartDue(ctx, state, msg.token)
       if (!(msg instanceof Exit)) return state
       const index = state.children.findIndex((c) => c.pid?.equals(msg.from))
       if (index < 0) return state
@@ -149,6 +190,7 @@ export function makeSupervisor(
         if (restart === 'temporary' || state.dynamic) state.children.splice(index, 1)
         return state
       }
+      if (child.spec.backoff !== undefined) return backOffByStrategy(ctx, state, child, msg.reason)
       return restartAfter(ctx, state, child, msg.reason)
     },
 
@@ -169,20 +211,21 @@ async function restartAfter(ctx: SupervisorCtx, state: SupervisorState, failed: 
       ctx.log.error({ sup: state.name, child: failed.spec.id, reason: String(reason), restarts: restarts.length, withinMs: state.intensity.withinMs }, 'restart intensity exceeded; supervisor gives up')
       return { stop: 'shutdown', state }
     }
-    const index = state.children.indexOf(failed)
-    const affected = state.strategy === 'oneForOne' ? [failed] : state.strategy === 'oneForAll' ? state.children.slice() : state.children.slice(index)
+    const affected = affectedBy(state, failed)
     await stopChildren(ctx, affected.filter((c) => c !== failed).reverse())
     let failure: unknown = undefined
     for (const child of affected) {
       ctx.noteRestart(child.spec.id, reason)
       try {
-        child.pid = await startOne(ctx, child.spec)
+        await startChild(ctx, child)
       } catch (error) {
         failure = startReason(error)
         failed = child
         break
       }
     }
+    // A child with backoff that fails to start waits its delay rather than spending the intensity.
+    if (failure !== undefined && failed.spec.backoff !== undefined) return backOffByStrategy(ctx, state, failed, failure)
     if (failure === undefined) {
       ctx.log.warn({ sup: state.name, child: failed.spec.id, reason: String(reason) }, 'child restarted')
       return state
@@ -192,8 +235,92 @@ async function restartAfter(ctx: SupervisorCtx, state: SupervisorState, failed: 
   }
 }
 
-function startOne(ctx: SupervisorCtx, spec: ResolvedChildSpec): Promise<Pid> {
-  return ctx.startLink(spec.start, spec.args, spec.name === undefined ? undefined : { name: spec.name })
+function newChild(spec: ResolvedChildSpec): Child {
+  return { spec, pid: undefined, failures: 0, startedAt: undefined, pending: undefined }
+}
+
+/** Starts `child` linked to the supervisor and records when, for the backoff's reset. */
+async function startChild(ctx: SupervisorCtx, child: Child): Promise<Pid> {
+  const spec = child.spec
+  const pid = await ctx.startLink(spec.start, spec.args, spec.name === undefined ? undefined : { name: spec.name })
+  child.pid = pid
+  child.startedAt = ctx.now()
+  // Started by another path (a sibling's restart) while its own timer ran: that timer is stale now.
+  child.pending = undefined
+  return pid
+}
+
+/** The children a failure of `failed` restarts by the strategy, in start order. */
+function affectedBy(state: SupervisorState, failed: Child): Child[] {
+  if (state.strategy === 'oneForOne') return [failed]
+  if (state.strategy === 'oneForAll') return state.children.slice()
+  return state.children.slice(state.children.indexOf(failed))
+}
+
+/** A child with backoff failed: its strategy's siblings stop now, and all of them start again after the delay. */
+async function backOffByStrategy(ctx: SupervisorCtx, state: SupervisorState, failed: Child, reason: unknown): Promise<SupervisorState | { stop: unknown; state: SupervisorState }> {
+  const affected = affectedBy(state, failed)
+  const gaveUp = backOff(ctx, state, failed, reason, affected)
+  if (gaveUp !== undefined) return gaveUp
+  await stopChildren(ctx, affected.filter((c) => c !== failed).reverse())
+  return state
+}
+
+/**
+ * Counts a failure of `failed` (starting over if it had run `resetAfterMs`), tells `onBackoff`, and sets the timer
+ * that starts `children` again; or, with `maxAttempts` used up, returns the supervisor's stop.
+ */
+function backOff(ctx: SupervisorCtx, state: SupervisorState, failed: Child, reason: unknown, children: Child[]): { stop: unknown; state: SupervisorState } | undefined {
+  const backoff = failed.spec.backoff!
+  const now = ctx.now()
+  if (failed.startedAt !== undefined && now - failed.startedAt >= backoff.resetAfterMs) failed.failures = 0
+  // A failed start leaves startedAt where it was: only a child that ran counts as recovered.
+  failed.startedAt = undefined
+  failed.failures++
+  const attempt = failed.failures
+  const delayMs = attempt > backoff.maxAttempts ? undefined : restartDelayMs(attempt, backoff)
+  tell(ctx, backoff.onBackoff, { child: failed.spec.id, reason, attempt, delayMs })
+  if (delayMs === undefined) {
+    ctx.log.error({ sup: state.name, child: failed.spec.id, reason: String(reason), attempts: attempt - 1 }, 'backoff attempts used up; supervisor gives up')
+    return { stop: 'shutdown', state }
+  }
+  ctx.log.warn({ sup: state.name, child: failed.spec.id, reason: String(reason), attempt, delayMs }, 'child failed; restarting after backoff')
+  const token = ++state.nextToken
+  failed.pending = { token, children, reason }
+  ctx.sendAfter(ctx.self, { $sup: 'restartDue', token } satisfies RestartDue, delayMs)
+  return undefined
+}
+
+/** A backoff timer fired: start its children that are still this supervisor's and not running, in start order. */
+async function restartDue(ctx: SupervisorCtx, state: SupervisorState, token: number): Promise<SupervisorState | { stop: unknown; state: SupervisorState }> {
+  const owner = state.children.find((c) => c.pending?.token === token)
+  // Stale: the child was terminated, or the supervisor restarted it for another reason in the meantime.
+  if (owner === undefined) return state
+  const { children, reason } = owner.pending!
+  owner.pending = undefined
+  for (const child of state.children.filter((c) => children.includes(c) && c.pid === undefined)) {
+    ctx.noteRestart(child.spec.id, reason)
+    try {
+      await startChild(ctx, child)
+    } catch (error) {
+      // A start that fails is the next failure: a child with backoff waits longer, one without goes by intensity.
+      const failure = startReason(error)
+      if (child.spec.backoff !== undefined) return backOffByStrategy(ctx, state, child, failure)
+      return restartAfter(ctx, state, child, failure)
+    }
+  }
+  ctx.log.warn({ sup: state.name, child: owner.spec.id, reason: String(reason) }, 'child restarted after backoff')
+  return state
+}
+
+/** Calls a user's `onBackoff`; what it throws is logged, never thrown into the supervisor. */
+function tell(ctx: SupervisorCtx, listener: ((event: RestartBackoffEvent) => void) | undefined, event: RestartBackoffEvent): void {
+  if (listener === undefined) return
+  try {
+    listener(event)
+  } catch (error) {
+    ctx.log.error({ err: error, child: event.child }, 'onBackoff threw')
+  }
 }
 
 function startReason(error: unknown): unknown {
