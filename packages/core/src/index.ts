@@ -38,6 +38,7 @@ export {
   terminateChild,
   whichChildren,
   countChildren,
+  resetBackoff,
 } from './supervision/dynamic-supervisor.ts'
 
 export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, RestartEvent } from './system/actor-system.ts'

@@ -11,7 +11,6 @@ export { startFeedServer, DEFAULT_FEED_SERVER_OPTIONS } from './feed-server.ts'
 export { renderFrontPage, renderTicker, escapeHtml } from './page.ts'
 export { startNewsHttpServer } from './http-server.ts'
 export { runNewsNode, loadNewsConfig, NEWS_VARIABLES } from './news-node.ts'
-export { backoffDelayMs } from './backoff-keeper.ts'
 
 export type { NewsOptions, ResolvedNewsOptions, NewsHooks } from './news-tree.ts'
 export type { FeedDownPolicy, TickerView } from './ticker-view.ts'

@@ -6,24 +6,23 @@
  * ├── articles        the articles, read from local files
  * ├── visit-counter   page views
  * ├── quote-board     last quotes and the feed's state; outlives the ticker
- * └── ticker-keeper   restarts the ticker with capped backoff each time it ends
- *     └── ticker      one WebSocket connection to the quote feed
+ * └── ticker          one WebSocket connection to the quote feed, restarted with capped backoff each time it ends
  * ```
  *
- * The ticker sits under a keeper of its own, so its crashes never count against the restart intensity of the
- * supervisor that holds the articles and the counter: a feed that stays broken for an hour costs the rest nothing.
+ * The ticker's child spec asks for restart with backoff (core's `backoff` option), so its crashes wait a growing delay
+ * and never count against the restart intensity of the supervisor that holds the articles and the counter: a feed
+ * that stays broken for an hour costs the rest nothing.
  */
 import { InvalidOptionError, supervisor } from '@cohort/core'
 import type { Behaviour } from '@cohort/core'
 import { articlesBehaviour } from './articles.ts'
-import { backoffKeeper } from './backoff-keeper.ts'
 import { quoteBoardBehaviour } from './quote-board.ts'
 import { tickerProcess } from './ticker.ts'
 import type { FeedDownPolicy } from './ticker-view.ts'
 import { visitCounterBehaviour } from './visit-counter.ts'
 
 /** Registered names of the tree's actors. */
-export const NEWS_NAMES = Object.freeze({ articles: 'articles', visits: 'visit-counter', board: 'quote-board', keeper: 'ticker-keeper' })
+export const NEWS_NAMES = Object.freeze({ articles: 'articles', visits: 'visit-counter', board: 'quote-board', ticker: 'ticker' })
 
 /** Options of the news tree. */
 export interface NewsOptions {
@@ -88,13 +87,7 @@ function describeReason(reason: unknown): string {
 
 /** The tree as a supervisor behaviour, ready for `system.start` or a parent's child spec. */
 export function newsTree(options: ResolvedNewsOptions, hooks: NewsHooks, random: () => number = Math.random): Behaviour {
-  let recovered = false
-  const ticker = tickerProcess({
-    feedUrl: options.feedUrl,
-    board: NEWS_NAMES.board,
-    connectTimeoutMs: options.connectTimeoutMs,
-    onQuotes: () => (recovered = true),
-  })
+  const ticker = tickerProcess({ feedUrl: options.feedUrl, board: NEWS_NAMES.board, connectTimeoutMs: options.connectTimeoutMs, childId: 'ticker' })
   return supervisor({
     name: 'news',
     strategy: 'oneForOne',
@@ -103,22 +96,17 @@ export function newsTree(options: ResolvedNewsOptions, hooks: NewsHooks, random:
       { id: 'visits', start: visitCounterBehaviour(), name: NEWS_NAMES.visits },
       { id: 'quote-board', start: quoteBoardBehaviour(hooks), name: NEWS_NAMES.board },
       {
-        id: 'ticker-keeper',
-        name: NEWS_NAMES.keeper,
-        type: 'supervisor',
-        start: backoffKeeper({
-          child: ticker,
-          onGiveUp: 'backoff',
-          backoffInitialMs: options.tickerBackoffInitialMs,
-          backoffMaxMs: options.tickerBackoffMaxMs,
+        id: 'ticker',
+        name: NEWS_NAMES.ticker,
+        start: ticker,
+        backoff: {
+          initialMs: options.tickerBackoffInitialMs,
+          maxMs: options.tickerBackoffMaxMs,
+          // The ticker says when it has recovered (its first good frame: resetBackoff), rather than a guessed time.
+          resetAfterMs: Infinity,
           random,
-          recovered() {
-            const was = recovered
-            recovered = false
-            return was
-          },
-          onChildGaveUp: (reason, attempt, retryInMs) => hooks.onTickerRestart(describeReason(reason), attempt, retryInMs ?? 0),
-        }),
+          onBackoff: (e) => hooks.onTickerRestart(describeReason(e.reason), e.attempt, e.delayMs ?? 0),
+        },
       },
     ],
   })

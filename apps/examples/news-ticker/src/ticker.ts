@@ -1,10 +1,10 @@
 /**
  * The ticker: one actor holding one WebSocket connection to the quote feed. It passes every frame to the quote board
  * and lets anything unexpected end it: the feed unreachable, the connection closed, a frame that does not parse. It
- * never retries by itself; its keeper restarts it with backoff, which is the whole point of the example.
+ * never retries by itself; its supervisor restarts it with backoff, which is the whole point of the example.
  * Gotchas: it traps exits, so that a shutdown closes its socket instead of leaving it to the process's end.
  */
-import { Exit } from '@cohort/core'
+import { Exit, resetBackoff } from '@cohort/core'
 import type { ProcessCtx } from '@cohort/core'
 import WebSocket from 'ws'
 import { parseQuoteFrame } from './quote.ts'
@@ -16,8 +16,8 @@ export interface TickerArgs {
   board: string
   /** How long the WebSocket handshake may take. */
   connectTimeoutMs: number
-  /** Called on the first good frame after a start: the ticker recovered. */
-  onQuotes(): void
+  /** Its child id under its supervisor, whose restart backoff it resets on its first good frame after a start. */
+  childId: string
 }
 
 type SocketEvent = { type: 'open' } | { type: 'frame'; text: string } | { type: 'closed'; code: number } | { type: 'error'; message: string }
@@ -31,6 +31,7 @@ export function tickerProcess(args: TickerArgs): (ctx: ProcessCtx) => Promise<vo
     socket.on('message', (data) => ctx.send(ctx.self, { type: 'frame', text: String(data) } satisfies SocketEvent))
     socket.on('close', (code) => ctx.send(ctx.self, { type: 'closed', code } satisfies SocketEvent))
     socket.on('error', (err) => ctx.send(ctx.self, { type: 'error', message: err.message } satisfies SocketEvent))
+    let recovered = false
     try {
       for (;;) {
         const m = await ctx.receive<SocketEvent | Exit>()
@@ -42,7 +43,11 @@ export function tickerProcess(args: TickerArgs): (ctx: ProcessCtx) => Promise<vo
           case 'frame':
             // A frame that does not parse throws here: the ticker crashes, and only the ticker.
             ctx.cast(args.board, { type: 'quotes', quotes: parseQuoteFrame(m.text) })
-            args.onQuotes()
+            if (!recovered && ctx.parent !== undefined) {
+              // The feed answers again: the next crash is a new outage, which starts with the shortest wait.
+              recovered = true
+              resetBackoff(ctx, ctx.parent, args.childId)
+            }
             break
           case 'closed':
             throw new Error(`the feed closed the connection (code ${m.code})`)

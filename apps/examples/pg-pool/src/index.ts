@@ -7,7 +7,6 @@ export { DEFAULT_POOL_OPTIONS, resolvePoolOptions } from './pool-options.ts'
 export { PoolError, isPoolError } from './pool-error.ts'
 export { classifyQueryError } from './query-outcome.ts'
 export { registerPoolMetrics } from './pool-metrics.ts'
-export { backoffDelayMs } from './backoff-keeper.ts'
 export { loadPgPoolConfig, PG_POOL_VARIABLES } from './pg-pool-config.ts'
 export { runPgPoolNode } from './pg-pool-node.ts'
 

@@ -5,10 +5,13 @@
  * `Down`, wherever it was; a holder actor named at checkout that dies gives its connection back the same way. The
  * manager itself never touches the database.
  */
-import { Down } from '@cohort/core'
+import { Down, resetBackoff } from '@cohort/core'
 import type { Ctx, From, Pid, Ref, ServerBehaviour } from '@cohort/core'
 import type { ResolvedPoolOptions } from './pool-options.ts'
 import type { PoolStatus } from './pool-status.ts'
+
+/** The child id of the connections' supervisor in the pool's tree (pool.ts), whose restart backoff the manager resets. */
+export const CONNECTIONS_CHILD_ID = 'connections'
 
 /** What a checkout call answers. */
 export type CheckoutReply =
@@ -122,6 +125,9 @@ export function poolManagerBehaviour(options: ResolvedPoolOptions, status: PoolS
           state.connections.set(key, connection)
           status.alive = state.connections.size
           status.emit('connectionUp', { backendPid: request.backendPid, alive: status.alive })
+          // The database answers again: the connections' next give-up is a new outage, which starts with the shortest
+          // wait. The manager is the connections' sibling, so its parent is the supervisor that keeps their backoff.
+          if (ctx.parent !== undefined) resetBackoff(ctx, ctx.parent, CONNECTIONS_CHILD_ID)
           handOut(state, connection, ctx)
           return state
         }

@@ -4,24 +4,23 @@
  * ```
  * <name> (supervisor, restForOne)
  * ├── <name>.manager         checkout / checkin, bounded wait queue, monitors every connection
- * └── <name>.keeper          restarts the connections' supervisor with capped backoff (or escalates)
- *     └── <name>.connections (supervisor, oneForOne, intensity sized to the pool)
- *         ├── connection 1 … connection N   one pg client each
+ * └── <name>.connections     (supervisor, oneForOne, intensity sized to the pool; restarted with backoff)
+ *     ├── connection 1 … connection N   one pg client each
  * ```
  *
  * A connection that dies takes only its actor down; its supervisor starts a fresh one while the others serve. If the
- * database stays away past the intensity, the connections' supervisor gives up and the keeper decides: wait and try
- * again (`'backoff'`, the default) or exit and let the parent decide (`'escalate'`).
+ * database stays away past the intensity, the connections' supervisor gives up, and its child spec's `backoff` (core's
+ * restart with backoff) decides: wait a growing delay and start it again (`'backoff'`, the default), or, with
+ * `maxAttempts: 0`, give up at once so that the pool exits and its parent decides (`'escalate'`).
  */
 import { supervisor } from '@cohort/core'
 import type { ActorSystem, ChildSpec, Pid } from '@cohort/core'
-import { backoffKeeper } from './backoff-keeper.ts'
 import { connectionBehaviour, managerName } from './connection.ts'
 import type { QueryRequest } from './connection.ts'
 import { PoolError } from './pool-error.ts'
 import { resolvePoolOptions } from './pool-options.ts'
 import type { PoolOptions } from './pool-options.ts'
-import { poolManagerBehaviour } from './pool-manager.ts'
+import { CONNECTIONS_CHILD_ID, poolManagerBehaviour } from './pool-manager.ts'
 import type { CheckoutReply, PoolSnapshot } from './pool-manager.ts'
 import { PoolStatus } from './pool-status.ts'
 import type { PoolEvents, PoolStats } from './pool-status.ts'
@@ -98,9 +97,6 @@ export function createPool(system: ActorSystem, input: PoolOptions): Pool {
   const options = resolvePoolOptions(input)
   const status = new PoolStatus(options.size)
   const manager = managerName(options.name)
-  let recovered = false
-  status.on('connectionUp', () => (recovered = true))
-
   const connections = supervisor({
     name: `${options.name}.connections`,
     strategy: 'oneForOne',
@@ -111,30 +107,29 @@ export function createPool(system: ActorSystem, input: PoolOptions): Pool {
       restart: 'permanent' as const,
     })),
   })
-  const keeper = backoffKeeper({
-    child: connections,
-    onGiveUp: options.onGiveUp,
-    backoffInitialMs: options.backoffInitialMs,
-    backoffMaxMs: options.backoffMaxMs,
-    random: options.random,
-    recovered() {
-      const was = recovered
-      recovered = false
-      return was
-    },
-    onChildGaveUp(reason, attempt, retryInMs) {
-      status.giveUps++
-      status.emit('gaveUp', { reason: describeReason(reason), attempt, retryInMs })
-    },
-  })
   const tree = supervisor({
     name: options.name,
     strategy: 'restForOne',
-    // With 'escalate', a keeper that gives up takes the pool down at once and the parent decides.
-    intensity: options.onGiveUp === 'escalate' ? { maxRestarts: 0, withinMs: 1 } : { maxRestarts: 3, withinMs: 5_000 },
     children: [
       { id: 'manager', start: poolManagerBehaviour(options, status), name: manager },
-      { id: 'keeper', start: keeper, name: `${options.name}.keeper`, type: 'supervisor' },
+      {
+        id: CONNECTIONS_CHILD_ID,
+        start: connections,
+        name: `${options.name}.connections`,
+        backoff: {
+          initialMs: options.backoffInitialMs,
+          maxMs: options.backoffMaxMs,
+          // Recovery is a connection coming up, which the manager reports (resetBackoff), not a guessed time.
+          resetAfterMs: Infinity,
+          // 'escalate': the first give-up ends the pool's supervisor too, and its parent decides.
+          maxAttempts: options.onGiveUp === 'escalate' ? 0 : Infinity,
+          random: options.random,
+          onBackoff(e) {
+            status.giveUps++
+            status.emit('gaveUp', { reason: describeReason(e.reason), attempt: e.attempt, retryInMs: e.delayMs })
+          },
+        },
+      },
     ],
   })
 

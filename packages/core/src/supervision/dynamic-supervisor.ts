@@ -1,7 +1,8 @@
 /**
  * DynamicSupervisor: a `oneForOne` supervisor that starts with no children and gets them at run time
  * (`startChild`), as Elixir's DynamicSupervisor. The helpers here (`startChild`, `terminateChild`, `whichChildren`,
- * `countChildren`) work on any supervisor; they take the caller (a system or a ctx) and the supervisor's address.
+ * `countChildren`, `resetBackoff`) work on any supervisor; they take the caller (a system or a ctx) and the
+ * supervisor's address.
  */
 import type { Address } from '../actor/ctx.ts'
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
@@ -10,7 +11,7 @@ import type { Pid } from '../pid.ts'
 import { DEFAULT_SUPERVISOR_OPTIONS } from './child-spec.ts'
 import type { ChildSpec, Intensity } from './child-spec.ts'
 import { makeSupervisor } from './supervisor.ts'
-import type { ChildInfo, SupervisorState } from './supervisor.ts'
+import type { ChildInfo, SupervisorCast, SupervisorState } from './supervisor.ts'
 
 export type { ChildInfo }
 
@@ -27,6 +28,11 @@ export interface DynamicSupervisorOptions {
 /** Anything that can make calls: an ActorSystem or an actor's ctx. */
 export interface Caller {
   call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R>
+}
+
+/** Anything that can cast: an ActorSystem or an actor's ctx. */
+export interface Caster {
+  cast(to: Address, request: unknown): void
 }
 
 /** Creates a dynamic supervisor behaviour. */
@@ -66,4 +72,14 @@ export function whichChildren(caller: Caller, sup: Address): Promise<ChildInfo[]
 /** Counts of `sup`'s children. */
 export function countChildren(caller: Caller, sup: Address): Promise<{ specs: number; active: number; supervisors: number; workers: number }> {
   return caller.call(sup, { $sup: 'countChildren' })
+}
+
+/**
+ * Tells `sup` that its child `child` has recovered, so that its next failure waits the backoff's `initialMs` again
+ * (a child spec with `backoff`; for another child it does nothing). A cast: it never waits on the supervisor, so a
+ * child may send it about itself (`resetBackoff(ctx, ctx.parent, 'ticker')`) at the moment it knows, such as its
+ * first good answer from the dependency that was away.
+ */
+export function resetBackoff(caster: Caster, sup: Address, child: string): void {
+  caster.cast(sup, { $sup: 'resetBackoff', child } satisfies SupervisorCast)
 }

@@ -7,7 +7,7 @@ import type { ActorSystem } from '../system/actor-system.ts'
 import { TestClock } from '../testing/test-clock.ts'
 import type { TraceRecord } from '../trace.ts'
 import type { ChildSpec, SupervisorStrategy } from './child-spec.ts'
-import { whichChildren } from './dynamic-supervisor.ts'
+import { resetBackoff, whichChildren } from './dynamic-supervisor.ts'
 import { resolveRestartBackoff, restartDelayMs } from './restart-backoff.ts'
 import type { RestartBackoff, RestartBackoffEvent } from './restart-backoff.ts'
 import { supervisor } from './supervisor.ts'
@@ -40,6 +40,7 @@ describe('restartDelayMs', () => {
 describe('resolveRestartBackoff', () => {
   it('applies the defaults', () => {
     expect(resolveRestartBackoff({ initialMs: 10, maxMs: 20 }, 'b')).toMatchObject({ multiplier: 2, jitter: 0.5, resetAfterMs: 30_000, maxAttempts: Infinity })
+    expect(resolveRestartBackoff({ initialMs: 10, maxMs: 20, resetAfterMs: Infinity }, 'b').resetAfterMs).toBe(Infinity)
   })
 
   it('names the field and the value it refuses', () => {
@@ -172,6 +173,28 @@ describe('supervisor: restart with backoff', () => {
     await settle(clock)
     // Up since t=1200; a crash 1000 ms later is a fresh failure.
     await clock.advance(1_000)
+    await crash('dep')
+    expect(events.at(-1)).toMatchObject({ attempt: 1, delayMs: 100 })
+  })
+
+  it('starts over when the child says it has recovered (resetBackoff), and never by time with resetAfterMs Infinity', async () => {
+    const { clock, sys, sup, world, events, crash } = await start({ backoff: { resetAfterMs: Infinity } })
+    world.away = true
+    await crash('dep')
+    await clock.advanceToNext()
+    await settle(clock)
+    world.away = false
+    await clock.advanceToNext()
+    await settle(clock)
+    // Up for a long while, but only the child's word counts.
+    await clock.advance(60_000)
+    await crash('dep')
+    expect(events.map((e) => e.attempt)).toEqual([1, 2, 3])
+    await clock.advanceToNext()
+    await settle(clock)
+    resetBackoff(sys, sup, 'dep')
+    resetBackoff(sys, sup, 'no-such-child')
+    await settle(clock)
     await crash('dep')
     expect(events.at(-1)).toMatchObject({ attempt: 1, delayMs: 100 })
   })

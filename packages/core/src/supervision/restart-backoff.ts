@@ -7,8 +7,9 @@
  *
  * The delay before attempt n (n = 1 after the first failure) is `min(maxMs, initialMs × multiplier^(n-1))`, of which
  * the fraction `jitter` is drawn at random, so that many nodes that lost the same dependency do not return in step.
- * The count starts over once the child has run `resetAfterMs` since its last start (Akka's auto-reset), and after
- * `maxAttempts` failures in a row the supervisor gives up as when its intensity is exceeded.
+ * The count starts over once the child has run `resetAfterMs` since its last start (Akka's auto-reset) or when it
+ * says it has recovered (`resetBackoff`, Akka's manual reset), and after `maxAttempts` failures in a row the
+ * supervisor gives up as when its intensity is exceeded.
  *
  * This module holds the options, their defaults and validation, and the delay: pure functions of their arguments. The
  * supervisor (supervisor.ts) keeps the count per child and the timer.
@@ -27,7 +28,10 @@ export interface RestartBackoff {
   multiplier?: number
   /** The fraction of each delay drawn at random, 0 to 1: 0.5 waits between half the delay and all of it. @default 0.5 */
   jitter?: number
-  /** A child that ran this long since its last start counts as recovered: its next failure waits `initialMs` again. @default 30000 */
+  /**
+   * A child that ran this long since its last start counts as recovered: its next failure waits `initialMs` again.
+   * `Infinity`: only `resetBackoff` (the child saying so) starts the count over. @default 30000
+   */
   resetAfterMs?: number
   /** Failures in a row after which the supervisor gives up (stops its children, exits 'shutdown'). @default Infinity */
   maxAttempts?: number
@@ -86,7 +90,7 @@ export function resolveRestartBackoff(input: RestartBackoff, path: string): Reso
   if (typeof multiplier !== 'number' || !(multiplier >= 1) || !Number.isFinite(multiplier)) throw new InvalidOptionError(`${path}.multiplier`, multiplier, 'a number >= 1')
   const jitter = input.jitter ?? d.jitter
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw new InvalidOptionError(`${path}.jitter`, jitter, 'a number from 0 to 1')
-  const resetAfterMs = input.resetAfterMs === undefined ? d.resetAfterMs : positive('resetAfterMs', input.resetAfterMs)
+  const resetAfterMs = input.resetAfterMs === undefined || input.resetAfterMs === Infinity ? (input.resetAfterMs ?? d.resetAfterMs) : positive('resetAfterMs', input.resetAfterMs)
   const maxAttempts = input.maxAttempts ?? d.maxAttempts
   if (maxAttempts !== Infinity && (!Number.isInteger(maxAttempts) || maxAttempts < 0)) throw new InvalidOptionError(`${path}.maxAttempts`, maxAttempts, 'an integer >= 0 or Infinity')
   const random = input.random ?? systemRandom

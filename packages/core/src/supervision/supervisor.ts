@@ -23,7 +23,7 @@
  *   `'brutalKill'` kills at once; `'infinity'` waits as long as it takes.
  *
  * Calls it answers (through the helpers of dynamic-supervisor.ts): startChild, terminateChild, whichChildren,
- * countChildren.
+ * countChildren; and one cast, resetBackoff.
  */
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
 import type { SupervisorCtx } from '../actor/supervisor-ctx.ts'
@@ -88,6 +88,9 @@ export type SupervisorRequest =
   | { $sup: 'terminateChild'; child: Pid | string }
   | { $sup: 'whichChildren' }
   | { $sup: 'countChildren' }
+
+/** Casts a supervisor answers. */
+export type SupervisorCast = { $sup: 'resetBackoff'; child: string }
 
 /** Creates a supervisor behaviour; start it with `system.start(supervisor({...}))` or as a child of another. */
 export function supervisor(options: SupervisorOptions): ServerBehaviour<SupervisorState, void> {
@@ -175,6 +178,15 @@ export function makeSupervisor(
         default:
           return { reply: { error: 'unknown supervisor request' }, state }
       }
+    },
+
+    handleCast(request: SupervisorCast, state) {
+      if (request?.$sup === 'resetBackoff') {
+        // The child says it has recovered (Akka's manual reset): its next failure waits initialMs again.
+        const child = state.children.find((c) => c.spec.id === request.child)
+        if (child !== undefined) child.failures = 0
+      }
+      return state
     },
 
     async handleInfo(msg, state, ctx) {
