@@ -1,6 +1,6 @@
 /** Global names and singletons across real node processes. */
 import { describe, expect, it } from 'vitest'
-import { spawnNode, waitNodesUp } from '../support/spawn-node.ts'
+import { spawnMesh, spawnNode, waitNodesUp } from '../support/spawn-node.ts'
 import type { PidJson } from '../support/spawn-node.ts'
 
 describe('global over the transport', () => {
@@ -18,11 +18,7 @@ describe('global over the transport', () => {
   })
 
   it('a singleton moves to another node when its node is killed with SIGKILL', async () => {
-    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode({ clusterServices: true, name: `${n}@127.0.0.1`, singleton: true })))
-    const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]
-    await b.request('connect', { name: a.name, url: a.url })
-    await c.request('connect', { name: a.name, url: a.url })
-    for (const n of nodes) await waitNodesUp(n, nodes.filter((m) => m !== n).map((m) => m.name))
+    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { clusterServices: true, singleton: true })
     // Wherever it first started (a race while the mesh formed is settled by the conflict rule), all agree on it.
     const holder = await waitAgreed(nodes, 'ticker')
     const victim = nodes.find((n) => n.name === holder.node)!

@@ -1,6 +1,6 @@
 /** Process groups across real node processes: a join is seen on another node; a SIGKILLed node leaves every group. */
 import { describe, expect, it } from 'vitest'
-import { spawnNode, waitNodesUp } from '../support/spawn-node.ts'
+import { spawnMesh, spawnNode, waitNodesUp } from '../support/spawn-node.ts'
 import type { PidJson } from '../support/spawn-node.ts'
 
 describe('groups over the transport', () => {
@@ -17,11 +17,8 @@ describe('groups over the transport', () => {
   })
 
   it('a node killed with SIGKILL disappears from every group on every node', async () => {
-    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode({ clusterServices: true, name: `${n}@127.0.0.1` })))
+    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { clusterServices: true })
     const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]
-    await b.request('connect', { name: a.name, url: a.url })
-    await c.request('connect', { name: a.name, url: a.url })
-    for (const n of nodes) await waitNodesUp(n, nodes.filter((m) => m !== n).map((m) => m.name))
     for (const n of nodes) await n.request('join', { group: 'room', pid: await n.request<PidJson>('spawnMember') })
     for (const n of nodes) await n.request('waitMembers', { group: 'room', nodes: nodes.map((m) => m.name) })
 

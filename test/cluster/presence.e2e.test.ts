@@ -4,14 +4,14 @@
  * the tick window.
  */
 import { describe, expect, it } from 'vitest'
+import { spawnMesh } from '../support/spawn-node.ts'
 import type { NodeProcessEvent, PidJson } from '../support/spawn-node.ts'
-import { spawnMesh } from './support/spawn-replicated-node.ts'
 
 const TICK_MS = 2000
 
 describe('presence over the transport', () => {
   it('lists entries of every node, and drops the entries of a killed node everywhere within the tick window', async () => {
-    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { tickMs: TICK_MS })
+    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { tickMs: TICK_MS, replicated: true })
     const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]]
     const tracked: PidJson[] = []
     for (const n of nodes) tracked.push(await n.request<PidJson>('spawnTracked', { key: `user-${n.name[0]}`, meta: { tab: 1 } }))
@@ -38,7 +38,7 @@ describe('presence over the transport', () => {
   })
 
   it('drops the entries of a node that stops answering (SIGSTOP) when the tick says it is down', async () => {
-    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { tickMs: TICK_MS })
+    const nodes = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { tickMs: TICK_MS, replicated: true })
     const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]]
     await c.request<PidJson>('spawnTracked', { key: 'user-c', meta: 1 })
     for (const n of [a, b]) await n.waitEvent((e) => e.kind === 'presence' && (e['joins'] as Array<{ node: string }>).some((j) => j.node === c.name))

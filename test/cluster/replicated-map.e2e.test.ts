@@ -3,14 +3,13 @@
  * a node killed with SIGKILL and started again catches up with what changed while it was down.
  */
 import { describe, expect, it } from 'vitest'
-import { waitNodesUp } from '../support/spawn-node.ts'
-import { spawnMesh, spawnReplicatedNode } from './support/spawn-replicated-node.ts'
+import { spawnMesh, spawnNode, waitNodesUp } from '../support/spawn-node.ts'
 
 const keys = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i}`)
 
 describe('replicated map over the transport', () => {
   it('concurrent writers on three nodes converge to one map', async () => {
-    const [a, b, c] = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'])
+    const [a, b, c] = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { replicated: true })
     // Overlapping keys written at once from two nodes: last writer wins must pick the same value everywhere.
     await Promise.all([
       a!.request('fill', { prefix: 'k', count: 5000, tag: 'a', done: 'done:a' }),
@@ -29,7 +28,7 @@ describe('replicated map over the transport', () => {
   })
 
   it('a node killed with SIGKILL and restarted catches up with the changes it missed', async () => {
-    const [a, b, c] = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'])
+    const [a, b, c] = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { replicated: true })
     await a!.request('fill', { prefix: 'k', count: 20_000, tag: 'first', done: 'done:first' })
     for (const n of [b!, c!]) await n.request('waitKeys', { keys: ['done:first'] })
 
@@ -40,10 +39,10 @@ describe('replicated map over the transport', () => {
     await a!.request('set', { key: 'ttl', value: 'soon gone', ttlMs: 600_000 })
     await a!.request('waitKeys', { keys: ['done:second'] })
 
-    const again = await spawnReplicatedNode({ name: 'c@127.0.0.1' })
+    const again = await spawnNode({ name: 'c@127.0.0.1', replicated: true })
     await again.request('connect', { name: a!.name, url: a!.url })
     await waitNodesUp(again, [a!.name, b!.name])
-    const size = (await a!.request<{ keys: number }>('stats')).keys
+    const size = (await a!.request<{ keys: number }>('mapStats')).keys
     const deleted = keys('k', 19_050).slice(19_000)
     expect(await again.request('waitState', { size, present: ['done:second', 'ttl', 'k0'], absent: deleted })).toBe(size)
     expect(await again.request<string>('digest')).toBe(await a!.request<string>('digest'))

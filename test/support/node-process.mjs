@@ -7,9 +7,13 @@
  *
  * Options switch on what some suites need besides: `contract` defines the Distribution contract's behaviours
  * (test/contracts), `clusterServices` starts groups and global names and answers their commands (test/cluster), with
- * `singleton` a manager of the 'ticker' singleton too.
+ * `singleton` a manager of the 'ticker' singleton too, and `replicated` starts a replicated map and a presence tracker
+ * (scope 'e2e') and answers theirs (test/cluster): set, delete, fill, entries, digest, mapStats, waitPeers, waitKeys,
+ * waitState, spawnTracked, list, with `presence` events of the 'room' topic.
  */
-import { Down, Exit, Pid, startGlobal, startGroups } from '@cohort/core'
+import { Buffer } from 'node:buffer'
+import { createHash } from 'node:crypto'
+import { Down, Exit, Pid, startGlobal, startGroups, startPresence, startReplicatedMap } from '@cohort/core'
 import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
 import { defineContractBehaviours } from '../contracts/contract-behaviours.mjs'
@@ -79,6 +83,30 @@ const orderSender = {
   },
 }
 
+/** Waiters of `until`, woken by every change the services report (group membership, global names, the map). */
+const wakers = new Set()
+const changed = () => {
+  for (const wake of [...wakers]) wake()
+}
+
+/** Resolves when `check()` returns a value other than undefined, checking again at every reported change. */
+const until = (check, describeWait = () => '', timeoutMs = 30_000) =>
+  new Promise((resolve, reject) => {
+    const attempt = () => {
+      const value = check()
+      if (value === undefined) return
+      wakers.delete(attempt)
+      clearTimeout(timer)
+      resolve(value)
+    }
+    const timer = setTimeout(() => {
+      wakers.delete(attempt)
+      reject(new Error(`condition not met within ${timeoutMs} ms${describeWait()}`))
+    }, timeoutMs)
+    wakers.add(attempt)
+    attempt()
+  })
+
 const node = await startNode({
   name: config.name,
   cookie: config.cookie ?? 'e2e-cookie',
@@ -119,6 +147,7 @@ const commands = {
 }
 
 if (config.clusterServices === true) Object.assign(commands, startClusterServices())
+if (config.replicated === true) Object.assign(commands, startReplicatedServices())
 
 /** Groups, global names and (with `singleton`) the 'ticker' singleton, and the commands that drive them. */
 function startClusterServices() {
@@ -139,34 +168,11 @@ function startClusterServices() {
   })
   if (config.singleton === true) global.singleton('ticker', 'ticker', undefined, { staggerMs: 200, restartDelayMs: 200 })
 
-  /** Waiters of `until`, woken by every change the services report (group membership, global names). */
-  const wakers = new Set()
-  const changed = () => {
-    for (const wake of [...wakers]) wake()
-  }
   groups.monitorScope(changed)
   global.monitorNames((e) => {
     send({ type: 'event', kind: 'global', name: e.name, pid: e.pid === undefined ? null : fromPid(e.pid) })
     changed()
   })
-
-  /** Resolves when `check()` returns a value other than undefined, checking again at every reported change. */
-  const until = (check, timeoutMs = 20_000) =>
-    new Promise((resolve, reject) => {
-      const attempt = () => {
-        const value = check()
-        if (value === undefined) return
-        wakers.delete(attempt)
-        clearTimeout(timer)
-        resolve(value)
-      }
-      const timer = setTimeout(() => {
-        wakers.delete(attempt)
-        reject(new Error('condition not met in time'))
-      }, timeoutMs)
-      wakers.add(attempt)
-      attempt()
-    })
 
   return {
     spawnMember: () => fromPid(system.spawn(member)),
@@ -184,6 +190,61 @@ function startClusterServices() {
     },
     waitGlobal: ({ name, node: on }) => until(() => (global.whereis(name)?.node === on ? fromPid(global.whereis(name)) : undefined)),
     callGlobal: ({ name }) => system.call({ global: name }, 'where'),
+  }
+}
+
+/** A replicated map and a presence tracker (scope 'e2e'), and the commands that drive them. */
+function startReplicatedServices() {
+  const map = startReplicatedMap(system, { scope: 'e2e' })
+  const presence = startPresence(system, { scope: 'e2e' })
+  presence.subscribe('room', ({ joins, leaves }) => {
+    const wire = (e) => ({ key: e.key, meta: e.meta, node: e.node, pid: fromPid(e.pid) })
+    send({ type: 'event', kind: 'presence', joins: joins.map(wire), leaves: leaves.map(wire) })
+  })
+  // Waits wake at every change of the map and at every message its actor takes (peers arriving).
+  map.subscribe(changed)
+  system.trace((record) => {
+    if (record.type === 'receive' && record.pid.equals(map.pid)) setImmediate(changed)
+  })
+  const mapUntil = (check) => until(check, () => `; the map has ${map.size} keys and ${map.peers().length} peers`)
+
+  /** The live entries, sorted, values as hex of their bytes (Buffers) or JSON. */
+  const entries = () =>
+    map
+      .entries()
+      .map(([k, v]) => [k, Buffer.isBuffer(v) ? `bin:${v.toString('hex')}` : JSON.stringify(v)])
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+
+  return {
+    set: ({ key, value, ttlMs }) => map.set(key, value, ttlMs === undefined ? {} : { ttlMs }),
+    delete: ({ key }) => map.delete(key),
+    /** Writes `count` keys `prefix0..` with Buffer values (the binary values of a cache), then the key `done`. */
+    fill: async ({ prefix, count, tag, done }) => {
+      for (let i = 0; i < count; i++) {
+        map.set(`${prefix}${i}`, Buffer.from(`${tag}:${i}`))
+        // Lets the map actor flush batches while a long loop runs, as a server handling requests would.
+        if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (done !== undefined) map.set(done, tag)
+    },
+    entries: () => entries(),
+    digest: () => createHash('sha256').update(JSON.stringify(entries())).digest('hex'),
+    mapStats: () => map.stats(),
+    /** Resolves once the map has `count` peers: from then on every write goes to all of them, in order. */
+    waitPeers: ({ count }) => mapUntil(() => (map.peers().length >= count ? map.peers().length : undefined)),
+    /** Resolves once every key of `keys` is present. */
+    waitKeys: ({ keys }) => mapUntil(() => (keys.every((k) => map.has(k)) ? map.size : undefined)),
+    /** Resolves once the map holds `size` keys, every key of `present` and none of `absent`. */
+    waitState: ({ size, present = [], absent = [] }) =>
+      mapUntil(() => (map.size === size && present.every((k) => map.has(k)) && !absent.some((k) => map.has(k)) ? map.size : undefined)),
+    spawnTracked: ({ key, meta }) => {
+      const pid = system.spawn(async (ctx) => {
+        await ctx.receive(() => false)
+      })
+      presence.track(pid, 'room', key, meta)
+      return fromPid(pid)
+    },
+    list: () => presence.list('room').map((e) => ({ key: e.key, node: e.node })).sort((a, b) => (a.node < b.node ? -1 : 1)),
   }
 }
 

@@ -36,6 +36,8 @@ export interface NodeProcessOptions {
   clusterServices?: boolean
   /** With `clusterServices`: run a manager of the 'ticker' singleton. */
   singleton?: boolean
+  /** Start a replicated map and a presence tracker (scope 'e2e'), and answer their commands (test/cluster). */
+  replicated?: boolean
 }
 
 /** One node in a child process. */
@@ -152,15 +154,7 @@ afterEach(async () => {
 })
 
 /** Starts a node process and resolves once it reports ready (with its real port). */
-export function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
-  return spawnNodeScript(SCRIPT, options)
-}
-
-/**
- * Starts `script` (a child speaking node-process.mjs's IPC protocol) with `options` as its JSON argument, and
- * resolves once it reports ready. Suites with children of their own (cluster services) use this.
- */
-export async function spawnNodeScript(script: string, options: { name: string }): Promise<NodeProcess> {
+export async function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
   const log: string[] = []
   logs.push({ name: options.name, log })
   if (logs.length === 1) {
@@ -172,7 +166,7 @@ export async function spawnNodeScript(script: string, options: { name: string })
   // `@cohort/source` condition the test runner may have set for itself.
   const env = { ...process.env }
   delete env['NODE_OPTIONS']
-  const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: [], env })
+  const child = fork(SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: [], env })
   child.stderr?.setEncoding('utf8')
   child.stderr?.on('data', (chunk: string) => log.push(chunk))
   const ready = await new Promise<{ name: string; url: string; port: number; creation: number }>((resolve, reject) => {
@@ -194,4 +188,18 @@ export async function spawnNodeScript(script: string, options: { name: string })
 /** Resolves once `p` has reported nodeup for every name in `names`. */
 export async function waitNodesUp(p: NodeProcess, names: string[]): Promise<void> {
   for (const n of names) await p.waitEvent((e) => e.kind === 'nodeup' && e['node'] === n)
+}
+
+/**
+ * Starts `names` as node processes with `options`, connects them all to the first, and waits until each sees every
+ * other; with `replicated`, also until each map has every other as a peer, since a map finds its peers a message
+ * after nodeup and, until then, a write reaches a peer only by catch-up.
+ */
+export async function spawnMesh(names: string[], options: Omit<NodeProcessOptions, 'name'> = {}): Promise<NodeProcess[]> {
+  const nodes = await Promise.all(names.map((name) => spawnNode({ ...options, name })))
+  const first = nodes[0]!
+  for (const n of nodes.slice(1)) await n.request('connect', { name: first.name, url: first.url })
+  for (const n of nodes) await waitNodesUp(n, nodes.filter((m) => m !== n).map((m) => m.name))
+  if (options.replicated === true) for (const n of nodes) await n.request('waitPeers', { count: nodes.length - 1 })
+  return nodes
 }
