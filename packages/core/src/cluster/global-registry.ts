@@ -37,6 +37,7 @@ import { NameTakenError, keepOldest } from './name-conflict.ts'
 import type { GlobalRegistration, NameConflictResolver } from './name-conflict.ts'
 import { NameTable } from './name-table.ts'
 import { Peers } from './peers.ts'
+import { ServiceHandle } from './service-handle.ts'
 import { startSingleton } from './singleton.ts'
 import type { Singleton, SingletonOptions } from './singleton.ts'
 
@@ -170,7 +171,11 @@ export function startGlobal(system: ActorSystem, options: GlobalOptions = {}): G
     registry.stopped = true
     // A singleton cannot keep its instance unique without the registry.
     for (const singleton of registry.singletons) void singleton.stop()
-    if (running.get(system) === registry) running.delete(system)
+    if (running.get(system) === registry) {
+      running.delete(system)
+      // `{ global: name }` addresses fail as unknown names from here on, however the registry ended.
+      installGlobalResolver(system, () => undefined)
+    }
   })
   running.set(system, registry)
   return registry
@@ -183,17 +188,15 @@ export function globalOf(system: ActorSystem): GlobalRegistry {
   return registry
 }
 
-class GlobalHandle implements GlobalRegistry {
-  readonly pid: Pid
-  stopped = false
+class GlobalHandle extends ServiceHandle implements GlobalRegistry {
   /** The singletons started through this registry, stopped with it. */
   readonly singletons = new Set<Singleton>()
   readonly #system: ActorSystem
   readonly #table: NameTable
 
   constructor(system: ActorSystem, pid: Pid, table: NameTable) {
+    super(system, pid)
     this.#system = system
-    this.pid = pid
     this.#table = table
   }
 
@@ -257,21 +260,6 @@ class GlobalHandle implements GlobalRegistry {
     this.singletons.add(singleton)
     void singleton.stopped.then(() => this.singletons.delete(singleton))
     return singleton
-  }
-
-  stop(): Promise<void> {
-    if (this.stopped) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      this.#system.monitor(this.pid, () => {
-        installGlobalResolver(this.#system, () => undefined)
-        resolve()
-      })
-      this.#system.exit(this.pid, 'shutdown')
-    })
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop()
   }
 
   #running(): void {

@@ -30,6 +30,7 @@ import type { ActorSystem } from '../system/actor-system.ts'
 import { GroupTable } from './group-table.ts'
 import type { GroupListener, GroupSnapshot } from './group-table.ts'
 import { Peers } from './peers.ts'
+import { ServiceHandle } from './service-handle.ts'
 
 /** Options of `startGroups`. */
 export interface GroupsOptions {
@@ -160,19 +161,17 @@ export function groupsOf(system: ActorSystem, scope: string = DEFAULT_GROUPS_OPT
   return groups
 }
 
-class GroupsHandle implements Groups {
+class GroupsHandle extends ServiceHandle implements Groups {
   readonly scope: string
-  readonly pid: Pid
-  stopped = false
   readonly #system: ActorSystem
   readonly #name: string
   readonly #table: GroupTable
 
   constructor(system: ActorSystem, scope: string, name: string, pid: Pid, table: GroupTable) {
+    super(system, pid)
     this.#system = system
     this.scope = scope
     this.#name = name
-    this.pid = pid
     this.#table = table
   }
 
@@ -227,18 +226,6 @@ class GroupsHandle implements Groups {
       count += members.size
     }
     return count
-  }
-
-  stop(): Promise<void> {
-    if (this.stopped) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      this.#system.monitor(this.pid, () => resolve())
-      this.#system.exit(this.pid, 'shutdown')
-    })
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop()
   }
 
   #watch(group: string | undefined, target: Pid | GroupListener): Ref {

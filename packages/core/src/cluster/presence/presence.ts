@@ -24,6 +24,7 @@ import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { Peers } from '../peers.ts'
+import { ServiceHandle } from '../service-handle.ts'
 import { PresenceTable } from './presence-table.ts'
 import type { PresenceDiff, PresenceEntry, PresenceListener, WirePresence } from './presence-table.ts'
 
@@ -114,19 +115,17 @@ export function startPresence(system: ActorSystem, options: PresenceOptions = {}
   return handle
 }
 
-class PresenceHandle implements Presence {
+class PresenceHandle extends ServiceHandle implements Presence {
   readonly scope: string
-  readonly pid: Pid
-  stopped = false
   readonly #system: ActorSystem
   readonly #table: PresenceTable
   /** Versions of this node's entries: a peer tells an update from a repeat by them. */
   #version = 0
 
   constructor(system: ActorSystem, scope: string, pid: Pid, table: PresenceTable) {
+    super(system, pid)
     this.#system = system
     this.scope = scope
-    this.pid = pid
     this.#table = table
   }
 
@@ -167,18 +166,6 @@ class PresenceHandle implements Presence {
     checkString('topic', topic)
     if (typeof listener !== 'function') throw new InvalidOptionError('listener', listener, 'a function')
     return this.#table.subscribe(topic, listener)
-  }
-
-  stop(): Promise<void> {
-    if (this.stopped) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      this.#system.monitor(this.pid, () => resolve())
-      this.#system.exit(this.pid, 'shutdown')
-    })
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop()
   }
 
   #put(pid: Pid, topic: string, key: string, meta: unknown): void {
