@@ -21,7 +21,6 @@ export type CohortErrorCode =
   | 'COHORT_ERR_SYSTEM_STOPPED'
   | 'COHORT_ERR_NOT_LOCAL'
   | 'COHORT_ERR_NOT_TRACKED'
-  | 'COHORT_ERR_ADDRESS_IN_USE'
 
 /**
  * The base of every error Cohort throws or rejects with. `Code` is the owning package's code union: core's by

@@ -6,7 +6,12 @@
 import { CohortError } from '@cohort/core'
 
 /** The error codes of @cohort/discovery (core's and transport's are theirs). */
-export type DiscoveryErrorCode = 'COHORT_ERR_DISCOVERY_UNAVAILABLE' | 'COHORT_ERR_KUBERNETES_FORBIDDEN' | 'COHORT_ERR_INVALID_CONFIG'
+export type DiscoveryErrorCode =
+  | 'COHORT_ERR_DISCOVERY_UNAVAILABLE'
+  | 'COHORT_ERR_KUBERNETES_FORBIDDEN'
+  | 'COHORT_ERR_INVALID_CONFIG'
+  // The same string as transport's code for a taken port: to a caller, both mean "pick another port or 0".
+  | 'COHORT_ERR_ADDRESS_IN_USE'
 
 /** A lookup failed: a DNS error, an API error, a timeout or a missing service-account file. The last known peers are kept. */
 export class DiscoveryUnavailableError extends CohortError<DiscoveryErrorCode> {
@@ -67,7 +72,7 @@ export class InvalidConfigError extends CohortError<DiscoveryErrorCode> {
  * The probe server could not listen: another process (often a second node on the same machine, which would use the
  * same default probe port) already listens there.
  */
-export class ProbePortInUseError extends CohortError {
+export class ProbePortInUseError extends CohortError<DiscoveryErrorCode> {
   override name = 'ProbePortInUseError'
   readonly host: string
   readonly port: number
