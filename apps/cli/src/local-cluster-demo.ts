@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { ProgramIO } from './program.ts'
+import type { ProgramIO } from './program-io.ts'
 
 /** The demo's cluster cookie: a local demo only, never a real secret. */
 export const DEMO_COOKIE = 'cohort-demo-cookie'

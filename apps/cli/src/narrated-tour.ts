@@ -13,7 +13,7 @@ import { OBSERVER_NAME } from '@cohort/discovery'
 import type { ClusterReport } from '@cohort/discovery'
 import type { CohortNode } from '@cohort/transport'
 import { connectHidden } from './hidden-client.ts'
-import type { ProgramIO } from './program.ts'
+import type { ProgramIO } from './program-io.ts'
 import { formatStatus } from './status-view.ts'
 
 type Event = Record<string, unknown> & { node: string; type: string }

@@ -9,17 +9,9 @@ import { pingCommand } from './commands/ping.ts'
 import { startCommand } from './commands/start.ts'
 import { statusCommand } from './commands/status.ts'
 import { benchCommand } from './commands/bench.ts'
+import type { ProgramIO } from './program-io.ts'
 
-/** What the program may touch. */
-export interface ProgramIO {
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  env: Readonly<Record<string, string | undefined>>
-  signals: { on(signal: string, listener: (signal: string) => void): unknown; off(signal: string, listener: (signal: string) => void): unknown }
-  exit: (code: number) => void
-  /** The path of this CLI's entry script, for the demo to start node processes with. */
-  entry: string
-}
+export type { ProgramIO } from './program-io.ts'
 
 /** Creates the `cohort` program. */
 export function createProgram(io: ProgramIO): Command {

@@ -2,7 +2,7 @@
  * `cohort bench`: runs the benchmark suite of `bench/` (the same runner as `pnpm bench`).
  */
 import { Command } from 'commander'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 
 export function benchCommand(io: ProgramIO): Command {
   return new Command('bench')

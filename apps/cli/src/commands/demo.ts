@@ -6,7 +6,7 @@
 import { Command } from 'commander'
 import { runLocalClusterDemo } from '../local-cluster-demo.ts'
 import { runNarratedTour } from '../narrated-tour.ts'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 
 export function demoCommand(io: ProgramIO): Command {
   return new Command('demo')

@@ -5,7 +5,7 @@
 import { Command } from 'commander'
 import { runDoctor } from '../doctor/doctor-checks.ts'
 import { formatDoctorReport } from '../doctor/doctor-report.ts'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 import { envFromFlags, START_FLAGS } from './start.ts'
 
 export function doctorCommand(io: ProgramIO): Command {

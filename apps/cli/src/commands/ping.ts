@@ -4,7 +4,7 @@
 import { Command } from 'commander'
 import { OBSERVER_NAME } from '@cohort/discovery'
 import { connectHidden, parseTarget } from '../hidden-client.ts'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 
 export function pingCommand(io: ProgramIO): Command {
   return new Command('ping')

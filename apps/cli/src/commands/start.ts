@@ -4,7 +4,7 @@
  */
 import { InvalidConfigError } from '@cohort/discovery'
 import { Command } from 'commander'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 import { runNode } from '../run-node.ts'
 
 /** Flag → environment variable. */

@@ -11,7 +11,7 @@ import type { CohortNode } from '@cohort/transport'
 import { Command } from 'commander'
 import { connectHidden, parseTarget } from '../hidden-client.ts'
 import type { Target } from '../hidden-client.ts'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 import { formatStatus } from '../status-view.ts'
 
 /** ANSI: clear the screen and move home, so each watch frame replaces the last. */

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
 import { createProgram } from '../program.ts'
-import type { ProgramIO } from '../program.ts'
+import type { ProgramIO } from '../program-io.ts'
 import type { DoctorCheck } from './doctor-checks.ts'
 
 const cookie = 'doctor-test-cookie-0123456789'
