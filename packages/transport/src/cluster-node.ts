@@ -9,6 +9,7 @@ import { createActorSystem, internNodeName, InvalidOptionError } from '@cohort/c
 import type { ActorSystem, ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult, Pid } from '@cohort/core'
 import type { Logger } from 'pino'
 import { CLOSE_CODES } from './close-codes.ts'
+import { cookieStrengthBits, isWeakCookie, WEAK_COOKIE_BITS } from './cookie-strength.ts'
 import { HandshakeFailedError, MessageTooLargeError } from './errors.ts'
 import type { LocalIdentity } from './handshake.ts'
 import { NodeConnections } from './node-connections.ts'
@@ -101,6 +102,14 @@ export class ClusterNode implements CohortNode {
     this.url = advertisedUrl(o, this.port)
     this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, cookie: o.cookie }
     this.#log.info({ url: this.url, hidden: o.hidden }, 'node listening')
+    if (isWeakCookie(o.cookie)) {
+      // Loud on purpose: a weak cookie is recovered offline by anyone this node can be made to dial (see the README's
+      // threat model). The cookie itself is never logged, only its estimated strength.
+      this.#log.warn(
+        { bits: cookieStrengthBits(o.cookie), reason: `the cookie has about ${cookieStrengthBits(o.cookie)} bits of entropy, under ${WEAK_COOKIE_BITS}; use 32 random bytes, e.g. openssl rand -base64 32` },
+        'weak cookie',
+      )
+    }
   }
 
   close(): Promise<void> {
@@ -119,6 +128,7 @@ export class ClusterNode implements CohortNode {
 
   async #close(): Promise<void> {
     this.#log.info({ reason: this.#leaving ? 'leaving' : 'shutdown' }, 'node shutting down')
+    this.#connections.stopDialling()
     // Actors stop while connections are still up, so remote links see their real exit reasons.
     try {
       await this.system.shutdown()
@@ -206,6 +216,8 @@ export class ClusterNode implements CohortNode {
       connectionsAccepted: this.#connections.accepted,
       connectionsRefused: this.#connections.refused,
       connectionsFailed: this.#connections.failed,
+      connectionsEvicted: this.#connections.evicted,
+      connectionsOversized: this.#connections.oversized,
     }
   }
 

@@ -4,6 +4,7 @@ import type { ControlMessage } from '@cohort/core'
 import { createLogSink, TestClock } from '@cohort/core/testing'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
+import { decodeHandshake, encodeHandshake } from './handshake-codec.ts'
 import { Connection } from './connection.ts'
 import type { ConnectionHost, WireSocket } from './connection.ts'
 import { FrameBatcher } from './frame-batcher.ts'
@@ -44,6 +45,7 @@ function setup() {
     logger: log.logger,
     tickMs: 1000,
     handshakeTimeoutMs: 500,
+    helloTimeoutMs: 2_000,
     maxMessageBytes: 1024,
     admit: () => undefined,
     up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
@@ -66,10 +68,10 @@ function setup() {
 /** Runs the client side of the handshake against `conn` by feeding it bytes. */
 function handshake(conn: Connection, socket: ReturnType<typeof fakeSocket>, identity = client): void {
   const hs = new ClientHandshake(identity, 's@h')
-  conn.receive(Buffer.from(codec.encode(hs.hello())), true)
-  const challenge = codec.decode(socket.sent.at(-1)!)
-  conn.receive(Buffer.from(codec.encode(hs.challenge(challenge))), true)
-  if (conn.state === 'up') hs.accept(codec.decode(socket.sent.at(-1)!))
+  conn.receive(encodeHandshake(hs.hello()), true)
+  const challenge = decodeHandshake(socket.sent.at(-1)!)
+  conn.receive(encodeHandshake(hs.challenge(challenge)), true)
+  if (conn.state === 'up') hs.accept(decodeHandshake(socket.sent.at(-1)!))
 }
 
 function frame(...messages: unknown[]): Buffer {
@@ -94,8 +96,9 @@ describe('Connection', () => {
     const { conn, socket, delivered, closed } = setup()
     conn.receive(frame(send), true)
     expect(delivered).toEqual([])
-    expect(closed).toEqual([CLOSE_CODES.malformed])
-    expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.malformed)
+    // Before the handshake every message is read as a handshake message: a frame is not one.
+    expect(closed).toEqual([CLOSE_CODES.handshakeInvalid])
+    expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.handshakeInvalid)
     const { conn: conn2, delivered: d2, closed: c2 } = setup()
     conn2.receive(Buffer.from(codec.encode(send)), true)
     expect(d2).toEqual([])
@@ -105,8 +108,8 @@ describe('Connection', () => {
   it('refuses a wrong cookie with 4001 and logs the address but never the cookie', () => {
     const { conn, socket, closed, log } = setup()
     const hs = new ClientHandshake({ ...client, cookie: 'wrong-cookie' }, undefined)
-    conn.receive(Buffer.from(codec.encode(hs.hello())), true)
-    conn.receive(Buffer.from(codec.encode({ type: 'response', proof: new Uint8Array(32) })), true)
+    conn.receive(encodeHandshake(hs.hello()), true)
+    conn.receive(encodeHandshake({ type: 'response', proof: new Uint8Array(32) }), true)
     expect(closed).toEqual([CLOSE_CODES.handshakeFailed])
     expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.handshakeFailed)
     const line = log.records.find((r) => r['msg'] === 'handshake failed: cookie not proven')

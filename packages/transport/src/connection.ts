@@ -22,7 +22,8 @@ import { ProtocolError } from './errors.ts'
 import { CALL_MARK, readSendBatch } from './send-batch.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from './fragmenter.ts'
-import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
+import { ClientHandshake, ServerHandshake } from './handshake.ts'
+import { decodeHandshake, encodeHandshake } from './handshake-codec.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
 import { Ticker } from './ticker.ts'
 import type { PeerAddress, WireControl } from './transport-control.ts'
@@ -44,6 +45,8 @@ export interface ConnectionHost {
   readonly logger: Logger
   readonly tickMs: number
   readonly handshakeTimeoutMs: number
+  /** An accepted socket that has not sent its hello by then is closed (4002), long before `handshakeTimeoutMs`. */
+  readonly helloTimeoutMs: number
   readonly maxMessageBytes: number
   /** The peer proved the cookie: undefined admits it, a close code refuses it (duplicate, …). */
   admit(conn: Connection, peer: PeerIdentity): CloseCode | undefined
@@ -74,6 +77,8 @@ export class Connection {
   readonly role: 'client' | 'server'
   /** Where the peer is: the URL dialled, or the remote address of an accepted socket. Safe to log. */
   readonly remoteAddress: string
+  /** The remote IP address of an accepted socket (per-address limits); '' for a dialled one. */
+  remoteHost = ''
   state: ConnectionState = 'handshaking'
   peer: PeerIdentity | undefined
   /** The peer sent `leaving`: its departure is graceful. */
@@ -88,6 +93,10 @@ export class Connection {
   lastError: Error | undefined
   /** The name this node dialled (client side). */
   readonly dialledName: string | undefined
+  /** When the socket was accepted or dialled, on the host's clock (eviction picks the oldest). */
+  readonly openedAt: number
+  /** Called once the peer has proven the cookie (the pre-authentication byte limit is lifted then). */
+  onAuthenticated: (() => void) | undefined = undefined
   readonly #host: ConnectionHost
   readonly #socket: WireSocket
   readonly #codec: MessageCodec = createMessageCodec()
@@ -108,6 +117,7 @@ export class Connection {
     this.role = role
     this.remoteAddress = remoteAddress
     this.dialledName = expectedName
+    this.openedAt = host.clock.now()
     this.#reassembler = new Reassembler(host.maxMessageBytes)
     this.#log = host.logger.child({ conn: this.id })
     this.sink = {
@@ -127,10 +137,29 @@ export class Connection {
     }
     if (role === 'client') this.#client = new ClientHandshake(host.local, expectedName)
     else this.#server = new ServerHandshake(host.local)
-    this.#deadline = host.clock.setTimeout(() => {
-      this.#deadline = undefined
-      this.fail(new ProtocolError(CLOSE_CODES.handshakeTimeout, `handshake not finished within ${host.handshakeTimeoutMs} ms`))
-    }, host.handshakeTimeoutMs)
+    // An accepted socket must say hello soon: an idle one would otherwise hold a pending-handshake slot for the whole
+    // handshake timeout (node-connections.ts evicts idle ones first when the slots run out).
+    const helloMs = role === 'server' ? Math.min(host.helloTimeoutMs, host.handshakeTimeoutMs) : host.handshakeTimeoutMs
+    this.#deadline = host.clock.setTimeout(() => this.#handshakeDeadline(helloMs), helloMs)
+  }
+
+  /** True once an accepted socket sent a hello (a dialled one: always). */
+  get saidHello(): boolean {
+    return this.#server === undefined || this.#server.claimedPeer !== undefined
+  }
+
+  #handshakeDeadline(elapsedMs: number): void {
+    this.#deadline = undefined
+    if (!this.saidHello) {
+      this.fail(new ProtocolError(CLOSE_CODES.handshakeTimeout, `no hello within ${elapsedMs} ms`))
+      return
+    }
+    const leftMs = this.#host.handshakeTimeoutMs - elapsedMs
+    if (leftMs > 0) {
+      this.#deadline = this.#host.clock.setTimeout(() => this.#handshakeDeadline(this.#host.handshakeTimeoutMs), leftMs)
+      return
+    }
+    this.fail(new ProtocolError(CLOSE_CODES.handshakeTimeout, `handshake not finished within ${this.#host.handshakeTimeoutMs} ms`))
   }
 
   /** The peer's name once known (claimed in the handshake, proven once up). */
@@ -173,7 +202,7 @@ export class Connection {
         if (this.#reassembler.awaitingChunk) this.#onChunk(data)
         else readFrame(data, this.#codec, this.#host.maxMessageBytes, this.#onValueBound)
       } else {
-        this.#handshakeStep(decodeEntry(this.#codec, data))
+        this.#handshakeStep(decodeHandshake(data))
       }
     } catch (error) {
       this.fail(error)
@@ -189,7 +218,7 @@ export class Connection {
       }
       const peer = this.#server.response(message)
       if (this.#admit(peer)) {
-        this.#sendHandshake(ACCEPT_MESSAGE)
+        this.#sendHandshake(this.#server.accept())
         this.#becomeUp(peer)
       }
       return
@@ -214,12 +243,14 @@ export class Connection {
   #becomeUp(peer: PeerIdentity): void {
     this.#clearDeadline()
     this.state = 'up'
+    this.onAuthenticated?.()
+    this.onAuthenticated = undefined
     this.#log = this.#host.logger.child({ peer: peer.name, conn: this.id })
     this.#host.up(this)
   }
 
-  #sendHandshake(message: unknown): void {
-    this.#socket.send(this.#codec.encode(message))
+  #sendHandshake(message: object): void {
+    this.#socket.send(encodeHandshake(message))
   }
 
   /** This node's and the proven peer's names, once up (compact sends need them); built once per connection. */
@@ -329,7 +360,12 @@ export class Connection {
     const fields = { peer: this.state === 'up' ? this.peerName : this.remoteAddress, conn: this.id, closeCode: code, reason }
     if (code === CLOSE_CODES.handshakeFailed) this.#host.logger.warn(fields, 'handshake failed: cookie not proven')
     else if (code === CLOSE_CODES.tickTimeout) this.#host.logger.warn(fields, 'peer silent for tickMs')
-    else this.#host.logger.warn(fields, 'connection closed for bad input')
+    else if (code === CLOSE_CODES.handshakeTimeout) {
+      // A dial that times out is a slow or unreachable peer, not bad input; an accepted socket that never finishes is
+      // routine noise from scanners and probes.
+      if (this.role === 'client') this.#host.logger.warn(fields, 'handshake timed out')
+      else this.#host.logger.debug(fields, 'handshake timed out')
+    } else this.#host.logger.warn(fields, 'connection closed for bad input')
     this.close(code, reason)
   }
 

@@ -9,6 +9,8 @@ export { HandshakeFailedError, MessageTooLargeError } from './errors.ts'
 export { CLOSE_CODES } from './close-codes.ts'
 export { PROTOCOL_VERSION } from './handshake.ts'
 export { RECOMMENDED_GLIBC_TUNABLES } from './allocator.ts'
+export { cookieStrengthBits, isWeakCookie, WEAK_COOKIE_BITS } from './cookie-strength.ts'
+export { UNAUTHENTICATED_BYTES } from './unauthenticated-bytes.ts'
 
 export type { CohortNode, NodeStats, PeerStats } from './start-node.ts'
 export type { NodeOptions, ResolvedNodeOptions } from './node-options.ts'

@@ -4,10 +4,11 @@
  * peer goes down. Queued messages survive a lost tie (they go out on whichever connection wins), not a nodedown.
  */
 import { createMessageCodec, internNodeName } from '@cohort/core'
-import type { Clock } from '@cohort/core'
+import type { Clock, TimerHandle } from '@cohort/core'
 import { Backpressure } from './backpressure.ts'
 import type { Connection } from './connection.ts'
 import { FrameBatcher } from './frame-batcher.ts'
+import { ReconnectBackoff } from './reconnect-backoff.ts'
 import type { WireNames } from './control-validation.ts'
 
 /** One outgoing session to a peer. */
@@ -36,11 +37,15 @@ export interface Peer {
   outbound: Connection | undefined
   session: PeerSession | undefined
   waiters: ConnectWaiter[]
+  /** When this node may dial the peer again (reconnect-backoff.ts). */
+  readonly backoff: ReconnectBackoff
+  /** A dial waiting for the backoff to pass, if one is scheduled. */
+  dialTimer: TimerHandle | undefined
 }
 
 export function createPeer(name: string, url: string | undefined): Peer {
   // Interned: the peer table is looked up by the node of every pid sent to, and those share this string.
-  return { name: internNodeName(name), url, conn: undefined, outbound: undefined, session: undefined, waiters: [] }
+  return { name: internNodeName(name), url, conn: undefined, outbound: undefined, session: undefined, waiters: [], backoff: new ReconnectBackoff(), dialTimer: undefined }
 }
 
 /** Sizes and hooks of a session's queue. */

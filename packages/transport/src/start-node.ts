@@ -35,6 +35,10 @@ export interface NodeStats {
   connectionsRefused: number
   /** Connections closed for bad input, a failed handshake or silence. */
   connectionsFailed: number
+  /** Pending handshakes closed to make room for newer sockets (idle ones first; `maxPendingHandshakes`). */
+  connectionsEvicted: number
+  /** Unauthenticated sockets destroyed for sending more than 16 KiB before their handshake finished. */
+  connectionsOversized: number
 }
 
 /** A running node. */
