@@ -5,6 +5,7 @@
  */
 import { createMessageCodec, internNodeName } from '@cohort/core'
 import type { Clock, TimerHandle } from '@cohort/core'
+import type { Logger } from 'pino'
 import { Backpressure } from './backpressure.ts'
 import type { Connection } from './connection.ts'
 import { FrameBatcher } from './frame-batcher.ts'
@@ -59,6 +60,7 @@ export interface SessionOptions {
   readonly flushThresholdBytes: number
   readonly highWaterMarkBytes: number
   readonly lowWaterMarkBytes: number
+  readonly logger: Logger
 }
 
 export function createSession(o: SessionOptions): PeerSession {
@@ -72,6 +74,13 @@ export function createSession(o: SessionOptions): PeerSession {
     flushThresholdBytes: o.flushThresholdBytes,
     onProgress: () => {
       if (backpressure.hasWaiters) backpressure.update(batcher.unsentBytes)
+    },
+    onDropped: (fromId, error) => {
+      // The sender changed the message after sending it (the README forbids it): the fault stays with that message.
+      o.logger.warn(
+        { peer: o.names.peer, pid: fromId === null ? undefined : `<${o.names.local}.${fromId}>`, err: error },
+        'message changed after send could not be encoded: dropped',
+      )
     },
   })
   return { batcher, backpressure, messagesOut: 0, wasUp: false }
