@@ -62,8 +62,8 @@ export class ClusterNode implements CohortNode {
       ...(o.creation === undefined ? {} : { creation: o.creation }),
     })
     this.distribution = {
-      send: (node, control) =>
-        control.type === 'send' ? this.#sendMessage(control.to, control.from, control.msg) : this.#send(node, control),
+      send: (node, control, sender) =>
+        control.type === 'send' ? this.#sendMessage(control.to, control.from, control.msg) : this.#send(node, control, undefined, sender),
       sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
       compactCalls: true,
       drain: (node) => this.drain(node),
@@ -235,9 +235,10 @@ export class ClusterNode implements CohortNode {
 
   /**
    * Queues `control`: a small monitor, link, exit or down joins the batch; anything else is encoded on its own.
-   * `sizeHint` bounds its encoded size when known (large messages).
+   * `sizeHint` bounds its encoded size when known (large messages). `sender` orders it behind that actor's earlier
+   * messages when the control does not name it in `from` (a down for a monitor by name).
    */
-  #send(node: string, control: ControlMessage, sizeHint?: number): DistributionSendResult {
+  #send(node: string, control: ControlMessage, sizeHint?: number, sender?: Pid): DistributionSendResult {
     const session = this.#sessionFor(node)
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
@@ -246,7 +247,7 @@ export class ClusterNode implements CohortNode {
       const parts = batcher.encodeParts(control, sizeHint)
       const bytes = totalLength(parts)
       if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
-      batcher.enqueueParts(parts, (control as { from?: unknown }).from)
+      batcher.enqueueParts(parts, sender ?? (control as { from?: unknown }).from)
     }
     session.messagesOut++
     return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'

@@ -22,7 +22,12 @@ export type DistributionSendResult = 'ok' | 'busy' | 'unreachable'
 
 /** What a system needs from the layer that reaches other nodes. */
 export interface Distribution {
-  send(node: string, message: ControlMessage): DistributionSendResult
+  /**
+   * Queues `message` for `node`. `sender` is the actor on whose behalf it goes when the message itself does not name
+   * it: the `down` for a monitor by name carries the name, but must still follow the dying actor's last messages (as
+   * Erlang guarantees), so the implementation orders it after everything `sender` sent before.
+   */
+  send(node: string, message: ControlMessage, sender?: Pid): DistributionSendResult
   /**
    * Optional fast path for the commonest control message: behaves exactly as
    * `send(to.node, { type: 'send', to, from, msg })`, without the object. A transport sending millions of small

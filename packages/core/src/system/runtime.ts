@@ -380,11 +380,14 @@ export class Runtime implements ActorSystem {
     drained.then(resume, resume)
   }
 
-  /** Sends a control message for a signal (link, monitor, exit...). Returns false if the node is unreachable. */
-  control(node: string, control: ControlMessage): boolean {
+  /**
+   * Sends a control message for a signal (link, monitor, exit...), in order after what `sender` sent before (see
+   * `Distribution.send`). Returns false if the node is unreachable.
+   */
+  control(node: string, control: ControlMessage, sender?: Pid): boolean {
     const dist = this.#distribution
     if (dist === undefined) return false
-    return dist.send(node, control) !== 'unreachable'
+    return (sender === undefined ? dist.send(node, control) : dist.send(node, control, sender)) !== 'unreachable'
   }
 
   deadLetter(to: unknown, msg: unknown, reason: 'noproc' | 'unreachable' | 'stopped'): void {
@@ -504,7 +507,7 @@ export class Runtime implements ActorSystem {
       }
     }
     if (actor.watchers !== null) {
-      for (const w of actor.watchers.list()) this.#sendDown(w.watcher, w.ref, w.as, linkReason)
+      for (const w of actor.watchers.list()) this.#sendDown(actor.pid, w.watcher, w.ref, w.as, linkReason)
     }
     if (actor.monitors !== null) {
       for (const held of actor.monitors.list()) this.demonitor(actor, held.ref)
@@ -515,10 +518,11 @@ export class Runtime implements ActorSystem {
     }
   }
 
-  #sendDown(watcher: Pid, ref: Ref, as: MonitorTarget, reason: unknown): void {
+  /** The Down of `dying` for one watcher; to another node it follows `dying`'s last messages even when monitored by name. */
+  #sendDown(dying: Pid, watcher: Pid, ref: Ref, as: MonitorTarget, reason: unknown): void {
     if (this.tracing) this.emitTrace({ type: 'down', watcher, target: as, reason })
     if (this.isLocal(watcher)) this.lookup(watcher)?.down(ref, as, reason)
-    else this.control(watcher.node, { type: 'down', from: as instanceof Pid ? as : typeof as === 'string' ? as : as.name, to: watcher, ref, reason })
+    else this.control(watcher.node, { type: 'down', from: as instanceof Pid ? as : typeof as === 'string' ? as : as.name, to: watcher, ref, reason }, dying)
   }
 
   // ---- names ---------------------------------------------------------------------------------------------------
