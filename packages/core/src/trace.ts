@@ -14,7 +14,7 @@ export type TraceRecord =
   | { type: 'unlink'; from: Pid; to: Pid }
   | { type: 'down'; watcher: Pid; target: unknown; reason: unknown }
   | { type: 'restart'; supervisor: Pid; child: string; reason: unknown }
-  | { type: 'deadLetter'; to: unknown; msg: unknown; reason: 'noproc' | 'unreachable' | 'stopped' }
+  | { type: 'deadLetter'; to: unknown; msg: unknown; reason: 'noproc' | 'unreachable' | 'stopped' | 'overflow' }
   | { type: 'codeChange'; pid: Pid; behaviour: string; fromVersion: number; toVersion: number; error: unknown }
   | { type: 'nodeup'; node: string }
   | { type: 'nodedown'; node: string; reason: string }

@@ -206,6 +206,8 @@ export class ClusterNode implements CohortNode {
         bytesIn: conn?.bytesIn ?? 0,
         bytesOut: p.session?.batcher.bytesOut ?? 0,
         queuedBytes: p.session?.batcher.unsentBytes ?? 0,
+        readPaused: conn?.readPaused ?? false,
+        readPauses: conn?.readPauses ?? 0,
       })
     }
     return {

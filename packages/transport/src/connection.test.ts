@@ -31,6 +31,8 @@ function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number,
       this.closed.push([code, reason])
     },
     terminate() {},
+    pause() {},
+    resume() {},
   }
 }
 
@@ -52,6 +54,7 @@ function setup() {
     deliver: (_conn, m) => void delivered.push(m),
     deliverSends: (_conn, to, msgs, start, end) => {
       for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
+      return undefined
     },
     deliverCall: (_conn, to, _toCreation, _portId, _refId, _creation, request) =>
       void delivered.push({ type: 'call', to, request } as unknown as ControlMessage),

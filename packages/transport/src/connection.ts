@@ -35,6 +35,9 @@ export interface WireSocket {
   send(data: Buffer | Uint8Array, cb?: (err?: Error) => void): void
   close(code: number, reason: string): void
   terminate(): void
+  /** Stops reading (TCP then fills and holds the sender back) and starts again (ws `pause()` and `resume()`). */
+  pause(): void
+  resume(): void
   readonly bufferedAmount: number
 }
 
@@ -52,9 +55,13 @@ export interface ConnectionHost {
   admit(conn: Connection, peer: PeerIdentity): CloseCode | undefined
   /** The connection is up (handshake done, admitted). */
   up(conn: Connection): void
-  deliver(conn: Connection, message: ControlMessage): void
-  /** A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects). */
-  deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): void
+  /** A control message arrived; a promise when its recipient's mailbox is over its pressure mark (see `hold`). */
+  deliver(conn: Connection, message: ControlMessage): Promise<void> | undefined
+  /**
+   * A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects);
+   * a promise when the recipient's mailbox is over its pressure mark.
+   */
+  deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined
   /** A call arrived (the same as a `call` control, without the objects): `to` an id with `toCreation`, or a name. */
   deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
   /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
@@ -108,6 +115,10 @@ export class Connection {
   #batcher: FrameBatcher | undefined
   #log: Logger
   readonly #onValueBound = (value: unknown): void => this.#onValue(value)
+  /** Pressures this connection is not read for: until each resolves (receiving-side flow control). */
+  readonly #holds = new Set<Promise<void>>()
+  /** Times this connection stopped reading because an actor it feeds fell behind. */
+  readPauses = 0
   /** Where the peer session's frames go once this connection is up. */
   readonly sink: FrameSink
 
@@ -267,7 +278,8 @@ export class Connection {
       this.#names(),
       (to, _from, msgs, start, end) => {
         this.messagesIn += end - start
-        this.#host.deliverSends(this, to, msgs, start, end)
+        const pressure = this.#host.deliverSends(this, to, msgs, start, end)
+        if (pressure !== undefined) this.#hold(pressure)
       },
       this.#onBatchedControlBound,
       this.#onMarkedBound,
@@ -335,9 +347,37 @@ export class Connection {
       case 'leaving':
         this.leaving = true
         return
-      default:
-        this.#host.deliver(this, control)
+      default: {
+        const pressure = this.#host.deliver(this, control)
+        if (pressure !== undefined) this.#hold(pressure)
+      }
     }
+  }
+
+  /** True while this connection is not read because an actor it feeds fell behind. */
+  get readPaused(): boolean {
+    return this.#holds.size > 0
+  }
+
+  /**
+   * Stops reading this connection until `pressure` resolves: an actor it feeds is over its mailbox pressure mark.
+   * TCP then fills and the peer's sends to this node become busy, pausing its senders; other connections, and this
+   * node's own writes and ticks on this one, go on. The peer's silence is not counted meanwhile: we chose not to read.
+   */
+  #hold(pressure: Promise<void>): void {
+    if (this.#holds.has(pressure)) return
+    if (this.#holds.size === 0) {
+      this.readPauses++
+      this.#socket.pause()
+      this.#ticker?.hold(true)
+    }
+    this.#holds.add(pressure)
+    void pressure.then(() => {
+      this.#holds.delete(pressure)
+      if (this.#holds.size > 0 || this.state === 'closed') return
+      this.#ticker?.hold(false)
+      this.#socket.resume()
+    })
   }
 
   /** The chunk a fragment's head announced; the last one completes its message, which is then delivered. */
@@ -348,7 +388,8 @@ export class Connection {
     if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
     }
-    this.#host.deliver(this, inner)
+    const pressure = this.#host.deliver(this, inner)
+    if (pressure !== undefined) this.#hold(pressure)
   }
 
   /** Closes for a protocol violation (or any unexpected error), logging the reason. Never throws. */

@@ -88,9 +88,10 @@ export class NodeConnections {
       up: (conn) => this.#up(conn),
       deliver: (conn, message) => {
         try {
-          h.endpoint.deliver((conn.peer as PeerIdentity).name, message)
+          return h.endpoint.deliver((conn.peer as PeerIdentity).name, message)
         } catch (error) {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
+          return undefined
         }
       },
       deliverCall: (conn, to, toCreation, portId, refId, creation, request) => {
@@ -109,9 +110,10 @@ export class NodeConnections {
       },
       deliverSends: (conn, to, msgs, start, end) => {
         try {
-          h.endpoint.deliverSends(to, msgs, start, end)
+          return h.endpoint.deliverSends(to, msgs, start, end)
         } catch (error) {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
+          return undefined
         }
       },
       peers: (conn, peers) => this.#onPeers(conn, peers),

@@ -21,6 +21,10 @@ export interface PeerStats {
   bytesOut: number
   /** Bytes queued for the peer and not yet handed to the kernel (our queue plus the socket's buffer). */
   queuedBytes: number
+  /** True while this node does not read the connection because an actor it feeds fell behind (flow control). */
+  readPaused: boolean
+  /** Times this connection stopped being read for that reason. */
+  readPauses: number
 }
 
 /** A node's counters. */

@@ -26,6 +26,7 @@ export class Ticker {
   #sent = false
   /** A tick was asked for and its write has not been seen yet: that write is not traffic. */
   #tickInFlight = false
+  #held = false
   readonly #checkBound = (): void => this.#check()
 
   constructor(options: TickerOptions) {
@@ -38,6 +39,15 @@ export class Ticker {
   /** Something arrived from the peer. */
   markReceived(): void {
     this.#received = true
+  }
+
+  /**
+   * While held, the peer's silence is not counted: this node stopped reading the connection (flow control), so
+   * nothing can arrive. Released, the silence count starts afresh.
+   */
+  hold(on: boolean): void {
+    this.#held = on
+    if (!on) this.#received = true
   }
 
   /** Something was written to the peer. */
@@ -54,7 +64,7 @@ export class Ticker {
   #check(): void {
     if (this.#timer === undefined) return
     const now = this.#o.clock.now()
-    if (this.#received) {
+    if (this.#received || this.#held) {
       this.#received = false
       this.#lastReceivedAt = now
     } else if (now - this.#lastReceivedAt >= this.#o.tickMs) {

@@ -51,13 +51,18 @@ export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
 
 /** What the system gives the distribution, to hand it what arrives. */
 export interface DistributionEndpoint {
-  /** A control message arrived from `fromNode`. */
-  deliver(fromNode: string, message: ControlMessage): void
+  /**
+   * A control message arrived from `fromNode`. For a message to an actor (`send`, `sendName`), returns a promise
+   * when that actor's mailbox is over its pressure mark: the distribution should stop reading the connection it came
+   * from until the promise resolves (receiving-side flow control; see `mailboxHighWaterMessages`).
+   */
+  deliver(fromNode: string, message: ControlMessage): Promise<void> | undefined
   /**
    * Same as `deliver(fromNode, { type: 'send', to, from, msg })` for each `msg` of `msgs[start..end)`, in order,
    * without the objects and with one lookup of `to` (the receiving fast path: a run of messages to one actor).
+   * Returns the recipient's pressure, as `deliver` does.
    */
-  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): void
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined
   /**
    * Same as `deliver(fromNode, { type: 'reply', to, ref, value, released })` where `to` is this node's pid `toId` and
    * `ref` its ref `refId`, both of incarnation `creation` (the receiving fast path of a call's reply: a call waiting

@@ -14,6 +14,8 @@ import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
 import type { HeldMonitors } from './held-monitors.ts'
+import { MAILBOX_OVERFLOW_REASON, Relief } from './mailbox-pressure.ts'
+import type { MailboxLimits } from './mailbox-pressure.ts'
 import type { Process } from './process.ts'
 import { Watchers } from './watchers.ts'
 import type { Runnable } from './scheduler.ts'
@@ -46,6 +48,12 @@ export abstract class Actor implements Process, Runnable {
   busy = false
   /** Paused by backpressure until the connection it sent to drains. */
   paused = false
+  /** Resolves when the pause ends (set with `paused`). */
+  drained: Promise<void> | null = null
+  /** The mailbox's bound and pressure mark (mailbox-pressure.ts). */
+  limits: MailboxLimits
+  /** Set while a remote delivery found the mailbox over its pressure mark. */
+  relief: Relief | null = null
   trapping = false
   name: string | undefined = undefined
   mailbox: Queue<unknown> | null = null
@@ -62,6 +70,7 @@ export abstract class Actor implements Process, Runnable {
     this.pid = pid
     this.parent = parent
     this.behaviourName = behaviourName
+    this.limits = rt.defaultMailboxLimits
   }
 
   get self(): Pid {
@@ -98,20 +107,52 @@ export abstract class Actor implements Process, Runnable {
 
   // ---- Process -------------------------------------------------------------------------------------------------
 
-  deliver(msg: unknown): void {
-    if (this.status === ActorStatus.dead) return
-    ;(this.mailbox ??= new Queue()).push(msg)
+  /** Queues `msg`; false when it was not queued (the actor is dead, or its bounded mailbox overflowed). */
+  deliver(msg: unknown): boolean {
+    if (this.status === ActorStatus.dead) return false
+    const mailbox = (this.mailbox ??= new Queue())
+    if (mailbox.length >= this.limits.maxMessages) return this.#overflow(msg)
+    mailbox.push(msg)
     this.rt.counters.messagesDelivered++
     this.wake()
+    return true
   }
 
   /** One status check and one wake for a run of messages, where `deliver` would check and wake per message. */
   deliverMany(msgs: readonly unknown[], start: number, end: number): void {
     if (this.status === ActorStatus.dead) return
     const mailbox = (this.mailbox ??= new Queue())
+    if (mailbox.length + (end - start) > this.limits.maxMessages) {
+      for (let i = start; i < end; i++) this.deliver(msgs[i])
+      return
+    }
     for (let i = start; i < end; i++) mailbox.push(msgs[i])
     this.rt.counters.messagesDelivered += end - start
     this.wake()
+  }
+
+  #overflow(msg: unknown): false {
+    if (this.limits.overflow === 'exit') this.rt.die(this, MAILBOX_OVERFLOW_REASON)
+    else this.rt.deadLetter(this.pid, msg, 'overflow')
+    return false
+  }
+
+  /**
+   * After a delivery from another node: undefined while the mailbox is under its pressure mark, else the promise
+   * that resolves once it has worked down to half the mark (mailbox-pressure.ts).
+   */
+  pressure(): Promise<void> | undefined {
+    if (this.mailbox === null || this.mailbox.length < this.limits.pressureAt || this.status === ActorStatus.dead) return undefined
+    return (this.relief ??= new Relief(Math.floor(this.limits.pressureAt / 2))).promise
+  }
+
+  /** Called after the actor took messages: ends the pressure once the mailbox is down to half the mark. */
+  relieve(): void {
+    const relief = this.relief
+    if (relief !== null && (this.mailbox === null || this.mailbox.length <= relief.releaseAt || this.status === ActorStatus.dead)) {
+      this.relief = null
+      relief.release()
+    }
   }
 
   exitSignal(from: Pid, reason: unknown, link: boolean): void {
@@ -174,6 +215,10 @@ export abstract class Actor implements Process, Runnable {
 
   send(to: Address, msg: unknown): void {
     if (this.status !== ActorStatus.dead) this.rt.route(to, msg, this)
+  }
+
+  drain(): Promise<void> {
+    return this.paused && this.drained !== null ? this.drained : Promise.resolve()
   }
 
   call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R> {

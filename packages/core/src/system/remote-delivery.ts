@@ -21,11 +21,15 @@ export class RemoteDelivery {
   }
 
   /** Messages `msgs[start..end)` for `to`, in order (a run from one sender). */
-  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): void {
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined {
     const rt = this.#rt
     const proc = rt.lookup(to)
-    if (proc !== undefined) proc.deliverMany(msgs, start, end)
-    else for (let i = start; i < end; i++) rt.deadLetter(to, msgs[i], 'noproc')
+    if (proc !== undefined) {
+      proc.deliverMany(msgs, start, end)
+      return proc.pressure()
+    }
+    for (let i = start; i < end; i++) rt.deadLetter(to, msgs[i], 'noproc')
+    return undefined
   }
 
   /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`). */
@@ -51,19 +55,25 @@ export class RemoteDelivery {
   }
 
   /** A control message arrived from `fromNode`. */
-  deliver(fromNode: string, c: ControlMessage): void {
+  deliver(fromNode: string, c: ControlMessage): Promise<void> | undefined {
     const rt = this.#rt
     switch (c.type) {
       case 'send': {
         const proc = rt.lookup(c.to)
         if (proc === undefined) rt.deadLetter(c.to, c.msg, 'noproc')
-        else proc.deliver(c.msg)
+        else {
+          proc.deliver(c.msg)
+          return proc.pressure()
+        }
         return
       }
       case 'sendName': {
         const actor = rt.registry.get(c.name)
         if (actor === undefined) rt.deadLetter({ name: c.name, node: rt.node }, c.msg, 'noproc')
-        else actor.deliver(c.msg)
+        else {
+          actor.deliver(c.msg)
+          return actor.pressure()
+        }
         return
       }
       case 'link': {

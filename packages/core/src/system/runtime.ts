@@ -32,6 +32,8 @@ import { Definitions } from './definitions.ts'
 import { Port } from './port.ts'
 import { callReply } from './call-messages.ts'
 import { HeldMonitors } from './held-monitors.ts'
+import { defaultLimits, resolveMailboxLimits } from './mailbox-pressure.ts'
+import type { MailboxLimits } from './mailbox-pressure.ts'
 import type { Process } from './process.ts'
 import { ProcessActor } from './process-actor.ts'
 import { Registry } from './registry.ts'
@@ -59,6 +61,8 @@ export class Runtime implements ActorSystem {
   /** The pseudo-process that is the parent of actors spawned from outside any actor. */
   readonly systemPid: Pid
   readonly calls: Calls
+  /** The mailbox limits of an actor spawned without mailbox options (one shared object). */
+  readonly defaultMailboxLimits: MailboxLimits
   tracing = false
   /** Actors by pid id. Not a Map, for the reason the ports are not (id-table.ts): spawn and exit churn. */
   readonly #procs = new IdTable<Actor>()
@@ -91,6 +95,7 @@ export class Runtime implements ActorSystem {
     this.timers = new Timers(this)
     this.calls = new Calls(this)
     this.systemPid = new Pid(this.node, 0, this.creation)
+    this.defaultMailboxLimits = defaultLimits(o.mailboxHighWaterMessages)
     this.#strictCodec = o.strictMessages ? createMessageCodec() : undefined
   }
 
@@ -183,6 +188,9 @@ export class Runtime implements ActorSystem {
     const actor = isProcessFunction(b)
       ? new ProcessActor(this, pid, parentPid, b as ProcessFunction, args, name)
       : new ServerActor(this, pid, parentPid, b as ServerBehaviour, args, name, version)
+    if (options?.maxMailbox !== undefined || options?.mailboxOverflow !== undefined) {
+      actor.limits = resolveMailboxLimits(options.maxMailbox, options.mailboxOverflow, this.options.mailboxHighWaterMessages)
+    }
     actor.onStarted = onStarted
     this.#procs.set(pid.id, actor)
     this.counters.spawned++
@@ -369,15 +377,16 @@ export class Runtime implements ActorSystem {
     }
   }
 
-  /** Backpressure: `actor` takes no message until `drained` resolves. */
+  /** Backpressure: `actor` takes no message until `drained` resolves (and `ctx.drain()` waits for it). */
   pause(actor: Actor, drained: Promise<void>): void {
     if (actor.paused) return
     actor.paused = true
     const resume = (): void => {
       actor.paused = false
+      actor.drained = null
       if (actor.status !== ActorStatus.dead && actor.mailboxDepth > 0) this.scheduler.enqueue(actor)
     }
-    drained.then(resume, resume)
+    actor.drained = drained.then(resume, resume)
   }
 
   /**
@@ -390,7 +399,7 @@ export class Runtime implements ActorSystem {
     return (sender === undefined ? dist.send(node, control) : dist.send(node, control, sender)) !== 'unreachable'
   }
 
-  deadLetter(to: unknown, msg: unknown, reason: 'noproc' | 'unreachable' | 'stopped'): void {
+  deadLetter(to: unknown, msg: unknown, reason: 'noproc' | 'unreachable' | 'stopped' | 'overflow'): void {
     this.counters.deadLetters++
     if (this.tracing) this.emitTrace({ type: 'deadLetter', to, msg, reason })
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ to: String(to), reason }, 'dead letter')
@@ -496,6 +505,7 @@ export class Runtime implements ActorSystem {
     if (actor.name !== undefined) this.registry.unregister(actor.name)
     if (actor.timers !== null) for (const key of actor.timers) this.timers.cancelKey(key)
     actor.mailbox = null
+    actor.relieve()
     const started = actor.onStarted
     actor.onStarted = undefined
     started?.(reason)

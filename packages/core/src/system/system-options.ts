@@ -35,6 +35,12 @@ export interface ActorSystemOptions {
   timeSliceMs?: number
   /** Timeout of `call` when none is given. @default 5000 (as gen_server) */
   defaultCallTimeoutMs?: number
+  /**
+   * Receiving-side flow control: when a message from another node leaves an actor's mailbox at this many messages
+   * or more, the distribution stops reading that connection until the actor has worked it down to half (TCP then
+   * holds the sender back). Half of an actor's `maxMailbox` when that is lower. @default 10000
+   */
+  mailboxHighWaterMessages?: number
 }
 
 /** Options after defaults and validation. */
@@ -48,6 +54,7 @@ export interface ResolvedActorSystemOptions {
   readonly messagesPerTurn: number
   readonly timeSliceMs: number
   readonly defaultCallTimeoutMs: number
+  readonly mailboxHighWaterMessages: number
 }
 
 /** The defaults of every option that has a fixed default. */
@@ -57,12 +64,16 @@ export const DEFAULT_ACTOR_SYSTEM_OPTIONS: Readonly<{
   messagesPerTurn: number
   timeSliceMs: number
   defaultCallTimeoutMs: number
+  mailboxHighWaterMessages: number
 }> = Object.freeze({
   node: 'nonode@nohost',
   strictMessages: false,
   messagesPerTurn: 100,
   timeSliceMs: 10,
   defaultCallTimeoutMs: 5000,
+  // Deep enough that a burst never stops a connection (a frame carries a few thousand small messages), shallow enough
+  // that a stalled consumer holds megabytes, not gigabytes.
+  mailboxHighWaterMessages: 10_000,
 })
 
 const NODE_NAME = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:\[\]-]+$/
@@ -80,6 +91,7 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
     messagesPerTurn: input.messagesPerTurn ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.messagesPerTurn,
     timeSliceMs: input.timeSliceMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.timeSliceMs,
     defaultCallTimeoutMs: input.defaultCallTimeoutMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.defaultCallTimeoutMs,
+    mailboxHighWaterMessages: input.mailboxHighWaterMessages ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterMessages,
   }
   if (typeof o.node !== 'string' || !NODE_NAME.test(o.node)) {
     throw new InvalidOptionError('node', o.node, 'a node name like "app@host"')
@@ -91,6 +103,7 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
     throw new InvalidOptionError('strictMessages', o.strictMessages, 'a boolean')
   }
   positiveInteger('messagesPerTurn', o.messagesPerTurn)
+  positiveInteger('mailboxHighWaterMessages', o.mailboxHighWaterMessages)
   positiveNumber('timeSliceMs', o.timeSliceMs)
   positiveNumber('defaultCallTimeoutMs', o.defaultCallTimeoutMs)
   return Object.freeze(o)
