@@ -55,7 +55,7 @@ describe('message codec (property-based)', () => {
       fc.property(supported, (value) => {
         expect(codec.decode(codec.encode(value))).toEqual(value)
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     )
   })
 
@@ -95,7 +95,7 @@ describe('message codec (property-based)', () => {
           expect(isCohortError(error), String(error)).toBe(true)
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     )
   })
 
@@ -111,7 +111,7 @@ describe('message codec (property-based)', () => {
           expect(isCohortError(error), String(error)).toBe(true)
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     )
     // A million one-element arrays, one inside the other: 1 MB that would overflow a recursive decoder's stack.
     const deep = Buffer.alloc(1_000_001, 0x91)
