@@ -1,0 +1,165 @@
+/**
+ * A Cohort node in its own process for the reliability suites, driven over IPC with the protocol of
+ * test/support/node-process.mjs (ready, event, request/reply). Runs the compiled packages. It can:
+ *
+ * - keep connecting to a static list of peers (joinCluster), so links heal after a partition or a restart;
+ * - run the cluster services (a member in group 'g', a global name per node);
+ * - send steady traffic with per-sender sequence numbers to the 'sink' of other nodes, and check what its own sink
+ *   receives: per sender and connection epoch, sequence numbers must be contiguous (nothing lost or reordered while
+ *   a connection lived) and must start where the sender's epoch started;
+ * - report memory, file descriptors and the node's stats; shut down gracefully on SIGTERM, reporting what it had
+ *   accepted for sending before it stopped.
+ */
+import { readdirSync } from 'node:fs'
+import { startGlobal, startGroups } from '@cohort/core'
+import { joinCluster, staticPeers } from '@cohort/discovery'
+import { startNode } from '@cohort/transport'
+import { pino } from 'pino'
+
+const config = JSON.parse(process.argv[2] ?? '{}')
+const logger = pino({ level: config.logLevel ?? 'warn', base: null }, pino.destination(2))
+const send = (message) => process.send?.(message)
+
+
+const node = await startNode({
+  name: config.name,
+  cookie: config.cookie ?? 'reliability-cookie-0123456789abcdefghijklmnopq',
+  host: config.host ?? '127.0.0.1',
+  port: config.port ?? 0,
+  ...(config.url === undefined ? {} : { url: config.url }),
+  ...(config.tickMs === undefined ? {} : { tickMs: config.tickMs }),
+  ...(config.node ?? {}),
+  logger,
+})
+const system = node.system
+node.on('nodeup', (name) => send({ type: 'event', kind: 'nodeup', node: name, at: Date.now() }))
+node.on('nodedown', (name, reason) => send({ type: 'event', kind: 'nodedown', node: name, reason, at: Date.now() }))
+
+// ---- the sink: per-sender sequence checks -------------------------------------------------------------------------
+
+const sink = { received: 0, gaps: 0, lateStarts: 0, epochs: 0, bySender: new Map(), lastSeq: new Map() }
+system.register(
+  'sink',
+  system.spawn(async (ctx) => {
+    for (;;) {
+      const m = await ctx.receive()
+      if (m === null || typeof m !== 'object' || typeof m.s !== 'number') continue
+      sink.received++
+      const key = `${m.n}/${m.c}/${m.e}`
+      const seen = sink.bySender.get(key)
+      if (seen === undefined) {
+        sink.epochs++
+        if (m.s !== m.e0) sink.lateStarts++
+      } else if (m.s !== seen + 1) sink.gaps++
+      sink.bySender.set(key, m.s)
+      sink.lastSeq.set(`${m.n}/${m.c}`, m.s)
+    }
+  }),
+)
+
+// ---- the senders: steady traffic with sequence numbers --------------------------------------------------------------
+
+/** Per target node: the connection epoch (bumped at every nodedown of that node, when its queue is dropped). */
+const epochs = new Map()
+system.monitorNodes((e) => {
+  if (e.type !== 'nodedown') return
+  const t = targets.get(e.node)
+  if (t !== undefined) {
+    t.epoch++
+    t.epochStart = t.seq
+  }
+})
+const targets = new Map()
+let trafficOn = false
+let sent = 0
+
+function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0 }) {
+  trafficOn = true
+  const pad = 'x'.repeat(padBytes)
+  for (const name of to) {
+    if (targets.has(name)) continue
+    const t = { seq: 0, epoch: 0, epochStart: 0 }
+    targets.set(name, t)
+    epochs.set(name, t)
+    system.spawn(async (ctx) => {
+      const dest = { name: 'sink', node: name }
+      for (;;) {
+        if (!trafficOn) return
+        for (let i = 0; i < perTick; i++) {
+          ctx.send(dest, { n: system.node, c: system.creation, e: t.epoch, e0: t.epochStart, s: t.seq, pad })
+          t.seq++
+          sent++
+          await ctx.drain()
+        }
+        await ctx.receive(() => false, everyMs)
+      }
+    })
+  }
+}
+
+// ---- cluster services -----------------------------------------------------------------------------------------------
+
+let groups
+let global
+function startServices() {
+  groups = startGroups(system)
+  global = startGlobal(system)
+  const member = system.spawn(async (ctx) => {
+    for (;;) await ctx.receive()
+  })
+  groups.join('g', member)
+  void global.register(`name-${system.node}`, member).catch(() => undefined)
+}
+
+let cluster
+const commands = {
+  join: ({ peers, reconnectInitialMs = 200, reconnectMaxMs = 1000 }) => {
+    cluster = joinCluster(node, staticPeers(peers.filter((p) => p.name !== node.name)), { logger, reconnectInitialMs, reconnectMaxMs })
+  },
+  connect: ({ name, url }) => node.connect({ name, url }),
+  nodes: () => node.nodes().sort(),
+  services: () => startServices(),
+  members: () => [...new Set(groups.members('g').map((p) => p.node))].sort(),
+  globalNames: () => global.registered().sort(),
+  traffic: (args) => startTraffic(args),
+  stopTraffic: () => {
+    trafficOn = false
+  },
+  report: () => ({
+    sink: { received: sink.received, gaps: sink.gaps, lateStarts: sink.lateStarts, epochs: sink.epochs, lastSeq: Object.fromEntries(sink.lastSeq) },
+    sent,
+    targets: Object.fromEntries([...targets].map(([k, t]) => [k, { seq: t.seq, epoch: t.epoch }])),
+    memory: process.memoryUsage(),
+    fds: readdirSync('/proc/self/fd').length,
+    stats: node.stats(),
+  }),
+  close: async () => {
+    await cluster?.stop?.()
+    await node.close()
+    setImmediate(() => process.exit(0))
+  },
+}
+
+// Graceful shutdown: stop taking new work, report what was accepted for sending, leave (which flushes it), exit.
+process.once('SIGTERM', async () => {
+  trafficOn = false
+  const accepted = Object.fromEntries([...targets].map(([k, t]) => [k, { lastSeq: t.seq - 1, epoch: t.epoch }]))
+  send({ type: 'event', kind: 'terminating', accepted, at: Date.now() })
+  await node.leave()
+  process.exit(0)
+})
+
+process.on('message', async (message) => {
+  const { id, command, args } = message
+  try {
+    const fn = commands[command]
+    if (fn === undefined) throw new Error(`unknown command ${command}`)
+    const value = await fn(args ?? {})
+    send({ type: 'reply', id, ok: true, value: value ?? null })
+  } catch (error) {
+    send({ type: 'reply', id, ok: false, error: { message: error?.message ?? String(error), code: error?.code } })
+  }
+})
+process.on('disconnect', () => process.exit(0))
+
+send({ type: 'ready', name: node.name, url: node.url, port: node.port, creation: system.creation, pid: process.pid })
