@@ -75,6 +75,11 @@ export type ConnectionState = 'handshaking' | 'up' | 'closed'
 
 /** How long a closing socket may take to finish the WebSocket close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2_000
+/**
+ * The same for a socket that never authenticated: its close frame is in the kernel's buffer by then (which still
+ * sends it after the descriptor is closed), and a flood of such sockets must not hold descriptors for seconds.
+ */
+const UNAUTHENTICATED_CLOSE_GRACE_MS = 100
 
 let nextConnectionId = 1
 
@@ -413,6 +418,7 @@ export class Connection {
   /** Closes with `code`, once; the node hears about it through `closed`. */
   close(code: number, reason: string): void {
     if (this.state === 'closed') return
+    const grace = this.state === 'handshaking' ? UNAUTHENTICATED_CLOSE_GRACE_MS : CLOSE_GRACE_MS
     this.#batcher?.flushNow()
     this.#finish(code, reason)
     try {
@@ -422,7 +428,7 @@ export class Connection {
       return
     }
     const socket = this.#socket
-    this.#host.clock.setTimeout(() => socket.terminate(), CLOSE_GRACE_MS)
+    this.#host.clock.setTimeout(() => socket.terminate(), grace)
   }
 
   /** The socket closed (the peer closed it, or it broke). */

@@ -23,8 +23,8 @@ import type { PeerAddress } from './transport-control.ts'
 import { limitUnauthenticatedBytes, UNAUTHENTICATED_BYTES } from './unauthenticated-bytes.ts'
 import { MAX_FRAME_BYTES } from './wire-codec.ts'
 
-/** How long a refused socket may take to read its close frame before it is destroyed: it is not read meanwhile. */
-const REFUSED_GRACE_MS = 1_000
+/** How long a refused socket is kept after its close frame was written; nothing it sends is read meanwhile. */
+const REFUSED_GRACE_MS = 100
 
 /** Close codes that count as a failed connection in `stats().connectionsFailed`. */
 const FAILURE_CODES: ReadonlySet<number> = new Set([
@@ -263,7 +263,7 @@ export class NodeConnections {
     if (this.evicted === 1 || this.evicted % 1000 === 0) {
       this.#h.log.warn({ peer: conn.remoteAddress, conn: conn.id, closeCode: CLOSE_CODES.tooManyConnections, reason: `${reason} (${this.evicted} so far)` }, 'pending handshake evicted')
     }
-    // Its socket stays under the unauthenticated byte limit until close() destroys it (within two seconds).
+    // Its socket stays under the unauthenticated byte limit until close() destroys it, a moment later.
     conn.close(CLOSE_CODES.tooManyConnections, reason)
   }
 
