@@ -73,7 +73,7 @@ const targets = new Map()
 let trafficOn = false
 let sent = 0
 
-function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0 }) {
+function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0, sinkName = 'sink' }) {
   trafficOn = true
   const pad = 'x'.repeat(padBytes)
   for (const name of to) {
@@ -82,7 +82,7 @@ function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0 }) {
     targets.set(name, t)
     epochs.set(name, t)
     system.spawn(async (ctx) => {
-      const dest = { name: 'sink', node: name }
+      const dest = { name: sinkName, node: name }
       for (;;) {
         if (!trafficOn) return
         for (let i = 0; i < perTick; i++) {
@@ -111,8 +111,28 @@ function startServices() {
   void global.register(`name-${system.node}`, member).catch(() => undefined)
 }
 
+/** A consumer that takes `handleMs` of CPU per message (the issue's slow consumer), counting what it handled. */
+let slowHandled = 0
+function startSlowConsumer({ handleMs = 1 }) {
+  system.register(
+    'slow',
+    system.spawn({
+      name: 'slow',
+      init: () => null,
+      handleInfo: (_msg, state) => {
+        const until = performance.now() + handleMs
+        while (performance.now() < until);
+        slowHandled++
+        return state
+      },
+    }),
+  )
+}
+
 let cluster
 const commands = {
+  slowConsumer: (args) => startSlowConsumer(args),
+  slowDepth: () => ({ handled: slowHandled, depth: system.processes().find((p) => p.name === 'slow')?.mailboxDepth ?? 0, heapUsed: process.memoryUsage().heapUsed }),
   join: ({ peers, reconnectInitialMs = 200, reconnectMaxMs = 1000 }) => {
     cluster = joinCluster(node, staticPeers(peers.filter((p) => p.name !== node.name)), { logger, reconnectInitialMs, reconnectMaxMs })
   },
