@@ -72,6 +72,14 @@ system.monitorNodes((e) => {
 const targets = new Map()
 let trafficOn = false
 let sent = 0
+/** Sender loops still running, and who waits for them to end (stopTraffic). */
+let runningSenders = 0
+let sendersStopped = []
+const senderEnded = () => {
+  runningSenders--
+  if (runningSenders > 0) return
+  for (const resolve of sendersStopped.splice(0)) resolve()
+}
 
 function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0, sinkName = 'sink' }) {
   trafficOn = true
@@ -81,19 +89,27 @@ function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0, sinkName =
     const t = { seq: 0, epoch: 0, epochStart: 0 }
     targets.set(name, t)
     epochs.set(name, t)
+    runningSenders++
     system.spawn(async (ctx) => {
       const dest = { name: sinkName, node: name }
-      for (;;) {
-        if (!trafficOn) return
-        for (let i = 0; i < perTick; i++) {
-          ctx.send(dest, { n: system.node, c: system.creation, e: t.epoch, e0: t.epochStart, s: t.seq, pad })
-          t.seq++
-          sent++
-          await ctx.drain()
-        }
-        await ctx.receive(() => false, everyMs)
+      try {
+        await sendLoop(ctx, dest, t)
+      } finally {
+        senderEnded()
       }
     })
+  }
+  async function sendLoop(ctx, dest, t) {
+    for (;;) {
+      if (!trafficOn) return
+      for (let i = 0; i < perTick && trafficOn; i++) {
+        ctx.send(dest, { n: system.node, c: system.creation, e: t.epoch, e0: t.epochStart, s: t.seq, pad })
+        t.seq++
+        sent++
+        await ctx.drain()
+      }
+      await ctx.receive(() => false, everyMs)
+    }
   }
 }
 
@@ -142,8 +158,11 @@ const commands = {
   members: () => [...new Set(groups.members('g').map((p) => p.node))].sort(),
   globalNames: () => global.registered().sort(),
   traffic: (args) => startTraffic(args),
+  /** Stops the senders and resolves once every one of them has ended (its last send accepted). */
   stopTraffic: () => {
     trafficOn = false
+    if (runningSenders === 0) return undefined
+    return new Promise((resolve) => sendersStopped.push(resolve))
   },
   report: () => ({
     sink: { received: sink.received, gaps: sink.gaps, lateStarts: sink.lateStarts, epochs: sink.epochs, lastSeq: Object.fromEntries(sink.lastSeq) },
