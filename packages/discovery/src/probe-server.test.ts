@@ -30,6 +30,25 @@ describe('startProbeServer', () => {
     expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 503, body: 'not ready: shutting down\n' })
   })
 
+  it('adds the app readiness checks, each named in the 503 body', async () => {
+    let poolReady = false
+    await using probes = await startProbeServer({
+      port: 0,
+      host: '127.0.0.1',
+      readinessChecks: { 'pg pool': () => poolReady, cache: () => true },
+      metrics: { defaultMetrics: false },
+    })
+    expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 503, body: 'not ready: pg pool not ready\n' })
+    poolReady = true
+    expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 200, body: 'ok\n' })
+  })
+
+  it('refuses a readiness check that is not a function, naming it', async () => {
+    await expect(startProbeServer({ port: 0, readinessChecks: { pool: true as unknown as () => boolean } })).rejects.toThrow(
+      'invalid option readinessChecks.pool',
+    )
+  })
+
   it('reports a throwing check as a failure', async () => {
     await using probes = await startProbeServer({
       port: 0,

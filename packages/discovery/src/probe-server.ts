@@ -1,6 +1,6 @@
 /**
  * The HTTP endpoint for Kubernetes probes and Prometheus: `/livez` (the root supervisor is alive), `/readyz`
- * (listening, joined, discovery succeeded at least once, and not shutting down), `/metrics` (Prometheus text).
+ * (listening, joined, discovery succeeded at least once, the app's own readiness checks pass, and not shutting down), `/metrics` (Prometheus text).
  * Started by the composition root next to the node; graceful shutdown turns /readyz false through `setNotReady`.
  * Gotchas: liveness never depends on peers — a liveness probe tied to the cluster restarts healthy pods in cascade.
  */
@@ -26,6 +26,11 @@ export interface ProbeServerOptions {
   isListening?: () => boolean
   /** Readiness part: joined, and the strategy succeeded once (the handle joinCluster returns). @default always joined */
   cluster?: { readonly ready: boolean }
+  /**
+   * Readiness parts of the app's own, by name: a database pool that has no live connection, say. Each failing one
+   * shows in the 503 body as `<name> not ready`. @default none
+   */
+  readinessChecks?: Readonly<Record<string, () => boolean>>
   /** What /metrics reports. @default no Cohort metrics, prom-client's process metrics only */
   metrics?: MetricsSources
   /** @default a silent logger */
@@ -65,6 +70,10 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
   const logger = options.logger ?? silentLogger()
   const isAlive = options.isAlive ?? (() => true)
   const isListening = options.isListening ?? (() => true)
+  const readinessChecks = Object.entries(options.readinessChecks ?? {})
+  for (const [name, isReady] of readinessChecks) {
+    if (typeof isReady !== 'function') throw new InvalidOptionError(`readinessChecks.${name}`, isReady, 'a function returning a boolean')
+  }
   const registry = createMetricsRegistry(options.metrics ?? {}, logger)
   let shuttingDown = false
 
@@ -84,6 +93,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     if (options.cluster !== undefined && !check(() => options.cluster?.ready === true)) {
       failing.push('not joined: discovery has not succeeded yet')
     }
+    for (const [name, isReady] of readinessChecks) if (!check(isReady)) failing.push(`${name} not ready`)
     return failing
   }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * Runs the pool example as a node process: the only file that touches `process`. Events go to stdout as JSON lines,
+ * the log to stderr.
+ */
+import { runPgPoolNode } from './pg-pool-node.ts'
+
+try {
+  await runPgPoolNode({
+    env: process.env,
+    signals: process,
+    exit: (code) => process.exit(code),
+    writeEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+  })
+} catch (err) {
+  process.stderr.write(`pg-pool example: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+}
