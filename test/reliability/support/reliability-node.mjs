@@ -145,8 +145,38 @@ function startSlowConsumer({ handleMs = 1 }) {
   )
 }
 
+/**
+ * The transport README's upload loop: a process function that only sends 1 MiB chunks, awaiting ctx.drain() between
+ * sends; and a receiver ('uploads') that checks they arrive whole and in order.
+ */
+const upload = { sent: 0, done: false }
+const uploads = { received: 0, inOrder: true, bytes: 0 }
+system.register(
+  'uploads',
+  system.spawn(async (ctx) => {
+    for (;;) {
+      const m = await ctx.receive()
+      if (m?.seq !== uploads.received) uploads.inOrder = false
+      uploads.received++
+      uploads.bytes += m?.chunk?.length ?? 0
+    }
+  }),
+)
+function startUpload({ to, chunkBytes, count }) {
+  system.spawn(async (ctx) => {
+    for (let seq = 0; seq < count; seq++) {
+      ctx.send({ name: 'uploads', node: to }, { seq, chunk: Buffer.alloc(chunkBytes, seq & 255) })
+      upload.sent++
+      await ctx.drain()
+    }
+    upload.done = true
+  })
+}
+
 let cluster
 const commands = {
+  upload: (args) => startUpload(args),
+  uploadState: () => ({ ...upload, ...uploads, queued: node.stats().peers.reduce((n, p) => n + p.queuedBytes, 0), rss: process.memoryUsage().rss }),
   slowConsumer: (args) => startSlowConsumer(args),
   slowDepth: () => ({ handled: slowHandled, depth: system.processes().find((p) => p.name === 'slow')?.mailboxDepth ?? 0, heapUsed: process.memoryUsage().heapUsed }),
   join: ({ peers, reconnectInitialMs = 200, reconnectMaxMs = 1000 }) => {
