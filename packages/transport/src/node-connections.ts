@@ -318,6 +318,10 @@ export class NodeConnections {
     peer.url = identity.url
     peer.conn = conn
     peer.backoff.reset()
+    if (peer.dialTimer !== undefined) {
+      this.#h.options.clock.clearTimeout(peer.dialTimer)
+      peer.dialTimer = undefined
+    }
     if (peer.outbound === conn) peer.outbound = undefined
     const session = peer.session ?? this.#h.openSession(peer)
     session.wasUp = true
@@ -402,7 +406,10 @@ export class NodeConnections {
 
   /** After a lost tie: fails the peer's waiters and session if no connection to it came up within a handshake's time. */
   #awaitOther(peer: Peer): void {
-    this.#h.options.clock.setTimeout(() => {
+    if (peer.dialTimer !== undefined) return
+    // Held as the peer's dial timer: no redial meanwhile (it would lose the tie again), and a closing node clears it.
+    peer.dialTimer = this.#h.options.clock.setTimeout(() => {
+      peer.dialTimer = undefined
       if (peer.conn !== undefined || peer.outbound !== undefined || this.#hasPendingInbound(peer.name)) return
       if (peer.waiters.length === 0 && peer.session === undefined) return
       this.#dialFailed(peer, undefined, CLOSE_CODES.duplicate, 'the peer won the simultaneous connect, but its connection never came up')
