@@ -56,10 +56,16 @@ describe('a receiver whose actor falls behind', () => {
       await new Promise((r) => setImmediate(r))
     }
     const depth = (): number => b.node.system.processes().find((p) => p.name === 'slow')?.mailboxDepth ?? 0
-    // Hold the consumer for several tick periods: no false nodedown, and other connections are served meanwhile.
-    for (let i = 0; i < 5; i++) {
-      expect(await c.node.system.call(echoPid, i)).toBe(i)
-      await new Promise((r) => setTimeout(r, tickMs / 2))
+    // Hold the consumer for several tick periods, measured by b's own ticks to a (nothing else goes that way): ten
+    // ticks are two and a half tick windows. No false nodedown meanwhile, and other connections are served.
+    const ticksOut = (): number => b.node.stats().peers.find((p) => p.node === a.node.name)?.bytesOut ?? 0
+    const tickFrameBytes = 6 // a 4-byte entry header and the tick, [11], in two bytes
+    const heldFrom = ticksOut()
+    let calls = 0
+    while (ticksOut() < heldFrom + 10 * tickFrameBytes) {
+      expect(await c.node.system.call(echoPid, calls)).toBe(calls)
+      calls++
+      await new Promise((r) => setImmediate(r))
     }
     expect(sent).toBeLessThan(total)
     // The mailbox stays at the mark (500) plus what was already read from the socket, far from the 20,000 sent.

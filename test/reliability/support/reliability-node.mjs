@@ -11,7 +11,7 @@
  *   accepted for sending before it stopped.
  */
 import { readdirSync } from 'node:fs'
-import { startGlobal, startGroups } from '@cohort/core'
+import { Pid, startGlobal, startGroups } from '@cohort/core'
 import { joinCluster, staticPeers } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
@@ -173,8 +173,28 @@ function startUpload({ to, chunkBytes, count }) {
   })
 }
 
+/** Sends `count` messages to the pid `to`, one every `everyMs`; resolves with the nodedowns of its node meanwhile. */
+function sendPaced({ to, count, everyMs }) {
+  const pid = new Pid(to.node, to.id, to.creation)
+  let downs = 0
+  const stop = system.monitorNodes((e) => {
+    if (e.type === 'nodedown' && e.node === to.node) downs++
+  })
+  return new Promise((resolve) => {
+    let i = 0
+    const timer = setInterval(() => {
+      system.send(pid, { i })
+      if (++i < count) return
+      clearInterval(timer)
+      stop()
+      resolve({ sent: i, nodedowns: downs })
+    }, everyMs)
+  })
+}
+
 let cluster
 const commands = {
+  sendPaced: (args) => sendPaced(args),
   upload: (args) => startUpload(args),
   uploadState: () => ({ ...upload, ...uploads, queued: node.stats().peers.reduce((n, p) => n + p.queuedBytes, 0), rss: process.memoryUsage().rss }),
   slowConsumer: (args) => startSlowConsumer(args),
