@@ -63,7 +63,7 @@ export interface ConnectionHost {
    */
   deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined
   /** A call arrived (the same as a `call` control, without the objects): `to` an id with `toCreation`, or a name. */
-  deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
+  deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): Promise<void> | undefined
   /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
   deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   peers(conn: Connection, peers: PeerAddress[]): void
@@ -300,7 +300,8 @@ export class Connection {
   #onCall(m: readonly unknown[], at: number): void {
     checkCall(m, at)
     this.messagesIn++
-    this.#host.deliverCall(this, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
+    const pressure = this.#host.deliverCall(this, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
+    if (pressure !== undefined) this.#hold(pressure)
   }
 
   #onReply(m: readonly unknown[], at: number): void {

@@ -96,9 +96,10 @@ export class NodeConnections {
       },
       deliverCall: (conn, to, toCreation, portId, refId, creation, request) => {
         try {
-          h.endpoint.deliverCall((conn.peer as PeerIdentity).name, to, toCreation, portId, refId, creation, request)
+          return h.endpoint.deliverCall((conn.peer as PeerIdentity).name, to, toCreation, portId, refId, creation, request)
         } catch (error) {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
+          return undefined
         }
       },
       deliverReply: (conn, toId, refId, creation, value, released) => {

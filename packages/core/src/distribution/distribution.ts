@@ -73,9 +73,9 @@ export interface DistributionEndpoint {
    * Same as `deliver(fromNode, { type: 'call', to, port, ref, request })` where `to` is this node's pid `to` of
    * incarnation `toCreation`, or the name `to` (`toCreation` null), and `port` and `ref` are `fromNode`'s pid `portId`
    * and ref `refId` of incarnation `creation` (the receiving fast path of a call: no control object, nor a pid for
-   * the callee).
+   * the callee). Returns the callee's pressure, as `deliver` does: a flood of calls is held back like one of sends.
    */
-  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): Promise<void> | undefined
   /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.

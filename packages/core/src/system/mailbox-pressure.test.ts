@@ -94,6 +94,15 @@ describe('remote delivery pressure', () => {
     expect(endpoint.deliverSends(pid, [5], 0, 1)).toBeInstanceOf(Promise)
   })
 
+  it('reports the same pressure for calls, so a flood of calls is held back like one of sends', () => {
+    const { sys } = system({ mailboxHighWaterMessages: 3 })
+    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [], compactCalls: true })
+    const pid = sys.spawn(stalled([]), undefined, { name: 'busy' })
+    expect(endpoint.deliverCall('other@node', pid.id, pid.creation, 1, 1, 1, 'a')).toBeUndefined()
+    expect(endpoint.deliverCall('other@node', 'busy', null, 2, 2, 1, 'b')).toBeUndefined()
+    expect(endpoint.deliverCall('other@node', pid.id, pid.creation, 3, 3, 1, 'c')).toBeInstanceOf(Promise)
+  })
+
   it('relieves the pressure when the actor ends', async () => {
     const { sys } = system({ mailboxHighWaterMessages: 2 })
     const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })

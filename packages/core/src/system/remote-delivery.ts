@@ -33,17 +33,19 @@ export class RemoteDelivery {
   }
 
   /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`). */
-  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void {
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): Promise<void> | undefined {
     const rt = this.#rt
     const port = new Pid(fromNode, portId, creation)
     const ref = new Ref(fromNode, refId, creation)
     if (typeof to === 'string') {
-      this.#call(fromNode, to, rt.registry.get(to), port, ref, request)
-      return
+      const named = rt.registry.get(to)
+      this.#call(fromNode, to, named, port, ref, request)
+      return named?.pressure()
     }
     const proc = toCreation === rt.creation ? rt.actorById(to) : undefined
     // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
     this.#call(fromNode, proc?.pid ?? new Pid(rt.node, to, toCreation ?? -1), proc, port, ref, request)
+    return proc?.pressure()
   }
 
   /** A call's reply, as ids (`DistributionEndpoint.deliverReply`): a waiting port gets the value as it is. */
@@ -107,9 +109,11 @@ export class RemoteDelivery {
         rt.lookup(c.to)?.down(c.ref, target, c.reason)
         return
       }
-      case 'call':
-        this.#call(fromNode, c.to, typeof c.to === 'string' ? rt.registry.get(c.to) : rt.lookup(c.to), c.port, c.ref, c.request)
-        return
+      case 'call': {
+        const callee = typeof c.to === 'string' ? rt.registry.get(c.to) : rt.lookup(c.to)
+        this.#call(fromNode, c.to, callee, c.port, c.ref, c.request)
+        return callee?.pressure()
+      }
       case 'reply':
         this.#reply(c.to, c.ref, c.value, c.released)
         return
