@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { record } from './support/figures.ts'
-import { startReliabilityNode } from './support/reliability-nodes.ts'
+import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
 import type { NodeReport } from './support/reliability-nodes.ts'
 
 describe('a slow consumer', () => {
@@ -42,6 +42,36 @@ describe('a slow consumer', () => {
     expect(sent).toBeLessThan(runMs * 20)
     expect(peakHeap).toBeLessThan(200 * 2 ** 20)
     expect(readPauses).toBeGreaterThan(0)
+    expect(downs).toEqual([])
+  })
+
+  it('holds about mailboxHighWaterBytes of large messages for a stalled actor, not 10,000 of them', { timeout: 60_000 }, async () => {
+    const receiver = await startReliabilityNode({ name: 'receiver@127.0.0.1' })
+    const sender = await startReliabilityNode({ name: 'sender@127.0.0.1' })
+    await receiver.request('gatedConsumer')
+    await sender.request('connect', { name: receiver.name, url: receiver.url })
+    // 100 KB messages to an actor that takes none: at 10,000 messages that would be a gigabyte.
+    await sender.request('traffic', { to: [receiver.name], perTick: 20, everyMs: 10, padBytes: 100_000, sinkName: 'gated' })
+    const rssBefore = (await receiver.request<NodeReport>('report')).memory.rss
+    const paused = await eventually(
+      () => receiver.request<NodeReport>('report'),
+      (r) => r.stats.peers.some((p) => p.node === sender.name && p.readPaused),
+      'the receiver to stop reading the sender',
+    )
+    // Held: a while later the mailbox has not grown past the byte mark's worth.
+    const held = await eventually(() => sender.request<NodeReport>('report'), (r) => r.stats.peers.some((p) => p.queuedBytes >= 4 * 1024 * 1024), 'the sender to be held back')
+    const depth = (await receiver.request<{ depth: number }>('gatedDepth')).depth
+    const rss = (await receiver.request<NodeReport>('report')).memory.rss
+    await receiver.request('openGate')
+    await sender.request('stopTraffic')
+    const sent = (await sender.request<NodeReport>('report')).sent
+    await eventually(() => receiver.request<{ handled: number }>('gatedDepth'), (g) => g.handled === sent, 'every message to be taken once the gate opens', 40_000)
+    const downs = [...receiver.events, ...sender.events].filter((e) => e.kind === 'nodedown')
+    record('stalledLarge', { messageBytes: 100_000, mailboxAtPause: depth, receiverRssGrowthMiB: +((rss - rssBefore) / 2 ** 20).toFixed(1), senderQueuedKiB: +(Math.max(...held.stats.peers.map((p) => p.queuedBytes)) / 1024).toFixed(1), sent, nodedowns: downs.length })
+    expect(paused.stats.peers.length).toBeGreaterThan(0)
+    // 64 MiB of 100 KB messages is about 670, plus what was already read from the socket.
+    expect(depth).toBeLessThan(2_000)
+    expect(rss - rssBefore).toBeLessThan(300 * 2 ** 20)
     expect(downs).toEqual([])
   })
 })

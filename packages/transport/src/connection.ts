@@ -55,15 +55,18 @@ export interface ConnectionHost {
   admit(conn: Connection, peer: PeerIdentity): CloseCode | undefined
   /** The connection is up (handshake done, admitted). */
   up(conn: Connection): void
-  /** A control message arrived; a promise when its recipient's mailbox is over its pressure mark (see `hold`). */
-  deliver(conn: Connection, message: ControlMessage): Promise<void> | undefined
+  /**
+   * A control message arrived, weighing `bytes` on the wire; a promise when its recipient's mailbox is over its
+   * pressure mark (see `hold`).
+   */
+  deliver(conn: Connection, message: ControlMessage, bytes: number): Promise<void> | undefined
   /**
    * A run of batched sends arrived for `to`: `msgs[start..end)` (the same as `send` controls, without the objects);
    * a promise when the recipient's mailbox is over its pressure mark.
    */
-  deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined
+  deliverSends(conn: Connection, to: Pid, msgs: readonly unknown[], start: number, end: number, bytes: number): Promise<void> | undefined
   /** A call arrived (the same as a `call` control, without the objects): `to` an id with `toCreation`, or a name. */
-  deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): Promise<void> | undefined
+  deliverCall(conn: Connection, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, bytes: number): Promise<void> | undefined
   /** A call's reply arrived for this node's port `toId` (the same as a `reply` control, without the objects). */
   deliverReply(conn: Connection, toId: number, refId: number, creation: number, value: unknown, released: boolean): void
   peers(conn: Connection, peers: PeerAddress[]): void
@@ -119,7 +122,12 @@ export class Connection {
   #ticker: Ticker | undefined
   #batcher: FrameBatcher | undefined
   #log: Logger
-  readonly #onValueBound = (value: unknown): void => this.#onValue(value)
+  readonly #onValueBound = (value: unknown, bytes: number): void => {
+    this.#valueBytes = bytes
+    this.#onValue(value)
+  }
+  /** What the value being handled weighed on the wire: its entry, or its share of a batch entry (flow control). */
+  #valueBytes = 0
   /** Pressures this connection is not read for: until each resolves (receiving-side flow control). */
   readonly #holds = new Set<Promise<void>>()
   /** Times this connection stopped reading because an actor it feeds fell behind. */
@@ -278,12 +286,13 @@ export class Connection {
 
   /** A batch entry: small sends packed together in runs, and small controls between them (send-batch.ts). */
   #onBatch(values: unknown): void {
+    if (Array.isArray(values) && values.length > 0) this.#valueBytes /= values.length
     readSendBatch(
       values,
       this.#names(),
       (to, _from, msgs, start, end) => {
         this.messagesIn += end - start
-        const pressure = this.#host.deliverSends(this, to, msgs, start, end)
+        const pressure = this.#host.deliverSends(this, to, msgs, start, end, this.#valueBytes * (end - start))
         if (pressure !== undefined) this.#hold(pressure)
       },
       this.#onBatchedControlBound,
@@ -300,7 +309,7 @@ export class Connection {
   #onCall(m: readonly unknown[], at: number): void {
     checkCall(m, at)
     this.messagesIn++
-    const pressure = this.#host.deliverCall(this, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
+    const pressure = this.#host.deliverCall(this, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6], this.#valueBytes)
     if (pressure !== undefined) this.#hold(pressure)
   }
 
@@ -354,7 +363,7 @@ export class Connection {
         this.leaving = true
         return
       default: {
-        const pressure = this.#host.deliver(this, control)
+        const pressure = this.#host.deliver(this, control, this.#valueBytes)
         if (pressure !== undefined) this.#hold(pressure)
       }
     }
@@ -394,7 +403,7 @@ export class Connection {
     if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
     }
-    const pressure = this.#host.deliver(this, inner)
+    const pressure = this.#host.deliver(this, inner, whole.length)
     if (pressure !== undefined) this.#hold(pressure)
   }
 

@@ -86,17 +86,17 @@ export class NodeConnections {
       maxMessageBytes: h.options.maxMessageBytes,
       admit: (conn, peer) => this.#admit(conn, peer),
       up: (conn) => this.#up(conn),
-      deliver: (conn, message) => {
+      deliver: (conn, message, bytes) => {
         try {
-          return h.endpoint.deliver((conn.peer as PeerIdentity).name, message)
+          return h.endpoint.deliver((conn.peer as PeerIdentity).name, message, bytes)
         } catch (error) {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
           return undefined
         }
       },
-      deliverCall: (conn, to, toCreation, portId, refId, creation, request) => {
+      deliverCall: (conn, to, toCreation, portId, refId, creation, request, bytes) => {
         try {
-          return h.endpoint.deliverCall((conn.peer as PeerIdentity).name, to, toCreation, portId, refId, creation, request)
+          return h.endpoint.deliverCall((conn.peer as PeerIdentity).name, to, toCreation, portId, refId, creation, request, bytes)
         } catch (error) {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
           return undefined
@@ -109,9 +109,9 @@ export class NodeConnections {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
         }
       },
-      deliverSends: (conn, to, msgs, start, end) => {
+      deliverSends: (conn, to, msgs, start, end, bytes) => {
         try {
-          return h.endpoint.deliverSends(to, msgs, start, end)
+          return h.endpoint.deliverSends(to, msgs, start, end, bytes)
         } catch (error) {
           h.log.error({ err: error, peer: conn.peer?.name }, 'system failed to handle a control message')
           return undefined

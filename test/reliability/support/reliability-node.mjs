@@ -192,8 +192,28 @@ function sendPaced({ to, count, everyMs }) {
   })
 }
 
+/** A consumer that takes nothing until its gate opens (an actor stuck on something else), then counts. */
+let openGate = () => undefined
+const gated = { handled: 0 }
+function startGatedConsumer() {
+  const gate = new Promise((resolve) => (openGate = resolve))
+  system.register(
+    'gated',
+    system.spawn(async (ctx) => {
+      await gate
+      for (;;) {
+        await ctx.receive()
+        gated.handled++
+      }
+    }),
+  )
+}
+
 let cluster
 const commands = {
+  gatedConsumer: () => startGatedConsumer(),
+  openGate: () => openGate(),
+  gatedDepth: () => ({ handled: gated.handled, depth: system.processes().find((p) => p.name === 'gated')?.mailboxDepth ?? 0 }),
   sendPaced: (args) => sendPaced(args),
   upload: (args) => startUpload(args),
   uploadState: () => ({ ...upload, ...uploads, queued: node.stats().peers.reduce((n, p) => n + p.queuedBytes, 0), rss: process.memoryUsage().rss }),

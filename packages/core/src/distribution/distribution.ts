@@ -54,15 +54,16 @@ export interface DistributionEndpoint {
   /**
    * A control message arrived from `fromNode`. For a message to an actor (`send`, `sendName`), returns a promise
    * when that actor's mailbox is over its pressure mark: the distribution should stop reading the connection it came
-   * from until the promise resolves (receiving-side flow control; see `mailboxHighWaterMessages`).
+   * from until the promise resolves (receiving-side flow control; see `mailboxHighWaterMessages`). `bytes`, when
+   * known, is what the message weighed on the wire (for `mailboxHighWaterBytes`).
    */
-  deliver(fromNode: string, message: ControlMessage): Promise<void> | undefined
+  deliver(fromNode: string, message: ControlMessage, bytes?: number): Promise<void> | undefined
   /**
    * Same as `deliver(fromNode, { type: 'send', to, from, msg })` for each `msg` of `msgs[start..end)`, in order,
    * without the objects and with one lookup of `to` (the receiving fast path: a run of messages to one actor).
-   * Returns the recipient's pressure, as `deliver` does.
+   * Returns the recipient's pressure, as `deliver` does; `bytes` is what the run weighed on the wire, when known.
    */
-  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number, bytes?: number): Promise<void> | undefined
   /**
    * Same as `deliver(fromNode, { type: 'reply', to, ref, value, released })` where `to` is this node's pid `toId` and
    * `ref` its ref `refId`, both of incarnation `creation` (the receiving fast path of a call's reply: a call waiting
@@ -75,7 +76,7 @@ export interface DistributionEndpoint {
    * and ref `refId` of incarnation `creation` (the receiving fast path of a call: no control object, nor a pid for
    * the callee). Returns the callee's pressure, as `deliver` does: a flood of calls is held back like one of sends.
    */
-  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): Promise<void> | undefined
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, bytes?: number): Promise<void> | undefined
   /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.

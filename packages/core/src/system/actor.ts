@@ -54,6 +54,8 @@ export abstract class Actor implements Process, Runnable {
   limits: MailboxLimits
   /** Set while a remote delivery found the mailbox over its pressure mark. */
   relief: Relief | null = null
+  /** Moving average of what a message from another node weighed on the wire (0 until one said). */
+  remoteMessageBytes = 0
   trapping = false
   name: string | undefined = undefined
   mailbox: Queue<unknown> | null = null
@@ -141,15 +143,24 @@ export abstract class Actor implements Process, Runnable {
    * After a delivery from another node: undefined while the mailbox is under its pressure mark, else the promise
    * that resolves once it has worked down to half the mark (mailbox-pressure.ts).
    */
-  pressure(): Promise<void> | undefined {
-    if (this.mailbox === null || this.mailbox.length < this.limits.pressureAt || this.status === ActorStatus.dead) return undefined
-    return (this.relief ??= new Relief(Math.floor(this.limits.pressureAt / 2))).promise
+  pressure(bytesPerMessage = 0): Promise<void> | undefined {
+    if (bytesPerMessage > 0) {
+      // An exponential moving average: recent deliveries count most, one odd message does not swing it.
+      this.remoteMessageBytes = this.remoteMessageBytes === 0 ? bytesPerMessage : this.remoteMessageBytes * 0.75 + bytesPerMessage * 0.25
+    }
+    const mailbox = this.mailbox
+    if (mailbox === null || this.status === ActorStatus.dead) return undefined
+    const limits = this.limits
+    if (mailbox.length < limits.pressureAt && mailbox.length * this.remoteMessageBytes < limits.pressureBytes) return undefined
+    return (this.relief ??= new Relief(Math.floor(limits.pressureAt / 2), limits.pressureBytes / 2)).promise
   }
 
   /** Called after the actor took messages: ends the pressure once the mailbox is down to half the mark. */
   relieve(): void {
     const relief = this.relief
-    if (relief !== null && (this.mailbox === null || this.mailbox.length <= relief.releaseAt || this.status === ActorStatus.dead)) {
+    if (relief === null) return
+    const depth = this.mailbox === null ? 0 : this.mailbox.length
+    if (this.status === ActorStatus.dead || (depth <= relief.releaseAt && depth * this.remoteMessageBytes <= relief.releaseBytes)) {
       this.relief = null
       relief.release()
     }

@@ -8,7 +8,7 @@ import type { TraceRecord } from '../trace.ts'
 import { createActorSystem } from './actor-system.ts'
 import type { Distribution } from '../distribution/distribution.ts'
 
-function system(options: { mailboxHighWaterMessages?: number } = {}) {
+function system(options: { mailboxHighWaterMessages?: number; mailboxHighWaterBytes?: number } = {}) {
   const clock = new TestClock()
   const sys = createActorSystem({ node: 'test@local', clock, creation: 1, ...options })
   return { sys, clock }
@@ -101,6 +101,27 @@ describe('remote delivery pressure', () => {
     expect(endpoint.deliverCall('other@node', pid.id, pid.creation, 1, 1, 1, 'a')).toBeUndefined()
     expect(endpoint.deliverCall('other@node', 'busy', null, 2, 2, 1, 'b')).toBeUndefined()
     expect(endpoint.deliverCall('other@node', pid.id, pid.creation, 3, 3, 1, 'c')).toBeInstanceOf(Promise)
+  })
+
+  it('weighs messages by what they weighed on the wire: a few large ones press as hard as many small ones', async () => {
+    const { sys } = system({ mailboxHighWaterMessages: 10_000, mailboxHighWaterBytes: 4 * 1024 * 1024 })
+    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const got: unknown[] = []
+    const pid = sys.spawn(stalled(got))
+    const mib = 1024 * 1024
+    // Three 1 MiB messages: under both marks.
+    expect(endpoint.deliverSends(pid, [1, 2, 3], 0, 3, 3 * mib)).toBeUndefined()
+    // The fourth reaches 4 MiB, far under 10,000 messages.
+    const pressure = endpoint.deliver('other@node', { type: 'send', to: pid, from: undefined, msg: 4 }, mib)
+    expect(pressure).toBeInstanceOf(Promise)
+    let relieved = false
+    void pressure!.then(() => (relieved = true))
+    sys.send(pid, 'go')
+    await sys.whenIdle()
+    await pressure
+    // Released at half the bytes: 2 MiB, two messages left at most.
+    expect(relieved).toBe(true)
+    expect(sys.processes().find((p) => p.pid.equals(pid))?.mailboxDepth).toBeLessThanOrEqual(2)
   })
 
   it('relieves the pressure when the actor ends', async () => {

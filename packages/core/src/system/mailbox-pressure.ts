@@ -1,9 +1,11 @@
 /**
  * Mailbox bounds and inbound pressure. An actor may be spawned with `maxMailbox`: a message arriving at a full mailbox
  * is dropped as a dead letter (`'overflow'`) or ends the actor (`mailboxOverflow: 'exit'`). Independently, every
- * actor has a pressure mark (`mailboxHighWaterMessages`, or half of `maxMailbox` when that is lower): when a message
- * from another node leaves its mailbox at or above the mark, the endpoint hands the distribution a `Relief`, a promise
- * that resolves once the mailbox has fallen to half the mark (or the actor ended). The transport stops reading that
+ * actor has a pressure mark (`mailboxHighWaterMessages`, or half of `maxMailbox` when that is lower, and
+ * `mailboxHighWaterBytes`): when a message from another node leaves its mailbox at or above either, the endpoint
+ * hands the distribution a `Relief`, a promise that resolves once the mailbox has fallen to half of both (or the
+ * actor ended). Bytes are estimated: the distribution says what each delivery weighed on the wire, and the actor
+ * keeps a moving average per message, so that 10,000 messages of 1 MiB press as hard as they weigh. The transport stops reading that
  * one connection until then, so TCP pushes back on the sender instead of the mailbox growing without bound.
  *
  * Gotchas: while a connection is not read, replies arriving on it wait too; an actor that fell behind and calls the
@@ -24,16 +26,18 @@ export interface MailboxLimits {
   readonly overflow: MailboxOverflow
   /** Depth at which remote deliveries report pressure. */
   readonly pressureAt: number
+  /** Estimated bytes at which remote deliveries report pressure. */
+  readonly pressureBytes: number
 }
 
 /** Unbounded, with the system's pressure mark: the limits of an actor spawned without mailbox options. */
-export function defaultLimits(highWaterMessages: number): MailboxLimits {
-  return { maxMessages: Infinity, overflow: 'dropNewest', pressureAt: highWaterMessages }
+export function defaultLimits(highWaterMessages: number, highWaterBytes: number): MailboxLimits {
+  return { maxMessages: Infinity, overflow: 'dropNewest', pressureAt: highWaterMessages, pressureBytes: highWaterBytes }
 }
 
 /** Validates and resolves spawn options' `maxMailbox` and `mailboxOverflow`. @throws InvalidOptionError */
-export function resolveMailboxLimits(maxMailbox: unknown, overflow: unknown, highWaterMessages: number): MailboxLimits {
-  if (maxMailbox === undefined && overflow === undefined) return defaultLimits(highWaterMessages)
+export function resolveMailboxLimits(maxMailbox: unknown, overflow: unknown, highWaterMessages: number, highWaterBytes: number): MailboxLimits {
+  if (maxMailbox === undefined && overflow === undefined) return defaultLimits(highWaterMessages, highWaterBytes)
   const max = maxMailbox ?? Infinity
   if (max !== Infinity && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1)) {
     throw new InvalidOptionError('maxMailbox', max, 'a positive integer')
@@ -41,17 +45,19 @@ export function resolveMailboxLimits(maxMailbox: unknown, overflow: unknown, hig
   const o = overflow ?? 'dropNewest'
   if (o !== 'dropNewest' && o !== 'exit') throw new InvalidOptionError('mailboxOverflow', o, "'dropNewest' or 'exit'")
   const maxMessages = max as number
-  return { maxMessages, overflow: o, pressureAt: Math.max(1, Math.min(highWaterMessages, Math.ceil(maxMessages / 2))) }
+  return { maxMessages, overflow: o, pressureAt: Math.max(1, Math.min(highWaterMessages, Math.ceil(maxMessages / 2))), pressureBytes: highWaterBytes }
 }
 
-/** A mailbox over its pressure mark: `promise` resolves once it has fallen to `releaseAt`. */
+/** A mailbox over its pressure mark: `promise` resolves once it has fallen to `releaseAt` messages and `releaseBytes`. */
 export class Relief {
   readonly promise: Promise<void>
   readonly releaseAt: number
+  readonly releaseBytes: number
   #resolve: () => void = () => undefined
 
-  constructor(releaseAt: number) {
+  constructor(releaseAt: number, releaseBytes: number) {
     this.releaseAt = releaseAt
+    this.releaseBytes = releaseBytes
     this.promise = new Promise<void>((resolve) => {
       this.#resolve = resolve
     })

@@ -21,31 +21,31 @@ export class RemoteDelivery {
   }
 
   /** Messages `msgs[start..end)` for `to`, in order (a run from one sender). */
-  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): Promise<void> | undefined {
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number, bytes = 0): Promise<void> | undefined {
     const rt = this.#rt
     const proc = rt.lookup(to)
     if (proc !== undefined) {
       proc.deliverMany(msgs, start, end)
-      return proc.pressure()
+      return proc.pressure(bytes / (end - start))
     }
     for (let i = start; i < end; i++) rt.deadLetter(to, msgs[i], 'noproc')
     return undefined
   }
 
   /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`). */
-  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): Promise<void> | undefined {
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, bytes = 0): Promise<void> | undefined {
     const rt = this.#rt
     const port = new Pid(fromNode, portId, creation)
     const ref = new Ref(fromNode, refId, creation)
     if (typeof to === 'string') {
       const named = rt.registry.get(to)
       this.#call(fromNode, to, named, port, ref, request)
-      return named?.pressure()
+      return named?.pressure(bytes)
     }
     const proc = toCreation === rt.creation ? rt.actorById(to) : undefined
     // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
     this.#call(fromNode, proc?.pid ?? new Pid(rt.node, to, toCreation ?? -1), proc, port, ref, request)
-    return proc?.pressure()
+    return proc?.pressure(bytes)
   }
 
   /** A call's reply, as ids (`DistributionEndpoint.deliverReply`): a waiting port gets the value as it is. */
@@ -57,7 +57,7 @@ export class RemoteDelivery {
   }
 
   /** A control message arrived from `fromNode`. */
-  deliver(fromNode: string, c: ControlMessage): Promise<void> | undefined {
+  deliver(fromNode: string, c: ControlMessage, bytes = 0): Promise<void> | undefined {
     const rt = this.#rt
     switch (c.type) {
       case 'send': {
@@ -65,7 +65,7 @@ export class RemoteDelivery {
         if (proc === undefined) rt.deadLetter(c.to, c.msg, 'noproc')
         else {
           proc.deliver(c.msg)
-          return proc.pressure()
+          return proc.pressure(bytes)
         }
         return
       }
@@ -74,7 +74,7 @@ export class RemoteDelivery {
         if (actor === undefined) rt.deadLetter({ name: c.name, node: rt.node }, c.msg, 'noproc')
         else {
           actor.deliver(c.msg)
-          return actor.pressure()
+          return actor.pressure(bytes)
         }
         return
       }
@@ -112,7 +112,7 @@ export class RemoteDelivery {
       case 'call': {
         const callee = typeof c.to === 'string' ? rt.registry.get(c.to) : rt.lookup(c.to)
         this.#call(fromNode, c.to, callee, c.port, c.ref, c.request)
-        return callee?.pressure()
+        return callee?.pressure(bytes)
       }
       case 'reply':
         this.#reply(c.to, c.ref, c.value, c.released)

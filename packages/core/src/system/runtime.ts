@@ -95,7 +95,7 @@ export class Runtime implements ActorSystem {
     this.timers = new Timers(this)
     this.calls = new Calls(this)
     this.systemPid = new Pid(this.node, 0, this.creation)
-    this.defaultMailboxLimits = defaultLimits(o.mailboxHighWaterMessages)
+    this.defaultMailboxLimits = defaultLimits(o.mailboxHighWaterMessages, o.mailboxHighWaterBytes)
     this.#strictCodec = o.strictMessages ? createMessageCodec() : undefined
   }
 
@@ -189,7 +189,7 @@ export class Runtime implements ActorSystem {
       ? new ProcessActor(this, pid, parentPid, b as ProcessFunction, args, name)
       : new ServerActor(this, pid, parentPid, b as ServerBehaviour, args, name, version)
     if (options?.maxMailbox !== undefined || options?.mailboxOverflow !== undefined) {
-      actor.limits = resolveMailboxLimits(options.maxMailbox, options.mailboxOverflow, this.options.mailboxHighWaterMessages)
+      actor.limits = resolveMailboxLimits(options.maxMailbox, options.mailboxOverflow, this.options.mailboxHighWaterMessages, this.options.mailboxHighWaterBytes)
     }
     actor.onStarted = onStarted
     this.#procs.set(pid.id, actor)
@@ -576,10 +576,10 @@ export class Runtime implements ActorSystem {
     this.#distribution = distribution
     const remote = new RemoteDelivery(this)
     return {
-      deliver: (fromNode, control) => remote.deliver(fromNode, control),
-      deliverSends: (to, msgs, start, end) => remote.deliverSends(to, msgs, start, end),
-      deliverCall: (fromNode, to, toCreation, portId, refId, creation, request) =>
-        remote.deliverCall(fromNode, to, toCreation, portId, refId, creation, request),
+      deliver: (fromNode, control, bytes) => remote.deliver(fromNode, control, bytes),
+      deliverSends: (to, msgs, start, end, bytes) => remote.deliverSends(to, msgs, start, end, bytes),
+      deliverCall: (fromNode, to, toCreation, portId, refId, creation, request, bytes) =>
+        remote.deliverCall(fromNode, to, toCreation, portId, refId, creation, request, bytes),
       deliverReply: (toId, refId, creation, value, released) => remote.deliverReply(toId, refId, creation, value, released),
       nodeUp: (node, info) => {
         const hidden = info?.hidden === true

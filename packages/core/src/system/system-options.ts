@@ -41,6 +41,12 @@ export interface ActorSystemOptions {
    * holds the sender back). Half of an actor's `maxMailbox` when that is lower. @default 10000
    */
   mailboxHighWaterMessages?: number
+  /**
+   * The same mark in bytes, as the distribution weighed the messages on the wire (an estimate: a moving average per
+   * message times the depth), so that a few thousand large messages press as hard as ten thousand small ones.
+   * @default 64 MiB
+   */
+  mailboxHighWaterBytes?: number
 }
 
 /** Options after defaults and validation. */
@@ -55,6 +61,7 @@ export interface ResolvedActorSystemOptions {
   readonly timeSliceMs: number
   readonly defaultCallTimeoutMs: number
   readonly mailboxHighWaterMessages: number
+  readonly mailboxHighWaterBytes: number
 }
 
 /** The defaults of every option that has a fixed default. */
@@ -65,6 +72,7 @@ export const DEFAULT_ACTOR_SYSTEM_OPTIONS: Readonly<{
   timeSliceMs: number
   defaultCallTimeoutMs: number
   mailboxHighWaterMessages: number
+  mailboxHighWaterBytes: number
 }> = Object.freeze({
   node: 'nonode@nohost',
   strictMessages: false,
@@ -74,6 +82,7 @@ export const DEFAULT_ACTOR_SYSTEM_OPTIONS: Readonly<{
   // Deep enough that a burst never stops a connection (a frame carries a few thousand small messages), shallow enough
   // that a stalled consumer holds megabytes, not gigabytes.
   mailboxHighWaterMessages: 10_000,
+  mailboxHighWaterBytes: 64 * 1024 * 1024,
 })
 
 const NODE_NAME = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:\[\]-]+$/
@@ -92,6 +101,7 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
     timeSliceMs: input.timeSliceMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.timeSliceMs,
     defaultCallTimeoutMs: input.defaultCallTimeoutMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.defaultCallTimeoutMs,
     mailboxHighWaterMessages: input.mailboxHighWaterMessages ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterMessages,
+    mailboxHighWaterBytes: input.mailboxHighWaterBytes ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterBytes,
   }
   if (typeof o.node !== 'string' || !NODE_NAME.test(o.node)) {
     throw new InvalidOptionError('node', o.node, 'a node name like "app@host"')
@@ -104,6 +114,7 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
   }
   positiveInteger('messagesPerTurn', o.messagesPerTurn)
   positiveInteger('mailboxHighWaterMessages', o.mailboxHighWaterMessages)
+  positiveInteger('mailboxHighWaterBytes', o.mailboxHighWaterBytes)
   positiveNumber('timeSliceMs', o.timeSliceMs)
   positiveNumber('defaultCallTimeoutMs', o.defaultCallTimeoutMs)
   return Object.freeze(o)
