@@ -28,6 +28,8 @@ export default defineConfig({
       unit('transport', 'packages/transport'),
       unit('discovery', 'packages/discovery'),
       unit('cli', 'apps/cli'),
+      unit('chat', 'apps/chat'),
+      unit('cache', 'apps/cache'),
       unit('example-pg-pool', 'apps/examples/pg-pool'),
       unit('example-news-ticker', 'apps/examples/news-ticker'),
       unit('bench', 'bench'),

@@ -1,6 +1,6 @@
 /**
  * @cohort/bench — Cohort's benchmark suite. `runBenchmarks` runs each scenario in a fresh Node process beside its
- * baseline and reports medians, spreads and ratios (the JSON of BENCH.md); `pnpm bench` and `cohort bench` call it.
+ * baseline and reports medians, spreads and ratios (the run's JSON); `pnpm bench` and `cohort bench` call it.
  */
 export { runBenchmarks, selectJobs, compareWithBaselines } from './runner.ts'
 export { SCENARIOS, MESSAGE_SIZES, PAIRS, LOADS, MESH_NODES } from './registry.ts'

@@ -1,5 +1,5 @@
 /**
- * Facts about the machine a run measured on, reported with every run (BENCH.md): on a shared 2-vCPU machine they
+ * Facts about the machine a run measured on, reported with every run: on a shared 2-vCPU machine they
  * are part of the result.
  */
 import { execFileSync } from 'node:child_process'

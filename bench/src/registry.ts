@@ -1,15 +1,15 @@
 /**
  * The scenario registry: every job the runner can start, in the order it runs them, with the figures each reports.
  * A baseline runs right before the scenarios it bounds, so the two are measured seconds apart. Scenario names are
- * BENCH.md's and stable: comparisons across runs depend on them.
+ * dotted, lowercase and stable: comparisons across runs depend on them.
  *
  * To add a scenario: write `scenarios/<area>/<name>.bench.ts` (it calls `runScenario`), then add a job here with
- * its figures, their baselines, what limits them (`notes`) and any target. `cache.replication.p99` is registered as
- * planned, so it shows in every report until apps/cache exists.
+ * its figures, their baselines, what limits them (`notes`) and any target.
  */
-import type { ScenarioResult } from './report.ts'
+import type { Metric, ScenarioResult } from './report.ts'
 
-export type Metric = 'throughput' | 'latency' | 'memory'
+export type { Metric }
+
 
 /** A target from the project's goals: reported as met or missed, never asserted. */
 export interface Target {
@@ -526,10 +526,295 @@ export const SCENARIOS: readonly JobSpec[] = [
       },
     ],
   },
-  {
-    id: 'cache.replication.p99',
-    file: undefined,
-    planned: 'planned: apps/cache is not built yet (write-to-replicated latency, p99)',
-    figures: [{ name: 'cache.replication.p99', metric: 'latency', unit: 'µs', notes: '' }],
-  },
+  ...replicatedJobs(),
+  ...cacheJobs(),
+  chatJob(),
 ]
+
+/** The replicated map and presence tracker (packages/core/src/cluster): the issue's targets beside the substrate. */
+function replicatedJobs(): JobSpec[] {
+  const delayFigures = LOADS.flatMap((load) =>
+    (['p50', 'p99', 'p999'] as const).map((p) => ({
+      name: `replicated.delay.${p}.load${load}`,
+      metric: 'latency' as const,
+      unit: 'µs',
+      baselines: [`baseline.ws.delay.${p}.load${load}`],
+      ...(p === 'p99' && load === 50
+        ? { target: { text: 'p99 < 5 ms at 50% load', check: (r: ScenarioResult) => (r.median === undefined ? undefined : r.median < 5000) } }
+        : {}),
+      notes: `open loop at ${load}% of replicated.writes.writers1, from the write's intended time to the change applied on another node: the writer's batching turn, the map actor's flush, the wire and the receiver's merge; the baseline sends stamped 100-byte Buffers over bare ws at the same rates`,
+    })),
+  )
+  return [
+    {
+      id: 'replicated.writes.writers1',
+      file: 'replicated/replicated-writes.bench.js',
+      params: () => ({ writers: 1 }),
+      figures: [
+        {
+          name: 'replicated.writes.writers1',
+          metric: 'throughput',
+          unit: 'writes/s',
+          baselines: ['baseline.ws-msgpackr.oneway.object'],
+          target: { text: '≥ 200,000 replicated writes/s per writing node', check: (r) => (r.median === undefined ? undefined : r.median >= 200_000) },
+          notes: "one writer, two receivers, three processes on 2 vCPUs; a write counts when both receivers applied it; the writer's CPU (set, coalescing, the flush's encoding) and the receivers' merges share the cores",
+        },
+      ],
+    },
+    {
+      id: 'replicated.writes.writers3',
+      file: 'replicated/replicated-writes.bench.js',
+      params: () => ({ writers: 3 }),
+      figures: [
+        {
+          name: 'replicated.writes.writers3',
+          metric: 'throughput',
+          unit: 'writes/s',
+          baselines: ['replicated.writes.writers1'],
+          notes: 'every node writes and receives: per writing node, three processes on 2 vCPUs',
+        },
+      ],
+    },
+    {
+      id: 'replicated.delay',
+      file: 'replicated/replication-delay.bench.js',
+      params: (ctx) => ({ loads: LOADS, max: ctx.results.get('replicated.writes.writers1')?.median }),
+      phases: LOADS.length,
+      figures: delayFigures,
+    },
+    {
+      id: 'baseline.ws.delay',
+      file: 'baselines/wire-delay.bench.js',
+      // The rates replicated.delay offered in this run, right after it, so both see the same load.
+      params: (ctx) => ({
+        rates: Object.fromEntries(LOADS.map((load) => [load, ctx.results.get(`replicated.delay.p50.load${load}`)?.extra?.['offeredRate'] ?? 1000])),
+      }),
+      phases: LOADS.length,
+      figures: LOADS.flatMap((load) =>
+        (['p50', 'p99', 'p999'] as const).map((p) => ({
+          name: `baseline.ws.delay.${p}.load${load}`,
+          metric: 'latency' as const,
+          unit: 'µs',
+          notes: 'bare ws + msgpackr one way, stamped 100-byte Buffers on the same open-loop schedule and rates',
+        })),
+      ),
+    },
+    {
+      id: 'replicated.catchup',
+      file: 'replicated/catch-up.bench.js',
+      extraTimeoutS: 120,
+      figures: [
+        {
+          name: 'replicated.catchup.ms',
+          metric: 'latency',
+          unit: 'ms',
+          target: { text: 'catch-up < 2 s (100,000 keys, 300 changed)', check: (r) => (r.median === undefined ? undefined : r.median < 2000) },
+          notes: 'reconnect, handshake, then range digests down to the changed leaves and the 300 entries; a few round trips',
+        },
+        {
+          name: 'replicated.catchup.bytes',
+          metric: 'memory',
+          unit: '× changed size',
+          target: { text: 'bytes moved < 2× the changed keys\' size', check: (r) => (r.median === undefined ? undefined : r.median < 2) },
+          notes: 'bytes on the new connection both ways (handshake and ticks included) ÷ the changed keys and values: ~18 B per differing range per tree level, ~8 B per entry of a differing leaf, and the entries',
+        },
+      ],
+    },
+    {
+      id: 'baseline.replicated.memory.map',
+      file: 'replicated/map-memory.bench.js',
+      params: () => ({ mode: 'baseline' }),
+      execArgv: ['--expose-gc'],
+      figures: [{ name: 'baseline.replicated.memory.map', metric: 'memory', unit: 'B/key', notes: 'a plain Map of the same keys and 100-byte Buffers' }],
+    },
+    {
+      id: 'replicated.memory.per-key',
+      file: 'replicated/map-memory.bench.js',
+      params: () => ({ mode: 'map' }),
+      execArgv: ['--expose-gc'],
+      figures: [
+        {
+          name: 'replicated.memory.per-key',
+          metric: 'memory',
+          unit: 'B/key',
+          baselines: ['baseline.replicated.memory.map'],
+          notes: "100,000 keys, 100-byte Buffers: each entry's version, fingerprint and range-list links on top of the plain Map",
+        },
+      ],
+    },
+    {
+      id: 'presence.diff',
+      file: 'replicated/presence-diff.bench.js',
+      figures: (['p50', 'p99'] as const).map((p) => ({
+        name: `presence.diff.${p}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        baselines: [`baseline.ws.call.inflight1.${p}`],
+        notes: '10,000 entries in the topic, 1,000 updates/s on a fixed schedule: update to the diff delivered on another node (one hop); the baseline is a bare ws round trip',
+      })),
+    },
+  ]
+}
+
+/**
+ * The cache scenarios: redis-benchmark against a node of a three-node Cohort cache and against redis-server with two
+ * replicas; replication delay under load, beside Redis primary → replica; the embedded read path beside ioredis GET.
+ */
+function cacheJobs(): JobSpec[] {
+  // Half of Redis's requests per second, with the replicas of both sides converged at the end.
+  const halfOfRedis: Target = {
+    text: '≥ 0.5 × redis-server with two replicas, replicas converged',
+    check: (r) => (r.ratio === undefined || r.ratio === null ? undefined : r.ratio >= 0.5 && r.extra?.['converged'] === true),
+  }
+  const jobs: JobSpec[] = []
+  for (const pipeline of [1, 16]) {
+    const suffix = `c50${pipeline === 1 ? '' : `.p${pipeline}`}`
+    const how = pipeline === 1 ? 'one request per round trip per client' : '16 requests per round trip per client'
+    jobs.push({
+      id: `baseline.redis.benchmark.${suffix}`,
+      file: 'cache/redis-benchmark.bench.js',
+      params: () => ({ target: 'redis', pipeline }),
+      extraTimeoutS: 120,
+      figures: (['set', 'get'] as const).map((op) => ({
+        name: `baseline.redis.${op}.${suffix}`,
+        metric: 'throughput' as const,
+        unit: 'req/s',
+        notes: `redis-benchmark -t set,get -c 50 -P ${pipeline} -r 100000 against redis-server (one thread) replicating to two replicas, ${how}`,
+      })),
+    })
+    jobs.push({
+      id: `cache.resp.benchmark.${suffix}`,
+      file: 'cache/redis-benchmark.bench.js',
+      params: () => ({ target: 'cohort', pipeline }),
+      extraTimeoutS: 120,
+      figures: (['set', 'get'] as const).map((op) => ({
+        name: `cache.resp.${op}.${suffix}`,
+        metric: 'throughput' as const,
+        unit: 'req/s',
+        baselines: [`baseline.redis.${op}.${suffix}`],
+        target: halfOfRedis,
+        notes:
+          op === 'set'
+            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (profiled with -P 16: reply writes to the sockets ~18 %, delta writes to the peers ~10 %, the map's set ~12 %, GC ~9 %), while the two replicas' merges take a fifth of a vCPU each on the same 2 vCPUs, ${how}`
+            : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread, ${how}`,
+      })),
+    })
+  }
+  const latency = (prefix: string, notes: string, baselinePrefix?: string): FigureSpec[] =>
+    LOADS.flatMap((load) =>
+      PERCENTILES.map((p) => ({
+        name: `${prefix}.${p.label}.load${load}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        ...(baselinePrefix !== undefined ? { baselines: [`${baselinePrefix}.${p.label}.load${load}`] } : {}),
+        notes,
+      })),
+    )
+  jobs.push({
+    id: 'cache.replication',
+    file: 'cache/replication-delay.bench.js',
+    params: () => ({ target: 'cohort', loads: LOADS }),
+    phases: LOADS.length + 1,
+    figures: latency(
+      'cache.replication',
+      'write on one node (ioredis over RESP) to visible on the other (reported from its map.subscribe over a socket), open loop at a share of the max write rate; includes the write round trip and a batching turn on each side',
+      'baseline.redis.replication',
+    ),
+  })
+  jobs.push({
+    id: 'baseline.redis.replication',
+    file: 'cache/replication-delay.bench.js',
+    // The same absolute rates as Cohort's run, so the two are compared under the same offered load.
+    params: (ctx) => ({ target: 'redis', loads: LOADS, rates: ctx.results.get('cache.replication.p50.load25')?.extra?.['ratesByLoad'] }),
+    phases: LOADS.length + 1,
+    figures: latency('baseline.redis.replication', 'write on the redis-server primary to the keyspace notification from its replica, at the same offered rates as Cohort'),
+  })
+  jobs.push({
+    id: 'baseline.redis.ioredis.get',
+    file: 'cache/embedded-read.bench.js',
+    params: () => ({ target: 'redis' }),
+    figures: [
+      {
+        name: 'baseline.redis.ioredis.get',
+        metric: 'throughput',
+        unit: 'reads/s',
+        notes: 'ioredis GET from redis-server on this machine, 100 in flight, auto-pipelined: a network round trip and RESP decoding per read',
+      },
+    ],
+  })
+  jobs.push({
+    id: 'cache.embedded.get',
+    file: 'cache/embedded-read.bench.js',
+    params: () => ({ target: 'cohort' }),
+    figures: [
+      {
+        name: 'cache.embedded.get',
+        metric: 'throughput',
+        unit: 'reads/s',
+        baselines: ['baseline.redis.ioredis.get'],
+        notes: 'map.get on the local replica in the application\'s own process: a Map lookup and an expiry check, no network and no encoding',
+      },
+    ],
+  })
+  return jobs
+}
+
+/**
+ * The chat comparison: apps/chat on three nodes against socket.io with the Redis adapter on three servers, one job so
+ * that both sides, their maxima and the shared rates of the latency runs come from the same minutes.
+ */
+function chatJob(): JobSpec {
+  const side = (prefix: string, what: string, baseline: boolean): FigureSpec[] => [
+    {
+      name: `${prefix}.delivered`,
+      metric: 'throughput',
+      unit: 'deliveries/s',
+      ...(baseline
+        ? {}
+        : {
+            baselines: ['baseline.socketio-redis.chat.delivered'],
+            target: {
+              text: 'at least 2× socket.io + Redis, nothing lost by either side',
+              check: (r: ScenarioResult, quick: boolean) => {
+                if (quick || r.ratio === null) return undefined
+                const lost = r.extra?.['lostInRun'] as { cohort: number; socketio: number } | undefined
+                return r.ratio >= 2 && lost?.cohort === 0 && lost.socketio === 0
+              },
+            },
+          }),
+      notes: `${what}: saturation, every client keeping 3 own messages in flight; one generator process reads every socket, so its CPU (in the figure's cpu and extra) bounds what it can see`,
+    },
+    ...LOADS.flatMap((load) =>
+      (['p50', 'p99'] as const).map((p) => ({
+        name: `${prefix}.${p}.load${load}`,
+        metric: 'latency' as const,
+        unit: 'µs',
+        ...(baseline
+          ? {}
+          : {
+              baselines: [`baseline.socketio-redis.chat.${p}.load${load}`],
+              ...(p === 'p99'
+                ? {
+                    target: {
+                      text: 'at most half the p99 of socket.io + Redis',
+                      check: (r: ScenarioResult, quick: boolean) => (quick || r.ratio === null ? undefined : r.ratio >= 2),
+                    },
+                  }
+                : {}),
+            }),
+        notes: `${what}: open loop at ${load} % of the lower of the two maxima (the same absolute rate for both), from intended send to receipt on another server`,
+      })),
+    ),
+  ]
+  return {
+    id: 'chat',
+    file: 'chat/chat.bench.js',
+    params: (ctx) => ({ clients: ctx.quick ? 60 : 300, roomSize: 10, window: 3 }),
+    phases: 2 * (LOADS.length + 1),
+    extraTimeoutS: 240,
+    figures: [
+      ...side('baseline.socketio-redis.chat', 'socket.io 4.8 + @socket.io/redis-adapter + redis-server, three servers', true),
+      ...side('chat', 'apps/chat, three nodes', false),
+    ],
+  }
+}

@@ -1,10 +1,12 @@
 /**
- * The report of a run: the JSON BENCH.md defines (plus a few fields it leaves open: all baselines, the secondary
+ * The report of a run: the run's JSON (the fixed fields plus a few more: all baselines, the secondary
  * unit, targets, the load average), and the text table printed at the end of a run.
  */
 import type { CpuShare } from './child/protocol.ts'
 import type { MachineFacts } from './machine.ts'
-import type { Metric } from './registry.ts'
+
+/** What a figure measures, which decides which way its ratio to a baseline points. */
+export type Metric = 'throughput' | 'latency' | 'memory'
 
 /** A figure compared with one baseline. */
 export interface BaselineRef {
@@ -25,7 +27,7 @@ export interface ScenarioResult {
   trials?: number
   values?: number[]
   secondary?: { unit: string; median: number; min: number; max: number }
-  /** The primary baseline (BENCH.md's `baseline`). */
+  /** The primary baseline (the JSON's `baseline`). */
   baseline: { name: string; median: number } | null
   ratio: number | null
   /** Every baseline with its ratio, the primary first. */

@@ -69,7 +69,7 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push('')
   lines.push('### Headline ratios')
   lines.push('')
-  lines.push('Higher is better; 1.0 means as good as the baseline (BENCH.md).')
+  lines.push('Higher is better; 1.0 means as good as the baseline.')
   lines.push('')
   lines.push('| figure | Cohort | ratios | what |')
   lines.push('| --- | --- | --- | --- |')

@@ -41,10 +41,10 @@ describe('interleaved rounds', () => {
     expect(interleavedGroups([base, late, after, phased]).size).toBe(0)
   })
 
-  it('interleaves the issue targets of the real registry: 64 B and object pairs, 1 MiB, not the call latencies', () => {
+  it('interleaves the issue targets of the real registry: 64 B and object pairs, 1 MiB, replicated writes, not the call latencies', () => {
     const groups = new Map([...interleavedGroups(SCENARIOS)].map(([head, members]) => [head.id, members.map((m) => m.id)]))
     expect(groups.get('baseline.ws-msgpackr.oneway.64B')).toEqual(['remote.oneway.64B.pairs1', 'remote.oneway.64B.pairs8', 'remote.oneway.64B.pairs64', 'remote.oneway.64B.pairs256'])
-    expect(groups.get('baseline.ws-msgpackr.oneway.object')).toEqual(['remote.oneway.object.pairs1', 'remote.oneway.object.pairs8', 'remote.oneway.object.pairs64'])
+    expect(groups.get('baseline.ws-msgpackr.oneway.object')).toEqual(['remote.oneway.object.pairs1', 'remote.oneway.object.pairs8', 'remote.oneway.object.pairs64', 'replicated.writes.writers1'])
     expect(groups.get('baseline.ws-msgpackr.oneway.1MiB')).toEqual(['remote.oneway.1MiB.pairs1'])
     expect(groups.get('baseline.ws.call.inflight1')).toEqual(['remote.call.inflight1'])
     expect([...groups.values()].flat()).not.toContain('remote.call.latency')

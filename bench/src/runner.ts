@@ -1,7 +1,7 @@
 /**
  * runBenchmarks: runs the selected scenarios, each in a fresh Node process (forked from its compiled file), after a
  * warm-up and for a few trials; reports the median and min–max of the trials, the ratio to each baseline measured
- * in the same run, and the machine's facts. Writes the JSON of BENCH.md to bench/results/ (latest.json and a
+ * in the same run, and the machine's facts. Writes the run's JSON to bench/results/ (latest.json and a
  * timestamped copy) and, for a full run, RESULTS.md's generated part and the SVG charts. `pnpm bench` (run.ts) and
  * the CLI's `cohort bench` both call this one implementation.
  */

@@ -1,5 +1,5 @@
 /**
- * Statistics over trial values: the median and the min–max spread BENCH.md asks for. No averages: one slow trial on
+ * Statistics over trial values: the median and the min–max spread every figure reports. No averages: one slow trial on
  * a shared machine should move the spread, not the headline.
  */
 import type { CpuShare } from './child/protocol.ts'

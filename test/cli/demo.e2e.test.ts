@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest'
 
 const entry = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
 
-describe('pnpm demo', () => {
+describe('pnpm demo --narrate', () => {
   it('forms a cluster, survives a crashed actor and a killed node, and stops every node gracefully', async () => {
-    const child = spawn(process.execPath, [entry, 'demo', '--base-port', '45370'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [entry, 'demo', '--narrate', '--base-port', '45370'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

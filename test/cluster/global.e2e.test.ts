@@ -1,13 +1,12 @@
 /** Global names and singletons across real node processes. */
 import { describe, expect, it } from 'vitest'
-import { waitNodesUp } from '../support/spawn-node.ts'
+import { spawnNode, waitNodesUp } from '../support/spawn-node.ts'
 import type { PidJson } from '../support/spawn-node.ts'
-import { spawnClusterNode } from './support/spawn-cluster-node.ts'
 
 describe('global over the transport', () => {
   it('a registered name resolves on another node, and a second registration is refused', async () => {
-    const a = await spawnClusterNode({ name: 'a@127.0.0.1' })
-    const b = await spawnClusterNode({ name: 'b@127.0.0.1' })
+    const a = await spawnNode({ clusterServices: true, name: 'a@127.0.0.1' })
+    const b = await spawnNode({ clusterServices: true, name: 'b@127.0.0.1' })
     await b.request('connect', { name: a.name, url: a.url })
     await waitNodesUp(b, [a.name])
     await waitNodesUp(a, [b.name])
@@ -19,7 +18,7 @@ describe('global over the transport', () => {
   })
 
   it('a singleton moves to another node when its node is killed with SIGKILL', async () => {
-    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnClusterNode({ name: `${n}@127.0.0.1`, singleton: true })))
+    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode({ clusterServices: true, name: `${n}@127.0.0.1`, singleton: true })))
     const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]
     await b.request('connect', { name: a.name, url: a.url })
     await c.request('connect', { name: a.name, url: a.url })
@@ -35,7 +34,7 @@ describe('global over the transport', () => {
   })
 })
 
-type Node = Awaited<ReturnType<typeof spawnClusterNode>>
+type Node = Awaited<ReturnType<typeof spawnNode>>
 
 /**
  * Resolves with the holder of `name` once every node in `nodes` sees the same one (not on `notOn`), checking again
@@ -44,7 +43,7 @@ type Node = Awaited<ReturnType<typeof spawnClusterNode>>
 async function waitAgreed(nodes: Node[], name: string, notOn?: string): Promise<PidJson> {
   for (;;) {
     const marks = nodes.map((n) => n.events.length)
-    const seen = await Promise.all(nodes.map((n) => n.request<PidJson | null>('whereis', { name })))
+    const seen = await Promise.all(nodes.map((n) => n.request<PidJson | null>('whereisGlobal', { name })))
     const first = seen[0]
     if (first != null && first.node !== notOn && seen.every((p) => p != null && p.node === first.node && p.id === first.id)) return first
     await Promise.race(nodes.map((n, i) => n.waitEvent((e, index) => index >= marks[i]! && e.kind === 'global')))

@@ -1,13 +1,12 @@
 /** Process groups across real node processes: a join is seen on another node; a SIGKILLed node leaves every group. */
 import { describe, expect, it } from 'vitest'
-import { waitNodesUp } from '../support/spawn-node.ts'
+import { spawnNode, waitNodesUp } from '../support/spawn-node.ts'
 import type { PidJson } from '../support/spawn-node.ts'
-import { spawnClusterNode } from './support/spawn-cluster-node.ts'
 
 describe('groups over the transport', () => {
   it('a join on one node is seen on another', async () => {
-    const a = await spawnClusterNode({ name: 'a@127.0.0.1' })
-    const b = await spawnClusterNode({ name: 'b@127.0.0.1' })
+    const a = await spawnNode({ clusterServices: true, name: 'a@127.0.0.1' })
+    const b = await spawnNode({ clusterServices: true, name: 'b@127.0.0.1' })
     await b.request('connect', { name: a.name, url: a.url })
     await waitNodesUp(a, [b.name])
     const pid = await a.request<PidJson>('spawnMember')
@@ -18,7 +17,7 @@ describe('groups over the transport', () => {
   })
 
   it('a node killed with SIGKILL disappears from every group on every node', async () => {
-    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnClusterNode({ name: `${n}@127.0.0.1` })))
+    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode({ clusterServices: true, name: `${n}@127.0.0.1` })))
     const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]
     await b.request('connect', { name: a.name, url: a.url })
     await c.request('connect', { name: a.name, url: a.url })

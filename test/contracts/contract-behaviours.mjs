@@ -1,6 +1,6 @@
 /**
  * The behaviours the Distribution contract suite spawns on the remote node with `spawnOn`. Plain JavaScript, so a
- * child node process (contract-node.mjs) defines exactly what the in-process side defines.
+ * child node process (test/support/node-process.mjs) defines exactly what the in-process side defines.
  */
 
 /** Answers every call with its request. */
@@ -53,12 +53,30 @@ export const delegator = {
   },
 }
 
+/** Sends `count` messages `0..count-1` to the pid `to`, then waits. */
+export const sender = {
+  name: 'sender',
+  init: ({ to, count }, ctx) => {
+    for (let i = 0; i < count; i++) ctx.send(to, i)
+    return null
+  },
+}
+
+/** Calls `target` with `request` and answers with what it replied: a call from this node to the caller's. */
+export const relay = {
+  name: 'relay',
+  init: () => null,
+  handleCall: async ({ target, request }, _from, state, ctx) => ({ reply: await ctx.call(target, request), state }),
+}
+
 /** Defines every contract behaviour on `system`. */
 export function defineContractBehaviours(system) {
   system.define('echo', echo)
   system.define('collector', collector)
   system.define('quitter', quitter)
   system.define('delegator', delegator)
+  system.define('sender', sender)
+  system.define('relay', relay)
   // How many monitors others hold on the pid called with, as this node sees it.
   system.define('inspector', {
     name: 'inspector',

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { Down, Exit, NoConnectionError, NoProcError, isCohortError } from '@cohort/core'
 import type { ActorSystem, Pid, ProcessCtx } from '@cohort/core'
+import { inboundCounts } from '@cohort/core/distribution'
 
 /** Two connected nodes, as an implementation provides them. */
 export interface ContractCluster {
@@ -13,6 +14,8 @@ export interface ContractCluster {
   a: ActorSystem
   /** Node B's name; it runs the behaviours of contract-behaviours.mjs. */
   b: string
+  /** The distribution carries calls and replies as one control message each (Distribution's `compactCalls`). */
+  compactCalls: boolean
   /** Crashes node B: no goodbye, the connection just ends. */
   killB(): Promise<void>
   /** Resolves once `predicate` holds (virtual time for the in-memory network, real time for sockets). */
@@ -64,6 +67,30 @@ export function distributionContract(name: string, makeCluster: () => Promise<Co
         expect(await a.call(inspector, echo)).toBe(0)
         expect(await a.call(inspector, delegator)).toBe(0)
         await expect(a.call({ name: 'nobody', node: b }, 3)).rejects.toThrow(NoProcError)
+      }))
+
+    it('hands what arrives to the endpoint by its fast paths: runs of sends, calls and their replies', () =>
+      withCluster(async ({ a, b, compactCalls, waitFor }) => {
+        const [relay, echo] = await Promise.all([a.spawnOn(b, 'relay'), a.spawnOn(b, 'echo')])
+        const localEcho = a.spawn({ name: 'echo', init: () => null, handleCall: (request: unknown, _from: unknown, state: null) => ({ reply: request, state }) })
+        const { pid, got } = recorder(a, () => {})
+        const before = inboundCounts(a)
+        await a.spawnOn(b, 'sender', { to: pid, count: 10 })
+        await waitFor(() => got.length === 10)
+        expect(got).toEqual([...Array(10).keys()])
+        expect(await a.call(echo, 'reply to a call from here')).toBe('reply to a call from here')
+        expect(await a.call(relay, { target: localEcho, request: 'a call from there' })).toBe('a call from there')
+        const after = inboundCounts(a)
+        // Every message to a pid arrives in runs (deliverSends), never as a control object of its own.
+        expect(after.sends - before.sends).toBeGreaterThanOrEqual(10)
+        expect(after.sendRuns - before.sendRuns).toBeLessThanOrEqual(after.sends - before.sends)
+        if (compactCalls) {
+          expect(after.calls - before.calls).toBe(1)
+          expect(after.replies - before.replies).toBe(2)
+        } else {
+          expect(after.calls - before.calls).toBe(0)
+          expect(after.replies - before.replies).toBe(0)
+        }
       }))
 
     it('keeps the order of messages between a pair of actors', () =>

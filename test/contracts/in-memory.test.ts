@@ -15,6 +15,7 @@ async function cluster(compactCalls: boolean): Promise<ContractCluster> {
   return {
     a,
     b: b.node,
+    compactCalls,
     killB: () => net.kill('b@contract'),
     waitFor: (predicate) => net.waitFor(predicate),
     close: () => net[Symbol.asyncDispose](),

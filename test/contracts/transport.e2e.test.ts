@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url'
 import { startNode } from '@cohort/transport'
 import { distributionContract } from './distribution.contract.ts'
 
-const CHILD = fileURLToPath(new URL('./contract-node.mjs', import.meta.url))
+const CHILD = fileURLToPath(new URL('../support/node-process.mjs', import.meta.url))
 const cookie = 'contract-cookie'
 let serial = 0
 
 distributionContract('@cohort/transport between two processes', async () => {
   const id = ++serial
   const a = await startNode({ name: `a${id}@127.0.0.1`, host: '127.0.0.1', port: 0, cookie, tickMs: 1000 })
-  const child = fork(CHILD, [JSON.stringify({ name: `b${id}@127.0.0.1`, cookie, tickMs: 1000 })], {
+  const child = fork(CHILD, [JSON.stringify({ name: `b${id}@127.0.0.1`, cookie, tickMs: 1000, contract: true, logLevel: 'silent' })], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // Plain node on the compiled packages: not vitest's loader flags and source conditions.
     execArgv: [],
@@ -24,6 +24,7 @@ distributionContract('@cohort/transport between two processes', async () => {
   return {
     a: a.system,
     b: b.name,
+    compactCalls: true,
     killB: async () => {
       child.kill('SIGKILL')
       await exited

@@ -2,44 +2,12 @@
  * Helpers for the discovery e2e suites: a ClusterNode that accepts every dial (the transport is not under test here)
  * and a wait on a Cluster event with a deadline, so tests wait on signals, never on sleeps.
  */
-import { EventEmitter } from 'node:events'
-import type { Cluster, ClusterEvents, ClusterNode } from '@cohort/discovery'
+import type { Cluster, ClusterEvents } from '@cohort/discovery'
+import { FakeNode } from '../../packages/discovery/test-support/fake-node.ts'
 
-export class AcceptingNode implements ClusterNode {
-  readonly name: string
-  readonly dialled: string[] = []
-  #events = new EventEmitter()
-  #connected = new Set<string>()
-
-  constructor(name: string) {
-    this.name = name
-  }
-
-  async connect(peer: { name: string; url: string }): Promise<void> {
-    this.dialled.push(peer.url)
-    this.#connected.add(peer.name)
-    this.#events.emit('nodeup', peer.name)
-  }
-
-  disconnect(name: string): void {
-    if (this.#connected.delete(name)) this.#events.emit('nodedown', name, 'disconnect')
-  }
-
-  nodes(): string[] {
-    return [...this.#connected]
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the ClusterNode signature
-  on(event: 'nodeup' | 'nodedown', listener: (...args: any[]) => void): this {
-    this.#events.on(event, listener)
-    return this
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the ClusterNode signature
-  off(event: 'nodeup' | 'nodedown', listener: (...args: any[]) => void): this {
-    this.#events.off(event, listener)
-    return this
-  }
+/** A node that accepts every dial at once: discovery's fake node, as the transport is not under test here. */
+export function acceptingNode(name: string): FakeNode {
+  return new FakeNode(name, { acceptAll: true })
 }
 
 /** Resolves with the first `event` whose arguments satisfy `accept`; rejects after `timeoutMs` saying what was awaited. */

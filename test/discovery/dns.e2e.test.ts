@@ -6,7 +6,7 @@ import { dnsA, dnsSrv, joinCluster } from '@cohort/discovery'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dnsmasqMissing, startDnsmasq } from '../support/dnsmasq.ts'
 import type { Dnsmasq } from '../support/dnsmasq.ts'
-import { AcceptingNode, names, nextEvent } from './cluster-harness.ts'
+import { acceptingNode, names, nextEvent } from './cluster-harness.ts'
 
 const missing = dnsmasqMissing()
 const SVC = 'cohort-headless.demo.svc.cluster.local'
@@ -23,7 +23,7 @@ describe.skipIf(missing !== undefined)(`DNS discovery against dnsmasq${missing ?
 
   it('dnsA: peers appear as their pods become ready', async () => {
     await dnsmasq.setHosts([['10.244.1.17', SVC]])
-    const node = new AcceptingNode('chat@10.244.1.17')
+    const node = acceptingNode('chat@10.244.1.17')
     await using cluster = joinCluster(node, dnsA({ query: SVC, port: 4370, basename: 'chat', intervalMs: 100, resolver: dnsmasq.resolver() }))
     await nextEvent(cluster, 'ready')
     expect(names(cluster)).toEqual([])
@@ -44,7 +44,7 @@ describe.skipIf(missing !== undefined)(`DNS discovery against dnsmasq${missing ?
       ['10.244.2.23', SVC],
       ['fd00::9', SVC],
     ])
-    const node = new AcceptingNode('chat@10.244.1.17')
+    const node = acceptingNode('chat@10.244.1.17')
     await using cluster = joinCluster(node, dnsA({ query: SVC, port: 4370, basename: 'chat', intervalMs: 100, resolver: dnsmasq.resolver() }))
     await nextEvent(cluster, 'peers', (c) => c.peers.length === 2)
     expect(cluster.members().map((m) => m.url).sort()).toEqual(['ws://10.244.2.23:4370', 'ws://[fd00::9]:4370'])
@@ -63,7 +63,7 @@ describe.skipIf(missing !== undefined)(`DNS discovery against dnsmasq${missing ?
       ['10.244.1.17', SVC],
       ['10.244.2.23', SVC],
     ])
-    const node = new AcceptingNode('chat@10.244.1.17')
+    const node = acceptingNode('chat@10.244.1.17')
     await using cluster = joinCluster(node, dnsA({ query: SVC, port: 4370, basename: 'chat', intervalMs: 100, retryInitialMs: 100, retryMaxMs: 200, resolver: dnsmasq.resolver() }))
     await nextEvent(cluster, 'peers', (c) => c.peers.length === 1)
     const failed = nextEvent(cluster, 'lookupfailed', (_e, n) => n >= 2)
@@ -76,7 +76,7 @@ describe.skipIf(missing !== undefined)(`DNS discovery against dnsmasq${missing ?
   })
 
   it('dnsA: a name that never resolved leaves the strategy not ready', async () => {
-    const node = new AcceptingNode('chat@10.244.1.17')
+    const node = acceptingNode('chat@10.244.1.17')
     await using cluster = joinCluster(node, dnsA({ query: SVC, port: 4370, basename: 'chat', intervalMs: 100, retryInitialMs: 100, retryMaxMs: 200, resolver: dnsmasq.resolver() }))
     await nextEvent(cluster, 'lookupfailed')
     expect(cluster.ready).toBe(false)
@@ -91,7 +91,7 @@ describe.skipIf(missing !== undefined)(`DNS discovery against dnsmasq${missing ?
       { name: SRV, target: `cohort-0.${SVC}`, port: 4370, weight: 50 },
       { name: SRV, target: `cohort-1.${SVC}`, port: 4371, weight: 50 },
     ])
-    const node = new AcceptingNode(`chat@cohort-0.${SVC}`)
+    const node = acceptingNode(`chat@cohort-0.${SVC}`)
     await using cluster = joinCluster(node, dnsSrv({ query: SRV, basename: 'chat', intervalMs: 100, resolver: dnsmasq.resolver() }))
     await nextEvent(cluster, 'ready')
     expect(cluster.members().map((m) => [m.name, m.url])).toEqual([[`chat@cohort-1.${SVC}`, `ws://cohort-1.${SVC}:4371`]])

@@ -1,9 +1,13 @@
 /**
- * deploy/k8s/: every manifest validates against the Kubernetes schemas (kubernetes-models, offline), and names,
- * ports, labels, selectors, RBAC, probes, the downward API and the shutdown timing agree with each other and with
- * @cohort/discovery's config module (its variable names, and loadConfig accepting the values).
+ * deploy/k8s/: every manifest validates against the Kubernetes schemas (kubernetes-models, offline), and for each
+ * app (chat, cache) names, ports, labels, selectors, RBAC, probes, the downward API and the shutdown timing agree
+ * with each other, with @cohort/discovery's config module and the app's own (their variable names, and the config
+ * loaders accepting the values), and with the Dockerfile (the image's user and the command it holds).
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { CACHE_CONFIG_VARIABLES, loadCacheConfig } from '@cohort/cache'
+import { CHAT_CONFIG_VARIABLES, loadChatConfig } from '@cohort/chat'
 import { CONFIG_VARIABLES, loadConfig } from '@cohort/discovery'
 import { RECOMMENDED_GLIBC_TUNABLES } from '@cohort/transport'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
@@ -16,6 +20,7 @@ import { Service } from 'kubernetes-models/v1/Service'
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
+import { imageHolds, lastOf, readDockerfile } from '../support/dockerfile.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are checked field by field below
 type Manifest = any
@@ -40,21 +45,33 @@ const models: Record<string, new (data: Manifest) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 }
 
-function one(kind: string): Manifest {
-  const found = manifests.filter((m) => m.doc.kind === kind)
-  expect(found, `exactly one ${kind} in deploy/k8s`).toHaveLength(1)
+function one(kind: string, name?: string): Manifest {
+  const found = manifests.filter((m) => m.doc.kind === kind && (name === undefined || m.doc.metadata?.name === name))
+  expect(found, `exactly one ${kind}${name === undefined ? '' : ` named ${name}`} in deploy/k8s`).toHaveLength(1)
   return found[0]?.doc
 }
+
+const repo = fileURLToPath(new URL('../../', import.meta.url))
+const dockerfile = readDockerfile(`${repo}Dockerfile`)
+/** The uid of the image's user (`node` in the Node images). */
+const IMAGE_USERS: Record<string, number> = { node: 1000 }
+
+const APPS = {
+  chat: { variables: CHAT_CONFIG_VARIABLES, load: loadChatConfig, ports: ['cluster', 'http'] },
+  cache: { variables: CACHE_CONFIG_VARIABLES, load: loadCacheConfig, ports: ['cluster', 'http', 'redis'] },
+} as const
 
 const subset = (small: Record<string, string>, big: Record<string, string>): boolean =>
   Object.entries(small).every(([k, v]) => big[k] === v)
 
 describe('deploy/k8s manifests', () => {
-  it('parse as YAML and hold the expected kinds', () => {
+  it('parse as YAML and hold a Deployment, a headless Service and a PodDisruptionBudget per app, sharing the rest', () => {
     expect(files.length).toBeGreaterThan(0)
-    expect(manifests.map((m) => m.doc.kind).sort()).toEqual(
-      ['ConfigMap', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
-    )
+    expect(manifests.map((m) => `${m.doc.kind} ${m.doc.metadata.name}`).sort()).toEqual([
+      'ConfigMap cohort-config', 'Deployment cache', 'Deployment chat', 'Namespace cohort',
+      'PodDisruptionBudget cache', 'PodDisruptionBudget chat', 'Role cohort-discovery', 'RoleBinding cohort-discovery',
+      'Service cache-headless', 'Service chat-headless', 'ServiceAccount cohort',
+    ])
   })
 
   for (const { file, doc } of manifests) {
@@ -66,7 +83,7 @@ describe('deploy/k8s manifests', () => {
   }
 
   it('the schema check catches a malformed manifest (the validator is live)', () => {
-    const broken = structuredClone(one('Deployment'))
+    const broken = structuredClone(one('Deployment', 'chat'))
     broken.spec.template.spec.containers[0].ports[0].containerPort = 'cluster'
     expect(() => new Deployment(broken).validate()).toThrow(/containerPort/)
   })
@@ -76,95 +93,111 @@ describe('deploy/k8s manifests', () => {
     for (const { doc } of manifests.filter((m) => m.doc.kind !== 'Namespace')) expect(doc.metadata.namespace).toBe(ns)
   })
 
-  it('has a headless Service that selects the pods and publishes only ready ones', () => {
-    const service = one('Service')
-    const deployment = one('Deployment')
-    const podLabels = deployment.spec.template.metadata.labels
-    expect(service.spec.clusterIP).toBe('None')
-    expect(service.spec.publishNotReadyAddresses).toBe(false)
-    expect(subset(service.spec.selector, podLabels)).toBe(true)
-    expect(subset(deployment.spec.selector.matchLabels, podLabels)).toBe(true)
-    expect(subset(one('PodDisruptionBudget').spec.selector.matchLabels, podLabels)).toBe(true)
-  })
-
-  it('agrees on the cluster port between Service, container and configuration', () => {
-    const config = one('ConfigMap').data
-    const container = one('Deployment').spec.template.spec.containers[0]
-    const [port] = one('Service').spec.ports
-    expect(port.name).toBe(config.COHORT_K8S_PORT_NAME)
-    expect(one('Service').metadata.name).toBe(config.COHORT_K8S_SERVICE)
-    const target = container.ports.find((p: Manifest) => p.name === port.targetPort)
-    expect(target, `container port named ${port.targetPort}`).toBeDefined()
-    expect(String(target.containerPort)).toBe(config.COHORT_PORT)
-    expect(String(port.port)).toBe(config.COHORT_PORT)
-  })
-
-  it('grants only get/list/watch on endpointslices, bound to the pods ServiceAccount', () => {
+  it('grants only get/list/watch on endpointslices, bound to the ServiceAccount every app runs as', () => {
     const role = one('Role')
     const binding = one('RoleBinding')
     const account = one('ServiceAccount')
     expect(role.rules).toEqual([{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] }])
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name })
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }])
-    expect(one('Deployment').spec.template.spec.serviceAccountName).toBe(account.metadata.name)
+    for (const app of Object.keys(APPS)) expect(one('Deployment', app).spec.template.spec.serviceAccountName).toBe(account.metadata.name)
   })
 
-  it('starts the node with the allocator setting the transport recommends for large messages', () => {
-    const container = one('Deployment').spec.template.spec.containers[0]
-    expect(container.env.find((e: Manifest) => e.name === 'GLIBC_TUNABLES')?.value).toBe(RECOMMENDED_GLIBC_TUNABLES)
-  })
+  for (const [app, spec] of Object.entries(APPS)) {
+    describe(app, () => {
+      const deployment = (): Manifest => one('Deployment', app)
+      const container = (): Manifest => deployment().spec.template.spec.containers[0]
+      const service = (): Manifest => one('Service', `${app}-headless`)
+      const env = (): Record<string, Manifest> => Object.fromEntries(container().env.map((e: Manifest) => [e.name, e]))
+      /** What the pod's environment holds: the shared ConfigMap, then the container's own values. */
+      const podEnv = (): Record<string, string> => ({
+        ...one('ConfigMap').data,
+        ...Object.fromEntries(container().env.filter((e: Manifest) => 'value' in e).map((e: Manifest) => [e.name, e.value])),
+      })
 
-  it('wires the probes to the probe server port and paths', () => {
-    const config = one('ConfigMap').data
-    const container = one('Deployment').spec.template.spec.containers[0]
-    const probePort = container.ports.find((p: Manifest) => String(p.containerPort) === config.COHORT_PROBE_PORT)
-    expect(probePort, `a container port ${config.COHORT_PROBE_PORT}`).toBeDefined()
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: probePort.name })
-    expect(container.startupProbe.httpGet).toEqual({ path: '/livez', port: probePort.name })
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: probePort.name })
-  })
+      it('has a headless Service that selects only its pods and publishes only ready ones', () => {
+        const podLabels = deployment().spec.template.metadata.labels
+        expect(service().spec.clusterIP).toBe('None')
+        expect(service().spec.publishNotReadyAddresses).toBe(false)
+        expect(subset(service().spec.selector, podLabels)).toBe(true)
+        expect(subset(deployment().spec.selector.matchLabels, podLabels)).toBe(true)
+        expect(subset(one('PodDisruptionBudget', app).spec.selector.matchLabels, podLabels)).toBe(true)
+        const other = Object.keys(APPS).find((a) => a !== app)!
+        expect(subset(service().spec.selector, one('Deployment', other).spec.template.metadata.labels), 'no pod of the other app').toBe(false)
+      })
 
-  it('uses only variables the config module reads, with POD_IP from the downward API and the cookie from the Secret', () => {
-    // GLIBC_TUNABLES is read by the C library, not by loadConfig (checked below).
-    const known = new Set([...CONFIG_VARIABLES, ...CONFIG_VARIABLES.map((v) => `${v}_FILE`), 'GLIBC_TUNABLES'])
-    const spec = one('Deployment').spec.template.spec
-    const container = spec.containers[0]
-    const names = [...Object.keys(one('ConfigMap').data), ...container.env.map((e: Manifest) => e.name)]
-    for (const name of names) expect(known.has(name), `${name} is read by loadConfig`).toBe(true)
-    const env = Object.fromEntries(container.env.map((e: Manifest) => [e.name, e]))
-    expect(env.POD_IP.valueFrom.fieldRef.fieldPath).toBe('status.podIP')
-    expect(env.POD_NAME.valueFrom.fieldRef.fieldPath).toBe('metadata.name')
-    expect(container.envFrom).toEqual([{ configMapRef: { name: one('ConfigMap').metadata.name } }])
-    const cookiePath: string = env.COHORT_COOKIE_FILE.value
-    const mount = container.volumeMounts.find((m: Manifest) => cookiePath.startsWith(`${m.mountPath}/`))
-    expect(mount, `a volume mounted at the directory of ${cookiePath}`).toBeDefined()
-    const volume = spec.volumes.find((v: Manifest) => v.name === mount.name)
-    expect(volume.secret.items).toContainEqual({ key: 'cookie', path: cookiePath.slice(mount.mountPath.length + 1) })
-  })
+      it('agrees on every port between Service, container and configuration', () => {
+        const config = podEnv()
+        expect(container().ports.map((p: Manifest) => p.name)).toEqual(spec.ports)
+        for (const port of service().spec.ports) {
+          const target = container().ports.find((p: Manifest) => p.name === port.targetPort)
+          expect(target, `container port named ${port.targetPort}`).toBeDefined()
+          expect(port.port).toBe(target.containerPort)
+        }
+        const cluster = service().spec.ports.find((p: Manifest) => p.name === config['COHORT_K8S_PORT_NAME'])
+        expect(service().metadata.name).toBe(config['COHORT_K8S_SERVICE'])
+        expect(String(cluster.port)).toBe(config['COHORT_PORT'])
+        const http = container().ports.find((p: Manifest) => p.name === 'http')
+        expect(String(http.containerPort)).toBe(config['HTTP_PORT'] ?? config['COHORT_PROBE_PORT'])
+        if (app === 'cache') expect(String(container().ports.find((p: Manifest) => p.name === 'redis').containerPort)).toBe(config['REDIS_PORT'])
+      })
 
-  it('fits the shutdown sequence inside terminationGracePeriodSeconds', () => {
-    const config = one('ConfigMap').data
-    const spec = one('Deployment').spec.template.spec
-    const preStopMs = spec.containers[0].lifecycle.preStop.sleep.seconds * 1000
-    const graceMs = Number(config.COHORT_GRACE_PERIOD_MS)
-    expect(Number(config.COHORT_DRAIN_DELAY_MS)).toBeLessThan(graceMs)
-    expect(preStopMs + graceMs).toBeLessThan(spec.terminationGracePeriodSeconds * 1000)
-  })
+      it('wires the probes to the HTTP port and paths', () => {
+        expect(container().livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' })
+        expect(container().startupProbe.httpGet).toEqual({ path: '/livez', port: 'http' })
+        expect(container().readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' })
+      })
 
-  it('is accepted by loadConfig as a pod would see it', async () => {
-    const configMap = one('ConfigMap')
-    const container = one('Deployment').spec.template.spec.containers[0]
-    const direct = Object.fromEntries(container.env.filter((e: Manifest) => 'value' in e).map((e: Manifest) => [e.name, e.value]))
-    const env = { ...configMap.data, ...direct, POD_IP: '10.244.1.17', POD_NAME: 'cohort-abc12', POD_NAMESPACE: configMap.metadata.namespace }
-    const config = await loadConfig({
-      env,
-      readFile: async (path) => {
-        if (path === direct.COHORT_COOKIE_FILE) return 'cookie-from-secret\n'
-        throw new Error(`unexpected read of ${path}`)
-      },
+      it('starts the node with the allocator setting the transport recommends for large messages', () => {
+        expect(env()['GLIBC_TUNABLES']?.value).toBe(RECOMMENDED_GLIBC_TUNABLES)
+      })
+
+      it("uses only variables loadConfig or the app's config reads, POD_IP from the downward API, the cookie from the Secret", () => {
+        // GLIBC_TUNABLES is read by the C library, not by the config modules (checked above).
+        const read = [...CONFIG_VARIABLES, ...spec.variables]
+        const known = new Set([...read, ...read.map((v) => `${v}_FILE`), 'GLIBC_TUNABLES'])
+        for (const name of Object.keys(podEnv())) expect(known.has(name), `${name} is read by the ${app} node`).toBe(true)
+        expect(env()['POD_IP'].valueFrom.fieldRef.fieldPath).toBe('status.podIP')
+        expect(env()['POD_NAME'].valueFrom.fieldRef.fieldPath).toBe('metadata.name')
+        expect(container().envFrom).toEqual([{ configMapRef: { name: one('ConfigMap').metadata.name } }])
+        const cookiePath: string = env()['COHORT_COOKIE_FILE'].value
+        const mount = container().volumeMounts.find((m: Manifest) => cookiePath.startsWith(`${m.mountPath}/`))
+        expect(mount, `a volume mounted at the directory of ${cookiePath}`).toBeDefined()
+        const volume = deployment().spec.template.spec.volumes.find((v: Manifest) => v.name === mount.name)
+        expect(volume.secret.items).toContainEqual({ key: 'cookie', path: cookiePath.slice(mount.mountPath.length + 1) })
+      })
+
+      it('fits the shutdown sequence inside terminationGracePeriodSeconds', () => {
+        const config = podEnv()
+        const pod = deployment().spec.template.spec
+        const preStopMs = pod.containers[0].lifecycle.preStop.sleep.seconds * 1000
+        const graceMs = Number(config['COHORT_GRACE_PERIOD_MS'])
+        expect(Number(config['COHORT_DRAIN_DELAY_MS'])).toBeLessThan(graceMs)
+        expect(preStopMs + graceMs).toBeLessThan(pod.terminationGracePeriodSeconds * 1000)
+      })
+
+      it('runs the image the Dockerfile builds: its user, and a command it holds and has built', () => {
+        const final = dockerfile.stages.at(-1)!
+        expect(deployment().spec.template.spec.securityContext.runAsUser).toBe(IMAGE_USERS[lastOf(final, 'USER')!])
+        const command: string[] = container().command
+        expect(command).toEqual(['node', `apps/${app}/dist/main.js`])
+        expect(existsSync(`${repo}${command[1]}`), `${command[1]} is built`).toBe(true)
+        expect(imageHolds(dockerfile, command[1]!)).toBe(true)
+      })
+
+      it("is accepted by the app's config loader as a pod would see it", async () => {
+        const configMap = one('ConfigMap')
+        const direct = podEnv()
+        const config = await spec.load({
+          env: { ...direct, POD_IP: '10.244.1.17', POD_NAME: `${app}-abc12`, POD_NAMESPACE: configMap.metadata.namespace },
+          readFile: async (path: string) => {
+            if (path === direct['COHORT_COOKIE_FILE']) return 'cookie-from-secret\n'
+            throw new Error(`unexpected read of ${path}`)
+          },
+        })
+        expect(config.cohort.node.name).toBe(`${app}@10.244.1.17`)
+        expect(config.cohort.discovery).toMatchObject({ strategy: 'kubernetes', service: service().metadata.name, namespace: configMap.metadata.namespace })
+      })
     })
-    expect(config.node.name).toBe(`${configMap.data.COHORT_BASENAME}@10.244.1.17`)
-    expect(config.discovery).toMatchObject({ strategy: 'kubernetes', service: one('Service').metadata.name, namespace: configMap.metadata.namespace })
-    expect(config.probes.port).toBe(Number(configMap.data.COHORT_PROBE_PORT))
-  })
+  }
 })

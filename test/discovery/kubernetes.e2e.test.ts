@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { joinCluster, kubernetes } from '@cohort/discovery'
 import type { KubernetesOptions } from '@cohort/discovery'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { AcceptingNode, names, nextEvent } from './cluster-harness.ts'
+import { acceptingNode, names, nextEvent } from './cluster-harness.ts'
 import { FakeApiServer } from './fake-api-server.ts'
 import { makeCertificates, opensslMissing } from './test-ca.ts'
 import type { TestCertificates } from './test-ca.ts'
@@ -52,7 +52,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
     })
 
   it('lists the ready endpoints, then follows the watch', async () => {
-    const node = new AcceptingNode(ME)
+    const node = acceptingNode(ME)
     await using cluster = joinCluster(node, strategy())
     await nextEvent(cluster, 'ready')
     expect(names(cluster)).toEqual(READY)
@@ -69,7 +69,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
   })
 
   it('resumes a watch that ends at its timeout from the last bookmark', async () => {
-    const node = new AcceptingNode(ME)
+    const node = acceptingNode(ME)
     await using cluster = joinCluster(node, strategy({ watchTimeoutSeconds: 1 }))
     await nextEvent(cluster, 'ready')
     await api.waitForCalls('watch', 1)
@@ -86,7 +86,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
   for (const goneMode of ['event', 'http'] as const) {
     it(`lists again after a 410 (${goneMode === 'event' ? 'ERROR event' : 'HTTP status'}) and replaces the state`, async () => {
       api.goneMode = goneMode
-      const node = new AcceptingNode(ME)
+      const node = acceptingNode(ME)
       await using cluster = joinCluster(node, strategy())
       await nextEvent(cluster, 'ready')
       await api.waitForCalls('watch', 1)
@@ -104,7 +104,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
 
   it('reports the missing RBAC rule on a 403, stays not ready, and recovers once allowed', async () => {
     api.forbid('list')
-    const node = new AcceptingNode(ME)
+    const node = acceptingNode(ME)
     await using cluster = joinCluster(node, strategy())
     const [error] = await nextEvent(cluster, 'lookupfailed')
     expect(error).toMatchObject({ code: 'COHORT_ERR_KUBERNETES_FORBIDDEN' })
@@ -119,7 +119,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
   })
 
   it('keeps the last known peers while the API refuses, and names the denied verb', async () => {
-    const node = new AcceptingNode(ME)
+    const node = acceptingNode(ME)
     await using cluster = joinCluster(node, strategy())
     await nextEvent(cluster, 'ready')
     await api.waitForCalls('watch', 1)
@@ -132,7 +132,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
   })
 
   it('re-reads a rotated token after a 401', async () => {
-    const node = new AcceptingNode(ME)
+    const node = acceptingNode(ME)
     await using cluster = joinCluster(node, strategy())
     await nextEvent(cluster, 'ready')
     await api.waitForCalls('watch', 1)
@@ -147,7 +147,7 @@ describe.skipIf(missing !== undefined)(`kubernetes() against a fake API server${
 
   it('verifies the API server against ca.crt and never connects to an unknown CA', async () => {
     await writeFile(join(saDir, 'ca.crt'), makeCertificates().ca)
-    const node = new AcceptingNode(ME)
+    const node = acceptingNode(ME)
     await using cluster = joinCluster(node, strategy())
     const [error] = await nextEvent(cluster, 'lookupfailed')
     expect(error).toMatchObject({ code: 'COHORT_ERR_DISCOVERY_UNAVAILABLE' })

@@ -124,11 +124,16 @@ describe('the supervised pg pool', () => {
       }, `the statement ${marker} to run`)
       await terminate(pid!)
     }
+    // Each replacement is awaited through a listener set up before the kill: on a fast machine the pool
+    // reconnects before a listener added afterwards would see it.
+    const firstReplaced = next(pool, 'connectionUp', (e) => e.alive === 2)
     const idempotent = pool.query<{ answer: number }>("SELECT 42 AS answer, 'retry-me' AS marker, pg_sleep(0.5)", [], { idempotent: true })
     await killRunning('retry-me')
     expect((await idempotent).rows[0]?.answer).toBe(42)
     expect(pool.stats().retries).toBe(1)
+    await firstReplaced
 
+    const secondReplaced = next(pool, 'connectionUp', (e) => e.alive === 2)
     const once = pool.query("SELECT 'do-not-retry' AS marker, pg_sleep(0.5)")
     const settled = once.catch((err: unknown) => err)
     await killRunning('do-not-retry')
@@ -136,7 +141,7 @@ describe('the supervised pg pool', () => {
     expect(isPoolError(err, 'COHORT_ERR_POOL_CONNECTION_LOST')).toBe(true)
     expect((err as Error).message).toMatch(/connection lost during the statement: terminating connection due to administrator command/)
     expect(pool.stats().retries).toBe(1)
-    await next(pool, 'connectionUp', (e) => e.alive === 2)
+    await secondReplaced
   })
 
   it('reports a server error with its SQLSTATE and keeps the connection', async () => {
@@ -207,10 +212,11 @@ describe('the supervised pg pool', () => {
     const { pool } = await startPool({ size: 2, backoffInitialMs: 50, backoffMaxMs: 200, checkoutTimeoutMs: 200 })
     const [first] = await backends()
     const oneDown = next(pool, 'connectionDown', (e) => e.backendPid === first)
+    const replaced = next(pool, 'connectionUp', (e) => e.alive === 2)
     await terminate(first!)
     expect(await oneDown).toMatchObject({ alive: 1 })
     expect(pool.isReady()).toBe(true)
-    await next(pool, 'connectionUp', (e) => e.alive === 2)
+    await replaced
 
     const allDown = next(pool, 'connectionDown', (e) => e.alive === 0)
     const gaveUp = next(pool, 'gaveUp')

@@ -146,8 +146,9 @@ describe('floods against a node', () => {
     // Before the byte limit each such socket cost about 4 MiB; now a small, documented amount (16 KiB + one read).
     expect(afterFrames.memory.rss - roomyBefore.memory.rss).toBeLessThan(150 * 2 ** 20)
     expect(peakPending).toBeLessThanOrEqual(64)
-    // Pending handshakes plus sockets closed a moment ago (100 ms of grace each), never the whole flood.
-    expect(peakFds).toBeLessThan(before.fds + 200)
+    // Pending handshakes plus sockets closed a moment ago (100 ms of grace each, longer on a loaded machine), never
+    // the whole flood of 400.
+    expect(peakFds).toBeLessThan(before.fds + 300)
     // From one address, at most maxPendingHandshakesPerAddress (16) wait at once: the rest make room by evicting.
     expect(codes.every((c) => c === 4001 || c === 4012)).toBe(true)
     expect(codes.filter((c) => c === 4001).length).toBeGreaterThan(0)

@@ -1,12 +1,18 @@
 /**
- * A Cohort node in its own process, driven by the parent test over IPC (see spawn-node.ts). Runs compiled JS:
- * '@cohort/transport' and '@cohort/core' resolve to their dist under plain node. Reports `ready` with its URL once
- * listening, then node events, and answers commands: connect, nodes, spawn, call, send, watch (link or monitor),
- * orderSink/orderSend (ordering checks), leave, close. Logs JSON lines (pino) to stderr for the parent to keep.
+ * The one child-node script of the multi-process suites: a Cohort node in its own process, driven by the parent test
+ * over IPC (see spawn-node.ts). Runs compiled JS: '@cohort/transport' and '@cohort/core' resolve to their dist under
+ * plain node. Reports `ready` with its URL once listening, then node events, and answers commands: connect, nodes,
+ * spawn, call, send, watch (link or monitor), orderSink/orderSend (ordering checks), leave, close. Logs JSON lines
+ * (pino) to stderr for the parent to keep.
+ *
+ * Options switch on what some suites need besides: `contract` defines the Distribution contract's behaviours
+ * (test/contracts), `clusterServices` starts groups and global names and answers their commands (test/cluster), with
+ * `singleton` a manager of the 'ticker' singleton too.
  */
-import { Down, Exit, Pid } from '@cohort/core'
+import { Down, Exit, Pid, startGlobal, startGroups } from '@cohort/core'
 import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
+import { defineContractBehaviours } from '../contracts/contract-behaviours.mjs'
 
 const config = JSON.parse(process.argv[2] ?? '{}')
 const logger = pino({ level: config.logLevel ?? 'info', base: null }, pino.destination(2))
@@ -82,7 +88,9 @@ const node = await startNode({
   hidden: config.hidden ?? false,
   logger,
 })
-node.system.register('echo', node.system.spawn(echo))
+const system = node.system
+system.register('echo', system.spawn(echo))
+if (config.contract === true) defineContractBehaviours(system)
 node.on('nodeup', (name) => send({ type: 'event', kind: 'nodeup', node: name }))
 node.on('nodedown', (name, reason) => send({ type: 'event', kind: 'nodedown', node: name, reason }))
 
@@ -108,6 +116,75 @@ const commands = {
     await node.close()
     setImmediate(() => process.exit(0))
   },
+}
+
+if (config.clusterServices === true) Object.assign(commands, startClusterServices())
+
+/** Groups, global names and (with `singleton`) the 'ticker' singleton, and the commands that drive them. */
+function startClusterServices() {
+  const groups = startGroups(system)
+  const global = startGlobal(system)
+  groups.monitor('room', (e) => send({ type: 'event', kind: `group:${e.type}`, group: e.group, pids: e.pids.map(fromPid) }))
+
+  const member = async (ctx) => {
+    for (;;) await ctx.receive()
+  }
+  system.define('ticker', {
+    name: 'ticker',
+    init: (_args, ctx) => {
+      send({ type: 'event', kind: 'singletonStarted', node: system.node, pid: fromPid(ctx.self) })
+      return null
+    },
+    handleCall: (_req, _from, state) => ({ reply: system.node, state }),
+  })
+  if (config.singleton === true) global.singleton('ticker', 'ticker', undefined, { staggerMs: 200, restartDelayMs: 200 })
+
+  /** Waiters of `until`, woken by every change the services report (group membership, global names). */
+  const wakers = new Set()
+  const changed = () => {
+    for (const wake of [...wakers]) wake()
+  }
+  groups.monitorScope(changed)
+  global.monitorNames((e) => {
+    send({ type: 'event', kind: 'global', name: e.name, pid: e.pid === undefined ? null : fromPid(e.pid) })
+    changed()
+  })
+
+  /** Resolves when `check()` returns a value other than undefined, checking again at every reported change. */
+  const until = (check, timeoutMs = 20_000) =>
+    new Promise((resolve, reject) => {
+      const attempt = () => {
+        const value = check()
+        if (value === undefined) return
+        wakers.delete(attempt)
+        clearTimeout(timer)
+        resolve(value)
+      }
+      const timer = setTimeout(() => {
+        wakers.delete(attempt)
+        reject(new Error('condition not met in time'))
+      }, timeoutMs)
+      wakers.add(attempt)
+      attempt()
+    })
+
+  return {
+    spawnMember: () => fromPid(system.spawn(member)),
+    join: ({ group, pid }) => groups.join(group, toPid(pid)),
+    members: ({ group }) => groups.members(group).map(fromPid),
+    waitMembers: ({ group, nodes }) =>
+      until(() => {
+        const got = [...new Set(groups.members(group).map((p) => p.node))].sort()
+        return JSON.stringify(got) === JSON.stringify([...nodes].sort()) ? got : undefined
+      }),
+    register: ({ name, pid }) => global.register(name, toPid(pid)),
+    whereisGlobal: ({ name }) => {
+      const pid = global.whereis(name)
+      return pid === undefined ? null : fromPid(pid)
+    },
+    waitGlobal: ({ name, node: on }) => until(() => (global.whereis(name)?.node === on ? fromPid(global.whereis(name)) : undefined)),
+    callGlobal: ({ name }) => system.call({ global: name }, 'where'),
+  }
 }
 
 process.on('message', async (message) => {

@@ -30,6 +30,12 @@ export interface NodeProcessOptions {
   port?: number
   hidden?: boolean
   logLevel?: string
+  /** Define the Distribution contract's behaviours (test/contracts). */
+  contract?: boolean
+  /** Start process groups and global names, and answer their commands (test/cluster). */
+  clusterServices?: boolean
+  /** With `clusterServices`: run a manager of the 'ticker' singleton. */
+  singleton?: boolean
 }
 
 /** One node in a child process. */

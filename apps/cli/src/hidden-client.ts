@@ -13,11 +13,17 @@ export interface Target {
 }
 
 /**
- * Reads a target from a node name, deriving the URL of a local demo node (`demo-4370@127.0.0.1` listens on
- * ws://127.0.0.1:4370) when none is given.
+ * Reads a target: a node name with the port it listens on (`chat@10.0.0.5:4370`, `chat@[fd00::5]:4370`), or a local
+ * demo node's name, whose URL its name tells (`demo-4370@127.0.0.1` listens on ws://127.0.0.1:4370), or any name
+ * with an explicit `url`.
  */
 export function parseTarget(name: string, url: string | undefined): Target {
   if (url !== undefined) return { name, url }
+  const withPort = /^([^@]+)@(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(name)
+  if (withPort !== null) {
+    const host = withPort[2]!
+    return { name: `${withPort[1]}@${host.replace(/^\[|\]$/g, '')}`, url: `ws://${host}:${withPort[3]}` }
+  }
   const local = /^[^@]*-(\d+)@(.+)$/.exec(name)
   if (local === null) {
     throw new Error(`cannot tell the URL of ${name}; pass --url ws://host:port`)

@@ -4,8 +4,10 @@ import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
 import { createProgram } from './program.ts'
 import type { ProgramIO } from './program.ts'
-import { OBSERVER_NAME, observer } from './observer.ts'
+import { observerChild } from '@cohort/discovery'
+import type { ClusterReport } from '@cohort/discovery'
 import { parseTarget } from './hidden-client.ts'
+import { formatStatus } from './status-view.ts'
 
 const cookie = 'cli-test-cookie'
 const nodes: CohortNode[] = []
@@ -38,7 +40,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 async function observedNode(basename: string): Promise<CohortNode> {
   const node = await startNode({ name: `${basename}@127.0.0.1`, host: '127.0.0.1', port: 0, cookie })
   nodes.push(node)
-  await node.system.start(supervisor({ name: 'root', children: [{ id: 'observer', start: observer(node.system), name: OBSERVER_NAME }] }))
+  await node.system.start(supervisor({ name: 'root', children: [observerChild(node.system, { traffic: node })] }))
   return node
 }
 
@@ -60,19 +62,83 @@ describe('cohort ping', () => {
   })
 })
 
-describe('cohort cluster', () => {
-  it('shows every node with its connections and supervision tree', async () => {
+describe('cohort status', () => {
+  it('shows every node with its connections and supervision tree, asking one node', async () => {
     const a = await observedNode('a')
     const b = await observedNode('b')
     await a.connect({ name: b.name, url: b.url })
-    const r = run(['cluster', a.name, '--url', a.url], { COHORT_COOKIE: cookie })
+    const r = run(['status', '--node', `${a.name}:${a.port}`], { COHORT_COOKIE: cookie })
     await r.done
     const out = r.out()
-    expect(out).toContain('cluster of 2 nodes')
-    expect(out).toContain('a@127.0.0.1\n  connected to: b@127.0.0.1')
+    expect(out).toMatch(/^cluster of 2 nodes seen from a@127\.0\.0\.1 at \d\d:\d\d:\d\d: 2 up, 0 down\n/)
+    expect(out).toMatch(/\na@127\.0\.0\.1 +\d+ +1 +2 +0 +– +0 +0\n/)
+    expect(out).toContain('  a@127.0.0.1 → b@127.0.0.1  – out / – in')
     expect(out).toMatch(/└─ observer <a@127\.0\.0\.1\.\d+>/)
-    // b's URL cannot be told from its name; it is reached on demand through what a knows, or reported unreachable.
-    expect(out).toMatch(/b@127\.0\.0\.1/)
+    expect(out).toMatch(/└─ observer <b@127\.0\.0\.1\.\d+>/)
+    expect(out).toContain('a@127.0.0.1: nodeup b@127.0.0.1')
+    // The CLI's hidden connection is no member: neither node counts it.
+    expect(a.nodes()).toEqual([b.name])
+  })
+
+  it('answers as `cohort cluster <node>` too, and prints JSON with --json', async () => {
+    const a = await observedNode('a')
+    const r = run(['cluster', a.name, '--url', a.url, '--cookie', cookie, '--json'])
+    await r.done
+    const report = JSON.parse(r.out()) as ClusterReport
+    expect(report.nodes.map((n) => n.node)).toEqual(['a@127.0.0.1'])
+  })
+
+  it('redraws with --watch, showing rates from the second frame on, until SIGINT', async () => {
+    const a = await observedNode('a')
+    const b = await observedNode('b')
+    await a.connect({ name: b.name, url: b.url })
+    const listeners = new Map<string, (signal: string) => void>()
+    const frames: string[] = []
+    let twoFrames: () => void = () => undefined
+    const gotTwo = new Promise<void>((resolve) => (twoFrames = resolve))
+    const io: ProgramIO = {
+      stdout: (t) => {
+        if (t.startsWith('cluster of')) frames.push(t)
+        if (frames.length === 2) twoFrames()
+      },
+      stderr: () => undefined,
+      env: { COHORT_COOKIE: cookie },
+      signals: { on: (signal, listener) => listeners.set(signal, listener), off: (signal) => listeners.delete(signal) },
+      exit: () => undefined,
+      entry: 'unused',
+    }
+    const done = createProgram(io).parseAsync(['status', '--node', `${a.name}:${a.port}`, '--watch', '--interval-ms', '600'], { from: 'user' })
+    await gotTwo
+    expect(frames[0]).toContain('  a@127.0.0.1 → b@127.0.0.1  – out / – in')
+    expect(frames[1]).toMatch(/ {2}a@127\.0\.0\.1 → b@127\.0\.0\.1 {2}\d+\/s out \/ \d+\/s in/)
+    const [cli] = a.hiddenNodes()
+    const cliLeft = new Promise<string>((resolve) => a.system.monitorNodes((e) => e.type === 'nodedown' && e.node === cli && resolve(e.node), { hidden: true }))
+    listeners.get('SIGINT')!('SIGINT')
+    await done
+    expect(listeners.size, 'the watch removed its signal listeners').toBe(0)
+    expect(await cliLeft, 'the CLI closed its hidden connection').toBe(cli)
+  })
+
+  it('names what is missing or wrong', async () => {
+    await expect(run(['status', '--cookie', cookie]).done).rejects.toThrow(/no node: pass --node name@host:port/)
+    await expect(run(['status', '--node', 'a@127.0.0.1:1']).done).rejects.toThrow(/no cookie/)
+    await expect(run(['status', '--node', 'a@127.0.0.1:1', '--cookie', cookie, '--interval-ms', '5']).done).rejects.toThrow(/invalid --interval-ms 5/)
+  })
+})
+
+describe('formatStatus', () => {
+  it('lists nodes that left with when and why, and the latest events in order', () => {
+    const report: ClusterReport = {
+      observedFrom: 'a@h',
+      at: Date.UTC(2026, 0, 1, 12, 0, 5),
+      nodes: [],
+      silent: [{ node: 's@h', error: 'noproc' }],
+      down: [{ node: 'b@h', since: Date.UTC(2026, 0, 1, 12, 0, 1), reason: 'noconnection' }],
+    }
+    const out = formatStatus(report)
+    expect(out).toContain('cluster of 2 nodes seen from a@h at 12:00:05: 0 up, 1 down, 1 not answering')
+    expect(out).toMatch(/\ns@h +not answering: noproc\n/)
+    expect(out).toMatch(/\nb@h +DOWN since 12:00:01 \(noconnection\)\n/)
   })
 })
 
@@ -80,7 +146,7 @@ describe('cohort --help', () => {
   it('lists the commands', async () => {
     const r = run(['--help'])
     await expect(r.done).rejects.toMatchObject({ code: 'commander.helpDisplayed' })
-    for (const command of ['start', 'cluster', 'ping', 'demo', 'bench']) expect(r.out()).toContain(command)
+    for (const command of ['start', 'status|cluster', 'ping', 'doctor', 'demo', 'bench']) expect(r.out()).toContain(command)
   })
 
   it('names an unknown command', async () => {
@@ -90,10 +156,25 @@ describe('cohort --help', () => {
   })
 })
 
+describe('cohort start', () => {
+  it('names the flag the user typed in a configuration error, and the variable it sets', async () => {
+    await expect(run(['start', '--port', '43x'], { COHORT_COOKIE: cookie }).done).rejects.toThrow(
+      'invalid --port (COHORT_PORT): expected an integer in 0..65535, got "43x"',
+    )
+    // Set in the environment, the variable is named.
+    await expect(run(['start'], { COHORT_COOKIE: cookie, COHORT_PORT: '43x' }).done).rejects.toThrow('invalid COHORT_PORT: expected')
+  })
+})
+
 describe('parseTarget', () => {
   it('derives the URL of a local demo node from its name', () => {
     expect(parseTarget('demo-4371@127.0.0.1', undefined)).toEqual({ name: 'demo-4371@127.0.0.1', url: 'ws://127.0.0.1:4371' })
     expect(parseTarget('demo-4371@::1', undefined).url).toBe('ws://[::1]:4371')
     expect(() => parseTarget('chat@10.0.0.5', undefined)).toThrow(/pass --url/)
+  })
+
+  it('reads name@host:port, the node name plus the port it listens on', () => {
+    expect(parseTarget('chat@10.0.0.5:4370', undefined)).toEqual({ name: 'chat@10.0.0.5', url: 'ws://10.0.0.5:4370' })
+    expect(parseTarget('chat@[fd00::5]:4370', undefined)).toEqual({ name: 'chat@fd00::5', url: 'ws://[fd00::5]:4370' })
   })
 })

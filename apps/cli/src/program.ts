@@ -3,10 +3,11 @@
  * process access go through `io`, so tests run it in-process. Only main.ts passes the real process in.
  */
 import { Command } from 'commander'
-import { clusterCommand } from './commands/cluster.ts'
 import { demoCommand } from './commands/demo.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { pingCommand } from './commands/ping.ts'
 import { startCommand } from './commands/start.ts'
+import { statusCommand } from './commands/status.ts'
 import { benchCommand } from './commands/bench.ts'
 
 /** What the program may touch. */
@@ -27,8 +28,9 @@ export function createProgram(io: ProgramIO): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError()
   program.addCommand(startCommand(io))
-  program.addCommand(clusterCommand(io))
+  program.addCommand(statusCommand(io))
   program.addCommand(pingCommand(io))
+  program.addCommand(doctorCommand(io))
   program.addCommand(demoCommand(io))
   program.addCommand(benchCommand(io))
   return program

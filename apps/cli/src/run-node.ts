@@ -4,8 +4,8 @@
  * the process (env, signals, exit, output) so that only main.ts touches `process`.
  */
 import { supervisor } from '@cohort/core'
-import type { ChildSpec, Pid, TraceRecord } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, loadConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import type { ChildSpec, Pid } from '@cohort/core'
+import { installGracefulShutdown, joinCluster, loadConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, CohortConfig, ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -13,7 +13,6 @@ import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { chatter, greeter } from './demo-services.ts'
 import type { DemoEvent } from './demo-services.ts'
-import { OBSERVER_NAME, observer } from './observer.ts'
 
 /** What a node process receives from its host process. */
 export interface NodeProcess {
@@ -63,35 +62,53 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
   const system = node.system
   const emit = (event: DemoEvent | Record<string, unknown>): void => proc.writeEvent({ node: node.name, ...event })
   system.monitorNodes((event) => emit(event))
-  let restarts = 0
-  system.trace((record: TraceRecord) => {
-    if (record.type !== 'restart') return
-    restarts++
-    emit({ type: 'restart', child: record.child, reason: String(record.reason) })
-  })
-  const children: ChildSpec[] = [{ id: 'observer', start: observer(system), name: OBSERVER_NAME }]
+  // Restarts through monitorRestarts, not the trace hook: one trace observer would make every message build a record.
+  system.monitorRestarts((e) => emit({ type: 'restart', child: e.child, reason: String(e.reason) }))
+  const children: ChildSpec[] = [observerChild(system, { traffic: node })]
   if (options.demo === true) {
     children.push({ id: 'greeter', start: greeter(node.name), name: 'greeter' })
     children.push({ id: 'chatter', start: chatter(system, emit, options.demoIntervalMs ?? 1000) })
   }
   const root = await system.start(supervisor({ name: 'root', strategy: 'oneForOne', children }))
-  const cluster = joinCluster(node, strategyFromConfig(config.discovery), { logger })
-  const probes = await startProbeServer({
-    host: config.probes.host,
-    port: config.probes.port,
-    isAlive: () => system.isAlive(root),
-    isListening: () => true,
-    cluster,
-    metrics: { transport: node, processes: system, restarts: { restarts: () => restarts }, discovery: cluster },
-    logger,
-  })
+  // Probes listen before the node joins: a probe port in use stops the node before it has told anyone it joined.
+  let cluster: Cluster | undefined
+  let probes: ProbeServer
+  try {
+    probes = await startProbeServer({
+      host: config.probes.host,
+      port: config.probes.port,
+      isAlive: () => system.isAlive(root),
+      isListening: () => true,
+      cluster: {
+        get ready() {
+          return cluster?.ready === true
+        },
+        get notReadyReason() {
+          return cluster?.notReadyReason ?? 'not joined: discovery has not started yet'
+        },
+      },
+      metrics: {
+        transport: node,
+        processes: system,
+        restarts: { restarts: () => system.stats().restarts },
+        discovery: { stats: () => cluster?.stats() ?? { lookupFailures: 0, members: 0, connected: 0 } },
+      },
+      observer: { system },
+      logger,
+    })
+  } catch (error) {
+    await node.close()
+    throw error
+  }
+  // The environment reaches the strategy too: kubernetes() finds the API server through KUBERNETES_SERVICE_HOST/PORT.
+  cluster = joinCluster(node, strategyFromConfig(config.discovery, { env: proc.env }), { logger })
   installGracefulShutdown({
     signals: proc.signals,
     drainDelayMs: config.shutdown.drainDelayMs,
     gracePeriodMs: config.shutdown.gracePeriodMs,
     setNotReady: () => probes.setNotReady(),
     leave: async () => {
-      await cluster.stop()
+      await cluster?.stop()
       await node.leave()
     },
     stopTree: async () => {

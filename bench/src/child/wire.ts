@@ -3,7 +3,7 @@
  * (core's codec options and its Buffer writer, without Cohort's other extensions, so the baseline encodes the way
  * Cohort does).
  */
-import { registerBufferExtension } from '@cohort/core'
+import { registerBufferExtension } from '@cohort/core/distribution'
 import { Packr, Unpackr } from 'msgpackr'
 
 export const COOKIE = 'cohort-bench-cookie'

@@ -146,7 +146,7 @@ describe('message codec', () => {
     // msgpackr writes an extension as a tag (d4 <type> 00) followed by the packed data: here a Pid whose data is 1
     const badPid = Uint8Array.from([0xd4, 0x50, 0x00, 0x01])
     expect(() => codec.decode(badPid)).toThrow(/malformed Pid extension/)
-    expect(() => codec.decode(Uint8Array.from([0xa5, 0x61]))).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE' }))
+    expect(() => codec.decode(Uint8Array.from([0xa5, 0x61]))).toThrow(expect.objectContaining({ code: 'COHORT_ERR_MALFORMED_MESSAGE' }))
     expect(() => codec.decode(Uint8Array.from([0x92, 0x01]))).toThrow(/malformed msgpack/)
   })
 })

@@ -14,7 +14,7 @@ import { Packr, Unpackr, addExtension } from 'msgpackr'
 import { registerBufferExtension, spliceInto, startSplicing, stopSplicing } from './buffer-extension.ts'
 import type { Allocate, Splice } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
-import { internNodeName } from './node-names.ts'
+import { internNodeName } from './node-name.ts'
 import { Pid } from './pid.ts'
 import { Ref } from './ref.ts'
 import { Down, Exit } from './signals.ts'
@@ -42,7 +42,7 @@ export class NotSerializableError extends CohortError {
 export class MalformedMessageError extends CohortError {
   override name = 'MalformedMessageError'
   constructor(message: string, options?: ErrorOptions) {
-    super('COHORT_ERR_NOT_SERIALIZABLE', message, options)
+    super('COHORT_ERR_MALFORMED_MESSAGE', message, options)
   }
 }
 
@@ -250,7 +250,10 @@ function encodeFailure(value: unknown, error: unknown): Error {
 
 /**
  * Throws NotSerializableError naming the first part of `value` that cannot cross the wire: a function, a symbol, an
- * instance of a class other than the supported ones, a cycle, or nesting deeper than 256 levels.
+ * instance of a class other than the supported ones (a Promise too), an object with an own `__proto__` key, a cycle,
+ * or nesting deeper than 256 levels. Symbol-keyed properties are not data: the codec leaves them out, as
+ * structuredClone does, and so does this check. It never recurses more than 257 frames deep, so a
+ * deep or cyclic value is reported, not a stack overflow.
  */
 export function assertSerializable(value: unknown, path = 'message'): void {
   walk(value, path, 0, new Set())
@@ -278,6 +281,9 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
   seen.add(object)
   try {
     if (Array.isArray(object)) {
+      // A subclass of Array would arrive as a plain array.
+      const proto = Object.getPrototypeOf(object) as object
+      if (proto !== Array.prototype) throw new NotSerializableError(path, `an instance of class ${proto.constructor.name}`)
       for (let i = 0; i < object.length; i++) walk(object[i], `${path}[${i}]`, depth + 1, seen)
     } else if (object instanceof Map) {
       for (const [k, v] of object) {
@@ -299,10 +305,12 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
         const name = (proto.constructor as { name?: string } | undefined)?.name ?? 'anonymous'
         throw new NotSerializableError(path, `an instance of class ${name}`)
       }
-      if (Object.getOwnPropertySymbols(object).length > 0) {
-        throw new NotSerializableError(path, 'an object with symbol keys')
+      for (const key of Object.keys(object)) {
+        // msgpackr renames an own `__proto__` key (a JSON.parse result can have one) to `__proto_` on decode, so it
+        // would arrive as another key: refuse it rather than change the message.
+        if (key === '__proto__') throw new NotSerializableError(path, 'an object with an own "__proto__" key')
+        walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
       }
-      for (const key of Object.keys(object)) walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
     }
   } finally {
     seen.delete(object)

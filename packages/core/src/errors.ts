@@ -3,7 +3,10 @@
  * class per decision a caller would make. Exit reasons are values, not errors; these are for failed API calls.
  */
 
-/** Every error code used across Cohort's packages. */
+/**
+ * The error codes of @cohort/core. Each package owns its codes (transport's and discovery's are in their own
+ * errors.ts); all share the `COHORT_ERR_` prefix, so `isCohortError` recognises any of them.
+ */
 export type CohortErrorCode =
   | 'COHORT_ERR_INVALID_OPTION'
   | 'COHORT_ERR_CALL_TIMEOUT'
@@ -12,28 +15,32 @@ export type CohortErrorCode =
   | 'COHORT_ERR_CALLEE_EXITED'
   | 'COHORT_ERR_NAME_TAKEN'
   | 'COHORT_ERR_NOT_SERIALIZABLE'
+  | 'COHORT_ERR_MALFORMED_MESSAGE'
   | 'COHORT_ERR_UNKNOWN_BEHAVIOUR'
   | 'COHORT_ERR_START_FAILED'
   | 'COHORT_ERR_SYSTEM_STOPPED'
   | 'COHORT_ERR_NOT_LOCAL'
-  | 'COHORT_ERR_HANDSHAKE_FAILED'
-  | 'COHORT_ERR_MESSAGE_TOO_LARGE'
-  | 'COHORT_ERR_KUBERNETES_FORBIDDEN'
-  | 'COHORT_ERR_DISCOVERY_UNAVAILABLE'
-  | 'COHORT_ERR_INVALID_CONFIG'
+  | 'COHORT_ERR_NOT_TRACKED'
+  | 'COHORT_ERR_ADDRESS_IN_USE'
 
-/** The base of every error Cohort throws or rejects with. */
-export class CohortError extends Error {
+/**
+ * The base of every error Cohort throws or rejects with. `Code` is the owning package's code union: core's by
+ * default; transport and discovery extend it with theirs (`CohortError<TransportErrorCode>`).
+ */
+export class CohortError<Code extends `COHORT_ERR_${string}` = CohortErrorCode> extends Error {
   override name = 'CohortError'
-  readonly code: CohortErrorCode
-  constructor(code: CohortErrorCode, message: string, options?: ErrorOptions) {
+  readonly code: Code
+  constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options)
     this.code = code
   }
 }
 
-/** True when `value` is a Cohort error (of `code`, if given). Checks the code, not `instanceof`, so it works across package copies. */
-export function isCohortError(value: unknown, code?: CohortErrorCode): value is CohortError {
+/**
+ * True when `value` is a Cohort error of any package (of `code`, if given). Checks the code, not `instanceof`, so it
+ * works across package copies.
+ */
+export function isCohortError<Code extends `COHORT_ERR_${string}` = `COHORT_ERR_${string}`>(value: unknown, code?: Code): value is CohortError<Code> {
   if (typeof value !== 'object' || value === null) return false
   const c = (value as { code?: unknown }).code
   return typeof c === 'string' && c.startsWith('COHORT_ERR_') && (code === undefined || c === code)

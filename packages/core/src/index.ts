@@ -1,6 +1,7 @@
 /**
  * @cohort/core — actors, links, monitors, supervision trees, process groups and cluster-wide names. No I/O: other
- * nodes are reached through the Distribution interface, which @cohort/transport implements.
+ * nodes are reached through the Distribution interface, which @cohort/transport implements; what only a distribution
+ * needs is on the separate entry point `@cohort/core/distribution`.
  */
 export { createActorSystem } from './system/actor-system.ts'
 export { DEFAULT_ACTOR_SYSTEM_OPTIONS, resolveActorSystemOptions } from './system/system-options.ts'
@@ -17,7 +18,6 @@ export {
   CalleeExitedError,
   StartFailedError,
   isCohortError,
-  describeValue,
 } from './errors.ts'
 export { systemClock } from './clock.ts'
 export { systemRandom, seededRandom } from './random.ts'
@@ -27,11 +27,9 @@ export {
   NotSerializableError,
   MalformedMessageError,
 } from './codec.ts'
-export { registerBufferExtension } from './buffer-extension.ts'
-export { internNodeName } from './node-names.ts'
+export { isNodeName, parseNodeName, isNodeBasename, nodeName } from './node-name.ts'
 export { RECEIVE_TIMEOUT } from './actor/process-function.ts'
 export { isCallRequest, isCastRequest } from './actor/server-behaviour.ts'
-export { CONTROL_MESSAGE_TYPES } from './distribution/control-message.ts'
 export { supervisor } from './supervision/supervisor.ts'
 export {
   dynamicSupervisor,
@@ -41,7 +39,7 @@ export {
   countChildren,
 } from './supervision/dynamic-supervisor.ts'
 
-export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, GlobalResolver } from './system/actor-system.ts'
+export type { ActorSystem, ProcessInfo, SystemStats, NodeEvent, RestartEvent } from './system/actor-system.ts'
 export type { ActorSystemOptions, ResolvedActorSystemOptions } from './system/system-options.ts'
 export type { Ctx, Address, From, SpawnOptions } from './actor/ctx.ts'
 export type { Behaviour } from './actor/behaviour.ts'
@@ -60,8 +58,7 @@ export type { Clock, TimerHandle } from './clock.ts'
 export type { Random } from './random.ts'
 export type { MessageCodec } from './codec.ts'
 export type { TraceRecord, TraceObserver } from './trace.ts'
-export type { Distribution, DistributionEndpoint, DistributionSendResult, NodeDownReason } from './distribution/distribution.ts'
-export type { ControlMessage } from './distribution/control-message.ts'
+export type { NodeName } from './node-name.ts'
 export type {
   SupervisorOptions,
   ChildSpec,
@@ -85,6 +82,12 @@ export {
 export { NameTakenError, keepOldest } from './cluster/name-conflict.ts'
 export { startSingleton, singletonManagerName, DEFAULT_SINGLETON_OPTIONS } from './cluster/singleton.ts'
 export { startPubSub, DEFAULT_PUB_SUB_OPTIONS } from './cluster/pub-sub.ts'
+export {
+  startReplicatedMap,
+  replicatedMapActorName,
+  DEFAULT_REPLICATED_MAP_OPTIONS,
+} from './cluster/replicated-map/replicated-map.ts'
+export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS } from './cluster/presence/presence.ts'
 
 export type { Groups, GroupsOptions, SendOptions } from './cluster/groups.ts'
 export type { GroupEvent, GroupListener, GroupSnapshot } from './cluster/group-table.ts'
@@ -92,4 +95,13 @@ export type { GlobalRegistry, GlobalOptions, NameLoserNotifier } from './cluster
 export type { GlobalRegistration, NameConflictResolver } from './cluster/name-conflict.ts'
 export type { Singleton, SingletonOptions, SingletonRegistry } from './cluster/singleton.ts'
 export type { PubSub, PubSubOptions } from './cluster/pub-sub.ts'
+export type {
+  ReplicatedMap,
+  ReplicatedMapOptions,
+  ReplicatedMapStats,
+  MapSetOptions,
+  MapChange,
+  MapListener,
+} from './cluster/replicated-map/replicated-map.ts'
+export type { Presence, PresenceOptions, PresenceEntry, PresenceDiff, PresenceListener } from './cluster/presence/presence.ts'
 // ---- end of cluster services ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
   it('applies the defaults', async () => {
     const config = await loadConfig({ env: { COHORT_COOKIE: 's3cret' }, readFile: noFiles })
     expect(config).toEqual({
-      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 60_000, maskFrames: false },
+      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 15_000, maskFrames: false },
       discovery: { strategy: 'static', peers: [] },
       probes: { host: '0.0.0.0', port: 8081 },
       shutdown: { drainDelayMs: 2_000, gracePeriodMs: 20_000 },
@@ -109,6 +109,25 @@ describe('loadConfig', () => {
     await expect(
       loadConfig({ env: { COHORT_COOKIE: 'c', COHORT_DISCOVERY: 'localPorts', COHORT_LOCAL_PORTS: '9-1' }, readFile: noFiles }),
     ).rejects.toMatchObject({ variable: 'COHORT_LOCAL_PORTS' })
+  })
+
+  it('finds its own address with COHORT_HOST=auto, as a docker-compose container must', async () => {
+    const iface = (address: string, family: 'IPv4' | 'IPv6', internal: boolean) =>
+      ({ address, family, internal, netmask: '', mac: '', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as never
+    const env = { COHORT_COOKIE: 'c', COHORT_BASENAME: 'chat', COHORT_HOST: 'auto', COHORT_DISCOVERY: 'dnsA', COHORT_DNS_QUERY: 'chat' }
+    const v4 = await loadConfig({
+      env,
+      readFile: noFiles,
+      networkInterfaces: () => ({ lo: [iface('127.0.0.1', 'IPv4', true)], eth0: [iface('fe80::1', 'IPv6', false), iface('172.18.0.3', 'IPv4', false)] }),
+    })
+    expect(v4.node).toMatchObject({ host: '172.18.0.3', name: 'chat@172.18.0.3' })
+    const v6 = await loadConfig({ env, readFile: noFiles, networkInterfaces: () => ({ eth0: [iface('fe80::1', 'IPv6', false), iface('fd00::3', 'IPv6', false)] }) })
+    expect(v6.node.host).toBe('fd00::3')
+    await expect(loadConfig({ env, readFile: noFiles, networkInterfaces: () => ({ lo: [iface('127.0.0.1', 'IPv4', true)] }) })).rejects.toMatchObject({
+      code: 'COHORT_ERR_INVALID_CONFIG',
+      variable: 'COHORT_HOST',
+      message: expect.stringContaining('no network interface other than loopback'),
+    })
   })
 
   it('takes the host from POD_IP and names the pod as its peers will in kubernetes mode', async () => {

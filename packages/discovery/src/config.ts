@@ -5,11 +5,14 @@
  * are mounted. A malformed value fails at start with InvalidConfigError naming the variable. The README has the table.
  */
 import { readFile as fsReadFile } from 'node:fs/promises'
+import { networkInterfaces as osNetworkInterfaces } from 'node:os'
+import type { NetworkInterfaceInfo } from 'node:os'
 import type { Peer } from './cluster-node.ts'
 import { InvalidConfigError } from './errors.ts'
 import { kubernetesNodeName } from './kubernetes/pod-node-name.ts'
 import type { NameMode } from './kubernetes/pod-node-name.ts'
-import { localNodeName, nodeName, peerUrl } from './node-name.ts'
+import { nodeName } from '@cohort/core'
+import { localNodeName, peerUrl } from './peer-address.ts'
 
 /** Log levels accepted in COHORT_LOG_LEVEL (pino's). */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -49,6 +52,8 @@ export interface LoadConfigOptions {
   readFile?: (path: string) => Promise<string>
   /** Where the service-account `namespace` file is (kubernetes names in `dns`/`hostname` mode). @default the standard path */
   serviceAccountDir?: string
+  /** This machine's interfaces, for `COHORT_HOST=auto`. @default os.networkInterfaces */
+  networkInterfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>
 }
 
 /** Every variable loadConfig reads, in the README table's order (the deploy manifests are checked against it). */
@@ -79,7 +84,9 @@ export const DEFAULT_CONFIG: Readonly<{
   basename: 'cohort',
   host: '127.0.0.1',
   port: 4370,
-  tickMs: 60_000,
+  // The transport's default (startNode's tickMs), so a library node and a `cohort start` node agree out of the box;
+  // test/config/defaults.test.ts keeps the two equal.
+  tickMs: 15_000,
   discovery: 'static',
   dnsIntervalMs: 5_000,
   nameMode: 'ip',
@@ -124,7 +131,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<CohortConf
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(basename)) {
     throw new InvalidConfigError('COHORT_BASENAME', `expected letters, digits, "_", "." or "-", got ${show('', basename)}`)
   }
-  const host = str('COHORT_HOST') ?? str('POD_IP') ?? DEFAULT_CONFIG.host
+  const wanted = str('COHORT_HOST') ?? str('POD_IP') ?? DEFAULT_CONFIG.host
+  const host = wanted === 'auto' ? ownAddress(options.networkInterfaces ?? osNetworkInterfaces) : wanted
   if (/[\s@/]/.test(host)) {
     throw new InvalidConfigError(str('COHORT_HOST') !== undefined ? 'COHORT_HOST' : 'POD_IP', `expected a host name or IP, got ${show('', host)}`)
   }
@@ -276,6 +284,19 @@ function parsePorts(text: string): number[] {
     }
     return Number(p)
   })
+}
+
+/**
+ * `COHORT_HOST=auto`: the address peers reach this machine on, for containers that are not told their own address
+ * (docker-compose has no downward API): the first non-loopback IPv4 address, else the first global IPv6 one.
+ */
+function ownAddress(interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>): string {
+  const all = Object.values(interfaces()).flatMap((list) => list ?? []).filter((i) => !i.internal)
+  const found = all.find((i) => i.family === 'IPv4') ?? all.find((i) => i.family === 'IPv6' && !i.address.startsWith('fe80:'))
+  if (found === undefined) {
+    throw new InvalidConfigError('COHORT_HOST', 'is "auto", but this machine has no network interface other than loopback')
+  }
+  return found.address
 }
 
 /** The node's own name, computed the way its peers' discovery will name it. */

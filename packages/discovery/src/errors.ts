@@ -1,12 +1,15 @@
 /**
  * Errors raised by @cohort/discovery. Each class is one decision for the caller: fix RBAC
  * (KubernetesForbiddenError), wait and keep the last known peers (DiscoveryUnavailableError), or fix the deployment's
- * configuration (InvalidConfigError). Codes come from @cohort/core's code union.
+ * configuration (InvalidConfigError). The codes are this package's own, listed in its README.
  */
 import { CohortError } from '@cohort/core'
 
+/** The error codes of @cohort/discovery (core's and transport's are theirs). */
+export type DiscoveryErrorCode = 'COHORT_ERR_DISCOVERY_UNAVAILABLE' | 'COHORT_ERR_KUBERNETES_FORBIDDEN' | 'COHORT_ERR_INVALID_CONFIG'
+
 /** A lookup failed: a DNS error, an API error, a timeout or a missing service-account file. The last known peers are kept. */
-export class DiscoveryUnavailableError extends CohortError {
+export class DiscoveryUnavailableError extends CohortError<DiscoveryErrorCode> {
   override name = 'DiscoveryUnavailableError'
   /** The strategy that failed, e.g. `dnsA` or `kubernetes`. */
   readonly strategy: string
@@ -37,7 +40,7 @@ export interface ForbiddenRule {
  * The Kubernetes API answered 403: the pod's ServiceAccount lacks a Role rule. The message contains the Role rule
  * (API group, resource, verbs) and the RoleBinding to add, ready to paste.
  */
-export class KubernetesForbiddenError extends CohortError {
+export class KubernetesForbiddenError extends CohortError<DiscoveryErrorCode> {
   override name = 'KubernetesForbiddenError'
   readonly rule: ForbiddenRule
   /** The Status object the API server sent. */
@@ -50,12 +53,33 @@ export class KubernetesForbiddenError extends CohortError {
 }
 
 /** An environment variable or a mounted file held a value that cannot work. Thrown by `loadConfig` at start. */
-export class InvalidConfigError extends CohortError {
+export class InvalidConfigError extends CohortError<DiscoveryErrorCode> {
   override name = 'InvalidConfigError'
   /** The environment variable (or file variable) that was wrong, e.g. `COHORT_PORT`. */
   readonly variable: string
   constructor(variable: string, message: string, options?: ErrorOptions) {
     super('COHORT_ERR_INVALID_CONFIG', `invalid ${variable}: ${message}`, options)
     this.variable = variable
+  }
+}
+
+/**
+ * The probe server could not listen: another process (often a second node on the same machine, which would use the
+ * same default probe port) already listens there.
+ */
+export class ProbePortInUseError extends CohortError {
+  override name = 'ProbePortInUseError'
+  readonly host: string
+  readonly port: number
+  constructor(host: string, port: number, options?: ErrorOptions) {
+    super(
+      'COHORT_ERR_ADDRESS_IN_USE',
+      `cannot serve the probes (/livez, /readyz, /metrics) on ${host}:${port}: another process already listens there ` +
+        '(a second node on this machine uses the same default probe port); give each node its own probe port ' +
+        '(--probe-port or COHORT_PROBE_PORT, or startProbeServer\'s port), or 0 to pick a free one',
+      options,
+    )
+    this.host = host
+    this.port = port
   }
 }

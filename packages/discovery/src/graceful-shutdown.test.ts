@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { ManualClock, flush } from '../test-support/manual-clock.ts'
+import { flush, testClock } from '../test-support/virtual-time.ts'
 import { installGracefulShutdown } from './graceful-shutdown.ts'
 import type { GracefulShutdownOptions } from './graceful-shutdown.ts'
 
 function setup(overrides: Partial<GracefulShutdownOptions> = {}) {
-  const clock = new ManualClock()
+  const clock = testClock()
   const signals = new EventEmitter()
   const steps: string[] = []
   let finishTree: (() => void) | undefined

@@ -12,14 +12,18 @@ export { dnsSrv, DEFAULT_DNS_SRV_OPTIONS } from './strategies/dns-srv.ts'
 export { kubernetes, DEFAULT_KUBERNETES_OPTIONS } from './strategies/kubernetes.ts'
 export { nodeHttpsClient } from './kubernetes/http-client.ts'
 export { kubernetesNodeName, dashedAddress } from './kubernetes/pod-node-name.ts'
-export { nodeName, localNodeName, peerUrl, joinHostPort } from './node-name.ts'
+export { localNodeName, peerUrl, joinHostPort } from './peer-address.ts'
+export { nodeName } from '@cohort/core'
 export { backoffDelay } from './backoff.ts'
 export { startProbeServer, DEFAULT_PROBE_SERVER_OPTIONS } from './probe-server.ts'
 export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
 export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
 export { strategyFromConfig } from './strategy-from-config.ts'
-export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError } from './errors.ts'
+export { clusterObserver, observerChild, OBSERVER_NAME, DEFAULT_CLUSTER_OBSERVER_OPTIONS } from './observer/cluster-observer.ts'
+export { observerRequestHandler, DEFAULT_OBSERVER_HTTP_OPTIONS } from './observer/observer-http.ts'
+export { OBSERVER_PAGE, OBSERVER_REFRESH_MS } from './observer/observer-page.ts'
+export { DiscoveryUnavailableError, KubernetesForbiddenError, InvalidConfigError, ProbePortInUseError } from './errors.ts'
 
 export type { ClusterNode, Peer } from './cluster-node.ts'
 export type { Strategy, StrategyContext, StrategyRun, PeerSet } from './strategy.ts'
@@ -38,7 +42,7 @@ export type { DnsResolver } from './strategies/dns-resolver.ts'
 export type { KubernetesOptions } from './strategies/kubernetes.ts'
 export type { KubernetesHttpClient, KubernetesHttpRequest, KubernetesHttpResponse } from './kubernetes/http-client.ts'
 export type { NameMode, PodNameInput } from './kubernetes/pod-node-name.ts'
-export type { PeerScheme } from './node-name.ts'
+export type { PeerScheme } from './peer-address.ts'
 export type { BackoffOptions } from './backoff.ts'
 export type { ProbeServer, ProbeServerOptions } from './probe-server.ts'
 export type {
@@ -57,4 +61,16 @@ export type {
 } from './graceful-shutdown.ts'
 export type { CohortConfig, DiscoveryConfig, LoadConfigOptions, LogLevel } from './config.ts'
 export type { StrategyFromConfigOptions } from './strategy-from-config.ts'
-export type { ForbiddenRule } from './errors.ts'
+export type { ForbiddenRule, DiscoveryErrorCode } from './errors.ts'
+export type { ClusterObserverOptions, ObserverRequest, TrafficSource } from './observer/cluster-observer.ts'
+export type { ObserverHttpOptions } from './observer/observer-http.ts'
+export type {
+  ClusterReport,
+  DownNode,
+  MailboxEntry,
+  NodeReport,
+  ObserverEvent,
+  PeerReport,
+  SilentNode,
+  TreeEntry,
+} from './observer/observer-report.ts'

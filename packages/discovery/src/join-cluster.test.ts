@@ -1,8 +1,8 @@
 import { seededRandom } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { FakeNode } from '../test-support/fake-node.ts'
-import { logSink } from '../test-support/log-sink.ts'
-import { ManualClock, flush } from '../test-support/manual-clock.ts'
+import { createLogSink } from '@cohort/core/testing'
+import { flush, testClock } from '../test-support/virtual-time.ts'
 import type { Peer } from './cluster-node.ts'
 import { joinCluster } from './join-cluster.ts'
 import type { PeerSet, Strategy, StrategyContext } from './strategy.ts'
@@ -33,12 +33,12 @@ const peer = (n: number): Peer => ({ name: `chat@10.0.0.${n}`, url: `ws://10.0.0
 const set = (...ns: number[]): PeerSet => ({ peers: ns.map(peer) })
 
 function setup(options: Parameters<typeof joinCluster>[2] = {}) {
-  const clock = new ManualClock()
+  const clock = testClock()
   const node = new FakeNode('chat@10.0.0.1')
   const strategy = manualStrategy()
-  const sink = logSink()
+  const sink = createLogSink()
   const cluster = joinCluster(node, strategy, { clock, random: seededRandom(7), logger: sink.logger, ...options })
-  return { clock, node, strategy, cluster, lines: sink.lines, ctx: strategy.context() }
+  return { clock, node, strategy, cluster, lines: sink.records, ctx: strategy.context() }
 }
 
 describe('joinCluster', () => {
@@ -225,7 +225,7 @@ describe('joinCluster', () => {
     ctx.update(set(2))
     node.refuse('chat@10.0.0.2')
     await flush()
-    expect(clock.pending().length).toBeGreaterThan(0)
+    expect(clock.pending).toBeGreaterThan(0)
     const a = cluster.stop()
     const b = cluster.stop()
     expect(a).toBe(b)
@@ -242,7 +242,7 @@ describe('joinCluster', () => {
     const node = new FakeNode('chat@10.0.0.1')
     const strategy = manualStrategy()
     {
-      await using cluster = joinCluster(node, strategy, { clock: new ManualClock() })
+      await using cluster = joinCluster(node, strategy, { clock: testClock() })
       expect(cluster.ready).toBe(false)
     }
     expect(strategy.stopped).toBe(true)

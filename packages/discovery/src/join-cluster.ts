@@ -37,6 +37,11 @@ export interface JoinClusterOptions {
   selfCheckMs?: number
   /** Consecutive failed lookups after which failures are logged at `error` instead of `warn`. @default 3 */
   errorAfterFailures?: number
+  /**
+   * A peer that stays unreachable is logged once when it fails, then once per this interval with the count of
+   * attempts (each redial in between logs at `debug`). @default 300_000 — a line every five minutes per dead peer
+   */
+  unreachableSummaryMs?: number
 }
 
 /** The defaults of JoinClusterOptions. */
@@ -46,12 +51,14 @@ export const DEFAULT_JOIN_CLUSTER_OPTIONS: Readonly<{
   disconnectVanished: boolean
   selfCheckMs: number
   errorAfterFailures: number
+  unreachableSummaryMs: number
 }> = Object.freeze({
   reconnectInitialMs: 200,
   reconnectMaxMs: 30_000,
   disconnectVanished: false,
   selfCheckMs: 30_000,
   errorAfterFailures: 3,
+  unreachableSummaryMs: 300_000,
 })
 
 /** One peer discovery wants connected. */
@@ -97,8 +104,19 @@ export type ClusterEvents = {
 
 /** The handle joinCluster returns. */
 export interface Cluster extends AsyncDisposable {
-  /** True once the strategy has succeeded at least once. */
+  /**
+   * True once the strategy has succeeded at least once, unless this node is cut off (`cutOff`): then false, so that
+   * /readyz keeps a node that cannot join any peer out of rotation.
+   */
   readonly ready: boolean
+  /**
+   * True while discovery reports peers, none of them is connected, and one of them refused this node's handshake
+   * (a different cookie, another protocol version): a configuration error, not a network one. A node whose peers are
+   * merely unreachable is not cut off: it may be the last one running.
+   */
+  readonly cutOff: boolean
+  /** Why `ready` is false, for /readyz; undefined when it is true. */
+  readonly notReadyReason: string | undefined
   /** The discovered peers other than this node, with their connection state. */
   members(): ClusterMember[]
   stats(): ClusterStats
@@ -114,6 +132,20 @@ interface MemberState {
   connecting: boolean
   attempt: number
   timer: unknown
+  /** The last failure's reason, as logged. */
+  lastReason: string | undefined
+  /** The peer refused this node's handshake (a close code of a configuration error) on the last attempt. */
+  refused: boolean
+  /** When the last line about this peer's failures was logged at warn (clock.now()). */
+  loggedAt: number
+}
+
+/** Close codes of a handshake refused for configuration (transport: 4001 cookie, 4003 version, 4004 invalid). */
+const REFUSAL_CODES: ReadonlySet<unknown> = new Set([4001, 4003, 4004])
+
+/** A failure's reason in one line: the error's own message, never its stack or its cause repeated. */
+function oneLine(error: Error | undefined): string {
+  return error?.message ?? 'unknown'
 }
 
 function resolveOptions(options: JoinClusterOptions) {
@@ -121,6 +153,9 @@ function resolveOptions(options: JoinClusterOptions) {
   checkBackoff('reconnect', { initialMs: o.reconnectInitialMs, maxMs: o.reconnectMaxMs })
   if (!Number.isFinite(o.selfCheckMs) || o.selfCheckMs < 0) {
     throw new InvalidOptionError('selfCheckMs', o.selfCheckMs, 'a number of milliseconds >= 0')
+  }
+  if (!Number.isFinite(o.unreachableSummaryMs) || o.unreachableSummaryMs < 0) {
+    throw new InvalidOptionError('unreachableSummaryMs', o.unreachableSummaryMs, 'a number of milliseconds >= 0')
   }
   if (!Number.isInteger(o.errorAfterFailures) || o.errorAfterFailures < 1) {
     throw new InvalidOptionError('errorAfterFailures', o.errorAfterFailures, 'an integer >= 1')
@@ -179,7 +214,9 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
         state.connecting = false
         if (stopped || members.get(name) !== state || state.connected) return
         stats.dialFailures++
+        state.refused = REFUSAL_CODES.has((err as { closeCode?: unknown } | null)?.closeCode)
         scheduleRedial(state, err instanceof Error ? err : new Error(String(err)))
+        checkCutOff()
       },
     )
   }
@@ -191,7 +228,7 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
     // A peer that said it was leaving is not trouble: it may come back on the same address (a restart), so it is
     // redialled all the same, but logged as a life-cycle event.
     if (departed) logger.info({ peer: state.peer.name, durationMs: delayMs }, 'peer left; redialling while discovery reports it')
-    else logger.warn({ peer: state.peer.name, err: error, durationMs: delayMs }, 'peer unreachable, redialling')
+    else logFailure(state, error, delayMs)
     state.timer = clock.setTimeout(() => {
       state.timer = undefined
       dial(state)
@@ -199,16 +236,64 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
     listeners.emit('reconnecting', { name: state.peer.name, attempt: state.attempt, delayMs, error })
   }
 
+  /**
+   * An expected network failure is one line without a stack when the peer's state changes (it was up, or the reason
+   * is new), then a summary every `unreachableSummaryMs`; every redial in between is at debug.
+   */
+  const logFailure = (state: MemberState, error: Error | undefined, delayMs: number): void => {
+    const reason = oneLine(error)
+    const now = clock.now()
+    const fields = { peer: state.peer.name, reason, attempt: state.attempt, durationMs: delayMs }
+    if (reason !== state.lastReason) {
+      state.lastReason = reason
+      state.loggedAt = now
+      logger.warn(fields, 'peer unreachable, redialling')
+    } else if (now - state.loggedAt >= o.unreachableSummaryMs) {
+      state.loggedAt = now
+      logger.warn(fields, `peer still unreachable after ${state.attempt} attempts, redialling`)
+    } else {
+      logger.debug(fields, 'peer unreachable, redialling')
+    }
+  }
+
+  let cutOff = false
+  /** Re-evaluates `cutOff` after a dial failed or a peer came up, logging each change once. */
+  const checkCutOff = (): void => {
+    let connected = 0
+    let refused = 0
+    for (const s of members.values()) {
+      if (s.connected) connected++
+      if (s.refused) refused++
+    }
+    const now = members.size > 0 && connected === 0 && refused > 0
+    if (now === cutOff) return
+    cutOff = now
+    if (now) {
+      const reasons = [...members.values()].filter((s) => s.lastReason !== undefined).slice(0, 5).map((s) => `${s.peer.name}: ${s.lastReason}`)
+      logger.error(
+        { peers: members.size, refused, reasons },
+        `this node cannot join any of the ${members.size} peers discovery reports: ${refused} refused its handshake. ` +
+          'Check that every node has the same cookie (COHORT_COOKIE or COHORT_COOKIE_FILE) and the same Cohort version; ' +
+          '/readyz reports not ready until a peer accepts',
+      )
+    } else {
+      logger.info({ peers: members.size, connected }, 'joined a peer again; no longer cut off')
+    }
+  }
+
   const markConnected = (state: MemberState): void => {
     if (state.connected) return
     state.connected = true
     state.attempt = 0
+    state.lastReason = undefined
+    state.refused = false
     if (state.timer !== undefined) {
       clock.clearTimeout(state.timer)
       state.timer = undefined
     }
     logger.info({ peer: state.peer.name }, 'peer connected')
     listeners.emit('connected', state.peer.name)
+    checkCutOff()
   }
 
   const onNodeUp = (name: string): void => {
@@ -268,7 +353,7 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
     for (const [name, peer] of next) {
       let state = members.get(name)
       if (state === undefined) {
-        state = { peer, connected: connectedNow.has(name), connecting: false, attempt: 0, timer: undefined }
+        state = { peer, connected: connectedNow.has(name), connecting: false, attempt: 0, timer: undefined, lastReason: undefined, refused: false, loggedAt: 0 }
         members.set(name, state)
         added.push(peer)
       } else if (state.peer.url !== peer.url) {
@@ -278,6 +363,7 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
       if (!state.connected && state.timer === undefined) dial(state)
     }
     checkSelf(set)
+    if (removed.length > 0) checkCutOff()
     if (added.length > 0 || removed.length > 0) {
       logger.debug({ peers: [...next.keys()], added: added.length, removed: removed.length }, 'discovered peers changed')
       listeners.emit('peers', { peers: [...next.values()], added, removed })
@@ -314,7 +400,15 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
 
   const cluster: Cluster = {
     get ready() {
-      return ready
+      return ready && !cutOff
+    },
+    get cutOff() {
+      return cutOff
+    },
+    get notReadyReason() {
+      if (!ready) return 'not joined: discovery has not succeeded yet'
+      if (cutOff) return 'cut off: every peer discovery reports refused this node\'s handshake (check the cookie on every node)'
+      return undefined
     },
     members() {
       return [...members.values()].map((s) => ({

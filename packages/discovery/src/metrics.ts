@@ -17,7 +17,8 @@ export interface PeerTraffic {
 
 /** The transport node: connections and per-peer traffic. */
 export interface TransportStatsSource {
-  stats(): { peers: PeerTraffic[] }
+  /** `handshakeFailures`: connections that failed before they were up, by reason (the transport's stats). */
+  stats(): { peers: PeerTraffic[]; handshakeFailures?: Readonly<Record<string, number>> }
 }
 
 /** The actor system: every process with its mailbox depth (`ActorSystem.processes()` fits). */
@@ -93,6 +94,19 @@ export function createMetricsRegistry(sources: MetricsSources, logger: Logger): 
     traffic('cohort_peer_messages_out_total', 'Messages sent to each peer', (p) => p.messagesOut)
     traffic('cohort_peer_bytes_in_total', 'Bytes received from each peer', (p) => p.bytesIn)
     traffic('cohort_peer_bytes_out_total', 'Bytes sent to each peer', (p) => p.bytesOut)
+    new Counter({
+      name: 'cohort_handshake_failures_total',
+      help: 'Connections that failed before they were up, by reason (cookie, timeout, version, invalid, busy, unreachable)',
+      labelNames: ['reason'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        guard('cohort_handshake_failures_total', () => {
+          const failures = transport.stats().handshakeFailures ?? {}
+          for (const [reason, count] of Object.entries(failures)) this.inc({ reason }, Math.max(0, count))
+        })
+      },
+    })
   }
   if (processes !== undefined) {
     new Gauge({

@@ -30,6 +30,12 @@ describe('startProbeServer', () => {
     expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 503, body: 'not ready: shutting down\n' })
   })
 
+  it('says why a joined but cut-off node is not ready', async () => {
+    const cluster = { ready: false, notReadyReason: 'cut off: every peer refused' }
+    await using probes = await startProbeServer({ port: 0, host: '127.0.0.1', cluster, metrics: { defaultMetrics: false } })
+    expect(await get(`${probes.url}/readyz`)).toMatchObject({ status: 503, body: 'not ready: cut off: every peer refused\n' })
+  })
+
   it('adds the app readiness checks, each named in the 503 body', async () => {
     let poolReady = false
     await using probes = await startProbeServer({
@@ -69,7 +75,10 @@ describe('startProbeServer', () => {
         defaultMetrics: false,
         topMailboxes: 2,
         transport: {
-          stats: () => ({ peers: [{ node: 'chat@10.0.0.2', messagesIn: 5, messagesOut: 7, bytesIn: 500, bytesOut: 700 }] }),
+          stats: () => ({
+            peers: [{ node: 'chat@10.0.0.2', messagesIn: 5, messagesOut: 7, bytesIn: 500, bytesOut: 700 }],
+            handshakeFailures: { cookie: 3, unreachable: 2 },
+          }),
         },
         processes: {
           processes: () => [
@@ -90,6 +99,8 @@ describe('startProbeServer', () => {
     expect(body).toContain('cohort_peer_messages_out_total{peer="chat@10.0.0.2"} 7')
     expect(body).toContain('cohort_peer_bytes_in_total{peer="chat@10.0.0.2"} 500')
     expect(body).toContain('cohort_peer_bytes_out_total{peer="chat@10.0.0.2"} 700')
+    expect(body).toContain('cohort_handshake_failures_total{reason="cookie"} 3')
+    expect(body).toContain('cohort_handshake_failures_total{reason="unreachable"} 2')
     expect(body).toContain('cohort_mailbox_depth{pid="<chat@10.0.0.1.2>"} 40')
     expect(body).toContain('cohort_mailbox_depth{pid="<chat@10.0.0.1.1>"} 3')
     expect(body).not.toContain('<chat@10.0.0.1.3>')
@@ -112,6 +123,15 @@ describe('startProbeServer', () => {
     expect((await get(`${probes.url}/nope`)).status).toBe(404)
     await Promise.all([probes.close(), probes.close()])
     await expect(fetch(`${probes.url}/livez`)).rejects.toThrow()
+  })
+
+  it('rejects a probe port in use with an error that names the probe port and the fix', async () => {
+    await using first = await startProbeServer({ port: 0, host: '127.0.0.1', metrics: { defaultMetrics: false } })
+    await expect(startProbeServer({ port: first.port, host: '127.0.0.1', metrics: { defaultMetrics: false } })).rejects.toMatchObject({
+      name: 'ProbePortInUseError',
+      code: 'COHORT_ERR_ADDRESS_IN_USE',
+      message: expect.stringMatching(new RegExp(`probes .* on 127\\.0\\.0\\.1:${first.port}.*--probe-port`)),
+    })
   })
 
   it('rejects a bad port, naming it', async () => {

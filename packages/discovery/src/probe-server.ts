@@ -11,8 +11,11 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { InvalidOptionError } from '@cohort/core'
 import { silentLogger } from './internal/silent-logger.ts'
+import { ProbePortInUseError } from './errors.ts'
 import { createMetricsRegistry } from './metrics.ts'
 import type { MetricsSources } from './metrics.ts'
+import { observerRequestHandler } from './observer/observer-http.ts'
+import type { ObserverHttpOptions } from './observer/observer-http.ts'
 
 /** Options of startProbeServer. */
 export interface ProbeServerOptions {
@@ -24,8 +27,11 @@ export interface ProbeServerOptions {
   isAlive?: () => boolean
   /** Readiness part: the node is listening. @default () => true */
   isListening?: () => boolean
-  /** Readiness part: joined, and the strategy succeeded once (the handle joinCluster returns). @default always joined */
-  cluster?: { readonly ready: boolean }
+  /**
+   * Readiness part: joined, and the strategy succeeded once, and not cut off from every peer by a refused handshake
+   * (the handle joinCluster returns). `notReadyReason` is what /readyz says when `ready` is false. @default always joined
+   */
+  cluster?: { readonly ready: boolean; readonly notReadyReason?: string | undefined }
   /**
    * Readiness parts of the app's own, by name: a database pool that has no live connection, say. Each failing one
    * shows in the 503 body as `<name> not ready`. @default none
@@ -33,6 +39,11 @@ export interface ProbeServerOptions {
   readinessChecks?: Readonly<Record<string, () => boolean>>
   /** What /metrics reports. @default no Cohort metrics, prom-client's process metrics only */
   metrics?: MetricsSources
+  /**
+   * Also serve the cluster observer: the page at `/observer` and the report at `/observer/cluster.json` (the node's
+   * `cohort_observer` must run, see observerChild). @default not served
+   */
+  observer?: ObserverHttpOptions
   /** @default a silent logger */
   logger?: Logger
 }
@@ -59,6 +70,7 @@ export interface ProbeServer extends AsyncDisposable {
 
 /**
  * Starts the probe server; resolves once it listens.
+ * @throws ProbePortInUseError (COHORT_ERR_ADDRESS_IN_USE) when the probe port is taken (another node's probes, say)
  * @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad port or host
  * @example const probes = await startProbeServer({ port: 8081, isAlive: () => root.isAlive(), cluster })
  */
@@ -76,6 +88,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
   }
   const registry = createMetricsRegistry(options.metrics ?? {}, logger)
   let shuttingDown = false
+  const observe = options.observer === undefined ? undefined : observerRequestHandler(options.observer)
 
   const check = (fn: () => boolean): boolean => {
     try {
@@ -91,7 +104,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     if (shuttingDown) failing.push('shutting down')
     if (!check(isListening)) failing.push('node not listening')
     if (options.cluster !== undefined && !check(() => options.cluster?.ready === true)) {
-      failing.push('not joined: discovery has not succeeded yet')
+      failing.push(options.cluster.notReadyReason ?? 'not joined: discovery has not succeeded yet')
     }
     for (const [name, isReady] of readinessChecks) if (!check(isReady)) failing.push(`${name} not ready`)
     return failing
@@ -103,6 +116,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (observe !== undefined && (await observe(req, res))) return
     const path = new URL(req.url ?? '/', 'http://probe').pathname
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n')
     switch (path) {
@@ -115,7 +129,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
       case '/metrics':
         return send(res, 200, await registry.metrics(), registry.contentType)
       default:
-        return send(res, 404, 'not found: try /livez, /readyz or /metrics\n')
+        return send(res, 404, `not found: try /livez, /readyz${observe === undefined ? ' or /metrics' : ', /metrics or /observer'}\n`)
     }
   }
 
@@ -127,9 +141,11 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const fail = (error: NodeJS.ErrnoException): void =>
+      reject(error.code === 'EADDRINUSE' ? new ProbePortInUseError(host, port, { cause: error }) : error)
+    server.once('error', fail)
     server.listen(port, host, () => {
-      server.off('error', reject)
+      server.off('error', fail)
       resolve()
     })
   })

@@ -1,6 +1,7 @@
 /**
- * A fake ClusterNode for unit tests: `connect` calls are recorded and settled by the test (`accept`, `refuse`), and
- * `drop`/`up` emit nodedown/nodeup like the transport would.
+ * The fake ClusterNode of discovery's tests, unit and end-to-end: `connect` calls are recorded and settled by the test
+ * (`accept`, `refuse`), or at once with `acceptAll` (where the transport is not under test); `drop`/`up` emit
+ * nodedown/nodeup like the transport would.
  */
 import { EventEmitter } from 'node:events'
 import type { ClusterNode } from '../src/cluster-node.ts'
@@ -19,14 +20,23 @@ export class FakeNode implements ClusterNode {
   #pending: PendingDial[] = []
   #connected = new Set<string>()
   #events = new EventEmitter()
+  readonly #acceptAll: boolean
 
-  constructor(name: string) {
+  constructor(name: string, options: { acceptAll?: boolean } = {}) {
     this.name = name
+    this.#acceptAll = options.acceptAll === true
   }
 
   connect(peer: { name: string; url: string }): Promise<void> {
     this.dials.push({ name: peer.name, url: peer.url })
-    return new Promise((resolve, reject) => this.#pending.push({ ...peer, resolve, reject }))
+    const dial = new Promise<void>((resolve, reject) => this.#pending.push({ ...peer, resolve, reject }))
+    if (this.#acceptAll) this.accept(peer.name)
+    return dial
+  }
+
+  /** The URLs dialled, in order. */
+  get dialled(): string[] {
+    return this.dials.map((d) => d.url)
   }
 
   disconnect(name: string): void {
@@ -68,8 +78,9 @@ export class FakeNode implements ClusterNode {
   }
 
   /** Fails the pending dial to `name`. */
-  refuse(name: string, message = 'ECONNREFUSED'): void {
-    this.#take(name).reject(new Error(message))
+  refuse(name: string, message = 'ECONNREFUSED', closeCode?: number): void {
+    // The transport's HandshakeFailedError carries the close code that ended the attempt.
+    this.#take(name).reject(Object.assign(new Error(message), { closeCode }))
   }
 
   /** The connection to `name` drops. */

@@ -1,4 +1,4 @@
-/** The Kubernetes fixtures (copied from shared/k8s/fixtures into test/discovery/fixtures), read as JSON. */
+/** The Kubernetes fixtures (test/discovery/fixtures: real API shapes), read as JSON. */
 import { readFileSync } from 'node:fs'
 
 const dir = new URL('../../../test/discovery/fixtures/', import.meta.url)

@@ -3,10 +3,11 @@ import { seededRandom } from '@cohort/core'
 import type { Logger } from 'pino'
 import { silentLogger } from '../src/internal/silent-logger.ts'
 import type { PeerSet, Strategy, StrategyRun } from '../src/strategy.ts'
-import { ManualClock } from './manual-clock.ts'
+import { testClock } from './virtual-time.ts'
+import type { TestClock } from '@cohort/core/testing'
 
-export function runStrategy(strategy: Strategy, options: { clock?: ManualClock; logger?: Logger } = {}) {
-  const clock = options.clock ?? new ManualClock()
+export function runStrategy(strategy: Strategy, options: { clock?: TestClock; logger?: Logger } = {}) {
+  const clock = options.clock ?? testClock()
   const updates: PeerSet[] = []
   const failures: Error[] = []
   const run: StrategyRun = strategy.start({

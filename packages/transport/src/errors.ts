@@ -1,12 +1,14 @@
 /**
- * The errors @cohort/transport throws or rejects with, and the internal protocol error that closes one connection.
- * Codes come from core's CohortErrorCode union; the README lists each with its meaning.
+ * The errors @cohort/transport throws or rejects with.
+ * The codes below are this package's own (core's and discovery's are theirs); the README lists each with its meaning.
  */
 import { CohortError } from '@cohort/core'
-import type { CloseCode } from './close-codes.ts'
+
+/** The error codes of @cohort/transport. */
+export type TransportErrorCode = 'COHORT_ERR_HANDSHAKE_FAILED' | 'COHORT_ERR_MESSAGE_TOO_LARGE' | 'COHORT_ERR_ADDRESS_IN_USE'
 
 /** A connection could not be established: the peer refused our cookie, spoke another version, or timed out. */
-export class HandshakeFailedError extends CohortError {
+export class HandshakeFailedError extends CohortError<TransportErrorCode> {
   override name = 'HandshakeFailedError'
   /** The peer's address, as dialled. */
   readonly url: string
@@ -20,7 +22,7 @@ export class HandshakeFailedError extends CohortError {
 }
 
 /** An encoded message is larger than `maxMessageBytes`; it was not sent and the connection is unaffected. */
-export class MessageTooLargeError extends CohortError {
+export class MessageTooLargeError extends CohortError<TransportErrorCode> {
   override name = 'MessageTooLargeError'
   /** The node the message was for. */
   readonly node: string
@@ -38,15 +40,19 @@ export class MessageTooLargeError extends CohortError {
   }
 }
 
-/**
- * A peer broke the protocol. Never leaves the package: the connection that raised it is closed with `closeCode`
- * and the message is logged as the reason.
- */
-export class ProtocolError extends Error {
-  override name = 'ProtocolError'
-  readonly closeCode: CloseCode
-  constructor(closeCode: CloseCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.closeCode = closeCode
+/** The node could not listen: another node or program already listens on that address and port. */
+export class AddressInUseError extends CohortError<TransportErrorCode> {
+  override name = 'AddressInUseError'
+  readonly host: string
+  readonly port: number
+  constructor(host: string, port: number, options?: ErrorOptions) {
+    super(
+      'COHORT_ERR_ADDRESS_IN_USE',
+      `cannot listen on ${host}:${port}: another node or program already listens there; choose another port ` +
+        '(startNode\'s port, --port or COHORT_PORT), or 0 to pick a free one',
+      options,
+    )
+    this.host = host
+    this.port = port
   }
 }

@@ -6,12 +6,12 @@
 import fc from 'fast-check'
 import { createMessageCodec, Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
-import { encodeHandshake } from './handshake-codec.ts'
-import { NONCE_BYTES, PROTOCOL_VERSION } from './handshake.ts'
+import { CLOSE_CODES } from './wire/close-codes.ts'
+import { encodeHandshake } from './wire/handshake-codec.ts'
+import { NONCE_BYTES, PROTOCOL_VERSION } from './connection/handshake.ts'
 import { authenticate, fedConnection } from './test-support/fed-connection.ts'
 import { wireForm } from './test-support/wire-form.ts'
-import { writeFrame } from './wire-codec.ts'
+import { writeFrame } from './wire/wire-codec.ts'
 
 const DOCUMENTED: ReadonlySet<number> = new Set(Object.values(CLOSE_CODES))
 const codec = createMessageCodec()

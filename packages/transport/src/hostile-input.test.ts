@@ -2,8 +2,8 @@
 import { Pid } from '@cohort/core'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
-import { CONTROL_CODES } from './control-validation.ts'
+import { CLOSE_CODES } from './wire/close-codes.ts'
+import { CONTROL_CODES } from './wire/control-validation.ts'
 import { echo, logged, nextEvent, testNode, until } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
@@ -142,8 +142,8 @@ describe('hostile input', () => {
     const a = await testNode('a', { handshakeTimeoutMs: 30_000 })
     const b = await testNode('b')
     const impostor = await rawPeer(a.node.url)
-    const { ClientHandshake } = await import('./handshake.ts')
-    const { encodeHandshake } = await import('./handshake-codec.ts')
+    const { ClientHandshake } = await import('./connection/handshake.ts')
+    const { encodeHandshake } = await import('./wire/handshake-codec.ts')
     const hs = new ClientHandshake({ name: b.node.name, creation: 1, url: b.node.url, hidden: false, cookie: 'wrong' }, undefined)
     const challenged = new Promise((r) => impostor.ws.once('message', r))
     impostor.ws.send(encodeHandshake(hs.hello()))
@@ -175,8 +175,21 @@ describe('hostile input', () => {
       closeCode: CLOSE_CODES.handshakeFailed,
     })
     // b (the dialler) proves first; a refuses its proof and reveals nothing; b then sees its peer refuse the cookie.
-    expect(logged(b.log, 'handshake failed: peer refused our cookie')[0]).toMatchObject({ peer: a.node.url, closeCode: 4001 })
+    await nextLog(b, 'handshake failed: peer refused our cookie proof')
+    expect(logged(b.log, 'handshake failed: peer refused our cookie proof')[0]).toMatchObject({ peer: a.node.url, closeCode: 4001 })
     expect(logged(a.log, 'handshake failed: cookie not proven')[0]).toMatchObject({ closeCode: 4001 })
+    // Each side says once, at error level, that the cookies differ and where to set them, blaming neither node.
+    const cookieErrors = (n: TestNode) => n.log.records.filter((r) => String(r['msg']).startsWith('handshake failed: cookies differ'))
+    await until(() => cookieErrors(a).length === 1, 'the cookie error on the dialled node')
+    for (const n of [a, b]) {
+      expect(cookieErrors(n)).toHaveLength(1)
+      expect(cookieErrors(n)[0]).toMatchObject({ level: 50, closeCode: 4001, fix: expect.stringContaining('COHORT_COOKIE') })
+      expect(n.node.stats().handshakeFailures.cookie).toBe(1)
+    }
+    // A second attempt counts again but is not logged again.
+    await expect(b.node.connect({ name: a.node.name, url: a.node.url })).rejects.toThrow(/COHORT_COOKIE/)
+    expect(b.node.stats().handshakeFailures.cookie).toBe(2)
+    expect(cookieErrors(b)).toHaveLength(1)
     const all = JSON.stringify([...a.log.records, ...b.log.records])
     expect(all).not.toContain('alpha-cookie')
     expect(all).not.toContain('bravo-cookie')
@@ -184,8 +197,8 @@ describe('hostile input', () => {
     expect(b.node.nodes()).toEqual([])
     // A forged client that skips its own check is refused by the server.
     const forged = await rawPeer(a.node.url)
-    const { ClientHandshake } = await import('./handshake.ts')
-    const { encodeHandshake } = await import('./handshake-codec.ts')
+    const { ClientHandshake } = await import('./connection/handshake.ts')
+    const { encodeHandshake } = await import('./wire/handshake-codec.ts')
     const hs = new ClientHandshake({ name: 'forger@127.0.0.1', creation: 1, url: 'ws://127.0.0.1:1', hidden: false, cookie: 'guess' }, undefined)
     forged.ws.send(encodeHandshake(hs.hello()))
     await new Promise((r) => forged.ws.once('message', r))
@@ -196,7 +209,6 @@ describe('hostile input', () => {
 })
 
 async function nextLog(n: TestNode, msg: string): Promise<void> {
-  const { until } = await import('./test-support/nodes.ts')
   await until(() => logged(n.log, msg).length > 0, `log line "${msg}"`)
 }
 void nextEvent

@@ -3,11 +3,11 @@
  * handshake slot only while it is doing a handshake. Real sockets on loopback.
  */
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
+import { CLOSE_CODES } from './wire/close-codes.ts'
 import { logged, nextEvent, testNode, until } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
 import { rawSocket } from './test-support/raw-socket.ts'
-import { UNAUTHENTICATED_BYTES } from './unauthenticated-bytes.ts'
+import { UNAUTHENTICATED_BYTES } from './node/unauthenticated-bytes.ts'
 
 describe('a socket before authentication', () => {
   it('is destroyed once it sends more than UNAUTHENTICATED_BYTES of an unfinished frame', async () => {

@@ -1,7 +1,7 @@
 /** startNode on loopback, cluster behaviour: ties, mesh, leave, on-demand connect, limits, hidden nodes, incarnations, ticks. */
 import { Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES } from './close-codes.ts'
+import { CLOSE_CODES } from './wire/close-codes.ts'
 import { echo, logged, nameOf, nextEvent, testNode, until } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
 
@@ -42,8 +42,11 @@ describe('startNode cluster behaviour', () => {
     const b = await testNode('b')
     await a.node.connect({ name: b.node.name, url: b.node.url })
     const down = nextEvent(a.node, 'nodedown')
+    const ownDown = nextEvent(b.node, 'nodedown')
     await b.node.leave()
     expect(await down).toEqual([b.node.name, 'leaving'])
+    // The leaving node itself reports its peers gone because it is closing, as a close would.
+    expect(await ownDown).toEqual([a.node.name, 'shutdown'])
     const line = logged(a.log, 'peer left')[0]
     expect(line).toMatchObject({ level: 30, peer: b.node.name, closeCode: CLOSE_CODES.leaving })
     expect(logged(a.log, 'peer lost')).toEqual([])

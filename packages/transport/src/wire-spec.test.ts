@@ -77,8 +77,9 @@ async function open(url: string): Promise<{ ws: WebSocket; next: () => Promise<B
 }
 
 describe('the README wire specification', () => {
-  it('documents the proof labels of the version it names', () => {
+  it('documents the proof labels of the version it names, and the tickMs each side announces', () => {
     expect(version).toBeGreaterThan(0)
+    expect(readme).toMatch(/`hello` \| `type: "hello"`, `version` \(\d+\), `name`, `creation`, `url`, `hidden`, `tickMs`, `nonce`/)
     expect(readme).toContain(`"cohort/${version}/client"`)
     expect(readme).toContain(`"cohort/${version}/server"`)
   })
@@ -88,10 +89,12 @@ describe('the README wire specification', () => {
     const { ws, next } = await open(a.node.url)
     const nc = Buffer.alloc(32, 1)
     const me = 'spec@127.0.0.1'
-    ws.send(msgpackMap({ type: 'hello', version, name: me, creation: 7, url: 'ws://127.0.0.1:1', hidden: true, nonce: nc }))
+    ws.send(msgpackMap({ type: 'hello', version, name: me, creation: 7, url: 'ws://127.0.0.1:1', hidden: true, tickMs: 20_000, nonce: nc }))
     const challenge = decode(await next())
     expect(challenge.get('type')).toBe('challenge')
     expect(challenge.get('name')).toBe(a.node.name)
+    // The listener announces its own tick, as the hello did.
+    expect(challenge.get('tickMs')).toEqual(expect.any(Number))
     // The listener proves nothing before the dialler has.
     expect(challenge.has('proof')).toBe(false)
     const ns = challenge.get('nonce') as Uint8Array
@@ -101,13 +104,14 @@ describe('the README wire specification', () => {
     expect(accept.get('type')).toBe('accept')
     expect(Buffer.from(accept.get('proof') as Uint8Array)).toEqual(proof('the-shared-cookie', `cohort/${version}/server`, [nc, ns, ...names]))
     expect(a.node.hiddenNodes()).toEqual([me])
+    expect(a.node.stats().peers.find((p) => p.node === me)?.tickMs).toBe(20_000)
   })
 
   it('is refused with 4001 for a wrong cookie, and the node never sends a proof', async () => {
     const a = await testNode('a', { cookie: 'the-shared-cookie' })
     const { ws, next, closed } = await open(a.node.url)
     const nc = Buffer.alloc(32, 2)
-    ws.send(msgpackMap({ type: 'hello', version, name: 'guess@127.0.0.1', creation: 1, url: 'ws://127.0.0.1:1', hidden: false, nonce: nc }))
+    ws.send(msgpackMap({ type: 'hello', version, name: 'guess@127.0.0.1', creation: 1, url: 'ws://127.0.0.1:1', hidden: false, tickMs: 15_000, nonce: nc }))
     const challenge = decode(await next())
     const ns = challenge.get('nonce') as Uint8Array
     ws.send(msgpackMap({ type: 'response', proof: proof('a-guess', `cohort/${version}/client`, [nc, ns, Buffer.from('guess@127.0.0.1'), Buffer.from(a.node.name)]) }))

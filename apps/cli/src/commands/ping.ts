@@ -2,8 +2,8 @@
  * `cohort ping <node>`: connects as a hidden node and measures round trips to the node's observer.
  */
 import { Command } from 'commander'
+import { OBSERVER_NAME } from '@cohort/discovery'
 import { connectHidden, parseTarget } from '../hidden-client.ts'
-import { OBSERVER_NAME } from '../observer.ts'
 import type { ProgramIO } from '../program.ts'
 
 export function pingCommand(io: ProgramIO): Command {

@@ -2,6 +2,7 @@
  * `cohort start`: runs one node. Every flag sets the environment variable `@cohort/discovery`'s `loadConfig` reads
  * (the table is in the CLI README), so flags, env and mounted ConfigMap/Secret files are one configuration path.
  */
+import { InvalidConfigError } from '@cohort/discovery'
 import { Command } from 'commander'
 import type { ProgramIO } from '../program.ts'
 import { runNode } from '../run-node.ts'
@@ -28,23 +29,54 @@ export function startCommand(io: ProgramIO): Command {
   for (const [flag, variable, help] of START_FLAGS) command.option(flag, `${help} [${variable}]`)
   command.option('--demo', "also run the demo's greeter and chatter")
   command.action(async (flags: Record<string, string | boolean | undefined>) => {
-    const env: Record<string, string | undefined> = { ...io.env }
-    for (const [flag, variable] of START_FLAGS) {
-      const key = flagKey(flag)
-      const value = flags[key]
-      if (typeof value === 'string') env[variable] = value
+    const { env, fromFlag } = envFromFlags(io.env, flags)
+    try {
+      await runNode(
+        {
+          env,
+          signals: io.signals,
+          exit: io.exit,
+          writeEvent: (event) => io.stdout(`${JSON.stringify(event)}\n`),
+        },
+        { demo: flags['demo'] === true },
+      )
+    } catch (error) {
+      throw nameTheFlag(error, fromFlag)
     }
-    await runNode(
-      {
-        env,
-        signals: io.signals,
-        exit: io.exit,
-        writeEvent: (event) => io.stdout(`${JSON.stringify(event)}\n`),
-      },
-      { demo: flags['demo'] === true },
-    )
   })
   return command
+}
+
+/**
+ * The environment a node started with `flags` reads: each flag sets its variable over `base`. `fromFlag` maps the
+ * variables set from a flag to the flag, so that a configuration error can name what the user typed.
+ */
+export function envFromFlags(
+  base: Readonly<Record<string, string | undefined>>,
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+): { env: Record<string, string | undefined>; fromFlag: Map<string, string> } {
+  const env: Record<string, string | undefined> = { ...base }
+  const fromFlag = new Map<string, string>()
+  for (const [flag, variable] of START_FLAGS) {
+    const value = flags[flagKey(flag)]
+    if (typeof value === 'string') {
+      env[variable] = value
+      fromFlag.set(variable, flag.split(' ')[0]!)
+    }
+  }
+  return { env, fromFlag }
+}
+
+/**
+ * A configuration error names the environment variable; when a flag set it, name the flag (and the variable), as
+ * `invalid --port (COHORT_PORT): expected an integer in 0..65535, got "43x"`.
+ */
+export function nameTheFlag(error: unknown, fromFlag: ReadonlyMap<string, string>): unknown {
+  if (!(error instanceof InvalidConfigError)) return error
+  const flag = fromFlag.get(error.variable)
+  if (flag === undefined) return error
+  const detail = error.message.startsWith(`invalid ${error.variable}: `) ? error.message.slice(`invalid ${error.variable}: `.length) : error.message
+  return new InvalidConfigError(`${flag} (${error.variable})`, detail, { cause: error })
 }
 
 /** Commander's camelCase key of a flag: `--local-ports <range>` → `localPorts`. */

@@ -1,5 +1,5 @@
 /**
- * ServerBehaviour: the gen_server-style contract. User code; the runner is system/server-runner.ts.
+ * ServerBehaviour: the gen_server-style contract. User code; the runner is system/server-actor.ts.
  *
  * Callbacks (all may be sync or async; the actor takes its next message only when the callback has settled):
  * - `init(args, ctx)` → the initial state, or `{ stop: reason }` to refuse to start. Runs before any message.
@@ -41,15 +41,19 @@ export type HandlerResult<S> = S | { noreply: S } | { stop: unknown; state?: S }
 
 type MaybeAsync<T> = T | Promise<T>
 
-/** A gen_server-style actor: state plus callbacks. */
-export interface ServerBehaviour<S = any, A = any> {
+/**
+ * A gen_server-style actor: state plus callbacks. `C` is the ctx its callbacks receive: `Ctx` for every user
+ * behaviour; core's supervisors ask for the wider `SupervisorCtx` (actor/supervisor-ctx.ts), which every actor's ctx
+ * provides.
+ */
+export interface ServerBehaviour<S = any, A = any, C extends Ctx = Ctx> {
   /** A name for crash reports and the cluster view. @default the registered name, or 'anonymous' */
   name?: string
-  init(args: A, ctx: Ctx): MaybeAsync<S | { stop: unknown }>
-  handleCall?(request: any, from: From, state: S, ctx: Ctx): MaybeAsync<CallResult<S>>
-  handleCast?(request: any, state: S, ctx: Ctx): MaybeAsync<HandlerResult<S>>
-  handleInfo?(msg: any, state: S, ctx: Ctx): MaybeAsync<HandlerResult<S>>
-  terminate?(reason: unknown, state: S, ctx: Ctx): MaybeAsync<void>
+  init(args: A, ctx: C): MaybeAsync<S | { stop: unknown }>
+  handleCall?(request: any, from: From, state: S, ctx: C): MaybeAsync<CallResult<S>>
+  handleCast?(request: any, state: S, ctx: C): MaybeAsync<HandlerResult<S>>
+  handleInfo?(msg: any, state: S, ctx: C): MaybeAsync<HandlerResult<S>>
+  terminate?(reason: unknown, state: S, ctx: C): MaybeAsync<void>
   codeChange?(oldVersion: number, state: any, extra: unknown): MaybeAsync<S>
   formatStatus?(state: S): unknown
 }

@@ -31,6 +31,7 @@ import { CohortError, InvalidOptionError, NoConnectionError, NoProcError, isCoho
 import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
+import { installGlobalResolver } from '../system/actor-system.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
 import { NameTakenError, keepOldest } from './name-conflict.ts'
 import type { GlobalRegistration, NameConflictResolver } from './name-conflict.ts'
@@ -162,7 +163,7 @@ export function startGlobal(system: ActorSystem, options: GlobalOptions = {}): G
     peers.drop(event.node)
     table.dropHome(event.node)
   })
-  system.setGlobalResolver((name) => table.whereis(name))
+  installGlobalResolver(system, (name) => table.whereis(name))
   system.monitor(pid, () => {
     stopNodes()
     table.clear()
@@ -262,7 +263,7 @@ class GlobalHandle implements GlobalRegistry {
     if (this.stopped) return Promise.resolve()
     return new Promise<void>((resolve) => {
       this.#system.monitor(this.pid, () => {
-        this.#system.setGlobalResolver(() => undefined)
+        installGlobalResolver(this.#system, () => undefined)
         resolve()
       })
       this.#system.exit(this.pid, 'shutdown')

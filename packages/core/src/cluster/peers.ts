@@ -69,6 +69,11 @@ export class Peers {
     return this.#peers.get(pid.node)?.pid.equals(pid) === true
   }
 
+  /** The current peer on `node`, if any. */
+  pidOf(node: string): Pid | undefined {
+    return this.#peers.get(node)?.pid
+  }
+
   /** True when a peer on `node` is known. */
   hasNode(node: string): boolean {
     return this.#peers.has(node)

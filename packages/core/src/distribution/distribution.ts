@@ -3,16 +3,24 @@
  * `@cohort/transport` implements it over WebSockets and `@cohort/core/testing` over an in-memory network.
  *
  * Contract
- * - The system calls `send(node, control)` for everything addressed to another node. The implementation delivers
- *   control messages to that node in the order given (per pair of nodes, so per pair of actors), while the
- *   connection lives, and may connect on demand.
+ * - The system calls `sendMessage(to, from, msg)` for a message to a pid of another node, and `send(node, control)`
+ *   for every other control message (never one of type `send`). The implementation delivers both to that node in
+ *   the order given (per pair of nodes, so per pair of actors), while the connection lives, and may connect on
+ *   demand.
  * - `send` returns `'ok'`, `'busy'` (queued, but the connection is above its high-water mark: the runtime pauses
  *   the sending actor until `drain(node)` resolves), or `'unreachable'` (not sent: no connection can be had; the
  *   runtime fires links and monitors with `'noconnection'` and drops the message as a dead letter).
- * - The implementation calls the endpoint the system returned from `attachDistribution`: `deliver` for each control
- *   message that arrives, `nodeUp` when a connection is established, and `nodeDown` when it is lost. After
- *   `nodeDown` every link and monitor across that connection has fired with `'noconnection'` and every pending call
- *   to that node has rejected.
+ * - The implementation calls the endpoint the system returned from `attachDistribution` (`@cohort/core/distribution`):
+ *   `deliver` for each control message that arrives, or one of its three fast paths for the commonest ones (a run of
+ *   sends to one pid, a call, a reply), `nodeUp` when a connection is established, and `nodeDown` when it is lost.
+ *   After `nodeDown` every link and monitor across that connection has fired with `'noconnection'` and every pending
+ *   call to that node has rejected.
+ * - The endpoint never throws: whatever goes wrong while the system handles what arrived is logged by the system, so
+ *   one bad message cannot take down a connection or the node. A distribution needs no try/catch around it.
+ *
+ * The fast paths are declared here and nowhere else: a distribution calls them, the system implements them
+ * (system/remote-delivery.ts), and the in-memory network of `@cohort/core/testing` takes them exactly as the transport
+ * does, so the contract suite exercises them over both.
  */
 import type { Pid } from '../pid.ts'
 import type { ControlMessage } from './control-message.ts'
@@ -23,17 +31,17 @@ export type DistributionSendResult = 'ok' | 'busy' | 'unreachable'
 /** What a system needs from the layer that reaches other nodes. */
 export interface Distribution {
   /**
-   * Queues `message` for `node`. `sender` is the actor on whose behalf it goes when the message itself does not name
-   * it: the `down` for a monitor by name carries the name, but must still follow the dying actor's last messages (as
-   * Erlang guarantees), so the implementation orders it after everything `sender` sent before.
+   * Sends a control message (any type but `send`) to `node`. `sender` is the actor on whose behalf it goes when the
+   * message itself does not name it: the `down` for a monitor by name carries the name, but must still follow the
+   * dying actor's last messages (as Erlang guarantees), so the implementation orders it after everything `sender`
+   * sent before.
    */
   send(node: string, message: ControlMessage, sender?: Pid): DistributionSendResult
   /**
-   * Optional fast path for the commonest control message: behaves exactly as
-   * `send(to.node, { type: 'send', to, from, msg })`, without the object. A transport sending millions of small
-   * messages a second offers it; the system uses it when present.
+   * Sends `msg` from `from` (undefined outside actors) to the pid `to` of another node: what a `send` control message
+   * would carry, without the object, as the commonest message deserves.
    */
-  sendMessage?(to: Pid, from: Pid | undefined, msg: unknown): DistributionSendResult
+  sendMessage(to: Pid, from: Pid | undefined, msg: unknown): DistributionSendResult
   /**
    * True when the distribution carries `call` and `reply` control messages: the system then sends a remote call as
    * one message (the monitor and the request) and its reply as one (the reply and the monitor's removal), instead of
@@ -49,7 +57,7 @@ export interface Distribution {
 /** Why a node went down, as the distribution saw it. */
 export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
 
-/** What the system gives the distribution, to hand it what arrives. */
+/** What the system gives the distribution, to hand it what arrives. None of its methods throws. */
 export interface DistributionEndpoint {
   /**
    * A control message arrived from `fromNode`. For a message to an actor (`send`, `sendName`), returns a promise

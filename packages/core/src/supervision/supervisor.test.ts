@@ -208,3 +208,25 @@ describe('supervisor start and stop', () => {
     expect(() => supervisor({ children: [{ id: 'x', start: () => {} }, { id: 'x', start: () => {} }] })).toThrow(/children\[1\]\.id/)
   })
 })
+
+describe('supervisor restarts, as monitorRestarts and stats() report them', () => {
+  it('tells monitorRestarts listeners and counts each restart, with tracing off', async () => {
+    const sys = createActorSystem({ node: 'sup@test', clock: new TestClock(), creation: 1 })
+    const events: string[] = []
+    const sup = await sys.start(
+      supervisor({ strategy: 'restForOne', children: ['a', 'b', 'c'].map((id) => ({ id, start: worker(id, events) })) }),
+    )
+    const seen: string[] = []
+    const stop = sys.monitorRestarts((e) => seen.push(`${e.child} by ${String(e.supervisor.equals(sup))} after ${String(e.reason)}`))
+    expect(sys.stats().restarts).toBe(0)
+    sys.cast((await child(sys, sup, 'b'))!, 'crash')
+    await idle(sys)
+    expect(seen).toEqual(['b by true after Error: b crashed', 'c by true after Error: b crashed'])
+    expect(sys.stats().restarts).toBe(2)
+    stop()
+    sys.cast((await child(sys, sup, 'a'))!, 'crash')
+    await idle(sys)
+    expect(seen).toHaveLength(2)
+    expect(sys.stats().restarts).toBe(5)
+  })
+})

@@ -20,12 +20,11 @@
  * Calls it answers (through the helpers of dynamic-supervisor.ts): startChild, terminateChild, whichChildren,
  * countChildren.
  */
-import type { Ctx } from '../actor/ctx.ts'
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
+import type { SupervisorCtx } from '../actor/supervisor-ctx.ts'
 import { isExpectedExit } from '../exit-reason.ts'
 import type { Pid } from '../pid.ts'
 import { Exit } from '../signals.ts'
-import type { Actor } from '../system/actor.ts'
 import { resolveChildSpec, resolveSupervisorOptions, SUPERVISOR_MARK } from './child-spec.ts'
 import type { ChildSpec, Intensity, ResolvedChildSpec, SupervisorOptions, SupervisorStrategy } from './child-spec.ts'
 import { addRestart } from './restart-intensity.ts'
@@ -75,7 +74,8 @@ export function makeSupervisor(
   maxChildren: number,
   dynamic: boolean,
 ): ServerBehaviour<SupervisorState, void> {
-  const behaviour: ServerBehaviour<SupervisorState, void> & { [SUPERVISOR_MARK]: true } = {
+  // Its callbacks take the wider SupervisorCtx, which every actor's ctx provides (system/actor.ts).
+  const behaviour: ServerBehaviour<SupervisorState, void, SupervisorCtx> & { [SUPERVISOR_MARK]: true } = {
     [SUPERVISOR_MARK]: true,
     name,
     async init(_args, ctx) {
@@ -161,10 +161,9 @@ export function makeSupervisor(
 }
 
 /** Restarts by strategy; on exceeded intensity stops every child and exits 'shutdown'. */
-async function restartAfter(ctx: Ctx, state: SupervisorState, failed: Child, reason: unknown): Promise<SupervisorState | { stop: unknown; state: SupervisorState }> {
-  const rt = (ctx as Actor).rt
+async function restartAfter(ctx: SupervisorCtx, state: SupervisorState, failed: Child, reason: unknown): Promise<SupervisorState | { stop: unknown; state: SupervisorState }> {
   for (;;) {
-    const { restarts, exceeded } = addRestart(state.restarts, rt.clock.now(), state.intensity)
+    const { restarts, exceeded } = addRestart(state.restarts, ctx.now(), state.intensity)
     state.restarts = restarts
     if (exceeded) {
       ctx.log.error({ sup: state.name, child: failed.spec.id, reason: String(reason), restarts: restarts.length, withinMs: state.intensity.withinMs }, 'restart intensity exceeded; supervisor gives up')
@@ -175,7 +174,7 @@ async function restartAfter(ctx: Ctx, state: SupervisorState, failed: Child, rea
     await stopChildren(ctx, affected.filter((c) => c !== failed).reverse())
     let failure: unknown = undefined
     for (const child of affected) {
-      if (rt.tracing) rt.emitTrace({ type: 'restart', supervisor: ctx.self, child: child.spec.id, reason })
+      ctx.noteRestart(child.spec.id, reason)
       try {
         child.pid = await startOne(ctx, child.spec)
       } catch (error) {
@@ -193,7 +192,7 @@ async function restartAfter(ctx: Ctx, state: SupervisorState, failed: Child, rea
   }
 }
 
-function startOne(ctx: Ctx, spec: ResolvedChildSpec): Promise<Pid> {
+function startOne(ctx: SupervisorCtx, spec: ResolvedChildSpec): Promise<Pid> {
   return ctx.startLink(spec.start, spec.args, spec.name === undefined ? undefined : { name: spec.name })
 }
 
@@ -202,8 +201,7 @@ function startReason(error: unknown): unknown {
 }
 
 /** Stops `children` one after another, in the order given. */
-async function stopChildren(ctx: Ctx, children: Child[]): Promise<void> {
-  const rt = (ctx as Actor).rt
+async function stopChildren(ctx: SupervisorCtx, children: Child[]): Promise<void> {
   for (const child of children) {
     const pid = child.pid
     if (pid === undefined) continue
@@ -211,9 +209,9 @@ async function stopChildren(ctx: Ctx, children: Child[]): Promise<void> {
     ctx.unlink(pid)
     const shutdown = child.spec.shutdown
     if (shutdown === 'brutalKill') {
-      await rt.stopProcess(pid, 'kill', undefined, ctx.self)
+      await ctx.stopChild(pid, 'kill', undefined)
     } else {
-      await rt.stopProcess(pid, 'shutdown', shutdown === 'infinity' ? undefined : shutdown, ctx.self)
+      await ctx.stopChild(pid, 'shutdown', shutdown === 'infinity' ? undefined : shutdown)
     }
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createActorSystem } from './actor-system.ts'
+import { attachDistribution, createActorSystem } from './actor-system.ts'
+import { createLogSink } from '../testing/log-sink.ts'
 import { Pid } from '../pid.ts'
 import { CallTimeoutError, NoProcError, CalleeExitedError, isCohortError } from '../errors.ts'
 import { Down, Exit } from '../signals.ts'
@@ -330,7 +331,7 @@ describe('timers', () => {
 describe('ActorSystem#monitorNodes', () => {
   it('reports hidden connections only to listeners that ask for them', () => {
     const { sys } = system()
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const endpoint = attachDistribution(sys, { send: () => 'ok', sendMessage: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
     const mesh: unknown[] = []
     const all: unknown[] = []
     sys.monitorNodes((e) => mesh.push(e))
@@ -349,11 +350,11 @@ describe('ActorSystem#monitorNodes', () => {
 })
 
 describe('ActorSystem distribution fast paths', () => {
-  it('hands remote sends to a pid to sendMessage when the distribution offers it, other controls to send', async () => {
+  it('hands remote sends to a pid to sendMessage, and other controls to send', async () => {
     const { sys } = system()
     const viaMessage: unknown[] = []
     const viaSend: unknown[] = []
-    sys.attachDistribution({
+    attachDistribution(sys, {
       send: (node, control) => {
         viaSend.push([node, control.type])
         return 'ok'
@@ -374,7 +375,7 @@ describe('ActorSystem distribution fast paths', () => {
 
   it('delivers a run of messages to one actor in order, and dead-letters a run to an unknown pid', async () => {
     const { sys } = system()
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const endpoint = attachDistribution(sys, { send: () => 'ok', sendMessage: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
     const got: unknown[] = []
     const pid = sys.spawn({ name: 'sink', init: () => null, handleInfo: (msg: unknown, s: null) => (got.push(msg), s) })
     const dead: unknown[] = []
@@ -389,7 +390,7 @@ describe('ActorSystem distribution fast paths', () => {
   it('sends a remote call as one call message, and settles it from deliverReply without a demonitor once released', async () => {
     const { sys } = system()
     const sent: ControlMessage[] = []
-    const endpoint = sys.attachDistribution({ send: (_node, c) => (sent.push(c), 'ok'), compactCalls: true, drain: () => Promise.resolve(), nodes: () => ['peer@h'] })
+    const endpoint = attachDistribution(sys, { send: (_node, c) => (sent.push(c), 'ok'), sendMessage: () => 'ok', compactCalls: true, drain: () => Promise.resolve(), nodes: () => ['peer@h'] })
     const callee = new Pid('peer@h', 7, 1)
     const released = sys.call(callee, 'q1')
     const kept = sys.call(callee, 'q2')
@@ -413,7 +414,7 @@ describe('ActorSystem distribution fast paths', () => {
   it('answers a call from deliverCall by pid or by name, releasing its monitor, and a down for a callee that is gone', async () => {
     const { sys } = system()
     const sent: ControlMessage[] = []
-    const endpoint = sys.attachDistribution({ send: (_node, c) => (sent.push(c), 'ok'), compactCalls: true, drain: () => Promise.resolve(), nodes: () => ['peer@h'] })
+    const endpoint = attachDistribution(sys, { send: (_node, c) => (sent.push(c), 'ok'), sendMessage: () => 'ok', compactCalls: true, drain: () => Promise.resolve(), nodes: () => ['peer@h'] })
     const echo = sys.spawn({ name: 'echo', init: () => null, handleCall: (req: string, _from: unknown, s: null) => ({ reply: `re: ${req}`, state: s }) }, undefined, { name: 'echo' })
     endpoint.deliverCall('peer@h', echo.id, echo.creation, 40, 1, 9, 'by pid')
     endpoint.deliverCall('peer@h', 'echo', null, 41, 2, 9, 'by name')
@@ -433,7 +434,7 @@ describe('ActorSystem distribution fast paths', () => {
 
   it('lets a run of messages settle a process function waiting in receive, keeping the rest in order', async () => {
     const { sys } = system()
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const endpoint = attachDistribution(sys, { send: () => 'ok', sendMessage: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
     const got: unknown[] = []
     const pid = sys.spawn(async (ctx: ProcessCtx) => {
       got.push(await ctx.receive((m: string) => m === 'b'))
@@ -445,5 +446,27 @@ describe('ActorSystem distribution fast paths', () => {
     await sys.whenIdle()
     await new Promise((r) => setImmediate(r))
     expect(got).toEqual(['b', 'a', 'c'])
+  })
+
+  it('isolates what goes wrong while handling what arrives: logged once, never thrown into the distribution', async () => {
+    const log = createLogSink('error')
+    const sys = createActorSystem({ node: 'test@local', clock: new TestClock(), logger: log.logger })
+    const endpoint = attachDistribution(sys, {
+      send: () => {
+        throw new Error('the link broke while answering')
+      },
+      sendMessage: () => 'ok',
+      compactCalls: true,
+      drain: () => Promise.resolve(),
+      nodes: () => ['peer@h'],
+    })
+    // A call to no one is answered with a down, which this distribution fails to send.
+    expect(() => endpoint.deliverCall('peer@h', 'nobody', null, 40, 1, 9, 'q')).not.toThrow()
+    expect(() => endpoint.deliver('peer@h', { type: 'link', from: new Pid('peer@h', 1, 9), to: new Pid('test@local', 999, sys.creation) })).not.toThrow()
+    expect(log.records.map((r) => [r['msg'], r['peer']])).toEqual([
+      ['system failed to handle a control message', 'peer@h'],
+      ['system failed to handle a control message', 'peer@h'],
+    ])
+    await sys.shutdown()
   })
 })

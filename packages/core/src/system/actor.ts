@@ -1,6 +1,8 @@
 /**
  * Actor: the runtime side of one actor — its mailbox, links, monitors, timers and exit — and the `ctx` handed to its
  * callbacks. The two styles subclass it: server-actor.ts (behaviour callbacks) and process-actor.ts (receive loop).
+ * What an actor asks of its node is `ActorHost`, declared here and implemented by the system from its parts, so this
+ * file depends on no part of the system above it.
  *
  * Gotchas: an actor's ctx is the actor itself, so spawning costs one object; the `log` child logger is created the
  * first time it is used, which keeps idle actors small.
@@ -8,18 +10,60 @@
 import type { Logger } from 'pino'
 import type { Address, From, SpawnOptions } from '../actor/ctx.ts'
 import type { Behaviour } from '../actor/behaviour.ts'
+import type { SupervisorCtx } from '../actor/supervisor-ctx.ts'
+import type { Clock } from '../clock.ts'
 import { Queue } from '../internal/queue.ts'
 import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
-import type { HeldMonitors } from './held-monitors.ts'
+import type { DeadLetterReason } from '../trace.ts'
+import type { Definitions } from './definitions.ts'
+import { HeldMonitors } from './held-monitors.ts'
 import { MAILBOX_OVERFLOW_REASON, Relief } from './mailbox-pressure.ts'
 import type { MailboxLimits } from './mailbox-pressure.ts'
-import type { Process } from './process.ts'
+import type { MonitorHolder, Process } from './process.ts'
+import type { Runnable, Scheduler } from './scheduler.ts'
+import type { Counters, RestartEvent } from './system-stats.ts'
+import type { Tracer } from './tracer.ts'
 import { Watchers } from './watchers.ts'
-import type { Runnable } from './scheduler.ts'
-import type { Runtime } from './runtime.ts'
+
+/**
+ * What an actor asks of its node. Each member is carried out by one part of the system (spawning and exits, routing,
+ * links and monitors, calls, timers); the system hands every actor the same host.
+ */
+export interface ActorHost {
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly scheduler: Scheduler
+  readonly tracer: Tracer
+  readonly counters: Counters
+  readonly definitions: Definitions
+  /** Sends `msg` to `to` on behalf of `sender`; never throws for a dead target. */
+  route(to: Address, msg: unknown, sender: Actor | undefined): void
+  call<R>(to: Address, request: unknown, timeoutMs: number | undefined, from: Actor): Promise<R>
+  reply(sender: Actor, from: From, value: unknown): void
+  spawn(parent: Actor, behaviour: Behaviour | string, args: unknown, options: SpawnOptions | undefined): Pid
+  start(parent: Actor, behaviour: Behaviour | string, args: unknown, options: SpawnOptions | undefined): Promise<Pid>
+  spawnOn(node: string, behaviour: string, args: unknown, linkTo: Actor | undefined): Promise<Pid>
+  link(actor: Actor, pid: Pid): void
+  unlink(actor: Actor, pid: Pid): void
+  monitor(actor: Actor, target: MonitorTarget): Ref
+  demonitor(actor: Actor, ref: Ref): void
+  exit(pid: Pid, reason: unknown, from: Pid): void
+  /** Ends `actor` with `reason` now: it leaves the table, its links and monitors fire, its timers stop. */
+  die(actor: Actor, reason: unknown): void
+  sendAfter(to: Address, msg: unknown, delayMs: number, owner: Actor): Ref
+  cancelTimer(ref: Ref): boolean
+  /** Exits `pid` with `reason` from `from` and resolves once it has ended; kills it after `timeoutMs` if given. */
+  stopProcess(pid: Pid, reason: unknown, timeoutMs: number | undefined, from: Pid): Promise<void>
+  /** A supervisor is restarting a child: count it, trace it, tell `monitorRestarts` listeners. */
+  noteRestart(event: RestartEvent): void
+  /** The mailbox limits of an actor spawned without mailbox options (one shared object). */
+  readonly defaultMailboxLimits: MailboxLimits
+  /** Counts, traces and logs a message that reached no mailbox. */
+  deadLetter(to: unknown, msg: unknown, reason: DeadLetterReason): void
+}
 
 /** Thrown by `ctx.exit` to unwind the actor's stack; the runner recognises and swallows it. */
 export class ExitToken {
@@ -31,10 +75,10 @@ export class ExitToken {
 
 export const ActorStatus = { starting: 0, running: 1, stopping: 2, dead: 3 } as const
 
-export abstract class Actor implements Process, Runnable {
+export abstract class Actor implements Process, MonitorHolder, Runnable, SupervisorCtx {
   readonly pid: Pid
   readonly parent: Pid | undefined
-  readonly rt: Runtime
+  protected readonly host: ActorHost
   /** The behaviour's name, for reports; a defined behaviour's registered name. */
   behaviourName: string
   queued = false
@@ -67,12 +111,12 @@ export abstract class Actor implements Process, Runnable {
   onStarted: ((failure: unknown) => void) | undefined = undefined
   #log: Logger | undefined = undefined
 
-  constructor(rt: Runtime, pid: Pid, parent: Pid | undefined, behaviourName: string) {
-    this.rt = rt
+  constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviourName: string) {
+    this.host = host
     this.pid = pid
     this.parent = parent
     this.behaviourName = behaviourName
-    this.limits = rt.defaultMailboxLimits
+    this.limits = host.defaultMailboxLimits
   }
 
   get self(): Pid {
@@ -84,7 +128,7 @@ export abstract class Actor implements Process, Runnable {
   }
 
   get log(): Logger {
-    return (this.#log ??= this.rt.logger.child({ pid: String(this.pid) }))
+    return (this.#log ??= this.host.logger.child({ pid: String(this.pid) }))
   }
 
   get mailboxDepth(): number {
@@ -103,7 +147,7 @@ export abstract class Actor implements Process, Runnable {
 
   protected wake(): void {
     if (!this.queued && !this.busy && !this.paused && this.status !== ActorStatus.dead && this.hasWork()) {
-      this.rt.scheduler.enqueue(this)
+      this.host.scheduler.enqueue(this)
     }
   }
 
@@ -115,7 +159,7 @@ export abstract class Actor implements Process, Runnable {
     const mailbox = (this.mailbox ??= new Queue())
     if (mailbox.length >= this.limits.maxMessages) return this.#overflow(msg)
     mailbox.push(msg)
-    this.rt.counters.messagesDelivered++
+    this.host.counters.messagesDelivered++
     this.wake()
     return true
   }
@@ -129,13 +173,13 @@ export abstract class Actor implements Process, Runnable {
       return
     }
     for (let i = start; i < end; i++) mailbox.push(msgs[i])
-    this.rt.counters.messagesDelivered += end - start
+    this.host.counters.messagesDelivered += end - start
     this.wake()
   }
 
   #overflow(msg: unknown): false {
-    if (this.limits.overflow === 'exit') this.rt.die(this, MAILBOX_OVERFLOW_REASON)
-    else this.rt.deadLetter(this.pid, msg, 'overflow')
+    if (this.limits.overflow === 'exit') this.host.die(this, MAILBOX_OVERFLOW_REASON)
+    else this.host.deadLetter(this.pid, msg, 'overflow')
     return false
   }
 
@@ -170,11 +214,11 @@ export abstract class Actor implements Process, Runnable {
     if (this.status === ActorStatus.dead) return
     if (link) this.links?.delete(from.key)
     if (!link && reason === 'kill') {
-      this.rt.die(this, 'killed')
+      this.host.die(this, 'killed')
     } else if (this.trapping) {
       this.deliver(new Exit(from, reason))
     } else if (reason !== 'normal') {
-      this.rt.die(this, reason)
+      this.host.die(this, reason)
     }
   }
 
@@ -192,6 +236,14 @@ export abstract class Actor implements Process, Runnable {
     if (this.status === ActorStatus.dead) return false
     ;(this.watchers ??= new Watchers()).add(ref, watcher, as, byCall)
     return true
+  }
+
+  heldMonitors(): HeldMonitors {
+    return (this.monitors ??= new HeldMonitors())
+  }
+
+  monitorFailed(ref: Ref, target: MonitorTarget, reason: unknown): void {
+    this.down(ref, target, reason)
   }
 
   monitorReleased(ref: Ref): void {
@@ -225,7 +277,7 @@ export abstract class Actor implements Process, Runnable {
   // ---- Ctx -----------------------------------------------------------------------------------------------------
 
   send(to: Address, msg: unknown): void {
-    if (this.status !== ActorStatus.dead) this.rt.route(to, msg, this)
+    if (this.status !== ActorStatus.dead) this.host.route(to, msg, this)
   }
 
   drain(): Promise<void> {
@@ -233,7 +285,7 @@ export abstract class Actor implements Process, Runnable {
   }
 
   call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R> {
-    return this.rt.call<R>(to, request, timeoutMs, this)
+    return this.host.call<R>(to, request, timeoutMs, this)
   }
 
   cast(to: Address, request: unknown): void {
@@ -241,40 +293,40 @@ export abstract class Actor implements Process, Runnable {
   }
 
   spawn<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): Pid {
-    return this.rt.spawnFrom(this, behaviour, args, options)
+    return this.host.spawn(this, behaviour, args, options)
   }
 
   spawnLink<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): Pid {
-    return this.rt.spawnFrom(this, behaviour, args, { ...options, link: true })
+    return this.host.spawn(this, behaviour, args, { ...options, link: true })
   }
 
   spawnMonitor<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): { pid: Pid; ref: Ref } {
-    const pid = this.rt.spawnFrom(this, behaviour, args, options)
+    const pid = this.host.spawn(this, behaviour, args, options)
     return { pid, ref: this.monitor(pid) }
   }
 
   startLink<A>(behaviour: Behaviour<A> | string, args?: A, options?: SpawnOptions): Promise<Pid> {
-    return this.rt.startFrom(this, behaviour, args, { ...options, link: true })
+    return this.host.start(this, behaviour, args, { ...options, link: true })
   }
 
   spawnOn(node: string, behaviour: string, args?: unknown, options?: { link?: boolean }): Promise<Pid> {
-    return this.rt.spawnOn(node, behaviour, args, options?.link === true ? this : undefined)
+    return this.host.spawnOn(node, behaviour, args, options?.link === true ? this : undefined)
   }
 
   link(pid: Pid): void {
-    if (this.status !== ActorStatus.dead) this.rt.link(this, pid)
+    if (this.status !== ActorStatus.dead) this.host.link(this, pid)
   }
 
   unlink(pid: Pid): void {
-    if (this.status !== ActorStatus.dead) this.rt.unlink(this, pid)
+    if (this.status !== ActorStatus.dead) this.host.unlink(this, pid)
   }
 
   monitor(target: Pid | string | { name: string; node: string }): Ref {
-    return this.rt.monitor(this, target)
+    return this.host.monitor(this, target)
   }
 
   demonitor(ref: Ref, options?: { flush?: boolean }): void {
-    this.rt.demonitor(this, ref)
+    this.host.demonitor(this, ref)
     if (options?.flush === true) this.mailbox?.removeWhere((m) => m instanceof Down && m.ref.equals(ref))
   }
 
@@ -283,15 +335,15 @@ export abstract class Actor implements Process, Runnable {
   }
 
   sendAfter(to: Address, msg: unknown, delayMs: number): Ref {
-    return this.rt.timers.sendAfter(to, msg, delayMs, this)
+    return this.host.sendAfter(to, msg, delayMs, this)
   }
 
   cancelTimer(ref: Ref): boolean {
-    return this.rt.timers.cancel(ref)
+    return this.host.cancelTimer(ref)
   }
 
   reply(from: From, value: unknown): void {
-    if (this.status !== ActorStatus.dead) this.rt.reply(this, from, value)
+    if (this.status !== ActorStatus.dead) this.host.reply(this, from, value)
   }
 
   exit(reason: unknown): never {
@@ -300,6 +352,20 @@ export abstract class Actor implements Process, Runnable {
   }
 
   exitOther(pid: Pid, reason: unknown): void {
-    this.rt.exit(pid, reason, this.pid)
+    this.host.exit(pid, reason, this.pid)
+  }
+
+  // ---- SupervisorCtx -------------------------------------------------------------------------------------------
+
+  now(): number {
+    return this.host.clock.now()
+  }
+
+  stopChild(pid: Pid, reason: unknown, timeoutMs: number | undefined): Promise<void> {
+    return this.host.stopProcess(pid, reason, timeoutMs, this.pid)
+  }
+
+  noteRestart(child: string, reason: unknown): void {
+    this.host.noteRestart({ supervisor: this.pid, child, reason })
   }
 }

@@ -1,58 +1,58 @@
 /**
- * Calls: the request–reply machinery built on ports. A call gets its own port (a pid that receives only the reply)
+ * Calls: the request–reply machinery built on callback processes. A call gets its own (a pid that receives only the
+ * reply)
  * and a monitor on the callee, so it settles exactly once: with the reply, with the callee's exit (NoProcError,
- * NoConnectionError, CalleeExitedError), or with CallTimeoutError. Remote spawns and `system.monitor` use the same
- * ports.
+ * NoConnectionError, CalleeExitedError), or with CallTimeoutError. `system.monitor` uses the same callback
+ * processes.
  */
 import type { Address } from '../actor/ctx.ts'
-import type { SpawnReplyControl, SpawnRequestControl } from '../distribution/control-message.ts'
+import type { Clock } from '../clock.ts'
 import { InvalidOptionError, CallTimeoutError, CalleeExitedError, CohortError, NoConnectionError, NoProcError } from '../errors.ts'
 import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
 import type { Actor } from './actor.ts'
-import { Port } from './port.ts'
-import type { PortHandlers } from './port.ts'
+import { CallbackProcess } from './callback-process.ts'
+import type { CallbackHandlers } from './callback-process.ts'
 import { callRequest, isReplyTo } from './call-messages.ts'
 import { Deadlines, Expiring } from './deadlines.ts'
-import type { Runtime } from './runtime.ts'
+import type { LinksAndMonitors } from './links-and-monitors.ts'
+import type { ProcessTable } from './process-table.ts'
+import type { Router } from './router.ts'
 
-interface PendingSpawn {
-  node: string
-  port: Port
-  resolve: (pid: Pid) => void
-  reject: (error: Error) => void
-  linkTo: Actor | undefined
+/** The parts a call goes through. */
+interface CallParts {
+  readonly table: ProcessTable
+  readonly router: Router
+  readonly signals: LinksAndMonitors
 }
 
 export class Calls {
-  readonly #rt: Runtime
+  readonly #parts: CallParts
   /** Calls waiting for their reply, by deadline. */
   readonly #pending: Deadlines
-  readonly #watches = new Map<string, Port>()
-  readonly #spawns = new Map<string, PendingSpawn>()
+  readonly #watches = new Map<string, CallbackProcess>()
 
-  constructor(rt: Runtime) {
-    this.#rt = rt
-    this.#pending = new Deadlines(rt.clock)
+  constructor(table: ProcessTable, router: Router, signals: LinksAndMonitors, clock: Clock) {
+    this.#parts = { table, router, signals }
+    this.#pending = new Deadlines(clock)
   }
 
   call<R>(to: Address, request: unknown, timeoutMs: number, from: Actor | undefined): Promise<R> {
-    const rt = this.#rt
     if (timeoutMs !== Infinity && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
       return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds up to 2^31 - 1, or Infinity'))
     }
     let target: MonitorTarget
     if (typeof to === 'object' && to !== null && 'global' in to) {
-      const pid = rt.resolveGlobal(to.global)
+      const pid = this.#parts.router.resolveGlobal(to.global)
       if (pid === undefined) return Promise.reject(new NoProcError(`{ global: ${JSON.stringify(to.global)} }`))
       target = pid
     } else {
       target = to as MonitorTarget
     }
     const promise = new Promise<R>(captureSettlers)
-    const call = new PendingCall(rt, this.#pending, to, target, settlers.resolve, settlers.reject)
+    const call = new PendingCall(this.#parts, this.#pending, to, target, settlers.resolve, settlers.reject)
     settlers.resolve = settlers.reject = ignore
     try {
       call.start(timeoutMs, request, from)
@@ -64,102 +64,33 @@ export class Calls {
 
   /** Calls `onDown` once when `target` ends. */
   watch(target: MonitorTarget, onDown: (down: Down) => void): Ref {
-    const rt = this.#rt
-    const port: Port = new Port(rt.makePid(), {
+    const { table, signals } = this.#parts
+    const watcher: CallbackProcess = new CallbackProcess(table.makePid(), {
       message: () => {},
       down: (ref, t, reason) => {
         this.#watches.delete(ref.key)
-        rt.removePort(port)
+        table.removeCallback(watcher)
         onDown(new Down(ref, t, reason))
       },
     })
-    rt.addPort(port)
-    const ref = rt.monitorFrom(port, target)
-    if (port.monitors.get(ref) !== undefined) this.#watches.set(ref.key, port)
+    table.addCallback(watcher)
+    const ref = signals.monitor(watcher, target)
+    if (watcher.monitors.get(ref) !== undefined) this.#watches.set(ref.key, watcher)
     return ref
   }
 
   unwatch(ref: Ref): void {
-    const port = this.#watches.get(ref.key)
-    if (port === undefined) return
+    const watcher = this.#watches.get(ref.key)
+    if (watcher === undefined) return
     this.#watches.delete(ref.key)
-    this.#rt.demonitor(port, ref)
-    this.#rt.removePort(port)
+    this.#parts.signals.demonitor(watcher, ref)
+    this.#parts.table.removeCallback(watcher)
   }
 
-  spawnRemote(node: string, behaviour: string, args: unknown, linkTo: Actor | undefined): Promise<Pid> {
-    const rt = this.#rt
-    return new Promise<Pid>((resolve, reject) => {
-      const ref = rt.makeRef()
-      const port = new Port(rt.makePid(), { message: () => {}, down: () => {} })
-      rt.addPort(port)
-      const pending: PendingSpawn = { node, port, resolve, reject, linkTo }
-      this.#spawns.set(ref.key, pending)
-      const sent = rt.control(node, { type: 'spawnRequest', from: linkTo?.pid ?? port.pid, ref, behaviour, args, link: linkTo !== undefined })
-      if (!sent) this.#failSpawn(ref.key, new NoConnectionError(`spawn of ${behaviour}`, node))
-    })
-  }
-
-  #failSpawn(key: string, error: Error): void {
-    const pending = this.#spawns.get(key)
-    if (pending === undefined) return
-    this.#spawns.delete(key)
-    this.#rt.removePort(pending.port)
-    pending.reject(error)
-  }
-
-  answerSpawn(fromNode: string, c: SpawnRequestControl): void {
-    const rt = this.#rt
-    const reply = (pid: Pid | undefined, error: string | undefined): void => {
-      rt.control(fromNode, { type: 'spawnReply', to: c.from, ref: c.ref, pid, error })
-    }
-    let pid: Pid
-    try {
-      pid = rt.spawn(c.behaviour, c.args)
-    } catch (error) {
-      reply(undefined, (error as Error).message)
-      return
-    }
-    if (c.link) {
-      const actor = rt.lookup(pid)
-      actor?.linkedBy(c.from)
-    }
-    reply(pid, undefined)
-  }
-
-  spawnReplied(c: SpawnReplyControl): void {
-    const pending = this.#spawns.get(c.ref.key)
-    if (pending === undefined) {
-      // The requester is gone: do not leave a linked orphan behind.
-      if (c.pid !== undefined) this.#rt.exit(c.pid, 'noproc')
-      return
-    }
-    this.#spawns.delete(c.ref.key)
-    this.#rt.removePort(pending.port)
-    if (c.pid === undefined || !(c.pid instanceof Pid)) {
-      pending.reject(new CohortError('COHORT_ERR_UNKNOWN_BEHAVIOUR', `remote spawn on ${pending.node} failed: ${c.error ?? 'no pid'}`))
-      return
-    }
-    if (pending.linkTo !== undefined) {
-      if (pending.linkTo.alive) (pending.linkTo.links ??= new Map()).set(c.pid.key, c.pid)
-      else this.#rt.exit(c.pid, 'noproc')
-    }
-    pending.resolve(c.pid)
-  }
-
-  nodeDown(node: string): void {
-    for (const [key, pending] of [...this.#spawns]) {
-      if (pending.node === node) this.#failSpawn(key, new NoConnectionError('a remote spawn', node))
-    }
-  }
-
-  /** Rejects every pending call and remote spawn: the system stopped. */
+  /** Rejects every pending call: the system stopped. */
   stopAll(): void {
     for (const call of this.#pending.list() as PendingCall[]) {
       call.fail(new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during the call'))
-    }
-    for (const key of [...this.#spawns.keys()]) {
-      this.#failSpawn(key, new CohortError('COHORT_ERR_SYSTEM_STOPPED', 'the system shut down during a remote spawn'))
     }
   }
 }
@@ -182,12 +113,12 @@ function captureSettlers(resolve: (value: never) => void, reject: (error: Error)
  * on the callee and the timer. It settles exactly once, with the reply, the callee's exit or the timeout; one object
  * per call rather than a closure for each of those.
  */
-class PendingCall extends Expiring implements PortHandlers {
-  readonly port: Port
+class PendingCall extends Expiring implements CallbackHandlers {
+  readonly port: CallbackProcess
   /** The call's ref: the reply must carry it. */
   readonly ref: Ref
   settled = false
-  readonly #rt: Runtime
+  readonly #parts: CallParts
   readonly #pending: Deadlines
   readonly #to: Address
   readonly #target: MonitorTarget
@@ -196,16 +127,16 @@ class PendingCall extends Expiring implements PortHandlers {
   #monitorRef: Ref | undefined
   #timeoutMs = 0
 
-  constructor(rt: Runtime, pending: Deadlines, to: Address, target: MonitorTarget, resolve: (value: unknown) => void, reject: (error: Error) => void) {
+  constructor(parts: CallParts, pending: Deadlines, to: Address, target: MonitorTarget, resolve: (value: unknown) => void, reject: (error: Error) => void) {
     super()
-    this.#rt = rt
+    this.#parts = parts
     this.#pending = pending
     this.#to = to
     this.#target = target
     this.#resolve = resolve
     this.#reject = reject
-    this.ref = rt.makeRef()
-    this.port = new Port(rt.makePid(), this)
+    this.ref = parts.table.makeRef()
+    this.port = new CallbackProcess(parts.table.makePid(), this)
   }
 
   /**
@@ -214,18 +145,18 @@ class PendingCall extends Expiring implements PortHandlers {
    * as in Erlang).
    */
   start(timeoutMs: number, request: unknown, from: Actor | undefined): void {
-    const rt = this.#rt
-    rt.addPort(this.port)
+    const { table, router, signals } = this.#parts
+    table.addCallback(this.port)
     // Infinity means no deadline at all (Node would fire a timer of more than 2^31 - 1 ms at once).
     this.#timeoutMs = timeoutMs
     this.#pending.add(this, timeoutMs)
-    if (rt.callRemote(this.port, this.#target, this.ref, request, from)) {
+    if (router.callRemote(this.port, this.#target, this.ref, request, from)) {
       this.#monitorRef = this.ref
       return
     }
-    this.#monitorRef = rt.monitorFrom(this.port, this.#target)
+    this.#monitorRef = signals.monitor(this.port, this.#target)
     if (this.settled) return
-    rt.route(this.#target as Address, callRequest(this.port.pid, this.ref, request), from)
+    router.route(this.#target as Address, callRequest(this.port.pid, this.ref, request), from)
   }
 
   reply(refId: number, value: unknown): void {
@@ -259,10 +190,10 @@ class PendingCall extends Expiring implements PortHandlers {
 
   #finish(): void {
     this.settled = true
-    const rt = this.#rt
+    const { table, signals } = this.#parts
     // Undefined when the monitor settled the call while it was being set up (the callee was already gone).
-    if (this.#monitorRef !== undefined) rt.demonitor(this.port, this.#monitorRef)
-    rt.removePort(this.port)
+    if (this.#monitorRef !== undefined) signals.demonitor(this.port, this.#monitorRef)
+    table.removeCallback(this.port)
     this.#pending.remove(this)
   }
 }

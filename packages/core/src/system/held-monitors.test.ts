@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import { HeldMonitors } from './held-monitors.ts'
-import type { HeldMonitor } from './process.ts'
+import type { HeldMonitor } from './held-monitors.ts'
 
 const held = (id: number, node = 'a@h'): HeldMonitor => ({ ref: new Ref(node, id, 1), target: new Pid('b@h', id, 1), node: 'b@h', pid: undefined })
 

@@ -1,13 +1,24 @@
 /**
- * HeldMonitors: the monitors one process holds, by ref. Most processes hold none or one (a call's port holds exactly
- * one), so a lone monitor lives in a field and a Map is made only for a second. A Map per call's port was a sixth of
+ * HeldMonitors: the monitors one process holds, by ref. Most processes hold none or one (a call's callback process holds
+ * exactly one), so a lone monitor lives in a field and a Map is made only for a second. A Map per call was a sixth of
  * what a remote call allocated: its table, and a smaller one V8 made when its one entry was deleted.
  *
  * Keyed by ref id: a process only holds monitors whose refs its own node made. A ref is still compared in full, since
  * one from elsewhere (a hostile `down`, a stale reply) may share the id.
  */
+import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
-import type { HeldMonitor } from './process.ts'
+import type { MonitorTarget } from '../signals.ts'
+
+/** A monitor held by a process. */
+export interface HeldMonitor {
+  readonly ref: Ref
+  readonly target: MonitorTarget
+  /** The node the monitored process lives on. */
+  readonly node: string
+  /** The local process monitored, when it is local (to cancel it). */
+  readonly pid: Pid | undefined
+}
 
 export class HeldMonitors {
   /** The only monitor held, while there is at most one (`#many` is then undefined). */

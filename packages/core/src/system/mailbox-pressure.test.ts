@@ -5,13 +5,20 @@ import { Pid } from '../pid.ts'
 import { Down } from '../signals.ts'
 import { TestClock } from '../testing/test-clock.ts'
 import type { TraceRecord } from '../trace.ts'
-import { createActorSystem } from './actor-system.ts'
-import type { Distribution } from '../distribution/distribution.ts'
+import { attachDistribution, createActorSystem } from './actor-system.ts'
+import type { ActorSystem } from './actor-system.ts'
+import type { Distribution, DistributionEndpoint } from '../distribution/distribution.ts'
 
 function system(options: { mailboxHighWaterMessages?: number; mailboxHighWaterBytes?: number } = {}) {
   const clock = new TestClock()
   const sys = createActorSystem({ node: 'test@local', clock, creation: 1, ...options })
   return { sys, clock }
+}
+
+/** Attaches a distribution that accepts everything, with `overrides`; returns the system's endpoint. */
+function attach(sys: ActorSystem, overrides: Partial<Distribution> = {}): DistributionEndpoint {
+  const dist: Distribution = { send: () => 'ok', sendMessage: () => 'ok', drain: () => Promise.resolve(), nodes: () => [], ...overrides }
+  return attachDistribution(sys, dist)
 }
 
 /** A process function that takes nothing until it receives 'go' (selectively), then records the rest. */
@@ -64,8 +71,7 @@ describe('maxMailbox', () => {
 describe('remote delivery pressure', () => {
   it('reports pressure once a mailbox reaches its mark and relieves it when it is worked down to half', async () => {
     const { sys } = system({ mailboxHighWaterMessages: 100 })
-    const dist: Distribution = { send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] }
-    const endpoint = sys.attachDistribution(dist)
+    const endpoint = attach(sys)
     const got: unknown[] = []
     const pid = sys.spawn(stalled(got))
     const msgs = Array.from({ length: 150 }, (_, i) => i)
@@ -88,7 +94,7 @@ describe('remote delivery pressure', () => {
 
   it('uses half of maxMailbox as the mark when that is lower, so remote senders are slowed before anything is dropped', () => {
     const { sys } = system({ mailboxHighWaterMessages: 10_000 })
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const endpoint = attach(sys)
     const pid = sys.spawn(stalled([]), undefined, { maxMailbox: 10 })
     expect(endpoint.deliverSends(pid, [1, 2, 3, 4], 0, 4)).toBeUndefined()
     expect(endpoint.deliverSends(pid, [5], 0, 1)).toBeInstanceOf(Promise)
@@ -96,7 +102,7 @@ describe('remote delivery pressure', () => {
 
   it('reports the same pressure for calls, so a flood of calls is held back like one of sends', () => {
     const { sys } = system({ mailboxHighWaterMessages: 3 })
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [], compactCalls: true })
+    const endpoint = attach(sys, { compactCalls: true })
     const pid = sys.spawn(stalled([]), undefined, { name: 'busy' })
     expect(endpoint.deliverCall('other@node', pid.id, pid.creation, 1, 1, 1, 'a')).toBeUndefined()
     expect(endpoint.deliverCall('other@node', 'busy', null, 2, 2, 1, 'b')).toBeUndefined()
@@ -105,7 +111,7 @@ describe('remote delivery pressure', () => {
 
   it('weighs messages by what they weighed on the wire: a few large ones press as hard as many small ones', async () => {
     const { sys } = system({ mailboxHighWaterMessages: 10_000, mailboxHighWaterBytes: 4 * 1024 * 1024 })
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const endpoint = attach(sys)
     const got: unknown[] = []
     const pid = sys.spawn(stalled(got))
     const mib = 1024 * 1024
@@ -126,7 +132,7 @@ describe('remote delivery pressure', () => {
 
   it('relieves the pressure when the actor ends', async () => {
     const { sys } = system({ mailboxHighWaterMessages: 2 })
-    const endpoint = sys.attachDistribution({ send: () => 'ok', drain: () => Promise.resolve(), nodes: () => [] })
+    const endpoint = attach(sys)
     const pid = sys.spawn(stalled([]))
     const pressure = endpoint.deliverSends(pid, [1, 2, 3], 0, 3)
     sys.exit(pid, 'kill')
@@ -141,14 +147,12 @@ describe('ctx.drain', () => {
     let release: () => void = () => undefined
     const drained = new Promise<void>((resolve) => (release = resolve))
     let sent = 0
-    sys.attachDistribution({
-      send: () => 'ok',
+    attach(sys, {
       sendMessage: () => {
         sent++
         return busy ? 'busy' : 'ok'
       },
       drain: () => drained,
-      nodes: () => [],
     })
     const remote = new Pid('other@node', 1, 1)
     const done = new Promise<void>((resolve) => {

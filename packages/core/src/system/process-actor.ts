@@ -11,7 +11,7 @@ import type { TimerHandle } from '../clock.ts'
 import { isExpectedExit } from '../exit-reason.ts'
 import type { Pid } from '../pid.ts'
 import { Actor, ActorStatus, ExitToken } from './actor.ts'
-import type { Runtime } from './runtime.ts'
+import type { ActorHost } from './actor.ts'
 
 interface PendingReceive {
   match: ((msg: unknown) => boolean) | undefined
@@ -25,8 +25,8 @@ export class ProcessActor extends Actor implements ProcessCtx {
   #startPending = true
   #pending: PendingReceive | null = null
 
-  constructor(rt: Runtime, pid: Pid, parent: Pid | undefined, fn: ProcessFunction, args: unknown, name: string) {
-    super(rt, pid, parent, name)
+  constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, fn: ProcessFunction, args: unknown, name: string) {
+    super(host, pid, parent, name)
     this.#fn = fn
     this.#args = args
   }
@@ -36,7 +36,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
   }
 
   start(): void {
-    this.rt.scheduler.enqueue(this)
+    this.host.scheduler.enqueue(this)
   }
 
   runTurn(): boolean {
@@ -75,14 +75,14 @@ export class ProcessActor extends Actor implements ProcessCtx {
   #ended(value: unknown, failed: boolean): void {
     if (this.status === ActorStatus.dead) return
     if (value instanceof ExitToken) return
-    if (failed && !isExpectedExit(value) && this.rt.logger.isLevelEnabled('error')) {
-      this.rt.logger.error({ pid: String(this.pid), behaviour: this.behaviourName, reason: String(value), err: value instanceof Error ? value : undefined }, 'actor crashed')
+    if (failed && !isExpectedExit(value) && this.host.logger.isLevelEnabled('error')) {
+      this.host.logger.error({ pid: String(this.pid), behaviour: this.behaviourName, reason: String(value), err: value instanceof Error ? value : undefined }, 'actor crashed')
     }
-    this.rt.die(this, value)
+    this.host.die(this, value)
   }
 
   stop(reason: unknown): void {
-    this.rt.die(this, reason)
+    this.host.die(this, reason)
   }
 
   #find(match: ((msg: unknown) => boolean) | undefined): number {
@@ -95,8 +95,8 @@ export class ProcessActor extends Actor implements ProcessCtx {
 
   #settle(pending: PendingReceive, msg: unknown): void {
     this.#pending = null
-    if (pending.timer !== undefined) this.rt.clock.clearTimeout(pending.timer)
-    if (this.rt.tracing) this.rt.emitTrace({ type: 'receive', pid: this.pid, msg })
+    if (pending.timer !== undefined) this.host.clock.clearTimeout(pending.timer)
+    if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
     pending.resolve(msg)
   }
 
@@ -110,7 +110,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     const pending = this.#pending
     // Only the new message can match: older ones were scanned when the receive began.
     if (pending !== null && (pending.match === undefined ? this.mailbox!.length === 1 : pending.match(msg))) {
-      if (this.rt.scheduler.hasTime()) {
+      if (this.host.scheduler.hasTime()) {
         const index = pending.match === undefined ? 0 : this.mailbox!.length - 1
         this.#settle(pending, this.mailbox!.removeAt(index))
       }
@@ -124,17 +124,17 @@ export class ProcessActor extends Actor implements ProcessCtx {
       return Promise.reject(new Error('receive called while another receive of the same actor is waiting'))
     }
     const index = this.#find(match)
-    if (index >= 0 && this.rt.scheduler.hasTime()) {
+    if (index >= 0 && this.host.scheduler.hasTime()) {
       const msg = this.mailbox!.removeAt(index)
       if (this.relief !== null) this.relieve()
-      if (this.rt.tracing) this.rt.emitTrace({ type: 'receive', pid: this.pid, msg })
+      if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
       return Promise.resolve(msg as T)
     }
     return new Promise<T>((resolve) => {
       const pending: PendingReceive = { match, resolve: resolve as (msg: unknown) => void, timer: undefined }
       this.#pending = pending
       if (timeoutMs !== undefined) {
-        pending.timer = this.rt.clock.setTimeout(() => {
+        pending.timer = this.host.clock.setTimeout(() => {
           if (this.#pending === pending && this.status !== ActorStatus.dead) {
             this.#pending = null
             resolve(RECEIVE_TIMEOUT as T)
@@ -148,6 +148,6 @@ export class ProcessActor extends Actor implements ProcessCtx {
   override cleanup(): void {
     const pending = this.#pending
     this.#pending = null
-    if (pending?.timer !== undefined) this.rt.clock.clearTimeout(pending.timer)
+    if (pending?.timer !== undefined) this.host.clock.clearTimeout(pending.timer)
   }
 }

@@ -1,10 +1,12 @@
 /**
- * Process: anything in a node's process table that has a pid — actors, and the lightweight ports that wait for a
- * call's reply or watch an actor for code outside actors. The runtime routes messages and signals to these methods.
+ * Process: anything in a node's process table that has a pid — actors, and the callback processes that wait for a
+ * call's reply or watch an actor for code outside actors. Routing, links and monitors reach them through these
+ * methods only.
  */
 import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
+import type { HeldMonitors } from './held-monitors.ts'
 
 export interface Process {
   readonly pid: Pid
@@ -34,21 +36,17 @@ export interface Process {
   nodeDown(node: string): void
 }
 
-/** A monitor held by a process. */
-export interface HeldMonitor {
-  readonly ref: Ref
-  readonly target: MonitorTarget
-  /** The node the monitored process lives on. */
-  readonly node: string
-  /** The local process monitored, when it is local (to cancel it). */
-  readonly pid: Pid | undefined
-}
-
-/** A monitor on a process, held by someone else. */
-export interface Watcher {
-  readonly ref: Ref
-  readonly watcher: Pid
-  readonly as: MonitorTarget
-  /** Set up by a remote call: the reply to `watcher` removes it. */
-  readonly byCall: boolean
+/** A process that holds monitors: an actor, or a callback process (a call's reply, `system.monitor`). */
+export interface MonitorHolder {
+  readonly pid: Pid
+  /** The monitors held; null while an actor has never held one. */
+  readonly monitors: HeldMonitors | null
+  /** The monitors held, made on first use. */
+  heldMonitors(): HeldMonitors
+  /**
+   * A monitor this process just asked for could not be set up (its target is gone, or its node unreachable): its
+   * Down arrives now for an actor (as a message), and in a microtask for a callback process, so that no callback runs
+   * on the stack of the code that asked.
+   */
+  monitorFailed(ref: Ref, target: MonitorTarget, reason: unknown): void
 }

@@ -1,68 +1,154 @@
 /**
- * RemoteDelivery: what arrives from other nodes, carried out here. The distribution hands the endpoint each control
- * message, or for the commonest ones (a run of sends, a call, a reply) just their fields, and this applies them to
- * the process table: messages, links, monitors, exits, downs, calls and their replies, remote spawns.
+ * RemoteDelivery: the one inbound path from other nodes to this system, the `DistributionEndpoint` a distribution is
+ * given. Each control message, or for the commonest ones (a run of sends, a call, a reply) just their fields, is
+ * applied here to the process table, through the same parts a local signal uses: links and monitors, routing, remote
+ * spawns, node membership. Errors are isolated here, once for every distribution: whatever the system throws while
+ * handling what arrived is logged, and the distribution carries on with its next message.
  *
  * Hot path: `deliverSends`, `deliverCall` and `deliverReply` (every remote message and call).
  */
+import type { Logger } from 'pino'
 import type { ControlMessage } from '../distribution/control-message.ts'
+import type { DistributionEndpoint, NodeDownReason } from '../distribution/distribution.ts'
 import { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
 import { callReply, callRequest } from './call-messages.ts'
+import type { LinksAndMonitors } from './links-and-monitors.ts'
+import type { NodeMembership } from './node-membership.ts'
 import type { Process } from './process.ts'
-import type { Runtime } from './runtime.ts'
+import type { ProcessTable } from './process-table.ts'
+import type { Registry } from './registry.ts'
+import type { RemoteSpawn } from './remote-spawn.ts'
 
-export class RemoteDelivery {
-  readonly #rt: Runtime
+/** The parts what arrives is applied to. */
+export interface RemoteDeliveryParts {
+  readonly table: ProcessTable
+  readonly registry: Registry
+  readonly signals: LinksAndMonitors
+  readonly remoteSpawn: RemoteSpawn
+  readonly membership: NodeMembership
+  readonly logger: Logger
+}
 
-  constructor(rt: Runtime) {
-    this.#rt = rt
+/** How many times each inbound path was taken: for the Distribution contract suite, which proves that every distribution hands the system the commonest messages by their fast paths. */
+export interface InboundCounts {
+  /** `deliverSends` calls (runs of messages), and the messages in them. */
+  sendRuns: number
+  sends: number
+  calls: number
+  replies: number
+  /** `deliver` calls: every other control message. */
+  controls: number
+}
+
+export class RemoteDelivery implements DistributionEndpoint {
+  readonly counts: InboundCounts = { sendRuns: 0, sends: 0, calls: 0, replies: 0, controls: 0 }
+  readonly #table: ProcessTable
+  readonly #registry: Registry
+  readonly #signals: LinksAndMonitors
+  readonly #remoteSpawn: RemoteSpawn
+  readonly #membership: NodeMembership
+  readonly #logger: Logger
+
+  constructor(parts: RemoteDeliveryParts) {
+    this.#table = parts.table
+    this.#registry = parts.registry
+    this.#signals = parts.signals
+    this.#remoteSpawn = parts.remoteSpawn
+    this.#membership = parts.membership
+    this.#logger = parts.logger
   }
 
   /** Messages `msgs[start..end)` for `to`, in order (a run from one sender). */
   deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number, bytes = 0): Promise<void> | undefined {
-    const rt = this.#rt
-    const proc = rt.lookup(to)
-    if (proc !== undefined) {
-      proc.deliverMany(msgs, start, end)
-      return proc.pressure(bytes / (end - start))
+    this.counts.sendRuns++
+    this.counts.sends += end - start
+    try {
+      const table = this.#table
+      const proc = table.lookup(to)
+      if (proc !== undefined) {
+        proc.deliverMany(msgs, start, end)
+        return proc.pressure(bytes / (end - start))
+      }
+      for (let i = start; i < end; i++) table.deadLetter(to, msgs[i], 'noproc')
+    } catch (error) {
+      this.#failed(error, to.node)
     }
-    for (let i = start; i < end; i++) rt.deadLetter(to, msgs[i], 'noproc')
     return undefined
   }
 
-  /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`). */
+  /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`); returns the callee's pressure, as a send does. */
   deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, bytes = 0): Promise<void> | undefined {
-    const rt = this.#rt
-    const port = new Pid(fromNode, portId, creation)
-    const ref = new Ref(fromNode, refId, creation)
-    if (typeof to === 'string') {
-      const named = rt.registry.get(to)
-      this.#call(fromNode, to, named, port, ref, request)
-      return named?.pressure(bytes)
+    this.counts.calls++
+    try {
+      const table = this.#table
+      const port = new Pid(fromNode, portId, creation)
+      const ref = new Ref(fromNode, refId, creation)
+      if (typeof to === 'string') {
+        const named = this.#registry.get(to)
+        this.#call(fromNode, to, named, port, ref, request)
+        return named?.pressure(bytes)
+      }
+      const proc = toCreation === table.creation ? table.actorById(to) : undefined
+      // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
+      this.#call(fromNode, proc?.pid ?? new Pid(table.node, to, toCreation ?? -1), proc, port, ref, request)
+      return proc?.pressure(bytes)
+    } catch (error) {
+      this.#failed(error, fromNode)
     }
-    const proc = toCreation === rt.creation ? rt.actorById(to) : undefined
-    // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
-    this.#call(fromNode, proc?.pid ?? new Pid(rt.node, to, toCreation ?? -1), proc, port, ref, request)
-    return proc?.pressure(bytes)
+    return undefined
   }
 
-  /** A call's reply, as ids (`DistributionEndpoint.deliverReply`): a waiting port gets the value as it is. */
+  /** A call's reply, as ids (`DistributionEndpoint.deliverReply`): a waiting call gets the value as it is. */
   deliverReply(toId: number, refId: number, creation: number, value: unknown, released: boolean): void {
-    const rt = this.#rt
-    const port = creation === rt.creation ? rt.portById(toId) : undefined
-    if (port !== undefined) port.deliverReply(refId, value, released)
-    else this.#reply(new Pid(rt.node, toId, creation), new Ref(rt.node, refId, creation), value, released)
+    this.counts.replies++
+    try {
+      const table = this.#table
+      const waiting = creation === table.creation ? table.callbackById(toId) : undefined
+      if (waiting !== undefined) waiting.deliverReply(refId, value, released)
+      else this.#reply(new Pid(table.node, toId, creation), new Ref(table.node, refId, creation), value, released)
+    } catch (error) {
+      this.#failed(error, undefined)
+    }
   }
 
   /** A control message arrived from `fromNode`. */
   deliver(fromNode: string, c: ControlMessage, bytes = 0): Promise<void> | undefined {
-    const rt = this.#rt
+    this.counts.controls++
+    try {
+      return this.#apply(fromNode, c, bytes)
+    } catch (error) {
+      this.#failed(error, fromNode)
+    }
+    return undefined
+  }
+
+  nodeUp(node: string, info?: { hidden?: boolean }): void {
+    try {
+      this.#membership.nodeUp(node, info?.hidden === true)
+    } catch (error) {
+      this.#failed(error, node)
+    }
+  }
+
+  nodeDown(node: string, reason: NodeDownReason): void {
+    try {
+      this.#signals.nodeDown(node)
+      this.#remoteSpawn.nodeDown(node)
+      this.#membership.nodeDown(node, reason)
+    } catch (error) {
+      this.#failed(error, node)
+    }
+  }
+
+  /** Applies `c`; for a message to an actor, returns that actor's pressure (see `DistributionEndpoint.deliver`). */
+  #apply(fromNode: string, c: ControlMessage, bytes: number): Promise<void> | undefined {
+    const signals = this.#signals
     switch (c.type) {
       case 'send': {
-        const proc = rt.lookup(c.to)
-        if (proc === undefined) rt.deadLetter(c.to, c.msg, 'noproc')
+        const proc = this.#table.lookup(c.to)
+        if (proc === undefined) this.#table.deadLetter(c.to, c.msg, 'noproc')
         else {
           proc.deliver(c.msg)
           return proc.pressure(bytes)
@@ -70,47 +156,34 @@ export class RemoteDelivery {
         return
       }
       case 'sendName': {
-        const actor = rt.registry.get(c.name)
-        if (actor === undefined) rt.deadLetter({ name: c.name, node: rt.node }, c.msg, 'noproc')
+        const actor = this.#registry.get(c.name)
+        if (actor === undefined) this.#table.deadLetter({ name: c.name, node: this.#table.node }, c.msg, 'noproc')
         else {
           actor.deliver(c.msg)
           return actor.pressure(bytes)
         }
         return
       }
-      case 'link': {
-        const proc = rt.lookup(c.to)
-        if (proc === undefined || !proc.linkedBy(c.from)) {
-          rt.control(fromNode, { type: 'exit', from: c.to, to: c.from, reason: 'noproc', link: true })
-        }
+      case 'link':
+        signals.linkFrom(fromNode, c.from, c.to)
         return
-      }
       case 'unlink':
-        rt.lookup(c.to)?.unlinkedBy(c.from)
+        signals.unlinkFrom(c.from, c.to)
         return
       case 'exit':
-        rt.lookup(c.to)?.exitSignal(c.from, c.reason, c.link)
+        signals.exitFrom(c.from, c.to, c.reason, c.link)
         return
-      case 'monitor': {
-        const proc = typeof c.to === 'string' ? rt.registry.get(c.to) : rt.lookup(c.to)
-        const as: MonitorTarget = typeof c.to === 'string' ? { name: c.to, node: rt.node } : c.to
-        if (proc === undefined || !proc.watchedBy(c.ref, c.from, as)) {
-          rt.control(fromNode, { type: 'down', from: c.to, to: c.from, ref: c.ref, reason: 'noproc' })
-        }
+      case 'monitor':
+        signals.monitorFrom(fromNode, c.from, c.to, c.ref)
         return
-      }
-      case 'demonitor': {
-        const proc = typeof c.to === 'string' ? rt.registry.get(c.to) : rt.lookup(c.to)
-        proc?.unwatchedBy(c.ref)
+      case 'demonitor':
+        signals.demonitorFrom(c.to, c.ref)
         return
-      }
-      case 'down': {
-        const target: MonitorTarget = typeof c.from === 'string' ? { name: c.from, node: fromNode } : c.from
-        rt.lookup(c.to)?.down(c.ref, target, c.reason)
+      case 'down':
+        signals.downFrom(fromNode, c.from, c.to, c.ref, c.reason)
         return
-      }
       case 'call': {
-        const callee = typeof c.to === 'string' ? rt.registry.get(c.to) : rt.lookup(c.to)
+        const callee = typeof c.to === 'string' ? this.#registry.get(c.to) : this.#table.lookup(c.to)
         this.#call(fromNode, c.to, callee, c.port, c.ref, c.request)
         return callee?.pressure(bytes)
       }
@@ -118,37 +191,39 @@ export class RemoteDelivery {
         this.#reply(c.to, c.ref, c.value, c.released)
         return
       case 'spawnRequest':
-        rt.calls.answerSpawn(fromNode, c)
+        this.#remoteSpawn.answer(fromNode, c)
         return
       case 'spawnReply':
-        rt.calls.spawnReplied(c)
+        this.#remoteSpawn.replied(c)
         return
     }
   }
 
   /** A call arrived from `fromNode` for `to` (a pid, or a name registered here), which is `proc` if it exists. */
   #call(fromNode: string, to: Pid | string, proc: Process | undefined, port: Pid, ref: Ref, request: unknown): void {
-    const rt = this.#rt
-    const as: MonitorTarget = typeof to === 'string' ? { name: to, node: rt.node } : to
     const msg = callRequest(port, ref, request)
-    if (proc === undefined || !proc.watchedBy(ref, port, as, true)) {
-      rt.control(fromNode, { type: 'down', from: to, to: port, ref, reason: 'noproc' })
-      rt.deadLetter(as, msg, 'noproc')
+    if (!this.#signals.monitorFrom(fromNode, port, to, ref, true, proc)) {
+      const as: MonitorTarget = typeof to === 'string' ? { name: to, node: this.#table.node } : to
+      this.#table.deadLetter(as, msg, 'noproc')
       return
     }
-    proc.deliver(msg)
+    ;(proc as Process).deliver(msg)
   }
 
-  /** A reply for `to`, a port or an actor of this node; `released`: the callee dropped the call's monitor. */
+  /** A reply for `to`, a callback process or an actor of this node; `released`: the callee dropped the call's monitor. */
   #reply(to: Pid, ref: Ref, value: unknown, released: boolean): void {
-    const rt = this.#rt
-    const proc = rt.lookup(to)
+    const proc = this.#table.lookup(to)
     const msg = callReply(ref, value)
     if (proc === undefined) {
-      rt.deadLetter(to, msg, 'noproc')
+      this.#table.deadLetter(to, msg, 'noproc')
       return
     }
     if (released) proc.monitorReleased(ref)
     proc.deliver(msg)
+  }
+
+  /** The one place an error in handling what arrived ends: logged, never thrown back into the distribution. */
+  #failed(error: unknown, peer: string | undefined): void {
+    this.#logger.error({ err: error, peer }, 'system failed to handle a control message')
   }
 }

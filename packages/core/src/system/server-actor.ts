@@ -11,7 +11,7 @@ import { isExpectedExit } from '../exit-reason.ts'
 import type { Pid } from '../pid.ts'
 import { Exit } from '../signals.ts'
 import { Actor, ActorStatus, ExitToken } from './actor.ts'
-import type { Runtime } from './runtime.ts'
+import type { ActorHost } from './actor.ts'
 
 type Kind = 0 | 1 | 2 // call, cast, info
 
@@ -26,8 +26,8 @@ export class ServerActor extends Actor {
   /** A version whose codeChange threw: not tried again. */
   #failedVersion = 0
 
-  constructor(rt: Runtime, pid: Pid, parent: Pid | undefined, behaviour: ServerBehaviour, args: unknown, name: string, version: number) {
-    super(rt, pid, parent, name)
+  constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviour: ServerBehaviour, args: unknown, name: string, version: number) {
+    super(host, pid, parent, name)
     this.behaviour = behaviour
     this.#args = args
     this.version = version
@@ -38,7 +38,7 @@ export class ServerActor extends Actor {
   }
 
   start(): void {
-    this.rt.scheduler.enqueue(this)
+    this.host.scheduler.enqueue(this)
   }
 
   runTurn(budget: number): boolean {
@@ -55,9 +55,9 @@ export class ServerActor extends Actor {
       if (this.busy || this.paused || this.status === ActorStatus.dead) return false
       if (mailbox.length === 0) return false
       const msg = mailbox.shift()
-      if (this.rt.tracing) this.rt.emitTrace({ type: 'receive', pid: this.pid, msg })
+      if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
       if (this.version !== 0) {
-        const current = this.rt.definitionVersion(this.behaviourName)
+        const current = this.host.definitions.get(this.behaviourName)?.version ?? 0
         if (current !== this.version && current !== this.#failedVersion) this.#codeChange()
       }
       this.#handle(msg)
@@ -106,7 +106,7 @@ export class ServerActor extends Actor {
     const started = this.onStarted
     this.onStarted = undefined
     started?.(error)
-    this.rt.die(this, error)
+    this.host.die(this, error)
   }
 
   #handle(msg: unknown): void {
@@ -166,6 +166,20 @@ export class ServerActor extends Actor {
     }
   }
 
+  /**
+   * Sends a handler's reply; false when it could not be sent (a reply to another node that cannot cross the wire):
+   * the actor then ends with that error, as if the handler had thrown it, instead of the error escaping the turn.
+   */
+  #replied(from: From, value: unknown): boolean {
+    try {
+      this.reply(from, value)
+      return true
+    } catch (error) {
+      this.#crash(error)
+      return false
+    }
+  }
+
   #apply(kind: Kind, msg: unknown, result: unknown): void {
     if (this.status !== ActorStatus.running) return
     if (kind === 0) {
@@ -173,14 +187,14 @@ export class ServerActor extends Actor {
       if (typeof result === 'object' && result !== null) {
         const r = result as { reply?: unknown; state?: unknown; noreply?: unknown; stop?: unknown }
         if ('stop' in r) {
-          if ('reply' in r) this.reply(from, r.reply)
+          if ('reply' in r && !this.#replied(from, r.reply)) return
           if ('state' in r) this.state = r.state
           this.stop(r.stop)
           return
         }
         if ('reply' in r && 'state' in r) {
           this.state = r.state
-          this.reply(from, r.reply)
+          this.#replied(from, r.reply)
           return
         }
         if ('noreply' in r) {
@@ -215,7 +229,7 @@ export class ServerActor extends Actor {
     if (!isExpectedExit(reason)) this.#crashReport(reason)
     const terminate = this.behaviour.terminate
     if (!wasRunning || terminate === undefined) {
-      this.rt.die(this, reason)
+      this.host.die(this, reason)
       return
     }
     let result: unknown
@@ -223,20 +237,20 @@ export class ServerActor extends Actor {
       result = terminate.call(this.behaviour, reason, this.state, this)
     } catch (error) {
       this.#terminateFailed(error)
-      this.rt.die(this, reason)
+      this.host.die(this, reason)
       return
     }
     if (isThenable(result)) {
       this.busy = true
       result.then(
-        () => this.rt.die(this, reason),
+        () => this.host.die(this, reason),
         (error: unknown) => {
           this.#terminateFailed(error)
-          this.rt.die(this, reason)
+          this.host.die(this, reason)
         },
       )
     } else {
-      this.rt.die(this, reason)
+      this.host.die(this, reason)
     }
   }
 
@@ -246,7 +260,7 @@ export class ServerActor extends Actor {
   }
 
   #crashReport(reason: unknown): void {
-    const log = this.rt.logger
+    const log = this.host.logger
     if (!log.isLevelEnabled('error')) return
     let status: unknown = this.state
     try {
@@ -261,7 +275,7 @@ export class ServerActor extends Actor {
   }
 
   #codeChange(): void {
-    const next = this.rt.definition(this.behaviourName)
+    const next = this.host.definitions.get(this.behaviourName)
     if (next === undefined || next.kind !== 'server') return
     const from = this.version
     try {
@@ -270,13 +284,18 @@ export class ServerActor extends Actor {
       this.state = migrated
       this.behaviour = next.behaviour
       this.version = next.version
-      this.rt.traceCodeChange(this, from, next.version, undefined)
+      this.#traceCodeChange(from, next.version, undefined)
     } catch (error) {
       // Stay on the old version, and do not retry this version at every message.
-      this.rt.traceCodeChange(this, from, next.version, error)
+      this.#traceCodeChange(from, next.version, error)
       this.#failedVersion = next.version
       this.log.error({ err: error }, 'codeChange failed; the actor stays on its old behaviour')
     }
+  }
+
+  #traceCodeChange(fromVersion: number, toVersion: number, error: unknown): void {
+    const tracer = this.host.tracer
+    if (tracer.tracing) tracer.emit({ type: 'codeChange', pid: this.pid, behaviour: this.behaviourName, fromVersion, toVersion, error })
   }
 }
 

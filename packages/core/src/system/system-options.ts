@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { systemClock } from '../clock.ts'
 import type { Clock } from '../clock.ts'
 import { InvalidOptionError } from '../errors.ts'
+import { isNodeName } from '../node-name.ts'
 import { systemRandom } from '../random.ts'
 import type { Random } from '../random.ts'
 
@@ -85,8 +86,6 @@ export const DEFAULT_ACTOR_SYSTEM_OPTIONS: Readonly<{
   mailboxHighWaterBytes: 64 * 1024 * 1024,
 })
 
-const NODE_NAME = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:\[\]-]+$/
-
 /** Merges `input` over the defaults and validates every field. @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) */
 export function resolveActorSystemOptions(input: ActorSystemOptions = {}): ResolvedActorSystemOptions {
   const random = input.random ?? systemRandom
@@ -103,7 +102,7 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
     mailboxHighWaterMessages: input.mailboxHighWaterMessages ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterMessages,
     mailboxHighWaterBytes: input.mailboxHighWaterBytes ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterBytes,
   }
-  if (typeof o.node !== 'string' || !NODE_NAME.test(o.node)) {
+  if (!isNodeName(o.node)) {
     throw new InvalidOptionError('node', o.node, 'a node name like "app@host"')
   }
   if (!Number.isSafeInteger(o.creation) || o.creation < 0) {

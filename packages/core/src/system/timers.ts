@@ -3,10 +3,11 @@
  * Erlang, so a stopped actor never leaves work behind.
  */
 import type { Address } from '../actor/ctx.ts'
-import type { TimerHandle } from '../clock.ts'
+import type { Clock, TimerHandle } from '../clock.ts'
 import type { Ref } from '../ref.ts'
 import type { Actor } from './actor.ts'
-import type { Runtime } from './runtime.ts'
+import type { ProcessTable } from './process-table.ts'
+import type { Router } from './router.ts'
 
 interface Timer {
   handle: TimerHandle
@@ -14,11 +15,15 @@ interface Timer {
 }
 
 export class Timers {
-  readonly #rt: Runtime
+  readonly #table: ProcessTable
+  readonly #router: Router
+  readonly #clock: Clock
   readonly #timers = new Map<string, Timer>()
 
-  constructor(rt: Runtime) {
-    this.#rt = rt
+  constructor(table: ProcessTable, router: Router, clock: Clock) {
+    this.#table = table
+    this.#router = router
+    this.#clock = clock
   }
 
   get size(): number {
@@ -26,14 +31,14 @@ export class Timers {
   }
 
   sendAfter(to: Address, msg: unknown, delayMs: number, owner: Actor | undefined): Ref {
-    const ref = this.#rt.makeRef()
+    const ref = this.#table.makeRef()
     const key = ref.key
-    const handle = this.#rt.clock.setTimeout(() => {
+    const handle = this.#clock.setTimeout(() => {
       const timer = this.#timers.get(key)
       if (timer === undefined) return
       this.#timers.delete(key)
       timer.owner?.timers?.delete(key)
-      this.#rt.route(to, msg, undefined)
+      this.#router.route(to, msg, undefined)
     }, delayMs)
     this.#timers.set(key, { handle, owner })
     if (owner !== undefined) (owner.timers ??= new Set()).add(key)
@@ -49,7 +54,7 @@ export class Timers {
     if (timer === undefined) return false
     this.#timers.delete(key)
     timer.owner?.timers?.delete(key)
-    this.#rt.clock.clearTimeout(timer.handle)
+    this.#clock.clearTimeout(timer.handle)
     return true
   }
 

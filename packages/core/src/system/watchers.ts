@@ -8,7 +8,15 @@
 import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
-import type { Watcher } from './process.ts'
+
+/** A monitor on a process, held by someone else. */
+export interface Watcher {
+  readonly ref: Ref
+  readonly watcher: Pid
+  readonly as: MonitorTarget
+  /** Set up by a remote call: the reply to `watcher` removes it. */
+  readonly byCall: boolean
+}
 
 class Entry implements Watcher {
   readonly ref: Ref

@@ -2,7 +2,9 @@
  * InMemoryNetwork: several ActorSystems in one process, connected by a Distribution that carries control messages
  * through the real message codec, with faults a test controls: partitions, heals, delays, dropped messages, killed
  * and stopped nodes. Time is a TestClock, so distributed behaviour is tested deterministically — by us and by users
- * testing their own actors.
+ * testing their own actors. It attaches with `attachDistribution`, as the transport does, and hands what
+ * arrives to the same endpoint paths: a run of sends to one pid as one `deliverSends`, a call as `deliverCall`, a
+ * reply as `deliverReply`, everything else as `deliver`.
  *
  * Gotchas: `heal()` reconnects the cut nodes at once (in a real cluster discovery does that); `kill(node)` detaches
  * the node first, so nothing it does while stopping reaches the others.
@@ -13,7 +15,8 @@ import type { MessageCodec } from '../codec.ts'
 import type { ControlMessage } from '../distribution/control-message.ts'
 import type { Distribution, DistributionEndpoint, DistributionSendResult } from '../distribution/distribution.ts'
 import { Queue } from '../internal/queue.ts'
-import { createActorSystem } from '../system/actor-system.ts'
+import type { Pid } from '../pid.ts'
+import { attachDistribution, createActorSystem } from '../system/actor-system.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
 import type { ActorSystemOptions } from '../system/system-options.ts'
 import { TestClock } from './test-clock.ts'
@@ -85,11 +88,12 @@ export class InMemoryNetwork {
     const member: Member = { name, system, endpoint: undefined as never, alive: true, creation }
     const distribution: Distribution = {
       send: (node, control) => this.#send(member, node, control),
+      sendMessage: (to, from, msg) => this.#send(member, to.node, { type: 'send', to, from, msg }),
       compactCalls: this.#options.compactCalls,
       drain: () => Promise.resolve(),
       nodes: () => this.#peersOf(member),
     }
-    member.endpoint = system.attachDistribution(distribution)
+    member.endpoint = attachDistribution(system, distribution)
     this.#members.set(name, member)
     for (const other of this.#members.values()) {
       if (other === member || !other.alive || this.#isCut(name, other.name)) continue
@@ -257,10 +261,24 @@ export class InMemoryNetwork {
 
   #flush(from: string, to: string, link: Link): void {
     const receiver = this.#members.get(to)
+    const now = this.clock.now()
     let item: InFlight | undefined
-    while ((item = link.queue.peek()) !== undefined && item.due <= this.clock.now()) {
+    while ((item = link.queue.peek()) !== undefined && item.due <= now) {
       link.queue.shift()
-      if (receiver?.alive === true && this.#connected(from, to)) receiver.endpoint.deliver(from, item.control)
+      if (receiver?.alive !== true || !this.#connected(from, to)) continue
+      const c = item.control
+      if (c.type !== 'send') {
+        deliverControl(receiver.endpoint, from, to, c)
+        continue
+      }
+      // A run of sends to one pid, as the transport reads them from a batch: one deliverSends.
+      const run = [c.msg]
+      let next: InFlight | undefined
+      while ((next = link.queue.peek()) !== undefined && next.due <= now && next.control.type === 'send' && next.control.to.equals(c.to)) {
+        link.queue.shift()
+        run.push(next.control.msg)
+      }
+      receiver.endpoint.deliverSends(c.to, run, 0, run.length)
     }
     this.#schedule(from, to, link)
   }
@@ -305,6 +323,26 @@ export class InMemoryNetwork {
       calm = this.#isQuiet() ? calm + 1 : 0
     }
   }
+}
+
+/**
+ * Hands control message `c` from node `from` to node `to`'s endpoint by the path the transport would take: a call or
+ * a reply by its fields when they allow it (the same conditions as the transport's wire form), else as the object.
+ */
+function deliverControl(endpoint: DistributionEndpoint, from: string, to: string, c: ControlMessage): void {
+  if (c.type === 'call' && isCompactCall(c.to, c.port, c.ref, from, to)) {
+    const callee = c.to
+    endpoint.deliverCall(from, typeof callee === 'string' ? callee : callee.id, typeof callee === 'string' ? null : callee.creation, c.port.id, c.ref.id, c.ref.creation, c.request)
+  } else if (c.type === 'reply' && c.to.node === to && c.ref.node === to && c.ref.creation === c.to.creation) {
+    endpoint.deliverReply(c.to.id, c.ref.id, c.to.creation, c.value, c.released)
+  } else {
+    endpoint.deliver(from, c)
+  }
+}
+
+/** A call whose reply port and ref are the caller's, of one incarnation, to a pid or name of the callee's node. */
+function isCompactCall(callee: Pid | string, port: Pid, ref: { node: string; creation: number }, from: string, to: string): boolean {
+  return port.node === from && ref.node === from && ref.creation === port.creation && (typeof callee === 'string' || callee.node === to)
 }
 
 function pairKey(a: string, b: string): string {

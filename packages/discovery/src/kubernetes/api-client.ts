@@ -7,7 +7,7 @@
 import type { Clock } from '@cohort/core'
 import type { Logger } from 'pino'
 import { DiscoveryUnavailableError } from '../errors.ts'
-import { joinHostPort } from '../node-name.ts'
+import { joinHostPort } from '../peer-address.ts'
 import { forbiddenError } from './forbidden.ts'
 import type { RequestedAccess } from './forbidden.ts'
 import type { KubernetesHttpClient, KubernetesHttpResponse } from './http-client.ts'

@@ -4,7 +4,7 @@
  * if the pod has one, else the dashed IP (the name CoreDNS serves for a headless Service's endpoint);
  * `hostname` → `basename@<hostname>.<svc>.<ns>.svc.<zone>` (StatefulSet pods only).
  */
-import { nodeName } from '../node-name.ts'
+import { nodeName } from '@cohort/core'
 
 /** How node names are derived from endpoints. */
 export type NameMode = 'ip' | 'dns' | 'hostname'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runStrategy } from '../../test-support/run-strategy.ts'
-import { flush } from '../../test-support/manual-clock.ts'
+import { flush } from '../../test-support/virtual-time.ts'
 import { dnsA } from './dns-a.ts'
 import type { DnsResolver } from './dns-resolver.ts'
 

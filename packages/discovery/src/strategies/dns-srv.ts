@@ -5,9 +5,10 @@
  * Gotchas: a target that is the Service's own name means the Service is not headless (libcluster#149); a Service
  * without named ports has no SRV records (libcluster#121). NXDOMAIN keeps the last known set, as in dnsA.
  */
-import { checkBasename } from '../node-name.ts'
-import { nodeName, peerUrl } from '../node-name.ts'
-import type { PeerScheme } from '../node-name.ts'
+import { checkBasename } from '../peer-address.ts'
+import { nodeName } from '@cohort/core'
+import { peerUrl } from '../peer-address.ts'
+import type { PeerScheme } from '../peer-address.ts'
 import type { Strategy } from '../strategy.ts'
 import { checkPollingOptions, DEFAULT_DNS_A_OPTIONS } from './dns-a.ts'
 import { defaultResolver, isNoData } from './dns-resolver.ts'

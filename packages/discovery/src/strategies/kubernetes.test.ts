@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FakeApi } from '../../test-support/fake-api.ts'
 import { fixture, watchEvents } from '../../test-support/fixtures.ts'
-import { ManualClock, flush } from '../../test-support/manual-clock.ts'
+import { flush, testClock } from '../../test-support/virtual-time.ts'
 import { runStrategy } from '../../test-support/run-strategy.ts'
 import { kubernetes } from './kubernetes.ts'
 import type { KubernetesOptions } from './kubernetes.ts'
@@ -30,7 +30,7 @@ const READY = ['chat@10.244.1.17', 'chat@10.244.2.23', 'chat@10.244.3.9']
 function setup(options: Partial<KubernetesOptions> = {}, fs = files()) {
   const api = new FakeApi()
   api.respond = (url) => (url.searchParams.get('watch') ? 'stream' : { status: 200, body: sliceList() })
-  const clock = new ManualClock()
+  const clock = testClock()
   const strategy = kubernetes({
     service: 'cohort-headless',
     basename: 'chat',

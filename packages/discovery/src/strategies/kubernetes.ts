@@ -21,8 +21,8 @@ import type { KubernetesHttpClient } from '../kubernetes/http-client.ts'
 import { startListWatch } from '../kubernetes/list-watch.ts'
 import { kubernetesNodeName } from '../kubernetes/pod-node-name.ts'
 import type { NameMode } from '../kubernetes/pod-node-name.ts'
-import { checkBasename, checkPort, peerUrl } from '../node-name.ts'
-import type { PeerScheme } from '../node-name.ts'
+import { checkBasename, checkPort, peerUrl } from '../peer-address.ts'
+import type { PeerScheme } from '../peer-address.ts'
 import type { Strategy } from '../strategy.ts'
 
 /** Options of kubernetes(). Give `service` or `labelSelector`. */

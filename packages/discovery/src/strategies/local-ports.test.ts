@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runStrategy } from '../../test-support/run-strategy.ts'
-import { localNodeName } from '../node-name.ts'
+import { localNodeName } from '../peer-address.ts'
 import { localPorts } from './local-ports.ts'
 
 describe('localPorts', () => {

@@ -5,8 +5,8 @@
  */
 import { InvalidOptionError } from '@cohort/core'
 import type { Peer } from '../cluster-node.ts'
-import { checkBasename, checkPort, localNodeName, peerUrl } from '../node-name.ts'
-import type { PeerScheme } from '../node-name.ts'
+import { checkBasename, checkPort, localNodeName, peerUrl } from '../peer-address.ts'
+import type { PeerScheme } from '../peer-address.ts'
 import type { Strategy } from '../strategy.ts'
 
 /** Options of localPorts. */

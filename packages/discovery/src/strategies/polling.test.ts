@@ -1,11 +1,12 @@
 import { seededRandom } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
-import { ManualClock, flush } from '../../test-support/manual-clock.ts'
+import { flush, testClock } from '../../test-support/virtual-time.ts'
+import type { TestClock } from '@cohort/core/testing'
 import { silentLogger } from '../internal/silent-logger.ts'
 import type { PeerSet, StrategyContext } from '../strategy.ts'
 import { startPolling } from './polling.ts'
 
-function context(clock: ManualClock) {
+function context(clock: TestClock) {
   const updates: PeerSet[] = []
   const failures: Error[] = []
   const ctx: StrategyContext = {
@@ -20,7 +21,7 @@ function context(clock: ManualClock) {
 
 describe('startPolling', () => {
   it('looks up at once, then every intervalMs', async () => {
-    const clock = new ManualClock()
+    const clock = testClock()
     const { ctx, updates } = context(clock)
     let calls = 0
     const run = startPolling(ctx, {
@@ -42,7 +43,7 @@ describe('startPolling', () => {
   })
 
   it('reports a timed-out lookup as DiscoveryUnavailable and aborts it', async () => {
-    const clock = new ManualClock()
+    const clock = testClock()
     const { ctx, updates, failures } = context(clock)
     let aborted = false
     const run = startPolling(ctx, {
@@ -64,7 +65,7 @@ describe('startPolling', () => {
   })
 
   it('retries failures with capped backoff, then returns to the interval', async () => {
-    const clock = new ManualClock()
+    const clock = testClock()
     const { ctx, updates, failures } = context(clock)
     let calls = 0
     const times: number[] = []

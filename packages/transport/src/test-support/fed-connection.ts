@@ -2,15 +2,14 @@
  * A server-side Connection over a fake socket, fed bytes by hand, for tests that throw arbitrary input at it and
  * look only at what it did: what it delivered, and the close code it chose. Not part of the build.
  */
-import type { ControlMessage } from '@cohort/core'
 import { createMessageCodec } from '@cohort/core'
 import { createLogSink, TestClock } from '@cohort/core/testing'
-import { Connection } from '../connection.ts'
-import type { ConnectionHost, WireSocket } from '../connection.ts'
-import { FrameBatcher } from '../frame-batcher.ts'
-import { ClientHandshake } from '../handshake.ts'
-import type { LocalIdentity } from '../handshake.ts'
-import { decodeHandshake, encodeHandshake } from '../handshake-codec.ts'
+import { Connection } from '../connection/connection.ts'
+import type { ConnectionHost, WireSocket } from '../connection/connection.ts'
+import { FrameBatcher } from '../connection/frame-batcher.ts'
+import { ClientHandshake } from '../connection/handshake.ts'
+import type { LocalIdentity } from '../connection/handshake.ts'
+import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
 
 export const serverIdentity: LocalIdentity = { name: 's@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'cookie' }
 export const clientIdentity: LocalIdentity = { name: 'c@h', creation: 2, url: 'ws://h:2', hidden: false, cookie: 'cookie' }
@@ -51,13 +50,23 @@ export function fedConnection(maxMessageBytes = 64 * 1024): FedConnection {
     maxMessageBytes,
     admit: () => undefined,
     up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
-    deliver: (_conn, m: ControlMessage) => void delivered.push(m),
-    deliverSends: (_conn, _to, msgs, start, end) => {
-      for (let i = start; i < end; i++) delivered.push(msgs[i])
-      return undefined
+    endpoint: {
+      deliver: (_from, m) => {
+        delivered.push(m)
+        return undefined
+      },
+      deliverSends: (_to, msgs, start, end) => {
+        for (let i = start; i < end; i++) delivered.push(msgs[i])
+        return undefined
+      },
+      deliverCall: (_from, _to, _c, _p, _r, _cr, request) => {
+        delivered.push(request)
+        return undefined
+      },
+      deliverReply: (_t, _r, _c, value) => void delivered.push(value),
+      nodeUp: () => undefined,
+      nodeDown: () => undefined,
     },
-    deliverCall: (_conn, _to, _c, _p, _r, _cr, request) => void delivered.push(request),
-    deliverReply: (_conn, _t, _r, _c, value) => void delivered.push(value),
     peers: () => undefined,
     closed: () => undefined,
   }

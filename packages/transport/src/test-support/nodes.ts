@@ -7,7 +7,7 @@ import type { LogSink } from '@cohort/core/testing'
 import { afterEach } from 'vitest'
 import { startNode } from '../start-node.ts'
 import type { CohortNode } from '../start-node.ts'
-import type { NodeOptions } from '../node-options.ts'
+import type { NodeOptions } from '../node/node-options.ts'
 
 const open: Array<{ close(): Promise<void> }> = []
 

@@ -4,9 +4,9 @@
  */
 import { createMessageCodec } from '@cohort/core'
 import { WebSocket } from 'ws'
-import { ClientHandshake } from '../handshake.ts'
-import { decodeHandshake, encodeHandshake } from '../handshake-codec.ts'
-import { writeFrame } from '../wire-codec.ts'
+import { ClientHandshake } from '../connection/handshake.ts'
+import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
+import { writeFrame } from '../wire/wire-codec.ts'
 import { track } from './nodes.ts'
 import { wireForm } from './wire-form.ts'
 

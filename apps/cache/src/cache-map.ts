@@ -1,0 +1,34 @@
+import type { Pid } from '@cohort/core'
+
+/**
+ * What the cache needs of the replicated map: the map's public API, narrowed to the calls the cache makes, with
+ * values as bytes. `startReplicatedMap` from @cohort/core satisfies it; keeping the cache to this shape is what keeps
+ * it a thin server over the map.
+ */
+
+/** One entry change as the map reports it to subscribers. */
+export interface CacheChange {
+  type: 'set' | 'delete' | 'expire'
+  key: string
+  value?: Uint8Array
+  origin: string
+}
+
+/** The replicated map of byte values, keyed by latin1 strings (key-codec.ts). */
+export interface CacheMap {
+  readonly scope: string
+  /** The map's actor on this node: while it lives, the node serves. */
+  readonly pid: Pid
+  readonly size: number
+  get(key: string): Uint8Array | undefined
+  has(key: string): boolean
+  /** Clock time (ms) at which a key with a TTL expires; undefined for a missing key or one without a TTL. */
+  expiresAt(key: string): number | undefined
+  keys(prefix?: string): string[]
+  set(key: string, value: Uint8Array, options?: { ttlMs?: number }): void
+  delete(key: string): boolean
+  subscribe(listener: (change: CacheChange) => void): () => void
+  peers(): string[]
+  stats(): { keys: number; tombstones: number; pendingByPeer: Record<string, number> }
+  stop(): Promise<void>
+}

@@ -1,0 +1,62 @@
+/**
+ * The cache's Prometheus metrics, added to the node's registry (which already has Cohort's transport, process and
+ * discovery metrics and prom-client's process metrics, memory included): keys, tombstones, replication deltas still
+ * waiting per peer (the replication lag), RESP connections and commands. Read from their sources at scrape time.
+ */
+import { Counter, Gauge } from 'prom-client'
+import type { Registry } from 'prom-client'
+import type { CacheMap } from './cache-map.ts'
+
+/** Where the RESP figures come from (the RESP server, when it runs). */
+export interface RespStatsSource {
+  readonly connections: number
+  readonly commandsProcessed: number
+}
+
+/** Registers the cache's gauges on `registry`. */
+export function registerCacheMetrics(registry: Registry, map: CacheMap, resp: () => RespStatsSource | undefined): void {
+  new Gauge({
+    name: 'cohort_cache_keys',
+    help: 'Live keys held by this node (every node holds every key)',
+    registers: [registry],
+    collect() {
+      this.set(map.size)
+    },
+  })
+  new Gauge({
+    name: 'cohort_cache_tombstones',
+    help: 'Deleted keys remembered until every peer has seen the delete',
+    registers: [registry],
+    collect() {
+      this.set(map.stats().tombstones)
+    },
+  })
+  new Gauge({
+    name: 'cohort_cache_replication_pending',
+    help: 'Changed keys not yet sent to a peer (the replication lag), by peer',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [peer, pending] of Object.entries(map.stats().pendingByPeer)) this.set({ peer }, pending)
+    },
+  })
+  new Gauge({
+    name: 'cohort_cache_resp_connections',
+    help: 'Open RESP (Redis protocol) connections',
+    registers: [registry],
+    collect() {
+      this.set(resp()?.connections ?? 0)
+    },
+  })
+  new Counter({
+    name: 'cohort_cache_resp_commands_total',
+    help: 'RESP commands processed since start',
+    registers: [registry],
+    collect() {
+      // The RESP server keeps the count; the counter mirrors it at scrape time.
+      this.reset()
+      this.inc(resp()?.commandsProcessed ?? 0)
+    },
+  })
+}

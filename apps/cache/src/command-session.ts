@@ -1,0 +1,49 @@
+/**
+ * The state one RESP connection carries between commands (its name, its SCAN snapshot, whether it asked to quit),
+ * and what every command handler reaches through it: the replicated map, the clock, and the node's facts for INFO.
+ */
+import type { CacheMap } from './cache-map.ts'
+
+/** Node-wide facts a command may report (INFO, HELLO, CLIENT). */
+export interface ServerFacts {
+  /** This node's name, e.g. `cache@10.0.0.5`. */
+  readonly nodeName: string
+  /** The cache's version, as INFO reports `redis_version`-like fields. */
+  readonly version: string
+  /** Clock time the service started. */
+  readonly startedAt: number
+  /** RESP port. */
+  readonly port: number
+  /** Open RESP connections. */
+  connectedClients(): number
+  /** Commands processed since start, over all connections. */
+  totalCommands(): number
+  /** Memory in use by the process, in bytes. */
+  memory(): { rss: number; heapUsed: number }
+}
+
+/** Per-connection state plus what handlers need. */
+export class CommandSession {
+  readonly map: CacheMap
+  readonly now: () => number
+  readonly facts: ServerFacts
+  readonly id: number
+  /** Set by CLIENT SETNAME. */
+  clientName: string | undefined = undefined
+  /** Set by QUIT: the connection closes once the reply is written. */
+  closeRequested = false
+  /** Commands this connection ran. */
+  commandsProcessed = 0
+  /**
+   * The keys a SCAN started with cursor 0 walks, so that a key present for the whole scan is returned exactly once
+   * even while other keys come and go (Redis guarantees at least once).
+   */
+  scanSnapshot: { prefix: string; keys: string[] } | undefined = undefined
+
+  constructor(map: CacheMap, now: () => number, facts: ServerFacts, id: number) {
+    this.map = map
+    this.now = now
+    this.facts = facts
+    this.id = id
+  }
+}

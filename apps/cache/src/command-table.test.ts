@@ -1,0 +1,210 @@
+import { Buffer } from 'node:buffer'
+import { startReplicatedMap } from '@cohort/core'
+import { createNetwork } from '@cohort/core/testing'
+import type { InMemoryNetwork } from '@cohort/core/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CacheMap } from './cache-map.ts'
+import { CommandSession } from './command-session.ts'
+import type { ServerFacts } from './command-session.ts'
+import { executeCommand } from './command-table.ts'
+import { RespWriter } from './resp-writer.ts'
+
+let net: InMemoryNetwork | undefined
+afterEach(async () => {
+  await net?.[Symbol.asyncDispose]()
+  net = undefined
+})
+
+const facts: ServerFacts = {
+  nodeName: 'a@h',
+  version: '0.1.0',
+  startedAt: 0,
+  port: 6379,
+  connectedClients: () => 1,
+  totalCommands: () => 0,
+  memory: () => ({ rss: 1, heapUsed: 1 }),
+}
+
+/** A session on node a@h of a two-node in-memory cluster, and a helper that runs one command and returns the raw reply. */
+function setup() {
+  net = createNetwork()
+  const a = net.addNode('a@h')
+  const b = net.addNode('b@h')
+  const mapA = startReplicatedMap<Uint8Array>(a, { scope: 'cache' }) as CacheMap
+  const mapB = startReplicatedMap<Uint8Array>(b, { scope: 'cache' }) as CacheMap
+  const session = new CommandSession(mapA, () => a.clock.now(), facts, 1)
+  const out = new RespWriter()
+  const run = (...args: (string | Buffer)[]): string => {
+    executeCommand(args.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x)), session, out)
+    return Buffer.concat(out.take()).toString('latin1')
+  }
+  return { net, mapA, mapB, session, run, clock: net.clock }
+}
+
+describe('executeCommand', () => {
+  it('answers GET and SET and replicates the write to the other node', async () => {
+    const { net, mapB, run } = setup()
+    expect(run('SET', 'k', 'v')).toBe('+OK\r\n')
+    expect(run('get', 'k')).toBe('$1\r\nv\r\n')
+    expect(run('GET', 'missing')).toBe('$-1\r\n')
+    await net.settle()
+    expect(Buffer.from(mapB.get('k')!).toString()).toBe('v')
+  })
+
+  it('stores binary keys and values byte for byte', () => {
+    const { mapA, run } = setup()
+    const key = Buffer.from([0xff, 0x00, 0x80])
+    const value = Buffer.from([0x00, 0xc3, 0x28, 0x0d, 0x0a])
+    expect(run('SET', key, value)).toBe('+OK\r\n')
+    expect(run('GET', key)).toBe(`$5\r\n${value.toString('latin1')}\r\n`)
+    expect(mapA.keys()).toEqual(['\u00ff\u0000\u0080'])
+    expect(run('KEYS', '*')).toBe('*1\r\n$3\r\n\u00ff\u0000\u0080\r\n')
+  })
+
+  it('treats __proto__ and constructor as ordinary keys', () => {
+    const { mapA, run } = setup()
+    expect(run('SET', '__proto__', 'p')).toBe('+OK\r\n')
+    expect(run('SET', 'constructor', 'c')).toBe('+OK\r\n')
+    expect(run('MGET', '__proto__', 'constructor', 'toString')).toBe('*3\r\n$1\r\np\r\n$1\r\nc\r\n$-1\r\n')
+    expect(mapA.keys().sort()).toEqual(['__proto__', 'constructor'])
+    expect(run('DBSIZE')).toBe(':2\r\n')
+  })
+
+  it('copies a stored value out of the receive buffer', () => {
+    const { run } = setup()
+    const value = Buffer.from('original')
+    run('SET', 'k', value)
+    value.write('CHANGED!')
+    expect(run('GET', 'k')).toBe('$8\r\noriginal\r\n')
+  })
+
+  it('honours SET NX, XX, GET and KEEPTTL', async () => {
+    const { run, clock } = setup()
+    expect(run('SET', 'k', '1', 'NX')).toBe('+OK\r\n')
+    expect(run('SET', 'k', '2', 'NX')).toBe('$-1\r\n')
+    expect(run('SET', 'other', '2', 'XX')).toBe('$-1\r\n')
+    expect(run('SET', 'k', '3', 'XX', 'GET')).toBe('$1\r\n1\r\n')
+    expect(run('SET', 'k', '4', 'PX', '5000')).toBe('+OK\r\n')
+    await clock.advance(1000)
+    expect(run('SET', 'k', '5', 'KEEPTTL')).toBe('+OK\r\n')
+    expect(run('PTTL', 'k')).toBe(':4000\r\n')
+    expect(run('SET', 'k', '6', 'NX', 'XX')).toBe('-ERR syntax error\r\n')
+    expect(run('SET', 'k', '6', 'EX', 'soon')).toBe('-ERR value is not an integer or out of range\r\n')
+    expect(run('SET', 'k', '6', 'EX', '0')).toBe("-ERR invalid expire time in 'set' command\r\n")
+    expect(run('SET', 'k', '6', 'EX', '1', 'PX', '1')).toBe('-ERR syntax error\r\n')
+    expect(run('SET', 'k', '6', 'PX', '9007199254740991')).toBe("-ERR invalid expire time in 'set' command\r\n")
+    expect(run('EXPIRE', 'k', '9007199254740')).toBe("-ERR invalid expire time in 'expire' command\r\n")
+    expect(run('SET', 'k', '6', 'BOGUS')).toBe('-ERR syntax error\r\n')
+    expect(run('GET', 'k')).toBe('$1\r\n5\r\n')
+  })
+
+  it('expires keys at their TTL on every node', async () => {
+    const { net, mapB, run, clock } = setup()
+    expect(run('SET', 'k', 'v', 'EX', '10')).toBe('+OK\r\n')
+    expect(run('TTL', 'k')).toBe(':10\r\n')
+    await net.settle()
+    expect(mapB.has('k')).toBe(true)
+    await clock.advance(9_999)
+    expect(mapB.has('k')).toBe(true)
+    await clock.advance(1)
+    expect(run('GET', 'k')).toBe('$-1\r\n')
+    expect(mapB.has('k')).toBe(false)
+    expect(run('TTL', 'k')).toBe(':-2\r\n')
+  })
+
+  it('sets, reads and clears TTLs with EXPIRE, PEXPIRE, PERSIST, TTL and PTTL', async () => {
+    const { run, clock } = setup()
+    run('SET', 'k', 'v')
+    expect(run('TTL', 'k')).toBe(':-1\r\n')
+    expect(run('EXPIRE', 'missing', '5')).toBe(':0\r\n')
+    expect(run('EXPIRE', 'k', '5')).toBe(':1\r\n')
+    expect(run('PTTL', 'k')).toBe(':5000\r\n')
+    expect(run('EXPIRE', 'k', '10', 'NX')).toBe(':0\r\n')
+    expect(run('EXPIRE', 'k', '2', 'GT')).toBe(':0\r\n')
+    expect(run('PEXPIRE', 'k', '20000', 'GT')).toBe(':1\r\n')
+    expect(run('EXPIRE', 'k', 'x')).toBe('-ERR value is not an integer or out of range\r\n')
+    expect(run('PERSIST', 'k')).toBe(':1\r\n')
+    expect(run('TTL', 'k')).toBe(':-1\r\n')
+    expect(run('PEXPIRE', 'k', '100')).toBe(':1\r\n')
+    await clock.advance(100)
+    expect(run('EXISTS', 'k')).toBe(':0\r\n')
+    run('SET', 'j', 'v')
+    expect(run('EXPIRE', 'j', '-1')).toBe(':1\r\n')
+    expect(run('EXISTS', 'j')).toBe(':0\r\n')
+  })
+
+  it('deletes, counts and lists keys', () => {
+    const { run } = setup()
+    expect(run('MSET', 'user:1', 'a', 'user:2', 'b', 'room:1', 'c')).toBe('+OK\r\n')
+    expect(run('MSET', 'odd')).toBe("-ERR wrong number of arguments for 'mset' command\r\n")
+    expect(run('EXISTS', 'user:1', 'user:1', 'nope')).toBe(':2\r\n')
+    expect(run('DBSIZE')).toBe(':3\r\n')
+    const keys = run('KEYS', 'user:*')
+    expect(keys.startsWith('*2\r\n')).toBe(true)
+    expect(keys).toContain('user:1')
+    expect(keys).toContain('user:2')
+    expect(run('KEYS', 'r?om:[0-9]')).toBe('*1\r\n$6\r\nroom:1\r\n')
+    expect(run('DEL', 'user:1', 'user:1', 'nope')).toBe(':1\r\n')
+    expect(run('TYPE', 'room:1')).toBe('+string\r\n')
+    expect(run('TYPE', 'user:1')).toBe('+none\r\n')
+    expect(run('STRLEN', 'room:1')).toBe(':1\r\n')
+    expect(run('FLUSHDB')).toBe('+OK\r\n')
+    expect(run('DBSIZE')).toBe(':0\r\n')
+  })
+
+  it('walks every key exactly once with SCAN, MATCH and COUNT while keys change', () => {
+    const { run } = setup()
+    for (let i = 0; i < 25; i++) run('SET', `k:${i}`, 'v')
+    run('SET', 'other', 'v')
+    const seen: string[] = []
+    let cursor = '0'
+    let first = true
+    do {
+      const reply = run('SCAN', cursor, 'MATCH', 'k:*', 'COUNT', '7')
+      const lines = reply.split('\r\n')
+      cursor = lines[2]!
+      for (let i = 5; i < lines.length; i += 2) if (lines[i] !== undefined && lines[i] !== '') seen.push(lines[i]!)
+      if (first) run('SET', 'k:new', 'v')
+      first = false
+    } while (cursor !== '0')
+    expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `k:${i}`).sort())
+    expect(run('SCAN', 'x')).toBe('-ERR invalid cursor\r\n')
+    expect(run('SCAN', '0', 'COUNT', '0')).toBe('-ERR syntax error\r\n')
+  })
+
+  it('answers the connection commands clients send on connect', () => {
+    const { run, session } = setup()
+    expect(run('PING')).toBe('+PONG\r\n')
+    expect(run('PING', 'hi')).toBe('$2\r\nhi\r\n')
+    expect(run('ECHO', 'x')).toBe('$1\r\nx\r\n')
+    expect(run('SELECT', '0')).toBe('+OK\r\n')
+    expect(run('SELECT', '1')).toBe('-ERR DB index is out of range\r\n')
+    expect(run('CLIENT', 'SETNAME', 'me')).toBe('+OK\r\n')
+    expect(run('CLIENT', 'GETNAME')).toBe('$2\r\nme\r\n')
+    expect(run('HELLO', '3')).toBe('-NOPROTO sorry, this protocol version is not supported\r\n')
+    expect(run('COMMAND', 'DOCS')).toBe('*0\r\n')
+    expect(run('CONFIG', 'GET', 'save')).toBe('*2\r\n$4\r\nsave\r\n$0\r\n\r\n')
+    expect(run('INFO', 'persistence')).toContain('loading:0')
+    expect(run('QUIT')).toBe('+OK\r\n')
+    expect(session.closeRequested).toBe(true)
+  })
+
+  it('lists the peers in INFO replication', async () => {
+    const { net, run } = setup()
+    await net.settle()
+    const info = run('INFO', 'replication')
+    expect(info).toContain('cohort_peers:1')
+    expect(info).toContain('cohort_peer0:node=b@h,pending=0')
+  })
+
+  it('answers unknown commands, wrong arity and refused commands with Redis-style errors', () => {
+    const { run } = setup()
+    expect(run('NOPE', 'a', 'b')).toBe("-ERR unknown command 'NOPE', with args beginning with: 'a' 'b'\r\n")
+    expect(run('GET')).toBe("-ERR wrong number of arguments for 'get' command\r\n")
+    expect(run('GET', 'a', 'b')).toBe("-ERR wrong number of arguments for 'get' command\r\n")
+    expect(run('INCR', 'n')).toMatch(/^-ERR INCR is not supported by the replicated cache: a counter cannot be kept/)
+    expect(run('MULTI')).toMatch(/^-ERR MULTI is not supported by the replicated cache: transactions/)
+    expect(run('LPUSH', 'l', 'x')).toMatch(/^-ERR unknown command 'LPUSH'/)
+    expect(run('DBSIZE')).toBe(':0\r\n')
+  })
+})

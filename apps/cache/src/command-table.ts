@@ -1,0 +1,118 @@
+/**
+ * The RESP command table: every command the cache answers, with its arity, and the dispatch that checks them before a
+ * handler runs. Arity follows Redis's convention: the count includes the command name; a negative arity `-n` means
+ * "at least n". An unknown command or a wrong arity gets Redis's own `-ERR …` wording, and the connection stays open.
+ *
+ * Hot path: every RESP command is looked up here. Handlers run synchronously against the local replica and write
+ * their reply straight into the connection's RespWriter.
+ */
+import type { Buffer } from 'node:buffer'
+import type { RespWriter } from './resp-writer.ts'
+import type { CommandSession } from './command-session.ts'
+import { STRING_COMMANDS } from './commands/string-commands.ts'
+import { EXPIRY_COMMANDS } from './commands/expiry-commands.ts'
+import { KEYSPACE_COMMANDS } from './commands/keyspace-commands.ts'
+import { CONNECTION_COMMANDS } from './commands/connection-commands.ts'
+import { SERVER_COMMANDS } from './commands/server-commands.ts'
+import { REFUSED_COMMANDS } from './commands/refused-commands.ts'
+
+/** One command: how many arguments it takes and what it does. */
+export interface CommandSpec {
+  /** Lowercase name, as `COMMAND` lists it. */
+  name: string
+  /** Redis arity: exact count including the name, or `-n` for at least n. */
+  arity: number
+  /** Writes to the map (listed by `COMMAND` with the `write` flag). */
+  write: boolean
+  /** Runs the command; `args[0]` is the command name. */
+  run(args: Buffer[], session: CommandSession, out: RespWriter): void
+}
+
+/** COMMAND, COMMAND COUNT, COMMAND INFO, COMMAND LIST and COMMAND DOCS (redis-cli asks for DOCS on connect). */
+const COMMAND_COMMAND: CommandSpec = {
+  name: 'command',
+  arity: -1,
+  write: false,
+  run(args, _s, out) {
+    const sub = args[1]?.toString('latin1').toUpperCase()
+    const describe = (spec: CommandSpec): void => {
+      const keyed = spec.arity !== 1 && spec.arity !== -1
+      out.arrayHeader(6)
+      out.bulkText(spec.name)
+      out.integer(spec.arity)
+      out.arrayHeader(1)
+      out.simple(spec.write ? 'write' : 'readonly')
+      out.integer(keyed ? 1 : 0)
+      out.integer(keyed ? 1 : 0)
+      out.integer(keyed ? 1 : 0)
+    }
+    switch (sub) {
+      case undefined:
+        out.arrayHeader(COMMAND_TABLE.size)
+        for (const spec of COMMAND_TABLE.values()) describe(spec)
+        return
+      case 'COUNT':
+        return out.integer(COMMAND_TABLE.size)
+      case 'LIST':
+        out.arrayHeader(COMMAND_TABLE.size)
+        for (const name of COMMAND_TABLE.keys()) out.bulkText(name)
+        return
+      case 'INFO': {
+        out.arrayHeader(args.length - 2)
+        for (const arg of args.slice(2)) {
+          const spec = COMMAND_TABLE.get(arg.toString('latin1').toLowerCase())
+          if (spec === undefined) out.nullArray()
+          else describe(spec)
+        }
+        return
+      }
+      case 'DOCS':
+        // No documentation entries: redis-cli then simply shows no hints.
+        return out.arrayHeader(0)
+      default:
+        return out.error(`ERR unknown subcommand '${args[1]!.toString('latin1')}'. Try COMMAND HELP.`)
+    }
+  },
+}
+
+/** Every command by lowercase name. */
+export const COMMAND_TABLE: ReadonlyMap<string, CommandSpec> = new Map(
+  [
+    COMMAND_COMMAND,
+    ...STRING_COMMANDS,
+    ...EXPIRY_COMMANDS,
+    ...KEYSPACE_COMMANDS,
+    ...CONNECTION_COMMANDS,
+    ...SERVER_COMMANDS,
+    ...REFUSED_COMMANDS,
+  ].map((spec) => [spec.name, spec]),
+)
+
+/** The table under both spellings clients send (ioredis lowercase, redis-cli and redis-benchmark uppercase), so the
+ * common case needs no case folding. */
+const BY_SPELLING: ReadonlyMap<string, CommandSpec> = new Map(
+  [...COMMAND_TABLE.values()].flatMap((spec) => [
+    [spec.name, spec],
+    [spec.name.toUpperCase(), spec],
+  ]),
+)
+
+/** Runs one parsed command and writes its reply. Never throws for anything a client sent. */
+export function executeCommand(args: Buffer[], session: CommandSession, out: RespWriter): void {
+  const spelled = args[0]!.toString('latin1')
+  const spec = BY_SPELLING.get(spelled) ?? COMMAND_TABLE.get(spelled.toLowerCase())
+  session.commandsProcessed++
+  if (spec === undefined) {
+    const shown = args
+      .slice(1, 21)
+      .map((a) => `'${a.toString('latin1').slice(0, 128)}'`)
+      .join(' ')
+    out.error(`ERR unknown command '${args[0]!.toString('latin1').slice(0, 128)}', with args beginning with: ${shown}`)
+    return
+  }
+  if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
+    out.error(`ERR wrong number of arguments for '${spec.name}' command`)
+    return
+  }
+  spec.run(args, session, out)
+}

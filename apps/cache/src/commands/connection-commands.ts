@@ -1,0 +1,118 @@
+/**
+ * The connection commands, including what clients send when they connect: PING, ECHO, SELECT (database 0 only),
+ * QUIT, RESET, HELLO (protocol 2 only; RESP3 is refused with NOPROTO so clients fall back), AUTH (no passwords are
+ * configured), and CLIENT SETNAME/GETNAME/ID/SETINFO/INFO/LIST (ioredis and redis-cli send some of these).
+ */
+import type { CommandSpec } from '../command-table.ts'
+import { NOT_AN_INTEGER, optionWord, parseInteger } from '../command-arguments.ts'
+
+export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'ping',
+    arity: -1,
+    write: false,
+    run(args, _s, out) {
+      if (args.length > 2) return out.error("ERR wrong number of arguments for 'ping' command")
+      if (args.length === 2) return out.bulk(args[1])
+      out.simple('PONG')
+    },
+  },
+  { name: 'echo', arity: 2, write: false, run: (args, _s, out) => out.bulk(args[1]) },
+  {
+    name: 'select',
+    arity: 2,
+    write: false,
+    run(args, _s, out) {
+      const index = parseInteger(args[1]!)
+      if (index === undefined) return out.error(NOT_AN_INTEGER)
+      // One database: a replicated cache has one keyspace, and a second one would be a second map.
+      if (index !== 0) return out.error('ERR DB index is out of range')
+      out.ok()
+    },
+  },
+  {
+    name: 'quit',
+    arity: -1,
+    write: false,
+    run(_args, s, out) {
+      s.closeRequested = true
+      out.ok()
+    },
+  },
+  {
+    name: 'reset',
+    arity: 1,
+    write: false,
+    run(_args, s, out) {
+      s.clientName = undefined
+      s.scanSnapshot = undefined
+      out.simple('RESET')
+    },
+  },
+  {
+    name: 'hello',
+    arity: -1,
+    write: false,
+    run(args, s, out) {
+      if (args.length >= 2) {
+        const version = parseInteger(args[1]!)
+        if (version === undefined) return out.error('ERR Protocol version is not an integer or out of range')
+        if (version !== 2) return out.error('NOPROTO sorry, this protocol version is not supported')
+      }
+      for (let i = 2; i < args.length; i++) {
+        const word = optionWord(args[i]!)
+        if (word === 'AUTH') return out.error('ERR AUTH called without any password configured for the default user')
+        if (word === 'SETNAME' && args[i + 1] !== undefined) s.clientName = args[++i]!.toString('latin1')
+        else return out.error(`ERR Syntax error in HELLO option '${args[i]!.toString('latin1')}'`)
+      }
+      out.arrayHeader(14)
+      out.bulkText('server')
+      out.bulkText('redis')
+      out.bulkText('version')
+      out.bulkText('7.0.0')
+      out.bulkText('proto')
+      out.integer(2)
+      out.bulkText('id')
+      out.integer(s.id)
+      out.bulkText('mode')
+      out.bulkText('standalone')
+      out.bulkText('role')
+      out.bulkText('master')
+      out.bulkText('modules')
+      out.arrayHeader(0)
+    },
+  },
+  {
+    name: 'auth',
+    arity: -2,
+    write: false,
+    run: (_args, _s, out) =>
+      out.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'),
+  },
+  {
+    name: 'client',
+    arity: -2,
+    write: false,
+    run(args, s, out) {
+      const sub = optionWord(args[1]!)
+      switch (sub) {
+        case 'SETNAME':
+          if (args.length !== 3) return out.error("ERR wrong number of arguments for 'client|setname' command")
+          if (/[\s]/.test(args[2]!.toString('latin1'))) return out.error('ERR Client names cannot contain spaces, newlines or special characters.')
+          s.clientName = args[2]!.length === 0 ? undefined : args[2]!.toString('latin1')
+          return out.ok()
+        case 'GETNAME':
+          return s.clientName === undefined ? out.bulk(undefined) : out.bulkLatin1(s.clientName)
+        case 'ID':
+          return out.integer(s.id)
+        case 'SETINFO':
+          return out.ok()
+        case 'INFO':
+        case 'LIST':
+          return out.bulkText(`id=${s.id} name=${s.clientName ?? ''} db=0 cmd=client|${sub.toLowerCase()}\n`)
+        default:
+          return out.error(`ERR unknown subcommand '${args[1]!.toString('latin1')}'. Try CLIENT HELP.`)
+      }
+    },
+  },
+]

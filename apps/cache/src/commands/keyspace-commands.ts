@@ -1,0 +1,94 @@
+/**
+ * The commands over the whole keyspace: KEYS and SCAN (with MATCH, COUNT and TYPE), DBSIZE, RANDOMKEY, FLUSHDB and
+ * FLUSHALL. They read the local replica, which holds every key of the cluster.
+ *
+ * Gotchas: SCAN walks a snapshot of the key list taken when the scan starts (cursor 0) on this connection, so a key
+ * present for the whole scan is returned exactly once; keys added meanwhile are not seen, and keys deleted meanwhile
+ * may still be returned. A cursor used on another connection restarts from the live key list at that position.
+ * FLUSHDB deletes every key this node holds, one replicated delete each.
+ */
+import type { Buffer } from 'node:buffer'
+import type { CommandSpec } from '../command-table.ts'
+import type { CommandSession } from '../command-session.ts'
+import { NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
+import { literalPrefix, matchesGlob } from '../glob-pattern.ts'
+import { keyFromBytes } from '../key-codec.ts'
+import type { RespWriter } from '../resp-writer.ts'
+
+function keys(args: Buffer[], s: CommandSession, out: RespWriter): void {
+  const pattern = keyFromBytes(args[1]!)
+  const candidates = s.map.keys(literalPrefix(pattern))
+  const all = pattern === '*'
+  const found = all ? candidates : candidates.filter((key) => matchesGlob(pattern, key))
+  out.arrayHeader(found.length)
+  for (const key of found) out.bulkLatin1(key)
+}
+
+function scan(args: Buffer[], s: CommandSession, out: RespWriter): void {
+  const cursor = parseInteger(args[1]!)
+  if (cursor === undefined || cursor < 0) return out.error('ERR invalid cursor')
+  let pattern: string | undefined
+  let count = 10
+  let type: string | undefined
+  for (let i = 2; i < args.length; i += 2) {
+    const word = optionWord(args[i]!)
+    const value = args[i + 1]
+    if (value === undefined) return out.error(SYNTAX_ERROR)
+    if (word === 'MATCH') pattern = keyFromBytes(value)
+    else if (word === 'COUNT') {
+      const n = parseInteger(value)
+      if (n === undefined) return out.error(NOT_AN_INTEGER)
+      if (n < 1) return out.error(SYNTAX_ERROR)
+      count = n
+    } else if (word === 'TYPE') type = value.toString('latin1').toLowerCase()
+    else return out.error(SYNTAX_ERROR)
+  }
+  const prefix = pattern === undefined ? '' : literalPrefix(pattern)
+  let snapshot = s.scanSnapshot
+  if (cursor === 0 || snapshot === undefined || snapshot.prefix !== prefix || cursor > snapshot.keys.length) {
+    snapshot = { prefix, keys: s.map.keys(prefix) }
+    s.scanSnapshot = snapshot
+  }
+  const end = Math.min(cursor + count, snapshot.keys.length)
+  const found: string[] = []
+  if (type === undefined || type === 'string') {
+    for (let i = cursor; i < end; i++) {
+      const key = snapshot.keys[i]!
+      if (pattern !== undefined && !matchesGlob(pattern, key)) continue
+      if (!s.map.has(key)) continue
+      found.push(key)
+    }
+  }
+  const next = end >= snapshot.keys.length ? 0 : end
+  if (next === 0) s.scanSnapshot = undefined
+  out.arrayHeader(2)
+  out.bulkText(String(next))
+  out.arrayHeader(found.length)
+  for (const key of found) out.bulkLatin1(key)
+}
+
+function flush(args: Buffer[], s: CommandSession, out: RespWriter): void {
+  const mode = args[1] === undefined ? 'SYNC' : optionWord(args[1])
+  if (args.length > 2 || (mode !== 'SYNC' && mode !== 'ASYNC')) return out.error(SYNTAX_ERROR)
+  for (const key of s.map.keys()) s.map.delete(key)
+  out.ok()
+}
+
+export const KEYSPACE_COMMANDS: readonly CommandSpec[] = [
+  { name: 'keys', arity: 2, write: false, run: keys },
+  { name: 'scan', arity: -2, write: false, run: scan },
+  { name: 'dbsize', arity: 1, write: false, run: (_args, s, out) => out.integer(s.map.size) },
+  {
+    name: 'randomkey',
+    arity: 1,
+    write: false,
+    run(_args, s, out) {
+      const all = s.map.keys()
+      if (all.length === 0) return out.bulk(undefined)
+      // Not a sampling API: any key will do, and the clock's low bits spread the choice without a random source.
+      out.bulkLatin1(all[Math.floor(s.now()) % all.length]!)
+    },
+  },
+  { name: 'flushdb', arity: -1, write: true, run: flush },
+  { name: 'flushall', arity: -1, write: true, run: flush },
+]

@@ -1,0 +1,222 @@
+/**
+ * The HTTP side of a cache node, on the node's HTTP port: the key-value API (`PUT`, `GET`, `DELETE /kv/<key>`,
+ * `GET /kv?prefix=`), the probes (`/livez`, `/readyz`), Prometheus `/metrics` and `GET /cluster`. Keys in paths are
+ * percent-encoded bytes (key-codec.ts), so `%FF` is the byte 0xFF and any key RESP can write, HTTP can address.
+ *
+ * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
+ * a bad `ttlMs` is 400, a body past the size limit is 413 and that connection is closed.
+ */
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Buffer } from 'node:buffer'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { CacheMap } from './cache-map.ts'
+import { MAX_TTL_MS } from './command-arguments.ts'
+import { keyFromUrlSegment, keyToBytes, keyToText } from './key-codec.ts'
+
+/** Options of startHttpApi. */
+export interface HttpApiOptions {
+  map: CacheMap
+  /** Port; 0 picks a free one. */
+  port: number
+  /** @default '127.0.0.1' */
+  host?: string
+  /** The clock the map's TTLs use. */
+  now: () => number
+  /** Largest value a PUT may carry. @default 16_777_216 (16 MiB), the RESP request limit */
+  maxValueBytes?: number
+  /** Liveness: the node's root supervisor is alive. */
+  isAlive: () => boolean
+  /** Readiness: joined the cluster and not shutting down; the reasons it is not, or an empty list. */
+  notReadyReasons: () => string[]
+  /** The registry /metrics reports. */
+  registry: Registry
+  /** What GET /cluster reports. */
+  cluster: () => unknown
+  /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
+  observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+  logger: Logger
+}
+
+/** The defaults of HttpApiOptions. */
+export const DEFAULT_HTTP_API_OPTIONS: Readonly<{ host: string; maxValueBytes: number }> = Object.freeze({
+  host: '127.0.0.1',
+  maxValueBytes: 16 * 1024 * 1024,
+})
+
+/** A listening HTTP API. */
+export interface HttpApi extends AsyncDisposable {
+  readonly port: number
+  readonly url: string
+  /** Stops listening and closes open connections. Idempotent. */
+  close(): Promise<void>
+}
+
+class HttpError extends Error {
+  readonly status: number
+  readonly closeConnection: boolean
+  constructor(status: number, message: string, closeConnection = false) {
+    super(message)
+    this.status = status
+    this.closeConnection = closeConnection
+  }
+}
+
+/** Parses `a=b&c=d` keeping values as map keys (bytes), `+` as a space as forms do. */
+function queryKeys(query: string): Map<string, string> {
+  const params = new Map<string, string>()
+  for (const pair of query.split('&')) {
+    if (pair === '') continue
+    const eq = pair.indexOf('=')
+    const name = eq < 0 ? pair : pair.slice(0, eq)
+    const value = keyFromUrlSegment((eq < 0 ? '' : pair.slice(eq + 1)).replace(/\+/g, ' '))
+    if (value === undefined) throw new HttpError(400, `bad percent escape in query parameter "${name}"\n`)
+    params.set(name, value)
+  }
+  return params
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > limit) throw new HttpError(413, `body of ${declared} bytes is larger than the limit of ${limit} bytes\n`, true)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new HttpError(413, `body is larger than the limit of ${limit} bytes\n`, true)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+/** Starts the HTTP API; resolves once it listens. */
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const host = options.host ?? DEFAULT_HTTP_API_OPTIONS.host
+  const maxValueBytes = options.maxValueBytes ?? DEFAULT_HTTP_API_OPTIONS.maxValueBytes
+  const { map, logger } = options
+
+  const send = (res: ServerResponse, status: number, body: string | Buffer = '', headers: Record<string, string> = {}): void => {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body
+    res.writeHead(status, {
+      'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+      'cache-control': 'no-store',
+      'content-length': String(bytes.length),
+      ...headers,
+    })
+    res.end(res.req.method === 'HEAD' || status === 204 ? undefined : bytes)
+  }
+  const json = (res: ServerResponse, value: unknown): void =>
+    send(res, 200, `${JSON.stringify(value)}\n`, { 'content-type': 'application/json; charset=utf-8' })
+
+  const kv = async (req: IncomingMessage, res: ServerResponse, rawKey: string, query: string): Promise<void> => {
+    const key = keyFromUrlSegment(rawKey)
+    if (key === undefined) throw new HttpError(400, 'bad percent escape in the key; write a byte as %XX\n')
+    if (key === '') throw new HttpError(400, 'empty key: use /kv/<key>\n')
+    switch (req.method) {
+      case 'GET':
+      case 'HEAD': {
+        const value = map.get(key)
+        if (value === undefined) return send(res, 404, 'no such key\n')
+        const at = map.expiresAt(key)
+        const headers: Record<string, string> = at === undefined ? {} : { 'x-ttl-ms': String(Math.max(0, at - options.now())) }
+        return send(res, 200, Buffer.from(value.buffer, value.byteOffset, value.byteLength), headers)
+      }
+      case 'PUT': {
+        const ttlText = queryKeys(query).get('ttlMs')
+        let ttlMs: number | undefined
+        if (ttlText !== undefined) {
+          if (!/^[1-9][0-9]{0,15}$/.test(ttlText)) throw new HttpError(400, `ttlMs must be a positive integer of milliseconds, got "${keyToText(ttlText)}"\n`)
+          ttlMs = Number(ttlText)
+          if (ttlMs > MAX_TTL_MS) throw new HttpError(400, `ttlMs must be at most ${MAX_TTL_MS} (100 years), got ${ttlText}\n`)
+        }
+        const body = await readBody(req, maxValueBytes)
+        if (ttlMs === undefined) map.set(key, body)
+        else map.set(key, body, { ttlMs })
+        return send(res, 204)
+      }
+      case 'DELETE':
+        map.delete(key)
+        return send(res, 204)
+      default:
+        throw new HttpError(405, `method ${req.method ?? ''} not allowed on /kv/<key>: use GET, PUT or DELETE\n`)
+    }
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.observe !== undefined && (await options.observe(req, res))) return
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    const query = q < 0 ? '' : url.slice(q + 1)
+    if (path.startsWith('/kv/')) return kv(req, res, path.slice(4), query)
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method ?? ''} not allowed on ${path}\n`)
+    switch (path) {
+      case '/kv': {
+        const params = queryKeys(query)
+        const keys = map.keys(params.get('prefix') ?? '')
+        const encoding = params.get('encoding') ?? 'utf8'
+        if (encoding === 'base64') return json(res, keys.map((k) => keyToBytes(k).toString('base64')))
+        if (encoding !== 'utf8') throw new HttpError(400, `encoding must be utf8 or base64, got "${keyToText(encoding)}"\n`)
+        return json(res, keys.map(keyToText))
+      }
+      case '/livez':
+        return options.isAlive() ? send(res, 200, 'ok\n') : send(res, 503, 'not alive: the root supervisor has exited\n')
+      case '/readyz': {
+        const failing = options.notReadyReasons()
+        return failing.length === 0 ? send(res, 200, 'ok\n') : send(res, 503, `not ready: ${failing.join('; ')}\n`)
+      }
+      case '/metrics':
+        return send(res, 200, await options.registry.metrics(), { 'content-type': options.registry.contentType })
+      case '/cluster':
+        return json(res, options.cluster())
+      default:
+        throw new HttpError(404, 'not found: try /kv/<key>, /kv?prefix=, /cluster, /livez, /readyz, /metrics or /observer\n')
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (err.closeConnection) res.setHeader('connection', 'close')
+        if (!res.headersSent) send(res, err.status, err.message)
+        if (err.closeConnection) req.socket.end()
+        return
+      }
+      if (req.destroyed || req.socket.destroyed) {
+        // The client went away mid-request (an aborted upload, say): nothing was stored and nobody is left to answer.
+        logger.debug({ err }, 'http client went away')
+        return
+      }
+      logger.error({ err }, 'http request failed')
+      if (!res.headersSent) send(res, 500, 'internal error\n')
+      else res.destroy()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  logger.info({ port, host }, 'http api listening')
+  let closing: Promise<void> | undefined
+  const api: HttpApi = {
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      return closing
+    },
+    [Symbol.asyncDispose]() {
+      return api.close()
+    },
+  }
+  return api
+}

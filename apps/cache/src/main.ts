@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/**
+ * The cache node binary: the only file that touches `process`. It runs one cache node with the real environment,
+ * signals and exit, and prints the `ready` event as one JSON line on stdout.
+ */
+import { startReplicatedMap } from '@cohort/core'
+import { runCacheNode } from './run-cache-node.ts'
+
+try {
+  await runCacheNode(
+    {
+      env: process.env,
+      signals: process,
+      exit: (code) => process.exit(code),
+      writeEvent: (event) => process.stdout.write(`${JSON.stringify(event)}\n`),
+    },
+    (system, options) => startReplicatedMap<Uint8Array>(system, options),
+  )
+} catch (error) {
+  process.stderr.write(`cohort-cache: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+}

@@ -1,0 +1,224 @@
+/**
+ * The RESP2 listener: one TCP server, one parser, writer and session per connection. Commands run synchronously
+ * against the local replica in the order they arrived; the replies to everything one received chunk held leave as
+ * one write, so pipelining costs one syscall per batch, not per command.
+ *
+ * Bad input stays with its connection: an unknown command or a wrong argument gets a `-ERR` reply and the connection
+ * goes on; bytes that are not RESP or a request past the size limit get a `-ERR` reply and that connection (only) is
+ * closed, since the stream cannot be read further. A client that pipelines without reading its replies is paused
+ * once `maxPendingReplyBytes` wait unsent, and resumed when its socket drains.
+ *
+ * Commands run in batches: a received chunk only marks its connection ready, and every ready connection runs in one
+ * callback right after the event loop's poll phase (`setImmediate`, before any timer). So the writes of the fifty
+ * clients whose requests arrived together are applied in one synchronous run, and the replicated map sends them to
+ * each peer as one delta instead of fifty, the way Redis serves every ready client in one event-loop iteration. A
+ * connection's commands still run in the order they arrived, so a client reads its own writes.
+ *
+ * Hot path: `onData` and `run` run for every received chunk.
+ */
+import { createServer } from 'node:net'
+import type { AddressInfo, Server, Socket } from 'node:net'
+import type { Buffer } from 'node:buffer'
+import type { Logger } from 'pino'
+import type { CacheMap } from './cache-map.ts'
+import { CommandSession } from './command-session.ts'
+import type { ServerFacts } from './command-session.ts'
+import { executeCommand } from './command-table.ts'
+import { CacheError } from './errors.ts'
+import { RespParser } from './resp-parser.ts'
+import type { RespLimits } from './resp-parser.ts'
+import { RespWriter } from './resp-writer.ts'
+
+/** Options of startRespServer. */
+export interface RespServerOptions {
+  /** The replicated map the commands read and write. */
+  map: CacheMap
+  /** Port; 0 picks a free one. */
+  port: number
+  /** @default '127.0.0.1' */
+  host?: string
+  /** The clock the map's TTLs use (`system.clock.now`). */
+  now: () => number
+  /** This node's name, for INFO. */
+  nodeName: string
+  /** Request size limits. @default DEFAULT_RESP_LIMITS */
+  limits?: RespLimits
+  /**
+   * Unsent reply bytes after which a connection stops being read until its socket drains.
+   * @default 4_194_304 (4 MiB) — a pipelining client that never reads cannot grow the node's memory without bound
+   */
+  maxPendingReplyBytes?: number
+  /** The cache's version for INFO. @default '0.1.0' */
+  version?: string
+  logger: Logger
+}
+
+/** The defaults of RespServerOptions. */
+export const DEFAULT_RESP_SERVER_OPTIONS: Readonly<{ host: string; maxPendingReplyBytes: number; version: string }> = Object.freeze({
+  host: '127.0.0.1',
+  maxPendingReplyBytes: 4 * 1024 * 1024,
+  version: '0.1.0',
+})
+
+/** A listening RESP server. */
+export interface RespServer extends AsyncDisposable {
+  readonly port: number
+  readonly host: string
+  /** Open connections. */
+  readonly connections: number
+  /** Commands processed since start. */
+  readonly commandsProcessed: number
+  /** Stops accepting connections (open ones go on until close). */
+  stopAccepting(): void
+  /** Stops listening and closes every connection. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Starts listening; resolves once bound. */
+export async function startRespServer(options: RespServerOptions): Promise<RespServer> {
+  const host = options.host ?? DEFAULT_RESP_SERVER_OPTIONS.host
+  const maxPending = options.maxPendingReplyBytes ?? DEFAULT_RESP_SERVER_OPTIONS.maxPendingReplyBytes
+  const logger = options.logger
+  const sockets = new Set<Socket>()
+  let nextId = 1
+  let finishedCommands = 0
+  const sessions = new Set<CommandSession>()
+  let port = 0
+  // Connections with received bytes, run together once the event loop has delivered every readable socket's data.
+  const ready = new Set<() => void>()
+  let runScheduled = false
+  const runReady = (): void => {
+    runScheduled = false
+    for (const run of ready) run()
+    ready.clear()
+  }
+  const facts: ServerFacts = {
+    nodeName: options.nodeName,
+    version: options.version ?? DEFAULT_RESP_SERVER_OPTIONS.version,
+    startedAt: options.now(),
+    get port() {
+      return port
+    },
+    connectedClients: () => sockets.size,
+    totalCommands: () => {
+      let n = finishedCommands
+      for (const s of sessions) n += s.commandsProcessed
+      return n
+    },
+    memory: () => {
+      const m = process.memoryUsage()
+      return { rss: m.rss, heapUsed: m.heapUsed }
+    },
+  }
+
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true)
+    sockets.add(socket)
+    const session = new CommandSession(options.map, options.now, facts, nextId++)
+    sessions.add(session)
+    const parser = new RespParser(options.limits)
+    const out = new RespWriter()
+    let closed = false
+
+    const flush = (): void => {
+      const parts = out.take()
+      if (parts.length === 1) socket.write(parts[0]!)
+      else if (parts.length > 1) {
+        socket.cork()
+        for (const part of parts) socket.write(part)
+        socket.uncork()
+      }
+    }
+
+    const run = (): void => {
+      if (closed) return
+      try {
+        for (let command = parser.next(); command !== undefined; command = parser.next()) {
+          try {
+            executeCommand(command, session, out)
+          } catch (err) {
+            // A handler bug must not take the connection or the node with it; the client learns the command failed.
+            logger.error({ err }, 'resp command failed')
+            out.error(`ERR internal error: ${err instanceof Error ? err.message : String(err)}`)
+          }
+          if (session.closeRequested) break
+        }
+      } catch (err) {
+        if (err instanceof CacheError) {
+          logger.warn({ err, conn: session.id }, 'resp connection closed for bad input')
+          out.error(`ERR ${err.message}`)
+        } else {
+          // Not the client's fault and not expected: this connection ends, the node and the others go on.
+          logger.error({ err, conn: session.id }, 'resp connection failed')
+          out.error('ERR internal error')
+        }
+        closed = true
+      }
+      flush()
+      if (closed || session.closeRequested) {
+        closed = true
+        socket.end()
+        return
+      }
+      if (socket.writableLength > maxPending && !socket.isPaused()) {
+        socket.pause()
+        socket.once('drain', () => socket.resume())
+      }
+    }
+
+    const onData = (chunk: Buffer): void => {
+      if (closed) return
+      parser.push(chunk)
+      ready.add(run)
+      if (!runScheduled) {
+        runScheduled = true
+        setImmediate(runReady)
+      }
+    }
+
+    socket.on('data', onData)
+    socket.on('error', (err) => logger.debug({ err, conn: session.id }, 'resp connection error'))
+    socket.on('close', () => {
+      sockets.delete(socket)
+      sessions.delete(session)
+      finishedCommands += session.commandsProcessed
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  logger.info({ port, host }, 'resp server listening')
+
+  let closing: Promise<void> | undefined
+  const resp: RespServer = {
+    port,
+    host,
+    get connections() {
+      return sockets.size
+    },
+    get commandsProcessed() {
+      return facts.totalCommands()
+    },
+    stopAccepting() {
+      if (server.listening) server.close()
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        if (server.listening) server.close(() => resolve())
+        else resolve()
+        for (const socket of sockets) socket.destroy()
+      })
+      return closing
+    },
+    [Symbol.asyncDispose]() {
+      return resp.close()
+    },
+  }
+  return resp
+}

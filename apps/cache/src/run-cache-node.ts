@@ -1,0 +1,151 @@
+/**
+ * runCacheNode: the composition root of a cache node — configuration → logger → node → replicated map → cluster →
+ * HTTP API and probes → RESP listener → graceful shutdown. It receives everything it needs from the host process
+ * (env, signals, exit, output), so only main.ts touches `process`.
+ *
+ * Shutdown on SIGTERM: /readyz turns 503, the RESP listener closes (no new writes), the node waits (within the grace
+ * period) until every peer has acknowledged the changes this node accepted, then leaves the cluster and stops.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { ActorSystem } from '@cohort/core'
+import { OBSERVER_NAME, clusterObserver, createMetricsRegistry, installGracefulShutdown, joinCluster, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import type { Cluster } from '@cohort/discovery'
+import { startNode } from '@cohort/transport'
+import type { CohortNode } from '@cohort/transport'
+import { pino } from 'pino'
+import type { Logger } from 'pino'
+import type { CacheMap } from './cache-map.ts'
+import { loadCacheConfig } from './cache-config.ts'
+import type { CacheConfig } from './cache-config.ts'
+import { registerCacheMetrics } from './cache-metrics.ts'
+import { startHttpApi } from './http-api.ts'
+import type { HttpApi } from './http-api.ts'
+import { startRespServer } from './resp-server.ts'
+import type { RespServer } from './resp-server.ts'
+
+/** What a cache node process receives from its host process. */
+export interface CacheProcess {
+  env: Readonly<Record<string, string | undefined>>
+  /** Where SIGTERM/SIGINT come from (`process`). */
+  signals: { on(signal: string, listener: (signal: string) => void): unknown; off(signal: string, listener: (signal: string) => void): unknown }
+  exit(code: number): void
+  /** Writes one JSON line of output (the `ready` event) for whoever started the process. */
+  writeEvent(event: Record<string, unknown>): void
+  /** Log destination. @default stderr */
+  logDestination?: pino.DestinationStream
+}
+
+/** Starts the replicated map of a node (`startReplicatedMap` from @cohort/core). */
+export type StartCacheMap = (system: ActorSystem, options: { scope: string }) => CacheMap
+
+/** A running cache node. */
+export interface CacheNode {
+  config: CacheConfig
+  node: CohortNode
+  map: CacheMap
+  cluster: Cluster
+  http: HttpApi
+  resp: RespServer | undefined
+  logger: Logger
+}
+
+/** How often shutdown looks whether peers have acknowledged everything. */
+const DRAIN_POLL_MS = 20
+
+export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap): Promise<CacheNode> {
+  const config = await loadCacheConfig({ env: proc.env })
+  const { cohort, cache } = config
+  const logger = pino(
+    { name: 'cohort-cache', level: cohort.logLevel, redact: ['cookie', '*.cookie'] },
+    proc.logDestination ?? pino.destination(2),
+  )
+  const node = await startNode({
+    name: cohort.node.name,
+    host: cohort.node.host,
+    port: cohort.node.port,
+    cookie: cohort.node.cookie,
+    tickMs: cohort.node.tickMs,
+    maskFrames: cohort.node.maskFrames,
+    logger,
+  })
+  const system = node.system
+  const now = (): number => system.clock.now()
+  const map = startMap(system, { scope: cache.scope })
+  // The cluster observer (the page at /observer, `cohort status`); it stops with the system.
+  system.spawn(clusterObserver(system, { traffic: node }), undefined, { name: OBSERVER_NAME })
+  const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
+  let resp: RespServer | undefined
+  let shuttingDown = false
+  const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
+  registerCacheMetrics(registry, map, () => resp)
+  const http = await startHttpApi({
+    map,
+    port: cohort.probes.port,
+    host: cohort.probes.host,
+    now,
+    maxValueBytes: cache.maxRequestBytes,
+    isAlive: () => system.isAlive(map.pid),
+    notReadyReasons: () => {
+      const failing: string[] = []
+      if (shuttingDown) failing.push('shutting down')
+      if (!cluster.ready) failing.push('not joined: discovery has not succeeded yet')
+      return failing
+    },
+    registry,
+    observe: observerRequestHandler({ system }),
+    cluster: () => ({
+      node: node.name,
+      scope: map.scope,
+      connected: node.nodes(),
+      members: cluster.members(),
+      replication: { peers: map.peers(), ...map.stats() },
+    }),
+    logger,
+  })
+  if (cache.redisPort !== undefined) {
+    resp = await startRespServer({
+      map,
+      port: cache.redisPort,
+      host: cache.redisHost,
+      now,
+      nodeName: node.name,
+      limits: { maxRequestBytes: cache.maxRequestBytes },
+      logger,
+    })
+  }
+
+  const pendingTotal = (): number => Object.values(map.stats().pendingByPeer).reduce((a, b) => a + b, 0)
+  installGracefulShutdown({
+    signals: proc.signals,
+    drainDelayMs: cohort.shutdown.drainDelayMs,
+    gracePeriodMs: cohort.shutdown.gracePeriodMs,
+    setNotReady: () => {
+      shuttingDown = true
+      resp?.stopAccepting()
+    },
+    leave: async () => {
+      await resp?.close()
+      // What this node accepted reaches its peers before it goes; the grace period bounds the wait.
+      const started = system.clock.now()
+      while (pendingTotal() > 0 && node.nodes().length > 0) await sleep(DRAIN_POLL_MS)
+      logger.info({ durationMs: system.clock.now() - started }, 'replication drained')
+      await map.stop()
+      await cluster.stop()
+      await node.leave()
+    },
+    stopTree: async () => {
+      await system.shutdown()
+      await http.close()
+    },
+    exit: proc.exit,
+    logger,
+  })
+  proc.writeEvent({
+    type: 'ready',
+    node: node.name,
+    url: node.url,
+    http: http.url,
+    redisPort: resp?.port ?? null,
+  })
+  return { config, node, map, cluster, http, resp, logger }
+}

@@ -1,0 +1,74 @@
+/**
+ * The chat node's configuration, from environment variables: everything about the node, the cluster, discovery and
+ * shutdown through @cohort/discovery's loadConfig (so `X_FILE` variables from mounted Secrets and ConfigMaps work
+ * too), plus the chat's own HTTP and tuning variables. A malformed value stops the node at start with
+ * InvalidConfigError naming the variable. The app README has the table.
+ */
+import { InvalidConfigError, loadConfig } from '@cohort/discovery'
+import type { CohortConfig } from '@cohort/discovery'
+
+/** Everything a chat node is configured with. */
+export interface ChatConfig {
+  cohort: CohortConfig
+  http: { host: string; port: number }
+  chat: { historySyncMs: number; maxBufferedBytes: number; maxRooms: number; publicUrl: string | undefined }
+}
+
+/** The chat's own variables (loadConfig's are listed in @cohort/discovery's README). */
+export const CHAT_CONFIG_VARIABLES: readonly string[] = Object.freeze([
+  'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'CHAT_PUBLIC_URL', 'CHAT_HISTORY_SYNC_MS', 'CHAT_MAX_BUFFERED_BYTES', 'CHAT_MAX_ROOMS',
+])
+
+/** The defaults of the chat's own variables. */
+export const DEFAULT_CHAT_CONFIG: Readonly<{
+  httpHost: string
+  httpPort: number
+  historySyncMs: number
+  maxBufferedBytes: number
+  maxRooms: number
+}> = Object.freeze({
+  httpHost: '0.0.0.0',
+  httpPort: 8080,
+  /** Often enough that a restarted node's history is whole within seconds, rare enough to cost nothing. */
+  historySyncMs: 2_000,
+  /** About 250 full-length messages behind: far beyond a slow reader, small beside a node's memory. */
+  maxBufferedBytes: 1024 * 1024,
+  maxRooms: 10_000,
+})
+
+/**
+ * Reads the configuration.
+ * @throws InvalidConfigError (COHORT_ERR_INVALID_CONFIG) naming the variable
+ */
+export async function loadChatConfig(options: {
+  env: Readonly<Record<string, string | undefined>>
+  readFile?: (path: string) => Promise<string>
+}): Promise<ChatConfig> {
+  const env = { ...options.env }
+  // LOG_LEVEL is the name most deployments already set; COHORT_LOG_LEVEL wins when both are there.
+  if (env['COHORT_LOG_LEVEL'] === undefined && env['LOG_LEVEL'] !== undefined) env['COHORT_LOG_LEVEL'] = env['LOG_LEVEL']
+  const cohort = await loadConfig(options.readFile === undefined ? { env } : { env, readFile: options.readFile })
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const value = env[name]?.trim()
+    if (value === undefined || value === '') return fallback
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidConfigError(name, `expected an integer in ${min}..${max}, got ${JSON.stringify(value)}`)
+    }
+    return Number(value)
+  }
+  const publicUrl = env['CHAT_PUBLIC_URL']?.trim()
+  if (publicUrl !== undefined && publicUrl !== '' && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
+    throw new InvalidConfigError('CHAT_PUBLIC_URL', `expected http(s)://host[:port], got ${JSON.stringify(publicUrl)}`)
+  }
+  const httpHost = env['HTTP_HOST']?.trim() || DEFAULT_CHAT_CONFIG.httpHost
+  return {
+    cohort,
+    http: { host: httpHost, port: int('HTTP_PORT', DEFAULT_CHAT_CONFIG.httpPort, 0, 65535) },
+    chat: {
+      historySyncMs: int('CHAT_HISTORY_SYNC_MS', DEFAULT_CHAT_CONFIG.historySyncMs, 10, 3_600_000),
+      maxBufferedBytes: int('CHAT_MAX_BUFFERED_BYTES', DEFAULT_CHAT_CONFIG.maxBufferedBytes, 1024, 1024 ** 3),
+      maxRooms: int('CHAT_MAX_ROOMS', DEFAULT_CHAT_CONFIG.maxRooms, 1, 10_000_000),
+      publicUrl: publicUrl === '' ? undefined : publicUrl?.replace(/\/$/, ''),
+    },
+  }
+}

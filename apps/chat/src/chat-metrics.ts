@@ -1,0 +1,47 @@
+/**
+ * The chat's figures on /metrics, added to the node's registry (which @cohort/discovery's createMetricsRegistry fills
+ * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out. Read from the
+ * node's counters when scraped, so counting costs one increment.
+ */
+import { Counter, Gauge } from 'prom-client'
+import type { Registry } from 'prom-client'
+import type { ChatServices } from './chat-services.ts'
+
+/** Registers the chat metrics on `registry`. */
+export function registerChatMetrics(registry: Registry, services: ChatServices): void {
+  const { counters } = services
+  new Gauge({
+    name: 'chat_connected_sockets',
+    help: 'WebSockets connected to this node with a running session',
+    registers: [registry],
+    collect() {
+      this.set(counters.sockets)
+    },
+  })
+  new Gauge({
+    name: 'chat_rooms',
+    help: 'Rooms whose history this node holds',
+    registers: [registry],
+    collect() {
+      this.set(services.histories.size)
+    },
+  })
+  new Counter({
+    name: 'chat_messages_in_total',
+    help: 'Messages said by clients connected to this node',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.messagesIn)
+    },
+  })
+  new Counter({
+    name: 'chat_messages_out_total',
+    help: 'Messages written to the sockets of this node (one per receiving client)',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.messagesOut)
+    },
+  })
+}

@@ -1,0 +1,125 @@
+/**
+ * The chat's WebSocket protocol: what a browser may send (`say`), what the server sends (`history`, `message`,
+ * `presence`, `error`, `reconnect`), and the checks on room names, user names and texts. Pure functions, shared by
+ * the session actor and the HTTP routes; the README documents every frame and every error code.
+ *
+ * Gotchas: a text's limit is counted in UTF-8 bytes, as the socket carries it, not in JavaScript characters.
+ */
+
+/** A message as every node stores it and every client receives it. */
+export interface ChatMessage {
+  readonly type: 'message'
+  readonly room: string
+  readonly user: string
+  readonly text: string
+  /** Milliseconds since the epoch, stamped by the node the sender is connected to. */
+  readonly at: number
+  /** Unique in the cluster: `<node>~<incarnation>~<sequence>`. */
+  readonly id: string
+  /** The node the sender is connected to. */
+  readonly node: string
+}
+
+/** What a client may send. */
+export type ClientFrame = { type: 'say'; text: string }
+
+/** The codes of `{"type":"error"}` frames; each names one thing the client did wrong. */
+export type ChatErrorCode =
+  | 'COHORT_ERR_CHAT_MALFORMED_FRAME'
+  | 'COHORT_ERR_CHAT_UNKNOWN_TYPE'
+  | 'COHORT_ERR_CHAT_TEXT_TOO_LONG'
+  | 'COHORT_ERR_CHAT_EMPTY_TEXT'
+  | 'COHORT_ERR_CHAT_BINARY_FRAME'
+
+/** The limits of the protocol. */
+export const CHAT_LIMITS: Readonly<{ textBytes: number; roomLength: number; userLength: number; historyLength: number }> =
+  Object.freeze({
+    /** The issue's 4 KiB: long enough for a pasted paragraph, short enough that one client cannot flood a room. */
+    textBytes: 4096,
+    roomLength: 64,
+    userLength: 64,
+    /** Messages kept per room, on every node. */
+    historyLength: 100,
+  })
+
+/** A client frame that was refused, with the error frame to answer. */
+export interface RefusedFrame {
+  readonly code: ChatErrorCode
+  readonly reason: string
+}
+
+/** Parses one client frame; returns the frame or why it was refused. Never throws. */
+export function parseClientFrame(data: string | Buffer, isBinary: boolean): ClientFrame | RefusedFrame {
+  if (isBinary) return { code: 'COHORT_ERR_CHAT_BINARY_FRAME', reason: 'expected a text frame holding JSON, got a binary frame' }
+  let value: unknown
+  try {
+    value = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'))
+  } catch {
+    return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: 'the frame is not valid JSON' }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: 'expected a JSON object like {"type":"say","text":"…"}' }
+  }
+  const type = (value as { type?: unknown }).type
+  if (type !== 'say') {
+    return { code: 'COHORT_ERR_CHAT_UNKNOWN_TYPE', reason: `unknown type ${describe(type)}: the only type a client sends is "say"` }
+  }
+  const text = (value as { text?: unknown }).text
+  if (typeof text !== 'string') return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: `"text" must be a string, got ${describe(text)}` }
+  if (text.trim() === '') return { code: 'COHORT_ERR_CHAT_EMPTY_TEXT', reason: '"text" is empty' }
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (bytes > CHAT_LIMITS.textBytes) {
+    return { code: 'COHORT_ERR_CHAT_TEXT_TOO_LONG', reason: `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8` }
+  }
+  return { type: 'say', text }
+}
+
+/** True when `frame` was refused. */
+export function isRefused(frame: ClientFrame | RefusedFrame): frame is RefusedFrame {
+  return 'code' in frame
+}
+
+/** Why a room name is invalid, or undefined when it is valid. Room names appear in URLs and group names. */
+export function checkRoomName(room: unknown): string | undefined {
+  if (typeof room !== 'string' || room === '') return 'the room is missing: add ?room=<name>'
+  if (room.length > CHAT_LIMITS.roomLength || !/^[A-Za-z0-9_.-]+$/.test(room)) {
+    return `invalid room ${JSON.stringify(room.slice(0, 80))}: use 1 to ${CHAT_LIMITS.roomLength} letters, digits, "_", "." or "-"`
+  }
+  return undefined
+}
+
+/** Why a user name is invalid, or undefined. Any printable text is allowed (pages show it as text, never markup). */
+export function checkUserName(user: unknown): string | undefined {
+  if (typeof user !== 'string' || user.trim() === '') return 'the user name is missing: add &user=<name>'
+  // Control characters would let a name fake line breaks in logs and pages; everything printable is fine.
+  if ([...user].length > CHAT_LIMITS.userLength || /\p{Cc}/u.test(user)) {
+    return `invalid user name: use 1 to ${CHAT_LIMITS.userLength} printable characters`
+  }
+  return undefined
+}
+
+/** The `history` frame. */
+export function historyFrame(room: string, messages: readonly ChatMessage[]): string {
+  return JSON.stringify({ type: 'history', room, messages })
+}
+
+/** The `presence` frame. */
+export function presenceFrame(room: string, users: readonly string[]): string {
+  return JSON.stringify({ type: 'presence', room, users })
+}
+
+/** The `error` frame. */
+export function errorFrame(refused: RefusedFrame): string {
+  return JSON.stringify({ type: 'error', code: refused.code, reason: refused.reason })
+}
+
+/** The `reconnect` frame a node sends before it leaves: the page connects to one of `endpoints` (or its own origin). */
+export function reconnectFrame(reason: string, endpoints: readonly string[]): string {
+  return JSON.stringify({ type: 'reconnect', reason, endpoints })
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined (missing)'
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text
+}

@@ -1,0 +1,129 @@
+/**
+ * The one HTTP port of a chat node: the page (`/`, `/chat.js`), the WebSocket (`/ws`), the probes (`/livez`,
+ * `/readyz`), `/metrics`, `GET /cluster`, `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`.
+ * Every answer is JSON or text with a status that says what went wrong; a failing handler answers 500 and never
+ * takes the node down.
+ */
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Registry } from 'prom-client'
+import { checkRoomName } from './chat-protocol.ts'
+import type { ChatServices } from './chat-services.ts'
+import type { SocketEndpoint } from './socket-endpoint.ts'
+
+/** What the HTTP server asks of the node. */
+export interface ChatHttpOptions {
+  host: string
+  port: number
+  services: ChatServices
+  sockets: SocketEndpoint
+  registry: Registry
+  /** The root supervisor is alive. */
+  isAlive: () => boolean
+  /** Joined, discovery succeeded once, and not leaving; else why not. */
+  notReadyBecause: () => string | undefined
+  /** The public URLs of the other nodes (for pages to reconnect to when this node is gone). */
+  endpoints: () => Promise<string[]>
+  /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
+  observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+}
+
+/** A listening chat HTTP server. */
+export interface ChatHttpServer {
+  readonly port: number
+  readonly server: Server
+  close(): Promise<void>
+}
+
+const PUBLIC = new URL('../public/', import.meta.url)
+const STATIC: ReadonlyMap<string, { type: string; body: Buffer }> = new Map([
+  ['/', { type: 'text/html; charset=utf-8', body: readFileSync(new URL('index.html', PUBLIC)) }],
+  ['/chat.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('chat.js', PUBLIC)) }],
+])
+
+/** Starts the server; resolves once it listens. */
+export async function startChatHttpServer(options: ChatHttpOptions): Promise<ChatHttpServer> {
+  const { services, sockets, registry } = options
+  const { system } = services
+  const send = (res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8'): void => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
+    res.end(res.req.method === 'HEAD' ? undefined : body)
+  }
+  const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value), 'application/json')
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.observe !== undefined && (await options.observe(req, res))) return
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed: only GET and HEAD\n')
+    const path = new URL(req.url ?? '/', 'http://chat').pathname
+    const file = STATIC.get(path === '/index.html' ? '/' : path)
+    if (file !== undefined) return send(res, 200, file.body, file.type)
+    switch (path) {
+      case '/livez':
+        return options.isAlive() ? send(res, 200, 'ok\n') : send(res, 503, 'not alive: the root supervisor has exited\n')
+      case '/readyz': {
+        const why = options.notReadyBecause()
+        return why === undefined ? send(res, 200, 'ok\n') : send(res, 503, `not ready: ${why}\n`)
+      }
+      case '/metrics':
+        return send(res, 200, await registry.metrics(), registry.contentType)
+      case '/cluster':
+        return json(res, 200, { node: system.node, nodes: system.nodes().sort() })
+      case '/endpoints':
+        // Read by pages served by another node, to know where to go if theirs dies: public, so any origin may read it.
+        res.setHeader('access-control-allow-origin', '*')
+        return json(res, 200, { node: services.options.publicUrl, endpoints: await options.endpoints() })
+    }
+    const room = /^\/rooms\/([^/]*)\/(history|presence)$/.exec(path)
+    if (room !== null) {
+      let name: string
+      try {
+        name = decodeURIComponent(room[1]!)
+      } catch {
+        return json(res, 400, { error: 'the room name in the path is not valid percent-encoding' })
+      }
+      const invalid = checkRoomName(name)
+      if (invalid !== undefined) return json(res, 400, { error: invalid })
+      if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
+      return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
+    }
+    return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, /livez, /readyz, /metrics or /observer\n')
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      system.logger.error({ err }, 'chat HTTP request failed')
+      if (!res.headersSent) send(res, 500, 'internal error\n')
+      else res.destroy()
+    })
+  })
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const url = new URL(req.url ?? '/', 'http://chat')
+    if (url.pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n')
+      return
+    }
+    sockets.upgrade(req, socket, head, url)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  let closing: Promise<void> | undefined
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * @cohort/chat — a multi-node chat service on Cohort. `runChatNode` is the composition root main.ts runs; the rest is
+ * exported for tests, the benchmark and anyone embedding the chat in a node of their own.
+ */
+export { runChatNode } from './run-chat-node.ts'
+export { loadChatConfig, CHAT_CONFIG_VARIABLES, DEFAULT_CHAT_CONFIG } from './chat-config.ts'
+export { parseClientFrame, checkRoomName, checkUserName, CHAT_LIMITS } from './chat-protocol.ts'
+export { RoomHistory } from './room-history.ts'
+export { CHAT_NAMES, roomActorName } from './chat-services.ts'
+export { CHAT_CLOSE_CODES } from './session.ts'
+
+export type { ChatProcess, RunningChatNode } from './run-chat-node.ts'
+export type { ChatConfig } from './chat-config.ts'
+export type { ChatMessage, ChatErrorCode, ClientFrame } from './chat-protocol.ts'

@@ -1,0 +1,103 @@
+/**
+ * RoomHistory: the last messages of one room, as every node keeps them. Messages are ordered by a key every node
+ * computes alike (the time stamped by the sender's node, then node, incarnation and sequence), duplicates are ignored
+ * by id, and only the newest `limit` are kept. Merging is therefore "the newest `limit` of the union": commutative,
+ * associative and idempotent, so nodes that received the same messages in any order, directly or through a catch-up,
+ * hold the same history, and the digest says whether two nodes agree.
+ *
+ * It lives outside the room actor (the node's history book owns it), so a crashed and restarted room actor keeps its
+ * node's history; replication to other nodes is the room actor's job.
+ */
+import { createHash } from 'node:crypto'
+import type { ChatMessage } from './chat-protocol.ts'
+
+interface Entry {
+  readonly message: ChatMessage
+  /** The id's parts, parsed only when two messages share a time (rare), then kept. */
+  parts: { node: string; incarnation: number; seq: number } | undefined
+}
+
+/** One room's bounded, ordered, duplicate-free history. */
+export class RoomHistory {
+  readonly limit: number
+  /** Oldest first. */
+  readonly #entries: Entry[] = []
+  readonly #ids = new Set<string>()
+  #digest: string | undefined
+
+  constructor(limit: number) {
+    this.limit = limit
+  }
+
+  /** Adds a message; returns false if it was known already or is older than everything kept in a full history. */
+  add(message: ChatMessage): boolean {
+    if (this.#ids.has(message.id)) return false
+    const entry: Entry = { message, parts: undefined }
+    const entries = this.#entries
+    // Messages nearly always arrive newest last, so the search starts from the end.
+    let i = entries.length
+    while (i > 0 && compare(entries[i - 1]!, entry) > 0) i--
+    if (entries.length >= this.limit && i === 0) return false
+    entries.splice(i, 0, entry)
+    this.#ids.add(message.id)
+    if (entries.length > this.limit) this.#ids.delete(entries.shift()!.message.id)
+    this.#digest = undefined
+    return true
+  }
+
+  /** Adds every message; returns how many were new. */
+  merge(messages: readonly ChatMessage[]): number {
+    let added = 0
+    for (const m of messages) if (this.add(m)) added++
+    return added
+  }
+
+  /** The messages, oldest first. */
+  messages(): ChatMessage[] {
+    return this.#entries.map((e) => e.message)
+  }
+
+  /** The ids held, oldest first. */
+  ids(): string[] {
+    return this.#entries.map((e) => e.message.id)
+  }
+
+  /** Whether the message `id` is held. */
+  has(id: string): boolean {
+    return this.#ids.has(id)
+  }
+
+  get size(): number {
+    return this.#entries.length
+  }
+
+  /** A short hash of the ids in order: two histories with the same digest hold the same messages. */
+  digest(): string {
+    this.#digest ??= createHash('sha1')
+      .update(this.#entries.map((e) => e.message.id).join('\n'))
+      .digest('base64url')
+    return this.#digest
+  }
+}
+
+/** Builds a message id from its parts. */
+export function messageId(node: string, incarnation: number, seq: number): string {
+  return `${node}~${incarnation}~${seq}`
+}
+
+function partsOf(entry: Entry): { node: string; incarnation: number; seq: number } {
+  if (entry.parts === undefined) {
+    const parts = entry.message.id.split('~')
+    entry.parts = { node: parts[0] ?? '', incarnation: Number(parts[1]) || 0, seq: Number(parts[2]) || 0 }
+  }
+  return entry.parts
+}
+
+function compare(a: Entry, b: Entry): number {
+  if (a.message.at !== b.message.at) return a.message.at - b.message.at
+  const pa = partsOf(a)
+  const pb = partsOf(b)
+  if (pa.node !== pb.node) return pa.node < pb.node ? -1 : 1
+  if (pa.incarnation !== pb.incarnation) return pa.incarnation - pb.incarnation
+  return pa.seq - pb.seq
+}

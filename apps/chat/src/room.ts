@@ -1,0 +1,156 @@
+/**
+ * The room actor: one per room on every node, under the node's room supervisor and registered as `chat.room.<room>`.
+ * It is a member of the room's group, so a message said anywhere in the room (broadcast by the sender's session: one
+ * copy per node) reaches it; it adds the message to its node's history and hands the encoded frame to the room's
+ * session actors on this node. It also sends presence changes to them, and keeps its node's history equal to its
+ * peers' (below).
+ *
+ * History replication: every node holds every room's last messages. Live messages reach every room actor through the
+ * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
+ * anti-entropy: at start it sends its history's digest to every peer room actor, and to each peer room actor that
+ * joins later (the directory tells it: a new or restarted node, a healed partition); then every `historySyncMs` to
+ * the next peer in turn while its history keeps changing and for one round of its peers after. A peer whose digest
+ * differs answers with the ids it holds, and each side then sends the other the messages it lacks (so a busy room,
+ * whose digests differ by the messages in flight, exchanges ids, not histories). Merging is "the newest 100 of the
+ * union", so all nodes converge on the same history.
+ *
+ * Gotchas: messages learnt through a catch-up go to the history only, never to connected sockets, so a client never
+ * sees a sender's messages out of order; their live copy, when it comes, is still delivered. A session that enters
+ * between the two may so get a message in its history frame and again live: clients tell them apart by `id`.
+ */
+import type { Ctx, From, Pid, ServerBehaviour } from '@cohort/core'
+import { CHAT_LIMITS, historyFrame, presenceFrame } from './chat-protocol.ts'
+import type { ChatMessage } from './chat-protocol.ts'
+import type { ChatServices } from './chat-services.ts'
+import type { RoomHistory } from './room-history.ts'
+import { roomGroup, sessionsGroup } from './room-groups.ts'
+
+/** What a room actor receives. */
+export type RoomMessage =
+  | { t: 'message'; message: ChatMessage }
+  | { t: 'presence'; users: readonly string[] }
+  | { t: 'digest'; from: Pid; digest: string }
+  | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
+  | { t: 'give'; messages: ChatMessage[] }
+  | { t: 'tick' }
+  | { t: 'peerJoined'; peer: Pid }
+
+/** What a room actor answers. */
+export type RoomRequest = { t: 'enter'; pid: Pid; user: string } | { t: 'history' }
+
+/** The reply to `enter`: the frames a new session sends first. */
+export interface EnterReply {
+  history: string
+  presence: string
+}
+
+/** What a session actor receives from its room: a frame to write to its socket. */
+export interface OutFrame {
+  t: 'out'
+  /** The frame's JSON, encoded once per node (a Buffer of UTF-8 for messages, a string for presence). */
+  json: string | Buffer
+  /** A presence frame: a session skips one equal to the last it wrote. */
+  presence: boolean
+}
+
+interface RoomState {
+  readonly room: string
+  readonly history: RoomHistory
+  /** Sync ticks since the history last changed: a room quiet for a round of its peers stops syncing. */
+  quietTicks: number
+  /** Which peer the next tick asks: round robin, so a round reaches every peer. */
+  nextPeer: number
+}
+
+/** The room actor's behaviour; `args` is the room's name. */
+export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState, string> {
+  const { groups } = services
+  const fanOut = (room: string, json: string | Buffer, presence: boolean, ctx: Ctx): number => {
+    const frame: OutFrame = { t: 'out', json, presence }
+    const sessions = groups.localMembers(sessionsGroup(room))
+    for (const pid of sessions) ctx.send(pid, frame)
+    return sessions.length
+  }
+  const peerRooms = (room: string, ctx: Ctx): Pid[] => groups.members(roomGroup(room)).filter((p) => p.node !== ctx.self.node)
+
+  return {
+    name: 'chat.room',
+    init(room, ctx) {
+      groups.join(roomGroup(room), ctx.self)
+      services.presence?.watch(room)
+      const history = services.historyOf(room, CHAT_LIMITS.historyLength)
+      // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
+      for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
+      ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
+      return { room, history, quietTicks: 0, nextPeer: 0 }
+    },
+    handleCall(request: RoomRequest, _from: From, state) {
+      if (request.t === 'enter') {
+        // Joined here, between two messages of this actor, so the session gets every message after its history.
+        groups.join(sessionsGroup(state.room), request.pid)
+        services.presence?.track(request.pid, state.room, request.user)
+        const users = services.presence?.users(state.room) ?? []
+        const reply: EnterReply = { history: historyFrame(state.room, state.history.messages()), presence: presenceFrame(state.room, users) }
+        return { reply, state }
+      }
+      return { reply: state.history.messages(), state }
+    },
+    handleInfo(msg: RoomMessage, state, ctx) {
+      switch (msg.t) {
+        case 'message':
+          if (!isChatMessage(msg.message)) return state
+          // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
+          // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
+          if (state.history.add(msg.message)) state.quietTicks = 0
+          services.counters.messagesOut += fanOut(state.room, Buffer.from(JSON.stringify(msg.message)), false, ctx)
+          return state
+        case 'presence':
+          fanOut(state.room, presenceFrame(state.room, msg.users), true, ctx)
+          return state
+        case 'digest':
+          if (msg.digest !== state.history.digest()) ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: true } satisfies RoomMessage)
+          return state
+        case 'ids': {
+          if (!Array.isArray(msg.ids)) return state
+          // Each side sends the other only what it lacks: ids cross the wire, messages only when missing.
+          const theirs = new Set(msg.ids)
+          const missing = state.history.messages().filter((m) => !theirs.has(m.id))
+          if (missing.length > 0) ctx.send(msg.from, { t: 'give', messages: missing } satisfies RoomMessage)
+          if (msg.answer && msg.ids.some((id) => !state.history.has(id))) {
+            ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: false } satisfies RoomMessage)
+          }
+          return state
+        }
+        case 'give':
+          if (Array.isArray(msg.messages) && state.history.merge(msg.messages.filter(isChatMessage)) > 0) state.quietTicks = 0
+          return state
+        case 'tick': {
+          // A room whose history has not changed for a round of its peers has told them all it has: an idle room
+          // costs nothing, however many rooms a node holds. A change (live or caught up) starts the rounds again.
+          const peers = peerRooms(state.room, ctx)
+          if (peers.length > 0 && state.quietTicks <= peers.length) {
+            const peer = peers[state.nextPeer++ % peers.length]!
+            ctx.send(peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          }
+          state.quietTicks++
+          ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
+          return state
+        }
+        case 'peerJoined':
+          ctx.send(msg.peer, { t: 'digest', from: ctx.self, digest: state.history.digest() } satisfies RoomMessage)
+          return state
+        default:
+          // Not from a chat node of this version: dropped, so a stray message never costs the room its state.
+          ctx.log.warn({ msgType: typeof msg === 'object' && msg !== null ? String((msg as { t?: unknown }).t) : typeof msg }, 'room actor dropped an unknown message')
+          return state
+      }
+    },
+  }
+}
+
+/** A message as a peer's room actor sends it; anything else from the wire is dropped. */
+function isChatMessage(value: unknown): value is ChatMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  return typeof m['id'] === 'string' && typeof m['at'] === 'number' && typeof m['text'] === 'string' && typeof m['user'] === 'string'
+}

@@ -1,0 +1,134 @@
+/**
+ * runChatNode: the composition root of a chat node — configuration → logger → node → the chat (startChat: services
+ * and supervision tree) → cluster → HTTP (page, WebSocket, probes, metrics) → graceful shutdown, in that order. It
+ * receives what it needs from the process (env, signals, exit, an event writer), so only main.ts touches `process`.
+ */
+import type { Pid } from '@cohort/core'
+import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
+import { startNode } from '@cohort/transport'
+import type { CohortNode } from '@cohort/transport'
+import { pino } from 'pino'
+import type { Logger } from 'pino'
+import { loadChatConfig } from './chat-config.ts'
+import type { ChatConfig } from './chat-config.ts'
+import { registerChatMetrics } from './chat-metrics.ts'
+import { CHAT_NAMES } from './chat-services.ts'
+import type { ChatServices } from './chat-services.ts'
+import { startChatHttpServer } from './http-server.ts'
+import type { ChatHttpServer } from './http-server.ts'
+import { SocketEndpoint } from './socket-endpoint.ts'
+import { startChat } from './start-chat.ts'
+
+/** What a chat node receives from its host process. */
+export interface ChatProcess {
+  env: Readonly<Record<string, string | undefined>>
+  /** Where SIGTERM and SIGINT come from (`process`). */
+  signals: SignalSource
+  exit(code: number): void
+  /** Writes one event (`ready`, `nodeup`, `nodedown`, `restart`, `leaving`) as a JSON line. */
+  writeEvent(event: Record<string, unknown>): void
+  /** Where pino writes its JSON lines. @default stderr */
+  logDestination?: pino.DestinationStream
+}
+
+/** A running chat node. */
+export interface RunningChatNode {
+  config: ChatConfig
+  node: CohortNode
+  root: Pid
+  cluster: Cluster
+  http: ChatHttpServer
+  services: ChatServices
+  shutdown: GracefulShutdown
+  logger: Logger
+  /** The URL of the page, e.g. `http://127.0.0.1:8080`. */
+  url: string
+}
+
+/** Starts a chat node. @throws InvalidConfigError (COHORT_ERR_INVALID_CONFIG) for a bad variable */
+export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
+  const config = await loadChatConfig({ env: proc.env })
+  const logger = pino({ name: 'chat', level: config.cohort.logLevel, redact: ['cookie', '*.cookie'] }, proc.logDestination ?? pino.destination(2))
+  const { node: nodeConfig } = config.cohort
+  const node = await startNode({
+    name: nodeConfig.name,
+    host: nodeConfig.host,
+    port: nodeConfig.port,
+    cookie: nodeConfig.cookie,
+    tickMs: nodeConfig.tickMs,
+    maskFrames: nodeConfig.maskFrames,
+    logger,
+  })
+  const system = node.system
+  const emit = (event: Record<string, unknown>): void => proc.writeEvent({ node: node.name, ...event })
+  system.monitorNodes((event) => emit(event))
+  // Restarts through monitorRestarts, not the trace hook: one trace observer makes every message build a record.
+  system.monitorRestarts((e) => emit({ type: 'restart', child: e.child, reason: String(e.reason) }))
+
+  const { services, root } = await startChat(system, {
+    historySyncMs: config.chat.historySyncMs,
+    maxBufferedBytes: config.chat.maxBufferedBytes,
+    maxRooms: config.chat.maxRooms,
+    publicUrl: config.chat.publicUrl ?? '',
+  }, [
+    // The cluster observer first under the chat's root, so it reports the whole tree (/observer, `cohort status`).
+    observerChild(system, { traffic: node }),
+  ])
+  const cluster = joinCluster(node, strategyFromConfig(config.cohort.discovery), { logger })
+  const registry = createMetricsRegistry({ transport: node, processes: system, restarts: { restarts: () => system.stats().restarts }, discovery: cluster }, logger)
+  registerChatMetrics(registry, services)
+  const sockets = new SocketEndpoint(services)
+  let leaving = false
+  // Where else browsers can connect: each peer's directory tells its public URL.
+  const peerEndpoints = async (): Promise<string[]> => {
+    const answers = await Promise.allSettled(
+      system.nodes().map((peer) => system.call<string>({ name: CHAT_NAMES.directory, node: peer }, { t: 'endpoint' }, 1_000)),
+    )
+    return answers.flatMap((a) => (a.status === 'fulfilled' && typeof a.value === 'string' && a.value !== '' ? [a.value] : [])).sort()
+  }
+  const http = await startChatHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    services,
+    sockets,
+    registry,
+    isAlive: () => system.isAlive(root),
+    notReadyBecause: () => (leaving ? 'shutting down' : cluster.ready ? undefined : 'not joined: discovery has not succeeded yet'),
+    endpoints: () => peerEndpoints(),
+    observe: observerRequestHandler({ system }),
+  })
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? nodeConfig.host : config.http.host
+  const url = config.chat.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`
+  services.options.publicUrl = url
+
+  const tellBrowsers = async (): Promise<void> => {
+    const endpoints = await peerEndpoints()
+    sockets.leave(endpoints)
+    emit({ type: 'leaving', endpoints })
+  }
+  const shutdown = installGracefulShutdown({
+    signals: proc.signals,
+    drainDelayMs: config.cohort.shutdown.drainDelayMs,
+    gracePeriodMs: config.cohort.shutdown.gracePeriodMs,
+    setNotReady: () => {
+      leaving = true
+      tellBrowsers().catch((err: unknown) => logger.warn({ err }, 'could not tell browsers to reconnect'))
+    },
+    leave: async () => {
+      await cluster.stop()
+      await node.leave()
+    },
+    stopTree: async () => {
+      services.presence?.stop()
+      await system.shutdown()
+      sockets.close()
+      await http.close()
+    },
+    exit: proc.exit,
+    logger,
+  })
+  logger.info({ url, cohort: node.url }, 'chat node ready')
+  emit({ type: 'ready', url, cohort: node.url, creation: system.creation })
+  return { config, node, root, cluster, http, services, shutdown, logger, url }
+}

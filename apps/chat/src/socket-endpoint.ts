@@ -1,0 +1,72 @@
+/**
+ * The WebSocket endpoint `GET /ws?room=<room>&user=<name>`: checks the room and user before the upgrade (a bad one
+ * gets an HTTP 400 naming what was wrong), then hands each socket to a new session actor. While the node is leaving
+ * it refuses new sockets (503) and tells the connected ones to reconnect elsewhere.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { startChild } from '@cohort/core'
+import { WebSocketServer } from 'ws'
+import { checkRoomName, checkUserName, reconnectFrame } from './chat-protocol.ts'
+import { CHAT_NAMES } from './chat-services.ts'
+import type { ChatServices } from './chat-services.ts'
+import type { SessionMessage } from './session.ts'
+import { sessionsGroup } from './room-groups.ts'
+
+/**
+ * The largest frame a client may send. Above the 4 KiB text limit on purpose: a too-long text gets an error frame
+ * and the connection stays open; only a frame past this is refused by closing (1009).
+ */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024
+
+/** The WebSocket side of a chat node. */
+export class SocketEndpoint {
+  readonly #services: ChatServices
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, clientTracking: true })
+  #leaving = false
+
+  constructor(services: ChatServices) {
+    this.#services = services
+  }
+
+  /** Handles an HTTP upgrade for `/ws`. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    const room = url.searchParams.get('room')
+    const user = url.searchParams.get('user')
+    const refused = this.#leaving ? 'this node is shutting down; connect to another node' : (checkRoomName(room) ?? checkUserName(user))
+    if (refused !== undefined) {
+      const status = this.#leaving ? '503 Service Unavailable' : '400 Bad Request'
+      const body = `${refused}\n`
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+      return
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const socketId = this.#services.parkSocket(ws)
+      startChild(this.#services.system, CHAT_NAMES.sessions, {
+        start: CHAT_NAMES.sessionBehaviour,
+        args: { socketId, room: room!, user: user!.trim() },
+        restart: 'temporary',
+      }).catch((err: unknown) => {
+        this.#services.takeSocket(socketId)
+        this.#services.system.logger.warn({ err, room }, 'could not start a session; closing its socket')
+        ws.close(1011, 'could not start a session')
+      })
+    })
+  }
+
+  /** Refuses new sockets and tells every connected session to reconnect to one of `endpoints`. */
+  leave(endpoints: readonly string[]): void {
+    this.#leaving = true
+    const json = reconnectFrame('this node is shutting down', endpoints)
+    const { groups } = this.#services
+    for (const room of this.#services.histories.keys()) {
+      for (const pid of groups.localMembers(sessionsGroup(room))) this.#services.system.send(pid, { t: 'reconnect', json } satisfies SessionMessage)
+    }
+  }
+
+  /** Closes every socket still open. */
+  close(): void {
+    for (const ws of this.#wss.clients) ws.terminate()
+    this.#wss.close()
+  }
+}

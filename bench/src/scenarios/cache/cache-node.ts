@@ -1,0 +1,71 @@
+/**
+ * One node of a Cohort cache, run as a helper process of the cache scenarios: a Cohort node with the replicated map
+ * and the RESP listener of @cohort/cache (the same pieces `runCacheNode` assembles, without HTTP and discovery, which
+ * the scenarios do not measure). Answers `info`, `connect`, `peers`, `stats`, `watch` and `halt` over IPC.
+ *
+ * `watch` connects to a TCP port of the scenario and writes the key of every change that arrives from another node
+ * (one line per change), so replication delay is observed the way a Redis replica's keyspace notifications are:
+ * from the replica, over a socket.
+ */
+import { connect } from 'node:net'
+import type { Socket } from 'node:net'
+import { startReplicatedMap } from '@cohort/core'
+import { keyToText, startRespServer } from '@cohort/cache'
+import type { CacheMap } from '@cohort/cache'
+import { startNode } from '@cohort/transport'
+import { pino } from 'pino'
+import { serveRequests } from '../../child/helper-process.ts'
+import { COOKIE, HOST } from '../../child/wire.ts'
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { name: string }
+const logger = pino({ level: 'silent' })
+const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE, logger })
+const map = startReplicatedMap<Uint8Array>(node.system, { scope: 'cache' }) as CacheMap
+const resp = await startRespServer({ map, port: 0, host: HOST, now: () => node.system.clock.now(), nodeName: node.name, logger })
+let watcher: Socket | undefined
+
+map.subscribe((change) => {
+  if (watcher === undefined || change.origin === node.name || change.type !== 'set') return
+  watcher.write(`${keyToText(change.key)}\n`)
+})
+
+serveRequests(async (request) => {
+  switch (request['type']) {
+    case 'info':
+      return { name: node.name, url: node.url, redisPort: resp.port }
+    case 'connect':
+      for (const peer of request['peers'] as Array<{ name: string; url: string }>) {
+        if (peer.name === node.name || node.nodes().includes(peer.name)) continue
+        try {
+          await node.connect(peer)
+        } catch (err) {
+          // The transitive mesh may have connected the two meanwhile (the handshake then ends as a duplicate).
+          if (!node.nodes().includes(peer.name)) throw err
+        }
+      }
+      return true
+    case 'peers':
+      return map.peers()
+    case 'stats': {
+      const stats = map.stats()
+      return { keys: map.size, pending: Object.values(stats.pendingByPeer).reduce((a, b) => a + b, 0) }
+    }
+    case 'watch':
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(request['port'] as number, HOST, () => resolve())
+        socket.setNoDelay(true)
+        socket.on('error', reject)
+        watcher = socket
+      })
+      return true
+    case 'halt':
+      watcher?.destroy()
+      watcher = undefined
+      return true
+    default:
+      throw new Error(`unknown request ${String(request['type'])}`)
+  }
+}, async () => {
+  await resp.close()
+  await node.close()
+})

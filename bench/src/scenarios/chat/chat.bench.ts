@@ -1,0 +1,103 @@
+/**
+ * Chat across three server processes: apps/chat on Cohort against socket.io 4 with `@socket.io/redis-adapter` and a
+ * real redis-server, driven in the same run by the same load generator process (this one): many WebSocket clients
+ * in rooms of 10 spread over the three servers, every client receiving its own messages too.
+ *
+ * Figures (both sides, same definitions, chat-load.ts):
+ * - `chat.delivered`: deliveries per second at saturation (closed loop, a few own messages in flight per client);
+ * - `chat.<p50|p99>.load<25|50|90>`: latency from intended send to receipt on another server, in µs, in an open loop
+ *   offering 25, 50 and 90 % of the lower of the two sides' maxima, so both are measured at the same absolute rates.
+ * Every phase ends by waiting for every expected delivery: what never comes is reported as lost. The generator's CPU
+ * and send lag, and the servers' and redis's CPU, are kept with each figure.
+ */
+import { LOADS } from '../../registry.ts'
+import { runScenario, SkipScenario } from '../../child/harness.ts'
+import type { ChildResult } from '../../child/protocol.ts'
+import { ChatLoad } from './chat-load.ts'
+import type { Stretch } from './chat-load.ts'
+import { redisServerPath, startCohortChat, startSocketIoChat } from './chat-servers.ts'
+import type { ChatServers } from './chat-servers.ts'
+
+interface ChatParams {
+  quick: boolean
+  warmupMs: number
+  trialMs: number
+  trials: number
+  clients: number
+  roomSize: number
+  window: number
+}
+
+const PREFIX = { cohort: 'chat', socketio: 'baseline.socketio-redis.chat' } as const
+
+runScenario<ChatParams & { cpuProfDir: string | undefined; [key: string]: unknown }>(async (params) => {
+  const redis = redisServerPath()
+  if (redis === undefined) throw new SkipScenario('redis-server is not installed (Debian package redis-server): the socket.io baseline needs it')
+  const drainMs = 10_000
+  const started: ChatServers[] = []
+  const loads: ChatLoad[] = []
+  try {
+    const sides = [await startSocketIoChat(redis, params.cpuProfDir), await startCohortChat(params.cpuProfDir)]
+    started.push(...sides)
+    const bySide = new Map<ChatServers, ChatLoad>()
+    for (const side of sides) {
+      const probes: Record<string, () => number> = { servers: () => side.servers.reduce((sum, s) => sum + s.cpuSeconds(), 0) }
+      for (const extra of side.extras) probes[extra.label] = () => extra.cpuSeconds()
+      const load = await ChatLoad.connect(side.name, side.bases, params.clients, params.roomSize, probes)
+      loads.push(load)
+      bySide.set(side, load)
+      await load.settle(20_000)
+    }
+    const results: ChildResult[] = []
+    const lost = { cohort: 0, socketio: 0 }
+    const maxima = new Map<ChatServers, number>()
+    for (const side of sides) {
+      const { stretches, lost: missing } = await bySide.get(side)!.saturate(params.window, params.warmupMs, params.trialMs, params.trials, drainMs)
+      lost[side.name] += missing
+      maxima.set(side, median(stretches.map((s) => s.delivered)))
+      results.push(figure(`${PREFIX[side.name]}.delivered`, stretches.map((s) => s.delivered), stretches, { lost: missing, clients: params.clients, roomSize: params.roomSize, window: params.window }))
+    }
+    const lower = Math.min(...maxima.values())
+    for (const load of LOADS) {
+      const rate = Math.round((lower * load) / 100)
+      for (const side of sides) {
+        const { stretches, lost: missing } = await bySide.get(side)!.offer(rate, params.warmupMs, params.trialMs, params.trials, drainMs)
+        lost[side.name] += missing
+        const extra = { offeredDeliveriesPerS: rate, lost: missing, delivered: median(stretches.map((s) => s.delivered)) }
+        results.push(figure(`${PREFIX[side.name]}.p50.load${load}`, stretches.map((s) => s.p50Us), stretches, extra))
+        results.push(figure(`${PREFIX[side.name]}.p99.load${load}`, stretches.map((s) => s.p99Us), stretches, extra))
+      }
+    }
+    // Losses of the whole run on both sides, where a target can read them.
+    for (const r of results) Object.assign(r.extra!, { lostInRun: lost })
+    return results
+  } finally {
+    for (const load of loads) await load.close()
+    for (const side of started) await side.stop()
+  }
+})
+
+function figure(name: string, values: number[], stretches: Stretch[], extra: Record<string, unknown>): ChildResult {
+  return {
+    name,
+    values: values.map((v) => Math.round(v)),
+    cpu: {
+      sender: stretches.map((s) => ({ total: s.generatorCpu, system: 0 })),
+      receiver: stretches.map((s) => ({ total: s.cpu['servers'] ?? 0, system: 0 })),
+    },
+    extra: {
+      ...extra,
+      generatorCpu: median(stretches.map((s) => s.generatorCpu)),
+      generatorSendLagP99Us: median(stretches.map((s) => s.sendLagP99Us)),
+      serversCpu: median(stretches.map((s) => s.cpu['servers'] ?? 0)),
+      ...(stretches[0]?.cpu['redis-server'] !== undefined ? { redisCpu: median(stretches.map((s) => s.cpu['redis-server'] ?? 0)) } : {}),
+      p999Us: median(stretches.map((s) => s.p999Us)),
+    },
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}

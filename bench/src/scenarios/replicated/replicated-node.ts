@@ -1,0 +1,246 @@
+/**
+ * One node of the replicated-state scenarios, run as a helper process: a Cohort node with a replicated map and a
+ * presence tracker in scope 'bench'. Writers write 100-byte Buffer values (the first 8 bytes carry the intended write
+ * time, from the machine-wide monotonic clock, so another process can time the replication); every node counts the
+ * remote changes it applies and keeps an HDR histogram of their delays. Requests: info, connect, disconnect, write
+ * (as fast as possible, until halt), rate (open loop at a fixed rate), mark, delays, fill, changeKeys,
+ * waitSize, catchUp, track, trackedDiffs.
+ */
+import { Buffer } from 'node:buffer'
+import { startPresence, startReplicatedMap } from '@cohort/core'
+import type { Pid } from '@cohort/core'
+import { startNode } from '@cohort/transport'
+import hdr from 'hdr-histogram-js'
+import { serveRequests } from '../../child/helper-process.ts'
+import { COOKIE, HOST } from '../../child/wire.ts'
+
+export const VALUE_BYTES = 100
+/** Keys a writer cycles through: a bounded map, as a cache's. */
+export const KEY_SPACE = 100_000
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { name: string }
+const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE })
+const map = startReplicatedMap<Buffer>(node.system, { scope: 'bench' })
+const presence = startPresence(node.system, { scope: 'bench' })
+
+/** Microseconds on the machine-wide monotonic clock (CLOCK_MONOTONIC is the same in every process). */
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
+
+let remoteChanges = 0
+let written = 0
+let running = false
+let histogram = newHistogram()
+const waiters = new Set<() => void>()
+map.subscribe((change) => {
+  if (change.origin === node.name) return
+  remoteChanges++
+  const value = change.value
+  if (value !== undefined && value.length >= 8) {
+    const sent = value.readDoubleLE(0)
+    if (sent > 0) histogram.recordValue(Math.max(1, Math.round(nowUs() - sent)))
+  }
+  for (const wake of [...waiters]) wake()
+})
+
+function newHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 })
+}
+
+function value(stamp: number, fill: number): Buffer {
+  const v = Buffer.alloc(VALUE_BYTES, fill & 0xff)
+  v.writeDoubleLE(stamp, 0)
+  return v
+}
+
+/** Writes as fast as the node can, yielding to the event loop every 512 writes so the map's actor sends batches. */
+function writeFlat(prefix: string): void {
+  running = true
+  let i = 0
+  const burst = (): void => {
+    if (!running) return
+    for (let n = 0; n < 512; n++, i++) map.set(`${prefix}${i % KEY_SPACE}`, value(0, i))
+    written += 512
+    setImmediate(burst)
+  }
+  burst()
+}
+
+/**
+ * Runs `tick` again when the next write is due at `dueUs`: through the event loop when it is near, after a timer when
+ * it is more than 2 ms away, as the call scenarios' open loop does. A generator that spins through the event loop at
+ * low rates keeps its process runnable, and on a loaded machine the kernel then makes it wait behind others.
+ */
+function nextTick(tick: () => void, dueUs: number): void {
+  const untilMs = (dueUs - nowUs()) / 1000
+  if (untilMs > 2) setTimeout(tick, untilMs - 1)
+  else setImmediate(tick)
+}
+
+/** Writes at `rate` per second on a fixed schedule; each value carries its intended time. */
+function writeAt(prefix: string, rate: number): void {
+  running = true
+  const start = nowUs()
+  let i = 0
+  const tick = (): void => {
+    if (!running) return
+    // Write i is due at start + i / rate: the first at once, each as soon as its time has come.
+    const due = Math.floor(((nowUs() - start) * rate) / 1e6) + 1
+    for (; i < due; i++) map.set(`${prefix}${i % KEY_SPACE}`, value(start + (i * 1e6) / rate, i))
+    nextTick(tick, start + (i * 1e6) / rate)
+  }
+  tick()
+}
+
+const until = (check: () => boolean, timeoutMs = 60_000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (!check()) return
+      waiters.delete(attempt)
+      clearTimeout(timer)
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      waiters.delete(attempt)
+      reject(new Error(`${node.name}: condition not met in ${timeoutMs} ms (size ${map.size}, remote changes ${remoteChanges})`))
+    }, timeoutMs)
+    waiters.add(attempt)
+    attempt()
+  })
+
+let presenceDelays = newHistogram()
+let presenceDiffs = 0
+presence.subscribe('room', (diff) => {
+  for (const join of diff.joins) {
+    const sent = (join.meta as { sent?: number }).sent
+    if (join.node !== node.name && typeof sent === 'number') {
+      presenceDelays.recordValue(Math.max(1, Math.round(nowUs() - sent)))
+      presenceDiffs++
+    }
+  }
+  for (const wake of [...waiters]) wake()
+})
+const tracked: Pid[] = []
+
+serveRequests(
+  async (request) => {
+    switch (request['type']) {
+      case 'info':
+        return { name: node.name, url: node.url }
+      case 'connect': {
+        const peers = request['peers'] as { name: string; url: string }[]
+        // One side dials each pair, so no two connections race for it.
+        await Promise.all(peers.filter((p) => p.name > node.name).map((p) => node.connect(p)))
+        // Peers of the map arrive a message after nodeup, and nothing here is woken by them: check every few ms.
+        while (map.peers().length < peers.length - 1) await new Promise((resolve) => setTimeout(resolve, 5))
+        return true
+      }
+      case 'disconnect':
+        for (const name of node.nodes()) node.disconnect(name)
+        return true
+      case 'waitAlone':
+        // Until this node's map has no peer left (the other side's nodedown arrived).
+        while (map.peers().length > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+        return true
+      case 'write':
+        writeFlat(String(request['prefix']))
+        return true
+      case 'rate':
+        histogram = newHistogram()
+        writeAt(String(request['prefix']), Number(request['rate']))
+        return true
+      case 'halt':
+        running = false
+        return true
+      case 'mark':
+        return { count: remoteChanges, written, atMs: performance.now(), cpu: process.cpuUsage() }
+      case 'delays': {
+        const out = { p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99), p999: histogram.getValueAtPercentile(99.9), count: histogram.totalCount }
+        histogram.destroy()
+        histogram = newHistogram()
+        return out
+      }
+      case 'fill': {
+        const count = Number(request['count'])
+        for (let i = 0; i < count; i++) {
+          map.set(`k${i}`, value(0, i))
+          if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
+        }
+        return map.size
+      }
+      case 'changeKeys': {
+        // `count` keys spread over the key space, with new values: what changed during a partition.
+        const count = Number(request['count'])
+        const round = Number(request['round'])
+        let bytes = 0
+        for (let i = 0; i < count; i++) {
+          const key = `k${(i * 331 + round * 7919) % Number(request['of'])}`
+          map.set(key, value(0, round * 31 + i + 1))
+          bytes += Buffer.byteLength(key) + VALUE_BYTES
+        }
+        return bytes
+      }
+      case 'waitSize': {
+        const size = Number(request['size'])
+        await until(() => map.size >= size)
+        return map.size
+      }
+      case 'catchUp': {
+        // Reconnects to `peer` and times until `changes` remote changes arrived; returns the ms and the bytes that
+        // crossed the new connection both ways (catch-up, handshake and ticks).
+        const peer = request['peer'] as { name: string; url: string }
+        const target = remoteChanges + Number(request['changes'])
+        const started = performance.now()
+        await node.connect(peer)
+        await until(() => remoteChanges >= target)
+        const ms = performance.now() - started
+        const stats = node.stats().peers.find((p) => p.node === peer.name)
+        return { ms, bytes: (stats?.bytesIn ?? 0) + (stats?.bytesOut ?? 0) }
+      }
+      case 'track': {
+        const count = Number(request['count'])
+        for (let i = 0; i < count; i++) {
+          const pid = node.system.spawn(async (ctx) => {
+            await ctx.receive(() => false)
+          })
+          tracked.push(pid)
+          presence.track(pid, 'room', `user-${node.name}-${i}`, { sent: 0 })
+        }
+        return presence.list('room').length
+      }
+      case 'waitPresence': {
+        const size = Number(request['size'])
+        await until(() => presence.list('room').length >= size)
+        return true
+      }
+      case 'presenceAt': {
+        // Updates one tracked entry at `rate` per second (each update is a leave and a join on every node).
+        running = true
+        presenceDelays = newHistogram()
+        const rate = Number(request['rate'])
+        const start = nowUs()
+        let i = 0
+        const tick = (): void => {
+          if (!running) return
+          // Write i is due at start + i / rate: the first at once, each as soon as its time has come.
+    const due = Math.floor(((nowUs() - start) * rate) / 1e6) + 1
+          for (; i < due; i++) {
+            const pid = tracked[i % tracked.length]!
+            presence.update(pid, 'room', `user-${node.name}-${i % tracked.length}`, { sent: start + (i * 1e6) / rate })
+          }
+          nextTick(tick, start + (i * 1e6) / rate)
+        }
+        tick()
+        return true
+      }
+      case 'presenceDelays': {
+        const out = { p50: presenceDelays.getValueAtPercentile(50), p99: presenceDelays.getValueAtPercentile(99), count: presenceDiffs }
+        presenceDelays.destroy()
+        presenceDelays = newHistogram()
+        return out
+      }
+      default:
+        throw new Error(`unknown request ${String(request['type'])}`)
+    }
+  },
+  () => node.close(),
+)

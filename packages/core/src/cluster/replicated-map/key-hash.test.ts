@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { fingerprint, hashString } from './key-hash.ts'
+
+describe('key hashes', () => {
+  it('spreads keys over the leaf ranges (the top 16 bits)', () => {
+    const leaves = new Set<number>()
+    for (let i = 0; i < 10_000; i++) leaves.add(hashString(`key:${i}`) >>> 16)
+    // 10,000 keys over 65,536 ranges: about 9,300 distinct ones if the hash is uniform.
+    expect(leaves.size).toBeGreaterThan(9000)
+  })
+
+  it('gives every part of a version its own say in the fingerprint', () => {
+    const base = fingerprint(42, 1_764_700_000_000, 3, 'a@h', false, 0)
+    expect(fingerprint(42, 1_764_700_000_000, 3, 'a@h', false, 0)).toBe(base)
+    for (const other of [
+      fingerprint(43, 1_764_700_000_000, 3, 'a@h', false, 0),
+      fingerprint(42, 1_764_700_000_001, 3, 'a@h', false, 0),
+      fingerprint(42, 1_764_700_000_000 + 2 ** 32, 3, 'a@h', false, 0),
+      fingerprint(42, 1_764_700_000_000, 4, 'a@h', false, 0),
+      fingerprint(42, 1_764_700_000_000, 3, 'b@h', false, 0),
+      fingerprint(42, 1_764_700_000_000, 3, 'a@h', true, 0),
+      fingerprint(42, 1_764_700_000_000, 3, 'a@h', false, 1_764_700_060_000),
+    ]) {
+      expect(other).not.toBe(base)
+    }
+  })
+})

@@ -1,0 +1,70 @@
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import { TestClock } from '../../testing/test-clock.ts'
+import { HybridLogicalClock } from './hlc.ts'
+import { ReplicaStore } from './replica-store.ts'
+import type { MapChange } from './replica-store.ts'
+
+type Version = [string, number, number, string, boolean, number, string | null]
+
+function store(clock = new TestClock(1000)): { s: ReplicaStore<string>; changes: MapChange<string>[] } {
+  const s = new ReplicaStore<string>('me@h', clock, new HybridLogicalClock(clock), { tombstoneTtlMs: 500 }, pino({ level: 'silent' }))
+  const changes: MapChange<string>[] = []
+  s.subscribe((c) => changes.push(c))
+  return { s, changes }
+}
+
+describe('ReplicaStore', () => {
+  it('ends with the newest version whatever the order in which versions arrive', () => {
+    const versions: Version[] = [
+      ['k', 1000, 0, 'a@h', false, 0, 'a0'],
+      ['k', 1000, 0, 'b@h', false, 0, 'b0'],
+      ['k', 1000, 1, 'a@h', true, 0, null],
+      ['k', 999, 9, 'z@h', false, 0, 'old'],
+    ]
+    const orders = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]]
+    const digests = new Set<number>()
+    for (const order of orders) {
+      const { s } = store()
+      for (const i of order) s.applyRemote(...versions[i]!)
+      expect(s.has('k')).toBe(false)
+      expect(s.entry('k')?.node).toBe('a@h')
+      digests.add(s.digest.hash(0))
+    }
+    expect(digests.size).toBe(1)
+  })
+
+  it('does not hold a tombstone that is already past collection, and collects the others when due', async () => {
+    const clock = new TestClock(10_000)
+    const { s, changes } = store(clock)
+    expect(s.applyRemote('gone', 1000, 0, 'a@h', true, 0, null)).toBe(false)
+    expect(s.held).toBe(0)
+    s.applyRemote('live', 9_900, 0, 'a@h', false, 0, 'v')
+    s.applyRemote('live', 9_950, 0, 'b@h', true, 0, null)
+    expect(changes.map((c) => c.type)).toEqual(['set', 'delete'])
+    expect(s.held).toBe(1)
+    expect(s.nextDue()).toBe(10_450)
+    await clock.advance(450)
+    s.sweep()
+    expect(s.held).toBe(0)
+    expect(s.digest.count(0)).toBe(0)
+  })
+
+  it('expires a TTL entry at its time, keeps it as a tombstone with the same fingerprint, then collects it', async () => {
+    const clock = new TestClock(1000)
+    const { s, changes } = store(clock)
+    const e = s.setLocal('t', 'v', 1100)
+    const fp = e.fp
+    expect(s.expiresAt('t')).toBe(1100)
+    await clock.advance(100)
+    expect(s.get('t')).toBeUndefined()
+    expect(s.size).toBe(1)
+    s.sweep()
+    expect(s.size).toBe(0)
+    expect(s.entry('t')?.fp).toBe(fp)
+    expect(changes.map((c) => [c.type, c.origin])).toEqual([['set', 'me@h'], ['expire', 'me@h']])
+    await clock.advance(500)
+    s.sweep()
+    expect(s.entry('t')).toBeUndefined()
+  })
+})

@@ -1,0 +1,298 @@
+/**
+ * ReplicaStore: one node's copy of a replicated map: its entries (live values and tombstones, each with the version of
+ * the write that made it), the RangeDigest over them, the expiries and tombstone collections due, and the listeners
+ * of changes. The map's handle writes into it synchronously (local writes) and the map's actor merges peers' entries
+ * into it with the last-writer-wins rule, so every read is a local lookup.
+ *
+ * An entry is dead once deleted or past its `expiresAt` (clock time in ms, the same on every node, so a key expires
+ * on every node at the same moment of that node's clock). A dead entry stays, as a tombstone, for `tombstoneTtlMs`
+ * after it died, so that an older copy of the key arriving from a peer that missed the delete cannot bring it back.
+ *
+ * Hot path: `setLocal`, `get`.
+ */
+import type { Logger } from 'pino'
+import type { Clock } from '../../clock.ts'
+import { describeValue } from '../../errors.ts'
+import { MinHeap } from '../../internal/min-heap.ts'
+import { compareVersions } from './hlc.ts'
+import type { HybridLogicalClock } from './hlc.ts'
+import { fingerprint, hashString } from './key-hash.ts'
+import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
+
+/** A change of a replicated map, delivered to its subscribers. */
+export interface MapChange<V> {
+  /** `set` for a new value, `delete` for a delete, `expire` when a key's TTL ran out. */
+  readonly type: 'set' | 'delete' | 'expire'
+  readonly key: string
+  /** The new value (for `set`). */
+  readonly value?: V
+  /** The node whose write caused the change (for `expire`, the node that set the expiring value). */
+  readonly origin: string
+}
+
+/** A listener of map changes. */
+export type MapListener<V> = (change: MapChange<V>) => void
+
+/** One key's current version on this node. */
+export class Entry {
+  readonly key: string
+  readonly keyHash: number
+  readonly leaf: number
+  value: unknown = undefined
+  wall = 0
+  counter = 0
+  node = ''
+  deleted = false
+  expiresAt = 0
+  fp = 0
+  /** True while counted in `size`: neither deleted nor seen to expire. */
+  live = false
+  /** The entries of one leaf range form a list, so a range's entries are found without a scan. */
+  prev: Entry | undefined = undefined
+  next: Entry | undefined = undefined
+
+  constructor(key: string, keyHash: number) {
+    this.key = key
+    this.keyHash = keyHash
+    this.leaf = leafOf(keyHash)
+  }
+}
+
+interface Timed {
+  readonly entry: Entry
+  /** The fingerprint when scheduled: a newer version of the key makes the item stale. */
+  readonly fp: number
+}
+
+/** The options the store needs. */
+export interface StoreOptions {
+  readonly tombstoneTtlMs: number
+}
+
+/** Checks a peer's entry; returns what is wrong with it, or undefined. */
+export function wireEntryProblem(key: unknown, wall: number, counter: number, node: unknown, expiresAt: number): string | undefined {
+  if (typeof key !== 'string') return `a key must be a string, not ${describeValue(key)}`
+  if (wall < 0) return `wall of ${key} must not be negative`
+  if (counter < 0) return `counter of ${key} must not be negative`
+  if (typeof node !== 'string' || node.length === 0) return `node of ${key} must be a node name, not ${describeValue(node)}`
+  if (expiresAt < 0 || !Number.isSafeInteger(expiresAt)) return `expiresAt of ${key} must be a non-negative integer`
+  return undefined
+}
+
+/** One node's replica of one map scope. */
+export class ReplicaStore<V> {
+  readonly digest = new RangeDigest()
+  readonly #entries = new Map<string, Entry>()
+  readonly #leaves: (Entry | undefined)[] = new Array<Entry | undefined>(LEAF_COUNT)
+  readonly #timed = new MinHeap<Timed>()
+  readonly #listeners = new Set<MapListener<V>>()
+  readonly #node: string
+  readonly #clock: Clock
+  readonly #hlc: HybridLogicalClock
+  readonly #options: StoreOptions
+  readonly #logger: Logger
+  #live = 0
+
+  constructor(node: string, clock: Clock, hlc: HybridLogicalClock, options: StoreOptions, logger: Logger) {
+    this.#node = node
+    this.#clock = clock
+    this.#hlc = hlc
+    this.#options = options
+    this.#logger = logger
+  }
+
+  /** Live keys (an expired key counts until its expiry has been processed, at its due time). */
+  get size(): number {
+    return this.#live
+  }
+
+  /** Entries held, tombstones included. */
+  get held(): number {
+    return this.#entries.size
+  }
+
+  get(key: string): V | undefined {
+    const e = this.#entries.get(key)
+    if (e === undefined || !e.live) return undefined
+    if (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()) return undefined
+    return e.value as V
+  }
+
+  has(key: string): boolean {
+    const e = this.#entries.get(key)
+    return e !== undefined && e.live && (e.expiresAt === 0 || e.expiresAt > this.#clock.now())
+  }
+
+  expiresAt(key: string): number | undefined {
+    const e = this.#entries.get(key)
+    if (e === undefined || !e.live || e.expiresAt === 0 || e.expiresAt <= this.#clock.now()) return undefined
+    return e.expiresAt
+  }
+
+  /** The current entry of `key`, tombstones included. */
+  entry(key: string): Entry | undefined {
+    return this.#entries.get(key)
+  }
+
+  *liveEntries(prefix: string | undefined): Generator<Entry> {
+    const now = this.#clock.now()
+    for (const e of this.#entries.values()) {
+      if (!e.live || (e.expiresAt !== 0 && e.expiresAt <= now)) continue
+      if (prefix !== undefined && !e.key.startsWith(prefix)) continue
+      yield e
+    }
+  }
+
+  /** Every entry (tombstones included) in the leaf ranges under a digest tree node. */
+  *entriesUnder(treeNode: number): Generator<Entry> {
+    const [from, to] = leavesUnder(treeNode)
+    for (let leaf = from; leaf < to; leaf++) {
+      for (let e = this.#leaves[leaf]; e !== undefined; e = e.next) yield e
+    }
+  }
+
+  subscribe(listener: MapListener<V>): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** A local write: a new version of `key`, applied at once. */
+  setLocal(key: string, value: V, expiresAt: number): Entry {
+    this.#hlc.tick()
+    let e = this.#entries.get(key)
+    if (e === undefined) e = this.#insert(key, hashString(key))
+    else this.digest.remove(e.leaf, e.fp)
+    this.#write(e, value, this.#hlc.wall, this.#hlc.counter, this.#node, false, expiresAt)
+    this.#changed(e, true)
+    return e
+  }
+
+  /** A local delete: a tombstone newer than the live value. Returns the entry, or undefined if nothing was live. */
+  deleteLocal(key: string): Entry | undefined {
+    const e = this.#entries.get(key)
+    // An expired key is gone already (its expiry event is due): nothing to delete.
+    if (e === undefined || !e.live || (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now())) return undefined
+    this.#hlc.tick()
+    this.digest.remove(e.leaf, e.fp)
+    this.#write(e, undefined, this.#hlc.wall, this.#hlc.counter, this.#node, true, 0)
+    this.#changed(e, true)
+    return e
+  }
+
+  /** Merges a peer's entry (already checked by `wireEntryProblem`); returns true when it was newer than ours. */
+  applyRemote(key: string, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number, value: unknown): boolean {
+    this.#hlc.observe(wall, counter)
+    let e = this.#entries.get(key)
+    if (e !== undefined) {
+      if (compareVersions(wall, counter, node, e.wall, e.counter, e.node) <= 0) return false
+      this.digest.remove(e.leaf, e.fp)
+    } else {
+      // A tombstone we would collect at once is not worth holding.
+      const deadSince = deleted ? wall : expiresAt
+      if ((deleted || expiresAt !== 0) && deadSince + this.#options.tombstoneTtlMs <= this.#clock.now()) return false
+      e = this.#insert(key, hashString(key))
+    }
+    this.#write(e, deleted ? undefined : value, wall, counter, node, deleted, expiresAt)
+    this.#changed(e, false)
+    return true
+  }
+
+  /** When the next expiry or collection is due, if any. */
+  nextDue(): number | undefined {
+    return this.#timed.peekAt()
+  }
+
+  /** Processes the expiries and tombstone collections due by now. */
+  sweep(): void {
+    const now = this.#clock.now()
+    for (let at = this.#timed.peekAt(); at !== undefined && at <= now; at = this.#timed.peekAt()) {
+      const { entry, fp } = this.#timed.pop()!
+      if (entry.fp !== fp || this.#entries.get(entry.key) !== entry) continue
+      if (entry.live) {
+        // Its expiry: it is a tombstone from now on.
+        entry.live = false
+        entry.value = undefined
+        this.#live--
+        this.#emit({ type: 'expire', key: entry.key, origin: entry.node })
+        this.#scheduleCollection(entry)
+      } else {
+        this.#remove(entry)
+      }
+    }
+  }
+
+  /** Clears everything (the map stopped). */
+  clear(): void {
+    this.#entries.clear()
+    this.#leaves.fill(undefined)
+    this.#timed.clear()
+    this.#listeners.clear()
+    this.#live = 0
+  }
+
+  #insert(key: string, keyHash: number): Entry {
+    const e = new Entry(key, keyHash)
+    this.#entries.set(key, e)
+    const head = this.#leaves[e.leaf]
+    e.next = head
+    if (head !== undefined) head.prev = e
+    this.#leaves[e.leaf] = e
+    return e
+  }
+
+  #remove(e: Entry): void {
+    this.#entries.delete(e.key)
+    this.digest.remove(e.leaf, e.fp)
+    if (e.prev !== undefined) e.prev.next = e.next
+    else this.#leaves[e.leaf] = e.next
+    if (e.next !== undefined) e.next.prev = e.prev
+    e.prev = e.next = undefined
+  }
+
+  #write(e: Entry, value: unknown, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number): void {
+    e.value = value
+    e.wall = wall
+    e.counter = counter
+    e.node = node
+    e.deleted = deleted
+    e.expiresAt = expiresAt
+    e.fp = fingerprint(e.keyHash, wall, counter, node, deleted, expiresAt)
+    this.digest.add(e.leaf, e.fp)
+  }
+
+  /** After a new version was written: counts, events, and the expiry or collection to come. */
+  #changed(e: Entry, local: boolean): void {
+    const wasLive = e.live
+    // The clock is read only for an entry with an expiry: most writes have none, and a read costs more than the rest.
+    const expired = e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()
+    e.live = !e.deleted && !expired
+    if (e.live !== wasLive) this.#live += e.live ? 1 : -1
+    if (e.live) {
+      if (e.expiresAt !== 0) this.#timed.push(e.expiresAt, { entry: e, fp: e.fp })
+      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: e.value as V, origin: e.node })
+      return
+    }
+    if (!e.deleted) e.value = undefined
+    if (wasLive && this.#listeners.size > 0) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
+    if (!this.#scheduleCollection(e) && !local) this.#remove(e)
+  }
+
+  /** Schedules the collection of a tombstone; false when it is due already. */
+  #scheduleCollection(e: Entry): boolean {
+    const at = (e.deleted ? e.wall : e.expiresAt) + this.#options.tombstoneTtlMs
+    if (at <= this.#clock.now()) return false
+    this.#timed.push(at, { entry: e, fp: e.fp })
+    return true
+  }
+
+  #emit(change: MapChange<V>): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change)
+      } catch (error) {
+        // A listener's bug must not stop the map or the other listeners.
+        this.#logger.error({ err: error, key: change.key }, 'a replicated map listener threw')
+      }
+    }
+  }
+}

@@ -1,0 +1,305 @@
+import { Buffer } from 'node:buffer'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ActorSystem } from '../../system/actor-system.ts'
+import { createNetwork } from '../../testing/in-memory-network.ts'
+import { createLogSink } from '../../testing/log-sink.ts'
+import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
+import { replicatedMapActorName, startReplicatedMap } from './replicated-map.ts'
+import type { MapChange, ReplicatedMap, ReplicatedMapOptions } from './replicated-map.ts'
+
+let net: InMemoryNetwork | undefined
+
+afterEach(async () => {
+  await net?.[Symbol.asyncDispose]()
+  net = undefined
+})
+
+function cluster<V = unknown>(names: string[], options: ReplicatedMapOptions = {}): { net: InMemoryNetwork; sys: Record<string, ActorSystem>; m: Record<string, ReplicatedMap<V>> } {
+  net = createNetwork()
+  const sys: Record<string, ActorSystem> = {}
+  const m: Record<string, ReplicatedMap<V>> = {}
+  for (const name of names) sys[name] = net.addNode(name)
+  for (const name of names) m[name] = startReplicatedMap<V>(sys[name]!, options)
+  return { net, sys, m }
+}
+
+const sorted = <V>(map: ReplicatedMap<V>): Array<[string, V]> => map.entries().sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+
+describe('replicated map: reads and writes', () => {
+  it('applies a set locally at once and on every peer after replication', async () => {
+    const { net, m } = cluster<{ n: number }>(['a@h', 'b@h', 'c@h'])
+    await net.settle()
+    expect(m['a@h']!.peers().sort()).toEqual(['b@h', 'c@h'])
+    m['a@h']!.set('k1', { n: 1 })
+    expect(m['a@h']!.get('k1')).toEqual({ n: 1 })
+    expect(m['b@h']!.get('k1')).toBeUndefined()
+    await net.settle()
+    for (const n of ['a@h', 'b@h', 'c@h']) {
+      expect(m[n]!.get('k1')).toEqual({ n: 1 })
+      expect(m[n]!.has('k1')).toBe(true)
+      expect(m[n]!.size).toBe(1)
+    }
+    expect(m['c@h']!.delete('k1')).toBe(true)
+    expect(m['c@h']!.delete('k1')).toBe(false)
+    await net.settle()
+    for (const n of ['a@h', 'b@h', 'c@h']) {
+      expect(m[n]!.has('k1')).toBe(false)
+      expect(m[n]!.stats()).toEqual({ keys: 0, tombstones: 1, pendingByPeer: expect.any(Object) as unknown })
+    }
+  })
+
+  it('lists keys and entries by prefix', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    m['a@h']!.set('user:1', 1)
+    m['a@h']!.set('user:2', 2)
+    m['a@h']!.set('room:1', 3)
+    await net.settle()
+    expect(m['b@h']!.keys('user:').sort()).toEqual(['user:1', 'user:2'])
+    expect(sorted(m['b@h']!)).toEqual([['room:1', 3], ['user:1', 1], ['user:2', 2]])
+    expect(m['b@h']!.entries('room:')).toEqual([['room:1', 3]])
+  })
+
+  it('carries Buffers as Buffers', async () => {
+    const { net, m } = cluster<Buffer>(['a@h', 'b@h'])
+    m['a@h']!.set('bin', Buffer.from([0, 1, 2, 255]))
+    await net.settle()
+    const got = m['b@h']!.get('bin')
+    expect(Buffer.isBuffer(got)).toBe(true)
+    expect([...got!]).toEqual([0, 1, 2, 255])
+    // Bytes of its own, not a view that would keep the whole received message alive.
+    expect(got!.buffer.byteLength).toBe(4)
+  })
+
+  it('refuses a value that cannot cross a node at set, storing nothing', async () => {
+    const { m } = cluster(['a@h'])
+    expect(() => m['a@h']!.set('f', { fn: () => 1 })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE', path: 'value.fn' }))
+    expect(() => m['a@h']!.set('u', undefined)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => m['a@h']!.set(42 as unknown as string, 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => m['a@h']!.set('t', 1, { ttlMs: -1 })).toThrow(/ttlMs/)
+    expect(m['a@h']!.size).toBe(0)
+  })
+
+  it('validates options and refuses a second start of one scope', () => {
+    net = createNetwork()
+    const a = net.addNode('a@h')
+    expect(() => startReplicatedMap(a, { batchSize: 0 })).toThrow(/batchSize/)
+    expect(() => startReplicatedMap(a, { scope: '' })).toThrow(/scope/)
+    startReplicatedMap(a)
+    expect(() => startReplicatedMap(a)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NAME_TAKEN' }))
+  })
+})
+
+describe('replicated map: conflicts', () => {
+  it('concurrent writes to one key end with the same value everywhere: the later version, node name breaking ties', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h', 'c@h'])
+    await net.settle()
+    // Same virtual millisecond on every node: the counters are equal, so the node name decides.
+    m['a@h']!.set('k', 'from a')
+    m['c@h']!.set('k', 'from c')
+    m['b@h']!.set('k', 'from b')
+    await net.settle()
+    for (const n of ['a@h', 'b@h', 'c@h']) expect(m[n]!.get('k')).toBe('from c')
+    await net.clock.advance(5)
+    m['a@h']!.set('k', 'later from a')
+    await net.settle()
+    for (const n of ['a@h', 'b@h', 'c@h']) expect(m[n]!.get('k')).toBe('later from a')
+  })
+
+  it('a delete wins over an older set and loses to a newer one', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    m['a@h']!.set('k', 'v1')
+    await net.settle()
+    net.partition('a@h', 'b@h')
+    await net.clock.advance(10)
+    m['b@h']!.delete('k')
+    await net.clock.advance(10)
+    m['a@h']!.set('j', 'v')
+    m['b@h']!.set('j', 'v2')
+    net.heal()
+    await net.settle()
+    for (const n of ['a@h', 'b@h']) {
+      expect(m[n]!.has('k')).toBe(false)
+      expect(m[n]!.get('j')).toBe('v2')
+    }
+  })
+})
+
+describe('replicated map: subscribe', () => {
+  it('delivers local and remote changes with their origin', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    const seenA: MapChange<number>[] = []
+    const seenB: MapChange<number>[] = []
+    m['a@h']!.subscribe((c) => seenA.push(c))
+    const off = m['b@h']!.subscribe((c) => seenB.push(c))
+    m['a@h']!.set('x', 1)
+    m['a@h']!.set('y', 2, { ttlMs: 100 })
+    await net.settle()
+    m['b@h']!.delete('x')
+    await net.settle()
+    await net.clock.advance(100)
+    expect(seenA).toEqual([
+      { type: 'set', key: 'x', value: 1, origin: 'a@h' },
+      { type: 'set', key: 'y', value: 2, origin: 'a@h' },
+      { type: 'delete', key: 'x', origin: 'b@h' },
+      { type: 'expire', key: 'y', origin: 'a@h' },
+    ])
+    expect(seenB).toEqual(seenA)
+    off()
+    m['a@h']!.set('z', 3)
+    await net.settle()
+    expect(seenB).toHaveLength(4)
+  })
+
+  it('a listener that throws does not stop the others or the map', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    const seen: string[] = []
+    m['b@h']!.subscribe(() => {
+      throw new Error('listener bug')
+    })
+    m['b@h']!.subscribe((c) => seen.push(c.key))
+    m['a@h']!.set('x', 1)
+    m['a@h']!.set('y', 1)
+    await net.settle()
+    expect(seen).toEqual(['x', 'y'])
+  })
+})
+
+describe('replicated map: TTL and tombstones', () => {
+  it('a TTL key expires on every node at its expiresAt', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    await net.clock.advance(1000)
+    m['a@h']!.set('t', 'v', { ttlMs: 500 })
+    await net.settle()
+    expect(m['b@h']!.expiresAt('t')).toBe(1500)
+    expect(m['a@h']!.expiresAt('t')).toBe(1500)
+    await net.clock.advance(499)
+    expect(m['b@h']!.get('t')).toBe('v')
+    await net.clock.advance(1)
+    for (const n of ['a@h', 'b@h']) {
+      expect(m[n]!.get('t')).toBeUndefined()
+      expect(m[n]!.expiresAt('t')).toBeUndefined()
+      expect(m[n]!.size).toBe(0)
+    }
+  })
+
+  it('collects tombstones after tombstoneTtlMs', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'], { tombstoneTtlMs: 1000 })
+    m['a@h']!.set('k', 'v')
+    await net.settle()
+    m['a@h']!.delete('k')
+    await net.settle()
+    expect(m['b@h']!.stats().tombstones).toBe(1)
+    await net.clock.advance(1000)
+    expect(m['a@h']!.stats().tombstones).toBe(0)
+    expect(m['b@h']!.stats().tombstones).toBe(0)
+  })
+})
+
+describe('replicated map: catch-up', () => {
+  it('a node that starts later receives the existing data', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    for (let i = 0; i < 200; i++) m['a@h']!.set(`k${i}`, i)
+    await net.settle()
+    const late = startReplicatedMap<number>(net.addNode('c@h'))
+    await net.settle()
+    expect(sorted(late)).toEqual(sorted(m['a@h']!))
+    expect(late.size).toBe(200)
+  })
+
+  it('both sides of a healed partition converge on what changed on either side', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h', 'c@h'])
+    for (let i = 0; i < 1000; i++) m['a@h']!.set(`k${i}`, i)
+    await net.settle()
+    net.partition('a@h', ['b@h', 'c@h'])
+    for (let i = 0; i < 20; i++) m['a@h']!.set(`k${i}`, 100 - i)
+    await net.clock.advance(10)
+    for (let i = 10; i < 30; i++) m['b@h']!.set(`k${i}`, 1000 + i)
+    m['c@h']!.delete('k500')
+    m['a@h']!.set('new-on-a', 1)
+    net.heal()
+    await net.settle()
+    const expected = sorted(m['a@h']!)
+    expect(expected).toHaveLength(1000)
+    expect(m['a@h']!.has('k500')).toBe(false)
+    expect(m['a@h']!.get('k15')).toBe(1015)
+    expect(m['a@h']!.get('k5')).toBe(95)
+    for (const n of ['b@h', 'c@h']) expect(sorted(m[n]!)).toEqual(expected)
+  })
+
+  it('a restarted node catches up', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    for (let i = 0; i < 300; i++) m['a@h']!.set(`k${i}`, i)
+    await net.settle()
+    await net.kill('b@h')
+    m['a@h']!.set('while-down', 1)
+    const b = startReplicatedMap<number>(net.restart('b@h'))
+    await net.settle()
+    expect(sorted(b)).toEqual(sorted(m['a@h']!))
+  })
+})
+
+describe('replicated map: batching and bad input', () => {
+  it('coalesces a key written many times before a flush into one pending key and one sent entry', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'])
+    await net.settle()
+    let received = 0
+    sys['b@h']!.trace((r) => {
+      if (r.type === 'receive' && r.pid.equals(m['b@h']!.pid) && (r.msg as { t?: string }).t === 'delta') received += (r.msg as { keys: unknown[] }).keys.length
+    })
+    for (let i = 0; i < 1000; i++) m['a@h']!.set('hot', i)
+    m['a@h']!.set('cold', 1)
+    expect(m['a@h']!.stats().pendingByPeer).toEqual({ 'b@h': 2 })
+    await net.settle()
+    expect(received).toBe(2)
+    expect(m['b@h']!.get('hot')).toBe(999)
+    expect(m['a@h']!.stats().pendingByPeer).toEqual({ 'b@h': 0 })
+  })
+
+  it('a set without TTL after one with TTL keeps the key', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    m['a@h']!.set('k', 'short', { ttlMs: 100 })
+    m['a@h']!.set('k', 'forever')
+    await net.settle()
+    await net.clock.advance(200)
+    for (const n of ['a@h', 'b@h']) {
+      expect(m[n]!.get('k')).toBe('forever')
+      expect(m[n]!.expiresAt('k')).toBeUndefined()
+    }
+  })
+
+  it('drops malformed messages and entries with a warning, applies the good entries of a batch, and keeps running', async () => {
+    const sink = createLogSink('warn')
+    net = createNetwork({ logger: sink.logger })
+    const a = net.addNode('a@h')
+    const b = net.addNode('b@h')
+    const ma = startReplicatedMap<number>(a)
+    const mb = startReplicatedMap<number>(b)
+    await net.settle()
+    const to = { name: replicatedMapActorName('default'), node: 'b@h' }
+    const peer = ma.pid
+    for (const bad of [
+      null,
+      'hello',
+      { t: 'nonsense' },
+      { t: 'delta', peer, writers: 'x', base: 0, keys: [] },
+      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: [7, 'good'], walls: [0, 0], counters: [0, 0], values: [1, 42], deleted: null, expires: null },
+      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: ['bad-ttl'], walls: [0], counters: [0], values: [1], deleted: null, expires: ['x', 1] },
+      { t: 'ranges', peer, parents: [-1], hashes: new Uint8Array(16) },
+      { t: 'ranges', peer, parents: [0], hashes: new Uint8Array(3) },
+      { t: 'versions', peer, nodes: [5, 5], writers: [], base: 0, lists: [] },
+      { t: 'versions', peer, nodes: [1], writers: ['a@h'], base: 0, lists: [new Uint8Array([1, 2, 3])] },
+      { t: 'want', peer, nodes: [1], keys: 'all' },
+    ]) {
+      a.send(to, bad)
+    }
+    await net.settle()
+    expect(mb.get('good')).toBe(42)
+    expect(mb.size).toBe(1)
+    const warnings = sink.records.filter((r) => r['level'] === 40).map((r) => String(r['msg']))
+    expect(warnings.length).toBeGreaterThanOrEqual(9)
+    expect(warnings.every((w) => /malformed|ignored an unknown/.test(w))).toBe(true)
+    ma.set('after', 1)
+    await net.settle()
+    expect(mb.get('after')).toBe(1)
+  })
+})

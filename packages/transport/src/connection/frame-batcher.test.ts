@@ -1,0 +1,309 @@
+/** Unit tests of FrameBatcher with a hand-turned event loop: one frame per turn, thresholds, streams, ordering. */
+import { createMessageCodec, Pid, Ref } from '@cohort/core'
+import type { Clock } from '@cohort/core'
+import { describe, expect, it } from 'vitest'
+import { FrameBatcher } from './frame-batcher.ts'
+import type { FrameSink } from './frame-batcher.ts'
+import { Reassembler } from '../wire/fragmenter.ts'
+import { readFrame } from '../wire/wire-codec.ts'
+import { CONTROL_CODES, validateControl } from '../wire/control-validation.ts'
+import { CALL_MARK, readSendBatch } from '../wire/send-batch.ts'
+import type { WireNames } from '../wire/control-validation.ts'
+
+/** A clock whose setImmediate queue the test runs by hand: one call = one event-loop turn. */
+function manualClock(): Clock & { turn(): void } {
+  let queue: Array<() => void> = []
+  return {
+    now: () => 0,
+    setTimeout: () => undefined,
+    clearTimeout: () => undefined,
+    setImmediate: (fn) => void queue.push(fn),
+    turn() {
+      const q = queue
+      queue = []
+      for (const fn of q) fn()
+    },
+  }
+}
+
+function recordingSink(): FrameSink & { frames: Buffer[]; messages: Uint8Array[]; buffered: number; callbacks: Array<() => void> } {
+  return {
+    frames: [],
+    messages: [],
+    buffered: 0,
+    callbacks: [],
+    write(frame, onWritten, tail) {
+      this.frames.push(frame)
+      // A tail (a fragment's chunk) is the next WebSocket message, as the connection sends it.
+      this.messages.push(frame)
+      if (tail !== undefined) this.messages.push(tail)
+      this.callbacks.push(onWritten)
+    },
+    get bufferedAmount() {
+      return this.buffered
+    },
+  }
+}
+
+const decoder = createMessageCodec()
+/** The receiving side's names, for compact forms (batchers in these tests are a@h, sending to b@h). */
+const RECEIVER: WireNames = { local: 'b@h', peer: 'a@h' }
+/** Decodes WebSocket messages into what they carry, reassembling fragments; returns `tag`s in arrival order. */
+function arrivals(messages: Uint8Array[]): unknown[] {
+  const out: unknown[] = []
+  const r = new Reassembler(1 << 30)
+  for (const message of messages) {
+    if (r.awaitingChunk) {
+      const whole = r.chunk(message)
+      if (whole !== undefined) out.push(((validateControl(decoder.decode(whole)) as { msg: { tag: unknown } }).msg).tag)
+      continue
+    }
+    readFrame(Buffer.from(message), decoder, 1 << 30, (v) => {
+      if (Array.isArray(v) && v[0] === CONTROL_CODES.batch) {
+        readSendBatch(
+          v[1],
+          { local: 'b@h', peer: 'a@h' },
+          (_to, _from, msgs, start, end) => {
+            for (let i = start; i < end; i++) out.push((msgs[i] as { tag: unknown }).tag)
+          },
+          (control) => out.push(validateControl(control, RECEIVER).type),
+          (values, at) => out.push(values[at] === CALL_MARK ? 'call' : 'reply'),
+        )
+        return
+      }
+      const m = validateControl(v)
+      if (m.type === 'fragment') r.head(m)
+      else out.push(m.type === 'send' ? (m.msg as { tag: unknown }).tag : m.type)
+    })
+  }
+  return out
+}
+
+function setup(overrides: Partial<{ fragmentBytes: number; flushThresholdBytes: number; batchBytes: number; names: WireNames }> = {}) {
+  const clock = manualClock()
+  const sink = recordingSink()
+  let progress = 0
+  const batcher = new FrameBatcher({
+    codec: createMessageCodec(),
+    clock,
+    fragmentBytes: overrides.fragmentBytes ?? 1024,
+    flushThresholdBytes: overrides.flushThresholdBytes ?? 64 * 1024,
+    batchBytes: overrides.batchBytes ?? 0,
+    ...(overrides.names === undefined ? {} : { names: overrides.names }),
+    onProgress: () => void progress++,
+  })
+  batcher.attach(sink)
+  const send = (tag: unknown, from?: Pid, size = 0): void => {
+    const msg = { tag, pad: size > 0 ? Buffer.alloc(size) : undefined }
+    const control = { type: 'send' as const, to: new Pid('b@h', 1, 1), from, msg }
+    batcher.enqueueEncoded(batcher.encode(control), from)
+  }
+  /** A small send queued unencoded, as websocket-node.ts does when its size is bounded. */
+  const sendBatched = (tag: unknown, from?: Pid): void => {
+    batcher.enqueueBatched(new Pid('b@h', 1, 1), from, { tag }, 100)
+  }
+  return { clock, sink, batcher, send, sendBatched, progress: () => progress }
+}
+
+describe('FrameBatcher', () => {
+  it('writes everything sent in one turn as one frame', () => {
+    const { clock, sink, send, batcher } = setup()
+    for (let i = 0; i < 100; i++) send(i)
+    expect(sink.frames).toHaveLength(0)
+    expect(batcher.queuedBytes).toBeGreaterThan(0)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(arrivals(sink.messages)).toEqual([...Array(100).keys()])
+    expect(batcher.queuedBytes).toBe(0)
+  })
+
+  it('flushes at once when the batch reaches flushThresholdBytes', () => {
+    const { sink, send } = setup({ flushThresholdBytes: 2048 })
+    for (let i = 0; i < 10; i++) send(i, undefined, 500)
+    expect(sink.frames.length).toBeGreaterThanOrEqual(2)
+    expect(sink.frames.every((f) => f.length <= 2048 + 1024)).toBe(true)
+  })
+
+  it('lets small messages of other senders overtake a large message in fragments', () => {
+    const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
+    const big = new Pid('a@h', 1, 1)
+    const other = new Pid('a@h', 2, 1)
+    send('large', big, 50_000)
+    send('small', other)
+    for (let i = 0; i < 100 && sink.frames.length < 100; i++) clock.turn()
+    const order = arrivals(sink.messages)
+    expect(order).toEqual(['small', 'large'])
+    expect(sink.frames.length).toBeGreaterThan(5)
+  })
+
+  it('sends a large Buffer in a message as views of the senders own Buffer, never copied or changed', () => {
+    const { clock, sink, batcher } = setup({ fragmentBytes: 64 * 1024, flushThresholdBytes: 64 * 1024 })
+    const s = new Pid('a@h', 1, 1)
+    const data = Buffer.alloc(300_000)
+    for (let i = 0; i < data.length; i++) data[i] = i % 251
+    const copy = Buffer.from(data)
+    const parts = batcher.encodeParts({ type: 'send', to: new Pid('b@h', 1, 1), from: s, msg: { tag: 'file', data, after: 'x' } })
+    batcher.enqueueParts(parts, s)
+    batcher.enqueueParts(batcher.encodeParts({ type: 'send', to: new Pid('b@h', 1, 1), from: s, msg: { tag: 'next' } }), s)
+    for (let i = 0; i < 100; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['file', 'next'])
+    // Five chunks of the Buffer, each a view of it; the envelope before and after it are fragments of their own.
+    const views = sink.messages.filter((m) => m.buffer === data.buffer)
+    expect(views.map((v) => v.length)).toEqual([65_536, 65_536, 65_536, 65_536, 37_856])
+    expect(data.equals(copy)).toBe(true)
+    const r = new Reassembler(1 << 30)
+    let whole: Uint8Array | undefined
+    for (const m of sink.messages) {
+      if (r.awaitingChunk) {
+        whole = r.chunk(m) ?? whole
+        continue
+      }
+      readFrame(Buffer.from(m), decoder, 1 << 30, (v) => {
+        const control = validateControl(v)
+        if (control.type === 'fragment') r.head(control)
+      })
+    }
+    expect((validateControl(decoder.decode(whole!)) as { msg: { data: Buffer } }).msg.data.equals(copy)).toBe(true)
+  })
+
+  it('joins the parts of a message that turns out smaller than a fragment into one entry', () => {
+    const { clock, sink, batcher } = setup({ fragmentBytes: 256 * 1024, flushThresholdBytes: 512 * 1024 })
+    const s = new Pid('a@h', 1, 1)
+    const data = Buffer.alloc(100_000, 3)
+    const parts = batcher.encodeParts({ type: 'send', to: new Pid('b@h', 1, 1), from: s, msg: { tag: 'mid', data } })
+    expect(parts.some((p) => p === data)).toBe(true)
+    batcher.enqueueParts(parts, s)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(sink.messages).toHaveLength(1) // no fragment head, no chunk
+    expect(arrivals(sink.messages)).toEqual(['mid'])
+  })
+
+  it('keeps messages of the large message sender behind it, in order', () => {
+    const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
+    const s = new Pid('a@h', 1, 1)
+    send('first', s, 10_000)
+    send('second', s)
+    send('third', s, 5_000)
+    send('fourth', s)
+    send('other', new Pid('a@h', 9, 1))
+    for (let i = 0; i < 100; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['other', 'first', 'second', 'third', 'fourth'])
+  })
+
+  it('stops feeding fragments while the socket is backed up, but still writes small messages', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
+    sink.buffered = 1 << 20
+    send('large', new Pid('a@h', 1, 1), 20_000)
+    clock.turn()
+    expect(sink.frames).toHaveLength(0)
+    send('tick-like', new Pid('a@h', 2, 1))
+    clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['tick-like'])
+    expect(batcher.unsentBytes).toBeGreaterThan(20_000)
+    sink.buffered = 0
+    batcher.attach(sink)
+    for (let i = 0; i < 100; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['tick-like', 'large'])
+  })
+
+  it('counts the socket buffer as of the last write, and what left it once the write completes', () => {
+    const { clock, sink, send, batcher } = setup()
+    send(1)
+    clock.turn()
+    expect(batcher.unsentBytes).toBe(0)
+    sink.buffered = 5000 // the kernel took none of the frame yet
+    send(2)
+    clock.turn()
+    expect(batcher.unsentBytes).toBe(5000)
+    sink.buffered = 0
+    expect(batcher.unsentBytes).toBe(5000) // not read again before the write completes: errs on the busy side
+    sink.callbacks.at(-1)?.()
+    expect(batcher.unsentBytes).toBe(0)
+  })
+
+  it('sends urgent controls ahead of a stream even from the same sender key', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 1024, flushThresholdBytes: 1024 })
+    send('large', undefined, 20_000)
+    batcher.enqueueUrgent(batcher.encode({ type: 'tick' }))
+    clock.turn()
+    expect(arrivals(sink.frames.slice(0, 1))).toEqual(['tick'])
+  })
+
+  it('drops its queue on close', () => {
+    const { clock, sink, send, batcher } = setup()
+    send(1)
+    batcher.close()
+    send(2)
+    clock.turn()
+    expect(sink.frames).toHaveLength(0)
+    expect(batcher.queuedBytes).toBe(0)
+  })
+
+  it('packs batched sends into one entry and keeps their order with encoded messages and large ones', () => {
+    const { clock, sink, send, sendBatched, batcher } = setup({ batchBytes: 8 * 1024 })
+    expect(batcher.canBatch).toBe(true)
+    sendBatched(0)
+    sendBatched(1)
+    send(2) // an encoded message seals the batch before it
+    sendBatched(3)
+    send('big', new Pid('a@h', 9, 1), 4000) // a large message: the batch before it is sealed first
+    expect(batcher.canBatch).toBe(false) // while it streams, small sends are encoded one by one
+    for (let i = 0; i < 100 && batcher.queuedBytes > 0; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual([0, 1, 2, 3, 'big'])
+    expect(batcher.canBatch).toBe(true)
+  })
+
+  it('carries small monitors, links, exits and downs in the batch, in order; anything else on its own', () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 8 * 1024 })
+    const caller = new Pid('a@h', 7, 1)
+    const callee = new Pid('b@h', 1, 1)
+    const ref = new Ref('a@h', 3, 1)
+    sendBatched('request', caller)
+    expect(batcher.enqueueBatchedControl({ type: 'monitor', from: caller, to: callee, ref })).toBe(true)
+    expect(batcher.enqueueBatchedControl({ type: 'link', from: caller, to: callee })).toBe(true)
+    expect(batcher.enqueueBatchedControl({ type: 'exit', from: caller, to: callee, reason: 'shutdown', link: true })).toBe(true)
+    sendBatched('after', caller)
+    expect(batcher.enqueueBatchedControl({ type: 'demonitor', from: caller, to: callee, ref })).toBe(true)
+    // An error reason has no quick size bound, and a spawn request is not a batched kind: both are refused, and
+    // the caller (websocket-node.ts) encodes them on their own.
+    expect(batcher.enqueueBatchedControl({ type: 'exit', from: caller, to: callee, reason: new Error('boom'), link: true })).toBe(false)
+    expect(batcher.enqueueBatchedControl({ type: 'spawnRequest', from: caller, ref, behaviour: 'b', args: [], link: false })).toBe(false)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(arrivals(sink.messages)).toEqual(['request', 'monitor', 'link', 'exit', 'after', 'demonitor'])
+  })
+
+  it('carries small calls and replies in the batch as marked values; a large request or a foreign reply otherwise', () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 8 * 1024, names: { local: 'a@h', peer: 'b@h' } })
+    const caller = new Pid('a@h', 7, 1)
+    const port = new Pid('a@h', 8, 1)
+    const callee = new Pid('b@h', 1, 1)
+    sendBatched('first', caller)
+    expect(batcher.enqueueBatchedControl({ type: 'call', to: callee, port, ref: new Ref('a@h', 3, 1), request: 'q', from: caller })).toBe(true)
+    expect(batcher.enqueueBatchedControl({ type: 'call', to: 'echo', port, ref: new Ref('a@h', 4, 1), request: 'q', from: undefined })).toBe(true)
+    // This node answering the peer's call: the port and the ref are the peer's.
+    const theirs = { to: new Pid('b@h', 5, 1), ref: new Ref('b@h', 6, 1) }
+    expect(batcher.enqueueBatchedControl({ type: 'reply', ...theirs, value: 'v', released: true, from: caller })).toBe(true)
+    // A reply whose ref is another node's travels as a plain send, in the batch's array form.
+    expect(batcher.enqueueBatchedControl({ type: 'reply', to: theirs.to, ref: new Ref('c@h', 6, 1), value: { tag: 'plain' }, released: false, from: caller })).toBe(true)
+    // A request too large to bound is encoded on its own (websocket-node.ts's path), as code 17.
+    expect(batcher.enqueueBatchedControl({ type: 'call', to: callee, port, ref: new Ref('a@h', 5, 1), request: 'x'.repeat(5000), from: caller })).toBe(false)
+    sendBatched('last', caller)
+    clock.turn()
+    expect(sink.frames).toHaveLength(1)
+    expect(arrivals(sink.messages)).toEqual(['first', 'call', 'call', 'reply', 'send', 'last'])
+  })
+
+  it('seals a batch at batchBytes and counts it in unsentBytes meanwhile', () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 1000 })
+    for (let i = 0; i < 9; i++) sendBatched(i)
+    // Nine bounds of 100 bytes, plus the batch's and the run's headers.
+    expect(batcher.unsentBytes).toBeGreaterThan(900)
+    expect(batcher.unsentBytes).toBeLessThan(1000)
+    sendBatched(9) // reaches 1000: sealed into an entry (and queued to be written)
+    expect(batcher.unsentBytes).toBeLessThan(1000)
+    clock.turn()
+    expect(arrivals(sink.messages)).toEqual([...Array(10).keys()])
+  })
+})

@@ -1,0 +1,375 @@
+/**
+ * The outgoing queue of one peer session: control messages are encoded as they are sent, corked, and written as one
+ * frame per event-loop turn (or as soon as `flushThresholdBytes` are queued). Messages larger than `fragmentBytes`
+ * become streams of fragments written a few per turn, and only while the socket is not backed up, so small messages
+ * and ticks overtake them. Messages from the sender of a stream wait behind it, which keeps order per pair of actors.
+ *
+ * Hot path: `enqueue` (one encode, one array push, no other allocation) and `#flush` (one frame per turn).
+ */
+import { Buffer } from 'node:buffer'
+import { Pid } from '@cohort/core'
+import type { Clock, MessageCodec } from '@cohort/core'
+import { fragmentHeader, nextFragment, totalLength } from '../wire/fragmenter.ts'
+import type { OutgoingStream } from '../wire/fragmenter.ts'
+import { assertCompactCall, isCompactReply, toWire } from '../wire/control-validation.ts'
+import type { WireNames } from '../wire/control-validation.ts'
+import { SendBatch } from '../wire/send-batch.ts'
+import { sizeBound } from '../wire/size-bound.ts'
+import type { WireControl } from '../wire/transport-control.ts'
+import { writeFrame } from '../wire/wire-codec.ts'
+
+/** Where frames go: the socket of the connection the session runs over. */
+export interface FrameSink {
+  /**
+   * Writes one frame; calls `onWritten` once it (and its tail) has left for the kernel. A `tail` is a fragment's
+   * chunk, sent raw as the next WebSocket message (a view of the large message, never copied into the frame).
+   */
+  write(frame: Buffer, onWritten: () => void, tail?: Uint8Array): void
+  /** Bytes accepted by `write` and not yet handed to the kernel. */
+  readonly bufferedAmount: number
+}
+
+export interface FrameBatcherOptions {
+  readonly codec: MessageCodec
+  readonly clock: Clock
+  readonly fragmentBytes: number
+  readonly flushThresholdBytes: number
+  /** This node's and the peer's names, for the compact form of sends between them. */
+  readonly names?: WireNames
+  /**
+   * Small sends whose size is bounded are queued unencoded and packed together (one msgpack call per batch, the
+   * fixed cost of a call being most of a small message's); a batch is sealed at this many bytes. 0 turns batching
+   * off. @default 0
+   */
+  readonly batchBytes?: number
+  /** Called after frames were written or left the socket buffer, so drain waiters can be woken. */
+  readonly onProgress: () => void
+  /**
+   * A batched message could not be encoded when its batch was written (it was changed after it was sent) and was
+   * dropped; `fromId` is its sender's pid id on this node (null outside actors). @default ignore
+   */
+  readonly onDropped?: (fromId: number | null, error: Error) => void
+}
+
+/**
+ * The control messages that travel inside a batch (send-batch.ts), in their place among the sends: calls and their
+ * replies, monitors and demonitors, links, exits and downs. Sends have their own compact runs; the transport's own
+ * controls (tick, peers, leaving) and fragments are never batched.
+ */
+const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down', 'call', 'reply'])
+
+/** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
+const STREAM_SOCKET_FRAGMENTS = 2
+
+/** The outgoing queue of one peer. */
+export class FrameBatcher {
+  readonly #o: FrameBatcherOptions
+  #sink: FrameSink | undefined
+  #small: Uint8Array[] = []
+  #smallBytes = 0
+  /** Small sends not encoded yet: sealed into one entry before anything else is queued behind them. */
+  readonly #batch = new SendBatch()
+  #streams: OutgoingStream[] = []
+  #streamBytes = 0
+  /** Sender key → messages (in parts) from that sender queued behind its stream. */
+  #blocked = new Map<string, (readonly Uint8Array[])[]>()
+  #blockedBytes = 0
+  #nextStreamId = 0
+  #scheduled = false
+  #flushing = false
+  #closed = false
+  /** Frames and bytes handed to the socket. */
+  framesOut = 0
+  bytesOut = 0
+  /** Transport controls (ticks, peer lists, leaving) queued by `enqueueUrgent`. */
+  controlsOut = 0
+  /** The sink's bufferedAmount as of the last write or write callback: between them it can only have fallen, so this
+   * errs on the busy side, and reading it per send (through ws to the socket's state) cost 7% of a small send. */
+  #sinkBuffered = 0
+  /** Size at which a batch is sealed; 0: no batching. */
+  readonly #batchLimit: number
+  readonly #batchMessageLimit: number
+  readonly #flushBound = (): void => this.#flush()
+  readonly #writtenBound = (): void => this.#written()
+
+  constructor(options: FrameBatcherOptions) {
+    this.#o = options
+    this.#batchLimit = options.batchBytes ?? 0
+    this.#batchMessageLimit = Math.floor(this.#batchLimit / 4)
+  }
+
+  /** Bytes queued here and not yet written to the socket. */
+  get queuedBytes(): number {
+    return this.#smallBytes + this.#batch.bytes + this.#streamBytes + this.#blockedBytes
+  }
+
+  /** Bytes not yet handed to the kernel: this queue plus the socket's buffer. */
+  get unsentBytes(): number {
+    return this.queuedBytes + this.#sinkBuffered
+  }
+
+  /** Starts writing to `sink` (the session's connection is up). */
+  attach(sink: FrameSink): void {
+    this.#sink = sink
+    this.#sinkBuffered = sink.bufferedAmount
+    if (this.queuedBytes > 0) this.#schedule()
+  }
+
+  /** Drops everything queued; later enqueues are ignored. */
+  close(): void {
+    this.#closed = true
+    this.#sink = undefined
+    this.#sinkBuffered = 0
+    this.#small = []
+    this.#batch.clear()
+    this.#streams = []
+    this.#blocked.clear()
+    this.#smallBytes = this.#streamBytes = this.#blockedBytes = 0
+  }
+
+  /** Encodes a control message (in its positional wire form) with this session's encoder. */
+  encode(control: WireControl, sizeHint?: number): Uint8Array {
+    return this.#o.codec.encode(toWire(control, this.#o.names), sizeHint)
+  }
+
+  /**
+   * Encodes a control message in parts (core's `encodeParts`): a Buffer in it large enough to fill a quarter of a
+   * fragment stays a part of its own, and is never copied into the encoding (for `enqueueParts`).
+   */
+  encodeParts(control: WireControl, sizeHint?: number): Uint8Array[] {
+    return this.#o.codec.encodeParts(toWire(control, this.#o.names), this.spliceBytes, sizeHint)
+  }
+
+  /** Buffers of at least this size stay parts of their own in `encodeParts` (core raises it to 64 KiB at least). */
+  get spliceBytes(): number {
+    return Math.max(this.#o.fragmentBytes / 4, 0x10000)
+  }
+
+  /** True when a small send may be batched: batching is on and no large message is streaming (order behind a stream
+   * is kept per entry). */
+  get canBatch(): boolean {
+    return this.#batchLimit > 0 && this.#streams.length === 0 && !this.#closed
+  }
+
+  /** The most a single batched message may weigh (its size bound): a quarter of a batch. */
+  get batchMessageBytes(): number {
+    return this.#batchMessageLimit
+  }
+
+  /**
+   * Queues a small send from an actor of this node (or from outside any actor) to an actor of the peer, unencoded;
+   * `msgBytes` is an upper bound of the message's encoded size (see size-bound.ts).
+   */
+  enqueueBatched(to: Pid, from: Pid | undefined, msg: unknown, msgBytes: number): void {
+    if (this.#closed) return
+    this.#batch.add(to, from, msg, msgBytes)
+    if (this.#batch.bytes >= this.#batchLimit) this.#seal()
+    else this.#schedule()
+  }
+
+  /**
+   * Queues a small control message of a kind that may travel in the batch (BATCHED_CONTROLS), unencoded, and returns
+   * true; false when it must be encoded on its own (batching off or paused behind a stream, another kind, or no quick
+   * bound on its size: a large or unusual exit reason, say).
+   */
+  enqueueBatchedControl(control: WireControl): boolean {
+    if (!this.canBatch || !BATCHED_CONTROLS.has(control.type)) return false
+    const names = this.#o.names
+    if (control.type === 'call') {
+      // Its fields go into the batch as they are (send-batch.ts CALL_MARK): no array per call on either side.
+      assertCompactCall(control, names)
+      const bound = sizeBound(control.request, this.#batchMessageLimit)
+      if (bound < 0) return false
+      const { to, port, ref } = control
+      if (to instanceof Pid) this.#batch.addCall(to.id, to.creation, port.id, ref.id, port.creation, control.request, bound)
+      else this.#batch.addCall(to, null, port.id, ref.id, port.creation, control.request, bound)
+    } else if (control.type === 'reply' && isCompactReply(control, names)) {
+      const bound = sizeBound(control.value, this.#batchMessageLimit)
+      if (bound < 0) return false
+      this.#batch.addReply(control.to.id, control.ref.id, control.to.creation, control.released, control.value, bound)
+    } else {
+      const wire = toWire(control, names)
+      const bound = sizeBound(wire, this.#batchMessageLimit)
+      if (bound < 0) return false
+      this.#batch.addControl(wire, bound)
+    }
+    if (this.#batch.bytes >= this.#batchLimit) this.#seal()
+    else this.#schedule()
+    return true
+  }
+
+  /** Encodes the batch into one entry, queued after everything before it; a message changed since its send is dropped. */
+  #seal(): void {
+    if (this.#batch.isEmpty) return
+    const entry = this.#batch.encodeChecked(this.#o.codec, this.#batchMessageLimit, this.#onDroppedBound)
+    if (entry !== undefined) this.#pushSmall(entry)
+  }
+
+  readonly #onDroppedBound = (fromId: number | null, error: Error): void => this.#o.onDropped?.(fromId, error)
+
+  /**
+   * Queues an encoded control message. `sender` (the message's `from`) orders it behind that sender's stream; its
+   * key is only computed while a stream is in progress, so the fast path builds nothing.
+   */
+  enqueueEncoded(bytes: Uint8Array, sender: unknown): void {
+    if (this.#closed) return
+    this.#seal()
+    if (this.#streams.length === 0 && bytes.length <= this.#o.fragmentBytes) {
+      this.#pushSmall(bytes)
+      return
+    }
+    this.#enqueueLarge([bytes], bytes.length, sender)
+  }
+
+  /** Queues a control message encoded in parts (`encodeParts`), ordered as `enqueueEncoded` orders. */
+  enqueueParts(parts: readonly Uint8Array[], sender: unknown): void {
+    if (parts.length === 1) {
+      this.enqueueEncoded(parts[0] as Uint8Array, sender)
+      return
+    }
+    if (this.#closed) return
+    this.#seal()
+    this.#enqueueLarge(parts, totalLength(parts), sender)
+  }
+
+  /** Queues a message behind its sender's stream, or small, or as a stream of its own. */
+  #enqueueLarge(parts: readonly Uint8Array[], total: number, sender: unknown): void {
+    const key = senderKey(sender)
+    const blocked = this.#blocked.get(key)
+    if (blocked !== undefined) {
+      blocked.push(parts)
+      this.#blockedBytes += total
+      return
+    }
+    if (total <= this.#o.fragmentBytes) {
+      // A small message, or one whose parts turned out small: joined, it is one entry like any other.
+      this.#pushSmall(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, total))
+      return
+    }
+    this.#streams.push({ id: this.#nextStreamId, parts, total, part: 0, offset: 0, key })
+    this.#nextStreamId = (this.#nextStreamId + 1) >>> 0
+    this.#streamBytes += total
+    this.#blocked.set(key, [])
+    this.#schedule()
+  }
+
+  /** Queues a transport control (tick, peers, leaving): never held behind a stream. */
+  enqueueUrgent(bytes: Uint8Array): void {
+    if (this.#closed) return
+    // Counted like the peer counts them on arrival (messagesIn), so messages and bytes out agree in stats.
+    this.controlsOut++
+    this.#seal()
+    this.#pushSmall(bytes)
+  }
+
+  /** Writes everything that can be written now (before a close). */
+  flushNow(): void {
+    if (this.#sink !== undefined && !this.#flushing) this.#flush()
+  }
+
+  #pushSmall(bytes: Uint8Array): void {
+    this.#small.push(bytes)
+    this.#smallBytes += bytes.length
+    if (this.#smallBytes >= this.#o.flushThresholdBytes && this.#sink !== undefined && !this.#flushing) this.#flush()
+    else this.#schedule()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#sink === undefined) return
+    this.#scheduled = true
+    this.#o.clock.setImmediate(this.#flushBound)
+  }
+
+  #streamGateOpen(sink: FrameSink): boolean {
+    return this.#streams.length > 0 && sink.bufferedAmount < STREAM_SOCKET_FRAGMENTS * this.#o.fragmentBytes
+  }
+
+  #flush(): void {
+    this.#scheduled = false
+    const sink = this.#sink
+    if (sink === undefined) return
+    this.#seal()
+    this.#flushing = true
+    // A few fragments per turn (at least four: a 1 MiB message per turn at the default size): enough to fill the
+    // pipe, few enough that the event loop keeps turning; small messages queued meanwhile still go first.
+    let fragmentBudget = Math.max(4, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+    for (;;) {
+      const feed = fragmentBudget > 0 && this.#streamGateOpen(sink)
+      if (feed && this.#smallBytes <= this.#o.flushThresholdBytes) {
+        fragmentBudget--
+        this.#writeFragment(sink)
+      } else if (this.#small.length > 0) {
+        this.#writeSmall(sink)
+      } else {
+        break
+      }
+    }
+    this.#flushing = false
+    if (this.#streams.length > 0 && this.#streamGateOpen(sink)) this.#schedule()
+    this.#o.onProgress()
+  }
+
+  /**
+   * Writes the small messages queued so far and the head of the next fragment of the first stream, as one frame,
+   * then the fragment's chunk, a view of the large message, as the next WebSocket message (fragmenter.ts: never
+   * copied here). When it is the last fragment, the sender's held-back messages are queued after it, so they arrive
+   * after the whole message; a large one among them becomes that sender's next stream and holds back the rest again.
+   */
+  #writeFragment(sink: FrameSink): void {
+    const stream = this.#streams[0] as OutgoingStream
+    const fragment = nextFragment(stream, this.#o.fragmentBytes)
+    const chunk = fragment.chunk
+    this.#streamBytes -= chunk.length
+    const small = this.#small
+    const head = fragmentHeader(fragment)
+    small.push(head)
+    const frame = writeFrame(small, small.length, this.#smallBytes + head.length)
+    this.#small = []
+    this.#smallBytes = 0
+    this.framesOut++
+    this.bytesOut += frame.length + chunk.length
+    sink.write(frame, this.#writtenBound, chunk)
+    this.#sinkBuffered = sink.bufferedAmount
+    if (stream.part < stream.parts.length) return
+    this.#streams.shift()
+    const released = this.#blocked.get(stream.key) ?? []
+    this.#blocked.delete(stream.key)
+    for (const parts of released) {
+      this.#blockedBytes -= totalLength(parts)
+      this.enqueueParts(parts, stream.key)
+    }
+  }
+
+  /** Writes queued small messages as frames of up to flushThresholdBytes. */
+  #writeSmall(sink: FrameSink): void {
+    const small = this.#small
+    const limit = this.#o.flushThresholdBytes
+    let count = 0
+    let bytes = 0
+    while (count < small.length && (count === 0 || bytes + (small[count] as Uint8Array).length <= limit)) {
+      bytes += (small[count] as Uint8Array).length
+      count++
+    }
+    if (count === 0) return
+    const frame = writeFrame(small, count, bytes)
+    if (count === small.length) this.#small = []
+    else this.#small = small.slice(count)
+    this.#smallBytes -= bytes
+    this.framesOut++
+    this.bytesOut += frame.length
+    sink.write(frame, this.#writtenBound)
+    this.#sinkBuffered = sink.bufferedAmount
+  }
+
+  #written(): void {
+    if (this.#sink === undefined) return
+    this.#sinkBuffered = this.#sink.bufferedAmount
+    if (this.#streamGateOpen(this.#sink)) this.#schedule()
+    this.#o.onProgress()
+  }
+}
+
+/** The ordering key of a sender: a pid's key, a name, or '' for messages sent from outside any actor. */
+export function senderKey(sender: unknown): string {
+  return sender instanceof Pid ? sender.key : typeof sender === 'string' ? sender : ''
+}

@@ -1,0 +1,69 @@
+/**
+ * Frames on the wire. After the handshake every binary WebSocket message is a batch of entries, each a 4-byte
+ * big-endian length followed by that many bytes of one msgpack-encoded control message (core's codec, one per
+ * connection, with the Pid/Ref extensions). During the handshake a binary message is one msgpack value, no prefix.
+ *
+ * Hot path: `writeFrame` and `readFrame` run once per frame and never copy an entry: decoding reads views.
+ */
+import { Buffer } from 'node:buffer'
+import type { MessageCodec } from '@cohort/core'
+import { CLOSE_CODES } from './close-codes.ts'
+import { ProtocolError } from './protocol-error.ts'
+
+/** Bytes of the length prefix of each entry. */
+export const ENTRY_HEADER_BYTES = 4
+/**
+ * The largest WebSocket message a node accepts (ws `maxPayload`). Senders keep frames under flushThresholdBytes
+ * (≤ 2 MiB) plus a fragment's head, and a fragment's chunk (its own message) under fragmentBytes (≤ 1 MiB), so honest
+ * messages always fit.
+ */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024
+
+/** Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the frame. */
+export function writeFrame(entries: readonly Uint8Array[], count: number, payloadBytes: number): Buffer {
+  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES)
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    const e = entries[i] as Uint8Array
+    frame.writeUInt32BE(e.length, at)
+    frame.set(e, at + ENTRY_HEADER_BYTES)
+    at += ENTRY_HEADER_BYTES + e.length
+  }
+  return frame
+}
+
+/**
+ * Decodes each entry of `frame` with `codec` and hands the value, and the entry's size in bytes, to `onValue`, in
+ * order.
+ * @throws ProtocolError 4006 for a truncated frame or undecodable bytes, 4008 for an entry over `maxEntryBytes`
+ */
+export function readFrame(
+  frame: Buffer,
+  codec: MessageCodec,
+  maxEntryBytes: number,
+  onValue: (value: unknown, bytes: number) => void,
+): void {
+  let at = 0
+  const end = frame.length
+  if (end === 0) throw new ProtocolError(CLOSE_CODES.malformed, 'empty frame')
+  while (at < end) {
+    if (end - at < ENTRY_HEADER_BYTES) throw new ProtocolError(CLOSE_CODES.malformed, 'truncated entry header')
+    const length = frame.readUInt32BE(at)
+    at += ENTRY_HEADER_BYTES
+    if (length > maxEntryBytes) {
+      throw new ProtocolError(CLOSE_CODES.messageTooLarge, `entry of ${length} bytes is over maxMessageBytes (${maxEntryBytes})`)
+    }
+    if (length === 0 || length > end - at) throw new ProtocolError(CLOSE_CODES.malformed, `entry of ${length} bytes overruns the frame`)
+    onValue(decodeEntry(codec, frame.subarray(at, at + length)), length)
+    at += length
+  }
+}
+
+/** Decodes one msgpack value that must span all of `bytes`. @throws ProtocolError 4006 */
+export function decodeEntry(codec: MessageCodec, bytes: Uint8Array): unknown {
+  try {
+    return codec.decode(bytes)
+  } catch (error) {
+    throw new ProtocolError(CLOSE_CODES.malformed, `undecodable entry: ${(error as Error).message}`, { cause: error })
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Three cache nodes as separate processes over real sockets: writes on one are read on the others, concurrent writes
+ * to one key converge, TTLs expire everywhere, and a node killed with SIGKILL catches up when it comes back.
+ */
+import { Redis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
+import { cluster, httpGet, httpPut, startCacheCluster, startCacheNode, until, waitForPeers } from './support/cache-process.ts'
+import type { CacheNode } from './support/cache-process.ts'
+
+const NAMES = ['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1']
+
+/** Waits until `key` reads `expected` (undefined: absent) on every node. */
+async function convergesTo(nodes: CacheNode[], key: string, expected: string | undefined, timeoutMs = 15_000): Promise<void> {
+  await until(async () => {
+    for (const node of nodes) if ((await httpGet(node, key)) !== expected) return false
+    return true
+  }, timeoutMs, `${key} to read ${String(expected)} on every node`)
+}
+
+describe('cache replication across processes', () => {
+  it('reads on every node what was written on one, and deletes everywhere', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    const [a, b, c] = nodes as [CacheNode, CacheNode, CacheNode]
+    await httpPut(a, 'greeting', 'hello')
+    // Read-your-writes on the node that took the write.
+    expect(await httpGet(a, 'greeting')).toBe('hello')
+    await convergesTo(nodes, 'greeting', 'hello')
+    await httpPut(c, 'greeting', 'bonjour')
+    await convergesTo(nodes, 'greeting', 'bonjour')
+    const del = await fetch(`${b.http}/kv/greeting`, { method: 'DELETE' })
+    expect(del.status).toBe(204)
+    await convergesTo(nodes, 'greeting', undefined)
+  })
+
+  it('converges to one value when every node writes the same key at once', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(nodes.map((n, i) => httpPut(n, 'contended', `${n.name}#${round}#${i}`)))
+      // The next round's writes carry a later clock time than this round's on every node (same machine clock).
+      const roundEnd = Date.now()
+      await until(() => Date.now() > roundEnd + 1, 1000, 'the clock to pass the round')
+    }
+    await until(async () => {
+      const values = await Promise.all(nodes.map((n) => httpGet(n, 'contended')))
+      return values.every((v) => v !== undefined && v === values[0])
+    }, 15_000, 'one value for the contended key on every node')
+    const final = await httpGet(nodes[0]!, 'contended')
+    // The survivor is one of the last round's writes, never an older one.
+    expect(final).toMatch(/#4#/)
+  })
+
+  it('expires a TTL key on every node', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    await httpPut(nodes[1]!, 'session', 'token', 3000)
+    await convergesTo(nodes, 'session', 'token')
+    const res = await fetch(`${nodes[2]!.http}/kv/session`)
+    expect(Number(res.headers.get('x-ttl-ms'))).toBeGreaterThan(0)
+    expect(Number(res.headers.get('x-ttl-ms'))).toBeLessThanOrEqual(3000)
+    await res.arrayBuffer()
+    await convergesTo(nodes, 'session', undefined, 10_000)
+    for (const node of nodes) expect((await cluster(node)).replication.keys).toBe(0)
+  })
+
+  it('catches up a node killed with SIGKILL when it restarts, without restarting the others', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    const [a, b, c] = nodes as [CacheNode, CacheNode, CacheNode]
+    for (let i = 0; i < 50; i++) await httpPut(a, `before:${i}`, `v${i}`)
+    await convergesTo(nodes, 'before:49', 'v49')
+    c.process.kill('SIGKILL')
+    await c.process.exited
+    await until(async () => !(await cluster(a)).replication.peers.includes(c.name), 15_000, 'a to drop c as a peer')
+    // Writes, overwrites and deletes while c is down.
+    for (let i = 0; i < 50; i++) await httpPut(b, `during:${i}`, `w${i}`)
+    await httpPut(a, 'before:0', 'changed')
+    await fetch(`${a.http}/kv/before:1`, { method: 'DELETE' })
+    const c2 = await startCacheNode({ name: c.name, peers: [a, b].map((n) => ({ name: n.name, url: n.url })) })
+    await waitForPeers([a, b, c2])
+    await until(async () => (await cluster(c2)).replication.keys === 99, 15_000, 'the restarted node to hold all 99 keys')
+    expect(await httpGet(c2, 'during:49')).toBe('w49')
+    expect(await httpGet(c2, 'before:0')).toBe('changed')
+    expect(await httpGet(c2, 'before:1')).toBeUndefined()
+    expect(await httpGet(c2, 'before:2')).toBe('v2')
+    // The others kept running throughout: the same processes answer.
+    expect(a.process.child.exitCode).toBeNull()
+    expect(b.process.child.exitCode).toBeNull()
+  })
+
+  it('finishes replicating what it accepted when stopped with SIGTERM', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    const [a, b] = nodes as [CacheNode, CacheNode, CacheNode]
+    // A large pipeline, so that much is still waiting to be sent when the signal comes.
+    const redis = new Redis({ host: a.host, port: a.redisPort })
+    try {
+      const pipeline = redis.pipeline()
+      for (let i = 0; i < 20_000; i++) pipeline.set(`last:${i}`, `x${i}`)
+      await pipeline.exec()
+    } finally {
+      redis.disconnect()
+    }
+    a.process.kill('SIGTERM')
+    expect(await a.process.exited).toBe(0)
+    expect(a.process.log.some((line) => line.includes('replication drained'))).toBe(true)
+    await until(async () => (await cluster(b)).replication.keys === 20_000, 15_000, 'b to hold every key a accepted')
+    expect(await httpGet(b, 'last:19999')).toBe('x19999')
+  })
+})

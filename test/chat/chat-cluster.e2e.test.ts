@@ -1,0 +1,295 @@
+/**
+ * The chat across three real node processes: WebSocket clients on different nodes exchange messages in order per
+ * sender, presence follows joins, leaves and a SIGKILLed node, history is identical on every node and on a restarted
+ * one, a killed room actor is restarted while users keep chatting, bad frames get errors on an open connection, a
+ * client that does not read is cut off without slowing the room, and a node stopped with SIGTERM tells its clients
+ * where to reconnect.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { startNode } from '@cohort/transport'
+import type { CohortNode } from '@cohort/transport'
+import type { Pid } from '@cohort/core'
+import { ChatClient, ChatCluster, freePorts, getJson } from '../support/chat-process.ts'
+import type { Frame } from '../support/chat-process.ts'
+
+const clusters: ChatCluster[] = []
+const clients: ChatClient[] = []
+const hidden: CohortNode[] = []
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.socket.terminate()
+  for (const n of hidden.splice(0)) await n.close()
+  for (const c of clusters.splice(0)) await c.stop()
+})
+
+async function cluster(count: number, env: Record<string, string> = {}): Promise<ChatCluster> {
+  const c = await ChatCluster.start(count, env)
+  clusters.push(c)
+  return c
+}
+
+async function join(url: string, room: string, user: string): Promise<ChatClient> {
+  const client = await ChatClient.join(url, room, user)
+  clients.push(client)
+  return client
+}
+
+/** The texts each sender's messages arrived in, per sender. */
+function bySender(frames: Frame[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const f of frames) {
+    const list = out.get(String(f['user'])) ?? []
+    list.push(String(f['text']))
+    out.set(String(f['user']), list)
+  }
+  return out
+}
+
+type History = { room: string; messages: { id: string; text: string }[] }
+
+/** Polls each node's history of `room` until every one has `count` messages; returns their id lists. */
+async function histories(urls: string[], room: string, count: number): Promise<string[][]> {
+  for (;;) {
+    const all = await Promise.all(urls.map((u) => getJson<History>(u, `/rooms/${room}/history`)))
+    const ids = all.map((h) => h.messages.map((m) => m.id))
+    if (ids.every((list) => list.length === count) && ids.every((list) => list.join() === ids[0]!.join())) return ids
+    // A poll interval, not a settling delay: the condition is checked again until the test's deadline.
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/**
+ * Waits until every client sees exactly `users` present. Presence doubles as the sign that every node knows the
+ * others' room actors: a message said before that may reach only the history of a node that joined the room just now.
+ */
+async function present(clients: ChatClient[], users: string): Promise<void> {
+  for (const c of clients) await c.until(() => c.presence()?.join() === users, `presence ${users}`)
+}
+
+const senders = ['alice', 'bob', 'carol']
+const texts = (user: string, n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `${user} ${from + i}`)
+
+describe('chat across three node processes', () => {
+  it('delivers every message to every client in order per sender, and keeps the same history on every node', async () => {
+    const c = await cluster(3)
+    const users = await Promise.all(senders.map((u, i) => join(c.node(i).url, 'lobby', u)))
+    for (const u of users) await u.until(() => u.presence()?.join() === 'alice,bob,carol', 'presence of all three')
+
+    for (const [i, u] of users.entries()) for (const text of texts(senders[i]!, 60)) u.say(text)
+    for (const u of users) {
+      await u.until(() => u.messages().length === 180, '180 messages')
+      const order = bySender(u.messages())
+      for (const s of senders) expect(order.get(s)).toEqual(texts(s, 60))
+    }
+    // Each message carries the node its sender is connected to.
+    const fromBob = users[0]!.messages().find((m) => m['user'] === 'bob')!
+    expect(fromBob['node']).toBe(c.nameOf(1))
+
+    const ids = await histories(c.nodes.map((n) => n!.url), 'lobby', 100)
+    const history = await getJson<History>(c.node(0).url, '/rooms/lobby/history')
+    // The last 100 of the 180, each sender's still in order.
+    expect(ids[0]).toHaveLength(100)
+    for (const s of senders) {
+      const mine = history.messages.filter((m) => m.text.startsWith(`${s} `)).map((m) => m.text)
+      expect(mine).toEqual(texts(s, 60).slice(60 - mine.length))
+    }
+    expect(await getJson(c.node(2).url, '/rooms/lobby/presence')).toEqual({ room: 'lobby', users: ['alice', 'bob', 'carol'] })
+    expect(await getJson(c.node(1).url, '/cluster')).toEqual({ node: c.nameOf(1), nodes: [c.nameOf(0), c.nameOf(2)] })
+    expect(await getJson(c.node(1).url, '/endpoints')).toEqual({ node: c.node(1).url, endpoints: [c.node(0).url, c.node(2).url].sort() })
+  })
+
+  it('updates presence on joins and leaves, and drops a SIGKILLed node\'s users within the tick window', async () => {
+    const c = await cluster(3)
+    const alice = await join(c.node(0).url, 'r', 'alice')
+    await alice.until(() => alice.presence()?.join() === 'alice', 'alice alone')
+    const bob = await join(c.node(1).url, 'r', 'bob')
+    const bob2 = await join(c.node(1).url, 'r', 'bob')
+    const carol = await join(c.node(2).url, 'r', 'carol')
+    for (const u of [alice, bob, carol]) await u.until(() => u.presence()?.join() === 'alice,bob,carol', 'three users')
+
+    // One of bob's two sockets leaves: bob is still present.
+    bob2.close()
+    await bob2.closed
+    bob.say('still here')
+    await alice.waitFor((f) => f['text'] === 'still here')
+    expect(alice.presence()).toEqual(['alice', 'bob', 'carol'])
+
+    bob.close()
+    for (const u of [alice, carol]) await u.until(() => u.presence()?.join() === 'alice,carol', 'bob gone')
+
+    const killedAt = Date.now()
+    c.node(2).kill('SIGKILL')
+    await alice.until(() => alice.presence()?.join() === 'alice', 'carol gone after SIGKILL')
+    // Each node sees the death on its own: node 1's view is read until it agrees (a poll, bounded by the test).
+    while ((await getJson<{ users: string[] }>(c.node(1).url, '/rooms/r/presence')).users.join() !== 'alice') {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    // The tick window is 2 s in these nodes; a generous margin for a loaded machine.
+    expect(Date.now() - killedAt).toBeLessThan(2_000 * 3)
+
+    const dave = await join(c.node(1).url, 'r', 'dave')
+    dave.say('after the crash')
+    await alice.waitFor((f) => f['text'] === 'after the crash')
+  })
+
+  it('drops the users of a node that stops answering (SIGSTOP) once its tick window runs out', async () => {
+    const c = await cluster(3)
+    const alice = await join(c.node(0).url, 'f', 'alice')
+    const bob = await join(c.node(1).url, 'f', 'bob')
+    const carol = await join(c.node(2).url, 'f', 'carol')
+    await present([alice, bob, carol], 'alice,bob,carol')
+    // Frozen, not dead: its connections stay open, so only the ticks can tell the others it is gone.
+    const frozenAt = Date.now()
+    c.node(2).kill('SIGSTOP')
+    await present([alice, bob], 'alice,bob')
+    const elapsed = Date.now() - frozenAt
+    // These nodes tick every 2 s: a peer silent for 2 s is down; the margin is for a loaded machine.
+    expect(elapsed).toBeGreaterThanOrEqual(1_000)
+    expect(elapsed).toBeLessThan(2_000 * 3)
+    alice.say('without carol')
+    await bob.waitFor((f) => f['text'] === 'without carol')
+    c.node(2).kill('SIGKILL')
+  })
+
+  it('serves the same history on a node restarted after SIGKILL and on a node that joined later', async () => {
+    const c = new ChatCluster(await freePorts(4))
+    clusters.push(c)
+    for (let i = 0; i < 3; i++) c.startNode(i)
+    for (let i = 0; i < 3; i++) await c.waitMesh(i)
+    const alice = await join(c.node(0).url, 'h', 'alice')
+    const bob = await join(c.node(1).url, 'h', 'bob')
+    await present([alice, bob], 'alice,bob')
+    for (const text of texts('alice', 30)) alice.say(text)
+    for (const text of texts('bob', 30)) bob.say(text)
+    await bob.until(() => bob.messages().length === 60, '60 messages')
+    const before = await histories([0, 1, 2].map((i) => c.node(i).url), 'h', 60)
+
+    c.node(1).kill('SIGKILL')
+    await c.node(1).exited
+    c.startNode(1)
+    await c.waitMesh(1)
+    c.startNode(3)
+    await c.waitMesh(3)
+    const after = await histories([0, 1, 2, 3].map((i) => c.node(i).url), 'h', 60)
+    expect(after[1]).toEqual(before[0])
+    expect(after[3]).toEqual(before[0])
+
+    // New messages after the restart reach the restarted node's clients and its history.
+    const bobAgain = await join(c.node(1).url, 'h', 'bob')
+    expect(bobAgain.frames[0]!['messages']).toHaveLength(60)
+    await present([alice, bobAgain], 'alice,bob')
+    alice.say('welcome back')
+    await bobAgain.waitFor((f) => f['text'] === 'welcome back')
+  })
+
+  it('restarts a killed room actor under its supervisor while connected users keep chatting', async () => {
+    const c = await cluster(2)
+    const alice = await join(c.node(0).url, 'k', 'alice')
+    const bob = await join(c.node(1).url, 'k', 'bob')
+    await present([alice, bob], 'alice,bob')
+    alice.say('before')
+    await bob.waitFor((f) => f['text'] === 'before')
+
+    const cli = await startNode({ name: `chat-test-cli-${process.pid}@127.0.0.1`, host: '127.0.0.1', port: 0, cookie: c.cookie, hidden: true })
+    hidden.push(cli)
+    await cli.connect({ name: c.nameOf(0), url: `ws://127.0.0.1:${c.ports[0]}` })
+    const room = await cli.system.call<Pid>({ name: 'chat.directory', node: c.nameOf(0) }, { t: 'whereis', room: 'k' }, 5_000)
+    cli.system.exit(room, 'kill')
+    await c.node(0).waitFor((e) => e.type === 'restart' && e['child'] === 'room:k', 'the room actor restarted')
+    const restarted = await cli.system.call<Pid>({ name: 'chat.directory', node: c.nameOf(0) }, { t: 'whereis', room: 'k' }, 5_000)
+    expect(String(restarted)).not.toBe(String(room))
+
+    alice.say('after')
+    await bob.waitFor((f) => f['text'] === 'after')
+    bob.say('reply')
+    await alice.waitFor((f) => f['text'] === 'reply')
+    expect(alice.socket.readyState).toBe(alice.socket.OPEN)
+    const history = await getJson<History>(c.node(0).url, '/rooms/k/history')
+    expect(history.messages.map((m) => m.text)).toEqual(['before', 'after', 'reply'])
+  })
+
+  it('answers malformed frames, unknown types and long texts with errors on a connection that stays open', async () => {
+    const c = await cluster(1)
+    const alice = await join(c.node(0).url, 'e', 'alice')
+    alice.socket.send('{not json')
+    alice.socket.send(JSON.stringify({ type: 'shout', text: 'x' }))
+    alice.say('x'.repeat(4097))
+    alice.socket.send(Buffer.from([1, 2, 3]))
+    alice.say('fine')
+    await alice.waitFor((f) => f['text'] === 'fine')
+    expect(alice.frames.filter((f) => f.type === 'error').map((f) => f['code'])).toEqual([
+      'COHORT_ERR_CHAT_MALFORMED_FRAME',
+      'COHORT_ERR_CHAT_UNKNOWN_TYPE',
+      'COHORT_ERR_CHAT_TEXT_TOO_LONG',
+      'COHORT_ERR_CHAT_BINARY_FRAME',
+    ])
+    const refused = new ChatClient(c.node(0).url, 'bad:room', 'x')
+    const response = await new Promise<{ status: number; body: string }>((resolve) => {
+      refused.socket.on('error', () => undefined)
+      refused.socket.once('unexpected-response', (_req, res) => {
+        let body = ''
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+    })
+    expect(response.status).toBe(400)
+    expect(response.body).toMatch(/invalid room/)
+    for (const path of ['/rooms/%E0%A4%A/history', '/rooms/a:b/presence']) {
+      const bad = await fetch(new URL(path, c.node(0).url))
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { error: string }).error).toMatch(/room/)
+    }
+    expect((await fetch(new URL('/nowhere', c.node(0).url))).status).toBe(404)
+    expect((await fetch(new URL('/cluster', c.node(0).url), { method: 'POST' })).status).toBe(405)
+    // The node is still serving its client after all that.
+    alice.say('still fine')
+    await alice.waitFor((f) => f['text'] === 'still fine')
+  })
+
+  it('cuts off a client that does not read, while the others in the room get every message', async () => {
+    const c = new ChatCluster(await freePorts(2))
+    clusters.push(c)
+    // Only the slow client's node has the small limit; the test process itself reads in bursts.
+    c.startNode(0, { CHAT_MAX_BUFFERED_BYTES: String(256 * 1024) })
+    c.startNode(1)
+    for (const i of [0, 1]) await c.waitMesh(i)
+    const slow = await join(c.node(0).url, 's', 'slow')
+    const reader = await join(c.node(0).url, 's', 'reader')
+    const writer = await join(c.node(1).url, 's', 'writer')
+    await present([reader, writer], 'reader,slow,writer')
+    // The slow client stops reading its socket: the kernel buffers fill, then the server's send buffer grows.
+    ;(slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
+    const big = 'y'.repeat(4000)
+    // In bursts the readers keep up with, so only the client that stopped reading falls behind; until the node cuts
+    // it off, however much the kernel's buffers take first (bounded, so a node that never cuts fails the test).
+    const slowGone = (): boolean => reader.presence()?.join() === 'reader,writer'
+    let sent = 0
+    while (!slowGone() && sent < 20_000) {
+      for (let k = 0; k < 20; k++) writer.say(`${sent++} ${big}`)
+      await reader.until(() => reader.messages().length === sent, `${sent} messages`)
+    }
+    expect(slowGone()).toBe(true)
+    await writer.until(() => writer.messages().length === sent, `all ${sent} messages back`)
+    expect(reader.messages().map((m) => Number(String(m['text']).split(' ')[0]))).toEqual(Array.from({ length: sent }, (_, i) => i))
+    ;(slow.socket as unknown as { _socket: { resume(): void } })._socket.resume()
+    const closed = await slow.closed
+    expect(closed.code).toBe(1006)
+    expect(slow.messages().length).toBeLessThan(sent)
+  })
+
+  it('tells the clients of a node stopped with SIGTERM to reconnect to another node, then exits 0', async () => {
+    const c = await cluster(3)
+    const alice = await join(c.node(0).url, 't', 'alice')
+    const bob = await join(c.node(1).url, 't', 'bob')
+    await present([alice, bob], 'alice,bob')
+    c.node(0).kill('SIGTERM')
+    const told = await alice.waitFor((f) => f.type === 'reconnect', 'the reconnect frame')
+    expect([...(told['endpoints'] as string[])].sort()).toEqual([c.node(1).url, c.node(2).url].sort())
+    expect((await alice.closed).code).toBe(1012)
+    expect(await c.node(0).exited).toBe(0)
+    const again = await join(c.node(1).url, 't', 'alice')
+    again.say('back')
+    await bob.waitFor((f) => f['text'] === 'back')
+    await bob.until(() => bob.presence()?.join() === 'alice,bob', 'alice back')
+  })
+})

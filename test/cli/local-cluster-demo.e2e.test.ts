@@ -1,0 +1,165 @@
+/**
+ * `pnpm demo` as a person runs it: `cohort demo` starts three chat and three cache nodes as separate processes,
+ * prints their URLs, and every URL answers (chat pages, the cache's HTTP API and Redis protocol across nodes, the
+ * observer). Then the observer page in Debian's Chromium (playwright-core, nothing downloaded): a chat node killed
+ * with SIGKILL is marked down with its reason while the others stay up, and is marked up again when the demo has
+ * started it again. Screenshots go to test/output/observer-browser/ (ignored by git). Last, SIGINT (Ctrl-C) stops
+ * every node gracefully and the demo exits 0. Waits are on the demo's output and the page's state, never on sleeps.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+
+const ENTRY = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
+const OUTPUT = fileURLToPath(new URL('../output/observer-browser/', import.meta.url))
+const CHROMIUM = '/usr/bin/chromium'
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+interface DemoNode {
+  app: 'chat' | 'cache'
+  name: string
+  pid: number
+  url: string
+  redisPort: number | undefined
+}
+
+let demo: ChildProcess | undefined
+let output = ''
+let waiters: (() => void)[] = []
+let nodes: DemoNode[] = []
+let browser: BrowserContext | undefined
+let profile: string | undefined
+
+/** Resolves once the demo's output matches `pattern` after `from`; rejects if the demo exits first. */
+async function waitForOutput(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
+  for (;;) {
+    const match = pattern.exec(output.slice(from))
+    if (match !== null) return match
+    if (demo?.exitCode !== null) throw new Error(`the demo exited (${demo?.exitCode}) before printing ${pattern}:\n${output}`)
+    await new Promise<void>((resolve) => waiters.push(resolve))
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package; this suite drives it`)
+  if (spawnSync('redis-cli', ['--version']).error !== undefined) throw new Error('redis-cli is missing: install the Debian package redis-tools')
+  mkdirSync(OUTPUT, { recursive: true })
+  demo = spawn(process.execPath, [ENTRY, 'demo', '--base-port', '47370', '--http-port', '48080', '--redis-port', '46380', '--restart-delay-ms', '6000'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const collect = (d: Buffer): void => {
+    output += d.toString()
+    for (const w of waiters.splice(0)) w()
+  }
+  demo.stdout!.on('data', collect)
+  demo.stderr!.on('data', collect)
+  demo.once('exit', () => {
+    for (const w of waiters.splice(0)) w()
+  })
+  await waitForOutput(/Ctrl-C stops every node gracefully\./)
+  nodes = [...output.matchAll(/^ {2}(chat|cache) +(\S+@\S+) +pid (\d+) +(http:\/\/\S+\/)(?: +redis-cli -p (\d+))?$/gm)].map((m) => ({
+    app: m[1] as 'chat' | 'cache',
+    name: m[2]!,
+    pid: Number(m[3]),
+    url: m[4]!,
+    redisPort: m[5] === undefined ? undefined : Number(m[5]),
+  }))
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
+  if (demo !== undefined && demo.exitCode === null) {
+    const exited = new Promise((resolve) => demo!.once('exit', resolve))
+    demo.kill('SIGINT')
+    await exited
+  }
+  // Whatever a failed run left behind.
+  for (const n of nodes) if (alive(n.pid)) process.kill(n.pid, 'SIGKILL')
+})
+
+describe('pnpm demo', () => {
+  it('starts three chat and three cache nodes as separate processes and prints URLs that answer', async () => {
+    onTestFailed(() => console.error(output))
+    expect(nodes.map((n) => n.app)).toEqual(['chat', 'chat', 'chat', 'cache', 'cache', 'cache'])
+    expect(new Set(nodes.map((n) => n.pid)).size).toBe(6)
+    for (const n of nodes) expect(alive(n.pid), `${n.name} runs as its own process`).toBe(true)
+    const chat = nodes.filter((n) => n.app === 'chat')
+    const cache = nodes.filter((n) => n.app === 'cache')
+    expect(output).toContain(`Start here: ${chat[0]!.url}`)
+    for (const n of chat) {
+      const page = await fetch(n.url)
+      expect(page.status, n.url).toBe(200)
+      expect(await page.text()).toContain('<html')
+    }
+    for (const n of nodes) expect((await fetch(`${n.url}readyz`)).status, `${n.name} is ready`).toBe(200)
+    // The cache replicates a write on one node to the others; the Redis protocol reads it on another.
+    expect((await fetch(`${cache[0]!.url}kv/demo-key`, { method: 'PUT', body: 'hello' })).status).toBeLessThan(300)
+    const readBack = async (): Promise<string> => (await fetch(`${cache[1]!.url}kv/demo-key`)).text()
+    let value = await readBack()
+    for (let i = 0; value !== 'hello' && i < 100; i++) value = await readBack()
+    expect(value).toBe('hello')
+    const get = spawnSync('redis-cli', ['-p', String(cache[2]!.redisPort), 'GET', 'demo-key'], { encoding: 'utf8', timeout: 5000 })
+    expect(get.stdout.trim()).toBe('hello')
+    // Each app is its own cluster, seen whole from any of its nodes.
+    for (const group of [chat, cache]) {
+      const report = (await (await fetch(`${group[1]!.url}observer/cluster.json`)).json()) as { nodes: { node: string }[] }
+      expect(report.nodes.map((n) => n.node)).toEqual(group.map((n) => n.name).sort())
+    }
+  })
+
+  it('shows in the observer page a killed node go down and come back, while the others stay up', async () => {
+    onTestFailed(() => console.error(output))
+    profile = mkdtempSync(join(tmpdir(), 'cohort-observer-chromium-'))
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true })
+    const page = await browser.newPage()
+    const [first, second, victim] = nodes.filter((n) => n.app === 'chat') as [DemoNode, DemoNode, DemoNode]
+    await page.goto(`${first.url}observer`)
+    const card = (n: DemoNode) => page.locator(`.node[data-node="${n.name}"]`)
+    for (const n of [first, second, victim]) await card(n).and(page.locator('[data-status="up"]')).waitFor()
+    await page.locator('#connection[data-state="live"]').waitFor()
+    await page.locator(`td[data-from="${first.name}"][data-to="${victim.name}"]`).waitFor()
+    await page.screenshot({ path: join(OUTPUT, '1-cluster-up.png'), fullPage: true })
+
+    const mark = output.length
+    process.kill(victim.pid, 'SIGKILL')
+    await card(victim).and(page.locator('[data-status="down"]')).waitFor({ timeout: 15_000 })
+    expect(await card(victim).textContent()).toContain('noconnection')
+    for (const n of [first, second]) expect(await card(n).getAttribute('data-status')).toBe('up')
+    await page.locator('#events li.nodedown', { hasText: victim.name }).first().waitFor()
+    await page.screenshot({ path: join(OUTPUT, '2-node-killed.png'), fullPage: true })
+
+    const back = await waitForOutput(new RegExp(`\\+ ${victim.name.replace(/\./g, '\\.')} is back \\(pid (\\d+)\\)`), mark)
+    await card(victim).and(page.locator('[data-status="up"]')).waitFor({ timeout: 15_000 })
+    expect(Number(back[1])).not.toBe(victim.pid)
+    victim.pid = Number(back[1])
+    await page.locator('#events li.nodeup', { hasText: victim.name }).first().waitFor()
+    expect(await page.locator('#summary').textContent()).toBe('3 up, 0 down')
+    await page.screenshot({ path: join(OUTPUT, '3-node-back.png'), fullPage: true })
+  })
+
+  it('stops every node gracefully on Ctrl-C (SIGINT) and exits 0', async () => {
+    onTestFailed(() => console.error(output))
+    const exited = new Promise<number | null>((resolve) => demo!.once('exit', (code) => resolve(code)))
+    demo!.kill('SIGINT')
+    expect(await exited).toBe(0)
+    for (const n of nodes) {
+      expect(output).toContain(`  ${n.name} stopped gracefully`)
+      expect(alive(n.pid), `${n.name} (pid ${n.pid}) is gone`).toBe(false)
+    }
+    expect(output).toMatch(/every node stopped gracefully\.\n$/)
+  })
+})
