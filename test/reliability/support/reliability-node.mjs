@@ -3,15 +3,17 @@
  * test/support/node-process.mjs (ready, event, request/reply). Runs the compiled packages. It can:
  *
  * - keep connecting to a static list of peers (joinCluster), so links heal after a partition or a restart;
- * - run the cluster services (a member in group 'g', a global name per node);
+ * - run the cluster services (a member in group 'g', a global name per node, a replicated map and a presence tracker
+ *   with one entry per node);
  * - send steady traffic with per-sender sequence numbers to the 'sink' of other nodes, and check what its own sink
  *   receives: per sender and connection epoch, sequence numbers must be contiguous (nothing lost or reordered while
  *   a connection lived) and must start where the sender's epoch started;
  * - report memory, file descriptors and the node's stats; shut down gracefully on SIGTERM, reporting what it had
  *   accepted for sending before it stopped.
  */
+import { createHash } from 'node:crypto'
 import { readdirSync } from 'node:fs'
-import { Pid, startGlobal, startGroups } from '@cohort/core'
+import { Pid, startGlobal, startGroups, startPresence, startReplicatedMap } from '@cohort/core'
 import { joinCluster, staticPeers } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
@@ -117,14 +119,25 @@ function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0, sinkName =
 
 let groups
 let global
+let map
+let presence
 function startServices() {
   groups = startGroups(system)
   global = startGlobal(system)
+  map = startReplicatedMap(system, { scope: 'reliability' })
+  presence = startPresence(system, { scope: 'reliability' })
   const member = system.spawn(async (ctx) => {
     for (;;) await ctx.receive()
   })
   groups.join('g', member)
   void global.register(`name-${system.node}`, member).catch(() => undefined)
+  presence.track(member, 'room', system.node, { since: Date.now() })
+}
+
+/** The map's live entries, sorted, as JSON: what every node must agree on after a heal. */
+const mapDigest = () => {
+  const entries = map.entries().sort(([a], [b]) => (a < b ? -1 : 1))
+  return { size: entries.length, digest: createHash('sha256').update(JSON.stringify(entries)).digest('hex') }
 }
 
 /** A consumer that takes `handleMs` of CPU per message (the issue's slow consumer), counting what it handled. */
@@ -227,6 +240,14 @@ const commands = {
   services: () => startServices(),
   members: () => [...new Set(groups.members('g').map((p) => p.node))].sort(),
   globalNames: () => global.registered().sort(),
+  /** Writes `count` keys `prefix0..`, each with this node's name as its value. */
+  mapWrite: ({ prefix, count, value = system.node }) => {
+    for (let i = 0; i < count; i++) map.set(`${prefix}${i}`, value)
+  },
+  mapDigest: () => mapDigest(),
+  mapGet: ({ key }) => map.get(key) ?? null,
+  /** The nodes with an entry in presence topic 'room', as this node sees them. */
+  presence: () => [...new Set(presence.list('room').map((e) => e.node))].sort(),
   traffic: (args) => startTraffic(args),
   /** Stops the senders and resolves once every one of them has ended (its last send accepted). */
   stopTraffic: () => {
