@@ -8,6 +8,7 @@
  *   links-and-monitors   every signal, local or remote, one path
  *   calls, remote-spawn  request and reply over callback processes; spawnOn
  *   timers, lifecycle    sendAfter; an actor's birth and death
+ *   system-shutdown      stopping one process, and the whole system
  *   node-membership      nodeup and nodedown, for listeners
  *   remote-delivery      the one inbound path from a distribution (the DistributionEndpoint)
  *
@@ -27,7 +28,7 @@ import type { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { Down, MonitorTarget } from '../signals.ts'
 import type { TraceObserver } from '../trace.ts'
-import type { Actor, ActorHost } from './actor.ts'
+import type { ActorHost } from './actor.ts'
 import { Calls } from './calls.ts'
 import { Definitions } from './definitions.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -45,15 +46,13 @@ import type { GlobalResolver } from './router.ts'
 import { Scheduler } from './scheduler.ts'
 import type { ProcessInfo, RestartEvent, SystemStats } from './system-stats.ts'
 import { Restarts } from './restarts.ts'
+import { SystemShutdown } from './system-shutdown.ts'
 import { resolveActorSystemOptions } from './system-options.ts'
 import type { ActorSystemOptions, ResolvedActorSystemOptions } from './system-options.ts'
 import { Timers } from './timers.ts'
 import { Tracer } from './tracer.ts'
 
 export type { ProcessInfo, SystemStats, NodeEvent, GlobalResolver, RestartEvent }
-
-/** How long `shutdown` waits for each top-level actor before killing it. */
-const SHUTDOWN_WAIT_MS = 5000
 
 /** One node's actors. */
 export interface ActorSystem extends AsyncDisposable {
@@ -172,7 +171,7 @@ class Runtime implements ActorSystem {
   readonly membership: NodeMembership
   readonly restarts: Restarts
   readonly endpoint: RemoteDelivery
-  #shutdown: Promise<void> | undefined = undefined
+  readonly stopping: SystemShutdown
 
   constructor(input?: ActorSystemOptions) {
     const o = resolveActorSystemOptions(input)
@@ -203,7 +202,7 @@ class Runtime implements ActorSystem {
       reply: (sender, from, value) => router.reply(sender, from, value),
       spawn: (parent, behaviour, args, options) => lifecycle.spawn(parent, behaviour, args, options),
       start: (parent, behaviour, args, options) => lifecycle.start(parent, behaviour, args, options),
-      spawnOn: (node, behaviour, args, linkTo) => this.#spawnOn(node, behaviour, args, linkTo),
+      spawnOn: (node, behaviour, args, linkTo) => remoteSpawn.spawnOn(node, behaviour, args, linkTo),
       link: (actor, pid) => signals.link(actor, pid),
       unlink: (actor, pid) => signals.unlink(actor, pid),
       monitor: (actor, target) => signals.monitor(actor, target),
@@ -212,7 +211,7 @@ class Runtime implements ActorSystem {
       die: (actor, reason) => lifecycle.die(actor, reason),
       sendAfter: (to, msg, delayMs, owner) => timers.sendAfter(to, msg, delayMs, owner),
       cancelTimer: (ref) => timers.cancel(ref),
-      stopProcess: (pid, reason, timeoutMs, from) => this.#stopProcess(pid, reason, timeoutMs, from),
+      stopProcess: (pid, reason, timeoutMs, from) => stopping.stopProcess(pid, reason, timeoutMs, from),
       noteRestart: (event) => restarts.note(event),
       defaultMailboxLimits: defaultLimits(o.mailboxHighWaterMessages, o.mailboxHighWaterBytes),
       deadLetter: (to, msg, reason) => table.deadLetter(to, msg, reason),
@@ -221,7 +220,8 @@ class Runtime implements ActorSystem {
       { table, registry: this.registry, definitions: this.definitions, signals, timers, tracer, logger: o.logger },
       host,
     ))
-    this.remoteSpawn = new RemoteSpawn(table, router, signals, (behaviour, args) => lifecycle.spawn(undefined, behaviour, args, undefined))
+    const remoteSpawn = (this.remoteSpawn = new RemoteSpawn(table, router, signals, (behaviour, args) => lifecycle.spawn(undefined, behaviour, args, undefined)))
+    const stopping = (this.stopping = new SystemShutdown({ table, signals, calls, lifecycle, remoteSpawn, timers, clock: o.clock }))
     this.endpoint = new RemoteDelivery({
       table,
       registry: this.registry,
@@ -243,14 +243,7 @@ class Runtime implements ActorSystem {
   }
 
   spawnOn(node: string, behaviour: string, args?: unknown): Promise<Pid> {
-    return this.#spawnOn(node, behaviour, args, undefined)
-  }
-
-  #spawnOn(node: string, behaviour: string, args: unknown, linkTo: Actor | undefined): Promise<Pid> {
-    if (node === this.node) {
-      return linkTo !== undefined ? Promise.resolve(linkTo.spawnLink(behaviour, args)) : Promise.resolve(this.spawn(behaviour, args))
-    }
-    return this.remoteSpawn.spawnOn(node, behaviour, args, linkTo)
+    return this.remoteSpawn.spawnOn(node, behaviour, args, undefined)
   }
 
   define(name: string, behaviour: Behaviour): void {
@@ -341,16 +334,7 @@ class Runtime implements ActorSystem {
   }
 
   processes(): ProcessInfo[] {
-    return this.table.actorsInSpawnOrder().map((actor) => ({
-      pid: actor.pid,
-      name: actor.name,
-      behaviour: actor.behaviourName,
-      mailboxDepth: actor.mailboxDepth,
-      links: actor.links?.size ?? 0,
-      monitors: actor.monitors?.size ?? 0,
-      monitoredBy: actor.watchers?.size ?? 0,
-      trapExit: actor.trapping,
-    }))
+    return this.table.processes()
   }
 
   stats(): SystemStats {
@@ -368,45 +352,10 @@ class Runtime implements ActorSystem {
   // ---- shutdown ------------------------------------------------------------------------------------------------
 
   shutdown(reason: unknown = 'shutdown'): Promise<void> {
-    this.#shutdown ??= this.#stopAll(reason)
-    return this.#shutdown
+    return this.stopping.shutdown(reason)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown()
-  }
-
-  async #stopAll(reason: unknown): Promise<void> {
-    this.lifecycle.stopped = true
-    const table = this.table
-    // Top-level actors in reverse spawn order; each stops its own subtree (a supervisor stops its children).
-    const topLevel = table
-      .actorsInSpawnOrder()
-      .filter((p) => p.parent === undefined || p.parent.equals(table.systemPid) || table.lookup(p.parent) === undefined)
-      .reverse()
-    for (const actor of topLevel) {
-      if (!actor.alive) continue
-      await this.#stopProcess(actor.pid, reason, SHUTDOWN_WAIT_MS, table.systemPid)
-    }
-    for (const actor of table.actors()) this.lifecycle.die(actor, 'killed')
-    this.calls.stopAll()
-    this.remoteSpawn.stopAll()
-    this.timers.cancelAll()
-  }
-
-  /**
-   * Sends `pid` an exit signal with `reason` from `from` and resolves when it has ended; after `timeoutMs`
-   * (if given) it is killed. How supervisors and shutdown stop a process.
-   */
-  #stopProcess(pid: Pid, reason: unknown, timeoutMs: number | undefined, from: Pid): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let timer: unknown
-      this.calls.watch(pid, () => {
-        if (timer !== undefined) this.clock.clearTimeout(timer)
-        resolve()
-      })
-      if (timeoutMs !== undefined) timer = this.clock.setTimeout(() => this.signals.exit(pid, 'kill', from), timeoutMs)
-      this.signals.exit(pid, reason, from)
-    })
   }
 }

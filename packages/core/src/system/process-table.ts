@@ -13,7 +13,7 @@ import type { Actor } from './actor.ts'
 import type { CallbackProcess } from './callback-process.ts'
 import type { DeadLetterReason } from '../trace.ts'
 import type { Process } from './process.ts'
-import type { Counters } from './system-stats.ts'
+import type { Counters, ProcessInfo } from './system-stats.ts'
 import type { Tracer } from './tracer.ts'
 
 
@@ -108,6 +108,20 @@ export class ProcessTable {
   /** Every actor, oldest first (pid ids are handed out in order; the table keeps none). */
   actorsInSpawnOrder(): Actor[] {
     return this.#actors.values().sort((a, b) => a.pid.id - b.pid.id)
+  }
+
+  /** What `processes()` reports: every actor, oldest first, as tools see it. */
+  processes(): ProcessInfo[] {
+    return this.actorsInSpawnOrder().map((actor) => ({
+      pid: actor.pid,
+      name: actor.name,
+      behaviour: actor.behaviourName,
+      mailboxDepth: actor.mailboxDepth,
+      links: actor.links?.size ?? 0,
+      monitors: actor.monitors?.size ?? 0,
+      monitoredBy: actor.watchers?.size ?? 0,
+      trapExit: actor.trapping,
+    }))
   }
 
   /** Every callback process: a copy. */

@@ -37,9 +37,13 @@ export class RemoteSpawn {
     this.#spawn = spawn
   }
 
-  /** Spawns `behaviour` on `node`, linked to `linkTo` if given. */
+  /** Spawns `behaviour` on `node` (this node too), linked to `linkTo` if given. */
   spawnOn(node: string, behaviour: string, args: unknown, linkTo: Actor | undefined): Promise<Pid> {
     const table = this.#table
+    if (node === table.node) {
+      // Here: no request, no reply; the same spawn a remote requester gets, or the linking actor's own spawnLink.
+      return Promise.resolve(linkTo !== undefined ? linkTo.spawnLink(behaviour, args) : this.#spawn(behaviour, args))
+    }
     return new Promise<Pid>((resolve, reject) => {
       const ref = table.makeRef()
       const waiter = new CallbackProcess(table.makePid(), { message: () => {}, down: () => {} })

@@ -48,3 +48,4 @@ export interface Counters {
   deadLetters: number
   restarts: number
 }
+
