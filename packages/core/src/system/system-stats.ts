@@ -48,4 +48,3 @@ export interface Counters {
   deadLetters: number
   restarts: number
 }
-
