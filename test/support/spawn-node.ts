@@ -3,7 +3,7 @@
  * over IPC. A child reports readiness with its bound URL over IPC; nothing here waits on a sleep. Every child is
  * killed after each test, and the JSON logs of every child are printed when a test fails.
  */
-import { fork } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, onTestFailed } from 'vitest'
@@ -154,19 +154,32 @@ afterEach(async () => {
 })
 
 /** Starts a node process and resolves once it reports ready (with its real port). */
-export async function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
+export function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
+  return spawnNodeScript(SCRIPT, options)
+}
+
+/**
+ * Starts `script`, a child that speaks node-process.mjs's IPC protocol (ready, events, requests and replies), with
+ * `options` as its JSON argument, inside network namespace `ns` when given (through `ip netns exec`, which keeps the
+ * IPC channel); resolves once it reports ready. Like spawnNode's, the child is killed after the test and its log
+ * printed when the test fails. Suites whose nodes need commands of their own (test/reliability) use this.
+ */
+export async function spawnNodeScript(script: string, options: { name: string }, ns?: string): Promise<NodeProcess> {
   const log: string[] = []
   logs.push({ name: options.name, log })
   if (logs.length === 1) {
     onTestFailed(() => {
-      for (const l of logs) console.error(`---- log of ${l.name} ----\n${l.log.join('')}`)
+      // The tail: a soak's log can be long, and the end is where a failure shows.
+      for (const l of logs) console.error(`---- log of ${l.name} ----\n${l.log.join('').slice(-20_000)}`)
     })
   }
-  // A clean execArgv and NODE_OPTIONS: the child must resolve packages to their compiled dist, not to the
+  // A clean NODE_OPTIONS and no execArgv: the child must resolve packages to their compiled dist, not to the
   // `@cohort/source` condition the test runner may have set for itself.
   const env = { ...process.env }
   delete env['NODE_OPTIONS']
-  const child = fork(SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: [], env })
+  const argv = [process.execPath, script, JSON.stringify(options)]
+  const command = ns === undefined ? argv : ['ip', 'netns', 'exec', ns, ...argv]
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], env })
   child.stderr?.setEncoding('utf8')
   child.stderr?.on('data', (chunk: string) => log.push(chunk))
   const ready = await new Promise<{ name: string; url: string; port: number; creation: number }>((resolve, reject) => {
