@@ -56,13 +56,15 @@ describe.skipIf(unavailable !== undefined)('a 5-node cluster partitioned 2/3 acr
     await nodes[0]!.request('mapWrite', { prefix: 'both', count: 1 })
     await nodes[2]!.request('mapWrite', { prefix: 'b', count: KEYS })
     await nodes[2]!.request('mapWrite', { prefix: 'both', count: 1 })
-    // Within a side the writes replicate; across the cut nothing arrives.
-    await eventually(() => nodes[1]!.request<string | null>('mapGet', { key: `a${KEYS - 1}` }), (v) => v === names[0], `${names[1]} to see its side's writes`)
-    await eventually(() => nodes[4]!.request<string | null>('mapGet', { key: `b${KEYS - 1}` }), (v) => v === names[2], `${names[4]} to see its side's writes`)
+    // Within a side the writes replicate; across the cut nothing arrives. The wait is on each side's last write
+    // ('both0', after the 200 keys): deltas keep their order, so it brings the rest, whereas a wait on the last of the
+    // 200 keys could end before 'both0' had arrived.
+    await eventually(() => nodes[1]!.request<string | null>('mapGet', { key: 'both0' }), (v) => v === names[0], `${names[1]} to see its side's writes`)
+    await eventually(() => nodes[4]!.request<string | null>('mapGet', { key: 'both0' }), (v) => v === names[2], `${names[4]} to see its side's writes`)
+    expect(await nodes[1]!.request('mapGet', { key: `a${KEYS - 1}` })).toBe(names[0])
+    expect(await nodes[4]!.request('mapGet', { key: `b${KEYS - 1}` })).toBe(names[2])
     expect(await nodes[1]!.request('mapGet', { key: 'b0' })).toBeNull()
     expect(await nodes[4]!.request('mapGet', { key: 'a0' })).toBeNull()
-    expect(await nodes[1]!.request('mapGet', { key: 'both0' })).toBe(names[0])
-    expect(await nodes[4]!.request('mapGet', { key: 'both0' })).toBe(names[2])
     const healAt = Date.now()
     fabric.heal()
     for (const n of nodes) await eventually(() => n.request<string[]>('nodes'), (ns) => ns.length === 4, `${n.name} to reconnect to all`, 20_000)
