@@ -119,8 +119,9 @@ describe('room actors', () => {
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     const afterFirst = digests
-    // One to each peer's room actor as it appeared, then the tick that saw the change and one round of the two peers.
-    expect(afterFirst).toBe(5)
+    // One to each peer's room actor as it appeared, and again to both at the end of the room's start (they appeared
+    // while it waited for groups.synced), then the tick that saw the change and one round of the two peers.
+    expect(afterFirst).toBe(7)
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     expect(digests).toBe(afterFirst)
