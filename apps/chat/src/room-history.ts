@@ -38,7 +38,9 @@ export class RoomHistory {
     let i = entries.length
     while (i > 0 && compare(entries[i - 1]!, entry) > 0) i--
     if (entries.length >= this.limit && i === 0) return false
-    entries.splice(i, 0, entry)
+    // push for the common case: splice allocates the array of removed entries on every call.
+    if (i === entries.length) entries.push(entry)
+    else entries.splice(i, 0, entry)
     this.#ids.add(message.id)
     if (entries.length > this.limit) this.#ids.delete(entries.shift()!.message.id)
     this.#digest = undefined

@@ -26,7 +26,7 @@ function fakeSocket(log: string[], name: string, withRaw = true): WebSocket {
 const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 describe('SocketBatcher', () => {
-  it('corks each socket once per run and uncorks them all once the run has returned', async () => {
+  it('corks each socket once per turn and uncorks them all after the turn\'s I/O', async () => {
     const log: string[] = []
     const batcher = new SocketBatcher()
     const a = fakeSocket(log, 'a')

@@ -1,8 +1,11 @@
 /**
- * SocketBatcher: writes the frames a node sends its browsers in one run of the actors as one write per socket. The
- * first frame to a socket corks it, and every corked socket is uncorked in a microtask, once the scheduler's run
- * that wrote them has returned, so a client that receives ten messages in a burst costs one system call, not ten,
- * and no frame waits for the next turn of the event loop.
+ * SocketBatcher: writes the frames a node sends its browsers in one turn of the event loop as one write per socket.
+ * The first frame to a socket corks it, and every corked socket is uncorked after the turn's I/O (setImmediate), so
+ * a client that receives ten messages in a burst costs one system call, not ten. Per turn, not per run of the
+ * actors: a busy node reads many client and peer sockets in one poll phase, each waking the actors for a short run;
+ * uncorked after each run (a microtask), a socket got one write per message said by a local client. Measured under
+ * the chat bench's saturation, per-turn flushing cut the nodes' CPU per delivered message by about a third; a frame
+ * waits at most for the rest of its turn's I/O.
  *
  * Frames built once for many sockets (text-frame.ts: a room's message) are written to the net socket as they are,
  * one chunk each; `ws` would frame them again per socket. That is safe because the server's `ws` sockets neither
@@ -51,7 +54,7 @@ export class SocketBatcher {
       this.#corked.push(raw)
       if (!this.#scheduled) {
         this.#scheduled = true
-        queueMicrotask(this.#flush)
+        setImmediate(this.#flush)
       }
     }
     return raw
