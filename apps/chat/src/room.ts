@@ -33,7 +33,12 @@ import { textFrame } from './text-frame.ts'
 
 /** What a room actor receives. */
 export type RoomMessage =
-  | { t: 'message'; message: ChatMessage }
+  | {
+      t: 'message'
+      message: ChatMessage
+      /** The message's frame JSON as UTF-8, made once by the sender's node for every node (optional: made here). */
+      json?: Uint8Array
+    }
   | { t: 'presence'; users: readonly string[] }
   | { t: 'digest'; from: Pid; digest: string }
   | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
@@ -122,7 +127,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
           if (state.history.add(msg.message)) state.quietTicks = 0
-          services.counters.messagesOut += deliver(state.room, Buffer.from(JSON.stringify(msg.message)))
+          services.counters.messagesOut += deliver(state.room, frameJson(msg))
           return state
         case 'presence':
           tellPresence(state.room, presenceFrame(state.room, msg.users))
@@ -166,6 +171,15 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       }
     },
   }
+}
+
+/** The JSON of a message's frame: as the sender's node made it, or made here (a sender that did not, or sent junk). */
+function frameJson(msg: { message: ChatMessage; json?: unknown }): Buffer {
+  const json = msg.json
+  if (json instanceof Uint8Array && json.length > 0 && json[0] === 0x7b) {
+    return Buffer.isBuffer(json) ? json : Buffer.from(json.buffer, json.byteOffset, json.length)
+  }
+  return Buffer.from(JSON.stringify(msg.message))
 }
 
 /** A message as a peer's room actor sends it; anything else from the wire is dropped. */

@@ -88,7 +88,9 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           }
           counters.messagesIn++
           const message = services.stamp(state.room, state.user, frame.text)
-          groups.broadcast(roomGroup(state.room), { t: 'message', message } satisfies RoomMessage, { sender: ctx })
+          // The frame's JSON is made once here for every node, not once per node by each room actor.
+          const json = Buffer.from(JSON.stringify(message))
+          groups.broadcast(roomGroup(state.room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
           return state
         }
         case 'reconnect':
