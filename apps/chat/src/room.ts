@@ -102,7 +102,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       const history = services.historyOf(room, CHAT_LIMITS.historyLength)
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
-      ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
+      ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, firstTickMs(room, services.options.historySyncMs))
       return { room, history, quietTicks: 0, nextPeer: 0 }
     },
     handleCall(request: RoomRequest, _from: From, state) {
@@ -171,6 +171,19 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       }
     },
   }
+}
+
+/**
+ * When a room's first sync tick comes: between half a period and a period after its start, at a point fixed by the
+ * room's name. Rooms started together (every room of a node that just joined) would otherwise compare their
+ * histories in the same millisecond, period after period: a burst of digests and id lists that delays every message
+ * behind it. Spread by the name, not at random, so tests on a TestClock see the same schedule every run.
+ */
+export function firstTickMs(room: string, periodMs: number): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < room.length; i++) hash = Math.imul(hash ^ room.charCodeAt(i), 0x01000193) >>> 0
+  const half = Math.floor(periodMs / 2)
+  return periodMs - half + (hash % (half + 1))
 }
 
 /** The JSON of a message's frame: as the sender's node made it, or made here (a sender that did not, or sent junk). */
