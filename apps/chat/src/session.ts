@@ -55,7 +55,11 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
       socket.on('message', (data: Buffer, binary: boolean) => {
         system.send(self, { t: 'frame', data: binary ? data : data.toString('utf8'), binary } satisfies SessionMessage)
       })
-      socket.on('close', () => system.send(self, { t: 'closed' } satisfies SessionMessage))
+      socket.on('close', () => {
+        // Here too, not only in terminate: a session killed outright ('kill') runs no terminate.
+        sessionSockets.delete(self.key)
+        system.send(self, { t: 'closed' } satisfies SessionMessage)
+      })
       const room = await ctx.call<Pid | undefined>(CHAT_NAMES.directory, { t: 'ensure', room: args.room })
       if (room === undefined) {
         socket.close(CHAT_CLOSE_CODES.serviceRestart, 'this node holds too many rooms; try another node')
