@@ -31,8 +31,8 @@ describe('catch-up by range digests', () => {
     for (const [system, map] of [[a, ma], [b, mb]] as const) {
       system.trace((r) => {
         if (r.type !== 'receive' || !r.pid.equals(map.pid)) return
-        const msg = r.msg as { t?: string; keys?: unknown[] }
-        if (msg.t === 'delta') received.entries[system.node]! += msg.keys!.length
+        const msg = r.msg as { t?: string; count?: number }
+        if (msg.t === 'delta') received.entries[system.node]! += msg.count!
         if (msg.t === 'delta' || msg.t === 'ranges' || msg.t === 'versions' || msg.t === 'want') received.bytes += codec.encode(msg).length
       })
     }

@@ -4,6 +4,8 @@ import type { ActorSystem } from '../../system/actor-system.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
 import { createLogSink } from '../../testing/log-sink.ts'
 import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
+import { DeltaBatchBuilder } from './delta-batch.ts'
+import { Entry } from './replica-store.ts'
 import { replicatedMapActorName, startReplicatedMap } from './replicated-map.ts'
 import type { MapChange, ReplicatedMap, ReplicatedMapOptions } from './replicated-map.ts'
 
@@ -244,7 +246,7 @@ describe('replicated map: batching and bad input', () => {
     await net.settle()
     let received = 0
     sys['b@h']!.trace((r) => {
-      if (r.type === 'receive' && r.pid.equals(m['b@h']!.pid) && (r.msg as { t?: string }).t === 'delta') received += (r.msg as { keys: unknown[] }).keys.length
+      if (r.type === 'receive' && r.pid.equals(m['b@h']!.pid) && (r.msg as { t?: string }).t === 'delta') received += (r.msg as { count: number }).count
     })
     for (let i = 0; i < 1000; i++) m['a@h']!.set('hot', i)
     m['a@h']!.set('cold', 1)
@@ -277,13 +279,19 @@ describe('replicated map: batching and bad input', () => {
     await net.settle()
     const to = { name: replicatedMapActorName('default'), node: 'b@h' }
     const peer = ma.pid
+    const builder = new DeltaBatchBuilder()
+    for (const [key, node, value] of [['good', 'a@h', 42], ['bad-writer', 'x@h', 7]] as const) {
+      builder.add(Object.assign(new Entry(key, 1), { wall: 1, node, value }))
+    }
+    const goodThenBadWriter = { ...builder.take(), writers: ['a@h'] }
     for (const bad of [
       null,
       'hello',
       { t: 'nonsense' },
-      { t: 'delta', peer, writers: 'x', base: 0, keys: [] },
-      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: [7, 'good'], walls: [0, 0], counters: [0, 0], values: [1, 42], deleted: null, expires: null },
-      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: ['bad-ttl'], walls: [0], counters: [0], values: [1], deleted: null, expires: ['x', 1] },
+      { t: 'delta', peer, writers: 'x', base: 0, count: 0, data: new Uint8Array(0) },
+      // The first entry is good; the second names a writer the batch does not list.
+      { t: 'delta', peer, ...goodThenBadWriter },
+      { t: 'delta', peer, writers: ['a@h'], base: 0, count: 1, data: new Uint8Array([0, 0]) },
       { t: 'ranges', peer, parents: [-1], hashes: new Uint8Array(16) },
       { t: 'ranges', peer, parents: [0], hashes: new Uint8Array(3) },
       { t: 'versions', peer, nodes: [5, 5], writers: [], base: 0, lists: [] },

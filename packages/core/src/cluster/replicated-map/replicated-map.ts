@@ -264,18 +264,19 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
       expiresAt = Math.ceil(this.#shared.system.clock.now() + ttlMs)
     }
     if (value === undefined) throw new InvalidOptionError('value', value, 'a value (use delete to remove a key)')
-    // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored.
-    assertSerializable(value, 'value')
-    this.#store.setLocal(key, value, expiresAt)
-    this.#changed(key)
+    // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
+    // primitives always can, and they are what a cache mostly holds: no walk for them.
+    if (!isPlainSerializable(value)) assertSerializable(value, 'value')
+    this.#changed(this.#store.setLocal(key, value, expiresAt))
     if (expiresAt !== 0) this.#arm()
   }
 
   delete(key: string): boolean {
     this.#running()
     checkKey(key)
-    if (this.#store.deleteLocal(key) === undefined) return false
-    this.#changed(key)
+    const e = this.#store.deleteLocal(key)
+    if (e === undefined) return false
+    this.#changed(e)
     this.#arm()
     return true
   }
@@ -305,8 +306,14 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
     await this.stop()
   }
 
-  #changed(key: string): void {
-    if (this.#shared.outbox.mark(key)) this.#shared.system.send(this.pid, FLUSH)
+  #changed(e: Entry): void {
+    // The flush is asked for after this pass of the event loop, not in this turn of the scheduler: everything set
+    // while the pass handles its I/O (a socket's pipelined commands, then the next socket's) goes in one batch.
+    if (this.#shared.outbox.mark(e)) this.#shared.system.clock.setImmediate(this.#requestFlush)
+  }
+
+  readonly #requestFlush = (): void => {
+    if (!this.stopped) this.#shared.system.send(this.pid, FLUSH)
   }
 
   /** Asks the actor to re-arm its sweep timer when an expiry or collection is now due earlier than it is armed for. */
@@ -327,6 +334,21 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
 const FLUSH: MapMessage = Object.freeze({ t: 'flush' })
 const ARM: MapMessage = Object.freeze({ t: 'arm' })
 
+/** A value the codec always carries: a primitive (not a function or symbol), or a Buffer or Uint8Array. */
+function isPlainSerializable(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return true
+    case 'object':
+      return value === null || value instanceof Uint8Array
+    default:
+      return false
+  }
+}
+
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new InvalidOptionError('key', key, 'a string')
 }
@@ -345,6 +367,8 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value) => {
     store.applyRemote(key, wall, counter, node, deleted, expiresAt, value)
   }
+  // Reused: its scratch buffer grows once to the size of a batch.
+  const flushBatch = new DeltaBatchBuilder()
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
     const batch = new DeltaBatchBuilder()
     for (const e of entries) {
@@ -396,14 +420,10 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
       switch (msg.t) {
         case 'flush': {
           outbox.flushQueued = false
-          const batch = new DeltaBatchBuilder()
-          for (const key of outbox.take(options.batchSize)) {
-            const e = store.entry(key)
-            if (e !== undefined) batch.add(e)
-          }
-          if (batch.length > 0) {
-            // One message for every peer: the batch is built once, and messages are never changed after sending.
-            const msg = { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage
+          for (const e of outbox.take(options.batchSize)) flushBatch.add(e)
+          if (flushBatch.length > 0) {
+            // One message for every peer: the batch is encoded once, and messages are never changed after sending.
+            const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take() } satisfies MapMessage
             for (const node of outbox.nodes()) {
               const to = peerPid(peers, node)
               if (to !== undefined) ctx.send(to, msg)
