@@ -200,6 +200,19 @@ export class ReplicaStore<V> {
     return true
   }
 
+  /** Collects this delete tombstone before its age (every peer has it); nothing when `e` is not held any more. */
+  collect(e: Entry): void {
+    if (e.held && e.deleted && this.#entries.get(e.key) === e) this.#remove(e)
+  }
+
+  /** Collects the tombstone of `key` if this replica holds that version of it (fingerprint `fp`); true if it did. */
+  collectKey(key: string, fp: number): boolean {
+    const e = this.#entries.get(key)
+    if (e === undefined || !e.deleted || e.fp !== fp) return false
+    this.#remove(e)
+    return true
+  }
+
   /** When the next expiry or collection is due, if any. */
   nextDue(): number | undefined {
     return this.#timed.peekAt()

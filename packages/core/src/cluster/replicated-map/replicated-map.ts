@@ -19,7 +19,7 @@ import type { Ctx } from '../../actor/ctx.ts'
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
 import { assertSerializable } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
-import type { Pid } from '../../pid.ts'
+import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
@@ -43,6 +43,8 @@ import { HybridLogicalClock } from './hlc.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, DeltaFields } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
+import { TombstoneAcks } from './tombstone-acks.ts'
+import type { CollectFields } from './tombstone-acks.ts'
 import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
 /** Options of `startReplicatedMap`. */
@@ -124,7 +126,9 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
 type MapMessage =
   | { t: 'discover'; peer: Pid }
   | { t: 'hello'; peer: Pid }
-  | ({ t: 'delta'; peer: Pid } & DeltaFields)
+  | ({ t: 'delta'; peer: Pid; seq?: number } & DeltaFields)
+  | { t: 'ack'; peer: Pid; seq: number }
+  | ({ t: 'collect'; peer: Pid } & CollectFields)
   | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
   | ({ t: 'versions'; peer: Pid } & WireVersions)
   | ({ t: 'want'; peer: Pid } & WireWant)
@@ -145,6 +149,7 @@ interface Shared<V> {
   readonly options: Readonly<Required<ReplicatedMapOptions>>
   readonly store: ReplicaStore<V>
   readonly outbox: DeltaOutbox
+  readonly acks: TombstoneAcks
   readonly peers: Peers
   /** When the sweep timer is armed for (Infinity: not armed). */
   armedAt: number
@@ -173,6 +178,7 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
     options: resolved,
     store: new ReplicaStore<V>(system.node, system.clock, hlc, resolved, logger),
     outbox: new DeltaOutbox(),
+    acks: new TombstoneAcks(resolved.tombstoneTtlMs),
     peers: new Peers(system, name),
     armedAt: Infinity,
     armRequested: false,
@@ -181,15 +187,21 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
   const handle = new ReplicatedMapHandle<V>(shared, pid)
   const stopNodes = system.monitorNodes((event) => {
     if (event.type === 'nodeup') system.send(pid, { t: 'nodeup', node: event.node } satisfies MapMessage)
-    else if (shared.peers.drop(event.node)) shared.outbox.dropPeer(event.node)
+    else if (shared.peers.drop(event.node)) dropPeer(shared, event.node)
   })
   system.monitor(pid, () => {
     stopNodes()
     shared.store.clear()
     shared.outbox.clear()
+    shared.acks.clear()
     handle.stopped = true
   })
   return handle
+}
+
+function dropPeer<V>(shared: Shared<V>, node: string): void {
+  shared.outbox.dropPeer(node)
+  shared.acks.dropPeer(node, shared.system.clock.now())
 }
 
 function resolveOptions(options: ReplicatedMapOptions): Readonly<Required<ReplicatedMapOptions>> {
@@ -385,6 +397,7 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const added = (ctx: Ctx, peer: Pid, change: 'new' | 'known' | 'replaced'): void => {
     if (change === 'known') return
     outbox.addPeer(peer.node)
+    shared.acks.addPeer(peer.node)
     // One side starts the catch-up, so a pair does not run it twice.
     if (system.node < peer.node) startSync(ctx, peer.node)
   }
@@ -413,17 +426,23 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
         const node = peers.downOf(msg)
         if (node !== undefined) {
           peers.drop(node)
-          outbox.dropPeer(node)
+          dropPeer(shared, node)
         }
         return state
       }
       switch (msg.t) {
         case 'flush': {
           outbox.flushQueued = false
-          for (const e of outbox.take(options.batchSize)) flushBatch.add(e)
+          let deletes: Entry[] | undefined
+          for (const e of outbox.take(options.batchSize)) {
+            flushBatch.add(e)
+            if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
+          }
           if (flushBatch.length > 0) {
-            // One message for every peer: the batch is encoded once, and messages are never changed after sending.
-            const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take() } satisfies MapMessage
+            // One message for every peer: the batch is encoded once, and messages are never changed after sending. A
+            // batch with this node's deletes carries a sequence number, for the peers to acknowledge.
+            const seq = deletes === undefined ? undefined : shared.acks.stamp(deletes)
+            const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take(), ...(seq === undefined ? {} : { seq }) } satisfies MapMessage
             for (const node of outbox.nodes()) {
               const to = peerPid(peers, node)
               if (to !== undefined) ctx.send(to, msg)
@@ -457,7 +476,40 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
             (problem) => drop(msg.peer, 'delta', problem),
             applyEntry,
           )
+          if (msg.seq !== undefined && Number.isSafeInteger(msg.seq) && isCurrent(peers, msg.peer)) {
+            ctx.send(msg.peer, { t: 'ack', peer: ctx.self, seq: msg.seq } satisfies MapMessage)
+          }
           arm(ctx, state)
+          return state
+        }
+        case 'ack': {
+          if (!isCurrent(peers, msg.peer) || !Number.isSafeInteger(msg.seq)) {
+            drop(msg.peer, 'ack', 'seq must be an integer from a current peer')
+            return state
+          }
+          shared.acks.acked(msg.peer.node, msg.seq)
+          const { entries, counted } = shared.acks.collectable(system.clock.now())
+          if (entries.length === 0) return state
+          const keys: string[] = []
+          const fps: number[] = []
+          for (const e of entries) {
+            keys.push(e.key)
+            fps.push(e.fp)
+            store.collect(e)
+          }
+          peers.sendAll(ctx, { t: 'collect', peer: ctx.self, keys, fps, counted } satisfies MapMessage)
+          return state
+        }
+        case 'collect': {
+          const { keys, fps, counted } = msg
+          if (!Array.isArray(keys) || !Array.isArray(fps) || keys.length !== fps.length || !Array.isArray(counted)) {
+            drop(msg.peer, 'collect', 'keys and fps must be arrays of one length, counted an array')
+            return state
+          }
+          if (!isCurrent(peers, msg.peer) || !shared.acks.mayFollow(msg.peer.node, counted as string[], system.clock.now())) return state
+          for (let i = 0; i < keys.length; i++) {
+            if (typeof keys[i] === 'string' && Number.isInteger(fps[i])) store.collectKey(keys[i] as string, fps[i] as number)
+          }
           return state
         }
         case 'ranges': {
@@ -516,6 +568,11 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
       }
     },
   }
+}
+
+/** True when `pid` is the current peer of its node (a message from an old incarnation, or not from a pid, is not). */
+function isCurrent(peers: Peers, pid: unknown): pid is Pid {
+  return pid instanceof Pid && peers.has(pid)
 }
 
 /** The pid of the current peer on `node`. */
