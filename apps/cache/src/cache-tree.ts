@@ -81,8 +81,17 @@ export class SupervisedCacheMap implements CacheMap {
   /** Makes `map` the current replica (the replica worker calls it on every start). */
   attach(map: CacheMap): void {
     this.#unsubscribe?.()
+    this.#unsubscribe = undefined
     this.#map = map
-    this.#unsubscribe = map.subscribe((change) => {
+    if (this.#listeners.size > 0) this.#relay()
+  }
+
+  /**
+   * Subscribes to the current replica for this map's listeners. Only while there are any: a map with a subscriber
+   * makes a change event for every write, local or replicated.
+   */
+  #relay(): void {
+    this.#unsubscribe = this.#map?.subscribe((change) => {
       for (const listener of this.#listeners) listener(change)
     })
   }
@@ -127,7 +136,14 @@ export class SupervisedCacheMap implements CacheMap {
   /** Subscribes across restarts: the listener goes on with the next replica. */
   subscribe(listener: (change: CacheChange) => void): () => void {
     this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
+    if (this.#unsubscribe === undefined) this.#relay()
+    return () => {
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) {
+        this.#unsubscribe?.()
+        this.#unsubscribe = undefined
+      }
+    }
   }
 
   peers(): string[] {
