@@ -64,6 +64,8 @@ export class DeltaBatchBuilder {
   #count = 0
   #buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
   #at = 0
+  #lastWriter = ''
+  #lastIndex = 0
 
   get length(): number {
     return this.#count
@@ -72,12 +74,15 @@ export class DeltaBatchBuilder {
   add(e: Entry): void {
     if (this.#count === 0) this.#base = e.wall
     this.#count++
-    let w = this.#index.get(e.node)
+    // Runs of entries share a writer (all of them, when a node flushes its own writes): checked before the map.
+    let w = e.node === this.#lastWriter ? this.#lastIndex : this.#index.get(e.node)
     if (w === undefined) {
       w = this.#writers.length
       this.#writers.push(e.node)
       this.#index.set(e.node, w)
     }
+    this.#lastWriter = e.node
+    this.#lastIndex = w
     const key = e.key
     const value = e.deleted ? undefined : e.value
     let kind = KIND_NONE
@@ -134,6 +139,7 @@ export class DeltaBatchBuilder {
     const out: DeltaFields = { writers: this.#writers, base: this.#base, count: this.#count, data }
     this.#writers = []
     this.#index = new Map()
+    this.#lastWriter = ''
     this.#count = 0
     this.#at = 0
     return out
@@ -155,18 +161,42 @@ export class DeltaBatchBuilder {
     buf[this.#at++] = n
   }
 
-  /** A string's UTF-8 length and bytes; the length's varint is sized from the bound, then filled in. */
+  /**
+   * A string's UTF-8 length and bytes; the length's varint is sized from the bound, then filled in. A short ASCII
+   * string (most keys) is copied by a loop: cheaper than a call into the native encoder for a few bytes.
+   */
   #string(s: string): void {
     if (s.length * 3 < 0x80) {
+      const buf = this.#buf
       const start = this.#at++
-      const n = this.#buf.write(s, this.#at)
-      this.#buf[start] = n
-      this.#at += n
+      let at = this.#at
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) {
+          at = this.#at + buf.write(s, this.#at)
+          break
+        }
+        buf[at++] = c
+      }
+      buf[start] = at - this.#at
+      this.#at = at
     } else {
       this.#varint(Buffer.byteLength(s))
       this.#at += this.#buf.write(s, this.#at)
     }
   }
+}
+
+/** The string of a short run of ASCII bytes, or undefined (longer, or not ASCII): the native decoder does those. */
+function shortAscii(buf: Buffer, start: number, end: number): string | undefined {
+  if (end - start > 24) return undefined
+  let s = ''
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!
+    if (c >= 0x80) return undefined
+    s += String.fromCharCode(c)
+  }
+  return s
 }
 
 function zigzag(n: number): number {
@@ -236,7 +266,7 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
     const expiresAt = (flags & EXPIRES) !== 0 ? wall + unzigzag(r.varint()) : 0
     const keyStart = r.span(r.varint())
     if (r.fail) return onProblem(`entry ${i} is truncated`)
-    const key = buf.toString('utf8', keyStart, r.at)
+    const key = shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
     const deleted = (flags & DELETED) !== 0
     const kind = (flags >> KIND_SHIFT) & KIND_MASK
     let value: unknown
