@@ -80,6 +80,12 @@ describe('replicated map: reads and writes', () => {
     expect(() => m['a@h']!.set(42 as unknown as string, 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
     expect(() => m['a@h']!.set('t', 1, { ttlMs: -1 })).toThrow(/ttlMs/)
     expect(m['a@h']!.size).toBe(0)
+    // An unpaired surrogate would arrive as U+FFFD: another key (or value) on every peer.
+    expect(() => m['a@h']!.set('lone\uD800', 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/surrogate/) as unknown }))
+    expect(() => m['a@h']!.set('v', 'x\uDC00')).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => m['a@h']!.delete('lone\uD800')).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    m['a@h']!.set('pair \uD83D\uDE00', 'ok \uD83D\uDE00')
+    expect(m['a@h']!.size).toBe(1)
   })
 
   it('validates options and refuses a second start of one scope', () => {

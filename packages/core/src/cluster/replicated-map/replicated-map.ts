@@ -276,6 +276,9 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
       expiresAt = Math.ceil(this.#shared.system.clock.now() + ttlMs)
     }
     if (value === undefined) throw new InvalidOptionError('value', value, 'a value (use delete to remove a key)')
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+      throw new InvalidOptionError('value', value, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
+    }
     // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
     // primitives always can, and they are what a cache mostly holds: no walk for them.
     if (!isPlainSerializable(value)) assertSerializable(value, 'value')
@@ -361,8 +364,13 @@ function isPlainSerializable(value: unknown): boolean {
   }
 }
 
+/** A UTF-16 surrogate without its pair: UTF-8, which keys and string values cross in, has no way to carry one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new InvalidOptionError('key', key, 'a string')
+  // Peers would hold the key with U+FFFD in its place: another key, and two maps that never agree.
+  if (LONE_SURROGATE.test(key)) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
 }
 
 /** The map actor's own state: its timers. */
