@@ -21,6 +21,7 @@ export type CohortErrorCode =
   | 'COHORT_ERR_SYSTEM_STOPPED'
   | 'COHORT_ERR_NOT_LOCAL'
   | 'COHORT_ERR_NOT_TRACKED'
+  | 'COHORT_ERR_GROUPS_NOT_SYNCED'
 
 /**
  * The base of every error Cohort throws or rejects with. `Code` is the owning package's code union: core's by
