@@ -16,6 +16,8 @@ import type { WireNames } from '../wire/control-validation.ts'
 import { SendBatch } from '../wire/send-batch.ts'
 import { sizeBound } from '../wire/size-bound.ts'
 import type { WireControl } from '../wire/transport-control.ts'
+import { sharedFramePool } from '../wire/frame-pool.ts'
+import type { FramePool } from '../wire/frame-pool.ts'
 import { EntryParts, writeFrame } from '../wire/wire-codec.ts'
 import type { FrameEntry } from '../wire/wire-codec.ts'
 
@@ -54,6 +56,9 @@ export interface FrameBatcherOptions {
  */
 const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down', 'call', 'reply'])
 
+/** Room in a pooled frame beyond its entries' bytes: their length prefixes and a fragment's head. */
+const FRAME_SLACK_BYTES = 4096
+
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 
@@ -85,6 +90,13 @@ export class FrameBatcher {
   /** Size at which a batch is sealed; 0: no batching. */
   readonly #batchLimit: number
   readonly #batchMessageLimit: number
+  /** Where large frames come from, and go back to once written (frame-pool.ts). */
+  readonly #pool: FramePool
+  /**
+   * One item per write not yet called back, oldest first: the frame when it is pooled memory, else null. Writes
+   * complete in order, so each callback releases the oldest.
+   */
+  #inFlight: (Buffer | null)[] = []
   readonly #flushBound = (): void => this.#flush()
   readonly #writtenBound = (): void => this.#written()
 
@@ -92,6 +104,8 @@ export class FrameBatcher {
     this.#o = options
     this.#batchLimit = options.batchBytes ?? 0
     this.#batchMessageLimit = Math.floor(this.#batchLimit / 4)
+    // The largest frame: a flush's worth of entries, or a first entry of up to a fragment, plus a fragment's head.
+    this.#pool = sharedFramePool(Math.max(options.flushThresholdBytes, options.fragmentBytes) + FRAME_SLACK_BYTES)
   }
 
   /** Bytes queued here and not yet written to the socket. */
@@ -115,6 +129,8 @@ export class FrameBatcher {
   close(): void {
     this.#closed = true
     this.#sink = undefined
+    // Frames still in flight are left to the collector: their writes may still be reading them.
+    this.#inFlight = []
     this.#sinkBuffered = 0
     this.#small = []
     this.#batch.clear()
@@ -317,11 +333,12 @@ export class FrameBatcher {
     const small = this.#small
     const head = fragmentHeader(fragment)
     small.push(head)
-    const frame = writeFrame(small, small.length, this.#smallBytes + head.length)
+    const frame = writeFrame(small, small.length, this.#smallBytes + head.length, this.#pool)
     this.#small = []
     this.#smallBytes = 0
     this.framesOut++
     this.bytesOut += frame.length + chunk.length
+    this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
     sink.write(frame, this.#writtenBound, chunk)
     this.#sinkBuffered = sink.bufferedAmount
     if (stream.part < stream.parts.length) return
@@ -345,18 +362,21 @@ export class FrameBatcher {
       count++
     }
     if (count === 0) return
-    const frame = writeFrame(small, count, bytes)
+    const frame = writeFrame(small, count, bytes, this.#pool)
     if (count === small.length) this.#small = []
     else this.#small = small.slice(count)
     this.#smallBytes -= bytes
     this.framesOut++
     this.bytesOut += frame.length
+    this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
     sink.write(frame, this.#writtenBound)
     this.#sinkBuffered = sink.bufferedAmount
   }
 
   #written(): void {
     if (this.#sink === undefined) return
+    const frame = this.#inFlight.shift()
+    if (frame != null) this.#pool.release(frame)
     this.#sinkBuffered = this.#sink.bufferedAmount
     if (this.#streamGateOpen(this.#sink)) this.#schedule()
     this.#o.onProgress()

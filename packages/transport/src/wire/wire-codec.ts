@@ -8,6 +8,7 @@
 import { Buffer } from 'node:buffer'
 import type { MessageCodec } from '@cohort/core'
 import { CLOSE_CODES } from './close-codes.ts'
+import type { FramePool } from './frame-pool.ts'
 import { ProtocolError } from './protocol-error.ts'
 
 /** Bytes of the length prefix of each entry. */
@@ -37,9 +38,13 @@ export class EntryParts {
 /** What a frame is written from: an entry's bytes, or the entry in parts. */
 export type FrameEntry = Uint8Array | EntryParts
 
-/** Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the frame. */
-export function writeFrame(entries: readonly FrameEntry[], count: number, payloadBytes: number): Buffer {
-  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES)
+/**
+ * Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the
+ * frame, taken from `pool` when one is given (see frame-pool.ts for when it must be released).
+ */
+export function writeFrame(entries: readonly FrameEntry[], count: number, payloadBytes: number, pool?: FramePool): Buffer {
+  const size = payloadBytes + count * ENTRY_HEADER_BYTES
+  const frame = pool === undefined ? Buffer.allocUnsafe(size) : pool.take(size)
   let at = 0
   for (let i = 0; i < count; i++) {
     const e = entries[i] as FrameEntry
