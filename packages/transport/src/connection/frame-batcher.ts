@@ -93,12 +93,14 @@ export class FrameBatcher {
   /** Where large frames come from, and go back to once written (frame-pool.ts). */
   readonly #pool: FramePool
   /**
-   * One item per write not yet called back, oldest first: the frame when it is pooled memory, else null. Writes
-   * complete in order, so each callback releases the oldest.
+   * One item per write to the current sink not yet called back, oldest first: the frame when it is pooled memory,
+   * else null. Writes to one socket complete in order, so each callback releases the oldest. Each sink gets a list
+   * and a callback of its own (`attach`): a late callback from the socket of a connection that went away releases
+   * that socket's frames, never the next connection's.
    */
   #inFlight: (Buffer | null)[] = []
+  #writtenBound: () => void = () => undefined
   readonly #flushBound = (): void => this.#flush()
-  readonly #writtenBound = (): void => this.#written()
 
   constructor(options: FrameBatcherOptions) {
     this.#o = options
@@ -121,6 +123,9 @@ export class FrameBatcher {
   /** Starts writing to `sink` (the session's connection is up). */
   attach(sink: FrameSink): void {
     this.#sink = sink
+    const inFlight: (Buffer | null)[] = []
+    this.#inFlight = inFlight
+    this.#writtenBound = (): void => this.#written(inFlight)
     this.#sinkBuffered = sink.bufferedAmount
     if (this.queuedBytes > 0) this.#schedule()
   }
@@ -129,8 +134,6 @@ export class FrameBatcher {
   close(): void {
     this.#closed = true
     this.#sink = undefined
-    // Frames still in flight are left to the collector: their writes may still be reading them.
-    this.#inFlight = []
     this.#sinkBuffered = 0
     this.#small = []
     this.#batch.clear()
@@ -373,10 +376,11 @@ export class FrameBatcher {
     this.#sinkBuffered = sink.bufferedAmount
   }
 
-  #written(): void {
-    if (this.#sink === undefined) return
-    const frame = this.#inFlight.shift()
+  #written(inFlight: (Buffer | null)[]): void {
+    // The write is done (or its socket is gone): its frame may carry the next one, whatever became of this queue.
+    const frame = inFlight.shift()
     if (frame != null) this.#pool.release(frame)
+    if (this.#sink === undefined) return
     this.#sinkBuffered = this.#sink.bufferedAmount
     if (this.#streamGateOpen(this.#sink)) this.#schedule()
     this.#o.onProgress()
