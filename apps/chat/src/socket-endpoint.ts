@@ -41,6 +41,12 @@ export class SocketEndpoint {
       return
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // A client's bad frame (one over MAX_CLIENT_FRAME_BYTES, a broken mask, invalid UTF-8) is an 'error' on its
+      // socket, which ws then closes with the matching code (1009, 1002, 1007). Without a listener that error would
+      // be thrown out of the event loop and take the whole node down with every other client's socket.
+      ws.on('error', (err: Error & { code?: string }) => {
+        this.#services.system.logger.info({ room, code: err.code, reason: err.message }, 'client sent a bad frame; its socket is closed')
+      })
       const socketId = this.#services.parkSocket(ws)
       startChild(this.#services.system, CHAT_NAMES.sessions, {
         start: CHAT_NAMES.sessionBehaviour,

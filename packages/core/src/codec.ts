@@ -26,11 +26,12 @@ export class NotSerializableError extends CohortError {
   readonly path: string
   /** What was found there, like `a function` or `an instance of class Socket`. */
   readonly found: string
-  constructor(path: string, found: string) {
+  constructor(path: string, found: string, options?: ErrorOptions) {
     super(
       'COHORT_ERR_NOT_SERIALIZABLE',
       `${path} is ${found}, which cannot cross the wire; send plain data (objects, arrays, Map, Set, Date, ` +
         `bigint, typed arrays, errors, Pid, Ref)`,
+      options,
     )
     this.path = path
     this.found = found
@@ -176,9 +177,17 @@ function registerExtensions(): void {
 /** Creates a codec with its own msgpackr encoder and decoder. */
 export function createMessageCodec(): MessageCodec {
   registerExtensions()
-  const packr = new Packr(CODEC_OPTIONS)
+  // msgpackr would write a function as nil and carry on: a message that lost a part on the wire. Refuse it instead.
+  const packr = new Packr({ ...CODEC_OPTIONS, writeFunction: refuseFunction })
   const unpackr = new Unpackr(CODEC_OPTIONS)
   const encode = (value: unknown, sizeHint?: number): Uint8Array => {
+    try {
+      return encodeUnchecked(value, sizeHint)
+    } catch (error) {
+      throw encodeFailure(value, error)
+    }
+  }
+  const encodeUnchecked = (value: unknown, sizeHint?: number): Uint8Array => {
     // A large message of known size gets a buffer of its own, exactly that size: msgpackr would grow its buffer to
     // four times the message (a 4 MiB allocation per 1 MiB message, most of the GC work of a large transfer).
     const hinted = sizeHint !== undefined && sizeHint > LARGE_MESSAGE_BYTES
@@ -219,6 +228,25 @@ export function createMessageCodec(): MessageCodec {
 }
 
 const MAX_DEPTH = 256
+
+/** msgpackr's hook for functions; `encodeFailure` then finds the function and names where it is. */
+function refuseFunction(): never {
+  throw new TypeError('a function cannot be encoded')
+}
+
+/**
+ * The Cohort error for a value msgpackr could not encode: the walk's precise one (a cycle, 5,000 levels of nesting and
+ * a symbol end msgpackr with a bare RangeError or TypeError), else a generic one wrapping msgpackr's.
+ */
+function encodeFailure(value: unknown, error: unknown): Error {
+  if (error instanceof CohortError) return error
+  try {
+    assertSerializable(value)
+  } catch (precise) {
+    if (precise instanceof NotSerializableError) return precise
+  }
+  return new NotSerializableError('message', `not encodable (${(error as Error)?.message ?? String(error)})`, { cause: error })
+}
 
 /**
  * Throws NotSerializableError naming the first part of `value` that cannot cross the wire: a function, a symbol, an

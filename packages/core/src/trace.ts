@@ -4,6 +4,12 @@
  */
 import type { Pid } from './pid.ts'
 
+/**
+ * Why a message reached no mailbox: no such process, its node unreachable, the system stopped, or the actor's bounded
+ * mailbox was full (`maxMailbox` with `mailboxOverflow: 'dropNewest'`).
+ */
+export type DeadLetterReason = 'noproc' | 'unreachable' | 'stopped' | 'overflow'
+
 /** One event in a system, as seen by a tracer. */
 export type TraceRecord =
   | { type: 'spawn'; pid: Pid; parent: Pid | undefined; behaviour: string }
@@ -14,7 +20,7 @@ export type TraceRecord =
   | { type: 'unlink'; from: Pid; to: Pid }
   | { type: 'down'; watcher: Pid; target: unknown; reason: unknown }
   | { type: 'restart'; supervisor: Pid; child: string; reason: unknown }
-  | { type: 'deadLetter'; to: unknown; msg: unknown; reason: 'noproc' | 'unreachable' | 'stopped' }
+  | { type: 'deadLetter'; to: unknown; msg: unknown; reason: DeadLetterReason }
   | { type: 'codeChange'; pid: Pid; behaviour: string; fromVersion: number; toVersion: number; error: unknown }
   | { type: 'nodeup'; node: string }
   | { type: 'nodedown'; node: string; reason: string }

@@ -23,6 +23,18 @@ export interface SpawnOptions {
   name?: string
   /** Link the new actor to the spawner. @default false */
   link?: boolean
+  /**
+   * The most messages the actor's mailbox may hold; one arriving at a full mailbox is handled by `mailboxOverflow`.
+   * Remote senders are slowed down before that (the connection feeding the actor is not read while its mailbox is
+   * over half this), so the bound mostly catches local floods. @default unbounded
+   */
+  maxMailbox?: number
+  /**
+   * What a message arriving at a full mailbox does: `'dropNewest'` drops it as a dead letter (reason `'overflow'`,
+   * traced and counted), `'exit'` ends the actor with the reason `'mailboxOverflow'` (its supervisor decides what
+   * next). @default 'dropNewest'
+   */
+  mailboxOverflow?: 'dropNewest' | 'exit'
 }
 
 /** An actor's handle on the runtime. */
@@ -33,8 +45,18 @@ export interface Ctx {
   readonly parent: Pid | undefined
   /** A pino logger bound to `{ pid }`, created the first time it is used. */
   readonly log: Logger
-  /** Sends `msg` to `to`; never throws for a dead or unknown target (that is a dead letter). */
+  /**
+   * Sends `msg` to `to`; never throws for a dead or unknown target (that is a dead letter). A send to a node whose
+   * connection is over its high-water mark pauses this actor before its next message; a process function that sends
+   * without receiving should `await ctx.drain()` between sends.
+   */
   send(to: Address, msg: unknown): void
+  /**
+   * Resolves once this actor is no longer held back by backpressure (at once when it is not): after a send to a busy
+   * peer, until that connection drains. How a process function that only sends (a file upload loop, say) is bounded:
+   * `ctx.send(to, chunk); await ctx.drain()`.
+   */
+  drain(): Promise<void>
   /** Calls a server behaviour (or any actor that replies to call requests) and resolves with its reply. */
   call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R>
   /** Sends a cast (handled by `handleCast`) to `to`. */

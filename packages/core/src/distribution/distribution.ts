@@ -30,8 +30,13 @@ export type DistributionSendResult = 'ok' | 'busy' | 'unreachable'
 
 /** What a system needs from the layer that reaches other nodes. */
 export interface Distribution {
-  /** Sends a control message (any type but `send`) to `node`. */
-  send(node: string, message: ControlMessage): DistributionSendResult
+  /**
+   * Sends a control message (any type but `send`) to `node`. `sender` is the actor on whose behalf it goes when the
+   * message itself does not name it: the `down` for a monitor by name carries the name, but must still follow the
+   * dying actor's last messages (as Erlang guarantees), so the implementation orders it after everything `sender`
+   * sent before.
+   */
+  send(node: string, message: ControlMessage, sender?: Pid): DistributionSendResult
   /**
    * Sends `msg` from `from` (undefined outside actors) to the pid `to` of another node: what a `send` control message
    * would carry, without the object, as the commonest message deserves.
@@ -54,13 +59,19 @@ export type NodeDownReason = 'noconnection' | 'leaving' | 'killed' | string
 
 /** What the system gives the distribution, to hand it what arrives. None of its methods throws. */
 export interface DistributionEndpoint {
-  /** A control message arrived from `fromNode`. */
-  deliver(fromNode: string, message: ControlMessage): void
+  /**
+   * A control message arrived from `fromNode`. For a message to an actor (`send`, `sendName`), returns a promise
+   * when that actor's mailbox is over its pressure mark: the distribution should stop reading the connection it came
+   * from until the promise resolves (receiving-side flow control; see `mailboxHighWaterMessages`). `bytes`, when
+   * known, is what the message weighed on the wire (for `mailboxHighWaterBytes`).
+   */
+  deliver(fromNode: string, message: ControlMessage, bytes?: number): Promise<void> | undefined
   /**
    * Same as `deliver(fromNode, { type: 'send', to, from, msg })` for each `msg` of `msgs[start..end)`, in order,
    * without the objects and with one lookup of `to` (the receiving fast path: a run of messages to one actor).
+   * Returns the recipient's pressure, as `deliver` does; `bytes` is what the run weighed on the wire, when known.
    */
-  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): void
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number, bytes?: number): Promise<void> | undefined
   /**
    * Same as `deliver(fromNode, { type: 'reply', to, ref, value, released })` where `to` is this node's pid `toId` and
    * `ref` its ref `refId`, both of incarnation `creation` (the receiving fast path of a call's reply: a call waiting
@@ -71,9 +82,9 @@ export interface DistributionEndpoint {
    * Same as `deliver(fromNode, { type: 'call', to, port, ref, request })` where `to` is this node's pid `to` of
    * incarnation `toCreation`, or the name `to` (`toCreation` null), and `port` and `ref` are `fromNode`'s pid `portId`
    * and ref `refId` of incarnation `creation` (the receiving fast path of a call: no control object, nor a pid for
-   * the callee).
+   * the callee). Returns the callee's pressure, as `deliver` does: a flood of calls is held back like one of sends.
    */
-  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, bytes?: number): Promise<void> | undefined
   /**
    * A connection to `node` is established. `hidden` marks a connection outside the mesh (the CLI, observers):
    * links and monitors work across it, but `monitorNodes` listeners do not see it unless they ask to.

@@ -32,6 +32,7 @@ import { Calls } from './calls.ts'
 import { Definitions } from './definitions.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { LinksAndMonitors } from './links-and-monitors.ts'
+import { defaultLimits } from './mailbox-pressure.ts'
 import { NodeMembership } from './node-membership.ts'
 import type { NodeEvent } from './node-membership.ts'
 import { ProcessTable } from './process-table.ts'
@@ -213,6 +214,8 @@ class Runtime implements ActorSystem {
       cancelTimer: (ref) => timers.cancel(ref),
       stopProcess: (pid, reason, timeoutMs, from) => this.#stopProcess(pid, reason, timeoutMs, from),
       noteRestart: (event) => restarts.note(event),
+      defaultMailboxLimits: defaultLimits(o.mailboxHighWaterMessages, o.mailboxHighWaterBytes),
+      deadLetter: (to, msg, reason) => table.deadLetter(to, msg, reason),
     }
     const lifecycle = (this.lifecycle = new Lifecycle(
       { table, registry: this.registry, definitions: this.definitions, signals, timers, tracer, logger: o.logger },

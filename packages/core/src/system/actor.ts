@@ -17,8 +17,11 @@ import type { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
+import type { DeadLetterReason } from '../trace.ts'
 import type { Definitions } from './definitions.ts'
 import { HeldMonitors } from './held-monitors.ts'
+import { MAILBOX_OVERFLOW_REASON, Relief } from './mailbox-pressure.ts'
+import type { MailboxLimits } from './mailbox-pressure.ts'
 import type { MonitorHolder, Process } from './process.ts'
 import type { Runnable, Scheduler } from './scheduler.ts'
 import type { Counters, RestartEvent } from './system-stats.ts'
@@ -56,6 +59,10 @@ export interface ActorHost {
   stopProcess(pid: Pid, reason: unknown, timeoutMs: number | undefined, from: Pid): Promise<void>
   /** A supervisor is restarting a child: count it, trace it, tell `monitorRestarts` listeners. */
   noteRestart(event: RestartEvent): void
+  /** The mailbox limits of an actor spawned without mailbox options (one shared object). */
+  readonly defaultMailboxLimits: MailboxLimits
+  /** Counts, traces and logs a message that reached no mailbox. */
+  deadLetter(to: unknown, msg: unknown, reason: DeadLetterReason): void
 }
 
 /** Thrown by `ctx.exit` to unwind the actor's stack; the runner recognises and swallows it. */
@@ -85,6 +92,14 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   busy = false
   /** Paused by backpressure until the connection it sent to drains. */
   paused = false
+  /** Resolves when the pause ends (set with `paused`). */
+  drained: Promise<void> | null = null
+  /** The mailbox's bound and pressure mark (mailbox-pressure.ts). */
+  limits: MailboxLimits
+  /** Set while a remote delivery found the mailbox over its pressure mark. */
+  relief: Relief | null = null
+  /** Moving average of what a message from another node weighed on the wire (0 until one said). */
+  remoteMessageBytes = 0
   trapping = false
   name: string | undefined = undefined
   mailbox: Queue<unknown> | null = null
@@ -101,6 +116,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     this.pid = pid
     this.parent = parent
     this.behaviourName = behaviourName
+    this.limits = host.defaultMailboxLimits
   }
 
   get self(): Pid {
@@ -137,20 +153,61 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
 
   // ---- Process -------------------------------------------------------------------------------------------------
 
-  deliver(msg: unknown): void {
-    if (this.status === ActorStatus.dead) return
-    ;(this.mailbox ??= new Queue()).push(msg)
+  /** Queues `msg`; false when it was not queued (the actor is dead, or its bounded mailbox overflowed). */
+  deliver(msg: unknown): boolean {
+    if (this.status === ActorStatus.dead) return false
+    const mailbox = (this.mailbox ??= new Queue())
+    if (mailbox.length >= this.limits.maxMessages) return this.#overflow(msg)
+    mailbox.push(msg)
     this.host.counters.messagesDelivered++
     this.wake()
+    return true
   }
 
   /** One status check and one wake for a run of messages, where `deliver` would check and wake per message. */
   deliverMany(msgs: readonly unknown[], start: number, end: number): void {
     if (this.status === ActorStatus.dead) return
     const mailbox = (this.mailbox ??= new Queue())
+    if (mailbox.length + (end - start) > this.limits.maxMessages) {
+      for (let i = start; i < end; i++) this.deliver(msgs[i])
+      return
+    }
     for (let i = start; i < end; i++) mailbox.push(msgs[i])
     this.host.counters.messagesDelivered += end - start
     this.wake()
+  }
+
+  #overflow(msg: unknown): false {
+    if (this.limits.overflow === 'exit') this.host.die(this, MAILBOX_OVERFLOW_REASON)
+    else this.host.deadLetter(this.pid, msg, 'overflow')
+    return false
+  }
+
+  /**
+   * After a delivery from another node: undefined while the mailbox is under its pressure mark, else the promise
+   * that resolves once it has worked down to half the mark (mailbox-pressure.ts).
+   */
+  pressure(bytesPerMessage = 0): Promise<void> | undefined {
+    if (bytesPerMessage > 0) {
+      // An exponential moving average: recent deliveries count most, one odd message does not swing it.
+      this.remoteMessageBytes = this.remoteMessageBytes === 0 ? bytesPerMessage : this.remoteMessageBytes * 0.75 + bytesPerMessage * 0.25
+    }
+    const mailbox = this.mailbox
+    if (mailbox === null || this.status === ActorStatus.dead) return undefined
+    const limits = this.limits
+    if (mailbox.length < limits.pressureAt && mailbox.length * this.remoteMessageBytes < limits.pressureBytes) return undefined
+    return (this.relief ??= new Relief(Math.floor(limits.pressureAt / 2), limits.pressureBytes / 2)).promise
+  }
+
+  /** Called after the actor took messages: ends the pressure once the mailbox is down to half the mark. */
+  relieve(): void {
+    const relief = this.relief
+    if (relief === null) return
+    const depth = this.mailbox === null ? 0 : this.mailbox.length
+    if (this.status === ActorStatus.dead || (depth <= relief.releaseAt && depth * this.remoteMessageBytes <= relief.releaseBytes)) {
+      this.relief = null
+      relief.release()
+    }
   }
 
   exitSignal(from: Pid, reason: unknown, link: boolean): void {
@@ -221,6 +278,10 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
 
   send(to: Address, msg: unknown): void {
     if (this.status !== ActorStatus.dead) this.host.route(to, msg, this)
+  }
+
+  drain(): Promise<void> {
+    return this.paused && this.drained !== null ? this.drained : Promise.resolve()
   }
 
   call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R> {

@@ -35,6 +35,11 @@ export class CallbackProcess implements Process, MonitorHolder {
     if (this.alive) this.#handlers.message(msg)
   }
 
+  /** A port holds at most a reply or two: never under pressure. */
+  pressure(): undefined {
+    return undefined
+  }
+
   deliverMany(msgs: readonly unknown[], start: number, end: number): void {
     for (let i = start; i < end; i++) this.deliver(msgs[i])
   }

@@ -16,6 +16,7 @@ import { ActorStatus } from './actor.ts'
 import type { Actor, ActorHost } from './actor.ts'
 import type { Definitions } from './definitions.ts'
 import type { LinksAndMonitors } from './links-and-monitors.ts'
+import { resolveMailboxLimits } from './mailbox-pressure.ts'
 import { ProcessActor } from './process-actor.ts'
 import type { ProcessTable } from './process-table.ts'
 import type { Registry } from './registry.ts'
@@ -83,11 +84,17 @@ export class Lifecycle {
       b = behaviour
       name = isProcessFunction(b) ? b.name || 'process' : (b.name ?? 'server')
     }
+    const host = this.#host
+    const limits =
+      options?.maxMailbox !== undefined || options?.mailboxOverflow !== undefined
+        ? resolveMailboxLimits(options.maxMailbox, options.mailboxOverflow, host.defaultMailboxLimits.pressureAt, host.defaultMailboxLimits.pressureBytes)
+        : undefined
     const pid = table.makePid()
     const parentPid = parent?.pid ?? table.systemPid
     const actor = isProcessFunction(b)
       ? new ProcessActor(this.#host, pid, parentPid, b as ProcessFunction, args, name)
       : new ServerActor(this.#host, pid, parentPid, b as ServerBehaviour, args, name, version)
+    if (limits !== undefined) actor.limits = limits
     actor.onStarted = onStarted
     table.addActor(actor)
     table.counters.spawned++
@@ -120,6 +127,8 @@ export class Lifecycle {
     if (actor.name !== undefined) registry.unregister(actor.name)
     if (actor.timers !== null) for (const key of actor.timers) timers.cancelKey(key)
     actor.mailbox = null
+    // A connection held back for this actor's mailbox is read again: nothing will take those messages now.
+    actor.relieve()
     const started = actor.onStarted
     actor.onStarted = undefined
     started?.(reason)

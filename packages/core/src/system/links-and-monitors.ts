@@ -160,7 +160,7 @@ export class LinksAndMonitors {
       for (const pid of actor.links.values()) this.exit(pid, reason, actor.pid, true)
     }
     if (actor.watchers !== null) {
-      for (const w of actor.watchers.list()) this.#sendDown(w.watcher, w.ref, w.as, reason)
+      for (const w of actor.watchers.list()) this.#sendDown(actor.pid, w.watcher, w.ref, w.as, reason)
     }
     if (actor.monitors !== null) {
       for (const held of actor.monitors.list()) this.demonitor(actor, held.ref)
@@ -173,10 +173,11 @@ export class LinksAndMonitors {
     for (const callback of this.#table.callbacks()) callback.nodeDown(node)
   }
 
-  #sendDown(watcher: Pid, ref: Ref, as: MonitorTarget, reason: unknown): void {
+  /** The Down of `dying` for one watcher; to another node it follows `dying`'s last messages even when monitored by name. */
+  #sendDown(dying: Pid, watcher: Pid, ref: Ref, as: MonitorTarget, reason: unknown): void {
     if (this.#tracer.tracing) this.#tracer.emit({ type: 'down', watcher, target: as, reason })
     if (this.#table.isLocal(watcher)) this.#table.lookup(watcher)?.down(ref, as, reason)
-    else this.#router.control(watcher.node, { type: 'down', from: as instanceof Pid ? as : typeof as === 'string' ? as : as.name, to: watcher, ref, reason })
+    else this.#router.control(watcher.node, { type: 'down', from: as instanceof Pid ? as : typeof as === 'string' ? as : as.name, to: watcher, ref, reason }, dying)
   }
 
   /** Our process `to`: a pid, or a name registered here. */

@@ -105,9 +105,8 @@ export class ProcessActor extends Actor implements ProcessCtx {
     for (let i = start; i < end; i++) this.deliver(msgs[i])
   }
 
-  override deliver(msg: unknown): void {
-    if (this.status === ActorStatus.dead) return
-    super.deliver(msg)
+  override deliver(msg: unknown): boolean {
+    if (!super.deliver(msg)) return false
     const pending = this.#pending
     // Only the new message can match: older ones were scanned when the receive began.
     if (pending !== null && (pending.match === undefined ? this.mailbox!.length === 1 : pending.match(msg))) {
@@ -116,6 +115,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
         this.#settle(pending, this.mailbox!.removeAt(index))
       }
     }
+    return true
   }
 
   receive<T = any>(match?: (msg: any) => boolean, timeoutMs?: number): Promise<T> {
@@ -126,6 +126,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     const index = this.#find(match)
     if (index >= 0 && this.host.scheduler.hasTime()) {
       const msg = this.mailbox!.removeAt(index)
+      if (this.relief !== null) this.relieve()
       if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
       return Promise.resolve(msg as T)
     }

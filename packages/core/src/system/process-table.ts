@@ -11,12 +11,11 @@ import { Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { Actor } from './actor.ts'
 import type { CallbackProcess } from './callback-process.ts'
+import type { DeadLetterReason } from '../trace.ts'
 import type { Process } from './process.ts'
 import type { Counters } from './system-stats.ts'
 import type { Tracer } from './tracer.ts'
 
-/** Why a message became a dead letter. */
-export type DeadLetterReason = 'noproc' | 'unreachable' | 'stopped'
 
 export class ProcessTable {
   /** This node's name: the same string as every decoded pid of this node, so `to.node === node` compares pointers. */

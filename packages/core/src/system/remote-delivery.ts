@@ -61,36 +61,43 @@ export class RemoteDelivery implements DistributionEndpoint {
   }
 
   /** Messages `msgs[start..end)` for `to`, in order (a run from one sender). */
-  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number): void {
+  deliverSends(to: Pid, msgs: readonly unknown[], start: number, end: number, bytes = 0): Promise<void> | undefined {
     this.counts.sendRuns++
     this.counts.sends += end - start
     try {
       const table = this.#table
       const proc = table.lookup(to)
-      if (proc !== undefined) proc.deliverMany(msgs, start, end)
-      else for (let i = start; i < end; i++) table.deadLetter(to, msgs[i], 'noproc')
+      if (proc !== undefined) {
+        proc.deliverMany(msgs, start, end)
+        return proc.pressure(bytes / (end - start))
+      }
+      for (let i = start; i < end; i++) table.deadLetter(to, msgs[i], 'noproc')
     } catch (error) {
       this.#failed(error, to.node)
     }
+    return undefined
   }
 
-  /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`). */
-  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown): void {
+  /** A call from `fromNode`, as ids (`DistributionEndpoint.deliverCall`); returns the callee's pressure, as a send does. */
+  deliverCall(fromNode: string, to: number | string, toCreation: number | null, portId: number, refId: number, creation: number, request: unknown, bytes = 0): Promise<void> | undefined {
     this.counts.calls++
     try {
       const table = this.#table
       const port = new Pid(fromNode, portId, creation)
       const ref = new Ref(fromNode, refId, creation)
       if (typeof to === 'string') {
-        this.#call(fromNode, to, this.#registry.get(to), port, ref, request)
-        return
+        const named = this.#registry.get(to)
+        this.#call(fromNode, to, named, port, ref, request)
+        return named?.pressure(bytes)
       }
       const proc = toCreation === table.creation ? table.actorById(to) : undefined
       // The actor's own pid stands for the one the caller named: no pid is built for a call that finds its callee.
       this.#call(fromNode, proc?.pid ?? new Pid(table.node, to, toCreation ?? -1), proc, port, ref, request)
+      return proc?.pressure(bytes)
     } catch (error) {
       this.#failed(error, fromNode)
     }
+    return undefined
   }
 
   /** A call's reply, as ids (`DistributionEndpoint.deliverReply`): a waiting call gets the value as it is. */
@@ -107,13 +114,14 @@ export class RemoteDelivery implements DistributionEndpoint {
   }
 
   /** A control message arrived from `fromNode`. */
-  deliver(fromNode: string, c: ControlMessage): void {
+  deliver(fromNode: string, c: ControlMessage, bytes = 0): Promise<void> | undefined {
     this.counts.controls++
     try {
-      this.#apply(fromNode, c)
+      return this.#apply(fromNode, c, bytes)
     } catch (error) {
       this.#failed(error, fromNode)
     }
+    return undefined
   }
 
   nodeUp(node: string, info?: { hidden?: boolean }): void {
@@ -134,19 +142,26 @@ export class RemoteDelivery implements DistributionEndpoint {
     }
   }
 
-  #apply(fromNode: string, c: ControlMessage): void {
+  /** Applies `c`; for a message to an actor, returns that actor's pressure (see `DistributionEndpoint.deliver`). */
+  #apply(fromNode: string, c: ControlMessage, bytes: number): Promise<void> | undefined {
     const signals = this.#signals
     switch (c.type) {
       case 'send': {
         const proc = this.#table.lookup(c.to)
         if (proc === undefined) this.#table.deadLetter(c.to, c.msg, 'noproc')
-        else proc.deliver(c.msg)
+        else {
+          proc.deliver(c.msg)
+          return proc.pressure(bytes)
+        }
         return
       }
       case 'sendName': {
         const actor = this.#registry.get(c.name)
         if (actor === undefined) this.#table.deadLetter({ name: c.name, node: this.#table.node }, c.msg, 'noproc')
-        else actor.deliver(c.msg)
+        else {
+          actor.deliver(c.msg)
+          return actor.pressure(bytes)
+        }
         return
       }
       case 'link':
@@ -167,9 +182,11 @@ export class RemoteDelivery implements DistributionEndpoint {
       case 'down':
         signals.downFrom(fromNode, c.from, c.to, c.ref, c.reason)
         return
-      case 'call':
-        this.#call(fromNode, c.to, typeof c.to === 'string' ? this.#registry.get(c.to) : this.#table.lookup(c.to), c.port, c.ref, c.request)
-        return
+      case 'call': {
+        const callee = typeof c.to === 'string' ? this.#registry.get(c.to) : this.#table.lookup(c.to)
+        this.#call(fromNode, c.to, callee, c.port, c.ref, c.request)
+        return callee?.pressure(bytes)
+      }
       case 'reply':
         this.#reply(c.to, c.ref, c.value, c.released)
         return

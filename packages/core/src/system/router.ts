@@ -155,11 +155,14 @@ export class Router {
     this.route(to, callReply(from.ref, value), sender)
   }
 
-  /** Sends a control message for a signal (link, monitor, exit...). Returns false if the node is unreachable. */
-  control(node: string, control: ControlMessage): boolean {
+  /**
+   * Sends a control message for a signal (link, monitor, exit...), in order after what `sender` sent before (see
+   * `Distribution.send`). Returns false if the node is unreachable.
+   */
+  control(node: string, control: ControlMessage, sender?: Pid): boolean {
     const dist = this.#distribution
     if (dist === undefined) return false
-    return dist.send(node, control) !== 'unreachable'
+    return (sender === undefined ? dist.send(node, control) : dist.send(node, control, sender)) !== 'unreachable'
   }
 
   /** The connected nodes, as the distribution knows them. */
@@ -183,14 +186,15 @@ export class Router {
     }
   }
 
-  /** Backpressure: `actor` takes no message until `drained` resolves. */
+  /** Backpressure: `actor` takes no message until `drained` resolves (and `ctx.drain()` waits for it). */
   #pause(actor: Actor, drained: Promise<void>): void {
     if (actor.paused) return
     actor.paused = true
     const resume = (): void => {
       actor.paused = false
+      actor.drained = null
       if (actor.status !== ActorStatus.dead && actor.mailboxDepth > 0) this.#scheduler.enqueue(actor)
     }
-    drained.then(resume, resume)
+    actor.drained = drained.then(resume, resume)
   }
 }

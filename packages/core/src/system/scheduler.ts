@@ -16,6 +16,10 @@ export interface Runnable {
   queued: boolean
   /** Handles up to `budget` messages; returns true if it has more work now. */
   runTurn(budget: number): boolean
+  /** Set while a connection waits for this actor's mailbox to shrink (mailbox-pressure.ts). */
+  relief: unknown
+  /** Ends that wait once the mailbox is small enough. */
+  relieve(): void
 }
 
 /** Actor turns after which a slice ends even if the clock says there is time left. */
@@ -89,7 +93,9 @@ export class Scheduler {
     while ((actor = queue.shift()) !== undefined) {
       actor.queued = false
       this.#turnsInSlice++
-      if (actor.runTurn(budget) && !actor.queued) {
+      const more = actor.runTurn(budget)
+      if (actor.relief !== null) actor.relieve()
+      if (more && !actor.queued) {
         actor.queued = true
         queue.push(actor)
       }

@@ -36,6 +36,18 @@ export interface ActorSystemOptions {
   timeSliceMs?: number
   /** Timeout of `call` when none is given. @default 5000 (as gen_server) */
   defaultCallTimeoutMs?: number
+  /**
+   * Receiving-side flow control: when a message from another node leaves an actor's mailbox at this many messages
+   * or more, the distribution stops reading that connection until the actor has worked it down to half (TCP then
+   * holds the sender back). Half of an actor's `maxMailbox` when that is lower. @default 10000
+   */
+  mailboxHighWaterMessages?: number
+  /**
+   * The same mark in bytes, as the distribution weighed the messages on the wire (an estimate: a moving average per
+   * message times the depth), so that a few thousand large messages press as hard as ten thousand small ones.
+   * @default 64 MiB
+   */
+  mailboxHighWaterBytes?: number
 }
 
 /** Options after defaults and validation. */
@@ -49,6 +61,8 @@ export interface ResolvedActorSystemOptions {
   readonly messagesPerTurn: number
   readonly timeSliceMs: number
   readonly defaultCallTimeoutMs: number
+  readonly mailboxHighWaterMessages: number
+  readonly mailboxHighWaterBytes: number
 }
 
 /** The defaults of every option that has a fixed default. */
@@ -58,12 +72,18 @@ export const DEFAULT_ACTOR_SYSTEM_OPTIONS: Readonly<{
   messagesPerTurn: number
   timeSliceMs: number
   defaultCallTimeoutMs: number
+  mailboxHighWaterMessages: number
+  mailboxHighWaterBytes: number
 }> = Object.freeze({
   node: 'nonode@nohost',
   strictMessages: false,
   messagesPerTurn: 100,
   timeSliceMs: 10,
   defaultCallTimeoutMs: 5000,
+  // Deep enough that a burst never stops a connection (a frame carries a few thousand small messages), shallow enough
+  // that a stalled consumer holds megabytes, not gigabytes.
+  mailboxHighWaterMessages: 10_000,
+  mailboxHighWaterBytes: 64 * 1024 * 1024,
 })
 
 /** Merges `input` over the defaults and validates every field. @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) */
@@ -79,6 +99,8 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
     messagesPerTurn: input.messagesPerTurn ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.messagesPerTurn,
     timeSliceMs: input.timeSliceMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.timeSliceMs,
     defaultCallTimeoutMs: input.defaultCallTimeoutMs ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.defaultCallTimeoutMs,
+    mailboxHighWaterMessages: input.mailboxHighWaterMessages ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterMessages,
+    mailboxHighWaterBytes: input.mailboxHighWaterBytes ?? DEFAULT_ACTOR_SYSTEM_OPTIONS.mailboxHighWaterBytes,
   }
   if (!isNodeName(o.node)) {
     throw new InvalidOptionError('node', o.node, 'a node name like "app@host"')
@@ -90,6 +112,8 @@ export function resolveActorSystemOptions(input: ActorSystemOptions = {}): Resol
     throw new InvalidOptionError('strictMessages', o.strictMessages, 'a boolean')
   }
   positiveInteger('messagesPerTurn', o.messagesPerTurn)
+  positiveInteger('mailboxHighWaterMessages', o.mailboxHighWaterMessages)
+  positiveInteger('mailboxHighWaterBytes', o.mailboxHighWaterBytes)
   positiveNumber('timeSliceMs', o.timeSliceMs)
   positiveNumber('defaultCallTimeoutMs', o.defaultCallTimeoutMs)
   return Object.freeze(o)

@@ -4,6 +4,7 @@ import type { ControlMessage } from '@cohort/core/distribution'
 import { createLogSink, TestClock } from '@cohort/core/testing'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../wire/close-codes.ts'
+import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
 import { Connection } from './connection.ts'
 import type { ConnectionHost, WireSocket } from './connection.ts'
 import { FrameBatcher } from './frame-batcher.ts'
@@ -30,6 +31,8 @@ function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number,
       this.closed.push([code, reason])
     },
     terminate() {},
+    pause() {},
+    resume() {},
   }
 }
 
@@ -44,16 +47,23 @@ function setup(extra: Partial<ConnectionHost> = {}) {
     logger: log.logger,
     tickMs: 1000,
     handshakeTimeoutMs: 500,
+    helloTimeoutMs: 2_000,
     maxMessageBytes: 1024,
     admit: () => undefined,
     up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
     endpoint: {
-      deliver: (_from, m) => void delivered.push(m),
+      deliver: (_from, m) => {
+        delivered.push(m)
+        return undefined
+      },
       deliverSends: (to, msgs, start, end) => {
         for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
+        return undefined
       },
-      deliverCall: (_from, to, _toCreation, _portId, _refId, _creation, request) =>
-        void delivered.push({ type: 'call', to, request } as unknown as ControlMessage),
+      deliverCall: (_from, to, _toCreation, _portId, _refId, _creation, request) => {
+        delivered.push({ type: 'call', to, request } as unknown as ControlMessage)
+        return undefined
+      },
       deliverReply: (_toId, _refId, _creation, value, released) =>
         void delivered.push({ type: 'reply', value, released } as unknown as ControlMessage),
       nodeUp: () => {},
@@ -71,10 +81,10 @@ function setup(extra: Partial<ConnectionHost> = {}) {
 /** Runs the client side of the handshake against `conn` by feeding it bytes. */
 function handshake(conn: Connection, socket: ReturnType<typeof fakeSocket>, identity = client): void {
   const hs = new ClientHandshake(identity, 's@h')
-  conn.receive(Buffer.from(codec.encode(hs.hello())), true)
-  const challenge = codec.decode(socket.sent.at(-1)!)
-  conn.receive(Buffer.from(codec.encode(hs.challenge(challenge))), true)
-  if (conn.state === 'up') hs.accept(codec.decode(socket.sent.at(-1)!))
+  conn.receive(encodeHandshake(hs.hello()), true)
+  const challenge = decodeHandshake(socket.sent.at(-1)!)
+  conn.receive(encodeHandshake(hs.challenge(challenge)), true)
+  if (conn.state === 'up') hs.accept(decodeHandshake(socket.sent.at(-1)!))
 }
 
 function frame(...messages: unknown[]): Buffer {
@@ -99,8 +109,9 @@ describe('Connection', () => {
     const { conn, socket, delivered, closed } = setup()
     conn.receive(frame(send), true)
     expect(delivered).toEqual([])
-    expect(closed).toEqual([CLOSE_CODES.malformed])
-    expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.malformed)
+    // Before the handshake every message is read as a handshake message: a frame is not one.
+    expect(closed).toEqual([CLOSE_CODES.handshakeInvalid])
+    expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.handshakeInvalid)
     const { conn: conn2, delivered: d2, closed: c2 } = setup()
     conn2.receive(Buffer.from(codec.encode(send)), true)
     expect(d2).toEqual([])
@@ -110,8 +121,8 @@ describe('Connection', () => {
   it('refuses a wrong cookie with 4001 and logs the address but never the cookie', () => {
     const { conn, socket, closed, log } = setup()
     const hs = new ClientHandshake({ ...client, cookie: 'wrong-cookie' }, undefined)
-    conn.receive(Buffer.from(codec.encode(hs.hello())), true)
-    conn.receive(Buffer.from(codec.encode({ type: 'response', proof: new Uint8Array(32) })), true)
+    conn.receive(encodeHandshake(hs.hello()), true)
+    conn.receive(encodeHandshake({ type: 'response', proof: new Uint8Array(32) }), true)
     expect(closed).toEqual([CLOSE_CODES.handshakeFailed])
     expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.handshakeFailed)
     const line = log.records.find((r) => r['msg'] === 'handshake failed: cookie not proven')
@@ -244,7 +255,7 @@ describe('Connection', () => {
   it('refuses a handshake that announces a tickMs out of range', () => {
     const { conn, closed } = setup()
     const hs = new ClientHandshake({ ...client, tickMs: 50 }, 's@h')
-    conn.receive(Buffer.from(codec.encode(hs.hello())), true)
+    conn.receive(encodeHandshake(hs.hello()), true)
     expect(closed).toEqual([CLOSE_CODES.handshakeInvalid])
   })
 })

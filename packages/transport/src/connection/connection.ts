@@ -23,7 +23,8 @@ import { ProtocolError } from '../wire/protocol-error.ts'
 import { CALL_MARK, readSendBatch } from '../wire/send-batch.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from '../wire/fragmenter.ts'
-import { ACCEPT_MESSAGE, ClientHandshake, ServerHandshake } from './handshake.ts'
+import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
+import { ClientHandshake, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
 import { agreedTickMs } from './tick-agreement.ts'
 import { Ticker } from './ticker.ts'
@@ -36,6 +37,9 @@ export interface WireSocket {
   send(data: Buffer | Uint8Array, cb?: (err?: Error) => void): void
   close(code: number, reason: string): void
   terminate(): void
+  /** Stops reading (TCP then fills and holds the sender back) and starts again (ws `pause()` and `resume()`). */
+  pause(): void
+  resume(): void
   readonly bufferedAmount: number
 }
 
@@ -46,6 +50,8 @@ export interface ConnectionHost {
   readonly logger: Logger
   readonly tickMs: number
   readonly handshakeTimeoutMs: number
+  /** An accepted socket that has not sent its hello by then is closed (4002), long before `handshakeTimeoutMs`. */
+  readonly helloTimeoutMs: number
   readonly maxMessageBytes: number
   /** The peer proved the cookie: undefined admits it, a close code refuses it (duplicate, …). */
   admit(conn: Connection, peer: PeerIdentity): CloseCode | undefined
@@ -53,7 +59,9 @@ export interface ConnectionHost {
   up(conn: Connection): void
   /**
    * The system's one inbound path: what arrives once up is handed to it directly, each control message by
-   * `deliver` or by the fast path its wire form allows. It never throws (core isolates the system's errors).
+   * `deliver` or by the fast path its wire form allows, with what it weighed on the wire. It never throws (core
+   * isolates the system's errors). A promise back means the recipient's mailbox is over its pressure mark: this
+   * connection is not read until it resolves (`#hold`).
    */
   readonly endpoint: DistributionEndpoint
   peers(conn: Connection, peers: PeerAddress[]): void
@@ -67,6 +75,11 @@ export type ConnectionState = 'handshaking' | 'up' | 'closed'
 
 /** How long a closing socket may take to finish the WebSocket close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2_000
+/**
+ * The same for a socket that never authenticated: its close frame is in the kernel's buffer by then (which still
+ * sends it after the descriptor is closed), and a flood of such sockets must not hold descriptors for seconds.
+ */
+const UNAUTHENTICATED_CLOSE_GRACE_MS = 100
 
 let nextConnectionId = 1
 
@@ -76,6 +89,8 @@ export class Connection {
   readonly role: 'client' | 'server'
   /** Where the peer is: the URL dialled, or the remote address of an accepted socket. Safe to log. */
   readonly remoteAddress: string
+  /** The remote IP address of an accepted socket (per-address limits); '' for a dialled one. */
+  remoteHost = ''
   state: ConnectionState = 'handshaking'
   peer: PeerIdentity | undefined
   /** The connection came up once (so a close is a drop, not a failed handshake). */
@@ -94,6 +109,10 @@ export class Connection {
   lastError: Error | undefined
   /** The name this node dialled (client side). */
   readonly dialledName: string | undefined
+  /** When the socket was accepted or dialled, on the host's clock (eviction picks the oldest). */
+  readonly openedAt: number
+  /** Called once the peer has proven the cookie (the pre-authentication byte limit is lifted then). */
+  onAuthenticated: (() => void) | undefined = undefined
   readonly #host: ConnectionHost
   readonly #socket: WireSocket
   readonly #codec: MessageCodec = createMessageCodec()
@@ -106,7 +125,16 @@ export class Connection {
   /** The proven peer's name once up: the `fromNode` of everything it delivers. */
   #from = ''
   #log: Logger
-  readonly #onValueBound = (value: unknown): void => this.#onValue(value)
+  readonly #onValueBound = (value: unknown, bytes: number): void => {
+    this.#valueBytes = bytes
+    this.#onValue(value)
+  }
+  /** What the value being handled weighed on the wire: its entry, or its share of a batch entry (flow control). */
+  #valueBytes = 0
+  /** Pressures this connection is not read for: until each resolves (receiving-side flow control). */
+  readonly #holds = new Set<Promise<void>>()
+  /** Times this connection stopped reading because an actor it feeds fell behind. */
+  readPauses = 0
   /** Where the peer session's frames go once this connection is up. */
   readonly sink: FrameSink
 
@@ -116,6 +144,7 @@ export class Connection {
     this.role = role
     this.remoteAddress = remoteAddress
     this.dialledName = expectedName
+    this.openedAt = host.clock.now()
     this.#reassembler = new Reassembler(host.maxMessageBytes)
     this.#log = host.logger.child({ conn: this.id })
     this.sink = {
@@ -135,10 +164,29 @@ export class Connection {
     }
     if (role === 'client') this.#client = new ClientHandshake(host.local, expectedName)
     else this.#server = new ServerHandshake(host.local)
-    this.#deadline = host.clock.setTimeout(() => {
-      this.#deadline = undefined
-      this.fail(new ProtocolError(CLOSE_CODES.handshakeTimeout, `handshake not finished within ${host.handshakeTimeoutMs} ms`))
-    }, host.handshakeTimeoutMs)
+    // An accepted socket must say hello soon: an idle one would otherwise hold a pending-handshake slot for the whole
+    // handshake timeout (node-connections.ts evicts idle ones first when the slots run out).
+    const helloMs = role === 'server' ? Math.min(host.helloTimeoutMs, host.handshakeTimeoutMs) : host.handshakeTimeoutMs
+    this.#deadline = host.clock.setTimeout(() => this.#handshakeDeadline(helloMs), helloMs)
+  }
+
+  /** True once an accepted socket sent a hello (a dialled one: always). */
+  get saidHello(): boolean {
+    return this.#server === undefined || this.#server.claimedPeer !== undefined
+  }
+
+  #handshakeDeadline(elapsedMs: number): void {
+    this.#deadline = undefined
+    if (!this.saidHello) {
+      this.fail(new ProtocolError(CLOSE_CODES.handshakeTimeout, `no hello within ${elapsedMs} ms`))
+      return
+    }
+    const leftMs = this.#host.handshakeTimeoutMs - elapsedMs
+    if (leftMs > 0) {
+      this.#deadline = this.#host.clock.setTimeout(() => this.#handshakeDeadline(this.#host.handshakeTimeoutMs), leftMs)
+      return
+    }
+    this.fail(new ProtocolError(CLOSE_CODES.handshakeTimeout, `handshake not finished within ${this.#host.handshakeTimeoutMs} ms`))
   }
 
   /** The peer's name once known (claimed in the handshake, proven once up). */
@@ -183,7 +231,7 @@ export class Connection {
         if (this.#reassembler.awaitingChunk) this.#onChunk(data)
         else readFrame(data, this.#codec, this.#host.maxMessageBytes, this.#onValueBound)
       } else {
-        this.#handshakeStep(decodeEntry(this.#codec, data))
+        this.#handshakeStep(decodeHandshake(data))
       }
     } catch (error) {
       this.fail(error)
@@ -199,7 +247,7 @@ export class Connection {
       }
       const peer = this.#server.response(message)
       if (this.#admit(peer)) {
-        this.#sendHandshake(ACCEPT_MESSAGE)
+        this.#sendHandshake(this.#server.accept())
         this.#becomeUp(peer)
       }
       return
@@ -226,12 +274,14 @@ export class Connection {
     this.state = 'up'
     this.wasUp = true
     this.#from = peer.name
+    this.onAuthenticated?.()
+    this.onAuthenticated = undefined
     this.#log = this.#host.logger.child({ peer: peer.name, conn: this.id })
     this.#host.up(this)
   }
 
-  #sendHandshake(message: unknown): void {
-    this.#socket.send(this.#codec.encode(message))
+  #sendHandshake(message: object): void {
+    this.#socket.send(encodeHandshake(message))
   }
 
   /** This node's and the proven peer's names, once up (compact sends need them); built once per connection. */
@@ -243,12 +293,14 @@ export class Connection {
 
   /** A batch entry: small sends packed together in runs, and small controls between them (send-batch.ts). */
   #onBatch(values: unknown): void {
+    if (Array.isArray(values) && values.length > 0) this.#valueBytes /= values.length
     readSendBatch(
       values,
       this.#names(),
       (to, _from, msgs, start, end) => {
         this.messagesIn += end - start
-        this.#host.endpoint.deliverSends(to, msgs, start, end)
+        const pressure = this.#host.endpoint.deliverSends(to, msgs, start, end, this.#valueBytes * (end - start))
+        if (pressure !== undefined) this.#hold(pressure)
       },
       this.#onBatchedControlBound,
       this.#onMarkedBound,
@@ -264,7 +316,8 @@ export class Connection {
   #onCall(m: readonly unknown[], at: number): void {
     checkCall(m, at)
     this.messagesIn++
-    this.#host.endpoint.deliverCall(this.#from, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6])
+    const pressure = this.#host.endpoint.deliverCall(this.#from, m[at + 1] as number | string, m[at + 2] as number | null, m[at + 3] as number, m[at + 4] as number, m[at + 5] as number, m[at + 6], this.#valueBytes)
+    if (pressure !== undefined) this.#hold(pressure)
   }
 
   #onReply(m: readonly unknown[], at: number): void {
@@ -316,9 +369,37 @@ export class Connection {
       case 'leaving':
         this.leaving = true
         return
-      default:
-        this.#host.endpoint.deliver(this.#from, control)
+      default: {
+        const pressure = this.#host.endpoint.deliver(this.#from, control, this.#valueBytes)
+        if (pressure !== undefined) this.#hold(pressure)
+      }
     }
+  }
+
+  /** True while this connection is not read because an actor it feeds fell behind. */
+  get readPaused(): boolean {
+    return this.#holds.size > 0
+  }
+
+  /**
+   * Stops reading this connection until `pressure` resolves: an actor it feeds is over its mailbox pressure mark.
+   * TCP then fills and the peer's sends to this node become busy, pausing its senders; other connections, and this
+   * node's own writes and ticks on this one, go on. The peer's silence is not counted meanwhile: we chose not to read.
+   */
+  #hold(pressure: Promise<void>): void {
+    if (this.#holds.has(pressure)) return
+    if (this.#holds.size === 0) {
+      this.readPauses++
+      this.#socket.pause()
+      this.#ticker?.hold(true)
+    }
+    this.#holds.add(pressure)
+    void pressure.then(() => {
+      this.#holds.delete(pressure)
+      if (this.#holds.size > 0 || this.state === 'closed') return
+      this.#ticker?.hold(false)
+      this.#socket.resume()
+    })
   }
 
   /** The chunk a fragment's head announced; the last one completes its message, which is then delivered. */
@@ -329,7 +410,8 @@ export class Connection {
     if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
     }
-    this.#host.endpoint.deliver(this.#from, inner)
+    const pressure = this.#host.endpoint.deliver(this.#from, inner, whole.length)
+    if (pressure !== undefined) this.#hold(pressure)
   }
 
   /** Closes for a protocol violation (or any unexpected error), logging the reason. Never throws. */
@@ -342,13 +424,19 @@ export class Connection {
     // The node logs a failed handshake once per peer and reason, with the fix (handshake-failures.ts).
     if (code === CLOSE_CODES.handshakeFailed) this.#host.logger.debug(fields, 'handshake failed: cookie not proven')
     else if (code === CLOSE_CODES.tickTimeout) this.#host.logger.warn(fields, 'peer silent for tickMs')
-    else this.#host.logger.warn(fields, 'connection closed for bad input')
+    else if (code === CLOSE_CODES.handshakeTimeout) {
+      // A dial that times out is a slow or unreachable peer, not bad input; an accepted socket that never finishes is
+      // routine noise from scanners and probes.
+      if (this.role === 'client') this.#host.logger.warn(fields, 'handshake timed out')
+      else this.#host.logger.debug(fields, 'handshake timed out')
+    } else this.#host.logger.warn(fields, 'connection closed for bad input')
     this.close(code, reason)
   }
 
   /** Closes with `code`, once; the node hears about it through `closed`. */
   close(code: number, reason: string): void {
     if (this.state === 'closed') return
+    const grace = this.state === 'handshaking' ? UNAUTHENTICATED_CLOSE_GRACE_MS : CLOSE_GRACE_MS
     this.#batcher?.flushNow()
     this.#finish(code, reason)
     try {
@@ -358,7 +446,7 @@ export class Connection {
       return
     }
     const socket = this.#socket
-    this.#host.clock.setTimeout(() => socket.terminate(), CLOSE_GRACE_MS)
+    this.#host.clock.setTimeout(() => socket.terminate(), grace)
   }
 
   /** The socket closed (the peer closed it, or it broke). */

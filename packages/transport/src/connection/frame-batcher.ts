@@ -47,6 +47,11 @@ export interface FrameBatcherOptions {
   readonly batchBytes?: number
   /** Called after frames were written or left the socket buffer, so drain waiters can be woken. */
   readonly onProgress: () => void
+  /**
+   * A batched message could not be encoded when its batch was written (it was changed after it was sent) and was
+   * dropped; `fromId` is its sender's pid id on this node (null outside actors). @default ignore
+   */
+  readonly onDropped?: (fromId: number | null, error: Error) => void
 }
 
 /**
@@ -213,11 +218,14 @@ export class FrameBatcher {
     return true
   }
 
-  /** Encodes the batch into one entry, queued after everything before it. */
+  /** Encodes the batch into one entry, queued after everything before it; a message changed since its send is dropped. */
   #seal(): void {
     if (this.#batch.isEmpty) return
-    this.#pushSmall(this.#batch.encode(this.#o.codec))
+    const entry = this.#batch.encodeChecked(this.#o.codec, this.#batchMessageLimit, this.#onDroppedBound)
+    if (entry !== undefined) this.#pushSmall(entry)
   }
+
+  readonly #onDroppedBound = (fromId: number | null, error: Error): void => this.#o.onDropped?.(fromId, error)
 
   /**
    * Queues an encoded control message. `sender` (the message's `from`) orders it behind that sender's stream; its

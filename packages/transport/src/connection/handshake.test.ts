@@ -26,18 +26,28 @@ describe('handshake', () => {
     expect(challenge).toMatchObject({ type: 'challenge', version: PROTOCOL_VERSION, name: 'b@h', creation: 2, hidden: true })
     const response = client.challenge(challenge)
     expect(server.response(response)).toEqual({ name: 'a@h', creation: 1, url: 'ws://h:1', hidden: false })
-    expect(client.accept({ type: 'accept' })).toEqual({ name: 'b@h', creation: 2, url: 'ws://h:2', hidden: true })
+    expect(client.accept(server.accept())).toEqual({ name: 'b@h', creation: 2, url: 'ws://h:2', hidden: true })
   })
 
-  it('refuses a client with the wrong cookie on the server side', () => {
+  it('makes the dialler prove first: the listener reveals nothing computed from the cookie before that', () => {
+    const server = new ServerHandshake(b)
+    const challenge = server.hello(new ClientHandshake({ ...a, cookie: 'attacker guess' }, undefined).hello())
+    // Only identity and a nonce: nothing an attacker could test cookie guesses against offline.
+    expect(Object.keys(challenge).sort()).toEqual(['creation', 'hidden', 'name', 'nonce', 'tickMs', 'type', 'url', 'version'])
+    expect(closeCodeOf(() => server.accept())).toBe(CLOSE_CODES.handshakeInvalid)
+    expect(closeCodeOf(() => server.response({ type: 'response', proof: new Uint8Array(32) }))).toBe(CLOSE_CODES.handshakeFailed)
+  })
+
+  it('refuses a client with the wrong cookie on the server side, and a server with the wrong one on the client side', () => {
     const client = new ClientHandshake({ ...a, cookie: 'wrong' }, undefined)
     const server = new ServerHandshake(b)
-    const challenge = server.hello(client.hello())
-    // The client already sees the server's proof does not match its cookie.
-    expect(closeCodeOf(() => client.challenge(challenge))).toBe(CLOSE_CODES.handshakeFailed)
-    // A client that skips its check and answers anyway is refused by the server.
-    const forged = { type: 'response', proof: new Uint8Array(32) }
-    expect(closeCodeOf(() => server.response(forged))).toBe(CLOSE_CODES.handshakeFailed)
+    const response = client.challenge(server.hello(client.hello()))
+    expect(closeCodeOf(() => server.response(response))).toBe(CLOSE_CODES.handshakeFailed)
+    // A listener that does not know the cookie cannot forge the accept's proof.
+    const c2 = new ClientHandshake(a, undefined)
+    const s2 = new ServerHandshake({ ...b, cookie: 'wrong' })
+    c2.challenge(s2.hello(c2.hello()))
+    expect(closeCodeOf(() => c2.accept({ type: 'accept', proof: new Uint8Array(32) }))).toBe(CLOSE_CODES.handshakeFailed)
   })
 
   it('does not accept a proof replayed from another handshake', () => {
@@ -66,7 +76,7 @@ describe('handshake', () => {
     const server = new ServerHandshake(b)
     expect(closeCodeOf(() => server.response({ type: 'response', proof: new Uint8Array(32) }))).toBe(CLOSE_CODES.handshakeInvalid)
     const client = new ClientHandshake(a, undefined)
-    expect(closeCodeOf(() => client.accept({ type: 'accept' }))).toBe(CLOSE_CODES.handshakeInvalid)
+    expect(closeCodeOf(() => client.accept({ type: 'accept', proof: new Uint8Array(32) }))).toBe(CLOSE_CODES.handshakeInvalid)
     expect(closeCodeOf(() => server.hello({ type: 'send' }))).toBe(CLOSE_CODES.handshakeInvalid)
   })
 })

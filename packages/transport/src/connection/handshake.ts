@@ -1,17 +1,20 @@
 /**
  * The handshake: a mutual challenge–response proving both nodes know the cookie, before anything else is read.
  * Pure state machines (one per role) over decoded handshake messages; `connection.ts` feeds them and sends what they
- * return. Four messages, client first:
+ * return. Four messages, client (the dialling side) first, and the client proves first:
  *
- *   client → server  hello      { version, name, creation, url, hidden, tickMs, nonce: Nc }
- *   server → client  challenge  { version, name, creation, url, hidden, tickMs, nonce: Ns, proof: HMAC(cookie, "server", Nc, Ns, client, server) }
- *   client → server  response   { proof: HMAC(cookie, "client", Nc, Ns, client, server) }
- *   server → client  accept     {}                     (or a close code: 4001, 4005, …)
+ *   client → server  hello      { type, version, name, creation, url, hidden, tickMs, nonce: Nc }
+ *   server → client  challenge  { type, version, name, creation, url, hidden, tickMs, nonce: Ns }
+ *   client → server  response   { type, proof: HMAC(cookie, "cohort/6/client", Nc, Ns, client, server) }
+ *   server → client  accept     { type, proof: HMAC(cookie, "cohort/6/server", Nc, Ns, client, server) }   (or a close code)
  *
- * Each side checks the other's proof with `crypto.timingSafeEqual`. The role label in each proof stops a reflected
- * proof being replayed; the fresh nonces stop an old one being replayed. Each side announces its `tickMs` so that
- * two nodes with different settings (a rolling change of the setting) agree on the larger (tick-agreement.ts); a
- * peer that announces none is taken to use this node's.
+ * The listening side reveals nothing computed from the cookie until the dialler has proven it: anyone who can reach
+ * the port could otherwise collect an HMAC over values they chose and guess the cookie offline. An attacker has to be
+ * dialled (be in discovery's answer or a peer list) to get a proof to guess against. Each side checks the other's
+ * proof with `crypto.timingSafeEqual`; the role label stops a reflected proof being replayed, and fresh nonces stop
+ * an old one being replayed. Each side announces its `tickMs` so that two nodes with different settings (a rolling
+ * change of the setting) agree on the larger (tick-agreement.ts); a peer that announces none is taken to use this
+ * node's.
  * Gotchas: the cookie is never logged, sent, or put in an error message.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -22,7 +25,7 @@ import { isWebSocketUrl } from '../wire/transport-control.ts'
 import { isAnnouncedTick } from './tick-agreement.ts'
 
 /** The protocol version this implementation speaks. Peers must speak the same one. */
-export const PROTOCOL_VERSION = 5
+export const PROTOCOL_VERSION = 6
 /** Bytes of each nonce. */
 export const NONCE_BYTES = 32
 
@@ -38,7 +41,7 @@ export interface HelloMessage {
   tickMs?: number
   nonce: Uint8Array
 }
-/** The listening node's answer: its identity, its nonce and its proof. */
+/** The listening node's answer: its identity and its nonce (no proof yet: the dialler proves first). */
 export interface ChallengeMessage {
   type: 'challenge'
   version: number
@@ -49,16 +52,16 @@ export interface ChallengeMessage {
   /** The sender's `tickMs`. Absent from older peers. */
   tickMs?: number
   nonce: Uint8Array
-  proof: Uint8Array
 }
 /** The dialling node's proof. */
 export interface ResponseMessage {
   type: 'response'
   proof: Uint8Array
 }
-/** The listening node accepted the connection; control messages may flow. */
+/** The listening node accepted the connection and proves it knows the cookie; control messages may flow. */
 export interface AcceptMessage {
   type: 'accept'
+  proof: Uint8Array
 }
 export type HandshakeMessage = HelloMessage | ChallengeMessage | ResponseMessage | AcceptMessage
 
@@ -88,7 +91,7 @@ export interface LocalIdentity {
 function hmacProof(cookie: string, role: 'client' | 'server', nc: Uint8Array, ns: Uint8Array, client: string, server: string): Buffer {
   const h = createHmac('sha256', cookie)
   // Length-prefix every part so no two different tuples hash the same bytes.
-  for (const part of [Buffer.from(`cohort/${PROTOCOL_VERSION}/${role}`), nc, ns, Buffer.from(client), Buffer.from(server)]) {
+  for (const part of [Buffer.from(proofLabel(role)), nc, ns, Buffer.from(client), Buffer.from(server)]) {
     const len = Buffer.allocUnsafe(4)
     len.writeUInt32BE(part.length)
     h.update(len)
@@ -116,6 +119,11 @@ function record(value: unknown, type: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
+/** The HMAC label of a role's proof: the protocol version is in it, so proofs of one version never pass for another. */
+export function proofLabel(role: 'client' | 'server'): string {
+  return `cohort/${PROTOCOL_VERSION}/${role}`
+}
+
 function checkIdentity(m: Record<string, unknown>, local: LocalIdentity): PeerIdentity {
   if (m['version'] !== PROTOCOL_VERSION) {
     throw new ProtocolError(CLOSE_CODES.versionMismatch, `peer speaks protocol version ${String(m['version'])}, this node ${PROTOCOL_VERSION}`)
@@ -134,12 +142,13 @@ function checkIdentity(m: Record<string, unknown>, local: LocalIdentity): PeerId
 
 const defaultNonce = (): Uint8Array => randomBytes(NONCE_BYTES)
 
-/** The dialling side: `hello()`, then `challenge(msg)` → response, then `accept(msg)`. */
+/** The dialling side: `hello()`, then `challenge(msg)` → response (its proof), then `accept(msg)` checks the server's. */
 export class ClientHandshake {
   readonly #local: LocalIdentity
   readonly #expectedName: string | undefined
   readonly #nonce: Uint8Array
   #peer: PeerIdentity | undefined
+  #peerNonce: Uint8Array | undefined
   #step: 'hello' | 'challenge' | 'accept' | 'done' = 'hello'
 
   /** @param expectedName the name the peer must have (when dialled by name); a different name fails */
@@ -156,7 +165,7 @@ export class ClientHandshake {
     return { type: 'hello', version: PROTOCOL_VERSION, name: l.name, creation: l.creation, url: l.url, hidden: l.hidden, tickMs: l.tickMs, nonce: this.#nonce }
   }
 
-  /** Checks the server's identity and proof. @throws ProtocolError (4001 on a wrong proof, 4003, 4004) */
+  /** Checks the server's identity and answers with this node's proof. @throws ProtocolError (4003, 4004) */
   challenge(message: unknown): ResponseMessage {
     if (this.#step !== 'challenge') throw invalid('unexpected challenge')
     const m = record(message, 'challenge')
@@ -166,19 +175,21 @@ export class ClientHandshake {
     }
     const ns = m['nonce'] as Uint8Array
     const l = this.#local
-    const proof = m['proof']
-    if (!(proof instanceof Uint8Array) || !proofMatches(hmacProof(l.cookie, 'server', this.#nonce, ns, l.name, peer.name), proof)) {
-      throw new ProtocolError(CLOSE_CODES.handshakeFailed, 'peer could not prove it knows the cookie')
-    }
     this.#peer = peer
+    this.#peerNonce = ns
     this.#step = 'accept'
     return { type: 'response', proof: hmacProof(l.cookie, 'client', this.#nonce, ns, l.name, peer.name) }
   }
 
-  /** The server accepted: returns the peer's identity. @throws ProtocolError (4004) */
+  /** The server accepted: checks its proof and returns its identity. @throws ProtocolError (4001 on a wrong proof, 4004) */
   accept(message: unknown): PeerIdentity {
-    if (this.#step !== 'accept' || this.#peer === undefined) throw invalid('unexpected accept')
-    record(message, 'accept')
+    if (this.#step !== 'accept' || this.#peer === undefined || this.#peerNonce === undefined) throw invalid('unexpected accept')
+    const m = record(message, 'accept')
+    const l = this.#local
+    const proof = m['proof']
+    if (!(proof instanceof Uint8Array) || !proofMatches(hmacProof(l.cookie, 'server', this.#nonce, this.#peerNonce, l.name, this.#peer.name), proof)) {
+      throw new ProtocolError(CLOSE_CODES.handshakeFailed, 'peer could not prove it knows the cookie')
+    }
     this.#step = 'done'
     return this.#peer
   }
@@ -220,7 +231,6 @@ export class ServerHandshake {
       hidden: l.hidden,
       tickMs: l.tickMs,
       nonce: this.#nonce,
-      proof: hmacProof(l.cookie, 'server', this.#peerNonce, this.#nonce, peer.name, l.name),
     }
   }
 
@@ -237,7 +247,11 @@ export class ServerHandshake {
     this.#step = 'done'
     return this.#peer
   }
-}
 
-/** The accept message (constant). */
-export const ACCEPT_MESSAGE: AcceptMessage = Object.freeze({ type: 'accept' as const })
+  /** The accept message, with this node's proof: sent only once the client proved itself and was admitted. */
+  accept(): AcceptMessage {
+    if (this.#step !== 'done' || this.#peer === undefined || this.#peerNonce === undefined) throw invalid('accept before the client proved itself')
+    const l = this.#local
+    return { type: 'accept', proof: hmacProof(l.cookie, 'server', this.#peerNonce, this.#nonce, this.#peer.name, l.name) }
+  }
+}

@@ -35,3 +35,27 @@ describe('Ticker', () => {
     expect(clock.pending).toBe(0)
   })
 })
+
+describe('Ticker on an idle link', () => {
+  it('ticks every tickMs / 4, even though writing a tick marks the link as sent', async () => {
+    const clock = new TestClock()
+    const tickTimes: number[] = []
+    // As on a connection: the tick is written on a later turn, and that write marks the link as sent.
+    const t: Ticker = new Ticker({
+      clock,
+      tickMs: 1000,
+      onTick: () => {
+        tickTimes.push(clock.now())
+        clock.setTimeout(() => t.markSent(), 1)
+      },
+      onSilent: () => undefined,
+    })
+    for (let i = 0; i < 8; i++) {
+      t.markReceived()
+      await clock.advance(250)
+    }
+    await clock.advance(10)
+    expect(tickTimes.map((at) => at - (tickTimes[0] as number))).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750])
+    t.stop()
+  })
+})

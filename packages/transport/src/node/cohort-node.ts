@@ -21,6 +21,10 @@ export interface PeerStats {
   queuedBytes: number
   /** The `tickMs` the peer announced in its handshake (the connection uses the larger of it and ours). */
   tickMs: number | undefined
+  /** True while this node does not read the connection because an actor it feeds fell behind (flow control). */
+  readPaused: boolean
+  /** Times this connection stopped being read for that reason. */
+  readPauses: number
 }
 
 /** A node's counters. */
@@ -35,6 +39,10 @@ export interface NodeStats {
   connectionsRefused: number
   /** Connections closed for bad input, a failed handshake or silence. */
   connectionsFailed: number
+  /** Pending handshakes closed to make room for newer sockets (idle ones first; `maxPendingHandshakes`). */
+  connectionsEvicted: number
+  /** Unauthenticated sockets destroyed for sending more than 16 KiB before their handshake finished. */
+  connectionsOversized: number
   /**
    * Connections, in either direction, that failed before they were up, by reason: `cookie` (the cookies differ),
    * `timeout`, `version`, `invalid`, `busy` (the peer's maxPendingHandshakes), `unreachable` (a dial's socket error).

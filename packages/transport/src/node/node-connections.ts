@@ -22,6 +22,10 @@ import type { Peer, PeerSession } from './peer.ts'
 import { clientTlsOptions } from './tls-options.ts'
 import type { PeerAddress } from '../wire/transport-control.ts'
 import { MAX_FRAME_BYTES } from '../wire/wire-codec.ts'
+import { limitUnauthenticatedBytes, UNAUTHENTICATED_BYTES } from './unauthenticated-bytes.ts'
+
+/** How long a refused socket is kept after its close frame was written; nothing it sends is read meanwhile. */
+const REFUSED_GRACE_MS = 100
 
 /** Close codes that count as a failed connection in `stats().connectionsFailed`. */
 const FAILURE_CODES: ReadonlySet<number> = new Set([
@@ -64,6 +68,10 @@ export class NodeConnections {
   accepted = 0
   refused = 0
   failed = 0
+  /** Pending handshakes closed to make room for a newer socket. */
+  evicted = 0
+  /** Unauthenticated sockets destroyed for sending more than UNAUTHENTICATED_BYTES. */
+  oversized = 0
   /** Failures before a connection was up, by reason, each logged once per peer. */
   readonly handshakeFailures = new HandshakeFailures()
 
@@ -77,6 +85,7 @@ export class NodeConnections {
       logger: h.log,
       tickMs: h.options.tickMs,
       handshakeTimeoutMs: h.options.handshakeTimeoutMs,
+      helloTimeoutMs: h.options.helloTimeoutMs,
       maxMessageBytes: h.options.maxMessageBytes,
       admit: (conn, peer) => this.#admit(conn, peer),
       up: (conn) => this.#up(conn),
@@ -117,8 +126,21 @@ export class NodeConnections {
     return false
   }
 
-  /** Dials `peer.url`; the connection comes up (and the peer's session with it) once the handshake succeeds. */
+  /**
+   * Dials `peer.url`, or schedules the dial for when the peer's reconnect backoff has passed; the connection comes up
+   * (and the peer's session with it) once the handshake succeeds.
+   */
   dial(peer: Peer): void {
+    if (peer.outbound !== undefined || peer.dialTimer !== undefined || this.#h.isClosing()) return
+    const clock = this.#h.options.clock
+    const waitMs = peer.backoff.waitMs(clock.now())
+    if (waitMs > 0) {
+      peer.dialTimer = clock.setTimeout(() => {
+        peer.dialTimer = undefined
+        if (peer.conn === undefined && (peer.session !== undefined || peer.waiters.length > 0)) this.dial(peer)
+      }, waitMs)
+      return
+    }
     const url = peer.url as string
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
@@ -130,30 +152,118 @@ export class NodeConnections {
     const conn = new Connection(this.host, ws, 'client', url, peer.name)
     peer.outbound = conn
     this.all.add(conn)
-    ws.on('open', () => conn.start())
+    let socket: import('node:stream').Duplex | undefined
+    ws.on('upgrade', (res) => {
+      socket = res.socket
+    })
+    ws.on('open', () => {
+      // Added after ws's own listener (see unauthenticated-bytes.ts); the upgrade response gave us the socket.
+      if (socket !== undefined) conn.onAuthenticated = this.#limit(socket, conn)
+      conn.start()
+    })
     this.#wire(ws, conn)
   }
 
-  /** An inbound WebSocket: refused while closing or over `maxPendingHandshakes`, else handshaken. */
+  /** Stops scheduled dials and fails their waiters (the node is closing). */
+  stopDialling(): void {
+    for (const peer of this.#h.peers.values()) {
+      if (peer.dialTimer === undefined) continue
+      this.#h.options.clock.clearTimeout(peer.dialTimer)
+      peer.dialTimer = undefined
+      if (peer.conn === undefined && peer.outbound === undefined) this.#dialFailed(peer, undefined, CLOSE_CODES.shutdown, 'this node is closing')
+    }
+  }
+
+  /** Bounds what `conn`'s socket may send before it authenticates; returns the function that lifts the bound. */
+  #limit(socket: import('node:stream').Duplex, conn: Connection): () => void {
+    return limitUnauthenticatedBytes(socket, UNAUTHENTICATED_BYTES, (bytes) => {
+      this.oversized++
+      this.#h.log.warn(
+        { peer: conn.remoteAddress, conn: conn.id, bytes, reason: `more than ${UNAUTHENTICATED_BYTES} bytes before the handshake finished` },
+        'unauthenticated socket sent too much',
+      )
+    })
+  }
+
+  /**
+   * An inbound WebSocket: refused while closing; when the pending handshakes are all taken, an older one is evicted
+   * to make room (`#evictFor`) or, failing that, this one is refused (4012). Until it authenticates, the socket may
+   * send at most UNAUTHENTICATED_BYTES.
+   */
   accept(ws: WebSocket, req: IncomingMessage): void {
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+    const address = req.socket.remoteAddress ?? ''
+    const remote = `${address}:${req.socket.remotePort}`
     if (this.#h.isClosing()) {
-      ws.close(CLOSE_CODES.shutdown, 'node closing')
+      this.#refuse(ws, req, CLOSE_CODES.shutdown, 'node closing')
       return
     }
-    if (this.#pendingInbound.size >= this.#h.options.maxPendingHandshakes) {
+    const o = this.#h.options
+    let fromAddress = 0
+    let oldestFromAddress: Connection | undefined
+    for (const c of this.#pendingInbound) {
+      if (c.remoteHost !== address) continue
+      fromAddress++
+      oldestFromAddress ??= c
+    }
+    // One address may hold only so many slots: its own oldest makes room for its newest.
+    if (fromAddress >= o.maxPendingHandshakesPerAddress && oldestFromAddress !== undefined) {
+      this.#evict(oldestFromAddress, `more than ${o.maxPendingHandshakesPerAddress} handshakes in progress from ${address}`)
+    }
+    if (this.#pendingInbound.size >= o.maxPendingHandshakes && !this.#evictFor()) {
       this.refused++
       if (this.refused === 1 || this.refused % 1000 === 0) {
         this.#h.log.warn({ peer: remote, closeCode: CLOSE_CODES.tooManyConnections, reason: `${this.refused} refused so far` }, 'too many handshakes in progress')
       }
-      ws.close(CLOSE_CODES.tooManyConnections, 'too many handshakes in progress')
+      this.#refuse(ws, req, CLOSE_CODES.tooManyConnections, 'too many handshakes in progress')
       return
     }
     this.accepted++
     const conn = new Connection(this.host, ws, 'server', remote)
+    conn.remoteHost = address
     this.all.add(conn)
     this.#pendingInbound.add(conn)
+    conn.onAuthenticated = this.#limit(req.socket, conn)
     this.#wire(ws, conn)
+  }
+
+  /**
+   * Closes one pending handshake to make room for a new socket: the oldest that has not said hello, else the oldest
+   * whose claimed name is not a peer this node knows a URL for (discovery's, a connect's or a peer list's). False
+   * when every slot holds a known peer's handshake.
+   */
+  #evictFor(): boolean {
+    let victim: Connection | undefined
+    for (const c of this.#pendingInbound) {
+      if (c.state !== 'handshaking') continue
+      if (!c.saidHello) {
+        victim = c
+        break
+      }
+      const claimed = c.peerName
+      if (victim === undefined && (claimed === undefined || this.#h.peers.get(claimed)?.url === undefined)) victim = c
+    }
+    if (victim === undefined) return false
+    this.#evict(victim, 'evicted to make room for a newer handshake')
+    return true
+  }
+
+  #evict(conn: Connection, reason: string): void {
+    this.evicted++
+    if (this.evicted === 1 || this.evicted % 1000 === 0) {
+      this.#h.log.warn({ peer: conn.remoteAddress, conn: conn.id, closeCode: CLOSE_CODES.tooManyConnections, reason: `${reason} (${this.evicted} so far)` }, 'pending handshake evicted')
+    }
+    // Its socket stays under the unauthenticated byte limit until close() destroys it, a moment later.
+    conn.close(CLOSE_CODES.tooManyConnections, reason)
+  }
+
+  /** Closes a socket that is not admitted to the handshake: nothing it sends is read, and it is destroyed soon. */
+  #refuse(ws: WebSocket, req: IncomingMessage, code: number, reason: string): void {
+    const socket = req.socket
+    limitUnauthenticatedBytes(socket, 0, () => undefined)
+    ws.on('error', () => undefined)
+    ws.close(code, reason)
+    const timer = this.#h.options.clock.setTimeout(() => ws.terminate(), REFUSED_GRACE_MS)
+    ws.once('close', () => this.#h.options.clock.clearTimeout(timer))
   }
 
   #wire(ws: WebSocket, conn: Connection): void {
@@ -197,6 +307,11 @@ export class NodeConnections {
     const peer = this.#h.peer(identity.name)
     peer.url = identity.url
     peer.conn = conn
+    peer.backoff.reset()
+    if (peer.dialTimer !== undefined) {
+      this.#h.options.clock.clearTimeout(peer.dialTimer)
+      peer.dialTimer = undefined
+    }
     if (peer.outbound === conn) peer.outbound = undefined
     const session = peer.session ?? this.#h.openSession(peer)
     session.wasUp = true
@@ -257,6 +372,7 @@ export class NodeConnections {
     if (peer.outbound === conn) peer.outbound = undefined
     if (peer.conn === conn) {
       peer.conn = undefined
+      peer.backoff.reset()
       // A close this node chose (downReason set) is never the peer leaving, whatever code it carried.
       const leaving = conn.downReason === undefined && (conn.leaving || code === CLOSE_CODES.leaving)
       const downReason = leaving ? 'leaving' : (conn.downReason ?? 'noconnection')
@@ -270,12 +386,36 @@ export class NodeConnections {
     if (peer.conn !== undefined || peer.outbound !== undefined || this.#hasPendingInbound(name)) return
     // An unauthenticated socket claiming this name failed: it says nothing about the real node.
     if (conn.role === 'server' && !proven) return
+    if (code === CLOSE_CODES.duplicate && conn.role === 'client') {
+      // The peer has a connection to us or is dialling us and won the tie: that one is coming, not a failure. Waiters
+      // wait for it, for a handshake's time at most.
+      this.#awaitOther(peer)
+      return
+    }
+    if (conn.role === 'client') peer.backoff.failed(this.#h.options.clock.now(), this.#h.options.reconnectMinMs, this.#h.options.reconnectMaxMs, this.#h.options.random)
+    this.#dialFailed(peer, conn, code, reason)
+  }
+
+  /** After a lost tie: fails the peer's waiters and session if no connection to it came up within a handshake's time. */
+  #awaitOther(peer: Peer): void {
+    if (peer.dialTimer !== undefined) return
+    // Held as the peer's dial timer: no redial meanwhile (it would lose the tie again), and a closing node clears it.
+    peer.dialTimer = this.#h.options.clock.setTimeout(() => {
+      peer.dialTimer = undefined
+      if (peer.conn !== undefined || peer.outbound !== undefined || this.#hasPendingInbound(peer.name)) return
+      if (peer.waiters.length === 0 && peer.session === undefined) return
+      this.#dialFailed(peer, undefined, CLOSE_CODES.duplicate, 'the peer won the simultaneous connect, but its connection never came up')
+    }, this.#h.options.handshakeTimeoutMs)
+  }
+
+  #dialFailed(peer: Peer, conn: Connection | undefined, code: number, reason: string): void {
+    const name = peer.name
     // A dial failed and no other connection to that node is coming: what was queued for it cannot be sent.
-    const failure = handshakeFailureReason(code, conn.lastError !== undefined)
+    const failure = handshakeFailureReason(code, conn?.lastError !== undefined)
     const detail =
-      (conn.lastError?.message ?? `closed with ${code} (${closeCodeName(code)})${reason ? `: ${reason}` : ''}`) +
+      (conn?.lastError?.message ?? `closed with ${code} (${closeCodeName(code)})${reason ? `: ${reason}` : ''}`) +
       (failure === 'cookie' || failure === 'version' ? `; ${HANDSHAKE_FAILURE_FIXES[failure]}` : '')
-    const error = new HandshakeFailedError(conn.remoteAddress, detail, code, { cause: conn.lastError })
+    const error = new HandshakeFailedError(conn?.remoteAddress ?? peer.url ?? name, detail, code, { cause: conn?.lastError })
     if (peer.waiters.length === 0) this.#h.log.debug({ peer: name, closeCode: code, reason: error.message }, 'connection attempt failed')
     const waiters = peer.waiters
     peer.waiters = []

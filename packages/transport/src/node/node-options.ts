@@ -3,8 +3,8 @@
  * Hot code reads the resolved fields only.
  */
 import { MIN_TICK_MS } from '../connection/tick-agreement.ts'
-import { InvalidOptionError, systemClock } from '@cohort/core'
-import type { ActorSystemOptions, Clock } from '@cohort/core'
+import { InvalidOptionError, systemClock, systemRandom } from '@cohort/core'
+import type { ActorSystemOptions, Clock, Random } from '@cohort/core'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { parseNodeName } from '@cohort/core'
@@ -45,8 +45,32 @@ export interface NodeOptions {
   highWaterMarkBytes?: number
   /** `drain(peer)` resolves once unsent bytes fall below this. @default 1 MiB */
   lowWaterMarkBytes?: number
-  /** Handshakes in progress beyond this are refused at once (code 4012), bounding a connection flood. @default 64 */
+  /**
+   * Inbound handshakes in progress at once. When a new socket finds them all taken, the oldest one that has not sent
+   * its hello is closed to make room, then the oldest whose claimed name is not a peer this node knows; only when
+   * every slot holds a known peer's handshake is the newcomer refused (4012). @default 64
+   */
   maxPendingHandshakes?: number
+  /**
+   * Inbound handshakes in progress at once from one remote address; a new socket from an address at the limit closes
+   * that address's oldest. Generous, since many nodes may share an address behind a NAT or a proxy. @default 16
+   */
+  maxPendingHandshakesPerAddress?: number
+  /**
+   * An accepted socket that has not sent its hello this long after it opened is closed (4002): a real node sends it
+   * at once, so idle sockets cannot hold the pending-handshake slots. Capped by `handshakeTimeoutMs`. @default 2000
+   */
+  helloTimeoutMs?: number
+  /**
+   * After a failed dial, the next dial to that peer (from a send, `connect`, discovery or a peer list) waits this
+   * long, doubling per further failure up to `reconnectMaxMs`, with jitter; a success resets it. Sends meanwhile
+   * queue (and make senders busy) as for any peer not connected yet. @default 200
+   */
+  reconnectMinMs?: number
+  /** The longest wait between two dials to one peer that keeps failing. @default 5000 */
+  reconnectMaxMs?: number
+  /** Jitter for the reconnect backoff. @default core's systemRandom */
+  random?: Random
   /** A hidden node (CLI, observer) connects without joining the mesh and is not listed in `nodes()`. @default false */
   hidden?: boolean
   /**
@@ -100,6 +124,11 @@ export interface ResolvedNodeOptions {
   readonly highWaterMarkBytes: number
   readonly lowWaterMarkBytes: number
   readonly maxPendingHandshakes: number
+  readonly maxPendingHandshakesPerAddress: number
+  readonly helloTimeoutMs: number
+  readonly reconnectMinMs: number
+  readonly reconnectMaxMs: number
+  readonly random: Random
   readonly hidden: boolean
   readonly maskFrames: boolean
   readonly checkMessages: boolean
@@ -123,6 +152,10 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   highWaterMarkBytes: number
   lowWaterMarkBytes: number
   maxPendingHandshakes: number
+  maxPendingHandshakesPerAddress: number
+  helloTimeoutMs: number
+  reconnectMinMs: number
+  reconnectMaxMs: number
   hidden: boolean
   maskFrames: boolean
   checkMessages: boolean
@@ -140,6 +173,12 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   highWaterMarkBytes: 4 * 1024 * 1024,
   lowWaterMarkBytes: 1024 * 1024,
   maxPendingHandshakes: 64,
+  maxPendingHandshakesPerAddress: 16,
+  // A real node says hello one round trip after the upgrade; two seconds allow for a slow link.
+  helloTimeoutMs: 2_000,
+  // A restarted pod is usually back within a second or two; a peer that stays away costs a dial every 5 s.
+  reconnectMinMs: 200,
+  reconnectMaxMs: 5_000,
   hidden: false,
   maskFrames: false,
   checkMessages: true,
@@ -174,6 +213,11 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
     highWaterMarkBytes: input.highWaterMarkBytes ?? DEFAULT_NODE_OPTIONS.highWaterMarkBytes,
     lowWaterMarkBytes: input.lowWaterMarkBytes ?? DEFAULT_NODE_OPTIONS.lowWaterMarkBytes,
     maxPendingHandshakes: input.maxPendingHandshakes ?? DEFAULT_NODE_OPTIONS.maxPendingHandshakes,
+    maxPendingHandshakesPerAddress: input.maxPendingHandshakesPerAddress ?? DEFAULT_NODE_OPTIONS.maxPendingHandshakesPerAddress,
+    helloTimeoutMs: input.helloTimeoutMs ?? DEFAULT_NODE_OPTIONS.helloTimeoutMs,
+    reconnectMinMs: input.reconnectMinMs ?? DEFAULT_NODE_OPTIONS.reconnectMinMs,
+    reconnectMaxMs: input.reconnectMaxMs ?? DEFAULT_NODE_OPTIONS.reconnectMaxMs,
+    random: input.random ?? systemRandom,
     hidden: input.hidden ?? DEFAULT_NODE_OPTIONS.hidden,
     maskFrames: input.maskFrames ?? DEFAULT_NODE_OPTIONS.maskFrames,
     checkMessages: input.checkMessages ?? DEFAULT_NODE_OPTIONS.checkMessages,
@@ -202,6 +246,11 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
     throw new InvalidOptionError('lowWaterMarkBytes', o.lowWaterMarkBytes, `less than highWaterMarkBytes (${o.highWaterMarkBytes})`)
   }
   integerAtLeast('maxPendingHandshakes', o.maxPendingHandshakes, 1)
+  integerAtLeast('maxPendingHandshakesPerAddress', o.maxPendingHandshakesPerAddress, 1)
+  integerAtLeast('helloTimeoutMs', o.helloTimeoutMs, 1)
+  integerAtLeast('reconnectMinMs', o.reconnectMinMs, 1)
+  integerAtLeast('reconnectMaxMs', o.reconnectMaxMs, o.reconnectMinMs)
+  if (typeof o.random !== 'function') throw new InvalidOptionError('random', typeof o.random, 'a function returning a number in [0, 1)')
   if (typeof o.hidden !== 'boolean') throw new InvalidOptionError('hidden', o.hidden, 'a boolean')
   if (typeof o.maskFrames !== 'boolean') throw new InvalidOptionError('maskFrames', o.maskFrames, 'a boolean')
   if (typeof o.checkMessages !== 'boolean') throw new InvalidOptionError('checkMessages', o.checkMessages, 'a boolean')

@@ -5,11 +5,13 @@
  */
 import { createMessageCodec } from '@cohort/core'
 import { internNodeName } from '@cohort/core/distribution'
-import type { Clock } from '@cohort/core'
+import type { Clock, TimerHandle } from '@cohort/core'
+import type { Logger } from 'pino'
 import { Backpressure } from '../connection/backpressure.ts'
 import type { Connection } from '../connection/connection.ts'
 import { FrameBatcher } from '../connection/frame-batcher.ts'
 import type { WireNames } from '../wire/control-validation.ts'
+import { ReconnectBackoff } from './reconnect-backoff.ts'
 
 /** One outgoing session to a peer. */
 export interface PeerSession {
@@ -37,11 +39,15 @@ export interface Peer {
   outbound: Connection | undefined
   session: PeerSession | undefined
   waiters: ConnectWaiter[]
+  /** When this node may dial the peer again (reconnect-backoff.ts). */
+  readonly backoff: ReconnectBackoff
+  /** A dial waiting for the backoff to pass, if one is scheduled. */
+  dialTimer: TimerHandle | undefined
 }
 
 export function createPeer(name: string, url: string | undefined): Peer {
   // Interned: the peer table is looked up by the node of every pid sent to, and those share this string.
-  return { name: internNodeName(name), url, conn: undefined, outbound: undefined, session: undefined, waiters: [] }
+  return { name: internNodeName(name), url, conn: undefined, outbound: undefined, session: undefined, waiters: [], backoff: new ReconnectBackoff(), dialTimer: undefined }
 }
 
 /** Sizes and hooks of a session's queue. */
@@ -55,6 +61,7 @@ export interface SessionOptions {
   readonly flushThresholdBytes: number
   readonly highWaterMarkBytes: number
   readonly lowWaterMarkBytes: number
+  readonly logger: Logger
 }
 
 export function createSession(o: SessionOptions): PeerSession {
@@ -68,6 +75,13 @@ export function createSession(o: SessionOptions): PeerSession {
     flushThresholdBytes: o.flushThresholdBytes,
     onProgress: () => {
       if (backpressure.hasWaiters) backpressure.update(batcher.unsentBytes)
+    },
+    onDropped: (fromId, error) => {
+      // The sender changed the message after sending it (the README forbids it): the fault stays with that message.
+      o.logger.warn(
+        { peer: o.names.peer, pid: fromId === null ? undefined : `<${o.names.local}.${fromId}>`, err: error },
+        'message changed after send could not be encoded: dropped',
+      )
     },
   })
   return { batcher, backpressure, messagesOut: 0, wasUp: false }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import { CLOSE_CODES } from '../wire/close-codes.ts'
 import { HandshakeFailedError, MessageTooLargeError } from '../errors.ts'
 import type { LocalIdentity } from '../connection/handshake.ts'
+import { cookieStrengthBits, isWeakCookie, WEAK_COOKIE_BITS } from './cookie-strength.ts'
 import { NodeConnections } from './node-connections.ts'
 import { NodeEvents } from './node-events.ts'
 import type { NodeEventMap, NodeEventName } from './node-events.ts'
@@ -64,7 +65,7 @@ export class WebSocketNode implements CohortNode {
       ...(o.creation === undefined ? {} : { creation: o.creation }),
     })
     this.distribution = {
-      send: (node, control) => this.#send(node, control),
+      send: (node, control, sender) => this.#send(node, control, undefined, sender),
       sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
       compactCalls: true,
       drain: (node) => this.drain(node),
@@ -103,6 +104,14 @@ export class WebSocketNode implements CohortNode {
     this.url = advertisedUrl(o, this.port)
     this.#local = { name: o.name, creation: this.system.creation, url: this.url, hidden: o.hidden, tickMs: o.tickMs, cookie: o.cookie }
     this.#log.info({ url: this.url, hidden: o.hidden }, 'node listening')
+    if (isWeakCookie(o.cookie)) {
+      // Loud on purpose: a weak cookie is recovered offline by anyone this node can be made to dial (see the README's
+      // threat model). The cookie itself is never logged, only its estimated strength.
+      this.#log.warn(
+        { bits: cookieStrengthBits(o.cookie), reason: `the cookie has about ${cookieStrengthBits(o.cookie)} bits of entropy, under ${WEAK_COOKIE_BITS}; use 32 random bytes, e.g. openssl rand -base64 32` },
+        'weak cookie',
+      )
+    }
     if (!o.hidden && o.url === undefined && o.checkNameHost) this.#warnIfNameHostNotLocal()
   }
 
@@ -135,6 +144,7 @@ export class WebSocketNode implements CohortNode {
 
   async #close(): Promise<void> {
     this.#log.info({ reason: this.#leaving ? 'leaving' : 'shutdown' }, 'node shutting down')
+    this.#connections.stopDialling()
     // Actors stop while connections are still up, so remote links see their real exit reasons.
     try {
       await this.system.shutdown()
@@ -215,6 +225,8 @@ export class WebSocketNode implements CohortNode {
         bytesOut: p.session?.batcher.bytesOut ?? 0,
         queuedBytes: p.session?.batcher.unsentBytes ?? 0,
         tickMs: conn?.peer?.tickMs,
+        readPaused: conn?.readPaused ?? false,
+        readPauses: conn?.readPauses ?? 0,
       })
     }
     return {
@@ -225,6 +237,8 @@ export class WebSocketNode implements CohortNode {
       connectionsAccepted: this.#connections.accepted,
       connectionsRefused: this.#connections.refused,
       connectionsFailed: this.#connections.failed,
+      connectionsEvicted: this.#connections.evicted,
+      connectionsOversized: this.#connections.oversized,
       handshakeFailures: { ...this.#connections.handshakeFailures.counts },
     }
   }
@@ -243,9 +257,10 @@ export class WebSocketNode implements CohortNode {
 
   /**
    * Queues `control`: a small monitor, link, exit or down joins the batch; anything else is encoded on its own.
-   * `sizeHint` bounds its encoded size when known (large messages).
+   * `sizeHint` bounds its encoded size when known (large messages). `sender` orders it behind that actor's earlier
+   * messages when the control does not name it in `from` (a down for a monitor by name).
    */
-  #send(node: string, control: ControlMessage, sizeHint?: number): DistributionSendResult {
+  #send(node: string, control: ControlMessage, sizeHint?: number, sender?: Pid): DistributionSendResult {
     const session = this.#sessionFor(node)
     if (session === undefined) return 'unreachable'
     const batcher = session.batcher
@@ -256,7 +271,7 @@ export class WebSocketNode implements CohortNode {
       const parts = batcher.encodeParts(control, sizeHint)
       const bytes = totalLength(parts)
       if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
-      batcher.enqueueParts(parts, (control as { from?: unknown }).from)
+      batcher.enqueueParts(parts, sender ?? (control as { from?: unknown }).from)
     }
     session.messagesOut++
     return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'

@@ -5,6 +5,7 @@
 import { createMessageCodec } from '@cohort/core'
 import { WebSocket } from 'ws'
 import { ClientHandshake } from '../connection/handshake.ts'
+import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
 import { writeFrame } from '../wire/wire-codec.ts'
 import { track } from './nodes.ts'
 import { wireForm } from './wire-form.ts'
@@ -35,12 +36,12 @@ export async function rawPeer(url: string, options: { name?: string; cookie?: st
   if (options.cookie !== undefined) {
     const name = options.name ?? 'raw@127.0.0.1'
     const hs = new ClientHandshake({ name, creation: options.creation ?? 1, url: 'ws://127.0.0.1:1', hidden: false, cookie: options.cookie }, undefined)
-    const next = (): Promise<unknown> => new Promise((resolve) => ws.once('message', (d) => resolve(codec.decode(d as Buffer))))
+    const next = (): Promise<unknown> => new Promise((resolve) => ws.once('message', (d) => resolve(decodeHandshake(d as Buffer))))
     let reply = next()
-    ws.send(codec.encode(hs.hello()))
+    ws.send(encodeHandshake(hs.hello()))
     const challenge = await reply
     reply = next()
-    ws.send(codec.encode(hs.challenge(challenge)))
+    ws.send(encodeHandshake(hs.challenge(challenge)))
     hs.accept(await reply)
   }
   return {

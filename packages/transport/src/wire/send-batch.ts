@@ -140,6 +140,78 @@ export class SendBatch {
     return bytes
   }
 
+  /**
+   * `encode`, checked: when encoding throws, or the entry comes out larger than the bound the batch was sized by, a
+   * message was changed after it was sent (a Symbol put in, a 20 MB string attached). Then each value is encoded on
+   * its own, and those that fail or outgrew `maxValueBytes` (the most any of them could weigh when added) are dropped
+   * and reported to `onDropped` with their sender's pid id (null outside actors), so the fault stays with that
+   * message: the other messages go, and the connection lives. Returns undefined when nothing is left.
+   */
+  encodeChecked(codec: MessageCodec, maxValueBytes: number, onDropped: (fromId: number | null, error: Error) => void): Uint8Array | undefined {
+    const bound = this.#bytes
+    try {
+      const bytes = this.#onlyBuffers ? writeBufferBatch(CONTROL_CODES.batch, this.#values, bound) : codec.encode([CONTROL_CODES.batch, this.#values])
+      if (bytes.length <= bound) {
+        this.clear()
+        return bytes
+      }
+    } catch {
+      // One of the values cannot be encoded any more: found below.
+    }
+    const kept = this.#salvage(codec, maxValueBytes, onDropped)
+    this.clear()
+    return kept.length === 0 ? undefined : codec.encode([CONTROL_CODES.batch, kept])
+  }
+
+  /** The values that still encode within `maxValueBytes`, runs recounted; the rest reported. */
+  #salvage(codec: MessageCodec, maxValueBytes: number, onDropped: (fromId: number | null, error: Error) => void): unknown[] {
+    const values = this.#values
+    const out: unknown[] = []
+    const check = (value: unknown): Error | undefined => {
+      try {
+        const size = codec.encode(value).length
+        return size <= maxValueBytes ? undefined : new Error(`encoded to ${size} bytes, more than the ${maxValueBytes} it had when sent`)
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error))
+      }
+    }
+    let at = 0
+    while (at < values.length) {
+      const head = values[at]
+      if (Array.isArray(head)) {
+        const error = check(head)
+        if (error === undefined) out.push(head)
+        else onDropped(typeof head[1] === 'number' ? head[1] : null, error)
+        at++
+        continue
+      }
+      if (head === CALL_MARK || head === REPLY_MARK) {
+        const size = head === CALL_MARK ? CALL_VALUES : REPLY_VALUES
+        const error = check(values[at + size - 1])
+        if (error === undefined) for (let i = 0; i < size; i++) out.push(values[at + i])
+        else onDropped(null, error)
+        at += size
+        continue
+      }
+      const count = values[at + RUN_HEADER_VALUES - 1] as number
+      const fromId = values[at + 2] as number | null
+      const header = values.slice(at, at + RUN_HEADER_VALUES)
+      const msgs: unknown[] = []
+      for (let i = 0; i < count; i++) {
+        const msg = values[at + RUN_HEADER_VALUES + i]
+        const error = check(msg)
+        if (error === undefined) msgs.push(msg)
+        else onDropped(fromId, error)
+      }
+      if (msgs.length > 0) {
+        header[RUN_HEADER_VALUES - 1] = msgs.length
+        out.push(...header, ...msgs)
+      }
+      at += RUN_HEADER_VALUES + count
+    }
+    return out
+  }
+
   clear(): void {
     this.#values = []
     this.#bytes = 0

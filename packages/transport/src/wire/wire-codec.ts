@@ -64,14 +64,15 @@ export function writeFrame(entries: readonly FrameEntry[], count: number, payloa
 }
 
 /**
- * Decodes each entry of `frame` with `codec` and hands the value to `onValue`, in order.
+ * Decodes each entry of `frame` with `codec` and hands the value, and the entry's size in bytes, to `onValue`, in
+ * order.
  * @throws ProtocolError 4006 for a truncated frame or undecodable bytes, 4008 for an entry over `maxEntryBytes`
  */
 export function readFrame(
   frame: Buffer,
   codec: MessageCodec,
   maxEntryBytes: number,
-  onValue: (value: unknown) => void,
+  onValue: (value: unknown, bytes: number) => void,
 ): void {
   let at = 0
   const end = frame.length
@@ -84,7 +85,7 @@ export function readFrame(
       throw new ProtocolError(CLOSE_CODES.messageTooLarge, `entry of ${length} bytes is over maxMessageBytes (${maxEntryBytes})`)
     }
     if (length === 0 || length > end - at) throw new ProtocolError(CLOSE_CODES.malformed, `entry of ${length} bytes overruns the frame`)
-    onValue(decodeEntry(codec, frame.subarray(at, at + length)))
+    onValue(decodeEntry(codec, frame.subarray(at, at + length)), length)
     at += length
   }
 }

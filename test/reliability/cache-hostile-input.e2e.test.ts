@@ -1,0 +1,88 @@
+/**
+ * Hostile input against a cache node in its own process, on its RESP2 port and its HTTP port, from this test process
+ * as the attacker, while a client keeps writing and reading on both: bytes that are not RESP or HTTP, a bulk string
+ * and a body announcing 10 GiB, headers past the limit, and half-open floods (RESP requests and HTTP bodies cut off
+ * inside a 1 MiB value, HTTP requests cut off in their headers). Each bad connection gets an error that says what was
+ * wrong and is closed, nothing of a cut-off request is stored, the node's descriptors and memory stay bounded, and
+ * the client is served throughout.
+ */
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { httpGet, httpPut, startCacheNode } from '../cache/support/cache-process.ts'
+import type { CacheNode } from '../cache/support/cache-process.ts'
+import { record } from './support/figures.ts'
+import { closeAll, holdOpen, rawExchange, resourcesOf, settles } from './support/process-resources.ts'
+
+const FLOOD = 250
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+/** One RESP request as bytes. */
+const resp = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
+
+/** Writes and reads back a key over RESP and over HTTP: the node still serves its clients. */
+async function served(node: CacheNode, n: string): Promise<void> {
+  const reply = await rawExchange(node.redisPort, resp('SET', `resp:${n}`, `v${n}`) + resp('GET', `resp:${n}`), `v${n}\r\n`)
+  expect(reply.reply).toBe(`+OK\r\n$${`v${n}`.length}\r\nv${n}\r\n`)
+  await httpPut(node, `http:${n}`, `w${n}`)
+  expect(await httpGet(node, `http:${n}`)).toBe(`w${n}`)
+}
+
+describe('a cache node under hostile input', () => {
+  it('closes each bad connection with a clear error, stores nothing of cut-off requests, bounds descriptors and memory, and keeps serving', { timeout: 90_000 }, async () => {
+    const node = await startCacheNode({ name: 'hostile@127.0.0.1' })
+    const pid = node.process.child.pid as number
+    const httpPort = Number(new URL(node.http).port)
+    await served(node, 'before')
+    const before = resourcesOf(pid)
+
+    // RESP: bytes that are not RESP, and a bulk string announcing 10 GiB, refused before a byte of it is buffered.
+    const notResp = await rawExchange(node.redisPort, Buffer.concat([Buffer.from('*\xff\r\n', 'latin1'), randomBytes(256)]))
+    expect(notResp.reply).toMatch(/^-ERR Protocol error/)
+    expect(notResp.closedByServer).toBe(true)
+    const hugeBulk = await rawExchange(node.redisPort, '*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$10737418240\r\n')
+    expect(hugeBulk.reply).toBe(`-ERR request is larger than the limit of ${MAX_REQUEST_BYTES} bytes\r\n`)
+    expect(hugeBulk.closedByServer).toBe(true)
+    // HTTP: bytes that are not HTTP, headers past the limit, a body announcing 10 GiB.
+    const notHttp = await rawExchange(httpPort, Buffer.concat([Buffer.from([0]), randomBytes(2048)]))
+    expect(notHttp.reply).toMatch(/^HTTP\/1\.1 400 Bad Request/)
+    expect(notHttp.closedByServer).toBe(true)
+    const bigHeaders = await rawExchange(httpPort, `GET /kv/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)
+    expect(bigHeaders.reply).toMatch(/^HTTP\/1\.1 431/)
+    const hugeBody = await rawExchange(httpPort, 'PUT /kv/huge HTTP/1.1\r\nHost: x\r\nContent-Length: 10737418240\r\n\r\n')
+    expect(hugeBody.reply).toMatch(/^HTTP\/1\.1 413[\s\S]*larger than the limit/)
+    expect(hugeBody.closedByServer).toBe(true)
+    await served(node, 'after-bad')
+
+    // Half-open floods: a 1 MiB value cut off after 64 KiB, over RESP and over HTTP, and HTTP headers cut off.
+    const cut = Buffer.alloc(64 * 1024, 0x62)
+    const respCut = await holdOpen(FLOOD, node.redisPort, Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$3\r\ncut\r\n$1048576\r\n'), cut]))
+    const httpCut = await holdOpen(FLOOD, httpPort, Buffer.concat([Buffer.from('PUT /kv/cut HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n'), cut]))
+    const headersCut = await holdOpen(FLOOD, httpPort, 'GET /kv/x HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+    // The kernel completes connections before the node accepts them: wait until it holds every one.
+    const during = await settles(() => resourcesOf(pid), (r) => r.fds >= before.fds + 3 * FLOOD, 'the node to accept every flood socket')
+    await served(node, 'during')
+    expect(during.fds - before.fds).toBeLessThanOrEqual(3 * FLOOD + 20)
+    expect(during.rssMiB - before.rssMiB).toBeLessThan(192)
+
+    await closeAll([...respCut, ...httpCut, ...headersCut])
+    const after = await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    await served(node, 'after')
+    // Nothing of a refused or cut-off request was stored.
+    expect(await httpGet(node, 'huge')).toBeUndefined()
+    expect(await httpGet(node, 'cut')).toBeUndefined()
+    expect(node.process.child.exitCode).toBeNull()
+    record('cache-hostile-input', {
+      floodSockets: 3 * FLOOD,
+      fds: { before: before.fds, during: during.fds, after: after.fds },
+      rssMiB: { before: before.rssMiB, during: during.rssMiB, after: after.rssMiB },
+      kibPerHeldSocket: Math.round(((during.rssMiB - before.rssMiB) * 1024) / (3 * FLOOD)),
+      answers: {
+        notResp: notResp.reply.trim(),
+        hugeBulk: hugeBulk.reply.trim(),
+        notHttp: notHttp.reply.split('\r\n')[0],
+        bigHeaders: bigHeaders.reply.split('\r\n')[0],
+        hugeBody: hugeBody.reply.split('\r\n')[0],
+      },
+    })
+  })
+})

@@ -1,0 +1,91 @@
+/**
+ * Hostile input against a chat node in its own process, on its one HTTP port (the page, the API and the WebSocket),
+ * from this test process as the attacker, while two real clients keep chatting: bytes that are not HTTP, headers
+ * past the limit, an upgrade that names no room, a WebSocket frame announcing a terabyte, and half-open floods
+ * (requests cut off in their headers, frames cut off halfway). Each bad connection is closed with an answer that says
+ * what was wrong, the node's descriptors and memory stay bounded (one descriptor per held socket, freed when it goes),
+ * and the clients are served throughout.
+ */
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ChatClient, ChatCluster } from '../support/chat-process.ts'
+import type { Frame } from '../support/chat-process.ts'
+import { record } from './support/figures.ts'
+import { clientFrameHeader, closeAll, holdOpen, rawExchange, resourcesOf, settles, upgradedSocket } from './support/process-resources.ts'
+
+let cluster: ChatCluster | undefined
+afterEach(async () => {
+  await cluster?.stop()
+  cluster = undefined
+})
+
+const FLOOD = 300
+
+describe('a chat node under hostile input', () => {
+  it('closes each bad connection with a clear answer, bounds descriptors and memory under half-open floods, and keeps its clients chatting', { timeout: 90_000 }, async () => {
+    cluster = await ChatCluster.start(1)
+    const node = cluster.node(0)
+    const pid = node.child.pid as number
+    const port = Number(new URL(node.url).port)
+    const alice = await ChatClient.join(node.url, 'lobby', 'alice')
+    const bob = await ChatClient.join(node.url, 'lobby', 'bob')
+    /** Alice says something and Bob hears it: the node still serves its clients. */
+    const chatting = async (text: string): Promise<void> => {
+      alice.socket.send(JSON.stringify({ type: 'say', text }))
+      await bob.waitFor((f: Frame) => f.type === 'message' && f['text'] === text, `bob to hear "${text}"`)
+    }
+    await chatting('before')
+    const before = resourcesOf(pid)
+
+    // Bytes that are not HTTP: 400, and that connection closed.
+    const garbage = await rawExchange(port, Buffer.concat([Buffer.from([0]), randomBytes(4095)]))
+    expect(garbage.reply).toMatch(/^HTTP\/1\.1 400 Bad Request/)
+    expect(garbage.closedByServer).toBe(true)
+    // Headers past the limit: 431.
+    const bigHeaders = await rawExchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)
+    expect(bigHeaders.reply).toMatch(/^HTTP\/1\.1 431/)
+    expect(bigHeaders.closedByServer).toBe(true)
+    // An upgrade that names no room: 400 saying so, no socket.
+    const noRoom = await upgradedSocket(port, '/ws?user=mallory')
+    expect(noRoom.head).toMatch(/^HTTP\/1\.1 400 Bad Request/)
+    // A WebSocket frame announcing 1 TiB: closed with 1009 before a byte of it is buffered.
+    const mallory = await ChatClient.join(node.url, 'lobby', 'mallory')
+    ;(mallory.socket as unknown as { _socket: { write(b: Buffer): void } })._socket.write(clientFrameHeader(2 ** 40, 0x1))
+    expect((await mallory.closed).code).toBe(1009)
+    await chatting('after the bad connections')
+
+    // Half-open floods: HTTP requests cut off in their headers, and upgraded sockets whose frame stops halfway.
+    const cutHeaders = await holdOpen(FLOOD, port, 'GET /rooms/lobby/history HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+    const cutFrames = []
+    for (let i = 0; i < FLOOD; i++) {
+      const { socket, head } = await upgradedSocket(port, `/ws?room=flood&user=f${i}`)
+      expect(head).toMatch(/^HTTP\/1\.1 101/)
+      socket.write(Buffer.concat([clientFrameHeader(60 * 1024, 0x1), Buffer.alloc(1024, 0x61)]))
+      cutFrames.push(socket)
+    }
+    // The kernel completes connections before the node accepts them: wait until it holds every one.
+    await settles(() => resourcesOf(pid), (r) => r.fds >= before.fds + 2 * FLOOD, 'the node to accept every flood socket')
+    await chatting('during the floods')
+    const carol = await ChatClient.join(node.url, 'lobby', 'carol')
+    const carolsHistory = (await carol.waitFor((f: Frame) => f.type === 'history', 'the history')) as Frame & { messages: Array<{ text: string }> }
+    expect(carolsHistory.messages.map((m) => m.text)).toContain('during the floods')
+    const history = await fetch(new URL('/rooms/lobby/history', node.url))
+    expect(history.status).toBe(200)
+    const during = resourcesOf(pid)
+    // One descriptor per held socket and a few for the clients; no more.
+    expect(during.fds - before.fds).toBeLessThanOrEqual(2 * FLOOD + 20)
+    expect(during.rssMiB - before.rssMiB).toBeLessThan(160)
+
+    await closeAll([...cutHeaders, ...cutFrames])
+    const after = await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    await chatting('after the floods')
+    expect(node.child.exitCode).toBeNull()
+    record('chat-hostile-input', {
+      floodSockets: 2 * FLOOD,
+      fds: { before: before.fds, during: during.fds, after: after.fds },
+      rssMiB: { before: before.rssMiB, during: during.rssMiB, after: after.rssMiB },
+      kibPerHeldSocket: Math.round(((during.rssMiB - before.rssMiB) * 1024) / (2 * FLOOD)),
+      answers: { garbage: garbage.reply.split('\r\n')[0], bigHeaders: bigHeaders.reply.split('\r\n')[0], noRoom: noRoom.head.split('\r\n')[0], hugeFrame: 1009 },
+    })
+  })
+})
