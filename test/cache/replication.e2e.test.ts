@@ -32,6 +32,20 @@ describe('cache replication across processes', () => {
     await convergesTo(nodes, 'greeting', undefined)
   })
 
+  it('shows the cache supervision tree of every node in the observer', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    type Tree = { id: string; type: string; pid?: string; children: Tree[] }
+    const report = (await (await fetch(`${nodes[0]!.http}/observer/cluster.json`)).json()) as { nodes: { node: string; tree: Tree[] }[] }
+    expect(report.nodes.map((n) => n.node).sort()).toEqual([...NAMES].sort())
+    for (const n of report.nodes) {
+      // The observer reports the tree it runs under: the cache's root, with the replica that owns the map.
+      expect(n.tree.map((c) => [c.id, c.type, typeof c.pid])).toEqual([
+        ['observer', 'worker', 'string'],
+        ['replica', 'worker', 'string'],
+      ])
+    }
+  })
+
   it('converges to one value when every node writes the same key at once', async () => {
     const nodes = await startCacheCluster(NAMES)
     for (let round = 0; round < 5; round++) {

@@ -47,21 +47,26 @@ function bySender(frames: Frame[]): Map<string, string[]> {
 
 type History = { room: string; messages: { id: string; text: string }[] }
 
-/** Polls each node's history of `room` until every one has `count` messages; returns their id lists. */
-async function histories(urls: string[], room: string, count: number): Promise<string[][]> {
+/** Each node's history of `room`, as id lists. */
+async function histories(urls: string[], room: string): Promise<string[][]> {
+  const all = await Promise.all(urls.map((u) => getJson<History>(u, `/rooms/${room}/history`)))
+  return all.map((h) => h.messages.map((m) => m.id))
+}
+
+/**
+ * Polls each node's history of `room` until every one has the same `count` messages. Only for a node that catches
+ * up by anti-entropy (restarted, joined later, or with no client in the room): that has no event to wait on.
+ */
+async function caughtUp(urls: string[], room: string, count: number): Promise<string[][]> {
   for (;;) {
-    const all = await Promise.all(urls.map((u) => getJson<History>(u, `/rooms/${room}/history`)))
-    const ids = all.map((h) => h.messages.map((m) => m.id))
+    const ids = await histories(urls, room)
     if (ids.every((list) => list.length === count) && ids.every((list) => list.join() === ids[0]!.join())) return ids
     // A poll interval, not a settling delay: the condition is checked again until the test's deadline.
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
 
-/**
- * Waits until every client sees exactly `users` present. Presence doubles as the sign that every node knows the
- * others' room actors: a message said before that may reach only the history of a node that joined the room just now.
- */
+/** Waits until every client sees exactly `users` present. */
 async function present(clients: ChatClient[], users: string): Promise<void> {
   for (const c of clients) await c.until(() => c.presence()?.join() === users, `presence ${users}`)
 }
@@ -85,7 +90,10 @@ describe('chat across three node processes', () => {
     const fromBob = users[0]!.messages().find((m) => m['user'] === 'bob')!
     expect(fromBob['node']).toBe(c.nameOf(1))
 
-    const ids = await histories(c.nodes.map((n) => n!.url), 'lobby', 100)
+    // Every node has a client that received all 180, and a room actor adds a message to its node's history before
+    // it writes it to the sockets: every history is complete now, no poll needed.
+    const ids = await histories(c.nodes.map((n) => n!.url), 'lobby')
+    for (const list of ids) expect(list).toEqual(ids[0])
     const history = await getJson<History>(c.node(0).url, '/rooms/lobby/history')
     // The last 100 of the 180, each sender's still in order.
     expect(ids[0]).toHaveLength(100)
@@ -96,6 +104,18 @@ describe('chat across three node processes', () => {
     expect(await getJson(c.node(2).url, '/rooms/lobby/presence')).toEqual({ room: 'lobby', users: ['alice', 'bob', 'carol'] })
     expect(await getJson(c.node(1).url, '/cluster')).toEqual({ node: c.nameOf(1), nodes: [c.nameOf(0), c.nameOf(2)] })
     expect(await getJson(c.node(1).url, '/endpoints')).toEqual({ node: c.node(1).url, endpoints: [c.node(0).url, c.node(2).url].sort() })
+    // The probes and metrics on the chat's own port, answered by discovery's probe handler.
+    const text = async (path: string): Promise<[number, string]> => {
+      const res = await fetch(new URL(path, c.node(0).url))
+      return [res.status, await res.text()]
+    }
+    expect(await text('/livez')).toEqual([200, 'ok\n'])
+    expect(await text('/readyz')).toEqual([200, 'ok\n'])
+    const [status, metrics] = await text('/metrics')
+    expect(status).toBe(200)
+    expect(metrics).toMatch(/^chat_messages_in_total 60$/m)
+    expect(metrics).toMatch(/^chat_connected_sockets 1$/m)
+    expect(metrics).toMatch(/^cohort_connected_peers 2$/m)
   })
 
   it('updates presence on joins and leaves, and drops a SIGKILLed node\'s users within the tick window', async () => {
@@ -162,7 +182,7 @@ describe('chat across three node processes', () => {
     for (const text of texts('alice', 30)) alice.say(text)
     for (const text of texts('bob', 30)) bob.say(text)
     await bob.until(() => bob.messages().length === 60, '60 messages')
-    const before = await histories([0, 1, 2].map((i) => c.node(i).url), 'h', 60)
+    const before = await caughtUp([0, 1, 2].map((i) => c.node(i).url), 'h', 60)
 
     c.node(1).kill('SIGKILL')
     await c.node(1).exited
@@ -170,7 +190,7 @@ describe('chat across three node processes', () => {
     await c.waitMesh(1)
     c.startNode(3)
     await c.waitMesh(3)
-    const after = await histories([0, 1, 2, 3].map((i) => c.node(i).url), 'h', 60)
+    const after = await caughtUp([0, 1, 2, 3].map((i) => c.node(i).url), 'h', 60)
     expect(after[1]).toEqual(before[0])
     expect(after[3]).toEqual(before[0])
 

@@ -16,6 +16,23 @@ describe('groups over the transport', () => {
     expect(await b.request('members', { group: 'room' })).toEqual([pid])
   })
 
+  it('after synced, a join is listed by every other node at once', async () => {
+    const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode({ clusterServices: true, name: `${n}@127.0.0.1` })))
+    const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]
+    await b.request('connect', { name: a.name, url: a.url })
+    await c.request('connect', { name: a.name, url: a.url })
+    for (const n of nodes) await waitNodesUp(n, nodes.filter((m) => m !== n).map((m) => m.name))
+    // No wait on the other nodes' events: synced is the signal that they hold the join.
+    const pids: PidJson[] = []
+    for (let i = 0; i < 20; i++) {
+      const pid = await a.request<PidJson>('spawnMember')
+      pids.push(pid)
+      await a.request('join', { group: `g${i}`, pid })
+      await a.request('synced')
+      for (const n of [b, c]) expect(await n.request('members', { group: `g${i}` })).toEqual([pid])
+    }
+  })
+
   it('a node killed with SIGKILL disappears from every group on every node', async () => {
     const nodes = await Promise.all(['a', 'b', 'c'].map((n) => spawnNode({ clusterServices: true, name: `${n}@127.0.0.1` })))
     const [a, b, c] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]]

@@ -72,7 +72,9 @@ export class ChatProcess {
 
 /** `count` consecutive free ports on 127.0.0.1, for nodes that find each other with localPorts. */
 export async function freePorts(count: number): Promise<number[]> {
-  for (let base = 42_000 + Math.floor(Math.random() * 8000); ; base += count) {
+  // Below the kernel's ephemeral range (Linux: 32768-60999): a port checked free there could be taken as the source
+  // port of some outgoing connection before the node listens on it.
+  for (let base = 20_000 + Math.floor(Math.random() * 12_000); ; base += count) {
     const ports = Array.from({ length: count }, (_, i) => base + i)
     const free = await Promise.all(
       ports.map(

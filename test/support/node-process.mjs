@@ -171,6 +171,7 @@ function startClusterServices() {
   return {
     spawnMember: () => fromPid(system.spawn(member)),
     join: ({ group, pid }) => groups.join(group, toPid(pid)),
+    synced: ({ timeoutMs }) => groups.synced(timeoutMs === undefined ? {} : { timeoutMs }),
     members: ({ group }) => groups.members(group).map(fromPid),
     waitMembers: ({ group, nodes }) =>
       until(() => {

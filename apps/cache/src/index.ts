@@ -4,6 +4,7 @@
  * `runCacheNode` is the whole service; the rest lets an application embed the pieces in its own process.
  */
 export { runCacheNode } from './run-cache-node.ts'
+export { startCacheTree, SupervisedCacheMap, CACHE_SUPERVISOR_NAME } from './cache-tree.ts'
 export { loadCacheConfig, CACHE_CONFIG_VARIABLES, DEFAULT_CACHE_SETTINGS } from './cache-config.ts'
 export { startRespServer, DEFAULT_RESP_SERVER_OPTIONS } from './resp-server.ts'
 export { startHttpApi, DEFAULT_HTTP_API_OPTIONS } from './http-api.ts'
@@ -17,6 +18,7 @@ export { matchesGlob } from './glob-pattern.ts'
 export { CacheError, RespProtocolError, RequestTooLargeError } from './errors.ts'
 
 export type { CacheMap, CacheChange } from './cache-map.ts'
+export type { CacheTree, StartReplica } from './cache-tree.ts'
 export type { CacheProcess, CacheNode, StartCacheMap } from './run-cache-node.ts'
 export type { CacheConfig, CacheSettings } from './cache-config.ts'
 export type { RespServer, RespServerOptions } from './resp-server.ts'

@@ -1,5 +1,6 @@
 /**
- * runCacheNode: the composition root of a cache node — configuration → logger → node → replicated map → cluster →
+ * runCacheNode: the composition root of a cache node — configuration → logger → node → supervision tree (the
+ * observer and the replica that owns the replicated map, cache-tree.ts) → cluster →
  * HTTP API and probes → RESP listener → graceful shutdown. It receives everything it needs from the host process
  * (env, signals, exit, output), so only main.ts touches `process`.
  *
@@ -8,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActorSystem } from '@cohort/core'
-import { OBSERVER_NAME, clusterObserver, createMetricsRegistry, installGracefulShutdown, joinCluster, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -18,6 +19,7 @@ import type { CacheMap } from './cache-map.ts'
 import { loadCacheConfig } from './cache-config.ts'
 import type { CacheConfig } from './cache-config.ts'
 import { registerCacheMetrics } from './cache-metrics.ts'
+import { startCacheTree } from './cache-tree.ts'
 import { startHttpApi } from './http-api.ts'
 import type { HttpApi } from './http-api.ts'
 import { startRespServer } from './resp-server.ts'
@@ -70,9 +72,9 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   })
   const system = node.system
   const now = (): number => system.clock.now()
-  const map = startMap(system, { scope: cache.scope })
-  // The cluster observer (the page at /observer, `cohort status`); it stops with the system.
-  system.spawn(clusterObserver(system, { traffic: node }), undefined, { name: OBSERVER_NAME })
+  // The supervision tree: the cluster observer first (the page at /observer, `cohort status`; it reports the tree
+  // it runs under), then the replica that owns the map. Both stop with the system.
+  const { map } = await startCacheTree(system, startMap, { scope: cache.scope }, [observerChild(system, { traffic: node })])
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
   let resp: RespServer | undefined
   let shuttingDown = false

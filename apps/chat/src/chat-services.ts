@@ -1,8 +1,9 @@
 /**
  * The chat services of one node, handed to its actors at start: the actor system, the chat's groups scope, the
  * node's history book (outside any actor, so a restarted room actor finds its room's history), presence, the sockets
- * waiting for their session actor, the counters behind /metrics, and the stamp that gives each message its time and
- * cluster-unique id. The composition root (run-chat-node.ts) builds it once.
+ * waiting for their session actor, the open sockets of the node's sessions (the room actors write their rooms'
+ * frames to them), the counters behind /metrics, and the stamp that gives each message its time and cluster-unique
+ * id. The composition root (run-chat-node.ts) builds it once.
  */
 import type { ActorSystem, Groups } from '@cohort/core'
 import type { WebSocket } from 'ws'
@@ -49,6 +50,14 @@ export interface ChatCounters {
   messagesOut: number
 }
 
+/** The socket of a session actor of this node, where its room actor writes the room's frames. */
+export interface SessionSocket {
+  readonly socket: WebSocket
+  readonly room: string
+  /** The last presence frame written: a broadcast of the set the socket was last told is skipped. */
+  presence: string
+}
+
 /** The chat services of one node. */
 export class ChatServices {
   readonly system: ActorSystem
@@ -60,6 +69,11 @@ export class ChatServices {
   presence: RoomPresence | undefined
   /** Every frame to a browser goes through it: one write per socket per event-loop turn. */
   readonly batcher = new SocketBatcher()
+  /**
+   * Session pid (key) → its socket, from the session's start to its end. A room actor writes its frames straight
+   * to its local sessions' sockets: one frame built once per node and no message per recipient.
+   */
+  readonly sessionSockets = new Map<string, SessionSocket>()
   readonly #sockets = new Map<number, WebSocket>()
   #nextSocket = 0
   #seq = 0
@@ -81,6 +95,21 @@ export class ChatServices {
   stamp(room: string, user: string, text: string): ChatMessage {
     const seq = ++this.#seq
     return { type: 'message', room, user, text, at: Date.now(), id: messageId(this.system.node, this.system.creation, seq), node: this.system.node }
+  }
+
+  /**
+   * Writes `data` (a frame's JSON) to an open socket, or `frame` (its prebuilt text frame, text-frame.ts) when
+   * given; a client whose unsent bytes then pass `maxBufferedBytes` is cut off. Writes never wait, so a client that
+   * does not read slows nobody and holds at most that much memory.
+   */
+  writeTo(socket: WebSocket, room: string, data: string | Buffer, frame?: Buffer): void {
+    if (socket.readyState !== socket.OPEN) return
+    if (frame === undefined) this.batcher.write(socket, data)
+    else this.batcher.writeFrame(socket, frame, data as Buffer)
+    if (socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.system.logger.info({ room, bufferedBytes: socket.bufferedAmount }, 'client does not read its socket; disconnecting it')
+      socket.terminate()
+    }
   }
 
   /** Parks a socket until its session actor takes it (a socket is not a message: it never leaves this process). */

@@ -1,6 +1,7 @@
 /**
  * The one HTTP port of a chat node: the page (`/`, `/chat.js`), the WebSocket (`/ws`), the probes (`/livez`,
- * `/readyz`), `/metrics`, `GET /cluster`, `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`.
+ * `/readyz`), `/metrics` and the observer (all three answered by @cohort/discovery's probe handler), `GET /cluster`,
+ * `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`.
  * Every answer is JSON or text with a status that says what went wrong; a failing handler answers 500 and never
  * takes the node down.
  */
@@ -8,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Registry } from 'prom-client'
+import type { ProbeHandler } from '@cohort/discovery'
 import { checkRoomName } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SocketEndpoint } from './socket-endpoint.ts'
@@ -19,15 +20,10 @@ export interface ChatHttpOptions {
   port: number
   services: ChatServices
   sockets: SocketEndpoint
-  registry: Registry
-  /** The root supervisor is alive. */
-  isAlive: () => boolean
-  /** Joined, discovery succeeded once, and not leaving; else why not. */
-  notReadyBecause: () => string | undefined
+  /** Answers `/livez`, `/readyz`, `/metrics` and the observer's routes (probeRequestHandler). */
+  probes: ProbeHandler
   /** The public URLs of the other nodes (for pages to reconnect to when this node is gone). */
   endpoints: () => Promise<string[]>
-  /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
-  observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
 
 /** A listening chat HTTP server. */
@@ -45,7 +41,7 @@ const STATIC: ReadonlyMap<string, { type: string; body: Buffer }> = new Map([
 
 /** Starts the server; resolves once it listens. */
 export async function startChatHttpServer(options: ChatHttpOptions): Promise<ChatHttpServer> {
-  const { services, sockets, registry } = options
+  const { services, sockets, probes } = options
   const { system } = services
   const send = (res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8'): void => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
@@ -54,20 +50,12 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value), 'application/json')
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (options.observe !== undefined && (await options.observe(req, res))) return
+    if (await probes.handle(req, res)) return
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed: only GET and HEAD\n')
     const path = new URL(req.url ?? '/', 'http://chat').pathname
     const file = STATIC.get(path === '/index.html' ? '/' : path)
     if (file !== undefined) return send(res, 200, file.body, file.type)
     switch (path) {
-      case '/livez':
-        return options.isAlive() ? send(res, 200, 'ok\n') : send(res, 503, 'not alive: the root supervisor has exited\n')
-      case '/readyz': {
-        const why = options.notReadyBecause()
-        return why === undefined ? send(res, 200, 'ok\n') : send(res, 503, `not ready: ${why}\n`)
-      }
-      case '/metrics':
-        return send(res, 200, await registry.metrics(), registry.contentType)
       case '/cluster':
         return json(res, 200, { node: system.node, nodes: system.nodes().sort() })
       case '/endpoints':

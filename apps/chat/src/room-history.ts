@@ -38,7 +38,9 @@ export class RoomHistory {
     let i = entries.length
     while (i > 0 && compare(entries[i - 1]!, entry) > 0) i--
     if (entries.length >= this.limit && i === 0) return false
-    entries.splice(i, 0, entry)
+    // push for the common case: splice allocates the array of removed entries on every call.
+    if (i === entries.length) entries.push(entry)
+    else entries.splice(i, 0, entry)
     this.#ids.add(message.id)
     if (entries.length > this.limit) this.#ids.delete(entries.shift()!.message.id)
     this.#digest = undefined
@@ -87,8 +89,15 @@ export function messageId(node: string, incarnation: number, seq: number): strin
 
 function partsOf(entry: Entry): { node: string; incarnation: number; seq: number } {
   if (entry.parts === undefined) {
-    const parts = entry.message.id.split('~')
-    entry.parts = { node: parts[0] ?? '', incarnation: Number(parts[1]) || 0, seq: Number(parts[2]) || 0 }
+    // From the end: a node name has no "~" (messageId), so the last two separators are the id's own. No split, no
+    // array: this runs for most messages of a busy room, whose messages share their millisecond.
+    const id = entry.message.id
+    const last = id.lastIndexOf('~')
+    const before = last > 0 ? id.lastIndexOf('~', last - 1) : -1
+    entry.parts =
+      before < 0
+        ? { node: id, incarnation: 0, seq: 0 }
+        : { node: id.slice(0, before), incarnation: Number(id.slice(before + 1, last)) || 0, seq: Number(id.slice(last + 1)) || 0 }
   }
   return entry.parts
 }

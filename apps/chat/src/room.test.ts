@@ -5,6 +5,7 @@ import type { Pid } from '@cohort/core'
 import { roomActorName } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { roomGroup } from './room-groups.ts'
+import { firstTickMs } from './room.ts'
 import type { RoomMessage } from './room.ts'
 import { startChat } from './start-chat.ts'
 
@@ -119,8 +120,9 @@ describe('room actors', () => {
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     const afterFirst = digests
-    // One to each peer's room actor as it appeared, then the tick that saw the change and one round of the two peers.
-    expect(afterFirst).toBe(5)
+    // One to each peer's room actor as it appeared, and again to both at the end of the room's start (they appeared
+    // while it waited for groups.synced), then the tick that saw the change and one round of the two peers.
+    expect(afterFirst).toBe(7)
     await net.clock.advance(OPTIONS.historySyncMs * 10)
     await net.settle()
     expect(digests).toBe(afterFirst)
@@ -147,5 +149,15 @@ describe('room actors', () => {
     await net.settle()
     expect(texts(a, 'p').sort()).toEqual(['left side', 'right side'])
     expect(texts(b, 'p')).toEqual(texts(a, 'p'))
+  })
+
+  it('spreads the first sync of rooms started together over half a period, the same way every run', () => {
+    const ticks = Array.from({ length: 30 }, (_, i) => firstTickMs(`room${i}`, 2_000))
+    for (const t of ticks) {
+      expect(t).toBeGreaterThanOrEqual(1_000)
+      expect(t).toBeLessThanOrEqual(2_000)
+    }
+    expect(new Set(ticks).size).toBeGreaterThan(25)
+    expect(ticks).toEqual(Array.from({ length: 30 }, (_, i) => firstTickMs(`room${i}`, 2_000)))
   })
 })

@@ -1,9 +1,13 @@
 /**
  * The room actor: one per room on every node, under the node's room supervisor and registered as `chat.room.<room>`.
  * It is a member of the room's group, so a message said anywhere in the room (broadcast by the sender's session: one
- * copy per node) reaches it; it adds the message to its node's history and hands the encoded frame to the room's
- * session actors on this node. It also sends presence changes to them, and keeps its node's history equal to its
- * peers' (below).
+ * copy per node) reaches it; it adds the message to its node's history and writes the message's frame, built once,
+ * to the sockets of the room's sessions on this node (services.sessionSockets): no message per recipient. It writes
+ * a session's history and presence frames when it enters, so every frame of the room reaches a socket in order from
+ * this one actor. It also writes presence changes, and keeps its node's history equal to its peers' (below).
+ *
+ * At start it joins the room's group and waits (`groups.synced`) until every connected node lists it, before it
+ * takes its first session: a client that has its history frame gets every message said after it on any node.
  *
  * History replication: every node holds every room's last messages. Live messages reach every room actor through the
  * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
@@ -19,15 +23,22 @@
  * between the two may so get a message in its history frame and again live: clients tell them apart by `id`.
  */
 import type { Ctx, From, Pid, ServerBehaviour } from '@cohort/core'
+import { isCohortError } from '@cohort/core'
 import { CHAT_LIMITS, historyFrame, presenceFrame } from './chat-protocol.ts'
 import type { ChatMessage } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { RoomHistory } from './room-history.ts'
 import { roomGroup, sessionsGroup } from './room-groups.ts'
+import { textFrame } from './text-frame.ts'
 
 /** What a room actor receives. */
 export type RoomMessage =
-  | { t: 'message'; message: ChatMessage }
+  | {
+      t: 'message'
+      message: ChatMessage
+      /** The message's frame JSON as UTF-8, made once by the sender's node for every node (optional: made here). */
+      json?: Uint8Array
+    }
   | { t: 'presence'; users: readonly string[] }
   | { t: 'digest'; from: Pid; digest: string }
   | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
@@ -38,20 +49,8 @@ export type RoomMessage =
 /** What a room actor answers. */
 export type RoomRequest = { t: 'enter'; pid: Pid; user: string } | { t: 'history' }
 
-/** The reply to `enter`: the frames a new session sends first. */
-export interface EnterReply {
-  history: string
-  presence: string
-}
-
-/** What a session actor receives from its room: a frame to write to its socket. */
-export interface OutFrame {
-  t: 'out'
-  /** The frame's JSON, encoded once per node (a Buffer of UTF-8 for messages, a string for presence). */
-  json: string | Buffer
-  /** A presence frame: a session skips one equal to the last it wrote. */
-  presence: boolean
-}
+/** The reply to `enter`: whether the session's socket was found (it was written its history and presence). */
+export type EnterReply = boolean
 
 interface RoomState {
   readonly room: string
@@ -64,34 +63,60 @@ interface RoomState {
 
 /** The room actor's behaviour; `args` is the room's name. */
 export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState, string> {
-  const { groups } = services
-  const fanOut = (room: string, json: string | Buffer, presence: boolean, ctx: Ctx): number => {
-    const frame: OutFrame = { t: 'out', json, presence }
-    const sessions = groups.localMembers(sessionsGroup(room))
-    for (const pid of sessions) ctx.send(pid, frame)
-    return sessions.length
+  const { groups, sessionSockets } = services
+  /** Writes a message to every local session of `room`: its JSON framed once, the same bytes on each socket. */
+  const deliver = (room: string, json: Buffer): number => {
+    const frame = textFrame(json)
+    let count = 0
+    for (const pid of groups.localMembers(sessionsGroup(room))) {
+      const session = sessionSockets.get(pid.key)
+      if (session === undefined) continue
+      services.writeTo(session.socket, room, json, frame)
+      count++
+    }
+    return count
+  }
+  /** Writes a presence frame to every local session of `room` that was not told this set last. */
+  const tellPresence = (room: string, json: string): void => {
+    for (const pid of groups.localMembers(sessionsGroup(room))) {
+      const session = sessionSockets.get(pid.key)
+      if (session === undefined || session.presence === json) continue
+      session.presence = json
+      services.writeTo(session.socket, room, json)
+    }
   }
   const peerRooms = (room: string, ctx: Ctx): Pid[] => groups.members(roomGroup(room)).filter((p) => p.node !== ctx.self.node)
 
   return {
     name: 'chat.room',
-    init(room, ctx) {
+    async init(room, ctx) {
       groups.join(roomGroup(room), ctx.self)
+      try {
+        await groups.synced({ timeoutMs: services.options.historySyncMs })
+      } catch (err) {
+        // A node that did not confirm in time gets this room's messages once it does; the room serves meanwhile.
+        if (!isCohortError(err, 'COHORT_ERR_GROUPS_NOT_SYNCED')) throw err
+        ctx.log.warn({ err, room }, 'room started before every node confirmed it')
+      }
       services.presence?.watch(room)
       const history = services.historyOf(room, CHAT_LIMITS.historyLength)
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
-      ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, services.options.historySyncMs)
+      ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, firstTickMs(room, services.options.historySyncMs))
       return { room, history, quietTicks: 0, nextPeer: 0 }
     },
     handleCall(request: RoomRequest, _from: From, state) {
       if (request.t === 'enter') {
-        // Joined here, between two messages of this actor, so the session gets every message after its history.
+        // The session put its socket in sessionSockets before it called. Its history and presence are written here,
+        // between two messages of this actor, so the socket gets every message after its history, in order.
+        const session = sessionSockets.get(request.pid.key)
+        if (session === undefined) return { reply: false satisfies EnterReply, state }
         groups.join(sessionsGroup(state.room), request.pid)
         services.presence?.track(request.pid, state.room, request.user)
-        const users = services.presence?.users(state.room) ?? []
-        const reply: EnterReply = { history: historyFrame(state.room, state.history.messages()), presence: presenceFrame(state.room, users) }
-        return { reply, state }
+        session.presence = presenceFrame(state.room, services.presence?.users(state.room) ?? [])
+        services.writeTo(session.socket, state.room, historyFrame(state.room, state.history.messages()))
+        services.writeTo(session.socket, state.room, session.presence)
+        return { reply: true satisfies EnterReply, state }
       }
       return { reply: state.history.messages(), state }
     },
@@ -102,10 +127,10 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
           if (state.history.add(msg.message)) state.quietTicks = 0
-          services.counters.messagesOut += fanOut(state.room, Buffer.from(JSON.stringify(msg.message)), false, ctx)
+          services.counters.messagesOut += deliver(state.room, frameJson(msg))
           return state
         case 'presence':
-          fanOut(state.room, presenceFrame(state.room, msg.users), true, ctx)
+          tellPresence(state.room, presenceFrame(state.room, msg.users))
           return state
         case 'digest':
           if (msg.digest !== state.history.digest()) ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: true } satisfies RoomMessage)
@@ -146,6 +171,28 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       }
     },
   }
+}
+
+/**
+ * When a room's first sync tick comes: between half a period and a period after its start, at a point fixed by the
+ * room's name. Rooms started together (every room of a node that just joined) would otherwise compare their
+ * histories in the same millisecond, period after period: a burst of digests and id lists that delays every message
+ * behind it. Spread by the name, not at random, so tests on a TestClock see the same schedule every run.
+ */
+export function firstTickMs(room: string, periodMs: number): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < room.length; i++) hash = Math.imul(hash ^ room.charCodeAt(i), 0x01000193) >>> 0
+  const half = Math.floor(periodMs / 2)
+  return periodMs - half + (hash % (half + 1))
+}
+
+/** The JSON of a message's frame: as the sender's node made it, or made here (a sender that did not, or sent junk). */
+function frameJson(msg: { message: ChatMessage; json?: unknown }): Buffer {
+  const json = msg.json
+  if (json instanceof Uint8Array && json.length > 0 && json[0] === 0x7b) {
+    return Buffer.isBuffer(json) ? json : Buffer.from(json.buffer, json.byteOffset, json.length)
+  }
+  return Buffer.from(JSON.stringify(msg.message))
 }
 
 /** A message as a peer's room actor sends it; anything else from the wire is dropped. */

@@ -4,7 +4,7 @@
  * receives what it needs from the process (env, signals, exit, an event writer), so only main.ts touches `process`.
  */
 import type { Pid } from '@cohort/core'
-import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, observerChild, probeRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -76,10 +76,16 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     observerChild(system, { traffic: node }),
   ])
   const cluster = joinCluster(node, strategyFromConfig(config.cohort.discovery), { logger })
-  const registry = createMetricsRegistry({ transport: node, processes: system, restarts: { restarts: () => system.stats().restarts }, discovery: cluster }, logger)
-  registerChatMetrics(registry, services)
+  // The probes on the chat's own port (one port for everything), answered by discovery's probe handler.
+  const probes = probeRequestHandler({
+    isAlive: () => system.isAlive(root),
+    cluster,
+    metrics: { transport: node, processes: system, restarts: { restarts: () => system.stats().restarts }, discovery: cluster },
+    observer: { system },
+    logger,
+  })
+  registerChatMetrics(probes.registry, services)
   const sockets = new SocketEndpoint(services)
-  let leaving = false
   // Where else browsers can connect: each peer's directory tells its public URL.
   const peerEndpoints = async (): Promise<string[]> => {
     const answers = await Promise.allSettled(
@@ -92,11 +98,8 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     port: config.http.port,
     services,
     sockets,
-    registry,
-    isAlive: () => system.isAlive(root),
-    notReadyBecause: () => (leaving ? 'shutting down' : cluster.ready ? undefined : 'not joined: discovery has not succeeded yet'),
+    probes,
     endpoints: () => peerEndpoints(),
-    observe: observerRequestHandler({ system }),
   })
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? nodeConfig.host : config.http.host
   const url = config.chat.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`
@@ -112,7 +115,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     drainDelayMs: config.cohort.shutdown.drainDelayMs,
     gracePeriodMs: config.cohort.shutdown.gracePeriodMs,
     setNotReady: () => {
-      leaving = true
+      probes.setNotReady()
       tellBrowsers().catch((err: unknown) => logger.warn({ err }, 'could not tell browsers to reconnect'))
     },
     leave: async () => {

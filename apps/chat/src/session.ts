@@ -13,7 +13,7 @@ import type { WebSocket } from 'ws'
 import { errorFrame, isRefused, parseClientFrame } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
-import type { EnterReply, OutFrame, RoomMessage } from './room.ts'
+import type { EnterReply, RoomMessage } from './room.ts'
 import { roomGroup } from './room-groups.ts'
 
 /** The arguments of a session: its parked socket, room and user. */
@@ -25,7 +25,6 @@ export interface SessionArgs {
 
 /** What a session actor receives besides its room's frames. */
 export type SessionMessage =
-  | OutFrame
   | { t: 'frame'; data: string | Buffer; binary: boolean }
   | { t: 'closed' }
   | { t: 'reconnect'; json: string }
@@ -34,8 +33,6 @@ interface SessionState {
   readonly socket: WebSocket
   readonly room: string
   readonly user: string
-  /** The last presence frame written: the one `enter` returned and a broadcast of the same set are one change. */
-  presence: string
 }
 
 /** WebSocket close codes the chat uses. */
@@ -44,17 +41,8 @@ export const CHAT_CLOSE_CODES: Readonly<{ goingAway: number; serviceRestart: num
 
 /** The session actor's behaviour. */
 export function sessionBehaviour(services: ChatServices): ServerBehaviour<SessionState, SessionArgs> {
-  const { system, groups, counters } = services
-  const write = (state: SessionState, json: string | Buffer): void => {
-    const socket = state.socket
-    if (socket.readyState !== socket.OPEN) return
-    // A Buffer is sent as a text frame as it is: encoded once by the room actor for all its sessions.
-    services.batcher.write(socket, json)
-    if (socket.bufferedAmount > services.options.maxBufferedBytes) {
-      system.logger.info({ room: state.room, bufferedBytes: socket.bufferedAmount }, 'client does not read its socket; disconnecting it')
-      socket.terminate()
-    }
-  }
+  const { system, groups, counters, sessionSockets } = services
+  const write = (state: SessionState, json: string): void => services.writeTo(state.socket, state.room, json)
 
   return {
     name: 'chat.session',
@@ -67,28 +55,35 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
       socket.on('message', (data: Buffer, binary: boolean) => {
         system.send(self, { t: 'frame', data: binary ? data : data.toString('utf8'), binary } satisfies SessionMessage)
       })
-      socket.on('close', () => system.send(self, { t: 'closed' } satisfies SessionMessage))
+      socket.on('close', () => {
+        // Here too, not only in terminate: a session killed outright ('kill') runs no terminate.
+        sessionSockets.delete(self.key)
+        system.send(self, { t: 'closed' } satisfies SessionMessage)
+      })
       const room = await ctx.call<Pid | undefined>(CHAT_NAMES.directory, { t: 'ensure', room: args.room })
       if (room === undefined) {
         socket.close(CHAT_CLOSE_CODES.serviceRestart, 'this node holds too many rooms; try another node')
         return { stop: 'normal' }
       }
-      const entered = await ctx.call<EnterReply>(room, { t: 'enter', pid: self, user: args.user })
+      // Listed before entering: the room writes the history, the presence and then the room's frames to it.
+      sessionSockets.set(self.key, { socket, room: args.room, presence: '' })
+      let entered: EnterReply
+      try {
+        entered = await ctx.call<EnterReply>(room, { t: 'enter', pid: self, user: args.user })
+      } catch (err) {
+        sessionSockets.delete(self.key)
+        throw err
+      }
+      if (!entered) {
+        sessionSockets.delete(self.key)
+        socket.close(CHAT_CLOSE_CODES.internalError, 'could not enter the room')
+        return { stop: 'normal' }
+      }
       counters.sockets++
-      const state: SessionState = { socket, room: args.room, user: args.user, presence: entered.presence }
-      write(state, entered.history)
-      write(state, entered.presence)
-      return state
+      return { socket, room: args.room, user: args.user }
     },
     handleInfo(msg: SessionMessage, state, ctx) {
       switch (msg.t) {
-        case 'out':
-          if (typeof msg.json === 'string' && msg.presence) {
-            if (msg.json === state.presence) return state
-            state.presence = msg.json
-          }
-          write(state, msg.json)
-          return state
         case 'frame': {
           const frame = parseClientFrame(msg.data, msg.binary)
           if (isRefused(frame)) {
@@ -97,7 +92,9 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           }
           counters.messagesIn++
           const message = services.stamp(state.room, state.user, frame.text)
-          groups.broadcast(roomGroup(state.room), { t: 'message', message } satisfies RoomMessage, { sender: ctx })
+          // The frame's JSON is made once here for every node, not once per node by each room actor.
+          const json = Buffer.from(JSON.stringify(message))
+          groups.broadcast(roomGroup(state.room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
           return state
         }
         case 'reconnect':
@@ -111,7 +108,8 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           return state
       }
     },
-    terminate(reason, state) {
+    terminate(reason, state, ctx) {
+      sessionSockets.delete(ctx.self.key)
       counters.sockets--
       if (state.socket.readyState === state.socket.OPEN) {
         state.socket.close(reason === 'normal' || reason === 'shutdown' ? CHAT_CLOSE_CODES.goingAway : CHAT_CLOSE_CODES.internalError)

@@ -14,6 +14,10 @@ function fakeSocket(log: string[], name: string, withRaw = true): WebSocket {
       this.writableCorked--
       log.push(`${name} uncork`)
     },
+    write(chunk: Buffer) {
+      log.push(`${name} raw ${chunk.toString()}`)
+      return true
+    },
   }
   return { ...(withRaw ? { _socket: raw } : {}), send: (data: string | Buffer) => log.push(`${name} send ${String(data)}`) } as unknown as WebSocket
 }
@@ -22,7 +26,7 @@ function fakeSocket(log: string[], name: string, withRaw = true): WebSocket {
 const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 describe('SocketBatcher', () => {
-  it('corks each socket once per run and uncorks them all once the run has returned', async () => {
+  it('corks each socket once per turn and uncorks them all after the turn\'s I/O', async () => {
     const log: string[] = []
     const batcher = new SocketBatcher()
     const a = fakeSocket(log, 'a')
@@ -42,5 +46,19 @@ describe('SocketBatcher', () => {
     const log: string[] = []
     new SocketBatcher().write(fakeSocket(log, 'x', false), 'hi')
     expect(log).toEqual(['x send hi'])
+  })
+
+  it('writes a prebuilt frame to the net socket in order with the other frames, or its payload through ws without one', async () => {
+    const log: string[] = []
+    const batcher = new SocketBatcher()
+    const a = fakeSocket(log, 'a')
+    batcher.write(a, '1')
+    batcher.writeFrame(a, Buffer.from('F2'), Buffer.from('2'))
+    batcher.write(a, '3')
+    await endOfTurn()
+    expect(log).toEqual(['a cork', 'a send 1', 'a raw F2', 'a send 3', 'a uncork'])
+    const plain: string[] = []
+    batcher.writeFrame(fakeSocket(plain, 'x', false), Buffer.from('F'), Buffer.from('p'))
+    expect(plain).toEqual(['x send p'])
   })
 })

@@ -70,7 +70,7 @@ export type {
 export type { ChildInfo, DynamicSupervisorOptions } from './supervision/dynamic-supervisor.ts'
 
 // ---- cluster services: process groups, global names, singletons, pub-sub (packages/core/src/cluster) ----------
-export { startGroups, groupsOf, scopeActorName, DEFAULT_GROUPS_OPTIONS } from './cluster/groups.ts'
+export { startGroups, groupsOf, scopeActorName, DEFAULT_GROUPS_OPTIONS, DEFAULT_SYNCED_OPTIONS } from './cluster/groups.ts'
 export { isGroupEvent } from './cluster/group-table.ts'
 export {
   startGlobal,
@@ -89,7 +89,7 @@ export {
 } from './cluster/replicated-map/replicated-map.ts'
 export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS } from './cluster/presence/presence.ts'
 
-export type { Groups, GroupsOptions, SendOptions } from './cluster/groups.ts'
+export type { Groups, GroupsOptions, SendOptions, SyncedOptions } from './cluster/groups.ts'
 export type { GroupEvent, GroupListener, GroupSnapshot } from './cluster/group-table.ts'
 export type { GlobalRegistry, GlobalOptions, NameLoserNotifier } from './cluster/global-registry.ts'
 export type { GlobalRegistration, NameConflictResolver } from './cluster/name-conflict.ts'

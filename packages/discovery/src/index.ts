@@ -16,6 +16,7 @@ export { localNodeName, peerUrl, joinHostPort } from './peer-address.ts'
 export { nodeName } from '@cohort/core'
 export { backoffDelay } from './backoff.ts'
 export { startProbeServer, DEFAULT_PROBE_SERVER_OPTIONS } from './probe-server.ts'
+export { probeRequestHandler, PROBE_PATHS } from './probe-handler.ts'
 export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
 export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
@@ -45,6 +46,7 @@ export type { NameMode, PodNameInput } from './kubernetes/pod-node-name.ts'
 export type { PeerScheme } from './peer-address.ts'
 export type { BackoffOptions } from './backoff.ts'
 export type { ProbeServer, ProbeServerOptions } from './probe-server.ts'
+export type { ProbeHandler, ProbeHandlerOptions } from './probe-handler.ts'
 export type {
   MetricsSources,
   PeerTraffic,

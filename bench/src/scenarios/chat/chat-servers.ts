@@ -92,7 +92,9 @@ function childrenOf(pid: number | undefined): number[] {
 
 /** `count` consecutive free ports on 127.0.0.1. */
 export async function freePorts(count: number): Promise<number[]> {
-  for (let base = 30_000 + Math.floor(Math.random() * 20_000); ; base += count) {
+  // Below the kernel's ephemeral range (Linux: 32768-60999): a port checked free there could be taken as the source
+  // port of some outgoing connection before the node listens on it.
+  for (let base = 20_000 + Math.floor(Math.random() * 12_000); ; base += count) {
     const ports = Array.from({ length: count }, (_, i) => base + i)
     const free = await Promise.all(
       ports.map(

@@ -91,9 +91,18 @@ function figure(name: string, values: number[], stretches: Stretch[], extra: Rec
       generatorSendLagP99Us: median(stretches.map((s) => s.sendLagP99Us)),
       serversCpu: median(stretches.map((s) => s.cpu['servers'] ?? 0)),
       ...(stretches[0]?.cpu['redis-server'] !== undefined ? { redisCpu: median(stretches.map((s) => s.cpu['redis-server'] ?? 0)) } : {}),
+      // CPU per delivered message, which the machine's load moves less than how much CPU each side got: the servers
+      // (with redis-server on socket.io's side) and, apart, the generator, in µs of one vCPU.
+      serversCpuUsPerDelivery: median(stretches.map((s) => perDelivery((s.cpu['servers'] ?? 0) + (s.cpu['redis-server'] ?? 0), s.delivered))),
+      generatorCpuUsPerDelivery: median(stretches.map((s) => perDelivery(s.generatorCpu, s.delivered))),
       p999Us: median(stretches.map((s) => s.p999Us)),
     },
   }
+}
+
+/** vCPUs spent while delivering `delivered` messages a second, as µs of CPU per delivery (one decimal). */
+function perDelivery(vcpus: number, delivered: number): number {
+  return delivered > 0 ? Math.round((vcpus / delivered) * 1e7) / 10 : 0
 }
 
 function median(values: number[]): number {

@@ -276,6 +276,86 @@ describe('groups: broadcast', () => {
   })
 })
 
+describe('groups: broadcast encoding', () => {
+  it('sends the same encoded bytes to every remote scope, and a peer drops bytes it cannot decode', async () => {
+    const { net, sys, g } = cluster('a@h', 'b@h', 'c@h')
+    const inboxes: unknown[][] = []
+    for (const n of ['b@h', 'c@h']) {
+      const inbox: unknown[] = []
+      inboxes.push(inbox)
+      g[n]!.join('room', member(sys[n]!, inbox))
+    }
+    await net.settle()
+    const sent: unknown[] = []
+    const stop = sys['a@h']!.trace((r) => r.type === 'send' && sent.push(r.msg))
+    g['a@h']!.broadcast('room', { text: 'once' })
+    stop()
+    expect(sent).toHaveLength(2)
+    expect(sent[0]).toBeInstanceOf(Uint8Array)
+    // The same bytes (strictMessages copies each message as the wire would, so not the same object here).
+    expect(sent[1]).toEqual(sent[0])
+    // Garbage sent to a scope as if it were a broadcast: dropped, and the scope keeps serving.
+    sys['a@h']!.send(g['b@h']!.pid, Buffer.from([0xc1, 0xff]))
+    await net.settle()
+    g['a@h']!.broadcast('room', 'after')
+    await net.settle()
+    for (const inbox of inboxes) expect(inbox).toEqual([{ text: 'once' }, 'after'])
+  })
+})
+
+describe('groups: synced', () => {
+  it('resolves only once every connected node holds the joins made before it', async () => {
+    const { net, sys, g } = cluster('a@h', 'b@h', 'c@h')
+    await net.settle()
+    net.delay('a@h', 'c@h', 50)
+    const p = member(sys['a@h']!)
+    g['a@h']!.join('room', p)
+    let done = false
+    const synced = g['a@h']!.synced().then(() => (done = true))
+    await net.clock.advance(49)
+    expect(done).toBe(false)
+    expect(g['c@h']!.members('room')).toEqual([])
+    await net.clock.advance(60)
+    await synced
+    for (const n of ['b@h', 'c@h']) expect(keys(g[n]!.members('room'))).toEqual([p.key])
+  })
+
+  it('waits for a node whose scope is still discovering this one, and not for a node that went down', async () => {
+    net = createNetwork()
+    const a = net.addNode('a@h')
+    const ga = startGroups(a)
+    const p = member(a)
+    ga.join('room', p)
+    // b connects and starts its scope now: a's snapshot reaches it only through the discovery that follows.
+    const b = net.addNode('b@h')
+    const gb = startGroups(b)
+    net.addNode('c@h') // runs no scope, and is killed before the timeout
+    net.delay('a@h', 'b@h', 20)
+    const synced = ga.synced()
+    await net.kill('c@h')
+    await net.clock.advance(200)
+    await synced
+    expect(keys(gb.members('room'))).toEqual([p.key])
+  })
+
+  it('rejects naming a connected node that runs no scope of this name, and validates its options', async () => {
+    net = createNetwork()
+    const a = net.addNode('a@h')
+    const ga = startGroups(a)
+    net.addNode('b@h')
+    const outcome = ga.synced({ timeoutMs: 100 }).catch((e: unknown) => e)
+    await net.clock.advance(100)
+    const error = (await outcome) as { code?: string; message?: string }
+    expect(error.code).toBe('COHORT_ERR_GROUPS_NOT_SYNCED')
+    expect(error.message).toContain('b@h')
+    await expect(ga.synced({ timeoutMs: 0 })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION' })
+    // Alone (no node connected), there is nothing to wait for.
+    const solo = createNetwork()
+    await expect(startGroups(solo.addNode('z@h')).synced()).resolves.toBeUndefined()
+    await solo[Symbol.asyncDispose]()
+  })
+})
+
 describe('groups: convergence', () => {
   it('every node of a 5-node cluster ends with the same members after a partition heals', async () => {
     const names = ['n1@h', 'n2@h', 'n3@h', 'n4@h', 'n5@h']

@@ -12,21 +12,29 @@
  *   deltas from an unknown peer are stale (they crossed a nodedown) and dropped;
  * - `nodedown` (or `Down` of a peer scope): that node's members are dropped at once;
  * - `Down` of a local member: it leaves all its groups and a `leave` goes to every peer;
- * - `broadcast(group, msg)`: the scope delivers `msg` to its local members of `group`.
+ * - `<bytes>` (a Uint8Array): a broadcast, `[group, msg]` encoded once by the sender for every node it goes to, sent
+ *   to this node's scope pid; the scope decodes it and delivers `msg` to its local members of `group`;
+ * - `broadcast(group, msg)`: the same, unencoded (sent by name while the peer's scope pid is not known yet);
+ * - `ping(peer, id)` → `pong(node, id)`: a barrier of `synced()` (group-barriers.ts), sent after every delta the
+ *   asking scope sent before, so the answer means the asked node holds all of them.
  *
  * Eventually consistent, no lock: after a partition heals, `nodeup` runs the discovery again and every node ends with
  * every other node's snapshot followed by its later deltas, so all views converge.
  *
  * Gotchas: only local processes can join (the scope of a member's node owns it); a dead pid is ignored by `join`;
- * `members` on another node lags a `join` by one message.
+ * `members` on another node lags a `join` by one message (`await groups.synced()` waits until it does not).
  */
-import type { Address, Ctx } from '../actor/ctx.ts'
+import type { Address, Ctx, From } from '../actor/ctx.ts'
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
+import { createMessageCodec } from '../codec.ts'
+import type { MessageCodec } from '../codec.ts'
 import { CohortError, InvalidOptionError } from '../errors.ts'
 import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
+import { GroupBarriers } from './group-barriers.ts'
+import type { BarrierOutcome } from './group-barriers.ts'
 import { GroupTable } from './group-table.ts'
 import type { GroupListener, GroupSnapshot } from './group-table.ts'
 import { Peers } from './peers.ts'
@@ -51,6 +59,18 @@ export interface SendOptions {
    */
   sender?: Ctx
 }
+
+/** Options of `synced`. */
+export interface SyncedOptions {
+  /**
+   * How long to wait for the slowest node; past it `synced` rejects naming the nodes that did not answer.
+   * @default 5000 (a connected node answers in one round trip; one that never does runs no scope of this name)
+   */
+  timeoutMs?: number
+}
+
+/** The defaults of `synced`. */
+export const DEFAULT_SYNCED_OPTIONS: Readonly<{ timeoutMs: number }> = Object.freeze({ timeoutMs: 5_000 })
 
 /** A running scope of process groups on one node. */
 export interface Groups extends AsyncDisposable {
@@ -86,6 +106,14 @@ export interface Groups extends AsyncDisposable {
    * members, which that node's scope delivers to its members. Returns how many members it was addressed to.
    */
   broadcast(group: string, msg: unknown, options?: SendOptions): number
+  /**
+   * Resolves once the scope of every node connected now holds every join and leave this node made before the call
+   * (nodes still discovering each other included): after `join(g, pid)` then `await synced()`, `members(g)` on any
+   * of those nodes lists `pid`, and a `broadcast` from any of them reaches it. A node that goes down meanwhile is not
+   * waited for. @throws CohortError (COHORT_ERR_GROUPS_NOT_SYNCED) naming the nodes that did not answer within
+   * `timeoutMs`; (COHORT_ERR_NOPROC) when the scope has stopped
+   */
+  synced(options?: SyncedOptions): Promise<void>
   /** Stops this node's scope actor; peers drop its members. Idempotent. */
   stop(): Promise<void>
 }
@@ -99,6 +127,13 @@ type ScopeMessage =
   | { t: 'localJoin'; group: string; pids: Pid[] }
   | { t: 'localLeave'; group: string; pids: Pid[] }
   | { t: 'nodeup'; node: string }
+  | { t: 'nodedown'; node: string }
+  | { t: 'ping'; peer: Pid; id: number }
+  | { t: 'pong'; node: string; id: number }
+  | { t: 'syncTimeout'; id: number }
+
+/** The request behind `synced`, answered with a BarrierOutcome. */
+type ScopeRequest = { t: 'synced'; timeoutMs: number }
 
 /** The registered name of a scope's actor on every node. */
 export function scopeActorName(scope: string): string {
@@ -129,12 +164,15 @@ export function startGroups(system: ActorSystem, options: GroupsOptions = {}): G
   const table = new GroupTable(scope, system.node, (to, msg) => system.send(to, msg), logger)
   const peers = new Peers(system, name)
   const pid = system.spawn(scopeBehaviour(system, name, table, peers), undefined, { name })
-  const groups = new GroupsHandle(system, scope, name, pid, table)
+  const groups = new GroupsHandle(system, scope, name, pid, table, peers)
   const stopNodes = system.monitorNodes((event) => {
     if (event.type === 'nodeup') system.send(pid, { t: 'nodeup', node: event.node } satisfies ScopeMessage)
-    // Dropped here, synchronously, so no read sees members of a node that is gone; the Down of the peer's monitor
-    // that follows finds no peer and is ignored.
-    else if (peers.drop(event.node)) table.dropNode(event.node)
+    else {
+      // Dropped here, synchronously, so no read sees members of a node that is gone; the Down of the peer's monitor
+      // that follows finds no peer and is ignored.
+      if (peers.drop(event.node)) table.dropNode(event.node)
+      system.send(pid, { t: 'nodedown', node: event.node } satisfies ScopeMessage)
+    }
   })
   system.monitor(pid, () => {
     stopNodes()
@@ -167,13 +205,17 @@ class GroupsHandle implements Groups {
   readonly #system: ActorSystem
   readonly #name: string
   readonly #table: GroupTable
+  readonly #peers: Peers
+  /** Encodes each broadcast once, for every node it goes to. */
+  readonly #codec: MessageCodec = createMessageCodec()
 
-  constructor(system: ActorSystem, scope: string, name: string, pid: Pid, table: GroupTable) {
+  constructor(system: ActorSystem, scope: string, name: string, pid: Pid, table: GroupTable, peers: Peers) {
     this.#system = system
     this.scope = scope
     this.#name = name
     this.pid = pid
     this.#table = table
+    this.#peers = peers
   }
 
   join(group: string, pids: Pid | readonly Pid[]): void {
@@ -222,11 +264,33 @@ class GroupsHandle implements Groups {
       send(pid, msg)
       count++
     }
+    // Encoded once, the same bytes for every node: the transport copies a small Buffer into its frame as it is,
+    // where an object would be encoded again for each connection.
+    let bytes: Uint8Array | undefined
     for (const [node, members] of this.#table.remoteNodesOf(group)) {
-      send({ name: this.#name, node }, { t: 'broadcast', group, msg } satisfies ScopeMessage)
+      const peer = this.#peers.pidOf(node)
+      if (peer === undefined) send({ name: this.#name, node }, { t: 'broadcast', group, msg } satisfies ScopeMessage)
+      else send(peer, (bytes ??= this.#codec.encode([group, msg])))
       count += members.size
     }
     return count
+  }
+
+  async synced(options: SyncedOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object')
+    const timeoutMs = options.timeoutMs ?? DEFAULT_SYNCED_OPTIONS.timeoutMs
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds')
+    }
+    this.#running()
+    // The scope answers at timeoutMs itself, naming the missing nodes; the call's own timeout is only a backstop.
+    const outcome = await this.#system.call<BarrierOutcome>(this.pid, { t: 'synced', timeoutMs } satisfies ScopeRequest, timeoutMs + 5_000)
+    if (outcome !== null) {
+      throw new CohortError(
+        'COHORT_ERR_GROUPS_NOT_SYNCED',
+        `the groups scope ${JSON.stringify(this.scope)} of ${outcome.missing.join(', ')} did not confirm ${this.#system.node}'s changes within ${timeoutMs} ms: start the scope there too (startGroups with this scope), or check that node`,
+      )
+    }
   }
 
   stop(): Promise<void> {
@@ -286,19 +350,54 @@ function checkGroup(group: unknown): void {
   if (typeof group !== 'string' || group.length === 0) throw new InvalidOptionError('group', group, 'a non-empty string')
 }
 
-/** The scope actor's state: the monitors of local members (the table and peers are shared with the handle). */
+/** The scope actor's state: the monitors of local members, the open barriers of `synced` (the table and peers are
+ * shared with the handle). */
 interface ScopeState {
   readonly memberRefs: Map<string, Ref>
+  readonly barriers: GroupBarriers
 }
 
 function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, peers: Peers): ServerBehaviour<ScopeState, undefined> {
+  const codec = createMessageCodec()
+  const ping = (ctx: Ctx, node: string, id: number): void => {
+    const peer = peers.pidOf(node)
+    if (peer !== undefined) ctx.send(peer, { t: 'ping', peer: ctx.self, id } satisfies ScopeMessage)
+  }
+  const finish = (ctx: Ctx, done: { from: From; timer: Ref | undefined }): void => {
+    if (done.timer !== undefined) ctx.cancelTimer(done.timer)
+    ctx.reply(done.from, null satisfies BarrierOutcome)
+  }
   return {
     name,
     init(_args, ctx) {
       for (const node of system.nodes()) peers.discover(ctx, node)
-      return { memberRefs: new Map() }
+      return { memberRefs: new Map(), barriers: new GroupBarriers() }
     },
-    handleInfo(msg: ScopeMessage | Down, state, ctx) {
+    handleCall(request: ScopeRequest, from, state, ctx) {
+      if (request?.t !== 'synced') return { reply: { missing: [] } satisfies BarrierOutcome, state }
+      // After every delta sent so far (this call sits behind them in the mailbox), so a ping follows them.
+      const { id, pingNow } = state.barriers.open(from, system.nodes())
+      if (id === undefined) return { reply: null satisfies BarrierOutcome, state }
+      for (const node of pingNow) ping(ctx, node, id)
+      state.barriers.setTimer(id, ctx.sendAfter(ctx.self, { t: 'syncTimeout', id } satisfies ScopeMessage, request.timeoutMs))
+      return { noreply: state }
+    },
+    handleInfo(msg: ScopeMessage | Down | Uint8Array, state, ctx) {
+      if (msg instanceof Uint8Array) {
+        let decoded: unknown
+        try {
+          decoded = codec.decode(msg)
+        } catch (err) {
+          ctx.log.warn({ err }, 'groups scope dropped a broadcast it could not decode')
+          return state
+        }
+        if (!Array.isArray(decoded) || typeof decoded[0] !== 'string') {
+          ctx.log.warn({ msgType: typeof decoded }, 'groups scope dropped a malformed broadcast')
+          return state
+        }
+        for (const pid of table.localMembers(decoded[0])) ctx.send(pid, decoded[1])
+        return state
+      }
       if (msg instanceof Down) {
         const pid = msg.pid
         if (pid !== undefined && state.memberRefs.get(pid.key)?.equals(msg.ref) === true) {
@@ -314,8 +413,13 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
         case 'nodeup':
           peers.discover(ctx, msg.node)
           return state
+        case 'nodedown':
+          for (const done of state.barriers.nodeDown(msg.node)) finish(ctx, done)
+          return state
         case 'discover':
           peers.answerDiscover(ctx, msg.peer, { t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage, (node) => table.dropNode(node))
+          // The peer has this node's snapshot now: barriers waiting for it can ask it.
+          if (peers.has(msg.peer)) for (const id of state.barriers.snapshotSent(msg.peer.node)) ping(ctx, msg.peer.node, id)
           return state
         case 'sync':
           if (!peers.accepts(msg.peer)) return state
@@ -331,6 +435,19 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
         case 'broadcast':
           for (const pid of table.localMembers(msg.group)) ctx.send(pid, msg.msg)
           return state
+        case 'ping':
+          if (msg.peer instanceof Pid) ctx.send(msg.peer, { t: 'pong', node: system.node, id: msg.id } satisfies ScopeMessage)
+          return state
+        case 'pong': {
+          const done = state.barriers.answered(msg.id, msg.node)
+          if (done !== undefined) finish(ctx, done)
+          return state
+        }
+        case 'syncTimeout': {
+          const expired = state.barriers.expire(msg.id)
+          if (expired !== undefined) ctx.reply(expired.from, { missing: expired.missing } satisfies BarrierOutcome)
+          return state
+        }
         case 'localJoin':
           for (const pid of msg.pids) {
             if (table.hasMember(pid) && !state.memberRefs.has(pid.key)) state.memberRefs.set(pid.key, ctx.monitor(pid))

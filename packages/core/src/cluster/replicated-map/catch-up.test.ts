@@ -2,6 +2,8 @@ import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { createMessageCodec } from '../../codec.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
+import { decodeVersions, decodeWant, encodeWant } from './catch-up.ts'
+import { LEAF_DEPTH } from './range-digest.ts'
 import { startReplicatedMap } from './replicated-map.ts'
 
 describe('catch-up by range digests', () => {
@@ -31,8 +33,8 @@ describe('catch-up by range digests', () => {
     for (const [system, map] of [[a, ma], [b, mb]] as const) {
       system.trace((r) => {
         if (r.type !== 'receive' || !r.pid.equals(map.pid)) return
-        const msg = r.msg as { t?: string; keys?: unknown[] }
-        if (msg.t === 'delta') received.entries[system.node]! += msg.keys!.length
+        const msg = r.msg as { t?: string; count?: number }
+        if (msg.t === 'delta') received.entries[system.node]! += msg.count!
         if (msg.t === 'delta' || msg.t === 'ranges' || msg.t === 'versions' || msg.t === 'want') received.bytes += codec.encode(msg).length
       })
     }
@@ -45,4 +47,20 @@ describe('catch-up by range digests', () => {
     expect(sorted(mb.entries())).toEqual(sorted(ma.entries()))
     await net[Symbol.asyncDispose]()
   }, 60_000)
+
+  it('sends key hashes as their low 16 bits in a leaf range and whole in an inner one, and reads them back', () => {
+    const firstLeaf = (4 ** LEAF_DEPTH - 1) / 3
+    const leaf = firstLeaf + 0xabcd
+    const inner = 5
+    const leafHashes = [0xabcd0001, 0xabcdfffe]
+    const innerHashes = [0x12345678]
+    const want = encodeWant([inner, leaf], [innerHashes, leafHashes])
+    expect(want.hashes.length).toBe(4 + 2 * 2)
+    expect(decodeWant(want)).toEqual({ nodes: [inner, leaf], keys: [innerHashes, leafHashes] })
+    expect(decodeWant({ ...want, hashes: want.hashes.subarray(1) })).toMatch(/2 bytes per key in a leaf range/)
+    // A versions step: per record the hash (4 or 2 bytes), then varints of wall less base, counter and writer index.
+    const records = Buffer.from([0x12, 0x34, 0x56, 0x78, 1, 0, 0, 0x00, 0x01, 2, 3, 0])
+    const step = decodeVersions({ nodes: [inner, leaf - inner], writers: ['a@h'], base: 100, counts: [1, 1], records })
+    expect(step).toEqual({ nodes: [inner, leaf], writers: ['a@h'], lists: [[0x12345678, 101, 0, 0], [0xabcd0001, 102, 3, 0]] })
+  })
 })

@@ -13,26 +13,35 @@
  *    keys the sender has newer or alone (`want`).
  * 3. `want(nodes, counts, hashes)`: the key hashes asked for, per range; the receiver sends those entries (`delta`).
  *
- * Bytes moved: about 18 bytes per differing range per level of the tree, 7 to 10 per entry of a differing leaf
+ * Bytes moved: about 14 bytes per differing range per level of the tree (four 24-bit hashes and its number), 7 to 10 per entry of a differing leaf
  * range, and the differing entries themselves; matching ranges cost nothing below their parent. Range numbers go as
  * ascending differences (encodeRangeNumbers).
  */
 import { Buffer } from 'node:buffer'
 import { compareVersions } from './hlc.ts'
-import { firstChild, isLeafNode, isTreeNode } from './range-digest.ts'
+import { firstChild, isLeafNode, isTreeNode, leavesUnder } from './range-digest.ts'
 import type { RangeDigest } from './range-digest.ts'
 import type { Entry, ReplicaStore } from './replica-store.ts'
 
 /** A range with at most this many entries on the receiver's side is settled by versions, not by descending. */
 export const SMALL_RANGE = 2
 
-/** The hashes of the children of `parents`, four per parent, as little-endian 32-bit words. */
+/**
+ * Bytes of a range's hash on the wire: the low 24 bits of the digest's 32. A differing range then passes for equal
+ * with a chance of 2^-24 per comparison (a few hundred differing ranges in a catch-up: about 1 in 50,000 catch-ups
+ * leaves one key behind until it changes again), and the hashes, most of the bytes of a catch-up's search, cost a
+ * quarter less.
+ */
+export const RANGE_HASH_BYTES = 3
+const RANGE_HASH_MASK = 0xffffff
+
+/** The hashes of the children of `parents`, four per parent, as little-endian 24-bit words. */
 export function childHashes(digest: RangeDigest, parents: readonly number[]): Buffer {
-  const out = Buffer.allocUnsafe(parents.length * 16)
+  const out = Buffer.allocUnsafe(parents.length * 4 * RANGE_HASH_BYTES)
   let at = 0
   for (const parent of parents) {
     const child = firstChild(parent)
-    for (let i = 0; i < 4; i++) at = out.writeUInt32LE(digest.hash(child + i), at)
+    for (let i = 0; i < 4; i++) at = out.writeUIntLE(digest.hash(child + i) & RANGE_HASH_MASK, at, RANGE_HASH_BYTES)
   }
   return out
 }
@@ -76,7 +85,7 @@ export function decodeRangeNumbers(deltas: unknown): number[] | undefined {
 /** Checks a `ranges` step from a peer (parents decoded); returns what is wrong with it, or undefined. */
 export function rangesProblem(parents: readonly number[] | undefined, hashes: unknown): string | undefined {
   if (parents === undefined || !parents.every((p) => !isLeafNode(p))) return 'parents must be ascending inner range numbers'
-  if (!(hashes instanceof Uint8Array) || hashes.length !== parents.length * 16) return 'hashes must be 16 bytes per parent'
+  if (!(hashes instanceof Uint8Array) || hashes.length !== parents.length * 4 * RANGE_HASH_BYTES) return `hashes must be ${4 * RANGE_HASH_BYTES} bytes per parent`
   return undefined
 }
 
@@ -88,9 +97,9 @@ export function compareRanges(store: ReplicaStore<unknown>, parents: readonly nu
   let at = 0
   for (const parent of parents) {
     const child = firstChild(parent)
-    for (let i = 0; i < 4; i++, at += 4) {
+    for (let i = 0; i < 4; i++, at += RANGE_HASH_BYTES) {
       const node = child + i
-      if (view.readUInt32LE(at) === store.digest.hash(node)) continue
+      if (view.readUIntLE(at, RANGE_HASH_BYTES) === (store.digest.hash(node) & RANGE_HASH_MASK)) continue
       if (isLeafNode(node) || store.digest.count(node) <= SMALL_RANGE) settle.push(node)
       else descend.push(node)
     }
@@ -100,8 +109,9 @@ export function compareRanges(store: ReplicaStore<unknown>, parents: readonly nu
 
 /**
  * A `versions` step, decoded: per range, flat `[keyHash, wall, counter, writer index, …]`. On the wire each list is
- * one Buffer of records: the key hash (4 bytes), then as LEB128 varints the wall time less the step's `base` (the
- * smallest wall in it), the counter and the writer index: 7 to 10 bytes per entry where msgpack numbers took 17.
+ * one Buffer of records: the key hash (4 bytes; 2 in a leaf range), then as LEB128 varints the wall time less the step's `base` (the
+ * smallest wall in it), the counter and the writer index: 5 to 8 bytes per entry where msgpack numbers took 17. In a
+ * leaf range the key hash takes 2 bytes, its low 16 bits: the leaf is picked by the top 16, so the range says them.
  */
 export interface VersionsStep {
   readonly nodes: number[]
@@ -129,6 +139,7 @@ export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[
   const bytes: number[] = []
   for (const node of nodes) {
     let count = 0
+    const leaf = isLeafNode(node)
     for (const e of store.entriesUnder(node)) {
       let w = writerIndex.get(e.node)
       if (w === undefined) {
@@ -136,7 +147,8 @@ export function versionsOf(store: ReplicaStore<unknown>, nodes: readonly number[
         writers.push(e.node)
         writerIndex.set(e.node, w)
       }
-      bytes.push(e.keyHash >>> 24, (e.keyHash >>> 16) & 0xff, (e.keyHash >>> 8) & 0xff, e.keyHash & 0xff)
+      if (!leaf) bytes.push(e.keyHash >>> 24, (e.keyHash >>> 16) & 0xff)
+      bytes.push((e.keyHash >>> 8) & 0xff, e.keyHash & 0xff)
       writeVarint(bytes, e.wall - base)
       writeVarint(bytes, e.counter)
       writeVarint(bytes, w)
@@ -181,12 +193,18 @@ export function decodeVersions(msg: { nodes?: unknown; writers?: unknown; base?:
     return undefined
   }
   const lists: number[][] = []
-  for (const count of counts as number[]) {
+  for (let n = 0; n < nodes.length; n++) {
+    const count = (counts as number[])[n]!
+    const high = leafHashHigh(nodes[n]!)
+    const size = high === undefined ? 4 : 2
     const list: number[] = []
     for (let r = 0; r < count; r++) {
-      if (at + 4 > bytes.length) return 'a truncated version record'
-      const keyHash = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
-      at += 4
+      if (at + size > bytes.length) return 'a truncated version record'
+      const keyHash =
+        high === undefined
+          ? ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+          : (high | (bytes[at]! << 8) | bytes[at + 1]!) >>> 0
+      at += size
       const wall = varint()
       const counter = varint()
       const writer = varint()
@@ -197,6 +215,14 @@ export function decodeVersions(msg: { nodes?: unknown; writers?: unknown; base?:
   }
   if (at !== bytes.length) return 'records longer than the counts say'
   return { nodes, writers: writers as string[], lists }
+}
+
+/**
+ * The top 16 bits of every key hash in leaf range `node` (its leaf index: the leaf is picked by them), or undefined
+ * for an inner range. Within a leaf, key hashes go as their low 16 bits only: the range says the rest.
+ */
+function leafHashHigh(node: number): number | undefined {
+  return isLeafNode(node) ? leavesUnder(node)[0] * 0x10000 : undefined
 }
 
 /** What a replica does with a peer's versions: entries to send it, and key hashes to ask it for, per range. */
@@ -242,7 +268,10 @@ export function compareVersionLists(store: ReplicaStore<unknown>, step: Versions
   return { push, wantNodes, wantKeys }
 }
 
-/** A `want` step as it crosses the wire: the key hashes asked for, 4 bytes each, `counts[i]` of them in the i-th range. */
+/**
+ * A `want` step as it crosses the wire: the key hashes asked for, `counts[i]` of them in the i-th range, 2 bytes each
+ * in a leaf range (the low bits; the range says the rest), 4 in an inner one.
+ */
 export interface WireWant {
   readonly nodes: number[]
   readonly counts: number[]
@@ -251,9 +280,12 @@ export interface WireWant {
 
 /** Encodes the key hashes to ask a peer for, per range. */
 export function encodeWant(nodes: readonly number[], keys: readonly number[][]): WireWant {
-  const hashes = Buffer.allocUnsafe(keys.reduce((n, k) => n + k.length, 0) * 4)
+  const hashes = Buffer.allocUnsafe(keys.reduce((n, k, i) => n + k.length * (isLeafNode(nodes[i]!) ? 2 : 4), 0))
   let at = 0
-  for (const list of keys) for (const h of list) at = hashes.writeUInt32LE(h >>> 0, at)
+  for (let i = 0; i < keys.length; i++) {
+    const leaf = isLeafNode(nodes[i]!)
+    for (const h of keys[i]!) at = leaf ? hashes.writeUInt16LE(h & 0xffff, at) : hashes.writeUInt32LE(h >>> 0, at)
+  }
   return { nodes: encodeRangeNumbers(nodes), counts: keys.map((k) => k.length), hashes }
 }
 
@@ -264,15 +296,21 @@ export function decodeWant(msg: { nodes?: unknown; counts?: unknown; hashes?: un
   const counts = msg.counts
   if (!Array.isArray(counts) || counts.length !== nodes.length || !counts.every((c) => Number.isInteger(c) && c >= 0)) return 'counts must be one count per node'
   const hashes = msg.hashes
-  const total = (counts as number[]).reduce((n, c) => n + c, 0)
-  if (!(hashes instanceof Uint8Array) || hashes.length !== total * 4) return 'hashes must be 4 bytes per key'
+  const total = (counts as number[]).reduce((n, c, i) => n + c * (isLeafNode(nodes[i]!) ? 2 : 4), 0)
+  if (!(hashes instanceof Uint8Array) || hashes.length !== total) return 'hashes must be 2 bytes per key in a leaf range, 4 in another'
   const view = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)
   let at = 0
-  const keys = (counts as number[]).map((c) => Array.from({ length: c }, () => {
-    const h = view.readUInt32LE(at)
-    at += 4
-    return h
-  }))
+  const keys = (counts as number[]).map((c, i) => {
+    const high = leafHashHigh(nodes[i]!)
+    return Array.from({ length: c }, () => {
+      if (high === undefined) {
+        at += 4
+        return view.readUInt32LE(at - 4)
+      }
+      at += 2
+      return high + view.readUInt16LE(at - 2)
+    })
+  })
   return { nodes, keys }
 }
 

@@ -1,7 +1,9 @@
 import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { createMessageCodec } from '../../codec.ts'
+import { Pid } from '../../pid.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
+import type { DeltaFields } from './delta-batch.ts'
 import { Entry } from './replica-store.ts'
 
 function entry(key: string, wall: number, counter: number, node: string, value: unknown, options: { deleted?: boolean; expiresAt?: number } = {}): Entry {
@@ -10,56 +12,82 @@ function entry(key: string, wall: number, counter: number, node: string, value: 
   return e
 }
 
+function decode(fields: Partial<Record<keyof DeltaFields, unknown>>): { problems: string[]; entries: unknown[][] } {
+  const problems: string[] = []
+  const entries: unknown[][] = []
+  decodeDeltaBatch(fields, (p) => problems.push(p), (...e) => entries.push(e))
+  return { problems, entries }
+}
+
 describe('delta batches', () => {
   it('round-trips entries through the codec with node names once and walls relative to the first', () => {
     const builder = new DeltaBatchBuilder()
     builder.add(entry('a', 1_764_700_000_000, 3, 'cache@10.0.0.5', Buffer.from('one')))
     builder.add(entry('b', 1_764_700_000_250, 0, 'cache@10.0.0.6', { n: 2 }, { expiresAt: 1_764_700_060_250 }))
     builder.add(entry('c', 1_764_699_999_000, 1, 'cache@10.0.0.5', undefined, { deleted: true }))
+    builder.add(entry('ключ', 1_764_700_000_001, 0, 'cache@10.0.0.5', 'значение'))
+    builder.add(entry('u8', 1_764_700_000_001, 1, 'cache@10.0.0.5', new Uint8Array([1, 2])))
+    builder.add(entry('pid', 1_764_700_000_001, 2, 'cache@10.0.0.5', new Pid('cache@10.0.0.5', 7, 1)))
     const fields = builder.take()
     expect(builder.length).toBe(0)
     expect(fields.writers).toEqual(['cache@10.0.0.5', 'cache@10.0.0.6'])
+    expect(fields.count).toBe(6)
     const codec = createMessageCodec()
-    const decoded = codec.decode(codec.encode(fields)) as typeof fields
-    const problems: string[] = []
-    const entries: unknown[][] = []
-    decodeDeltaBatch(decoded, (p) => problems.push(p), (...e) => entries.push(e))
+    const { problems, entries } = decode(codec.decode(codec.encode(fields)) as DeltaFields)
     expect(problems).toEqual([])
-    expect(decoded.who).toEqual([0, 1, 0])
-    expect(decoded.deleted).toEqual([2])
-    expect(decoded.expires).toEqual([1, 60_000])
     expect(entries.map(([k, w, c, n, d, x]) => [k, w, c, n, d, x])).toEqual([
       ['a', 1_764_700_000_000, 3, 'cache@10.0.0.5', false, 0],
       ['b', 1_764_700_000_250, 0, 'cache@10.0.0.6', false, 1_764_700_060_250],
       ['c', 1_764_699_999_000, 1, 'cache@10.0.0.5', true, 0],
+      ['ключ', 1_764_700_000_001, 0, 'cache@10.0.0.5', false, 0],
+      ['u8', 1_764_700_000_001, 1, 'cache@10.0.0.5', false, 0],
+      ['pid', 1_764_700_000_001, 2, 'cache@10.0.0.5', false, 0],
     ])
     const bytes = entries[0]![6] as Buffer
+    expect(Buffer.isBuffer(bytes)).toBe(true)
     expect(bytes.toString()).toBe('one')
+    // Bytes of their own, not a view of the received frame.
     expect(bytes.buffer.byteLength).toBe(3)
     expect(entries[1]![6]).toEqual({ n: 2 })
     expect(entries[2]![6]).toBeUndefined()
+    expect(entries[3]![6]).toBe('значение')
+    expect(entries[4]![6]).toEqual(new Uint8Array([1, 2]))
+    expect(Buffer.isBuffer(entries[4]![6])).toBe(false)
+    expect((entries[5]![6] as Pid).equals(new Pid('cache@10.0.0.5', 7, 1))).toBe(true)
   })
 
-  it('leaves out the writer column with one writer, and the delete and expiry columns when no entry needs them', () => {
+  it('costs a few bytes per entry beyond its key and value', () => {
     const builder = new DeltaBatchBuilder()
-    builder.add(entry('a', 5, 0, 'a@h', 1))
-    builder.add(entry('b', 6, 0, 'a@h', 2))
-    expect(builder.take()).toEqual({ writers: ['a@h'], who: null, base: 5, keys: ['a', 'b'], walls: [0, 1], counters: [0, 0], values: [1, 2], deleted: null, expires: null })
+    for (let i = 0; i < 100; i++) builder.add(entry(`key:${i}`, 1_764_700_000_000 + i, 0, 'a@h', Buffer.alloc(100)))
+    const { data } = builder.take()
+    const payload = Array.from({ length: 100 }, (_, i) => `key:${i}`.length + 100).reduce((a, b) => a + b, 0)
+    expect(data.length - payload).toBeLessThanOrEqual(100 * 7)
   })
 
   it('reports malformed batches and entries and keeps the good entries', () => {
-    const problems: string[] = []
-    const keys: unknown[] = []
-    const batch = { writers: ['a@h'], who: null, base: 10, keys: ['ok', 7, 'neg'], walls: [0, 0, -20], counters: [0, 0, 0], values: [1, 1, 1], deleted: null, expires: null }
-    decodeDeltaBatch(batch, (p) => problems.push(p), (k) => keys.push(k))
-    expect(keys).toEqual(['ok'])
-    expect(problems).toHaveLength(2)
-    expect(problems[0]).toMatch(/key must be a string/)
-    expect(problems[1]).toMatch(/wall of neg/)
-    for (const bad of [{ ...batch, writers: 'x' }, { ...batch, walls: [0] }, { ...batch, who: [0] }, { ...batch, expires: [1] }, { keys: 'x' }]) {
-      decodeDeltaBatch(bad, (p) => problems.push(p), (k) => keys.push(k))
+    const builder = new DeltaBatchBuilder()
+    builder.add(entry('good', 10, 0, 'a@h', 42))
+    builder.add(entry('bad-writer', 10, 0, 'x@h', 1))
+    builder.add(entry('also-good', 10, 1, 'a@h', 43))
+    const fields = builder.take()
+    const one = decode({ ...fields, writers: ['a@h'] })
+    expect(one.entries.map((e) => [e[0], e[6]])).toEqual([['good', 42], ['also-good', 43]])
+    expect(one.problems).toEqual([expect.stringMatching(/writer of bad-writer/)])
+    const negative = new DeltaBatchBuilder()
+    negative.add(entry('neg', 10, 0, 'a@h', 1))
+    const neg = decode({ ...negative.take(), base: -20 })
+    expect(neg.problems).toEqual([expect.stringMatching(/wall of neg/)])
+    for (const bad of [
+      { ...fields, writers: 'x' },
+      { ...fields, base: 'x' },
+      { ...fields, count: -1 },
+      { ...fields, data: [1, 2] },
+      { ...fields, count: 4 },
+      { ...fields, data: fields.data.subarray(0, fields.data.length - 1) },
+      { ...fields, count: 2 },
+    ]) {
+      const r = decode(bad)
+      expect(r.problems).toHaveLength(1)
     }
-    expect(problems).toHaveLength(7)
-    expect(keys).toEqual(['ok'])
   })
 })

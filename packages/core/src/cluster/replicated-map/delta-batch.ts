@@ -1,155 +1,330 @@
 /**
- * DeltaBatch: how a batch of map entries crosses the wire, in `delta` messages (replication and catch-up alike). The
- * batch is columnar: one array per field rather than one array per entry, so encoding and decoding a batch of 512
- * entries makes a handful of arrays instead of 512, and fields that are the same for most entries cost nothing for
- * them. Node names are sent once per batch and wall times as differences from the batch's first.
+ * DeltaBatch: how a batch of map entries crosses the wire, in `delta` messages (replication and catch-up alike). A
+ * batch is encoded once into one byte string, and the same bytes go to every peer: the transport then copies (or, for
+ * a large batch, splices) them instead of walking 512 keys and values once per peer. Node names are sent once per
+ * batch, beside the bytes, and wall times as differences from the batch's first.
  *
- * Fields of a batch:
- * - `writers`: the node names that wrote its entries; `who[i]`, the index of entry i's writer, is left out (null)
- *   when there is one writer;
- * - `base`, `walls[i]` (wall - base), `counters[i]`: the versions;
- * - `keys[i]`, `values[i]` (null for a delete);
- * - `deleted`: the indexes of deletes (null when none);
- * - `expires`: pairs `[index, expiresAt - wall]` of entries that expire (null when none).
+ * Fields of a `delta` message: `writers` (the node names that wrote its entries), `base` (the first entry's wall
+ * time), `count` (entries) and `data`, the entries one after the other, each:
+ * - a flags byte: bit 0 deleted, bit 1 has an expiry, bits 2–4 the value's kind (none, Buffer, Uint8Array, string,
+ *   or any other value in core's codec);
+ * - as LEB128 varints: the writer's index in `writers`, the wall time less `base` (zigzag: it may be negative), the
+ *   counter, and, with an expiry, `expiresAt` less the wall time (zigzag);
+ * - the key: its UTF-8 length (varint) and bytes;
+ * - the value, unless deleted: its length (varint) and bytes (UTF-8 for a string, msgpack for a codec value).
  *
- * Values that are Buffers are copied out of the frame they arrived in (`ownBytes`), so a stored value never keeps a
- * whole received frame alive.
+ * Values that are bytes get bytes of their own on the receiving side (a Buffer in an ArrayBuffer of its own), so a
+ * stored value never keeps a whole received frame alive.
  *
  * Hot path: every replicated write passes through `add` and `decodeDeltaBatch`.
  */
 import { Buffer } from 'node:buffer'
+import { createMessageCodec } from '../../codec.ts'
+import type { MessageCodec } from '../../codec.ts'
 import type { Entry } from './replica-store.ts'
 import { wireEntryProblem } from './replica-store.ts'
 
 /** The fields of a `delta` message. */
 export interface DeltaFields {
   readonly writers: string[]
-  readonly who: number[] | null
   readonly base: number
-  readonly keys: string[]
-  readonly walls: number[]
-  readonly counters: number[]
-  readonly values: unknown[]
-  readonly deleted: number[] | null
-  readonly expires: number[] | null
+  readonly count: number
+  readonly data: Uint8Array
 }
 
 /** What a decoded entry is handed to. */
 export type ApplyEntry = (key: string, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number, value: unknown) => void
 
+const DELETED = 1
+const EXPIRES = 2
+const KIND_SHIFT = 2
+const KIND_MASK = 7
+const KIND_NONE = 0
+const KIND_BUFFER = 1
+const KIND_BYTES = 2
+const KIND_STRING = 3
+const KIND_CODEC = 4
+
+/** Most bytes a varint takes (a safe integer). */
+const MAX_VARINT = 8
+/** The scratch buffer a builder starts with; it grows to fit the largest batch. */
+const INITIAL_BYTES = 16 * 1024
+
+let sharedCodec: MessageCodec | undefined
+/** Core's codec, for values that are not bytes or strings; one per process is enough (encoding is synchronous). */
+function valueCodec(): MessageCodec {
+  return (sharedCodec ??= createMessageCodec())
+}
+
 /** Collects entries into a batch. */
 export class DeltaBatchBuilder {
   #writers: string[] = []
   #index = new Map<string, number>()
-  #who: number[] = []
   #base = 0
-  #keys: string[] = []
-  #walls: number[] = []
-  #counters: number[] = []
-  #values: unknown[] = []
-  #deleted: number[] | null = null
-  #expires: number[] | null = null
+  #count = 0
+  #buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
+  #at = 0
+  #lastWriter = ''
+  #lastIndex = 0
 
   get length(): number {
-    return this.#keys.length
+    return this.#count
   }
 
   add(e: Entry): void {
-    const i = this.#keys.length
-    if (i === 0) this.#base = e.wall
-    let w = this.#index.get(e.node)
+    if (this.#count === 0) this.#base = e.wall
+    this.#count++
+    // Runs of entries share a writer (all of them, when a node flushes its own writes): checked before the map.
+    let w = e.node === this.#lastWriter ? this.#lastIndex : this.#index.get(e.node)
     if (w === undefined) {
       w = this.#writers.length
       this.#writers.push(e.node)
       this.#index.set(e.node, w)
     }
-    this.#who.push(w)
-    this.#keys.push(e.key)
-    this.#walls.push(e.wall - this.#base)
-    this.#counters.push(e.counter)
-    this.#values.push(e.deleted ? null : e.value)
-    if (e.deleted) (this.#deleted ??= []).push(i)
-    if (e.expiresAt !== 0) (this.#expires ??= []).push(i, e.expiresAt - e.wall)
+    this.#lastWriter = e.node
+    this.#lastIndex = w
+    const key = e.key
+    const value = e.deleted ? undefined : e.value
+    let kind = KIND_NONE
+    let encoded: Uint8Array | undefined
+    let valueBound = 0
+    if (value !== undefined) {
+      if (Buffer.isBuffer(value)) {
+        kind = KIND_BUFFER
+        valueBound = value.length
+      } else if (value instanceof Uint8Array && value.constructor === Uint8Array) {
+        kind = KIND_BYTES
+        valueBound = value.length
+      } else if (typeof value === 'string') {
+        kind = KIND_STRING
+        valueBound = value.length * 3
+      } else {
+        kind = KIND_CODEC
+        encoded = valueCodec().encode(value)
+        valueBound = encoded.length
+      }
+    }
+    this.#reserve(1 + 6 * MAX_VARINT + key.length * 3 + valueBound)
+    const buf = this.#buf
+    buf[this.#at++] = (e.deleted ? DELETED : 0) | (e.expiresAt !== 0 ? EXPIRES : 0) | (kind << KIND_SHIFT)
+    this.#varint(w)
+    this.#varint(zigzag(e.wall - this.#base))
+    this.#varint(e.counter)
+    if (e.expiresAt !== 0) this.#varint(zigzag(e.expiresAt - e.wall))
+    this.#string(key)
+    switch (kind) {
+      case KIND_BUFFER:
+      case KIND_BYTES: {
+        const bytes = value as Uint8Array
+        this.#varint(bytes.length)
+        buf.set(bytes, this.#at)
+        this.#at += bytes.length
+        break
+      }
+      case KIND_STRING:
+        this.#string(value as string)
+        break
+      case KIND_CODEC:
+        this.#varint(encoded!.length)
+        buf.set(encoded!, this.#at)
+        this.#at += encoded!.length
+        break
+    }
   }
 
-  /** The batch so far, and a fresh start. */
+  /** The batch so far, and a fresh start. The bytes are the batch's own (the builder's scratch is reused). */
   take(): DeltaFields {
-    const out: DeltaFields = {
-      writers: this.#writers,
-      who: this.#writers.length > 1 ? this.#who : null,
-      base: this.#base,
-      keys: this.#keys,
-      walls: this.#walls,
-      counters: this.#counters,
-      values: this.#values,
-      deleted: this.#deleted,
-      expires: this.#expires,
-    }
+    const data = Buffer.allocUnsafe(this.#at)
+    this.#buf.copy(data, 0, 0, this.#at)
+    const out: DeltaFields = { writers: this.#writers, base: this.#base, count: this.#count, data }
     this.#writers = []
     this.#index = new Map()
-    this.#who = []
-    this.#keys = []
-    this.#walls = []
-    this.#counters = []
-    this.#values = []
-    this.#deleted = null
-    this.#expires = null
+    this.#lastWriter = ''
+    this.#count = 0
+    this.#at = 0
     return out
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#at + bytes <= this.#buf.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + bytes))
+    this.#buf.copy(grown, 0, 0, this.#at)
+    this.#buf = grown
+  }
+
+  #varint(n: number): void {
+    const buf = this.#buf
+    while (n >= 0x80) {
+      buf[this.#at++] = (n % 0x80) | 0x80
+      n = Math.floor(n / 0x80)
+    }
+    buf[this.#at++] = n
+  }
+
+  /**
+   * A string's UTF-8 length and bytes; the length's varint is sized from the bound, then filled in. A short ASCII
+   * string (most keys) is copied by a loop: cheaper than a call into the native encoder for a few bytes.
+   */
+  #string(s: string): void {
+    if (s.length * 3 < 0x80) {
+      const buf = this.#buf
+      const start = this.#at++
+      let at = this.#at
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) {
+          at = this.#at + buf.write(s, this.#at)
+          break
+        }
+        buf[at++] = c
+      }
+      buf[start] = at - this.#at
+      this.#at = at
+    } else {
+      this.#varint(Buffer.byteLength(s))
+      this.#at += this.#buf.write(s, this.#at)
+    }
   }
 }
 
-const isIntArray = (a: unknown, n: number): a is number[] => Array.isArray(a) && a.length === n && a.every((x) => Number.isSafeInteger(x))
+/** The string of a short run of ASCII bytes, or undefined (longer, or not ASCII): the native decoder does those. */
+function shortAscii(buf: Buffer, start: number, end: number): string | undefined {
+  if (end - start > 24) return undefined
+  let s = ''
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!
+    if (c >= 0x80) return undefined
+    s += String.fromCharCode(c)
+  }
+  return s
+}
+
+function zigzag(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+}
+
+/** Reads a batch's bytes; `fail` is set instead of throwing, so a malformed batch costs one check per read. */
+class Reader {
+  readonly buf: Buffer
+  at = 0
+  fail = false
+
+  constructor(data: Uint8Array) {
+    this.buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  }
+
+  varint(): number {
+    const buf = this.buf
+    let n = 0
+    let scale = 1
+    for (let i = 0; i < MAX_VARINT; i++) {
+      if (this.at >= buf.length) break
+      const b = buf[this.at++]!
+      n += (b & 0x7f) * scale
+      if (b < 0x80) return n
+      scale *= 0x80
+    }
+    this.fail = true
+    return 0
+  }
+
+  /** The next `n` bytes' bounds, or fails. */
+  span(n: number): number {
+    const start = this.at
+    if (this.fail || n > this.buf.length - start) {
+      this.fail = true
+      return start
+    }
+    this.at = start + n
+    return start
+  }
+}
 
 /**
  * Decodes a peer's batch and hands each entry, with its absolute version, to `apply`. A malformed batch is reported
- * through `onProblem` and skipped; a malformed entry is reported and left out, and the rest still apply.
+ * through `onProblem` and skipped from where it went wrong; a malformed entry is reported and left out, and the
+ * others still apply.
  */
 export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>>, onProblem: (problem: string) => void, apply: ApplyEntry): void {
-  const { writers, who, base, keys, walls, counters, values, deleted, expires } = msg
-  if (!Array.isArray(keys)) return onProblem('keys must be an array')
-  const n = keys.length
+  const { writers, base, count, data } = msg
   if (!Array.isArray(writers) || writers.length === 0 || !writers.every((w) => typeof w === 'string')) return onProblem('writers must be node names')
   if (!Number.isSafeInteger(base)) return onProblem('base must be an integer')
-  if (!isIntArray(walls, n) || !isIntArray(counters, n)) return onProblem('walls and counters must be integers, one per key')
-  if (!Array.isArray(values) || values.length !== n) return onProblem('values must be an array, one per key')
-  if (who !== null && !isIntArray(who, n)) return onProblem('who must be null or writer indexes, one per key')
-  if (deleted !== null && !(Array.isArray(deleted) && deleted.every((i) => Number.isInteger(i)))) return onProblem('deleted must be null or indexes')
-  if (expires !== null && !(Array.isArray(expires) && expires.length % 2 === 0 && expires.every((x) => Number.isSafeInteger(x)))) {
-    return onProblem('expires must be null or pairs of index and ms')
-  }
-  const isDeleted = deleted === null ? undefined : new Set(deleted as number[])
-  const expiresIn = new Map<number, number>()
-  if (expires !== null) for (let j = 0; j < expires.length; j += 2) expiresIn.set(expires[j] as number, expires[j + 1] as number)
-  for (let i = 0; i < n; i++) {
-    const wall = (base as number) + walls[i]!
-    const node = writers[who === null ? 0 : who[i]!] as string
-    const key = keys[i] as string
-    const isDel = isDeleted?.has(i) === true
-    const ttl = expiresIn.get(i)
-    const expiresAt = ttl === undefined ? 0 : wall + ttl
-    const problem = wireEntryProblem(key, wall, counters[i]!, node, expiresAt)
+  if (!Number.isSafeInteger(count) || (count as number) < 0) return onProblem('count must be a non-negative integer')
+  if (!(data instanceof Uint8Array)) return onProblem('data must be bytes')
+  const r = new Reader(data)
+  const buf = r.buf
+  for (let i = 0; i < (count as number); i++) {
+    if (r.at >= buf.length) return onProblem(`data ends after ${i} of ${String(count)} entries`)
+    const flags = buf[r.at++]!
+    const w = r.varint()
+    const wall = (base as number) + unzigzag(r.varint())
+    const counter = r.varint()
+    const expiresAt = (flags & EXPIRES) !== 0 ? wall + unzigzag(r.varint()) : 0
+    const keyStart = r.span(r.varint())
+    if (r.fail) return onProblem(`entry ${i} is truncated`)
+    const key = shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
+    const deleted = (flags & DELETED) !== 0
+    const kind = (flags >> KIND_SHIFT) & KIND_MASK
+    let value: unknown
+    if (kind !== KIND_NONE) {
+      const start = r.span(r.varint())
+      if (r.fail) return onProblem(`the value of ${key} is truncated`)
+      const decoded = decodeValue(kind, buf, start, r.at)
+      if (typeof decoded === 'object' && decoded !== null && decoded instanceof BadValue) {
+        onProblem(`the value of ${key} ${decoded.problem}`)
+        continue
+      }
+      value = decoded
+    }
+    if (w >= writers.length) {
+      onProblem(`the writer of ${key} is not in writers`)
+      continue
+    }
+    const node = writers[w] as string
+    const problem = wireEntryProblem(key, wall, counter, node, expiresAt)
     if (problem !== undefined) {
       onProblem(problem)
       continue
     }
-    apply(key, wall, counters[i]!, node, isDel, expiresAt, isDel ? undefined : ownBytes(values[i]))
+    if (deleted !== (kind === KIND_NONE)) {
+      onProblem(`${key} must have a value unless deleted`)
+      continue
+    }
+    apply(key, wall, counter, node, deleted, expiresAt, value)
+  }
+  if (r.at !== buf.length) onProblem('data is longer than its entries')
+}
+
+class BadValue {
+  readonly problem: string
+  constructor(problem: string) {
+    this.problem = problem
   }
 }
 
-/**
- * A value of bytes decoded from a batch is a view into the whole frame it arrived in; stored as it is, one small
- * value would keep the frame (tens of KiB) alive for as long as its key is not overwritten. So a Buffer or typed
- * array value gets bytes of its own, in an ArrayBuffer of its own (a pooled Buffer would pin the pool's 8 KiB slab
- * the same way). Bytes nested inside an object value are left as they are: see the README.
- */
-function ownBytes(value: unknown): unknown {
-  if (!ArrayBuffer.isView(value) || value.byteLength === value.buffer.byteLength) return value
-  const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-  if (Buffer.isBuffer(value)) {
-    const copy = Buffer.allocUnsafeSlow(value.byteLength)
-    copy.set(bytes)
-    return copy
+function decodeValue(kind: number, buf: Buffer, start: number, end: number): unknown {
+  switch (kind) {
+    case KIND_BUFFER: {
+      // An ArrayBuffer of its own: a pooled Buffer would pin the pool's 8 KiB slab, a view the whole frame.
+      const copy = Buffer.allocUnsafeSlow(end - start)
+      buf.copy(copy, 0, start, end)
+      return copy
+    }
+    case KIND_BYTES:
+      return new Uint8Array(buf.subarray(start, end))
+    case KIND_STRING:
+      return buf.toString('utf8', start, end)
+    case KIND_CODEC:
+      try {
+        return valueCodec().decode(buf.subarray(start, end))
+      } catch (error) {
+        return new BadValue(`is not valid msgpack: ${(error as Error).message}`)
+      }
+    default:
+      return new BadValue(`has an unknown kind ${kind}`)
   }
-  if (value instanceof Uint8Array) return new Uint8Array(bytes)
-  return value
 }

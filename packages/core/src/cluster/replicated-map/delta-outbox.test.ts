@@ -1,24 +1,35 @@
 import { describe, expect, it } from 'vitest'
 import { DeltaOutbox } from './delta-outbox.ts'
+import { Entry } from './replica-store.ts'
 
 describe('DeltaOutbox', () => {
-  it('keeps one pending key per key, asks for one flush at a time, and hands keys out oldest first', () => {
+  it('keeps one pending entry per key, asks for one flush at a time, and hands entries out oldest first', () => {
     const outbox = new DeltaOutbox()
-    expect(outbox.mark('lonely')).toBe(false)
+    const [lonely, x, y, z, gone] = ['lonely', 'x', 'y', 'z', 'gone'].map((k) => new Entry(k, 1)) as [Entry, Entry, Entry, Entry, Entry]
+    expect(outbox.mark(lonely)).toBe(false)
+    expect(lonely.pending).toBe(false)
     outbox.addPeer('b@h')
     outbox.addPeer('c@h')
-    expect(outbox.mark('x')).toBe(true)
-    expect(outbox.mark('y')).toBe(false)
-    expect(outbox.mark('x')).toBe(false)
+    expect(outbox.mark(x)).toBe(true)
+    expect(outbox.mark(y)).toBe(false)
+    expect(outbox.mark(x)).toBe(false)
     expect(outbox.sizes()).toEqual({ 'b@h': 2, 'c@h': 2 })
-    expect(outbox.take(1)).toEqual(['x'])
+    expect(outbox.take(1).map((e) => e.key)).toEqual(['x'])
+    expect(x.pending).toBe(false)
     expect(outbox.hasPending()).toBe(true)
-    expect(outbox.take(10)).toEqual(['y'])
+    // Changed again after it was taken: it waits again.
+    outbox.mark(x)
+    outbox.mark(gone)
+    gone.held = false
+    expect(outbox.take(10).map((e) => e.key)).toEqual(['y', 'x'])
     expect(outbox.hasPending()).toBe(false)
+    outbox.mark(z)
     outbox.dropPeer('b@h')
     outbox.dropPeer('c@h')
+    expect(z.pending).toBe(false)
+    expect(outbox.hasPending()).toBe(false)
     outbox.flushQueued = false
-    expect(outbox.mark('z')).toBe(false)
+    expect(outbox.mark(z)).toBe(false)
     expect(outbox.nodes()).toEqual([])
   })
 })

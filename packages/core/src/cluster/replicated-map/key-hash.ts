@@ -26,13 +26,22 @@ export function hashString(s: string): number {
 
 const nodeHashes = new Map<string, number>()
 
-/** The hash of a node name, remembered: a cluster has few nodes and every entry names one. */
+let lastNode = ''
+let lastNodeHash = hashString('')
+
+/**
+ * The hash of a node name, remembered: a cluster has few nodes and every entry names one, and runs of entries (a
+ * batch, a writer's own writes) name the same one, so the last is checked before the map.
+ */
 export function hashNode(node: string): number {
+  if (node === lastNode) return lastNodeHash
   let h = nodeHashes.get(node)
   if (h === undefined) {
     h = hashString(node)
     if (nodeHashes.size < 10_000) nodeHashes.set(node, h)
   }
+  lastNode = node
+  lastNodeHash = h
   return h
 }
 

@@ -5,7 +5,8 @@
  * inner node of the 4-ary tree above the leaves holds the XOR and the count of its four children. Equal hashes mean
  * equal contents (but for a 2^-32 chance); a differing range is narrowed down level by level.
  *
- * Hot path: `add`/`remove` run on every write: nine XORs and nine increments in typed arrays, no allocation.
+ * Hot path: `replace` runs on every write of a key already held (`add` on a new one): nine XORs in a typed array
+ * (and nine increments for `add`), no allocation.
  */
 
 /** Levels below the root: leaves are at depth 8, 4^8 = 65,536 of them. */
@@ -73,6 +74,20 @@ export class RangeDigest {
     for (;;) {
       this.#hash[node]! ^= fingerprint
       this.#count[node]!--
+      if (node === 0) return
+      node = (node - 1) >>> 2
+    }
+  }
+
+  /**
+   * Replaces an entry's fingerprint in its leaf and every node above: what `remove` then `add` do, in one pass (a
+   * new version of a key already held).
+   */
+  replace(leaf: number, from: number, to: number): void {
+    const change = from ^ to
+    let node = FIRST_LEAF + leaf
+    for (;;) {
+      this.#hash[node]! ^= change
       if (node === 0) return
       node = (node - 1) >>> 2
     }

@@ -47,6 +47,12 @@ export class Entry {
   fp = 0
   /** True while counted in `size`: neither deleted nor seen to expire. */
   live = false
+  /** True while waiting in the DeltaOutbox, so a key changed again before it is sent waits once. */
+  pending = false
+  /** False once collected from the store (an outbox still holding it then leaves it out). */
+  held = true
+  /** True once its fingerprint is in the RangeDigest. */
+  inDigest = false
   /** The entries of one leaf range form a list, so a range's entries are found without a scan. */
   prev: Entry | undefined = undefined
   next: Entry | undefined = undefined
@@ -161,7 +167,6 @@ export class ReplicaStore<V> {
     this.#hlc.tick()
     let e = this.#entries.get(key)
     if (e === undefined) e = this.#insert(key, hashString(key))
-    else this.digest.remove(e.leaf, e.fp)
     this.#write(e, value, this.#hlc.wall, this.#hlc.counter, this.#node, false, expiresAt)
     this.#changed(e, true)
     return e
@@ -173,7 +178,6 @@ export class ReplicaStore<V> {
     // An expired key is gone already (its expiry event is due): nothing to delete.
     if (e === undefined || !e.live || (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now())) return undefined
     this.#hlc.tick()
-    this.digest.remove(e.leaf, e.fp)
     this.#write(e, undefined, this.#hlc.wall, this.#hlc.counter, this.#node, true, 0)
     this.#changed(e, true)
     return e
@@ -185,7 +189,6 @@ export class ReplicaStore<V> {
     let e = this.#entries.get(key)
     if (e !== undefined) {
       if (compareVersions(wall, counter, node, e.wall, e.counter, e.node) <= 0) return false
-      this.digest.remove(e.leaf, e.fp)
     } else {
       // A tombstone we would collect at once is not worth holding.
       const deadSince = deleted ? wall : expiresAt
@@ -194,6 +197,19 @@ export class ReplicaStore<V> {
     }
     this.#write(e, deleted ? undefined : value, wall, counter, node, deleted, expiresAt)
     this.#changed(e, false)
+    return true
+  }
+
+  /** Collects this delete tombstone before its age (every peer has it); nothing when `e` is not held any more. */
+  collect(e: Entry): void {
+    if (e.held && e.deleted && this.#entries.get(e.key) === e) this.#remove(e)
+  }
+
+  /** Collects the tombstone of `key` if this replica holds that version of it (fingerprint `fp`); true if it did. */
+  collectKey(key: string, fp: number): boolean {
+    const e = this.#entries.get(key)
+    if (e === undefined || !e.deleted || e.fp !== fp) return false
+    this.#remove(e)
     return true
   }
 
@@ -223,6 +239,7 @@ export class ReplicaStore<V> {
 
   /** Clears everything (the map stopped). */
   clear(): void {
+    for (const e of this.#entries.values()) e.held = false
     this.#entries.clear()
     this.#leaves.fill(undefined)
     this.#timed.clear()
@@ -230,6 +247,7 @@ export class ReplicaStore<V> {
     this.#live = 0
   }
 
+  /** A new entry, not yet in the digest: its first `#write` adds it. */
   #insert(key: string, keyHash: number): Entry {
     const e = new Entry(key, keyHash)
     this.#entries.set(key, e)
@@ -241,6 +259,7 @@ export class ReplicaStore<V> {
   }
 
   #remove(e: Entry): void {
+    e.held = false
     this.#entries.delete(e.key)
     this.digest.remove(e.leaf, e.fp)
     if (e.prev !== undefined) e.prev.next = e.next
@@ -256,8 +275,14 @@ export class ReplicaStore<V> {
     e.node = node
     e.deleted = deleted
     e.expiresAt = expiresAt
-    e.fp = fingerprint(e.keyHash, wall, counter, node, deleted, expiresAt)
-    this.digest.add(e.leaf, e.fp)
+    const fp = fingerprint(e.keyHash, wall, counter, node, deleted, expiresAt)
+    // A new entry is added to the digest; one held already changes its fingerprint there in one pass.
+    if (e.inDigest) this.digest.replace(e.leaf, e.fp, fp)
+    else {
+      this.digest.add(e.leaf, fp)
+      e.inDigest = true
+    }
+    e.fp = fp
   }
 
   /** After a new version was written: counts, events, and the expiry or collection to come. */

@@ -4,6 +4,8 @@ import type { ActorSystem } from '../../system/actor-system.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
 import { createLogSink } from '../../testing/log-sink.ts'
 import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
+import { DeltaBatchBuilder } from './delta-batch.ts'
+import { Entry } from './replica-store.ts'
 import { replicatedMapActorName, startReplicatedMap } from './replicated-map.ts'
 import type { MapChange, ReplicatedMap, ReplicatedMapOptions } from './replicated-map.ts'
 
@@ -44,7 +46,8 @@ describe('replicated map: reads and writes', () => {
     await net.settle()
     for (const n of ['a@h', 'b@h', 'c@h']) {
       expect(m[n]!.has('k1')).toBe(false)
-      expect(m[n]!.stats()).toEqual({ keys: 0, tombstones: 1, pendingByPeer: expect.any(Object) as unknown })
+      // Every peer acknowledged the delete, so its tombstones are collected without waiting for tombstoneTtlMs.
+      expect(m[n]!.stats()).toEqual({ keys: 0, tombstones: 0, pendingByPeer: expect.any(Object) as unknown })
     }
   })
 
@@ -77,6 +80,12 @@ describe('replicated map: reads and writes', () => {
     expect(() => m['a@h']!.set(42 as unknown as string, 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
     expect(() => m['a@h']!.set('t', 1, { ttlMs: -1 })).toThrow(/ttlMs/)
     expect(m['a@h']!.size).toBe(0)
+    // An unpaired surrogate would arrive as U+FFFD: another key (or value) on every peer.
+    expect(() => m['a@h']!.set('lone\uD800', 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/surrogate/) as unknown }))
+    expect(() => m['a@h']!.set('v', 'x\uDC00')).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => m['a@h']!.delete('lone\uD800')).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    m['a@h']!.set('pair \uD83D\uDE00', 'ok \uD83D\uDE00')
+    expect(m['a@h']!.size).toBe(1)
   })
 
   it('validates options and refuses a second start of one scope', () => {
@@ -182,12 +191,42 @@ describe('replicated map: TTL and tombstones', () => {
     }
   })
 
-  it('collects tombstones after tombstoneTtlMs', async () => {
-    const { net, m } = cluster<string>(['a@h', 'b@h'], { tombstoneTtlMs: 1000 })
+  it('collects the tombstones of a delete on every node once every peer has acknowledged it', async () => {
+    const { net, sys, m } = cluster<string>(['a@h', 'b@h', 'c@h'], { tombstoneTtlMs: 3_600_000 })
+    m['a@h']!.set('k', 'v')
+    m['b@h']!.set('other', 'v')
+    await net.settle()
+    const seen: string[] = []
+    sys['a@h']!.trace((r) => {
+      if (r.type === 'receive' && r.pid.equals(m['a@h']!.pid)) seen.push((r.msg as { t?: string }).t ?? '')
+    })
+    m['a@h']!.delete('k')
+    m['b@h']!.delete('other')
+    // Before the acknowledgements, every node holds both tombstones.
+    await net.settle()
+    expect(seen.filter((t) => t === 'ack')).toHaveLength(2)
+    const started = net.clock.now()
+    for (const n of ['a@h', 'b@h', 'c@h']) expect(m[n]!.stats()).toMatchObject({ keys: 0, tombstones: 0 })
+    expect(net.clock.now()).toBe(started)
+    // Writes without deletes are not acknowledged.
+    seen.length = 0
+    m['a@h']!.set('k', 'again')
+    await net.settle()
+    expect(seen).not.toContain('ack')
+    expect(m['c@h']!.get('k')).toBe('again')
+  })
+
+  it('collects tombstones by age after tombstoneTtlMs while a peer that left may come back', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h', 'c@h'], { tombstoneTtlMs: 1000 })
     m['a@h']!.set('k', 'v')
     await net.settle()
+    await net.kill('c@h')
+    await net.settle()
+    expect(m['a@h']!.peers()).toEqual(['b@h'])
     m['a@h']!.delete('k')
     await net.settle()
+    // b acknowledged, but c left less than tombstoneTtlMs ago and may return with its copy: the tombstones stay.
+    expect(m['a@h']!.stats().tombstones).toBe(1)
     expect(m['b@h']!.stats().tombstones).toBe(1)
     await net.clock.advance(1000)
     expect(m['a@h']!.stats().tombstones).toBe(0)
@@ -244,7 +283,7 @@ describe('replicated map: batching and bad input', () => {
     await net.settle()
     let received = 0
     sys['b@h']!.trace((r) => {
-      if (r.type === 'receive' && r.pid.equals(m['b@h']!.pid) && (r.msg as { t?: string }).t === 'delta') received += (r.msg as { keys: unknown[] }).keys.length
+      if (r.type === 'receive' && r.pid.equals(m['b@h']!.pid) && (r.msg as { t?: string }).t === 'delta') received += (r.msg as { count: number }).count
     })
     for (let i = 0; i < 1000; i++) m['a@h']!.set('hot', i)
     m['a@h']!.set('cold', 1)
@@ -277,13 +316,19 @@ describe('replicated map: batching and bad input', () => {
     await net.settle()
     const to = { name: replicatedMapActorName('default'), node: 'b@h' }
     const peer = ma.pid
+    const builder = new DeltaBatchBuilder()
+    for (const [key, node, value] of [['good', 'a@h', 42], ['bad-writer', 'x@h', 7]] as const) {
+      builder.add(Object.assign(new Entry(key, 1), { wall: 1, node, value }))
+    }
+    const goodThenBadWriter = { ...builder.take(), writers: ['a@h'] }
     for (const bad of [
       null,
       'hello',
       { t: 'nonsense' },
-      { t: 'delta', peer, writers: 'x', base: 0, keys: [] },
-      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: [7, 'good'], walls: [0, 0], counters: [0, 0], values: [1, 42], deleted: null, expires: null },
-      { t: 'delta', peer, writers: ['a@h'], who: null, base: 0, keys: ['bad-ttl'], walls: [0], counters: [0], values: [1], deleted: null, expires: ['x', 1] },
+      { t: 'delta', peer, writers: 'x', base: 0, count: 0, data: new Uint8Array(0) },
+      // The first entry is good; the second names a writer the batch does not list.
+      { t: 'delta', peer, ...goodThenBadWriter },
+      { t: 'delta', peer, writers: ['a@h'], base: 0, count: 1, data: new Uint8Array([0, 0]) },
       { t: 'ranges', peer, parents: [-1], hashes: new Uint8Array(16) },
       { t: 'ranges', peer, parents: [0], hashes: new Uint8Array(3) },
       { t: 'versions', peer, nodes: [5, 5], writers: [], base: 0, lists: [] },

@@ -19,7 +19,7 @@ import type { Ctx } from '../../actor/ctx.ts'
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
 import { assertSerializable } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
-import type { Pid } from '../../pid.ts'
+import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
@@ -43,6 +43,8 @@ import { HybridLogicalClock } from './hlc.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, DeltaFields } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
+import { TombstoneAcks } from './tombstone-acks.ts'
+import type { CollectFields } from './tombstone-acks.ts'
 import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
 /** Options of `startReplicatedMap`. */
@@ -124,7 +126,9 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
 type MapMessage =
   | { t: 'discover'; peer: Pid }
   | { t: 'hello'; peer: Pid }
-  | ({ t: 'delta'; peer: Pid } & DeltaFields)
+  | ({ t: 'delta'; peer: Pid; seq?: number } & DeltaFields)
+  | { t: 'ack'; peer: Pid; seq: number }
+  | ({ t: 'collect'; peer: Pid } & CollectFields)
   | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
   | ({ t: 'versions'; peer: Pid } & WireVersions)
   | ({ t: 'want'; peer: Pid } & WireWant)
@@ -145,6 +149,7 @@ interface Shared<V> {
   readonly options: Readonly<Required<ReplicatedMapOptions>>
   readonly store: ReplicaStore<V>
   readonly outbox: DeltaOutbox
+  readonly acks: TombstoneAcks
   readonly peers: Peers
   /** When the sweep timer is armed for (Infinity: not armed). */
   armedAt: number
@@ -173,6 +178,7 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
     options: resolved,
     store: new ReplicaStore<V>(system.node, system.clock, hlc, resolved, logger),
     outbox: new DeltaOutbox(),
+    acks: new TombstoneAcks(resolved.tombstoneTtlMs),
     peers: new Peers(system, name),
     armedAt: Infinity,
     armRequested: false,
@@ -181,15 +187,21 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
   const handle = new ReplicatedMapHandle<V>(shared, pid)
   const stopNodes = system.monitorNodes((event) => {
     if (event.type === 'nodeup') system.send(pid, { t: 'nodeup', node: event.node } satisfies MapMessage)
-    else if (shared.peers.drop(event.node)) shared.outbox.dropPeer(event.node)
+    else if (shared.peers.drop(event.node)) dropPeer(shared, event.node)
   })
   system.monitor(pid, () => {
     stopNodes()
     shared.store.clear()
     shared.outbox.clear()
+    shared.acks.clear()
     handle.stopped = true
   })
   return handle
+}
+
+function dropPeer<V>(shared: Shared<V>, node: string): void {
+  shared.outbox.dropPeer(node)
+  shared.acks.dropPeer(node, shared.system.clock.now())
 }
 
 function resolveOptions(options: ReplicatedMapOptions): Readonly<Required<ReplicatedMapOptions>> {
@@ -264,18 +276,22 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
       expiresAt = Math.ceil(this.#shared.system.clock.now() + ttlMs)
     }
     if (value === undefined) throw new InvalidOptionError('value', value, 'a value (use delete to remove a key)')
-    // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored.
-    assertSerializable(value, 'value')
-    this.#store.setLocal(key, value, expiresAt)
-    this.#changed(key)
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+      throw new InvalidOptionError('value', value, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
+    }
+    // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
+    // primitives always can, and they are what a cache mostly holds: no walk for them.
+    if (!isPlainSerializable(value)) assertSerializable(value, 'value')
+    this.#changed(this.#store.setLocal(key, value, expiresAt))
     if (expiresAt !== 0) this.#arm()
   }
 
   delete(key: string): boolean {
     this.#running()
     checkKey(key)
-    if (this.#store.deleteLocal(key) === undefined) return false
-    this.#changed(key)
+    const e = this.#store.deleteLocal(key)
+    if (e === undefined) return false
+    this.#changed(e)
     this.#arm()
     return true
   }
@@ -305,8 +321,14 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
     await this.stop()
   }
 
-  #changed(key: string): void {
-    if (this.#shared.outbox.mark(key)) this.#shared.system.send(this.pid, FLUSH)
+  #changed(e: Entry): void {
+    // The flush is asked for after this pass of the event loop, not in this turn of the scheduler: everything set
+    // while the pass handles its I/O (a socket's pipelined commands, then the next socket's) goes in one batch.
+    if (this.#shared.outbox.mark(e)) this.#shared.system.clock.setImmediate(this.#requestFlush)
+  }
+
+  readonly #requestFlush = (): void => {
+    if (!this.stopped) this.#shared.system.send(this.pid, FLUSH)
   }
 
   /** Asks the actor to re-arm its sweep timer when an expiry or collection is now due earlier than it is armed for. */
@@ -327,8 +349,28 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
 const FLUSH: MapMessage = Object.freeze({ t: 'flush' })
 const ARM: MapMessage = Object.freeze({ t: 'arm' })
 
+/** A value the codec always carries: a primitive (not a function or symbol), or a Buffer or Uint8Array. */
+function isPlainSerializable(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return true
+    case 'object':
+      return value === null || value instanceof Uint8Array
+    default:
+      return false
+  }
+}
+
+/** A UTF-16 surrogate without its pair: UTF-8, which keys and string values cross in, has no way to carry one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new InvalidOptionError('key', key, 'a string')
+  // Peers would hold the key with U+FFFD in its place: another key, and two maps that never agree.
+  if (LONE_SURROGATE.test(key)) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
 }
 
 /** The map actor's own state: its timers. */
@@ -345,6 +387,8 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value) => {
     store.applyRemote(key, wall, counter, node, deleted, expiresAt, value)
   }
+  // Reused: its scratch buffer grows once to the size of a batch.
+  const flushBatch = new DeltaBatchBuilder()
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
     const batch = new DeltaBatchBuilder()
     for (const e of entries) {
@@ -361,6 +405,7 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const added = (ctx: Ctx, peer: Pid, change: 'new' | 'known' | 'replaced'): void => {
     if (change === 'known') return
     outbox.addPeer(peer.node)
+    shared.acks.addPeer(peer.node)
     // One side starts the catch-up, so a pair does not run it twice.
     if (system.node < peer.node) startSync(ctx, peer.node)
   }
@@ -389,21 +434,23 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
         const node = peers.downOf(msg)
         if (node !== undefined) {
           peers.drop(node)
-          outbox.dropPeer(node)
+          dropPeer(shared, node)
         }
         return state
       }
       switch (msg.t) {
         case 'flush': {
           outbox.flushQueued = false
-          const batch = new DeltaBatchBuilder()
-          for (const key of outbox.take(options.batchSize)) {
-            const e = store.entry(key)
-            if (e !== undefined) batch.add(e)
+          let deletes: Entry[] | undefined
+          for (const e of outbox.take(options.batchSize)) {
+            flushBatch.add(e)
+            if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
           }
-          if (batch.length > 0) {
-            // One message for every peer: the batch is built once, and messages are never changed after sending.
-            const msg = { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage
+          if (flushBatch.length > 0) {
+            // One message for every peer: the batch is encoded once, and messages are never changed after sending. A
+            // batch with this node's deletes carries a sequence number, for the peers to acknowledge.
+            const seq = deletes === undefined ? undefined : shared.acks.stamp(deletes)
+            const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take(), ...(seq === undefined ? {} : { seq }) } satisfies MapMessage
             for (const node of outbox.nodes()) {
               const to = peerPid(peers, node)
               if (to !== undefined) ctx.send(to, msg)
@@ -437,7 +484,40 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
             (problem) => drop(msg.peer, 'delta', problem),
             applyEntry,
           )
+          if (msg.seq !== undefined && Number.isSafeInteger(msg.seq) && isCurrent(peers, msg.peer)) {
+            ctx.send(msg.peer, { t: 'ack', peer: ctx.self, seq: msg.seq } satisfies MapMessage)
+          }
           arm(ctx, state)
+          return state
+        }
+        case 'ack': {
+          if (!isCurrent(peers, msg.peer) || !Number.isSafeInteger(msg.seq)) {
+            drop(msg.peer, 'ack', 'seq must be an integer from a current peer')
+            return state
+          }
+          shared.acks.acked(msg.peer.node, msg.seq)
+          const { entries, counted } = shared.acks.collectable(system.clock.now())
+          if (entries.length === 0) return state
+          const keys: string[] = []
+          const fps: number[] = []
+          for (const e of entries) {
+            keys.push(e.key)
+            fps.push(e.fp)
+            store.collect(e)
+          }
+          peers.sendAll(ctx, { t: 'collect', peer: ctx.self, keys, fps, counted } satisfies MapMessage)
+          return state
+        }
+        case 'collect': {
+          const { keys, fps, counted } = msg
+          if (!Array.isArray(keys) || !Array.isArray(fps) || keys.length !== fps.length || !Array.isArray(counted)) {
+            drop(msg.peer, 'collect', 'keys and fps must be arrays of one length, counted an array')
+            return state
+          }
+          if (!isCurrent(peers, msg.peer) || !shared.acks.mayFollow(msg.peer.node, counted as string[], system.clock.now())) return state
+          for (let i = 0; i < keys.length; i++) {
+            if (typeof keys[i] === 'string' && Number.isInteger(fps[i])) store.collectKey(keys[i] as string, fps[i] as number)
+          }
           return state
         }
         case 'ranges': {
@@ -496,6 +576,11 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
       }
     },
   }
+}
+
+/** True when `pid` is the current peer of its node (a message from an old incarnation, or not from a pid, is not). */
+function isCurrent(peers: Peers, pid: unknown): pid is Pid {
+  return pid instanceof Pid && peers.has(pid)
 }
 
 /** The pid of the current peer on `node`. */
