@@ -315,7 +315,8 @@ function callJobs(): JobSpec[] {
     id: 'remote.call.latency',
     file: 'remote/remote-call.bench.js',
     params: () => ({ mode: 'open', loads: LOADS }),
-    phases: LOADS.length + 1,
+    // The max rate, then at each load the generator alone and the measured loop.
+    phases: 2 * LOADS.length + 1,
     figures: latencyFigures(
       'remote.call',
       'open loop at a share of the measured max call rate (closed loop, 100 in flight); queueing in both event loops at 90%',
@@ -327,7 +328,7 @@ function callJobs(): JobSpec[] {
     file: 'baselines/wire-call.bench.js',
     // The same absolute rates as Cohort's run, so the two are compared under the same offered load.
     params: (ctx) => ({ mode: 'open', loads: LOADS, rates: ctx.results.get('remote.call.p50.load25')?.extra?.['ratesByLoad'] }),
-    phases: LOADS.length + 1,
+    phases: 2 * LOADS.length + 1,
     figures: latencyFigures('baseline.ws.call', 'bare ws ping-pong (msgpackr, batched per turn) at the same offered rates as Cohort'),
   })
   return jobs

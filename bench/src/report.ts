@@ -93,6 +93,17 @@ export function describeCpu(r: ScenarioResult): string {
   return `cpu sender ${r.cpu.sender.total.toFixed(2)}, receiver ${r.cpu.receiver.total.toFixed(2)}`
 }
 
+/**
+ * The generator's own floor beside a latency figure (`extra.generatorFloor`: the same percentile of the same open loop
+ * with a call that settles at once, in the same process, at the same rate) and the measured loop's send lag p99.
+ */
+export function describeGeneratorFloor(r: ScenarioResult): string {
+  const floor = r.extra?.['generatorFloor']
+  if (typeof floor !== 'number') return ''
+  const lag = r.extra?.['sendLagP99']
+  return `generator alone ${floor} µs${typeof lag === 'number' ? `, send lag p99 ${lag} µs` : ''}`
+}
+
 /** A baseline's name without the parts it shares with every figure: `baseline.ws-msgpackr.oneway.64B` → `ws-msgpackr`. */
 export function shortBaseline(name: string): string {
   if (name.startsWith('baseline.')) return name.split('.')[1] === 'local' ? name.slice('baseline.'.length) : (name.split('.')[1] as string)

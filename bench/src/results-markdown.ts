@@ -3,7 +3,7 @@
  * with what limits each figure, the charts) and keeps everything outside them (hand-written findings, profiles).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { describeRatios, human } from './report.ts'
+import { describeGeneratorFloor, describeRatios, human } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
 import type { CpuShare } from './child/protocol.ts'
 
@@ -47,6 +47,12 @@ function measuredCpu(r: ScenarioResult): string {
   if (r.cpu?.receiver === undefined) return ''
   const share = (s: CpuShare): string => `${s.total.toFixed(2)} vCPU (${s.system.toFixed(2)} in the kernel)`
   return `measured: sender ${share(r.cpu.sender)}, receiver ${share(r.cpu.receiver)}. `
+}
+
+/** The generator's floor before a latency figure's notes: a tail the generator alone shows is not the system's. */
+function generatorFloor(r: ScenarioResult): string {
+  const text = describeGeneratorFloor(r)
+  return text === '' ? '' : `${text}. `
 }
 
 /** How many figures were measured in rounds alternating with their baselines (rounds.ts), if any were. */
@@ -99,7 +105,7 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
       continue
     }
     const spread = `${human(r.min)}–${human(r.max)}`
-    lines.push(`| \`${r.name}\` | ${cell(figure(r))} | ${spread} | ${cell(describeRatios(r) || '—')} | ${cell(measuredCpu(r) + r.notes)} |`)
+    lines.push(`| \`${r.name}\` | ${cell(figure(r))} | ${spread} | ${cell(describeRatios(r) || '—')} | ${cell(measuredCpu(r) + generatorFloor(r) + r.notes)} |`)
   }
   if (charts.length > 0) {
     lines.push('')

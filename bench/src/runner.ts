@@ -18,7 +18,7 @@ import { summarizeProfiles } from './profile-summary.ts'
 import { SCENARIOS } from './registry.ts'
 import { planRuns, poolRounds } from './rounds.ts'
 import type { FigureSpec, JobSpec } from './registry.ts'
-import { describeCpu, describeFigure, describeRatios, formatTable, ratioOf } from './report.ts'
+import { describeCpu, describeFigure, describeGeneratorFloor, describeRatios, formatTable, ratioOf } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
 import { writeResultsMarkdown } from './results-markdown.ts'
 import { medianCpu, roundSignificant, summarize } from './stats.ts'
@@ -284,7 +284,8 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
       log(`${head.padEnd(48)} load ${loadAvg[0]!.toFixed(2)}  ${outcome.elapsedS.toFixed(1)} s`)
       for (const f of figures) {
         const ratios = f.skipped === null ? describeRatios(f) : ''
-        log(`    ${f.name.padEnd(44)} ${describeFigure(f)}${ratios === '' ? '' : `  ${ratios}`}`)
+        const floor = f.skipped === null ? describeGeneratorFloor(f) : ''
+        log(`    ${f.name.padEnd(44)} ${describeFigure(f)}${ratios === '' ? '' : `  ${ratios}`}${floor === '' ? '' : `  (${floor})`}`)
       }
     }
   }

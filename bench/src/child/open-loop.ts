@@ -6,6 +6,11 @@
  *   latency is measured from the call's intended start, not from when the generator got to it, so a stall counts
  *   against the system (no coordinated omission). Latencies go into HDR histograms (hdr-histogram-js), one per trial
  *   by intended start time.
+ * - The generator's floor: the same open loop with a call that settles at once (`generatorFloor`), run by the same
+ *   process at the same rate right before the measured loop. Whatever latency it shows belongs to the generator and
+ *   the machine (timer granularity, the process's own pauses, the host descheduling it), not to the system under
+ *   test, so it is reported beside every latency figure; each trial also keeps its send lag (how late the generator
+ *   issued calls against their schedule).
  */
 import hdr from 'hdr-histogram-js'
 import { nowMs, sleep } from './harness.ts'
@@ -91,6 +96,8 @@ export interface LatencyTrial {
   count: number
   /** Calls that had not returned when the wait after the schedule ended (counted at the wait's length). */
   unfinished: number
+  /** p99 of the send lag, in µs: how long after its intended start the generator issued a call. */
+  sendLagP99: number
 }
 
 /**
@@ -100,9 +107,8 @@ export interface LatencyTrial {
 export async function openLoop(params: ScenarioParams, call: Caller, rate: number): Promise<{ trials: LatencyTrial[]; achieved: number }> {
   const intervalMs = 1000 / rate
   const totalMs = params.warmupMs + params.trials * params.trialMs
-  const histograms = Array.from({ length: params.trials }, () =>
-    hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 }),
-  )
+  const histograms = Array.from({ length: params.trials }, () => roundTripHistogram())
+  const lags = Array.from({ length: params.trials }, () => roundTripHistogram())
   const start = nowMs()
   let issued = 0
   let outstanding = 0
@@ -121,6 +127,8 @@ export async function openLoop(params: ScenarioParams, call: Caller, rate: numbe
       const due = Math.min(Math.floor(elapsed / intervalMs) + 1, Math.floor(totalMs / intervalMs))
       while (issued < due) {
         const intended = start + issued * intervalMs
+        const trial = Math.floor((intended - start - params.warmupMs) / params.trialMs)
+        if (trial >= 0 && trial < lags.length) lags[trial]!.recordValue(Math.max(1, Math.round((now - intended) * 1000)))
         issued++
         outstanding++
         call().then(
@@ -142,28 +150,65 @@ export async function openLoop(params: ScenarioParams, call: Caller, rate: numbe
   const waitEnd = nowMs() + 10_000
   while (outstanding > 0 && nowMs() < waitEnd) await sleep(5)
   const unfinished = outstanding
-  const trials = histograms.map((h) => {
+  const trials = histograms.map((h, i) => {
     const t: LatencyTrial = {
       p50: h.getValueAtPercentile(50),
       p99: h.getValueAtPercentile(99),
       p999: h.getValueAtPercentile(99.9),
       count: h.totalCount,
       unfinished,
+      sendLagP99: lags[i]!.getValueAtPercentile(99),
     }
     h.destroy()
+    lags[i]!.destroy()
     return t
   })
   return { trials, achieved: (completedInTrials * 1000) / (params.trials * params.trialMs) }
 }
 
-/** The figures of a latency run: `<prefix>.p50.load25`... with the offered and achieved rates as extras. */
-export function latencyResults(
-  prefix: string,
-  byLoad: { load: number; rate: number; result: { trials: LatencyTrial[]; achieved: number } }[],
-  extra: Record<string, unknown>,
-): { name: string; values: number[]; extra: Record<string, unknown> }[] {
+const SETTLED: Promise<void> = Promise.resolve()
+
+/**
+ * The generator alone: `openLoop` at `rate` with a call that settles at once, so every latency it records is the
+ * generator's own (its schedule's slip, its process's pauses, the host's scheduling of it). Run it in the process
+ * that runs the measured loop, right before it, so both see the same machine.
+ */
+export function generatorFloor(params: ScenarioParams, rate: number): Promise<{ trials: LatencyTrial[]; achieved: number }> {
+  return openLoop(params, () => SETTLED, rate)
+}
+
+/** One load's open-loop run, with the generator-only run at the same rate before it. */
+export interface LoadRun {
+  load: number
+  rate: number
+  result: { trials: LatencyTrial[]; achieved: number }
+  /** The generator-only run at the same rate; scenarios that do not run one leave it out. */
+  floor?: { trials: LatencyTrial[]; achieved: number }
+}
+
+/** Runs the generator alone and then the measured loop at each load's rate. */
+export async function openLoopByLoad(params: ScenarioParams, call: Caller, rates: { load: number; rate: number }[]): Promise<LoadRun[]> {
+  const runs: LoadRun[] = []
+  for (const { load, rate } of rates) {
+    const floor = await generatorFloor(params, rate)
+    runs.push({ load, rate, floor, result: await openLoop(params, call, rate) })
+  }
+  return runs
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
+
+/**
+ * The figures of a latency run: `<prefix>.p50.load25`... with the offered and achieved rates as extras, and the
+ * generator's floor at the same percentile (`generatorFloor`, the median of the generator-only trials, µs) and the
+ * measured loop's send lag p99 (`sendLagP99`, µs) beside each.
+ */
+export function latencyResults(prefix: string, byLoad: LoadRun[], extra: Record<string, unknown>): { name: string; values: number[]; extra: Record<string, unknown> }[] {
   const ratesByLoad = Object.fromEntries(byLoad.map((l) => [l.load, Math.round(l.rate)]))
-  return byLoad.flatMap(({ load, rate, result }) =>
+  return byLoad.flatMap(({ load, rate, result, floor }) =>
     (['p50', 'p99', 'p999'] as const).map((p) => ({
       name: `${prefix}.${p}.load${load}`,
       values: result.trials.map((t) => t[p]),
@@ -174,6 +219,8 @@ export function latencyResults(
         achievedRate: Math.round(result.achieved),
         callsPerTrial: result.trials.map((t) => t.count),
         unfinished: result.trials[0]?.unfinished ?? 0,
+        ...(floor === undefined ? {} : { generatorFloor: medianOf(floor.trials.map((t) => t[p])), generatorFloorTrials: floor.trials.map((t) => t[p]) }),
+        sendLagP99: medianOf(result.trials.map((t) => t.sendLagP99)),
       },
     })),
   )

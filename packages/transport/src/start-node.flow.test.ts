@@ -43,6 +43,28 @@ describe('startNode flow control', () => {
     expect(peer?.queuedBytes).toBeLessThan(MiB)
   }, 30_000)
 
+  it('delivers objects holding large Buffers intact, the Buffers left out of their encodings', async () => {
+    const a = await testNode('a', { maxMessageBytes: 16 * MiB })
+    const b = await testNode('b', { maxMessageBytes: 16 * MiB })
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    const received: { seq: number; data: Buffer; tail: Buffer }[] = []
+    const sink = b.node.system.spawn({ init: () => null, handleInfo: (m: { seq: number; data: Buffer; tail: Buffer }, s: null) => (received.push(m), s) })
+    // Sizes around the splice size (64 KiB), a fragment (256 KiB) and the codec's size-hint threshold (1 MiB).
+    const sizes = [100_000, 300_000, 2 * MiB, 3 * MiB + 7]
+    const sent = sizes.map((size, seq) => {
+      const data = Buffer.alloc(size)
+      for (let i = 0; i < size; i += 997) data[i] = (i + seq) % 251
+      return { seq, data, tail: Buffer.alloc(70_000, seq + 1) }
+    })
+    for (const m of sent) a.node.system.send(sink, m)
+    await until(() => received.length === sizes.length, 'every object with large Buffers')
+    expect(received.map((m) => m.seq)).toEqual([0, 1, 2, 3])
+    received.forEach((m, i) => {
+      expect(m.data.equals(sent[i]!.data)).toBe(true)
+      expect(m.tail.equals(sent[i]!.tail)).toBe(true)
+    })
+  })
+
   it('keeps order for messages from the sender of a large message', async () => {
     const a = await testNode('a', { maxMessageBytes: 16 * MiB })
     const b = await testNode('b', { maxMessageBytes: 16 * MiB })

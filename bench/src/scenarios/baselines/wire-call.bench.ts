@@ -6,7 +6,7 @@
  */
 import { runScenario } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
-import { closedLoop, closedLoopResults, latencyResults, openLoop } from '../../child/open-loop.ts'
+import { closedLoop, closedLoopResults, latencyResults, openLoopByLoad } from '../../child/open-loop.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
 import { baselineUnpackr, payload } from '../../child/wire.ts'
@@ -43,11 +43,8 @@ runScenario(async (params: ScenarioParams) => {
     const given = params['rates'] as Record<string, number> | undefined
     let ownMax: number | undefined
     if (given === undefined) ownMax = (await closedLoop({ ...params, trials: 1 }, call, 100)).rates[0]!
-    const byLoad = []
-    for (const load of params['loads'] as number[]) {
-      const rate = given?.[String(load)] ?? (ownMax! * load) / 100
-      byLoad.push({ load, rate, result: await openLoop(params, call, rate) })
-    }
+    const rates = (params['loads'] as number[]).map((load) => ({ load, rate: given?.[String(load)] ?? (ownMax! * load) / 100 }))
+    const byLoad = await openLoopByLoad(params, call, rates)
     return latencyResults('baseline.ws.call', byLoad, { ratesFrom: given === undefined ? 'own max rate' : "Cohort's max rate", ...(ownMax === undefined ? {} : { maxRate: Math.round(ownMax) }) })
   } finally {
     client.close()

@@ -7,7 +7,7 @@
  */
 import type { Pid } from '@cohort/core'
 import { runScenario } from '../../child/harness.ts'
-import { closedLoop, closedLoopResults, latencyResults, openLoop } from '../../child/open-loop.ts'
+import { closedLoop, closedLoopResults, latencyResults, openLoopByLoad } from '../../child/open-loop.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { payload } from '../../child/wire.ts'
 import { startTwoNodes } from './two-nodes.ts'
@@ -24,11 +24,8 @@ runScenario(async (params: ScenarioParams) => {
       return closedLoopResults('remote.call', inflight, await closedLoop(params, call, inflight))
     }
     const maxRate = (await closedLoop({ ...params, trials: 1 }, call, 100)).rates[0]!
-    const byLoad = []
-    for (const load of params['loads'] as number[]) {
-      const rate = (maxRate * load) / 100
-      byLoad.push({ load, rate, result: await openLoop(params, call, rate) })
-    }
+    const rates = (params['loads'] as number[]).map((load) => ({ load, rate: (maxRate * load) / 100 }))
+    const byLoad = await openLoopByLoad(params, call, rates)
     return latencyResults('remote.call', byLoad, { maxRate: Math.round(maxRate) })
   } finally {
     await close()

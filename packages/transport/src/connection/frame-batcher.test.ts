@@ -179,6 +179,49 @@ describe('FrameBatcher', () => {
     expect(arrivals(sink.messages)).toEqual(['mid'])
   })
 
+  it('reuses a large frame only once the write that carried it has been called back', () => {
+    // Frames of 100 KB come from the pool (frame-pool.ts); the sink holds each write's callback, as a busy socket does.
+    const { clock, sink, send } = setup({ fragmentBytes: 256 * 1024, flushThresholdBytes: 256 * 1024 })
+    const written: Buffer[] = []
+    for (let i = 0; i < 3; i++) {
+      send(`large ${i}`, undefined, 100_000)
+      clock.turn()
+      written.push(Buffer.from(sink.frames[i]!))
+    }
+    expect(sink.frames).toHaveLength(3)
+    // Three writes in flight: three distinct frames, none changed since it was written.
+    expect(new Set(sink.frames.map((f) => f.buffer)).size).toBe(3)
+    sink.frames.forEach((f, i) => expect(f.equals(written[i]!)).toBe(true))
+    // The first write completes: its memory carries the next frame, the others are untouched.
+    sink.callbacks[0]!()
+    send('large 3', undefined, 100_000)
+    clock.turn()
+    expect(sink.frames[3]!.buffer).toBe(sink.frames[0]!.buffer)
+    for (let i = 1; i < 3; i++) expect(sink.frames[i]!.equals(written[i]!)).toBe(true)
+    expect(arrivals(sink.messages.slice(1))).toEqual(['large 1', 'large 2', 'large 3'])
+  })
+
+  it('keeps the frames of a new connection intact while the old one calls back late', () => {
+    const { clock, sink, batcher, send } = setup({ fragmentBytes: 256 * 1024, flushThresholdBytes: 256 * 1024 })
+    send('old', undefined, 100_000)
+    clock.turn()
+    // The connection goes away with its write not called back; the session's queue carries on over a new one.
+    const next = recordingSink()
+    batcher.attach(next)
+    send('new 1', undefined, 100_000)
+    clock.turn()
+    const first = Buffer.from(next.frames[0]!)
+    // The old socket's callback comes late: it frees the old frame, which the next frame may reuse...
+    sink.callbacks[0]!()
+    send('new 2', undefined, 100_000)
+    clock.turn()
+    expect(next.frames[1]!.buffer).toBe(sink.frames[0]!.buffer)
+    // ...but never the new connection's frame still in flight.
+    expect(next.frames[1]!.buffer).not.toBe(next.frames[0]!.buffer)
+    expect(next.frames[0]!.equals(first)).toBe(true)
+    expect(arrivals(next.messages)).toEqual(['new 1', 'new 2'])
+  })
+
   it('keeps messages of the large message sender behind it, in order', () => {
     const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
     const s = new Pid('a@h', 1, 1)

@@ -16,7 +16,10 @@ import type { WireNames } from '../wire/control-validation.ts'
 import { SendBatch } from '../wire/send-batch.ts'
 import { sizeBound } from '../wire/size-bound.ts'
 import type { WireControl } from '../wire/transport-control.ts'
-import { writeFrame } from '../wire/wire-codec.ts'
+import { sharedFramePool } from '../wire/frame-pool.ts'
+import type { FramePool } from '../wire/frame-pool.ts'
+import { EntryParts, writeFrame } from '../wire/wire-codec.ts'
+import type { FrameEntry } from '../wire/wire-codec.ts'
 
 /** Where frames go: the socket of the connection the session runs over. */
 export interface FrameSink {
@@ -58,6 +61,9 @@ export interface FrameBatcherOptions {
  */
 const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unlink', 'exit', 'monitor', 'demonitor', 'down', 'call', 'reply'])
 
+/** Room in a pooled frame beyond its entries' bytes: their length prefixes and a fragment's head. */
+const FRAME_SLACK_BYTES = 4096
+
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 
@@ -65,7 +71,7 @@ const STREAM_SOCKET_FRAGMENTS = 2
 export class FrameBatcher {
   readonly #o: FrameBatcherOptions
   #sink: FrameSink | undefined
-  #small: Uint8Array[] = []
+  #small: FrameEntry[] = []
   #smallBytes = 0
   /** Small sends not encoded yet: sealed into one entry before anything else is queued behind them. */
   readonly #batch = new SendBatch()
@@ -89,13 +95,24 @@ export class FrameBatcher {
   /** Size at which a batch is sealed; 0: no batching. */
   readonly #batchLimit: number
   readonly #batchMessageLimit: number
+  /** Where large frames come from, and go back to once written (frame-pool.ts). */
+  readonly #pool: FramePool
+  /**
+   * One item per write to the current sink not yet called back, oldest first: the frame when it is pooled memory,
+   * else null. Writes to one socket complete in order, so each callback releases the oldest. Each sink gets a list
+   * and a callback of its own (`attach`): a late callback from the socket of a connection that went away releases
+   * that socket's frames, never the next connection's.
+   */
+  #inFlight: (Buffer | null)[] = []
+  #writtenBound: () => void = () => undefined
   readonly #flushBound = (): void => this.#flush()
-  readonly #writtenBound = (): void => this.#written()
 
   constructor(options: FrameBatcherOptions) {
     this.#o = options
     this.#batchLimit = options.batchBytes ?? 0
     this.#batchMessageLimit = Math.floor(this.#batchLimit / 4)
+    // The largest frame: a flush's worth of entries, or a first entry of up to a fragment, plus a fragment's head.
+    this.#pool = sharedFramePool(Math.max(options.flushThresholdBytes, options.fragmentBytes) + FRAME_SLACK_BYTES)
   }
 
   /** Bytes queued here and not yet written to the socket. */
@@ -111,6 +128,9 @@ export class FrameBatcher {
   /** Starts writing to `sink` (the session's connection is up). */
   attach(sink: FrameSink): void {
     this.#sink = sink
+    const inFlight: (Buffer | null)[] = []
+    this.#inFlight = inFlight
+    this.#writtenBound = (): void => this.#written(inFlight)
     this.#sinkBuffered = sink.bufferedAmount
     if (this.queuedBytes > 0) this.#schedule()
   }
@@ -242,8 +262,9 @@ export class FrameBatcher {
       return
     }
     if (total <= this.#o.fragmentBytes) {
-      // A small message, or one whose parts turned out small: joined, it is one entry like any other.
-      this.#pushSmall(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, total))
+      // A small message, or one whose parts turned out small: one entry like any other, its parts copied straight
+      // into the frame (joining them first copied a 64 KiB message twice on its way to the socket).
+      this.#pushSmall(parts.length === 1 ? (parts[0] as Uint8Array) : new EntryParts(parts, total))
       return
     }
     this.#streams.push({ id: this.#nextStreamId, parts, total, part: 0, offset: 0, key })
@@ -267,7 +288,7 @@ export class FrameBatcher {
     if (this.#sink !== undefined && !this.#flushing) this.#flush()
   }
 
-  #pushSmall(bytes: Uint8Array): void {
+  #pushSmall(bytes: FrameEntry): void {
     this.#small.push(bytes)
     this.#smallBytes += bytes.length
     if (this.#smallBytes >= this.#o.flushThresholdBytes && this.#sink !== undefined && !this.#flushing) this.#flush()
@@ -323,11 +344,12 @@ export class FrameBatcher {
     const small = this.#small
     const head = fragmentHeader(fragment)
     small.push(head)
-    const frame = writeFrame(small, small.length, this.#smallBytes + head.length)
+    const frame = writeFrame(small, small.length, this.#smallBytes + head.length, this.#pool)
     this.#small = []
     this.#smallBytes = 0
     this.framesOut++
     this.bytesOut += frame.length + chunk.length
+    this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
     sink.write(frame, this.#writtenBound, chunk)
     this.#sinkBuffered = sink.bufferedAmount
     if (stream.part < stream.parts.length) return
@@ -346,22 +368,26 @@ export class FrameBatcher {
     const limit = this.#o.flushThresholdBytes
     let count = 0
     let bytes = 0
-    while (count < small.length && (count === 0 || bytes + (small[count] as Uint8Array).length <= limit)) {
-      bytes += (small[count] as Uint8Array).length
+    while (count < small.length && (count === 0 || bytes + (small[count] as FrameEntry).length <= limit)) {
+      bytes += (small[count] as FrameEntry).length
       count++
     }
     if (count === 0) return
-    const frame = writeFrame(small, count, bytes)
+    const frame = writeFrame(small, count, bytes, this.#pool)
     if (count === small.length) this.#small = []
     else this.#small = small.slice(count)
     this.#smallBytes -= bytes
     this.framesOut++
     this.bytesOut += frame.length
+    this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
     sink.write(frame, this.#writtenBound)
     this.#sinkBuffered = sink.bufferedAmount
   }
 
-  #written(): void {
+  #written(inFlight: (Buffer | null)[]): void {
+    // The write is done (or its socket is gone): its frame may carry the next one, whatever became of this queue.
+    const frame = inFlight.shift()
+    if (frame != null) this.#pool.release(frame)
     if (this.#sink === undefined) return
     this.#sinkBuffered = this.#sink.bufferedAmount
     if (this.#streamGateOpen(this.#sink)) this.#schedule()

@@ -27,7 +27,7 @@ import type { CohortNode, NodeStats, PeerStats } from './cohort-node.ts'
 import { totalLength } from '../wire/fragmenter.ts'
 import { LEAVING_CONTROL } from '../wire/transport-control.ts'
 import type { PeerAddress } from '../wire/transport-control.ts'
-import { sizeBound } from '../wire/size-bound.ts'
+import { sizeBound, splicedBytesOfLastBound } from '../wire/size-bound.ts'
 import { checkNameHost, listenProblem } from './name-host-check.ts'
 import { checkOutgoing } from './outgoing-check.ts'
 
@@ -297,7 +297,9 @@ export class WebSocketNode implements CohortNode {
     if (msg instanceof Buffer && msg.length >= batcher.spliceBytes) return this.#send(to.node, control)
     const bound = sizeBound(msg, this.#o.maxMessageBytes)
     const envelope = 64 + (to.node.length + (from?.node.length ?? 0)) * 3
-    return this.#send(to.node, control, bound < 0 ? undefined : bound + envelope)
+    // Large Buffers inside the message stay out of its encoding, so the hint leaves them out too: counted, they made
+    // the codec allocate a buffer the size of the whole message for an encoding of a few bytes around them.
+    return this.#send(to.node, control, bound < 0 ? undefined : bound - splicedBytesOfLastBound() + envelope)
   }
 
   /** The session to `node`, opened (and dialled) on first use; undefined when `node` cannot be reached. */

@@ -1,6 +1,6 @@
 import { createMessageCodec, Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
-import { sizeBound } from './size-bound.ts'
+import { sizeBound, splicedBytesOfLastBound } from './size-bound.ts'
 
 describe('sizeBound', () => {
   const codec = createMessageCodec()
@@ -64,5 +64,18 @@ describe('sizeBound', () => {
     expect(sizeBound(new Error('x'), 4096)).toBe(-1)
     expect(sizeBound(10n, 4096)).toBe(-1)
     expect(sizeBound(Array.from({ length: 100 }, (_, i) => i), 4096)).toBe(-1)
+  })
+
+  it('reports the large Buffers inside the last value it walked, which an encoding in parts leaves out', () => {
+    const data = Buffer.alloc(100_000)
+    const bound = sizeBound({ seq: 1, data, more: [Buffer.alloc(70_000), Buffer.alloc(1000)] }, 1 << 30)
+    expect(bound).toBeGreaterThan(171_000)
+    expect(splicedBytesOfLastBound()).toBe(170_000)
+    // Small Buffers, plain typed arrays (core splices Buffers only) and values not walked count nothing.
+    sizeBound({ small: Buffer.alloc(1000), typed: new Uint8Array(100_000) }, 1 << 30)
+    expect(splicedBytesOfLastBound()).toBe(0)
+    sizeBound({ data }, 1 << 30)
+    sizeBound(Buffer.alloc(200_000), 1 << 30)
+    expect(splicedBytesOfLastBound()).toBe(0)
   })
 })

@@ -12,6 +12,7 @@
  *
  * Hot path: every small remote send.
  */
+import { Buffer } from 'node:buffer'
 import { Pid, Ref } from '@cohort/core'
 
 /** Values visited before giving up: small messages are small in shape too. */
@@ -24,8 +25,25 @@ const RECORD_HEADER_BYTES = 16
  * was garbage on the hot path). */
 let nodesLeft = 0
 
+/** Buffers of at least this size inside a value are left out of a large message's encoding (core's `encodeParts`
+ * splices Buffers of 64 KiB and more, more with fragments over 256 KiB). */
+const SPLICED_BUFFER_BYTES = 0x10000
+
+/** Bytes of the Buffers of at least SPLICED_BUFFER_BYTES that the last walk counted (module state, as nodesLeft). */
+let splicedBytes = 0
+
+/**
+ * Bytes of the large Buffers (64 KiB or more) inside the value of the last `sizeBound` call that walked one: an
+ * encoding in parts leaves them out, so a size hint for that encoding should not count them. 0 after a call on bytes
+ * or a string.
+ */
+export function splicedBytesOfLastBound(): number {
+  return splicedBytes
+}
+
 /** An upper bound on the encoded size of `value` when it is at most `limit` bytes, else -1. */
 export function sizeBound(value: unknown, limit: number): number {
+  splicedBytes = 0
   // The commonest small messages, bytes and strings, need no walk.
   if (value instanceof Uint8Array) return atMost(6 + value.byteLength, limit)
   if (typeof value === 'string') return atMost(5 + value.length * 3, limit)
@@ -74,7 +92,10 @@ function walk(value: unknown, limit: number): number {
     }
     return total
   }
-  if (ArrayBuffer.isView(value)) return 6 + value.byteLength
+  if (ArrayBuffer.isView(value)) {
+    if (value.byteLength >= SPLICED_BUFFER_BYTES && value instanceof Buffer) splicedBytes += value.byteLength
+    return 6 + value.byteLength
+  }
   if (value instanceof Pid || value instanceof Ref) return 24 + value.node.length * 3
   if (value instanceof Date) return 15
   return Infinity

@@ -3,7 +3,7 @@ import { createMessageCodec, Pid } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './close-codes.ts'
 import { ProtocolError } from './protocol-error.ts'
-import { readFrame, writeFrame } from './wire-codec.ts'
+import { EntryParts, readFrame, writeFrame } from './wire-codec.ts'
 
 const codec = createMessageCodec()
 
@@ -27,6 +27,23 @@ describe('wire codec', () => {
     expect(out).toHaveLength(2)
     expect(out[0]).toEqual({ type: 'tick' })
     expect((out[1] as { to: Pid }).to.equals(new Pid('b@h', 1, 7))).toBe(true)
+  })
+
+  it('writes an entry given in parts as the same bytes as the joined entry, between whole ones', () => {
+    const big = Buffer.alloc(100_000, 9)
+    big[0] = 1
+    big[99_999] = 2
+    const value = { type: 'send', to: new Pid('b@h', 1, 7), from: undefined, msg: big }
+    const parts = codec.encodeParts(value, 0x10000)
+    expect(parts.length).toBeGreaterThan(1)
+    const joined = Buffer.concat(parts)
+    const tick = codec.encode({ type: 'tick' })
+    const split = writeFrame([tick, new EntryParts(parts, joined.length), tick], 3, 2 * tick.length + joined.length)
+    expect(split.equals(writeFrame([tick, joined, tick], 3, 2 * tick.length + joined.length))).toBe(true)
+    const out: unknown[] = []
+    readFrame(split, codec, 200_000, (v) => out.push(v))
+    expect(out).toHaveLength(3)
+    expect(Buffer.from((out[1] as { msg: Uint8Array }).msg).equals(big)).toBe(true)
   })
 
   it('refuses truncated, empty, overrunning and oversized entries', () => {

@@ -8,6 +8,7 @@
 import { Buffer } from 'node:buffer'
 import type { MessageCodec } from '@cohort/core'
 import { CLOSE_CODES } from './close-codes.ts'
+import type { FramePool } from './frame-pool.ts'
 import { ProtocolError } from './protocol-error.ts'
 
 /** Bytes of the length prefix of each entry. */
@@ -19,14 +20,44 @@ export const ENTRY_HEADER_BYTES = 4
  */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024
 
-/** Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the frame. */
-export function writeFrame(entries: readonly Uint8Array[], count: number, payloadBytes: number): Buffer {
-  const frame = Buffer.allocUnsafe(payloadBytes + count * ENTRY_HEADER_BYTES)
+/**
+ * One entry given in parts (core's `encodeParts`: the encoding around a large Buffer, and the Buffer itself), so that
+ * its bytes are copied once, into the frame, instead of being joined first and then copied into the frame.
+ */
+export class EntryParts {
+  readonly parts: readonly Uint8Array[]
+  /** Bytes in all parts: the entry's length. */
+  readonly length: number
+
+  constructor(parts: readonly Uint8Array[], length: number) {
+    this.parts = parts
+    this.length = length
+  }
+}
+
+/** What a frame is written from: an entry's bytes, or the entry in parts. */
+export type FrameEntry = Uint8Array | EntryParts
+
+/**
+ * Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the
+ * frame, taken from `pool` when one is given (see frame-pool.ts for when it must be released).
+ */
+export function writeFrame(entries: readonly FrameEntry[], count: number, payloadBytes: number, pool?: FramePool): Buffer {
+  const size = payloadBytes + count * ENTRY_HEADER_BYTES
+  const frame = pool === undefined ? Buffer.allocUnsafe(size) : pool.take(size)
   let at = 0
   for (let i = 0; i < count; i++) {
-    const e = entries[i] as Uint8Array
+    const e = entries[i] as FrameEntry
     frame.writeUInt32BE(e.length, at)
-    frame.set(e, at + ENTRY_HEADER_BYTES)
+    if (e instanceof EntryParts) {
+      let to = at + ENTRY_HEADER_BYTES
+      for (const part of e.parts) {
+        frame.set(part, to)
+        to += part.length
+      }
+    } else {
+      frame.set(e, at + ENTRY_HEADER_BYTES)
+    }
     at += ENTRY_HEADER_BYTES + e.length
   }
   return frame
