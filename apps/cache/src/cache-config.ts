@@ -16,6 +16,8 @@ export interface CacheSettings {
   scope: string
   /** Largest RESP request and largest HTTP value, in bytes. */
   maxRequestBytes: number
+  /** Open RESP connections past which a new one is refused (Redis's `maxclients`). */
+  maxClients: number
 }
 
 /** Everything loadCacheConfig resolves. */
@@ -25,13 +27,14 @@ export interface CacheConfig {
 }
 
 /** The cache's own variables, in the README table's order. */
-export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze(['REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES'])
+export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze(['REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS'])
 
 /** The defaults of the cache's own variables. */
-export const DEFAULT_CACHE_SETTINGS: Readonly<{ redisHost: string; scope: string; maxRequestBytes: number }> = Object.freeze({
+export const DEFAULT_CACHE_SETTINGS: Readonly<{ redisHost: string; scope: string; maxRequestBytes: number; maxClients: number }> = Object.freeze({
   redisHost: '0.0.0.0',
   scope: 'cache',
   maxRequestBytes: 16 * 1024 * 1024,
+  maxClients: 10_000,
 })
 
 /**
@@ -64,6 +67,7 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
       redisHost,
       scope,
       maxRequestBytes: int('CACHE_MAX_REQUEST_BYTES', 1024, 512 * 1024 * 1024) ?? DEFAULT_CACHE_SETTINGS.maxRequestBytes,
+      maxClients: int('CACHE_MAX_CLIENTS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxClients,
     },
   }
 }

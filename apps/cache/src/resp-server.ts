@@ -6,7 +6,9 @@
  * Bad input stays with its connection: an unknown command or a wrong argument gets a `-ERR` reply and the connection
  * goes on; bytes that are not RESP or a request past the size limit get a `-ERR` reply and that connection (only) is
  * closed, since the stream cannot be read further. A client that pipelines without reading its replies is paused
- * once `maxPendingReplyBytes` wait unsent, and resumed when its socket drains.
+ * once `maxPendingReplyBytes` wait unsent, and resumed when its socket drains. Past `maxClients` open connections a
+ * new one gets Redis's own `-ERR max number of clients reached` and is closed, so a flood of idle or half-sent
+ * connections holds at most that many descriptors and their buffers, whatever the machine's descriptor limit.
  *
  * Commands run in batches: a received chunk only marks its connection ready, and every ready connection runs in one
  * callback right after the event loop's poll phase (`setImmediate`, before any timer). So the writes of the fifty
@@ -48,15 +50,21 @@ export interface RespServerOptions {
    * @default 4_194_304 (4 MiB) — a pipelining client that never reads cannot grow the node's memory without bound
    */
   maxPendingReplyBytes?: number
+  /**
+   * Open connections past which a new one is refused with `-ERR max number of clients reached` and closed.
+   * @default 10_000 — Redis's `maxclients` default
+   */
+  maxClients?: number
   /** The cache's version for INFO. @default '0.1.0' */
   version?: string
   logger: Logger
 }
 
 /** The defaults of RespServerOptions. */
-export const DEFAULT_RESP_SERVER_OPTIONS: Readonly<{ host: string; maxPendingReplyBytes: number; version: string }> = Object.freeze({
+export const DEFAULT_RESP_SERVER_OPTIONS: Readonly<{ host: string; maxPendingReplyBytes: number; maxClients: number; version: string }> = Object.freeze({
   host: '127.0.0.1',
   maxPendingReplyBytes: 4 * 1024 * 1024,
+  maxClients: 10_000,
   version: '0.1.0',
 })
 
@@ -68,6 +76,8 @@ export interface RespServer extends AsyncDisposable {
   readonly connections: number
   /** Commands processed since start. */
   readonly commandsProcessed: number
+  /** Connections refused since start because `maxClients` were open. */
+  readonly refusedClients: number
   /** Stops accepting connections (open ones go on until close). */
   stopAccepting(): void
   /** Stops listening and closes every connection. Idempotent. */
@@ -78,8 +88,14 @@ export interface RespServer extends AsyncDisposable {
 export async function startRespServer(options: RespServerOptions): Promise<RespServer> {
   const host = options.host ?? DEFAULT_RESP_SERVER_OPTIONS.host
   const maxPending = options.maxPendingReplyBytes ?? DEFAULT_RESP_SERVER_OPTIONS.maxPendingReplyBytes
+  const maxClients = options.maxClients ?? DEFAULT_RESP_SERVER_OPTIONS.maxClients
+  if (!Number.isInteger(maxClients) || maxClients < 1) throw new RangeError(`maxClients must be a whole number of at least 1, got ${maxClients}`)
+  // Logged once per time the server fills up, not once per refused socket: a flood must not become a log flood.
+  let full = false
+  let refusedClients = 0
   const logger = options.logger
   const sockets = new Set<Socket>()
+  const refusing = new Set<Socket>()
   let nextId = 1
   let finishedCommands = 0
   const sessions = new Set<CommandSession>()
@@ -112,6 +128,19 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   }
 
   const server: Server = createServer((socket) => {
+    if (sockets.size >= maxClients) {
+      refusedClients++
+      if (!full) logger.warn({ maxClients }, 'resp connection refused: max number of clients reached')
+      full = true
+      // Kept until closed, so that close() can end a refusal the client never acknowledged.
+      refusing.add(socket)
+      socket.on('close', () => refusing.delete(socket))
+      socket.on('error', (err) => logger.debug({ err }, 'refused resp connection error'))
+      socket.end('-ERR max number of clients reached\r\n')
+      // Read and drop what it sends: a socket nobody reads never sees the client's FIN and would never close.
+      socket.resume()
+      return
+    }
     socket.setNoDelay(true)
     sockets.add(socket)
     const session = new CommandSession(options.map, options.now, facts, nextId++)
@@ -180,6 +209,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     socket.on('error', (err) => logger.debug({ err, conn: session.id }, 'resp connection error'))
     socket.on('close', () => {
       sockets.delete(socket)
+      if (sockets.size < maxClients) full = false
       sessions.delete(session)
       finishedCommands += session.commandsProcessed
     })
@@ -205,6 +235,9 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     get commandsProcessed() {
       return facts.totalCommands()
     },
+    get refusedClients() {
+      return refusedClients
+    },
     stopAccepting() {
       if (server.listening) server.close()
     },
@@ -213,6 +246,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
         if (server.listening) server.close(() => resolve())
         else resolve()
         for (const socket of sockets) socket.destroy()
+        for (const socket of refusing) socket.destroy()
       })
       return closing
     },

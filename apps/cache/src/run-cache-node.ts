@@ -112,6 +112,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       now,
       nodeName: node.name,
       limits: { maxRequestBytes: cache.maxRequestBytes },
+      maxClients: cache.maxClients,
       logger,
     })
   }
