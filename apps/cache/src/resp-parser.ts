@@ -1,12 +1,16 @@
 /**
- * The RESP2 request parser: turns the bytes of one connection into commands (arrays of argument Buffers), the way a
- * Redis server reads them — multibulk requests (`*<n>\r\n$<len>\r\n<bytes>\r\n…`, what every client library sends) and
- * inline commands (`PING\r\n`, what a person types into `nc`). Fed chunk by chunk, so pipelined requests, requests
- * split anywhere and several requests in one chunk all parse the same.
+ * The RESP2 request parser: turns the bytes of one connection into commands, the way a Redis server reads them —
+ * multibulk requests (`*<n>\r\n$<len>\r\n<bytes>\r\n…`, what every client library sends) and inline commands
+ * (`PING\r\n`, what a person types into `nc`). Fed chunk by chunk, so pipelined requests, requests split anywhere and
+ * several requests in one chunk all parse the same.
  *
- * Hot path: every RESP request passes here. Lengths are read from the bytes without building strings, arguments are
- * views into the received chunk (no copy), and a large bulk that arrives in many chunks is joined once, when complete.
- * Gotchas: arguments are views; whoever keeps one past the current chunk (a value to store) must copy it.
+ * Hot path: every RESP request passes here. A chunk of pipelined commands is parsed in one pass without allocating
+ * per command: `parse` leaves each argument as a start and end offset into the received chunk (`chunk`, `starts`,
+ * `ends`), and the caller materialises only what it keeps (a key as a string, a value copied once). `next` builds the
+ * arguments as Buffer views for the commands that need them. Lengths are read from the bytes without building
+ * strings, and a large bulk that arrives in many chunks is joined once, when complete.
+ * Gotchas: offsets and views point into the received chunk; whoever keeps an argument past the current command (a
+ * value to store) must copy it.
  */
 import { Buffer } from 'node:buffer'
 import { RequestTooLargeError, RespProtocolError } from './errors.ts'
@@ -37,8 +41,13 @@ const LF = 0x0a
 const EMPTY = Buffer.alloc(0)
 /** The longest `*<n>` or `$<n>` line worth reading: 20 digits and a sign. */
 const MAX_LENGTH_LINE = 32
+/** Offsets kept at first; enough for every command but MSET/MGET/DEL of many keys, which grow them. */
+const INITIAL_ARGUMENTS = 16
 
-/** Incremental parser for one connection. `push` bytes, then call `next` until it returns undefined. */
+/**
+ * Incremental parser for one connection. `push` bytes, then call `parse` (offsets) or `next` (Buffers) until it
+ * reports no complete command.
+ */
 export class RespParser {
   readonly #limits: Required<RespLimits>
   #buf: Buffer = EMPTY
@@ -48,18 +57,24 @@ export class RespParser {
   #waitingBytes = 0
   /** Bytes needed past #pos before parsing can make progress (0: unknown, try whenever something arrives). */
   #need = 0
-  // A multibulk request in progress.
+  // A multibulk request in progress: #argn of its #argc arguments parsed, as offsets into #buf, after the views in
+  // #held (arguments parsed before the buffer was replaced while the request was incomplete).
   #argc = -1
-  #args: Buffer[] = []
+  #argn = 0
+  #starts = new Int32Array(INITIAL_ARGUMENTS)
+  #ends = new Int32Array(INITIAL_ARGUMENTS)
+  #held: Buffer[] = []
   #requestBytes = 0
+  /** The arguments of the last parsed command as Buffers, when it did not come whole from one chunk (or inline). */
+  #list: Buffer[] | undefined = undefined
 
   constructor(limits: RespLimits = {}) {
     this.#limits = { ...DEFAULT_RESP_LIMITS, ...limits }
   }
 
-  /** Appends received bytes. The chunk must not be changed afterwards (arguments are views into it). */
+  /** Appends received bytes. The chunk must not be changed afterwards (arguments point into it). */
   push(chunk: Buffer): void {
-    if (this.#pos >= this.#buf.length && this.#waitingBytes === 0) {
+    if (this.#pos >= this.#buf.length && this.#waitingBytes === 0 && this.#argn === 0) {
       this.#buf = chunk
       this.#pos = 0
       return
@@ -74,69 +89,135 @@ export class RespParser {
   }
 
   /**
-   * The next complete command, or undefined until more bytes arrive. An empty inline line or `*0` is skipped, as
-   * Redis skips it.
+   * The bytes the last parsed command's arguments point into (with `starts` and `ends`); valid until the next
+   * `push`. When `list` is set, the arguments are there instead.
+   */
+  get chunk(): Buffer {
+    return this.#buf
+  }
+
+  /** Where each argument of the last parsed command starts in `chunk` (index 0 is the command name). */
+  get starts(): Int32Array {
+    return this.#starts
+  }
+
+  /** Where each argument of the last parsed command ends in `chunk`, exclusive. */
+  get ends(): Int32Array {
+    return this.#ends
+  }
+
+  /**
+   * The last parsed command's arguments as Buffers, set only when it did not arrive whole in one chunk or was an
+   * inline command; `starts` and `ends` are then not its arguments.
+   */
+  get list(): Buffer[] | undefined {
+    return this.#list
+  }
+
+  /** The last parsed command's `count` arguments as Buffers (views into the received bytes). */
+  args(count: number): Buffer[] {
+    if (this.#list !== undefined) return this.#list
+    const out = new Array<Buffer>(count)
+    for (let i = 0; i < count; i++) out[i] = this.#buf.subarray(this.#starts[i], this.#ends[i])
+    return out
+  }
+
+  /**
+   * The next complete command as Buffer views, or undefined until more bytes arrive. An empty inline line or `*0` is
+   * skipped, as Redis skips it.
    * @throws RespProtocolError (COHORT_ERR_RESP_PROTOCOL) for bytes that are not RESP
    * @throws RequestTooLargeError (COHORT_ERR_REQUEST_TOO_LARGE) for a request past the limits
    */
   next(): Buffer[] | undefined {
+    const count = this.parse()
+    return count === 0 ? undefined : this.args(count)
+  }
+
+  /**
+   * Parses the next complete command and returns its number of arguments (the name included), or 0 until more bytes
+   * arrive. Its arguments are then `list`, or else the ranges `starts[i]`..`ends[i]` of `chunk`.
+   * @throws RespProtocolError (COHORT_ERR_RESP_PROTOCOL) for bytes that are not RESP
+   * @throws RequestTooLargeError (COHORT_ERR_REQUEST_TOO_LARGE) for a request past the limits
+   */
+  parse(): number {
+    this.#list = undefined
     if (this.#waitingBytes > 0) {
-      if (this.#buf.length - this.#pos + this.#waitingBytes < this.#need) return undefined
+      if (this.#buf.length - this.#pos + this.#waitingBytes < this.#need) return 0
+      // The arguments parsed so far point into the buffer about to be replaced: keep them as views of it.
+      for (let i = 0; i < this.#argn; i++) this.#held.push(this.#buf.subarray(this.#starts[i], this.#ends[i]))
+      this.#argn = 0
       this.#buf = Buffer.concat([this.#buf.subarray(this.#pos), ...this.#waiting])
       this.#pos = 0
       this.#waiting = []
       this.#waitingBytes = 0
     }
     this.#need = 0
+    const buf = this.#buf
     for (;;) {
       if (this.#argc < 0) {
-        if (this.#pos >= this.#buf.length) return undefined
-        if (this.#buf[this.#pos] !== 0x2a /* '*' */) {
+        if (this.#pos >= buf.length) return 0
+        if (buf[this.#pos] !== 0x2a /* '*' */) {
           const inline = this.#inline()
-          if (inline === undefined) return undefined
+          if (inline === undefined) return 0
           if (inline.length === 0) continue
-          return inline
+          this.#list = inline
+          return inline.length
         }
         const count = this.#lengthLine(this.#pos + 1, 'multibulk')
-        if (count === undefined) return undefined
+        if (count === undefined) return 0
         if (count > this.#limits.maxArguments) throw new RespProtocolError('invalid multibulk length')
         if (count <= 0) continue
         this.#argc = count
-        this.#args = []
+        this.#argn = 0
         this.#requestBytes = this.#lineBytes
+        if (count > this.#starts.length) this.#grow(count)
       }
-      while (this.#args.length < this.#argc) {
-        if (this.#pos >= this.#buf.length) return undefined
-        if (this.#buf[this.#pos] !== 0x24 /* '$' */) {
-          throw new RespProtocolError(`expected '$', got '${String.fromCharCode(this.#buf[this.#pos] ?? 0)}'`)
+      const argc = this.#argc
+      while (this.#held.length + this.#argn < argc) {
+        if (this.#pos >= buf.length) return 0
+        if (buf[this.#pos] !== 0x24 /* '$' */) {
+          throw new RespProtocolError(`expected '$', got '${String.fromCharCode(buf[this.#pos] ?? 0)}'`)
         }
         const start = this.#pos
         const length = this.#lengthLine(this.#pos + 1, 'bulk')
-        if (length === undefined) return undefined
+        if (length === undefined) return 0
         if (length < 0) throw new RespProtocolError('invalid bulk length')
         const lineBytes = this.#lineBytes
         const bytes = this.#requestBytes + lineBytes + length + 2
         if (bytes > this.#limits.maxRequestBytes) throw new RequestTooLargeError('request', this.#limits.maxRequestBytes)
         const dataStart = this.#pos
-        if (dataStart + length + 2 > this.#buf.length) {
+        if (dataStart + length + 2 > buf.length) {
           // Wait for the whole bulk, counted from its length line, which is read again once the bytes are here.
           this.#pos = start
           this.#need = lineBytes + length + 2
-          return undefined
+          return 0
         }
-        if (this.#buf[dataStart + length] !== CR || this.#buf[dataStart + length + 1] !== LF) {
+        if (buf[dataStart + length] !== CR || buf[dataStart + length + 1] !== LF) {
           throw new RespProtocolError('expected CRLF after a bulk string')
         }
-        this.#args.push(this.#buf.subarray(dataStart, dataStart + length))
+        this.#starts[this.#argn] = dataStart
+        this.#ends[this.#argn] = dataStart + length
+        this.#argn++
         this.#requestBytes = bytes
         this.#pos = dataStart + length + 2
       }
-      const command = this.#args
       this.#argc = -1
-      this.#args = []
       this.#requestBytes = 0
-      return command
+      if (this.#held.length > 0) {
+        const list = this.#held
+        for (let i = 0; i < this.#argn; i++) list.push(buf.subarray(this.#starts[i], this.#ends[i]))
+        this.#held = []
+        this.#list = list
+      }
+      this.#argn = 0
+      return argc
     }
+  }
+
+  #grow(count: number): void {
+    const size = Math.max(count, this.#starts.length * 2)
+    this.#starts = new Int32Array(size)
+    this.#ends = new Int32Array(size)
   }
 
   /** Length of the last line read by #lengthLine, from its type byte to past its CRLF. */

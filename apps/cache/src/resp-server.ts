@@ -16,7 +16,8 @@
  * each peer as one delta instead of fifty, the way Redis serves every ready client in one event-loop iteration. A
  * connection's commands still run in the order they arrived, so a client reads its own writes.
  *
- * Hot path: `onData` and `run` run for every received chunk.
+ * Hot path: `onData` and `run` run for every received chunk. `GET key` and a plain `SET key value` run from the
+ * parser's offsets (get-set-fast-path.ts); every other command gets its arguments as Buffers and the command table.
  */
 import { createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'
@@ -26,6 +27,7 @@ import type { CacheMap } from './cache-map.ts'
 import { CommandSession } from './command-session.ts'
 import type { ServerFacts } from './command-session.ts'
 import { executeCommand } from './command-table.ts'
+import { runGetOrSet } from './get-set-fast-path.ts'
 import { CacheError } from './errors.ts'
 import { RespParser } from './resp-parser.ts'
 import type { RespLimits } from './resp-parser.ts'
@@ -162,9 +164,9 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     const run = (): void => {
       if (closed) return
       try {
-        for (let command = parser.next(); command !== undefined; command = parser.next()) {
+        for (let argc = parser.parse(); argc !== 0; argc = parser.parse()) {
           try {
-            executeCommand(command, session, out)
+            if (!runGetOrSet(argc, parser, session, out)) executeCommand(parser.args(argc), session, out)
           } catch (err) {
             // A handler bug must not take the connection or the node with it; the client learns the command failed.
             logger.error({ err }, 'resp command failed')

@@ -21,6 +21,24 @@ describe('RespWriter', () => {
     expect(w.empty).toBe(true)
   })
 
+  it('writes lengths and integers as digits, and copies small and mid-sized values byte for byte', () => {
+    const w = new RespWriter(8)
+    let expected = ''
+    for (const n of [0, 1, 9, 10, 99, 100, 12_345, 2 ** 31, Number.MAX_SAFE_INTEGER, -1, -100]) {
+      w.integer(n)
+      expected += `:${n}\r\n`
+    }
+    for (const length of [0, 1, 3, 63, 64, 65, 1000, 65_535]) {
+      const value = Buffer.alloc(length)
+      for (let i = 0; i < length; i++) value[i] = (i * 7 + length) & 0xff
+      w.bulk(value)
+      expected += `$${length}\r\n${value.toString('latin1')}\r\n`
+    }
+    w.ok()
+    expected += '+OK\r\n'
+    expect(text(w)).toBe(expected)
+  })
+
   it('grows past its initial buffer and keeps large values in order', () => {
     const w = new RespWriter(8)
     const large = Buffer.alloc(100_000, 0x62)

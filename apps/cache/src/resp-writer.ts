@@ -3,17 +3,22 @@
  * written into one growing Buffer per connection and taken out once per received chunk, so a pipeline of a hundred
  * commands leaves as one socket write.
  *
- * Hot path: every RESP reply passes here. Small replies are copied into the shared buffer; a bulk value of 64 KiB or
+ * Hot path: every RESP reply passes here. Small replies are copied into the shared buffer byte by byte (for a few
+ * bytes a loop beats `TypedArray.set` and string encoding, which cost a call into C++ each); lengths and integers are
+ * written as digits without building a string; `+OK` and the null bulk are fixed bytes. A bulk value of 64 KiB or
  * more is not copied but queued as its own part after what precedes it.
  */
 import { Buffer } from 'node:buffer'
 
 /** Bulk values at least this large are queued as they are instead of copied. */
 const LARGE_BULK_BYTES = 64 * 1024
+/** Up to this many bytes are copied in a JavaScript loop; larger copies go through `TypedArray.set`. */
+const LOOP_COPY_BYTES = 64
+/** Room for `$`, a length of up to 16 digits and CRLF. */
+const BULK_HEADER_BYTES = 19
 const CRLF = Buffer.from('\r\n')
 const NULL_BULK = Buffer.from('$-1\r\n')
 const NULL_ARRAY = Buffer.from('*-1\r\n')
-const OK = Buffer.from('+OK\r\n')
 
 /** Accumulates replies; `take` returns what to write. */
 export class RespWriter {
@@ -32,7 +37,15 @@ export class RespWriter {
 
   /** `+OK`. */
   ok(): void {
-    this.#bytes(OK)
+    this.#reserve(5)
+    const buf = this.#buf
+    const at = this.#at
+    buf[at] = 0x2b
+    buf[at + 1] = 0x4f
+    buf[at + 2] = 0x4b
+    buf[at + 3] = 0x0d
+    buf[at + 4] = 0x0a
+    this.#at = at + 5
   }
 
   /** A simple string (`+PONG`); it must not contain CR or LF. */
@@ -50,20 +63,36 @@ export class RespWriter {
 
   /** An integer reply (`:3`). */
   integer(value: number): void {
-    this.#ascii(`:${value}\r\n`)
+    if (!Number.isSafeInteger(value) || value < 0) return this.#ascii(`:${value}\r\n`)
+    this.#reserve(BULK_HEADER_BYTES)
+    this.#buf[this.#at++] = 0x3a /* ':' */
+    this.#digits(value)
   }
 
   /** A bulk string from bytes, or the null bulk for undefined. */
   bulk(value: Uint8Array | undefined): void {
     if (value === undefined) return this.#bytes(NULL_BULK)
-    this.#ascii(`$${value.length}\r\n`)
-    if (value.length >= LARGE_BULK_BYTES) {
+    const length = value.length
+    if (length >= LARGE_BULK_BYTES) {
+      this.#ascii(`$${length}\r\n`)
       this.#flushPart()
       this.#parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength), CRLF)
       return
     }
-    this.#bytes(value)
-    this.#bytes(CRLF)
+    this.#reserve(BULK_HEADER_BYTES + length + 2)
+    const buf = this.#buf
+    buf[this.#at++] = 0x24 /* '$' */
+    this.#digits(length)
+    let at = this.#at
+    if (length <= LOOP_COPY_BYTES) {
+      for (let i = 0; i < length; i++) buf[at + i] = value[i]!
+    } else {
+      buf.set(value, at)
+    }
+    at += length
+    buf[at] = 0x0d
+    buf[at + 1] = 0x0a
+    this.#at = at + 2
   }
 
   /** A bulk string from text, written as UTF-8. */
@@ -108,6 +137,23 @@ export class RespWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + bytes))
     this.#buf.copy(grown, 0, 0, this.#at)
     this.#buf = grown
+  }
+
+  /** Writes a non-negative safe integer's digits and CRLF; the room was reserved. */
+  #digits(value: number): void {
+    const buf = this.#buf
+    let at = this.#at
+    if (value < 10) {
+      buf[at++] = 0x30 + value
+    } else {
+      let width = 1
+      for (let v = value; v >= 10; v = Math.floor(v / 10)) width++
+      for (let i = at + width - 1, v = value; i >= at; i--, v = Math.floor(v / 10)) buf[i] = 0x30 + (v % 10)
+      at += width
+    }
+    buf[at] = 0x0d
+    buf[at + 1] = 0x0a
+    this.#at = at + 2
   }
 
   #ascii(text: string): void {
