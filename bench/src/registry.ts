@@ -659,7 +659,8 @@ function replicatedJobs(): JobSpec[] {
 
 /**
  * The cache scenarios: redis-benchmark against a node of a three-node Cohort cache and against redis-server with two
- * replicas; replication delay under load, beside Redis primary → replica; the embedded read path beside ioredis GET.
+ * replicas; replication delay under load, beside Redis primary → replica; the embedded read path beside ioredis GET;
+ * the RESP layer alone, in one process, beside the map's share of the same pipelined commands.
  */
 function cacheJobs(): JobSpec[] {
   // Half of Redis's requests per second, with the replicas of both sides converged at the end.
@@ -730,6 +731,35 @@ function cacheJobs(): JobSpec[] {
     phases: LOADS.length + 1,
     figures: latency('baseline.redis.replication', 'write on the redis-server primary to the keyspace notification from its replica, at the same offered rates as Cohort'),
   })
+  for (const op of ['get', 'set'] as const) {
+    jobs.push({
+      id: `baseline.cache.map.${op}`,
+      file: 'cache/resp-pipeline.bench.js',
+      params: () => ({ target: 'map', op }),
+      figures: [
+        {
+          name: `baseline.cache.map.${op}`,
+          metric: 'throughput',
+          unit: 'cmd/CPU-s',
+          notes: `the map's share of redis-benchmark's pipelined ${op.toUpperCase()}s in one process: the key string from the received bytes, then ${op === 'get' ? 'map.get' : 'a copy of the value and map.set'}; no protocol, no socket, no peer`,
+        },
+      ],
+    })
+    jobs.push({
+      id: `cache.resp.inprocess.${op}.p16`,
+      file: 'cache/resp-pipeline.bench.js',
+      params: () => ({ target: 'resp', op }),
+      figures: [
+        {
+          name: `cache.resp.inprocess.${op}.p16`,
+          metric: 'throughput',
+          unit: 'cmd/CPU-s',
+          baselines: [`baseline.cache.map.${op}`],
+          notes: `the same ${op.toUpperCase()}s through the RESP layer: 50 connections' parsers handed chunks of 16 pipelined commands, run and answered into their RespWriters, no socket; per CPU-second, so a busy machine moves it less than a wall rate`,
+        },
+      ],
+    })
+  }
   jobs.push({
     id: 'baseline.redis.ioredis.get',
     file: 'cache/embedded-read.bench.js',
