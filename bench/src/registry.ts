@@ -697,8 +697,8 @@ function cacheJobs(): JobSpec[] {
         target: halfOfRedis,
         notes:
           op === 'set'
-            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (profiled with -P 16: reply writes to the sockets ~18 %, delta writes to the peers ~10 %, the map's set ~12 %, GC ~9 %), while the two replicas' merges take a fifth of a vCPU each on the same 2 vCPUs, ${how}`
-            : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread, ${how}`,
+            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (profiled with -P 16 after the offset parser: reply writes to the sockets ~40 % of samples, the map's set ~20 %, its batch flush to the peers ~9 %, GC ~5 %, RESP parsing, dispatch and replies ~6 %), while the two replicas' merges take about half a vCPU each on the same 2 vCPUs, ${how}`
+            : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread (profiled with -P 16 after the offset parser: reply writes to the sockets ~42 % of samples, the map's lookup ~21 %, reply encoding ~11 %, parsing and dispatch ~9 %), ${how}`,
       })),
     })
   }
