@@ -23,20 +23,23 @@ afterEach(async () => {
 
 const FLOOD = 300
 
+/** A one-node chat with Alice and Bob in the lobby; `chatting` has Alice say something and waits until Bob hears it. */
+async function chatNode(env: Record<string, string> = {}) {
+  cluster = await ChatCluster.start(1, env)
+  const node = cluster.node(0)
+  const alice = await ChatClient.join(node.url, 'lobby', 'alice')
+  const bob = await ChatClient.join(node.url, 'lobby', 'bob')
+  const chatting = async (text: string): Promise<void> => {
+    alice.socket.send(JSON.stringify({ type: 'say', text }))
+    await bob.waitFor((f: Frame) => f.type === 'message' && f['text'] === text, `bob to hear "${text}"`)
+  }
+  await chatting('before')
+  return { node, pid: node.child.pid as number, port: Number(new URL(node.url).port), chatting }
+}
+
 describe('a chat node under hostile input', () => {
   it('closes each bad connection with a clear answer, bounds descriptors and memory under half-open floods, and keeps its clients chatting', { timeout: 90_000 }, async () => {
-    cluster = await ChatCluster.start(1)
-    const node = cluster.node(0)
-    const pid = node.child.pid as number
-    const port = Number(new URL(node.url).port)
-    const alice = await ChatClient.join(node.url, 'lobby', 'alice')
-    const bob = await ChatClient.join(node.url, 'lobby', 'bob')
-    /** Alice says something and Bob hears it: the node still serves its clients. */
-    const chatting = async (text: string): Promise<void> => {
-      alice.socket.send(JSON.stringify({ type: 'say', text }))
-      await bob.waitFor((f: Frame) => f.type === 'message' && f['text'] === text, `bob to hear "${text}"`)
-    }
-    await chatting('before')
+    const { node, pid, port, chatting } = await chatNode()
     const before = resourcesOf(pid)
 
     // Bytes that are not HTTP: 400, and that connection closed.
@@ -94,17 +97,7 @@ describe('a chat node under hostile input', () => {
   it('closes connections past CHAT_MAX_CONNECTIONS on arrival, holds no more than the cap, and keeps its connected users chatting', { timeout: 90_000 }, async () => {
     const CAP = 60
     const PAST = 90
-    cluster = await ChatCluster.start(1, { CHAT_MAX_CONNECTIONS: String(CAP) })
-    const node = cluster.node(0)
-    const pid = node.child.pid as number
-    const port = Number(new URL(node.url).port)
-    const alice = await ChatClient.join(node.url, 'lobby', 'alice')
-    const bob = await ChatClient.join(node.url, 'lobby', 'bob')
-    const chatting = async (text: string): Promise<void> => {
-      alice.socket.send(JSON.stringify({ type: 'say', text }))
-      await bob.waitFor((f: Frame) => f.type === 'message' && f['text'] === text, `bob to hear "${text}"`)
-    }
-    await chatting('before')
+    const { node, pid, port, chatting } = await chatNode({ CHAT_MAX_CONNECTIONS: String(CAP) })
     const before = resourcesOf(pid)
 
     // CAP + PAST half-sent requests: at most CAP connections are open, so at least PAST are closed unanswered.
