@@ -101,8 +101,10 @@ runScenario(async (params: ScenarioParams) => {
         if (op === 'get') {
           replyBytes += map.get(k)?.length ?? 0
         } else {
-          const value = Buffer.allocUnsafe(ranges[j + 3]! - ranges[j + 2]!)
-          chunk.copy(value, 0, ranges[j + 2], ranges[j + 3])
+          // Copied as the fast path copies a value this small: a loop, cheaper than a call into Buffer#copy.
+          const from = ranges[j + 2]!
+          const value = Buffer.allocUnsafe(ranges[j + 3]! - from)
+          for (let b = 0; b < value.length; b++) value[b] = chunk[from + b]!
           map.set(k, value)
         }
       }
