@@ -7,8 +7,9 @@
  * - `chat.delivered`: deliveries per second at saturation (closed loop, a few own messages in flight per client);
  * - `chat.<p50|p99>.load<25|50|90>`: latency from intended send to receipt on another server, in µs, in an open loop
  *   offering 25, 50 and 90 % of the lower of the two sides' maxima, so both are measured at the same absolute rates.
- * Every phase ends by waiting for every expected delivery: what never comes is reported as lost. The generator's CPU
- * and send lag, and the servers' and redis's CPU, are kept with each figure.
+ * Every phase ends by waiting for every expected delivery: what never comes is reported as lost. The generator's CPU,
+ * send lag and event-loop delay, and the servers' and redis's CPU, are kept with each figure; each latency figure also
+ * carries the generator's floor, the same schedule run alone right before it (ChatLoad.floor).
  */
 import { LOADS } from '../../registry.ts'
 import { runScenario, SkipScenario } from '../../child/harness.ts'
@@ -61,11 +62,24 @@ runScenario<ChatParams & { cpuProfDir: string | undefined; [key: string]: unknow
     for (const load of LOADS) {
       const rate = Math.round((lower * load) / 100)
       for (const side of sides) {
-        const { stretches, lost: missing } = await bySide.get(side)!.offer(rate, params.warmupMs, params.trialMs, params.trials, drainMs)
+        const generator = bySide.get(side)!
+        // The generator alone first, at the same rate and in the same minute: the floor under this side's figures.
+        const floor = await generator.floor(rate, params.warmupMs, params.trialMs, params.trials)
+        const { stretches, lost: missing } = await generator.offer(rate, params.warmupMs, params.trialMs, params.trials, drainMs)
         lost[side.name] += missing
         const extra = { offeredDeliveriesPerS: rate, lost: missing, delivered: median(stretches.map((s) => s.delivered)) }
-        results.push(figure(`${PREFIX[side.name]}.p50.load${load}`, stretches.map((s) => s.p50Us), stretches, extra))
-        results.push(figure(`${PREFIX[side.name]}.p99.load${load}`, stretches.map((s) => s.p99Us), stretches, extra))
+        for (const p of ['p50', 'p99'] as const) {
+          const key = `${p}Us` as const
+          const floorTrials = floor.map((s) => s[key])
+          results.push(
+            figure(`${PREFIX[side.name]}.${p}.load${load}`, stretches.map((s) => s[key]), stretches, {
+              ...extra,
+              generatorFloor: median(floorTrials),
+              generatorFloorTrials: floorTrials,
+              generatorFloorP999Us: median(floor.map((s) => s.p999Us)),
+            }),
+          )
+        }
       }
     }
     // Losses of the whole run on both sides, where a target can read them.
@@ -88,7 +102,8 @@ function figure(name: string, values: number[], stretches: Stretch[], extra: Rec
     extra: {
       ...extra,
       generatorCpu: median(stretches.map((s) => s.generatorCpu)),
-      generatorSendLagP99Us: median(stretches.map((s) => s.sendLagP99Us)),
+      sendLagP99: median(stretches.map((s) => s.sendLagP99Us)),
+      generatorLoopDelayP99Us: median(stretches.map((s) => s.loopDelayP99Us)),
       serversCpu: median(stretches.map((s) => s.cpu['servers'] ?? 0)),
       ...(stretches[0]?.cpu['redis-server'] !== undefined ? { redisCpu: median(stretches.map((s) => s.cpu['redis-server'] ?? 0)) } : {}),
       // CPU per delivered message, which the machine's load moves less than how much CPU each side got: the servers
