@@ -65,6 +65,12 @@ export interface Stretch {
   p50Us: number
   p99Us: number
   p999Us: number
+  /**
+   * p50 and p99 of the same latency to clients on the sender's own server (not in the figures): what the path
+   * without the hop between servers shows, so the hop's share of a tail can be told apart.
+   */
+  sameServerP50Us: number
+  sameServerP99Us: number
   /** p99 of (actual send − intended send): the generator's own delay. */
   sendLagP99Us: number
   /** p99 of the generator's event-loop delay (how late a timer ran): how long a receipt can wait to be read. */
@@ -84,6 +90,7 @@ export class ChatLoad {
   #delivered = 0
   #expected = 0
   #histogram = newHistogram()
+  #sameServer = newHistogram()
   #lag = newHistogram()
   #measuring = false
   #closedLoop = false
@@ -235,6 +242,7 @@ export class ChatLoad {
     const stretches: Stretch[] = []
     for (let t = 0; t < trials; t++) {
       this.#histogram.reset()
+      this.#sameServer.reset()
       this.#lag.reset()
       this.#measuring = true
       const fromDelivered = this.#delivered
@@ -254,6 +262,8 @@ export class ChatLoad {
         p50Us: this.#histogram.getValueAtPercentile(50),
         p99Us: this.#histogram.getValueAtPercentile(99),
         p999Us: this.#histogram.getValueAtPercentile(99.9),
+        sameServerP50Us: this.#sameServer.getValueAtPercentile(50),
+        sameServerP99Us: this.#sameServer.getValueAtPercentile(99),
         sendLagP99Us: this.#lag.getValueAtPercentile(99),
         loopDelayP99Us: Math.round(loopDelay.percentile(99) / 1000),
         generatorCpu: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
@@ -304,9 +314,10 @@ export class ChatLoad {
     const bar3 = data.indexOf(BAR, bar2 + 1)
     const sender = this.clients[decimalAt(data, from, bar1)]
     if (sender === undefined) return
-    if (this.#measuring && sender.server !== client.server) {
-      const latencyUs = Math.round((performance.now() - decimalAt(data, bar2 + 1, bar3)) * 1000)
-      this.#histogram.recordValue(Math.max(1, latencyUs))
+    if (this.#measuring) {
+      const latencyUs = Math.max(1, Math.round((performance.now() - decimalAt(data, bar2 + 1, bar3)) * 1000))
+      if (sender.server !== client.server) this.#histogram.recordValue(latencyUs)
+      else this.#sameServer.recordValue(latencyUs)
     }
     if (this.#closedLoop && sender === client) {
       client.inflight--

@@ -136,6 +136,8 @@ function figure(name: string, values: number[], stretches: Stretch[], extra: Rec
       serversCpuUsPerDelivery: tenths(median(stretches.map((s) => perDelivery((s.cpu['servers'] ?? 0) + (s.cpu['redis-server'] ?? 0), s.delivered)))),
       generatorCpuUsPerDelivery: tenths(median(stretches.map((s) => perDelivery(s.generatorCpu, s.delivered)))),
       p999Us: Math.round(median(stretches.map((s) => s.p999Us))),
+      sameServerP50Us: Math.round(median(stretches.map((s) => s.sameServerP50Us))),
+      sameServerP99Us: Math.round(median(stretches.map((s) => s.sameServerP99Us))),
     },
   }
 }
