@@ -34,7 +34,9 @@ export class RoomHistory {
     if (this.#ids.has(message.id)) return false
     const entry: Entry = { message, parts: undefined }
     const entries = this.#entries
-    const i = insertionPoint(entries, entry)
+    // Messages nearly always arrive newest last, so the search starts from the end.
+    let i = entries.length
+    while (i > 0 && compare(entries[i - 1]!, entry) > 0) i--
     if (entries.length >= this.limit && i === 0) return false
     // push for the common case: splice allocates the array of removed entries on every call.
     if (i === entries.length) entries.push(entry)
@@ -98,25 +100,6 @@ function partsOf(entry: Entry): { node: string; incarnation: number; seq: number
         : { node: id.slice(0, before), incarnation: Number(id.slice(before + 1, last)) || 0, seq: Number(id.slice(last + 1)) || 0 }
   }
   return entry.parts
-}
-
-/**
- * Where `entry` goes in `entries` (sorted, oldest first): after every entry that sorts before it. The newest message
- * is checked first, since live messages mostly come newest last; otherwise a binary search. A busy room's messages
- * from other nodes arrive later than its local ones stamped after them (by the network's delay, hundreds of
- * milliseconds in overload), and a walk back from the end compared them with most of the history.
- */
-function insertionPoint(entries: readonly Entry[], entry: Entry): number {
-  let high = entries.length
-  if (high === 0 || compare(entries[high - 1]!, entry) <= 0) return high
-  let low = 0
-  high--
-  while (low < high) {
-    const mid = (low + high) >>> 1
-    if (compare(entries[mid]!, entry) > 0) high = mid
-    else low = mid + 1
-  }
-  return low
 }
 
 function compare(a: Entry, b: Entry): number {
