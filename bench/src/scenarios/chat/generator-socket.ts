@@ -23,14 +23,27 @@ export type TextHandler = (data: Buffer, from: number, to: number) => void
 /** One generator client's socket. */
 export class GeneratorSocket {
   readonly #socket: Socket
-  #onText: TextHandler
-  /** Bytes of a frame not read whole yet. */
-  #rest: Buffer | undefined
+  readonly #reader: ServerFrameReader
   #closed = false
 
   private constructor(socket: Socket, onText: TextHandler) {
     this.#socket = socket
-    this.#onText = onText
+    this.#reader = new ServerFrameReader({
+      text: onText,
+      ping: (payload) => {
+        // A pong carries the ping's payload back (§5.5.3), masked (key 0) as every client frame is.
+        const pong = Buffer.alloc(6 + payload.length)
+        pong[0] = 0x8a
+        pong[1] = 0x80 | payload.length
+        payload.copy(pong, 6)
+        socket.write(pong)
+      },
+      close: () => {
+        this.#closed = true
+        socket.end()
+      },
+      fail: (reason) => socket.destroy(new Error(reason)),
+    })
   }
 
   /** Opens `url` (ws://host:port/path?query) and resolves once the server accepted the upgrade. */
@@ -56,7 +69,7 @@ export class GeneratorSocket {
       req.once('upgrade', (_res, socket: Socket, head: Buffer) => {
         socket.setNoDelay(true)
         const client = new GeneratorSocket(socket, onText)
-        socket.on('data', (chunk: Buffer) => client.#read(chunk))
+        socket.on('data', (chunk: Buffer) => client.#reader.push(chunk))
         socket.on('error', (err) => {
           if (!client.#closed) onError(err)
         })
@@ -65,7 +78,7 @@ export class GeneratorSocket {
         })
         resolve(client)
         // After the caller's reaction to `resolve`, which is queued first: it may need the client for the first frame.
-        if (head.length > 0) queueMicrotask(() => client.#read(head))
+        if (head.length > 0) queueMicrotask(() => client.#reader.push(head))
       })
       req.end()
     })
@@ -99,8 +112,33 @@ export class GeneratorSocket {
       this.#socket.destroy()
     })
   }
+}
 
-  #read(chunk: Buffer): void {
+/** What a ServerFrameReader hands on. */
+export interface FrameHandlers {
+  text: TextHandler
+  /** A ping's payload (a view, valid only during the call). */
+  ping(payload: Buffer): void
+  close(): void
+  /** A frame this reader does not read; the connection should end. */
+  fail(reason: string): void
+}
+
+/**
+ * Splits the bytes a server sends into frames (RFC 6455 §5.2: unmasked, each whole in one FIN frame), across reads:
+ * a frame cut between two reads is kept until its end arrives.
+ */
+export class ServerFrameReader {
+  readonly #on: FrameHandlers
+  /** Bytes of a frame not read whole yet. */
+  #rest: Buffer | undefined
+
+  constructor(handlers: FrameHandlers) {
+    this.#on = handlers
+  }
+
+  /** Reads `chunk`, the next bytes from the server. */
+  push(chunk: Buffer): void {
     let data = chunk
     if (this.#rest !== undefined) {
       data = Buffer.concat([this.#rest, chunk])
@@ -129,21 +167,9 @@ export class GeneratorSocket {
 
   #frame(first: number, data: Buffer, from: number, to: number): void {
     const opcode = first & 0x0f
-    if ((first & 0x80) === 0 || opcode === 0) {
-      this.#socket.destroy(new Error('the server sent a fragmented frame, which the chat generator does not read'))
-    } else if (opcode === 1) {
-      this.#onText(data, from, to)
-    } else if (opcode === 9) {
-      // A pong carries the ping's payload back (§5.5.3), masked as every client frame is.
-      const payload = data.subarray(from, to)
-      const pong = Buffer.alloc(6 + payload.length)
-      pong[0] = 0x8a
-      pong[1] = 0x80 | payload.length
-      payload.copy(pong, 6)
-      this.#socket.write(pong)
-    } else if (opcode === 8) {
-      this.#closed = true
-      this.#socket.end()
-    }
+    if ((first & 0x80) === 0 || opcode === 0) this.#on.fail('the server sent a fragmented frame, which the chat generator does not read')
+    else if (opcode === 1) this.#on.text(data, from, to)
+    else if (opcode === 9) this.#on.ping(data.subarray(from, to))
+    else if (opcode === 8) this.#on.close()
   }
 }
