@@ -179,6 +179,27 @@ export class ChatLoad {
     return { stretches, lost: await this.#drain(drainMs) }
   }
 
+  /**
+   * Runs the closed loop, unmeasured, until the servers (the `servers` CPU probe) have spent `serverCpuSeconds` of CPU
+   * on it or `maxMs` passed, then drains it; returns the CPU seconds spent. Warmth is CPU, not time: the servers'
+   * code is compiled and optimized as it runs, and on a shared machine a warm-up of fixed length can leave a side's
+   * servers a fraction of a vCPU, so its first trials measure code not yet optimized (five times the CPU per
+   * delivery of later trials, seen in the first trial after a 1 s warm-up at load 10).
+   */
+  async warm(window: number, serverCpuSeconds: number, maxMs: number, drainMs: number): Promise<number> {
+    this.#reset()
+    this.#closedLoop = true
+    this.#window = window
+    const cpu = this.#cpuProbes['servers'] ?? (() => 0)
+    const from = cpu()
+    const deadline = Date.now() + maxMs
+    for (const c of this.clients) for (let k = 0; k < window; k++) this.#sayOwn(c)
+    while (cpu() - from < serverCpuSeconds && Date.now() < deadline) await pause(100)
+    this.#closedLoop = false
+    await this.#drain(drainMs)
+    return cpu() - from
+  }
+
   /** The open loop at `deliveredPerSecond` (sends of `deliveredPerSecond / roomSize` per second, round robin). */
   async offer(deliveredPerSecond: number, warmupMs: number, trialMs: number, trials: number, drainMs: number): Promise<{ stretches: Stretch[]; lost: number }> {
     this.#reset()
