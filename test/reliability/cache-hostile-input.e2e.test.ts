@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest'
 import { httpGet, httpPut, startCacheNode } from '../cache/support/cache-process.ts'
 import type { CacheNode } from '../cache/support/cache-process.ts'
 import { record } from './support/figures.ts'
-import { closeAll, floodPastCap, holdOpen, rawExchange, resourcesOf, settles, tcp } from './support/process-resources.ts'
+import { closeAll, floodPastCap, holdOpen, rawExchange, resourcesOf, tcp } from './support/process-resources.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 const FLOOD = 250
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -62,13 +63,13 @@ describe('a cache node under hostile input', () => {
     const httpCut = await holdOpen(FLOOD, httpPort, Buffer.concat([Buffer.from('PUT /kv/cut HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n'), cut]))
     const headersCut = await holdOpen(FLOOD, httpPort, 'GET /kv/x HTTP/1.1\r\nHost: x\r\nX-Slow: ')
     // The kernel completes connections before the node accepts them: wait until it holds every one.
-    const during = await settles(() => resourcesOf(pid), (r) => r.fds >= before.fds + 3 * FLOOD, 'the node to accept every flood socket')
+    const during = await waitUntil('the node to accept every flood socket', () => resourcesOf(pid), (r) => r.fds >= before.fds + 3 * FLOOD)
     await served(node, 'during')
     expect(during.fds - before.fds).toBeLessThanOrEqual(3 * FLOOD + 20)
     expect(during.rssMiB - before.rssMiB).toBeLessThan(192)
 
     await closeAll([...respCut, ...httpCut, ...headersCut])
-    const after = await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    const after = await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
     await served(node, 'after')
     // Nothing of a refused or cut-off request was stored.
     expect(await httpGet(node, 'huge')).toBeUndefined()
@@ -143,7 +144,7 @@ describe('a cache node under hostile input', () => {
       }
     })
     // The refused RESP sockets close once their goodbye is read; then the node holds the caps' worth and no more.
-    const during = await settles(() => resourcesOf(pid), (r) => r.fds - before.fds <= 2 * CAP + 5, 'the node to close the refused sockets')
+    const during = await waitUntil('the node to close the refused sockets', () => resourcesOf(pid), (r) => r.fds - before.fds <= 2 * CAP + 5)
     expect(httpFlood.held.length).toBeLessThanOrEqual(CAP)
     // Both clients are served while both ports are full: the upload completes, and reads back on both ports.
     expect(await ask(httpClient, '67890', '\r\n\r\n')).toMatch(/^HTTP\/1\.1 204/)
@@ -151,7 +152,7 @@ describe('a cache node under hostile input', () => {
     await served('full')
 
     await closeAll([...httpFlood.held, ...respFlood])
-    await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
     // With room again, new clients are served, and /metrics counts the refusals of both ports.
     await httpPut(node, 'newcomer', 'yes')
     expect(await httpGet(node, 'newcomer')).toBe('yes')

@@ -13,7 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ChatClient, ChatCluster } from '../support/chat-process.ts'
 import type { Frame } from '../support/chat-process.ts'
 import { record } from './support/figures.ts'
-import { clientFrameHeader, closeAll, floodPastCap, holdOpen, rawExchange, resourcesOf, settles, upgradedSocket } from './support/process-resources.ts'
+import { clientFrameHeader, closeAll, floodPastCap, holdOpen, rawExchange, resourcesOf, upgradedSocket } from './support/process-resources.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 let cluster: ChatCluster | undefined
 afterEach(async () => {
@@ -69,7 +70,7 @@ describe('a chat node under hostile input', () => {
       cutFrames.push(socket)
     }
     // The kernel completes connections before the node accepts them: wait until it holds every one.
-    await settles(() => resourcesOf(pid), (r) => r.fds >= before.fds + 2 * FLOOD, 'the node to accept every flood socket')
+    await waitUntil('the node to accept every flood socket', () => resourcesOf(pid), (r) => r.fds >= before.fds + 2 * FLOOD)
     await chatting('during the floods')
     const carol = await ChatClient.join(node.url, 'lobby', 'carol')
     const carolsHistory = (await carol.waitFor((f: Frame) => f.type === 'history', 'the history')) as Frame & { messages: Array<{ text: string }> }
@@ -82,7 +83,7 @@ describe('a chat node under hostile input', () => {
     expect(during.rssMiB - before.rssMiB).toBeLessThan(160)
 
     await closeAll([...cutHeaders, ...cutFrames])
-    const after = await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    const after = await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
     await chatting('after the floods')
     expect(node.child.exitCode).toBeNull()
     record('chat-hostile-input', {
@@ -109,7 +110,7 @@ describe('a chat node under hostile input', () => {
     expect(flood.held.length).toBeLessThanOrEqual(CAP)
 
     await closeAll(flood.held)
-    await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
     // With room again, a newcomer is served, and /metrics counts the refusals.
     const carol = await ChatClient.join(node.url, 'lobby', 'carol')
     expect(carol.socket.readyState).toBe(1)

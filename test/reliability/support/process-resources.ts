@@ -163,17 +163,3 @@ export function clientFrameHeader(length: number, opcode = 0x2): Buffer {
   b.writeBigUInt64BE(BigInt(length), 2)
   return b
 }
-
-/**
- * Re-reads state another process changes until `check` holds (the node closing descriptors after its clients went
- * away: nothing tells the test); fails after `timeoutMs` naming `what` and the last value.
- */
-export async function settles<T>(read: () => T | Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (check(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
