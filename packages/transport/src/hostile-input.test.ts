@@ -125,7 +125,7 @@ describe('hostile input', () => {
     short.sendRaw(frameOf(attached(20_000)))
     short.sendRaw(Buffer.alloc(19_999))
     expect((await short.closed).code).toBe(CLOSE_CODES.malformed)
-    // An entry after the head in its frame would overtake the attached message.
+    // An entry after the head in its frame (other than another head) would overtake the attached message.
     const after = await rawPeer(a.node.url, { cookie })
     after.sendRaw(frameOf(attached(20_000), codec.encode([CONTROL_CODES.tick])))
     expect((await after.closed).code).toBe(CLOSE_CODES.unknownControl)

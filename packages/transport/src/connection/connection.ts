@@ -136,8 +136,10 @@ export class Connection {
   #from = ''
   #log: Logger
   readonly #onValueBound = (value: unknown, bytes: number): void => {
-    // An attached message's head ends its frame: what would follow it would overtake the message.
-    if (this.#attachments.awaiting) throw new ProtocolError(CLOSE_CODES.unknownControl, "an entry followed an attached message's head in its frame")
+    // Attached messages' heads end their frame: anything else after them would overtake those messages.
+    if (this.#attachments.awaiting && !(Array.isArray(value) && value[0] === ATTACHED_CODE)) {
+      throw new ProtocolError(CLOSE_CODES.unknownControl, "an entry other than an attached head followed an attached message's head in its frame")
+    }
     this.#valueBytes = bytes
     this.#onValue(value)
   }

@@ -251,19 +251,22 @@ describe('FrameBatcher', () => {
     attachedSend('first', [a, b])
     send('between')
     attachedSend('second', [a])
+    attachedSend('third', [b])
     send('after')
     clock.turn()
-    // Each attached message ends its frame; its attachments are the next WebSocket messages, the Buffers themselves.
+    // Attached messages end their frame (two in a row share one); their attachments are the next WebSocket messages,
+    // in order, the Buffers themselves.
     expect(sink.frames).toHaveLength(3)
-    expect(sink.messages).toHaveLength(6)
+    expect(sink.messages).toHaveLength(7)
     expect(sink.messages[1]).toBe(a)
     expect(sink.messages[2]).toBe(b)
     expect(sink.messages[4]).toBe(a)
-    expect(arrivals(sink.messages)).toEqual(['before', 'first', 'between', 'second', 'after'])
+    expect(sink.messages[5]).toBe(b)
+    expect(arrivals(sink.messages)).toEqual(['before', 'first', 'between', 'second', 'third', 'after'])
     // One flush, one cork: its frames and attachments reach the kernel together.
     expect([corks, uncorks]).toEqual([1, 1])
     expect(batcher.queuedBytes).toBe(0)
-    expect(batcher.bytesOut).toBeGreaterThan(a.length * 2 + b.length)
+    expect(batcher.bytesOut).toBeGreaterThan(a.length * 2 + b.length * 2)
   })
 
   it('writes a queued attached message before a stream that starts behind it, and attaches nothing while one streams', () => {

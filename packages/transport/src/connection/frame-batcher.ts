@@ -353,7 +353,7 @@ export class FrameBatcher {
     let fragmentBudget = Math.max(4, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
     for (;;) {
       const feed = fragmentBudget > 0 && this.#streamGateOpen(sink)
-      // An attached message ends its frame (its attachments follow it): write those first, then a fragment's frame.
+      // Attached messages end their frame (their attachments follow it): write those first, then a fragment's frame.
       if (feed && this.#smallBytes <= this.#o.flushThresholdBytes && this.#attachedQueued === 0) {
         fragmentBudget--
         this.#writeFragment(sink)
@@ -402,8 +402,8 @@ export class FrameBatcher {
   }
 
   /**
-   * Writes queued small messages as frames of up to flushThresholdBytes; an attached message ends its frame, and its
-   * attachments follow the frame.
+   * Writes queued small messages as frames of up to flushThresholdBytes; attached messages end their frame (only other
+   * attached messages may follow one in it), and their attachments follow the frame in the same order.
    */
   #writeSmall(sink: FrameSink): void {
     const small = this.#small
@@ -411,17 +411,19 @@ export class FrameBatcher {
     let count = 0
     let bytes = 0
     let frameBytes = 0
-    let tails: readonly Uint8Array[] | undefined
+    let tails: Uint8Array[] | undefined
     // The limit bounds the frame: attachments are not in it.
     while (count < small.length && (count === 0 || frameBytes + frameBytesOf(small[count] as FrameEntry) <= limit)) {
       const entry = small[count] as FrameEntry
+      const attached = entry instanceof AttachedEntry
+      if (tails !== undefined && !attached) break
       bytes += entry.length
       frameBytes += frameBytesOf(entry)
       count++
-      if (entry instanceof AttachedEntry) {
-        tails = entry.attachments
+      if (attached) {
+        tails ??= []
+        for (const a of entry.attachments) tails.push(a)
         this.#attachedQueued--
-        break
       }
     }
     if (count === 0) return

@@ -1,16 +1,16 @@
 /**
  * Messages with attachments. A message holding Buffers of `ATTACH_MIN_BYTES` up to a fragment is encoded with those
  * Buffers left out (core's `encodeAttached`: a 6-byte placeholder where each belongs) and leaves as an `attached`
- * entry, last in its frame, whose head carries the encoding and each attachment's length; every attachment follows as a
- * WebSocket message of its own, raw. The sender never copies an attachment (ws writes the caller's Buffer as it is,
+ * entry whose head carries the encoding and each attachment's length; the heads of a frame's attached messages end it,
+ * and their attachments follow the frame in the same order, each a WebSocket message of its own, raw. The sender never copies an attachment (ws writes the caller's Buffer as it is,
  * unmasked) and the receiver hands each one to the message as ws read it from the socket. A large Buffer is then
  * copied once between `send` and the receiving handler (ws's read), where packing it into a frame copied it twice on
  * the sender (msgpackr's encoding, then the frame) and a reassembled stream twice on the receiver (ws's read of each
  * fragment, then the reassembly).
  *
- * Gotchas: the receiver decodes the encoding only once all its attachments have arrived, and nothing may come between
- * the head and them: an entry after the head in its frame, or a fragment head before the last attachment, closes the
- * connection (4007). Messages over a fragment, or holding a Buffer over a fragment, travel as streams instead
+ * Gotchas: the receiver decodes a message only once all its attachments have arrived, and nothing but other attached
+ * heads may come between a head and its attachments: any other entry after a head in its frame closes the connection
+ * (4007), since it would overtake the attached message. Messages over a fragment, or holding a Buffer over a fragment, travel as streams instead
  * (fragmenter.ts), so small messages are never held behind more than a fragment's worth of one message.
  */
 import { Buffer } from 'node:buffer'
@@ -97,13 +97,20 @@ export interface ArrivedMessage {
   readonly bytes: number
 }
 
-/** Collects the attachments of the attached message whose head arrived last. One per connection. */
+/** A head whose attachments are awaited. */
+interface PendingHead {
+  readonly encoding: Uint8Array
+  readonly lengths: readonly number[]
+  readonly bytes: number
+}
+
+/** Collects the attachments of the attached messages whose heads arrived, in order. One per connection. */
 export class AttachmentReceiver {
   readonly #maxMessageBytes: number
-  #encoding: Uint8Array | undefined
-  #lengths: readonly number[] = []
+  /** Heads of the last frame whose attachments have not all arrived, oldest first (`#first` indexes the current). */
+  #pending: PendingHead[] = []
+  #first = 0
   #received: Uint8Array[] = []
-  #bytes = 0
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes
@@ -111,7 +118,7 @@ export class AttachmentReceiver {
 
   /** True between a head and its last attachment: the next WebSocket message is an attachment. */
   get awaiting(): boolean {
-    return this.#encoding !== undefined
+    return this.#first < this.#pending.length
   }
 
   /**
@@ -137,10 +144,7 @@ export class AttachmentReceiver {
     if (bytes > this.#maxMessageBytes) {
       throw new ProtocolError(CLOSE_CODES.messageTooLarge, `attached message of ${bytes} bytes is over maxMessageBytes (${this.#maxMessageBytes})`)
     }
-    this.#encoding = encoding
-    this.#lengths = lengths as number[]
-    this.#received = []
-    this.#bytes = bytes
+    this.#pending.push({ encoding, lengths: lengths as number[], bytes })
   }
 
   /**
@@ -148,18 +152,21 @@ export class AttachmentReceiver {
    * @throws ProtocolError 4006 when the attachment is not the announced length
    */
   attachment(bytes: Uint8Array): ArrivedMessage | undefined {
-    const encoding = this.#encoding
-    if (encoding === undefined) throw new ProtocolError(CLOSE_CODES.malformed, 'attachment without an attached head')
-    const expected = this.#lengths[this.#received.length] as number
+    const head = this.#pending[this.#first]
+    if (head === undefined) throw new ProtocolError(CLOSE_CODES.malformed, 'attachment without an attached head')
+    const expected = head.lengths[this.#received.length] as number
     if (bytes.length !== expected) {
       throw new ProtocolError(CLOSE_CODES.malformed, `attachment of ${bytes.length} bytes, its head announced ${expected}`)
     }
     this.#received.push(bytes)
-    if (this.#received.length < this.#lengths.length) return undefined
-    const arrived = { encoding, attachments: this.#received, bytes: this.#bytes }
-    this.#encoding = undefined
+    if (this.#received.length < head.lengths.length) return undefined
+    const arrived = { encoding: head.encoding, attachments: this.#received, bytes: head.bytes }
     this.#received = []
-    this.#lengths = []
+    this.#first++
+    if (this.#first === this.#pending.length) {
+      this.#pending = []
+      this.#first = 0
+    }
     return arrived
   }
 }
