@@ -283,9 +283,13 @@ describe('FrameBatcher', () => {
     expect(arrivals(sink.messages)).toEqual(['attached', 'large', 'after'])
   })
 
-  it('does not attach a Buffer over a fragment: that message streams', () => {
+  it('does not attach a Buffer over a fragment, nor Buffers over four fragments in all: those messages stream', () => {
     const { batcher } = setup({ fragmentBytes: 32 * 1024 })
     expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(40_000) })).toBeUndefined()
+    const four = Array.from({ length: 4 }, () => Buffer.alloc(30_000))
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: four })).toBeInstanceOf(AttachedEntry)
+    const five = Array.from({ length: 5 }, () => Buffer.alloc(30_000))
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: five })).toBeUndefined()
     expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(1000) })).toBeInstanceOf(Uint8Array)
   })
 

@@ -72,6 +72,9 @@ const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unl
 /** Room in a pooled frame beyond its entries' bytes: their length prefixes and a fragment's head. */
 const FRAME_SLACK_BYTES = 4096
 
+/** A flush writes at least this many fragments of a stream (more when flushThresholdBytes holds more). */
+const STREAM_FLUSH_FRAGMENTS = 4
+
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 
@@ -175,7 +178,8 @@ export class FrameBatcher {
    * Encodes a control message with its Buffers of 16 KiB up to a fragment left out as attachments (attachments.ts),
    * when that is how it can travel: the attached entry, the plain encoding when it holds no such Buffer, or undefined
    * when it must be encoded in parts and may stream (`encodeParts`): a stream is in progress (attached messages do not
-   * wait behind streams), a Buffer in it is over a fragment, or the rest of it is.
+   * wait behind streams), a Buffer in it is over a fragment, the rest of it is, or its Buffers add up to more than
+   * four fragments.
    */
   encodeAttached(control: WireControl, sizeHint?: number): Uint8Array | AttachedEntry | undefined {
     if (this.#streams.length > 0 || this.#closed) return undefined
@@ -185,7 +189,10 @@ export class FrameBatcher {
     const { bytes, attachments } = encoded
     if (attachments.length === 0) return bytes
     if (bytes.length > fragmentBytes || attachments.length > MAX_ATTACHMENTS) return undefined
-    return attachedEntry(bytes, attachments)
+    const entry = attachedEntry(bytes, attachments)
+    // Attachments are written whole, in one flush: more than a flush writes of a stream would hold small messages
+    // behind them longer than a stream does.
+    return entry.length > STREAM_FLUSH_FRAGMENTS * fragmentBytes ? undefined : entry
   }
 
   /** Queues an attached message (`encodeAttached`), in order with everything queued before it. */
@@ -350,7 +357,7 @@ export class FrameBatcher {
     sink.cork?.()
     // A few fragments per turn (at least four: a 1 MiB message per turn at the default size): enough to fill the
     // pipe, few enough that the event loop keeps turning; small messages queued meanwhile still go first.
-    let fragmentBudget = Math.max(4, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+    let fragmentBudget = Math.max(STREAM_FLUSH_FRAGMENTS, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
     for (;;) {
       const feed = fragmentBudget > 0 && this.#streamGateOpen(sink)
       // Attached messages end their frame (their attachments follow it): write those first, then a fragment's frame.
