@@ -1,17 +1,18 @@
 /**
  * Messages with attachments. A message holding Buffers of `ATTACH_MIN_BYTES` up to a fragment is encoded with those
- * Buffers left out (core's `encodeAttached`: a 6-byte placeholder where each belongs) and leaves as an `attached`
- * entry whose head carries the encoding and each attachment's length; the heads of a frame's attached messages end it,
- * and their attachments follow the frame in the same order, each a WebSocket message of its own, raw. The sender never copies an attachment (ws writes the caller's Buffer as it is,
- * unmasked) and the receiver hands each one to the message as ws read it from the socket. A large Buffer is then
- * copied once between `send` and the receiving handler (ws's read), where packing it into a frame copied it twice on
- * the sender (msgpackr's encoding, then the frame) and a reassembled stream twice on the receiver (ws's read of each
- * fragment, then the reassembly).
+ * Buffers left out (core's `encodeAttached`: a 6-byte placeholder where each belongs) and leaves as an `attached` entry
+ * whose head carries the encoding and each attachment's length; the heads of a frame's attached messages end it, and
+ * their attachments follow the frame in the same order, each a WebSocket message of its own, raw. The sender never
+ * copies an attachment (ws writes the caller's Buffer as it is, unmasked) and the receiver hands each one to the
+ * message as ws read it from the socket. A large Buffer is then copied once between `send` and the receiving handler
+ * (ws's read), where packing it into a frame copied it twice on the sender (msgpackr's encoding, then the frame) and a
+ * reassembled stream twice on the receiver (ws's read of each fragment, then the reassembly).
  *
  * Gotchas: the receiver decodes a message only once all its attachments have arrived, and nothing but other attached
  * heads may come between a head and its attachments: any other entry after a head in its frame closes the connection
- * (4007), since it would overtake the attached message. Messages over a fragment, or holding a Buffer over a fragment, travel as streams instead
- * (fragmenter.ts), so small messages are never held behind more than a fragment's worth of one message.
+ * (4007), since it would overtake the attached message. Messages over a fragment, or holding a Buffer over a fragment,
+ * travel as streams instead (fragmenter.ts), so small messages are never held behind more than a fragment's worth of
+ * one message.
  */
 import { Buffer } from 'node:buffer'
 import { CLOSE_CODES } from './close-codes.ts'
