@@ -13,8 +13,9 @@
  * - the key: its UTF-8 length (varint) and bytes;
  * - the value, unless deleted: its length (varint) and bytes (UTF-8 for a string, msgpack for a codec value).
  *
- * Values that are bytes get bytes of their own on the receiving side (a Buffer in an ArrayBuffer of its own), so a
- * stored value never keeps a whole received frame alive.
+ * Values that are bytes are handed over as views of the received frame, with `placeAs` saying so: the store copies
+ * those that win their merge into memory it owns (value-blocks.ts), so a stored value never keeps a whole received
+ * frame alive, and a version that loses costs no copy.
  *
  * Hot path: every replicated write passes through `add` and `decodeDeltaBatch`.
  */
@@ -23,6 +24,8 @@ import { createMessageCodec } from '../../codec.ts'
 import type { MessageCodec } from '../../codec.ts'
 import type { Entry } from './replica-store.ts'
 import { wireEntryProblem } from './replica-store.ts'
+import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
+import type { PlaceAs } from './value-blocks.ts'
 
 /** The fields of a `delta` message. */
 export interface DeltaFields {
@@ -33,7 +36,16 @@ export interface DeltaFields {
 }
 
 /** What a decoded entry is handed to. */
-export type ApplyEntry = (key: string, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number, value: unknown) => void
+export type ApplyEntry = (
+  key: string,
+  wall: number,
+  counter: number,
+  node: string,
+  deleted: boolean,
+  expiresAt: number,
+  value: unknown,
+  placeAs: PlaceAs,
+) => void
 
 const DELETED = 1
 const EXPIRES = 2
@@ -273,7 +285,7 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
     if (kind !== KIND_NONE) {
       const start = r.span(r.varint())
       if (r.fail) return onProblem(`the value of ${key} is truncated`)
-      const decoded = decodeValue(kind, buf, start, r.at)
+      const decoded = kind === KIND_BUFFER || kind === KIND_BYTES ? buf.subarray(start, r.at) : decodeValue(kind, buf, start, r.at)
       if (typeof decoded === 'object' && decoded !== null && decoded instanceof BadValue) {
         onProblem(`the value of ${key} ${decoded.problem}`)
         continue
@@ -294,7 +306,7 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
       onProblem(`${key} must have a value unless deleted`)
       continue
     }
-    apply(key, wall, counter, node, deleted, expiresAt, value)
+    apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE)
   }
   if (r.at !== buf.length) onProblem('data is longer than its entries')
 }
@@ -308,14 +320,6 @@ class BadValue {
 
 function decodeValue(kind: number, buf: Buffer, start: number, end: number): unknown {
   switch (kind) {
-    case KIND_BUFFER: {
-      // An ArrayBuffer of its own: a pooled Buffer would pin the pool's 8 KiB slab, a view the whole frame.
-      const copy = Buffer.allocUnsafeSlow(end - start)
-      buf.copy(copy, 0, start, end)
-      return copy
-    }
-    case KIND_BYTES:
-      return new Uint8Array(buf.subarray(start, end))
     case KIND_STRING:
       return buf.toString('utf8', start, end)
     case KIND_CODEC:

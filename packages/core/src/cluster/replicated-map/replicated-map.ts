@@ -384,8 +384,8 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const drop = (from: Pid, what: string, problem: string): void => {
     logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
   }
-  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value) => {
-    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value)
+  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value, placeAs) => {
+    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value, placeAs)
   }
   // Reused: its scratch buffer grows once to the size of a batch.
   const flushBatch = new DeltaBatchBuilder()
