@@ -89,4 +89,26 @@ describe('delta batches', () => {
       expect(r.problems).toHaveLength(1)
     }
   })
+
+  it('hands over the held entry of an ASCII key found from its bytes, and looks up no other key', () => {
+    const builder = new DeltaBatchBuilder()
+    builder.add(entry('held', 10, 0, 'a@h', 1))
+    builder.add(entry('absent', 10, 0, 'a@h', 2))
+    builder.add(entry('ключ', 10, 0, 'a@h', 3))
+    const heldEntry = new Entry('held', 1)
+    const looked: string[] = []
+    const got: unknown[][] = []
+    decodeDeltaBatch(
+      builder.take(),
+      (p) => got.push(['problem', p]),
+      (...e) => got.push(e),
+      (bytes, start, end) => {
+        const key = Buffer.from(bytes.subarray(start, end)).toString()
+        looked.push(key)
+        return key === 'held' ? heldEntry : undefined
+      },
+    )
+    expect(looked).toEqual(['held', 'absent'])
+    expect(got.map((e) => [e[0], e[8]])).toEqual([['held', heldEntry], ['absent', null], ['ключ', undefined]])
+  })
 })

@@ -23,6 +23,7 @@ import { Buffer } from 'node:buffer'
 import { createMessageCodec } from '../../codec.ts'
 import type { MessageCodec } from '../../codec.ts'
 import type { Entry } from './replica-store.ts'
+import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
 import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
 import type { PlaceAs } from './value-blocks.ts'
@@ -35,7 +36,10 @@ export interface DeltaFields {
   readonly data: Uint8Array
 }
 
-/** What a decoded entry is handed to. */
+/**
+ * What a decoded entry is handed to. `held` is the receiver's entry of the key, when `decodeDeltaBatch` was given a
+ * way to find it (null: it holds none), or undefined when it was not looked up.
+ */
 export type ApplyEntry = (
   key: string,
   wall: number,
@@ -45,7 +49,11 @@ export type ApplyEntry = (
   expiresAt: number,
   value: unknown,
   placeAs: PlaceAs,
+  held: Entry | null | undefined,
 ) => void
+
+/** Finds the receiver's entry of an ASCII key from its bytes and `hashAsciiBytes` (ReplicaStore.entryOfAscii). */
+export type FindEntry = (bytes: Uint8Array, start: number, end: number, keyHash: number) => Entry | undefined
 
 const DELETED = 1
 const EXPIRES = 2
@@ -259,9 +267,15 @@ class Reader {
 /**
  * Decodes a peer's batch and hands each entry, with its absolute version, to `apply`. A malformed batch is reported
  * through `onProblem` and skipped from where it went wrong; a malformed entry is reported and left out, and the
- * others still apply.
+ * others still apply. With `find`, an ASCII key the receiver holds is looked up from its bytes and handed over as
+ * the held entry with its key, so no string is made of it.
  */
-export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>>, onProblem: (problem: string) => void, apply: ApplyEntry): void {
+export function decodeDeltaBatch(
+  msg: Partial<Record<keyof DeltaFields, unknown>>,
+  onProblem: (problem: string) => void,
+  apply: ApplyEntry,
+  find?: FindEntry,
+): void {
   const { writers, base, count, data } = msg
   if (!Array.isArray(writers) || writers.length === 0 || !writers.every((w) => typeof w === 'string')) return onProblem('writers must be node names')
   if (!Number.isSafeInteger(base)) return onProblem('base must be an integer')
@@ -278,7 +292,10 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
     const expiresAt = (flags & EXPIRES) !== 0 ? wall + unzigzag(r.varint()) : 0
     const keyStart = r.span(r.varint())
     if (r.fail) return onProblem(`entry ${i} is truncated`)
-    const key = shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
+    let held: Entry | null | undefined
+    const keyHash = find === undefined ? -1 : hashAsciiBytes(buf, keyStart, r.at)
+    if (keyHash !== -1) held = find!(buf, keyStart, r.at, keyHash) ?? null
+    const key = held?.key ?? shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
     const deleted = (flags & DELETED) !== 0
     const kind = (flags >> KIND_SHIFT) & KIND_MASK
     let value: unknown
@@ -306,7 +323,7 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
       onProblem(`${key} must have a value unless deleted`)
       continue
     }
-    apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE)
+    apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE, held)
   }
   if (r.at !== buf.length) onProblem('data is longer than its entries')
 }

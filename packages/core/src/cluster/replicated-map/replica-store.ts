@@ -145,6 +145,22 @@ export class ReplicaStore<V> {
     return this.#entries.get(key)
   }
 
+  /**
+   * The current entry of an ASCII key given as bytes (`keyHash` being `hashAsciiBytes` of them), found in its leaf
+   * range's list without making a string of the key or looking it up in the Map: what a receiver does per entry.
+   */
+  entryOfAscii(bytes: Uint8Array, start: number, end: number, keyHash: number): Entry | undefined {
+    const length = end - start
+    for (let e = this.#leaves[leafOf(keyHash)]; e !== undefined; e = e.next) {
+      if (e.keyHash !== keyHash || e.key.length !== length) continue
+      const key = e.key
+      let i = 0
+      while (i < length && key.charCodeAt(i) === bytes[start + i]) i++
+      if (i === length) return e
+    }
+    return undefined
+  }
+
   *liveEntries(prefix: string | undefined): Generator<Entry> {
     const now = this.#clock.now()
     for (const e of this.#entries.values()) {
@@ -191,7 +207,7 @@ export class ReplicaStore<V> {
   /**
    * Merges a peer's entry (already checked by `wireEntryProblem`); returns true when it was newer than ours. A value
    * with `placeAs` other than `PLACE_NONE` is a view of the received frame, copied into the store's own memory when
-   * the entry is kept.
+   * the entry is kept. `held` is the key's entry when the caller looked it up already (`entryOfAscii`; null: none).
    */
   applyRemote(
     key: string,
@@ -202,9 +218,10 @@ export class ReplicaStore<V> {
     expiresAt: number,
     value: unknown,
     placeAs: PlaceAs = PLACE_NONE,
+    held?: Entry | null,
   ): boolean {
     this.#hlc.observe(wall, counter)
-    let e = this.#entries.get(key)
+    let e = held === undefined ? this.#entries.get(key) : (held ?? undefined)
     if (e !== undefined) {
       if (compareVersions(wall, counter, node, e.wall, e.counter, e.node) <= 0) return false
     } else {
