@@ -4,14 +4,18 @@
  * and a body announcing 10 GiB, headers past the limit, and half-open floods (RESP requests and HTTP bodies cut off
  * inside a 1 MiB value, HTTP requests cut off in their headers). Each bad connection gets an error that says what was
  * wrong and is closed, nothing of a cut-off request is stored, the node's descriptors and memory stay bounded, and
- * the client is served throughout.
+ * the client is served throughout. Then floods past each port's connection cap (CACHE_MAX_HTTP_CONNECTIONS and
+ * CACHE_MAX_CLIENTS): the sockets past it are refused, the node holds no more than the caps, and clients already
+ * connected keep being served on both ports.
  */
 import { randomBytes } from 'node:crypto'
+import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { httpGet, httpPut, startCacheNode } from '../cache/support/cache-process.ts'
 import type { CacheNode } from '../cache/support/cache-process.ts'
 import { record } from './support/figures.ts'
-import { closeAll, holdOpen, rawExchange, resourcesOf, settles } from './support/process-resources.ts'
+import { closeAll, floodPastCap, holdOpen, rawExchange, resourcesOf, tcp } from './support/process-resources.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 const FLOOD = 250
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -59,13 +63,13 @@ describe('a cache node under hostile input', () => {
     const httpCut = await holdOpen(FLOOD, httpPort, Buffer.concat([Buffer.from('PUT /kv/cut HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n'), cut]))
     const headersCut = await holdOpen(FLOOD, httpPort, 'GET /kv/x HTTP/1.1\r\nHost: x\r\nX-Slow: ')
     // The kernel completes connections before the node accepts them: wait until it holds every one.
-    const during = await settles(() => resourcesOf(pid), (r) => r.fds >= before.fds + 3 * FLOOD, 'the node to accept every flood socket')
+    const during = await waitUntil('the node to accept every flood socket', () => resourcesOf(pid), (r) => r.fds >= before.fds + 3 * FLOOD)
     await served(node, 'during')
     expect(during.fds - before.fds).toBeLessThanOrEqual(3 * FLOOD + 20)
     expect(during.rssMiB - before.rssMiB).toBeLessThan(192)
 
     await closeAll([...respCut, ...httpCut, ...headersCut])
-    const after = await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    const after = await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
     await served(node, 'after')
     // Nothing of a refused or cut-off request was stored.
     expect(await httpGet(node, 'huge')).toBeUndefined()
@@ -83,6 +87,85 @@ describe('a cache node under hostile input', () => {
         bigHeaders: bigHeaders.reply.split('\r\n')[0],
         hugeBody: hugeBody.reply.split('\r\n')[0],
       },
+    })
+  })
+
+  it('refuses connections past each port\'s cap, holds no more than the caps, and keeps serving the clients already connected', { timeout: 90_000 }, async () => {
+    const CAP = 50
+    const PAST = 80
+    const node = await startCacheNode({
+      name: 'capped@127.0.0.1',
+      env: { CACHE_MAX_HTTP_CONNECTIONS: String(CAP), CACHE_MAX_CLIENTS: String(CAP) },
+    })
+    const pid = node.process.child.pid as number
+    const httpPort = Number(new URL(node.http).port)
+    // One client on each port, connected before the floods, that keeps its connection.
+    const respClient = await tcp(node.redisPort)
+    const httpClient = await tcp(httpPort)
+    /** Writes `request` on `socket` and resolves with what comes back once it contains `until`. */
+    const ask = (socket: Socket, request: string, until: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        let reply = ''
+        const onData = (d: Buffer): void => {
+          reply += d.toString('latin1')
+          if (!reply.includes(until)) return
+          socket.off('data', onData)
+          socket.off('close', onClose)
+          resolve(reply)
+        }
+        const onClose = (): void => reject(new Error(`the connection closed before "${until}" came back; got ${JSON.stringify(reply)}`))
+        socket.on('data', onData)
+        socket.once('close', onClose)
+        socket.write(request)
+      })
+    /** The RESP client writes a key and the HTTP client reads it. */
+    const served = async (n: string): Promise<void> => {
+      expect(await ask(respClient, resp('SET', `k:${n}`, `v${n}`) + resp('GET', `k:${n}`), `v${n}\r\n`)).toBe(`+OK\r\n$${`v${n}`.length}\r\nv${n}\r\n`)
+      expect(await ask(httpClient, `GET /kv/k:${n} HTTP/1.1\r\nHost: x\r\n\r\n`, `v${n}`)).toMatch(/^HTTP\/1\.1 200/)
+    }
+    await served('before')
+    // The HTTP client is in the middle of an upload when the floods come (an idle keep-alive connection would be
+    // closed after its timeout, as it should be, and say nothing about the cap).
+    httpClient.write('PUT /kv/uploaded HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345')
+    const before = resourcesOf(pid)
+
+    // HTTP: CAP + PAST half-sent requests; at least PAST are closed unanswered on arrival.
+    const httpFlood = await floodPastCap(CAP + PAST, PAST, httpPort, 'GET /kv/x HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+    // RESP: CAP + PAST idle clients; at least PAST are told so, as Redis tells them, and closed.
+    const respFlood = await holdOpen(CAP + PAST, node.redisPort, '')
+    let toldFull = 0
+    await new Promise<void>((resolve) => {
+      for (const socket of respFlood) {
+        let reply = ''
+        socket.on('data', (d: Buffer) => {
+          reply += d.toString('latin1')
+          if (reply === '-ERR max number of clients reached\r\n' && ++toldFull === PAST) resolve()
+        })
+      }
+    })
+    // The refused RESP sockets close once their goodbye is read; then the node holds the caps' worth and no more.
+    const during = await waitUntil('the node to close the refused sockets', () => resourcesOf(pid), (r) => r.fds - before.fds <= 2 * CAP + 5)
+    expect(httpFlood.held.length).toBeLessThanOrEqual(CAP)
+    // Both clients are served while both ports are full: the upload completes, and reads back on both ports.
+    expect(await ask(httpClient, '67890', '\r\n\r\n')).toMatch(/^HTTP\/1\.1 204/)
+    expect(await ask(respClient, resp('GET', 'uploaded'), '1234567890\r\n')).toBe('$10\r\n1234567890\r\n')
+    await served('full')
+
+    await closeAll([...httpFlood.held, ...respFlood])
+    await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
+    // With room again, new clients are served, and /metrics counts the refusals of both ports.
+    await httpPut(node, 'newcomer', 'yes')
+    expect(await httpGet(node, 'newcomer')).toBe('yes')
+    const metrics = await (await fetch(`${node.http}/metrics`)).text()
+    const counter = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1])
+    expect(counter('cohort_cache_http_connections_refused_total')).toBeGreaterThanOrEqual(PAST)
+    expect(counter('cohort_cache_resp_refused_total')).toBeGreaterThanOrEqual(PAST)
+    expect(node.process.child.exitCode).toBeNull()
+    record('cache-connection-caps', {
+      maxConnections: CAP,
+      floodSockets: { http: CAP + PAST, resp: CAP + PAST },
+      refused: { http: counter('cohort_cache_http_connections_refused_total'), resp: counter('cohort_cache_resp_refused_total') },
+      fds: { before: before.fds, during: during.fds },
     })
   })
 })

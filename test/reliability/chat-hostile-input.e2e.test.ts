@@ -4,14 +4,17 @@
  * past the limit, an upgrade that names no room, a WebSocket frame announcing a terabyte, and half-open floods
  * (requests cut off in their headers, frames cut off halfway). Each bad connection is closed with an answer that says
  * what was wrong, the node's descriptors and memory stay bounded (one descriptor per held socket, freed when it goes),
- * and the clients are served throughout.
+ * and the clients are served throughout. Then a flood past the node's connection cap (CHAT_MAX_CONNECTIONS): the
+ * sockets past it are closed on arrival, the node holds no more than the cap, and users already connected keep
+ * chatting.
  */
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ChatClient, ChatCluster } from '../support/chat-process.ts'
 import type { Frame } from '../support/chat-process.ts'
 import { record } from './support/figures.ts'
-import { clientFrameHeader, closeAll, holdOpen, rawExchange, resourcesOf, settles, upgradedSocket } from './support/process-resources.ts'
+import { clientFrameHeader, closeAll, floodPastCap, holdOpen, rawExchange, resourcesOf, upgradedSocket } from './support/process-resources.ts'
+import { waitUntil } from '../support/wait-until.ts'
 
 let cluster: ChatCluster | undefined
 afterEach(async () => {
@@ -21,20 +24,23 @@ afterEach(async () => {
 
 const FLOOD = 300
 
+/** A one-node chat with Alice and Bob in the lobby; `chatting` has Alice say something and waits until Bob hears it. */
+async function chatNode(env: Record<string, string> = {}) {
+  cluster = await ChatCluster.start(1, env)
+  const node = cluster.node(0)
+  const alice = await ChatClient.join(node.url, 'lobby', 'alice')
+  const bob = await ChatClient.join(node.url, 'lobby', 'bob')
+  const chatting = async (text: string): Promise<void> => {
+    alice.socket.send(JSON.stringify({ type: 'say', text }))
+    await bob.waitFor((f: Frame) => f.type === 'message' && f['text'] === text, `bob to hear "${text}"`)
+  }
+  await chatting('before')
+  return { node, pid: node.child.pid as number, port: Number(new URL(node.url).port), chatting }
+}
+
 describe('a chat node under hostile input', () => {
   it('closes each bad connection with a clear answer, bounds descriptors and memory under half-open floods, and keeps its clients chatting', { timeout: 90_000 }, async () => {
-    cluster = await ChatCluster.start(1)
-    const node = cluster.node(0)
-    const pid = node.child.pid as number
-    const port = Number(new URL(node.url).port)
-    const alice = await ChatClient.join(node.url, 'lobby', 'alice')
-    const bob = await ChatClient.join(node.url, 'lobby', 'bob')
-    /** Alice says something and Bob hears it: the node still serves its clients. */
-    const chatting = async (text: string): Promise<void> => {
-      alice.socket.send(JSON.stringify({ type: 'say', text }))
-      await bob.waitFor((f: Frame) => f.type === 'message' && f['text'] === text, `bob to hear "${text}"`)
-    }
-    await chatting('before')
+    const { node, pid, port, chatting } = await chatNode()
     const before = resourcesOf(pid)
 
     // Bytes that are not HTTP: 400, and that connection closed.
@@ -64,7 +70,7 @@ describe('a chat node under hostile input', () => {
       cutFrames.push(socket)
     }
     // The kernel completes connections before the node accepts them: wait until it holds every one.
-    await settles(() => resourcesOf(pid), (r) => r.fds >= before.fds + 2 * FLOOD, 'the node to accept every flood socket')
+    await waitUntil('the node to accept every flood socket', () => resourcesOf(pid), (r) => r.fds >= before.fds + 2 * FLOOD)
     await chatting('during the floods')
     const carol = await ChatClient.join(node.url, 'lobby', 'carol')
     const carolsHistory = (await carol.waitFor((f: Frame) => f.type === 'history', 'the history')) as Frame & { messages: Array<{ text: string }> }
@@ -77,7 +83,7 @@ describe('a chat node under hostile input', () => {
     expect(during.rssMiB - before.rssMiB).toBeLessThan(160)
 
     await closeAll([...cutHeaders, ...cutFrames])
-    const after = await settles(() => resourcesOf(pid), (r) => r.fds <= before.fds + 5, 'the node to close the flood sockets')
+    const after = await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
     await chatting('after the floods')
     expect(node.child.exitCode).toBeNull()
     record('chat-hostile-input', {
@@ -86,6 +92,38 @@ describe('a chat node under hostile input', () => {
       rssMiB: { before: before.rssMiB, during: during.rssMiB, after: after.rssMiB },
       kibPerHeldSocket: Math.round(((during.rssMiB - before.rssMiB) * 1024) / (2 * FLOOD)),
       answers: { garbage: garbage.reply.split('\r\n')[0], bigHeaders: bigHeaders.reply.split('\r\n')[0], noRoom: noRoom.head.split('\r\n')[0], hugeFrame: 1009 },
+    })
+  })
+
+  it('closes connections past CHAT_MAX_CONNECTIONS on arrival, holds no more than the cap, and keeps its connected users chatting', { timeout: 90_000 }, async () => {
+    const CAP = 60
+    const PAST = 90
+    const { node, pid, port, chatting } = await chatNode({ CHAT_MAX_CONNECTIONS: String(CAP) })
+    const before = resourcesOf(pid)
+
+    // CAP + PAST half-sent requests: at most CAP connections are open, so at least PAST are closed unanswered.
+    const flood = await floodPastCap(CAP + PAST, PAST, port, 'GET /rooms/lobby/history HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+    const during = resourcesOf(pid)
+    expect(during.fds - before.fds).toBeLessThanOrEqual(CAP + 5)
+    // The users who were in keep chatting while the port is full.
+    await chatting('while the port is full')
+    expect(flood.held.length).toBeLessThanOrEqual(CAP)
+
+    await closeAll(flood.held)
+    await waitUntil('the node to close the flood sockets', () => resourcesOf(pid), (r) => r.fds <= before.fds + 5)
+    // With room again, a newcomer is served, and /metrics counts the refusals.
+    const carol = await ChatClient.join(node.url, 'lobby', 'carol')
+    expect(carol.socket.readyState).toBe(1)
+    await chatting('after the flood')
+    const metrics = await (await fetch(new URL('/metrics', node.url))).text()
+    const refused = Number(/^chat_http_connections_refused_total (\d+)$/m.exec(metrics)?.[1])
+    expect(refused).toBeGreaterThanOrEqual(PAST)
+    expect(node.child.exitCode).toBeNull()
+    record('chat-connection-cap', {
+      maxConnections: CAP,
+      floodSockets: CAP + PAST,
+      refused,
+      fds: { before: before.fds, during: during.fds },
     })
   })
 })

@@ -11,7 +11,8 @@ import { Packr, Unpackr } from 'msgpackr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { record } from './support/figures.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 import type { NodeReport } from './support/reliability-nodes.ts'
 
 const open: Array<{ destroy(): void }> = []
@@ -121,7 +122,7 @@ describe('floods against a node', () => {
     const after = await target.request<NodeReport>('report')
     await peer.request('stopTraffic')
     const peerReport = await peer.request<NodeReport>('report')
-    const delivered = await eventually(() => target.request<NodeReport>('report'), (r) => r.sink.received === peerReport.targets[target.name]!.seq, 'the peer traffic to arrive in full')
+    const delivered = await waitUntil('the peer traffic to arrive in full', () => target.request<NodeReport>('report'), (r) => r.sink.received === peerReport.targets[target.name]!.seq)
     const downs = [...target.events, ...peer.events].filter((e) => e.kind === 'nodedown')
     record('floods', {
       unfinishedFrames: 300,

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import type { NodeProcess } from '../support/spawn-node.ts'
 import { Fabric, namespacesUnavailable } from './support/fabric.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 import { record } from './support/figures.ts'
 
 const unavailable = namespacesUnavailable()
@@ -27,9 +28,9 @@ describe.skipIf(unavailable !== undefined)('a 5-node cluster partitioned 2/3 acr
     for (const n of nodes) await n.request('services')
     for (const n of nodes) await n.request('join', { peers })
     const all = [...names].sort()
-    for (const n of nodes) await eventually(() => n.request<string[]>('members'), (m) => m.length === 5, `${n.name} to see 5 members`)
-    for (const n of nodes) await eventually(() => n.request<string[]>('globalNames'), (g) => g.length === 5, `${n.name} to see 5 global names`)
-    for (const n of nodes) await eventually(() => n.request<string[]>('presence'), (p) => p.length === 5, `${n.name} to see 5 nodes in presence`)
+    for (const n of nodes) await waitUntil(`${n.name} to see 5 members`, () => n.request<string[]>('members'), (m) => m.length === 5)
+    for (const n of nodes) await waitUntil(`${n.name} to see 5 global names`, () => n.request<string[]>('globalNames'), (g) => g.length === 5)
+    for (const n of nodes) await waitUntil(`${n.name} to see 5 nodes in presence`, () => n.request<string[]>('presence'), (p) => p.length === 5)
     const [a, b] = [[0, 1], [2, 3, 4]] as const
     const cutAt = Date.now()
     fabric.partition([...a], [...b])
@@ -45,11 +46,11 @@ describe.skipIf(unavailable !== undefined)('a 5-node cluster partitioned 2/3 acr
     const worst = Math.max(...detections)
     expect(worst).toBeLessThanOrEqual(TICK_MS * 1.25 + 500)
     // Each side keeps working: it drops the other side's members and still agrees within itself.
-    for (const i of a) await eventually(() => nodes[i]!.request<string[]>('members'), (m) => m.length === 2, `${names[i]} to drop the far side`)
-    for (const i of b) await eventually(() => nodes[i]!.request<string[]>('members'), (m) => m.length === 3, `${names[i]} to drop the far side`)
+    for (const i of a) await waitUntil(`${names[i]} to drop the far side`, () => nodes[i]!.request<string[]>('members'), (m) => m.length === 2)
+    for (const i of b) await waitUntil(`${names[i]} to drop the far side`, () => nodes[i]!.request<string[]>('members'), (m) => m.length === 3)
     // Presence drops the far side's entries at its nodedown.
-    for (const i of a) await eventually(() => nodes[i]!.request<string[]>('presence'), (p) => p.length === 2, `${names[i]} presence to drop the far side`)
-    for (const i of b) await eventually(() => nodes[i]!.request<string[]>('presence'), (p) => p.length === 3, `${names[i]} presence to drop the far side`)
+    for (const i of a) await waitUntil(`${names[i]} presence to drop the far side`, () => nodes[i]!.request<string[]>('presence'), (p) => p.length === 2)
+    for (const i of b) await waitUntil(`${names[i]} presence to drop the far side`, () => nodes[i]!.request<string[]>('presence'), (p) => p.length === 3)
     // Both sides take writes: distinct keys, and one key written on each side (last writer wins after the heal).
     const KEYS = 200
     await nodes[0]!.request('mapWrite', { prefix: 'a', count: KEYS })
@@ -59,30 +60,30 @@ describe.skipIf(unavailable !== undefined)('a 5-node cluster partitioned 2/3 acr
     // Within a side the writes replicate; across the cut nothing arrives. The wait is on each side's last write
     // ('both0', after the 200 keys): deltas keep their order, so it brings the rest, whereas a wait on the last of the
     // 200 keys could end before 'both0' had arrived.
-    await eventually(() => nodes[1]!.request<string | null>('mapGet', { key: 'both0' }), (v) => v === names[0], `${names[1]} to see its side's writes`)
-    await eventually(() => nodes[4]!.request<string | null>('mapGet', { key: 'both0' }), (v) => v === names[2], `${names[4]} to see its side's writes`)
+    await waitUntil(`${names[1]} to see its side's writes`, () => nodes[1]!.request<string | null>('mapGet', { key: 'both0' }), (v) => v === names[0])
+    await waitUntil(`${names[4]} to see its side's writes`, () => nodes[4]!.request<string | null>('mapGet', { key: 'both0' }), (v) => v === names[2])
     expect(await nodes[1]!.request('mapGet', { key: `a${KEYS - 1}` })).toBe(names[0])
     expect(await nodes[4]!.request('mapGet', { key: `b${KEYS - 1}` })).toBe(names[2])
     expect(await nodes[1]!.request('mapGet', { key: 'b0' })).toBeNull()
     expect(await nodes[4]!.request('mapGet', { key: 'a0' })).toBeNull()
     const healAt = Date.now()
     fabric.heal()
-    for (const n of nodes) await eventually(() => n.request<string[]>('nodes'), (ns) => ns.length === 4, `${n.name} to reconnect to all`, 20_000)
+    for (const n of nodes) await waitUntil(`${n.name} to reconnect to all`, () => n.request<string[]>('nodes'), (ns) => ns.length === 4, { timeoutMs: 20_000 })
     const reconnectedMs = Date.now() - healAt
-    for (const n of nodes) await eventually(() => n.request<string[]>('members'), (m) => JSON.stringify(m) === JSON.stringify(all), `${n.name} groups to converge`)
-    for (const n of nodes) await eventually(() => n.request<string[]>('globalNames'), (g) => g.length === 5, `${n.name} global names to converge`)
+    for (const n of nodes) await waitUntil(`${n.name} groups to converge`, () => n.request<string[]>('members'), (m) => JSON.stringify(m) === JSON.stringify(all))
+    for (const n of nodes) await waitUntil(`${n.name} global names to converge`, () => n.request<string[]>('globalNames'), (g) => g.length === 5)
     const convergedMs = Date.now() - healAt
     // The map: every node holds both sides' keys and the same winner of the key written on both sides.
     type Digest = { size: number; digest: string }
     const digestsOf = (): Promise<Digest[]> => Promise.all(nodes.map((n) => n.request<Digest>('mapDigest')))
-    await eventually(digestsOf, (ds) => ds.every((d) => d.size === 2 * KEYS + 1), "every map to hold both sides' writes")
+    await waitUntil("every map to hold both sides' writes", digestsOf, (ds) => ds.every((d) => d.size === 2 * KEYS + 1))
     const mapSizesMs = Date.now() - healAt
-    await eventually(digestsOf, (ds) => ds.every((d) => d.size === 2 * KEYS + 1 && d.digest === ds[0]!.digest), 'every map to agree')
+    await waitUntil('every map to agree', digestsOf, (ds) => ds.every((d) => d.size === 2 * KEYS + 1 && d.digest === ds[0]!.digest))
     const mapConvergedMs = Date.now() - healAt
     const winner = await nodes[0]!.request<string>('mapGet', { key: 'both0' })
     expect([names[0], names[2]]).toContain(winner)
     for (const n of nodes) expect(await n.request('mapGet', { key: 'both0' })).toBe(winner)
-    for (const n of nodes) await eventually(() => n.request<string[]>('presence'), (p) => JSON.stringify(p) === JSON.stringify(all), `${n.name} presence to converge`)
+    for (const n of nodes) await waitUntil(`${n.name} presence to converge`, () => n.request<string[]>('presence'), (p) => JSON.stringify(p) === JSON.stringify(all))
     const presenceConvergedMs = Date.now() - healAt
     record('partition', {
       nodes: 5,

@@ -9,7 +9,8 @@ import type { NodeProcess } from '../support/spawn-node.ts'
 import { Fabric, namespacesUnavailable } from './support/fabric.ts'
 import type { FabricHost } from './support/fabric.ts'
 import { record } from './support/figures.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 import type { NodeReport } from './support/reliability-nodes.ts'
 
 const unavailable = namespacesUnavailable()
@@ -32,7 +33,7 @@ describe.skipIf(unavailable !== undefined)('SIGKILL of a random node under stead
     }
     const nodes: NodeProcess[] = []
     for (let i = 0; i < names.length; i++) nodes.push(await start(i))
-    for (const n of nodes) await eventually(() => n.request<string[]>('nodes'), (ns) => ns.length === 3, `${n.name} to see the others`)
+    for (const n of nodes) await waitUntil(`${n.name} to see the others`, () => n.request<string[]>('nodes'), (ns) => ns.length === 3)
     let kills = 0
     let peakHeap = 0
     let peakQueued = 0
@@ -59,7 +60,7 @@ describe.skipIf(unavailable !== undefined)('SIGKILL of a random node under stead
       for (const n of nodes) await sample(n)
     }
     for (const n of nodes) await n.request('stopTraffic')
-    for (const n of nodes) await eventually(() => n.request<string[]>('nodes'), (ns) => ns.length === 3, `${n.name} to see the others again`)
+    for (const n of nodes) await waitUntil(`${n.name} to see the others again`, () => n.request<string[]>('nodes'), (ns) => ns.length === 3)
     const reports = await Promise.all(nodes.map(sample))
     for (const r of reports) {
       violations += r.sink.gaps + r.sink.lateStarts

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { Fabric, namespacesUnavailable } from './support/fabric.ts'
 import { record } from './support/figures.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 import type { NodeReport } from './support/reliability-nodes.ts'
 
 const unavailable = namespacesUnavailable()
@@ -21,7 +22,7 @@ describe.skipIf(unavailable !== undefined)('SIGTERM under load', () => {
     for (const r of receivers) await sender.request('connect', { name: r.name, url: `ws://${fabric.hosts[nodes.indexOf(r)]!.address}:${PORT}` })
     await sender.request('traffic', { to: receivers.map((r) => r.name), perTick: 50, everyMs: 5, padBytes: 200 })
     // Under load: wait until both receivers are taking a steady stream.
-    for (const r of receivers) await eventually(() => r.request<NodeReport>('report'), (x) => x.sink.received > 5_000, `${r.name} to be under load`)
+    for (const r of receivers) await waitUntil(`${r.name} to be under load`, () => r.request<NodeReport>('report'), (x) => x.sink.received > 5_000)
     const terminating = sender.waitEvent((e) => e.kind === 'terminating')
     sender.child.kill('SIGTERM')
     const accepted = (await terminating)['accepted'] as Record<string, { lastSeq: number; epoch: number }>
@@ -31,7 +32,7 @@ describe.skipIf(unavailable !== undefined)('SIGTERM under load', () => {
     let lost = 0
     for (const r of receivers) {
       const want = accepted[r.name]!
-      const report = await eventually(() => r.request<NodeReport>('report'), (x) => x.stats.peers.every((p) => p.node !== sender.name) || Object.values(x.sink.lastSeq).includes(want.lastSeq), `${r.name} to hear the end`)
+      const report = await waitUntil(`${r.name} to hear the end`, () => r.request<NodeReport>('report'), (x) => x.stats.peers.every((p) => p.node !== sender.name) || Object.values(x.sink.lastSeq).includes(want.lastSeq))
       const got = Object.values(report.sink.lastSeq)[0] ?? -1
       checked += report.sink.received
       lost += want.lastSeq - got

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { record } from './support/figures.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 import type { NodeReport } from './support/reliability-nodes.ts'
 
 describe('a slow consumer', () => {
@@ -53,20 +54,20 @@ describe('a slow consumer', () => {
     // 100 KB messages to an actor that takes none: at 10,000 messages that would be a gigabyte.
     await sender.request('traffic', { to: [receiver.name], perTick: 20, everyMs: 10, padBytes: 100_000, sinkName: 'gated' })
     const rssBefore = (await receiver.request<NodeReport>('report')).memory.rss
-    const paused = await eventually(
+    const paused = await waitUntil(
+      'the receiver to stop reading the sender',
       () => receiver.request<NodeReport>('report'),
       (r) => r.stats.peers.some((p) => p.node === sender.name && p.readPaused),
-      'the receiver to stop reading the sender',
     )
     // Held: a while later the mailbox has not grown past the byte mark's worth.
     // Its queue at the 4 MiB high-water mark, give or take the message that made it busy: the sender is paused.
-    const held = await eventually(() => sender.request<NodeReport>('report'), (r) => r.stats.peers.some((p) => p.queuedBytes >= 3.5 * 1024 * 1024), 'the sender to be held back')
+    const held = await waitUntil('the sender to be held back', () => sender.request<NodeReport>('report'), (r) => r.stats.peers.some((p) => p.queuedBytes >= 3.5 * 1024 * 1024))
     const depth = (await receiver.request<{ depth: number }>('gatedDepth')).depth
     const rss = (await receiver.request<NodeReport>('report')).memory.rss
     await receiver.request('openGate')
     await sender.request('stopTraffic')
     const sent = (await sender.request<NodeReport>('report')).sent
-    await eventually(() => receiver.request<{ handled: number }>('gatedDepth'), (g) => g.handled === sent, 'every message to be taken once the gate opens', 40_000)
+    await waitUntil('every message to be taken once the gate opens', () => receiver.request<{ handled: number }>('gatedDepth'), (g) => g.handled === sent, { timeoutMs: 40_000 })
     const downs = [...receiver.events, ...sender.events].filter((e) => e.kind === 'nodedown')
     record('stalledLarge', { messageBytes: 100_000, mailboxAtPause: depth, receiverRssGrowthMiB: +((rss - rssBefore) / 2 ** 20).toFixed(1), senderQueuedKiB: +(Math.max(...held.stats.peers.map((p) => p.queuedBytes)) / 1024).toFixed(1), sent, nodedowns: downs.length })
     expect(paused.stats.peers.length).toBeGreaterThan(0)

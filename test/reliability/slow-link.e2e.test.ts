@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Fabric, namespacesUnavailable } from './support/fabric.ts'
 import { record } from './support/figures.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 import type { NodeReport } from './support/reliability-nodes.ts'
 
 const unavailable = namespacesUnavailable()
@@ -57,7 +58,7 @@ describe.skipIf(unavailable !== undefined)('a slow, throttled link', () => {
     await a.request('stopTraffic')
     const sentReport = await a.request<NodeReport>('report')
     const sent = sentReport.targets[b.name]!.seq
-    const final = await eventually(() => b.request<NodeReport>('report'), (r) => r.sink.received === sent, 'b to receive everything a sent', 30_000)
+    const final = await waitUntil('b to receive everything a sent', () => b.request<NodeReport>('report'), (r) => r.sink.received === sent, { timeoutMs: 30_000 })
     const downs = [...a.events, ...b.events].filter((e) => e.kind === 'nodedown')
     record('slowLink', { delayMsEachWay: 50, linkBytesPerSecond: bytesPerSecond, offeredBytesPerSecond: 3_000_000, runMs, messagesChecked: final.sink.received, lostOrReordered: final.sink.gaps + final.sink.lateStarts, falseNodedowns: downs.length, peakQueuedKiB: +(peakQueued / 1024).toFixed(1), peakHeapMiB: +(peakHeap / 2 ** 20).toFixed(1) })
     expect(downs).toEqual([])

@@ -3,7 +3,7 @@
  * (support/soak-generator.mjs), while this test samples every node's heap, active handles and descriptors from its
  * `/metrics` and `/proc`. Asserts no errors (no lost, reordered or refused message, no unexpected reply, no closed
  * connection), every window served, and no growth trend in heap, handles, descriptors or latency once warmed up.
- * A short run in `pnpm test`; `COHORT_APP_SOAK_MS=<ms>` runs each service that long instead (see RELIABILITY.md).
+ * 90 s per service in `pnpm test`; `COHORT_APP_SOAK_MS=<ms>` runs each service that long instead (see RELIABILITY.md).
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +14,7 @@ import { record } from './support/figures.ts'
 import { resourcesOf } from './support/process-resources.ts'
 
 const GENERATOR = fileURLToPath(new URL('./support/soak-generator.mjs', import.meta.url))
-const SOAK_MS = Number(process.env['COHORT_APP_SOAK_MS'] ?? 24_000)
+const SOAK_MS = Number(process.env['COHORT_APP_SOAK_MS'] ?? 90_000)
 const WINDOW_MS = Math.max(2_000, Math.round(SOAK_MS / 12))
 const SAMPLE_MS = Math.max(500, Math.round(SOAK_MS / 48))
 

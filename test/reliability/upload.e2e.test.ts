@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { record } from './support/figures.ts'
-import { eventually, startReliabilityNode } from './support/reliability-nodes.ts'
+import { waitUntil } from '../support/wait-until.ts'
+import { startReliabilityNode } from './support/reliability-nodes.ts'
 
 interface UploadState {
   sent: number
@@ -38,7 +39,7 @@ describe('a process function that only sends, to a stopped receiver', () => {
       }
       const held = await sender.request<UploadState>('uploadState')
       receiver.child.kill('SIGCONT')
-      const final = await eventually(() => receiver.request<UploadState>('uploadState'), (s) => s.received === count, 'every chunk to arrive', 40_000)
+      const final = await waitUntil('every chunk to arrive', () => receiver.request<UploadState>('uploadState'), (s) => s.received === count, { timeoutMs: 40_000 })
       record('upload', { chunkBytes: 1024 * 1024, chunks: count, sentWhileStopped: held.sent, peakQueuedMiB: +(peakQueued / 2 ** 20).toFixed(1), peakSenderRssMiB: +(peakRss / 2 ** 20).toFixed(1), received: final.received, inOrder: final.inOrder })
       // The high-water mark (4 MiB) plus the chunk that crossed it and what the sockets hold, never the 200 MiB.
       expect(held.done).toBe(false)

@@ -17,10 +17,10 @@ import { Down, Exit, Pid, startGlobal, startGroups, startPresence, startReplicat
 import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
 import { defineContractBehaviours } from '../contracts/contract-behaviours.mjs'
+import { send, serveCommands } from './ipc-child.mjs'
 
 const config = JSON.parse(process.argv[2] ?? '{}')
 const logger = pino({ level: config.logLevel ?? 'info', base: null }, pino.destination(2))
-const send = (message) => process.send?.(message)
 
 const toPid = (p) => new Pid(p.node, p.id, p.creation)
 const fromPid = (pid) => ({ node: pid.node, id: pid.id, creation: pid.creation })
@@ -249,17 +249,6 @@ function startReplicatedServices() {
   }
 }
 
-process.on('message', async (message) => {
-  const { id, command, args } = message
-  try {
-    const fn = commands[command]
-    if (fn === undefined) throw new Error(`unknown command ${command}`)
-    const value = await fn(args ?? {})
-    send({ type: 'reply', id, ok: true, value: value ?? null })
-  } catch (error) {
-    send({ type: 'reply', id, ok: false, error: { message: error?.message ?? String(error), code: error?.code } })
-  }
-})
-process.on('disconnect', () => process.exit(0))
+serveCommands(commands)
 
 send({ type: 'ready', name: node.name, url: node.url, port: node.port, creation: node.system.creation, pid: process.pid })

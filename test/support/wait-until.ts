@@ -14,7 +14,7 @@ export interface WaitUntilOptions {
 }
 
 /** Reads `read()` until `done` accepts its value and returns that value; a read that throws counts as not done. */
-export async function waitUntil<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, options: WaitUntilOptions = {}): Promise<T> {
+export async function waitUntil<T>(what: string, read: () => T | Promise<T>, done: (value: T) => boolean, options: WaitUntilOptions = {}): Promise<T> {
   const { timeoutMs = 30_000, intervalMs = 50 } = options
   const deadline = Date.now() + timeoutMs
   let last: unknown = 'nothing read yet'

@@ -7,13 +7,13 @@ const load = (env: Record<string, string>) => loadCacheConfig({ env: { ...base, 
 describe('loadCacheConfig', () => {
   it('leaves RESP off unless REDIS_PORT is set, and applies the defaults', async () => {
     const config = await load({})
-    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000 })
+    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000 })
     expect(config.cohort.node.cookie).toBe('secret')
   })
 
   it('reads the cache variables', async () => {
-    const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500' })
-    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500 })
+    const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500', CACHE_MAX_HTTP_CONNECTIONS: '700' })
+    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700 })
   })
 
   it('names the variable that is wrong', async () => {
@@ -22,6 +22,7 @@ describe('loadCacheConfig', () => {
     await expect(load({ CACHE_SCOPE: 'a b' })).rejects.toThrow(/invalid CACHE_SCOPE/)
     await expect(load({ CACHE_MAX_REQUEST_BYTES: '10' })).rejects.toThrow(/invalid CACHE_MAX_REQUEST_BYTES: expected an integer in 1024\.\./)
     await expect(load({ CACHE_MAX_CLIENTS: '0' })).rejects.toThrow(/invalid CACHE_MAX_CLIENTS: expected an integer in 1\.\./)
+    await expect(load({ CACHE_MAX_HTTP_CONNECTIONS: 'lots' })).rejects.toThrow(/invalid CACHE_MAX_HTTP_CONNECTIONS: expected an integer in 1\.\./)
     await expect(load({ REDIS_HOST: 'a host' })).rejects.toThrow(/invalid REDIS_HOST/)
     await expect(loadCacheConfig({ env: {} })).rejects.toThrow(/COHORT_COOKIE/)
   })

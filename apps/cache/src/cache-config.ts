@@ -18,6 +18,8 @@ export interface CacheSettings {
   maxRequestBytes: number
   /** Open RESP connections past which a new one is refused (Redis's `maxclients`). */
   maxClients: number
+  /** Open HTTP connections past which a new one is closed on arrival. */
+  maxHttpConnections: number
 }
 
 /** Everything loadCacheConfig resolves. */
@@ -27,14 +29,21 @@ export interface CacheConfig {
 }
 
 /** The cache's own variables, in the README table's order. */
-export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze(['REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS'])
+export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze(['REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS', 'CACHE_MAX_HTTP_CONNECTIONS'])
 
 /** The defaults of the cache's own variables. */
-export const DEFAULT_CACHE_SETTINGS: Readonly<{ redisHost: string; scope: string; maxRequestBytes: number; maxClients: number }> = Object.freeze({
+export const DEFAULT_CACHE_SETTINGS: Readonly<{
+  redisHost: string
+  scope: string
+  maxRequestBytes: number
+  maxClients: number
+  maxHttpConnections: number
+}> = Object.freeze({
   redisHost: '0.0.0.0',
   scope: 'cache',
   maxRequestBytes: 16 * 1024 * 1024,
   maxClients: 10_000,
+  maxHttpConnections: 10_000,
 })
 
 /**
@@ -68,6 +77,7 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
       scope,
       maxRequestBytes: int('CACHE_MAX_REQUEST_BYTES', 1024, 512 * 1024 * 1024) ?? DEFAULT_CACHE_SETTINGS.maxRequestBytes,
       maxClients: int('CACHE_MAX_CLIENTS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxClients,
+      maxHttpConnections: int('CACHE_MAX_HTTP_CONNECTIONS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxHttpConnections,
     },
   }
 }

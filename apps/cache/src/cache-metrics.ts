@@ -1,20 +1,28 @@
 /**
  * The cache's Prometheus metrics, added to the node's registry (which already has Cohort's transport, process and
  * discovery metrics and prom-client's process metrics, memory included): keys, tombstones, replication deltas still
- * waiting per peer (the replication lag), RESP connections and commands. Read from their sources at scrape time.
+ * waiting per peer (the replication lag), RESP connections and commands, and connections refused at either port's cap.
+ * Read from their sources at scrape time.
  */
 import { Counter, Gauge } from 'prom-client'
 import type { Registry } from 'prom-client'
+import type { ConnectionLimit } from '@cohort/discovery'
 import type { CacheMap } from './cache-map.ts'
 
 /** Where the RESP figures come from (the RESP server, when it runs). */
 export interface RespStatsSource {
   readonly connections: number
   readonly commandsProcessed: number
+  readonly refusedClients: number
 }
 
 /** Registers the cache's gauges on `registry`. */
-export function registerCacheMetrics(registry: Registry, map: CacheMap, resp: () => RespStatsSource | undefined): void {
+export function registerCacheMetrics(
+  registry: Registry,
+  map: CacheMap,
+  resp: () => RespStatsSource | undefined,
+  http: () => ConnectionLimit | undefined,
+): void {
   new Gauge({
     name: 'cohort_cache_keys',
     help: 'Live keys held by this node (every node holds every key)',
@@ -57,6 +65,24 @@ export function registerCacheMetrics(registry: Registry, map: CacheMap, resp: ()
       // The RESP server keeps the count; the counter mirrors it at scrape time.
       this.reset()
       this.inc(resp()?.commandsProcessed ?? 0)
+    },
+  })
+  new Counter({
+    name: 'cohort_cache_resp_refused_total',
+    help: 'RESP connections refused because CACHE_MAX_CLIENTS were open',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(resp()?.refusedClients ?? 0)
+    },
+  })
+  new Counter({
+    name: 'cohort_cache_http_connections_refused_total',
+    help: 'HTTP connections closed on arrival because CACHE_MAX_HTTP_CONNECTIONS were open',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(http()?.refused ?? 0)
     },
   })
 }

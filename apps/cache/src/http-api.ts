@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net'
 import { Buffer } from 'node:buffer'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { limitConnections } from '@cohort/discovery'
+import type { ConnectionLimit } from '@cohort/discovery'
 import type { CacheMap } from './cache-map.ts'
 import { MAX_TTL_MS } from './command-arguments.ts'
 import { keyFromUrlSegment, keyToBytes, keyToText } from './key-codec.ts'
@@ -27,6 +29,8 @@ export interface HttpApiOptions {
   now: () => number
   /** Largest value a PUT may carry. @default 16_777_216 (16 MiB), the RESP request limit */
   maxValueBytes?: number
+  /** Connections held open at once; past it a new one is closed on arrival. @default 10_000 */
+  maxConnections?: number
   /** Liveness: the node's root supervisor is alive. */
   isAlive: () => boolean
   /** Readiness: joined the cluster and not shutting down; the reasons it is not, or an empty list. */
@@ -41,15 +45,19 @@ export interface HttpApiOptions {
 }
 
 /** The defaults of HttpApiOptions. */
-export const DEFAULT_HTTP_API_OPTIONS: Readonly<{ host: string; maxValueBytes: number }> = Object.freeze({
+export const DEFAULT_HTTP_API_OPTIONS: Readonly<{ host: string; maxValueBytes: number; maxConnections: number }> = Object.freeze({
   host: '127.0.0.1',
   maxValueBytes: 16 * 1024 * 1024,
+  /** As the RESP port's maxclients: a flood of idle or half-sent connections takes a known number of descriptors. */
+  maxConnections: 10_000,
 })
 
 /** A listening HTTP API. */
 export interface HttpApi extends AsyncDisposable {
   readonly port: number
   readonly url: string
+  /** The connection cap and how many it has refused. */
+  readonly connections: ConnectionLimit
   /** Stops listening and closes open connections. Idempotent. */
   close(): Promise<void>
 }
@@ -194,6 +202,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       else res.destroy()
     })
   })
+  const connections = limitConnections(server, {
+    maxConnections: options.maxConnections ?? DEFAULT_HTTP_API_OPTIONS.maxConnections,
+    logger,
+    name: 'cache http',
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, host, () => {
@@ -207,6 +220,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const api: HttpApi = {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    connections,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -79,13 +79,15 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   let resp: RespServer | undefined
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
-  registerCacheMetrics(registry, map, () => resp)
-  const http = await startHttpApi({
+  let http: HttpApi | undefined
+  registerCacheMetrics(registry, map, () => resp, () => http?.connections)
+  http = await startHttpApi({
     map,
     port: cohort.probes.port,
     host: cohort.probes.host,
     now,
     maxValueBytes: cache.maxRequestBytes,
+    maxConnections: cache.maxHttpConnections,
     isAlive: () => system.isAlive(map.pid),
     notReadyReasons: () => {
       const failing: string[] = []

@@ -11,12 +11,13 @@ import type { CohortConfig } from '@cohort/discovery'
 export interface ChatConfig {
   cohort: CohortConfig
   http: { host: string; port: number }
-  chat: { historySyncMs: number; maxBufferedBytes: number; maxRooms: number; publicUrl: string | undefined }
+  chat: { historySyncMs: number; maxBufferedBytes: number; maxRooms: number; maxConnections: number; publicUrl: string | undefined }
 }
 
 /** The chat's own variables (loadConfig's are listed in @cohort/discovery's README). */
 export const CHAT_CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'CHAT_PUBLIC_URL', 'CHAT_HISTORY_SYNC_MS', 'CHAT_MAX_BUFFERED_BYTES', 'CHAT_MAX_ROOMS',
+  'CHAT_MAX_CONNECTIONS',
 ])
 
 /** The defaults of the chat's own variables. */
@@ -26,6 +27,7 @@ export const DEFAULT_CHAT_CONFIG: Readonly<{
   historySyncMs: number
   maxBufferedBytes: number
   maxRooms: number
+  maxConnections: number
 }> = Object.freeze({
   httpHost: '0.0.0.0',
   httpPort: 8080,
@@ -34,6 +36,11 @@ export const DEFAULT_CHAT_CONFIG: Readonly<{
   /** About 250 full-length messages behind: far beyond a slow reader, small beside a node's memory. */
   maxBufferedBytes: 1024 * 1024,
   maxRooms: 10_000,
+  /**
+   * Every WebSocket is one, so this is about the users one node serves; it is there so that a flood of idle or
+   * half-sent connections takes a known number of descriptors, not all of them.
+   */
+  maxConnections: 20_000,
 })
 
 /**
@@ -68,6 +75,7 @@ export async function loadChatConfig(options: {
       historySyncMs: int('CHAT_HISTORY_SYNC_MS', DEFAULT_CHAT_CONFIG.historySyncMs, 10, 3_600_000),
       maxBufferedBytes: int('CHAT_MAX_BUFFERED_BYTES', DEFAULT_CHAT_CONFIG.maxBufferedBytes, 1024, 1024 ** 3),
       maxRooms: int('CHAT_MAX_ROOMS', DEFAULT_CHAT_CONFIG.maxRooms, 1, 10_000_000),
+      maxConnections: int('CHAT_MAX_CONNECTIONS', DEFAULT_CHAT_CONFIG.maxConnections, 1, 10_000_000),
       publicUrl: publicUrl === '' ? undefined : publicUrl?.replace(/\/$/, ''),
     },
   }

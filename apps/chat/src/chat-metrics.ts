@@ -1,14 +1,15 @@
 /**
  * The chat's figures on /metrics, added to the node's registry (which @cohort/discovery's createMetricsRegistry fills
- * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out. Read from the
- * node's counters when scraped, so counting costs one increment.
+ * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out, and connections
+ * refused at the cap. Read from the node's counters when scraped, so counting costs one increment.
  */
 import { Counter, Gauge } from 'prom-client'
 import type { Registry } from 'prom-client'
+import type { ConnectionLimit } from '@cohort/discovery'
 import type { ChatServices } from './chat-services.ts'
 
 /** Registers the chat metrics on `registry`. */
-export function registerChatMetrics(registry: Registry, services: ChatServices): void {
+export function registerChatMetrics(registry: Registry, services: ChatServices, connections: () => ConnectionLimit | undefined): void {
   const { counters } = services
   new Gauge({
     name: 'chat_connected_sockets',
@@ -42,6 +43,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices):
     collect() {
       this.reset()
       this.inc(counters.messagesOut)
+    },
+  })
+  new Counter({
+    name: 'chat_http_connections_refused_total',
+    help: 'Connections to the HTTP port closed on arrival because CHAT_MAX_CONNECTIONS were open',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(connections()?.refused ?? 0)
     },
   })
 }

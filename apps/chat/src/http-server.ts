@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ProbeHandler } from '@cohort/discovery'
+import { limitConnections } from '@cohort/discovery'
+import type { ConnectionLimit, ProbeHandler } from '@cohort/discovery'
+import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
 import { checkRoomName } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SocketEndpoint } from './socket-endpoint.ts'
@@ -24,12 +26,19 @@ export interface ChatHttpOptions {
   probes: ProbeHandler
   /** The public URLs of the other nodes (for pages to reconnect to when this node is gone). */
   endpoints: () => Promise<string[]>
+  /**
+   * Connections (page loads, API calls and WebSockets together) held open at once; past it a new one is closed on
+   * arrival. @default DEFAULT_CHAT_CONFIG.maxConnections
+   */
+  maxConnections?: number
 }
 
 /** A listening chat HTTP server. */
 export interface ChatHttpServer {
   readonly port: number
   readonly server: Server
+  /** The connection cap and how many it has refused. */
+  readonly connections: ConnectionLimit
   close(): Promise<void>
 }
 
@@ -86,6 +95,11 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       else res.destroy()
     })
   })
+  const connections = limitConnections(server, {
+    maxConnections: options.maxConnections ?? DEFAULT_CHAT_CONFIG.maxConnections,
+    logger: system.logger,
+    name: 'chat http',
+  })
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     const url = new URL(req.url ?? '/', 'http://chat')
@@ -106,6 +120,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   return {
     port: (server.address() as AddressInfo).port,
     server,
+    connections,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve())

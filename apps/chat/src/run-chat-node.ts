@@ -84,7 +84,8 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     observer: { system },
     logger,
   })
-  registerChatMetrics(probes.registry, services)
+  let http: ChatHttpServer | undefined
+  registerChatMetrics(probes.registry, services, () => http?.connections)
   const sockets = new SocketEndpoint(services)
   // Where else browsers can connect: each peer's directory tells its public URL.
   const peerEndpoints = async (): Promise<string[]> => {
@@ -93,9 +94,10 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     )
     return answers.flatMap((a) => (a.status === 'fulfilled' && typeof a.value === 'string' && a.value !== '' ? [a.value] : [])).sort()
   }
-  const http = await startChatHttpServer({
+  http = await startChatHttpServer({
     host: config.http.host,
     port: config.http.port,
+    maxConnections: config.chat.maxConnections,
     services,
     sockets,
     probes,

@@ -17,6 +17,7 @@ export { nodeName } from '@cohort/core'
 export { backoffDelay } from './backoff.ts'
 export { startProbeServer, DEFAULT_PROBE_SERVER_OPTIONS } from './probe-server.ts'
 export { probeRequestHandler, PROBE_PATHS } from './probe-handler.ts'
+export { limitConnections, DEFAULT_CONNECTION_LIMIT_OPTIONS } from './connection-limit.ts'
 export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
 export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
@@ -47,6 +48,7 @@ export type { PeerScheme } from './peer-address.ts'
 export type { BackoffOptions } from './backoff.ts'
 export type { ProbeServer, ProbeServerOptions } from './probe-server.ts'
 export type { ProbeHandler, ProbeHandlerOptions } from './probe-handler.ts'
+export type { ConnectionLimit, ConnectionLimitOptions } from './connection-limit.ts'
 export type {
   MetricsSources,
   PeerTraffic,

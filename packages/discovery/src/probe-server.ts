@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
 import { InvalidOptionError } from '@cohort/core'
+import { limitConnections } from './connection-limit.ts'
 import { silentLogger } from './internal/silent-logger.ts'
 import { ProbePortInUseError } from './errors.ts'
 import { probeRequestHandler } from './probe-handler.ts'
@@ -21,12 +22,16 @@ export interface ProbeServerOptions extends ProbeHandlerOptions {
   port?: number
   /** @default '0.0.0.0' — the kubelet probes the pod IP */
   host?: string
+  /** Connections held open at once; past it a new one is closed on arrival (limitConnections). @default 1000 */
+  maxConnections?: number
 }
 
 /** The defaults of ProbeServerOptions. */
-export const DEFAULT_PROBE_SERVER_OPTIONS: Readonly<{ port: number; host: string }> = Object.freeze({
+export const DEFAULT_PROBE_SERVER_OPTIONS: Readonly<{ port: number; host: string; maxConnections: number }> = Object.freeze({
   port: 8081,
   host: '0.0.0.0',
+  /** The kubelet and a scraper need a handful; the cap only stops a flood from taking every descriptor. */
+  maxConnections: 1_000,
 })
 
 /** A running probe server. */
@@ -46,7 +51,7 @@ export interface ProbeServer extends AsyncDisposable {
 /**
  * Starts the probe server; resolves once it listens.
  * @throws ProbePortInUseError (COHORT_ERR_ADDRESS_IN_USE) when the probe port is taken (another node's probes, say)
- * @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad port or host
+ * @throws InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad port, host or maxConnections
  * @example const probes = await startProbeServer({ port: 8081, isAlive: () => root.isAlive(), cluster })
  */
 export async function startProbeServer(options: ProbeServerOptions = {}): Promise<ProbeServer> {
@@ -75,6 +80,7 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
       else res.destroy()
     })
   })
+  limitConnections(server, { maxConnections: options.maxConnections ?? DEFAULT_PROBE_SERVER_OPTIONS.maxConnections, logger, name: 'probe http' })
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException): void =>
       reject(error.code === 'EADDRINUSE' ? new ProbePortInUseError(host, port, { cause: error }) : error)

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterEach, onTestFailed } from 'vitest'
+import { waitUntil } from '../../support/wait-until.ts'
 
 const ENTRY = fileURLToPath(new URL('../../../apps/cache/dist/main.js', import.meta.url))
 const COOKIE = 'cache-e2e-cookie'
@@ -167,10 +168,5 @@ export async function httpPut(node: CacheNode, key: string, value: string | Uint
  * changes (replication, expiry), where the test can only observe, not be told.
  */
 export async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await condition()) return
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await waitUntil(what, condition, (holds) => holds, { timeoutMs, intervalMs: 20 })
 }

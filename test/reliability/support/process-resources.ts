@@ -84,6 +84,37 @@ export async function holdOpen(count: number, port: number, bytes: string | Buff
   return sockets
 }
 
+/** A flood against a connection cap: the sockets the server took, and those it closed unanswered on arrival. */
+export interface CappedFlood {
+  held: Socket[]
+  dropped: number
+}
+
+/**
+ * Opens `count` connections and writes `bytes` on each, then waits until the server has closed at least `atLeast`
+ * of them without answering a byte (the ones past its cap); the rest stay open.
+ */
+export async function floodPastCap(count: number, atLeast: number, port: number, bytes: string | Buffer, host = '127.0.0.1'): Promise<CappedFlood> {
+  let dropped = 0
+  let enough: () => void = () => undefined
+  const reached = new Promise<void>((resolve) => (enough = resolve))
+  const sockets = await holdOpen(count, port, bytes, host)
+  const closedUnanswered = new Set<Socket>()
+  for (const socket of sockets) {
+    let answered = false
+    socket.on('data', () => (answered = true))
+    const onClose = (): void => {
+      if (answered) return
+      closedUnanswered.add(socket)
+      if (++dropped >= atLeast) enough()
+    }
+    if (socket.destroyed) onClose()
+    else socket.once('close', onClose)
+  }
+  await reached
+  return { held: sockets.filter((s) => !closedUnanswered.has(s)), dropped }
+}
+
 /** Destroys `sockets` and resolves once every one of them has closed. */
 export async function closeAll(sockets: readonly Socket[]): Promise<void> {
   await Promise.all(
@@ -131,18 +162,4 @@ export function clientFrameHeader(length: number, opcode = 0x2): Buffer {
   b[1] = 0x80 | 127
   b.writeBigUInt64BE(BigInt(length), 2)
   return b
-}
-
-/**
- * Re-reads state another process changes until `check` holds (the node closing descriptors after its clients went
- * away: nothing tells the test); fails after `timeoutMs` naming `what` and the last value.
- */
-export async function settles<T>(read: () => T | Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (check(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }

@@ -17,10 +17,10 @@ import { Pid, startGlobal, startGroups, startPresence, startReplicatedMap } from
 import { joinCluster, staticPeers } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
+import { send, serveCommands } from '../../support/ipc-child.mjs'
 
 const config = JSON.parse(process.argv[2] ?? '{}')
 const logger = pino({ level: config.logLevel ?? 'warn', base: null }, pino.destination(2))
-const send = (message) => process.send?.(message)
 
 
 const node = await startNode({
@@ -279,17 +279,6 @@ process.once('SIGTERM', async () => {
   process.exit(0)
 })
 
-process.on('message', async (message) => {
-  const { id, command, args } = message
-  try {
-    const fn = commands[command]
-    if (fn === undefined) throw new Error(`unknown command ${command}`)
-    const value = await fn(args ?? {})
-    send({ type: 'reply', id, ok: true, value: value ?? null })
-  } catch (error) {
-    send({ type: 'reply', id, ok: false, error: { message: error?.message ?? String(error), code: error?.code } })
-  }
-})
-process.on('disconnect', () => process.exit(0))
+serveCommands(commands)
 
 send({ type: 'ready', name: node.name, url: node.url, port: node.port, creation: system.creation, pid: process.pid })

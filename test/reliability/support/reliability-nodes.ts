@@ -33,14 +33,3 @@ export interface NodeReport {
 export function startReliabilityNode(options: ReliabilityNodeOptions, ns?: string): Promise<NodeProcess> {
   return spawnNodeScript(SCRIPT, options, ns)
 }
-
-/** Resolves once `check` holds, polling `probe` (an IPC request) between checks; rejects after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (check(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ActorSystem } from '@cohort/core'
 import type { Logger } from 'pino'
+import { limitConnections } from '@cohort/discovery'
 import type { Article } from './articles.ts'
 import { NEWS_NAMES } from './news-tree.ts'
 import type { ResolvedNewsOptions } from './news-tree.ts'
@@ -87,6 +88,8 @@ export async function startNewsHttpServer(options: {
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n')
     })
   })
+  // A flood of idle connections then costs a known number of descriptors, not all of them.
+  limitConnections(server, { logger, name: 'news http' })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => resolve())

@@ -8,6 +8,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
+import { limitConnections } from '@cohort/discovery'
 import { isPoolError } from './pool-error.ts'
 import type { Pool } from './pool.ts'
 
@@ -66,6 +67,8 @@ export async function startHttpApi(options: { host: string; port: number; pool: 
       return json(res, 500, { error: 'internal error' })
     })
   })
+  // A flood of idle connections then costs a known number of descriptors, not all of them.
+  limitConnections(server, { logger, name: 'pool http' })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => resolve())
