@@ -40,12 +40,23 @@ describe('ValueBlocks', () => {
     expect((b.value as Uint8Array).buffer).toBe((a.value as Buffer).buffer)
   })
 
-  it('gives a value larger than half a block memory of its own', () => {
+  it('gives a value larger than half a block memory of its own, and an empty one too', () => {
     const blocks = new ValueBlocks()
     const h = holder()
     blocks.place(h, received(Buffer.alloc(BLOCK_BYTES / 2 + 1, 7)), true)
     expect(h.block).toBeUndefined()
     expect((h.value as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
+    // Empty values would never fill a block: its list of holders would only grow.
+    const empty = holder()
+    const other = holder()
+    blocks.place(other, received(Buffer.from('x')), true)
+    for (let i = 0; i < 100; i++) {
+      blocks.release(empty)
+      blocks.place(empty, received(Buffer.alloc(0)), false)
+    }
+    expect(empty.block).toBeUndefined()
+    expect(empty.value).toEqual(new Uint8Array(0))
+    expect(other.block!.holders).toHaveLength(1)
   })
 
   it('moves the last live values out of a block once most of it is dead, so the block can go', () => {

@@ -4,7 +4,7 @@
  * is copied; copying each one into an ArrayBuffer of its own cost a receiver more than everything else it does per
  * entry (an ArrayBuffer is a native allocation the garbage collector tracks one by one). Small values are instead
  * copied one after the other into shared blocks of `BLOCK_BYTES`, as Node's own `Buffer.allocUnsafe` pool does, and
- * a value larger than half a block gets memory of its own.
+ * a value larger than half a block (or empty) gets memory of its own.
  *
  * A block lives while any value in it does. So that a few long-lived keys cannot pin blocks whose other values were
  * overwritten long ago, each block counts its live bytes, and once fewer than a quarter of the bytes written into it
@@ -62,7 +62,8 @@ export class ValueBlocks {
    */
   place(holder: BlockHolder, bytes: Uint8Array, asBuffer: boolean): void {
     const length = bytes.byteLength
-    if (length > SHARED_MAX) {
+    // An empty value takes no room, so a block would never fill with them and never let go of their holders.
+    if (length > SHARED_MAX || length === 0) {
       const own = asBuffer ? Buffer.allocUnsafeSlow(length) : new Uint8Array(length)
       own.set(bytes)
       holder.value = own
