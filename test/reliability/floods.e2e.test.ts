@@ -10,6 +10,7 @@ import type { Socket } from 'node:net'
 import { Packr, Unpackr } from 'msgpackr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import { PROTOCOL_VERSION } from '@cohort/transport'
 import { record } from './support/figures.ts'
 import { waitUntil } from '../support/wait-until.ts'
 import { startReliabilityNode } from './support/reliability-nodes.ts'
@@ -105,11 +106,11 @@ describe('floods against a node', () => {
           ws.on('close', (code) => resolve(code))
           const nc = randomBytes(32)
           const me = `guess${i}@127.0.0.1`
-          ws.on('open', () => ws.send(packr.pack({ type: 'hello', version: 6, name: me, creation: 1, url: 'ws://127.0.0.1:1', hidden: false, nonce: nc })))
+          ws.on('open', () => ws.send(packr.pack({ type: 'hello', version: PROTOCOL_VERSION, name: me, creation: 1, url: 'ws://127.0.0.1:1', hidden: false, nonce: nc })))
           ws.once('message', (data) => {
             const challenge = unpackr.unpack(data as Buffer) as { nonce: Uint8Array }
             const h = createHmac('sha256', `wrong-${i}`)
-            for (const part of [Buffer.from('cohort/6/client'), nc, challenge.nonce, Buffer.from(me), Buffer.from(target.name)]) {
+            for (const part of [Buffer.from(`cohort/${PROTOCOL_VERSION}/client`), nc, challenge.nonce, Buffer.from(me), Buffer.from(target.name)]) {
               const len = Buffer.alloc(4)
               len.writeUInt32BE(part.length)
               h.update(len).update(part)

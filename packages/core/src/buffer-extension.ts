@@ -9,6 +9,11 @@
  * `bin` header is written, and the Buffer is recorded with the place its bytes belong, so a large message can leave
  * as the encoding around it plus the caller's own Buffer (the transport's fragments).
  *
+ * While attaching is on (codec.ts `encodeAttached`), a Buffer of at least the attach size is not written at all: in its
+ * place goes a placeholder, extension 0x56 holding the Buffer's length (`d6 56` and a 4-byte big-endian length), and
+ * the Buffer is recorded as an attachment, for a transport to carry beside the encoding. Decoding resolves each
+ * placeholder, in order, to the attachment given with the bytes (`decodeAttached`), as it came, never copied.
+ *
  * Gotchas: msgpackr calls an extension's `pack` with an allocator, as it does for its own byte-array writer; its types
  * declare only the value. The codec tests pin the bytes written, so a msgpackr upgrade that changed this fails them.
  */
@@ -65,6 +70,63 @@ export function spliceInto(bytes: Uint8Array, recorded: readonly Splice[]): Uint
   return parts
 }
 
+/** Buffers from this size up to `attachMaxBytes` become attachments; Infinity while attaching is off. */
+let attachMinBytes = Infinity
+let attachMaxBytes = Infinity
+let attachments: Buffer[] = []
+/** A Buffer over `attachMaxBytes` was met while attaching: the encoding is unusable (only its header was written). */
+let attachOverflow = false
+
+/** Until `stopAttaching`, Buffers of `minBytes` to `maxBytes` are left out of what is packed, as attachments. */
+export function startAttaching(minBytes: number, maxBytes: number): void {
+  attachMinBytes = Math.max(minBytes, 1)
+  attachMaxBytes = maxBytes
+  attachments = []
+  attachOverflow = false
+}
+
+/**
+ * Ends attaching; returns the Buffers left out since `startAttaching`, in the order they were packed, or undefined
+ * when one was over the maximum (the encoding is then to be discarded).
+ */
+export function stopAttaching(): Buffer[] | undefined {
+  attachMinBytes = attachMaxBytes = Infinity
+  const done = attachments
+  attachments = []
+  return attachOverflow ? undefined : done
+}
+
+/** The extension type of an attachment's placeholder. */
+export const ATTACHMENT_EXTENSION = 0x56
+
+/** The attachments of the bytes being decoded (module state, as msgpackr's own: a decode is synchronous). */
+let incoming: readonly Uint8Array[] | undefined
+let incomingNext = 0
+
+/** Makes the placeholders of the next decode resolve to `given`, in order; `endIncoming` checks all were used. */
+export function beginIncoming(given: readonly Uint8Array[]): void {
+  incoming = given
+  incomingNext = 0
+}
+
+/** How many of the attachments given to `beginIncoming` the decode used; clears them. */
+export function endIncoming(): number {
+  const used = incomingNext
+  incoming = undefined
+  incomingNext = 0
+  return used
+}
+
+/** The placeholder's reader: the next attachment, which must have the length the placeholder says. */
+function readAttachment(data: Uint8Array): Uint8Array {
+  if (data.length !== 4) throw new Error(`attachment placeholder of ${data.length} bytes, expected 4`)
+  const length = ((data[0] as number) * 0x1000000 + ((data[1] as number) << 16) + ((data[2] as number) << 8) + (data[3] as number)) >>> 0
+  if (incoming === undefined || incomingNext >= incoming.length) throw new Error('attachment placeholder without an attachment')
+  const bytes = incoming[incomingNext++] as Uint8Array
+  if (bytes.length !== length) throw new Error(`attachment of ${bytes.length} bytes where its placeholder says ${length}`)
+  return bytes
+}
+
 let registered = false
 
 /**
@@ -76,11 +138,21 @@ export function registerBufferExtension(): void {
   if (registered) return
   registered = true
   addExtension({ Class: Buffer, type: 0x55, pack: writeBin as unknown as (value: unknown) => Buffer, read: refuse })
+  addExtension({ type: ATTACHMENT_EXTENSION, unpack: readAttachment })
 }
 
 /** Writes `bytes` as msgpack `bin` 8/16/32. */
 function writeBin(bytes: Buffer, allocate: Allocate): undefined {
   const length = bytes.length
+  if (length >= attachMinBytes) {
+    const { target, targetView, position } = allocate(6)
+    target[position] = 0xd6
+    target[position + 1] = ATTACHMENT_EXTENSION
+    targetView.setUint32(position + 2, length)
+    if (length > attachMaxBytes) attachOverflow = true
+    else attachments.push(bytes)
+    return undefined
+  }
   if (length < 0x100) {
     const { target, position } = allocate(length + 2)
     target[position] = 0xc4

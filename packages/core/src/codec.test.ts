@@ -104,6 +104,47 @@ describe('message codec', () => {
     expect(own.encodeParts([value.file], 65_536).some((p) => p === value.file)).toBe(true)
   })
 
+  it('encodes with attachments: large Buffers left out as placeholders, decoded back to the very Buffers given', () => {
+    const a = Buffer.alloc(20_000, 1)
+    const b = Buffer.alloc(70_000, 2)
+    const small = Buffer.alloc(100, 3)
+    const value = { seq: 7, a, inner: [small, b], s: 'x'.repeat(300) }
+    const attached = codec.encodeAttached(value, 16_384, 262_144)
+    expect(attached).toBeDefined()
+    const { bytes, attachments } = attached as { bytes: Uint8Array; attachments: readonly Buffer[] }
+    expect(attachments).toHaveLength(2)
+    expect(attachments[0]).toBe(a)
+    expect(attachments[1]).toBe(b)
+    // The encoding holds neither Buffer's bytes: only the small one's and the string's.
+    expect(bytes.length).toBeLessThan(600)
+    const received = [Buffer.from(a), Buffer.from(b)]
+    const decoded = createMessageCodec().decodeAttached(bytes, received) as typeof value
+    expect(decoded.seq).toBe(7)
+    expect(decoded.a).toBe(received[0])
+    expect(decoded.inner[1]).toBe(received[1])
+    expect(Buffer.from(decoded.inner[0] as Buffer).equals(small)).toBe(true)
+    // Without attachments, encodeAttached is a plain encoding.
+    const plain = codec.encodeAttached({ small }, 16_384, 262_144)
+    expect(plain?.attachments).toHaveLength(0)
+    expect(createMessageCodec().decode(plain?.bytes as Uint8Array)).toEqual({ small })
+  })
+
+  it('gives up attaching when a Buffer is over the maximum, and leaves later encodings alone', () => {
+    expect(codec.encodeAttached({ big: Buffer.alloc(300_000) }, 16_384, 262_144)).toBeUndefined()
+    const after = codec.encode(Buffer.alloc(20_000, 5))
+    expect(Buffer.from(createMessageCodec().decode(after) as Buffer).equals(Buffer.alloc(20_000, 5))).toBe(true)
+  })
+
+  it('refuses placeholders without attachments, attachments of another length, and attachments left over', () => {
+    const { bytes } = codec.encodeAttached([Buffer.alloc(20_000)], 16_384, 262_144) as { bytes: Uint8Array }
+    const other = createMessageCodec()
+    expect(() => other.decode(bytes)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_MALFORMED_MESSAGE', message: expect.stringContaining('without an attachment') }))
+    expect(() => other.decodeAttached(bytes, [Buffer.alloc(19_999)])).toThrow(expect.objectContaining({ message: expect.stringContaining('placeholder says 20000') }))
+    expect(() => other.decodeAttached(bytes, [Buffer.alloc(20_000), Buffer.alloc(1)])).toThrow(expect.objectContaining({ message: expect.stringContaining('placeholders for 1') }))
+    // The failed decodes left nothing behind: the next plain decode works.
+    expect(other.decode(codec.encode({ ok: true }))).toEqual({ ok: true })
+  })
+
   it('writes Pid and Ref as a one-byte-tag extension holding [node, id, creation]', () => {
     const bytes = codec.encode([new Pid('a@h', 7, 3), new Ref('node@host', 2 ** 40, 0xffffffff)])
     expect(Buffer.from(bytes).toString('hex')).toBe(

@@ -11,7 +11,16 @@
  */
 import { Buffer } from 'node:buffer'
 import { Packr, Unpackr, addExtension } from 'msgpackr'
-import { registerBufferExtension, spliceInto, startSplicing, stopSplicing } from './buffer-extension.ts'
+import {
+  beginIncoming,
+  endIncoming,
+  registerBufferExtension,
+  spliceInto,
+  startAttaching,
+  startSplicing,
+  stopAttaching,
+  stopSplicing,
+} from './buffer-extension.ts'
 import type { Allocate, Splice } from './buffer-extension.ts'
 import { CohortError } from './errors.ts'
 import { internNodeName } from './node-name.ts'
@@ -60,7 +69,27 @@ export interface MessageCodec {
    * the Buffers in `value` change. `sizeHint` as for `encode`.
    */
   encodeParts(value: unknown, spliceBytes: number, sizeHint?: number): Uint8Array[]
+  /**
+   * Encodes `value` with every Buffer of `minBytes` to `maxBytes` left out as an attachment (the caller's Buffer
+   * itself, never copied) and a 6-byte placeholder in its place (extension 0x56: its length). A transport carries
+   * the attachments beside the encoding and the receiver decodes with `decodeAttached`. Undefined when `value` holds
+   * a Buffer over `maxBytes`: such a message is to be encoded otherwise (`encodeParts`). `sizeHint` as for `encode`.
+   */
+  encodeAttached(value: unknown, minBytes: number, maxBytes: number, sizeHint?: number): AttachedEncoding | undefined
   decode(bytes: Uint8Array): unknown
+  /**
+   * Decodes bytes from `encodeAttached`: each placeholder becomes the next of `attachments` (which must have the
+   * length it says), as given, not copied. Every attachment must be used. @throws MalformedMessageError
+   */
+  decodeAttached(bytes: Uint8Array, attachments: readonly Uint8Array[]): unknown
+}
+
+/** A value encoded with its large Buffers left out (`encodeAttached`). */
+export interface AttachedEncoding {
+  /** The encoding, with a placeholder where each attachment belongs. */
+  readonly bytes: Uint8Array
+  /** The Buffers left out, in the order of their placeholders. */
+  readonly attachments: readonly Buffer[]
 }
 
 const CODEC_OPTIONS = Object.freeze({
@@ -200,6 +229,14 @@ export function createMessageCodec(): MessageCodec {
     if (hinted || bytes.length > LARGE_MESSAGE_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_BUFFER_BYTES))
     return bytes
   }
+  const decode = (bytes: Uint8Array): unknown => {
+    try {
+      return unpackr.unpack(bytes)
+    } catch (error) {
+      if (error instanceof MalformedMessageError) throw error
+      throw new MalformedMessageError(`malformed msgpack: ${(error as Error).message}`, { cause: error })
+    }
+  }
   return {
     encode,
     encodeParts: (value, spliceBytes, sizeHint) => {
@@ -216,13 +253,31 @@ export function createMessageCodec(): MessageCodec {
       // Buffer, say), so its place is lost. Encode again, copying.
       return spliceInto(bytes, splices) ?? [encode(value, sizeHint)]
     },
-    decode: (bytes) => {
+    encodeAttached: (value, minBytes, maxBytes, sizeHint) => {
+      startAttaching(minBytes, maxBytes)
+      let bytes: Uint8Array
+      let attachments: Buffer[] | undefined
       try {
-        return unpackr.unpack(bytes)
-      } catch (error) {
-        if (error instanceof MalformedMessageError) throw error
-        throw new MalformedMessageError(`malformed msgpack: ${(error as Error).message}`, { cause: error })
+        bytes = encode(value, sizeHint)
+      } finally {
+        attachments = stopAttaching()
       }
+      return attachments === undefined ? undefined : { bytes, attachments }
+    },
+    decode,
+    decodeAttached: (bytes, attachments) => {
+      beginIncoming(attachments)
+      let value: unknown
+      let used: number
+      try {
+        value = decode(bytes)
+      } finally {
+        used = endIncoming()
+      }
+      if (used !== attachments.length) {
+        throw new MalformedMessageError(`message with ${attachments.length} attachments has placeholders for ${used}`)
+      }
+      return value
     },
   }
 }

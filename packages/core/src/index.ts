@@ -58,7 +58,7 @@ export type { ExitReason } from './exit-reason.ts'
 export type { CohortErrorCode } from './errors.ts'
 export type { Clock, TimerHandle } from './clock.ts'
 export type { Random } from './random.ts'
-export type { MessageCodec } from './codec.ts'
+export type { AttachedEncoding, MessageCodec } from './codec.ts'
 export type { TraceRecord, TraceObserver } from './trace.ts'
 export type { NodeName } from './node-name.ts'
 export type {

@@ -1,9 +1,12 @@
 /** Hostile input against a real node on loopback: each case closes only that connection, with its code and a log line. */
-import { Pid } from '@cohort/core'
+import { createMessageCodec, Pid } from '@cohort/core'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './wire/close-codes.ts'
 import { CONTROL_CODES } from './wire/control-validation.ts'
+import { attachedEntry } from './wire/attachments.ts'
+import { frameBytesOf, writeFrame } from './wire/wire-codec.ts'
+import type { FrameEntry } from './wire/wire-codec.ts'
 import { echo, logged, nextEvent, testNode, until } from './test-support/nodes.ts'
 import type { TestNode } from './test-support/nodes.ts'
 import { rawPeer } from './test-support/raw-peer.ts'
@@ -104,6 +107,42 @@ describe('hostile input', () => {
     const peer2 = await rawPeer(a.node.url, { cookie })
     peer2.sendFrame({ type: 'fragment', id: 0, total: 1 << 30, length: 100 })
     expect((await peer2.closed).code).toBe(CLOSE_CODES.messageTooLarge)
+    badInputLogged(a, CLOSE_CODES.messageTooLarge)
+    await stillServing()
+  })
+
+  it('closes on attachments that do not match their head, or a head with entries after it (4006, 4007, 4008)', async () => {
+    const { a, stillServing } = await cluster({ maxMessageBytes: 64 * 1024 })
+    const to = new Pid(a.node.name, 1, a.node.system.creation)
+    const codec = createMessageCodec()
+    const attached = (size: number) => {
+      const encoded = codec.encodeAttached([CONTROL_CODES.send, to, null, { data: Buffer.alloc(size, 7) }], 16_384, 1 << 20)
+      return attachedEntry(encoded!.bytes, encoded!.attachments)
+    }
+    const frameOf = (...entries: FrameEntry[]) => writeFrame(entries, entries.length, entries.reduce((n, e) => n + frameBytesOf(e), 0))
+    // An attachment shorter than its head announced.
+    const short = await rawPeer(a.node.url, { cookie })
+    short.sendRaw(frameOf(attached(20_000)))
+    short.sendRaw(Buffer.alloc(19_999))
+    expect((await short.closed).code).toBe(CLOSE_CODES.malformed)
+    // An entry after the head in its frame (other than another head) would overtake the attached message.
+    const after = await rawPeer(a.node.url, { cookie })
+    after.sendRaw(frameOf(attached(20_000), codec.encode([CONTROL_CODES.tick])))
+    expect((await after.closed).code).toBe(CLOSE_CODES.unknownControl)
+    // Attachments adding up to more than maxMessageBytes: refused at the head, before any is read.
+    const large = await rawPeer(a.node.url, { cookie })
+    large.sendRaw(frameOf(attached(100_000)))
+    expect((await large.closed).code).toBe(CLOSE_CODES.messageTooLarge)
+    // A placeholder in an ordinary entry has no attachment to stand for.
+    const stray = await rawPeer(a.node.url, { cookie })
+    stray.sendRaw(frameOf(codec.encodeAttached([CONTROL_CODES.send, to, null, Buffer.alloc(20_000)], 16_384, 1 << 20)!.bytes))
+    expect((await stray.closed).code).toBe(CLOSE_CODES.malformed)
+    // A head whose lengths are not positive integers.
+    const bad = await rawPeer(a.node.url, { cookie })
+    bad.sendFrame([CONTROL_CODES.attached, Buffer.from([0x90]), [0]])
+    expect((await bad.closed).code).toBe(CLOSE_CODES.unknownControl)
+    badInputLogged(a, CLOSE_CODES.malformed)
+    badInputLogged(a, CLOSE_CODES.unknownControl)
     badInputLogged(a, CLOSE_CODES.messageTooLarge)
     await stillServing()
   })

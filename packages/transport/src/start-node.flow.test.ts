@@ -49,8 +49,9 @@ describe('startNode flow control', () => {
     await a.node.connect({ name: b.node.name, url: b.node.url })
     const received: { seq: number; data: Buffer; tail: Buffer }[] = []
     const sink = b.node.system.spawn({ init: () => null, handleInfo: (m: { seq: number; data: Buffer; tail: Buffer }, s: null) => (received.push(m), s) })
-    // Sizes around the splice size (64 KiB), a fragment (256 KiB) and the codec's size-hint threshold (1 MiB).
-    const sizes = [100_000, 300_000, 2 * MiB, 3 * MiB + 7]
+    // Sizes around the attachment size (16 KiB), the splice size (64 KiB), a fragment (256 KiB) and the codec's
+    // size-hint threshold (1 MiB); the 70,000-byte tail is an attachment beside them or a part of a stream.
+    const sizes = [16_383, 16_384, 20_000, 65_536, 100_000, 256 * 1024, 300_000, 2 * MiB, 3 * MiB + 7]
     const sent = sizes.map((size, seq) => {
       const data = Buffer.alloc(size)
       for (let i = 0; i < size; i += 997) data[i] = (i + seq) % 251
@@ -58,7 +59,7 @@ describe('startNode flow control', () => {
     })
     for (const m of sent) a.node.system.send(sink, m)
     await until(() => received.length === sizes.length, 'every object with large Buffers')
-    expect(received.map((m) => m.seq)).toEqual([0, 1, 2, 3])
+    expect(received.map((m) => m.seq)).toEqual([...sizes.keys()])
     received.forEach((m, i) => {
       expect(m.data.equals(sent[i]!.data)).toBe(true)
       expect(m.tail.equals(sent[i]!.tail)).toBe(true)
@@ -73,7 +74,8 @@ describe('startNode flow control', () => {
     const sink = b.node.system.spawn({ init: () => null, handleInfo: (m: { n: number }, s: null) => (arrivals.push(m.n), s) })
     const from = new Pid(a.node.name, 7, a.node.system.creation)
     for (let n = 0; n < 20; n++) {
-      const size = n % 5 === 0 ? 2 * MiB : 10
+      // Streams (2 MiB), attached messages (20,000 bytes) and small ones from one sender.
+      const size = n % 5 === 0 ? 2 * MiB : n % 3 === 0 ? 20_000 : 10
       a.node.distribution.send(b.node.name, { type: 'send', to: sink, from, msg: { n, pad: Buffer.alloc(size) } })
     }
     await until(() => arrivals.length === 20, 'all 20 messages')

@@ -23,6 +23,7 @@ import { ProtocolError } from '../wire/protocol-error.ts'
 import { CALL_MARK, readSendBatch } from '../wire/send-batch.ts'
 import type { FrameBatcher, FrameSink } from './frame-batcher.ts'
 import { Reassembler } from '../wire/fragmenter.ts'
+import { ATTACHED_CODE, AttachmentReceiver } from '../wire/attachments.ts'
 import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
 import { ClientHandshake, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
@@ -30,7 +31,7 @@ import { agreedTickMs } from './tick-agreement.ts'
 import { Ticker } from './ticker.ts'
 import type { PeerAddress, WireControl } from '../wire/transport-control.ts'
 import { TICK_CONTROL } from '../wire/transport-control.ts'
-import { decodeEntry, readFrame } from '../wire/wire-codec.ts'
+import { decodeAttachedEntry, decodeEntry, readFrame } from '../wire/wire-codec.ts'
 
 /** The part of a `ws` WebSocket a connection uses (a fake in unit tests). */
 export interface WireSocket {
@@ -41,6 +42,12 @@ export interface WireSocket {
   pause(): void
   resume(): void
   readonly bufferedAmount: number
+}
+
+/** The byte stream under the WebSocket (a `net` or `tls` socket), whose writes a flush holds and releases together. */
+export interface CorkableStream {
+  cork(): void
+  uncork(): void
 }
 
 /** What a connection asks of its node. */
@@ -117,6 +124,9 @@ export class Connection {
   readonly #socket: WireSocket
   readonly #codec: MessageCodec = createMessageCodec()
   readonly #reassembler: Reassembler
+  readonly #attachments: AttachmentReceiver
+  /** The socket under the WebSocket, once known (`setStream`): flushes cork it. */
+  #stream: CorkableStream | undefined
   #client: ClientHandshake | undefined
   #server: ServerHandshake | undefined
   #deadline: TimerHandle | undefined
@@ -126,6 +136,10 @@ export class Connection {
   #from = ''
   #log: Logger
   readonly #onValueBound = (value: unknown, bytes: number): void => {
+    // Attached messages' heads end their frame: anything else after them would overtake those messages.
+    if (this.#attachments.awaiting && !(Array.isArray(value) && value[0] === ATTACHED_CODE)) {
+      throw new ProtocolError(CLOSE_CODES.unknownControl, "an entry other than an attached head followed an attached message's head in its frame")
+    }
     this.#valueBytes = bytes
     this.#onValue(value)
   }
@@ -146,21 +160,27 @@ export class Connection {
     this.dialledName = expectedName
     this.openedAt = host.clock.now()
     this.#reassembler = new Reassembler(host.maxMessageBytes)
+    this.#attachments = new AttachmentReceiver(host.maxMessageBytes)
     this.#log = host.logger.child({ conn: this.id })
     this.sink = {
-      write: (frame, onWritten, tail) => {
+      write: (frame, onWritten, tails) => {
         this.#ticker?.markSent()
-        if (tail === undefined) {
+        if (tails === undefined) {
           socket.send(frame, onWritten)
         } else {
-          // The frame ends in the fragment's head; its chunk is the next WebSocket message, raw.
+          // The frame ends in a fragment's or an attached message's head; the chunk or the attachments are the next
+          // WebSocket messages, raw.
           socket.send(frame)
-          socket.send(tail, onWritten)
+          const last = tails.length - 1
+          for (let i = 0; i < last; i++) socket.send(tails[i] as Uint8Array)
+          socket.send(tails[last] as Uint8Array, onWritten)
         }
       },
       get bufferedAmount(): number {
         return socket.bufferedAmount
       },
+      cork: () => this.#stream?.cork(),
+      uncork: () => this.#stream?.uncork(),
     }
     if (role === 'client') this.#client = new ClientHandshake(host.local, expectedName)
     else this.#server = new ServerHandshake(host.local)
@@ -168,6 +188,11 @@ export class Connection {
     // handshake timeout (node-connections.ts evicts idle ones first when the slots run out).
     const helloMs = role === 'server' ? Math.min(host.helloTimeoutMs, host.handshakeTimeoutMs) : host.handshakeTimeoutMs
     this.#deadline = host.clock.setTimeout(() => this.#handshakeDeadline(helloMs), helloMs)
+  }
+
+  /** Gives the socket under the WebSocket, so that each flush's writes reach the kernel together. */
+  setStream(stream: CorkableStream): void {
+    this.#stream = stream
   }
 
   /** True once an accepted socket sent a hello (a dialled one: always). */
@@ -228,7 +253,8 @@ export class Connection {
       if (this.state === 'up') {
         this.bytesIn += data.length
         this.#ticker?.markReceived()
-        if (this.#reassembler.awaitingChunk) this.#onChunk(data)
+        if (this.#attachments.awaiting) this.#onAttachment(data)
+        else if (this.#reassembler.awaitingChunk) this.#onChunk(data)
         else readFrame(data, this.#codec, this.#host.maxMessageBytes, this.#onValueBound)
       } else {
         this.#handshakeStep(decodeHandshake(data))
@@ -329,7 +355,7 @@ export class Connection {
   readonly #onBatchedControlBound = (value: unknown[]): void => {
     // A batch inside a batch, or a fragment, would let one entry stand for unbounded work: neither is ever sent so.
     const code = value[0]
-    if (code === CONTROL_CODES.batch || code === CONTROL_CODES.fragment) {
+    if (code === CONTROL_CODES.batch || code === CONTROL_CODES.fragment || code === ATTACHED_CODE) {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `a batch cannot carry control code ${String(code)}`)
     }
     this.#onControl(value)
@@ -338,6 +364,11 @@ export class Connection {
   #onValue(value: unknown): void {
     if (Array.isArray(value) && value[0] === CONTROL_CODES.batch) {
       this.#onBatch(value[1])
+      return
+    }
+    if (Array.isArray(value) && value[0] === ATTACHED_CODE && this.state === 'up') {
+      if (this.#reassembler.awaitingChunk) throw new ProtocolError(CLOSE_CODES.unknownControl, "an attached message's head arrived before a fragment's chunk")
+      this.#attachments.head(value)
       return
     }
     this.#onControl(value)
@@ -411,6 +442,19 @@ export class Connection {
       throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot be fragmented`)
     }
     const pressure = this.#host.endpoint.deliver(this.#from, inner, whole.length)
+    if (pressure !== undefined) this.#hold(pressure)
+  }
+
+  /** An attachment of the attached message whose head came last; the last one completes it, which is then delivered. */
+  #onAttachment(data: Buffer): void {
+    const arrived = this.#attachments.attachment(data)
+    if (arrived === undefined) return
+    const inner = validateControl(decodeAttachedEntry(this.#codec, arrived.encoding, arrived.attachments), this.#names())
+    if (inner.type === 'tick' || inner.type === 'peers' || inner.type === 'leaving' || inner.type === 'fragment') {
+      throw new ProtocolError(CLOSE_CODES.unknownControl, `a ${inner.type} control cannot carry attachments`)
+    }
+    this.messagesIn++
+    const pressure = this.#host.endpoint.deliver(this.#from, inner, arrived.bytes)
     if (pressure !== undefined) this.#hold(pressure)
   }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { FrameBatcher } from './frame-batcher.ts'
 import type { FrameSink } from './frame-batcher.ts'
 import { Reassembler } from '../wire/fragmenter.ts'
+import { AttachedEntry, AttachmentReceiver } from '../wire/attachments.ts'
 import { readFrame } from '../wire/wire-codec.ts'
 import { CONTROL_CODES, validateControl } from '../wire/control-validation.ts'
 import { CALL_MARK, readSendBatch } from '../wire/send-batch.ts'
@@ -32,11 +33,12 @@ function recordingSink(): FrameSink & { frames: Buffer[]; messages: Uint8Array[]
     messages: [],
     buffered: 0,
     callbacks: [],
-    write(frame, onWritten, tail) {
+    write(frame, onWritten, tails) {
       this.frames.push(frame)
-      // A tail (a fragment's chunk) is the next WebSocket message, as the connection sends it.
+      // Tails (a fragment's chunk, an attached message's attachments) are the next WebSocket messages, as the
+      // connection sends them.
       this.messages.push(frame)
-      if (tail !== undefined) this.messages.push(tail)
+      if (tails !== undefined) this.messages.push(...tails)
       this.callbacks.push(onWritten)
     },
     get bufferedAmount() {
@@ -52,7 +54,13 @@ const RECEIVER: WireNames = { local: 'b@h', peer: 'a@h' }
 function arrivals(messages: Uint8Array[]): unknown[] {
   const out: unknown[] = []
   const r = new Reassembler(1 << 30)
+  const attached = new AttachmentReceiver(1 << 30)
   for (const message of messages) {
+    if (attached.awaiting) {
+      const whole = attached.attachment(message)
+      if (whole !== undefined) out.push(((validateControl(decoder.decodeAttached(whole.encoding, whole.attachments)) as { msg: { tag: unknown } }).msg).tag)
+      continue
+    }
     if (r.awaitingChunk) {
       const whole = r.chunk(message)
       if (whole !== undefined) out.push(((validateControl(decoder.decode(whole)) as { msg: { tag: unknown } }).msg).tag)
@@ -69,6 +77,10 @@ function arrivals(messages: Uint8Array[]): unknown[] {
           (control) => out.push(validateControl(control, RECEIVER).type),
           (values, at) => out.push(values[at] === CALL_MARK ? 'call' : 'reply'),
         )
+        return
+      }
+      if (Array.isArray(v) && v[0] === CONTROL_CODES.attached) {
+        attached.head(v)
         return
       }
       const m = validateControl(v)
@@ -220,6 +232,65 @@ describe('FrameBatcher', () => {
     expect(next.frames[1]!.buffer).not.toBe(next.frames[0]!.buffer)
     expect(next.frames[0]!.equals(first)).toBe(true)
     expect(arrivals(next.messages)).toEqual(['new 1', 'new 2'])
+  })
+
+  it('sends Buffers of 16 KiB up to a fragment as attachments: the senders own Buffers, after the frame their head ends', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 64 * 1024, flushThresholdBytes: 256 * 1024 })
+    let corks = 0
+    let uncorks = 0
+    sink.cork = () => void corks++
+    sink.uncork = () => void uncorks++
+    const a = Buffer.alloc(20_000, 1)
+    const b = Buffer.alloc(64 * 1024, 2)
+    const attachedSend = (tag: unknown, data: Buffer[]): void => {
+      const entry = batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: { tag, data } })
+      if (!(entry instanceof AttachedEntry)) throw new Error('expected an attached entry')
+      batcher.enqueueAttached(entry)
+    }
+    send('before')
+    attachedSend('first', [a, b])
+    send('between')
+    attachedSend('second', [a])
+    attachedSend('third', [b])
+    send('after')
+    clock.turn()
+    // Attached messages end their frame (two in a row share one); their attachments are the next WebSocket messages,
+    // in order, the Buffers themselves.
+    expect(sink.frames).toHaveLength(3)
+    expect(sink.messages).toHaveLength(7)
+    expect(sink.messages[1]).toBe(a)
+    expect(sink.messages[2]).toBe(b)
+    expect(sink.messages[4]).toBe(a)
+    expect(sink.messages[5]).toBe(b)
+    expect(arrivals(sink.messages)).toEqual(['before', 'first', 'between', 'second', 'third', 'after'])
+    // One flush, one cork: its frames and attachments reach the kernel together.
+    expect([corks, uncorks]).toEqual([1, 1])
+    expect(batcher.queuedBytes).toBe(0)
+    expect(batcher.bytesOut).toBeGreaterThan(a.length * 2 + b.length * 2)
+  })
+
+  it('writes a queued attached message before a stream that starts behind it, and attaches nothing while one streams', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 32 * 1024 })
+    const sender = new Pid('a@h', 7, 1)
+    const entry = batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: sender, msg: { tag: 'attached', data: Buffer.alloc(20_000) } })
+    expect(entry).toBeInstanceOf(AttachedEntry)
+    batcher.enqueueAttached(entry as AttachedEntry)
+    send('large', sender, 100_000)
+    // A stream is in progress: messages with large Buffers are encoded in parts and wait their turn behind it.
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: sender, msg: Buffer.alloc(20_000) })).toBeUndefined()
+    send('after', sender)
+    for (let i = 0; i < 10; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['attached', 'large', 'after'])
+  })
+
+  it('does not attach a Buffer over a fragment, nor Buffers over four fragments in all: those messages stream', () => {
+    const { batcher } = setup({ fragmentBytes: 32 * 1024 })
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(40_000) })).toBeUndefined()
+    const four = Array.from({ length: 4 }, () => Buffer.alloc(30_000))
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: four })).toBeInstanceOf(AttachedEntry)
+    const five = Array.from({ length: 5 }, () => Buffer.alloc(30_000))
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: five })).toBeUndefined()
+    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(1000) })).toBeInstanceOf(Uint8Array)
   })
 
   it('keeps messages of the large message sender behind it, in order', () => {

@@ -18,16 +18,24 @@ import { sizeBound } from '../wire/size-bound.ts'
 import type { WireControl } from '../wire/transport-control.ts'
 import { sharedFramePool } from '../wire/frame-pool.ts'
 import type { FramePool } from '../wire/frame-pool.ts'
-import { EntryParts, writeFrame } from '../wire/wire-codec.ts'
+import { AttachedEntry, ATTACH_MIN_BYTES, attachedEntry, MAX_ATTACHMENTS } from '../wire/attachments.ts'
+import { EntryParts, frameBytesOf, writeFrame } from '../wire/wire-codec.ts'
 import type { FrameEntry } from '../wire/wire-codec.ts'
 
 /** Where frames go: the socket of the connection the session runs over. */
 export interface FrameSink {
   /**
-   * Writes one frame; calls `onWritten` once it (and its tail) has left for the kernel. A `tail` is a fragment's
-   * chunk, sent raw as the next WebSocket message (a view of the large message, never copied into the frame).
+   * Writes one frame; calls `onWritten` once it (and its tails) have left for the kernel. `tails` are sent raw, each
+   * as a WebSocket message of its own, right after the frame: a fragment's chunk (a view of the large message), or an
+   * attached message's attachments (the sender's Buffers); never copied into the frame.
    */
-  write(frame: Buffer, onWritten: () => void, tail?: Uint8Array): void
+  write(frame: Buffer, onWritten: () => void, tails?: readonly Uint8Array[]): void
+  /**
+   * Holds the socket's writes from here to `uncork` and then hands them to the kernel together (one `writev`): a flush
+   * that writes a frame and its attachments, or several frames, makes one system call, not one per message.
+   */
+  cork?(): void
+  uncork?(): void
   /** Bytes accepted by `write` and not yet handed to the kernel. */
   readonly bufferedAmount: number
 }
@@ -64,6 +72,9 @@ const BATCHED_CONTROLS: ReadonlySet<WireControl['type']> = new Set(['link', 'unl
 /** Room in a pooled frame beyond its entries' bytes: their length prefixes and a fragment's head. */
 const FRAME_SLACK_BYTES = 4096
 
+/** A flush writes at least this many fragments of a stream (more when flushThresholdBytes holds more). */
+const STREAM_FLUSH_FRAGMENTS = 4
+
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 
@@ -81,6 +92,8 @@ export class FrameBatcher {
   #blocked = new Map<string, (readonly Uint8Array[])[]>()
   #blockedBytes = 0
   #nextStreamId = 0
+  /** Attached messages in `#small`: each ends its frame, so no fragment head may join theirs. */
+  #attachedQueued = 0
   #scheduled = false
   #flushing = false
   #closed = false
@@ -141,6 +154,7 @@ export class FrameBatcher {
     this.#sink = undefined
     this.#sinkBuffered = 0
     this.#small = []
+    this.#attachedQueued = 0
     this.#batch.clear()
     this.#streams = []
     this.#blocked.clear()
@@ -158,6 +172,35 @@ export class FrameBatcher {
    */
   encodeParts(control: WireControl, sizeHint?: number): Uint8Array[] {
     return this.#o.codec.encodeParts(toWire(control, this.#o.names), this.spliceBytes, sizeHint)
+  }
+
+  /**
+   * Encodes a control message with its Buffers of 16 KiB up to a fragment left out as attachments (attachments.ts),
+   * when that is how it can travel: the attached entry, the plain encoding when it holds no such Buffer, or undefined
+   * when it must be encoded in parts and may stream (`encodeParts`): a stream is in progress (attached messages do not
+   * wait behind streams), a Buffer in it is over a fragment, the rest of it is, or its Buffers add up to more than
+   * four fragments.
+   */
+  encodeAttached(control: WireControl, sizeHint?: number): Uint8Array | AttachedEntry | undefined {
+    if (this.#streams.length > 0 || this.#closed) return undefined
+    const fragmentBytes = this.#o.fragmentBytes
+    const encoded = this.#o.codec.encodeAttached(toWire(control, this.#o.names), ATTACH_MIN_BYTES, fragmentBytes, sizeHint)
+    if (encoded === undefined) return undefined
+    const { bytes, attachments } = encoded
+    if (attachments.length === 0) return bytes
+    if (bytes.length > fragmentBytes || attachments.length > MAX_ATTACHMENTS) return undefined
+    const entry = attachedEntry(bytes, attachments)
+    // Attachments are written whole, in one flush: more than a flush writes of a stream would hold small messages
+    // behind them longer than a stream does.
+    return entry.length > STREAM_FLUSH_FRAGMENTS * fragmentBytes ? undefined : entry
+  }
+
+  /** Queues an attached message (`encodeAttached`), in order with everything queued before it. */
+  enqueueAttached(entry: AttachedEntry): void {
+    if (this.#closed) return
+    this.#seal()
+    this.#attachedQueued++
+    this.#pushSmall(entry)
   }
 
   /** Buffers of at least this size stay parts of their own in `encodeParts` (core raises it to 64 KiB at least). */
@@ -311,12 +354,14 @@ export class FrameBatcher {
     if (sink === undefined) return
     this.#seal()
     this.#flushing = true
+    sink.cork?.()
     // A few fragments per turn (at least four: a 1 MiB message per turn at the default size): enough to fill the
     // pipe, few enough that the event loop keeps turning; small messages queued meanwhile still go first.
-    let fragmentBudget = Math.max(4, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+    let fragmentBudget = Math.max(STREAM_FLUSH_FRAGMENTS, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
     for (;;) {
       const feed = fragmentBudget > 0 && this.#streamGateOpen(sink)
-      if (feed && this.#smallBytes <= this.#o.flushThresholdBytes) {
+      // Attached messages end their frame (their attachments follow it): write those first, then a fragment's frame.
+      if (feed && this.#smallBytes <= this.#o.flushThresholdBytes && this.#attachedQueued === 0) {
         fragmentBudget--
         this.#writeFragment(sink)
       } else if (this.#small.length > 0) {
@@ -325,6 +370,7 @@ export class FrameBatcher {
         break
       }
     }
+    sink.uncork?.()
     this.#flushing = false
     if (this.#streams.length > 0 && this.#streamGateOpen(sink)) this.#schedule()
     this.#o.onProgress()
@@ -350,7 +396,7 @@ export class FrameBatcher {
     this.framesOut++
     this.bytesOut += frame.length + chunk.length
     this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
-    sink.write(frame, this.#writtenBound, chunk)
+    sink.write(frame, this.#writtenBound, [chunk])
     this.#sinkBuffered = sink.bufferedAmount
     if (stream.part < stream.parts.length) return
     this.#streams.shift()
@@ -362,25 +408,40 @@ export class FrameBatcher {
     }
   }
 
-  /** Writes queued small messages as frames of up to flushThresholdBytes. */
+  /**
+   * Writes queued small messages as frames of up to flushThresholdBytes; attached messages end their frame (only other
+   * attached messages may follow one in it), and their attachments follow the frame in the same order.
+   */
   #writeSmall(sink: FrameSink): void {
     const small = this.#small
     const limit = this.#o.flushThresholdBytes
     let count = 0
     let bytes = 0
-    while (count < small.length && (count === 0 || bytes + (small[count] as FrameEntry).length <= limit)) {
-      bytes += (small[count] as FrameEntry).length
+    let frameBytes = 0
+    let tails: Uint8Array[] | undefined
+    // The limit bounds the frame: attachments are not in it.
+    while (count < small.length && (count === 0 || frameBytes + frameBytesOf(small[count] as FrameEntry) <= limit)) {
+      const entry = small[count] as FrameEntry
+      const attached = entry instanceof AttachedEntry
+      if (tails !== undefined && !attached) break
+      bytes += entry.length
+      frameBytes += frameBytesOf(entry)
       count++
+      if (attached) {
+        tails ??= []
+        for (const a of entry.attachments) tails.push(a)
+        this.#attachedQueued--
+      }
     }
     if (count === 0) return
-    const frame = writeFrame(small, count, bytes, this.#pool)
+    const frame = writeFrame(small, count, frameBytes, this.#pool)
     if (count === small.length) this.#small = []
     else this.#small = small.slice(count)
     this.#smallBytes -= bytes
     this.framesOut++
-    this.bytesOut += frame.length
+    this.bytesOut += frame.length + bytes - frameBytes
     this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
-    sink.write(frame, this.#writtenBound)
+    sink.write(frame, this.#writtenBound, tails)
     this.#sinkBuffered = sink.bufferedAmount
   }
 

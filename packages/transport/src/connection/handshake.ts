@@ -5,8 +5,8 @@
  *
  *   client → server  hello      { type, version, name, creation, url, hidden, tickMs, nonce: Nc }
  *   server → client  challenge  { type, version, name, creation, url, hidden, tickMs, nonce: Ns }
- *   client → server  response   { type, proof: HMAC(cookie, "cohort/6/client", Nc, Ns, client, server) }
- *   server → client  accept     { type, proof: HMAC(cookie, "cohort/6/server", Nc, Ns, client, server) }   (or a close code)
+ *   client → server  response   { type, proof: HMAC(cookie, "cohort/7/client", Nc, Ns, client, server) }
+ *   server → client  accept     { type, proof: HMAC(cookie, "cohort/7/server", Nc, Ns, client, server) }   (or a close code)
  *
  * The listening side reveals nothing computed from the cookie until the dialler has proven it: anyone who can reach
  * the port could otherwise collect an HMAC over values they chose and guess the cookie offline. An attacker has to be
@@ -25,7 +25,7 @@ import { isWebSocketUrl } from '../wire/transport-control.ts'
 import { isAnnouncedTick } from './tick-agreement.ts'
 
 /** The protocol version this implementation speaks. Peers must speak the same one. */
-export const PROTOCOL_VERSION = 6
+export const PROTOCOL_VERSION = 7
 /** Bytes of each nonce. */
 export const NONCE_BYTES = 32
 

@@ -158,7 +158,10 @@ export class NodeConnections {
     })
     ws.on('open', () => {
       // Added after ws's own listener (see unauthenticated-bytes.ts); the upgrade response gave us the socket.
-      if (socket !== undefined) conn.onAuthenticated = this.#limit(socket, conn)
+      if (socket !== undefined) {
+        conn.onAuthenticated = this.#limit(socket, conn)
+        conn.setStream(socket)
+      }
       conn.start()
     })
     this.#wire(ws, conn)
@@ -223,6 +226,7 @@ export class NodeConnections {
     this.all.add(conn)
     this.#pendingInbound.add(conn)
     conn.onAuthenticated = this.#limit(req.socket, conn)
+    conn.setStream(req.socket)
     this.#wire(ws, conn)
   }
 

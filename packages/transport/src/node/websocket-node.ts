@@ -25,6 +25,7 @@ import { createPeer, createSession } from './peer.ts'
 import type { Peer, PeerSession } from './peer.ts'
 import type { CohortNode, NodeStats, PeerStats } from './cohort-node.ts'
 import { totalLength } from '../wire/fragmenter.ts'
+import { AttachedEntry } from '../wire/attachments.ts'
 import { LEAVING_CONTROL } from '../wire/transport-control.ts'
 import type { PeerAddress } from '../wire/transport-control.ts'
 import { sizeBound, splicedBytesOfLastBound } from '../wire/size-bound.ts'
@@ -267,14 +268,28 @@ export class WebSocketNode implements CohortNode {
     if (!batcher.enqueueBatchedControl(control)) {
       // A batched message passed size-bound.ts's walk, which accepts only what arrives unchanged; this one did not.
       if (this.#o.checkMessages) checkOutgoing(control)
-      // In parts: a large Buffer in a message is written out as it is, never copied into the encoding.
-      const parts = batcher.encodeParts(control, sizeHint)
-      const bytes = totalLength(parts)
-      if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
-      batcher.enqueueParts(parts, sender ?? (control as { from?: unknown }).from)
+      // Buffers of 16 KiB up to a fragment leave as attachments, never copied on this side (attachments.ts).
+      const entry = batcher.encodeAttached(control, sizeHint)
+      if (entry instanceof AttachedEntry) {
+        if (entry.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, entry.length, this.#o.maxMessageBytes)
+        batcher.enqueueAttached(entry)
+      } else if (entry !== undefined) {
+        if (entry.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, entry.length, this.#o.maxMessageBytes)
+        batcher.enqueueEncoded(entry, sender ?? (control as { from?: unknown }).from)
+      } else {
+        this.#enqueueInParts(batcher, node, control, sizeHint, sender)
+      }
     }
     session.messagesOut++
     return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
+  }
+
+  /** Queues a message that may stream: in parts, a large Buffer in it written out as it is, never copied. */
+  #enqueueInParts(batcher: PeerSession['batcher'], node: string, control: ControlMessage, sizeHint: number | undefined, sender: Pid | undefined): void {
+    const parts = batcher.encodeParts(control, sizeHint)
+    const bytes = totalLength(parts)
+    if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
+    batcher.enqueueParts(parts, sender ?? (control as { from?: unknown }).from)
   }
 
   /** The hot path of a remote send: a small message joins the batch (send-batch.ts), anything else is encoded. */

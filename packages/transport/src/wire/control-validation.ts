@@ -54,6 +54,8 @@ export const CONTROL_CODES = Object.freeze({
   call: 17,
   /** A call's reply, which may release the call's monitor, between the connection's own two nodes. */
   reply: 18,
+  /** `[19, encoding, lengths]`: a message whose large Buffers follow as WebSocket messages of their own (attachments.ts). */
+  attached: 19,
 } as const)
 
 /**

@@ -18,6 +18,10 @@ const noMsgpackr: MessageCodec = {
   encodeParts: () => {
     throw new Error('msgpackr was used for a batch of Buffers')
   },
+  encodeAttached: () => {
+    throw new Error('msgpackr was used for a batch of Buffers')
+  },
+  decodeAttached: (bytes, attachments) => codec.decodeAttached(bytes, attachments),
   decode: (bytes) => codec.decode(bytes),
 }
 

@@ -25,16 +25,16 @@ const RECORD_HEADER_BYTES = 16
  * was garbage on the hot path). */
 let nodesLeft = 0
 
-/** Buffers of at least this size inside a value are left out of a large message's encoding (core's `encodeParts`
- * splices Buffers of 64 KiB and more, more with fragments over 256 KiB). */
-const SPLICED_BUFFER_BYTES = 0x10000
+/** Buffers of at least this size inside a value are left out of a large message's encoding: attached from 16 KiB
+ * (attachments.ts), or spliced from 64 KiB when the message streams (core's `encodeParts`). */
+const SPLICED_BUFFER_BYTES = 16 * 1024
 
 /** Bytes of the Buffers of at least SPLICED_BUFFER_BYTES that the last walk counted (module state, as nodesLeft). */
 let splicedBytes = 0
 
 /**
- * Bytes of the large Buffers (64 KiB or more) inside the value of the last `sizeBound` call that walked one: an
- * encoding in parts leaves them out, so a size hint for that encoding should not count them. 0 after a call on bytes
+ * Bytes of the large Buffers (16 KiB or more) inside the value of the last `sizeBound` call that walked one: an
+ * encoding with attachments or in parts leaves them out, so a size hint for that encoding should not count them. 0 after a call on bytes
  * or a string.
  */
 export function splicedBytesOfLastBound(): number {

@@ -7,6 +7,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { MessageCodec } from '@cohort/core'
+import { AttachedEntry } from './attachments.ts'
 import { CLOSE_CODES } from './close-codes.ts'
 import type { FramePool } from './frame-pool.ts'
 import { ProtocolError } from './protocol-error.ts'
@@ -35,11 +36,19 @@ export class EntryParts {
   }
 }
 
-/** What a frame is written from: an entry's bytes, or the entry in parts. */
-export type FrameEntry = Uint8Array | EntryParts
+/**
+ * What a frame is written from: an entry's bytes, the entry in parts, or an attached message (its head goes in the
+ * frame, its attachments after it: attachments.ts).
+ */
+export type FrameEntry = Uint8Array | EntryParts | AttachedEntry
+
+/** Bytes `entry` takes in a frame, without its length prefix (an attached message's attachments are not in it). */
+export function frameBytesOf(entry: FrameEntry): number {
+  return entry instanceof AttachedEntry ? entry.head.length : entry.length
+}
 
 /**
- * Copies the first `count` of `entries` (`payloadBytes` in all), each with its length prefix, into one buffer: the
+ * Copies the first `count` of `entries` (`payloadBytes` in all, as `frameBytesOf` counts), each with its length prefix, into one buffer: the
  * frame, taken from `pool` when one is given (see frame-pool.ts for when it must be released).
  */
 export function writeFrame(entries: readonly FrameEntry[], count: number, payloadBytes: number, pool?: FramePool): Buffer {
@@ -48,17 +57,20 @@ export function writeFrame(entries: readonly FrameEntry[], count: number, payloa
   let at = 0
   for (let i = 0; i < count; i++) {
     const e = entries[i] as FrameEntry
-    frame.writeUInt32BE(e.length, at)
     if (e instanceof EntryParts) {
+      frame.writeUInt32BE(e.length, at)
       let to = at + ENTRY_HEADER_BYTES
       for (const part of e.parts) {
         frame.set(part, to)
         to += part.length
       }
+      at += ENTRY_HEADER_BYTES + e.length
     } else {
-      frame.set(e, at + ENTRY_HEADER_BYTES)
+      const bytes = e instanceof AttachedEntry ? e.head : e
+      frame.writeUInt32BE(bytes.length, at)
+      frame.set(bytes, at + ENTRY_HEADER_BYTES)
+      at += ENTRY_HEADER_BYTES + bytes.length
     }
-    at += ENTRY_HEADER_BYTES + e.length
   }
   return frame
 }
@@ -87,6 +99,15 @@ export function readFrame(
     if (length === 0 || length > end - at) throw new ProtocolError(CLOSE_CODES.malformed, `entry of ${length} bytes overruns the frame`)
     onValue(decodeEntry(codec, frame.subarray(at, at + length)), length)
     at += length
+  }
+}
+
+/** Decodes an attached message's encoding with its attachments (attachments.ts). @throws ProtocolError 4006 */
+export function decodeAttachedEntry(codec: MessageCodec, bytes: Uint8Array, attachments: readonly Uint8Array[]): unknown {
+  try {
+    return codec.decodeAttached(bytes, attachments)
+  } catch (error) {
+    throw new ProtocolError(CLOSE_CODES.malformed, `undecodable attached entry: ${(error as Error).message}`, { cause: error })
   }
 }
 
