@@ -812,7 +812,9 @@ function chatJob(): JobSpec {
     id: 'chat',
     file: 'chat/chat.bench.js',
     params: (ctx) => ({ clients: ctx.quick ? 60 : 300, roomSize: 10, window: 3 }),
-    phases: 2 * (LOADS.length + 1),
+    // Per side: saturation, then at each load the generator's floor and the open loop; each in rounds of its own
+    // warm-up (chat.bench.ts), about half again the time of one warm-up per phase.
+    phases: 3 * (2 * LOADS.length + 1),
     extraTimeoutS: 240,
     figures: [
       ...side('baseline.socketio-redis.chat', 'socket.io 4.8 + @socket.io/redis-adapter + redis-server, three servers', true),

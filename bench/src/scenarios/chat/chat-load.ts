@@ -1,23 +1,26 @@
 /**
- * The chat load generator, one process for both sides: many WebSocket clients (the `ws` package for both, speaking
- * apps/chat's JSON protocol or socket.io's Engine.IO framing over the same socket), in rooms of a fixed size whose
+ * The chat load generator, one process for both sides: many WebSocket clients (generator-socket.ts for both, speaking
+ * apps/chat's JSON protocol or socket.io's Engine.IO framing over the same kind of socket), in rooms of a fixed size whose
  * members are spread over the three servers. It runs a closed loop (each client keeps a few of its own messages in
  * flight: the most the servers deliver) and open loops (sends on a fixed schedule; every latency is measured from
  * the intended send time, so a stalled generator or server counts against the figure). It counts every delivery,
- * so a lost message shows, and reads its own CPU and send lag so a generator-bound figure shows too.
+ * so a lost message shows, and reads its own CPU, send lag and event-loop delay so a generator-bound figure shows too.
+ * Before each open loop it runs the same schedule alone (`floor`): what latency the generator and the machine add
+ * by themselves at that rate, with no server in the path.
  *
  * Both sides are held to one definition: a delivery is a message frame a client receives (the sender's own copy
  * included); latency is from a message's intended send time to its receipt by a client connected to another server.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import hdr from 'hdr-histogram-js'
-import { WebSocket } from 'ws'
+import { GeneratorSocket } from './generator-socket.ts'
 
 /** How a side's protocol looks on the socket. */
 interface Dialect {
   url(base: string, room: string, user: string): string
   say(text: string): string
   /** Handles a control frame (handshake, ping); returns true once the client may send. */
-  control(data: string, socket: WebSocket): boolean | undefined
+  control(data: string, socket: GeneratorSocket): boolean | undefined
 }
 
 const COHORT: Dialect = {
@@ -41,13 +44,16 @@ const SOCKET_IO: Dialect = {
 /** A chat text carrying its sender, sequence and intended send time, padded to a typical chat line's length. */
 const TEXT_BYTES = 100
 const PAD = '.'.repeat(TEXT_BYTES)
+/** What precedes a message's text in both sides' frames: `"text":"<sender>|<seq>|<intended ms>|…`. */
+const TEXT_FIELD = Buffer.from('"text":"')
+const BAR = 0x7c
 
 /** One generator client. */
 interface Client {
   readonly index: number
   readonly server: number
   readonly room: number
-  readonly socket: WebSocket
+  readonly socket: GeneratorSocket
   /** Own messages sent and not yet received back (closed loop). */
   inflight: number
 }
@@ -59,8 +65,16 @@ export interface Stretch {
   p50Us: number
   p99Us: number
   p999Us: number
+  /**
+   * p50 and p99 of the same latency to clients on the sender's own server (not in the figures): what the path
+   * without the hop between servers shows, so the hop's share of a tail can be told apart.
+   */
+  sameServerP50Us: number
+  sameServerP99Us: number
   /** p99 of (actual send − intended send): the generator's own delay. */
   sendLagP99Us: number
+  /** p99 of the generator's event-loop delay (how late a timer ran): how long a receipt can wait to be read. */
+  loopDelayP99Us: number
   /** The generator's CPU over the stretch, in vCPUs. */
   generatorCpu: number
   /** The CPU of the other processes over the stretch (servers, redis), in vCPUs, by the probe's name. */
@@ -76,6 +90,7 @@ export class ChatLoad {
   #delivered = 0
   #expected = 0
   #histogram = newHistogram()
+  #sameServer = newHistogram()
   #lag = newHistogram()
   #measuring = false
   #closedLoop = false
@@ -103,29 +118,29 @@ export class ChatLoad {
     for (let i = 0; i < clients; i++) {
       const room = Math.floor(i / roomSize)
       const server = i % bases.length
-      const socket = new WebSocket(load.#dialect.url(bases[server]!, `room${room}`, `u${i}`), { perMessageDeflate: false })
-      const client: Client = { index: i, server, room, socket, inflight: 0 }
-      load.clients.push(client)
       ready.push(
         new Promise<void>((resolve, reject) => {
           let open = false
-          socket.on('error', reject)
-          socket.on('message', (raw: Buffer) => {
-            const data = raw.toString()
-            if (!open) {
-              if (load.#dialect.control(data, socket) === true) {
+          let client: Client | undefined
+          const onText = (data: Buffer, from: number, to: number): void => {
+            if (!open || client === undefined) {
+              if (client !== undefined && load.#dialect.control(data.toString('utf8', from, to), client.socket) === true) {
                 open = true
                 resolve()
               }
               return
             }
-            const at = data.indexOf('"text":"')
-            if (at < 0) {
-              load.#dialect.control(data, socket)
+            const at = data.indexOf(TEXT_FIELD, from)
+            if (at < 0 || at >= to) {
+              load.#dialect.control(data.toString('utf8', from, to), client.socket)
               return
             }
-            load.#receive(client, data, at + 8)
-          })
+            load.#receive(client, data, at + TEXT_FIELD.length)
+          }
+          GeneratorSocket.connect(load.#dialect.url(bases[server]!, `room${room}`, `u${i}`), onText, reject).then((socket) => {
+            client = { index: i, server, room, socket, inflight: 0 }
+            load.clients[i] = client
+          }, reject)
         }),
       )
     }
@@ -164,9 +179,65 @@ export class ChatLoad {
     return { stretches, lost: await this.#drain(drainMs) }
   }
 
+  /**
+   * Runs the closed loop, unmeasured, until the servers (the `servers` CPU probe) have spent `serverCpuSeconds` of CPU
+   * on it or `maxMs` passed, then drains it; returns the CPU seconds spent. Warmth is CPU, not time: the servers'
+   * code is compiled and optimized as it runs, and on a shared machine a warm-up of fixed length can leave a side's
+   * servers a fraction of a vCPU, so its first trials measure code not yet optimized (five times the CPU per
+   * delivery of later trials, seen in the first trial after a 1 s warm-up at load 10).
+   */
+  async warm(window: number, serverCpuSeconds: number, maxMs: number, drainMs: number): Promise<number> {
+    this.#reset()
+    this.#closedLoop = true
+    this.#window = window
+    const cpu = this.#cpuProbes['servers'] ?? (() => 0)
+    const from = cpu()
+    const deadline = Date.now() + maxMs
+    for (const c of this.clients) for (let k = 0; k < window; k++) this.#sayOwn(c)
+    while (cpu() - from < serverCpuSeconds && Date.now() < deadline) await pause(100)
+    this.#closedLoop = false
+    await this.#drain(drainMs)
+    return cpu() - from
+  }
+
   /** The open loop at `deliveredPerSecond` (sends of `deliveredPerSecond / roomSize` per second, round robin). */
   async offer(deliveredPerSecond: number, warmupMs: number, trialMs: number, trials: number, drainMs: number): Promise<{ stretches: Stretch[]; lost: number }> {
     this.#reset()
+    const stop = this.#schedule(deliveredPerSecond, (n, intended) => this.#say(this.clients[n % this.clients.length]!, intended))
+    const stretches = await this.#measure(warmupMs, trialMs, trials)
+    stop()
+    return { stretches, lost: await this.#drain(drainMs) }
+  }
+
+  /**
+   * The generator alone at `deliveredPerSecond`, for as long as `offer`: the same schedule, the same frame built for
+   * each send, but the send "arrives" as soon as it is issued (its latency is recorded then, once per recipient).
+   * Its percentiles are what the generator and the machine add by themselves at that rate (the timer's granularity,
+   * sends released together, the process's pauses, the host descheduling it), with no server in the path.
+   */
+  async floor(deliveredPerSecond: number, warmupMs: number, trialMs: number, trials: number): Promise<Stretch[]> {
+    this.#reset()
+    const stop = this.#schedule(deliveredPerSecond, (n, intended) => {
+      const client = this.clients[n % this.clients.length]!
+      const now = performance.now()
+      this.#dialect.say(this.#body(client, intended))
+      this.#delivered += this.roomSize
+      if (this.#measuring) {
+        const latencyUs = Math.max(1, Math.round((performance.now() - intended) * 1000))
+        this.#histogram.recordValueWithCount(latencyUs, this.roomSize)
+        this.#lag.recordValue(Math.max(1, Math.round((now - intended) * 1000)))
+      }
+    })
+    const stretches = await this.#measure(warmupMs, trialMs, trials)
+    stop()
+    return stretches
+  }
+
+  /**
+   * Calls `send(n, intended)` for send n at its intended time `started + n / rate`, from a 1 ms timer: every send due
+   * is issued at each tick (a tick that comes late issues all it missed). Returns the function that stops it.
+   */
+  #schedule(deliveredPerSecond: number, send: (n: number, intendedMs: number) => void): () => void {
     const sendsPerMs = deliveredPerSecond / this.roomSize / 1000
     const started = performance.now()
     let running = true
@@ -174,29 +245,17 @@ export class ChatLoad {
     const tick = (): void => {
       if (!running) return
       const due = Math.floor((performance.now() - started) * sendsPerMs)
-      for (; sent < due; sent++) {
-        const intended = started + sent / sendsPerMs
-        this.#say(this.clients[sent % this.clients.length]!, intended)
-      }
+      for (; sent < due; sent++) send(sent, started + sent / sendsPerMs)
       setTimeout(tick, 1)
     }
     tick()
-    const stretches = await this.#measure(warmupMs, trialMs, trials)
-    running = false
-    return { stretches, lost: await this.#drain(drainMs) }
+    return () => {
+      running = false
+    }
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.clients.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.socket.readyState === WebSocket.CLOSED) return resolve()
-            c.socket.once('close', () => resolve())
-            c.socket.terminate()
-          }),
-      ),
-    )
+    await Promise.all(this.clients.map((c) => c.socket.terminate()))
   }
 
   async #measure(warmupMs: number, trialMs: number, trials: number): Promise<Stretch[]> {
@@ -204,13 +263,17 @@ export class ChatLoad {
     const stretches: Stretch[] = []
     for (let t = 0; t < trials; t++) {
       this.#histogram.reset()
+      this.#sameServer.reset()
       this.#lag.reset()
       this.#measuring = true
       const fromDelivered = this.#delivered
       const fromCpu = process.cpuUsage()
       const fromProbes = Object.entries(this.#cpuProbes).map(([name, probe]) => [name, probe()] as const)
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+      loopDelay.enable()
       const from = performance.now()
       await pause(trialMs)
+      loopDelay.disable()
       const seconds = (performance.now() - from) / 1000
       const cpu = process.cpuUsage(fromCpu)
       const others = Object.fromEntries(fromProbes.map(([name, start]) => [name, Math.round(((this.#cpuProbes[name]!() - start) / seconds) * 100) / 100]))
@@ -220,7 +283,10 @@ export class ChatLoad {
         p50Us: this.#histogram.getValueAtPercentile(50),
         p99Us: this.#histogram.getValueAtPercentile(99),
         p999Us: this.#histogram.getValueAtPercentile(99.9),
+        sameServerP50Us: this.#sameServer.getValueAtPercentile(50),
+        sameServerP99Us: this.#sameServer.getValueAtPercentile(99),
         sendLagP99Us: this.#lag.getValueAtPercentile(99),
+        loopDelayP99Us: Math.round(loopDelay.percentile(99) / 1000),
         generatorCpu: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
         cpu: others,
       })
@@ -251,28 +317,55 @@ export class ChatLoad {
   #say(client: Client, intendedMs: number): void {
     const now = performance.now()
     if (this.#measuring) this.#lag.recordValue(Math.max(1, Math.round((now - intendedMs) * 1000)))
-    const body = `${client.index}|${++this.#seq}|${intendedMs.toFixed(3)}|`
-    client.socket.send(this.#dialect.say(body + PAD.slice(body.length)))
+    client.socket.send(this.#dialect.say(this.#body(client, intendedMs)))
     this.#sent++
     this.#expected += this.roomSize
   }
 
-  #receive(client: Client, data: string, from: number): void {
+  #body(client: Client, intendedMs: number): string {
+    const body = `${client.index}|${++this.#seq}|${intendedMs.toFixed(3)}|`
+    return body + PAD.slice(body.length)
+  }
+
+  /** A delivery to `client`; its text (`<sender>|<seq>|<intended ms>|…`) starts at `data[from]`. */
+  #receive(client: Client, data: Buffer, from: number): void {
     this.#delivered++
-    const bar1 = data.indexOf('|', from)
-    const bar2 = data.indexOf('|', bar1 + 1)
-    const bar3 = data.indexOf('|', bar2 + 1)
-    const sender = this.clients[Number(data.slice(from, bar1))]
+    const bar1 = data.indexOf(BAR, from)
+    const bar2 = data.indexOf(BAR, bar1 + 1)
+    const bar3 = data.indexOf(BAR, bar2 + 1)
+    const sender = this.clients[decimalAt(data, from, bar1)]
     if (sender === undefined) return
-    if (this.#measuring && sender.server !== client.server) {
-      const latencyUs = Math.round((performance.now() - Number(data.slice(bar2 + 1, bar3))) * 1000)
-      this.#histogram.recordValue(Math.max(1, latencyUs))
+    if (this.#measuring) {
+      const latencyUs = Math.max(1, Math.round((performance.now() - decimalAt(data, bar2 + 1, bar3)) * 1000))
+      if (sender.server !== client.server) this.#histogram.recordValue(latencyUs)
+      else this.#sameServer.recordValue(latencyUs)
     }
     if (this.#closedLoop && sender === client) {
       client.inflight--
       while (client.inflight < this.#window) this.#sayOwn(client)
     }
   }
+}
+
+/** The non-negative decimal number written in `data[from, to)` as ASCII digits with an optional point. */
+function decimalAt(data: Buffer, from: number, to: number): number {
+  let value = 0
+  let i = from
+  for (; i < to; i++) {
+    const digit = data[i]! - 0x30
+    if (digit < 0 || digit > 9) break
+    value = value * 10 + digit
+  }
+  if (i < to && data[i] === 0x2e) {
+    let scale = 0.1
+    for (i++; i < to; i++) {
+      const digit = data[i]! - 0x30
+      if (digit < 0 || digit > 9) break
+      value += digit * scale
+      scale /= 10
+    }
+  }
+  return value
 }
 
 function newHistogram(): hdr.Histogram {
