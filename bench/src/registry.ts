@@ -543,7 +543,7 @@ function replicatedJobs(): JobSpec[] {
       ...(p === 'p99' && load === 50
         ? { target: { text: 'p99 < 5 ms at 50% load', check: (r: ScenarioResult) => (r.median === undefined ? undefined : r.median < 5000) } }
         : {}),
-      notes: `open loop at ${load}% of replicated.writes.writers1, from the write's intended time to the change applied on another node: the rest of the writer's event-loop pass (a batch leaves once the pass is over), the map actor's flush, the wire and the receiver's merge; the baseline sends stamped 100-byte Buffers over bare ws at the same rates`,
+      notes: `open loop at ${load}% of replicated.writes.writers1, from the write's intended time to the change applied on another node: the writer's timer tick (up to 1 ms; its floor is printed beside), the rest of its event-loop pass (a batch leaves once the pass is over), the map actor's flush, the wire and the receiver's merge; three node processes share 2 vCPUs; the baseline sends stamped 100-byte Buffers over bare ws at the same rates, two processes`,
     })),
   )
   return [
@@ -580,7 +580,8 @@ function replicatedJobs(): JobSpec[] {
       id: 'replicated.delay',
       file: 'replicated/replication-delay.bench.js',
       params: (ctx) => ({ loads: LOADS, max: ctx.results.get('replicated.writes.writers1')?.median }),
-      phases: LOADS.length,
+      // Two open loops per load: the generator alone, then the writes.
+      phases: LOADS.length * 2,
       figures: delayFigures,
     },
     {

@@ -3,8 +3,8 @@
  * presence tracker in scope 'bench'. Writers write 100-byte Buffer values (the first 8 bytes carry the intended write
  * time, from the machine-wide monotonic clock, so another process can time the replication); every node counts the
  * remote changes it applies and keeps an HDR histogram of their delays. Requests: info, connect, disconnect, write
- * (as fast as possible, until halt), rate (open loop at a fixed rate), mark, delays, fill, changeKeys,
- * waitSize, catchUp, track, trackedDiffs.
+ * (as fast as possible, until halt), rate (open loop at a fixed rate), floor (the same open loop writing nothing: the
+ * generator's own floor), mark, delays, fill, changeKeys, waitSize, catchUp, track, trackedDiffs.
  */
 import { Buffer } from 'node:buffer'
 import { startPresence, startReplicatedMap } from '@cohort/core'
@@ -30,6 +30,10 @@ let remoteChanges = 0
 let written = 0
 let running = false
 let histogram = newHistogram()
+/** How late the open loop issued its writes against their schedule, or (for `floor`) the generator's whole delay. */
+let lagHistogram = newHistogram()
+/** The process's CPU at the last `delays` or `floorDelays`, so each trial reports its own share. */
+let lastCpu = { usage: process.cpuUsage(), atMs: performance.now() }
 const waiters = new Set<() => void>()
 map.subscribe((change) => {
   if (change.origin === node.name) return
@@ -47,7 +51,9 @@ function newHistogram(): hdr.Histogram {
 }
 
 function value(stamp: number, fill: number): Buffer {
-  const v = Buffer.alloc(VALUE_BYTES, fill & 0xff)
+  // From Node's pool, as an application's Buffers mostly are: an ArrayBuffer of its own per value cost the open-loop
+  // writer more than the map's write.
+  const v = Buffer.allocUnsafe(VALUE_BYTES).fill(fill & 0xff)
   v.writeDoubleLE(stamp, 0)
   return v
 }
@@ -83,19 +89,49 @@ function nextTick(tick: () => void, dueUs: number): void {
   else setImmediate(tick)
 }
 
-/** Writes at `rate` per second on a fixed schedule; each value carries its intended time. */
-function writeAt(prefix: string, rate: number): void {
+/**
+ * Writes at `rate` per second on a fixed schedule; each value carries its intended time, and each write's lateness
+ * against it goes into the lag histogram. With `write` false the same loop writes nothing and records only its own
+ * lateness: the generator's floor, what the loop and the machine add before the map is even called.
+ *
+ * The loop wakes on a timer (every millisecond at most, Node's timer granularity) and writes everything due, instead
+ * of spinning through the event loop as the call scenarios' generator does: three node processes share two vCPUs
+ * here, and a writer that is always runnable took a whole vCPU from the two receivers, which then queued behind each
+ * other (the bare-ws baseline, two processes, leaves its receiver a vCPU of its own). The writes a tick issues late
+ * count against the figure, from their intended time, and the floor shows how late the ticks are on their own.
+ */
+function writeAt(prefix: string, rate: number, write: boolean): void {
   running = true
   const start = nowUs()
   let i = 0
   const tick = (): void => {
     if (!running) return
     // Write i is due at start + i / rate: the first at once, each as soon as its time has come.
-    const due = Math.floor(((nowUs() - start) * rate) / 1e6) + 1
-    for (; i < due; i++) map.set(`${prefix}${i % KEY_SPACE}`, value(start + (i * 1e6) / rate, i))
-    nextTick(tick, start + (i * 1e6) / rate)
+    const now = nowUs()
+    const due = Math.floor(((now - start) * rate) / 1e6) + 1
+    for (; i < due; i++) {
+      const intended = start + (i * 1e6) / rate
+      lagHistogram.recordValue(Math.max(1, Math.round(now - intended)))
+      if (write) map.set(`${prefix}${i % KEY_SPACE}`, value(intended, i))
+    }
+    setTimeout(tick, Math.max(0, (start + (i * 1e6) / rate - nowUs()) / 1000 - 0.5))
   }
   tick()
+}
+
+/** The percentiles of `h` and the CPU this process used since the last trial, in vCPUs; then both start again. */
+function trialOf(h: hdr.Histogram): { p50: number; p99: number; p999: number; count: number; lagP99: number; cpu: { total: number; system: number } } {
+  const usage = process.cpuUsage()
+  const atMs = performance.now()
+  const seconds = (atMs - lastCpu.atMs) / 1000
+  const cpu = {
+    total: Math.round(((usage.user - lastCpu.usage.user + usage.system - lastCpu.usage.system) / 1e6 / seconds) * 100) / 100,
+    system: Math.round(((usage.system - lastCpu.usage.system) / 1e6 / seconds) * 100) / 100,
+  }
+  lastCpu = { usage, atMs }
+  const out = { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), p999: h.getValueAtPercentile(99.9), count: h.totalCount, lagP99: lagHistogram.getValueAtPercentile(99), cpu }
+  lagHistogram.reset()
+  return out
 }
 
 const until = (check: () => boolean, timeoutMs = 60_000): Promise<void> =>
@@ -153,15 +189,23 @@ serveRequests(
         return true
       case 'rate':
         histogram = newHistogram()
-        writeAt(String(request['prefix']), Number(request['rate']))
+        lagHistogram.reset()
+        writeAt(String(request['prefix']), Number(request['rate']), true)
         return true
+      case 'floor':
+        lagHistogram.reset()
+        writeAt('', Number(request['rate']), false)
+        return true
+      case 'floorDelays':
+        // The floor's delays are its lateness alone: the lag histogram is the figure.
+        return trialOf(lagHistogram)
       case 'halt':
         running = false
         return true
       case 'mark':
         return { count: remoteChanges, written, atMs: performance.now(), cpu: process.cpuUsage() }
       case 'delays': {
-        const out = { p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99), p999: histogram.getValueAtPercentile(99.9), count: histogram.totalCount }
+        const out = trialOf(histogram)
         histogram.destroy()
         histogram = newHistogram()
         return out

@@ -5,6 +5,7 @@
  * with the same map on every node, and with presence lists that hold exactly the entries of live tracked processes.
  * fast-check prints the seed and the shrunk schedule of a failure, to replay it with `{ seed, path }`.
  */
+import { Buffer } from 'node:buffer'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { ProcessCtx } from '../actor/process-function.ts'
@@ -18,7 +19,7 @@ import { startReplicatedMap } from './replicated-map/replicated-map.ts'
 import type { ReplicatedMap } from './replicated-map/replicated-map.ts'
 
 type Command =
-  | { op: 'set'; node: number; key: number; value: number; ttlMs: number | undefined }
+  | { op: 'set'; node: number; key: number; value: number | Buffer; ttlMs: number | undefined }
   | { op: 'delete'; node: number; key: number }
   | { op: 'advance'; ms: number }
   | { op: 'settle' }
@@ -31,8 +32,17 @@ type Command =
   | { op: 'exit'; which: number }
 
 const node = fc.integer({ min: 0, max: 4 })
+/**
+ * Numbers, and Buffers: small ones, which a receiver keeps in shared blocks that it compacts as their values are
+ * overwritten (value-blocks.ts), and now and then one larger than half a block, which gets memory of its own.
+ */
+const value: fc.Arbitrary<number | Buffer> = fc.oneof(
+  { weight: 2, arbitrary: fc.integer() },
+  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }).map((fill) => Buffer.alloc(5000, fill)) },
+)
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), node, key: fc.integer({ min: 0, max: 9 }), value: fc.integer(), ttlMs: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }) }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), node, key: fc.integer({ min: 0, max: 9 }), value, ttlMs: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), node, key: fc.integer({ min: 0, max: 9 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 300 }) }) },
   { weight: 2, arbitrary: fc.constant({ op: 'settle' as const }) },
@@ -47,7 +57,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 
 interface Member {
   system: ActorSystem
-  map: ReplicatedMap<number>
+  map: ReplicatedMap<number | Buffer>
   presence: Presence
 }
 
@@ -67,7 +77,7 @@ async function run(nodeCount: number, commands: readonly Command[], tombstoneTtl
   const start = (name: string, system: ActorSystem): void => {
     members.set(name, {
       system,
-      map: startReplicatedMap<number>(system, { tombstoneTtlMs, syncIntervalMs: 0 }),
+      map: startReplicatedMap<number | Buffer>(system, { tombstoneTtlMs, syncIntervalMs: 0 }),
       presence: startPresence(system),
     })
   }
@@ -138,7 +148,7 @@ async function run(nodeCount: number, commands: readonly Command[], tombstoneTtl
     for (const name of names) if (!members.has(name)) start(name, net.restart(name))
     await net.settle()
 
-    const sorted = (map: ReplicatedMap<number>): Array<[string, number]> => map.entries().sort(([a], [b]) => (a < b ? -1 : 1))
+    const sorted = (map: ReplicatedMap<number | Buffer>): Array<[string, number | Buffer]> => map.entries().sort(([a], [b]) => (a < b ? -1 : 1))
     const first = members.get(names[0]!)!
     for (const name of names) {
       const m = members.get(name)!

@@ -5,6 +5,7 @@ import { Pid } from '../../pid.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { DeltaFields } from './delta-batch.ts'
 import { Entry } from './replica-store.ts'
+import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
 
 function entry(key: string, wall: number, counter: number, node: string, value: unknown, options: { deleted?: boolean; expiresAt?: number } = {}): Entry {
   const e = new Entry(key, 1)
@@ -43,16 +44,14 @@ describe('delta batches', () => {
       ['u8', 1_764_700_000_001, 1, 'cache@10.0.0.5', false, 0],
       ['pid', 1_764_700_000_001, 2, 'cache@10.0.0.5', false, 0],
     ])
+    // Bytes are handed over as views of the received data, marked for the store to copy if it keeps them.
     const bytes = entries[0]![6] as Buffer
-    expect(Buffer.isBuffer(bytes)).toBe(true)
     expect(bytes.toString()).toBe('one')
-    // Bytes of their own, not a view of the received frame.
-    expect(bytes.buffer.byteLength).toBe(3)
+    expect(entries.map((e) => e[7])).toEqual([PLACE_BUFFER, PLACE_NONE, PLACE_NONE, PLACE_NONE, PLACE_BYTES, PLACE_NONE])
     expect(entries[1]![6]).toEqual({ n: 2 })
     expect(entries[2]![6]).toBeUndefined()
     expect(entries[3]![6]).toBe('значение')
-    expect(entries[4]![6]).toEqual(new Uint8Array([1, 2]))
-    expect(Buffer.isBuffer(entries[4]![6])).toBe(false)
+    expect([...(entries[4]![6] as Uint8Array)]).toEqual([1, 2])
     expect((entries[5]![6] as Pid).equals(new Pid('cache@10.0.0.5', 7, 1))).toBe(true)
   })
 
@@ -89,5 +88,27 @@ describe('delta batches', () => {
       const r = decode(bad)
       expect(r.problems).toHaveLength(1)
     }
+  })
+
+  it('hands over the held entry of an ASCII key found from its bytes, and looks up no other key', () => {
+    const builder = new DeltaBatchBuilder()
+    builder.add(entry('held', 10, 0, 'a@h', 1))
+    builder.add(entry('absent', 10, 0, 'a@h', 2))
+    builder.add(entry('ключ', 10, 0, 'a@h', 3))
+    const heldEntry = new Entry('held', 1)
+    const looked: string[] = []
+    const got: unknown[][] = []
+    decodeDeltaBatch(
+      builder.take(),
+      (p) => got.push(['problem', p]),
+      (...e) => got.push(e),
+      (bytes, start, end) => {
+        const key = Buffer.from(bytes.subarray(start, end)).toString()
+        looked.push(key)
+        return key === 'held' ? heldEntry : undefined
+      },
+    )
+    expect(looked).toEqual(['held', 'absent'])
+    expect(got.map((e) => [e[0], e[8]])).toEqual([['held', heldEntry], ['absent', null], ['ключ', undefined]])
   })
 })

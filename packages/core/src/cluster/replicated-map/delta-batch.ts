@@ -13,8 +13,9 @@
  * - the key: its UTF-8 length (varint) and bytes;
  * - the value, unless deleted: its length (varint) and bytes (UTF-8 for a string, msgpack for a codec value).
  *
- * Values that are bytes get bytes of their own on the receiving side (a Buffer in an ArrayBuffer of its own), so a
- * stored value never keeps a whole received frame alive.
+ * Values that are bytes are handed over as views of the received frame, with `placeAs` saying so: the store copies
+ * those that win their merge into memory it owns (value-blocks.ts), so a stored value never keeps a whole received
+ * frame alive, and a version that loses costs no copy.
  *
  * Hot path: every replicated write passes through `add` and `decodeDeltaBatch`.
  */
@@ -22,7 +23,10 @@ import { Buffer } from 'node:buffer'
 import { createMessageCodec } from '../../codec.ts'
 import type { MessageCodec } from '../../codec.ts'
 import type { Entry } from './replica-store.ts'
+import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
+import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
+import type { PlaceAs } from './value-blocks.ts'
 
 /** The fields of a `delta` message. */
 export interface DeltaFields {
@@ -32,8 +36,24 @@ export interface DeltaFields {
   readonly data: Uint8Array
 }
 
-/** What a decoded entry is handed to. */
-export type ApplyEntry = (key: string, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number, value: unknown) => void
+/**
+ * What a decoded entry is handed to. `held` is the receiver's entry of the key, when `decodeDeltaBatch` was given a
+ * way to find it (null: it holds none), or undefined when it was not looked up.
+ */
+export type ApplyEntry = (
+  key: string,
+  wall: number,
+  counter: number,
+  node: string,
+  deleted: boolean,
+  expiresAt: number,
+  value: unknown,
+  placeAs: PlaceAs,
+  held: Entry | null | undefined,
+) => void
+
+/** Finds the receiver's entry of an ASCII key from its bytes and `hashAsciiBytes` (ReplicaStore.entryOfAscii). */
+export type FindEntry = (bytes: Uint8Array, start: number, end: number, keyHash: number) => Entry | undefined
 
 const DELETED = 1
 const EXPIRES = 2
@@ -247,9 +267,15 @@ class Reader {
 /**
  * Decodes a peer's batch and hands each entry, with its absolute version, to `apply`. A malformed batch is reported
  * through `onProblem` and skipped from where it went wrong; a malformed entry is reported and left out, and the
- * others still apply.
+ * others still apply. With `find`, an ASCII key the receiver holds is looked up from its bytes and handed over as
+ * the held entry with its key, so no string is made of it.
  */
-export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>>, onProblem: (problem: string) => void, apply: ApplyEntry): void {
+export function decodeDeltaBatch(
+  msg: Partial<Record<keyof DeltaFields, unknown>>,
+  onProblem: (problem: string) => void,
+  apply: ApplyEntry,
+  find?: FindEntry,
+): void {
   const { writers, base, count, data } = msg
   if (!Array.isArray(writers) || writers.length === 0 || !writers.every((w) => typeof w === 'string')) return onProblem('writers must be node names')
   if (!Number.isSafeInteger(base)) return onProblem('base must be an integer')
@@ -266,14 +292,17 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
     const expiresAt = (flags & EXPIRES) !== 0 ? wall + unzigzag(r.varint()) : 0
     const keyStart = r.span(r.varint())
     if (r.fail) return onProblem(`entry ${i} is truncated`)
-    const key = shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
+    let held: Entry | null | undefined
+    const keyHash = find === undefined ? -1 : hashAsciiBytes(buf, keyStart, r.at)
+    if (keyHash !== -1) held = find!(buf, keyStart, r.at, keyHash) ?? null
+    const key = held?.key ?? shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
     const deleted = (flags & DELETED) !== 0
     const kind = (flags >> KIND_SHIFT) & KIND_MASK
     let value: unknown
     if (kind !== KIND_NONE) {
       const start = r.span(r.varint())
       if (r.fail) return onProblem(`the value of ${key} is truncated`)
-      const decoded = decodeValue(kind, buf, start, r.at)
+      const decoded = kind === KIND_BUFFER || kind === KIND_BYTES ? buf.subarray(start, r.at) : decodeValue(kind, buf, start, r.at)
       if (typeof decoded === 'object' && decoded !== null && decoded instanceof BadValue) {
         onProblem(`the value of ${key} ${decoded.problem}`)
         continue
@@ -294,7 +323,7 @@ export function decodeDeltaBatch(msg: Partial<Record<keyof DeltaFields, unknown>
       onProblem(`${key} must have a value unless deleted`)
       continue
     }
-    apply(key, wall, counter, node, deleted, expiresAt, value)
+    apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE, held)
   }
   if (r.at !== buf.length) onProblem('data is longer than its entries')
 }
@@ -308,14 +337,6 @@ class BadValue {
 
 function decodeValue(kind: number, buf: Buffer, start: number, end: number): unknown {
   switch (kind) {
-    case KIND_BUFFER: {
-      // An ArrayBuffer of its own: a pooled Buffer would pin the pool's 8 KiB slab, a view the whole frame.
-      const copy = Buffer.allocUnsafeSlow(end - start)
-      buf.copy(copy, 0, start, end)
-      return copy
-    }
-    case KIND_BYTES:
-      return new Uint8Array(buf.subarray(start, end))
     case KIND_STRING:
       return buf.toString('utf8', start, end)
     case KIND_CODEC:

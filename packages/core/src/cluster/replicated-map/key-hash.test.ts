@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { fingerprint, hashString } from './key-hash.ts'
+import { Buffer } from 'node:buffer'
+import { fingerprint, hashAsciiBytes, hashString } from './key-hash.ts'
 
 describe('key hashes', () => {
   it('spreads keys over the leaf ranges (the top 16 bits)', () => {
@@ -23,5 +24,13 @@ describe('key hashes', () => {
     ]) {
       expect(other).not.toBe(base)
     }
+  })
+
+  it('hashes an ASCII key from its bytes as from its string, and refuses other bytes', () => {
+    const frame = Buffer.from('xx' + 'user:42' + 'yy')
+    expect(hashAsciiBytes(frame, 2, 9)).toBe(hashString('user:42'))
+    expect(hashAsciiBytes(frame, 2, 2)).toBe(hashString(''))
+    const utf8 = Buffer.from('ключ')
+    expect(hashAsciiBytes(utf8, 0, utf8.length)).toBe(-1)
   })
 })

@@ -24,6 +24,20 @@ export function hashString(s: string): number {
   return fmix32(h)
 }
 
+/**
+ * `hashString` of an ASCII key given as its UTF-8 bytes, without making a string of it (a receiver finds the entry of
+ * a key it holds by this hash); -1 when a byte is not ASCII, since UTF-16 code units and UTF-8 bytes differ there.
+ */
+export function hashAsciiBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!
+    if (c >= 0x80) return -1
+    h = Math.imul(h ^ c, 0x01000193)
+  }
+  return fmix32(h)
+}
+
 const nodeHashes = new Map<string, number>()
 
 let lastNode = ''

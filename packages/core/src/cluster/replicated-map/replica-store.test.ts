@@ -1,9 +1,12 @@
+import { Buffer } from 'node:buffer'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
+import { hashAsciiBytes } from './key-hash.ts'
 import { ReplicaStore } from './replica-store.ts'
 import type { MapChange } from './replica-store.ts'
+import { PLACE_NONE } from './value-blocks.ts'
 
 type Version = [string, number, number, string, boolean, number, string | null]
 
@@ -66,5 +69,27 @@ describe('ReplicaStore', () => {
     await clock.advance(500)
     s.sweep()
     expect(s.entry('t')).toBeUndefined()
+  })
+
+  it('finds a held ASCII key from its bytes, through its leaf range, and merges into that entry', () => {
+    const { s, changes } = store()
+    const keys = Array.from({ length: 2000 }, (_, i) => `k:${i}`)
+    for (const key of keys) s.setLocal(key, 'v', 0)
+    for (const key of keys) {
+      const bytes = Buffer.from(`..${key}..`)
+      expect(s.entryOfAscii(bytes, 2, 2 + key.length, hashAsciiBytes(bytes, 2, 2 + key.length))).toBe(s.entry(key))
+    }
+    const absent = Buffer.from('k:2000')
+    expect(s.entryOfAscii(absent, 0, absent.length, hashAsciiBytes(absent, 0, absent.length))).toBeUndefined()
+    // A key whose hash matches but whose bytes differ is not taken for it.
+    const held = s.entry('k:7')!
+    const other = Buffer.from('k:8')
+    expect(s.entryOfAscii(other, 0, 3, held.keyHash)).toBeUndefined()
+    // Merging with the entry found (or null: none held) is merging by key.
+    expect(s.applyRemote('k:7', 5_000, 0, 'a@h', false, 0, 'new', PLACE_NONE, held)).toBe(true)
+    expect(s.get('k:7')).toBe('new')
+    expect(s.applyRemote('fresh', 5_000, 0, 'a@h', false, 0, 'f', PLACE_NONE, null)).toBe(true)
+    expect(s.entry('fresh')?.value).toBe('f')
+    expect(changes.slice(-2).map((c) => c.key)).toEqual(['k:7', 'fresh'])
   })
 })

@@ -18,6 +18,8 @@ import { compareVersions } from './hlc.ts'
 import type { HybridLogicalClock } from './hlc.ts'
 import { fingerprint, hashString } from './key-hash.ts'
 import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
+import { PLACE_BUFFER, PLACE_NONE, ValueBlocks } from './value-blocks.ts'
+import type { BlockHolder, PlaceAs, ValueBlock } from './value-blocks.ts'
 
 /** A change of a replicated map, delivered to its subscribers. */
 export interface MapChange<V> {
@@ -34,7 +36,7 @@ export interface MapChange<V> {
 export type MapListener<V> = (change: MapChange<V>) => void
 
 /** One key's current version on this node. */
-export class Entry {
+export class Entry implements BlockHolder {
   readonly key: string
   readonly keyHash: number
   readonly leaf: number
@@ -53,6 +55,8 @@ export class Entry {
   held = true
   /** True once its fingerprint is in the RangeDigest. */
   inDigest = false
+  /** The shared block its value was received into, if it was (value-blocks.ts). */
+  block: ValueBlock | undefined = undefined
   /** The entries of one leaf range form a list, so a range's entries are found without a scan. */
   prev: Entry | undefined = undefined
   next: Entry | undefined = undefined
@@ -92,6 +96,7 @@ export class ReplicaStore<V> {
   readonly #leaves: (Entry | undefined)[] = new Array<Entry | undefined>(LEAF_COUNT)
   readonly #timed = new MinHeap<Timed>()
   readonly #listeners = new Set<MapListener<V>>()
+  readonly #blocks = new ValueBlocks()
   readonly #node: string
   readonly #clock: Clock
   readonly #hlc: HybridLogicalClock
@@ -140,6 +145,22 @@ export class ReplicaStore<V> {
     return this.#entries.get(key)
   }
 
+  /**
+   * The current entry of an ASCII key given as bytes (`keyHash` being `hashAsciiBytes` of them), found in its leaf
+   * range's list without making a string of the key or looking it up in the Map: what a receiver does per entry.
+   */
+  entryOfAscii(bytes: Uint8Array, start: number, end: number, keyHash: number): Entry | undefined {
+    const length = end - start
+    for (let e = this.#leaves[leafOf(keyHash)]; e !== undefined; e = e.next) {
+      if (e.keyHash !== keyHash || e.key.length !== length) continue
+      const key = e.key
+      let i = 0
+      while (i < length && key.charCodeAt(i) === bytes[start + i]) i++
+      if (i === length) return e
+    }
+    return undefined
+  }
+
   *liveEntries(prefix: string | undefined): Generator<Entry> {
     const now = this.#clock.now()
     for (const e of this.#entries.values()) {
@@ -183,10 +204,24 @@ export class ReplicaStore<V> {
     return e
   }
 
-  /** Merges a peer's entry (already checked by `wireEntryProblem`); returns true when it was newer than ours. */
-  applyRemote(key: string, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number, value: unknown): boolean {
+  /**
+   * Merges a peer's entry (already checked by `wireEntryProblem`); returns true when it was newer than ours. A value
+   * with `placeAs` other than `PLACE_NONE` is a view of the received frame, copied into the store's own memory when
+   * the entry is kept. `held` is the key's entry when the caller looked it up already (`entryOfAscii`; null: none).
+   */
+  applyRemote(
+    key: string,
+    wall: number,
+    counter: number,
+    node: string,
+    deleted: boolean,
+    expiresAt: number,
+    value: unknown,
+    placeAs: PlaceAs = PLACE_NONE,
+    held?: Entry | null,
+  ): boolean {
     this.#hlc.observe(wall, counter)
-    let e = this.#entries.get(key)
+    let e = held === undefined ? this.#entries.get(key) : (held ?? undefined)
     if (e !== undefined) {
       if (compareVersions(wall, counter, node, e.wall, e.counter, e.node) <= 0) return false
     } else {
@@ -196,6 +231,7 @@ export class ReplicaStore<V> {
       e = this.#insert(key, hashString(key))
     }
     this.#write(e, deleted ? undefined : value, wall, counter, node, deleted, expiresAt)
+    if (placeAs !== PLACE_NONE && !deleted) this.#blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
     this.#changed(e, false)
     return true
   }
@@ -227,6 +263,7 @@ export class ReplicaStore<V> {
       if (entry.live) {
         // Its expiry: it is a tombstone from now on.
         entry.live = false
+        this.#blocks.release(entry)
         entry.value = undefined
         this.#live--
         this.#emit({ type: 'expire', key: entry.key, origin: entry.node })
@@ -241,6 +278,7 @@ export class ReplicaStore<V> {
   clear(): void {
     for (const e of this.#entries.values()) e.held = false
     this.#entries.clear()
+    this.#blocks.clear()
     this.#leaves.fill(undefined)
     this.#timed.clear()
     this.#listeners.clear()
@@ -259,6 +297,7 @@ export class ReplicaStore<V> {
   }
 
   #remove(e: Entry): void {
+    this.#blocks.release(e)
     e.held = false
     this.#entries.delete(e.key)
     this.digest.remove(e.leaf, e.fp)
@@ -269,6 +308,7 @@ export class ReplicaStore<V> {
   }
 
   #write(e: Entry, value: unknown, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number): void {
+    this.#blocks.release(e)
     e.value = value
     e.wall = wall
     e.counter = counter
@@ -297,7 +337,10 @@ export class ReplicaStore<V> {
       if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: e.value as V, origin: e.node })
       return
     }
-    if (!e.deleted) e.value = undefined
+    if (!e.deleted) {
+      this.#blocks.release(e)
+      e.value = undefined
+    }
     if (wasLive && this.#listeners.size > 0) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
     if (!this.#scheduleCollection(e) && !local) this.#remove(e)
   }

@@ -7,6 +7,7 @@ import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
 import { DeltaBatchBuilder } from './delta-batch.ts'
 import { Entry } from './replica-store.ts'
 import { replicatedMapActorName, startReplicatedMap } from './replicated-map.ts'
+import { BLOCK_BYTES } from './value-blocks.ts'
 import type { MapChange, ReplicatedMap, ReplicatedMapOptions } from './replicated-map.ts'
 
 let net: InMemoryNetwork | undefined
@@ -69,8 +70,9 @@ describe('replicated map: reads and writes', () => {
     const got = m['b@h']!.get('bin')
     expect(Buffer.isBuffer(got)).toBe(true)
     expect([...got!]).toEqual([0, 1, 2, 255])
-    // Bytes of its own, not a view that would keep the whole received message alive.
-    expect(got!.buffer.byteLength).toBe(4)
+    // In the replica's own memory (a shared block of received values), not a view that would keep the whole received
+    // message alive.
+    expect(got!.buffer.byteLength).toBe(BLOCK_BYTES)
   })
 
   it('refuses a value that cannot cross a node at set, storing nothing', async () => {

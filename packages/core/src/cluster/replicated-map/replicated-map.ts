@@ -41,7 +41,7 @@ import type { WireVersions, WireWant } from './catch-up.ts'
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
-import type { ApplyEntry, DeltaFields } from './delta-batch.ts'
+import type { ApplyEntry, DeltaFields, FindEntry } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
 import { TombstoneAcks } from './tombstone-acks.ts'
 import type { CollectFields } from './tombstone-acks.ts'
@@ -384,9 +384,10 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const drop = (from: Pid, what: string, problem: string): void => {
     logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
   }
-  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value) => {
-    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value)
+  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value, placeAs, held) => {
+    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value, placeAs, held)
   }
+  const findEntry: FindEntry = (bytes, start, end, keyHash) => store.entryOfAscii(bytes, start, end, keyHash)
   // Reused: its scratch buffer grows once to the size of a batch.
   const flushBatch = new DeltaBatchBuilder()
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
@@ -483,6 +484,7 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
             msg,
             (problem) => drop(msg.peer, 'delta', problem),
             applyEntry,
+            findEntry,
           )
           if (msg.seq !== undefined && Number.isSafeInteger(msg.seq) && isCurrent(peers, msg.peer)) {
             ctx.send(msg.peer, { t: 'ack', peer: ctx.self, seq: msg.seq } satisfies MapMessage)

@@ -1,0 +1,161 @@
+import { Buffer } from 'node:buffer'
+import fc from 'fast-check'
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import { TestClock } from '../../testing/test-clock.ts'
+import { HybridLogicalClock } from './hlc.ts'
+import { ReplicaStore } from './replica-store.ts'
+import { BLOCK_BYTES, PLACE_BUFFER, PLACE_BYTES, ValueBlocks } from './value-blocks.ts'
+import type { BlockHolder, ValueBlock } from './value-blocks.ts'
+
+function holder(): BlockHolder {
+  return { value: undefined, block: undefined, held: true }
+}
+
+/** A received frame with `value` somewhere in its middle, and the view of it a decoder hands over. */
+function received(value: Uint8Array): Buffer {
+  const frame = Buffer.alloc(value.length + 64, 0xee)
+  frame.set(value, 32)
+  return frame.subarray(32, 32 + value.length)
+}
+
+describe('ValueBlocks', () => {
+  it('copies received values out of their frame into shared blocks, as Buffers or plain Uint8Arrays', () => {
+    const blocks = new ValueBlocks()
+    const a = holder()
+    const b = holder()
+    const view = received(Buffer.from('hello'))
+    blocks.place(a, view, true)
+    blocks.place(b, received(new Uint8Array([1, 2, 3])), false)
+    expect(Buffer.isBuffer(a.value)).toBe(true)
+    expect((a.value as Buffer).toString()).toBe('hello')
+    // Not the frame: writing into the frame afterwards leaves the stored value alone.
+    view.fill(0)
+    expect((a.value as Buffer).toString()).toBe('hello')
+    expect((a.value as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
+    expect(Buffer.isBuffer(b.value)).toBe(false)
+    expect(b.value).toEqual(new Uint8Array([1, 2, 3]))
+    // The two share one block.
+    expect(a.block).toBe(b.block)
+    expect((b.value as Uint8Array).buffer).toBe((a.value as Buffer).buffer)
+  })
+
+  it('gives a value larger than half a block memory of its own, and an empty one too', () => {
+    const blocks = new ValueBlocks()
+    const h = holder()
+    blocks.place(h, received(Buffer.alloc(BLOCK_BYTES / 2 + 1, 7)), true)
+    expect(h.block).toBeUndefined()
+    expect((h.value as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
+    // Empty values would never fill a block: its list of holders would only grow.
+    const empty = holder()
+    const other = holder()
+    blocks.place(other, received(Buffer.from('x')), true)
+    for (let i = 0; i < 100; i++) {
+      blocks.release(empty)
+      blocks.place(empty, received(Buffer.alloc(0)), false)
+    }
+    expect(empty.block).toBeUndefined()
+    expect(empty.value).toEqual(new Uint8Array(0))
+    expect(other.block!.holders).toHaveLength(1)
+  })
+
+  it('moves the last live values out of a block once most of it is dead, so the block can go', () => {
+    const blocks = new ValueBlocks()
+    const holders = Array.from({ length: 100 }, (_, i) => {
+      const h = holder()
+      blocks.place(h, received(Buffer.alloc(100, i)), true)
+      return h
+    })
+    // 81 values of 100 bytes fill the first block; the rest went into a second one.
+    const first = holders[0]!.block!
+    expect(holders.filter((h) => h.block === first)).toHaveLength(81)
+    const keep = holders.slice(0, 81).filter((_, i) => i % 5 === 0)
+    for (const [i, h] of holders.slice(0, 81).entries()) {
+      if (i % 5 !== 0) blocks.release(h)
+    }
+    // Fewer than a quarter of the first block's bytes are live: its values moved, with their contents.
+    expect(keep.every((h) => h.block !== first && h.block !== undefined)).toBe(true)
+    expect(keep.map((h) => (h.value as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
+    expect(first.holders).toEqual([])
+  })
+
+  it('frees a full block that was mostly dead before it filled (a hot key overwritten while it was current)', () => {
+    const blocks = new ValueBlocks()
+    const cold = holder()
+    blocks.place(cold, received(Buffer.alloc(100, 1)), true)
+    const first = cold.block!
+    const hot = holder()
+    for (let i = 0; i < 100; i++) {
+      blocks.release(hot)
+      blocks.place(hot, received(Buffer.alloc(100, 2)), true)
+    }
+    expect(cold.block).not.toBe(first)
+    expect((cold.value as Buffer)[0]).toBe(1)
+  })
+})
+
+describe('ValueBlocks as a property', () => {
+  it('keeps every value intact and holds at most four times the live bytes, plus the block being filled', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ who: fc.integer({ min: 0, max: 29 }), size: fc.oneof(fc.integer({ min: 0, max: 700 }), fc.constant(5000)), drop: fc.boolean() }), { maxLength: 600 }),
+        (steps) => {
+          const blocks = new ValueBlocks()
+          const holders = Array.from({ length: 30 }, () => holder())
+          const expected: (number | undefined)[] = Array.from({ length: 30 }, () => undefined)
+          for (const [i, { who, size, drop }] of steps.entries()) {
+            const h = holders[who]!
+            blocks.release(h)
+            if (drop) {
+              h.value = undefined
+              expected[who] = undefined
+              continue
+            }
+            blocks.place(h, received(Buffer.alloc(size, i & 0xff)), true)
+            expected[who] = size === 0 ? undefined : i & 0xff
+          }
+          const held = new Set<ValueBlock>()
+          let live = 0
+          for (const [who, h] of holders.entries()) {
+            if (expected[who] !== undefined) expect([...new Set(h.value as Buffer)]).toEqual([expected[who]])
+            if (h.block !== undefined) {
+              held.add(h.block)
+              live += (h.value as Buffer).length
+            }
+          }
+          // Every block still referenced by a value, but the one being filled, is at least a quarter live.
+          const used = [...held].reduce((sum, b) => sum + b.used, 0)
+          expect(used).toBeLessThanOrEqual(4 * live + BLOCK_BYTES)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+})
+
+describe('ReplicaStore with received byte values', () => {
+  it('keeps a received value in its own memory only when it wins, and stops counting it when it changes', async () => {
+    const clock = new TestClock(10_000)
+    const s = new ReplicaStore<Uint8Array>('me@h', clock, new HybridLogicalClock(clock), { tombstoneTtlMs: 500 }, pino({ level: 'silent' }))
+    const frame = received(Buffer.from('newer'))
+    expect(s.applyRemote('k', 9_000, 0, 'a@h', false, 0, frame, PLACE_BUFFER)).toBe(true)
+    const stored = s.get('k')!
+    expect(stored.buffer).not.toBe(frame.buffer)
+    expect(Buffer.from(stored).toString()).toBe('newer')
+    const block = s.entry('k')!.block!
+    expect(block.live).toBe(5)
+    // An older version loses and is not copied.
+    expect(s.applyRemote('k', 8_000, 0, 'a@h', false, 0, received(Buffer.from('older')), PLACE_BUFFER)).toBe(false)
+    expect(block.used).toBe(5)
+    s.applyRemote('u', 9_000, 0, 'a@h', false, 11_000, received(new Uint8Array([9])), PLACE_BYTES)
+    expect(Buffer.isBuffer(s.get('u'))).toBe(false)
+    expect(block.live).toBe(6)
+    // A delete, an expiry and a local write each release the bytes they replace.
+    s.applyRemote('k', 9_500, 0, 'a@h', true, 0, undefined)
+    expect(block.live).toBe(1)
+    await clock.advance(1_000)
+    s.sweep()
+    expect(block.live).toBe(0)
+    expect(s.get('u')).toBeUndefined()
+  })
+})
