@@ -5,9 +5,9 @@ import type { InMemoryNetwork } from '@cohort/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheMap } from './cache-map.ts'
 import { CommandSession } from './command-session.ts'
-import type { ServerFacts } from './command-session.ts'
 import { executeCommand } from './command-table.ts'
 import { RespWriter } from './resp-writer.ts'
+import { TEST_FACTS } from './test-support/test-facts.ts'
 
 let net: InMemoryNetwork | undefined
 afterEach(async () => {
@@ -15,15 +15,7 @@ afterEach(async () => {
   net = undefined
 })
 
-const facts: ServerFacts = {
-  nodeName: 'a@h',
-  version: '0.1.0',
-  startedAt: 0,
-  port: 6379,
-  connectedClients: () => 1,
-  totalCommands: () => 0,
-  memory: () => ({ rss: 1, heapUsed: 1 }),
-}
+const facts = TEST_FACTS
 
 /** A session on node a@h of a two-node in-memory cluster, and a helper that runs one command and returns the raw reply. */
 function setup() {

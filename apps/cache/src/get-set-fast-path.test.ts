@@ -5,11 +5,11 @@ import type { InMemoryNetwork } from '@cohort/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheMap } from './cache-map.ts'
 import { CommandSession } from './command-session.ts'
-import type { ServerFacts } from './command-session.ts'
 import { executeCommand } from './command-table.ts'
 import { runGetOrSet } from './get-set-fast-path.ts'
 import { RespParser } from './resp-parser.ts'
 import { RespWriter } from './resp-writer.ts'
+import { TEST_FACTS } from './test-support/test-facts.ts'
 
 let net: InMemoryNetwork | undefined
 afterEach(async () => {
@@ -17,15 +17,7 @@ afterEach(async () => {
   net = undefined
 })
 
-const facts: ServerFacts = {
-  nodeName: 'a@h',
-  version: '0.1.0',
-  startedAt: 0,
-  port: 6379,
-  connectedClients: () => 1,
-  totalCommands: () => 0,
-  memory: () => ({ rss: 1, heapUsed: 1 }),
-}
+const facts = TEST_FACTS
 
 function multibulk(...args: (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)]
