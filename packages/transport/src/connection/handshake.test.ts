@@ -1,22 +1,12 @@
 /** Unit tests of the handshake state machines, fed decoded messages: proofs, replays, versions, names, order. */
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../wire/close-codes.ts'
-import { ProtocolError } from '../wire/protocol-error.ts'
 import { ClientHandshake, PROTOCOL_VERSION, ServerHandshake } from './handshake.ts'
 import type { LocalIdentity } from './handshake.ts'
+import { closeCodeOf } from '../test-support/close-code-of.ts'
 
 const a: LocalIdentity = { name: 'a@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'secret' }
 const b: LocalIdentity = { name: 'b@h', creation: 2, url: 'ws://h:2', hidden: true, cookie: 'secret' }
-
-function closeCodeOf(fn: () => unknown): number {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProtocolError)
-    return (error as ProtocolError).closeCode
-  }
-  throw new Error('expected a ProtocolError')
-}
 
 describe('handshake', () => {
   it('authenticates both sides and exchanges identities', () => {
