@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_CHAT_CONFIG, loadChatConfig } from './chat-config.ts'
+
+const load = (env: Record<string, string>) => loadChatConfig({ env: { COHORT_COOKIE: 'a-long-enough-test-cookie', ...env } })
+
+describe('loadChatConfig', () => {
+  it('applies the defaults of the chat variables', async () => {
+    const { chat, http } = await load({})
+    expect(http).toEqual({ host: DEFAULT_CHAT_CONFIG.httpHost, port: DEFAULT_CHAT_CONFIG.httpPort })
+    expect(chat).toEqual({
+      historySyncMs: DEFAULT_CHAT_CONFIG.historySyncMs,
+      maxBufferedBytes: DEFAULT_CHAT_CONFIG.maxBufferedBytes,
+      maxRooms: DEFAULT_CHAT_CONFIG.maxRooms,
+      maxConnections: DEFAULT_CHAT_CONFIG.maxConnections,
+      publicUrl: undefined,
+    })
+  })
+
+  it('reads the chat variables', async () => {
+    const { chat } = await load({ CHAT_MAX_CONNECTIONS: '500', CHAT_MAX_ROOMS: '7', CHAT_PUBLIC_URL: 'https://chat.example/' })
+    expect(chat).toMatchObject({ maxConnections: 500, maxRooms: 7, publicUrl: 'https://chat.example' })
+  })
+
+  it('refuses a malformed value, naming the variable', async () => {
+    await expect(load({ CHAT_MAX_CONNECTIONS: '0' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS: expected an integer in 1\.\./)
+    await expect(load({ CHAT_MAX_CONNECTIONS: 'lots' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS/)
+  })
+})
