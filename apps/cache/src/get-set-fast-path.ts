@@ -1,19 +1,15 @@
 /**
  * The fast path of the two commands that make up most of a cache's traffic: `GET key` and a plain `SET key value`
  * (no options), run straight from the parser's offsets into the received chunk. Nothing is built for them but what is
- * kept: the key as the map's string and, for SET, the value copied once into bytes of its own. Every other command,
+ * kept: the key as the map's string (the map copies a SET's value out of the chunk into its own memory). Every other command,
  * and these two with anything else (options, another arity), goes through the command table as before; the replies
  * and the effects are the same either way.
  *
  * Hot path: runs for every RESP command a connection sends.
  */
-import { Buffer } from 'node:buffer'
 import type { CommandSession } from './command-session.ts'
 import type { RespParser } from './resp-parser.ts'
 import type { RespWriter } from './resp-writer.ts'
-
-/** Values up to this many bytes are copied in a JavaScript loop; larger ones through `Buffer#copy`. */
-const LOOP_COPY_BYTES = 64
 
 /**
  * Runs the command the parser just parsed if it is `GET key` or `SET key value` (in any letter case) and writes its
@@ -35,15 +31,8 @@ export function runGetOrSet(argc: number, parser: RespParser, session: CommandSe
   }
   if (c0 === 0x73 /* 's' */ && argc === 3) {
     session.commandsProcessed++
-    // The stored value owns its bytes: the chunk is the socket's, and a value must not keep a whole chunk alive.
-    const start = parser.starts[2]!
-    const length = parser.ends[2]! - start
-    const value = Buffer.allocUnsafe(length)
-    if (length <= LOOP_COPY_BYTES) {
-      for (let i = 0; i < length; i++) value[i] = chunk[start + i]!
-    } else {
-      chunk.copy(value, 0, start, start + length)
-    }
+    // A view of the chunk: the map copies byte values as it stores them, so the chunk is not kept.
+    const value = chunk.subarray(parser.starts[2]!, parser.ends[2]!)
     session.map.set(key, value)
     out.ok()
     return true

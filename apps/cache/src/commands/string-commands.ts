@@ -2,6 +2,8 @@
  * The string commands: GET, SET (EX/PX/EXAT/PXAT/NX/XX/KEEPTTL/GET), SETNX, SETEX, PSETEX, GETSET, GETDEL, MGET, MSET,
  * MSETNX, STRLEN, DEL, UNLINK, EXISTS, TOUCH, TYPE. Every value is a string of bytes, so WRONGTYPE never arises.
  * Reads answer from the local replica; writes apply locally at once (read-your-writes on this node) and replicate.
+ * A value is handed to the map as the parser's view into the connection's receive buffer: the map copies bytes as it
+ * stores them, so no value keeps that buffer alive.
  *
  * Gotchas: NX and XX test the local replica. Two nodes may both grant `SET k v NX` for the same key in the same
  * moment; the key then converges to one of the two values (last writer wins), so NX is not a cluster-wide lock.
@@ -12,11 +14,6 @@ import type { CommandSession } from '../command-session.ts'
 import { MAX_TTL_MS, NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
 import { keyFromBytes } from '../key-codec.ts'
 import type { RespWriter } from '../resp-writer.ts'
-
-/** A stored value owns its bytes: a parsed argument is a view into the connection's receive buffer. */
-function ownBytes(arg: Buffer): Buffer {
-  return Buffer.from(arg)
-}
 
 /** The TTL for a SET-like expiry option, or an error text. */
 export function expiryToTtlMs(word: string, amount: number, now: number, command: string): number | string {
@@ -97,7 +94,7 @@ function set(args: Buffer[], s: CommandSession, out: RespWriter): void {
     const at = s.map.expiresAt(key)
     if (at !== undefined) ttlMs = Math.max(1, at - s.now())
   }
-  store(s, key, ownBytes(args[2]!), ttlMs)
+  store(s, key, args[2]!, ttlMs)
   if (get) out.bulk(old)
   else out.ok()
 }
@@ -108,7 +105,7 @@ function setWithTtl(unit: 'EX' | 'PX', name: string) {
     if (amount === undefined) return out.error(NOT_AN_INTEGER)
     const ttl = expiryToTtlMs(unit, amount, s.now(), name)
     if (typeof ttl === 'string') return out.error(ttl)
-    store(s, keyFromBytes(args[1]!), ownBytes(args[3]!), ttl)
+    store(s, keyFromBytes(args[1]!), args[3]!, ttl)
     out.ok()
   }
 }
@@ -135,7 +132,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     run(args, s, out) {
       const key = keyFromBytes(args[1]!)
       if (s.map.has(key)) return out.integer(0)
-      s.map.set(key, ownBytes(args[2]!))
+      s.map.set(key, args[2]!)
       out.integer(1)
     },
   },
@@ -148,7 +145,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     run(args, s, out) {
       const key = keyFromBytes(args[1]!)
       const old = s.map.get(key)
-      s.map.set(key, ownBytes(args[2]!))
+      s.map.set(key, args[2]!)
       out.bulk(old)
     },
   },
@@ -178,7 +175,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     write: true,
     run(args, s, out) {
       if (args.length % 2 !== 1) return out.error("ERR wrong number of arguments for 'mset' command")
-      for (let i = 1; i < args.length; i += 2) s.map.set(keyFromBytes(args[i]!), ownBytes(args[i + 1]!))
+      for (let i = 1; i < args.length; i += 2) s.map.set(keyFromBytes(args[i]!), args[i + 1]!)
       out.ok()
     },
   },
@@ -189,7 +186,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     run(args, s, out) {
       if (args.length % 2 !== 1) return out.error("ERR wrong number of arguments for 'msetnx' command")
       for (let i = 1; i < args.length; i += 2) if (s.map.has(keyFromBytes(args[i]!))) return out.integer(0)
-      for (let i = 1; i < args.length; i += 2) s.map.set(keyFromBytes(args[i]!), ownBytes(args[i + 1]!))
+      for (let i = 1; i < args.length; i += 2) s.map.set(keyFromBytes(args[i]!), args[i + 1]!)
       out.integer(1)
     },
   },

@@ -104,11 +104,16 @@ export class DeltaBatchBuilder {
     this.#lastWriter = e.node
     this.#lastIndex = w
     const key = e.key
-    const value = e.deleted ? undefined : e.value
+    // Bytes kept in a block are copied straight from it; everything else is the entry's value itself.
+    const block = e.deleted ? undefined : e.block
+    const value = e.deleted || block !== undefined ? undefined : e.value
     let kind = KIND_NONE
     let encoded: Uint8Array | undefined
     let valueBound = 0
-    if (value !== undefined) {
+    if (block !== undefined) {
+      kind = e.asBuffer ? KIND_BUFFER : KIND_BYTES
+      valueBound = e.length
+    } else if (value !== undefined) {
       if (Buffer.isBuffer(value)) {
         kind = KIND_BUFFER
         valueBound = value.length
@@ -132,6 +137,11 @@ export class DeltaBatchBuilder {
     this.#varint(e.counter)
     if (e.expiresAt !== 0) this.#varint(zigzag(e.expiresAt - e.wall))
     this.#string(key)
+    if (block !== undefined) {
+      this.#varint(e.length)
+      this.#at += block.bytes.copy(buf, this.#at, e.at, e.at + e.length)
+      return
+    }
     switch (kind) {
       case KIND_BUFFER:
       case KIND_BYTES: {

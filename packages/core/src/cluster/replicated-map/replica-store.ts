@@ -18,7 +18,7 @@ import { compareVersions } from './hlc.ts'
 import type { HybridLogicalClock } from './hlc.ts'
 import { fingerprint, hashString } from './key-hash.ts'
 import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
-import { PLACE_BUFFER, PLACE_NONE, ValueBlocks } from './value-blocks.ts'
+import { PLACE_BUFFER, PLACE_NONE, ValueBlocks, placeOf, valueOf } from './value-blocks.ts'
 import type { BlockHolder, PlaceAs, ValueBlock } from './value-blocks.ts'
 
 /** A change of a replicated map, delivered to its subscribers. */
@@ -40,6 +40,7 @@ export class Entry implements BlockHolder {
   readonly key: string
   readonly keyHash: number
   readonly leaf: number
+  /** The value, unless its bytes are in a block (`block`, `at`, `length`): read it with `valueOf`. */
   value: unknown = undefined
   wall = 0
   counter = 0
@@ -55,8 +56,11 @@ export class Entry implements BlockHolder {
   held = true
   /** True once its fingerprint is in the RangeDigest. */
   inDigest = false
-  /** The shared block its value was received into, if it was (value-blocks.ts). */
+  /** The shared block its value's bytes are in, if they are, where, and how they are read (value-blocks.ts). */
   block: ValueBlock | undefined = undefined
+  at = 0
+  length = 0
+  asBuffer = false
   /** The entries of one leaf range form a list, so a range's entries are found without a scan. */
   prev: Entry | undefined = undefined
   next: Entry | undefined = undefined
@@ -126,7 +130,7 @@ export class ReplicaStore<V> {
     const e = this.#entries.get(key)
     if (e === undefined || !e.live) return undefined
     if (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()) return undefined
-    return e.value as V
+    return valueOf(e) as V
   }
 
   has(key: string): boolean {
@@ -188,7 +192,10 @@ export class ReplicaStore<V> {
     this.#hlc.tick()
     let e = this.#entries.get(key)
     if (e === undefined) e = this.#insert(key, hashString(key))
-    this.#write(e, value, this.#hlc.wall, this.#hlc.counter, this.#node, false, expiresAt)
+    // Bytes are copied, so a caller reusing its Buffer cannot change the map, and the value the caller made dies young.
+    const placeAs = placeOf(value)
+    this.#write(e, placeAs === PLACE_NONE ? value : undefined, this.#hlc.wall, this.#hlc.counter, this.#node, false, expiresAt)
+    if (placeAs !== PLACE_NONE) this.#blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
     this.#changed(e, true)
     return e
   }
@@ -230,7 +237,7 @@ export class ReplicaStore<V> {
       if ((deleted || expiresAt !== 0) && deadSince + this.#options.tombstoneTtlMs <= this.#clock.now()) return false
       e = this.#insert(key, hashString(key))
     }
-    this.#write(e, deleted ? undefined : value, wall, counter, node, deleted, expiresAt)
+    this.#write(e, deleted || placeAs !== PLACE_NONE ? undefined : value, wall, counter, node, deleted, expiresAt)
     if (placeAs !== PLACE_NONE && !deleted) this.#blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
     this.#changed(e, false)
     return true
@@ -334,7 +341,7 @@ export class ReplicaStore<V> {
     if (e.live !== wasLive) this.#live += e.live ? 1 : -1
     if (e.live) {
       if (e.expiresAt !== 0) this.#timed.push(e.expiresAt, { entry: e, fp: e.fp })
-      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: e.value as V, origin: e.node })
+      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: valueOf(e) as V, origin: e.node })
       return
     }
     if (!e.deleted) {

@@ -44,6 +44,7 @@ import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, DeltaFields, FindEntry } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
 import { TombstoneAcks } from './tombstone-acks.ts'
+import { valueOf } from './value-blocks.ts'
 import type { CollectFields } from './tombstone-acks.ts'
 import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
@@ -262,7 +263,7 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
 
   entries(prefix?: string): Array<[string, V]> {
     const out: Array<[string, V]> = []
-    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, e.value as V])
+    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, valueOf(e) as V])
     return out
   }
 

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { ReplicaStore } from './replica-store.ts'
-import { BLOCK_BYTES, PLACE_BUFFER, PLACE_BYTES, ValueBlocks } from './value-blocks.ts'
+import { BLOCK_BYTES, PLACE_BUFFER, PLACE_BYTES, ValueBlocks, valueOf } from './value-blocks.ts'
 import type { BlockHolder, ValueBlock } from './value-blocks.ts'
 
 function holder(): BlockHolder {
-  return { value: undefined, block: undefined, held: true }
+  return { value: undefined, block: undefined, at: 0, length: 0, asBuffer: false, held: true }
 }
 
 /** A received frame with `value` somewhere in its middle, and the view of it a decoder hands over. */
@@ -27,17 +27,17 @@ describe('ValueBlocks', () => {
     const view = received(Buffer.from('hello'))
     blocks.place(a, view, true)
     blocks.place(b, received(new Uint8Array([1, 2, 3])), false)
-    expect(Buffer.isBuffer(a.value)).toBe(true)
-    expect((a.value as Buffer).toString()).toBe('hello')
+    expect(Buffer.isBuffer(valueOf(a))).toBe(true)
+    expect((valueOf(a) as Buffer).toString()).toBe('hello')
     // Not the frame: writing into the frame afterwards leaves the stored value alone.
     view.fill(0)
-    expect((a.value as Buffer).toString()).toBe('hello')
-    expect((a.value as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
-    expect(Buffer.isBuffer(b.value)).toBe(false)
-    expect(b.value).toEqual(new Uint8Array([1, 2, 3]))
+    expect((valueOf(a) as Buffer).toString()).toBe('hello')
+    expect((valueOf(a) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
+    expect(Buffer.isBuffer(valueOf(b))).toBe(false)
+    expect(valueOf(b)).toEqual(new Uint8Array([1, 2, 3]))
     // The two share one block.
     expect(a.block).toBe(b.block)
-    expect((b.value as Uint8Array).buffer).toBe((a.value as Buffer).buffer)
+    expect((valueOf(b) as Uint8Array).buffer).toBe((valueOf(a) as Buffer).buffer)
   })
 
   it('gives a value larger than half a block memory of its own, and an empty one too', () => {
@@ -45,7 +45,7 @@ describe('ValueBlocks', () => {
     const h = holder()
     blocks.place(h, received(Buffer.alloc(BLOCK_BYTES / 2 + 1, 7)), true)
     expect(h.block).toBeUndefined()
-    expect((h.value as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
+    expect((valueOf(h) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
     // Empty values would never fill a block: its list of holders would only grow.
     const empty = holder()
     const other = holder()
@@ -55,7 +55,7 @@ describe('ValueBlocks', () => {
       blocks.place(empty, received(Buffer.alloc(0)), false)
     }
     expect(empty.block).toBeUndefined()
-    expect(empty.value).toEqual(new Uint8Array(0))
+    expect(valueOf(empty)).toEqual(new Uint8Array(0))
     expect(other.block!.holders).toHaveLength(1)
   })
 
@@ -75,7 +75,7 @@ describe('ValueBlocks', () => {
     }
     // Fewer than a quarter of the first block's bytes are live: its values moved, with their contents.
     expect(keep.every((h) => h.block !== first && h.block !== undefined)).toBe(true)
-    expect(keep.map((h) => (h.value as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
+    expect(keep.map((h) => (valueOf(h) as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
     expect(first.holders).toEqual([])
   })
 
@@ -90,7 +90,7 @@ describe('ValueBlocks', () => {
       blocks.place(hot, received(Buffer.alloc(100, 2)), true)
     }
     expect(cold.block).not.toBe(first)
-    expect((cold.value as Buffer)[0]).toBe(1)
+    expect((valueOf(cold) as Buffer)[0]).toBe(1)
   })
 })
 
@@ -117,10 +117,10 @@ describe('ValueBlocks as a property', () => {
           const held = new Set<ValueBlock>()
           let live = 0
           for (const [who, h] of holders.entries()) {
-            if (expected[who] !== undefined) expect([...new Set(h.value as Buffer)]).toEqual([expected[who]])
+            if (expected[who] !== undefined) expect([...new Set(valueOf(h) as Buffer)]).toEqual([expected[who]])
             if (h.block !== undefined) {
               held.add(h.block)
-              live += (h.value as Buffer).length
+              live += (valueOf(h) as Buffer).length
             }
           }
           // Every block still referenced by a value, but the one being filled, is at least a quarter live.
@@ -157,5 +157,27 @@ describe('ReplicaStore with received byte values', () => {
     s.sweep()
     expect(block.live).toBe(0)
     expect(s.get('u')).toBeUndefined()
+  })
+  it('copies a local byte value and keeps no object of it, so the caller may reuse its Buffer and reads see the copy', () => {
+    const clock = new TestClock(10_000)
+    const s = new ReplicaStore<Uint8Array | string>('me@h', clock, new HybridLogicalClock(clock), { tombstoneTtlMs: 500 }, pino({ level: 'silent' }))
+    const mine = Buffer.from('first')
+    s.setLocal('k', mine, 0)
+    mine.write('XXXXX')
+    const read = s.get('k') as Buffer
+    expect(read.toString()).toBe('first')
+    // Each read is a new view of the stored bytes, and the entry holds the bytes' place, not an object.
+    expect(s.get('k')).not.toBe(read)
+    expect(s.entry('k')!.value).toBeUndefined()
+    const block = s.entry('k')!.block!
+    expect(block.live).toBe(5)
+    s.setLocal('p', new Uint8Array([1, 2]), 0)
+    expect(Buffer.isBuffer(s.get('p'))).toBe(false)
+    expect(s.get('p')).toEqual(new Uint8Array([1, 2]))
+    // A new version releases the old bytes; a view read before keeps what it read.
+    s.setLocal('k', 'text', 0)
+    expect(block.live).toBe(2)
+    expect(s.get('k')).toBe('text')
+    expect(read.toString()).toBe('first')
   })
 })

@@ -1,20 +1,25 @@
 /**
- * ValueBlocks: the memory a replica keeps the byte values (Buffers and Uint8Arrays) received from its peers in. A
- * received value arrives as a view into the whole frame it came in, which a stored value must not keep alive, so it
- * is copied; copying each one into an ArrayBuffer of its own cost a receiver more than everything else it does per
- * entry (an ArrayBuffer is a native allocation the garbage collector tracks one by one). Small values are instead
- * copied one after the other into shared blocks of `BLOCK_BYTES`, as Node's own `Buffer.allocUnsafe` pool does, and
- * a value larger than half a block (or empty) gets memory of its own.
+ * ValueBlocks: the memory a replica keeps its byte values (Buffers and Uint8Arrays) in, written locally or received
+ * from peers. Small values are copied one after the other into shared blocks of `BLOCK_BYTES`, as Node's own
+ * `Buffer.allocUnsafe` pool does, and a value larger than half a block (or empty) gets memory of its own.
+ *
+ * A value in a block is kept as its block, offset and length on its holder (the map's entry), not as a Buffer: a view
+ * object per value lived as long as its key's version, so every value survived the young generation and was copied
+ * by the garbage collector twice, and those collections were the longest pauses of a busy replica. A read makes a new
+ * view (`valueOf`), which dies young unless the reader keeps it. Received values must be copied anyway (as decoded
+ * they are views into the whole frame they came in, which a stored value must not keep alive), and local ones are
+ * copied too, so the map never shares memory with its caller.
  *
  * A block lives while any value in it does. So that a few long-lived keys cannot pin blocks whose other values were
  * overwritten long ago, each block counts its live bytes, and once fewer than a quarter of the bytes written into it
  * are still live values, those are copied into the current block and the old block is left to the garbage
- * collector: a replica holds at most four times its received values' bytes, and usually close to once.
+ * collector: a replica holds at most four times its values' bytes, and usually close to once. A block's bytes are
+ * never written twice, so a view read earlier keeps seeing the value it was read as.
  *
- * Gotchas: a value read from the map is a view into a block; code that keeps one long after its key changed keeps
- * the block (at most `BLOCK_BYTES`) alive too, as with any pooled Buffer: copy it (`Buffer.from(value)`) to keep it.
+ * Gotchas: a view read from the map keeps its block (at most `BLOCK_BYTES`) alive, as any pooled Buffer does: copy it
+ * (`Buffer.from(value)`) to keep it long.
  *
- * Hot path: `place` runs for every received byte value that wins its merge.
+ * Hot path: `place` runs for every byte value written or received that wins its merge, `valueOf` for every read.
  */
 import { Buffer } from 'node:buffer'
 
@@ -24,26 +29,43 @@ export const BLOCK_BYTES = 8 * 1024
 const SHARED_MAX = BLOCK_BYTES >>> 1
 
 /**
- * How a value decoded from a peer must be kept: as it is (`PLACE_NONE`: a string, a codec value, none), or as a view of the
- * received frame that the store copies, if it keeps the entry, into a Buffer (`PLACE_BUFFER`) or a plain Uint8Array
- * (`PLACE_BYTES`) of its own.
+ * How a value must be kept: as it is (`PLACE_NONE`: a string, a codec value, none), or as bytes the store copies into
+ * memory of its own and reads back as a Buffer (`PLACE_BUFFER`) or a plain Uint8Array (`PLACE_BYTES`).
  */
 export type PlaceAs = 0 | 1 | 2
 export const PLACE_NONE = 0
 export const PLACE_BUFFER = 1
 export const PLACE_BYTES = 2
 
-/** What a block needs to know of a value's holder: the value, and which block it is in now. */
+/** How `value` is kept: bytes are copied (a Buffer or a plain Uint8Array, not another typed array), the rest is not. */
+export function placeOf(value: unknown): PlaceAs {
+  if (!(value instanceof Uint8Array)) return PLACE_NONE
+  if (Buffer.isBuffer(value)) return PLACE_BUFFER
+  return value.constructor === Uint8Array ? PLACE_BYTES : PLACE_NONE
+}
+
+/**
+ * What a block needs to know of a value's holder: where its bytes are (a block, or `value` itself), and whether the
+ * holder is still in the replica.
+ */
 export interface BlockHolder {
+  /** The value when it is not in a block: not bytes, or bytes in memory of their own. */
   value: unknown
+  /** The block its bytes are in, if they are. */
   block: ValueBlock | undefined
+  /** Where in the block, and how many bytes. */
+  at: number
+  length: number
+  /** Read back as a Buffer (else as a plain Uint8Array). */
+  asBuffer: boolean
   /** False once the holder is gone from the replica. */
   held: boolean
 }
 
 /** One shared block and the holders of the values in it. */
 export class ValueBlock {
-  readonly buffer: ArrayBuffer = new ArrayBuffer(BLOCK_BYTES)
+  /** The block's memory, as a Buffer so values are copied in and out of it natively. */
+  readonly bytes: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES)
   /** Bytes written into the block so far. */
   used = 0
   /** Bytes of the block that are still the value of a holder placed in it. */
@@ -52,13 +74,20 @@ export class ValueBlock {
   holders: BlockHolder[] = []
 }
 
+/** The value `holder` keeps: a new view when its bytes are in a block. */
+export function valueOf(holder: BlockHolder): unknown {
+  const block = holder.block
+  if (block === undefined) return holder.value
+  return holder.asBuffer ? Buffer.from(block.bytes.buffer, holder.at, holder.length) : new Uint8Array(block.bytes.buffer, holder.at, holder.length)
+}
+
 /** The blocks of one replica. */
 export class ValueBlocks {
   #current: ValueBlock = new ValueBlock()
 
   /**
-   * Makes `bytes` (a view of a received frame) the value of `holder`: a Buffer when `asBuffer`, else a plain
-   * Uint8Array, in a block or, when large, in memory of its own. The holder's previous value must be released first.
+   * Makes a copy of `bytes` the value of `holder`, read back as a Buffer when `asBuffer`, else as a plain Uint8Array:
+   * in a block or, when large or empty, in memory of its own. The holder's previous value must be released first.
    */
   place(holder: BlockHolder, bytes: Uint8Array, asBuffer: boolean): void {
     const length = bytes.byteLength
@@ -79,13 +108,15 @@ export class ValueBlocks {
       if (full.live * 4 < full.used) this.#compact(full)
     }
     const at = block.used
-    const view = asBuffer ? Buffer.from(block.buffer, at, length) : new Uint8Array(block.buffer, at, length)
-    view.set(bytes)
+    block.bytes.set(bytes, at)
     block.used = at + length
     block.live += length
     block.holders.push(holder)
-    holder.value = view
+    holder.value = undefined
     holder.block = block
+    holder.at = at
+    holder.length = length
+    holder.asBuffer = asBuffer
   }
 
   /**
@@ -96,7 +127,7 @@ export class ValueBlocks {
     const block = holder.block
     if (block === undefined) return
     holder.block = undefined
-    block.live -= (holder.value as Uint8Array).byteLength
+    block.live -= holder.length
     if (block.live * 4 < block.used && block !== this.#current) this.#compact(block)
   }
 
@@ -113,8 +144,7 @@ export class ValueBlocks {
       if (h.block !== block) continue
       h.block = undefined
       if (!h.held) continue
-      const old = h.value as Uint8Array
-      this.place(h, old, Buffer.isBuffer(old))
+      this.place(h, block.bytes.subarray(h.at, h.at + h.length), h.asBuffer)
     }
   }
 }
