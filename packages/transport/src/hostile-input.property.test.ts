@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from './wire/close-codes.ts'
 import { encodeHandshake } from './wire/handshake-codec.ts'
 import { NONCE_BYTES, PROTOCOL_VERSION } from './connection/handshake.ts'
-import { authenticate, fedConnection } from './test-support/fed-connection.ts'
+import { fedConnection, handshake } from './test-support/fed-connection.ts'
 import { wireForm } from './test-support/wire-form.ts'
 import { writeFrame } from './wire/wire-codec.ts'
 
@@ -18,8 +18,8 @@ const codec = createMessageCodec()
 
 /** Feeds `messages` to a connection; returns its state and the code it closed with (if it did). */
 function feed(messages: Uint8Array[], authenticated: boolean, maxMessageBytes?: number): { state: string; code: number | undefined } {
-  const fed = fedConnection(maxMessageBytes)
-  if (authenticated) authenticate(fed)
+  const fed = fedConnection({ maxMessageBytes: maxMessageBytes ?? 64 * 1024 })
+  if (authenticated) handshake(fed.conn, fed.socket)
   for (const m of messages) {
     expect(() => fed.conn.receive(Buffer.from(m), true)).not.toThrow()
     if (fed.conn.state === 'closed') break

@@ -1,91 +1,15 @@
 /** Unit tests of Connection fed bytes through a fake socket: handshake, framing, bad input, deadlines and ticks in virtual time. */
 import { createMessageCodec, Pid, Ref } from '@cohort/core'
-import type { ControlMessage } from '@cohort/core/distribution'
-import { createLogSink, TestClock } from '@cohort/core/testing'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../wire/close-codes.ts'
-import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
-import { Connection } from './connection.ts'
-import type { ConnectionHost, WireSocket } from './connection.ts'
-import { FrameBatcher } from './frame-batcher.ts'
+import { encodeHandshake } from '../wire/handshake-codec.ts'
 import { ClientHandshake } from './handshake.ts'
-import type { LocalIdentity } from './handshake.ts'
 import { writeFrame } from '../wire/wire-codec.ts'
+import { clientIdentity, fedConnection, handshake } from '../test-support/fed-connection.ts'
 import { wireForm } from '../test-support/wire-form.ts'
 import { CONTROL_CODES } from '../wire/control-validation.ts'
 
-const server: LocalIdentity = { name: 's@h', creation: 1, url: 'ws://h:1', hidden: false, cookie: 'cookie' }
-const client: LocalIdentity = { name: 'c@h', creation: 2, url: 'ws://h:2', hidden: false, cookie: 'cookie' }
 const codec = createMessageCodec()
-
-function fakeSocket(): WireSocket & { sent: Uint8Array[]; closed: Array<[number, string]> } {
-  return {
-    sent: [],
-    closed: [],
-    bufferedAmount: 0,
-    send(data: Uint8Array, cb?: (err?: Error) => void) {
-      this.sent.push(data)
-      cb?.()
-    },
-    close(code, reason) {
-      this.closed.push([code, reason])
-    },
-    terminate() {},
-    pause() {},
-    resume() {},
-  }
-}
-
-function setup(extra: Partial<ConnectionHost> = {}) {
-  const clock = new TestClock()
-  const log = createLogSink('debug')
-  const delivered: ControlMessage[] = []
-  const closed: number[] = []
-  const host: ConnectionHost = {
-    local: server,
-    clock,
-    logger: log.logger,
-    tickMs: 1000,
-    handshakeTimeoutMs: 500,
-    helloTimeoutMs: 2_000,
-    maxMessageBytes: 1024,
-    admit: () => undefined,
-    up: (conn) => conn.attach(new FrameBatcher({ codec: createMessageCodec(), clock, fragmentBytes: 1024, flushThresholdBytes: 4096, onProgress: () => {} })),
-    endpoint: {
-      deliver: (_from, m) => {
-        delivered.push(m)
-        return undefined
-      },
-      deliverSends: (to, msgs, start, end) => {
-        for (let i = start; i < end; i++) delivered.push({ type: 'send', to, msg: msgs[i] } as ControlMessage)
-        return undefined
-      },
-      deliverCall: (_from, to, _toCreation, _portId, _refId, _creation, request) => {
-        delivered.push({ type: 'call', to, request } as unknown as ControlMessage)
-        return undefined
-      },
-      deliverReply: (_toId, _refId, _creation, value, released) =>
-        void delivered.push({ type: 'reply', value, released } as unknown as ControlMessage),
-      nodeUp: () => {},
-      nodeDown: () => {},
-    },
-    peers: () => {},
-    closed: (_conn, code) => void closed.push(code),
-    ...extra,
-  }
-  const socket = fakeSocket()
-  const conn = new Connection(host, socket, 'server', '10.0.0.9:5555')
-  return { clock, log, delivered, closed, socket, conn }
-}
-
-/** Runs the client side of the handshake against `conn` by feeding it bytes. */
-function handshake(conn: Connection, socket: ReturnType<typeof fakeSocket>, identity = client): void {
-  const hs = new ClientHandshake(identity, 's@h')
-  conn.receive(encodeHandshake(hs.hello()), true)
-  const challenge = decodeHandshake(socket.sent.at(-1)!)
-  conn.receive(encodeHandshake(hs.challenge(challenge)), true)
-  if (conn.state === 'up') hs.accept(decodeHandshake(socket.sent.at(-1)!))
-}
 
 function frame(...messages: unknown[]): Buffer {
   const encoded = messages.map((m) => codec.encode(wireForm(m)))
@@ -96,7 +20,7 @@ const send = { type: 'send', to: new Pid('s@h', 1, 1), from: undefined, msg: 'hi
 
 describe('Connection', () => {
   it('comes up after a handshake fed as bytes, then delivers control messages in order', () => {
-    const { conn, socket, delivered } = setup()
+    const { conn, socket, delivered } = fedConnection()
     handshake(conn, socket)
     expect(conn.state).toBe('up')
     expect(conn.peer).toMatchObject({ name: 'c@h', creation: 2 })
@@ -106,21 +30,21 @@ describe('Connection', () => {
   })
 
   it('reads no control message before the handshake succeeds', () => {
-    const { conn, socket, delivered, closed } = setup()
+    const { conn, socket, delivered, closed } = fedConnection()
     conn.receive(frame(send), true)
     expect(delivered).toEqual([])
     // Before the handshake every message is read as a handshake message: a frame is not one.
     expect(closed).toEqual([CLOSE_CODES.handshakeInvalid])
     expect(socket.closed[0]?.[0]).toBe(CLOSE_CODES.handshakeInvalid)
-    const { conn: conn2, delivered: d2, closed: c2 } = setup()
+    const { conn: conn2, delivered: d2, closed: c2 } = fedConnection()
     conn2.receive(Buffer.from(codec.encode(send)), true)
     expect(d2).toEqual([])
     expect(c2).toEqual([CLOSE_CODES.handshakeInvalid])
   })
 
   it('refuses a wrong cookie with 4001 and logs the address but never the cookie', () => {
-    const { conn, socket, closed, log } = setup()
-    const hs = new ClientHandshake({ ...client, cookie: 'wrong-cookie' }, undefined)
+    const { conn, socket, closed, log } = fedConnection()
+    const hs = new ClientHandshake({ ...clientIdentity, cookie: 'wrong-cookie' }, undefined)
     conn.receive(encodeHandshake(hs.hello()), true)
     conn.receive(encodeHandshake({ type: 'response', proof: new Uint8Array(32) }), true)
     expect(closed).toEqual([CLOSE_CODES.handshakeFailed])
@@ -133,7 +57,7 @@ describe('Connection', () => {
   })
 
   it('closes a handshake that never finishes at the deadline', async () => {
-    const { conn, clock, closed } = setup()
+    const { conn, clock, closed } = fedConnection()
     await clock.advance(499)
     expect(conn.state).toBe('handshaking')
     await clock.advance(1)
@@ -141,7 +65,7 @@ describe('Connection', () => {
   })
 
   it('delivers every send of a batch entry, in order, to the recipient of each run', () => {
-    const { conn, socket, delivered } = setup()
+    const { conn, socket, delivered } = fedConnection()
     handshake(conn, socket)
     // Two runs: from c@h's actor 7 to s@h's actor 1 (two messages), then from outside any actor to actor 2.
     const runs = [1, 1, 7, 2, 2, 'hi', 'second', 2, 1, null, null, 1, 'third']
@@ -154,7 +78,7 @@ describe('Connection', () => {
   })
 
   it('handles the control messages of a batch in their place among its sends', () => {
-    const { conn, socket, delivered } = setup()
+    const { conn, socket, delivered } = fedConnection()
     handshake(conn, socket)
     const caller = new Pid('c@h', 7, 2)
     const callee = new Pid('s@h', 1, 1)
@@ -170,7 +94,7 @@ describe('Connection', () => {
   })
 
   it('reassembles a fragmented message from heads and the raw chunks after them, with frames in between', () => {
-    const { conn, socket, delivered } = setup()
+    const { conn, socket, delivered } = fedConnection()
     handshake(conn, socket)
     const whole = codec.encode(wireForm({ type: 'send', to: new Pid('s@h', 1, 1), from: undefined, msg: 'x'.repeat(900) }))
     const cut = 500
@@ -187,13 +111,13 @@ describe('Connection', () => {
   it('closes when a chunk is not the length its head announced (4006), or a head follows a head (4007)', () => {
     const head = { type: 'fragment', id: 4, total: 100, length: 10 }
     // After a head, the next message is its chunk, whatever it looks like: 11 bytes where 10 were announced.
-    const short = setup()
+    const short = fedConnection()
     handshake(short.conn, short.socket)
     short.conn.receive(frame(head), true)
     short.conn.receive(Buffer.alloc(11), true)
     expect(short.closed).toEqual([CLOSE_CODES.malformed])
     // Two heads in one frame: the second comes before the first one's chunk.
-    const twice = setup()
+    const twice = fedConnection()
     handshake(twice.conn, twice.socket)
     twice.conn.receive(frame(head, head), true)
     expect(twice.closed).toEqual([CLOSE_CODES.unknownControl])
@@ -215,7 +139,7 @@ describe('Connection', () => {
       [frame([CONTROL_CODES.batch, [[42]]]), true, CLOSE_CODES.unknownControl],
     ]
     for (const [bytes, binary, code] of cases) {
-      const { conn, socket, closed, delivered } = setup()
+      const { conn, socket, closed, delivered } = fedConnection()
       handshake(conn, socket)
       conn.receive(bytes, binary)
       expect(closed).toEqual([code])
@@ -226,7 +150,7 @@ describe('Connection', () => {
   })
 
   it('ticks after a quarter of tickMs without traffic and closes after tickMs of silence', async () => {
-    const { conn, socket, clock, closed } = setup()
+    const { conn, socket, clock, closed } = fedConnection()
     handshake(conn, socket)
     const before = socket.sent.length
     await clock.advance(250)
@@ -242,8 +166,8 @@ describe('Connection', () => {
 
   it('uses the larger tickMs when the peer announces one, and tells its node', async () => {
     const differs: number[] = []
-    const { conn, socket, clock, closed } = setup({ tickDiffers: (_conn, peerTickMs) => void differs.push(peerTickMs) })
-    handshake(conn, socket, { ...client, tickMs: 3000 })
+    const { conn, socket, clock, closed } = fedConnection({ tickDiffers: (_conn, peerTickMs) => void differs.push(peerTickMs) })
+    handshake(conn, socket, { ...clientIdentity, tickMs: 3000 })
     expect(differs).toEqual([3000])
     await clock.advance(1000)
     await clock.advance(1000)
@@ -253,8 +177,8 @@ describe('Connection', () => {
   })
 
   it('refuses a handshake that announces a tickMs out of range', () => {
-    const { conn, closed } = setup()
-    const hs = new ClientHandshake({ ...client, tickMs: 50 }, 's@h')
+    const { conn, closed } = fedConnection()
+    const hs = new ClientHandshake({ ...clientIdentity, tickMs: 50 }, 's@h')
     conn.receive(encodeHandshake(hs.hello()), true)
     expect(closed).toEqual([CLOSE_CODES.handshakeInvalid])
   })
