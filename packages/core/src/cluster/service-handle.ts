@@ -1,5 +1,5 @@
 /**
- * The part every handle of a cluster service shares (groups, presence, global names): the service's state lives in one
+ * The part every handle of a cluster service shares (groups, presence, global names, replicated maps): the service's state lives in one
  * actor per node, and its handle knows whether that actor still runs and ends it on request. Each service's start
  * function sets `stopped` when the actor ends for any reason (its monitor also drops the service's tables), so a
  * handle refuses work after a crash exactly as after `stop()`.

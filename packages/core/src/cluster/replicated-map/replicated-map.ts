@@ -24,6 +24,7 @@ import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { Peers } from '../peers.ts'
+import { ServiceHandle } from '../service-handle.ts'
 import {
   childHashes,
   compareRanges,
@@ -225,18 +226,16 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return out
 }
 
-class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
+class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
   readonly scope: string
-  readonly pid: Pid
-  stopped = false
   readonly #shared: Shared<V>
   readonly #store: ReplicaStore<V>
 
   constructor(shared: Shared<V>, pid: Pid) {
+    super(shared.system, pid)
     this.#shared = shared
     this.#store = shared.store
     this.scope = shared.options.scope
-    this.pid = pid
   }
 
   get size(): number {
@@ -308,18 +307,6 @@ class ReplicatedMapHandle<V> implements ReplicatedMap<V> {
 
   stats(): ReplicatedMapStats {
     return { keys: this.#store.size, tombstones: this.#store.held - this.#store.size, pendingByPeer: this.#shared.outbox.sizes() }
-  }
-
-  stop(): Promise<void> {
-    if (this.stopped) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      this.#shared.system.monitor(this.pid, () => resolve())
-      this.#shared.system.exit(this.pid, 'shutdown')
-    })
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop()
   }
 
   #changed(e: Entry): void {
