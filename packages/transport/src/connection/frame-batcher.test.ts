@@ -136,6 +136,34 @@ describe('FrameBatcher', () => {
     expect(sink.frames.every((f) => f.length <= 2048 + 1024)).toBe(true)
   })
 
+  it("writes a turn's first few KiB at once, so the peer starts on them, and the rest of the turn as one frame", () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 64 * 1024 })
+    const untilFrame = (from: number): number => {
+      let i = from
+      while (sink.frames.length === 0 || sink.frames.length % 2 === 0) {
+        if (i - from > 1000) throw new Error(`no early frame after ${i - from} sends`)
+        sendBatched(i++)
+      }
+      return i
+    }
+    // The early frame leaves once a few KiB are queued, before the turn ends; not per message.
+    const early = untilFrame(0)
+    expect(sink.frames).toHaveLength(1)
+    expect(early).toBeGreaterThan(10)
+    // One early frame per turn: the rest waits for the turn's end, as one frame.
+    for (let i = early; i < early + 200; i++) sendBatched(i)
+    expect(sink.frames).toHaveLength(1)
+    clock.turn()
+    expect(sink.frames).toHaveLength(2)
+    // The next turn has its own early frame.
+    const end = untilFrame(early + 200)
+    expect(sink.frames).toHaveLength(3)
+    expect(end - (early + 200)).toBe(early)
+    clock.turn()
+    expect(arrivals(sink.messages)).toEqual([...Array(end).keys()])
+    expect(batcher.queuedBytes).toBe(0)
+  })
+
   it('lets small messages of other senders overtake a large message in fragments', () => {
     const { clock, sink, send } = setup({ fragmentBytes: 1024, flushThresholdBytes: 4096 })
     const big = new Pid('a@h', 1, 1)
@@ -263,8 +291,9 @@ describe('FrameBatcher', () => {
     expect(sink.messages[4]).toBe(a)
     expect(sink.messages[5]).toBe(b)
     expect(arrivals(sink.messages)).toEqual(['before', 'first', 'between', 'second', 'third', 'after'])
-    // One flush, one cork: its frames and attachments reach the kernel together.
-    expect([corks, uncorks]).toEqual([1, 1])
+    // Two flushes, each under one cork, so a flush's frames and attachments reach the kernel together: the turn's
+    // early frame (the first attached message took the queue past its size) and the rest at the turn's end.
+    expect([corks, uncorks]).toEqual([2, 2])
     expect(batcher.queuedBytes).toBe(0)
     expect(batcher.bytesOut).toBeGreaterThan(a.length * 2 + b.length * 2)
   })
