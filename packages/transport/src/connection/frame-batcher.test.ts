@@ -136,31 +136,37 @@ describe('FrameBatcher', () => {
     expect(sink.frames.every((f) => f.length <= 2048 + 1024)).toBe(true)
   })
 
-  it("writes a turn's first few KiB at once, so the peer starts on them, and the rest of the turn as one frame", () => {
-    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 64 * 1024 })
-    const untilFrame = (from: number): number => {
-      let i = from
-      while (sink.frames.length === 0 || sink.frames.length % 2 === 0) {
-        if (i - from > 1000) throw new Error(`no early frame after ${i - from} sends`)
-        sendBatched(i++)
-      }
-      return i
+  it("writes a turn's first few KiB at once when calls are among them, so the peer starts on them; the rest as one frame", () => {
+    const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 64 * 1024, names: { local: 'a@h', peer: 'b@h' } })
+    const port = new Pid('a@h', 8, 1)
+    const call = (i: number): void => {
+      batcher.enqueueBatchedControl({ type: 'call', to: new Pid('b@h', 1, 1), port, ref: new Ref('a@h', i + 1, 1), request: { i, pad: 'x'.repeat(40) }, from: undefined })
     }
-    // The early frame leaves once a few KiB are queued, before the turn ends; not per message.
-    const early = untilFrame(0)
+    const callsUntilFrame = (from: number, frames: number): number => {
+      let i = from
+      while (sink.frames.length < frames) {
+        if (i - from > 1000) throw new Error(`no early frame after ${i - from} calls`)
+        call(i++)
+      }
+      return i - from
+    }
+    // One-way sends alone never leave early: nobody waits on them, and a write per turn is what they cost.
+    for (let i = 0; i < 500; i++) sendBatched(i)
+    expect(sink.frames).toHaveLength(0)
+    clock.turn()
     expect(sink.frames).toHaveLength(1)
+    // Calls leave early once a few KiB are queued, before the turn ends; not per call.
+    const early = callsUntilFrame(0, 2)
     expect(early).toBeGreaterThan(10)
     // One early frame per turn: the rest waits for the turn's end, as one frame.
-    for (let i = early; i < early + 200; i++) sendBatched(i)
-    expect(sink.frames).toHaveLength(1)
-    clock.turn()
+    for (let i = early; i < early + 200; i++) call(i)
     expect(sink.frames).toHaveLength(2)
-    // The next turn has its own early frame.
-    const end = untilFrame(early + 200)
-    expect(sink.frames).toHaveLength(3)
-    expect(end - (early + 200)).toBe(early)
     clock.turn()
-    expect(arrivals(sink.messages)).toEqual([...Array(end).keys()])
+    expect(sink.frames).toHaveLength(3)
+    // The next turn has its own early frame.
+    expect(callsUntilFrame(early + 200, 4)).toBe(early)
+    clock.turn()
+    expect(arrivals(sink.messages).filter((a) => a === 'call')).toHaveLength(2 * early + 200)
     expect(batcher.queuedBytes).toBe(0)
   })
 
@@ -291,9 +297,8 @@ describe('FrameBatcher', () => {
     expect(sink.messages[4]).toBe(a)
     expect(sink.messages[5]).toBe(b)
     expect(arrivals(sink.messages)).toEqual(['before', 'first', 'between', 'second', 'third', 'after'])
-    // Two flushes, each under one cork, so a flush's frames and attachments reach the kernel together: the turn's
-    // early frame (the first attached message took the queue past its size) and the rest at the turn's end.
-    expect([corks, uncorks]).toEqual([2, 2])
+    // One flush, one cork: its frames and attachments reach the kernel together.
+    expect([corks, uncorks]).toEqual([1, 1])
     expect(batcher.queuedBytes).toBe(0)
     expect(batcher.bytesOut).toBeGreaterThan(a.length * 2 + b.length * 2)
   })

@@ -1,7 +1,8 @@
 /**
  * The outgoing queue of one peer session: control messages are encoded as they are sent, corked, and written as one
- * frame per event-loop turn (or as soon as `flushThresholdBytes` are queued), except that the first
- * `EARLY_FLUSH_BYTES` of a turn leave at once, so the peer starts on them while this node produces the rest. Messages larger than `fragmentBytes`
+ * frame per event-loop turn (or as soon as `flushThresholdBytes` are queued), except that once a turn has queued
+ * `EARLY_FLUSH_BYTES` with calls or replies among them, those leave at once, so the peer starts on them while this
+ * node produces the rest. Messages larger than `fragmentBytes`
  * become streams of fragments written a few per turn, and only while the socket is not backed up, so small messages
  * and ticks overtake them. Messages from the sender of a stream wait behind it, which keeps order per pair of actors.
  *
@@ -79,10 +80,12 @@ const STREAM_FLUSH_FRAGMENTS = 4
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 /**
- * The first frame of a turn is written as soon as this many bytes are queued. With calls in flight, a node that
- * answered a turn's batch of requests in one frame at the turn's end left its peer idle meanwhile, and the two sides
- * worked in lockstep (the calls' throughput at 100 in flight was 0.6 of bare ws, each process half idle). One early
- * frame per turn lets them overlap; only one, so a node streaming small messages still writes few, large frames.
+ * A turn's first frame is written as soon as this many bytes are queued, if a call or a reply is among them. With
+ * calls in flight, a node that answered a turn's batch of requests in one frame at the turn's end left its peer idle
+ * meanwhile, and the two sides worked in lockstep (the calls' throughput at 100 in flight was 0.6 of bare ws, each
+ * process half idle). One early frame per turn lets them overlap. Only calls and replies, which the other side waits
+ * on: one-way sends gain nothing from it and paid a write more per turn; and only one, so a node streaming small
+ * messages still writes few, large frames.
  */
 const EARLY_FLUSH_BYTES = 4096
 
@@ -103,7 +106,7 @@ export class FrameBatcher {
   /** Attached messages in `#small`: each ends its frame, so no fragment head may join theirs. */
   #attachedQueued = 0
   #scheduled = false
-  /** True once this turn's early frame was written (EARLY_FLUSH_BYTES); the turn's scheduled flush clears it. */
+  /** True once this turn's early frame was written (EARLY_FLUSH_BYTES); the turn's flush clears it. */
   #earlyWritten = false
   #flushing = false
   #closed = false
@@ -242,7 +245,7 @@ export class FrameBatcher {
     if (this.#closed) return
     this.#batch.add(to, from, msg, msgBytes)
     if (this.#batch.bytes >= this.#batchLimit) this.#seal()
-    else this.#queued()
+    else this.#schedule()
   }
 
   /**
@@ -272,7 +275,8 @@ export class FrameBatcher {
       this.#batch.addControl(wire, bound)
     }
     if (this.#batch.bytes >= this.#batchLimit) this.#seal()
-    else this.#queued()
+    else if (control.type === 'call' || control.type === 'reply') this.#awaited()
+    else this.#schedule()
     return true
   }
 
@@ -350,11 +354,11 @@ export class FrameBatcher {
     this.#small.push(bytes)
     this.#smallBytes += bytes.length
     if (this.#smallBytes >= this.#o.flushThresholdBytes && this.#sink !== undefined && !this.#flushing) this.#flush()
-    else this.#queued()
+    else this.#schedule()
   }
 
-  /** After something was queued: writes the turn's early frame if it is due, and makes sure a flush ends the turn. */
-  #queued(): void {
+  /** After a call or a reply was queued: writes the turn's early frame if it is due; a flush still ends the turn. */
+  #awaited(): void {
     if (!this.#earlyWritten && this.#smallBytes + this.#batch.bytes >= EARLY_FLUSH_BYTES && this.#sink !== undefined && !this.#flushing) {
       this.#earlyWritten = true
       this.#flush()

@@ -139,7 +139,9 @@ export class DeltaBatchBuilder {
     this.#string(key)
     if (block !== undefined) {
       this.#varint(e.length)
-      this.#at += block.bytes.copy(buf, this.#at, e.at, e.at + e.length)
+      // A view and a native copy: Buffer#copy makes the same view after checking its arguments, at twice the cost.
+      buf.set(new Uint8Array(block.bytes.buffer, e.at, e.length), this.#at)
+      this.#at += e.length
       return
     }
     switch (kind) {
