@@ -1,9 +1,9 @@
 /**
  * The fast path of the two commands that make up most of a cache's traffic: `GET key` and a plain `SET key value`
- * (no options), run straight from the parser's offsets into the received chunk. Nothing is built for them but what is
- * kept: the key as the map's string (the map copies a SET's value out of the chunk into its own memory). Every other command,
- * and these two with anything else (options, another arity), goes through the command table as before; the replies
- * and the effects are the same either way.
+ * (no options), run straight from the parser's offsets into the received chunk. Nothing is built for them but the
+ * key as the map's string and, for SET, a view of the value that the map copies into its own memory. Every other
+ * command, and these two with anything else (options, another arity), goes through the command table as before; the
+ * replies and the effects are the same either way.
  *
  * Hot path: runs for every RESP command a connection sends.
  */
