@@ -22,11 +22,10 @@
 import { Buffer } from 'node:buffer'
 import { createMessageCodec } from '../../codec.ts'
 import type { MessageCodec } from '../../codec.ts'
-import type { Entry } from './replica-store.ts'
+import type { Entry, ReplicaStore } from './replica-store.ts'
 import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
 import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
-import type { PlaceAs } from './value-blocks.ts'
 
 /** The fields of a `delta` message. */
 export interface DeltaFields {
@@ -37,20 +36,10 @@ export interface DeltaFields {
 }
 
 /**
- * What a decoded entry is handed to. `held` is the receiver's entry of the key, when `decodeDeltaBatch` was given a
- * way to find it (null: it holds none), or undefined when it was not looked up.
+ * What a decoded entry is handed to: `ReplicaStore.applyRemote`'s arguments. `held` is the receiver's entry of the
+ * key, when `decodeDeltaBatch` was given a way to find it (null: it holds none), or undefined when it was not looked up.
  */
-export type ApplyEntry = (
-  key: string,
-  wall: number,
-  counter: number,
-  node: string,
-  deleted: boolean,
-  expiresAt: number,
-  value: unknown,
-  placeAs: PlaceAs,
-  held: Entry | null | undefined,
-) => void
+export type ApplyEntry = (...entry: Parameters<ReplicaStore<unknown>['applyRemote']>) => void
 
 /** Finds the receiver's entry of an ASCII key from its bytes and `hashAsciiBytes` (ReplicaStore.entryOfAscii). */
 export type FindEntry = (bytes: Uint8Array, start: number, end: number, keyHash: number) => Entry | undefined
