@@ -38,4 +38,36 @@ describe('RangeDigest', () => {
     expect(b.hash(0)).not.toBe(a.hash(0))
     expect(b.hash(3)).toBe(a.hash(3))
   })
+  it('recomputes the inner nodes after a leaf changes, whenever they are read between writes', () => {
+    const digest = new RangeDigest()
+    const leaves = new Map<number, { hash: number; count: number }>()
+    let seed = 12_345
+    const next = (): number => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0)
+    const firstLeaf = (4 ** LEAF_DEPTH - 1) / 3
+    for (let step = 0; step < 2_000; step++) {
+      const leaf = next() % 64 === 0 ? next() % LEAF_COUNT : next() % 16
+      const fp = next()
+      const held = leaves.get(leaf) ?? { hash: 0, count: 0 }
+      if (held.count > 0 && next() % 3 === 0) {
+        digest.replace(leaf, held.hash, fp)
+        held.hash = fp
+      } else {
+        digest.add(leaf, fp)
+        held.hash ^= fp
+        held.count++
+      }
+      leaves.set(leaf, held)
+      if (step % 97 !== 0) continue
+      // The root and one node on each level over leaf 3 against sums computed from the leaves themselves.
+      for (let node = firstLeaf + 3; ; node = (node - 1) >>> 2) {
+        const [from, to] = leavesUnder(node)
+        let hash = 0
+        let count = 0
+        for (const [l, v] of leaves) if (l >= from && l < to) (hash ^= v.hash), (count += v.count)
+        expect(digest.hash(node)).toBe(hash >>> 0)
+        expect(digest.count(node)).toBe(count)
+        if (node === 0) break
+      }
+    }
+  })
 })

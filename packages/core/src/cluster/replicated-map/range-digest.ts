@@ -5,8 +5,11 @@
  * inner node of the 4-ary tree above the leaves holds the XOR and the count of its four children. Equal hashes mean
  * equal contents (but for a 2^-32 chance); a differing range is narrowed down level by level.
  *
- * Hot path: `replace` runs on every write of a key already held (`add` on a new one): nine XORs in a typed array
- * (and nine increments for `add`), no allocation.
+ * Hot path: `replace` runs on every write of a key already held (`add` on a new one). It changes the leaf only and
+ * marks the inner nodes stale; they are recomputed from the leaves, all at once, when one is next read. A write then
+ * touches one place in the 256 KiB leaf array instead of one per level (the lower levels are as large and as
+ * scattered, so each was a cache miss at 100,000 keys), and catch-up, which reads the inner nodes every
+ * `syncIntervalMs` or for a new peer, pays one pass of about 22,000 nodes when it does.
  */
 
 /** Levels below the root: leaves are at depth 8, 4^8 = 65,536 of them. */
@@ -56,49 +59,49 @@ export function isLeafNode(node: number): boolean {
 export class RangeDigest {
   readonly #hash = new Uint32Array(NODE_COUNT)
   readonly #count = new Uint32Array(NODE_COUNT)
+  /** True when a leaf changed since the inner nodes were last computed. */
+  #stale = false
 
-  /** Adds an entry's fingerprint to its leaf and every node above. */
+  /** Adds an entry's fingerprint to its leaf. */
   add(leaf: number, fingerprint: number): void {
-    let node = FIRST_LEAF + leaf
-    for (;;) {
-      this.#hash[node]! ^= fingerprint
-      this.#count[node]!++
-      if (node === 0) return
-      node = (node - 1) >>> 2
-    }
+    this.#hash[FIRST_LEAF + leaf]! ^= fingerprint
+    this.#count[FIRST_LEAF + leaf]!++
+    this.#stale = true
   }
 
-  /** Removes an entry's fingerprint from its leaf and every node above. */
+  /** Removes an entry's fingerprint from its leaf. */
   remove(leaf: number, fingerprint: number): void {
-    let node = FIRST_LEAF + leaf
-    for (;;) {
-      this.#hash[node]! ^= fingerprint
-      this.#count[node]!--
-      if (node === 0) return
-      node = (node - 1) >>> 2
-    }
+    this.#hash[FIRST_LEAF + leaf]! ^= fingerprint
+    this.#count[FIRST_LEAF + leaf]!--
+    this.#stale = true
   }
 
-  /**
-   * Replaces an entry's fingerprint in its leaf and every node above: what `remove` then `add` do, in one pass (a
-   * new version of a key already held).
-   */
+  /** Replaces an entry's fingerprint in its leaf: what `remove` then `add` do (a new version of a key already held). */
   replace(leaf: number, from: number, to: number): void {
-    const change = from ^ to
-    let node = FIRST_LEAF + leaf
-    for (;;) {
-      this.#hash[node]! ^= change
-      if (node === 0) return
-      node = (node - 1) >>> 2
-    }
+    this.#hash[FIRST_LEAF + leaf]! ^= from ^ to
+    this.#stale = true
   }
 
   hash(node: number): number {
+    if (this.#stale && node < FIRST_LEAF) this.#recompute()
     return this.#hash[node]!
   }
 
   /** How many entries lie under `node`. */
   count(node: number): number {
+    if (this.#stale && node < FIRST_LEAF) this.#recompute()
     return this.#count[node]!
+  }
+
+  /** Every inner node from its four children, deepest level first. */
+  #recompute(): void {
+    const hash = this.#hash
+    const count = this.#count
+    for (let node = FIRST_LEAF - 1; node >= 0; node--) {
+      const child = node * 4 + 1
+      hash[node] = hash[child]! ^ hash[child + 1]! ^ hash[child + 2]! ^ hash[child + 3]!
+      count[node] = count[child]! + count[child + 1]! + count[child + 2]! + count[child + 3]!
+    }
+    this.#stale = false
   }
 }
