@@ -23,11 +23,9 @@ const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COO
 const map = startReplicatedMap<Uint8Array>(node.system, { scope: 'cache' }) as CacheMap
 const resp = await startRespServer({ map, port: 0, host: HOST, now: () => node.system.clock.now(), nodeName: node.name, logger })
 let watcher: Socket | undefined
-
-map.subscribe((change) => {
-  if (watcher === undefined || change.origin === node.name || change.type !== 'set') return
-  watcher.write(`${keyToText(change.key)}\n`)
-})
+// Subscribed only while a scenario watches: a cache node (runCacheNode) has no subscriber, and a subscriber makes the
+// map build a change event for every write, which the scenarios that do not watch must not pay for.
+let unsubscribe: (() => void) | undefined
 
 serveRequests(async (request) => {
   switch (request['type']) {
@@ -57,8 +55,14 @@ serveRequests(async (request) => {
         socket.on('error', reject)
         watcher = socket
       })
+      unsubscribe ??= map.subscribe((change) => {
+        if (watcher === undefined || change.origin === node.name || change.type !== 'set') return
+        watcher.write(`${keyToText(change.key)}\n`)
+      })
       return true
     case 'halt':
+      unsubscribe?.()
+      unsubscribe = undefined
       watcher?.destroy()
       watcher = undefined
       return true
