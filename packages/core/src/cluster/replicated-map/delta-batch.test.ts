@@ -5,7 +5,7 @@ import { Pid } from '../../pid.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { DeltaFields } from './delta-batch.ts'
 import { Entry } from './replica-store.ts'
-import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
+import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE, ValueBlocks } from './value-blocks.ts'
 
 function entry(key: string, wall: number, counter: number, node: string, value: unknown, options: { deleted?: boolean; expiresAt?: number } = {}): Entry {
   const e = new Entry(key, 1)
@@ -22,7 +22,7 @@ function decode(fields: Partial<Record<keyof DeltaFields, unknown>>): { problems
 
 describe('delta batches', () => {
   it('round-trips entries through the codec with node names once and walls relative to the first', () => {
-    const builder = new DeltaBatchBuilder()
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
     builder.add(entry('a', 1_764_700_000_000, 3, 'cache@10.0.0.5', Buffer.from('one')))
     builder.add(entry('b', 1_764_700_000_250, 0, 'cache@10.0.0.6', { n: 2 }, { expiresAt: 1_764_700_060_250 }))
     builder.add(entry('c', 1_764_699_999_000, 1, 'cache@10.0.0.5', undefined, { deleted: true }))
@@ -56,7 +56,7 @@ describe('delta batches', () => {
   })
 
   it('costs a few bytes per entry beyond its key and value', () => {
-    const builder = new DeltaBatchBuilder()
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
     for (let i = 0; i < 100; i++) builder.add(entry(`key:${i}`, 1_764_700_000_000 + i, 0, 'a@h', Buffer.alloc(100)))
     const { data } = builder.take()
     const payload = Array.from({ length: 100 }, (_, i) => `key:${i}`.length + 100).reduce((a, b) => a + b, 0)
@@ -64,7 +64,7 @@ describe('delta batches', () => {
   })
 
   it('reports malformed batches and entries and keeps the good entries', () => {
-    const builder = new DeltaBatchBuilder()
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
     builder.add(entry('good', 10, 0, 'a@h', 42))
     builder.add(entry('bad-writer', 10, 0, 'x@h', 1))
     builder.add(entry('also-good', 10, 1, 'a@h', 43))
@@ -72,7 +72,7 @@ describe('delta batches', () => {
     const one = decode({ ...fields, writers: ['a@h'] })
     expect(one.entries.map((e) => [e[0], e[6]])).toEqual([['good', 42], ['also-good', 43]])
     expect(one.problems).toEqual([expect.stringMatching(/writer of bad-writer/)])
-    const negative = new DeltaBatchBuilder()
+    const negative = new DeltaBatchBuilder(new ValueBlocks())
     negative.add(entry('neg', 10, 0, 'a@h', 1))
     const neg = decode({ ...negative.take(), base: -20 })
     expect(neg.problems).toEqual([expect.stringMatching(/wall of neg/)])
@@ -91,7 +91,7 @@ describe('delta batches', () => {
   })
 
   it('hands over the held entry of an ASCII key found from its bytes, and looks up no other key', () => {
-    const builder = new DeltaBatchBuilder()
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
     builder.add(entry('held', 10, 0, 'a@h', 1))
     builder.add(entry('absent', 10, 0, 'a@h', 2))
     builder.add(entry('ключ', 10, 0, 'a@h', 3))

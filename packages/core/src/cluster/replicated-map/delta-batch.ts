@@ -25,7 +25,8 @@ import type { MessageCodec } from '../../codec.ts'
 import type { Entry, ReplicaStore } from './replica-store.ts'
 import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
-import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
+import { NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
+import type { ValueBlocks } from './value-blocks.ts'
 
 /** The fields of a `delta` message. */
 export interface DeltaFields {
@@ -67,6 +68,8 @@ function valueCodec(): MessageCodec {
 
 /** Collects entries into a batch. */
 export class DeltaBatchBuilder {
+  /** The replica's value memory, where the bytes of entries kept in blocks are copied from. */
+  readonly #blocks: ValueBlocks
   #writers: string[] = []
   #index = new Map<string, number>()
   #base = 0
@@ -75,6 +78,10 @@ export class DeltaBatchBuilder {
   #at = 0
   #lastWriter = ''
   #lastIndex = 0
+
+  constructor(blocks: ValueBlocks) {
+    this.#blocks = blocks
+  }
 
   get length(): number {
     return this.#count
@@ -94,12 +101,12 @@ export class DeltaBatchBuilder {
     this.#lastIndex = w
     const key = e.key
     // Bytes kept in a block are copied straight from it; everything else is the entry's value itself.
-    const block = e.deleted ? undefined : e.block
-    const value = e.deleted || block !== undefined ? undefined : e.value
+    const inBlock = !e.deleted && e.block !== NO_BLOCK
+    const value = e.deleted || inBlock ? undefined : e.value
     let kind = KIND_NONE
     let encoded: Uint8Array | undefined
     let valueBound = 0
-    if (block !== undefined) {
+    if (inBlock) {
       kind = e.asBuffer ? KIND_BUFFER : KIND_BYTES
       valueBound = e.length
     } else if (value !== undefined) {
@@ -126,10 +133,10 @@ export class DeltaBatchBuilder {
     this.#varint(e.counter)
     if (e.expiresAt !== 0) this.#varint(zigzag(e.expiresAt - e.wall))
     this.#string(key)
-    if (block !== undefined) {
+    if (inBlock) {
       this.#varint(e.length)
       // A view and a native copy: Buffer#copy makes the same view after checking its arguments, at twice the cost.
-      buf.set(new Uint8Array(block.bytes.buffer, e.at, e.length), this.#at)
+      buf.set(new Uint8Array(this.#blocks.memoryOf(e).buffer, e.at, e.length), this.#at)
       this.#at += e.length
       return
     }

@@ -18,8 +18,8 @@ import { compareVersions } from './hlc.ts'
 import type { HybridLogicalClock } from './hlc.ts'
 import { fingerprint, hashString } from './key-hash.ts'
 import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
-import { PLACE_BUFFER, PLACE_NONE, ValueBlocks, placeOf, valueOf } from './value-blocks.ts'
-import type { BlockHolder, PlaceAs, ValueBlock } from './value-blocks.ts'
+import { NO_BLOCK, PLACE_BUFFER, PLACE_NONE, ValueBlocks, placeOf } from './value-blocks.ts'
+import type { BlockHolder, PlaceAs } from './value-blocks.ts'
 
 /** A change of a replicated map, delivered to its subscribers. */
 export interface MapChange<V> {
@@ -40,7 +40,7 @@ export class Entry implements BlockHolder {
   readonly key: string
   readonly keyHash: number
   readonly leaf: number
-  /** The value, unless its bytes are in a block (`block`, `at`, `length`): read it with `valueOf`. */
+  /** The value, unless its bytes are in a block (`block`, `at`, `length`): read it with the store's `blocks.valueOf`. */
   value: unknown = undefined
   wall = 0
   counter = 0
@@ -56,8 +56,8 @@ export class Entry implements BlockHolder {
   held = true
   /** True once its fingerprint is in the RangeDigest. */
   inDigest = false
-  /** The shared block its value's bytes are in, if they are, where, and how they are read (value-blocks.ts). */
-  block: ValueBlock | undefined = undefined
+  /** The shared block its value's bytes are in (`NO_BLOCK` if none), where, and how they are read (value-blocks.ts). */
+  block = NO_BLOCK
   at = 0
   length = 0
   asBuffer = false
@@ -100,7 +100,8 @@ export class ReplicaStore<V> {
   readonly #leaves: (Entry | undefined)[] = new Array<Entry | undefined>(LEAF_COUNT)
   readonly #timed = new MinHeap<Timed>()
   readonly #listeners = new Set<MapListener<V>>()
-  readonly #blocks = new ValueBlocks()
+  /** The memory of its byte values (value-blocks.ts): where an entry's `block` index points. */
+  readonly blocks = new ValueBlocks()
   readonly #node: string
   readonly #clock: Clock
   readonly #hlc: HybridLogicalClock
@@ -130,7 +131,7 @@ export class ReplicaStore<V> {
     const e = this.#entries.get(key)
     if (e === undefined || !e.live) return undefined
     if (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()) return undefined
-    return valueOf(e) as V
+    return this.blocks.valueOf(e) as V
   }
 
   has(key: string): boolean {
@@ -195,7 +196,7 @@ export class ReplicaStore<V> {
     // Bytes are copied, so a caller reusing its Buffer cannot change the map, and the value the caller made dies young.
     const placeAs = placeOf(value)
     this.#write(e, placeAs === PLACE_NONE ? value : undefined, this.#hlc.wall, this.#hlc.counter, this.#node, false, expiresAt)
-    if (placeAs !== PLACE_NONE) this.#blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
+    if (placeAs !== PLACE_NONE) this.blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
     this.#changed(e, true)
     return e
   }
@@ -238,7 +239,7 @@ export class ReplicaStore<V> {
       e = this.#insert(key, hashString(key))
     }
     this.#write(e, deleted || placeAs !== PLACE_NONE ? undefined : value, wall, counter, node, deleted, expiresAt)
-    if (placeAs !== PLACE_NONE && !deleted) this.#blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
+    if (placeAs !== PLACE_NONE && !deleted) this.blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
     this.#changed(e, false)
     return true
   }
@@ -270,7 +271,7 @@ export class ReplicaStore<V> {
       if (entry.live) {
         // Its expiry: it is a tombstone from now on.
         entry.live = false
-        this.#blocks.release(entry)
+        this.blocks.release(entry)
         entry.value = undefined
         this.#live--
         this.#emit({ type: 'expire', key: entry.key, origin: entry.node })
@@ -285,7 +286,7 @@ export class ReplicaStore<V> {
   clear(): void {
     for (const e of this.#entries.values()) e.held = false
     this.#entries.clear()
-    this.#blocks.clear()
+    this.blocks.clear()
     this.#leaves.fill(undefined)
     this.#timed.clear()
     this.#listeners.clear()
@@ -304,7 +305,7 @@ export class ReplicaStore<V> {
   }
 
   #remove(e: Entry): void {
-    this.#blocks.release(e)
+    this.blocks.release(e)
     e.held = false
     this.#entries.delete(e.key)
     this.digest.remove(e.leaf, e.fp)
@@ -315,7 +316,7 @@ export class ReplicaStore<V> {
   }
 
   #write(e: Entry, value: unknown, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number): void {
-    this.#blocks.release(e)
+    this.blocks.release(e)
     e.value = value
     e.wall = wall
     e.counter = counter
@@ -341,11 +342,11 @@ export class ReplicaStore<V> {
     if (e.live !== wasLive) this.#live += e.live ? 1 : -1
     if (e.live) {
       if (e.expiresAt !== 0) this.#timed.push(e.expiresAt, { entry: e, fp: e.fp })
-      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: valueOf(e) as V, origin: e.node })
+      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: this.blocks.valueOf(e) as V, origin: e.node })
       return
     }
     if (!e.deleted) {
-      this.#blocks.release(e)
+      this.blocks.release(e)
       e.value = undefined
     }
     if (wasLive && this.#listeners.size > 0) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })

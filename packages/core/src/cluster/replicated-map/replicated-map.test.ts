@@ -7,7 +7,7 @@ import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
 import { DeltaBatchBuilder } from './delta-batch.ts'
 import { Entry } from './replica-store.ts'
 import { replicatedMapActorName, startReplicatedMap } from './replicated-map.ts'
-import { BLOCK_BYTES } from './value-blocks.ts'
+import { BLOCK_BYTES, ValueBlocks } from './value-blocks.ts'
 import type { MapChange, ReplicatedMap, ReplicatedMapOptions } from './replicated-map.ts'
 
 let net: InMemoryNetwork | undefined
@@ -318,7 +318,7 @@ describe('replicated map: batching and bad input', () => {
     await net.settle()
     const to = { name: replicatedMapActorName('default'), node: 'b@h' }
     const peer = ma.pid
-    const builder = new DeltaBatchBuilder()
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
     for (const [key, node, value] of [['good', 'a@h', 42], ['bad-writer', 'x@h', 7]] as const) {
       builder.add(Object.assign(new Entry(key, 1), { wall: 1, node, value }))
     }

@@ -45,7 +45,6 @@ import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, DeltaFields, FindEntry } from './delta-batch.ts'
 import { ReplicaStore } from './replica-store.ts'
 import { TombstoneAcks } from './tombstone-acks.ts'
-import { valueOf } from './value-blocks.ts'
 import type { CollectFields } from './tombstone-acks.ts'
 import type { Entry, MapChange, MapListener } from './replica-store.ts'
 
@@ -262,7 +261,7 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
 
   entries(prefix?: string): Array<[string, V]> {
     const out: Array<[string, V]> = []
-    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, valueOf(e) as V])
+    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, this.#store.blocks.valueOf(e) as V])
     return out
   }
 
@@ -377,9 +376,9 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   }
   const findEntry: FindEntry = (bytes, start, end, keyHash) => store.entryOfAscii(bytes, start, end, keyHash)
   // Reused: its scratch buffer grows once to the size of a batch.
-  const flushBatch = new DeltaBatchBuilder()
+  const flushBatch = new DeltaBatchBuilder(store.blocks)
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
-    const batch = new DeltaBatchBuilder()
+    const batch = new DeltaBatchBuilder(store.blocks)
     for (const e of entries) {
       batch.add(e)
       if (batch.length === options.batchSize) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { ReplicaStore } from './replica-store.ts'
-import { BLOCK_BYTES, PLACE_BUFFER, PLACE_BYTES, ValueBlocks, valueOf } from './value-blocks.ts'
-import type { BlockHolder, ValueBlock } from './value-blocks.ts'
+import { BLOCK_BYTES, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, ValueBlocks } from './value-blocks.ts'
+import type { BlockHolder } from './value-blocks.ts'
 
 function holder(): BlockHolder {
-  return { value: undefined, block: undefined, at: 0, length: 0, asBuffer: false, held: true }
+  return { value: undefined, block: NO_BLOCK, at: 0, length: 0, asBuffer: false, held: true }
 }
 
 /** A received frame with `value` somewhere in its middle, and the view of it a decoder hands over. */
@@ -27,25 +27,25 @@ describe('ValueBlocks', () => {
     const view = received(Buffer.from('hello'))
     blocks.place(a, view, true)
     blocks.place(b, received(new Uint8Array([1, 2, 3])), false)
-    expect(Buffer.isBuffer(valueOf(a))).toBe(true)
-    expect((valueOf(a) as Buffer).toString()).toBe('hello')
+    expect(Buffer.isBuffer(blocks.valueOf(a))).toBe(true)
+    expect((blocks.valueOf(a) as Buffer).toString()).toBe('hello')
     // Not the frame: writing into the frame afterwards leaves the stored value alone.
     view.fill(0)
-    expect((valueOf(a) as Buffer).toString()).toBe('hello')
-    expect((valueOf(a) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
-    expect(Buffer.isBuffer(valueOf(b))).toBe(false)
-    expect(valueOf(b)).toEqual(new Uint8Array([1, 2, 3]))
+    expect((blocks.valueOf(a) as Buffer).toString()).toBe('hello')
+    expect((blocks.valueOf(a) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
+    expect(Buffer.isBuffer(blocks.valueOf(b))).toBe(false)
+    expect(blocks.valueOf(b)).toEqual(new Uint8Array([1, 2, 3]))
     // The two share one block.
     expect(a.block).toBe(b.block)
-    expect((valueOf(b) as Uint8Array).buffer).toBe((valueOf(a) as Buffer).buffer)
+    expect((blocks.valueOf(b) as Uint8Array).buffer).toBe((blocks.valueOf(a) as Buffer).buffer)
   })
 
   it('gives a value larger than half a block memory of its own, and an empty one too', () => {
     const blocks = new ValueBlocks()
     const h = holder()
     blocks.place(h, received(Buffer.alloc(BLOCK_BYTES / 2 + 1, 7)), true)
-    expect(h.block).toBeUndefined()
-    expect((valueOf(h) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
+    expect(h.block).toBe(NO_BLOCK)
+    expect((blocks.valueOf(h) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
     // Empty values would never fill a block: its list of holders would only grow.
     const empty = holder()
     const other = holder()
@@ -54,9 +54,9 @@ describe('ValueBlocks', () => {
       blocks.release(empty)
       blocks.place(empty, received(Buffer.alloc(0)), false)
     }
-    expect(empty.block).toBeUndefined()
-    expect(valueOf(empty)).toEqual(new Uint8Array(0))
-    expect(other.block!.holders).toHaveLength(1)
+    expect(empty.block).toBe(NO_BLOCK)
+    expect(blocks.valueOf(empty)).toEqual(new Uint8Array(0))
+    expect(blocks.state(other.block).holders).toHaveLength(1)
   })
 
   it('moves the last live values out of a block once most of it is dead, so the block can go', () => {
@@ -67,30 +67,30 @@ describe('ValueBlocks', () => {
       return h
     })
     // 81 values of 100 bytes fill the first block; the rest went into a second one.
-    const first = holders[0]!.block!
+    const first = holders[0]!.block
     expect(holders.filter((h) => h.block === first)).toHaveLength(81)
     const keep = holders.slice(0, 81).filter((_, i) => i % 5 === 0)
     for (const [i, h] of holders.slice(0, 81).entries()) {
       if (i % 5 !== 0) blocks.release(h)
     }
     // Fewer than a quarter of the first block's bytes are live: its values moved, with their contents.
-    expect(keep.every((h) => h.block !== first && h.block !== undefined)).toBe(true)
-    expect(keep.map((h) => (valueOf(h) as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
-    expect(first.holders).toEqual([])
+    expect(keep.every((h) => h.block !== first && h.block !== NO_BLOCK)).toBe(true)
+    expect(keep.map((h) => (blocks.valueOf(h) as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
+    expect(blocks.state(first).holders).toEqual([])
   })
 
   it('frees a full block that was mostly dead before it filled (a hot key overwritten while it was current)', () => {
     const blocks = new ValueBlocks()
     const cold = holder()
     blocks.place(cold, received(Buffer.alloc(100, 1)), true)
-    const first = cold.block!
+    const first = cold.block
     const hot = holder()
     for (let i = 0; i < 100; i++) {
       blocks.release(hot)
       blocks.place(hot, received(Buffer.alloc(100, 2)), true)
     }
     expect(cold.block).not.toBe(first)
-    expect((valueOf(cold) as Buffer)[0]).toBe(1)
+    expect((blocks.valueOf(cold) as Buffer)[0]).toBe(1)
   })
 })
 
@@ -114,17 +114,17 @@ describe('ValueBlocks as a property', () => {
             blocks.place(h, received(Buffer.alloc(size, i & 0xff)), true)
             expected[who] = size === 0 ? undefined : i & 0xff
           }
-          const held = new Set<ValueBlock>()
+          const held = new Set<number>()
           let live = 0
           for (const [who, h] of holders.entries()) {
-            if (expected[who] !== undefined) expect([...new Set(valueOf(h) as Buffer)]).toEqual([expected[who]])
-            if (h.block !== undefined) {
+            if (expected[who] !== undefined) expect([...new Set(blocks.valueOf(h) as Buffer)]).toEqual([expected[who]])
+            if (h.block !== NO_BLOCK) {
               held.add(h.block)
-              live += (valueOf(h) as Buffer).length
+              live += (blocks.valueOf(h) as Buffer).length
             }
           }
           // Every block still referenced by a value, but the one being filled, is at least a quarter live.
-          const used = [...held].reduce((sum, b) => sum + b.used, 0)
+          const used = [...held].reduce((sum, b) => sum + blocks.state(b).used, 0)
           expect(used).toBeLessThanOrEqual(4 * live + BLOCK_BYTES)
         },
       ),
@@ -142,20 +142,21 @@ describe('ReplicaStore with received byte values', () => {
     const stored = s.get('k')!
     expect(stored.buffer).not.toBe(frame.buffer)
     expect(Buffer.from(stored).toString()).toBe('newer')
-    const block = s.entry('k')!.block!
-    expect(block.live).toBe(5)
+    const block = s.entry('k')!.block
+    const state = () => s.blocks.state(block)
+    expect(state().live).toBe(5)
     // An older version loses and is not copied.
     expect(s.applyRemote('k', 8_000, 0, 'a@h', false, 0, received(Buffer.from('older')), PLACE_BUFFER)).toBe(false)
-    expect(block.used).toBe(5)
+    expect(state().used).toBe(5)
     s.applyRemote('u', 9_000, 0, 'a@h', false, 11_000, received(new Uint8Array([9])), PLACE_BYTES)
     expect(Buffer.isBuffer(s.get('u'))).toBe(false)
-    expect(block.live).toBe(6)
+    expect(state().live).toBe(6)
     // A delete, an expiry and a local write each release the bytes they replace.
     s.applyRemote('k', 9_500, 0, 'a@h', true, 0, undefined)
-    expect(block.live).toBe(1)
+    expect(state().live).toBe(1)
     await clock.advance(1_000)
     s.sweep()
-    expect(block.live).toBe(0)
+    expect(state().live).toBe(0)
     expect(s.get('u')).toBeUndefined()
   })
   it('copies a local byte value and keeps no object of it, so the caller may reuse its Buffer and reads see the copy', () => {
@@ -169,14 +170,15 @@ describe('ReplicaStore with received byte values', () => {
     // Each read is a new view of the stored bytes, and the entry holds the bytes' place, not an object.
     expect(s.get('k')).not.toBe(read)
     expect(s.entry('k')!.value).toBeUndefined()
-    const block = s.entry('k')!.block!
-    expect(block.live).toBe(5)
+    const block = s.entry('k')!.block
+    const state = () => s.blocks.state(block)
+    expect(state().live).toBe(5)
     s.setLocal('p', new Uint8Array([1, 2]), 0)
     expect(Buffer.isBuffer(s.get('p'))).toBe(false)
     expect(s.get('p')).toEqual(new Uint8Array([1, 2]))
     // A new version releases the old bytes; a view read before keeps what it read.
     s.setLocal('k', 'text', 0)
-    expect(block.live).toBe(2)
+    expect(state().live).toBe(2)
     expect(s.get('k')).toBe('text')
     expect(read.toString()).toBe('first')
   })

@@ -3,23 +3,24 @@
  * from peers. Small values are copied one after the other into shared blocks of `BLOCK_BYTES`, as Node's own
  * `Buffer.allocUnsafe` pool does, and a value larger than half a block (or empty) gets memory of its own.
  *
- * A value in a block is kept as its block, offset and length on its holder (the map's entry), not as a Buffer: a view
- * object per value lived as long as its key's version, so every value survived the young generation and was copied
- * by the garbage collector twice, and those collections were the longest pauses of a busy replica. A read makes a new
- * view (`valueOf`), which dies young unless the reader keeps it. Received values must be copied anyway (as decoded
+ * A value in a block is kept as its block's index, offset and length on its holder (the map's entry), not as a
+ * Buffer: a view object per value lived as long as its key's version, so every value survived the young generation
+ * and was copied by the garbage collector twice, and those collections were the longest pauses of a busy replica. A
+ * read makes a new view (`valueOf`), which dies young unless the reader keeps it. Received values must be copied anyway (as decoded
  * they are views into the whole frame they came in, which a stored value must not keep alive), and local ones are
  * copied too, so the map never shares memory with its caller.
  *
  * A block lives while any value in it does. So that a few long-lived keys cannot pin blocks whose other values were
  * overwritten long ago, each block counts its live bytes, and once fewer than a quarter of the bytes written into it
- * are still live values, those are copied into the current block and the old block is left to the garbage
- * collector: a replica holds at most four times its values' bytes, and usually close to once. A block's bytes are
- * never written twice, so a view read earlier keeps seeing the value it was read as.
+ * are still live values, those are copied into the current block and the old block's memory is left to the garbage
+ * collector (its index is reused, with new memory): a replica holds at most four times its values' bytes, and usually
+ * close to once. A block's bytes are never written twice, so a view read earlier keeps seeing the value it was read as.
  *
  * Gotchas: a view read from the map keeps its block (at most `BLOCK_BYTES`) alive, as any pooled Buffer does: copy it
  * (`Buffer.from(value)`) to keep it long.
  *
- * Hot path: `place` runs for every byte value written or received that wins its merge, `valueOf` for every read.
+ * Hot path: `release` and `place` run for every byte value written or received that wins its merge, `valueOf` for
+ * every read.
  */
 import { Buffer } from 'node:buffer'
 
@@ -44,6 +45,9 @@ export function placeOf(value: unknown): PlaceAs {
   return value.constructor === Uint8Array ? PLACE_BYTES : PLACE_NONE
 }
 
+/** `BlockHolder.block` of a value that is in no block. */
+export const NO_BLOCK = -1
+
 /**
  * What a block needs to know of a value's holder: where its bytes are (a block, or `value` itself), and whether the
  * holder is still in the replica.
@@ -51,8 +55,8 @@ export function placeOf(value: unknown): PlaceAs {
 export interface BlockHolder {
   /** The value when it is not in a block: not bytes, or bytes in memory of their own. */
   value: unknown
-  /** The block its bytes are in, if they are. */
-  block: ValueBlock | undefined
+  /** The index of the block its bytes are in, in its replica's ValueBlocks, or `NO_BLOCK`. */
+  block: number
   /** Where in the block, and how many bytes. */
   at: number
   length: number
@@ -62,28 +66,53 @@ export interface BlockHolder {
   held: boolean
 }
 
-/** One shared block and the holders of the values in it. */
-export class ValueBlock {
-  /** The block's memory, as a Buffer so values are copied in and out of it natively. */
-  readonly bytes: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES)
+/** What one block holds, for tests and inspection. */
+export interface BlockState {
   /** Bytes written into the block so far. */
-  used = 0
+  readonly used: number
   /** Bytes of the block that are still the value of a holder placed in it. */
-  live = 0
-  /** Every holder placed here; a holder whose value moved on is skipped when the block is compacted. */
-  holders: BlockHolder[] = []
+  readonly live: number
+  /** Every holder placed here since it was opened (a holder whose value moved on is skipped when compacting). */
+  readonly holders: readonly BlockHolder[]
 }
 
-/** The value `holder` keeps: a new view when its bytes are in a block. */
-export function valueOf(holder: BlockHolder): unknown {
-  const block = holder.block
-  if (block === undefined) return holder.value
-  return holder.asBuffer ? Buffer.from(block.bytes.buffer, holder.at, holder.length) : new Uint8Array(block.bytes.buffer, holder.at, holder.length)
-}
-
-/** The blocks of one replica. */
+/**
+ * The blocks of one replica. A holder names its block by index, and each block's counts are kept in typed arrays by
+ * that index: a write releases its key's previous bytes, which are anywhere among thousands of blocks, and counting
+ * them off in a small array costs no cache miss, where loading the block's object did one per write. An index is
+ * also a small integer, so storing it in a long-lived entry needs no write barrier, where a pointer to a young block
+ * made the garbage collector record every such entry.
+ */
 export class ValueBlocks {
-  #current: ValueBlock = new ValueBlock()
+  /** Each block's memory, by index; undefined once the block was freed (its index is then reused). */
+  #bytes: (Buffer | undefined)[] = []
+  #holders: BlockHolder[][] = []
+  #used = new Int32Array(64)
+  #live = new Int32Array(64)
+  #free: number[] = []
+  #current: number
+
+  constructor() {
+    this.#current = this.#open()
+  }
+
+  /** The value `holder` keeps: a new view when its bytes are in a block. */
+  valueOf(holder: BlockHolder): unknown {
+    const index = holder.block
+    if (index === NO_BLOCK) return holder.value
+    const memory = this.#bytes[index]!.buffer
+    return holder.asBuffer ? Buffer.from(memory, holder.at, holder.length) : new Uint8Array(memory, holder.at, holder.length)
+  }
+
+  /** The memory of the block `holder`'s bytes are in (they are at `holder.at`, `holder.length` long). */
+  memoryOf(holder: BlockHolder): Buffer {
+    return this.#bytes[holder.block]!
+  }
+
+  /** What block `index` holds. */
+  state(index: number): BlockState {
+    return { used: this.#used[index]!, live: this.#live[index]!, holders: [...this.#holders[index]!] }
+  }
 
   /**
    * Makes a copy of `bytes` the value of `holder`, read back as a Buffer when `asBuffer`, else as a plain Uint8Array:
@@ -96,24 +125,24 @@ export class ValueBlocks {
       const own = asBuffer ? Buffer.allocUnsafeSlow(length) : new Uint8Array(length)
       own.set(bytes)
       holder.value = own
-      holder.block = undefined
+      holder.block = NO_BLOCK
       return
     }
-    let block = this.#current
-    if (block.used + length > BLOCK_BYTES) {
-      const full = block
-      block = this.#current = new ValueBlock()
+    let index = this.#current
+    if (this.#used[index]! + length > BLOCK_BYTES) {
+      const full = index
+      index = this.#current = this.#open()
       // The full block may be mostly dead already (a hot key's versions, overwritten while it was current), and then
       // no later release of its few live values need come to free it.
-      if (full.live * 4 < full.used) this.#compact(full)
+      if (this.#live[full]! * 4 < this.#used[full]!) this.#compact(full)
     }
-    const at = block.used
-    block.bytes.set(bytes, at)
-    block.used = at + length
-    block.live += length
-    block.holders.push(holder)
+    const at = this.#used[index]!
+    this.#bytes[index]!.set(bytes, at)
+    this.#used[index] = at + length
+    this.#live[index]! += length
+    this.#holders[index]!.push(holder)
     holder.value = undefined
-    holder.block = block
+    holder.block = index
     holder.at = at
     holder.length = length
     holder.asBuffer = asBuffer
@@ -124,27 +153,57 @@ export class ValueBlocks {
    * and a block that is mostly dead has its live values moved out so it can be collected.
    */
   release(holder: BlockHolder): void {
-    const block = holder.block
-    if (block === undefined) return
-    holder.block = undefined
-    block.live -= holder.length
-    if (block.live * 4 < block.used && block !== this.#current) this.#compact(block)
+    const index = holder.block
+    if (index === NO_BLOCK) return
+    holder.block = NO_BLOCK
+    const live = (this.#live[index]! -= holder.length)
+    if (live * 4 < this.#used[index]! && index !== this.#current) this.#compact(index)
   }
 
   /** Forgets every block (the replica was cleared). */
   clear(): void {
-    this.#current = new ValueBlock()
+    this.#bytes = []
+    this.#holders = []
+    this.#used.fill(0)
+    this.#live.fill(0)
+    this.#free = []
+    this.#current = this.#open()
   }
 
-  #compact(block: ValueBlock): void {
-    const holders = block.holders
-    block.holders = []
-    block.live = 0
-    for (const h of holders) {
-      if (h.block !== block) continue
-      h.block = undefined
-      if (!h.held) continue
-      this.place(h, block.bytes.subarray(h.at, h.at + h.length), h.asBuffer)
+  /** A new empty block: a freed index, or the next one. */
+  #open(): number {
+    const index = this.#free.pop() ?? this.#bytes.length
+    if (index >= this.#used.length) {
+      const used = new Int32Array(this.#used.length * 2)
+      used.set(this.#used)
+      this.#used = used
+      const live = new Int32Array(this.#live.length * 2)
+      live.set(this.#live)
+      this.#live = live
     }
+    this.#bytes[index] = Buffer.allocUnsafeSlow(BLOCK_BYTES)
+    this.#holders[index] = []
+    this.#used[index] = 0
+    this.#live[index] = 0
+    return index
+  }
+
+  /** Moves the live values of block `index` into the current block and frees the block. */
+  #compact(index: number): void {
+    const holders = this.#holders[index]!
+    const bytes = this.#bytes[index]!
+    for (const h of holders) {
+      if (h.block !== index) continue
+      h.block = NO_BLOCK
+      if (!h.held) continue
+      this.place(h, bytes.subarray(h.at, h.at + h.length), h.asBuffer)
+    }
+    // Freed only now, so the values above cannot be moved into the block they leave. Views read from it keep its
+    // memory; a new block at this index gets memory of its own.
+    this.#bytes[index] = undefined
+    this.#holders[index] = []
+    this.#used[index] = 0
+    this.#live[index] = 0
+    this.#free.push(index)
   }
 }
