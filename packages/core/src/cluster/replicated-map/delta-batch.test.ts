@@ -76,6 +76,13 @@ describe('delta batches', () => {
     negative.add(entry('neg', 10, 0, 'a@h', 1))
     const neg = decode({ ...negative.take(), base: -20 })
     expect(neg.problems).toEqual([expect.stringMatching(/wall of neg/)])
+    // A key seen to expire crosses without its value; a key without an expiry must have one.
+    const valueless = new DeltaBatchBuilder(new ValueBlocks())
+    valueless.add(entry('expired', 10, 0, 'a@h', undefined, { expiresAt: 11 }))
+    valueless.add(entry('no-expiry', 10, 0, 'a@h', undefined))
+    const crossed = decode(valueless.take())
+    expect(crossed.entries.map((e) => [e[0], e[5], e[6]])).toEqual([['expired', 11, undefined]])
+    expect(crossed.problems).toEqual([expect.stringMatching(/no-expiry must have a value unless deleted or expired/)])
     for (const bad of [
       { ...fields, writers: 'x' },
       { ...fields, base: 'x' },

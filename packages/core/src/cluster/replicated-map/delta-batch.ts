@@ -343,8 +343,10 @@ export function decodeDeltaBatch(
       onProblem(problem)
       continue
     }
-    if (deleted !== (kind === KIND_NONE)) {
-      onProblem(`${key} must have a value unless deleted`)
+    // A key seen to expire has let go of its value, and it goes to a peer that missed the expiry (in a catch-up)
+    // without one: only a key with an expiry may come without a value, and a deleted one never has one.
+    if (deleted ? kind !== KIND_NONE : kind === KIND_NONE && expiresAt === 0) {
+      onProblem(deleted ? `${key} is deleted and must not have a value` : `${key} must have a value unless deleted or expired`)
       continue
     }
     apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE, held)

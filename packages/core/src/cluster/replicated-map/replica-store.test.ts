@@ -37,6 +37,19 @@ describe('ReplicaStore', () => {
     expect(digests.size).toBe(1)
   })
 
+  it('holds a key that a peer saw expire, sent without its value, as expired even before its own clock gets there', () => {
+    const { s, changes } = store(new TestClock(1000))
+    s.applyRemote('k', 900, 0, 'a@h', false, 1_200, 'v')
+    expect(s.get('k')).toBe('v')
+    // The same key's newer version, expired on the peer's clock (1,100 here is still before it on this one).
+    expect(s.applyRemote('k', 950, 0, 'a@h', false, 1_100, undefined)).toBe(true)
+    expect(s.has('k')).toBe(false)
+    expect(s.get('k')).toBeUndefined()
+    expect(s.size).toBe(0)
+    expect(s.held).toBe(1)
+    expect(changes.map((c) => c.type)).toEqual(['set', 'expire'])
+  })
+
   it('does not hold a tombstone that is already past collection, and collects the others when due', async () => {
     const clock = new TestClock(10_000)
     const { s, changes } = store(clock)

@@ -337,7 +337,9 @@ export class ReplicaStore<V> {
   #changed(e: Entry, local: boolean): void {
     const wasLive = e.live
     // The clock is read only for an entry with an expiry: most writes have none, and a read costs more than the rest.
-    const expired = e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()
+    // A peer sends a key it saw expire without its value, and this node's clock may not have reached the expiry yet:
+    // without a value the key is dead here too.
+    const expired = e.expiresAt !== 0 && (e.expiresAt <= this.#clock.now() || (e.block === NO_BLOCK && e.value === undefined))
     e.live = !e.deleted && !expired
     if (e.live !== wasLive) this.#live += e.live ? 1 : -1
     if (e.live) {

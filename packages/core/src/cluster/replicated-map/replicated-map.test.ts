@@ -267,6 +267,23 @@ describe('replicated map: catch-up', () => {
     for (const n of ['b@h', 'c@h']) expect(sorted(m[n]!)).toEqual(expected)
   })
 
+  it('a key that expired on one side of a partition expires on the other after the heal, whose value was older', async () => {
+    // The side that saw the key expire holds it without its value; the catch-up must still carry that version over.
+    const { net, m } = cluster<number | Buffer>(['a@h', 'b@h', 'c@h'], { tombstoneTtlMs: 200, syncIntervalMs: 0 })
+    await net.settle()
+    m['a@h']!.set('k', Buffer.from('older'))
+    net.partition('a@h', ['b@h', 'c@h'])
+    m['b@h']!.set('k', 1, { ttlMs: 1 })
+    await net.clock.advance(1)
+    expect(m['b@h']!.has('k')).toBe(false)
+    net.heal()
+    await net.settle()
+    for (const n of ['a@h', 'b@h', 'c@h']) {
+      expect(m[n]!.has('k'), n).toBe(false)
+      expect(m[n]!.stats().tombstones, n).toBe(1)
+    }
+  })
+
   it('a restarted node catches up', async () => {
     const { net, m } = cluster<number>(['a@h', 'b@h'])
     for (let i = 0; i < 300; i++) m['a@h']!.set(`k${i}`, i)
