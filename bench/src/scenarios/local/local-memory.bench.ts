@@ -1,8 +1,9 @@
 /**
  * local.memory.server and local.memory.process: heap bytes per idle actor. Each trial creates a fresh system, spawns
  * `actors` idle actors of one style (a server behaviour with null state; a process function waiting in `receive`),
- * and reads heapUsed after forced collections before and after; the pids are not kept. Needs --expose-gc. Compare
- * with baselines/local-memory.bench.ts.
+ * and reads heapUsed plus the ArrayBuffers' memory (the process table's ids live in one, outside the heap) after
+ * forced collections before and after; the pids are not kept. Needs --expose-gc. Compare with
+ * baselines/local-memory.bench.ts.
  */
 import { createActorSystem } from '@cohort/core'
 import type { ActorSystem, ProcessCtx, ServerBehaviour } from '@cohort/core'
@@ -14,9 +15,15 @@ const idleProcess = async (ctx: ProcessCtx): Promise<void> => {
   await ctx.receive()
 }
 
+/** The heap and the ArrayBuffers' memory outside it. */
+function heapBytes(): number {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+
 async function bytesPerActor(style: 'server' | 'process', count: number): Promise<{ bytes: number; alive: number }> {
   collectGarbage()
-  const before = process.memoryUsage().heapUsed
+  const before = heapBytes()
   let system: ActorSystem | undefined = createActorSystem({ node: 'bench@127.0.0.1' })
   for (let i = 0; i < count; i++) {
     if (style === 'server') system.spawn(idleServer)
@@ -24,7 +31,7 @@ async function bytesPerActor(style: 'server' | 'process', count: number): Promis
   }
   await system.whenIdle()
   collectGarbage()
-  const after = process.memoryUsage().heapUsed
+  const after = heapBytes()
   const alive = system.stats().actors
   system = undefined
   collectGarbage()

@@ -18,8 +18,12 @@ const EMPTY = -1
 const DELETED = -2
 
 export class IdTable<V> {
-  #ids: number[] = new Array<number>(INITIAL_CAPACITY).fill(EMPTY)
-  #values: (V | undefined)[] = new Array<V | undefined>(INITIAL_CAPACITY).fill(undefined)
+  /**
+   * The ids in a typed array: its memory is outside the garbage collector's heap, so a table that grows to hundreds of
+   * thousands of slots (a spawn storm) is not one more large object for the collector to allocate and scan.
+   */
+  #ids = new Float64Array(INITIAL_CAPACITY).fill(EMPTY)
+  #values: (V | undefined)[] = new Array<V | undefined>(INITIAL_CAPACITY)
   #mask = INITIAL_CAPACITY - 1
   #size = 0
   /** Slots not EMPTY: entries and tombstones. Kept to at most half the slots, so every probe meets an EMPTY one. */
@@ -33,7 +37,7 @@ export class IdTable<V> {
     const ids = this.#ids
     const mask = this.#mask
     for (let i = id & mask; ; i = (i + 1) & mask) {
-      const at = ids[i] as number
+      const at = ids[i]!
       if (at === id) return this.#values[i]
       if (at === EMPTY) return undefined
     }
@@ -45,7 +49,7 @@ export class IdTable<V> {
     const mask = this.#mask
     let tombstone = -1
     for (let i = id & mask; ; i = (i + 1) & mask) {
-      const at = ids[i] as number
+      const at = ids[i]!
       if (at === id) {
         this.#values[i] = value
         return
@@ -78,7 +82,7 @@ export class IdTable<V> {
     const ids = this.#ids
     const mask = this.#mask
     for (let i = id & mask; ; i = (i + 1) & mask) {
-      const at = ids[i] as number
+      const at = ids[i]!
       if (at === id) {
         ids[i] = DELETED
         this.#values[i] = undefined
@@ -94,7 +98,7 @@ export class IdTable<V> {
     const out: V[] = []
     const ids = this.#ids
     const values = this.#values
-    for (let i = 0; i < ids.length; i++) if ((ids[i] as number) >= 0) out.push(values[i] as V)
+    for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) out.push(values[i] as V)
     return out
   }
 
@@ -103,13 +107,13 @@ export class IdTable<V> {
     const ids = this.#ids
     const values = this.#values
     const capacity = (this.#size + 1) * 4 > ids.length ? ids.length * 2 : ids.length
-    this.#ids = new Array<number>(capacity).fill(EMPTY)
-    this.#values = new Array<V | undefined>(capacity).fill(undefined)
+    this.#ids = new Float64Array(capacity).fill(EMPTY)
+    this.#values = new Array<V | undefined>(capacity)
     this.#mask = capacity - 1
     this.#size = 0
     this.#used = 0
     for (let i = 0; i < ids.length; i++) {
-      if ((ids[i] as number) >= 0) this.set(ids[i] as number, values[i] as V)
+      if (ids[i]! >= 0) this.set(ids[i]!, values[i] as V)
     }
     // The dropped table must not keep what it held (see above).
     values.fill(undefined)
