@@ -40,7 +40,7 @@ export class Entry implements BlockHolder {
   readonly key: string
   readonly keyHash: number
   readonly leaf: number
-  /** The value, unless its bytes are in a block (`block`, `at`, `length`): read it with the store's `blocks.valueOf`. */
+  /** The value, unless its bytes are in a block (`block`, `at`, `length`): read it with the store's `blocks.read`. */
   value: unknown = undefined
   wall = 0
   counter = 0
@@ -131,7 +131,7 @@ export class ReplicaStore<V> {
     const e = this.#entries.get(key)
     if (e === undefined || !e.live) return undefined
     if (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()) return undefined
-    return this.blocks.valueOf(e) as V
+    return this.blocks.read(e) as V
   }
 
   has(key: string): boolean {
@@ -344,7 +344,7 @@ export class ReplicaStore<V> {
     if (e.live !== wasLive) this.#live += e.live ? 1 : -1
     if (e.live) {
       if (e.expiresAt !== 0) this.#timed.push(e.expiresAt, { entry: e, fp: e.fp })
-      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: this.blocks.valueOf(e) as V, origin: e.node })
+      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: this.blocks.read(e) as V, origin: e.node })
       return
     }
     if (!e.deleted) {

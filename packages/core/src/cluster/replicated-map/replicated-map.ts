@@ -261,7 +261,7 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
 
   entries(prefix?: string): Array<[string, V]> {
     const out: Array<[string, V]> = []
-    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, this.#store.blocks.valueOf(e) as V])
+    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, this.#store.blocks.read(e) as V])
     return out
   }
 

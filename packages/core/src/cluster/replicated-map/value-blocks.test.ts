@@ -27,17 +27,17 @@ describe('ValueBlocks', () => {
     const view = received(Buffer.from('hello'))
     blocks.place(a, view, true)
     blocks.place(b, received(new Uint8Array([1, 2, 3])), false)
-    expect(Buffer.isBuffer(blocks.valueOf(a))).toBe(true)
-    expect((blocks.valueOf(a) as Buffer).toString()).toBe('hello')
+    expect(Buffer.isBuffer(blocks.read(a))).toBe(true)
+    expect((blocks.read(a) as Buffer).toString()).toBe('hello')
     // Not the frame: writing into the frame afterwards leaves the stored value alone.
     view.fill(0)
-    expect((blocks.valueOf(a) as Buffer).toString()).toBe('hello')
-    expect((blocks.valueOf(a) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
-    expect(Buffer.isBuffer(blocks.valueOf(b))).toBe(false)
-    expect(blocks.valueOf(b)).toEqual(new Uint8Array([1, 2, 3]))
+    expect((blocks.read(a) as Buffer).toString()).toBe('hello')
+    expect((blocks.read(a) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
+    expect(Buffer.isBuffer(blocks.read(b))).toBe(false)
+    expect(blocks.read(b)).toEqual(new Uint8Array([1, 2, 3]))
     // The two share one block.
     expect(a.block).toBe(b.block)
-    expect((blocks.valueOf(b) as Uint8Array).buffer).toBe((blocks.valueOf(a) as Buffer).buffer)
+    expect((blocks.read(b) as Uint8Array).buffer).toBe((blocks.read(a) as Buffer).buffer)
   })
 
   it('gives a value larger than half a block memory of its own, and an empty one too', () => {
@@ -45,7 +45,7 @@ describe('ValueBlocks', () => {
     const h = holder()
     blocks.place(h, received(Buffer.alloc(BLOCK_BYTES / 2 + 1, 7)), true)
     expect(h.block).toBe(NO_BLOCK)
-    expect((blocks.valueOf(h) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
+    expect((blocks.read(h) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES / 2 + 1)
     // Empty values would never fill a block: its list of holders would only grow.
     const empty = holder()
     const other = holder()
@@ -55,7 +55,7 @@ describe('ValueBlocks', () => {
       blocks.place(empty, received(Buffer.alloc(0)), false)
     }
     expect(empty.block).toBe(NO_BLOCK)
-    expect(blocks.valueOf(empty)).toEqual(new Uint8Array(0))
+    expect(blocks.read(empty)).toEqual(new Uint8Array(0))
     expect(blocks.state(other.block).holders).toHaveLength(1)
   })
 
@@ -75,7 +75,7 @@ describe('ValueBlocks', () => {
     }
     // Fewer than a quarter of the first block's bytes are live: its values moved, with their contents.
     expect(keep.every((h) => h.block !== first && h.block !== NO_BLOCK)).toBe(true)
-    expect(keep.map((h) => (blocks.valueOf(h) as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
+    expect(keep.map((h) => (blocks.read(h) as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
     expect(blocks.state(first).holders).toEqual([])
   })
 
@@ -90,7 +90,7 @@ describe('ValueBlocks', () => {
       blocks.place(hot, received(Buffer.alloc(100, 2)), true)
     }
     expect(cold.block).not.toBe(first)
-    expect((blocks.valueOf(cold) as Buffer)[0]).toBe(1)
+    expect((blocks.read(cold) as Buffer)[0]).toBe(1)
   })
 })
 
@@ -117,10 +117,10 @@ describe('ValueBlocks as a property', () => {
           const held = new Set<number>()
           let live = 0
           for (const [who, h] of holders.entries()) {
-            if (expected[who] !== undefined) expect([...new Set(blocks.valueOf(h) as Buffer)]).toEqual([expected[who]])
+            if (expected[who] !== undefined) expect([...new Set(blocks.read(h) as Buffer)]).toEqual([expected[who]])
             if (h.block !== NO_BLOCK) {
               held.add(h.block)
-              live += (blocks.valueOf(h) as Buffer).length
+              live += (blocks.read(h) as Buffer).length
             }
           }
           // Every block still referenced by a value, but the one being filled, is at least a quarter live.

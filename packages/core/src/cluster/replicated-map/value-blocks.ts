@@ -6,9 +6,9 @@
  * A value in a block is kept as its block's index, offset and length on its holder (the map's entry), not as a
  * Buffer: a view object per value lived as long as its key's version, so every value survived the young generation
  * and was copied by the garbage collector twice, and those collections were the longest pauses of a busy replica. A
- * read makes a new view (`valueOf`), which dies young unless the reader keeps it. Received values must be copied anyway (as decoded
- * they are views into the whole frame they came in, which a stored value must not keep alive), and local ones are
- * copied too, so the map never shares memory with its caller.
+ * read makes a new view (`read`), which dies young unless the reader keeps it. Received values must be copied anyway
+ * (as decoded they are views into the whole frame they came in, which a stored value must not keep alive), and local
+ * ones are copied too, so the map never shares memory with its caller.
  *
  * A block lives while any value in it does. So that a few long-lived keys cannot pin blocks whose other values were
  * overwritten long ago, each block counts its live bytes, and once fewer than a quarter of the bytes written into it
@@ -19,7 +19,7 @@
  * Gotchas: a view read from the map keeps its block (at most `BLOCK_BYTES`) alive, as any pooled Buffer does: copy it
  * (`Buffer.from(value)`) to keep it long.
  *
- * Hot path: `release` and `place` run for every byte value written or received that wins its merge, `valueOf` for
+ * Hot path: `release` and `place` run for every byte value written or received that wins its merge, `read` for
  * every read.
  */
 import { Buffer } from 'node:buffer'
@@ -97,7 +97,7 @@ export class ValueBlocks {
   }
 
   /** The value `holder` keeps: a new view when its bytes are in a block. */
-  valueOf(holder: BlockHolder): unknown {
+  read(holder: BlockHolder): unknown {
     const index = holder.block
     if (index === NO_BLOCK) return holder.value
     const memory = this.#bytes[index]!.buffer
