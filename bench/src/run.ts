@@ -20,7 +20,7 @@ const USAGE = `usage: pnpm bench [options]
   --warmup-ms <ms>    warm-up before the first trial (default 1000, quick 150)
   --cpu-prof [dir]    profile every scenario process and its helpers (default dir bench/profiles/<time>)
   --malloc-defaults   run scenarios with glibc's allocator defaults, not the transport's RECOMMENDED_GLIBC_TUNABLES
-  --no-write          do not write bench/results/*.json
+  --no-write          do not write bench/results/*.json, nor (without --report) RESULTS.md and the charts
   --report            write RESULTS.md and charts even for a quick or filtered run
   --help`
 

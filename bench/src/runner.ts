@@ -58,7 +58,10 @@ export interface BenchOptions {
    * @default false
    */
   mallocDefaults?: boolean
-  /** Write RESULTS.md's generated part and the charts. @default true for a full run (no quick, no filter) */
+  /**
+   * Write RESULTS.md's generated part and the charts. @default true for a full run (no quick, no filter) that writes
+   * its results: the tables then always describe the run in latest.json
+   */
   writeReport?: boolean
   /**
    * Profile every scenario process (and the helper processes it starts) with --cpu-prof into this directory, and
@@ -298,7 +301,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     writeFileSync(join(dir, 'latest.json'), json)
     writeFileSync(join(dir, `${report.startedAt.replace(/[:.]/g, '-')}.json`), json)
   }
-  if (options.writeReport ?? (!quick && !filtered)) {
+  if (options.writeReport ?? (!quick && !filtered && options.writeResults !== false)) {
     const charts = writeCharts(report, join(BENCH_DIR, 'charts'))
     writeResultsMarkdown(report, join(BENCH_DIR, 'RESULTS.md'), charts, formatTable(report))
   }
