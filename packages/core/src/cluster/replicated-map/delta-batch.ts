@@ -22,6 +22,7 @@
 import { Buffer } from 'node:buffer'
 import { createMessageCodec } from '../../codec.ts'
 import type { MessageCodec } from '../../codec.ts'
+import { internNodeName } from '../../node-name.ts'
 import type { Entry, ReplicaStore } from './replica-store.ts'
 import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
@@ -215,21 +216,6 @@ export class DeltaBatchBuilder {
   }
 }
 
-const internedNames = new Map<string, string>()
-
-/**
- * The one string this process keeps for a node name. A batch's writer names are decoded as new strings each time, and
- * an entry keeps its writer's name as long as that version lives: a new string stored into a long-lived entry makes
- * the garbage collector record the entry (a write barrier's slow path) once per entry received. A cluster has few
- * nodes; past 10,000 names (a peer making them up) new ones are kept as they come.
- */
-function internNodeName(name: string): string {
-  const held = internedNames.get(name)
-  if (held !== undefined) return held
-  if (internedNames.size < 10_000) internedNames.set(name, name)
-  return name
-}
-
 /** The string of a short run of ASCII bytes, or undefined (longer, or not ASCII): the native decoder does those. */
 function shortAscii(buf: Buffer, start: number, end: number): string | undefined {
   if (end - start > 24) return undefined
@@ -304,6 +290,8 @@ export function decodeDeltaBatch(
   if (!Number.isSafeInteger(base)) return onProblem('base must be an integer')
   if (!Number.isSafeInteger(count) || (count as number) < 0) return onProblem('count must be a non-negative integer')
   if (!(data instanceof Uint8Array)) return onProblem('data must be bytes')
+  // One string per writer name (node-name.ts): an entry keeps its writer's name as long as that version lives, and
+  // storing the batch's newly decoded string into a long-lived entry took the write barrier's slow path per entry.
   const names = (writers as string[]).map(internNodeName)
   const r = new Reader(data)
   const buf = r.buf
