@@ -303,28 +303,57 @@ describe('FrameBatcher', () => {
     expect(batcher.bytesOut).toBeGreaterThan(a.length * 2 + b.length * 2)
   })
 
-  it('writes a queued attached message before a stream that starts behind it, and attaches nothing while one streams', () => {
+  it('writes a queued attached message before a stream that starts behind it; its sender\'s next one waits behind the stream', () => {
     const { clock, sink, send, batcher } = setup({ fragmentBytes: 32 * 1024 })
     const sender = new Pid('a@h', 7, 1)
-    const entry = batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: sender, msg: { tag: 'attached', data: Buffer.alloc(20_000) } })
-    expect(entry).toBeInstanceOf(AttachedEntry)
-    batcher.enqueueAttached(entry as AttachedEntry)
-    send('large', sender, 100_000)
-    // A stream is in progress: messages with large Buffers are encoded in parts and wait their turn behind it.
-    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: sender, msg: Buffer.alloc(20_000) })).toBeUndefined()
+    const attached = (tag: string) => {
+      const entry = batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: sender, msg: { tag, data: Buffer.alloc(20_000) } })
+      expect(entry).toBeInstanceOf(AttachedEntry)
+      batcher.enqueueAttached(entry as AttachedEntry, sender)
+    }
+    attached('attached')
+    send('large', sender, 200_000)
+    attached('attached after')
     send('after', sender)
     for (let i = 0; i < 10; i++) clock.turn()
-    expect(arrivals(sink.messages)).toEqual(['attached', 'large', 'after'])
+    expect(arrivals(sink.messages)).toEqual(['attached', 'large', 'attached after', 'after'])
   })
 
-  it('does not attach a Buffer over a fragment, nor Buffers over four fragments in all: those messages stream', () => {
+  it('writes an attached message over a fragment whole, only while the socket has room: others overtake it, its sender waits', () => {
+    const { clock, sink, send, batcher } = setup({ fragmentBytes: 32 * 1024 })
+    const sender = new Pid('a@h', 7, 1)
+    const entry = batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: sender, msg: { tag: 'whole', data: Buffer.alloc(100_000) } })
+    expect(entry).toBeInstanceOf(AttachedEntry)
+    sink.buffered = 1 << 20
+    batcher.enqueueAttached(entry as AttachedEntry, sender)
+    send('mine after', sender)
+    send('other', new Pid('a@h', 9, 1))
+    clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['other'])
+    expect(batcher.unsentBytes).toBeGreaterThan(100_000)
+    sink.buffered = 0
+    batcher.attach(sink)
+    for (let i = 0; i < 10; i++) clock.turn()
+    expect(arrivals(sink.messages)).toEqual(['other', 'whole', 'mine after'])
+    // Whole: one WebSocket message carries the Buffer, as the sender's own bytes, and nothing is left queued.
+    expect(sink.messages.some((m) => m.length === 100_000)).toBe(true)
+    expect(batcher.unsentBytes).toBe(0)
+  })
+
+  it('attaches Buffers adding up to what one flush of a stream writes, one Buffer or several; more than that streams', () => {
+    // 32 KiB fragments, 64 KiB flushes: a flush writes four fragments of a stream, so up to 128 KiB attach.
     const { batcher } = setup({ fragmentBytes: 32 * 1024 })
-    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(40_000) })).toBeUndefined()
-    const four = Array.from({ length: 4 }, () => Buffer.alloc(30_000))
-    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: four })).toBeInstanceOf(AttachedEntry)
-    const five = Array.from({ length: 5 }, () => Buffer.alloc(30_000))
-    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: five })).toBeUndefined()
-    expect(batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(1000) })).toBeInstanceOf(Uint8Array)
+    const attach = (msg: unknown) => batcher.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg })
+    expect(attach(Buffer.alloc(40_000))).toBeInstanceOf(AttachedEntry)
+    expect(attach(Buffer.alloc(128 * 1024))).toBeInstanceOf(AttachedEntry)
+    expect(attach(Buffer.alloc(128 * 1024 + 1))).toBeUndefined()
+    expect(attach(Array.from({ length: 4 }, () => Buffer.alloc(30_000)))).toBeInstanceOf(AttachedEntry)
+    expect(attach(Array.from({ length: 5 }, () => Buffer.alloc(30_000)))).toBeUndefined()
+    expect(attach(Buffer.alloc(1000))).toBeInstanceOf(Uint8Array)
+    // A flush that holds more fragments lets more attach: 256 KiB flushes write eight.
+    const wide = setup({ fragmentBytes: 32 * 1024, flushThresholdBytes: 256 * 1024 }).batcher
+    expect(wide.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(256 * 1024) })).toBeInstanceOf(AttachedEntry)
+    expect(wide.encodeAttached({ type: 'send', to: new Pid('b@h', 1, 1), from: undefined, msg: Buffer.alloc(256 * 1024 + 1) })).toBeUndefined()
   })
 
   it('keeps messages of the large message sender behind it, in order', () => {

@@ -5,6 +5,8 @@
  * node produces the rest. Messages larger than `fragmentBytes`
  * become streams of fragments written a few per turn, and only while the socket is not backed up, so small messages
  * and ticks overtake them. Messages from the sender of a stream wait behind it, which keeps order per pair of actors.
+ * A message whose bulk is Buffers of 16 KiB and more, adding up to what one flush of a stream writes, travels whole
+ * instead, its Buffers beside its frame as attachments (attachments.ts), so that neither side copies them.
  *
  * Hot path: `enqueue` (one encode, one array push, no other allocation) and `#flush` (one frame per turn).
  */
@@ -97,10 +99,11 @@ export class FrameBatcher {
   #smallBytes = 0
   /** Small sends not encoded yet: sealed into one entry before anything else is queued behind them. */
   readonly #batch = new SendBatch()
-  #streams: OutgoingStream[] = []
+  /** Large messages in order: streams of fragments, and attached messages too large to join the small ones. */
+  #streams: (OutgoingStream | WholeAttached)[] = []
   #streamBytes = 0
-  /** Sender key → messages (in parts) from that sender queued behind its stream. */
-  #blocked = new Map<string, (readonly Uint8Array[])[]>()
+  /** Sender key → messages (in parts, or attached) from that sender queued behind its stream. */
+  #blocked = new Map<string, (readonly Uint8Array[] | AttachedEntry)[]>()
   #blockedBytes = 0
   #nextStreamId = 0
   /** Attached messages in `#small`: each ends its frame, so no fragment head may join theirs. */
@@ -193,30 +196,64 @@ export class FrameBatcher {
   }
 
   /**
-   * Encodes a control message with its Buffers of 16 KiB up to a fragment left out as attachments (attachments.ts),
-   * when that is how it can travel: the attached entry, the plain encoding when it holds no such Buffer, or undefined
-   * when it must be encoded in parts and may stream (`encodeParts`): a stream is in progress (attached messages do not
-   * wait behind streams), a Buffer in it is over a fragment, the rest of it is, or its Buffers add up to more than
-   * four fragments.
+   * Encodes a control message with its Buffers of 16 KiB and more left out as attachments (attachments.ts), when that
+   * is how it can travel: the attached entry, the plain encoding when it holds no such Buffer, or undefined when it
+   * must be encoded in parts and may stream (`encodeParts`): the rest of it is over a fragment, or its Buffers add up
+   * to more than one flush of a stream writes (`#flushFragments` fragments: 1 MiB at the defaults).
    */
   encodeAttached(control: WireControl, sizeHint?: number): Uint8Array | AttachedEntry | undefined {
-    if (this.#streams.length > 0 || this.#closed) return undefined
-    const fragmentBytes = this.#o.fragmentBytes
-    const encoded = this.#o.codec.encodeAttached(toWire(control, this.#o.names), ATTACH_MIN_BYTES, fragmentBytes, sizeHint)
+    if (this.#closed) return undefined
+    // Attachments are written whole, in one flush, so they may weigh what one flush of a stream writes, and a single
+    // Buffer all of it (those over a fragment wait for the socket as a stream does: enqueueAttached). Fragmented, a
+    // 1 MiB Buffer was copied twice on the receiver (ws's read of each fragment, then the reassembly) and ran at
+    // 0.6-0.7 of bare ws; attached, ws's read is its only copy.
+    const attachBytes = this.#flushFragments * this.#o.fragmentBytes
+    const encoded = this.#o.codec.encodeAttached(toWire(control, this.#o.names), ATTACH_MIN_BYTES, attachBytes, sizeHint)
     if (encoded === undefined) return undefined
     const { bytes, attachments } = encoded
     if (attachments.length === 0) return bytes
-    if (bytes.length > fragmentBytes || attachments.length > MAX_ATTACHMENTS) return undefined
+    if (bytes.length > this.#o.fragmentBytes || attachments.length > MAX_ATTACHMENTS) return undefined
     const entry = attachedEntry(bytes, attachments)
-    // Attachments are written whole, in one flush: more than a flush writes of a stream would hold small messages
-    // behind them longer than a stream does.
-    return entry.length > STREAM_FLUSH_FRAGMENTS * fragmentBytes ? undefined : entry
+    return entry.length - entry.head.length > attachBytes ? undefined : entry
   }
 
-  /** Queues an attached message (`encodeAttached`), in order with everything queued before it. */
-  enqueueAttached(entry: AttachedEntry): void {
+  /** Fragments of a stream one flush writes: at least four, more when flushThresholdBytes holds more. */
+  get #flushFragments(): number {
+    return Math.max(STREAM_FLUSH_FRAGMENTS, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+  }
+
+  /**
+   * Queues an attached message (`encodeAttached`), ordered as `enqueueEncoded` orders: behind its sender's stream,
+   * if one is in progress. One whose attachments weigh more than a fragment is queued like a stream, written whole
+   * once the socket holds less than two fragments, so other senders' small messages overtake it as they overtake a
+   * stream; joining the small ones, it held them behind every such message queued before them.
+   */
+  enqueueAttached(entry: AttachedEntry, sender?: unknown): void {
     if (this.#closed) return
     this.#seal()
+    const whole = entry.length - entry.head.length > this.#o.fragmentBytes
+    if (this.#streams.length === 0 && !whole) {
+      this.#pushAttached(entry)
+      return
+    }
+    const key = senderKey(sender)
+    const blocked = this.#blocked.get(key)
+    if (blocked !== undefined) {
+      blocked.push(entry)
+      this.#blockedBytes += entry.length
+      return
+    }
+    if (!whole) {
+      this.#pushAttached(entry)
+      return
+    }
+    this.#streams.push({ entry, key })
+    this.#streamBytes += entry.length
+    this.#blocked.set(key, [])
+    this.#schedule()
+  }
+
+  #pushAttached(entry: AttachedEntry): void {
     this.#attachedQueued++
     this.#pushSmall(entry)
   }
@@ -384,13 +421,19 @@ export class FrameBatcher {
     sink.cork?.()
     // A few fragments per turn (at least four: a 1 MiB message per turn at the default size): enough to fill the
     // pipe, few enough that the event loop keeps turning; small messages queued meanwhile still go first.
-    let fragmentBudget = Math.max(STREAM_FLUSH_FRAGMENTS, Math.floor(this.#o.flushThresholdBytes / this.#o.fragmentBytes))
+    let fragmentBudget = this.#flushFragments
     for (;;) {
       const feed = fragmentBudget > 0 && this.#streamGateOpen(sink)
       // Attached messages end their frame (their attachments follow it): write those first, then a fragment's frame.
       if (feed && this.#smallBytes <= this.#o.flushThresholdBytes && this.#attachedQueued === 0) {
-        fragmentBudget--
-        this.#writeFragment(sink)
+        const head = this.#streams[0] as OutgoingStream | WholeAttached
+        if ('entry' in head) {
+          fragmentBudget -= Math.ceil(head.entry.length / this.#o.fragmentBytes)
+          this.#writeWhole(sink, head)
+        } else {
+          fragmentBudget--
+          this.#writeFragment(sink)
+        }
       } else if (this.#small.length > 0) {
         this.#writeSmall(sink)
       } else {
@@ -426,12 +469,43 @@ export class FrameBatcher {
     sink.write(frame, this.#writtenBound, [chunk])
     this.#sinkBuffered = sink.bufferedAmount
     if (stream.part < stream.parts.length) return
+    this.#streamDone(stream.key)
+  }
+
+  /**
+   * Writes the small messages queued so far and, last in their frame, the head of the first stream, an attached
+   * message written whole (`enqueueAttached`); its attachments follow the frame.
+   */
+  #writeWhole(sink: FrameSink, whole: WholeAttached): void {
+    const { entry } = whole
+    this.#streamBytes -= entry.length
+    const small = this.#small
+    small.push(entry)
+    const frameBytes = this.#smallBytes + frameBytesOf(entry)
+    const frame = writeFrame(small, small.length, frameBytes, this.#pool)
+    this.#small = []
+    this.#smallBytes = 0
+    this.framesOut++
+    this.bytesOut += frame.length + entry.length - frameBytesOf(entry)
+    this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
+    sink.write(frame, this.#writtenBound, entry.attachments)
+    this.#sinkBuffered = sink.bufferedAmount
+    this.#streamDone(whole.key)
+  }
+
+  /** The first stream is written: the messages its sender sent meanwhile are queued, in order, after it. */
+  #streamDone(key: string): void {
     this.#streams.shift()
-    const released = this.#blocked.get(stream.key) ?? []
-    this.#blocked.delete(stream.key)
-    for (const parts of released) {
-      this.#blockedBytes -= totalLength(parts)
-      this.enqueueParts(parts, stream.key)
+    const released = this.#blocked.get(key) ?? []
+    this.#blocked.delete(key)
+    for (const item of released) {
+      if (item instanceof AttachedEntry) {
+        this.#blockedBytes -= item.length
+        this.enqueueAttached(item, key)
+      } else {
+        this.#blockedBytes -= totalLength(item)
+        this.enqueueParts(item, key)
+      }
     }
   }
 
@@ -481,6 +555,12 @@ export class FrameBatcher {
     if (this.#streamGateOpen(this.#sink)) this.#schedule()
     this.#o.onProgress()
   }
+}
+
+/** An attached message too large to join the small ones, queued among the streams and written whole. */
+interface WholeAttached {
+  readonly entry: AttachedEntry
+  readonly key: string
 }
 
 /** The ordering key of a sender: a pid's key, a name, or '' for messages sent from outside any actor. */

@@ -268,11 +268,11 @@ export class WebSocketNode implements CohortNode {
     if (!batcher.enqueueBatchedControl(control)) {
       // A batched message passed size-bound.ts's walk, which accepts only what arrives unchanged; this one did not.
       if (this.#o.checkMessages) checkOutgoing(control)
-      // Buffers of 16 KiB up to a fragment leave as attachments, never copied on this side (attachments.ts).
+      // Buffers of 16 KiB and more leave as attachments, never copied on this side (attachments.ts).
       const entry = batcher.encodeAttached(control, sizeHint)
       if (entry instanceof AttachedEntry) {
         if (entry.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, entry.length, this.#o.maxMessageBytes)
-        batcher.enqueueAttached(entry)
+        batcher.enqueueAttached(entry, sender ?? (control as { from?: unknown }).from)
       } else if (entry !== undefined) {
         if (entry.length > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, entry.length, this.#o.maxMessageBytes)
         batcher.enqueueEncoded(entry, sender ?? (control as { from?: unknown }).from)

@@ -1,5 +1,5 @@
 /**
- * Messages with attachments. A message holding Buffers of `ATTACH_MIN_BYTES` up to a fragment is encoded with those
+ * Messages with attachments. A message holding Buffers of `ATTACH_MIN_BYTES` and more is encoded with those
  * Buffers left out (core's `encodeAttached`: a 6-byte placeholder where each belongs) and leaves as an `attached` entry
  * whose head carries the encoding and each attachment's length; the heads of a frame's attached messages end it, and
  * their attachments follow the frame in the same order, each a WebSocket message of its own, raw. The sender never
@@ -10,9 +10,10 @@
  *
  * Gotchas: the receiver decodes a message only once all its attachments have arrived, and nothing but other attached
  * heads may come between a head and its attachments: any other entry after a head in its frame closes the connection
- * (4007), since it would overtake the attached message. Messages over a fragment, or holding a Buffer over a fragment,
- * travel as streams instead (fragmenter.ts), so small messages are never held behind more than a fragment's worth of
- * one message.
+ * (4007), since it would overtake the attached message. A message whose encoding without its Buffers is over a
+ * fragment, or whose Buffers add up to more than one flush of a stream writes (four fragments: 1 MiB at the default
+ * `fragmentBytes`), travels as a stream instead (fragmenter.ts), so small messages wait behind one attached message no
+ * longer than behind a stream's flush.
  */
 import { Buffer } from 'node:buffer'
 import { CLOSE_CODES } from './close-codes.ts'
