@@ -47,6 +47,13 @@ function recordingSink(): FrameSink & { frames: Buffer[]; messages: Uint8Array[]
   }
 }
 
+/** The socket that was backed up has drained: the batcher is told (as a connection's write callback does) and turns. */
+function drainSocket(clock: ReturnType<typeof manualClock>, sink: ReturnType<typeof recordingSink>, batcher: FrameBatcher): void {
+  sink.buffered = 0
+  batcher.attach(sink)
+  for (let i = 0; i < 100; i++) clock.turn()
+}
+
 const decoder = createMessageCodec()
 /** The receiving side's names, for compact forms (batchers in these tests are a@h, sending to b@h). */
 const RECEIVER: WireNames = { local: 'b@h', peer: 'a@h' }
@@ -331,9 +338,7 @@ describe('FrameBatcher', () => {
     clock.turn()
     expect(arrivals(sink.messages)).toEqual(['other'])
     expect(batcher.unsentBytes).toBeGreaterThan(100_000)
-    sink.buffered = 0
-    batcher.attach(sink)
-    for (let i = 0; i < 10; i++) clock.turn()
+    drainSocket(clock, sink, batcher)
     expect(arrivals(sink.messages)).toEqual(['other', 'whole', 'mine after'])
     // Whole: one WebSocket message carries the Buffer, as the sender's own bytes, and nothing is left queued.
     expect(sink.messages.some((m) => m.length === 100_000)).toBe(true)
@@ -378,9 +383,7 @@ describe('FrameBatcher', () => {
     clock.turn()
     expect(arrivals(sink.messages)).toEqual(['tick-like'])
     expect(batcher.unsentBytes).toBeGreaterThan(20_000)
-    sink.buffered = 0
-    batcher.attach(sink)
-    for (let i = 0; i < 100; i++) clock.turn()
+    drainSocket(clock, sink, batcher)
     expect(arrivals(sink.messages)).toEqual(['tick-like', 'large'])
   })
 
