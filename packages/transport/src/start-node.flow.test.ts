@@ -49,9 +49,10 @@ describe('startNode flow control', () => {
     await a.node.connect({ name: b.node.name, url: b.node.url })
     const received: { seq: number; data: Buffer; tail: Buffer }[] = []
     const sink = b.node.system.spawn({ init: () => null, handleInfo: (m: { seq: number; data: Buffer; tail: Buffer }, s: null) => (received.push(m), s) })
-    // Sizes around the attachment size (16 KiB), the splice size (64 KiB), a fragment (256 KiB) and the codec's
-    // size-hint threshold (1 MiB); the 70,000-byte tail is an attachment beside them or a part of a stream.
-    const sizes = [16_383, 16_384, 20_000, 65_536, 100_000, 256 * 1024, 300_000, 2 * MiB, 3 * MiB + 7]
+    // Sizes around the attachment size (16 KiB), the splice size (64 KiB), a fragment (256 KiB), what one message may
+    // attach (1 MiB with the tail: written whole) and the codec's size-hint threshold (1 MiB); the 70,000-byte tail is
+    // an attachment beside them or a part of a stream.
+    const sizes = [16_383, 16_384, 20_000, 65_536, 100_000, 256 * 1024, 300_000, MiB - 70_000, MiB - 69_999, 2 * MiB, 3 * MiB + 7]
     const sent = sizes.map((size, seq) => {
       const data = Buffer.alloc(size)
       for (let i = 0; i < size; i += 997) data[i] = (i + seq) % 251
@@ -73,13 +74,39 @@ describe('startNode flow control', () => {
     const arrivals: number[] = []
     const sink = b.node.system.spawn({ init: () => null, handleInfo: (m: { n: number }, s: null) => (arrivals.push(m.n), s) })
     const from = new Pid(a.node.name, 7, a.node.system.creation)
-    for (let n = 0; n < 20; n++) {
-      // Streams (2 MiB), attached messages (20,000 bytes) and small ones from one sender.
-      const size = n % 5 === 0 ? 2 * MiB : n % 3 === 0 ? 20_000 : 10
+    for (let n = 0; n < 30; n++) {
+      // Streams (2 MiB), attached messages written whole (700,000 bytes) or with the small ones (20,000 bytes), and
+      // small ones, from one sender.
+      const size = n % 5 === 0 ? 2 * MiB : n % 7 === 0 ? 700_000 : n % 3 === 0 ? 20_000 : 10
       a.node.distribution.send(b.node.name, { type: 'send', to: sink, from, msg: { n, pad: Buffer.alloc(size) } })
     }
-    await until(() => arrivals.length === 20, 'all 20 messages')
-    expect(arrivals).toEqual([...Array(20).keys()])
+    await until(() => arrivals.length === 30, 'all 30 messages')
+    expect(arrivals).toEqual([...Array(30).keys()])
+  })
+
+  it("lets another actor's small message overtake 1 MiB Buffers queued before it, which arrive intact and in order", async () => {
+    const a = await testNode('a', { maxMessageBytes: 16 * MiB })
+    const b = await testNode('b', { maxMessageBytes: 16 * MiB })
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    const arrivals: string[] = []
+    const lengths: number[] = []
+    const sink = b.node.system.spawn({
+      init: () => null,
+      handleInfo: (m: { tag: string; data?: Buffer }, s: null) => {
+        arrivals.push(m.tag)
+        if (m.data !== undefined) lengths.push(m.data.length)
+        return s
+      },
+    })
+    const creation = a.node.system.creation
+    const bulk = new Pid(a.node.name, 1001, creation)
+    const other = new Pid(a.node.name, 1002, creation)
+    // Each Buffer is what one message may attach at the defaults: it waits for the socket as a stream would.
+    for (let i = 0; i < 8; i++) a.node.distribution.send(b.node.name, { type: 'send', to: sink, from: bulk, msg: { tag: `bulk${i}`, data: Buffer.alloc(MiB - 64, i) } })
+    a.node.distribution.send(b.node.name, { type: 'send', to: sink, from: other, msg: { tag: 'small' } })
+    await until(() => arrivals.length === 9, 'the 1 MiB Buffers and the small message')
+    expect(arrivals).toEqual(['small', ...Array.from({ length: 8 }, (_, i) => `bulk${i}`)])
+    expect(lengths).toEqual(Array(8).fill(MiB - 64))
   })
 
   it('reports busy above the high-water mark and keeps memory bounded for a slow receiver', async () => {
