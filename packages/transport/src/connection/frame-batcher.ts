@@ -214,7 +214,7 @@ export class FrameBatcher {
     if (attachments.length === 0) return bytes
     if (bytes.length > this.#o.fragmentBytes || attachments.length > MAX_ATTACHMENTS) return undefined
     const entry = attachedEntry(bytes, attachments)
-    return entry.length - entry.head.length > attachBytes ? undefined : entry
+    return entry.attachedBytes > attachBytes ? undefined : entry
   }
 
   /** Fragments of a stream one flush writes: at least four, more when flushThresholdBytes holds more. */
@@ -231,7 +231,7 @@ export class FrameBatcher {
   enqueueAttached(entry: AttachedEntry, sender?: unknown): void {
     if (this.#closed) return
     this.#seal()
-    const whole = entry.length - entry.head.length > this.#o.fragmentBytes
+    const whole = entry.attachedBytes > this.#o.fragmentBytes
     if (this.#streams.length === 0 && !whole) {
       this.#pushAttached(entry)
       return
@@ -457,17 +457,7 @@ export class FrameBatcher {
     const fragment = nextFragment(stream, this.#o.fragmentBytes)
     const chunk = fragment.chunk
     this.#streamBytes -= chunk.length
-    const small = this.#small
-    const head = fragmentHeader(fragment)
-    small.push(head)
-    const frame = writeFrame(small, small.length, this.#smallBytes + head.length, this.#pool)
-    this.#small = []
-    this.#smallBytes = 0
-    this.framesOut++
-    this.bytesOut += frame.length + chunk.length
-    this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
-    sink.write(frame, this.#writtenBound, [chunk])
-    this.#sinkBuffered = sink.bufferedAmount
+    this.#writeEndingWith(sink, fragmentHeader(fragment), [chunk], chunk.length)
     if (stream.part < stream.parts.length) return
     this.#streamDone(stream.key)
   }
@@ -479,18 +469,26 @@ export class FrameBatcher {
   #writeWhole(sink: FrameSink, whole: WholeAttached): void {
     const { entry } = whole
     this.#streamBytes -= entry.length
+    this.#writeEndingWith(sink, entry, entry.attachments, entry.attachedBytes)
+    this.#streamDone(whole.key)
+  }
+
+  /**
+   * Writes the small messages queued so far and `last` as one frame, then `tails` (`tailBytes` in all), each as a
+   * WebSocket message of its own: a stream's fragment head and its chunk, or a whole attached message's head and its
+   * attachments.
+   */
+  #writeEndingWith(sink: FrameSink, last: FrameEntry, tails: readonly Uint8Array[], tailBytes: number): void {
     const small = this.#small
-    small.push(entry)
-    const frameBytes = this.#smallBytes + frameBytesOf(entry)
-    const frame = writeFrame(small, small.length, frameBytes, this.#pool)
+    small.push(last)
+    const frame = writeFrame(small, small.length, this.#smallBytes + frameBytesOf(last), this.#pool)
     this.#small = []
     this.#smallBytes = 0
     this.framesOut++
-    this.bytesOut += frame.length + entry.length - frameBytesOf(entry)
+    this.bytesOut += frame.length + tailBytes
     this.#inFlight.push(this.#pool.pools(frame.length) ? frame : null)
-    sink.write(frame, this.#writtenBound, entry.attachments)
+    sink.write(frame, this.#writtenBound, tails)
     this.#sinkBuffered = sink.bufferedAmount
-    this.#streamDone(whole.key)
   }
 
   /** The first stream is written: the messages its sender sent meanwhile are queued, in order, after it. */

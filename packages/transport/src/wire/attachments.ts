@@ -39,11 +39,14 @@ export class AttachedEntry {
   readonly attachments: readonly Buffer[]
   /** Bytes of the head and every attachment: what the message weighs in the queue and on the wire. */
   readonly length: number
+  /** Bytes of the attachments alone. */
+  readonly attachedBytes: number
 
   constructor(head: Buffer, attachments: readonly Buffer[], length: number) {
     this.head = head
     this.attachments = attachments
     this.length = length
+    this.attachedBytes = length - head.length
   }
 }
 
