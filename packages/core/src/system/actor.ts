@@ -4,8 +4,9 @@
  * What an actor asks of its node is `ActorHost`, declared here and implemented by the system from its parts, so this
  * file depends on no part of the system above it.
  *
- * Gotchas: an actor's ctx is the actor itself, so spawning costs one object; the `log` child logger is created the
- * first time it is used, which keeps idle actors small.
+ * Gotchas: an actor's ctx is the actor itself, so spawning costs one object; the `log` child logger and the ties
+ * (links, monitors, watchers, timers, exit trapping: actor-ties.ts) are created the first time they are used, which
+ * keeps idle actors small.
  */
 import type { Logger } from 'pino'
 import type { Address, From, SpawnOptions } from '../actor/ctx.ts'
@@ -18,6 +19,7 @@ import type { Ref } from '../ref.ts'
 import { Down, Exit } from '../signals.ts'
 import type { MonitorTarget } from '../signals.ts'
 import type { DeadLetterReason } from '../trace.ts'
+import { ActorTies } from './actor-ties.ts'
 import type { Definitions } from './definitions.ts'
 import { HeldMonitors } from './held-monitors.ts'
 import { MAILBOX_OVERFLOW_REASON, Relief } from './mailbox-pressure.ts'
@@ -90,9 +92,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   status: number = ActorStatus.starting
   /** An async callback is running; the actor takes no message until it settles. */
   busy = false
-  /** Paused by backpressure until the connection it sent to drains. */
-  paused = false
-  /** Resolves when the pause ends (set with `paused`). */
+  /** Set while paused by backpressure: resolves once the connection it sent to drained and the pause ended. */
   drained: Promise<void> | null = null
   /** The mailbox's bound and pressure mark (mailbox-pressure.ts). */
   limits: MailboxLimits
@@ -100,13 +100,10 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   relief: Relief | null = null
   /** Moving average of what a message from another node weighed on the wire (0 until one said). */
   remoteMessageBytes = 0
-  trapping = false
   name: string | undefined = undefined
   mailbox: Queue<unknown> | null = null
-  links: Map<string, Pid> | null = null
-  monitors: HeldMonitors | null = null
-  watchers: Watchers | null = null
-  timers: Set<string> | null = null
+  /** Links, monitors, watchers, timers and exit trapping: null until the actor first has one (actor-ties.ts). */
+  ties: ActorTies | null = null
   /** Called once with undefined when init succeeded, or with the reason it failed. */
   onStarted: ((failure: unknown) => void) | undefined = undefined
   #log: Logger | undefined = undefined
@@ -117,6 +114,45 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     this.parent = parent
     this.behaviourName = behaviourName
     this.limits = host.defaultMailboxLimits
+  }
+
+  /** Paused by backpressure until the connection it sent to drains. */
+  get paused(): boolean {
+    return this.drained !== null
+  }
+
+  get links(): Map<string, Pid> | null {
+    return this.ties === null ? null : this.ties.links
+  }
+
+  get monitors(): HeldMonitors | null {
+    return this.ties === null ? null : this.ties.monitors
+  }
+
+  get watchers(): Watchers | null {
+    return this.ties === null ? null : this.ties.watchers
+  }
+
+  get timers(): Set<string> | null {
+    return this.ties === null ? null : this.ties.timers
+  }
+
+  get trapping(): boolean {
+    return this.ties !== null && this.ties.trapping
+  }
+
+  #tied(): ActorTies {
+    return (this.ties ??= new ActorTies())
+  }
+
+  /** Adds a link to `pid` (the other side's half is the host's to make). */
+  addLink(pid: Pid): void {
+    ;(this.#tied().links ??= new Map()).set(pid.key, pid)
+  }
+
+  /** Keeps a timer's key, so that the timer is cancelled when the actor dies. */
+  addTimer(key: string): void {
+    ;(this.#tied().timers ??= new Set()).add(key)
   }
 
   get self(): Pid {
@@ -224,7 +260,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
 
   linkedBy(pid: Pid): boolean {
     if (this.status === ActorStatus.dead) return false
-    ;(this.links ??= new Map()).set(pid.key, pid)
+    this.addLink(pid)
     return true
   }
 
@@ -234,12 +270,12 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
 
   watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget, byCall = false): boolean {
     if (this.status === ActorStatus.dead) return false
-    ;(this.watchers ??= new Watchers()).add(ref, watcher, as, byCall)
+    ;(this.#tied().watchers ??= new Watchers()).add(ref, watcher, as, byCall)
     return true
   }
 
   heldMonitors(): HeldMonitors {
-    return (this.monitors ??= new HeldMonitors())
+    return (this.#tied().monitors ??= new HeldMonitors())
   }
 
   monitorFailed(ref: Ref, target: MonitorTarget, reason: unknown): void {
@@ -255,20 +291,22 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   }
 
   down(ref: Ref, target: MonitorTarget, reason: unknown): void {
-    if (this.monitors === null || !this.monitors.delete(ref)) return
+    const monitors = this.monitors
+    if (monitors === null || !monitors.delete(ref)) return
     this.deliver(new Down(ref, target, reason))
   }
 
   nodeDown(node: string): void {
     if (this.status === ActorStatus.dead) return
-    if (this.watchers !== null) {
-      for (const w of this.watchers.list()) if (w.watcher.node === node) this.watchers.delete(w.ref)
+    const { watchers, monitors, links } = this
+    if (watchers !== null) {
+      for (const w of watchers.list()) if (w.watcher.node === node) watchers.delete(w.ref)
     }
-    if (this.monitors !== null) {
-      for (const m of this.monitors.list()) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
+    if (monitors !== null) {
+      for (const m of monitors.list()) if (m.node === node) this.down(m.ref, m.target, 'noconnection')
     }
-    if (this.links !== null) {
-      for (const pid of [...this.links.values()]) {
+    if (links !== null) {
+      for (const pid of [...links.values()]) {
         if (pid.node === node) this.exitSignal(pid, 'noconnection', true)
       }
     }
@@ -281,7 +319,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   }
 
   drain(): Promise<void> {
-    return this.paused && this.drained !== null ? this.drained : Promise.resolve()
+    return this.drained ?? Promise.resolve()
   }
 
   call<R = unknown>(to: Address, request: unknown, timeoutMs?: number): Promise<R> {
@@ -331,7 +369,8 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   }
 
   trapExit(on: boolean): void {
-    this.trapping = on
+    // An actor that never trapped exits needs no ties to say it does not.
+    if (on || this.ties !== null) this.#tied().trapping = on
   }
 
   sendAfter(to: Address, msg: unknown, delayMs: number): Ref {

@@ -107,8 +107,8 @@ export class Lifecycle {
       }
     }
     if (options?.link === true && parent !== undefined) {
-      ;(parent.links ??= new Map()).set(pid.key, pid)
-      ;(actor.links ??= new Map()).set(parent.pid.key, parent.pid)
+      parent.addLink(pid)
+      actor.addLink(parent.pid)
       if (tracer.tracing) tracer.emit({ type: 'link', from: parent.pid, to: pid })
     }
     if (tracer.tracing) tracer.emit({ type: 'spawn', pid, parent: parent?.pid, behaviour: name })

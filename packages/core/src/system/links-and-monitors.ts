@@ -38,10 +38,10 @@ export class LinksAndMonitors {
         actor.exitSignal(pid, 'noproc', true)
         return
       }
-      ;(actor.links ??= new Map()).set(pid.key, pid)
+      actor.addLink(pid)
       return
     }
-    ;(actor.links ??= new Map()).set(pid.key, pid)
+    actor.addLink(pid)
     if (!this.#router.control(pid.node, { type: 'link', from: actor.pid, to: pid })) actor.exitSignal(pid, 'noconnection', true)
   }
 

@@ -85,7 +85,7 @@ export class RemoteSpawn {
       return
     }
     if (pending.linkTo !== undefined) {
-      if (pending.linkTo.alive) (pending.linkTo.links ??= new Map()).set(c.pid.key, c.pid)
+      if (pending.linkTo.alive) pending.linkTo.addLink(c.pid)
       else this.#signals.exit(c.pid, 'noproc', this.#table.systemPid)
     }
     pending.resolve(c.pid)

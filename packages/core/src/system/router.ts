@@ -189,9 +189,7 @@ export class Router {
   /** Backpressure: `actor` takes no message until `drained` resolves (and `ctx.drain()` waits for it). */
   #pause(actor: Actor, drained: Promise<void>): void {
     if (actor.paused) return
-    actor.paused = true
     const resume = (): void => {
-      actor.paused = false
       actor.drained = null
       if (actor.status !== ActorStatus.dead && actor.mailboxDepth > 0) this.#scheduler.enqueue(actor)
     }

@@ -15,13 +15,16 @@ import type { ActorHost } from './actor.ts'
 
 type Kind = 0 | 1 | 2 // call, cast, info
 
+/** What an actor's `#args` holds once `init` ran: one field says both "init is due" and what it is given. */
+const INIT_RAN: unique symbol = Symbol('init ran')
+
 export class ServerActor extends Actor {
   behaviour: ServerBehaviour
   /** The version of the defined behaviour this actor runs (0 when not defined). */
   version: number
   state: unknown = undefined
+  /** The arguments for `init` until it runs, then INIT_RAN. */
   #args: unknown
-  #initPending = true
   #lastMsgType = 'init'
   /** A version whose codeChange threw: not tried again. */
   #failedVersion = 0
@@ -34,7 +37,7 @@ export class ServerActor extends Actor {
   }
 
   protected hasWork(): boolean {
-    return this.#initPending || (this.mailbox !== null && this.mailbox.length > 0)
+    return this.#args !== INIT_RAN || (this.mailbox !== null && this.mailbox.length > 0)
   }
 
   start(): void {
@@ -42,8 +45,7 @@ export class ServerActor extends Actor {
   }
 
   runTurn(budget: number): boolean {
-    if (this.#initPending) {
-      this.#initPending = false
+    if (this.#args !== INIT_RAN) {
       this.#init()
       return false
     }
@@ -66,14 +68,15 @@ export class ServerActor extends Actor {
   }
 
   #init(): void {
+    const args = this.#args
+    this.#args = INIT_RAN
     let result: unknown
     try {
-      result = this.behaviour.init(this.#args, this)
+      result = this.behaviour.init(args, this)
     } catch (error) {
       this.#initFailed(error)
       return
     }
-    this.#args = undefined
     if (isThenable(result)) {
       this.busy = true
       result.then(

@@ -41,7 +41,7 @@ export class Timers {
       this.#router.route(to, msg, undefined)
     }, delayMs)
     this.#timers.set(key, { handle, owner })
-    if (owner !== undefined) (owner.timers ??= new Set()).add(key)
+    owner?.addTimer(key)
     return ref
   }
 
