@@ -91,7 +91,9 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
     lines.push('')
     for (const r of targets) {
       const met = r.target!.met === null ? 'cannot tell' : r.target!.met ? 'met' : '**missed**'
-      lines.push(`- \`${r.name}\`: ${r.target!.text} — ${met} (${figure(r)}${r.ratio === null ? '' : `, ratio ${r.ratio}`})`)
+      // Every ratio, not only the first: a target may be about another baseline (64 KiB against Erlang, say).
+      const ratios = describeRatios(r)
+      lines.push(`- \`${r.name}\`: ${r.target!.text} — ${met} (${figure(r)}${ratios === '' ? '' : `, ${ratios}`})`)
     }
   }
   lines.push('')
