@@ -61,7 +61,9 @@ export function hashNode(node: string): number {
 
 /**
  * The fingerprint of one version of an entry: equal on every node that holds that version, whatever it has done with
- * it since (an entry that expired keeps its fingerprint).
+ * it since (an entry that expired keeps its fingerprint). Signed, unlike the key hash: every entry keeps one, and a
+ * 32-bit integer of either sign is a small integer in V8 where half the unsigned ones needed a heap box of their own
+ * (16 bytes per key). The wire carries it unsigned (`>>> 0`), as it always did.
  */
 export function fingerprint(keyHash: number, wall: number, counter: number, node: string, deleted: boolean, expiresAt: number): number {
   // Each field is mixed in with a multiply by a different odd constant (as murmur3 mixes blocks), and one fmix32 at
@@ -73,5 +75,5 @@ export function fingerprint(keyHash: number, wall: number, counter: number, node
   h = Math.imul(((h << 15) | (h >>> 17)) ^ hashNode(node), 0x85ebca6b)
   h = Math.imul(((h << 13) | (h >>> 19)) ^ (deleted ? 0x5bd1e995 : 0) ^ (expiresAt >>> 0), 0xc2b2ae35)
   h = Math.imul(((h << 15) | (h >>> 17)) ^ Math.floor(expiresAt / 0x100000000), 0xcc9e2d51)
-  return fmix32(h)
+  return fmix32(h) | 0
 }

@@ -66,6 +66,21 @@ describe('ReplicaStore', () => {
     expect(s.digest.count(0)).toBe(0)
   })
 
+  it('keeps fingerprints as small signed integers, and collects a tombstone named by its fingerprint as the wire carries it', () => {
+    const { s } = store()
+    // Half of all fingerprints have the top bit set: the ones that were boxed numbers when they were kept unsigned.
+    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`)
+    for (const k of keys) s.applyRemote(k, 990, 0, 'a@h', true, 0, null)
+    const negative = keys.filter((k) => s.entry(k)!.fp < 0)
+    expect(negative.length).toBeGreaterThan(0)
+    for (const k of keys) expect(s.entry(k)!.fp).toBe(s.entry(k)!.fp | 0)
+    const k = negative[0]!
+    const onTheWire = s.entry(k)!.fp >>> 0
+    expect(s.collectKey(k, onTheWire + 1)).toBe(false)
+    expect(s.collectKey(k, onTheWire)).toBe(true)
+    expect(s.entry(k)).toBeUndefined()
+  })
+
   it('expires a TTL entry at its time, keeps it as a tombstone with the same fingerprint, then collects it', async () => {
     const clock = new TestClock(1000)
     const { s, changes } = store(clock)

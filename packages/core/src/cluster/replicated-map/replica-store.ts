@@ -313,10 +313,13 @@ export class ReplicaStore<V> {
     if (e.held && e.deleted && this.#entries.get(e.key) === e) this.#remove(e)
   }
 
-  /** Collects the tombstone of `key` if this replica holds that version of it (fingerprint `fp`); true if it did. */
+  /**
+   * Collects the tombstone of `key` if this replica holds that version of it (fingerprint `fp`, signed or as the wire
+   * carries it, unsigned); true if it did.
+   */
   collectKey(key: string, fp: number): boolean {
     const e = this.#entries.get(key)
-    if (e === undefined || !e.deleted || e.fp !== fp) return false
+    if (e === undefined || !e.deleted || e.fp !== (fp | 0)) return false
     this.#remove(e)
     return true
   }

@@ -218,6 +218,26 @@ describe('replicated map: TTL and tombstones', () => {
     expect(m['c@h']!.get('k')).toBe('again')
   })
 
+  it('names collected tombstones by unsigned fingerprints on the wire, as nodes of every version expect', async () => {
+    const { net, sys, m } = cluster<string>(['a@h', 'b@h', 'c@h'], { tombstoneTtlMs: 3_600_000 })
+    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`)
+    for (const k of keys) m['a@h']!.set(k, 'v')
+    await net.settle()
+    const fps: number[] = []
+    sys['b@h']!.trace((r) => {
+      if (r.type !== 'receive' || !r.pid.equals(m['b@h']!.pid)) return
+      const msg = r.msg as { t?: string; fps?: number[] }
+      if (msg.t === 'collect') fps.push(...msg.fps!)
+    })
+    for (const k of keys) m['a@h']!.delete(k)
+    await net.settle()
+    expect(fps).toHaveLength(keys.length)
+    for (const fp of fps) expect(fp).toBe(fp >>> 0)
+    // Half of all fingerprints have the top bit set; among eight, at least one did here.
+    expect(fps.some((fp) => fp >= 2 ** 31)).toBe(true)
+    for (const n of ['a@h', 'b@h', 'c@h']) expect(m[n]!.stats()).toMatchObject({ keys: 0, tombstones: 0 })
+  })
+
   it('collects tombstones by age after tombstoneTtlMs while a peer that left may come back', async () => {
     const { net, m } = cluster<string>(['a@h', 'b@h', 'c@h'], { tombstoneTtlMs: 1000 })
     m['a@h']!.set('k', 'v')

@@ -491,7 +491,7 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
           const fps: number[] = []
           for (const e of entries) {
             keys.push(e.key)
-            fps.push(e.fp)
+            fps.push(e.fp >>> 0)
             store.collect(e)
           }
           peers.sendAll(ctx, { t: 'collect', peer: ctx.self, keys, fps, counted } satisfies MapMessage)
