@@ -163,6 +163,30 @@ describe('message codec', () => {
     expect(createMessageCodec().decode(first)).toEqual({ x: 1, y: 2 })
   })
 
+  it('decodes a value where it lies in a larger buffer, and never reads past the range', () => {
+    const pid = new Pid('a@h', 7, 3)
+    const value = { pid, text: 'x'.repeat(200), n: 1.5, bin: Buffer.from([1, 2, 3]) }
+    const bytes = Buffer.from(codec.encode(value))
+    const around = Buffer.concat([Buffer.from([0xa3, 0x61, 0x62, 0x63]), bytes, Buffer.from(codec.encode('after'))])
+    const decoded = createMessageCodec().decode(around, 4, 4 + bytes.length) as typeof value
+    expect(decoded).toEqual(value)
+    expect((decoded.pid as Pid).equals(pid)).toBe(true)
+    // A range shorter than its value fails even though the rest of the value is in the buffer after it...
+    expect(() => codec.decode(around, 4, 4 + bytes.length - 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_MALFORMED_MESSAGE' }))
+    // ...as does one longer than its value, and a string whose length runs past the range into the next bytes.
+    expect(() => codec.decode(around, 4, 4 + bytes.length + 1)).toThrow(/malformed msgpack: Data read, but end of buffer not reached/)
+    const runsOver = Buffer.from([0xa5, 0x61, 0x62, 0xa3, 0x61, 0x62, 0x63])
+    expect(() => codec.decode(runsOver, 0, 3)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_MALFORMED_MESSAGE' }))
+    expect(codec.decode(runsOver, 3, 7)).toBe('abc')
+  })
+
+  it('refuses a decode range outside the bytes given', () => {
+    const bytes = Buffer.from(codec.encode([1, 2, 3]))
+    expect(() => codec.decode(bytes, 0, bytes.length + 1)).toThrow(RangeError)
+    expect(() => codec.decode(bytes, 2, 2)).toThrow(/decode range \[2, 2\) is not inside the 4 bytes given/)
+    expect(() => codec.decode(bytes, -1)).toThrow(RangeError)
+  })
+
   it('carries Pid, Ref, Down and Exit as extension types', () => {
     const pid = new Pid('a@h', 7, 3)
     const ref = new Ref('a@h', 9, 3)

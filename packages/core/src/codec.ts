@@ -76,7 +76,12 @@ export interface MessageCodec {
    * a Buffer over `maxBytes`: such a message is to be encoded otherwise (`encodeParts`). `sizeHint` as for `encode`.
    */
   encodeAttached(value: unknown, minBytes: number, maxBytes: number, sizeHint?: number): AttachedEncoding | undefined
-  decode(bytes: Uint8Array): unknown
+  /**
+   * Decodes the one msgpack value in `bytes`, or in `bytes[start, end)` when given: a frame's entries are decoded
+   * where they lie, without a view of each (msgpackr keeps one DataView per source Buffer, so a view per entry also
+   * cost a DataView per entry). A value that ends before `end` or runs past it throws `MalformedMessageError`.
+   */
+  decode(bytes: Uint8Array, start?: number, end?: number): unknown
   /**
    * Decodes bytes from `encodeAttached`: each placeholder becomes the next of `attachments` (which must have the
    * length it says), as given, not copied. Every attachment must be used. @throws MalformedMessageError
@@ -229,9 +234,15 @@ export function createMessageCodec(): MessageCodec {
     if (hinted || bytes.length > LARGE_MESSAGE_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_BUFFER_BYTES))
     return bytes
   }
-  const decode = (bytes: Uint8Array): unknown => {
+  const decode = (bytes: Uint8Array, start?: number, end?: number): unknown => {
+    const ranged = start !== undefined || end !== undefined
+    const from = start ?? 0
+    const to = end ?? bytes.length
+    if (ranged && !(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && from < to && to <= bytes.length)) {
+      throw new RangeError(`decode range [${from}, ${to}) is not inside the ${bytes.length} bytes given`)
+    }
     try {
-      return unpackr.unpack(bytes)
+      return ranged ? unpackr.unpack(bytes, { start: from, end: to }) : unpackr.unpack(bytes)
     } catch (error) {
       if (error instanceof MalformedMessageError) throw error
       throw new MalformedMessageError(`malformed msgpack: ${(error as Error).message}`, { cause: error })

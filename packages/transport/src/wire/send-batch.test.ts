@@ -22,7 +22,7 @@ const noMsgpackr: MessageCodec = {
     throw new Error('msgpackr was used for a batch of Buffers')
   },
   decodeAttached: (bytes, attachments) => codec.decodeAttached(bytes, attachments),
-  decode: (bytes) => codec.decode(bytes),
+  decode: (bytes, start, end) => codec.decode(bytes, start, end),
 }
 
 interface Received {

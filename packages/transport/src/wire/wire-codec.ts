@@ -97,7 +97,8 @@ export function readFrame(
       throw new ProtocolError(CLOSE_CODES.messageTooLarge, `entry of ${length} bytes is over maxMessageBytes (${maxEntryBytes})`)
     }
     if (length === 0 || length > end - at) throw new ProtocolError(CLOSE_CODES.malformed, `entry of ${length} bytes overruns the frame`)
-    onValue(decodeEntry(codec, frame.subarray(at, at + length)), length)
+    // Decoded where it lies in the frame: a view per entry cost a view and a DataView per message (codec.ts).
+    onValue(decodeEntry(codec, frame, at, at + length), length)
     at += length
   }
 }
@@ -111,10 +112,10 @@ export function decodeAttachedEntry(codec: MessageCodec, bytes: Uint8Array, atta
   }
 }
 
-/** Decodes one msgpack value that must span all of `bytes`. @throws ProtocolError 4006 */
-export function decodeEntry(codec: MessageCodec, bytes: Uint8Array): unknown {
+/** Decodes one msgpack value that must span all of `bytes`, or `bytes[start, end)`. @throws ProtocolError 4006 */
+export function decodeEntry(codec: MessageCodec, bytes: Uint8Array, start?: number, end?: number): unknown {
   try {
-    return codec.decode(bytes)
+    return codec.decode(bytes, start, end)
   } catch (error) {
     throw new ProtocolError(CLOSE_CODES.malformed, `undecodable entry: ${(error as Error).message}`, { cause: error })
   }
