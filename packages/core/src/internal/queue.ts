@@ -20,7 +20,7 @@ export class Queue<T> {
   }
 
   push(item: T): void {
-    if (this.#length === this.#items.length) this.#grow()
+    if (this.#length === this.#items.length) this.grow()
     this.#items[(this.#head + this.#length) & this.#mask] = item
     this.#length++
   }
@@ -74,7 +74,7 @@ export class Queue<T> {
     this.#mask = INITIAL_CAPACITY - 1
   }
 
-  #grow(): void {
+  private grow(): void {
     const capacity = this.#items.length * 2
     const items = new Array<T | undefined>(capacity)
     for (let i = 0; i < this.#length; i++) items[i] = this.#items[(this.#head + i) & this.#mask]

@@ -141,18 +141,18 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     return this.ties !== null && this.ties.trapping
   }
 
-  #tied(): ActorTies {
+  private tied(): ActorTies {
     return (this.ties ??= new ActorTies())
   }
 
   /** Adds a link to `pid` (the other side's half is the host's to make). */
   addLink(pid: Pid): void {
-    ;(this.#tied().links ??= new Map()).set(pid.key, pid)
+    ;(this.tied().links ??= new Map()).set(pid.key, pid)
   }
 
   /** Keeps a timer's key, so that the timer is cancelled when the actor dies. */
   addTimer(key: string): void {
-    ;(this.#tied().timers ??= new Set()).add(key)
+    ;(this.tied().timers ??= new Set()).add(key)
   }
 
   get self(): Pid {
@@ -193,7 +193,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   deliver(msg: unknown): boolean {
     if (this.status === ActorStatus.dead) return false
     const mailbox = (this.mailbox ??= new Queue())
-    if (mailbox.length >= this.limits.maxMessages) return this.#overflow(msg)
+    if (mailbox.length >= this.limits.maxMessages) return this.overflow(msg)
     mailbox.push(msg)
     this.host.counters.messagesDelivered++
     this.wake()
@@ -213,7 +213,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     this.wake()
   }
 
-  #overflow(msg: unknown): false {
+  private overflow(msg: unknown): false {
     if (this.limits.overflow === 'exit') this.host.die(this, MAILBOX_OVERFLOW_REASON)
     else this.host.deadLetter(this.pid, msg, 'overflow')
     return false
@@ -270,12 +270,12 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
 
   watchedBy(ref: Ref, watcher: Pid, as: MonitorTarget, byCall = false): boolean {
     if (this.status === ActorStatus.dead) return false
-    ;(this.#tied().watchers ??= new Watchers()).add(ref, watcher, as, byCall)
+    ;(this.tied().watchers ??= new Watchers()).add(ref, watcher, as, byCall)
     return true
   }
 
   heldMonitors(): HeldMonitors {
-    return (this.#tied().monitors ??= new HeldMonitors())
+    return (this.tied().monitors ??= new HeldMonitors())
   }
 
   monitorFailed(ref: Ref, target: MonitorTarget, reason: unknown): void {
@@ -370,7 +370,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
 
   trapExit(on: boolean): void {
     // An actor that never trapped exits needs no ties to say it does not.
-    if (on || this.ties !== null) this.#tied().trapping = on
+    if (on || this.ties !== null) this.tied().trapping = on
   }
 
   sendAfter(to: Address, msg: unknown, delayMs: number): Ref {

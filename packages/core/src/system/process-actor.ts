@@ -42,18 +42,18 @@ export class ProcessActor extends Actor implements ProcessCtx {
   runTurn(): boolean {
     if (this.#startPending) {
       this.#startPending = false
-      this.#run()
+      this.run()
       return false
     }
     const pending = this.#pending
     if (pending !== null && this.status !== ActorStatus.dead) {
-      const index = this.#find(pending.match)
-      if (index >= 0) this.#settle(pending, this.mailbox!.removeAt(index))
+      const index = this.find(pending.match)
+      if (index >= 0) this.settle(pending, this.mailbox!.removeAt(index))
     }
     return false
   }
 
-  #run(): void {
+  private run(): void {
     this.status = ActorStatus.running
     const started = this.onStarted
     this.onStarted = undefined
@@ -62,17 +62,17 @@ export class ProcessActor extends Actor implements ProcessCtx {
     try {
       result = this.#fn(this, this.#args)
     } catch (error) {
-      this.#ended(error, true)
+      this.ended(error, true)
       return
     }
     this.#args = undefined
     Promise.resolve(result).then(
-      () => this.#ended('normal', false),
-      (error: unknown) => this.#ended(error, true),
+      () => this.ended('normal', false),
+      (error: unknown) => this.ended(error, true),
     )
   }
 
-  #ended(value: unknown, failed: boolean): void {
+  private ended(value: unknown, failed: boolean): void {
     if (this.status === ActorStatus.dead) return
     if (value instanceof ExitToken) return
     if (failed && !isExpectedExit(value) && this.host.logger.isLevelEnabled('error')) {
@@ -85,7 +85,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     this.host.die(this, reason)
   }
 
-  #find(match: ((msg: unknown) => boolean) | undefined): number {
+  private find(match: ((msg: unknown) => boolean) | undefined): number {
     const mailbox = this.mailbox
     if (mailbox === null || mailbox.length === 0) return -1
     if (match === undefined) return 0
@@ -93,7 +93,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     return -1
   }
 
-  #settle(pending: PendingReceive, msg: unknown): void {
+  private settle(pending: PendingReceive, msg: unknown): void {
     this.#pending = null
     if (pending.timer !== undefined) this.host.clock.clearTimeout(pending.timer)
     if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
@@ -112,7 +112,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     if (pending !== null && (pending.match === undefined ? this.mailbox!.length === 1 : pending.match(msg))) {
       if (this.host.scheduler.hasTime()) {
         const index = pending.match === undefined ? 0 : this.mailbox!.length - 1
-        this.#settle(pending, this.mailbox!.removeAt(index))
+        this.settle(pending, this.mailbox!.removeAt(index))
       }
     }
     return true
@@ -123,7 +123,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     if (this.#pending !== null) {
       return Promise.reject(new Error('receive called while another receive of the same actor is waiting'))
     }
-    const index = this.#find(match)
+    const index = this.find(match)
     if (index >= 0 && this.host.scheduler.hasTime()) {
       const msg = this.mailbox!.removeAt(index)
       if (this.relief !== null) this.relieve()

@@ -3,7 +3,7 @@
  * first turn, then one callback per message; a synchronous callback costs no promise, an async one makes the actor
  * busy until it settles. Applies `codeChange` when its defined behaviour was upgraded.
  *
- * Hot path: `runTurn` and `#handle` for every message to a server behaviour.
+ * Hot path: `runTurn` and `handle` for every message to a server behaviour.
  */
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
 import type { From } from '../actor/ctx.ts'
@@ -46,7 +46,7 @@ export class ServerActor extends Actor {
 
   runTurn(budget: number): boolean {
     if (this.#args !== INIT_RAN) {
-      this.#init()
+      this.init()
       return false
     }
     const mailbox = this.mailbox
@@ -60,39 +60,39 @@ export class ServerActor extends Actor {
       if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
       if (this.version !== 0) {
         const current = this.host.definitions.get(this.behaviourName)?.version ?? 0
-        if (current !== this.version && current !== this.#failedVersion) this.#codeChange()
+        if (current !== this.version && current !== this.#failedVersion) this.codeChange()
       }
-      this.#handle(msg)
+      this.handle(msg)
     }
     return !this.busy && !this.paused && this.status !== ActorStatus.dead && mailbox.length > 0
   }
 
-  #init(): void {
+  private init(): void {
     const args = this.#args
     this.#args = INIT_RAN
     let result: unknown
     try {
       result = this.behaviour.init(args, this)
     } catch (error) {
-      this.#initFailed(error)
+      this.initFailed(error)
       return
     }
     if (isThenable(result)) {
       this.busy = true
       result.then(
-        (value) => this.#initDone(value),
-        (error: unknown) => this.#initFailed(error),
+        (value) => this.initDone(value),
+        (error: unknown) => this.initFailed(error),
       )
     } else {
-      this.#initDone(result)
+      this.initDone(result)
     }
   }
 
-  #initDone(result: unknown): void {
+  private initDone(result: unknown): void {
     this.busy = false
     if (this.status === ActorStatus.dead) return
     if (isDirective(result) && 'stop' in result) {
-      this.#initFailed(result.stop)
+      this.initFailed(result.stop)
       return
     }
     this.state = result
@@ -103,7 +103,7 @@ export class ServerActor extends Actor {
     this.wake()
   }
 
-  #initFailed(error: unknown): void {
+  private initFailed(error: unknown): void {
     this.busy = false
     if (error instanceof ExitToken || this.status === ActorStatus.dead) return
     const started = this.onStarted
@@ -112,7 +112,7 @@ export class ServerActor extends Actor {
     this.host.die(this, error)
   }
 
-  #handle(msg: unknown): void {
+  private handle(msg: unknown): void {
     let kind: Kind
     let result: unknown
     const b = this.behaviour
@@ -147,7 +147,7 @@ export class ServerActor extends Actor {
         result = b.handleInfo(msg, this.state, this)
       }
     } catch (error) {
-      this.#crash(error)
+      this.crash(error)
       return
     }
     if (isThenable(result)) {
@@ -156,16 +156,16 @@ export class ServerActor extends Actor {
         (value) => {
           this.busy = false
           if (this.status === ActorStatus.dead) return
-          this.#apply(kind, msg, value)
+          this.apply(kind, msg, value)
           this.wake()
         },
         (error: unknown) => {
           this.busy = false
-          this.#crash(error)
+          this.crash(error)
         },
       )
     } else {
-      this.#apply(kind, msg, result)
+      this.apply(kind, msg, result)
     }
   }
 
@@ -173,31 +173,31 @@ export class ServerActor extends Actor {
    * Sends a handler's reply; false when it could not be sent (a reply to another node that cannot cross the wire):
    * the actor then ends with that error, as if the handler had thrown it, instead of the error escaping the turn.
    */
-  #replied(from: From, value: unknown): boolean {
+  private replied(from: From, value: unknown): boolean {
     try {
       this.reply(from, value)
       return true
     } catch (error) {
-      this.#crash(error)
+      this.crash(error)
       return false
     }
   }
 
-  #apply(kind: Kind, msg: unknown, result: unknown): void {
+  private apply(kind: Kind, msg: unknown, result: unknown): void {
     if (this.status !== ActorStatus.running) return
     if (kind === 0) {
       const from = (msg as { from: From }).from
       if (typeof result === 'object' && result !== null) {
         const r = result as { reply?: unknown; state?: unknown; noreply?: unknown; stop?: unknown }
         if ('stop' in r) {
-          if ('reply' in r && !this.#replied(from, r.reply)) return
+          if ('reply' in r && !this.replied(from, r.reply)) return
           if ('state' in r) this.state = r.state
           this.stop(r.stop)
           return
         }
         if ('reply' in r && 'state' in r) {
           this.state = r.state
-          this.#replied(from, r.reply)
+          this.replied(from, r.reply)
           return
         }
         if ('noreply' in r) {
@@ -205,7 +205,7 @@ export class ServerActor extends Actor {
           return
         }
       }
-      this.#crash(new Error(`${this.behaviourName}.handleCall must return { reply, state }, { noreply } or { stop }`))
+      this.crash(new Error(`${this.behaviourName}.handleCall must return { reply, state }, { noreply } or { stop }`))
       return
     }
     if (isDirective(result)) {
@@ -220,7 +220,7 @@ export class ServerActor extends Actor {
     this.state = result
   }
 
-  #crash(error: unknown): void {
+  private crash(error: unknown): void {
     if (error instanceof ExitToken || this.status === ActorStatus.dead) return
     this.stop(error)
   }
@@ -229,7 +229,7 @@ export class ServerActor extends Actor {
     if (this.status === ActorStatus.dead || this.status === ActorStatus.stopping) return
     const wasRunning = this.status === ActorStatus.running
     this.status = ActorStatus.stopping
-    if (!isExpectedExit(reason)) this.#crashReport(reason)
+    if (!isExpectedExit(reason)) this.crashReport(reason)
     const terminate = this.behaviour.terminate
     if (!wasRunning || terminate === undefined) {
       this.host.die(this, reason)
@@ -239,7 +239,7 @@ export class ServerActor extends Actor {
     try {
       result = terminate.call(this.behaviour, reason, this.state, this)
     } catch (error) {
-      this.#terminateFailed(error)
+      this.terminateFailed(error)
       this.host.die(this, reason)
       return
     }
@@ -248,7 +248,7 @@ export class ServerActor extends Actor {
       result.then(
         () => this.host.die(this, reason),
         (error: unknown) => {
-          this.#terminateFailed(error)
+          this.terminateFailed(error)
           this.host.die(this, reason)
         },
       )
@@ -257,12 +257,12 @@ export class ServerActor extends Actor {
     }
   }
 
-  #terminateFailed(error: unknown): void {
+  private terminateFailed(error: unknown): void {
     if (error instanceof ExitToken) return
     this.log.error({ err: error, sup: undefined }, 'terminate threw; the exit goes on')
   }
 
-  #crashReport(reason: unknown): void {
+  private crashReport(reason: unknown): void {
     const log = this.host.logger
     if (!log.isLevelEnabled('error')) return
     let status: unknown = this.state
@@ -277,7 +277,7 @@ export class ServerActor extends Actor {
     )
   }
 
-  #codeChange(): void {
+  private codeChange(): void {
     const next = this.host.definitions.get(this.behaviourName)
     if (next === undefined || next.kind !== 'server') return
     const from = this.version
@@ -287,16 +287,16 @@ export class ServerActor extends Actor {
       this.state = migrated
       this.behaviour = next.behaviour
       this.version = next.version
-      this.#traceCodeChange(from, next.version, undefined)
+      this.traceCodeChange(from, next.version, undefined)
     } catch (error) {
       // Stay on the old version, and do not retry this version at every message.
-      this.#traceCodeChange(from, next.version, error)
+      this.traceCodeChange(from, next.version, error)
       this.#failedVersion = next.version
       this.log.error({ err: error }, 'codeChange failed; the actor stays on its old behaviour')
     }
   }
 
-  #traceCodeChange(fromVersion: number, toVersion: number, error: unknown): void {
+  private traceCodeChange(fromVersion: number, toVersion: number, error: unknown): void {
     const tracer = this.host.tracer
     if (tracer.tracing) tracer.emit({ type: 'codeChange', pid: this.pid, behaviour: this.behaviourName, fromVersion, toVersion, error })
   }

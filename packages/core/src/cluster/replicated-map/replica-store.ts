@@ -83,7 +83,7 @@ export class Entry implements BlockHolder {
   }
 
   set deleted(on: boolean) {
-    this.#set(DELETED, on)
+    this.setFlag(DELETED, on)
   }
 
   /** True while counted in `size`: neither deleted nor seen to expire. */
@@ -92,7 +92,7 @@ export class Entry implements BlockHolder {
   }
 
   set live(on: boolean) {
-    this.#set(LIVE, on)
+    this.setFlag(LIVE, on)
   }
 
   /** True while waiting in the DeltaOutbox, so a key changed again before it is sent waits once. */
@@ -101,7 +101,7 @@ export class Entry implements BlockHolder {
   }
 
   set pending(on: boolean) {
-    this.#set(PENDING, on)
+    this.setFlag(PENDING, on)
   }
 
   /** False once collected from the store (an outbox still holding it then leaves it out). */
@@ -110,7 +110,7 @@ export class Entry implements BlockHolder {
   }
 
   set held(on: boolean) {
-    this.#set(HELD, on)
+    this.setFlag(HELD, on)
   }
 
   /** True once its fingerprint is in the RangeDigest. */
@@ -119,7 +119,7 @@ export class Entry implements BlockHolder {
   }
 
   set inDigest(on: boolean) {
-    this.#set(IN_DIGEST, on)
+    this.setFlag(IN_DIGEST, on)
   }
 
   /** Its value's bytes are read back as a Buffer (else as a plain Uint8Array). */
@@ -128,10 +128,10 @@ export class Entry implements BlockHolder {
   }
 
   set asBuffer(on: boolean) {
-    this.#set(AS_BUFFER, on)
+    this.setFlag(AS_BUFFER, on)
   }
 
-  #set(bit: number, on: boolean): void {
+  private setFlag(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit
   }
 }
