@@ -77,21 +77,30 @@ export class ExitToken {
 
 export const ActorStatus = { starting: 0, running: 1, stopping: 2, dead: 3 } as const
 
+/** The bits of an actor's `#bits`: its status (two bits), then whether it is queued and whether it is busy. */
+const STATUS_BITS = 0b11
+const QUEUED = 0b100
+const BUSY = 0b1000
+
+/**
+ * Each actor's logger, made on its first use, apart from the actor: most actors never log, and a field would be 8
+ * bytes of every one.
+ */
+const actorLogs = new WeakMap<Actor, Logger>()
+
 export abstract class Actor implements Process, MonitorHolder, Runnable, SupervisorCtx {
   readonly pid: Pid
   readonly parent: Pid | undefined
   protected readonly host: ActorHost
   /** The behaviour's name, for reports; a defined behaviour's registered name. */
   behaviourName: string
-  queued = false
   /**
    * Work done in the current turn: one per message handled and one per message sent (Erlang's reductions), so an
    * actor that sends a hundred messages per message it handles does not get a hundred times the CPU of its receiver.
    */
   reductions = 0
-  status: number = ActorStatus.starting
-  /** An async callback is running; the actor takes no message until it settles. */
-  busy = false
+  /** `status`, `queued` and `busy` in one small integer (STATUS_BITS, QUEUED, BUSY): 16 bytes less per actor. */
+  #bits: number = ActorStatus.starting
   /** Set while paused by backpressure: resolves once the connection it sent to drained and the pause ended. */
   drained: Promise<void> | null = null
   /** The mailbox's bound and pressure mark (mailbox-pressure.ts). */
@@ -106,7 +115,6 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   ties: ActorTies | null = null
   /** Called once with undefined when init succeeded, or with the reason it failed. */
   onStarted: ((failure: unknown) => void) | undefined = undefined
-  #log: Logger | undefined = undefined
 
   constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviourName: string) {
     this.host = host
@@ -117,6 +125,33 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   }
 
   /** Paused by backpressure until the connection it sent to drains. */
+  /** Starting, running, stopping or dead (ActorStatus). */
+  get status(): number {
+    return this.#bits & STATUS_BITS
+  }
+
+  set status(status: number) {
+    this.#bits = (this.#bits & ~STATUS_BITS) | status
+  }
+
+  /** In the scheduler's run queue. */
+  get queued(): boolean {
+    return (this.#bits & QUEUED) !== 0
+  }
+
+  set queued(on: boolean) {
+    this.#bits = on ? this.#bits | QUEUED : this.#bits & ~QUEUED
+  }
+
+  /** An async callback is running; the actor takes no message until it settles. */
+  get busy(): boolean {
+    return (this.#bits & BUSY) !== 0
+  }
+
+  set busy(on: boolean) {
+    this.#bits = on ? this.#bits | BUSY : this.#bits & ~BUSY
+  }
+
   get paused(): boolean {
     return this.drained !== null
   }
@@ -164,7 +199,9 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   }
 
   get log(): Logger {
-    return (this.#log ??= this.host.logger.child({ pid: String(this.pid) }))
+    let log = actorLogs.get(this)
+    if (log === undefined) actorLogs.set(this, (log = this.host.logger.child({ pid: String(this.pid) })))
+    return log
   }
 
   get mailboxDepth(): number {

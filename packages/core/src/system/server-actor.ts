@@ -15,6 +15,12 @@ import type { ActorHost } from './actor.ts'
 
 type Kind = 0 | 1 | 2 // call, cast, info
 
+/**
+ * The version whose codeChange threw, per actor, so it is not tried again at every message. Apart from the actor:
+ * upgrades are rare, and a field would be 8 bytes of every server actor.
+ */
+const failedVersions = new WeakMap<ServerActor, number>()
+
 /** What an actor's `#args` holds once `init` ran: one field says both "init is due" and what it is given. */
 const INIT_RAN: unique symbol = Symbol('init ran')
 
@@ -26,8 +32,6 @@ export class ServerActor extends Actor {
   /** The arguments for `init` until it runs, then INIT_RAN. */
   #args: unknown
   #lastMsgType = 'init'
-  /** A version whose codeChange threw: not tried again. */
-  #failedVersion = 0
 
   constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviour: ServerBehaviour, args: unknown, name: string, version: number) {
     super(host, pid, parent, name)
@@ -60,7 +64,7 @@ export class ServerActor extends Actor {
       if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
       if (this.version !== 0) {
         const current = this.host.definitions.get(this.behaviourName)?.version ?? 0
-        if (current !== this.version && current !== this.#failedVersion) this.codeChange()
+        if (current !== this.version && current !== failedVersions.get(this)) this.codeChange()
       }
       this.handle(msg)
     }
@@ -291,7 +295,7 @@ export class ServerActor extends Actor {
     } catch (error) {
       // Stay on the old version, and do not retry this version at every message.
       this.traceCodeChange(from, next.version, error)
-      this.#failedVersion = next.version
+      failedVersions.set(this, next.version)
       this.log.error({ err: error }, 'codeChange failed; the actor stays on its old behaviour')
     }
   }
