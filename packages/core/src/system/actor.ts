@@ -124,7 +124,6 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     this.limits = host.defaultMailboxLimits
   }
 
-  /** Paused by backpressure until the connection it sent to drains. */
   /** Starting, running, stopping or dead (ActorStatus). */
   get status(): number {
     return this.#bits & STATUS_BITS
@@ -152,6 +151,7 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     this.#bits = on ? this.#bits | BUSY : this.#bits & ~BUSY
   }
 
+  /** Paused by backpressure until the connection it sent to drains. */
   get paused(): boolean {
     return this.drained !== null
   }
