@@ -21,11 +21,15 @@ export interface CacheMap {
   readonly pid: Pid
   readonly size: number
   get(key: string): Uint8Array | undefined
+  /** `get` of the key whose latin1 decoding is `bytes[start, end)`, without making a string of it. */
+  getLatin1(bytes: Uint8Array, start: number, end: number): Uint8Array | undefined
   has(key: string): boolean
   /** Clock time (ms) at which a key with a TTL expires; undefined for a missing key or one without a TTL. */
   expiresAt(key: string): number | undefined
   keys(prefix?: string): string[]
   set(key: string, value: Uint8Array, options?: { ttlMs?: number }): void
+  /** `set` of the key whose latin1 decoding is `bytes[start, end)`; the string is made only for a key not held yet. */
+  setLatin1(bytes: Uint8Array, start: number, end: number, value: Uint8Array): void
   delete(key: string): boolean
   subscribe(listener: (change: CacheChange) => void): () => void
   peers(): string[]

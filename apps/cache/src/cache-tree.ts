@@ -113,6 +113,10 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.get(key)
   }
 
+  getLatin1(bytes: Uint8Array, start: number, end: number): Uint8Array | undefined {
+    return this.#current.getLatin1(bytes, start, end)
+  }
+
   has(key: string): boolean {
     return this.#current.has(key)
   }
@@ -127,6 +131,10 @@ export class SupervisedCacheMap implements CacheMap {
 
   set(key: string, value: Uint8Array, options?: { ttlMs?: number }): void {
     this.#current.set(key, value, options)
+  }
+
+  setLatin1(bytes: Uint8Array, start: number, end: number, value: Uint8Array): void {
+    this.#current.setLatin1(bytes, start, end, value)
   }
 
   delete(key: string): boolean {

@@ -90,6 +90,26 @@ describe('runGetOrSet', () => {
     }
   })
 
+  it('finds by its bytes a key that the command table wrote with a TTL, or deleted', () => {
+    const { fastMap, run } = setup()
+    const key = Buffer.from([0x6b, 0xe9, 0x00])
+    const r = run(
+      Buffer.concat([
+        multibulk('SET', key, 'by table', 'EX', '100'),
+        multibulk('GET', key),
+        multibulk('DEL', key),
+        multibulk('GET', key),
+        multibulk('SET', key, 'over the tombstone'),
+      ]),
+    )
+    expect(r.took).toEqual([false, true, false, true, true])
+    expect(r.fast).toBe(r.table)
+    expect(r.fast).toBe('+OK\r\n$8\r\nby table\r\n:1\r\n$-1\r\n+OK\r\n')
+    expect(fastMap.keys()).toEqual([key.toString('latin1')])
+    expect(fastMap.expiresAt(key.toString('latin1'))).toBeUndefined()
+    expect(Buffer.from(fastMap.get(key.toString('latin1'))!).toString()).toBe('over the tombstone')
+  })
+
   it('leaves every other command, and GET or SET with other arguments, to the command table', () => {
     const { run } = setup()
     const others = [

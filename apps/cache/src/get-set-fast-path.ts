@@ -1,7 +1,8 @@
 /**
  * The fast path of the two commands that make up most of a cache's traffic: `GET key` and a plain `SET key value`
- * (no options), run straight from the parser's offsets into the received chunk. Nothing is built for them but the
- * key as the map's string and, for SET, a view of the value that the map copies into its own memory. Every other
+ * (no options), run straight from the parser's offsets into the received chunk. The map finds the key's entry from
+ * its bytes (a string of it is made only for a key it does not hold yet), and SET passes a view of the value that
+ * the map copies into its own memory. Every other
  * command, and these two with anything else (options, another arity), goes through the command table as before; the
  * replies and the effects are the same either way.
  *
@@ -23,17 +24,16 @@ export function runGetOrSet(argc: number, parser: RespParser, session: CommandSe
   // ASCII letters differ from their capitals by one bit (0x20): OR-ing it in lowercases them.
   const c0 = chunk[at]! | 0x20
   if ((chunk[at + 1]! | 0x20) !== 0x65 /* 'e' */ || (chunk[at + 2]! | 0x20) !== 0x74 /* 't' */) return false
-  const key = chunk.toString('latin1', parser.starts[1], parser.ends[1])
   if (c0 === 0x67 /* 'g' */ && argc === 2) {
     session.commandsProcessed++
-    out.bulk(session.map.get(key))
+    out.bulk(session.map.getLatin1(chunk, parser.starts[1]!, parser.ends[1]!))
     return true
   }
   if (c0 === 0x73 /* 's' */ && argc === 3) {
     session.commandsProcessed++
     // A view of the chunk: the map copies byte values as it stores them, so the chunk is not kept.
     const value = chunk.subarray(parser.starts[2]!, parser.ends[2]!)
-    session.map.set(key, value)
+    session.map.setLatin1(chunk, parser.starts[1]!, parser.ends[1]!, value)
     out.ok()
     return true
   }

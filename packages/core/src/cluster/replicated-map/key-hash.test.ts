@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Buffer } from 'node:buffer'
-import { fingerprint, hashAsciiBytes, hashString } from './key-hash.ts'
+import { fingerprint, hashAsciiBytes, hashLatin1Bytes, hashString } from './key-hash.ts'
 
 describe('key hashes', () => {
   it('spreads keys over the leaf ranges (the top 16 bits)', () => {
@@ -32,5 +32,12 @@ describe('key hashes', () => {
     expect(hashAsciiBytes(frame, 2, 2)).toBe(hashString(''))
     const utf8 = Buffer.from('ключ')
     expect(hashAsciiBytes(utf8, 0, utf8.length)).toBe(-1)
+  })
+
+  it('hashes a Latin-1 key from its bytes as from its string, for every byte value', () => {
+    const bytes = Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => 255 - i))
+    for (const [start, end] of [[0, 256], [100, 228], [7, 7]] as const) {
+      expect(hashLatin1Bytes(bytes, start, end)).toBe(hashString(bytes.toString('latin1', start, end)))
+    }
   })
 })

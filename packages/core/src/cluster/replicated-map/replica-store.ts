@@ -16,7 +16,7 @@ import { describeValue } from '../../errors.ts'
 import { MinHeap } from '../../internal/min-heap.ts'
 import { compareVersions } from './hlc.ts'
 import type { HybridLogicalClock } from './hlc.ts'
-import { fingerprint, hashString } from './key-hash.ts'
+import { fingerprint, hashLatin1Bytes, hashString } from './key-hash.ts'
 import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
 import { NO_BLOCK, PLACE_BUFFER, PLACE_NONE, ValueBlocks, placeOf } from './value-blocks.ts'
 import type { BlockHolder, PlaceAs } from './value-blocks.ts'
@@ -215,8 +215,9 @@ export class ReplicaStore<V> {
   }
 
   /**
-   * The current entry of an ASCII key given as bytes (`keyHash` being `hashAsciiBytes` of them), found in its leaf
-   * range's list without making a string of the key or looking it up in the Map: what a receiver does per entry.
+   * The current entry of the key whose code units are `bytes[start, end)`, one per byte (an ASCII key as its UTF-8
+   * bytes, with `keyHash` from `hashAsciiBytes`; any Latin-1 key, from `hashLatin1Bytes`), found in its leaf range's
+   * list without making a string of the key or looking it up in the Map: what a receiver does per entry.
    */
   entryOfAscii(bytes: Uint8Array, start: number, end: number, keyHash: number): Entry | undefined {
     const length = end - start
@@ -228,6 +229,19 @@ export class ReplicaStore<V> {
       if (i === length) return e
     }
     return undefined
+  }
+
+  /** The current entry of the key whose Latin-1 decoding is `bytes[start, end)`, tombstones included. */
+  entryOfLatin1(bytes: Uint8Array, start: number, end: number): Entry | undefined {
+    return this.entryOfAscii(bytes, start, end, hashLatin1Bytes(bytes, start, end))
+  }
+
+  /** `get` of the key whose Latin-1 decoding is `bytes[start, end)`, without making a string of it. */
+  getLatin1(bytes: Uint8Array, start: number, end: number): V | undefined {
+    const e = this.entryOfLatin1(bytes, start, end)
+    if (e === undefined || !e.live) return undefined
+    if (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()) return undefined
+    return this.blocks.read(e) as V
   }
 
   *liveEntries(prefix: string | undefined): Generator<Entry> {
@@ -252,10 +266,13 @@ export class ReplicaStore<V> {
     return () => this.#listeners.delete(listener)
   }
 
-  /** A local write: a new version of `key`, applied at once. */
-  setLocal(key: string, value: V, expiresAt: number): Entry {
+  /**
+   * A local write: a new version of `key`, applied at once. `held` is the key's entry when the caller looked it up
+   * already (`entryOfLatin1`; null: none).
+   */
+  setLocal(key: string, value: V, expiresAt: number, held?: Entry | null): Entry {
     this.#hlc.tick()
-    let e = this.#entries.get(key)
+    let e = held === undefined ? this.#entries.get(key) : (held ?? undefined)
     if (e === undefined) e = this.#insert(key, hashString(key))
     // Bytes are copied, so a caller reusing its Buffer cannot change the map, and the value the caller made dies young.
     const placeAs = placeOf(value)

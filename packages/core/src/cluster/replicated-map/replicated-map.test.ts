@@ -90,6 +90,48 @@ describe('replicated map: reads and writes', () => {
     expect(m['a@h']!.size).toBe(1)
   })
 
+  it('reads and writes a key given as Latin-1 bytes exactly as the same key given as a string', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    const a = m['a@h']!
+    // Every byte value, inside a larger buffer, so the range is what picks the key.
+    const keyBytes = Uint8Array.from({ length: 256 }, (_, i) => i)
+    const frame = new Uint8Array(300)
+    frame.set(keyBytes, 20)
+    const key = Buffer.from(keyBytes).toString('latin1')
+    expect(a.getLatin1(frame, 20, 276)).toBeUndefined()
+    a.setLatin1(frame, 20, 276, 'new')
+    expect(a.get(key)).toBe('new')
+    expect(a.keys()).toEqual([key])
+    a.set(key, 'by string')
+    expect(a.getLatin1(frame, 20, 276)).toBe('by string')
+    a.setLatin1(frame, 20, 276, 'again', { ttlMs: 60_000 })
+    expect(a.size).toBe(1)
+    expect(a.expiresAt(key)).toBeGreaterThan(0)
+    // A held tombstone is found by its bytes and written over, as set does.
+    a.delete(key)
+    expect(a.getLatin1(frame, 20, 276)).toBeUndefined()
+    a.setLatin1(frame, 20, 276, 'after delete')
+    // A whole buffer, the empty key, and a key one byte shorter that is another key.
+    a.setLatin1(Uint8Array.of(0x6b), 0, 1, 'k')
+    a.setLatin1(frame, 5, 5, 'empty')
+    expect(a.getLatin1(frame, 20, 275)).toBeUndefined()
+    await net.settle()
+    expect(sorted(m['b@h']!)).toEqual([['', 'empty'], ['k', 'k'], [key, 'after delete']].sort(([x], [y]) => (x! < y! ? -1 : 1)))
+    expect(m['b@h']!.getLatin1(Uint8Array.of(0x6b))).toBe('k')
+  })
+
+  it('refuses a Latin-1 key range outside its bytes, storing nothing', () => {
+    const { m } = cluster(['a@h'])
+    const bytes = Uint8Array.of(1, 2, 3)
+    expect(() => m['a@h']!.getLatin1(bytes, 2, 4)).toThrow(new RangeError('key range [2, 4) is not inside the 3 bytes given'))
+    expect(() => m['a@h']!.setLatin1(bytes, -1, 2, 1)).toThrow(RangeError)
+    expect(() => m['a@h']!.setLatin1(bytes, 2, 1, 1)).toThrow(RangeError)
+    expect(() => m['a@h']!.setLatin1(bytes, 0.5, 1, 1)).toThrow(RangeError)
+    expect(() => m['a@h']!.setLatin1('abc' as unknown as Uint8Array, 0, 1, 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => m['a@h']!.setLatin1(bytes, 0, 1, undefined)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(m['a@h']!.size).toBe(0)
+  })
+
   it('validates options and refuses a second start of one scope', () => {
     net = createNetwork()
     const a = net.addNode('a@h')

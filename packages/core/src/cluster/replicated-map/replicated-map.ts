@@ -98,6 +98,11 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   readonly pid: Pid
   /** The value of `key` in local memory (no network hop); undefined when absent, deleted or expired. */
   get(key: string): V | undefined
+  /**
+   * `get` of the key whose Latin-1 decoding is `bytes[start, end)` (each byte one character), without making a string
+   * of it: for a server that receives keys as bytes. @throws RangeError for a range outside `bytes`
+   */
+  getLatin1(bytes: Uint8Array, start?: number, end?: number): V | undefined
   has(key: string): boolean
   /** The clock time (ms) at which a key set with a TTL expires; undefined without TTL or when absent. */
   expiresAt(key: string): number | undefined
@@ -113,6 +118,11 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
    * InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad key or TTL; CohortError (COHORT_ERR_NOPROC) when stopped
    */
   set(key: string, value: V, options?: MapSetOptions): void
+  /**
+   * `set` of the key whose Latin-1 decoding is `bytes[start, end)`; the key's string is made only when the map does
+   * not hold it yet. @throws as `set`, and RangeError for a range outside `bytes`
+   */
+  setLatin1(bytes: Uint8Array, start: number, end: number, value: V, options?: MapSetOptions): void
   /** Deletes `key` here at once and on every peer; returns false when it was not live here. @throws as `set` */
   delete(key: string): boolean
   /** Calls `listener` with every change, local or remote; returns a function that unsubscribes. */
@@ -245,6 +255,11 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
     return this.#store.get(key)
   }
 
+  getLatin1(bytes: Uint8Array, start = 0, end = bytes.length): V | undefined {
+    checkRange(bytes, start, end)
+    return this.#store.getLatin1(bytes, start, end)
+  }
+
   has(key: string): boolean {
     return this.#store.has(key)
   }
@@ -268,6 +283,19 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
   set(key: string, value: V, options?: MapSetOptions): void {
     this.#running()
     checkKey(key)
+    this.#set(key, value, options, undefined)
+  }
+
+  setLatin1(bytes: Uint8Array, start: number, end: number, value: V, options?: MapSetOptions): void {
+    this.#running()
+    checkRange(bytes, start, end)
+    const held = this.#store.entryOfLatin1(bytes, start, end) ?? null
+    // Latin-1 strings have no surrogates, so the key needs no check beyond its range.
+    this.#set(held === null ? Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1') : held.key, value, options, held)
+  }
+
+  /** `held`: the key's entry when the caller found it already (null: none; undefined: not looked up). */
+  #set(key: string, value: V, options: MapSetOptions | undefined, held: Entry | null | undefined): void {
     let expiresAt = 0
     const ttlMs = options?.ttlMs
     if (ttlMs !== undefined) {
@@ -281,7 +309,7 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
     // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
     // primitives always can, and they are what a cache mostly holds: no walk for them.
     if (!isPlainSerializable(value)) assertSerializable(value, 'value')
-    this.#changed(this.#store.setLocal(key, value, expiresAt))
+    this.#changed(this.#store.setLocal(key, value, expiresAt, held))
     if (expiresAt !== 0) this.#arm()
   }
 
@@ -358,6 +386,13 @@ function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new InvalidOptionError('key', key, 'a string')
   // Peers would hold the key with U+FFFD in its place: another key, and two maps that never agree.
   if (LONE_SURROGATE.test(key)) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
+}
+
+function checkRange(bytes: Uint8Array, start: number, end: number): void {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidOptionError('bytes', bytes, 'a Uint8Array')
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= bytes.length)) {
+    throw new RangeError(`key range [${start}, ${end}) is not inside the ${bytes.length} bytes given`)
+  }
 }
 
 /** The map actor's own state: its timers. */
