@@ -10,13 +10,14 @@
  * new one gets Redis's own `-ERR max number of clients reached` and is closed, so a flood of idle or half-sent
  * connections holds at most that many descriptors and their buffers, whatever the machine's descriptor limit.
  *
- * Commands run in batches: a received chunk only marks its connection ready, and every ready connection runs in one
- * callback right after the event loop's poll phase (`setImmediate`, before any timer). So the writes of the fifty
- * clients whose requests arrived together are applied in one synchronous run, and the replicated map sends them to
- * each peer as one delta instead of fifty, the way Redis serves every ready client in one event-loop iteration. A
- * connection's commands still run in the order they arrived, so a client reads its own writes.
+ * Commands run in batches (ready-connections.ts): a received chunk only marks its connection ready, and every ready
+ * connection runs in one callback right after the event loop's poll phase (`setImmediate`, before any timer), then
+ * every one's replies are written. So the writes of the fifty clients whose requests arrived together are applied in
+ * one synchronous run, and the replicated map sends them to each peer as one delta instead of fifty, the way Redis
+ * serves every ready client in one event-loop iteration. A connection's commands still run in the order they
+ * arrived, so a client reads its own writes.
  *
- * Hot path: `onData` and `run` run for every received chunk. `GET key` and a plain `SET key value` run from the
+ * Hot path: `onData`, `run` and `reply` run for every received chunk. `GET key` and a plain `SET key value` run from the
  * parser's offsets (get-set-fast-path.ts); every other command gets its arguments as Buffers and the command table.
  */
 import { createServer } from 'node:net'
@@ -29,6 +30,8 @@ import type { ServerFacts } from './command-session.ts'
 import { executeCommand } from './command-table.ts'
 import { runGetOrSet } from './get-set-fast-path.ts'
 import { CacheError } from './errors.ts'
+import { ReadyConnections } from './ready-connections.ts'
+import type { ReadyConnection } from './ready-connections.ts'
 import { RespParser } from './resp-parser.ts'
 import type { RespLimits } from './resp-parser.ts'
 import { RespWriter } from './resp-writer.ts'
@@ -102,14 +105,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   let finishedCommands = 0
   const sessions = new Set<CommandSession>()
   let port = 0
-  // Connections with received bytes, run together once the event loop has delivered every readable socket's data.
-  const ready = new Set<() => void>()
-  let runScheduled = false
-  const runReady = (): void => {
-    runScheduled = false
-    for (const run of ready) run()
-    ready.clear()
-  }
+  const ready = new ReadyConnections()
   const facts: ServerFacts = {
     nodeName: options.nodeName,
     version: options.version ?? DEFAULT_RESP_SERVER_OPTIONS.version,
@@ -185,6 +181,9 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
         }
         closed = true
       }
+    }
+
+    const reply = (): void => {
       flush()
       if (closed || session.closeRequested) {
         closed = true
@@ -197,14 +196,11 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       }
     }
 
+    const connection: ReadyConnection = { run, reply }
     const onData = (chunk: Buffer): void => {
       if (closed) return
       parser.push(chunk)
-      ready.add(run)
-      if (!runScheduled) {
-        runScheduled = true
-        setImmediate(runReady)
-      }
+      ready.add(connection)
     }
 
     socket.on('data', onData)
