@@ -17,8 +17,9 @@
  * serves every ready client in one event-loop iteration. A connection's commands still run in the order they
  * arrived, so a client reads its own writes.
  *
- * Hot path: `onData`, `run` and `reply` run for every received chunk. `GET key` and a plain `SET key value` run from the
- * parser's offsets (get-set-fast-path.ts); every other command gets its arguments as Buffers and the command table.
+ * Hot path: `onData`, `run` and `reply` run for every received chunk. `GET key` and a plain `SET key value` run from
+ * the parser's offsets (get-set-fast-path.ts); every other command gets its arguments as Buffers and the command
+ * table.
  */
 import { createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'

@@ -128,6 +128,7 @@ describe('replicated map: reads and writes', () => {
     expect(() => m['a@h']!.setLatin1(bytes, 2, 1, 1)).toThrow(RangeError)
     expect(() => m['a@h']!.setLatin1(bytes, 0.5, 1, 1)).toThrow(RangeError)
     expect(() => m['a@h']!.setLatin1('abc' as unknown as Uint8Array, 0, 1, 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => m['a@h']!.getLatin1(undefined as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/bytes/) as unknown }))
     expect(() => m['a@h']!.setLatin1(bytes, 0, 1, undefined)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
     expect(m['a@h']!.size).toBe(0)
   })

@@ -255,9 +255,9 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
     return this.#store.get(key)
   }
 
-  getLatin1(bytes: Uint8Array, start = 0, end = bytes.length): V | undefined {
+  getLatin1(bytes: Uint8Array, start = 0, end?: number): V | undefined {
     checkRange(bytes, start, end)
-    return this.#store.getLatin1(bytes, start, end)
+    return this.#store.getLatin1(bytes, start, end ?? bytes.length)
   }
 
   has(key: string): boolean {
@@ -388,10 +388,12 @@ function checkKey(key: unknown): asserts key is string {
   if (LONE_SURROGATE.test(key)) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
 }
 
-function checkRange(bytes: Uint8Array, start: number, end: number): void {
+/** Checks a key given as bytes; `end` undefined: to the end of `bytes`. */
+function checkRange(bytes: Uint8Array, start: number, end: number | undefined): void {
   if (!(bytes instanceof Uint8Array)) throw new InvalidOptionError('bytes', bytes, 'a Uint8Array')
-  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start <= end && end <= bytes.length)) {
-    throw new RangeError(`key range [${start}, ${end}) is not inside the ${bytes.length} bytes given`)
+  const to = end ?? bytes.length
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(to) && start >= 0 && start <= to && to <= bytes.length)) {
+    throw new RangeError(`key range [${start}, ${to}) is not inside the ${bytes.length} bytes given`)
   }
 }
 
