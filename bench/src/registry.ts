@@ -756,7 +756,7 @@ function cacheJobs(): JobSpec[] {
           name: `baseline.cache.map.${op}`,
           metric: 'throughput',
           unit: 'cmd/CPU-s',
-          notes: `the map's share of redis-benchmark's pipelined ${op.toUpperCase()}s in one process: the key string from the received bytes, then ${op === 'get' ? 'map.get' : 'a copy of the value and map.set'}; no protocol, no socket, no peer`,
+          notes: `the map's share of redis-benchmark's pipelined ${op.toUpperCase()}s in one process, as the RESP fast path calls it: ${op === 'get' ? 'map.getLatin1 of the key\'s bytes' : 'map.setLatin1 of the key\'s bytes with a view of the value, which the map copies'}; no protocol, no socket, no peer`,
         },
       ],
     })
