@@ -712,8 +712,8 @@ function cacheJobs(): JobSpec[] {
         target: halfOfRedis,
         notes:
           op === 'set'
-            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (profiled with -P 16 after the offset parser: reply writes to the sockets ~40 % of samples, the map's set ~20 %, its batch flush to the peers ~9 %, GC ~5 %, RESP parsing, dispatch and replies ~6 %), while the two replicas' merges take about half a vCPU each on the same 2 vCPUs, ${how}`
-            : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread (profiled with -P 16 after the offset parser: reply writes to the sockets ~42 % of samples, the map's lookup ~21 %, reply encoding ~11 %, parsing and dispatch ~9 %), ${how}`,
+            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (perf with -P 16 after change 63: finding the key's entry about a quarter of the node's samples, memory latency at 100,000 keys; the kernel's socket reads and writes about a fifth; the batch to the peers about a tenth; the node waits for a CPU about a quarter of the time), while the two replicas' merges take about half a vCPU each on the same 2 vCPUs, ${how}`
+            : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread (perf with -P 16 after change 62: the fast path with the key's lookup and the reply inlined into it about 40 % of the node's samples, the kernel's socket reads and writes about 30 %), ${how}`,
       })),
     })
   }
