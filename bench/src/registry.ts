@@ -712,7 +712,7 @@ function cacheJobs(): JobSpec[] {
         target: halfOfRedis,
         notes:
           op === 'set'
-            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (perf with -P 16 after change 63: finding the key's entry about a quarter of the node's samples, memory latency at 100,000 keys; the kernel's socket reads and writes about a fifth; the batch to the peers about a tenth; the node waits for a CPU about a quarter of the time), while the two replicas' merges take about half a vCPU each on the same 2 vCPUs, ${how}`
+            ? `the same redis-benchmark against one node of three: its one JavaScript thread parses RESP, writes the map and encodes replication deltas to two peers (perf with -P 16 after change 63: finding the key's entry about a quarter of the node's samples, memory latency at 100,000 keys; the kernel's socket reads and writes about a fifth; the batch to the peers about a tenth; the node waits for a CPU about a quarter of the time), while the two replicas' merges take about a third of a vCPU each on the same 2 vCPUs, ${how}`
             : `the same redis-benchmark against one node of three: RESP parsing and the reply on one JavaScript thread (perf with -P 16 after change 62: the fast path with the key's lookup and the reply inlined into it about 40 % of the node's samples, the kernel's socket reads and writes about 30 %), ${how}`,
       })),
     })
