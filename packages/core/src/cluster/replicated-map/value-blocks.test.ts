@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { ReplicaStore } from './replica-store.ts'
-import { BLOCK_BYTES, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, ValueBlocks } from './value-blocks.ts'
+import { BLOCK_BYTES, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, spareBlocks, ValueBlocks } from './value-blocks.ts'
 import type { BlockHolder } from './value-blocks.ts'
 
 function holder(): BlockHolder {
@@ -32,12 +32,15 @@ describe('ValueBlocks', () => {
     // Not the frame: writing into the frame afterwards leaves the stored value alone.
     view.fill(0)
     expect((blocks.read(a) as Buffer).toString()).toBe('hello')
-    expect((blocks.read(a) as Buffer).buffer.byteLength).toBe(BLOCK_BYTES)
     expect(Buffer.isBuffer(blocks.read(b))).toBe(false)
     expect(blocks.read(b)).toEqual(new Uint8Array([1, 2, 3]))
     // The two share one block.
     expect(a.block).toBe(b.block)
-    expect((blocks.read(b) as Uint8Array).buffer).toBe((blocks.read(a) as Buffer).buffer)
+    // A read is a copy, not a view of the block: writing into it leaves the stored value alone.
+    const read = blocks.read(a) as Buffer
+    expect(read.buffer).not.toBe(blocks.memoryOf(a).buffer)
+    read.fill(0)
+    expect((blocks.read(a) as Buffer).toString()).toBe('hello')
   })
 
   it('gives a value larger than half a block memory of its own, and an empty one too', () => {
@@ -77,6 +80,34 @@ describe('ValueBlocks', () => {
     expect(keep.every((h) => h.block !== first && h.block !== NO_BLOCK)).toBe(true)
     expect(keep.map((h) => (blocks.read(h) as Buffer)[0])).toEqual(keep.map((_, i) => i * 5))
     expect(blocks.state(first).holders).toEqual([])
+  })
+
+  it("opens new blocks in emptied blocks' memory, and gives back what is more than spareBlocks of it", () => {
+    const blocks = new ValueBlocks()
+    const hot = holder()
+    const memories = new Set<ArrayBufferLike>()
+    const reads: Buffer[] = []
+    // One key overwritten 10,000 times: a block's worth of its versions, then the block is emptied (one live value).
+    for (let i = 0; i < 10_000; i++) {
+      blocks.release(hot)
+      blocks.place(hot, received(Buffer.alloc(100, i & 0xff)), true)
+      memories.add(blocks.memoryOf(hot).buffer)
+      if (i % 1000 === 0) reads.push(blocks.read(hot) as Buffer)
+    }
+    // 123 blocks were filled, in the memory of two.
+    expect(memories.size).toBe(2)
+    expect(blocks.counts()).toEqual({ inUse: 1, spare: 1 })
+    // What was read before its block was used again is still what it read.
+    expect(reads.map((r) => r[0])).toEqual(Array.from({ length: 10 }, (_, k) => (k * 1000) & 0xff))
+    // Many values, then most of them gone: emptied blocks keep their memory only up to spareBlocks(inUse).
+    const many = Array.from({ length: 81 * 200 }, () => holder())
+    for (const h of many) blocks.place(h, received(Buffer.alloc(100, 1)), true)
+    expect(blocks.counts().inUse).toBe(201)
+    for (const h of many.slice(0, 81 * 190)) blocks.release(h)
+    const { inUse, spare } = blocks.counts()
+    expect(inUse).toBeLessThanOrEqual(12)
+    expect(spare).toBe(spareBlocks(inUse))
+    expect(many.slice(81 * 190).every((h) => (blocks.read(h) as Buffer)[0] === 1)).toBe(true)
   })
 
   it('frees a full block that was mostly dead before it filled (a hot key overwritten while it was current)', () => {
@@ -167,7 +198,7 @@ describe('ReplicaStore with received byte values', () => {
     mine.write('XXXXX')
     const read = s.get('k') as Buffer
     expect(read.toString()).toBe('first')
-    // Each read is a new view of the stored bytes, and the entry holds the bytes' place, not an object.
+    // Each read is a new copy of the stored bytes, and the entry holds the bytes' place, not an object.
     expect(s.get('k')).not.toBe(read)
     expect(s.entry('k')!.value).toBeUndefined()
     const block = s.entry('k')!.block
@@ -176,7 +207,7 @@ describe('ReplicaStore with received byte values', () => {
     s.setLocal('p', new Uint8Array([1, 2]), 0)
     expect(Buffer.isBuffer(s.get('p'))).toBe(false)
     expect(s.get('p')).toEqual(new Uint8Array([1, 2]))
-    // A new version releases the old bytes; a view read before keeps what it read.
+    // A new version releases the old bytes; a copy read before keeps what it read.
     s.setLocal('k', 'text', 0)
     expect(state().live).toBe(2)
     expect(s.get('k')).toBe('text')
