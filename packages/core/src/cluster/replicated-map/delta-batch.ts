@@ -26,7 +26,7 @@ import { internNodeName } from '../../node-name.ts'
 import type { Entry, ReplicaStore } from './replica-store.ts'
 import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
-import { NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
+import { NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, PLACE_NONE, copyBytes } from './value-blocks.ts'
 import type { ValueBlocks } from './value-blocks.ts'
 
 /** The fields of a `delta` message. */
@@ -136,8 +136,7 @@ export class DeltaBatchBuilder {
     this.#string(key)
     if (inBlock) {
       this.#varint(e.length)
-      // A view and a native copy: Buffer#copy makes the same view after checking its arguments, at twice the cost.
-      buf.set(new Uint8Array(this.#blocks.memoryOf(e).buffer, e.at, e.length), this.#at)
+      copyBytes(buf, this.#at, this.#blocks.memoryOf(e), e.at, e.at + e.length)
       this.#at += e.length
       return
     }
@@ -311,10 +310,15 @@ export function decodeDeltaBatch(
     const deleted = (flags & DELETED) !== 0
     const kind = (flags >> KIND_SHIFT) & KIND_MASK
     let value: unknown
+    let valueStart: number | undefined
+    let valueEnd: number | undefined
     if (kind !== KIND_NONE) {
       const start = r.span(r.varint())
       if (r.fail) return onProblem(`the value of ${key} is truncated`)
-      const decoded = kind === KIND_BUFFER || kind === KIND_BYTES ? buf.subarray(start, r.at) : decodeValue(kind, buf, start, r.at)
+      valueStart = start
+      valueEnd = r.at
+      // Bytes stay in the frame: the store copies them from there, and only if the entry wins its merge.
+      const decoded = kind === KIND_BUFFER || kind === KIND_BYTES ? buf : decodeValue(kind, buf, start, r.at)
       if (typeof decoded === 'object' && decoded !== null && decoded instanceof BadValue) {
         onProblem(`the value of ${key} ${decoded.problem}`)
         continue
@@ -337,7 +341,7 @@ export function decodeDeltaBatch(
       onProblem(deleted ? `${key} is deleted and must not have a value` : `${key} must have a value unless deleted or expired`)
       continue
     }
-    apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE, held)
+    apply(key, wall, counter, node, deleted, expiresAt, value, kind === KIND_BUFFER ? PLACE_BUFFER : kind === KIND_BYTES ? PLACE_BYTES : PLACE_NONE, held, valueStart, valueEnd)
   }
   if (r.at !== buf.length) onProblem('data is longer than its entries')
 }

@@ -295,8 +295,9 @@ export class ReplicaStore<V> {
 
   /**
    * Merges a peer's entry (already checked by `wireEntryProblem`); returns true when it was newer than ours. A value
-   * with `placeAs` other than `PLACE_NONE` is a view of the received frame, copied into the store's own memory when
-   * the entry is kept. `held` is the key's entry when the caller looked it up already (`entryOfAscii`; null: none).
+   * with `placeAs` other than `PLACE_NONE` is bytes of the received frame (`value` from `start` to `end`, by default
+   * all of it), copied into the store's own memory when the entry is kept. `held` is the key's entry when the caller
+   * looked it up already (`entryOfAscii`; null: none).
    */
   applyRemote(
     key: string,
@@ -308,6 +309,8 @@ export class ReplicaStore<V> {
     value: unknown,
     placeAs: PlaceAs = PLACE_NONE,
     held?: Entry | null,
+    start?: number,
+    end?: number,
   ): boolean {
     this.#hlc.observe(wall, counter)
     let e = held === undefined ? this.#entries.get(key) : (held ?? undefined)
@@ -320,7 +323,10 @@ export class ReplicaStore<V> {
       e = this.#insert(key, hashString(key))
     }
     this.#write(e, deleted || placeAs !== PLACE_NONE ? undefined : value, wall, counter, node, deleted, expiresAt)
-    if (placeAs !== PLACE_NONE && !deleted) this.blocks.place(e, value as Uint8Array, placeAs === PLACE_BUFFER)
+    if (placeAs !== PLACE_NONE && !deleted) {
+      const bytes = value as Uint8Array
+      this.blocks.place(e, bytes, placeAs === PLACE_BUFFER, start ?? 0, end ?? bytes.byteLength)
+    }
     this.#changed(e, false)
     return true
   }

@@ -408,8 +408,8 @@ function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<Actor
   const drop = (from: Pid, what: string, problem: string): void => {
     logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
   }
-  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value, placeAs, held) => {
-    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value, placeAs, held)
+  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value, placeAs, held, start, end) => {
+    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value, placeAs, held, start, end)
   }
   const findEntry: FindEntry = (bytes, start, end, keyHash) => store.entryOfAscii(bytes, start, end, keyHash)
   // Reused: its scratch buffer grows once to the size of a batch.

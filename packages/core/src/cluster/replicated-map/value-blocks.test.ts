@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { ReplicaStore } from './replica-store.ts'
-import { BLOCK_BYTES, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, spareBlocks, ValueBlocks } from './value-blocks.ts'
+import { BLOCK_BYTES, copyBytes, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, spareBlocks, ValueBlocks } from './value-blocks.ts'
 import type { BlockHolder } from './value-blocks.ts'
 
 function holder(): BlockHolder {
@@ -122,6 +122,20 @@ describe('ValueBlocks', () => {
     }
     expect(cold.block).not.toBe(first)
     expect((blocks.read(cold) as Buffer)[0]).toBe(1)
+  })
+})
+
+describe('copyBytes', () => {
+  it('copies a range into a range, in a loop for short ones and with set for long ones', () => {
+    for (const length of [0, 1, 100, 256, 257, 3000]) {
+      const source = Buffer.alloc(length + 20, 0xaa)
+      for (let i = 0; i < length; i++) source[10 + i] = i & 0xff
+      const target = new Uint8Array(length + 8).fill(0xbb)
+      copyBytes(target, 3, source, 10, 10 + length)
+      expect(target.subarray(0, 3)).toEqual(new Uint8Array(3).fill(0xbb))
+      expect([...target.subarray(3, 3 + length)]).toEqual(Array.from({ length }, (_, i) => i & 0xff))
+      expect(target.subarray(3 + length)).toEqual(new Uint8Array(5).fill(0xbb))
+    }
   })
 })
 
