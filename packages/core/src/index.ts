@@ -103,6 +103,7 @@ export type {
   ReplicatedMapOptions,
   ReplicatedMapStats,
   MapSetOptions,
+  MapSubscribeOptions,
   MapChange,
   MapListener,
 } from './cluster/replicated-map/replicated-map.ts'

@@ -35,16 +35,19 @@ let lagHistogram = newHistogram()
 /** The process's CPU at the last `delays` or `floorDelays`, so each trial reports its own share. */
 let lastCpu = { usage: process.cpuUsage(), atMs: performance.now() }
 const waiters = new Set<() => void>()
-map.subscribe((change) => {
-  if (change.origin === node.name) return
-  remoteChanges++
-  const value = change.value
-  if (value !== undefined && value.length >= 8) {
-    const sent = value.readDoubleLE(0)
-    if (sent > 0) histogram.recordValue(Math.max(1, Math.round(nowUs() - sent)))
-  }
-  for (const wake of [...waiters]) wake()
-})
+// Only the peers' writes: the writer's own are not what is measured, and a change of one carries a copy of its value.
+map.subscribe(
+  (change) => {
+    remoteChanges++
+    const value = change.value
+    if (value !== undefined && value.length >= 8) {
+      const sent = value.readDoubleLE(0)
+      if (sent > 0) histogram.recordValue(Math.max(1, Math.round(nowUs() - sent)))
+    }
+    for (const wake of [...waiters]) wake()
+  },
+  { local: false },
+)
 
 function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 })

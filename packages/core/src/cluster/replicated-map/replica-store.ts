@@ -164,6 +164,8 @@ export class ReplicaStore<V> {
   readonly #leaves: (Entry | undefined)[] = new Array<Entry | undefined>(LEAF_COUNT)
   readonly #timed = new MinHeap<Timed>()
   readonly #listeners = new Set<MapListener<V>>()
+  /** Listeners of the changes whose origin is another node only (`subscribe(listener, false)`). */
+  readonly #remoteListeners = new Set<MapListener<V>>()
   /** The memory of its byte values (value-blocks.ts): where an entry's `block` index points. */
   readonly blocks = new ValueBlocks()
   readonly #node: string
@@ -261,9 +263,11 @@ export class ReplicaStore<V> {
     }
   }
 
-  subscribe(listener: MapListener<V>): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
+  /** Calls `listener` with every change, or with `local` false only with those whose origin is another node. */
+  subscribe(listener: MapListener<V>, local = true): () => void {
+    const listeners = local ? this.#listeners : this.#remoteListeners
+    listeners.add(listener)
+    return () => listeners.delete(listener)
   }
 
   /**
@@ -380,6 +384,7 @@ export class ReplicaStore<V> {
     this.#leaves.fill(undefined)
     this.#timed.clear()
     this.#listeners.clear()
+    this.#remoteListeners.clear()
     this.#live = 0
   }
 
@@ -434,14 +439,14 @@ export class ReplicaStore<V> {
     if (e.live !== wasLive) this.#live += e.live ? 1 : -1
     if (e.live) {
       if (e.expiresAt !== 0) this.#timed.push(e.expiresAt, { entry: e, fp: e.fp })
-      if (this.#listeners.size > 0) this.#emit({ type: 'set', key: e.key, value: this.blocks.read(e) as V, origin: e.node })
+      if (this.#heard(e)) this.#emit({ type: 'set', key: e.key, value: this.blocks.read(e) as V, origin: e.node })
       return
     }
     if (!e.deleted) {
       this.blocks.release(e)
       e.value = undefined
     }
-    if (wasLive && this.#listeners.size > 0) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
+    if (wasLive && this.#heard(e)) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
     if (!this.#scheduleCollection(e) && !local) this.#remove(e)
   }
 
@@ -453,8 +458,21 @@ export class ReplicaStore<V> {
     return true
   }
 
+  /**
+   * Whether a change of `e` has a listener. No change is made for none: its value is a copy of the bytes (a read),
+   * which a writer whose listeners want only its peers' changes made per write for nothing.
+   */
+  #heard(e: Entry): boolean {
+    return this.#listeners.size > 0 || (this.#remoteListeners.size > 0 && e.node !== this.#node)
+  }
+
   #emit(change: MapChange<V>): void {
-    for (const listener of this.#listeners) {
+    this.#deliver(this.#listeners, change)
+    if (change.origin !== this.#node) this.#deliver(this.#remoteListeners, change)
+  }
+
+  #deliver(listeners: Set<MapListener<V>>, change: MapChange<V>): void {
+    for (const listener of listeners) {
       try {
         listener(change)
       } catch (error) {

@@ -204,6 +204,29 @@ describe('replicated map: subscribe', () => {
     expect(seenB).toHaveLength(4)
   })
 
+  it('with local: false delivers only the changes whose origin is another node, and rejects a non-boolean', async () => {
+    const { net, m } = cluster<Buffer>(['a@h', 'b@h'])
+    const remote: MapChange<Buffer>[] = []
+    const every: string[] = []
+    const offRemote = m['a@h']!.subscribe((c) => remote.push(c), { local: false })
+    m['a@h']!.subscribe((c) => every.push(`${c.type} ${c.key} ${c.origin}`))
+    m['a@h']!.set('mine', Buffer.from('a'), { ttlMs: 50 })
+    m['b@h']!.set('theirs', Buffer.from('b'))
+    await net.settle()
+    m['a@h']!.delete('theirs')
+    await net.clock.advance(50)
+    m['b@h']!.delete('mine')
+    await net.settle()
+    // The expiry of a key this node wrote is this node's change too (its origin); a peer's delete of it is not.
+    expect(remote.map((c) => [c.type, c.key, c.origin, c.value?.toString()])).toEqual([['set', 'theirs', 'b@h', 'b']])
+    expect(every).toEqual(['set mine a@h', 'set theirs b@h', 'delete theirs a@h', 'expire mine a@h'])
+    offRemote()
+    m['b@h']!.set('more', Buffer.from('c'))
+    await net.settle()
+    expect(remote).toHaveLength(1)
+    expect(() => m['a@h']!.subscribe(() => {}, { local: 'no' as unknown as boolean })).toThrow(/local/)
+  })
+
   it('a listener that throws does not stop the others or the map', async () => {
     const { net, m } = cluster<number>(['a@h', 'b@h'])
     const seen: string[] = []

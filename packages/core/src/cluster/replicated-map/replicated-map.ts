@@ -81,6 +81,15 @@ export interface MapSetOptions {
   ttlMs?: number
 }
 
+/** Options of `ReplicatedMap.subscribe`. */
+export interface MapSubscribeOptions {
+  /**
+   * False: only the changes whose origin is another node (a mirror of the peers' writes, or a writer that knows its
+   * own), and no copy of a value is made for this node's own writes. @default true
+   */
+  local?: boolean
+}
+
 /** Counters of one node's replica. */
 export interface ReplicatedMapStats {
   /** Live keys. */
@@ -125,8 +134,11 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   setLatin1(bytes: Uint8Array, start: number, end: number, value: V, options?: MapSetOptions): void
   /** Deletes `key` here at once and on every peer; returns false when it was not live here. @throws as `set` */
   delete(key: string): boolean
-  /** Calls `listener` with every change, local or remote; returns a function that unsubscribes. */
-  subscribe(listener: MapListener<V>): () => void
+  /**
+   * Calls `listener` with every change, local or remote (with `local: false`, only those whose origin is another
+   * node); returns a function that unsubscribes.
+   */
+  subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void
   /** The nodes of this scope currently connected. */
   peers(): string[]
   stats(): ReplicatedMapStats
@@ -323,9 +335,11 @@ class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
     return true
   }
 
-  subscribe(listener: MapListener<V>): () => void {
+  subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void {
     if (typeof listener !== 'function') throw new InvalidOptionError('listener', listener, 'a function')
-    return this.#store.subscribe(listener)
+    const local = options?.local ?? true
+    if (typeof local !== 'boolean') throw new InvalidOptionError('local', local, 'a boolean')
+    return this.#store.subscribe(listener, local)
   }
 
   peers(): string[] {
