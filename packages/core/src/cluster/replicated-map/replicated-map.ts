@@ -85,7 +85,8 @@ export interface MapSetOptions {
 export interface MapSubscribeOptions {
   /**
    * False: only the changes whose origin is another node (a mirror of the peers' writes, or a writer that knows its
-   * own), and no copy of a value is made for this node's own writes. @default true
+   * own). While no listener wants this node's own changes, no event, and no copy of a value, is made for them.
+   * @default true
    */
   local?: boolean
 }
