@@ -128,7 +128,8 @@ describe('ValueBlocks', () => {
 describe('copyBytes', () => {
   it('copies a range into a range, in a loop for short ones and with set for long ones', () => {
     for (const length of [0, 1, 32, 33, 100, 3000]) {
-      const source = Buffer.alloc(length + 20, 0xaa)
+      // A view that starts inside its memory, as a received frame does.
+      const source = Buffer.alloc(length + 30, 0xaa).subarray(10)
       for (let i = 0; i < length; i++) source[10 + i] = i & 0xff
       const target = new Uint8Array(length + 8).fill(0xbb)
       copyBytes(target, 3, source, 10, 10 + length)
