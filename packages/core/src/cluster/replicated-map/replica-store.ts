@@ -18,6 +18,7 @@ import { compareVersions } from './hlc.ts'
 import type { HybridLogicalClock } from './hlc.ts'
 import { fingerprint, hashLatin1Bytes, hashString } from './key-hash.ts'
 import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
+import { SplitMap } from './split-map.ts'
 import { NO_BLOCK, PLACE_BUFFER, PLACE_NONE, ValueBlocks, placeOf } from './value-blocks.ts'
 import type { BlockHolder, PlaceAs } from './value-blocks.ts'
 
@@ -160,7 +161,8 @@ export function wireEntryProblem(key: unknown, wall: number, counter: number, no
 /** One node's replica of one map scope. */
 export class ReplicaStore<V> {
   readonly digest = new RangeDigest()
-  readonly #entries = new Map<string, Entry>()
+  /** Every entry by key; split once large, so growth and churn never pause the node for long (split-map.ts). */
+  readonly #entries = new SplitMap<Entry>()
   readonly #leaves: (Entry | undefined)[] = new Array<Entry | undefined>(LEAF_COUNT)
   readonly #timed = new MinHeap<Timed>()
   readonly #listeners = new Set<MapListener<V>>()
