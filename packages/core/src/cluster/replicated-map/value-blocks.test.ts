@@ -110,6 +110,32 @@ describe('ValueBlocks', () => {
     expect(many.slice(81 * 190).every((h) => (blocks.read(h) as Buffer)[0] === 1)).toBe(true)
   })
 
+  it('lists in a block opened again at an index only the holders placed since, and moves only their values', () => {
+    const blocks = new ValueBlocks()
+    const cold = holder()
+    const hot = holder()
+    blocks.place(cold, received(Buffer.alloc(100, 1)), true)
+    const first = cold.block
+    // Versions of one key fill the first block and the next; the first, mostly dead, moves `cold` out and is freed.
+    let i = 0
+    while (cold.block === first) {
+      blocks.release(hot)
+      blocks.place(hot, received(Buffer.alloc(100, ++i & 0xff)), true)
+    }
+    expect(blocks.state(first).holders).toEqual([])
+    // Filled until its memory holds a block again, at the same index.
+    while (hot.block !== first) {
+      blocks.release(hot)
+      blocks.place(hot, received(Buffer.alloc(100, ++i & 0xff)), true)
+    }
+    // The block it was moved to went the same way, so `cold` may be here again; nothing from the first block is.
+    const reopened = blocks.state(first)
+    expect(reopened.holders.every((h) => h === hot || h === cold)).toBe(true)
+    expect(reopened.holders.length * 100).toBe(reopened.used)
+    expect((blocks.read(cold) as Buffer)[0]).toBe(1)
+    expect((blocks.read(hot) as Buffer)[0]).toBe(i & 0xff)
+  })
+
   it('frees a full block that was mostly dead before it filled (a hot key overwritten while it was current)', () => {
     const blocks = new ValueBlocks()
     const cold = holder()

@@ -91,7 +91,13 @@ export interface BlockState {
 export class ValueBlocks {
   /** Each block's memory, by index; undefined for a freed index whose memory was given back. */
   #bytes: (Buffer | undefined)[] = []
-  #holders: BlockHolder[][] = []
+  /**
+   * The holders placed in each block, the first `#placed[index]` of its list. A list stays with its index and is
+   * written over when the index holds its next block: a new list per block, grown as values came in, survived a young
+   * collection or two while its block filled, and was the largest part of what a busy replica's collections copied.
+   */
+  #holders: (BlockHolder | undefined)[][] = []
+  #placed = new Int32Array(64)
   #used = new Int32Array(64)
   #live = new Int32Array(64)
   /** Freed indices that kept their memory, taken first by `#open`. */
@@ -125,7 +131,8 @@ export class ValueBlocks {
 
   /** What block `index` holds. */
   state(index: number): BlockState {
-    return { used: this.#used[index]!, live: this.#live[index]!, holders: [...this.#holders[index]!] }
+    const holders = this.#holders[index]!.slice(0, this.#placed[index]) as BlockHolder[]
+    return { used: this.#used[index]!, live: this.#live[index]!, holders }
   }
 
   /**
@@ -155,7 +162,7 @@ export class ValueBlocks {
     copyBytes(this.#bytes[index]!, at, bytes, start, end)
     this.#used[index] = at + length
     this.#live[index]! += length
-    this.#holders[index]!.push(holder)
+    this.#holders[index]![this.#placed[index]!++] = holder
     holder.value = undefined
     holder.block = index
     holder.at = at
@@ -179,6 +186,7 @@ export class ValueBlocks {
   clear(): void {
     this.#bytes = []
     this.#holders = []
+    this.#placed.fill(0)
     this.#used.fill(0)
     this.#live.fill(0)
     this.#spare = []
@@ -202,9 +210,13 @@ export class ValueBlocks {
       const live = new Int32Array(this.#live.length * 2)
       live.set(this.#live)
       this.#live = live
+      const placed = new Int32Array(this.#placed.length * 2)
+      placed.set(this.#placed)
+      this.#placed = placed
     }
     this.#bytes[index] ??= Buffer.allocUnsafeSlow(BLOCK_BYTES)
-    this.#holders[index] = []
+    this.#holders[index] ??= []
+    this.#placed[index] = 0
     this.#used[index] = 0
     this.#live[index] = 0
     return index
@@ -214,7 +226,11 @@ export class ValueBlocks {
   #compact(index: number): void {
     const holders = this.#holders[index]!
     const bytes = this.#bytes[index]!
-    for (const h of holders) {
+    const placed = this.#placed[index]!
+    for (let i = 0; i < placed; i++) {
+      const h = holders[i]!
+      // Cleared as it goes, so the list kept for the index's next block holds no entry alive.
+      holders[i] = undefined
       if (h.block !== index) continue
       h.block = NO_BLOCK
       if (!h.held) continue
@@ -222,7 +238,7 @@ export class ValueBlocks {
     }
     // Freed only now, so the values above cannot be moved into the block they leave. No view of it is out (`read`
     // copies), so its memory can hold the next block opened.
-    this.#holders[index] = []
+    this.#placed[index] = 0
     this.#used[index] = 0
     this.#live[index] = 0
     const { inUse, spare } = this.counts()
