@@ -19,6 +19,7 @@
  * suffix after varying ids of equal length) share a part; at worst, all keys in one part behave as one Map did.
  *
  * Gotchas: iteration (`values`) goes part by part once split, each in insertion order, not in insertion order overall.
+ * A map that split stays split when it shrinks again.
  */
 
 /** How many Maps a split SplitMap spreads its keys over. */

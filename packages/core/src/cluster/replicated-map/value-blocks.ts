@@ -94,7 +94,7 @@ export class ValueBlocks {
   /**
    * The holders placed in each block, the first `#placed[index]` of its list. A list stays with its index and is
    * written over when the index holds its next block: a new list per block, grown as values came in, survived a young
-   * collection or two while its block filled, and was the largest part of what a busy replica's collections copied.
+   * collection or two while its block filled, and was most of what a receiving replica's scavenges copied.
    */
   #holders: (BlockHolder | undefined)[][] = []
   #placed = new Int32Array(64)
