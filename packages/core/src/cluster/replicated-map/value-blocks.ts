@@ -204,15 +204,9 @@ export class ValueBlocks {
   #open(): number {
     const index = this.#spare.pop() ?? this.#free.pop() ?? this.#bytes.length
     if (index >= this.#used.length) {
-      const used = new Int32Array(this.#used.length * 2)
-      used.set(this.#used)
-      this.#used = used
-      const live = new Int32Array(this.#live.length * 2)
-      live.set(this.#live)
-      this.#live = live
-      const placed = new Int32Array(this.#placed.length * 2)
-      placed.set(this.#placed)
-      this.#placed = placed
+      this.#used = doubled(this.#used)
+      this.#live = doubled(this.#live)
+      this.#placed = doubled(this.#placed)
     }
     this.#bytes[index] ??= Buffer.allocUnsafeSlow(BLOCK_BYTES)
     this.#holders[index] ??= []
@@ -249,6 +243,13 @@ export class ValueBlocks {
       this.#free.push(index)
     }
   }
+}
+
+/** A copy of `counts` twice as long, the new half zero: the per-block counts grow with the block indices. */
+function doubled(counts: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(counts.length * 2)
+  grown.set(counts)
+  return grown
 }
 
 /** Up to this many bytes are copied in a loop; more with `TypedArray.set`, which is faster from about 40 bytes on. */
