@@ -38,7 +38,8 @@ export type {
   PeersChange,
 } from './join-cluster.ts'
 export type { LocalPortsOptions } from './strategies/local-ports.ts'
-export type { DnsAOptions, DnsPollingOptions } from './strategies/dns-a.ts'
+export type { DnsAOptions } from './strategies/dns-a.ts'
+export type { DnsPollingOptions } from './strategies/dns-polling.ts'
 export type { DnsSrvOptions } from './strategies/dns-srv.ts'
 export type { DnsResolver } from './strategies/dns-resolver.ts'
 export type { KubernetesOptions } from './strategies/kubernetes.ts'

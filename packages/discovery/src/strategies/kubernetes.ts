@@ -12,6 +12,7 @@ import { backoffDelay, checkBackoff } from '../backoff.ts'
 import type { Peer } from '../cluster-node.ts'
 import { DiscoveryUnavailableError } from '../errors.ts'
 import { delay } from '../internal/delay.ts'
+import { withDefaults } from '../internal/with-defaults.ts'
 import { createApiClient, inClusterBaseUrl } from '../kubernetes/api-client.ts'
 import { endpointsOfSlices, SERVICE_NAME_LABEL } from '../kubernetes/endpoint-slices.ts'
 import type { DiscoveredEndpoint } from '../kubernetes/endpoint-slices.ts'
@@ -111,10 +112,7 @@ function positive(option: string, value: number): void {
  * @example kubernetes({ service: 'cohort-headless', portName: 'cluster', basename: 'chat', env: process.env })
  */
 export function kubernetes(options: KubernetesOptions): Strategy {
-  const o = {
-    ...DEFAULT_KUBERNETES_OPTIONS,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as typeof DEFAULT_KUBERNETES_OPTIONS & KubernetesOptions
+  const o = withDefaults(DEFAULT_KUBERNETES_OPTIONS, options)
   checkBasename('basename', o.basename)
   if ((o.service === undefined) === (o.labelSelector === undefined)) {
     throw new InvalidOptionError('service', o.service, 'exactly one of service or labelSelector')
