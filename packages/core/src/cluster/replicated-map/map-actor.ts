@@ -1,0 +1,247 @@
+/**
+ * The map actor of a replicated map scope, one per node: finds the scope's peers, sends them the local changes in
+ * delta batches, merges theirs, catches up with each new peer by comparing range hashes (catch-up.ts), and expires
+ * TTL'd keys and collects tombstones on its sweep timer.
+ */
+import type { Ctx } from '../../actor/ctx.ts'
+import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
+import { describeValue } from '../../errors.ts'
+import { Pid } from '../../pid.ts'
+import type { Ref } from '../../ref.ts'
+import { Down } from '../../signals.ts'
+import type { Peers } from '../peers.ts'
+import {
+  childHashes,
+  compareRanges,
+  compareVersionLists,
+  decodeRangeNumbers,
+  decodeVersions,
+  encodeRangeNumbers,
+  rangesProblem,
+  versionsOf,
+  decodeWant,
+  encodeWant,
+  wantedEntries,
+} from './catch-up.ts'
+import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
+import type { ApplyEntry, FindEntry } from './delta-batch.ts'
+import { dropPeer, FLUSH } from './map-shared.ts'
+import type { MapMessage, Shared } from './map-shared.ts'
+import type { Entry, ReplicaStore } from './replica-store.ts'
+
+/** The map actor's own state: its timers. */
+interface ActorState {
+  sweepTimer: Ref | undefined
+}
+
+export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviour<ActorState, undefined> {
+  const { system, store, outbox, peers, options } = shared
+  const logger = system.logger.child({ scope: options.scope })
+  const drop = (from: Pid, what: string, problem: string): void => {
+    logger.warn({ peer: String(from), problem }, `dropped a malformed ${what} message from a replicated map peer`)
+  }
+  const applyEntry: ApplyEntry = (key, wall, counter, node, deleted, expiresAt, value, placeAs, held, start, end) => {
+    store.applyRemote(key, wall, counter, node, deleted, expiresAt, value, placeAs, held, start, end)
+  }
+  const findEntry: FindEntry = (bytes, start, end, keyHash) => store.entryOfAscii(bytes, start, end, keyHash)
+  // Reused: its scratch buffer grows once to the size of a batch.
+  const flushBatch = new DeltaBatchBuilder(store.blocks)
+  const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
+    const batch = new DeltaBatchBuilder(store.blocks)
+    for (const e of entries) {
+      batch.add(e)
+      if (batch.length === options.batchSize) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
+    }
+    if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
+  }
+  const startSync = (ctx: Ctx, node: string): void => {
+    const peer = peerPid(peers, node)
+    if (peer === undefined) return
+    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes: childHashes(store.digest, [0]) } satisfies MapMessage)
+  }
+  const added = (ctx: Ctx, peer: Pid, change: 'new' | 'known' | 'replaced'): void => {
+    if (change === 'known') return
+    outbox.addPeer(peer.node)
+    shared.acks.addPeer(peer.node)
+    // One side starts the catch-up, so a pair does not run it twice.
+    if (system.node < peer.node) startSync(ctx, peer.node)
+  }
+  const arm = (ctx: Ctx, state: ActorState): void => {
+    shared.armRequested = false
+    const due = store.nextDue()
+    if (due === undefined || due >= shared.armedAt) return
+    if (state.sweepTimer !== undefined) ctx.cancelTimer(state.sweepTimer)
+    shared.armedAt = due
+    state.sweepTimer = ctx.sendAfter(ctx.self, { t: 'sweep' } satisfies MapMessage, Math.max(0, due - system.clock.now()))
+  }
+
+  return {
+    name,
+    init(_args, ctx) {
+      for (const node of system.nodes()) peers.discover(ctx, node)
+      if (options.syncIntervalMs > 0) ctx.sendAfter(ctx.self, { t: 'sync' } satisfies MapMessage, options.syncIntervalMs)
+      return { sweepTimer: undefined }
+    },
+    handleInfo(msg: MapMessage | Down, state, ctx) {
+      if (typeof msg !== 'object' || msg === null) {
+        logger.warn({ msg: describeValue(msg) }, 'a replicated map actor ignored an unknown message')
+        return state
+      }
+      if (msg instanceof Down) {
+        const node = peers.downOf(msg)
+        if (node !== undefined) {
+          peers.drop(node)
+          dropPeer(shared, node)
+        }
+        return state
+      }
+      switch (msg.t) {
+        case 'flush': {
+          outbox.flushQueued = false
+          let deletes: Entry[] | undefined
+          for (const e of outbox.take(options.batchSize)) {
+            flushBatch.add(e)
+            if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
+          }
+          if (flushBatch.length > 0) {
+            // One message for every peer: the batch is encoded once, and messages are never changed after sending. A
+            // batch with this node's deletes carries a sequence number, for the peers to acknowledge.
+            const seq = deletes === undefined ? undefined : shared.acks.stamp(deletes)
+            const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take(), ...(seq === undefined ? {} : { seq }) } satisfies MapMessage
+            for (const node of outbox.nodes()) {
+              const to = peerPid(peers, node)
+              if (to !== undefined) ctx.send(to, msg)
+            }
+          }
+          // The rest goes in later turns, so other actors (and the sockets) run in between.
+          if (outbox.hasPending() && !outbox.flushQueued) {
+            outbox.flushQueued = true
+            ctx.send(ctx.self, FLUSH)
+          }
+          return state
+        }
+        case 'nodeup':
+          peers.discover(ctx, msg.node)
+          return state
+        case 'discover':
+          if (!peers.accepts(msg.peer)) return state
+          ctx.send(msg.peer, { t: 'hello', peer: ctx.self } satisfies MapMessage)
+          {
+            const change = peers.add(ctx, msg.peer)
+            added(ctx, msg.peer, change)
+            if (change !== 'known') peers.discover(ctx, msg.peer.node)
+          }
+          return state
+        case 'hello':
+          if (peers.accepts(msg.peer)) added(ctx, msg.peer, peers.add(ctx, msg.peer))
+          return state
+        case 'delta': {
+          decodeDeltaBatch(
+            msg,
+            (problem) => drop(msg.peer, 'delta', problem),
+            applyEntry,
+            findEntry,
+          )
+          if (msg.seq !== undefined && Number.isSafeInteger(msg.seq) && isCurrent(peers, msg.peer)) {
+            ctx.send(msg.peer, { t: 'ack', peer: ctx.self, seq: msg.seq } satisfies MapMessage)
+          }
+          arm(ctx, state)
+          return state
+        }
+        case 'ack': {
+          if (!isCurrent(peers, msg.peer) || !Number.isSafeInteger(msg.seq)) {
+            drop(msg.peer, 'ack', 'seq must be an integer from a current peer')
+            return state
+          }
+          shared.acks.acked(msg.peer.node, msg.seq)
+          const { entries, counted } = shared.acks.collectable(system.clock.now())
+          if (entries.length === 0) return state
+          const keys: string[] = []
+          const fps: number[] = []
+          for (const e of entries) {
+            keys.push(e.key)
+            fps.push(e.fp >>> 0)
+            store.collect(e)
+          }
+          peers.sendAll(ctx, { t: 'collect', peer: ctx.self, keys, fps, counted } satisfies MapMessage)
+          return state
+        }
+        case 'collect': {
+          const { keys, fps, counted } = msg
+          if (!Array.isArray(keys) || !Array.isArray(fps) || keys.length !== fps.length || !Array.isArray(counted)) {
+            drop(msg.peer, 'collect', 'keys and fps must be arrays of one length, counted an array')
+            return state
+          }
+          if (!isCurrent(peers, msg.peer) || !shared.acks.mayFollow(msg.peer.node, counted as string[], system.clock.now())) return state
+          for (let i = 0; i < keys.length; i++) {
+            if (typeof keys[i] === 'string' && Number.isInteger(fps[i])) store.collectKey(keys[i] as string, fps[i] as number)
+          }
+          return state
+        }
+        case 'ranges': {
+          const parents = decodeRangeNumbers(msg.parents)
+          const problem = rangesProblem(parents, msg.hashes)
+          if (problem !== undefined) {
+            drop(msg.peer, 'ranges', problem)
+            return state
+          }
+          const { descend, settle } = compareRanges(store as ReplicaStore<unknown>, parents!, msg.hashes)
+          if (descend.length > 0) {
+            const hashes = childHashes(store.digest, descend)
+            ctx.send(msg.peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers(descend), hashes } satisfies MapMessage)
+          }
+          if (settle.length > 0) ctx.send(msg.peer, { t: 'versions', peer: ctx.self, ...versionsOf(store as ReplicaStore<unknown>, settle) } satisfies MapMessage)
+          return state
+        }
+        case 'versions': {
+          const step = decodeVersions(msg)
+          if (typeof step === 'string') {
+            drop(msg.peer, 'versions', step)
+            return state
+          }
+          const answer = compareVersionLists(store as ReplicaStore<unknown>, step)
+          sendEntries(ctx, msg.peer, answer.push)
+          if (answer.wantNodes.length > 0) {
+            ctx.send(msg.peer, { t: 'want', peer: ctx.self, ...encodeWant(answer.wantNodes, answer.wantKeys) } satisfies MapMessage)
+          }
+          return state
+        }
+        case 'want': {
+          const want = decodeWant(msg)
+          if (typeof want === 'string') {
+            drop(msg.peer, 'want', want)
+            return state
+          }
+          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, want.nodes, want.keys))
+          return state
+        }
+        case 'sweep':
+          state.sweepTimer = undefined
+          shared.armedAt = Infinity
+          store.sweep()
+          arm(ctx, state)
+          return state
+        case 'arm':
+          arm(ctx, state)
+          return state
+        case 'sync':
+          for (const node of peers.nodes()) if (system.node < node) startSync(ctx, node)
+          ctx.sendAfter(ctx.self, { t: 'sync' } satisfies MapMessage, options.syncIntervalMs)
+          return state
+        default:
+          logger.warn({ msg: describeValue(msg) }, 'a replicated map actor ignored an unknown message')
+          return state
+      }
+    },
+  }
+}
+
+/** True when `pid` is the current peer of its node (a message from an old incarnation, or not from a pid, is not). */
+function isCurrent(peers: Peers, pid: unknown): pid is Pid {
+  return pid instanceof Pid && peers.has(pid)
+}
+
+/** The pid of the current peer on `node`. */
+function peerPid(peers: Peers, node: string): Pid | undefined {
+  return peers.pidOf(node)
+}

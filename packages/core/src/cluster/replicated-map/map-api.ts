@@ -1,0 +1,106 @@
+/**
+ * The public face of a replicated map: the options of a scope, of a write and of a subscription, the counters, and
+ * the `ReplicatedMap` interface its handle (map-handle.ts) implements. Apart from replicated-map.ts, which starts a
+ * scope, so the handle and the actor can use these types without importing the file that imports them.
+ */
+import type { Pid } from '../../pid.ts'
+import type { MapListener } from './replica-store.ts'
+
+/** Options of `startReplicatedMap`. */
+export interface ReplicatedMapOptions {
+  /** The scope: maps of different scopes are independent. Start the same scope on every node that shares it. @default 'default' */
+  scope?: string
+  /** Most entries per replication message; larger batches cost fewer messages, smaller ones less latency. @default 512 */
+  batchSize?: number
+  /**
+   * How long a tombstone (a deleted or expired key) is kept after it died, so that an older copy from a peer that
+   * missed the delete cannot bring the key back. A peer cut off for longer may. @default 600000 (10 minutes)
+   */
+  tombstoneTtlMs?: number
+  /**
+   * How often a node compares digests with each peer even without a nodeup, a safety net for changes lost in
+   * flight (the transport drops nothing on a live connection, so this rarely finds anything). 0 turns it off.
+   * @default 30000
+   */
+  syncIntervalMs?: number
+}
+
+/** The defaults of `startReplicatedMap`. */
+export const DEFAULT_REPLICATED_MAP_OPTIONS: Readonly<Required<ReplicatedMapOptions>> = Object.freeze({
+  scope: 'default',
+  batchSize: 512,
+  tombstoneTtlMs: 600_000,
+  syncIntervalMs: 30_000,
+})
+
+/** Options of `ReplicatedMap.set`. */
+export interface MapSetOptions {
+  /** The key expires this many ms after the write, on every node. @default undefined (never) */
+  ttlMs?: number
+}
+
+/** Options of `ReplicatedMap.subscribe`. */
+export interface MapSubscribeOptions {
+  /**
+   * False: only the changes whose origin is another node (a mirror of the peers' writes, or a writer that knows its
+   * own). While no listener wants this node's own changes, no event, and no copy of a value, is made for them.
+   * @default true
+   */
+  local?: boolean
+}
+
+/** Counters of one node's replica. */
+export interface ReplicatedMapStats {
+  /** Live keys. */
+  keys: number
+  /** Deleted or expired keys kept until collected. */
+  tombstones: number
+  /** Changed keys not yet sent, per peer node: the replication lag. */
+  pendingByPeer: Record<string, number>
+}
+
+/** A running replicated map scope on one node. */
+export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
+  readonly scope: string
+  /** The map actor of this node. */
+  readonly pid: Pid
+  /** The value of `key` in local memory (no network hop); undefined when absent, deleted or expired. */
+  get(key: string): V | undefined
+  /**
+   * `get` of the key whose Latin-1 decoding is `bytes[start, end)` (each byte one character), without making a string
+   * of it: for a server that receives keys as bytes. @throws RangeError for a range outside `bytes`
+   */
+  getLatin1(bytes: Uint8Array, start?: number, end?: number): V | undefined
+  has(key: string): boolean
+  /** The clock time (ms) at which a key set with a TTL expires; undefined without TTL or when absent. */
+  expiresAt(key: string): number | undefined
+  /** The live keys (starting with `prefix`, if given), in no particular order. */
+  keys(prefix?: string): string[]
+  /** The live entries (whose key starts with `prefix`, if given), in no particular order. */
+  entries(prefix?: string): Array<[string, V]>
+  /** Live keys. */
+  readonly size: number
+  /**
+   * Sets `key` to `value` here at once and replicates it to every peer of the scope.
+   * @throws NotSerializableError (COHORT_ERR_NOT_SERIALIZABLE) for a value that cannot cross a node, at once;
+   * InvalidOptionError (COHORT_ERR_INVALID_OPTION) for a bad key or TTL; CohortError (COHORT_ERR_NOPROC) when stopped
+   */
+  set(key: string, value: V, options?: MapSetOptions): void
+  /**
+   * `set` of the key whose Latin-1 decoding is `bytes[start, end)`; the key's string is made only when the map does
+   * not hold it yet. @throws as `set`, and RangeError for a range outside `bytes`
+   */
+  setLatin1(bytes: Uint8Array, start: number, end: number, value: V, options?: MapSetOptions): void
+  /** Deletes `key` here at once and on every peer; returns false when it was not live here. @throws as `set` */
+  delete(key: string): boolean
+  /**
+   * Calls `listener` with every change, local or remote (with `local: false`, only those whose origin is another
+   * node); returns a function that unsubscribes.
+   */
+  subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void
+  /** The nodes of this scope currently connected. */
+  peers(): string[]
+  stats(): ReplicatedMapStats
+  /** Stops this node's map actor and clears its replica. Idempotent. */
+  stop(): Promise<void>
+}

@@ -1,0 +1,177 @@
+/**
+ * The handle of a replicated map scope (`ReplicatedMap`): reads straight from the local replica, writes into it at
+ * once and asks the map actor (map-actor.ts) to send the change, and checks every key and value a caller gives before
+ * anything is stored.
+ *
+ * Hot path: `get`, `set` and their Latin-1 forms, on every read and write of the cache.
+ */
+import { Buffer } from 'node:buffer'
+import { assertSerializable } from '../../codec.ts'
+import { CohortError, InvalidOptionError } from '../../errors.ts'
+import type { Pid } from '../../pid.ts'
+import { ServiceHandle } from '../service-handle.ts'
+import { ARM, FLUSH } from './map-shared.ts'
+import type { Shared } from './map-shared.ts'
+import type { Entry, MapListener, ReplicaStore } from './replica-store.ts'
+import type { MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapStats } from './map-api.ts'
+
+export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
+  readonly scope: string
+  readonly #shared: Shared<V>
+  readonly #store: ReplicaStore<V>
+
+  constructor(shared: Shared<V>, pid: Pid) {
+    super(shared.system, pid)
+    this.#shared = shared
+    this.#store = shared.store
+    this.scope = shared.options.scope
+  }
+
+  get size(): number {
+    return this.#store.size
+  }
+
+  get(key: string): V | undefined {
+    return this.#store.get(key)
+  }
+
+  getLatin1(bytes: Uint8Array, start = 0, end?: number): V | undefined {
+    checkRange(bytes, start, end)
+    return this.#store.getLatin1(bytes, start, end ?? bytes.length)
+  }
+
+  has(key: string): boolean {
+    return this.#store.has(key)
+  }
+
+  expiresAt(key: string): number | undefined {
+    return this.#store.expiresAt(key)
+  }
+
+  keys(prefix?: string): string[] {
+    const out: string[] = []
+    for (const e of this.#store.liveEntries(prefix)) out.push(e.key)
+    return out
+  }
+
+  entries(prefix?: string): Array<[string, V]> {
+    const out: Array<[string, V]> = []
+    for (const e of this.#store.liveEntries(prefix)) out.push([e.key, this.#store.blocks.read(e) as V])
+    return out
+  }
+
+  set(key: string, value: V, options?: MapSetOptions): void {
+    this.#running()
+    checkKey(key)
+    this.#set(key, value, options, undefined)
+  }
+
+  setLatin1(bytes: Uint8Array, start: number, end: number, value: V, options?: MapSetOptions): void {
+    this.#running()
+    checkRange(bytes, start, end)
+    const held = this.#store.entryOfLatin1(bytes, start, end) ?? null
+    // Latin-1 strings have no surrogates, so the key needs no check beyond its range.
+    this.#set(held === null ? Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1') : held.key, value, options, held)
+  }
+
+  /** `held`: the key's entry when the caller found it already (null: none; undefined: not looked up). */
+  #set(key: string, value: V, options: MapSetOptions | undefined, held: Entry | null | undefined): void {
+    let expiresAt = 0
+    const ttlMs = options?.ttlMs
+    if (ttlMs !== undefined) {
+      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) throw new InvalidOptionError('ttlMs', ttlMs, 'a positive number of ms')
+      expiresAt = Math.ceil(this.#shared.system.clock.now() + ttlMs)
+    }
+    if (value === undefined) throw new InvalidOptionError('value', value, 'a value (use delete to remove a key)')
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+      throw new InvalidOptionError('value', value, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
+    }
+    // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
+    // primitives always can, and they are what a cache mostly holds: no walk for them.
+    if (!isPlainSerializable(value)) assertSerializable(value, 'value')
+    this.#changed(this.#store.setLocal(key, value, expiresAt, held))
+    if (expiresAt !== 0) this.#arm()
+  }
+
+  delete(key: string): boolean {
+    this.#running()
+    checkKey(key)
+    const e = this.#store.deleteLocal(key)
+    if (e === undefined) return false
+    this.#changed(e)
+    this.#arm()
+    return true
+  }
+
+  subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void {
+    if (typeof listener !== 'function') throw new InvalidOptionError('listener', listener, 'a function')
+    const local = options?.local ?? true
+    if (typeof local !== 'boolean') throw new InvalidOptionError('local', local, 'a boolean')
+    return this.#store.subscribe(listener, local)
+  }
+
+  peers(): string[] {
+    return this.#shared.peers.nodes()
+  }
+
+  stats(): ReplicatedMapStats {
+    return { keys: this.#store.size, tombstones: this.#store.held - this.#store.size, pendingByPeer: this.#shared.outbox.sizes() }
+  }
+
+  #changed(e: Entry): void {
+    // The flush is asked for after this pass of the event loop, not in this turn of the scheduler: everything set
+    // while the pass handles its I/O (a socket's pipelined commands, then the next socket's) goes in one batch.
+    if (this.#shared.outbox.mark(e)) this.#shared.system.clock.setImmediate(this.#requestFlush)
+  }
+
+  readonly #requestFlush = (): void => {
+    if (!this.stopped) this.#shared.system.send(this.pid, FLUSH)
+  }
+
+  /** Asks the actor to re-arm its sweep timer when an expiry or collection is now due earlier than it is armed for. */
+  #arm(): void {
+    const due = this.#store.nextDue()
+    if (due === undefined || due >= this.#shared.armedAt || this.#shared.armRequested) return
+    this.#shared.armRequested = true
+    this.#shared.system.send(this.pid, ARM)
+  }
+
+  #running(): void {
+    if (this.stopped) {
+      throw new CohortError('COHORT_ERR_NOPROC', `the replicated map scope ${JSON.stringify(this.scope)} has stopped on ${this.#shared.system.node}`)
+    }
+  }
+}
+
+/** A value the codec always carries: a primitive (not a function or symbol), or a Buffer or Uint8Array. */
+function isPlainSerializable(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return true
+    case 'object':
+      return value === null || value instanceof Uint8Array
+    default:
+      return false
+  }
+}
+
+/** A UTF-16 surrogate without its pair: UTF-8, which keys and string values cross in, has no way to carry one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new InvalidOptionError('key', key, 'a string')
+  // Peers would hold the key with U+FFFD in its place: another key, and two maps that never agree.
+  if (LONE_SURROGATE.test(key)) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
+}
+
+/** Checks a key given as bytes; `end` undefined: to the end of `bytes`. */
+function checkRange(bytes: Uint8Array, start: number, end: number | undefined): void {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidOptionError('bytes', bytes, 'a Uint8Array')
+  const to = end ?? bytes.length
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(to) && start >= 0 && start <= to && to <= bytes.length)) {
+    throw new RangeError(`key range [${start}, ${to}) is not inside the ${bytes.length} bytes given`)
+  }
+}

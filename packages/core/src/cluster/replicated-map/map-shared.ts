@@ -1,0 +1,57 @@
+/**
+ * What a replicated map's handle (map-handle.ts) and its actor (map-actor.ts) share: the messages the actor takes,
+ * the parts of one node's replica, and the two messages the handle sends itself.
+ */
+import type { Pid } from '../../pid.ts'
+import type { ActorSystem } from '../../system/actor-system.ts'
+import type { Peers } from '../peers.ts'
+import type { WireVersions, WireWant } from './catch-up.ts'
+import type { DeltaOutbox } from './delta-outbox.ts'
+import type { DeltaFields } from './delta-batch.ts'
+import type { ReplicaStore } from './replica-store.ts'
+import type { ReplicatedMapOptions } from './map-api.ts'
+import type { CollectFields, TombstoneAcks } from './tombstone-acks.ts'
+
+export type MapMessage =
+  | { t: 'discover'; peer: Pid }
+  | { t: 'hello'; peer: Pid }
+  | ({ t: 'delta'; peer: Pid; seq?: number } & DeltaFields)
+  | { t: 'ack'; peer: Pid; seq: number }
+  | ({ t: 'collect'; peer: Pid } & CollectFields)
+  | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
+  | ({ t: 'versions'; peer: Pid } & WireVersions)
+  | ({ t: 'want'; peer: Pid } & WireWant)
+  | { t: 'flush' }
+  | { t: 'sweep' }
+  | { t: 'arm' }
+  | { t: 'sync' }
+  | { t: 'nodeup'; node: string }
+
+/** The registered name of a map scope's actor on every node. */
+export function replicatedMapActorName(scope: string): string {
+  return `cohort.rmap.${scope}`
+}
+
+/** What the handle and the actor share. */
+export interface Shared<V> {
+  readonly system: ActorSystem
+  readonly options: Readonly<Required<ReplicatedMapOptions>>
+  readonly store: ReplicaStore<V>
+  readonly outbox: DeltaOutbox
+  readonly acks: TombstoneAcks
+  readonly peers: Peers
+  /** When the sweep timer is armed for (Infinity: not armed). */
+  armedAt: number
+  armRequested: boolean
+}
+
+/** Asks the actor to send the outbox's pending changes. */
+export const FLUSH: MapMessage = Object.freeze({ t: 'flush' })
+/** Asks the actor to re-arm its sweep timer. */
+export const ARM: MapMessage = Object.freeze({ t: 'arm' })
+
+/** Forgets what was pending for, or acknowledged by, a peer node that left. */
+export function dropPeer<V>(shared: Shared<V>, node: string): void {
+  shared.outbox.dropPeer(node)
+  shared.acks.dropPeer(node, shared.system.clock.now())
+}
