@@ -21,7 +21,8 @@ import { Buffer } from 'node:buffer'
 import { compareVersions } from './hlc.ts'
 import { firstChild, isLeafNode, isTreeNode, leavesUnder } from './range-digest.ts'
 import type { RangeDigest } from './range-digest.ts'
-import type { Entry, ReplicaStore } from './replica-store.ts'
+import type { Entry } from './entry.ts'
+import type { ReplicaStore } from './replica-store.ts'
 
 /** A range with at most this many entries on the receiver's side is settled by versions, not by descending. */
 export const SMALL_RANGE = 2

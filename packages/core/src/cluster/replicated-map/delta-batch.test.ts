@@ -4,7 +4,7 @@ import { createMessageCodec } from '../../codec.ts'
 import { Pid } from '../../pid.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { DeltaFields } from './delta-batch.ts'
-import { Entry } from './replica-store.ts'
+import { Entry } from './entry.ts'
 import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE, ValueBlocks } from './value-blocks.ts'
 
 function entry(key: string, wall: number, counter: number, node: string, value: unknown, options: { deleted?: boolean; expiresAt?: number } = {}): Entry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DeltaOutbox } from './delta-outbox.ts'
-import { Entry } from './replica-store.ts'
+import { Entry } from './entry.ts'
 
 describe('DeltaOutbox', () => {
   it('keeps one pending entry per key, asks for one flush at a time, and hands entries out oldest first', () => {

@@ -8,7 +8,7 @@
  *
  * Hot path: `mark` runs on every local write: a flag test and an array push, no hashing of the key.
  */
-import type { Entry } from './replica-store.ts'
+import type { Entry } from './entry.ts'
 
 /** Pending entries, for every peer node. */
 export class DeltaOutbox {

@@ -27,7 +27,8 @@ import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, FindEntry } from './delta-batch.ts'
 import { dropPeer, FLUSH } from './map-shared.ts'
 import type { MapMessage, Shared } from './map-shared.ts'
-import type { Entry, ReplicaStore } from './replica-store.ts'
+import type { Entry } from './entry.ts'
+import type { ReplicaStore } from './replica-store.ts'
 
 /** The map actor's own state: its timers. */
 interface ActorState {

@@ -12,7 +12,8 @@ import type { Pid } from '../../pid.ts'
 import { ServiceHandle } from '../service-handle.ts'
 import { ARM, FLUSH } from './map-shared.ts'
 import type { Shared } from './map-shared.ts'
-import type { Entry, MapListener, ReplicaStore } from './replica-store.ts'
+import type { Entry } from './entry.ts'
+import type { MapListener, ReplicaStore } from './replica-store.ts'
 import type { MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapStats } from './map-api.ts'
 
 export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {

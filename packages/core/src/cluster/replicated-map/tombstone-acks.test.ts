@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Entry } from './replica-store.ts'
+import { Entry } from './entry.ts'
 import { TombstoneAcks } from './tombstone-acks.ts'
 
 const tombstone = (key: string, fp: number): Entry => Object.assign(new Entry(key, 1), { deleted: true, fp })

@@ -17,7 +17,7 @@
  *
  * Gotchas: expiries are not tombstones a node writes, so an expired key is collected by age only.
  */
-import type { Entry } from './replica-store.ts'
+import type { Entry } from './entry.ts'
 
 /** Most tombstones waiting for acknowledgements (a peer that never answers must not grow memory); older ones age. */
 const MAX_WAITING = 100_000
