@@ -47,12 +47,17 @@ export function dnsA(options: DnsAOptions): Strategy {
     throw new InvalidOptionError('families', o.families, 'a non-empty list of 4 and/or 6')
   }
   return dnsPollingStrategy('dnsA', o, async (resolver) => {
-    const answers = await Promise.allSettled(o.families.map((family) => (family === 4 ? resolver.resolve4(o.query) : resolver.resolve6(o.query))))
+    const answers = await Promise.allSettled(
+      o.families.map((family) => (family === 4 ? resolver.resolve4(o.query) : resolver.resolve6(o.query))),
+    )
     const addresses: string[] = []
     for (const answer of answers) {
       if (answer.status === 'fulfilled') addresses.push(...answer.value)
       else if (!isNoData(answer.reason)) throw answer.reason
     }
-    return [...new Set(addresses)].sort().map((ip): Peer => ({ name: nodeName(o.basename, ip), url: peerUrl(ip, o.port, o.scheme) }))
+    return [...new Set(addresses)].sort().map((ip): Peer => ({
+      name: nodeName(o.basename, ip),
+      url: peerUrl(ip, o.port, o.scheme),
+    }))
   })
 }

@@ -50,6 +50,9 @@ export function dnsSrv(options: DnsSrvOptions): Strategy {
       const target = r.name.replace(/\.$/, '')
       if (!byTarget.has(target)) byTarget.set(target, peerUrl(target, r.port, o.scheme))
     }
-    return [...byTarget.keys()].sort().map((target): Peer => ({ name: nodeName(o.basename, target), url: byTarget.get(target) as string }))
+    return [...byTarget.keys()].sort().map((target): Peer => ({
+      name: nodeName(o.basename, target),
+      url: byTarget.get(target) as string,
+    }))
   })
 }
