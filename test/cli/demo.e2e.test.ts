@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { freePortRange } from '../support/free-ports.ts'
 
 const entry = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
 
 describe('pnpm demo --narrate', () => {
   it('forms a cluster, survives a crashed actor and a killed node, and stops every node gracefully', async () => {
-    const child = spawn(process.execPath, [entry, 'demo', '--narrate', '--base-port', '45370'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // Below the kernel's ephemeral range, where no other suite's outgoing connection can take a node's port (the
+    // killed node comes back on its own).
+    const [basePort] = await freePortRange(3)
+    const child = spawn(process.execPath, [entry, 'demo', '--narrate', '--base-port', String(basePort)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
+import { freePortRange } from '../support/free-ports.ts'
 import { waitUntil } from '../support/wait-until.ts'
 
 const ENTRY = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
@@ -60,7 +61,14 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package; this suite drives it`)
   if (spawnSync('redis-cli', ['--version']).error !== undefined) throw new Error('redis-cli is missing: install the Debian package redis-tools')
   mkdirSync(OUTPUT, { recursive: true })
-  demo = spawn(process.execPath, [ENTRY, 'demo', '--base-port', '47370', '--http-port', '48080', '--redis-port', '46380', '--restart-delay-ms', '6000'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Below the kernel's ephemeral range: fixed ports inside it (this suite once used 47370, 48080 and 46380) can be
+  // taken at any moment as the local port of another suite's outgoing connection. 13 ports each: three chat nodes,
+  // then the cache's three from ten above the first.
+  const [basePort] = await freePortRange(13)
+  const [httpPort] = await freePortRange(13)
+  const [redisPort] = await freePortRange(3)
+  const ports = ['--base-port', String(basePort), '--http-port', String(httpPort), '--redis-port', String(redisPort)]
+  demo = spawn(process.execPath, [ENTRY, 'demo', ...ports, '--restart-delay-ms', '6000'], { stdio: ['ignore', 'pipe', 'pipe'] })
   const collect = (d: Buffer): void => {
     output += d.toString()
     for (const w of waiters.splice(0)) w()
