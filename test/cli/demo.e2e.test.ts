@@ -8,7 +8,7 @@ const entry = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.u
 describe('pnpm demo --narrate', () => {
   it('forms a cluster, survives a crashed actor and a killed node, and stops every node gracefully', async () => {
     // Below the kernel's ephemeral range, where no other suite's outgoing connection can take a node's port (the
-    // killed node comes back on its own).
+    // tour kills a node and starts it again on the same port).
     const [basePort] = await freePortRange(3)
     const child = spawn(process.execPath, [entry, 'demo', '--narrate', '--base-port', String(basePort)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''

@@ -1,7 +1,7 @@
 /**
  * The public face of a replicated map: the options of a scope, of a write and of a subscription, the counters, and
  * the `ReplicatedMap` interface its handle (map-handle.ts) implements. Apart from replicated-map.ts, which starts a
- * scope, so the handle and the actor can use these types without importing the file that imports them.
+ * scope and imports the handle, so that the handle and map-shared.ts can use these types without importing it back.
  */
 import type { Pid } from '../../pid.ts'
 import type { MapListener } from './replica-store.ts'
