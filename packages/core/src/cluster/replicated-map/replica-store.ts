@@ -126,7 +126,7 @@ export class ReplicaStore<V> {
   entryOfAscii(bytes: Uint8Array, start: number, end: number, keyHash: number): Entry | undefined {
     const length = end - start
     for (let e = this.#leaves[leafOf(keyHash)]; e !== undefined; e = e.next) {
-      if (e.keyHash !== keyHash || e.key.length !== length) continue
+      if (!e.hasHash(keyHash) || e.key.length !== length) continue
       const key = e.key
       let i = 0
       while (i < length && key.charCodeAt(i) === bytes[start + i]) i++
