@@ -4,6 +4,14 @@
  * pid of a node that restarted is never confused with a new process that got the same id.
  */
 
+/** What a local send needs of the live actor a pid object is bound to (bindLocal). */
+export interface LocalMailbox {
+  deliver(msg: unknown): unknown
+}
+
+let readLocal: (pid: Pid) => LocalMailbox | undefined
+let writeLocal: (pid: Pid, actor: LocalMailbox | undefined) => void
+
 /** The address of an actor that accepts messages of type `Msg`. */
 export class Pid<Msg = unknown> {
   /** Name of the node the actor lives on, like `chat@10.0.0.5`. */
@@ -14,6 +22,19 @@ export class Pid<Msg = unknown> {
   readonly creation: number
   /** Phantom field that carries the message type; never present at run time. */
   declare readonly __msg?: (m: Msg) => void
+  /**
+   * The live local actor this pid object was made for, while it lives (process-table.ts): a local send to it skips
+   * the table's lookup. Other objects for the same pid (decoded from a message, built from its fields) do not carry
+   * it and are looked up. Private, so it is never compared, printed, encoded or walked.
+   */
+  #local: LocalMailbox | undefined = undefined
+
+  static {
+    readLocal = (pid) => pid.#local
+    writeLocal = (pid, actor) => {
+      pid.#local = actor
+    }
+  }
 
   constructor(node: string, id: number, creation: number) {
     this.node = node
@@ -40,6 +61,16 @@ export class Pid<Msg = unknown> {
   toJSON(): string {
     return this.toString()
   }
+}
+
+/** The live local actor bound to this pid object, if any (bindLocal). Not exported from the package. */
+export function localOf(pid: Pid): LocalMailbox | undefined {
+  return readLocal(pid)
+}
+
+/** Binds `pid` to its live local actor, or unbinds it once the actor has left the process table. */
+export function bindLocal(pid: Pid, actor: LocalMailbox | undefined): void {
+  writeLocal(pid, actor)
 }
 
 /** True when `value` is a Pid. */

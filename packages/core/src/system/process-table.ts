@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { IdTable } from '../internal/id-table.ts'
-import { Pid } from '../pid.ts'
+import { bindLocal, Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { Actor } from './actor.ts'
 import type { CallbackProcess } from './callback-process.ts'
@@ -85,10 +85,12 @@ export class ProcessTable {
 
   addActor(actor: Actor): void {
     this.#actors.set(actor.pid.id, actor)
+    bindLocal(actor.pid, actor)
   }
 
   removeActor(actor: Actor): void {
     this.#actors.delete(actor.pid.id)
+    bindLocal(actor.pid, undefined)
   }
 
   addCallback(process: CallbackProcess): void {

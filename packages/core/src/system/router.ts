@@ -12,7 +12,7 @@ import { assertSerializable } from '../codec.ts'
 import type { MessageCodec } from '../codec.ts'
 import type { ControlMessage } from '../distribution/control-message.ts'
 import type { Distribution, DistributionSendResult } from '../distribution/distribution.ts'
-import { Pid } from '../pid.ts'
+import { localOf, Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { MonitorTarget } from '../signals.ts'
 import type { Actor } from './actor.ts'
@@ -72,6 +72,13 @@ export class Router {
     if (sender !== undefined) sender.reductions++
     if (to instanceof Pid) {
       if (to.node === table.node) {
+        // The pid object an actor was spawned with knows its actor while it lives, so most local sends skip the
+        // table. Only for this incarnation: a node restarted within a process (as tests do) keeps its name.
+        const local = to.creation === table.creation ? localOf(to) : undefined
+        if (local !== undefined) {
+          local.deliver(msg)
+          return
+        }
         const proc = table.lookup(to)
         if (proc === undefined) table.deadLetter(to, msg, 'noproc')
         else proc.deliver(msg)
