@@ -3,6 +3,7 @@
  * unit, targets, the load average), and the text table printed at the end of a run.
  */
 import type { CpuShare } from './child/protocol.ts'
+import type { HostStalls } from './host-stalls.ts'
 import type { MachineFacts } from './machine.ts'
 
 /** What a figure measures, which decides which way its ratio to a baseline points. */
@@ -52,6 +53,8 @@ export interface BenchReport {
   startedAt: string
   finishedAt?: string
   machine: MachineFacts
+  /** What a spinning thread per vCPU lost to stalls for a moment before the first scenario and after the last. */
+  hostStalls?: { before: HostStalls; after?: HostStalls }
   quick: boolean
   filter: string | null
   scenarios: ScenarioResult[]

@@ -3,6 +3,7 @@
  * with what limits each figure, the charts) and keeps everything outside them (hand-written findings, profiles).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { describeStalls } from './host-stalls.ts'
 import { describeGeneratorFloor, describeRatios, human } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
 import type { CpuShare } from './child/protocol.ts'
@@ -62,6 +63,14 @@ function roundsSentence(report: BenchReport): string {
   return ` ${inRounds.length} figures, those with a target and their baselines, ran in ${inRounds[0]!.rounds} rounds, alternating, each round a fresh process measuring its share of the trials, so that drift in the machine lands on both sides of a ratio alike.`
 }
 
+/** What the host-stall probe saw before and after the run, if it ran. */
+function stallsSentence(report: BenchReport): string {
+  const s = report.hostStalls
+  if (s === undefined) return ''
+  const after = s.after === undefined ? '' : `; after the last: ${describeStalls(s.after)}`
+  return ` Host stalls (a thread spinning on each vCPU for ${s.before.durationMs} ms, timing the gaps in its own clock reads): before the first scenario ${describeStalls(s.before)}${after}.`
+}
+
 export function generatedSection(report: BenchReport, charts: string[], table: string): string {
   const m = report.machine
   const lines: string[] = []
@@ -71,7 +80,8 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push('')
   lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
     'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.' +
-    roundsSentence(report))
+    roundsSentence(report) +
+    stallsSentence(report))
   lines.push('')
   lines.push('### Headline ratios')
   lines.push('')

@@ -19,6 +19,8 @@ const USAGE = `usage: pnpm bench [options]
   --trial-ms <ms>     length of a trial (default 1000, quick 250)
   --warmup-ms <ms>    warm-up before the first trial (default 1000, quick 150)
   --cpu-prof [dir]    profile every scenario process and its helpers (default dir bench/profiles/<time>)
+  --host-stalls <ms>  how long the host-stall probe spins a thread per vCPU before and after the run
+                      (default 2000, quick 500; 0 leaves it out)
   --malloc-defaults   run scenarios with glibc's allocator defaults, not the transport's RECOMMENDED_GLIBC_TUNABLES
   --no-write          do not write bench/results/*.json, nor (without --report) RESULTS.md and the charts
   --report            write RESULTS.md and charts even for a quick or filtered run
@@ -67,6 +69,12 @@ function parse(argv: string[]): (BenchOptions & { json: boolean }) | undefined {
       case '--cpu-prof':
         options.cpuProfDir = argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? value() : join(BENCH_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
         break
+      case '--host-stalls': {
+        const v = Number(value())
+        if (!Number.isInteger(v) || v < 0) throw new Error(`${arg} needs a whole number of ms, 0 or more`)
+        options.hostStallsMs = v
+        break
+      }
       case '--malloc-defaults':
         options.mallocDefaults = true
         break

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildMessage, ChildResult } from './child/protocol.ts'
 import { writeCharts } from './charts.ts'
+import { describeStalls, measureHostStalls } from './host-stalls.ts'
 import { cohortVersion, machineFacts } from './machine.ts'
 import { summarizeProfiles } from './profile-summary.ts'
 import { SCENARIOS } from './registry.ts'
@@ -68,6 +69,11 @@ export interface BenchOptions {
    * write the top self-time functions of each profile beside them. @default undefined (no profiling)
    */
   cpuProfDir?: string
+  /**
+   * Milliseconds the host-stall probe (host-stalls.ts) spins a thread per vCPU before the first scenario and after the
+   * last; 0 leaves it out. @default 2000 (500 with quick)
+   */
+  hostStallsMs?: number
 }
 
 /** bench/, whether running from dist/ or src/. */
@@ -236,6 +242,11 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
   log(`${jobs.length} scenarios; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up${rounds > 1 ? `, targets in ${rounds} rounds alternating with their baselines` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true })
+  const stallsMs = options.hostStallsMs ?? (quick ? 500 : 2000)
+  if (stallsMs > 0) {
+    report.hostStalls = { before: await measureHostStalls(stallsMs) }
+    log(`host stalls, a thread spinning on each vCPU for ${stallsMs} ms: ${describeStalls(report.hostStalls.before)}`)
+  }
   const byName = new Map<string, ScenarioResult>()
   let failures = 0
   const runs = planRuns(jobs, rounds, trials)
@@ -300,6 +311,10 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     }
   }
   compareWithBaselines(report)
+  if (report.hostStalls !== undefined) {
+    report.hostStalls.after = await measureHostStalls(stallsMs)
+    log(`host stalls after the run: ${describeStalls(report.hostStalls.after)}`)
+  }
   report.finishedAt = new Date().toISOString()
   if (options.writeResults !== false) {
     const dir = options.resultsDir ?? join(BENCH_DIR, 'results')
