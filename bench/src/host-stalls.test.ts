@@ -29,4 +29,10 @@ describe('measureHostStalls', () => {
     expect(s.longestMs).toBeLessThanOrEqual(s.lostShare * s.durationMs + 1e-9)
     expect(s.over50ms).toBeLessThanOrEqual(s.over5ms)
   })
+
+  it('refuses a duration or a thread count that would never end or spin nothing', async () => {
+    await expect(measureHostStalls(Number.NaN)).rejects.toThrow('durationMs must be a positive number of ms, got NaN')
+    await expect(measureHostStalls(0)).rejects.toThrow('durationMs must be a positive number of ms, got 0')
+    await expect(measureHostStalls(10, 0)).rejects.toThrow('threads must be a whole number of at least 1, got 0')
+  })
 })

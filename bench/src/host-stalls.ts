@@ -72,6 +72,9 @@ parentPort.postMessage(stalls)
 
 /** Spins one thread per vCPU (or `threads`) for `durationMs` and summarizes the stalls they saw. */
 export async function measureHostStalls(durationMs: number, threads = cpus().length): Promise<HostStalls> {
+  // A duration that is not a number would spin the threads forever.
+  if (!Number.isFinite(durationMs) || durationMs <= 0) throw new RangeError(`durationMs must be a positive number of ms, got ${durationMs}`)
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a whole number of at least 1, got ${threads}`)
   const stallsByThread = await Promise.all(
     Array.from(
       { length: threads },
@@ -83,6 +86,8 @@ export async function measureHostStalls(durationMs: number, threads = cpus().len
             void worker.terminate()
           })
           worker.once('error', reject)
+          // Settles the promise if the thread ends without a word (a later reject after resolve changes nothing).
+          worker.once('exit', (code) => reject(new Error(`a host-stall probe thread exited with code ${code} before reporting`)))
         }),
     ),
   )
