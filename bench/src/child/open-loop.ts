@@ -14,6 +14,7 @@
  */
 import hdr from 'hdr-histogram-js'
 import { nowMs, sleep } from './harness.ts'
+import { sendsDue } from './open-loop-schedule.ts'
 import type { ChildResult, ScenarioParams } from './protocol.ts'
 
 export type Caller = () => Promise<unknown>
@@ -124,7 +125,7 @@ export async function openLoop(params: ScenarioParams, call: Caller, rate: numbe
     const tick = (): void => {
       const now = nowMs()
       const elapsed = now - start
-      const due = Math.min(Math.floor(elapsed / intervalMs) + 1, Math.floor(totalMs / intervalMs))
+      const due = Math.min(sendsDue(elapsed, rate / 1000), Math.floor(totalMs / intervalMs))
       while (issued < due) {
         const intended = start + issued * intervalMs
         const trial = Math.floor((intended - start - params.warmupMs) / params.trialMs)

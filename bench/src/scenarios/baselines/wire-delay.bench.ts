@@ -7,6 +7,7 @@
 import { Buffer } from 'node:buffer'
 import { runScenario, sleep } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
+import { sendsDue } from '../../child/open-loop-schedule.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
 
@@ -25,7 +26,7 @@ runScenario(async (params: ScenarioParams) => {
       let i = 0
       const tick = (): void => {
         if (!running) return
-        const due = Math.floor(((nowUs() - start) * rate) / 1e6) + 1
+        const due = sendsDue(nowUs() - start, rate / 1e6)
         for (; i < due; i++) {
           const b = Buffer.alloc(100, i & 0xff)
           b.writeDoubleLE(start + (i * 1e6) / rate, 0)

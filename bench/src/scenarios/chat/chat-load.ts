@@ -13,6 +13,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import hdr from 'hdr-histogram-js'
+import { sendsDue } from '../../child/open-loop-schedule.ts'
 import { GeneratorSocket } from './generator-socket.ts'
 
 /** How a side's protocol looks on the socket. */
@@ -234,8 +235,9 @@ export class ChatLoad {
   }
 
   /**
-   * Calls `send(n, intended)` for send n at its intended time `started + n / rate`, from a 1 ms timer: every send due
-   * is issued at each tick (a tick that comes late issues all it missed). Returns the function that stops it.
+   * Calls `send(n, intended)` for send n at its intended time `started + n / rate` (open-loop-schedule.ts), from a 1 ms
+   * timer: every send due is issued at each tick (a tick that comes late issues all it missed). Returns the function
+   * that stops it.
    */
   #schedule(deliveredPerSecond: number, send: (n: number, intendedMs: number) => void): () => void {
     const sendsPerMs = deliveredPerSecond / this.roomSize / 1000
@@ -244,7 +246,7 @@ export class ChatLoad {
     let sent = 0
     const tick = (): void => {
       if (!running) return
-      const due = Math.floor((performance.now() - started) * sendsPerMs)
+      const due = sendsDue(performance.now() - started, sendsPerMs)
       for (; sent < due; sent++) send(sent, started + sent / sendsPerMs)
       setTimeout(tick, 1)
     }

@@ -12,6 +12,7 @@ import type { Pid } from '@cohort/core'
 import { startNode } from '@cohort/transport'
 import hdr from 'hdr-histogram-js'
 import { serveRequests } from '../../child/helper-process.ts'
+import { sendsDue } from '../../child/open-loop-schedule.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
 
 export const VALUE_BYTES = 100
@@ -111,7 +112,7 @@ function writeAt(prefix: string, rate: number, write: boolean): void {
     if (!running) return
     // Write i is due at start + i / rate: the first at once, each as soon as its time has come.
     const now = nowUs()
-    const due = Math.floor(((now - start) * rate) / 1e6) + 1
+    const due = sendsDue(now - start, rate / 1e6)
     for (; i < due; i++) {
       const intended = start + (i * 1e6) / rate
       lagHistogram.recordValue(Math.max(1, Math.round(now - intended)))
@@ -276,7 +277,7 @@ serveRequests(
         const tick = (): void => {
           if (!running) return
           // Write i is due at start + i / rate: the first at once, each as soon as its time has come.
-    const due = Math.floor(((nowUs() - start) * rate) / 1e6) + 1
+          const due = sendsDue(nowUs() - start, rate / 1e6)
           for (; i < due; i++) {
             const pid = tracked[i % tracked.length]!
             presence.update(pid, 'room', `user-${node.name}-${i % tracked.length}`, { sent: start + (i * 1e6) / rate })
