@@ -468,7 +468,7 @@ export const SCENARIOS: readonly JobSpec[] = [
         unit: 'spawns/s',
         baselines: ['baseline.local.spawn'],
         target: { text: '≥ 1,000,000 spawns/s', check: (r) => (r.median === undefined ? undefined : r.median >= 1_000_000) },
-        notes: 'allocation and young-generation GC: a Pid, an actor object, a process-table entry and an init turn per spawn',
+        notes: 'allocation and young-generation GC: a Pid, an actor object, a process-table entry and an init turn per spawn; a trial\'s live actors overflow the young generation and are promoted into new pages, each first touched at the cost of a page fault (the run\'s fresh-memory probe)',
       },
     ],
   },

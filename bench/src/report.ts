@@ -3,6 +3,7 @@
  * unit, targets, the load average), and the text table printed at the end of a run.
  */
 import type { CpuShare } from './child/protocol.ts'
+import type { FreshMemory } from './fresh-memory.ts'
 import type { HostStalls } from './host-stalls.ts'
 import type { MachineFacts } from './machine.ts'
 
@@ -55,6 +56,8 @@ export interface BenchReport {
   machine: MachineFacts
   /** What a spinning thread per vCPU lost to stalls for a moment before the first scenario and after the last. */
   hostStalls?: { before: HostStalls; after?: HostStalls }
+  /** What the first write to each 4 KiB of new memory cost, before the first scenario (fresh-memory.ts). */
+  freshMemory?: FreshMemory
   quick: boolean
   filter: string | null
   scenarios: ScenarioResult[]

@@ -3,6 +3,7 @@
  * with what limits each figure, the charts) and keeps everything outside them (hand-written findings, profiles).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { describeFreshMemory } from './fresh-memory.ts'
 import { describeStalls } from './host-stalls.ts'
 import { describeGeneratorFloor, describeRatios, human } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
@@ -71,6 +72,13 @@ function stallsSentence(report: BenchReport): string {
   return ` Host stalls (a thread spinning on each vCPU for ${s.before.durationMs} ms, timing the gaps in its own clock reads): before the first scenario ${describeStalls(s.before)}${after}.`
 }
 
+/** What the first write to new memory cost before the run, if the probe ran. */
+function freshMemorySentence(report: BenchReport): string {
+  const f = report.freshMemory
+  if (f === undefined) return ''
+  return ` Fresh memory (one byte written to each 4 KiB of new allocations, then again): ${describeFreshMemory(f)}.`
+}
+
 export function generatedSection(report: BenchReport, charts: string[], table: string): string {
   const m = report.machine
   const lines: string[] = []
@@ -81,7 +89,8 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
     'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.' +
     roundsSentence(report) +
-    stallsSentence(report))
+    stallsSentence(report) +
+    freshMemorySentence(report))
   lines.push('')
   lines.push('### Headline ratios')
   lines.push('')

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildMessage, ChildResult } from './child/protocol.ts'
 import { writeCharts } from './charts.ts'
+import { describeFreshMemory, measureFreshMemory } from './fresh-memory.ts'
 import { describeStalls, measureHostStalls } from './host-stalls.ts'
 import { cohortVersion, machineFacts } from './machine.ts'
 import { summarizeProfiles } from './profile-summary.ts'
@@ -242,6 +243,13 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
   log(`${jobs.length} scenarios; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up${rounds > 1 ? `, targets in ${rounds} rounds alternating with their baselines` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true })
+  // Half a second on this suite's host; a probe that fails costs the run its line about the host, not the run.
+  try {
+    report.freshMemory = measureFreshMemory()
+    log(`fresh memory: ${describeFreshMemory(report.freshMemory)}`)
+  } catch (error) {
+    log(`fresh-memory probe failed, left out of this run: ${(error as Error).message}`)
+  }
   const stallsMs = options.hostStallsMs ?? (quick ? 500 : 2000)
   if (stallsMs > 0) {
     // A probe that fails costs the run its line about the host, not the run.

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import type { BenchReport } from './report.ts'
+import { generatedSection } from './results-markdown.ts'
+
+const report: BenchReport = {
+  cohortVersion: 'abc1234',
+  startedAt: '2026-12-04T22:21:19.147Z',
+  machine: { cpu: 'AMD EPYC', cores: 2, node: 'v20.20.2', os: 'linux', kernel: '6.18', memoryGiB: 24, bufferutil: true, erlang: '25', glibcTunables: null },
+  quick: false,
+  filter: null,
+  scenarios: [],
+}
+
+/** The machine sentence of the generated part. */
+const machineLine = (r: BenchReport): string => generatedSection(r, [], '').split('\n').find((l) => l.startsWith('Machine: '))!
+
+describe('generatedSection', () => {
+  it('puts what the probes saw of the host in the machine sentence', () => {
+    const line = machineLine({
+      ...report,
+      hostStalls: { before: { threads: 2, durationMs: 2000, lostShare: 0.0138, longestMs: 7, over5ms: 1, over50ms: 0 } },
+      freshMemory: { bytes: 64 * 1024 * 1024, tries: 3, firstUsPer4KiB: 10.72, againUsPer4KiB: 0.02 },
+    })
+    expect(line).toContain('Host stalls (a thread spinning on each vCPU for 2000 ms, timing the gaps in its own clock reads): before the first scenario 1.38 % of each thread')
+    expect(line).toContain('Fresh memory (one byte written to each 4 KiB of new allocations, then again): 10.72 µs for each 4 KiB written the first time, 0.02 µs once written (64 MiB, 3 tries).')
+  })
+
+  it('leaves the probes out of a run that did not take them', () => {
+    const line = machineLine(report)
+    expect(line).not.toContain('Host stalls')
+    expect(line).not.toContain('Fresh memory')
+  })
+})
