@@ -22,7 +22,7 @@ import type { DeadLetterReason } from '../trace.ts'
 import { ActorTies } from './actor-ties.ts'
 import type { Definitions } from './definitions.ts'
 import { HeldMonitors } from './held-monitors.ts'
-import { MAILBOX_OVERFLOW_REASON, Relief } from './mailbox-pressure.ts'
+import { Intake, MAILBOX_OVERFLOW_REASON, Relief } from './mailbox-pressure.ts'
 import type { MailboxLimits } from './mailbox-pressure.ts'
 import type { MonitorHolder, Process } from './process.ts'
 import type { Runnable, Scheduler } from './scheduler.ts'
@@ -61,7 +61,10 @@ export interface ActorHost {
   stopProcess(pid: Pid, reason: unknown, timeoutMs: number | undefined, from: Pid): Promise<void>
   /** A supervisor is restarting a child: count it, trace it, tell `monitorRestarts` listeners. */
   noteRestart(event: RestartEvent): void
-  /** The mailbox limits of an actor spawned without mailbox options (one shared object). */
+  /**
+   * The mailbox limits of an actor spawned without mailbox options (one shared object). Unbounded: an actor without
+   * an `Intake` checks no bound.
+   */
   readonly defaultMailboxLimits: MailboxLimits
   /** Counts, traces and logs a message that reached no mailbox. */
   deadLetter(to: unknown, msg: unknown, reason: DeadLetterReason): void
@@ -79,12 +82,13 @@ export const ActorStatus = { starting: 0, running: 1, stopping: 2, dead: 3 } as 
 
 /**
  * The bits of an actor's `#bits`: its status (two bits), then whether it is queued, whether it is busy and whether
- * backpressure paused it.
+ * backpressure paused it; the bits above those are its style's own (`styleFlags`).
  */
 const STATUS_BITS = 0b11
 const QUEUED = 0b100
 const BUSY = 0b1000
 const PAUSED = 0b10000
+const STYLE_SHIFT = 5
 
 /**
  * The promise a paused actor waits for (`drained`), apart from the actor: only an actor whose sends to another node
@@ -103,33 +107,66 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   readonly parent: Pid | undefined
   protected readonly host: ActorHost
   /** The behaviour's name, for reports; a defined behaviour's registered name. */
-  behaviourName: string
-  /**
-   * Work done in the current turn: one per message handled and one per message sent (Erlang's reductions), so an
-   * actor that sends a hundred messages per message it handles does not get a hundred times the CPU of its receiver.
-   */
-  reductions = 0
-  /** `status`, `queued`, `busy` and `paused` in one small integer (STATUS_BITS, QUEUED, BUSY, PAUSED). */
+  abstract readonly behaviourName: string
+  /** `status`, `queued`, `busy`, `paused` and the style's flags in one small integer (STATUS_BITS and the rest). */
   #bits: number = ActorStatus.starting
-  /** The mailbox's bound and pressure mark (mailbox-pressure.ts). */
-  limits: MailboxLimits
-  /** Set while a remote delivery found the mailbox over its pressure mark. */
-  relief: Relief | null = null
-  /** Moving average of what a message from another node weighed on the wire (0 until one said). */
-  remoteMessageBytes = 0
-  name: string | undefined = undefined
+  /**
+   * The mailbox's bound, what deliveries from other nodes weighed and the pressure they put on (mailbox-pressure.ts):
+   * null while the mailbox is unbounded and no other node sent to it.
+   */
+  intake: Intake | null = null
   mailbox: Queue<unknown> | null = null
-  /** Links, monitors, watchers, timers and exit trapping: null until the actor first has one (actor-ties.ts). */
+  /**
+   * Links, monitors, watchers, timers, exit trapping, the registered name and the start waiter: null until the actor
+   * first has one (actor-ties.ts).
+   */
   ties: ActorTies | null = null
-  /** Called once with undefined when init succeeded, or with the reason it failed. */
-  onStarted: ((failure: unknown) => void) | undefined = undefined
 
-  constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviourName: string) {
+  constructor(host: ActorHost, pid: Pid, parent: Pid | undefined) {
     this.host = host
     this.pid = pid
     this.parent = parent
-    this.behaviourName = behaviourName
-    this.limits = host.defaultMailboxLimits
+  }
+
+  /** The style's own flags (server-actor.ts, process-actor.ts), kept in the actor's bits to spare each a field. */
+  protected get styleFlags(): number {
+    return this.#bits >>> STYLE_SHIFT
+  }
+
+  protected set styleFlags(flags: number) {
+    this.#bits = (this.#bits & ((1 << STYLE_SHIFT) - 1)) | (flags << STYLE_SHIFT)
+  }
+
+  /** The name the actor is registered under (registry.ts), if any. */
+  get name(): string | undefined {
+    return this.ties === null ? undefined : this.ties.name
+  }
+
+  set name(name: string | undefined) {
+    if (name !== undefined || this.ties !== null) this.tied().name = name
+  }
+
+  /** Called once with undefined when init succeeded, or with the reason it failed (`start`, `startLink`). */
+  get onStarted(): ((failure: unknown) => void) | undefined {
+    return this.ties === null ? undefined : this.ties.onStarted
+  }
+
+  set onStarted(onStarted: ((failure: unknown) => void) | undefined) {
+    if (onStarted !== undefined || this.ties !== null) this.tied().onStarted = onStarted
+  }
+
+  /** The mailbox's bound and pressure mark: the system's defaults unless spawned with mailbox options. */
+  get limits(): MailboxLimits {
+    return this.intake === null ? this.host.defaultMailboxLimits : this.intake.limits
+  }
+
+  set limits(limits: MailboxLimits) {
+    this.intake = new Intake(limits)
+  }
+
+  /** Set while a remote delivery found the mailbox over its pressure mark. */
+  get relief(): Relief | null {
+    return this.intake === null ? null : this.intake.relief
   }
 
   /** Starting, running, stopping or dead (ActorStatus). */
@@ -253,7 +290,9 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   deliver(msg: unknown): boolean {
     if (this.status === ActorStatus.dead) return false
     const mailbox = (this.mailbox ??= new Queue())
-    if (mailbox.length >= this.limits.maxMessages) return this.overflow(msg)
+    // No intake, no bound: the defaults are unbounded (mailbox-pressure.ts).
+    const intake = this.intake
+    if (intake !== null && mailbox.length >= intake.limits.maxMessages) return this.overflow(msg)
     mailbox.push(msg)
     this.host.counters.messagesDelivered++
     this.wake()
@@ -264,7 +303,8 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
   deliverMany(msgs: readonly unknown[], start: number, end: number): void {
     if (this.status === ActorStatus.dead) return
     const mailbox = (this.mailbox ??= new Queue())
-    if (mailbox.length + (end - start) > this.limits.maxMessages) {
+    const intake = this.intake
+    if (intake !== null && mailbox.length + (end - start) > intake.limits.maxMessages) {
       for (let i = start; i < end; i++) this.deliver(msgs[i])
       return
     }
@@ -284,24 +324,27 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
    * that resolves once it has worked down to half the mark (mailbox-pressure.ts).
    */
   pressure(bytesPerMessage = 0): Promise<void> | undefined {
+    const intake = (this.intake ??= new Intake(this.host.defaultMailboxLimits))
     if (bytesPerMessage > 0) {
       // An exponential moving average: recent deliveries count most, one odd message does not swing it.
-      this.remoteMessageBytes = this.remoteMessageBytes === 0 ? bytesPerMessage : this.remoteMessageBytes * 0.75 + bytesPerMessage * 0.25
+      intake.bytesPerMessage = intake.bytesPerMessage === 0 ? bytesPerMessage : intake.bytesPerMessage * 0.75 + bytesPerMessage * 0.25
     }
     const mailbox = this.mailbox
     if (mailbox === null || this.status === ActorStatus.dead) return undefined
-    const limits = this.limits
-    if (mailbox.length < limits.pressureAt && mailbox.length * this.remoteMessageBytes < limits.pressureBytes) return undefined
-    return (this.relief ??= new Relief(Math.floor(limits.pressureAt / 2), limits.pressureBytes / 2)).promise
+    const limits = intake.limits
+    if (mailbox.length < limits.pressureAt && mailbox.length * intake.bytesPerMessage < limits.pressureBytes) return undefined
+    return (intake.relief ??= new Relief(Math.floor(limits.pressureAt / 2), limits.pressureBytes / 2)).promise
   }
 
   /** Called after the actor took messages: ends the pressure once the mailbox is down to half the mark. */
   relieve(): void {
-    const relief = this.relief
+    const intake = this.intake
+    if (intake === null) return
+    const relief = intake.relief
     if (relief === null) return
     const depth = this.mailbox === null ? 0 : this.mailbox.length
-    if (this.status === ActorStatus.dead || (depth <= relief.releaseAt && depth * this.remoteMessageBytes <= relief.releaseBytes)) {
-      this.relief = null
+    if (this.status === ActorStatus.dead || (depth <= relief.releaseAt && depth * intake.bytesPerMessage <= relief.releaseBytes)) {
+      intake.relief = null
       relief.release()
     }
   }

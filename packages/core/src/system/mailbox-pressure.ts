@@ -48,6 +48,23 @@ export function resolveMailboxLimits(maxMailbox: unknown, overflow: unknown, hig
   return { maxMessages, overflow: o, pressureAt: Math.max(1, Math.min(highWaterMessages, Math.ceil(maxMessages / 2))), pressureBytes: highWaterBytes }
 }
 
+/**
+ * An actor's intake: the limits of its mailbox, what messages from other nodes weigh, and the relief they are owed.
+ * Made when the actor is spawned with mailbox options or first gets a message from another node: most actors never
+ * do, and their unbounded mailbox needs no check. Three fields of every actor would be 24 bytes of every spawn.
+ */
+export class Intake {
+  readonly limits: MailboxLimits
+  /** Moving average of what a message weighed on the wire (0 until a delivery said). */
+  bytesPerMessage = 0
+  /** Set while a delivery found the mailbox over its pressure mark. */
+  relief: Relief | null = null
+
+  constructor(limits: MailboxLimits) {
+    this.limits = limits
+  }
+}
+
 /** A mailbox over its pressure mark: `promise` resolves once it has fallen to `releaseAt` messages and `releaseBytes`. */
 export class Relief {
   readonly promise: Promise<void>

@@ -19,20 +19,25 @@ interface PendingReceive {
   timer: TimerHandle | undefined
 }
 
+/** The process's own flag, in the actor's bits (`styleFlags`): the function has not started yet. */
+const START_DUE = 0b1
+
 export class ProcessActor extends Actor implements ProcessCtx {
+  readonly behaviourName: string
   readonly #fn: ProcessFunction
   #args: unknown
-  #startPending = true
   #pending: PendingReceive | null = null
 
   constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, fn: ProcessFunction, args: unknown, name: string) {
-    super(host, pid, parent, name)
+    super(host, pid, parent)
+    this.behaviourName = name
     this.#fn = fn
     this.#args = args
+    this.styleFlags = START_DUE
   }
 
   protected hasWork(): boolean {
-    return this.#startPending || (this.#pending !== null && this.mailbox !== null && this.mailbox.length > 0)
+    return (this.styleFlags & START_DUE) !== 0 || (this.#pending !== null && this.mailbox !== null && this.mailbox.length > 0)
   }
 
   start(): void {
@@ -40,8 +45,8 @@ export class ProcessActor extends Actor implements ProcessCtx {
   }
 
   runTurn(): boolean {
-    if (this.#startPending) {
-      this.#startPending = false
+    if ((this.styleFlags & START_DUE) !== 0) {
+      this.styleFlags &= ~START_DUE
       this.run()
       return false
     }

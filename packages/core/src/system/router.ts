@@ -69,7 +69,7 @@ export class Router {
       msg = this.#strictCodec.decode(this.#strictCodec.encode(msg))
     }
     if (this.#tracer.tracing) this.#tracer.emit({ type: 'send', from: sender?.pid, to, msg })
-    if (sender !== undefined) sender.reductions++
+    if (sender !== undefined) this.#scheduler.reductions++
     if (to instanceof Pid) {
       if (to.node === table.node) {
         // The pid object an actor was spawned with knows its actor while it lives, so most local sends skip the
@@ -127,7 +127,7 @@ export class Router {
     if (this.#strictCodec !== undefined) assertSerializable(request)
     const to = target instanceof Pid ? target : target.name
     caller.monitors.add({ ref, target, node, pid: undefined })
-    if (sender !== undefined) sender.reductions++
+    if (sender !== undefined) this.#scheduler.reductions++
     let result: DistributionSendResult
     try {
       result = dist.send(node, { type: 'call', to, port: caller.pid, ref, request, from: sender?.pid })
@@ -153,7 +153,7 @@ export class Router {
       const ref = from.ref
       const watcher = sender.watchers?.get(ref)
       const released = watcher !== undefined && watcher.byCall && watcher.watcher.equals(to)
-      sender.reductions++
+      this.#scheduler.reductions++
       const result = dist.send(to.node, { type: 'reply', to, ref, value, released, from: sender.pid })
       if (released) sender.watchers?.delete(ref)
       this.#sent(result, to.node, sender, to, value)

@@ -16,32 +16,62 @@ import type { ActorHost } from './actor.ts'
 type Kind = 0 | 1 | 2 // call, cast, info
 
 /**
+ * The server's own flags, in the actor's bits (`styleFlags`): whether `init` is still due (its arguments wait in
+ * `state` until then), whether the actor runs a defined behaviour (its name and version are in `definedAs`), and the
+ * kind of the last message it took, for the crash report. Each would otherwise be a field: 8 bytes of every spawn,
+ * which the collector copies and the kernel pages in (bench/RESULTS.md, change 72).
+ */
+const INIT_DUE = 0b1
+const DEFINED = 0b10
+const LAST_KIND_SHIFT = 2
+const LAST_KIND_BITS = 0b1100
+/** Indexed by the last-kind bits: nothing taken yet (init), then Kind + 1. */
+const MSG_TYPES = ['init', 'call', 'cast', 'info'] as const
+
+/**
  * The version whose codeChange threw, per actor, so it is not tried again at every message. Apart from the actor:
  * upgrades are rare, and a field would be 8 bytes of every server actor.
  */
 const failedVersions = new WeakMap<ServerActor, number>()
 
-/** What an actor's `#args` holds once `init` ran: one field says both "init is due" and what it is given. */
-const INIT_RAN: unique symbol = Symbol('init ran')
+/** The name and version of the defined behaviour an actor runs; only actors of defined behaviours have one. */
+const definedAs = new WeakMap<ServerActor, { readonly name: string; version: number }>()
 
 export class ServerActor extends Actor {
   behaviour: ServerBehaviour
-  /** The version of the defined behaviour this actor runs (0 when not defined). */
-  version: number
-  state: unknown = undefined
-  /** The arguments for `init` until it runs, then INIT_RAN. */
-  #args: unknown
-  #lastMsgType = 'init'
+  /** The behaviour's state; the arguments for `init` until it has run (INIT_DUE). */
+  state: unknown
 
+  /** `name` and `version` are the definition's (`system.define`); version 0 when the behaviour was not defined. */
   constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviour: ServerBehaviour, args: unknown, name: string, version: number) {
-    super(host, pid, parent, name)
+    super(host, pid, parent)
     this.behaviour = behaviour
-    this.#args = args
-    this.version = version
+    this.state = args
+    if (version === 0) {
+      this.styleFlags = INIT_DUE
+    } else {
+      this.styleFlags = INIT_DUE | DEFINED
+      definedAs.set(this, { name, version })
+    }
+  }
+
+  /** The defined name, else the behaviour's own (read from it: a field would be 8 bytes of every actor). */
+  get behaviourName(): string {
+    return (this.styleFlags & DEFINED) === 0 ? (this.behaviour.name ?? 'server') : definedAs.get(this)!.name
+  }
+
+  /** The version of the defined behaviour this actor runs (0 when not defined). */
+  get version(): number {
+    return (this.styleFlags & DEFINED) === 0 ? 0 : definedAs.get(this)!.version
   }
 
   protected hasWork(): boolean {
-    return this.#args !== INIT_RAN || (this.mailbox !== null && this.mailbox.length > 0)
+    return (this.styleFlags & INIT_DUE) !== 0 || (this.mailbox !== null && this.mailbox.length > 0)
+  }
+
+  /** Notes the kind of message being handled, for a crash report. */
+  private took(kind: Kind): void {
+    this.styleFlags = (this.styleFlags & ~LAST_KIND_BITS) | ((kind + 1) << LAST_KIND_SHIFT)
   }
 
   start(): void {
@@ -49,22 +79,24 @@ export class ServerActor extends Actor {
   }
 
   runTurn(budget: number): boolean {
-    if (this.#args !== INIT_RAN) {
+    if ((this.styleFlags & INIT_DUE) !== 0) {
       this.init()
       return false
     }
     const mailbox = this.mailbox
     if (mailbox === null) return false
-    this.reductions = 0
-    while (this.reductions < budget) {
-      this.reductions++
+    const scheduler = this.host.scheduler
+    scheduler.reductions = 0
+    while (scheduler.reductions < budget) {
+      scheduler.reductions++
       if (this.busy || this.paused || this.status === ActorStatus.dead) return false
       if (mailbox.length === 0) return false
       const msg = mailbox.shift()
       if (this.host.tracer.tracing) this.host.tracer.emit({ type: 'receive', pid: this.pid, msg })
-      if (this.version !== 0) {
+      if ((this.styleFlags & DEFINED) !== 0) {
         const current = this.host.definitions.get(this.behaviourName)?.version ?? 0
-        if (current !== this.version && current !== failedVersions.get(this)) this.codeChange()
+        const version = this.version
+        if (current !== version && current !== failedVersions.get(this)) this.codeChange()
       }
       this.handle(msg)
     }
@@ -72,8 +104,9 @@ export class ServerActor extends Actor {
   }
 
   private init(): void {
-    const args = this.#args
-    this.#args = INIT_RAN
+    const args = this.state
+    this.state = undefined
+    this.styleFlags &= ~INIT_DUE
     let result: unknown
     try {
       result = this.behaviour.init(args, this)
@@ -127,12 +160,12 @@ export class ServerActor extends Actor {
       const tag = typeof envelope === 'object' && envelope !== null && !ArrayBuffer.isView(envelope) ? envelope.$cohort : undefined
       if (tag === 'call') {
         kind = 0
-        this.#lastMsgType = 'call'
+        this.took(kind)
         if (b.handleCall === undefined) throw new Error(`${this.behaviourName} has no handleCall`)
         result = b.handleCall(envelope!.request, envelope!.from as From, this.state, this)
       } else if (tag === 'cast') {
         kind = 1
-        this.#lastMsgType = 'cast'
+        this.took(kind)
         if (b.handleCast === undefined) throw new Error(`${this.behaviourName} has no handleCast`)
         result = b.handleCast(envelope!.request, this.state, this)
       } else if (this.trapping && msg instanceof Exit && this.parent !== undefined && msg.from.equals(this.parent)) {
@@ -143,7 +176,7 @@ export class ServerActor extends Actor {
         return
       } else {
         kind = 2
-        this.#lastMsgType = 'info'
+        this.took(kind)
         if (b.handleInfo === undefined) {
           this.log.warn({ msgType: typeof msg }, 'unhandled message dropped (no handleInfo)')
           return
@@ -276,7 +309,7 @@ export class ServerActor extends Actor {
       status = '<formatStatus threw>'
     }
     log.error(
-      { pid: String(this.pid), behaviour: this.behaviourName, msgType: this.#lastMsgType, reason: String(reason), err: reason instanceof Error ? reason : undefined, state: status },
+      { pid: String(this.pid), behaviour: this.behaviourName, msgType: MSG_TYPES[(this.styleFlags & LAST_KIND_BITS) >> LAST_KIND_SHIFT], reason: String(reason), err: reason instanceof Error ? reason : undefined, state: status },
       'actor crashed',
     )
   }
@@ -290,7 +323,7 @@ export class ServerActor extends Actor {
       if (isThenable(migrated)) throw new Error('codeChange must be synchronous')
       this.state = migrated
       this.behaviour = next.behaviour
-      this.version = next.version
+      definedAs.get(this)!.version = next.version
       this.traceCodeChange(from, next.version, undefined)
     } catch (error) {
       // Stay on the old version, and do not retry this version at every message.
