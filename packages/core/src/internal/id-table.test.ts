@@ -1,31 +1,40 @@
 import { describe, expect, it } from 'vitest'
 import { IdTable } from './id-table.ts'
 
+/** A table entry: what the table reads (`pid.id`) and a label to tell entries of the same id apart. */
+interface Entry {
+  readonly pid: { readonly id: number }
+  readonly label: string | number
+}
+
+const entry = (id: number, label: string | number = id): Entry => ({ pid: { id }, label })
+const label = (e: Entry | undefined): string | number | undefined => e?.label
+
 describe('IdTable', () => {
   it('sets, gets, replaces and deletes by id', () => {
-    const t = new IdTable<string>()
-    t.set(7, 'a')
-    t.set(8, 'b')
-    expect(t.get(7)).toBe('a')
+    const t = new IdTable<Entry>()
+    t.set(entry(7, 'a'))
+    t.set(entry(8, 'b'))
+    expect(label(t.get(7))).toBe('a')
     expect(t.get(9)).toBeUndefined()
-    t.set(7, 'c')
-    expect(t.get(7)).toBe('c')
+    t.set(entry(7, 'c'))
+    expect(label(t.get(7))).toBe('c')
     expect(t.size).toBe(2)
     expect(t.delete(7)).toBe(true)
     expect(t.delete(7)).toBe(false)
     expect(t.get(7)).toBeUndefined()
-    expect(t.get(8)).toBe('b')
+    expect(label(t.get(8))).toBe('b')
     expect(t.size).toBe(1)
   })
 
   it('finds every entry of a probe run after one in its middle is deleted, across the wrap-around', () => {
-    const t = new IdTable<number>()
+    const t = new IdTable<Entry>()
     // 64 slots at first: ids that share slot 62 run into slots 63, 0 and 1.
     const ids = [62, 126, 190, 254, 63, 0]
-    for (const id of ids) t.set(id, id)
+    for (const id of ids) t.set(entry(id, id))
     expect(t.delete(126)).toBe(true)
     expect(t.delete(63)).toBe(true)
-    for (const id of [62, 190, 254, 0]) expect(t.get(id)).toBe(id)
+    for (const id of [62, 190, 254, 0]) expect(label(t.get(id))).toBe(id)
     expect(t.get(126)).toBeUndefined()
     expect(t.get(63)).toBeUndefined()
   })
@@ -38,7 +47,7 @@ describe('IdTable', () => {
       seed ^= seed << 5
       return (seed >>> 0) % n
     }
-    const t = new IdTable<number>()
+    const t = new IdTable<Entry>()
     const model = new Map<number, number>()
     // The model's ids, kept beside it so that picking a live id costs no copy of the keys per step (which made this
     // test take seconds on a loaded machine).
@@ -55,7 +64,7 @@ describe('IdTable', () => {
       if (op < 5) {
         // Mostly fresh ids in sequence, as pids are handed out; sometimes an id far from the rest.
         const id = op === 0 ? next(1 << 20) : nextId++
-        t.set(id, step)
+        t.set(entry(id, step))
         if (!model.has(id)) live.push(id)
         model.set(id, step)
       } else if (model.size > 0) {
@@ -66,8 +75,8 @@ describe('IdTable', () => {
       }
       if (step % 997 === 0) {
         expect(t.size).toBe(model.size)
-        for (const [id, value] of model) if (t.get(id) !== value) disagreements++
-        expect(t.values().sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b))
+        for (const [id, value] of model) if (label(t.get(id)) !== value) disagreements++
+        expect(t.values().map((e) => e.label as number).sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b))
       }
     }
     expect(disagreements).toBe(0)
@@ -76,29 +85,29 @@ describe('IdTable', () => {
   }, 30_000)
 
   it('keeps a sliding window of ids handed out in sequence, as calls come and go, and refills its tombstones', () => {
-    const t = new IdTable<number>()
+    const t = new IdTable<Entry>()
     const window = 5_000
     let missed = 0
     for (let id = 0; id < 200_000; id++) {
-      t.set(id, id)
+      t.set(entry(id, id))
       if (id >= window && !t.delete(id - window)) missed++
     }
     expect(missed).toBe(0)
     expect(t.size).toBe(window)
     expect(t.get(200_000 - window - 1)).toBeUndefined()
-    for (let id = 200_000 - window; id < 200_000; id += 499) expect(t.get(id)).toBe(id)
+    for (let id = 200_000 - window; id < 200_000; id += 499) expect(label(t.get(id))).toBe(id)
     // 200 000 sets and deletes: quick alone, slow on loaded cores (see above).
   }, 30_000)
 
   it('takes ids beyond the 32-bit range', () => {
-    const t = new IdTable<string>()
-    t.set(2 ** 31 + 5, 'big')
-    t.set(2 ** 40, 'bigger')
-    t.set(5, 'small')
-    expect(t.get(2 ** 31 + 5)).toBe('big')
-    expect(t.get(2 ** 40)).toBe('bigger')
-    expect(t.get(5)).toBe('small')
+    const t = new IdTable<Entry>()
+    t.set(entry(2 ** 31 + 5, 'big'))
+    t.set(entry(2 ** 40, 'bigger'))
+    t.set(entry(5, 'small'))
+    expect(label(t.get(2 ** 31 + 5))).toBe('big')
+    expect(label(t.get(2 ** 40))).toBe('bigger')
+    expect(label(t.get(5))).toBe('small')
     expect(t.delete(2 ** 31 + 5)).toBe(true)
-    expect(t.get(2 ** 40)).toBe('bigger')
+    expect(label(t.get(2 ** 40))).toBe('bigger')
   })
 })

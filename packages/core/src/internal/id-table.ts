@@ -1,32 +1,36 @@
 /**
- * IdTable: values by a non-negative integer id, in one array of slots (open addressing, linear probing), for tables
- * whose entries come and go all the time, as a call's reply port does.
+ * IdTable: processes by their pid's id, in one array of slots (open addressing, linear probing), for tables whose
+ * entries come and go all the time, as a call's reply port does.
  *
  * Why not a Map: V8 rehashes a Map into a new backing table once deleted entries fill it, and the old table keeps
  * its entries. Once a Map's table has lived long enough to reach the old generation, each new table is allocated there
  * too, and every discarded one holds the values it had at the time until the next full collection; a young-generation
  * collection treats them as live. With remote calls, most ports (and each one's call and promise) outlived their call
- * that way, and the caller spent a third of its time copying them. Here a deleted slot gives up its value at once (its
- * id becomes a tombstone), and a table outgrown or full of tombstones is emptied before it is dropped, so nothing a
- * table lets go of stays reachable through it.
+ * that way, and the caller spent a third of its time copying them. Here a deleted slot gives up its value at once (it
+ * holds a tombstone), and a table outgrown or full of tombstones is emptied before it is dropped, so nothing a table
+ * lets go of stays reachable through it.
+ *
+ * A slot holds only the value, which knows its own id (`pid.id`): a second array of ids doubled what a spawn storm
+ * grows, and every new page of a table is a page fault (bench/RESULTS.md, change 73).
  *
  * Ids handed out in sequence (pid ids) take consecutive slots, and a new id's slot is usually the tombstone of the id
  * one table-length before it: lookups rarely probe and the table is rarely rebuilt. Hot path: every remote call.
  */
-const INITIAL_CAPACITY = 64
-const EMPTY = -1
-const DELETED = -2
 
-export class IdTable<V> {
-  /**
-   * The ids in a typed array: its memory is outside the garbage collector's heap, so a table that grows to hundreds of
-   * thousands of slots (a spawn storm) is not one more large object for the collector to allocate and scan.
-   */
-  #ids = new Float64Array(INITIAL_CAPACITY).fill(EMPTY)
-  #values: (V | undefined)[] = new Array<V | undefined>(INITIAL_CAPACITY)
+/** What a table holds: anything with a pid (the table reads only `pid.id`, a non-negative integer). */
+export interface Keyed {
+  readonly pid: { readonly id: number }
+}
+
+const INITIAL_CAPACITY = 64
+/** The mark of a deleted slot: its id matches no lookup, and a probe goes past it. */
+const TOMBSTONE: Keyed = Object.freeze({ pid: Object.freeze({ id: -1 }) })
+
+export class IdTable<V extends Keyed> {
+  #slots: (V | typeof TOMBSTONE | undefined)[] = new Array<V | undefined>(INITIAL_CAPACITY)
   #mask = INITIAL_CAPACITY - 1
   #size = 0
-  /** Slots not EMPTY: entries and tombstones. Kept to at most half the slots, so every probe meets an EMPTY one. */
+  /** Slots not empty: entries and tombstones. Kept to at most half the slots, so every probe meets an empty one. */
   #used = 0
 
   get size(): number {
@@ -34,88 +38,80 @@ export class IdTable<V> {
   }
 
   get(id: number): V | undefined {
-    const ids = this.#ids
+    const slots = this.#slots
     const mask = this.#mask
     for (let i = id & mask; ; i = (i + 1) & mask) {
-      const at = ids[i]!
-      if (at === id) return this.#values[i]
-      if (at === EMPTY) return undefined
+      const at = slots[i]
+      if (at === undefined) return undefined
+      if (at.pid.id === id) return at as V
     }
   }
 
-  /** Sets the value of `id` (replacing any). */
-  set(id: number, value: V): void {
-    const ids = this.#ids
+  /** Puts `value` under its id (replacing any value of that id). */
+  set(value: V): void {
+    const id = value.pid.id
+    const slots = this.#slots
     const mask = this.#mask
     let tombstone = -1
     for (let i = id & mask; ; i = (i + 1) & mask) {
-      const at = ids[i]!
-      if (at === id) {
-        this.#values[i] = value
-        return
-      }
-      if (at === DELETED) {
-        if (tombstone === -1) tombstone = i
-      } else if (at === EMPTY) {
+      const at = slots[i]
+      if (at === undefined) {
         if (tombstone !== -1) {
-          ids[tombstone] = id
-          this.#values[tombstone] = value
+          slots[tombstone] = value
           this.#size++
           return
         }
-        if ((this.#used + 1) * 2 > ids.length) {
+        if ((this.#used + 1) * 2 > slots.length) {
           this.#rebuild()
-          this.set(id, value)
+          this.set(value)
           return
         }
-        ids[i] = id
-        this.#values[i] = value
+        slots[i] = value
         this.#size++
         this.#used++
         return
       }
+      if (at === TOMBSTONE) {
+        if (tombstone === -1) tombstone = i
+      } else if (at.pid.id === id) {
+        slots[i] = value
+        return
+      }
     }
   }
 
-  /** Removes `id`; true if it was there. */
+  /** Removes the value of `id`; true if it was there. */
   delete(id: number): boolean {
-    const ids = this.#ids
+    const slots = this.#slots
     const mask = this.#mask
     for (let i = id & mask; ; i = (i + 1) & mask) {
-      const at = ids[i]!
-      if (at === id) {
-        ids[i] = DELETED
-        this.#values[i] = undefined
+      const at = slots[i]
+      if (at === undefined) return false
+      if (at.pid.id === id) {
+        slots[i] = TOMBSTONE
         this.#size--
         return true
       }
-      if (at === EMPTY) return false
     }
   }
 
   /** The values, in no particular order: a copy, safe to use while entries leave. */
   values(): V[] {
     const out: V[] = []
-    const ids = this.#ids
-    const values = this.#values
-    for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) out.push(values[i] as V)
+    for (const at of this.#slots) if (at !== undefined && at !== TOMBSTONE) out.push(at as V)
     return out
   }
 
   /** Moves the entries to fresh slots, twice as many if they fill a quarter of the table, dropping the tombstones. */
   #rebuild(): void {
-    const ids = this.#ids
-    const values = this.#values
-    const capacity = (this.#size + 1) * 4 > ids.length ? ids.length * 2 : ids.length
-    this.#ids = new Float64Array(capacity).fill(EMPTY)
-    this.#values = new Array<V | undefined>(capacity)
+    const slots = this.#slots
+    const capacity = (this.#size + 1) * 4 > slots.length ? slots.length * 2 : slots.length
+    this.#slots = new Array<V | undefined>(capacity)
     this.#mask = capacity - 1
     this.#size = 0
     this.#used = 0
-    for (let i = 0; i < ids.length; i++) {
-      if (ids[i]! >= 0) this.set(ids[i]!, values[i] as V)
-    }
+    for (const at of slots) if (at !== undefined && at !== TOMBSTONE) this.set(at as V)
     // The dropped table must not keep what it held (see above).
-    values.fill(undefined)
+    slots.fill(undefined)
   }
 }

@@ -84,7 +84,7 @@ export class ProcessTable {
   }
 
   addActor(actor: Actor): void {
-    this.#actors.set(actor.pid.id, actor)
+    this.#actors.set(actor)
     bindLocal(actor.pid, actor)
   }
 
@@ -94,7 +94,7 @@ export class ProcessTable {
   }
 
   addCallback(process: CallbackProcess): void {
-    this.#callbacks.set(process.pid.id, process)
+    this.#callbacks.set(process)
   }
 
   removeCallback(process: CallbackProcess): void {
