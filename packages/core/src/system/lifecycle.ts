@@ -20,7 +20,7 @@ import { resolveMailboxLimits } from './mailbox-pressure.ts'
 import { ProcessActor } from './process-actor.ts'
 import type { ProcessTable } from './process-table.ts'
 import type { Registry } from './registry.ts'
-import { ServerActor } from './server-actor.ts'
+import { ServerActor, serverBehaviourName } from './server-actor.ts'
 import type { Timers } from './timers.ts'
 import type { Tracer } from './tracer.ts'
 
@@ -82,7 +82,7 @@ export class Lifecycle {
       version = def.version
     } else {
       b = behaviour
-      name = isProcessFunction(b) ? b.name || 'process' : (b.name ?? 'server')
+      name = isProcessFunction(b) ? b.name || 'process' : serverBehaviourName(b as ServerBehaviour)
     }
     const host = this.#host
     const limits =

@@ -42,7 +42,10 @@ export class ServerActor extends Actor {
   /** The behaviour's state; the arguments for `init` until it has run (INIT_DUE). */
   state: unknown
 
-  /** `name` and `version` are the definition's (`system.define`); version 0 when the behaviour was not defined. */
+  /**
+   * `name` and `version` are the definition's (`system.define`); version 0 when the behaviour was not defined, and
+   * then `name` is not kept: the actor reads it from the behaviour (serverBehaviourName).
+   */
   constructor(host: ActorHost, pid: Pid, parent: Pid | undefined, behaviour: ServerBehaviour, args: unknown, name: string, version: number) {
     super(host, pid, parent)
     this.behaviour = behaviour
@@ -57,7 +60,7 @@ export class ServerActor extends Actor {
 
   /** The defined name, else the behaviour's own (read from it: a field would be 8 bytes of every actor). */
   get behaviourName(): string {
-    return (this.styleFlags & DEFINED) === 0 ? (this.behaviour.name ?? 'server') : definedAs.get(this)!.name
+    return (this.styleFlags & DEFINED) === 0 ? serverBehaviourName(this.behaviour) : definedAs.get(this)!.name
   }
 
   /** The version of the defined behaviour this actor runs (0 when not defined). */
@@ -337,6 +340,11 @@ export class ServerActor extends Actor {
     const tracer = this.host.tracer
     if (tracer.tracing) tracer.emit({ type: 'codeChange', pid: this.pid, behaviour: this.behaviourName, fromVersion, toVersion, error })
   }
+}
+
+/** What reports call a server behaviour that was not defined under a name: its own `name`, else 'server'. */
+export function serverBehaviourName(behaviour: ServerBehaviour): string {
+  return behaviour.name ?? 'server'
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
