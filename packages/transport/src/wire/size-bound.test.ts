@@ -66,6 +66,20 @@ describe('sizeBound', () => {
     expect(sizeBound(Array.from({ length: 100 }, (_, i) => i), 4096)).toBe(-1)
   })
 
+  it('bounds only data: a class instance, a function, or a method an object inherits returns -1', () => {
+    class Point {
+      x = 1
+    }
+    expect(sizeBound(new Point(), 4096)).toBe(-1)
+    expect(sizeBound({ at: 1, point: new Point() }, 4096)).toBe(-1)
+    expect(sizeBound({ constructor: Object }, 4096)).toBe(-1)
+    expect(sizeBound(Object.assign(Object.create({ greet() {} }) as object, { a: 1 }), 4096)).toBe(-1)
+    // A field named `constructor`, and an object without a prototype, are data.
+    expect(sizeBound({ constructor: 'x', a: 1 }, 4096)).toBeGreaterThanOrEqual(codec.encode({ constructor: 'x', a: 1 }).length)
+    const bare = Object.assign(Object.create(null) as object, { a: 'b' })
+    expect(sizeBound(bare, 4096)).toBeGreaterThanOrEqual(codec.encode(bare).length)
+  })
+
   it('reports the large Buffers inside the last value it walked, which an encoding in parts leaves out', () => {
     const data = Buffer.alloc(100_000)
     const bound = sizeBound({ seq: 1, data, more: [Buffer.alloc(70_000), Buffer.alloc(1000), Buffer.alloc(20_000)] }, 1 << 30)

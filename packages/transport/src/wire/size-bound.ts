@@ -44,8 +44,12 @@ export function splicedBytesOfLastBound(): number {
 /** An upper bound on the encoded size of `value` when it is at most `limit` bytes, else -1. */
 export function sizeBound(value: unknown, limit: number): number {
   splicedBytes = 0
-  // The commonest small messages, bytes and strings, need no walk.
+  // The commonest small messages: bytes (no walk), plain objects (straight to their fields), strings (no walk).
   if (value instanceof Uint8Array) return atMost(6 + value.byteLength, limit)
+  if (typeof value === 'object' && value !== null && (value as { constructor?: unknown }).constructor === Object) {
+    nodesLeft = MAX_NODES - 1
+    return atMost(recordBound(value as Record<string, unknown>, limit), limit)
+  }
   if (typeof value === 'string') return atMost(5 + value.length * 3, limit)
   nodesLeft = MAX_NODES
   const bound = walk(value, limit)
@@ -79,7 +83,12 @@ function walk(value: unknown, limit: number): number {
   if (scalar >= 0) return scalar
   if (typeof value !== 'object') return Infinity // a function, a symbol, a bigint
   if (value === null) return 1
-  // Plain objects first: most messages are one.
+  // Plain objects first: most messages are one. Their constructor is read through the prototype chain in a fraction of
+  // what `Object.getPrototypeOf` costs (a sixth of the walk of a five-field object); what it lets through besides
+  // plain objects (an object made by `Object.create` of a plain object) has its inherited enumerable keys walked too,
+  // and a method among them returns -1. Anything else is judged by its prototype below.
+  const constructor = (value as { constructor?: unknown }).constructor
+  if (constructor === Object) return recordBound(value as Record<string, unknown>, limit)
   const proto = Object.getPrototypeOf(value) as object | null
   if (proto === Object.prototype || proto === null) return recordBound(value as Record<string, unknown>, limit)
   // Array.prototype only: a subclass of Array would arrive as a plain array.
