@@ -66,7 +66,7 @@ describe('sizeBound', () => {
     expect(sizeBound(Array.from({ length: 100 }, (_, i) => i), 4096)).toBe(-1)
   })
 
-  it('bounds only data: a class instance, a function, or a method an object inherits returns -1', () => {
+  it('bounds only data: a class instance, a function, or an object with another prototype returns -1', () => {
     class Point {
       x = 1
     }
@@ -74,6 +74,9 @@ describe('sizeBound', () => {
     expect(sizeBound({ at: 1, point: new Point() }, 4096)).toBe(-1)
     expect(sizeBound({ constructor: Object }, 4096)).toBe(-1)
     expect(sizeBound(Object.assign(Object.create({ greet() {} }) as object, { a: 1 }), 4096)).toBe(-1)
+    // Its constructor is Object, inherited through a plain prototype, but it would arrive without that prototype.
+    expect(sizeBound(Object.assign(Object.create({}) as object, { a: 1 }), 4096)).toBe(-1)
+    expect(sizeBound({ nested: Object.create({}) as object }, 4096)).toBe(-1)
     // A field named `constructor`, and an object without a prototype, are data.
     expect(sizeBound({ constructor: 'x', a: 1 }, 4096)).toBeGreaterThanOrEqual(codec.encode({ constructor: 'x', a: 1 }).length)
     const bare = Object.assign(Object.create(null) as object, { a: 'b' })

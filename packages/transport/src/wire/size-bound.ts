@@ -46,7 +46,7 @@ export function sizeBound(value: unknown, limit: number): number {
   splicedBytes = 0
   // The commonest small messages: bytes (no walk), plain objects (straight to their fields), strings (no walk).
   if (value instanceof Uint8Array) return atMost(6 + value.byteLength, limit)
-  if (typeof value === 'object' && value !== null && (value as { constructor?: unknown }).constructor === Object) {
+  if (typeof value === 'object' && value !== null && isPlainObject(value)) {
     nodesLeft = MAX_NODES - 1
     return atMost(recordBound(value as Record<string, unknown>, limit), limit)
   }
@@ -54,6 +54,17 @@ export function sizeBound(value: unknown, limit: number): number {
   nodesLeft = MAX_NODES
   const bound = walk(value, limit)
   return bound > limit ? -1 : bound
+}
+
+/**
+ * True when `value`'s prototype is `Object.prototype`. The constructor is read first although the prototype decides:
+ * with it, the prototype check cost nothing measurable in a micro-benchmark, and alone it cost about 8 ns a call, a
+ * sixth of the bound of a five-field message (likely because the read pins the object's shape, from which V8 can
+ * answer the prototype). An object with an own `constructor` field fails the first test and is walked as any object
+ * is.
+ */
+function isPlainObject(value: object): boolean {
+  return (value as { constructor?: unknown }).constructor === Object && Object.getPrototypeOf(value) === Object.prototype
 }
 
 function atMost(bound: number, limit: number): number {
@@ -83,12 +94,7 @@ function walk(value: unknown, limit: number): number {
   if (scalar >= 0) return scalar
   if (typeof value !== 'object') return Infinity // a function, a symbol, a bigint
   if (value === null) return 1
-  // Plain objects first: most messages are one. Their constructor is read through the prototype chain in a fraction of
-  // what `Object.getPrototypeOf` costs (a sixth of the walk of a five-field object); what it lets through besides
-  // plain objects (an object made by `Object.create` of a plain object) has its inherited enumerable keys walked too,
-  // and a method among them returns -1. Anything else is judged by its prototype below.
-  const constructor = (value as { constructor?: unknown }).constructor
-  if (constructor === Object) return recordBound(value as Record<string, unknown>, limit)
+  // Plain objects first: most messages are one.
   const proto = Object.getPrototypeOf(value) as object | null
   if (proto === Object.prototype || proto === null) return recordBound(value as Record<string, unknown>, limit)
   // Array.prototype only: a subclass of Array would arrive as a plain array.
