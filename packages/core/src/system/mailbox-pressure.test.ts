@@ -172,4 +172,38 @@ describe('ctx.drain', () => {
     await done
     expect(sent).toBe(5)
   })
+
+  it('asks the distribution for one drain per pause, however many busy sends the paused turn makes', async () => {
+    const { sys } = system()
+    let drains = 0
+    let release: () => void = () => undefined
+    let secondPause: () => void = () => undefined
+    const paused2 = new Promise<void>((resolve) => (secondPause = resolve))
+    attach(sys, {
+      sendMessage: () => 'busy',
+      drain: () => {
+        if (++drains === 2) secondPause()
+        return new Promise<void>((resolve) => (release = resolve))
+      },
+    })
+    const remote = new Pid('other@node', 1, 1)
+    let turns = 0
+    const done = new Promise<void>((resolve) => {
+      sys.spawn(async (ctx) => {
+        for (let turn = 0; turn < 2; turn++) {
+          for (let i = 0; i < 100; i++) ctx.send(remote, i)
+          turns++
+          await ctx.drain()
+        }
+        resolve()
+      })
+    })
+    await sys.whenIdle()
+    expect([turns, drains]).toEqual([1, 1])
+    release()
+    await paused2
+    expect([turns, drains]).toEqual([2, 2])
+    release()
+    await done
+  })
 })

@@ -187,15 +187,18 @@ export class Router {
   /** Acts on what the distribution did with a message to `node`: pauses a sender on 'busy', drops on 'unreachable'. */
   #sent(result: DistributionSendResult, node: string, sender: Actor | undefined, to: unknown, msg: unknown): void {
     if (result === 'busy') {
-      if (sender !== undefined && this.#distribution !== undefined) this.#pause(sender, this.#distribution.drain(node))
+      // Once paused, the actor's later sends in the same turn are busy too: asking for another drain promise for each
+      // of them (one waiter each, woken together) was garbage that only the first one's pause needed.
+      if (sender !== undefined && !sender.paused && this.#distribution !== undefined) this.#pause(sender, this.#distribution.drain(node))
     } else if (result === 'unreachable') {
       this.#table.deadLetter(to, msg, 'unreachable')
     }
   }
 
-  /** Backpressure: `actor` takes no message until `drained` resolves (and `ctx.drain()` waits for it). */
+  /**
+   * Backpressure: `actor`, not paused yet, takes no message until `drained` resolves (and `ctx.drain()` waits for it).
+   */
   #pause(actor: Actor, drained: Promise<void>): void {
-    if (actor.paused) return
     const resume = (): void => {
       actor.drained = null
       if (actor.status !== ActorStatus.dead && actor.mailboxDepth > 0) this.#scheduler.enqueue(actor)
