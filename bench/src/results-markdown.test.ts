@@ -25,6 +25,13 @@ describe('generatedSection', () => {
     expect(line).toContain('Fresh memory (one byte written to each 4 KiB of new allocations, then again): 10.72 µs for each 4 KiB written the first time, 0.02 µs once written (64 MiB, 3 tries).')
   })
 
+  it('names the hypervisor when the run recorded it, and says nothing of one when it did not', () => {
+    expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: 'PVM' } })).toContain('linux 6.18, under the PVM hypervisor; ws')
+    expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: null } })).toContain('linux 6.18, on bare metal; ws')
+    expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: 'unnamed' } })).toContain('under a hypervisor the kernel did not name')
+    expect(machineLine(report)).toContain('linux 6.18; ws')
+  })
+
   it('leaves the probes out of a run that did not take them', () => {
     const line = machineLine(report)
     expect(line).not.toContain('Host stalls')

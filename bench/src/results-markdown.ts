@@ -79,6 +79,13 @@ function freshMemorySentence(report: BenchReport): string {
   return ` Fresh memory (one byte written to each 4 KiB of new allocations, then again): ${describeFreshMemory(f)}.`
 }
 
+/** ", under the PVM hypervisor", ", on bare metal", or nothing for a report that did not record it. */
+function hypervisorPart(hypervisor: string | null | undefined): string {
+  if (hypervisor === undefined) return ''
+  if (hypervisor === null) return ', on bare metal'
+  return hypervisor === 'unnamed' ? ', under a hypervisor the kernel did not name' : `, under the ${hypervisor} hypervisor`
+}
+
 export function generatedSection(report: BenchReport, charts: string[], table: string): string {
   const m = report.machine
   const lines: string[] = []
@@ -86,7 +93,7 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push('')
   lines.push(`Run of ${report.startedAt} on Cohort \`${report.cohortVersion}\`${report.quick ? ' (**--quick**: smoke check, not figures to quote)' : ''}${report.filter === null ? '' : ` (filter \`${report.filter}\`)`}.`)
   lines.push('')
-  lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
+  lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}${hypervisorPart(m.hypervisor)}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
     'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.' +
     roundsSentence(report) +
     stallsSentence(report) +
