@@ -22,23 +22,24 @@ export interface MachineFacts {
   glibcTunables?: string | null
   /**
    * The hypervisor the machine runs under (`hypervisor()`), or null on bare metal. Absent from reports made before it
-   * was recorded.
+   * was recorded, and undefined (left out of the JSON) where the CPU's flags cannot be read.
    */
-  hypervisor?: string | null
+  hypervisor?: string | null | undefined
 }
 
 /**
  * The hypervisor as the kernel named it at boot (`Hypervisor detected: KVM`, `PVM`...), `'unnamed'` when the CPU says
- * it runs under one but the kernel's log is not readable (an unprivileged user) or no longer holds the boot lines, and
- * null when the CPU says there is none. Why it matters here: under a hypervisor that keeps shadow page tables (PVM)
- * a page fault costs about 10 µs, tens of times its cost under one that uses the CPU's support (KVM).
+ * it runs under one but the kernel's log is not readable (an unprivileged user) or no longer holds the boot lines,
+ * null when the CPU says there is none, and undefined where its flags cannot be read (no `/proc/cpuinfo`: not Linux).
+ * Why it matters here: under a hypervisor that keeps shadow page tables (PVM) a page fault costs about 10 µs, tens of
+ * times its cost under one that uses the CPU's support (KVM).
  */
-export function hypervisor(): string | null {
+export function hypervisor(): string | null | undefined {
   let cpuinfo = ''
   try {
     cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
   } catch {
-    return null
+    return undefined
   }
   if (!/^flags\s*:.*\bhypervisor\b/m.test(cpuinfo)) return null
   try {

@@ -240,7 +240,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     scenarios: [],
   }
   const m = report.machine
-  log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, hypervisor ${m.hypervisor ?? 'none'}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
+  log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, hypervisor ${m.hypervisor === undefined ? 'unknown' : (m.hypervisor ?? 'none')}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
   log(`${jobs.length} scenarios; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up${rounds > 1 ? `, targets in ${rounds} rounds alternating with their baselines` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true })
   // Half a second on this suite's host; a probe that fails costs the run its line about the host, not the run.
