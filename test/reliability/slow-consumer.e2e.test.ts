@@ -59,9 +59,11 @@ describe('a slow consumer', () => {
       () => receiver.request<NodeReport>('report'),
       (r) => r.stats.peers.some((p) => p.node === sender.name && p.readPaused),
     )
-    // Held: a while later the mailbox has not grown past the byte mark's worth.
-    // Its queue at the 4 MiB high-water mark, give or take the message that made it busy: the sender is paused.
-    const held = await waitUntil('the sender to be held back', () => sender.request<NodeReport>('report'), (r) => r.stats.peers.some((p) => p.queuedBytes >= 3.5 * 1024 * 1024))
+    // Held: the sender is paused by backpressure, its queue between the marks (it went busy at the 4 MiB high-water
+    // mark, and the receiver may have read part of it before it stopped reading), and the mailbox has not grown past
+    // the byte mark's worth. Waiting for the queue to read 4 MiB missed the pause when the receiver's last reads had
+    // already taken it down.
+    const held = await waitUntil('the sender to be held back', () => sender.request<NodeReport>('report'), (r) => r.heldBack > 0)
     const depth = (await receiver.request<{ depth: number }>('gatedDepth')).depth
     const rss = (await receiver.request<NodeReport>('report')).memory.rss
     await receiver.request('openGate')
@@ -71,6 +73,8 @@ describe('a slow consumer', () => {
     const downs = [...receiver.events, ...sender.events].filter((e) => e.kind === 'nodedown')
     record('stalledLarge', { messageBytes: 100_000, mailboxAtPause: depth, receiverRssGrowthMiB: +((rss - rssBefore) / 2 ** 20).toFixed(1), senderQueuedKiB: +(Math.max(...held.stats.peers.map((p) => p.queuedBytes)) / 1024).toFixed(1), sent, nodedowns: downs.length })
     expect(paused.stats.peers.length).toBeGreaterThan(0)
+    // Paused above the 1 MiB low-water mark, where a drain would have resumed it.
+    expect(Math.max(...held.stats.peers.map((p) => p.queuedBytes))).toBeGreaterThanOrEqual(1024 * 1024)
     // 64 MiB of 100 KB messages is about 670, plus what was already read from the socket.
     expect(depth).toBeLessThan(2_000)
     expect(rss - rssBefore).toBeLessThan(300 * 2 ** 20)

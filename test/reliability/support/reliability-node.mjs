@@ -74,6 +74,25 @@ system.monitorNodes((e) => {
 const targets = new Map()
 let trafficOn = false
 let sent = 0
+/** Sender loops paused by backpressure right now: waiting on a drain that had not resolved when they asked. */
+let heldBack = 0
+
+/** `ctx.drain()`, counting the loop in `heldBack` while the drain it waits for is a real pause. */
+async function drainCounted(ctx) {
+  let settled = false
+  const drained = ctx.drain().then(() => {
+    settled = true
+  })
+  // An already resolved drain settles in the microtask queued before this await's; a pending one does not.
+  await Promise.resolve()
+  if (settled) return
+  heldBack++
+  try {
+    await drained
+  } finally {
+    heldBack--
+  }
+}
 /** Sender loops still running, and who waits for them to end (stopTraffic). */
 let runningSenders = 0
 let sendersStopped = []
@@ -108,7 +127,7 @@ function startTraffic({ to, perTick = 20, everyMs = 10, padBytes = 0, sinkName =
         ctx.send(dest, { n: system.node, c: system.creation, e: t.epoch, e0: t.epochStart, s: t.seq, pad })
         t.seq++
         sent++
-        await ctx.drain()
+        await drainCounted(ctx)
       }
       await ctx.receive(() => false, everyMs)
     }
@@ -258,6 +277,7 @@ const commands = {
   report: () => ({
     sink: { received: sink.received, gaps: sink.gaps, lateStarts: sink.lateStarts, epochs: sink.epochs, lastSeq: Object.fromEntries(sink.lastSeq) },
     sent,
+    heldBack,
     targets: Object.fromEntries([...targets].map(([k, t]) => [k, { seq: t.seq, epoch: t.epoch }])),
     memory: process.memoryUsage(),
     fds: readdirSync('/proc/self/fd').length,

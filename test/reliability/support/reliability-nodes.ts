@@ -23,6 +23,8 @@ export interface ReliabilityNodeOptions {
 export interface NodeReport {
   sink: { received: number; gaps: number; lateStarts: number; epochs: number; lastSeq: Record<string, number> }
   sent: number
+  /** Sender loops paused by backpressure when the report was made. */
+  heldBack: number
   targets: Record<string, { seq: number; epoch: number }>
   memory: NodeJS.MemoryUsage
   fds: number
