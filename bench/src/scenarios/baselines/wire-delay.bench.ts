@@ -1,55 +1,76 @@
 /**
- * baseline.ws.delay.<p50|p99|p999>.load<pct>: the replication delay's substrate without Cohort. 100-byte Buffers
- * stamped with their intended send time go one way over bare ws + msgpackr (batched per turn as the other wire
- * baselines) at the rates `replicated.delay` offered in this run, on the same open-loop schedule; a bare server in a
- * second process times each from its stamp on the machine-wide monotonic clock.
+ * baseline.ws.delay.<p50|p99|p999>.load<pct>: the replication delay's substrate without Cohort, in the shape of
+ * `replicated.delay`: one writer and two receivers, three processes. The writer (this process) wakes on the same
+ * timer ticks as the replicated writer and stamps a 100-byte Buffer with each write's intended send time; each turn's
+ * Buffers go to both receivers over bare ws + msgpackr (batched per turn as the other wire baselines), at the rates
+ * `replicated.delay` offered in this run. Each receiver is a bare server in a process of its own that times every
+ * Buffer from its stamp on the machine-wide monotonic clock; the figures are the first receiver's, as Cohort's are.
  */
 import { Buffer } from 'node:buffer'
 import { runScenario, sleep } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
+import type { Helper } from '../../child/helper-process.ts'
 import { sendsDue } from '../../child/open-loop-schedule.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
+import type { WireClient } from '../../child/wire-client.ts'
+
+const RECEIVERS = 2
+const VALUE_BYTES = 100
 
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
+/**
+ * Writes at `rate` per second as `replicated.delay`'s writer does (replicated-node.ts `writeAt`): it wakes on a timer
+ * half a millisecond before the next write is due and issues every write whose time has come. Returns a stop function.
+ */
+function writeAt(clients: readonly WireClient[], rate: number): () => void {
+  let running = true
+  const start = nowUs()
+  let i = 0
+  const tick = (): void => {
+    if (!running) return
+    const due = sendsDue(nowUs() - start, rate / 1e6)
+    for (; i < due; i++) {
+      const b = Buffer.allocUnsafe(VALUE_BYTES).fill(i & 0xff)
+      b.writeDoubleLE(start + (i * 1e6) / rate, 0)
+      for (const client of clients) client.enqueue(b, VALUE_BYTES)
+    }
+    setTimeout(tick, Math.max(0, (start + (i * 1e6) / rate - nowUs()) / 1000 - 0.5))
+  }
+  tick()
+  return () => {
+    running = false
+  }
+}
+
 runScenario(async (params: ScenarioParams) => {
   const rates = (params['rates'] ?? {}) as Record<string, number>
-  const sink = await startHelper(import.meta.url, './wire-delay-sink.js', {}, params.cpuProfDir)
-  const { port } = await sink.request<{ port: number }>({ type: 'info' })
-  const client = await connectWire('ws', port, () => {})
+  const sinks: Helper[] = await Promise.all(Array.from({ length: RECEIVERS }, () => startHelper(import.meta.url, './wire-delay-sink.js', {}, params.cpuProfDir)))
+  const clients: WireClient[] = []
   const results: { name: string; values: number[]; extra: Record<string, unknown> }[] = []
   try {
+    for (const sink of sinks) {
+      const { port } = await sink.request<{ port: number }>({ type: 'info' })
+      clients.push(await connectWire('ws', port, () => {}))
+    }
+    const delaysOfAll = (): Promise<{ p50: number; p99: number; p999: number }[]> => Promise.all(sinks.map((s) => s.request<{ p50: number; p99: number; p999: number }>({ type: 'delays' })))
     for (const [load, rate] of Object.entries(rates)) {
-      let running = true
-      const start = nowUs()
-      let i = 0
-      const tick = (): void => {
-        if (!running) return
-        const due = sendsDue(nowUs() - start, rate / 1e6)
-        for (; i < due; i++) {
-          const b = Buffer.alloc(100, i & 0xff)
-          b.writeDoubleLE(start + (i * 1e6) / rate, 0)
-          client.enqueue(b, 100)
-        }
-        const untilMs = (start + (i * 1e6) / rate - nowUs()) / 1000
-        if (untilMs > 2) setTimeout(tick, untilMs - 1)
-        else setImmediate(tick)
-      }
-      tick()
+      const stop = writeAt(clients, rate)
       await sleep(params.warmupMs)
-      await sink.request({ type: 'delays' })
+      await delaysOfAll()
       const trials: { p50: number; p99: number; p999: number }[] = []
       for (let t = 0; t < params.trials; t++) {
         await sleep(params.trialMs)
-        trials.push(await sink.request({ type: 'delays' }))
+        const [own] = (await delaysOfAll()) as [{ p50: number; p99: number; p999: number }]
+        trials.push(own)
       }
-      running = false
-      for (const p of ['p50', 'p99', 'p999'] as const) results.push({ name: `baseline.ws.delay.${p}.load${load}`, values: trials.map((t) => t[p]), extra: { offeredRate: rate } })
+      stop()
+      for (const p of ['p50', 'p99', 'p999'] as const) results.push({ name: `baseline.ws.delay.${p}.load${load}`, values: trials.map((t) => t[p]), extra: { offeredRate: rate, receivers: RECEIVERS } })
     }
     return results
   } finally {
-    client.close()
-    await sink.close()
+    for (const client of clients) client.close()
+    await Promise.all(sinks.map((s) => s.close()))
   }
 })

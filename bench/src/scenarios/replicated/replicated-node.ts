@@ -101,8 +101,8 @@ function nextTick(tick: () => void, dueUs: number): void {
  * The loop wakes on a timer (every millisecond at most, Node's timer granularity) and writes everything due, instead
  * of spinning through the event loop as the call scenarios' generator does: three node processes share two vCPUs
  * here, and a writer that is always runnable took a whole vCPU from the two receivers, which then queued behind each
- * other (the bare-ws baseline, two processes, leaves its receiver a vCPU of its own). The writes a tick issues late
- * count against the figure, from their intended time, and the floor shows how late the ticks are on their own.
+ * other. The writes a tick issues late count against the figure, from their intended time, and the floor shows how
+ * late the ticks are on their own. The bare-ws baseline (wire-delay.bench.ts) writes on the same ticks.
  */
 function writeAt(prefix: string, rate: number, write: boolean): void {
   running = true
