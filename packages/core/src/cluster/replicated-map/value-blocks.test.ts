@@ -164,6 +164,19 @@ describe('copyBytes', () => {
       expect(target.subarray(3 + length)).toEqual(new Uint8Array(5).fill(0xbb))
     }
   })
+
+  it('copies the whole of a source that is a view inside larger memory, and only it', () => {
+    for (const length of [1, 32, 33, 100, 3000]) {
+      const memory = Buffer.alloc(length + 20, 0xaa)
+      const source = memory.subarray(10, 10 + length)
+      for (let i = 0; i < length; i++) source[i] = i & 0xff
+      const target = new Uint8Array(length + 8).fill(0xbb)
+      copyBytes(target, 3, source, 0, length)
+      expect(target.subarray(0, 3)).toEqual(new Uint8Array(3).fill(0xbb))
+      expect([...target.subarray(3, 3 + length)]).toEqual(Array.from({ length }, (_, i) => i & 0xff))
+      expect(target.subarray(3 + length)).toEqual(new Uint8Array(5).fill(0xbb))
+    }
+  })
 })
 
 describe('ValueBlocks as a property', () => {

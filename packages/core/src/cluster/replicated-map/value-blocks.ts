@@ -263,6 +263,11 @@ const LOOP_COPY_BYTES = 32
  * copy of 16 bytes 54 ns in a loop and 83 ns with a view.
  */
 export function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): void {
+  // The whole of the source (a local write's value) needs no view: 15–29 ns against 40–50 ns and a 96-byte object.
+  if (start === 0 && end === source.length) {
+    target.set(source, at)
+    return
+  }
   if (end - start > LOOP_COPY_BYTES) {
     target.set(new Uint8Array(source.buffer, source.byteOffset + start, end - start), at)
     return
