@@ -28,7 +28,7 @@ describe('generatedSection', () => {
   it('names the hypervisor when the run recorded it, and says nothing of one when it did not', () => {
     expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: 'PVM' } })).toContain('linux 6.18, under the PVM hypervisor; ws')
     expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: null } })).toContain('linux 6.18, on bare metal; ws')
-    expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: 'unnamed' } })).toContain('under a hypervisor the kernel did not name')
+    expect(machineLine({ ...report, machine: { ...report.machine, hypervisor: 'unnamed' } })).toContain('under a hypervisor not named in the kernel log')
     expect(machineLine(report)).toContain('linux 6.18; ws')
   })
 

@@ -83,7 +83,7 @@ function freshMemorySentence(report: BenchReport): string {
 function hypervisorPart(hypervisor: string | null | undefined): string {
   if (hypervisor === undefined) return ''
   if (hypervisor === null) return ', on bare metal'
-  return hypervisor === 'unnamed' ? ', under a hypervisor the kernel did not name' : `, under the ${hypervisor} hypervisor`
+  return hypervisor === 'unnamed' ? ', under a hypervisor not named in the kernel log (unreadable, or its boot lines rotated out)' : `, under the ${hypervisor} hypervisor`
 }
 
 export function generatedSection(report: BenchReport, charts: string[], table: string): string {
