@@ -4,6 +4,7 @@
  */
 import type { CpuShare } from './child/protocol.ts'
 import type { FreshMemory } from './fresh-memory.ts'
+import type { SystemCallCost } from './system-call-cost.ts'
 import type { HostStalls } from './host-stalls.ts'
 import type { MachineFacts } from './machine.ts'
 
@@ -58,6 +59,8 @@ export interface BenchReport {
   hostStalls?: { before: HostStalls; after?: HostStalls }
   /** What the first write to each 4 KiB of new memory cost, before the first scenario (fresh-memory.ts). */
   freshMemory?: FreshMemory
+  /** What a system call that does no work cost from JavaScript, before the first scenario (system-call-cost.ts). */
+  systemCall?: SystemCallCost
   quick: boolean
   filter: string | null
   scenarios: ScenarioResult[]

@@ -20,9 +20,11 @@ describe('generatedSection', () => {
       ...report,
       hostStalls: { before: { threads: 2, durationMs: 2000, lostShare: 0.0138, longestMs: 7, over5ms: 1, over50ms: 0 } },
       freshMemory: { bytes: 64 * 1024 * 1024, tries: 3, firstUsPer4KiB: 10.72, againUsPer4KiB: 0.02 },
+      systemCall: { calls: 100_000, rounds: 3, usPerCall: 1.68 },
     })
     expect(line).toContain('Host stalls (a thread spinning on each vCPU for 2000 ms, timing the gaps in its own clock reads): before the first scenario 1.38 % of each thread')
     expect(line).toContain('Fresh memory (one byte written to each 4 KiB of new allocations, then again): 10.72 µs for each 4 KiB written the first time, 0.02 µs once written (64 MiB, 3 tries).')
+    expect(line).toContain('A system call that does no work: 1.68 µs for each getppid from JavaScript (100,000 calls, 3 rounds).')
   })
 
   it('names the hypervisor when the run recorded it, and says nothing of one when it did not', () => {
@@ -36,5 +38,6 @@ describe('generatedSection', () => {
     const line = machineLine(report)
     expect(line).not.toContain('Host stalls')
     expect(line).not.toContain('Fresh memory')
+    expect(line).not.toContain('system call')
   })
 })

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describeFreshMemory } from './fresh-memory.ts'
+import { describeSystemCallCost } from './system-call-cost.ts'
 import { describeStalls } from './host-stalls.ts'
 import { describeGeneratorFloor, describeRatios, human } from './report.ts'
 import type { BenchReport, ScenarioResult } from './report.ts'
@@ -79,6 +80,13 @@ function freshMemorySentence(report: BenchReport): string {
   return ` Fresh memory (one byte written to each 4 KiB of new allocations, then again): ${describeFreshMemory(f)}.`
 }
 
+/** What a system call cost before the run, if the probe ran. */
+function systemCallSentence(report: BenchReport): string {
+  const c = report.systemCall
+  if (c === undefined) return ''
+  return ` A system call that does no work: ${describeSystemCallCost(c)}.`
+}
+
 /** ", under the PVM hypervisor", ", on bare metal", or nothing for a report that did not record it. */
 function hypervisorPart(hypervisor: string | null | undefined): string {
   if (hypervisor === undefined) return ''
@@ -97,7 +105,8 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
     'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.' +
     roundsSentence(report) +
     stallsSentence(report) +
-    freshMemorySentence(report))
+    freshMemorySentence(report) +
+    systemCallSentence(report))
   lines.push('')
   lines.push('### Headline ratios')
   lines.push('')

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import type { ChildMessage, ChildResult } from './child/protocol.ts'
 import { writeCharts } from './charts.ts'
 import { describeFreshMemory, measureFreshMemory } from './fresh-memory.ts'
+import { describeSystemCallCost, measureSystemCallCost } from './system-call-cost.ts'
 import { describeStalls, measureHostStalls } from './host-stalls.ts'
 import { cohortVersion, machineFacts } from './machine.ts'
 import { summarizeProfiles } from './profile-summary.ts'
@@ -249,6 +250,13 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     log(`fresh memory: ${describeFreshMemory(report.freshMemory)}`)
   } catch (error) {
     log(`fresh-memory probe failed, left out of this run: ${(error as Error).message}`)
+  }
+  // Half a second here; a probe that fails costs the run its line about the host, not the run.
+  try {
+    report.systemCall = measureSystemCallCost()
+    log(`system calls: ${describeSystemCallCost(report.systemCall)}`)
+  } catch (error) {
+    log(`system-call probe failed, left out of this run: ${(error as Error).message}`)
   }
   const stallsMs = options.hostStallsMs ?? (quick ? 500 : 2000)
   if (stallsMs > 0) {
