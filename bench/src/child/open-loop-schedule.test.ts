@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { sendsDue } from './open-loop-schedule.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { onTimerTicks, sendsDue } from './open-loop-schedule.ts'
 
 describe('sendsDue', () => {
   it('makes the first send due at the start', () => {
@@ -16,5 +16,27 @@ describe('sendsDue', () => {
   it('counts every send whose time has come after a late wake-up', () => {
     // Intended at 0, 0.5, 1, …, 9.5 and 10 ms: a wake-up at 10 ms owes 21 sends.
     expect(sendsDue(10, 2)).toBe(21)
+  })
+})
+
+describe('onTimerTicks', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('issues every send once its intended time has come, in order, and nothing after it is stopped', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'hrtime'] })
+    const sends: { i: number; intendedUs: number; tickUs: number }[] = []
+    const stop = onTimerTicks(20_000, (i, intendedUs, tickUs) => sends.push({ i, intendedUs, tickUs }))
+    // At 20,000 a second, send i is intended 50i µs after the start: after 10 ms, sends 0 to 200 are due.
+    vi.advanceTimersByTime(10)
+    expect(sends.map((s) => s.i)).toEqual(Array.from({ length: 201 }, (_, i) => i))
+    for (const s of sends) {
+      expect(s.intendedUs - sends[0]!.intendedUs).toBeCloseTo(s.i * 50, 6)
+      expect(s.tickUs).toBeGreaterThanOrEqual(s.intendedUs)
+    }
+    stop()
+    vi.advanceTimersByTime(10)
+    expect(sends).toHaveLength(201)
   })
 })

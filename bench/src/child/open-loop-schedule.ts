@@ -11,3 +11,29 @@
 export function sendsDue(elapsed: number, rate: number): number {
   return Math.floor(elapsed * rate) + 1
 }
+
+/** Microseconds on the machine-wide monotonic clock (CLOCK_MONOTONIC is the same in every process). */
+export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
+
+/**
+ * Runs an open loop at `rate` sends per second on timer ticks: it wakes half a millisecond before the next send is due
+ * (Node's timers fire on the millisecond at best) and calls `issue` for every send whose time has come, with the
+ * send's index, its intended time and the tick's time (µs, `nowUs`). `replicated.delay`'s writer and its bare-ws
+ * baseline both run on it, so the two see the same ticks. Returns a function that stops the loop.
+ */
+export function onTimerTicks(rate: number, issue: (i: number, intendedUs: number, tickUs: number) => void): () => void {
+  let running = true
+  const start = nowUs()
+  let i = 0
+  const tick = (): void => {
+    if (!running) return
+    const now = nowUs()
+    const due = sendsDue(now - start, rate / 1e6)
+    for (; i < due; i++) issue(i, start + (i * 1e6) / rate, now)
+    setTimeout(tick, Math.max(0, (start + (i * 1e6) / rate - nowUs()) / 1000 - 0.5))
+  }
+  tick()
+  return () => {
+    running = false
+  }
+}

@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer'
 import { runScenario, sleep } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
 import type { Helper } from '../../child/helper-process.ts'
-import { sendsDue } from '../../child/open-loop-schedule.ts'
+import { onTimerTicks } from '../../child/open-loop-schedule.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
 import type { WireClient } from '../../child/wire-client.ts'
@@ -18,30 +18,16 @@ import type { WireClient } from '../../child/wire-client.ts'
 const RECEIVERS = 2
 const VALUE_BYTES = 100
 
-const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
-
 /**
- * Writes at `rate` per second as `replicated.delay`'s writer does (replicated-node.ts `writeAt`): it wakes on a timer
- * half a millisecond before the next write is due and issues every write whose time has come. Returns a stop function.
+ * Writes at `rate` per second on the replicated writer's ticks (`onTimerTicks`), each Buffer stamped with its intended
+ * time and queued for every receiver. Returns a function that stops it.
  */
 function writeAt(clients: readonly WireClient[], rate: number): () => void {
-  let running = true
-  const start = nowUs()
-  let i = 0
-  const tick = (): void => {
-    if (!running) return
-    const due = sendsDue(nowUs() - start, rate / 1e6)
-    for (; i < due; i++) {
-      const b = Buffer.allocUnsafe(VALUE_BYTES).fill(i & 0xff)
-      b.writeDoubleLE(start + (i * 1e6) / rate, 0)
-      for (const client of clients) client.enqueue(b, VALUE_BYTES)
-    }
-    setTimeout(tick, Math.max(0, (start + (i * 1e6) / rate - nowUs()) / 1000 - 0.5))
-  }
-  tick()
-  return () => {
-    running = false
-  }
+  return onTimerTicks(rate, (i, intendedUs) => {
+    const b = Buffer.allocUnsafe(VALUE_BYTES).fill(i & 0xff)
+    b.writeDoubleLE(intendedUs, 0)
+    for (const client of clients) client.enqueue(b, VALUE_BYTES)
+  })
 }
 
 runScenario(async (params: ScenarioParams) => {

@@ -12,7 +12,7 @@ import type { Pid } from '@cohort/core'
 import { startNode } from '@cohort/transport'
 import hdr from 'hdr-histogram-js'
 import { serveRequests } from '../../child/helper-process.ts'
-import { sendsDue } from '../../child/open-loop-schedule.ts'
+import { nowUs, onTimerTicks, sendsDue } from '../../child/open-loop-schedule.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
 
 export const VALUE_BYTES = 100
@@ -24,12 +24,11 @@ const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COO
 const map = startReplicatedMap<Buffer>(node.system, { scope: 'bench' })
 const presence = startPresence(node.system, { scope: 'bench' })
 
-/** Microseconds on the machine-wide monotonic clock (CLOCK_MONOTONIC is the same in every process). */
-const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
-
 let remoteChanges = 0
 let written = 0
 let running = false
+/** Stops the open-loop writer (`writeAt`), if one runs. */
+let stopWriter = (): void => {}
 let histogram = newHistogram()
 /** How late the open loop issued its writes against their schedule, or (for `floor`) the generator's whole delay. */
 let lagHistogram = newHistogram()
@@ -102,25 +101,15 @@ function nextTick(tick: () => void, dueUs: number): void {
  * of spinning through the event loop as the call scenarios' generator does: three node processes share two vCPUs
  * here, and a writer that is always runnable took a whole vCPU from the two receivers, which then queued behind each
  * other. The writes a tick issues late count against the figure, from their intended time, and the floor shows how
- * late the ticks are on their own. The bare-ws baseline (wire-delay.bench.ts) writes on the same ticks.
+ * late the ticks are on their own. The ticks are `onTimerTicks`, which the bare-ws baseline (wire-delay.bench.ts)
+ * runs on too.
  */
 function writeAt(prefix: string, rate: number, write: boolean): void {
-  running = true
-  const start = nowUs()
-  let i = 0
-  const tick = (): void => {
-    if (!running) return
-    // Write i is due at start + i / rate: the first at once, each as soon as its time has come.
-    const now = nowUs()
-    const due = sendsDue(now - start, rate / 1e6)
-    for (; i < due; i++) {
-      const intended = start + (i * 1e6) / rate
-      lagHistogram.recordValue(Math.max(1, Math.round(now - intended)))
-      if (write) map.set(`${prefix}${i % KEY_SPACE}`, value(intended, i))
-    }
-    setTimeout(tick, Math.max(0, (start + (i * 1e6) / rate - nowUs()) / 1000 - 0.5))
-  }
-  tick()
+  stopWriter()
+  stopWriter = onTimerTicks(rate, (i, intended, now) => {
+    lagHistogram.recordValue(Math.max(1, Math.round(now - intended)))
+    if (write) map.set(`${prefix}${i % KEY_SPACE}`, value(intended, i))
+  })
 }
 
 /** The percentiles of `h` and the CPU this process used since the last trial, in vCPUs; then both start again. */
@@ -205,6 +194,7 @@ serveRequests(
         return trialOf(lagHistogram)
       case 'halt':
         running = false
+        stopWriter()
         return true
       case 'mark':
         return { count: remoteChanges, written, atMs: performance.now(), cpu: process.cpuUsage() }
