@@ -27,7 +27,7 @@ import type { Entry } from './entry.ts'
 import type { ReplicaStore } from './replica-store.ts'
 import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
-import { NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, PLACE_NONE, copyBytes } from './value-blocks.ts'
+import { NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
 import type { ValueBlocks } from './value-blocks.ts'
 
 /** The fields of a `delta` message. */
@@ -68,6 +68,10 @@ function valueCodec(): MessageCodec {
   return (sharedCodec ??= createMessageCodec())
 }
 
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
 /** Collects entries into a batch. */
 export class DeltaBatchBuilder {
   /** The replica's value memory, where the bytes of entries kept in blocks are copied from. */
@@ -77,6 +81,8 @@ export class DeltaBatchBuilder {
   #base = 0
   #count = 0
   #buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
+  /** A DataView over exactly `#buf`, for the copies of values out of blocks (byte-copy.ts). */
+  #view = viewOf(this.#buf)
   #at = 0
   #lastWriter = ''
   #lastIndex = 0
@@ -137,7 +143,7 @@ export class DeltaBatchBuilder {
     this.#string(key)
     if (inBlock) {
       this.#varint(e.length)
-      copyBytes(buf, this.#at, this.#blocks.memoryOf(e), e.at, e.at + e.length)
+      this.#blocks.copyOut(e, buf, this.#view, this.#at)
       this.#at += e.length
       return
     }
@@ -179,6 +185,7 @@ export class DeltaBatchBuilder {
     const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + bytes))
     this.#buf.copy(grown, 0, 0, this.#at)
     this.#buf = grown
+    this.#view = viewOf(grown)
   }
 
   #varint(n: number): void {

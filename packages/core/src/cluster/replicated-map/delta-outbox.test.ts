@@ -32,4 +32,18 @@ describe('DeltaOutbox', () => {
     expect(outbox.mark(z)).toBe(false)
     expect(outbox.nodes()).toEqual([])
   })
+
+  it('hands out every entry once, in order, across batches, partial takes and a backlog larger than it keeps', () => {
+    const outbox = new DeltaOutbox()
+    outbox.addPeer('b@h')
+    let next = 0
+    const taken: string[] = []
+    for (const [marks, takes] of [[5, [2, 10]], [20_000, [7_000, 20_000]], [3, [1, 1, 1, 1]], [160, [512]]] as const) {
+      const keys = Array.from({ length: marks }, () => `k${next++}`)
+      for (const key of keys) outbox.mark(new Entry(key, 1))
+      for (const max of takes) taken.push(...outbox.take(max).map((e) => e.key))
+      expect(outbox.hasPending()).toBe(false)
+      expect(taken.splice(0)).toEqual(keys)
+    }
+  })
 })

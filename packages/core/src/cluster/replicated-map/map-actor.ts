@@ -143,6 +143,8 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
             applyEntry,
             findEntry,
           )
+          // The values that won were copied out of the frame: the view kept for those copies must not keep it alive.
+          store.blocks.releaseSource()
           if (msg.seq !== undefined && Number.isSafeInteger(msg.seq) && isCurrent(peers, msg.peer)) {
             ctx.send(msg.peer, { t: 'ack', peer: ctx.self, seq: msg.seq } satisfies MapMessage)
           }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { ReplicaStore } from './replica-store.ts'
-import { BLOCK_BYTES, copyBytes, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, spareBlocks, ValueBlocks } from './value-blocks.ts'
+import { BLOCK_BYTES, NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, spareBlocks, ValueBlocks } from './value-blocks.ts'
 import type { BlockHolder } from './value-blocks.ts'
 
 function holder(): BlockHolder {
@@ -38,9 +38,45 @@ describe('ValueBlocks', () => {
     expect(a.block).toBe(b.block)
     // A read is a copy, not a view of the block: writing into it leaves the stored value alone.
     const read = blocks.read(a) as Buffer
-    expect(read.buffer).not.toBe(blocks.memoryOf(a).buffer)
+    expect(read.buffer).not.toBe(blocks.memoryOf(a))
     read.fill(0)
     expect((blocks.read(a) as Buffer).toString()).toBe('hello')
+  })
+
+  it('copies a value from its range of a whole frame, as the decoder hands it over, at any length and offset', () => {
+    const blocks = new ValueBlocks()
+    const holders: BlockHolder[] = []
+    const lengths = [1, 3, 4, 7, 100, 127, 128, 129, 300, BLOCK_BYTES / 2]
+    // One frame for all, values one after the other at odd offsets, as in a batch.
+    const frame = Buffer.alloc(lengths.reduce((sum, n) => sum + n + 3, 5), 0xee)
+    let at = 5
+    for (const [i, length] of lengths.entries()) {
+      frame.fill(i + 1, at, at + length)
+      const h = holder()
+      blocks.place(h, frame, i % 2 === 0, at, at + length)
+      holders.push(h)
+      at += length + 3
+    }
+    frame.fill(0)
+    blocks.releaseSource()
+    for (const [i, length] of lengths.entries()) {
+      const value = blocks.read(holders[i]!) as Uint8Array
+      expect(Buffer.isBuffer(value)).toBe(i % 2 === 0)
+      expect([...value]).toEqual(Array.from({ length }, () => i + 1))
+    }
+  })
+
+  it('copies a value out of its block into a batch at any position (copyOut)', () => {
+    const blocks = new ValueBlocks()
+    for (const length of [1, 5, 100, 128, 129, 2000]) {
+      const h = holder()
+      blocks.place(h, received(Buffer.alloc(length, 9)), true)
+      const target = Buffer.alloc(length + 10, 0xbb)
+      blocks.copyOut(h, target, new DataView(target.buffer, target.byteOffset, target.length), 3)
+      expect([...target.subarray(0, 3)]).toEqual([0xbb, 0xbb, 0xbb])
+      expect([...target.subarray(3, 3 + length)]).toEqual(Array.from({ length }, () => 9))
+      expect([...target.subarray(3 + length)]).toEqual(Array.from({ length: 7 }, () => 0xbb))
+    }
   })
 
   it('gives a value larger than half a block memory of its own, and an empty one too', () => {
@@ -91,7 +127,7 @@ describe('ValueBlocks', () => {
     for (let i = 0; i < 10_000; i++) {
       blocks.release(hot)
       blocks.place(hot, received(Buffer.alloc(100, i & 0xff)), true)
-      memories.add(blocks.memoryOf(hot).buffer)
+      memories.add(blocks.memoryOf(hot))
       if (i % 1000 === 0) reads.push(blocks.read(hot) as Buffer)
     }
     // 123 blocks were filled, in the memory of two.
@@ -148,34 +184,6 @@ describe('ValueBlocks', () => {
     }
     expect(cold.block).not.toBe(first)
     expect((blocks.read(cold) as Buffer)[0]).toBe(1)
-  })
-})
-
-describe('copyBytes', () => {
-  it('copies a range into a range, in a loop for short ones and with set for long ones', () => {
-    for (const length of [0, 1, 32, 33, 100, 3000]) {
-      // A view that starts inside its memory, as a received frame does.
-      const source = Buffer.alloc(length + 30, 0xaa).subarray(10)
-      for (let i = 0; i < length; i++) source[10 + i] = i & 0xff
-      const target = new Uint8Array(length + 8).fill(0xbb)
-      copyBytes(target, 3, source, 10, 10 + length)
-      expect(target.subarray(0, 3)).toEqual(new Uint8Array(3).fill(0xbb))
-      expect([...target.subarray(3, 3 + length)]).toEqual(Array.from({ length }, (_, i) => i & 0xff))
-      expect(target.subarray(3 + length)).toEqual(new Uint8Array(5).fill(0xbb))
-    }
-  })
-
-  it('copies the whole of a source that is a view inside larger memory, and only it', () => {
-    for (const length of [1, 32, 33, 100, 3000]) {
-      const memory = Buffer.alloc(length + 20, 0xaa)
-      const source = memory.subarray(10, 10 + length)
-      for (let i = 0; i < length; i++) source[i] = i & 0xff
-      const target = new Uint8Array(length + 8).fill(0xbb)
-      copyBytes(target, 3, source, 0, length)
-      expect(target.subarray(0, 3)).toEqual(new Uint8Array(3).fill(0xbb))
-      expect([...target.subarray(3, 3 + length)]).toEqual(Array.from({ length }, (_, i) => i & 0xff))
-      expect(target.subarray(3 + length)).toEqual(new Uint8Array(5).fill(0xbb))
-    }
   })
 })
 

@@ -21,13 +21,14 @@
  * Emptied blocks keep their memory only up to `spareBlocks(inUse)`, so a replica whose values shrank (keys deleted,
  * values made smaller) gives the rest back.
  *
- * Gotchas: `memoryOf` is the block itself, for a copy made at once (the map's outgoing batches); its bytes change once
- * the value moves on.
+ * Values are copied in and out through a DataView kept per block (byte-copy.ts), so a short value's copy allocates
+ * nothing; the received frame a run of values comes from gets one view, kept until `releaseSource`.
  *
  * Hot path: `release` and `place` run for every byte value written or received that wins its merge, `read` for
  * every read.
  */
 import { Buffer } from 'node:buffer'
+import { LastView, WORD_COPY_MAX, copyBytes, copyWords } from './byte-copy.ts'
 
 /** Bytes of one block: Node's Buffer pool size. */
 export const BLOCK_BYTES = 8 * 1024
@@ -91,6 +92,11 @@ export interface BlockState {
 export class ValueBlocks {
   /** Each block's memory, by index; undefined for a freed index whose memory was given back. */
   #bytes: (Buffer | undefined)[] = []
+  /** A DataView of each block's memory, by index, over exactly the block. */
+  #views: (DataView | undefined)[] = []
+  /** The memory values are copied in from (a received frame), and the Buffer pool reads copy into. */
+  readonly #sources = new LastView()
+  readonly #reads = new LastView()
   /**
    * The holders placed in each block, the first `#placed[index]` of its list. A list stays with its index and is
    * written over when the index holds its next block: a new list per block, grown as values came in, survived a young
@@ -117,16 +123,31 @@ export class ValueBlocks {
     const length = holder.length
     // From Node's pool, as Buffer.from(bytes) would be, without its argument checks.
     const copy = Buffer.allocUnsafe(length)
-    copyBytes(copy, 0, this.#bytes[index]!, holder.at, holder.at + length)
+    if (length <= WORD_COPY_MAX) copyWords(this.#reads.of(copy.buffer), copy.byteOffset, this.#views[index]!, holder.at, holder.at + length)
+    else copyBytes(copy, 0, this.#bytes[index]!, holder.at, holder.at + length)
     return holder.asBuffer ? copy : new Uint8Array(copy.buffer, copy.byteOffset, length)
   }
 
   /**
-   * The memory of the block `holder`'s bytes are in (they are at `holder.at`, `holder.length` long), to be copied
-   * from at once: the bytes are another value's once this one moves on.
+   * Copies the bytes `holder` keeps in a block into `target` at `at`, `targetView` being a DataView over exactly
+   * `target` (the map's outgoing batches).
    */
-  memoryOf(holder: BlockHolder): Buffer {
-    return this.#bytes[holder.block]!
+  copyOut(holder: BlockHolder, target: Uint8Array, targetView: DataView, at: number): void {
+    const index = holder.block
+    const start = holder.at
+    const end = start + holder.length
+    if (holder.length <= WORD_COPY_MAX) copyWords(targetView, at, this.#views[index]!, start, end)
+    else copyBytes(target, at, this.#bytes[index]!, start, end)
+  }
+
+  /** Lets go of the memory values were last copied in from (a received frame, once its batch is applied). */
+  releaseSource(): void {
+    this.#sources.forget()
+  }
+
+  /** The ArrayBuffer of the block `holder`'s bytes are in (for tests: whether a block's memory is used again). */
+  memoryOf(holder: BlockHolder): ArrayBufferLike {
+    return this.#bytes[holder.block]!.buffer
   }
 
   /** What block `index` holds. */
@@ -141,6 +162,11 @@ export class ValueBlocks {
    * be released first.
    */
   place(holder: BlockHolder, bytes: Uint8Array, asBuffer: boolean, start = 0, end = bytes.byteLength): void {
+    this.#place(holder, bytes, undefined, asBuffer, start, end)
+  }
+
+  /** `place` from any memory, or from a block's when `blockView` is that block's view (compaction). */
+  #place(holder: BlockHolder, bytes: Uint8Array, blockView: DataView | undefined, asBuffer: boolean, start: number, end: number): void {
     const length = end - start
     // An empty value takes no room, so a block would never fill with them and never let go of their holders.
     if (length > SHARED_MAX || length === 0) {
@@ -159,7 +185,11 @@ export class ValueBlocks {
       if (this.#live[full]! * 4 < this.#used[full]!) this.#compact(full)
     }
     const at = this.#used[index]!
-    copyBytes(this.#bytes[index]!, at, bytes, start, end)
+    const block = this.#bytes[index]!
+    if (start === 0 && end === bytes.length) block.set(bytes, at)
+    else if (length > WORD_COPY_MAX) copyBytes(block, at, bytes, start, end)
+    else if (blockView !== undefined) copyWords(this.#views[index]!, at, blockView, start, end)
+    else copyWords(this.#views[index]!, at, this.#sources.of(bytes.buffer), bytes.byteOffset + start, bytes.byteOffset + end)
     this.#used[index] = at + length
     this.#live[index]! += length
     this.#holders[index]![this.#placed[index]!++] = holder
@@ -185,6 +215,8 @@ export class ValueBlocks {
   /** Forgets every block (the replica was cleared). */
   clear(): void {
     this.#bytes = []
+    this.#views = []
+    this.#sources.forget()
     this.#holders = []
     this.#placed.fill(0)
     this.#used.fill(0)
@@ -208,7 +240,11 @@ export class ValueBlocks {
       this.#live = doubled(this.#live)
       this.#placed = doubled(this.#placed)
     }
-    this.#bytes[index] ??= Buffer.allocUnsafeSlow(BLOCK_BYTES)
+    if (this.#bytes[index] === undefined) {
+      const bytes = Buffer.allocUnsafeSlow(BLOCK_BYTES)
+      this.#bytes[index] = bytes
+      this.#views[index] = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+    }
     this.#holders[index] ??= []
     this.#placed[index] = 0
     this.#used[index] = 0
@@ -220,6 +256,7 @@ export class ValueBlocks {
   #compact(index: number): void {
     const holders = this.#holders[index]!
     const bytes = this.#bytes[index]!
+    const view = this.#views[index]!
     const placed = this.#placed[index]!
     for (let i = 0; i < placed; i++) {
       const h = holders[i]!
@@ -228,7 +265,7 @@ export class ValueBlocks {
       if (h.block !== index) continue
       h.block = NO_BLOCK
       if (!h.held) continue
-      this.place(h, bytes, h.asBuffer, h.at, h.at + h.length)
+      this.#place(h, bytes, view, h.asBuffer, h.at, h.at + h.length)
     }
     // Freed only now, so the values above cannot be moved into the block they leave. No view of it is out (`read`
     // copies), so its memory can hold the next block opened.
@@ -240,6 +277,7 @@ export class ValueBlocks {
       this.#spare.push(index)
     } else {
       this.#bytes[index] = undefined
+      this.#views[index] = undefined
       this.#free.push(index)
     }
   }
@@ -250,29 +288,6 @@ function doubled(counts: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(counts.length * 2)
   grown.set(counts)
   return grown
-}
-
-/** Up to this many bytes are copied in a loop; more with `TypedArray.set`, which is faster from about 40 bytes on. */
-const LOOP_COPY_BYTES = 32
-
-/**
- * Copies `source` from `start` to `end` into `target` at `at`. `TypedArray.set` copies a whole array, so copying part
- * of one takes a view of that part: a plain Uint8Array, the cheapest to make (a `subarray` of a Buffer is a Buffer,
- * made through its constructor), and none at all for a short copy. Timed on this project's 2-vCPU host, a read's copy
- * of 100 bytes (`Buffer.allocUnsafe` and the copy) took 95 ns this way, 101 ns with `subarray`, 156 ns in a loop; a
- * copy of 16 bytes 54 ns in a loop and 83 ns with a view.
- */
-export function copyBytes(target: Uint8Array, at: number, source: Uint8Array, start: number, end: number): void {
-  // The whole of the source (a local write's value) needs no view: 15–29 ns against 40–50 ns and a 96-byte object.
-  if (start === 0 && end === source.length) {
-    target.set(source, at)
-    return
-  }
-  if (end - start > LOOP_COPY_BYTES) {
-    target.set(new Uint8Array(source.buffer, source.byteOffset + start, end - start), at)
-    return
-  }
-  for (let i = start; i < end; i++) target[at++] = source[i]!
 }
 
 /**
