@@ -84,7 +84,7 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
       expiresAt = Math.ceil(this.#shared.system.clock.now() + ttlMs)
     }
     if (value === undefined) throw new InvalidOptionError('value', value, 'a value (use delete to remove a key)')
-    if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    if (typeof value === 'string' && !value.isWellFormed()) {
       throw new InvalidOptionError('value', value, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
     }
     // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
@@ -159,13 +159,11 @@ function isPlainSerializable(value: unknown): boolean {
   }
 }
 
-/** A UTF-16 surrogate without its pair: UTF-8, which keys and string values cross in, has no way to carry one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new InvalidOptionError('key', key, 'a string')
-  // Peers would hold the key with U+FFFD in its place: another key, and two maps that never agree.
-  if (LONE_SURROGATE.test(key)) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
+  // A UTF-16 surrogate without its pair (what `isWellFormed` finds) has no UTF-8, which keys cross in: peers would
+  // hold the key with U+FFFD in its place, another key, and two maps that never agree.
+  if (!key.isWellFormed()) throw new InvalidOptionError('key', key, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
 }
 
 /** Checks a key given as bytes; `end` undefined: to the end of `bytes`. */
