@@ -5,6 +5,7 @@ import { Pid } from '../../pid.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { DeltaFields } from './delta-batch.ts'
 import { Entry } from './entry.ts'
+import { hashAsciiBytes } from './key-hash.ts'
 import { PLACE_BUFFER, PLACE_BYTES, PLACE_NONE, ValueBlocks } from './value-blocks.ts'
 
 function entry(key: string, wall: number, counter: number, node: string, value: unknown, options: { deleted?: boolean; expiresAt?: number } = {}): Entry {
@@ -118,5 +119,35 @@ describe('delta batches', () => {
     )
     expect(looked).toEqual(['held', 'absent'])
     expect(got.map((e) => [e[0], e[8]])).toEqual([['held', heldEntry], ['absent', null], ['ключ', undefined]])
+  })
+
+  it('warms the lookups of a whole batch before applying any of it, as far as its bytes parse', () => {
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
+    for (const key of ['a', 'ключ', 'b']) builder.add(entry(key, 10, 0, 'a@h', Buffer.from('v')))
+    const fields = builder.take()
+    const hashOf = (key: string): number => hashAsciiBytes(Buffer.from(key), 0, key.length) | 0
+    const events: string[] = []
+    const warmed: number[][] = []
+    const run = (data: Uint8Array): void =>
+      decodeDeltaBatch(
+        { ...fields, data },
+        (p) => events.push(`problem ${p}`),
+        (key) => events.push(`apply ${key}`),
+        () => undefined,
+        (hashes, count) => {
+          events.push('warm')
+          warmed.push([...hashes.subarray(0, count)])
+        },
+      )
+    run(fields.data)
+    expect(events).toEqual(['warm', 'apply a', 'apply ключ', 'apply b'])
+    expect(warmed).toEqual([[hashOf('a'), -1, hashOf('b')]])
+    // Truncated inside the third entry: the first two are warmed, and the decoder still reports where the data ends.
+    events.length = 0
+    warmed.length = 0
+    run(fields.data.subarray(0, fields.data.length - 2))
+    expect(warmed).toEqual([[hashOf('a'), -1]])
+    expect(events[0]).toBe('warm')
+    expect(events.at(-1)).toMatch(/^problem /)
   })
 })

@@ -47,6 +47,12 @@ export type ApplyEntry = (...entry: Parameters<ReplicaStore<unknown>['applyRemot
 /** Finds the receiver's entry of an ASCII key from its bytes and `hashAsciiBytes` (ReplicaStore.entryOfAscii). */
 export type FindEntry = (bytes: Uint8Array, start: number, end: number, keyHash: number) => Entry | undefined
 
+/**
+ * Loads what finding the entries of a batch's keys will read, for all of them at once, before the batch is applied
+ * (ReplicaStore.warmAscii): `keyHashes` holds `count` key hashes, signed, -1 for a key that is not ASCII.
+ */
+export type WarmEntries = (keyHashes: Int32Array, count: number) => void
+
 const DELETED = 1
 const EXPIRES = 2
 const KIND_SHIFT = 2
@@ -280,17 +286,46 @@ class Reader {
   }
 }
 
+/** The key hashes of the batch being decoded (`scanKeyHashes`), grown to the largest batch. */
+let keyHashes = new Int32Array(512)
+
+/**
+ * Reads the key hash (`hashAsciiBytes`, signed; -1 for a key that is not ASCII) of each of the first `count` entries
+ * of `buf` into `keyHashes`, as far as the bytes parse; returns how many it read. `decodeDeltaBatch` parses and checks
+ * them again as it applies them. (An ASCII key whose hash is 0xFFFFFFFF reads as -1 too: it is only not warmed.)
+ */
+function scanKeyHashes(buf: Buffer, count: number): number {
+  if (keyHashes.length < count) keyHashes = new Int32Array(count)
+  const r = new Reader(buf)
+  let i = 0
+  for (; i < count && r.at < buf.length; i++) {
+    const flags = buf[r.at++]!
+    r.varint()
+    r.varint()
+    r.varint()
+    if ((flags & EXPIRES) !== 0) r.varint()
+    const keyStart = r.span(r.varint())
+    if (r.fail) break
+    keyHashes[i] = hashAsciiBytes(buf, keyStart, r.at) | 0
+    if (((flags >> KIND_SHIFT) & KIND_MASK) !== KIND_NONE) r.span(r.varint())
+    if (r.fail) break
+  }
+  return i
+}
+
 /**
  * Decodes a peer's batch and hands each entry, with its absolute version, to `apply`. A malformed batch is reported
  * through `onProblem` and skipped from where it went wrong; a malformed entry is reported and left out, and the
  * others still apply. With `find`, an ASCII key the receiver holds is looked up from its bytes and handed over as
- * the held entry with its key, so no string is made of it.
+ * the held entry with its key, so no string is made of it; with `warm` too, what those lookups read is loaded for the
+ * whole batch first, the keys' cache misses overlapping instead of coming one after another.
  */
 export function decodeDeltaBatch(
   msg: Partial<Record<keyof DeltaFields, unknown>>,
   onProblem: (problem: string) => void,
   apply: ApplyEntry,
   find?: FindEntry,
+  warm?: WarmEntries,
 ): void {
   const { writers, base, count, data } = msg
   if (!Array.isArray(writers) || writers.length === 0 || !writers.every((w) => typeof w === 'string')) return onProblem('writers must be node names')
@@ -302,6 +337,7 @@ export function decodeDeltaBatch(
   const names = (writers as string[]).map(internNodeName)
   const r = new Reader(data)
   const buf = r.buf
+  if (find !== undefined && warm !== undefined) warm(keyHashes, scanKeyHashes(buf, count as number))
   for (let i = 0; i < (count as number); i++) {
     if (r.at >= buf.length) return onProblem(`data ends after ${i} of ${String(count)} entries`)
     const flags = buf[r.at++]!

@@ -24,7 +24,7 @@ import {
   wantedEntries,
 } from './catch-up.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
-import type { ApplyEntry, FindEntry } from './delta-batch.ts'
+import type { ApplyEntry, FindEntry, WarmEntries } from './delta-batch.ts'
 import { dropPeer, FLUSH } from './map-shared.ts'
 import type { MapMessage, Shared } from './map-shared.ts'
 import type { Entry } from './entry.ts'
@@ -45,6 +45,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
     store.applyRemote(key, wall, counter, node, deleted, expiresAt, value, placeAs, held, start, end)
   }
   const findEntry: FindEntry = (bytes, start, end, keyHash) => store.entryOfAscii(bytes, start, end, keyHash)
+  const warmEntries: WarmEntries = (keyHashes, count) => store.warmAscii(keyHashes, count)
   // Reused: its scratch buffer grows once to the size of a batch.
   const flushBatch = new DeltaBatchBuilder(store.blocks)
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
@@ -142,6 +143,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
             (problem) => drop(msg.peer, 'delta', problem),
             applyEntry,
             findEntry,
+            warmEntries,
           )
           // The values that won were copied out of the frame: the view kept for those copies must not keep it alive.
           store.blocks.releaseSource()

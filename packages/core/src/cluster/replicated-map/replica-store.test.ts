@@ -120,4 +120,22 @@ describe('ReplicaStore', () => {
     expect(s.entry('fresh')?.value).toBe('f')
     expect(changes.slice(-2).map((c) => c.key)).toEqual(['k:7', 'fresh'])
   })
+
+  it('warms the lookups of a batch of key hashes: each held key is found once, absent and non-ASCII keys are walked past', () => {
+    const { s } = store()
+    // 100,000 keys over 65,536 leaf ranges: most lookups walk more than one entry.
+    const keys = Array.from({ length: 100_000 }, (_, i) => `k:${i}`)
+    for (const key of keys) s.setLocal(key, 'v', 0)
+    const asked = [...keys.slice(0, 300), 'absent:1', 'absent:2']
+    const hashes = new Int32Array(asked.length + 1)
+    for (const [i, key] of asked.entries()) {
+      const bytes = Buffer.from(key)
+      hashes[i] = hashAsciiBytes(bytes, 0, bytes.length) | 0
+    }
+    hashes[asked.length] = -1
+    s.warmAscii(hashes, hashes.length)
+    expect(s.warmed).toBe(keys.slice(0, 300).reduce((n, key) => n + key.length, 0))
+    s.warmAscii(hashes, 0)
+    expect(s.warmed).toBe(0)
+  })
 })
