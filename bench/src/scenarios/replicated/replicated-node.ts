@@ -205,9 +205,11 @@ serveRequests(
         return out
       }
       case 'fill': {
-        const count = Number(request['count'])
+        // Keys `${prefix}0` on (`k` by default), the whole key space by default: the keys the open loops write.
+        const count = Number(request['count'] ?? KEY_SPACE)
+        const prefix = String(request['prefix'] ?? 'k')
         for (let i = 0; i < count; i++) {
-          map.set(`k${i}`, value(0, i))
+          map.set(`${prefix}${i}`, value(0, i))
           if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
         }
         return map.size
