@@ -128,9 +128,9 @@ describe('delta batches', () => {
     const hashOf = (key: string): number => hashAsciiBytes(Buffer.from(key), 0, key.length) | 0
     const events: string[] = []
     const warmed: number[][] = []
-    const run = (data: Uint8Array): void =>
+    const run = (data: Uint8Array, count = fields.count): void =>
       decodeDeltaBatch(
-        { ...fields, data },
+        { ...fields, data, count },
         (p) => events.push(`problem ${p}`),
         (key) => events.push(`apply ${key}`),
         () => undefined,
@@ -149,5 +149,11 @@ describe('delta batches', () => {
     expect(warmed).toEqual([[hashOf('a'), -1]])
     expect(events[0]).toBe('warm')
     expect(events.at(-1)).toMatch(/^problem /)
+    // A count far beyond the data is reported as such; the scan reads only what is there.
+    events.length = 0
+    warmed.length = 0
+    run(fields.data, 2 ** 40)
+    expect(warmed).toEqual([[hashOf('a'), -1, hashOf('b')]])
+    expect(events).toEqual(['warm', 'apply a', 'apply ключ', 'apply b', `problem data ends after 3 of ${2 ** 40} entries`])
   })
 })

@@ -295,6 +295,8 @@ let keyHashes = new Int32Array(512)
  * them again as it applies them. (An ASCII key whose hash is 0xFFFFFFFF reads as -1 too: it is only not warmed.)
  */
 function scanKeyHashes(buf: Buffer, count: number): number {
+  // Every entry takes at least a byte: a peer's count beyond that is an error the decoder reports, not a size to make.
+  count = Math.min(count, buf.length)
   if (keyHashes.length < count) keyHashes = new Int32Array(count)
   const r = new Reader(buf)
   let i = 0
