@@ -17,6 +17,11 @@
 /** Runs up to this many bytes are copied word by word (`copyWords`); longer ones with `TypedArray.set`. */
 export const WORD_COPY_MAX = 128
 
+/** A DataView over exactly `bytes`: its positions are the array's indices. */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
 /** Copies the bytes of `source` from `start` to `end` into `target` at `at`, all positions being the views' own. */
 export function copyWords(target: DataView, at: number, source: DataView, start: number, end: number): void {
   const length = end - start

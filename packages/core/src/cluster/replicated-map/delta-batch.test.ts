@@ -128,12 +128,16 @@ describe('delta batches', () => {
     const hashOf = (key: string): number => hashAsciiBytes(Buffer.from(key), 0, key.length) | 0
     const events: string[] = []
     const warmed: number[][] = []
+    const looked: number[] = []
     const run = (data: Uint8Array, count = fields.count): void =>
       decodeDeltaBatch(
         { ...fields, data, count },
         (p) => events.push(`problem ${p}`),
         (key) => events.push(`apply ${key}`),
-        () => undefined,
+        (_bytes, _start, _end, keyHash) => {
+          looked.push(keyHash)
+          return undefined
+        },
         (hashes, count) => {
           events.push('warm')
           warmed.push([...hashes.subarray(0, count)])
@@ -142,6 +146,8 @@ describe('delta batches', () => {
     run(fields.data)
     expect(events).toEqual(['warm', 'apply a', 'apply ключ', 'apply b'])
     expect(warmed).toEqual([[hashOf('a'), -1, hashOf('b')]])
+    // The lookups get the scanned hashes, unsigned as `hashAsciiBytes` gives them; the non-ASCII key is not looked up.
+    expect(looked).toEqual([hashOf('a') >>> 0, hashOf('b') >>> 0])
     // Truncated inside the third entry: the first two are warmed, and the decoder still reports where the data ends.
     events.length = 0
     warmed.length = 0

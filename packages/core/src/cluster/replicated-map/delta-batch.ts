@@ -25,6 +25,7 @@ import type { MessageCodec } from '../../codec.ts'
 import { internNodeName } from '../../node-name.ts'
 import type { Entry } from './entry.ts'
 import type { ReplicaStore } from './replica-store.ts'
+import { viewOf } from './byte-copy.ts'
 import { hashAsciiBytes } from './key-hash.ts'
 import { wireEntryProblem } from './replica-store.ts'
 import { NO_BLOCK, PLACE_BUFFER, PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
@@ -72,10 +73,6 @@ let sharedCodec: MessageCodec | undefined
 /** Core's codec, for values that are not bytes or strings; one per process is enough (encoding is synchronous). */
 function valueCodec(): MessageCodec {
   return (sharedCodec ??= createMessageCodec())
-}
-
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** Collects entries into a batch. */
@@ -292,7 +289,7 @@ let keyHashes = new Int32Array(512)
 /**
  * Reads the key hash (`hashAsciiBytes`, signed; -1 for a key that is not ASCII) of each of the first `count` entries
  * of `buf` into `keyHashes`, as far as the bytes parse; returns how many it read. `decodeDeltaBatch` parses and checks
- * them again as it applies them. (An ASCII key whose hash is 0xFFFFFFFF reads as -1 too: it is only not warmed.)
+ * them again as it applies them, and takes the hashes from here (`scannedHash`).
  */
 function scanKeyHashes(buf: Buffer, count: number): number {
   // Every entry takes at least a byte: a peer's count beyond that is an error the decoder reports, not a size to make.
@@ -313,6 +310,14 @@ function scanKeyHashes(buf: Buffer, count: number): number {
     if (r.fail) break
   }
   return i
+}
+
+/**
+ * A scanned key hash as `hashAsciiBytes` returns it: unsigned, or -1 for a key that is not ASCII. (An ASCII key whose
+ * hash is 0xFFFFFFFF reads as -1 too, and is then looked up by its string, as a non-ASCII key is.)
+ */
+function scannedHash(signed: number): number {
+  return signed === -1 ? -1 : signed >>> 0
 }
 
 /**
@@ -339,7 +344,9 @@ export function decodeDeltaBatch(
   const names = (writers as string[]).map(internNodeName)
   const r = new Reader(data)
   const buf = r.buf
-  if (find !== undefined && warm !== undefined) warm(keyHashes, scanKeyHashes(buf, count as number))
+  // The hashes the warm-up scanned are the ones the lookups need: entries up to `scanned` parse the same way below.
+  const scanned = find !== undefined && warm !== undefined ? scanKeyHashes(buf, count as number) : 0
+  if (scanned > 0) warm!(keyHashes, scanned)
   for (let i = 0; i < (count as number); i++) {
     if (r.at >= buf.length) return onProblem(`data ends after ${i} of ${String(count)} entries`)
     const flags = buf[r.at++]!
@@ -350,7 +357,7 @@ export function decodeDeltaBatch(
     const keyStart = r.span(r.varint())
     if (r.fail) return onProblem(`entry ${i} is truncated`)
     let held: Entry | null | undefined
-    const keyHash = find === undefined ? -1 : hashAsciiBytes(buf, keyStart, r.at)
+    const keyHash = find === undefined ? -1 : i < scanned ? scannedHash(keyHashes[i]!) : hashAsciiBytes(buf, keyStart, r.at)
     if (keyHash !== -1) held = find!(buf, keyStart, r.at, keyHash) ?? null
     const key = held?.key ?? shortAscii(buf, keyStart, r.at) ?? buf.toString('utf8', keyStart, r.at)
     const deleted = (flags & DELETED) !== 0

@@ -28,7 +28,7 @@
  * every read.
  */
 import { Buffer } from 'node:buffer'
-import { LastView, WORD_COPY_MAX, copyBytes, copyWords } from './byte-copy.ts'
+import { LastView, WORD_COPY_MAX, copyBytes, copyWords, viewOf } from './byte-copy.ts'
 
 /** Bytes of one block: Node's Buffer pool size. */
 export const BLOCK_BYTES = 8 * 1024
@@ -243,7 +243,7 @@ export class ValueBlocks {
     if (this.#bytes[index] === undefined) {
       const bytes = Buffer.allocUnsafeSlow(BLOCK_BYTES)
       this.#bytes[index] = bytes
-      this.#views[index] = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+      this.#views[index] = viewOf(bytes)
     }
     this.#holders[index] ??= []
     this.#placed[index] = 0
