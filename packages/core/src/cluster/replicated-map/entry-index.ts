@@ -13,11 +13,7 @@
  * Measured on that host, alternated in one process: a received key found from its bytes took 195 ns against 204 ns
  * in the leaf lists at 100,000 keys and 558 ns against 3,063 at 1,000,000; a replicated `set` of an existing key in
  * random order 0.96 µs against 1.12 through the split Maps at 100,000 keys and 2.06 against 2.29 at 1,000,000 (in key
- * order 0.82 against 0.80, no difference); the heap per key of 100-byte values fell from 200 to 178 bytes. What it
- * costs: a received batch of keys in key order at 100,000 keys finds them in 121 ns each against 101 in the leaf lists
- * (in random order 139 against 135), though its walks are shorter (1.56 entries against 1.76): the lists' 65,536
- * heads fit the cache better than 100,000 buckets do, we think. Fewer, fuller buckets were slower still (1.5 and 2
- * entries a bucket: 133 and 159 ns).
+ * order 0.82 against 0.80, no difference); the heap per key of 100-byte values fell from 200 to 178 bytes.
  *
  * Entries are chained through `Entry.chain`, newest first; a lookup rejects a candidate on the hash kept in the entry,
  * read in the same cache line as the link, and compares the key's characters once, for the match. Removing an entry
