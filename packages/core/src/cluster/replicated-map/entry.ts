@@ -1,7 +1,6 @@
 /**
  * Entry: one key's current version in a replica (replica-store.ts): its value or where the value's bytes are, the
- * version of the write that made it, its fingerprint in the RangeDigest, its links in its leaf range's list, and its
- * link in its bucket of the store's index (entry-index.ts).
+ * version of the write that made it, its fingerprint in the RangeDigest, and its links in its leaf range's list.
  */
 import { leafOf } from './range-digest.ts'
 import { NO_BLOCK } from './value-blocks.ts'
@@ -40,11 +39,6 @@ export class Entry implements BlockHolder {
    * values are too large for V8's small integers, and each of those was a 16-byte boxed number of its entry's own.
    */
   readonly #keyHash: number
-  /**
-   * The next entry of its bucket in the store's index of keys (entry-index.ts): beside the key and its hash, which a
-   * lookup reads in each entry it passes, so that a step of the walk touches one cache line.
-   */
-  chain: Entry | undefined = undefined
   /** The value, unless its bytes are in a block (`block`, `at`, `length`): read it with the store's `blocks.read`. */
   value: unknown = undefined
   /** The write's clock time (`wall`) in two small integers (TIME_SPLIT). */
@@ -73,11 +67,6 @@ export class Entry implements BlockHolder {
   /** The key's hash (unsigned 32 bits: key-hash.ts). */
   get keyHash(): number {
     return this.#keyHash >>> 0
-  }
-
-  /** The key's hash as stored, signed: for bit masks, which read it alike either way, without a boxed number. */
-  get hashBits(): number {
-    return this.#keyHash
   }
 
   /** True when the key's hash is `keyHash` (unsigned or signed): compared as stored, with no conversion. */

@@ -17,9 +17,9 @@ import { MinHeap } from '../../internal/min-heap.ts'
 import { compareVersions } from './hlc.ts'
 import type { HybridLogicalClock } from './hlc.ts'
 import { fingerprint, hashLatin1Bytes, hashString } from './key-hash.ts'
-import { LEAF_COUNT, RangeDigest, leavesUnder } from './range-digest.ts'
+import { LEAF_COUNT, RangeDigest, leafOf, leavesUnder } from './range-digest.ts'
 import { Entry } from './entry.ts'
-import { EntryIndex } from './entry-index.ts'
+import { SplitMap } from './split-map.ts'
 import { NO_BLOCK, PLACE_BUFFER, PLACE_NONE, ValueBlocks, placeOf } from './value-blocks.ts'
 import type { PlaceAs } from './value-blocks.ts'
 
@@ -61,8 +61,8 @@ export function wireEntryProblem(key: unknown, wall: number, counter: number, no
 /** One node's replica of one map scope. */
 export class ReplicaStore<V> {
   readonly digest = new RangeDigest()
-  /** Every entry by key, found by the key's hash; it grows a bucket at a time, so growth never pauses the node. */
-  readonly #entries = new EntryIndex()
+  /** Every entry by key; split once large, so growth and churn never pause the node for long (split-map.ts). */
+  readonly #entries = new SplitMap<Entry>()
   readonly #leaves: (Entry | undefined)[] = new Array<Entry | undefined>(LEAF_COUNT)
   /** `warmAscii`'s walks, one per key of a batch; every slot is undefined between batches. */
   readonly #walks: (Entry | undefined)[] = []
@@ -100,36 +100,36 @@ export class ReplicaStore<V> {
   }
 
   get(key: string): V | undefined {
-    const e = this.#entries.get(key, hashString(key))
+    const e = this.#entries.get(key)
     if (e === undefined || !e.live) return undefined
     if (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now()) return undefined
     return this.blocks.read(e) as V
   }
 
   has(key: string): boolean {
-    const e = this.#entries.get(key, hashString(key))
+    const e = this.#entries.get(key)
     return e !== undefined && e.live && (e.expiresAt === 0 || e.expiresAt > this.#clock.now())
   }
 
   expiresAt(key: string): number | undefined {
-    const e = this.#entries.get(key, hashString(key))
+    const e = this.#entries.get(key)
     if (e === undefined || !e.live || e.expiresAt === 0 || e.expiresAt <= this.#clock.now()) return undefined
     return e.expiresAt
   }
 
   /** The current entry of `key`, tombstones included. */
   entry(key: string): Entry | undefined {
-    return this.#entries.get(key, hashString(key))
+    return this.#entries.get(key)
   }
 
   /**
    * The current entry of the key whose code units are `bytes[start, end)`, one per byte (an ASCII key as its UTF-8
-   * bytes, with `keyHash` from `hashAsciiBytes`; any Latin-1 key, from `hashLatin1Bytes`), found in its bucket of the
-   * index without making a string of the key: what a receiver does per entry.
+   * bytes, with `keyHash` from `hashAsciiBytes`; any Latin-1 key, from `hashLatin1Bytes`), found in its leaf range's
+   * list without making a string of the key or looking it up in the Map: what a receiver does per entry.
    */
   entryOfAscii(bytes: Uint8Array, start: number, end: number, keyHash: number): Entry | undefined {
     const length = end - start
-    for (let e = this.#entries.head(keyHash); e !== undefined; e = e.chain) {
+    for (let e = this.#leaves[leafOf(keyHash)]; e !== undefined; e = e.next) {
       if (!e.hasHash(keyHash) || e.key.length !== length) continue
       const key = e.key
       let i = 0
@@ -141,7 +141,7 @@ export class ReplicaStore<V> {
 
   /**
    * Loads into the cache what `entryOfAscii` will read for each of `count` key hashes (signed; -1 skipped): the head
-   * of the key's bucket, the entries walked, and the key of the one whose hash matches. All the keys' walks advance
+   * of the key's leaf list, the entries walked, and the key of the one whose hash matches. All the keys' walks advance
    * together, one step each per pass, so their cache misses overlap: at 100,000 to 300,000 keys a lookup is a few
    * dependent misses, each a fraction of a microsecond on a virtualized host, and a batch's keys are far apart.
    */
@@ -149,7 +149,7 @@ export class ReplicaStore<V> {
     const walks = this.#walks
     for (let i = 0; i < count; i++) {
       const h = keyHashes[i]!
-      walks[i] = h === -1 ? undefined : this.#entries.head(h)
+      walks[i] = h === -1 ? undefined : this.#leaves[leafOf(h >>> 0)]
     }
     let walking = count
     let loaded = 0
@@ -162,7 +162,7 @@ export class ReplicaStore<V> {
           loaded += e.key.length
           walks[i] = undefined
         } else {
-          walks[i] = e.chain
+          walks[i] = e.next
           walking++
         }
       }
@@ -219,11 +219,8 @@ export class ReplicaStore<V> {
    */
   setLocal(key: string, value: V, expiresAt: number, held?: Entry | null): Entry {
     this.#hlc.tick()
-    let e: Entry | undefined
-    if (held === undefined) {
-      const keyHash = hashString(key)
-      e = this.#entries.get(key, keyHash) ?? this.#insert(key, keyHash)
-    } else e = held ?? this.#insert(key, hashString(key))
+    let e = held === undefined ? this.#entries.get(key) : (held ?? undefined)
+    if (e === undefined) e = this.#insert(key, hashString(key))
     // Bytes are copied, so a caller reusing its Buffer cannot change the map, and the value the caller made dies young.
     const placeAs = placeOf(value)
     this.#write(e, placeAs === PLACE_NONE ? value : undefined, this.#hlc.wall, this.#hlc.counter, this.#node, false, expiresAt)
@@ -234,7 +231,7 @@ export class ReplicaStore<V> {
 
   /** A local delete: a tombstone newer than the live value. Returns the entry, or undefined if nothing was live. */
   deleteLocal(key: string): Entry | undefined {
-    const e = this.#entries.get(key, hashString(key))
+    const e = this.#entries.get(key)
     // An expired key is gone already (its expiry event is due): nothing to delete.
     if (e === undefined || !e.live || (e.expiresAt !== 0 && e.expiresAt <= this.#clock.now())) return undefined
     this.#hlc.tick()
@@ -263,15 +260,14 @@ export class ReplicaStore<V> {
     end?: number,
   ): boolean {
     this.#hlc.observe(wall, counter)
-    const keyHash = held === undefined ? hashString(key) : 0
-    let e = held === undefined ? this.#entries.get(key, keyHash) : (held ?? undefined)
+    let e = held === undefined ? this.#entries.get(key) : (held ?? undefined)
     if (e !== undefined) {
       if (compareVersions(wall, counter, node, e.wall, e.counter, e.node) <= 0) return false
     } else {
       // A tombstone we would collect at once is not worth holding.
       const deadSince = deleted ? wall : expiresAt
       if ((deleted || expiresAt !== 0) && deadSince + this.#options.tombstoneTtlMs <= this.#clock.now()) return false
-      e = this.#insert(key, held === undefined ? keyHash : hashString(key))
+      e = this.#insert(key, hashString(key))
     }
     this.#write(e, deleted || placeAs !== PLACE_NONE ? undefined : value, wall, counter, node, deleted, expiresAt)
     if (placeAs !== PLACE_NONE && !deleted) {
@@ -284,7 +280,7 @@ export class ReplicaStore<V> {
 
   /** Collects this delete tombstone before its age (every peer has it); nothing when `e` is not held any more. */
   collect(e: Entry): void {
-    if (e.held && e.deleted && this.#entries.get(e.key, e.hashBits) === e) this.#remove(e)
+    if (e.held && e.deleted && this.#entries.get(e.key) === e) this.#remove(e)
   }
 
   /**
@@ -292,7 +288,7 @@ export class ReplicaStore<V> {
    * carries it, unsigned); true if it did.
    */
   collectKey(key: string, fp: number): boolean {
-    const e = this.#entries.get(key, hashString(key))
+    const e = this.#entries.get(key)
     if (e === undefined || !e.deleted || e.fp !== (fp | 0)) return false
     this.#remove(e)
     return true
@@ -308,7 +304,7 @@ export class ReplicaStore<V> {
     const now = this.#clock.now()
     for (let at = this.#timed.peekAt(); at !== undefined && at <= now; at = this.#timed.peekAt()) {
       const { entry, fp } = this.#timed.pop()!
-      if (entry.fp !== fp || this.#entries.get(entry.key, entry.hashBits) !== entry) continue
+      if (entry.fp !== fp || this.#entries.get(entry.key) !== entry) continue
       if (entry.live) {
         // Its expiry: it is a tombstone from now on.
         entry.live = false
@@ -338,7 +334,7 @@ export class ReplicaStore<V> {
   /** A new entry, not yet in the digest: its first `#write` adds it. */
   #insert(key: string, keyHash: number): Entry {
     const e = new Entry(key, keyHash)
-    this.#entries.add(e)
+    this.#entries.set(key, e)
     const head = this.#leaves[e.leaf]
     e.next = head
     if (head !== undefined) head.prev = e
@@ -349,7 +345,7 @@ export class ReplicaStore<V> {
   #remove(e: Entry): void {
     this.blocks.release(e)
     e.held = false
-    this.#entries.remove(e)
+    this.#entries.delete(e.key)
     this.digest.remove(e.leaf, e.fp)
     if (e.prev !== undefined) e.prev.next = e.next
     else this.#leaves[e.leaf] = e.next
