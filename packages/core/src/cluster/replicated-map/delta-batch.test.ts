@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { createMessageCodec } from '../../codec.ts'
 import { Pid } from '../../pid.ts'
-import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
+import { DeltaBatchBuilder, WARM_MAX_ENTRIES, decodeDeltaBatch } from './delta-batch.ts'
 import type { DeltaFields } from './delta-batch.ts'
 import { Entry } from './entry.ts'
 import { hashAsciiBytes } from './key-hash.ts'
@@ -161,5 +161,32 @@ describe('delta batches', () => {
     run(fields.data, 2 ** 40)
     expect(warmed).toEqual([[hashOf('a'), -1, hashOf('b')]])
     expect(events).toEqual(['warm', 'apply a', 'apply ключ', 'apply b', `problem data ends after 3 of ${2 ** 40} entries`])
+  })
+
+  it('warms at most WARM_MAX_ENTRIES of a larger batch, and still finds and applies every entry', () => {
+    const builder = new DeltaBatchBuilder(new ValueBlocks())
+    const count = WARM_MAX_ENTRIES + 10
+    for (let i = 0; i < count; i++) builder.add(entry(`k${i}`, 10, 0, 'a@h', Buffer.from('v')))
+    const fields = builder.take()
+    const warmedCounts: number[] = []
+    const applied: string[] = []
+    const looked: number[] = []
+    decodeDeltaBatch(
+      fields,
+      (p) => applied.push(`problem ${p}`),
+      (key) => applied.push(key),
+      (_bytes, _start, _end, keyHash) => {
+        looked.push(keyHash)
+        return undefined
+      },
+      (_hashes, n) => warmedCounts.push(n),
+    )
+    expect(warmedCounts).toEqual([WARM_MAX_ENTRIES])
+    expect(applied).toHaveLength(count)
+    expect(applied.at(-1)).toBe(`k${count - 1}`)
+    // Entries past the warmed ones are hashed as they are applied: the same hashes.
+    const last = Buffer.from(`k${count - 1}`)
+    expect(looked.at(-1)).toBe(hashAsciiBytes(last, 0, last.length))
+    expect(looked).toHaveLength(count)
   })
 })

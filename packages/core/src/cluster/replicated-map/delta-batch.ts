@@ -283,17 +283,28 @@ class Reader {
   }
 }
 
-/** The key hashes of the batch being decoded (`scanKeyHashes`), grown to the largest batch. */
+/**
+ * Entries of a batch whose lookups are warmed together, at most: eight times the default `batchSize`. The rest are
+ * looked up one by one, as without a warm-up; the scratch array below never grows past this, whatever count and data
+ * a peer sends (a batch as large as `maxMessageBytes` would have made it 4 bytes per byte of data, kept for good).
+ */
+export const WARM_MAX_ENTRIES = 4096
+
+/**
+ * The key hashes of the batch being decoded (`scanKeyHashes`), grown up to WARM_MAX_ENTRIES. Module state, shared by
+ * every map in the process: a decode runs from start to end synchronously, and nothing it calls (the store, a change's
+ * listeners) can start another decode, which only a map actor's own turn does.
+ */
 let keyHashes = new Int32Array(512)
 
 /**
  * Reads the key hash (`hashAsciiBytes`, signed; -1 for a key that is not ASCII) of each of the first `count` entries
- * of `buf` into `keyHashes`, as far as the bytes parse; returns how many it read. `decodeDeltaBatch` parses and checks
+ * of `buf` (at most WARM_MAX_ENTRIES) into `keyHashes`, as far as the bytes parse; returns how many it read. `decodeDeltaBatch` parses and checks
  * them again as it applies them, and takes the hashes from here (`scannedHash`).
  */
 function scanKeyHashes(buf: Buffer, count: number): number {
   // Every entry takes at least a byte: a peer's count beyond that is an error the decoder reports, not a size to make.
-  count = Math.min(count, buf.length)
+  count = Math.min(count, buf.length, WARM_MAX_ENTRIES)
   if (keyHashes.length < count) keyHashes = new Int32Array(count)
   const r = new Reader(buf)
   let i = 0
