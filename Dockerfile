@@ -50,4 +50,5 @@ COPY --from=production-deps /app/apps/cli/node_modules ./apps/cli/node_modules
 USER node
 # 4370: the cluster (node to node); 8080: HTTP (the app, probes, /metrics, /observer); 6379: the cache's Redis protocol.
 EXPOSE 4370 8080 6379
-CMD ["node", "apps/chat/dist/main.js"]
+# --initial-heap-size=64: RECOMMENDED_NODE_FLAGS (packages/transport/README.md, "Large messages and the collector").
+CMD ["node", "--initial-heap-size=64", "apps/chat/dist/main.js"]

@@ -20,6 +20,8 @@ export interface MachineFacts {
   erlang: string | null
   /** The glibc allocator setting the scenario processes ran with (the runner sets it), or null for glibc's defaults. */
   glibcTunables?: string | null
+  /** The Node flags the scenario processes ran with (the runner sets them); absent from reports made before. */
+  nodeFlags?: string[]
   /**
    * The hypervisor the machine runs under (`hypervisor()`), or null on bare metal. Absent from reports made before it
    * was recorded, and undefined (left out of the JSON) where the CPU's flags cannot be read.

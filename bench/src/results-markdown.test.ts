@@ -34,6 +34,14 @@ describe('generatedSection', () => {
     expect(machineLine(report)).toContain('linux 6.18; ws')
   })
 
+  it('names the Node flags the run started its processes with, and none for a report made before they were kept', () => {
+    expect(machineLine({ ...report, machine: { ...report.machine, nodeFlags: ['--initial-heap-size=64'] } })).toContain(
+      'GLIBC_TUNABLES of every scenario process: unset (glibc defaults); Node flags of every Node process: --initial-heap-size=64.',
+    )
+    expect(machineLine({ ...report, machine: { ...report.machine, nodeFlags: [] } })).toContain('Node flags of every Node process: none (Node defaults).')
+    expect(machineLine(report)).not.toContain('Node flags')
+  })
+
   it('leaves the probes out of a run that did not take them', () => {
     const line = machineLine(report)
     expect(line).not.toContain('Host stalls')

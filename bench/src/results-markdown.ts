@@ -94,6 +94,12 @@ function hypervisorPart(hypervisor: string | null | undefined): string {
   return hypervisor === 'unnamed' ? ', under a hypervisor not named in the kernel log (unreadable, or its boot lines rotated out)' : `, under the ${hypervisor} hypervisor`
 }
 
+/** The Node flags of the run, for the machine line; nothing for reports made before they were recorded. */
+function nodeFlagsPart(flags: string[] | undefined): string {
+  if (flags === undefined) return ''
+  return `; Node flags of every Node process: ${flags.length === 0 ? 'none (Node defaults)' : flags.join(' ')}`
+}
+
 export function generatedSection(report: BenchReport, charts: string[], table: string): string {
   const m = report.machine
   const lines: string[] = []
@@ -101,7 +107,7 @@ export function generatedSection(report: BenchReport, charts: string[], table: s
   lines.push('')
   lines.push(`Run of ${report.startedAt} on Cohort \`${report.cohortVersion}\`${report.quick ? ' (**--quick**: smoke check, not figures to quote)' : ''}${report.filter === null ? '' : ` (filter \`${report.filter}\`)`}.`)
   lines.push('')
-  lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}${hypervisorPart(m.hypervisor)}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}. ` +
+  lines.push(`Machine: ${m.cpu}, ${m.cores} vCPUs, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os} ${m.kernel}${hypervisorPart(m.hypervisor)}; ws native masking (bufferutil): ${m.bufferutil ? 'yes' : 'no'}; Erlang/OTP: ${m.erlang ?? 'not installed'}; GLIBC_TUNABLES of every scenario process: ${m.glibcTunables ?? 'unset (glibc defaults)'}${nodeFlagsPart(m.nodeFlags)}. ` +
     'Each scenario ran in a fresh process after a warm-up; figures are medians of the trials with the min–max spread; the load average before each scenario is in the JSON.' +
     roundsSentence(report) +
     stallsSentence(report) +

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: the command line of the runner. Options: --quick, --filter <pattern> (repeatable or comma-separated),
  * --json (only the JSON on stdout), --verbose, --trials N, --rounds N, --trial-ms N, --warmup-ms N, --cpu-prof [dir],
- * --malloc-defaults, --no-write, --report. Exit code 1 when a scenario process failed; never because of a figure.
+ * --malloc-defaults, --node-defaults, --no-write, --report. Exit code 1 when a scenario process failed; never because of a figure.
  */
 import { join } from 'node:path'
 import { BENCH_DIR, runBenchmarks } from './runner.ts'
@@ -22,6 +22,7 @@ const USAGE = `usage: pnpm bench [options]
   --host-stalls <ms>  how long the host-stall probe spins a thread per vCPU before and after the run
                       (default 2000, quick 500; 0 leaves it out)
   --malloc-defaults   run scenarios with glibc's allocator defaults, not the transport's RECOMMENDED_GLIBC_TUNABLES
+  --node-defaults     run every Node process without the transport's RECOMMENDED_NODE_FLAGS
   --no-write          do not write bench/results/*.json, nor (without --report) RESULTS.md and the charts
   --report            write RESULTS.md and charts even for a quick or filtered run
   --help`
@@ -77,6 +78,9 @@ function parse(argv: string[]): (BenchOptions & { json: boolean }) | undefined {
       }
       case '--malloc-defaults':
         options.mallocDefaults = true
+        break
+      case '--node-defaults':
+        options.nodeDefaults = true
         break
       case '--no-write':
         options.writeResults = false

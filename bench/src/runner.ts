@@ -5,7 +5,7 @@
  * timestamped copy) and, for a full run, RESULTS.md's generated part and the SVG charts. `pnpm bench` (run.ts) and
  * the CLI's `cohort bench` both call this one implementation.
  */
-import { RECOMMENDED_GLIBC_TUNABLES } from '@cohort/transport'
+import { RECOMMENDED_GLIBC_TUNABLES, RECOMMENDED_NODE_FLAGS } from '@cohort/transport'
 import { fork } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -61,6 +61,12 @@ export interface BenchOptions {
    * @default false
    */
   mallocDefaults?: boolean
+  /**
+   * Run the scenario processes (and the helper and server processes they start) without the transport's
+   * `RECOMMENDED_NODE_FLAGS`, which every Cohort deployment starts Node with (see the transport README).
+   * @default false
+   */
+  nodeDefaults?: boolean
   /**
    * Write RESULTS.md's generated part and the charts. @default true for a full run (no quick, no filter) that writes
    * its results: the tables then always describe the run in latest.json
@@ -121,8 +127,17 @@ function allocatorEnv(options: BenchOptions): { GLIBC_TUNABLES?: string } {
   return options.mallocDefaults === true ? {} : { GLIBC_TUNABLES: RECOMMENDED_GLIBC_TUNABLES }
 }
 
+/**
+ * The Node flags every scenario process starts with, before its job's own: the transport's recommended ones unless
+ * `nodeDefaults`. The processes a scenario starts take them over from it (child/node-flags.ts), so baselines and
+ * Cohort run alike.
+ */
+export function nodeFlags(options: BenchOptions): string[] {
+  return options.nodeDefaults === true ? [] : [...RECOMMENDED_NODE_FLAGS]
+}
+
 function runJob(job: JobSpec, params: Record<string, unknown>, timeoutMs: number, options: BenchOptions, log: (line: string) => void): Promise<JobOutcome> {
-  const execArgv = [...(job.execArgv ?? [])]
+  const execArgv = [...nodeFlags(options), ...(job.execArgv ?? [])]
   if (options.cpuProfDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${job.id}.${Date.now()}.cpuprofile`)
   const started = performance.now()
   return new Promise((resolve) => {
@@ -235,13 +250,13 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   const report: BenchReport = {
     cohortVersion: cohortVersion(join(BENCH_DIR, '..'), corePackage.version),
     startedAt: new Date().toISOString(),
-    machine: { ...machineFacts(), glibcTunables: allocatorEnv(options).GLIBC_TUNABLES ?? null },
+    machine: { ...machineFacts(), glibcTunables: allocatorEnv(options).GLIBC_TUNABLES ?? null, nodeFlags: nodeFlags(options) },
     quick,
     filter: filtered ? options.filter!.join(',') : null,
     scenarios: [],
   }
   const m = report.machine
-  log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, hypervisor ${m.hypervisor === undefined ? 'unknown' : (m.hypervisor ?? 'none')}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}`)
+  log(`cohort bench ${report.cohortVersion}${quick ? ' --quick' : ''}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.os} ${m.kernel}, hypervisor ${m.hypervisor === undefined ? 'unknown' : (m.hypervisor ?? 'none')}, bufferutil ${m.bufferutil ? 'yes' : 'no'}, erlang ${m.erlang ?? 'not installed'}, GLIBC_TUNABLES ${m.glibcTunables ?? 'unset'}, node flags ${m.nodeFlags?.join(' ') || 'none'}`)
   log(`${jobs.length} scenarios; ${trials} trials of ${trialMs} ms after ${warmupMs} ms of warm-up${rounds > 1 ? `, targets in ${rounds} rounds alternating with their baselines` : ''}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true })
   // Half a second on this suite's host; a probe that fails costs the run its line about the host, not the run.

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { RECOMMENDED_NODE_FLAGS } from '@cohort/transport'
 import { parseAllDocuments } from 'yaml'
 import { readComposeFile } from '../support/compose-file.ts'
 import { imageHolds, lastOf, readDockerfile } from '../support/dockerfile.ts'
@@ -137,9 +138,10 @@ describe('Dockerfile', () => {
   it('runs as the unprivileged node user, a built app by default', () => {
     expect(lastOf(stage('runtime'), 'USER')).toBe('node')
     const cmd = JSON.parse(lastOf(stage('runtime'), 'CMD')!) as string[]
-    expect(cmd).toEqual(['node', 'apps/chat/dist/main.js'])
-    expect(existsSync(`${repo}${cmd[1]}`), `${cmd[1]} is built`).toBe(true)
-    expect(imageHolds(dockerfile, cmd[1]!)).toBe(true)
+    expect(cmd).toEqual(['node', ...RECOMMENDED_NODE_FLAGS, 'apps/chat/dist/main.js'])
+    const script = cmd.at(-1)!
+    expect(existsSync(`${repo}${script}`), `${script} is built`).toBe(true)
+    expect(imageHolds(dockerfile, script)).toBe(true)
   })
 
   it('holds and has built what docker-compose.yml and deploy/k8s/ run', () => {
@@ -154,7 +156,8 @@ describe('Dockerfile', () => {
     expect(commands.length).toBe(4)
     for (const { where, command } of commands) {
       expect(command[0], where).toBe('node')
-      const script = command[1]!
+      expect(command.slice(1, -1), `${where}: the recommended Node flags`).toEqual([...RECOMMENDED_NODE_FLAGS])
+      const script = command.at(-1)!
       expect(existsSync(`${repo}${script}`), `${where}: ${script} is built`).toBe(true)
       expect(imageHolds(dockerfile, script), `${where}: ${script} is in the image`).toBe(true)
     }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { CACHE_CONFIG_VARIABLES, loadCacheConfig } from '@cohort/cache'
 import { CHAT_CONFIG_VARIABLES, loadChatConfig } from '@cohort/chat'
 import { CONFIG_VARIABLES, loadConfig } from '@cohort/discovery'
-import { RECOMMENDED_GLIBC_TUNABLES } from '@cohort/transport'
+import { RECOMMENDED_GLIBC_TUNABLES, RECOMMENDED_NODE_FLAGS } from '@cohort/transport'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role'
@@ -180,9 +180,10 @@ describe('deploy/k8s manifests', () => {
         const final = dockerfile.stages.at(-1)!
         expect(deployment().spec.template.spec.securityContext.runAsUser).toBe(IMAGE_USERS[lastOf(final, 'USER')!])
         const command: string[] = container().command
-        expect(command).toEqual(['node', `apps/${app}/dist/main.js`])
-        expect(existsSync(`${repo}${command[1]}`), `${command[1]} is built`).toBe(true)
-        expect(imageHolds(dockerfile, command[1]!)).toBe(true)
+        expect(command).toEqual(['node', ...RECOMMENDED_NODE_FLAGS, `apps/${app}/dist/main.js`])
+        const script = command.at(-1)!
+        expect(existsSync(`${repo}${script}`), `${script} is built`).toBe(true)
+        expect(imageHolds(dockerfile, script)).toBe(true)
       })
 
       it("is accepted by the app's config loader as a pod would see it", async () => {

@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { inheritedNodeFlags } from './node-flags.ts'
 
 /**
  * Runs on the helper's side: answers each request with what `handler` returns. `ping` is answered here (the
@@ -44,10 +45,11 @@ export interface Helper {
 
 /**
  * Forks `file` (relative to the calling module's URL) and resolves once it is ready (its first request succeeds).
- * `cpuProfDir` turns on --cpu-prof for the helper when the run is profiled.
+ * `cpuProfDir` turns on --cpu-prof for the helper when the run is profiled. The helper starts with the Node flags its
+ * scenario process was started with (node-flags.ts).
  */
 export async function startHelper(base: string, file: string, args: unknown, cpuProfDir: string | undefined, extraExecArgv: string[] = []): Promise<Helper> {
-  const execArgv = [...extraExecArgv]
+  const execArgv = [...inheritedNodeFlags(), ...extraExecArgv]
   if (cpuProfDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`)
   const child = fork(fileURLToPath(new URL(file, base)), [JSON.stringify(args)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   let nextId = 1

@@ -10,6 +10,7 @@ export { checkNameHost, listenProblem } from './node/name-host-check.ts'
 export { CLOSE_CODES } from './wire/close-codes.ts'
 export { PROTOCOL_VERSION } from './connection/handshake.ts'
 export { RECOMMENDED_GLIBC_TUNABLES } from './node/allocator.ts'
+export { RECOMMENDED_NODE_FLAGS } from './node/node-flags.ts'
 export { cookieStrengthBits, isWeakCookie, WEAK_COOKIE_BITS } from './node/cookie-strength.ts'
 export { UNAUTHENTICATED_BYTES } from './node/unauthenticated-bytes.ts'
 

@@ -11,6 +11,7 @@ import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { inheritedNodeFlags } from '../../child/node-flags.ts'
 
 /** A server process and what it printed. */
 export class ServerProcess {
@@ -19,10 +20,13 @@ export class ServerProcess {
   readonly label: string
   #waiters: (() => void)[] = []
 
-  /** Starts a Node process (`file` with `args`), with an IPC channel whose closing tells it the scenario is gone. */
+  /**
+   * Starts a Node process (`file` with `args`, and the Node flags of the scenario process: node-flags.ts), with an IPC
+   * channel whose closing tells it the scenario is gone.
+   */
   constructor(label: string, file: string, args: string[], env: Record<string, string>, execArgv: string[] = []) {
     this.label = label
-    this.child = spawn(process.execPath, [...execArgv, file, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } })
+    this.child = spawn(process.execPath, [...inheritedNodeFlags(), ...execArgv, file, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } })
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.lines.push(line)
