@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: the command line of the runner. Options: --quick, --filter <pattern> (repeatable or comma-separated),
  * --json (only the JSON on stdout), --verbose, --trials N, --rounds N, --trial-ms N, --warmup-ms N, --cpu-prof [dir],
- * --malloc-defaults, --node-defaults, --no-write, --report. Exit code 1 when a scenario process failed; never because of a figure.
+ * --malloc-defaults, --node-defaults, --no-write, --report. Exit code 1 when a scenario process failed; never because
+ * of a figure.
  */
 import { join } from 'node:path'
 import { BENCH_DIR, runBenchmarks } from './runner.ts'
