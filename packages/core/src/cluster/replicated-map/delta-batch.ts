@@ -299,8 +299,8 @@ let keyHashes = new Int32Array(512)
 
 /**
  * Reads the key hash (`hashAsciiBytes`, signed; -1 for a key that is not ASCII) of each of the first `count` entries
- * of `buf` (at most WARM_MAX_ENTRIES) into `keyHashes`, as far as the bytes parse; returns how many it read. `decodeDeltaBatch` parses and checks
- * them again as it applies them, and takes the hashes from here (`scannedHash`).
+ * of `buf` (at most WARM_MAX_ENTRIES) into `keyHashes`, as far as the bytes parse; returns how many it read.
+ * `decodeDeltaBatch` parses and checks them again as it applies them, and takes the hashes from here (`scannedHash`).
  */
 function scanKeyHashes(buf: Buffer, count: number): number {
   // Every entry takes at least a byte: a peer's count beyond that is an error the decoder reports, not a size to make.
