@@ -8,10 +8,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { RECOMMENDED_GLIBC_TUNABLES, RECOMMENDED_NODE_FLAGS } from '@cohort/transport'
 import { chromium } from 'playwright-core'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
@@ -132,6 +133,21 @@ describe('pnpm demo', () => {
         (r) => r.nodes.length === whole.length,
       )
       expect(report.nodes.map((n) => n.node)).toEqual(whole)
+    }
+  })
+
+  it('starts every node as the deployment does: the recommended Node flags and allocator setting', () => {
+    for (const n of nodes) {
+      // What the kernel holds for the running process: its arguments and its environment, NUL-separated.
+      const argv = readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '')
+      expect(argv.slice(1, 1 + RECOMMENDED_NODE_FLAGS.length), `${n.name}: ${argv.join(' ')}`).toEqual([...RECOMMENDED_NODE_FLAGS])
+      expect(argv[1 + RECOMMENDED_NODE_FLAGS.length], n.name).toMatch(new RegExp(`apps/${n.app}/dist/main\\.js$`))
+      // glibc parses GLIBC_TUNABLES in place at start, cutting it at each ':' with a NUL, so each tunable shows there
+      // as an entry of its own.
+      const env = readFileSync(`/proc/${n.pid}/environ`, 'utf8').split('\0')
+      const [first, ...rest] = RECOMMENDED_GLIBC_TUNABLES.split(':')
+      expect(env, `${n.name}: GLIBC_TUNABLES`).toContain(`GLIBC_TUNABLES=${first}`)
+      for (const tunable of rest) expect(env, n.name).toContain(tunable)
     }
   })
 

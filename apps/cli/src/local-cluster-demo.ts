@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { nodeProcessArgs, nodeProcessEnv } from './node-process.ts'
 import type { ProgramIO } from './program-io.ts'
 
 /** The demo's cluster cookie: a local demo only, never a real secret. */
@@ -89,8 +90,8 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
   })
 
   const start = (node: DemoNode): Promise<void> => {
-    const child = spawn(process.execPath, [node.entry], {
-      env: node.env,
+    const child = spawn(process.execPath, nodeProcessArgs(node.entry), {
+      env: nodeProcessEnv(node.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: Ctrl-C in the terminal reaches the demo only, which stops each node with SIGTERM.
       detached: true,

@@ -13,6 +13,7 @@ import { OBSERVER_NAME } from '@cohort/discovery'
 import type { ClusterReport } from '@cohort/discovery'
 import type { CohortNode } from '@cohort/transport'
 import { connectHidden } from './hidden-client.ts'
+import { nodeProcessArgs, nodeProcessEnv } from './node-process.ts'
 import type { ProgramIO } from './program-io.ts'
 import { formatStatus } from './status-view.ts'
 
@@ -136,15 +137,15 @@ class Demo {
 
   async #start(port: number): Promise<void> {
     const name = this.name(port)
-    const args = [
-      this.#io.entry, 'start', '--demo',
+    const args = nodeProcessArgs(this.#io.entry, [
+      'start', '--demo',
       '--basename', 'demo', '--host', HOST, '--port', String(port),
       '--discovery', 'localPorts', '--local-ports', `${this.#ports[0]}-${this.#ports.at(-1)}`,
       '--cookie', COOKIE, '--probe-port', '0', '--tick-ms', '3000', '--log-level', 'info',
-    ]
+    ])
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...this.#io.env, COHORT_DRAIN_DELAY_MS: '100', COHORT_GRACE_PERIOD_MS: '5000', COHORT_COOKIE_FILE: '' },
+      env: nodeProcessEnv({ ...this.#io.env, COHORT_DRAIN_DELAY_MS: '100', COHORT_GRACE_PERIOD_MS: '5000', COHORT_COOKIE_FILE: '' }),
     })
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     this.#procs.set(name, { name, port, child, exited })
