@@ -25,6 +25,9 @@ RUN rm -rf node_modules packages/*/node_modules apps/*/node_modules test/node_mo
 # --- runtime ------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# RECOMMENDED_GLIBC_TUNABLES (packages/transport/README.md, "Large messages and the allocator"): glibc reads it when a
+# process starts, so every command run in the image (docker-compose.yml's too) gets it from here.
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864
 WORKDIR /app
 COPY --from=production-deps /app/package.json ./package.json
 COPY --from=production-deps /app/node_modules ./node_modules

@@ -12,6 +12,7 @@ import { describe, expect, it, onTestFailed } from 'vitest'
 import { readComposeFile } from '../support/compose-file.ts'
 import type { ComposeService } from '../support/compose-file.ts'
 import { execInReplica, killAll, readableBy, startReplicas, stopReplica, waitHealthy } from '../support/compose-replicas.ts'
+import { imageEnv, readDockerfile } from '../support/dockerfile.ts'
 import type { Replica, ReplicaOptions } from '../support/compose-replicas.ts'
 import { NamespaceNetwork, namespacesUnavailable } from '../support/namespace-network.ts'
 import { waitUntil } from '../support/wait-until.ts'
@@ -68,7 +69,8 @@ describe('docker-compose.yml', () => {
         if (spawnSync(tool, ['--version']).error !== undefined) throw new Error(`${tool} is missing: install redis-tools and util-linux`)
       }
       const entry = `${repo}${service('chat').command.at(-1)}`
-      const options: ReplicaOptions = { workdir: repo, uid: readableBy(IMAGE_UID, entry) ? IMAGE_UID : 0 }
+      const env = imageEnv(readDockerfile(`${repo}Dockerfile`), 'runtime')
+      const options: ReplicaOptions = { workdir: repo, uid: readableBy(IMAGE_UID, entry) ? IMAGE_UID : 0, env }
       await using network = await NamespaceNetwork.create()
       let replicas: Replica[] = []
       onTestFailed(() => {
@@ -80,6 +82,12 @@ describe('docker-compose.yml', () => {
         await Promise.all(replicas.map((r) => waitHealthy(r, options)))
         for (const r of replicas) {
           expect(uidOf(r.child.pid!), `${r.service.name}-${r.index} runs as the image's user`).toBe(options.uid)
+          // The node process itself (the launcher execs it) holds the file's command and the image's environment.
+          const argv = readFileSync(`/proc/${r.child.pid!}/cmdline`, 'utf8').split('\0').filter((a) => a !== '')
+          expect(argv.slice(1), `${r.service.name}-${r.index}`).toEqual(r.service.command.slice(1))
+          // (glibc cuts GLIBC_TUNABLES at each ':' in place when it reads it, so only its first tunable is compared.)
+          const environ = readFileSync(`/proc/${r.child.pid!}/environ`, 'utf8').split('\0')
+          for (const [key, value] of Object.entries(env)) expect(environ, `${r.service.name}-${r.index}`).toContain(`${key}=${value.split(':')[0]}`)
           // Inside a replica, its service name resolves to every replica, as Docker's DNS answers it.
           const lookup = await execInReplica(r, ['node', '-e', `require('node:dns').promises.resolve4('${r.service.name}').then((a) => console.log(a.sort().join(' ')))`], { ...options, timeoutMs: 10_000 })
           const expected = replicas.filter((x) => x.service === r.service).map((x) => x.host.address).sort()

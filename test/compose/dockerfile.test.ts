@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { RECOMMENDED_NODE_FLAGS } from '@cohort/transport'
+import { RECOMMENDED_GLIBC_TUNABLES, RECOMMENDED_NODE_FLAGS } from '@cohort/transport'
 import { parseAllDocuments } from 'yaml'
 import { readComposeFile } from '../support/compose-file.ts'
 import { imageHolds, lastOf, readDockerfile } from '../support/dockerfile.ts'
@@ -142,6 +142,13 @@ describe('Dockerfile', () => {
     const script = cmd.at(-1)!
     expect(existsSync(`${repo}${script}`), `${script} is built`).toBe(true)
     expect(imageHolds(dockerfile, script)).toBe(true)
+  })
+
+  it('sets the recommended allocator setting for every command run in the image', () => {
+    const env = stage('runtime')
+      .instructions.filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+    expect(env).toContain(`GLIBC_TUNABLES=${RECOMMENDED_GLIBC_TUNABLES}`)
   })
 
   it('holds and has built what docker-compose.yml and deploy/k8s/ run', () => {

@@ -1,7 +1,7 @@
 /**
  * Runs a compose file's services the way Docker would, without Docker: each replica is a process in its own network
  * namespace (its own address on the test bridge, the service names resolving to the replicas through dnsmasq), with
- * the service's command and environment only (nothing inherited from this process), its secrets as files under
+ * the service's command and the image's and the service's environment only (nothing inherited from this process), its secrets as files under
  * /run/secrets (a tmpfs private to the replica's mount namespace), the image's working directory mapped to the
  * repository (the Dockerfile copies it with the same layout) and, when the repository is readable to it, the image's
  * unprivileged user. Healthchecks run inside the replica's namespace with compose's timing rules; stopping sends the
@@ -46,6 +46,8 @@ export interface ReplicaOptions {
   workdir: string
   /** The image's user id (`node` is 1000 in the Node images). */
   uid: number
+  /** The image's `ENV`, under the service's `environment` as Docker merges them. */
+  env: Record<string, string>
 }
 
 /** Whether `uid` can read `path` (else the harness runs as root, and says so). */
@@ -71,7 +73,7 @@ function launch(file: ComposeFile, service: ComposeService, index: number, host:
     return [source, s.target]
   })
   const child = spawn('ip', ['netns', 'exec', host.namespace, 'sh', '-c', LAUNCH, 'launch', options.workdir, String(options.uid), ...secretArgs, '--', ...service.command], {
-    env: { PATH: IMAGE_PATH, ...service.environment },
+    env: { PATH: IMAGE_PATH, ...options.env, ...service.environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const log: string[] = []
@@ -86,7 +88,7 @@ export async function execInReplica(replica: Replica, argv: readonly string[], o
   const user = options.uid === 0 ? [] : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', '--']
   const child = spawn('ip', ['netns', 'exec', replica.host.namespace, ...user, ...argv], {
     cwd: options.workdir,
-    env: { PATH: IMAGE_PATH, ...replica.service.environment },
+    env: { PATH: IMAGE_PATH, ...options.env, ...replica.service.environment },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: options.timeoutMs,
   })

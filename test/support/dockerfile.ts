@@ -100,3 +100,21 @@ export function imageHolds(dockerfile: Dockerfile, path: string): boolean {
       return wanted === clean || wanted.startsWith(`${clean}/`)
     })
 }
+
+/**
+ * The environment the image gives every command it runs: the `ENV key=value` instructions of the stage `name`, in
+ * order. Only that form is read (one or more unquoted pairs); anything else is an error rather than a guess.
+ */
+export function imageEnv(dockerfile: Dockerfile, name: string): Record<string, string> {
+  const stage = dockerfile.stages.find((s) => s.name === name)
+  if (stage === undefined) throw new Error(`the Dockerfile has no stage ${name}`)
+  const env: Record<string, string> = {}
+  for (const ins of stage.instructions.filter((i) => i.keyword === 'ENV')) {
+    for (const pair of ins.args.split(/\s+/)) {
+      const m = /^(\w+)=([^"'\s]*)$/.exec(pair)
+      if (m === null) throw new Error(`Dockerfile:${ins.line}: cannot read ENV ${ins.args} (expected key=value pairs without quotes)`)
+      env[m[1]!] = m[2]!
+    }
+  }
+  return env
+}
