@@ -3,8 +3,10 @@ import { createMessageCodec, Pid, Ref } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../wire/close-codes.ts'
 import { encodeHandshake } from '../wire/handshake-codec.ts'
+import { FrameBatcher } from './frame-batcher.ts'
 import { ClientHandshake } from './handshake.ts'
 import { writeFrame } from '../wire/wire-codec.ts'
+import { TestClock } from '@cohort/core/testing'
 import { clientIdentity, fedConnection, handshake } from '../test-support/fed-connection.ts'
 import { wireForm } from '../test-support/wire-form.ts'
 import { CONTROL_CODES } from '../wire/control-validation.ts'
@@ -75,6 +77,39 @@ describe('Connection', () => {
       { type: 'send', to: new Pid('s@h', 1, 1), msg: 'second' },
       { type: 'send', to: new Pid('s@h', 2, 1), msg: 'third' },
     ])
+  })
+
+  it("writes a turn's calls early only while the peer owes none: its replies and downs say which calls ended", async () => {
+    const batcher = new FrameBatcher({ codec, clock: new TestClock(), fragmentBytes: 1024, flushThresholdBytes: 64 * 1024, batchBytes: 64 * 1024, names: { local: 's@h', peer: 'c@h' }, onProgress: () => {} })
+    const { conn, socket, delivered, closed, log } = fedConnection({ up: (c) => c.attach(batcher) })
+    handshake(conn, socket)
+    const port = new Pid('s@h', 8, 1)
+    const callee = new Pid('c@h', 1, 2)
+    const call = (i: number): void => {
+      batcher.enqueueBatchedControl({ type: 'call', to: callee, port, ref: new Ref('s@h', i + 1, 1), request: { i, pad: 'x'.repeat(40) }, from: undefined })
+    }
+    // The batcher's turn ends in a real setImmediate, queued before this one.
+    const turnEnds = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+    const framesOf = async (from: number, to: number): Promise<number> => {
+      const before = socket.sent.length
+      for (let i = from; i < to; i++) call(i)
+      const early = socket.sent.length - before
+      await turnEnds()
+      expect(socket.sent.length - before, 'one frame more at the turn\'s end').toBe(early + 1)
+      return early
+    }
+    expect(await framesOf(0, 100), 'an idle peer gets the first KiB early').toBe(1)
+    expect(await framesOf(100, 200), 'a peer that owes 100 calls has work').toBe(0)
+    // It answers 150 of them and its callee exits before answering the other 50: every call has ended.
+    // A reply in its compact form: the port's id, the ref's id, their incarnation, released, the value.
+    const replies = Array.from({ length: 150 }, (_, i) => [CONTROL_CODES.reply, port.id, i + 1, 1, true, i])
+    const downs = Array.from({ length: 50 }, (_, i) => ({ type: 'down', from: callee, to: port, ref: new Ref('s@h', i + 151, 1), reason: 'noproc' }))
+    conn.receive(frame(...replies.slice(0, 75)), true)
+    conn.receive(frame(...downs, ...replies.slice(75)), true)
+    expect(closed, JSON.stringify(log.records.slice(-3))).toEqual([])
+    expect(delivered.filter((d) => d.type === 'down')).toHaveLength(50)
+    expect(delivered.filter((d) => d.type === 'reply')).toHaveLength(150)
+    expect(await framesOf(200, 300), 'once all are answered the peer is idle again').toBe(1)
   })
 
   it('handles the control messages of a batch in their place among its sends', () => {

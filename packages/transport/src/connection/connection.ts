@@ -349,6 +349,7 @@ export class Connection {
   #onReply(m: readonly unknown[], at: number): void {
     checkReply(m, at)
     this.messagesIn++
+    this.#batcher?.callEnded(m[at + 2] as number)
     this.#host.endpoint.deliverReply(m[at + 1] as number, m[at + 2] as number, m[at + 3] as number, m[at + 5], m[at + 4] as boolean)
   }
 
@@ -401,6 +402,8 @@ export class Connection {
         this.leaving = true
         return
       default: {
+        // A down may end one of this node's calls (its callee exited): the batcher counts the calls the peer owes.
+        if (control.type === 'down') this.#batcher?.callEnded(control.ref.id)
         const pressure = this.#host.endpoint.deliver(this.#from, control, this.#valueBytes)
         if (pressure !== undefined) this.#hold(pressure)
       }

@@ -143,11 +143,14 @@ describe('FrameBatcher', () => {
     expect(sink.frames.every((f) => f.length <= 2048 + 1024)).toBe(true)
   })
 
-  it("writes a turn's first few KiB at once when calls are among them, so the peer starts on them; the rest as one frame", () => {
+  it("writes a turn's first few KiB of calls at once to a peer with no earlier call to answer; the rest as one frame", () => {
     const { clock, sink, sendBatched, batcher } = setup({ batchBytes: 64 * 1024, names: { local: 'a@h', peer: 'b@h' } })
     const port = new Pid('a@h', 8, 1)
     const call = (i: number): void => {
       batcher.enqueueBatchedControl({ type: 'call', to: new Pid('b@h', 1, 1), port, ref: new Ref('a@h', i + 1, 1), request: { i, pad: 'x'.repeat(40) }, from: undefined })
+    }
+    const reply = (i: number): void => {
+      batcher.enqueueBatchedControl({ type: 'reply', to: new Pid('b@h', 9, 1), ref: new Ref('b@h', i + 1, 1), value: { i, pad: 'x'.repeat(40) }, released: true, from: new Pid('a@h', 1, 1) })
     }
     const callsUntilFrame = (from: number, frames: number): number => {
       let i = from
@@ -162,19 +165,65 @@ describe('FrameBatcher', () => {
     expect(sink.frames).toHaveLength(0)
     clock.turn()
     expect(sink.frames).toHaveLength(1)
-    // Calls leave early once a few KiB are queued, before the turn ends; not per call.
-    const early = callsUntilFrame(0, 2)
+    // Nor do replies: the caller splits its own calls, and a callee answers a turn's calls in one frame.
+    for (let i = 0; i < 500; i++) reply(i)
+    expect(sink.frames).toHaveLength(1)
+    clock.turn()
+    expect(sink.frames).toHaveLength(2)
+    // Calls to a peer that owes none leave early once a few KiB are queued, before the turn ends; not per call.
+    const early = callsUntilFrame(0, 3)
     expect(early).toBeGreaterThan(10)
     // One early frame per turn: the rest waits for the turn's end, as one frame.
     for (let i = early; i < early + 200; i++) call(i)
-    expect(sink.frames).toHaveLength(2)
-    clock.turn()
     expect(sink.frames).toHaveLength(3)
-    // The next turn has its own early frame.
-    expect(callsUntilFrame(early + 200, 4)).toBe(early)
     clock.turn()
-    expect(arrivals(sink.messages).filter((a) => a === 'call')).toHaveLength(2 * early + 200)
+    expect(sink.frames).toHaveLength(4)
+    // The peer still owes all of them, so it has work: the next turn's calls wait for its end, as one frame.
+    for (let i = early + 200; i < early + 400; i++) call(i)
+    expect(sink.frames).toHaveLength(4)
+    clock.turn()
+    expect(sink.frames).toHaveLength(5)
+    // Once every earlier call has ended (replies, downs, or demonitors for calls given up), the early frame is back.
+    for (let i = 0; i < early + 399; i++) batcher.callEnded(i + 2)
+    batcher.enqueueBatchedControl({ type: 'demonitor', from: port, to: new Pid('b@h', 1, 1), ref: new Ref('a@h', 1, 1) })
+    expect(callsUntilFrame(early + 400, 6)).toBe(early)
+    clock.turn()
+    expect(arrivals(sink.messages).filter((a) => a === 'call')).toHaveLength(2 * early + 400)
     expect(batcher.queuedBytes).toBe(0)
+  })
+
+  it('forgets a call its peer has owed for more than a few turns, so one deferred reply does not stop early frames', () => {
+    const { clock, sink, batcher } = setup({ batchBytes: 64 * 1024, names: { local: 'a@h', peer: 'b@h' } })
+    const port = new Pid('a@h', 8, 1)
+    let ref = 1
+    const call = (): void => {
+      batcher.enqueueBatchedControl({ type: 'call', to: new Pid('b@h', 1, 1), port, ref: new Ref('a@h', ref++, 1), request: { pad: 'x'.repeat(40) }, from: undefined })
+    }
+    /** Frames written early by a turn of `n` calls (the turn's own frame, at its end, not counted). */
+    const earlyFrames = (n: number): number => {
+      const before = sink.frames.length
+      for (let i = 0; i < n; i++) call()
+      const early = sink.frames.length - before
+      clock.turn()
+      return early
+    }
+    // One call the peer holds on to (a reply it defers); every other call is answered within its turn.
+    const held = ref
+    expect(earlyFrames(1)).toBe(0)
+    const answeredTurn = (): number => {
+      const first = ref
+      const early = earlyFrames(100)
+      for (let r = first; r < ref; r++) batcher.callEnded(r)
+      return early
+    }
+    // While the held call is recent, the peer has work: no early frame.
+    expect([answeredTurn(), answeredTurn(), answeredTurn()]).toEqual([0, 0, 0])
+    // Then the held call is forgotten, and a turn of calls to the now idle peer has its early frame again.
+    expect(answeredTurn()).toBe(1)
+    // Its late reply ends none of the calls still owed: one call left unanswered still means the peer has work.
+    expect(earlyFrames(1)).toBe(0)
+    batcher.callEnded(held)
+    expect(earlyFrames(100)).toBe(0)
   })
 
   it('lets small messages of other senders overtake a large message in fragments', () => {

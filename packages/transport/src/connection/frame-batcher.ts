@@ -1,8 +1,8 @@
 /**
  * The outgoing queue of one peer session: control messages are encoded as they are sent, corked, and written as one
  * frame per event-loop turn (or as soon as `flushThresholdBytes` are queued), except that once a turn has queued
- * `EARLY_FLUSH_BYTES` with calls or replies among them, those leave at once, so the peer starts on them while this
- * node produces the rest. Messages larger than `fragmentBytes`
+ * `EARLY_FLUSH_BYTES` with calls among them, to a peer with no earlier call to answer, those leave at once, so the peer
+ * starts on them while this node produces the rest. Messages larger than `fragmentBytes`
  * become streams of fragments written a few per turn, and only while the socket is not backed up, so small messages
  * and ticks overtake them. Messages from the sender of a stream wait behind it, which keeps order per pair of actors.
  * A message whose bulk is Buffers of 16 KiB and more, adding up to what one flush of a stream writes, travels whole
@@ -82,14 +82,21 @@ const STREAM_FLUSH_FRAGMENTS = 4
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 /**
- * A turn's first frame is written as soon as this many bytes are queued, if a call or a reply is among them. With
- * calls in flight, a node that answered a turn's batch of requests in one frame at the turn's end left its peer idle
- * meanwhile, and the two sides worked in lockstep (the calls' throughput at 100 in flight was 0.6 of bare ws, each
- * process half idle). One early frame per turn lets them overlap. Only calls and replies, which the other side waits
- * on: one-way sends gain nothing from it and paid a write more per turn; and only one, so a node streaming small
+ * A turn's first frame is written as soon as this many bytes are queued, if calls are among them and the peer has none
+ * of this node's earlier calls left to answer. With calls in flight, a node that sent a turn's requests in one frame
+ * at the turn's end left its peer idle meanwhile, and the two sides worked in lockstep (the calls' throughput at 100
+ * in flight was 0.6 of bare ws, each process half idle). One early frame lets them overlap. Only when the peer is idle:
+ * with calls of earlier turns still unanswered it has work, and a frame more is a write and a wake-up more on each
+ * side. Early frames on every turn (and for replies too) cut each round of calls into ever smaller frames (a third of
+ * a round each, at 100 in flight) that circulated for good: on a 2-vCPU host, where a write and the wake-up it causes
+ * cost 20-30 µs, the callee then spent 14 % more CPU a call, and throughput fell 8-10 % (bench/RESULTS.md, change 80).
+ * Only calls: one-way sends gain nothing from it and paid a write more per turn; a callee's replies leave at the end of
+ * its turn, and the caller's own split keeps both sides busy. Only one early frame per turn, so a node streaming small
  * messages still writes few, large frames.
  */
 const EARLY_FLUSH_BYTES = 4096
+/** Turns whose calls count as owed by the peer (`#owed`): the current one and the three before it. */
+const OWED_TURNS = 4
 
 /** The outgoing queue of one peer. */
 export class FrameBatcher {
@@ -111,6 +118,18 @@ export class FrameBatcher {
   #scheduled = false
   /** True once this turn's early frame was written (EARLY_FLUSH_BYTES); the turn's flush clears it. */
   #earlyWritten = false
+  /**
+   * Calls sent to the peer whose end this session has not seen yet (a reply or a down received, a demonitor sent), by
+   * the turn they were queued in: `#owed[#turn]` this turn's, the others those of the few turns before it, each with
+   * the ref id of its first call (`#firstRef`). Ref ids grow, so a call's end is counted in the newest turn whose
+   * first ref is not above the call's. Calls older than `OWED_TURNS` turns are forgotten, so one call its callee
+   * holds for long (a reply deferred for minutes) does not stop early frames for good. A down or demonitor of an
+   * ordinary monitor can end a call that had not ended, and then an early frame leaves where none was needed. This
+   * only decides early frames.
+   */
+  readonly #owed = new Int32Array(OWED_TURNS)
+  readonly #firstRef = new Float64Array(OWED_TURNS).fill(Infinity)
+  #turn = 0
   #flushing = false
   #closed = false
   /** Frames and bytes handed to the socket. */
@@ -138,6 +157,9 @@ export class FrameBatcher {
   readonly #flushBound = (): void => {
     this.#scheduled = false
     this.#earlyWritten = false
+    this.#turn = (this.#turn + 1) % OWED_TURNS
+    this.#owed[this.#turn] = 0
+    this.#firstRef[this.#turn] = Infinity
     this.#flush()
   }
 
@@ -311,10 +333,37 @@ export class FrameBatcher {
       if (bound < 0) return false
       this.#batch.addControl(wire, bound)
     }
+    if (control.type === 'call') this.#owe(control.ref.id)
+    else if (control.type === 'demonitor') this.callEnded(control.ref.id)
     if (this.#batch.bytes >= this.#batchLimit) this.#seal()
-    else if (control.type === 'call' || control.type === 'reply') this.#awaited()
+    else if (control.type === 'call' && this.#owedBefore() === 0) this.#awaited()
     else this.#schedule()
     return true
+  }
+
+  /** The call of ref `refId` to the peer ended, as far as this session can tell: a reply or a down arrived, or a
+   * demonitor left. */
+  callEnded(refId: number): void {
+    for (let i = 0; i < OWED_TURNS; i++) {
+      const at = (this.#turn + OWED_TURNS - i) % OWED_TURNS
+      if (this.#firstRef[at]! <= refId) {
+        if (this.#owed[at]! > 0) this.#owed[at]!--
+        return
+      }
+    }
+  }
+
+  #owe(refId: number): void {
+    const turn = this.#turn
+    if (this.#firstRef[turn] === Infinity) this.#firstRef[turn] = refId
+    this.#owed[turn]!++
+  }
+
+  /** Calls of the turns before this one the peer has not answered yet: while there are, it has work. */
+  #owedBefore(): number {
+    let owed = 0
+    for (let i = 1; i < OWED_TURNS; i++) owed += this.#owed[(this.#turn + i) % OWED_TURNS]!
+    return owed
   }
 
   /** Encodes the batch into one entry, queued after everything before it; a message changed since its send is dropped. */
@@ -394,7 +443,7 @@ export class FrameBatcher {
     else this.#schedule()
   }
 
-  /** After a call or a reply was queued: writes the turn's early frame if it is due; a flush still ends the turn. */
+  /** After a call was queued to an idle peer: writes the turn's early frame if it is due; a flush still ends the turn. */
   #awaited(): void {
     if (!this.#earlyWritten && this.#smallBytes + this.#batch.bytes >= EARLY_FLUSH_BYTES && this.#sink !== undefined && !this.#flushing) {
       this.#earlyWritten = true
