@@ -10,6 +10,12 @@ export type TimerHandle = unknown
 export interface Clock {
   /** Milliseconds since the epoch (virtual under a TestClock). */
   now(): number
+  /**
+   * `now()` as read at the first call in the current event-loop turn: cheaper when read often, and behind by at most
+   * how long the turn has run so far, as libuv's own timers are (they read the time once per loop iteration).
+   * Optional: without it, `now()` is used.
+   */
+  turnNow?(): number
   /** Calls `fn` after `ms` milliseconds. */
   setTimeout(fn: () => void, ms: number): TimerHandle
   clearTimeout(handle: TimerHandle): void
@@ -20,9 +26,26 @@ export interface Clock {
   setImmediate(fn: () => void): void
 }
 
+/** `turnNow`'s reading, valid until the turn ends (`setImmediate` runs after the turn's I/O callbacks). */
+let turnTime = 0
+let turnTimeValid = false
+const turnEnded = (): void => {
+  turnTimeValid = false
+}
+
 /** The real clock: `Date.now`, Node's timers and `setImmediate`. */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
+  // A remote call reads the time for its deadline: Date.now was 2 % of a caller's CPU with 100 calls in flight, where
+  // a turn starts about fifty of them.
+  turnNow: (): number => {
+    if (!turnTimeValid) {
+      turnTime = Date.now()
+      turnTimeValid = true
+      setImmediate(turnEnded)
+    }
+    return turnTime
+  },
   setTimeout: (fn: () => void, ms: number): TimerHandle => {
     const t = setTimeout(fn, ms)
     // Timers must never keep a process alive on their own: a node is kept alive by its sockets.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Clock } from '../clock.ts'
 import { TestClock } from '../testing/test-clock.ts'
 import { Deadlines, Expiring } from './deadlines.ts'
 
@@ -16,6 +17,27 @@ class Entry extends Expiring {
 }
 
 describe('Deadlines', () => {
+  it("starts a deadline at the clock's turn time when it has one, as Node's timers do", async () => {
+    const clock = new TestClock()
+    // The turn began at 0; this entry is added 40 ms into it.
+    const turnClock: Clock = {
+      now: () => clock.now(),
+      turnNow: () => 0,
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+      setImmediate: (fn) => clock.setImmediate(fn),
+    }
+    const deadlines = new Deadlines(turnClock)
+    const expired: string[] = []
+    await clock.advance(40)
+    const entry = new Entry('late in its turn', expired)
+    deadlines.add(entry, 100)
+    expect(entry.deadline).toBe(100)
+    // Its timer was armed for the timeout from now, so it expires between the two: here at the later.
+    await clock.advance(100)
+    expect(expired).toEqual(['late in its turn'])
+  })
+
   it('expires each entry at its own deadline, with one timer per timeout', async () => {
     const clock = new TestClock()
     const deadlines = new Deadlines(clock)

@@ -45,7 +45,8 @@ export class Deadlines {
       list = new ExpiryList(timeoutMs)
       this.#lists.set(timeoutMs, list)
     }
-    entry.deadline = this.#clock.now() + timeoutMs
+    // The turn's time, as Node's own timers take it: a call started late in a long turn may expire early by as much.
+    entry.deadline = (this.#clock.turnNow !== undefined ? this.#clock.turnNow() : this.#clock.now()) + timeoutMs
     entry.expiryList = list
     entry.prevExpiring = list.tail
     entry.nextExpiring = undefined
