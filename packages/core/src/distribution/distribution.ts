@@ -23,6 +23,7 @@
  * does, so the contract suite exercises them over both.
  */
 import type { Pid } from '../pid.ts'
+import type { Ref } from '../ref.ts'
 import type { ControlMessage } from './control-message.ts'
 
 /** What a control message send did. */
@@ -48,6 +49,11 @@ export interface Distribution {
    * `monitor`, `send`, `send` and `demonitor`. A call costs half the messages and no pids or refs in full.
    */
   readonly compactCalls?: boolean
+  /**
+   * Same as `send(node, { type: 'call', to, port, ref, request, from })`, without the object: the sending fast path of
+   * a remote call, as `sendMessage` is of a send. Optional, beside `compactCalls`; without it the system uses `send`.
+   */
+  sendCall?(node: string, to: Pid | string, port: Pid, ref: Ref, request: unknown, from: Pid | undefined): DistributionSendResult
   /** Resolves when the queue of unsent bytes to `node` is below its low-water mark (at once if it is). */
   drain(node: string): Promise<void>
   /** The nodes connected now (visible ones; hidden nodes are not listed). */

@@ -411,6 +411,33 @@ describe('ActorSystem distribution fast paths', () => {
     expect(sent.filter((c) => c.type === 'demonitor')).toEqual([{ type: 'demonitor', from: second!.port, to: callee, ref: second!.ref }])
   })
 
+  it("sends a remote call through the distribution's sendCall when it has one, with the call's fields and no object", async () => {
+    const { sys } = system()
+    const sent: ControlMessage[] = []
+    const calls: unknown[][] = []
+    const endpoint = attachDistribution(sys, {
+      send: (_node, c) => (sent.push(c), 'ok'),
+      sendMessage: () => 'ok',
+      sendCall: (...args) => (calls.push(args), 'ok'),
+      compactCalls: true,
+      drain: () => Promise.resolve(),
+      nodes: () => ['peer@h'],
+    })
+    const callee = new Pid('peer@h', 7, 1)
+    const answered = sys.call(callee, 'q')
+    const byName = sys.call({ name: 'svc', node: 'peer@h' }, 'n')
+    expect(sent).toEqual([])
+    expect(calls).toHaveLength(2)
+    const [node, to, port, ref, request, from] = calls[0] as [string, Pid, Pid, Ref, unknown, Pid | undefined]
+    expect([node, to, request, from]).toEqual(['peer@h', callee, 'q', undefined])
+    expect(calls[1]!.slice(0, 2)).toEqual(['peer@h', 'svc'])
+    endpoint.deliverReply(port.id, ref.id, port.creation, 'a', true)
+    expect(await answered).toBe('a')
+    const [, , port2, ref2] = calls[1] as [string, string, Pid, Ref]
+    endpoint.deliverReply(port2.id, ref2.id, port2.creation, 'b', true)
+    expect(await byName).toBe('b')
+  })
+
   it('answers a call from deliverCall by pid or by name, releasing its monitor, and a down for a callee that is gone', async () => {
     const { sys } = system()
     const sent: ControlMessage[] = []

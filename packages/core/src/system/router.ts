@@ -130,7 +130,10 @@ export class Router {
     if (sender !== undefined) this.#scheduler.reductions++
     let result: DistributionSendResult
     try {
-      result = dist.send(node, { type: 'call', to, port: caller.pid, ref, request, from: sender?.pid })
+      result =
+        dist.sendCall !== undefined
+          ? dist.sendCall(node, to, caller.pid, ref, request, sender?.pid)
+          : dist.send(node, { type: 'call', to, port: caller.pid, ref, request, from: sender?.pid })
     } catch (error) {
       caller.monitors.delete(ref) // nothing was sent: there is no monitor to cancel
       throw error

@@ -90,6 +90,7 @@ export class InMemoryNetwork {
       send: (node, control) => this.#send(member, node, control),
       sendMessage: (to, from, msg) => this.#send(member, to.node, { type: 'send', to, from, msg }),
       compactCalls: this.#options.compactCalls,
+      sendCall: (node, to, port, ref, request, from) => this.#send(member, node, { type: 'call', to, port, ref, request, from }),
       drain: () => Promise.resolve(),
       nodes: () => this.#peersOf(member),
     }

@@ -12,7 +12,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { Pid } from '@cohort/core'
-import type { Clock, MessageCodec } from '@cohort/core'
+import type { Clock, MessageCodec, Ref } from '@cohort/core'
 import { fragmentHeader, nextFragment, totalLength } from '../wire/fragmenter.ts'
 import type { OutgoingStream } from '../wire/fragmenter.ts'
 import { assertCompactCall, isCompactReply, toWire } from '../wire/control-validation.ts'
@@ -313,17 +313,10 @@ export class FrameBatcher {
    * bound on its size: a large or unusual exit reason, say).
    */
   enqueueBatchedControl(control: WireControl): boolean {
+    if (control.type === 'call') return this.enqueueCall(control.to, control.port, control.ref, control.request)
     if (!this.canBatch || !BATCHED_CONTROLS.has(control.type)) return false
     const names = this.#o.names
-    if (control.type === 'call') {
-      // Its fields go into the batch as they are (send-batch.ts CALL_MARK): no array per call on either side.
-      assertCompactCall(control, names)
-      const bound = sizeBound(control.request, this.#batchMessageLimit)
-      if (bound < 0) return false
-      const { to, port, ref } = control
-      if (to instanceof Pid) this.#batch.addCall(to.id, to.creation, port.id, ref.id, port.creation, control.request, bound)
-      else this.#batch.addCall(to, null, port.id, ref.id, port.creation, control.request, bound)
-    } else if (control.type === 'reply' && isCompactReply(control, names)) {
+    if (control.type === 'reply' && isCompactReply(control, names)) {
       const bound = sizeBound(control.value, this.#batchMessageLimit)
       if (bound < 0) return false
       this.#batch.addReply(control.to.id, control.ref.id, control.to.creation, control.released, control.value, bound)
@@ -333,10 +326,27 @@ export class FrameBatcher {
       if (bound < 0) return false
       this.#batch.addControl(wire, bound)
     }
-    if (control.type === 'call') this.#owe(control.ref.id)
-    else if (control.type === 'demonitor') this.callEnded(control.ref.id)
+    if (control.type === 'demonitor') this.callEnded(control.ref.id)
     if (this.#batch.bytes >= this.#batchLimit) this.#seal()
-    else if (control.type === 'call' && this.#owedBefore() === 0) this.#awaited()
+    else this.#schedule()
+    return true
+  }
+
+  /**
+   * Queues the call `ref` from `port` to `to` in the batch and returns true, as `enqueueBatchedControl` does a call
+   * control message (without one: websocket-node.ts `sendCall`); false when it must be encoded on its own.
+   */
+  enqueueCall(to: Pid | string, port: Pid, ref: Ref, request: unknown): boolean {
+    if (!this.canBatch) return false
+    // Its fields go into the batch as they are (send-batch.ts CALL_MARK): no array per call on either side.
+    assertCompactCall(to, port, ref, this.#o.names)
+    const bound = sizeBound(request, this.#batchMessageLimit)
+    if (bound < 0) return false
+    if (to instanceof Pid) this.#batch.addCall(to.id, to.creation, port.id, ref.id, port.creation, request, bound)
+    else this.#batch.addCall(to, null, port.id, ref.id, port.creation, request, bound)
+    this.#owe(ref.id)
+    if (this.#batch.bytes >= this.#batchLimit) this.#seal()
+    else if (this.#owedBefore() === 0) this.#awaited()
     else this.#schedule()
     return true
   }

@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { createActorSystem, InvalidOptionError, isNodeName } from '@cohort/core'
-import type { ActorSystem, Pid } from '@cohort/core'
+import type { ActorSystem, Pid, Ref } from '@cohort/core'
 import { attachDistribution, internNodeName } from '@cohort/core/distribution'
 import type { ControlMessage, Distribution, DistributionEndpoint, DistributionSendResult } from '@cohort/core/distribution'
 import type { Logger } from 'pino'
@@ -69,6 +69,7 @@ export class WebSocketNode implements CohortNode {
       send: (node, control, sender) => this.#send(node, control, undefined, sender),
       sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
       compactCalls: true,
+      sendCall: (node, to, port, ref, request, from) => this.#sendCall(node, to, port, ref, request, from),
       drain: (node) => this.drain(node),
       nodes: () => this.nodes(),
     }
@@ -290,6 +291,16 @@ export class WebSocketNode implements CohortNode {
     const bytes = totalLength(parts)
     if (bytes > this.#o.maxMessageBytes) throw new MessageTooLargeError(node, bytes, this.#o.maxMessageBytes)
     batcher.enqueueParts(parts, sender ?? (control as { from?: unknown }).from)
+  }
+
+  /** The hot path of a remote call: a call whose request is small joins the batch, without a control object. */
+  #sendCall(node: string, to: Pid | string, port: Pid, ref: Ref, request: unknown, from: Pid | undefined): DistributionSendResult {
+    const session = this.#sessionFor(node)
+    if (session === undefined) return 'unreachable'
+    const batcher = session.batcher
+    if (!batcher.enqueueCall(to, port, ref, request)) return this.#send(node, { type: 'call', to, port, ref, request, from })
+    session.messagesOut++
+    return session.backpressure.isBusy(batcher.unsentBytes) ? 'busy' : 'ok'
   }
 
   /** The hot path of a remote send: a small message joins the batch (send-batch.ts), anything else is encoded. */

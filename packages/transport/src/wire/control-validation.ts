@@ -12,7 +12,6 @@ import { isNodeName } from '@cohort/core'
 import { isWebSocketUrl } from './transport-control.ts'
 import type { PeerAddress, WireControl } from './transport-control.ts'
 
-type CallControl = Extract<WireControl, { type: 'call' }>
 type ReplyControl = Extract<WireControl, { type: 'reply' }>
 
 /** Peer lists longer than this are refused: a cluster of this many nodes is not a full mesh anyone runs. */
@@ -103,8 +102,8 @@ export function toWire(c: WireControl, names?: WireNames): unknown[] {
     case 'fragment':
       return [14, c.id, c.total, c.length]
     case 'call': {
-      assertCompactCall(c, names)
       const { to, port, ref } = c
+      assertCompactCall(to, port, ref, names)
       return to instanceof Pid ? [17, to.id, to.creation, port.id, ref.id, port.creation, c.request] : [17, to, null, port.id, ref.id, port.creation, c.request]
     }
     case 'reply': {
@@ -221,8 +220,7 @@ export function validateControl(value: unknown, names?: WireNames): WireControl 
  * A call travels in its compact form only, from the node of its port and ref (made by that node's runtime, with its
  * creation) to the node of its callee; anything else is a bug in the caller.
  */
-export function assertCompactCall(c: CallControl, names: WireNames | undefined): asserts names is WireNames {
-  const { to, port, ref } = c
+export function assertCompactCall(to: Pid | string, port: Pid, ref: Ref, names: WireNames | undefined): asserts names is WireNames {
   if (names === undefined || port.node !== names.local || ref.node !== names.local || ref.creation !== port.creation || (to instanceof Pid && to.node !== names.peer)) {
     throw new Error('a call control message travels only from the node of its port to the node of its callee')
   }
