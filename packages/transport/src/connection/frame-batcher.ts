@@ -82,8 +82,8 @@ const STREAM_FLUSH_FRAGMENTS = 4
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 /**
- * A turn's first frame is written as soon as this many bytes are queued, if calls are among them and the peer has none
- * of this node's earlier calls left to answer. With calls in flight, a node that sent a turn's requests in one frame
+ * A turn's first frame is written as soon as this many bytes are queued, if calls are among them and the peer owes none
+ * of the calls this node sent in its last few turns (`#owed`). With calls in flight, a node that sent a turn's requests in one frame
  * at the turn's end left its peer idle meanwhile, and the two sides worked in lockstep (the calls' throughput at 100
  * in flight was 0.6 of bare ws, each process half idle). One early frame lets them overlap. Only when the peer is idle:
  * with calls of earlier turns still unanswered it has work, and a frame more is a write and a wake-up more on each
