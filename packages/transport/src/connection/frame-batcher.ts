@@ -1,8 +1,8 @@
 /**
  * The outgoing queue of one peer session: control messages are encoded as they are sent, corked, and written as one
  * frame per event-loop turn (or as soon as `flushThresholdBytes` are queued), except that once a turn has queued
- * `EARLY_FLUSH_BYTES` with calls among them, to a peer with no earlier call to answer, those leave at once, so the peer
- * starts on them while this node produces the rest. Messages larger than `fragmentBytes`
+ * `EARLY_FLUSH_BYTES` with calls among them, to a peer that owes none of this node's recent calls, those leave at
+ * once, so the peer starts on them while this node produces the rest. Messages larger than `fragmentBytes`
  * become streams of fragments written a few per turn, and only while the socket is not backed up, so small messages
  * and ticks overtake them. Messages from the sender of a stream wait behind it, which keeps order per pair of actors.
  * A message whose bulk is Buffers of 16 KiB and more, adding up to what one flush of a stream writes, travels whole
@@ -82,17 +82,17 @@ const STREAM_FLUSH_FRAGMENTS = 4
 /** Streams are only fed while the socket holds less than this many fragments, so small messages wait little. */
 const STREAM_SOCKET_FRAGMENTS = 2
 /**
- * A turn's first frame is written as soon as this many bytes are queued, if calls are among them and the peer owes none
- * of the calls this node sent in its last few turns (`#owed`). With calls in flight, a node that sent a turn's requests in one frame
- * at the turn's end left its peer idle meanwhile, and the two sides worked in lockstep (the calls' throughput at 100
- * in flight was 0.6 of bare ws, each process half idle). One early frame lets them overlap. Only when the peer is idle:
- * with calls of earlier turns still unanswered it has work, and a frame more is a write and a wake-up more on each
- * side. Early frames on every turn (and for replies too) cut each round of calls into ever smaller frames (a third of
- * a round each, at 100 in flight) that circulated for good: on a 2-vCPU host, where a write and the wake-up it causes
- * cost 20-30 µs, the callee then spent 14 % more CPU a call, and throughput fell 8-10 % (bench/RESULTS.md, change 80).
- * Only calls: one-way sends gain nothing from it and paid a write more per turn; a callee's replies leave at the end of
- * its turn, and the caller's own split keeps both sides busy. Only one early frame per turn, so a node streaming small
- * messages still writes few, large frames.
+ * A turn's first frame is written as soon as this many bytes are queued, if calls are among them and the peer owes
+ * none of the calls this node sent in its last few turns (`#owed`). With calls in flight, a node that sent a turn's
+ * requests in one frame at the turn's end left its peer idle meanwhile, and the two sides worked in lockstep (the
+ * calls' throughput at 100 in flight was 0.6 of bare ws, each process half idle). One early frame lets them overlap.
+ * Only when the peer is idle: with calls of earlier turns still unanswered it has work, and a frame more is a write
+ * and a wake-up more on each side. Early frames on every turn (and for replies too) cut each round of calls into ever
+ * smaller frames (a third of a round each, at 100 in flight) that circulated for good: on a 2-vCPU host, where a
+ * write and the wake-up it causes cost 20-30 µs, the callee then spent 14 % more CPU a call, and throughput fell
+ * 8-10 % (bench/RESULTS.md, change 80). Only calls: one-way sends gain nothing from it and paid a write more per
+ * turn; a callee's replies leave at the end of its turn, and the caller's own split keeps both sides busy. Only one
+ * early frame per turn, so a node streaming small messages still writes few, large frames.
  */
 const EARLY_FLUSH_BYTES = 4096
 /** Turns whose calls count as owed by the peer (`#owed`): the current one and the three before it. */
