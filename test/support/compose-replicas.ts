@@ -1,10 +1,10 @@
 /**
  * Runs a compose file's services the way Docker would, without Docker: each replica is a process in its own network
  * namespace (its own address on the test bridge, the service names resolving to the replicas through dnsmasq), with
- * the service's command and the image's and the service's environment only (nothing inherited from this process), its secrets as files under
- * /run/secrets (a tmpfs private to the replica's mount namespace), the image's working directory mapped to the
- * repository (the Dockerfile copies it with the same layout) and, when the repository is readable to it, the image's
- * unprivileged user. Healthchecks run inside the replica's namespace with compose's timing rules; stopping sends the
+ * the service's command and the image's and the service's environment only (nothing inherited from this process), its
+ * secrets as files under /run/secrets (a tmpfs private to the replica's mount namespace), the image's working
+ * directory mapped to the repository (the Dockerfile copies it with the same layout) and, when the repository is
+ * readable to it, the image's unprivileged user. Healthchecks run inside the replica's namespace with compose's timing rules; stopping sends the
  * service's stop signal and SIGKILL after its grace period, as `docker compose stop` does.
  */
 import { spawn, spawnSync } from 'node:child_process'
