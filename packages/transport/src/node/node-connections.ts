@@ -4,6 +4,7 @@
  * session ended, nodedown, waiting connects failed). WebSocketNode owns the peers and their sessions; this owns the
  * sockets and what happens to a peer when one opens or closes.
  */
+import { BusyWait } from './busy-wait.ts'
 import type { IncomingMessage } from 'node:http'
 import type { DistributionEndpoint } from '@cohort/core/distribution'
 import type { Logger } from 'pino'
@@ -63,6 +64,8 @@ export class NodeConnections {
   readonly all = new Set<Connection>()
   readonly #pendingInbound = new Set<Connection>()
   readonly #h: NodeConnectionsHost
+  /** Keeps the loop polling after each frame read, when `busyWaitMs` asks for it. */
+  readonly busyWait: BusyWait
   /** What each connection reports to (and asks of) its node. */
   readonly host: ConnectionHost
   accepted = 0
@@ -77,6 +80,7 @@ export class NodeConnections {
 
   constructor(h: NodeConnectionsHost) {
     this.#h = h
+    this.busyWait = new BusyWait(h.options.busyWaitMs)
     this.host = {
       get local(): LocalIdentity {
         return h.local()
@@ -272,7 +276,10 @@ export class NodeConnections {
 
   #wire(ws: WebSocket, conn: Connection): void {
     ws.binaryType = 'nodebuffer'
-    ws.on('message', (data, isBinary) => conn.receive(data as Buffer, isBinary))
+    ws.on('message', (data, isBinary) => {
+      this.busyWait.frameRead()
+      conn.receive(data as Buffer, isBinary)
+    })
     ws.on('close', (code, reason) => conn.socketClosed(code, reason.toString()))
     ws.on('error', (err) => {
       conn.lastError = err

@@ -34,6 +34,9 @@ describe('resolveNodeOptions', () => {
     expect(invalid({ maskFrames: 1 })).toMatchObject({ option: 'maskFrames', value: 1 })
     expect(invalid({ maxPendingHandshakes: 0 })).toMatchObject({ option: 'maxPendingHandshakes' })
     expect(invalid({ creation: -1 })).toMatchObject({ option: 'creation' })
+    expect(invalid({ busyWaitMs: -1 })).toMatchObject({ option: 'busyWaitMs', value: -1 })
+    expect(invalid({ busyWaitMs: 0.5 })).toMatchObject({ option: 'busyWaitMs', value: 0.5 })
+    expect(invalid({ busyWaitMs: 1001 })).toMatchObject({ option: 'busyWaitMs', value: 1001 })
   })
 
   it('never puts the cookie in the error', () => {

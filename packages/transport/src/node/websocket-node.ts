@@ -147,6 +147,7 @@ export class WebSocketNode implements CohortNode {
   async #close(): Promise<void> {
     this.#log.info({ reason: this.#leaving ? 'leaving' : 'shutdown' }, 'node shutting down')
     this.#connections.stopDialling()
+    this.#connections.busyWait.stop()
     // Actors stop while connections are still up, so remote links see their real exit reasons.
     try {
       await this.system.shutdown()
