@@ -11,4 +11,9 @@ describe('defaults shared by configuration and startNode', () => {
   it('tickMs is the same', () => {
     expect(DEFAULT_CONFIG.tickMs).toBe(DEFAULT_NODE_OPTIONS.tickMs)
   })
+
+  it('busyWaitMs is the same (off)', () => {
+    expect(DEFAULT_CONFIG.busyWaitMs).toBe(DEFAULT_NODE_OPTIONS.busyWaitMs)
+    expect(DEFAULT_CONFIG.busyWaitMs).toBe(0)
+  })
 })

@@ -68,6 +68,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     cookie: cohort.node.cookie,
     tickMs: cohort.node.tickMs,
     maskFrames: cohort.node.maskFrames,
+    busyWaitMs: cohort.node.busyWaitMs,
     logger,
   })
   const system = node.system

@@ -58,6 +58,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     cookie: nodeConfig.cookie,
     tickMs: nodeConfig.tickMs,
     maskFrames: nodeConfig.maskFrames,
+    busyWaitMs: nodeConfig.busyWaitMs,
     logger,
   })
   const system = node.system

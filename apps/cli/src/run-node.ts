@@ -57,6 +57,7 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
     cookie: config.node.cookie,
     tickMs: config.node.tickMs,
     maskFrames: config.node.maskFrames,
+    busyWaitMs: config.node.busyWaitMs,
     logger,
   })
   const system = node.system

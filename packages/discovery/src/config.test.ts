@@ -17,7 +17,7 @@ describe('loadConfig', () => {
   it('applies the defaults', async () => {
     const config = await loadConfig({ env: { COHORT_COOKIE: 's3cret' }, readFile: noFiles })
     expect(config).toEqual({
-      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 15_000, maskFrames: false },
+      node: { name: 'cohort@127.0.0.1', basename: 'cohort', host: '127.0.0.1', port: 4370, cookie: 's3cret', tickMs: 15_000, maskFrames: false, busyWaitMs: 0 },
       discovery: { strategy: 'static', peers: [] },
       probes: { host: '0.0.0.0', port: 8081 },
       shutdown: { drainDelayMs: 2_000, gracePeriodMs: 20_000 },
@@ -77,6 +77,15 @@ describe('loadConfig', () => {
     const env = { COHORT_COOKIE: 'c' }
     expect((await loadConfig({ env: { ...env, COHORT_MASK_FRAMES: 'true' }, readFile: noFiles })).node.maskFrames).toBe(true)
     expect((await loadConfig({ env: { ...env, COHORT_MASK_FRAMES: 'false' }, readFile: noFiles })).node.maskFrames).toBe(false)
+  })
+
+  it('reads COHORT_BUSY_WAIT_MS as the transport option busyWaitMs, within its bounds', async () => {
+    const env = { COHORT_COOKIE: 'c' }
+    expect((await loadConfig({ env: { ...env, COHORT_BUSY_WAIT_MS: '2' }, readFile: noFiles })).node.busyWaitMs).toBe(2)
+    await expect(loadConfig({ env: { ...env, COHORT_BUSY_WAIT_MS: '1001' }, readFile: noFiles })).rejects.toThrow(
+      'invalid COHORT_BUSY_WAIT_MS: expected an integer in 0..1000, got "1001"',
+    )
+    await expect(loadConfig({ env: { ...env, COHORT_BUSY_WAIT_MS: '0.5' }, readFile: noFiles })).rejects.toMatchObject({ variable: 'COHORT_BUSY_WAIT_MS' })
   })
 
   it('never shows the cookie in an error', async () => {

@@ -37,7 +37,7 @@ export type DiscoveryConfig =
 
 /** Everything loadConfig resolves. */
 export interface CohortConfig {
-  node: { name: string; basename: string; host: string; port: number; cookie: string; tickMs: number; maskFrames: boolean }
+  node: { name: string; basename: string; host: string; port: number; cookie: string; tickMs: number; maskFrames: boolean; busyWaitMs: number }
   discovery: DiscoveryConfig
   probes: { host: string; port: number }
   shutdown: { drainDelayMs: number; gracePeriodMs: number }
@@ -59,7 +59,7 @@ export interface LoadConfigOptions {
 /** Every variable loadConfig reads, in the README table's order (the deploy manifests are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'COHORT_BASENAME', 'COHORT_NODE_NAME', 'COHORT_HOST', 'POD_IP', 'POD_NAME', 'POD_NAMESPACE', 'COHORT_PORT',
-  'COHORT_COOKIE', 'COHORT_TICK_MS', 'COHORT_MASK_FRAMES', 'COHORT_DISCOVERY', 'COHORT_PEERS', 'COHORT_LOCAL_PORTS', 'COHORT_DNS_QUERY',
+  'COHORT_COOKIE', 'COHORT_TICK_MS', 'COHORT_MASK_FRAMES', 'COHORT_BUSY_WAIT_MS', 'COHORT_DISCOVERY', 'COHORT_PEERS', 'COHORT_LOCAL_PORTS', 'COHORT_DNS_QUERY',
   'COHORT_DNS_PORT', 'COHORT_DNS_INTERVAL_MS', 'COHORT_DNS_SERVERS', 'COHORT_K8S_SERVICE', 'COHORT_K8S_LABEL_SELECTOR',
   'COHORT_K8S_NAMESPACE', 'COHORT_K8S_PORT_NAME', 'COHORT_K8S_NAME_MODE', 'COHORT_K8S_CLUSTER_DOMAIN', 'COHORT_K8S_API',
   'COHORT_PROBE_HOST', 'COHORT_PROBE_PORT', 'COHORT_DRAIN_DELAY_MS', 'COHORT_GRACE_PERIOD_MS', 'COHORT_LOG_LEVEL',
@@ -71,6 +71,7 @@ export const DEFAULT_CONFIG: Readonly<{
   host: string
   port: number
   tickMs: number
+  busyWaitMs: number
   discovery: DiscoveryConfig['strategy']
   dnsIntervalMs: number
   nameMode: NameMode
@@ -87,6 +88,8 @@ export const DEFAULT_CONFIG: Readonly<{
   // The transport's default (startNode's tickMs), so a library node and a `cohort start` node agree out of the box;
   // test/config/defaults.test.ts keeps the two equal.
   tickMs: 15_000,
+  // Off, as startNode's: spinning costs a core, which a pod with a CPU limit pays for in throttling.
+  busyWaitMs: 0,
   discovery: 'static',
   dnsIntervalMs: 5_000,
   nameMode: 'ip',
@@ -143,6 +146,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<CohortConf
   }
   const tickMs = int('COHORT_TICK_MS', DEFAULT_CONFIG.tickMs, 1_000, 3_600_000)
   const maskFrames = oneOf<'true' | 'false'>('COHORT_MASK_FRAMES', ['true', 'false'], 'false') === 'true'
+  const busyWaitMs = int('COHORT_BUSY_WAIT_MS', DEFAULT_CONFIG.busyWaitMs, 0, 1000)
   const strategy = oneOf<DiscoveryConfig['strategy']>('COHORT_DISCOVERY', STRATEGIES, DEFAULT_CONFIG.discovery)
   const required = (name: string): string => {
     const value = str(name)
@@ -209,7 +213,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<CohortConf
     throw new InvalidConfigError('COHORT_NODE_NAME', `expected "basename@host", got ${show('', name)}`)
   }
   return {
-    node: { name, basename, host, port, cookie, tickMs, maskFrames },
+    node: { name, basename, host, port, cookie, tickMs, maskFrames, busyWaitMs },
     discovery,
     probes: { host: str('COHORT_PROBE_HOST') ?? DEFAULT_CONFIG.probeHost, port: int('COHORT_PROBE_PORT', DEFAULT_CONFIG.probePort, 0, 65535) },
     shutdown: { drainDelayMs, gracePeriodMs },

@@ -21,6 +21,7 @@ export const START_FLAGS: ReadonlyArray<readonly [flag: string, variable: string
   ['--probe-port <port>', 'COHORT_PROBE_PORT', 'port of /livez, /readyz and /metrics (0 picks a free one)'],
   ['--tick-ms <ms>', 'COHORT_TICK_MS', 'a peer silent this long is down'],
   ['--mask-frames <bool>', 'COHORT_MASK_FRAMES', 'true: mask frames to peers with a random key (a proxy that does not understand WebSocket on the path)'],
+  ['--busy-wait-ms <ms>', 'COHORT_BUSY_WAIT_MS', 'keep polling this long after each frame instead of sleeping (0 to 1000; costs a core while it runs)'],
   ['--log-level <level>', 'COHORT_LOG_LEVEL', 'fatal | error | warn | info | debug | trace | silent'],
 ]
 

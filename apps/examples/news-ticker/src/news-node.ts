@@ -82,8 +82,8 @@ export async function runNewsNode(proc: NewsProcess): Promise<RunningNewsNode> {
   const app = loadNewsConfig(proc.env)
   const news = resolveNewsOptions(app.news)
   const logger = pino({ name: 'news', level: config.logLevel, redact: ['cookie', '*.cookie'] }, pino.destination(2))
-  const { name, host, port, cookie, tickMs, maskFrames } = config.node
-  const node = await startNode({ name, host, port, cookie, tickMs, maskFrames, logger })
+  const { name, host, port, cookie, tickMs, maskFrames, busyWaitMs } = config.node
+  const node = await startNode({ name, host, port, cookie, tickMs, maskFrames, busyWaitMs, logger })
   const system = node.system
   let tickerRestarts = 0
   let feedConnected = false

@@ -39,8 +39,8 @@ export async function runPgPoolNode(proc: ExampleProcess): Promise<RunningPgPool
   const config = await loadConfig({ env: proc.env })
   const app = await loadPgPoolConfig(proc.env)
   const logger = pino({ name: 'pg-pool', level: config.logLevel, redact: ['cookie', '*.cookie', '*.password'] }, pino.destination(2))
-  const { name, host, port, cookie, tickMs, maskFrames } = config.node
-  const node = await startNode({ name, host, port, cookie, tickMs, maskFrames, logger })
+  const { name, host, port, cookie, tickMs, maskFrames, busyWaitMs } = config.node
+  const node = await startNode({ name, host, port, cookie, tickMs, maskFrames, busyWaitMs, logger })
   const system = node.system
   const pool = createPool(system, app.pool)
   pool.on('connectionUp', (e) => proc.writeEvent({ type: 'connectionUp', ...e }))
