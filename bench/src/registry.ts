@@ -273,6 +273,9 @@ function roundTripFigures(prefix: string, what: string, baselinePrefix?: string,
   }))
 }
 
+/** The busy wait the `remote.call.busywait.*` rows run with: long enough to span a round of 100 calls in flight. */
+const BUSY_WAIT_MS = 5
+
 function callJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
   for (const inflight of [1, 100]) {
@@ -312,6 +315,24 @@ function callJobs(): JobSpec[] {
           `baseline.ws.call.inflight${inflight}`,
           inflight === 1 ? 'within 1.5× of a bare ws ping-pong' : 'within 1.5× of bare ws with 100 in flight',
         ),
+      ],
+    })
+  }
+  for (const inflight of [1, 100]) {
+    // The same calls with busyWaitMs on both nodes: what the option buys, beside the default's row (no target).
+    jobs.push({
+      id: `remote.call.busywait.inflight${inflight}`,
+      file: 'remote/remote-call.bench.js',
+      params: () => ({ mode: 'closed', inflight, busyWaitMs: BUSY_WAIT_MS }),
+      figures: [
+        {
+          name: `remote.call.busywait.inflight${inflight}`,
+          metric: 'throughput',
+          unit: 'calls/s',
+          baselines: [`baseline.ws.call.inflight${inflight}`, `remote.call.inflight${inflight}`],
+          notes: `both nodes with busyWaitMs: ${BUSY_WAIT_MS} (polling, not sleeping, after each frame); a core each while it runs`,
+        },
+        ...roundTripFigures(`remote.call.busywait.inflight${inflight}`, `the round trip with busyWaitMs: ${BUSY_WAIT_MS}, ${inflight} in flight`, `baseline.ws.call.inflight${inflight}`),
       ],
     })
   }

@@ -8,8 +8,8 @@ import type { Pid, ServerBehaviour } from '@cohort/core'
 import { serveRequests } from '../../child/helper-process.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { name: string }
-const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE })
+const args = JSON.parse(process.argv[2] ?? '{}') as { name: string; busyWaitMs?: number }
+const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE, busyWaitMs: args.busyWaitMs ?? 0 })
 let received = 0
 let bytes = 0
 

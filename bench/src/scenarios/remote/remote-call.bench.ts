@@ -1,7 +1,8 @@
 /**
  * remote.call.*: `system.call` from this node to an echo server behaviour on a peer node over loopback, with a
  * 64-byte request. `closed` mode: N callers in a closed loop (remote.call.inflight<N>, calls/s, and the round trip's
- * p50 and p99 in µs: remote.call.inflight<N>.p50, .p99). `open` mode: the max
+ * p50 and p99 in µs: remote.call.inflight<N>.p50, .p99; with the `busyWaitMs` param, remote.call.busywait.inflight<N>,
+ * both nodes busy-waiting that long after each frame). `open` mode: the max
  * rate is measured first (closed loop, 100 in flight), then calls are offered open-loop at each load (a share of that
  * rate) and p50/p99/p99.9 reported (remote.call.<p>.load<pct>, µs). Compare with baselines/wire-call.bench.ts.
  */
@@ -21,7 +22,8 @@ runScenario(async (params: ScenarioParams) => {
     const call = (): Promise<unknown> => node.system.call(echo, body, 30_000)
     if (params['mode'] === 'closed') {
       const inflight = Number(params['inflight'])
-      return closedLoopResults('remote.call', inflight, await closedLoop(params, call, inflight))
+      const prefix = params['busyWaitMs'] === undefined ? 'remote.call' : 'remote.call.busywait'
+      return closedLoopResults(prefix, inflight, await closedLoop(params, call, inflight))
     }
     const maxRate = (await closedLoop({ ...params, trials: 1 }, call, 100)).rates[0]!
     const rates = (params['loads'] as number[]).map((load) => ({ load, rate: (maxRate * load) / 100 }))

@@ -1,6 +1,7 @@
 /**
  * The two nodes of the remote scenarios: a Cohort node in this process and peer-node.ts in a helper process,
- * connected over loopback. `close` stops both, whatever the scenario did.
+ * connected over loopback. `close` stops both, whatever the scenario did. The `busyWaitMs` param sets both nodes'
+ * option of that name (off unless given).
  */
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -18,8 +19,9 @@ export interface TwoNodes {
 
 export async function startTwoNodes(params: ScenarioParams): Promise<TwoNodes> {
   const peerName = `peer@${HOST}`
-  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName }, params.cpuProfDir)
-  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE })
+  const busyWaitMs = Number(params['busyWaitMs'] ?? 0)
+  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName, busyWaitMs }, params.cpuProfDir)
+  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE, busyWaitMs })
   const close = async (): Promise<void> => {
     await peer.close()
     await node.close()
