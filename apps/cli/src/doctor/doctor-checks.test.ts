@@ -119,6 +119,8 @@ describe('cohort doctor', () => {
     expect(missing.exitCode).toBe(1)
     const broken = await doctor(['--tick-ms', 'soon'], { COHORT_COOKIE: cookie })
     expect(broken.checks[0]).toMatchObject({ check: 'config', ok: false, detail: expect.stringContaining('COHORT_TICK_MS') })
+    const spinning = await doctor(['--busy-wait-ms', '2000'], { COHORT_COOKIE: cookie })
+    expect(spinning.checks[0]).toMatchObject({ check: 'config', ok: false, detail: expect.stringContaining('COHORT_BUSY_WAIT_MS: expected an integer in 0..1000, got "2000"') })
   })
 
   it('reports discovery that does not answer', async () => {
