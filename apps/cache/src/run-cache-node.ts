@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActorSystem } from '@cohort/core'
-import { createMetricsRegistry, installGracefulShutdown, joinCluster, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { createMetricsRegistry, installGracefulShutdown, joinCluster, nodeOptionsFromConfig, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -61,16 +61,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     { name: 'cohort-cache', level: cohort.logLevel, redact: ['cookie', '*.cookie'] },
     proc.logDestination ?? pino.destination(2),
   )
-  const node = await startNode({
-    name: cohort.node.name,
-    host: cohort.node.host,
-    port: cohort.node.port,
-    cookie: cohort.node.cookie,
-    tickMs: cohort.node.tickMs,
-    maskFrames: cohort.node.maskFrames,
-    busyWaitMs: cohort.node.busyWaitMs,
-    logger,
-  })
+  const node = await startNode({ ...nodeOptionsFromConfig(cohort), logger })
   const system = node.system
   const now = (): number => system.clock.now()
   // The supervision tree: the cluster observer first (the page at /observer, `cohort status`; it reports the tree

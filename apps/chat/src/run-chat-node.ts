@@ -4,7 +4,7 @@
  * receives what it needs from the process (env, signals, exit, an event writer), so only main.ts touches `process`.
  */
 import type { Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, observerChild, probeRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, nodeOptionsFromConfig, observerChild, probeRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -51,16 +51,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   const config = await loadChatConfig({ env: proc.env })
   const logger = pino({ name: 'chat', level: config.cohort.logLevel, redact: ['cookie', '*.cookie'] }, proc.logDestination ?? pino.destination(2))
   const { node: nodeConfig } = config.cohort
-  const node = await startNode({
-    name: nodeConfig.name,
-    host: nodeConfig.host,
-    port: nodeConfig.port,
-    cookie: nodeConfig.cookie,
-    tickMs: nodeConfig.tickMs,
-    maskFrames: nodeConfig.maskFrames,
-    busyWaitMs: nodeConfig.busyWaitMs,
-    logger,
-  })
+  const node = await startNode({ ...nodeOptionsFromConfig(config.cohort), logger })
   const system = node.system
   const emit = (event: Record<string, unknown>): void => proc.writeEvent({ node: node.name, ...event })
   system.monitorNodes((event) => emit(event))

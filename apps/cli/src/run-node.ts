@@ -5,7 +5,7 @@
  */
 import { supervisor } from '@cohort/core'
 import type { ChildSpec, Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, loadConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, nodeOptionsFromConfig, loadConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, CohortConfig, ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -50,16 +50,7 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
     { name: 'cohort', level: config.logLevel, redact: ['cookie', '*.cookie'] },
     proc.logDestination ?? pino.destination(2),
   )
-  const node = await startNode({
-    name: config.node.name,
-    host: config.node.host,
-    port: config.node.port,
-    cookie: config.node.cookie,
-    tickMs: config.node.tickMs,
-    maskFrames: config.node.maskFrames,
-    busyWaitMs: config.node.busyWaitMs,
-    logger,
-  })
+  const node = await startNode({ ...nodeOptionsFromConfig(config), logger })
   const system = node.system
   const emit = (event: DemoEvent | Record<string, unknown>): void => proc.writeEvent({ node: node.name, ...event })
   system.monitorNodes((event) => emit(event))

@@ -221,6 +221,26 @@ export async function loadConfig(options: LoadConfigOptions): Promise<CohortConf
   }
 }
 
+/** The options of the transport's `startNode` that configuration sets (`config.node` without `basename`). */
+export interface ConfiguredNodeOptions {
+  readonly name: string
+  readonly host: string
+  readonly port: number
+  readonly cookie: string
+  readonly tickMs: number
+  readonly maskFrames: boolean
+  readonly busyWaitMs: number
+}
+
+/**
+ * `config.node` as `startNode` options, to spread beside the caller's own (a logger): every composition root passes
+ * the same fields, and one that listed them itself missed each new variable until it was edited too.
+ */
+export function nodeOptionsFromConfig(config: Pick<CohortConfig, 'node'>): ConfiguredNodeOptions {
+  const { name, host, port, cookie, tickMs, maskFrames, busyWaitMs } = config.node
+  return { name, host, port, cookie, tickMs, maskFrames, busyWaitMs }
+}
+
 /** Each variable from env, or from the file its `_FILE` twin names; both at once is an error. */
 async function readVariables(
   env: Readonly<Record<string, string | undefined>>,

@@ -20,7 +20,7 @@ export { probeRequestHandler, PROBE_PATHS } from './probe-handler.ts'
 export { limitConnections, DEFAULT_CONNECTION_LIMIT_OPTIONS } from './connection-limit.ts'
 export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
-export { loadConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
+export { loadConfig, nodeOptionsFromConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
 export { strategyFromConfig } from './strategy-from-config.ts'
 export { clusterObserver, observerChild, OBSERVER_NAME, DEFAULT_CLUSTER_OBSERVER_OPTIONS } from './observer/cluster-observer.ts'
 export { observerRequestHandler, DEFAULT_OBSERVER_HTTP_OPTIONS } from './observer/observer-http.ts'
@@ -64,7 +64,7 @@ export type {
   SignalSource,
   ShutdownPhase,
 } from './graceful-shutdown.ts'
-export type { CohortConfig, DiscoveryConfig, LoadConfigOptions, LogLevel } from './config.ts'
+export type { CohortConfig, ConfiguredNodeOptions, DiscoveryConfig, LoadConfigOptions, LogLevel } from './config.ts'
 export type { StrategyFromConfigOptions } from './strategy-from-config.ts'
 export type { ForbiddenRule, DiscoveryErrorCode } from './errors.ts'
 export type { ClusterObserverOptions, ObserverRequest, TrafficSource } from './observer/cluster-observer.ts'

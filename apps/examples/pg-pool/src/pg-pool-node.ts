@@ -5,7 +5,7 @@
  */
 import { supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, loadConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, nodeOptionsFromConfig, loadConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -39,8 +39,7 @@ export async function runPgPoolNode(proc: ExampleProcess): Promise<RunningPgPool
   const config = await loadConfig({ env: proc.env })
   const app = await loadPgPoolConfig(proc.env)
   const logger = pino({ name: 'pg-pool', level: config.logLevel, redact: ['cookie', '*.cookie', '*.password'] }, pino.destination(2))
-  const { name, host, port, cookie, tickMs, maskFrames, busyWaitMs } = config.node
-  const node = await startNode({ name, host, port, cookie, tickMs, maskFrames, busyWaitMs, logger })
+  const node = await startNode({ ...nodeOptionsFromConfig(config), logger })
   const system = node.system
   const pool = createPool(system, app.pool)
   pool.on('connectionUp', (e) => proc.writeEvent({ type: 'connectionUp', ...e }))
