@@ -42,7 +42,8 @@ export class BusyWait {
     this.#stopped = true
   }
 
-  // One immediate a turn; a referenced one, since only those make libuv poll without blocking.
+  // One immediate a turn; a referenced one, since only those make libuv poll without blocking. Node's own
+  // setImmediate, not the node's `clock`: what this keeps awake is the real event loop, whatever clock the node runs on.
   readonly #spin = (): void => {
     if (!this.#stopped && this.#now() - this.#lastFrameAt < this.#windowMs) setImmediate(this.#spin)
     else this.#spinning = false
