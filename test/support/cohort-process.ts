@@ -26,6 +26,11 @@ export class CohortProcess {
       env: { PATH: process.env['PATH'] ?? '', ...env },
     })
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
+    // A process that exits without a last line must still wake the waits, so that they fail at once and not at the
+    // test's timeout.
+    this.child.once('exit', () => {
+      for (const w of this.#waiters.splice(0)) w()
+    })
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.events.push(JSON.parse(line) as CohortEvent)
@@ -48,7 +53,7 @@ export class CohortProcess {
     for (;;) {
       const found = this.events.find(match)
       if (found !== undefined) return found
-      if (this.child.exitCode !== null) throw new Error(`cohort start exited (${this.child.exitCode}) while waiting; log:\n${this.log.join('\n')}`)
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`cohort start exited (${this.child.exitCode ?? this.child.signalCode}) while waiting; log:\n${this.log.join('\n')}`)
       await new Promise<void>((resolve) => this.#waiters.push(resolve))
     }
   }
@@ -61,7 +66,7 @@ export class CohortProcess {
     for (;;) {
       const found = this.log.find(match)
       if (found !== undefined) return found
-      if (this.child.exitCode !== null) throw new Error(`cohort start exited (${this.child.exitCode}) while waiting for a log line`)
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`cohort start exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for a log line`)
       await new Promise<void>((resolve) => this.#waiters.push(resolve))
     }
   }
