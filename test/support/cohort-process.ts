@@ -28,20 +28,18 @@ export class CohortProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
     // A process that exits without a last line must still wake the waits, so that they fail at once and not at the
     // test's timeout.
-    this.child.once('exit', () => {
-      for (const w of this.#waiters.splice(0)) w()
-    })
+    this.child.once('exit', () => this.#wake())
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.events.push(JSON.parse(line) as CohortEvent)
       } catch {
         this.log.push(`stdout: ${line}`)
       }
-      for (const w of this.#waiters.splice(0)) w()
+      this.#wake()
     })
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.log.push(line)
-      for (const w of this.#waiters.splice(0)) w()
+      this.#wake()
     })
     onTestFailed(() => {
       console.error(`--- log of cohort start ${args.join(' ')} ---\n${this.log.join('\n')}`)
@@ -73,5 +71,9 @@ export class CohortProcess {
 
   kill(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w()
   }
 }
