@@ -5,7 +5,7 @@
  */
 import { supervisor } from '@cohort/core'
 import type { ChildSpec, Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, nodeOptionsFromConfig, loadConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, loadConfig, nodeOptionsFromConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, CohortConfig, ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'

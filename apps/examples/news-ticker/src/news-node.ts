@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import { supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
-import { InvalidConfigError, installGracefulShutdown, joinCluster, nodeOptionsFromConfig, loadConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { InvalidConfigError, installGracefulShutdown, joinCluster, loadConfig, nodeOptionsFromConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'

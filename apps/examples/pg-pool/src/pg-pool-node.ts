@@ -5,7 +5,7 @@
  */
 import { supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, nodeOptionsFromConfig, loadConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, loadConfig, nodeOptionsFromConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'

@@ -4,7 +4,6 @@
  * session ended, nodedown, waiting connects failed). WebSocketNode owns the peers and their sessions; this owns the
  * sockets and what happens to a peer when one opens or closes.
  */
-import { BusyWait } from './busy-wait.ts'
 import type { IncomingMessage } from 'node:http'
 import type { DistributionEndpoint } from '@cohort/core/distribution'
 import type { Logger } from 'pino'
@@ -15,6 +14,7 @@ import { Connection } from '../connection/connection.ts'
 import type { ConnectionHost } from '../connection/connection.ts'
 import { HandshakeFailedError } from '../errors.ts'
 import type { LocalIdentity, PeerIdentity } from '../connection/handshake.ts'
+import { BusyWait } from './busy-wait.ts'
 import { HANDSHAKE_FAILURE_FIXES, HandshakeFailures, handshakeFailureReason } from './handshake-failures.ts'
 import { decideAdmission, peerListFor } from './mesh.ts'
 import type { NodeEvents } from './node-events.ts'

@@ -73,8 +73,9 @@ export interface NodeOptions {
    * For this many milliseconds after a frame arrives, the event loop keeps polling its sockets instead of sleeping
    * when it runs out of work, as Erlang's schedulers busy-wait (`erl +sbwt`). A round trip then skips the kernel's
    * wake-up of a sleeping process, the largest cost of a small call on a virtual machine (calls ran 1.1–1.8× as
-   * fast in the benchmark, one or 100 in flight). The price is a whole core for the window after every frame, so a node with steady traffic uses a core all the
-   * time: for nodes whose cores are their own, not for pods with CPU limits. An integer from 0 (off) to 1000.
+   * fast in the benchmark, one or 100 in flight). The price is a whole core for the window after every frame, so a
+   * node with steady traffic uses a core all the time: for nodes whose cores are their own, not for pods with CPU
+   * limits. An integer from 0 (off) to 1000.
    * @default 0
    */
   busyWaitMs?: number
