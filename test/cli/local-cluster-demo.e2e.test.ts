@@ -1,10 +1,12 @@
 /**
- * `pnpm demo` as a person runs it: `cohort demo` starts three chat and three cache nodes as separate processes,
+ * `pnpm demo` as a person runs it, through pnpm: `cohort demo` starts three chat and three cache nodes as separate
+ * processes,
  * prints their URLs, and every URL answers (chat pages, the cache's HTTP API and Redis protocol across nodes, the
  * observer). Then the observer page in Debian's Chromium (playwright-core, nothing downloaded): a chat node killed
  * with SIGKILL is marked down with its reason while the others stay up, and is marked up again when the demo has
- * started it again. Screenshots go to test/output/observer-browser/ (ignored by git). Last, SIGINT (Ctrl-C) stops
- * every node gracefully and the demo exits 0. Waits are on the demo's output and the page's state, never on sleeps.
+ * started it again. Screenshots go to test/output/observer-browser/ (ignored by git). Last, Ctrl-C (SIGINT to the
+ * whole process group, as a terminal sends it, so pnpm forwards a second one) stops every node gracefully and `pnpm
+ * demo` exits 0 without reporting a failure. Waits are on the demo's output and the page's state, never on sleeps.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -19,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { freePortRange } from '../support/free-ports.ts'
 import { waitUntil } from '../support/wait-until.ts'
 
-const ENTRY = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const OUTPUT = fileURLToPath(new URL('../output/observer-browser/', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -49,6 +51,11 @@ async function waitForOutput(pattern: RegExp, from = 0): Promise<RegExpExecArray
   }
 }
 
+/** What Ctrl-C in a terminal does: SIGINT to every process of the foreground group (pnpm, its shell, the demo). */
+function pressCtrlC(): void {
+  process.kill(-demo!.pid!, 'SIGINT')
+}
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
@@ -69,7 +76,8 @@ beforeAll(async () => {
   const [httpPort] = await freePortRange(13)
   const [redisPort] = await freePortRange(3)
   const ports = ['--base-port', String(basePort), '--http-port', String(httpPort), '--redis-port', String(redisPort)]
-  demo = spawn(process.execPath, [ENTRY, 'demo', ...ports, '--restart-delay-ms', '6000'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group, as a terminal's foreground job: Ctrl-C below is a SIGINT to the group.
+  demo = spawn('pnpm', ['demo', ...ports, '--restart-delay-ms', '6000'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   const collect = (d: Buffer): void => {
     output += d.toString()
     for (const w of waiters.splice(0)) w()
@@ -94,7 +102,7 @@ afterAll(async () => {
   if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
   if (demo !== undefined && demo.exitCode === null) {
     const exited = new Promise((resolve) => demo!.once('exit', resolve))
-    demo.kill('SIGINT')
+    pressCtrlC()
     await exited
   }
   // Whatever a failed run left behind.
@@ -181,11 +189,12 @@ describe('pnpm demo', () => {
     await page.screenshot({ path: join(OUTPUT, '3-node-back.png'), fullPage: true })
   })
 
-  it('stops every node gracefully on Ctrl-C (SIGINT) and exits 0', async () => {
+  it('stops every node gracefully on Ctrl-C and exits 0, pnpm reporting no failure', async () => {
     onTestFailed(() => console.error(output))
     const exited = new Promise<number | null>((resolve) => demo!.once('exit', (code) => resolve(code)))
-    demo!.kill('SIGINT')
+    pressCtrlC()
     expect(await exited).toBe(0)
+    expect(output).not.toContain('ELIFECYCLE')
     for (const n of nodes) {
       expect(output).toContain(`  ${n.name} stopped gracefully`)
       expect(alive(n.pid), `${n.name} (pid ${n.pid}) is gone`).toBe(false)

@@ -79,15 +79,11 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
   let stopping = false
   const ungraceful: string[] = []
   const pendingRestarts = new Set<NodeJS.Timeout>()
-  const stopRequested = new Promise<string>((resolveStop) => {
-    const onSignal = (signal: string): void => {
-      io.signals.off('SIGINT', onSignal)
-      io.signals.off('SIGTERM', onSignal)
-      resolveStop(signal)
-    }
-    io.signals.on('SIGINT', onSignal)
-    io.signals.on('SIGTERM', onSignal)
-  })
+  // The listeners stay until every node has stopped: run as `pnpm demo`, each Ctrl-C arrives twice (from the
+  // terminal and forwarded by pnpm), and a second signal with no listener would end the demo before its nodes.
+  let resolveStop: (signal: string) => void = () => {}
+  const stopRequested = new Promise<string>((resolve) => (resolveStop = resolve))
+  const onSignal = (signal: string): void => resolveStop(signal)
 
   const start = (node: DemoNode): Promise<void> => {
     const child = spawn(process.execPath, nodeProcessArgs(node.entry), {
@@ -127,23 +123,30 @@ export async function runLocalClusterDemo(io: ProgramIO, options: LocalClusterDe
     return waitReady(node)
   }
 
-  io.stdout(`Starting ${count} chat and ${count} cache nodes on ${HOST} (each a separate process; Ctrl-C stops them all)…\n`)
+  io.signals.on('SIGINT', onSignal)
+  io.signals.on('SIGTERM', onSignal)
   try {
-    await Promise.all(nodes.map(start))
-  } catch (error) {
-    stopping = true
-    await stopAll(nodes)
-    throw error
-  }
-  io.stdout(banner(nodes, io.entry))
+    io.stdout(`Starting ${count} chat and ${count} cache nodes on ${HOST} (each a separate process; Ctrl-C stops them all)…\n`)
+    try {
+      await Promise.all(nodes.map(start))
+    } catch (error) {
+      stopping = true
+      await stopAll(nodes)
+      throw error
+    }
+    io.stdout(banner(nodes, io.entry))
 
-  const signal = await stopRequested
-  stopping = true
-  for (const timer of pendingRestarts) clearTimeout(timer)
-  io.stdout(`\n${signal}: stopping every node gracefully (SIGTERM: not ready, tell peers, stop the supervision tree)…\n`)
-  await stopAll(nodes)
-  if (ungraceful.length > 0) throw new Error(`not every node stopped gracefully: ${ungraceful.join(', ')}`)
-  io.stdout('every node stopped gracefully.\n')
+    const signal = await stopRequested
+    stopping = true
+    for (const timer of pendingRestarts) clearTimeout(timer)
+    io.stdout(`\n${signal}: stopping every node gracefully (SIGTERM: not ready, tell peers, stop the supervision tree)…\n`)
+    await stopAll(nodes)
+    if (ungraceful.length > 0) throw new Error(`not every node stopped gracefully: ${ungraceful.join(', ')}`)
+    io.stdout('every node stopped gracefully.\n')
+  } finally {
+    io.signals.off('SIGINT', onSignal)
+    io.signals.off('SIGTERM', onSignal)
+  }
 }
 
 function demoNode(io: ProgramIO, app: AppName, entry: string, port: number, range: number[], httpPort: number, redisPort: number | undefined): DemoNode {
