@@ -87,6 +87,10 @@ beforeAll(async () => {
   demo.once('exit', () => {
     for (const w of waiters.splice(0)) w()
   })
+  await new Promise<void>((resolve, reject) => {
+    demo!.once('spawn', resolve)
+    demo!.once('error', (error) => reject(new Error(`pnpm, which runs the demo as the README says, did not start: ${error.message}`)))
+  })
   await waitForOutput(/Ctrl-C stops every node gracefully\./)
   nodes = [...output.matchAll(/^ {2}(chat|cache) +(\S+@\S+) +pid (\d+) +(http:\/\/\S+\/)(?: +redis-cli -p (\d+))?$/gm)].map((m) => ({
     app: m[1] as 'chat' | 'cache',
@@ -100,7 +104,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
-  if (demo !== undefined && demo.exitCode === null) {
+  if (demo?.pid !== undefined && demo.exitCode === null) {
     const exited = new Promise((resolve) => demo!.once('exit', resolve))
     pressCtrlC()
     await exited
