@@ -41,13 +41,16 @@ COPY --from=production-deps /app/packages/discovery/package.json ./packages/disc
 COPY --from=production-deps /app/packages/discovery/dist ./packages/discovery/dist
 COPY --from=production-deps /app/packages/discovery/node_modules ./packages/discovery/node_modules
 COPY --from=production-deps /app/apps/chat/package.json ./apps/chat/package.json
+COPY --from=production-deps /app/apps/chat/bin ./apps/chat/bin
 COPY --from=production-deps /app/apps/chat/dist ./apps/chat/dist
 COPY --from=production-deps /app/apps/chat/public ./apps/chat/public
 COPY --from=production-deps /app/apps/chat/node_modules ./apps/chat/node_modules
 COPY --from=production-deps /app/apps/cache/package.json ./apps/cache/package.json
+COPY --from=production-deps /app/apps/cache/bin ./apps/cache/bin
 COPY --from=production-deps /app/apps/cache/dist ./apps/cache/dist
 COPY --from=production-deps /app/apps/cache/node_modules ./apps/cache/node_modules
 COPY --from=production-deps /app/apps/cli/package.json ./apps/cli/package.json
+COPY --from=production-deps /app/apps/cli/bin ./apps/cli/bin
 COPY --from=production-deps /app/apps/cli/dist ./apps/cli/dist
 COPY --from=production-deps /app/apps/cli/node_modules ./apps/cli/node_modules
 USER node
