@@ -2,7 +2,8 @@
  * The packages work outside this repository: every publishable package is packed with `pnpm pack` (which turns
  * `workspace:*` into version ranges), the tarballs are installed with npm into a fresh project in the system's
  * temporary directory (dependencies come from the npm registry), the transport README's example is type-checked there
- * under `strict` and run, and the `cohort` binary runs from `node_modules/.bin`. Each tarball carries the license.
+ * under `strict` and run, and the `cohort` binary runs from `node_modules/.bin` (its help and version). Each tarball
+ * carries the license.
  *
  * Needs: pnpm and npm on PATH, the npm registry reachable, and the packages built (`pnpm test` builds first).
  */
@@ -72,5 +73,6 @@ describe('the packed packages', () => {
 
     const help = await sh(join(app, 'node_modules/.bin/cohort'), ['--help'], app, 30_000)
     for (const command of ['start', 'cluster', 'ping', 'doctor', 'demo']) expect(help).toContain(command)
+    expect(await sh(join(app, 'node_modules/.bin/cohort'), ['--version'], app, 30_000)).toBe('0.1.0\n')
   })
 })

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { supervisor } from '@cohort/core'
 import { startNode } from '@cohort/transport'
@@ -43,6 +44,16 @@ async function observedNode(basename: string): Promise<CohortNode> {
   await node.system.start(supervisor({ name: 'root', children: [observerChild(node.system, { traffic: node })] }))
   return node
 }
+
+describe('cohort --version', () => {
+  it("prints the package's version and nothing else", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    const r = run(['--version'])
+    await expect(r.done).rejects.toMatchObject({ code: 'commander.version', exitCode: 0 })
+    expect(r.out()).toBe(`${version}\n`)
+    expect(version).toMatch(/^\d+\.\d+\.\d+/)
+  })
+})
 
 describe('cohort ping', () => {
   it('measures round trips to a node over a hidden connection', async () => {
