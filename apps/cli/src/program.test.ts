@@ -84,6 +84,9 @@ describe('cohort status', () => {
     expect(out).toMatch(/^cluster of 2 nodes seen from a@127\.0\.0\.1 at \d\d:\d\d:\d\d: 2 up, 0 down\n/)
     expect(out).toMatch(/\na@127\.0\.0\.1 +\d+ +1 +2 +0 +– +0 +0\n/)
     expect(out).toContain('  a@127.0.0.1 → b@127.0.0.1  – out / – in')
+    // An idle cluster has nothing queued: the status's own requests to the peers are not counted as a backlog.
+    expect(out).toMatch(/ {2}a@127\.0\.0\.1 → b@127\.0\.0\.1 .*, 0 B queued\n/)
+    expect(out).toMatch(/ {2}b@127\.0\.0\.1 → a@127\.0\.0\.1 .*, 0 B queued\n/)
     expect(out).toMatch(/└─ observer <a@127\.0\.0\.1\.\d+>/)
     expect(out).toMatch(/└─ observer <b@127\.0\.0\.1\.\d+>/)
     expect(out).toContain('a@127.0.0.1: nodeup b@127.0.0.1')

@@ -198,16 +198,19 @@ async function supervisionTree(ctx: Ctx, sup: Pid, self: Pid): Promise<TreeEntry
 }
 
 async function clusterReport(system: ActorSystem, state: ObserverState, timeoutMs: number): Promise<ClusterReport> {
-  const names = [system.node, ...system.nodes()]
-  const answers = await Promise.all(
-    names.map(async (node) => {
-      try {
-        return await system.call<NodeReport>({ name: OBSERVER_NAME, node }, 'info', timeoutMs)
-      } catch (error) {
-        return { node, error: describe(error) } satisfies SilentNode
-      }
-    }),
-  )
+  const peers = system.nodes()
+  const names = [system.node, ...peers]
+  const ask = async (node: string): Promise<NodeReport | SilentNode> => {
+    try {
+      return await system.call<NodeReport>({ name: OBSERVER_NAME, node }, 'info', timeoutMs)
+    } catch (error) {
+      return { node, error: describe(error) } satisfies SilentNode
+    }
+  }
+  // This node's own report first: asked in the same turn, it counted the requests to the peers, still waiting for
+  // the turn's flush, as bytes queued on each connection, which showed an idle cluster with a backlog.
+  const own = await ask(system.node)
+  const answers = [own, ...(await Promise.all(peers.map(ask)))]
   const byName = (a: { node: string }, b: { node: string }): number => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)
   return {
     observedFrom: system.node,
