@@ -1,12 +1,12 @@
 /**
  * `pnpm demo` as a person runs it, through pnpm: `cohort demo` starts three chat and three cache nodes as separate
- * processes,
- * prints their URLs, and every URL answers (chat pages, the cache's HTTP API and Redis protocol across nodes, the
- * observer). Then the observer page in Debian's Chromium (playwright-core, nothing downloaded): a chat node killed
- * with SIGKILL is marked down with its reason while the others stay up, and is marked up again when the demo has
- * started it again. Screenshots go to test/output/observer-browser/ (ignored by git). Last, Ctrl-C (SIGINT to the
- * whole process group, as a terminal sends it, so pnpm forwards a second one) stops every node gracefully and `pnpm
- * demo` exits 0 without reporting a failure. Waits are on the demo's output and the page's state, never on sleeps.
+ * processes, prints their URLs, and every URL answers (chat pages, the cache's HTTP API and Redis protocol across
+ * nodes, the observer); every port listens on 127.0.0.1 only. Then the observer page in Debian's Chromium
+ * (playwright-core, nothing downloaded): a chat node killed with SIGKILL is marked down with its reason while the
+ * others stay up, and is marked up again when the demo has started it again. Screenshots go to
+ * test/output/observer-browser/ (ignored by git). Last, Ctrl-C (SIGINT to the whole process group, as a terminal
+ * sends it, so pnpm forwards a second one) stops every node gracefully and `pnpm demo` exits 0 without reporting a
+ * failure. Waits are on the demo's output and the page's state, never on sleeps.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -160,6 +160,21 @@ describe('pnpm demo', () => {
       const [first, ...rest] = RECOMMENDED_GLIBC_TUNABLES.split(':')
       expect(env, `${n.name}: GLIBC_TUNABLES`).toContain(`GLIBC_TUNABLES=${first}`)
       for (const tunable of rest) expect(env, n.name).toContain(tunable)
+    }
+  })
+
+  it('listens on the loopback address only: the pages, the cache API, the Redis ports and the cluster ports', () => {
+    // `ss` lists each listening TCP socket with the processes holding it (`users:(("node",pid=…,fd=…))`).
+    const listening = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' })
+    if (listening.error !== undefined) throw new Error(`ss is missing: install the Debian package iproute2 (${listening.error.message})`)
+    for (const n of nodes) {
+      const addresses = listening.stdout
+        .split('\n')
+        .filter((line) => line.includes(`pid=${n.pid},`))
+        .map((line) => line.trim().split(/\s+/)[3]!)
+      // A chat node: its cluster port and its HTTP port (pages, WebSocket, probes); a cache node: also Redis.
+      expect(addresses.length, `${n.name} listens: ${addresses.join(' ')}`).toBe(n.app === 'chat' ? 2 : 3)
+      for (const address of addresses) expect(address, n.name).toMatch(/^127\.0\.0\.1:\d+$/)
     }
   })
 

@@ -162,13 +162,21 @@ function demoNode(io: ProgramIO, app: AppName, entry: string, port: number, rang
     HTTP_PORT: String(httpPort),
     // The cache serves its HTTP API on the probe port.
     COHORT_PROBE_PORT: String(httpPort),
+    // Every port on the loopback address only, as the URLs printed say: the apps bind 0.0.0.0 by default, as a
+    // container must, and a laptop on a shared network would otherwise serve the cache's unauthenticated write API
+    // and Redis port to it. The variables, when set, still choose (0.0.0.0 opens the chat to a phone on the network).
+    HTTP_HOST: io.env['HTTP_HOST'] ?? HOST,
+    COHORT_PROBE_HOST: io.env['COHORT_PROBE_HOST'] ?? HOST,
     LOG_LEVEL: io.env['LOG_LEVEL'] ?? 'warn',
     COHORT_LOG_LEVEL: io.env['COHORT_LOG_LEVEL'] ?? 'warn',
     // A quick local shutdown: no load balancer to drain from.
     COHORT_DRAIN_DELAY_MS: '100',
     COHORT_GRACE_PERIOD_MS: '5000',
   }
-  if (redisPort !== undefined) env['REDIS_PORT'] = String(redisPort)
+  if (redisPort !== undefined) {
+    env['REDIS_PORT'] = String(redisPort)
+    env['REDIS_HOST'] = io.env['REDIS_HOST'] ?? HOST
+  }
   return { app, name: `${app}-${port}@${HOST}`, clusterPort: port, httpPort, redisPort, env, entry, child: undefined, exited: Promise.resolve(), log: [] }
 }
 

@@ -145,7 +145,8 @@ class Demo {
     ])
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: nodeProcessEnv({ ...this.#io.env, COHORT_DRAIN_DELAY_MS: '100', COHORT_GRACE_PERIOD_MS: '5000', COHORT_COOKIE_FILE: '' }),
+      // Probes on the loopback address only, as the tour's nodes are (the default, 0.0.0.0, is for containers).
+      env: nodeProcessEnv({ COHORT_PROBE_HOST: HOST, ...this.#io.env, COHORT_DRAIN_DELAY_MS: '100', COHORT_GRACE_PERIOD_MS: '5000', COHORT_COOKIE_FILE: '' }),
     })
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     this.#procs.set(name, { name, port, child, exited })
