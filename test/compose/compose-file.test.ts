@@ -25,7 +25,7 @@ describe('readComposeFile', () => {
     expect(chat.environment).toMatchObject({ COHORT_HOST: 'auto', COHORT_BASENAME: 'chat', COHORT_DISCOVERY: 'dnsA' })
     expect(chat.secrets).toEqual([{ source: 'cohort_cookie', target: 'cohort_cookie' }])
     expect(chat.stopGracePeriodMs).toBe(10_000)
-    expect(chat.ports).toEqual([{ hostFrom: 8080, hostTo: 8082, container: 8080 }])
+    expect(chat.ports).toEqual([{ hostIp: '127.0.0.1', hostFrom: 8080, hostTo: 8082, container: 8080 }])
     expect(file.secrets.get('cohort_cookie')).toMatch(/deploy\/compose\/cohort-cookie\.txt$/)
   })
 

@@ -40,7 +40,7 @@ const service = (name: string): ComposeService => {
 const httpPort = (s: ComposeService): number => Number(s.environment['HTTP_PORT'])
 
 describe('docker-compose.yml', () => {
-  it('declares three replicas per app, published port ranges that fit them, and the secret as a file', () => {
+  it('declares three replicas per app, published port ranges that fit them on the loopback address, and the secret as a file', () => {
     expect(file.services.map((s) => s.name).sort()).toEqual(['cache', 'chat'])
     for (const s of file.services) {
       expect(s.replicas, s.name).toBe(3)
@@ -57,8 +57,10 @@ describe('docker-compose.yml', () => {
     }
     const redis = service('cache').ports.find((p) => p.container === Number(service('cache').environment['REDIS_PORT']))
     expect(redis!.hostTo - redis!.hostFrom + 1).toBe(3)
-    // Host port ranges never overlap between services.
+    // Host port ranges never overlap between services, and each is published on the host's loopback address only
+    // (Docker publishes on every interface unless told; the cache takes writes from anyone who reaches it).
     const ranges = file.services.flatMap((s) => s.ports).sort((a, b) => a.hostFrom - b.hostFrom)
+    for (const r of ranges) expect(r.hostIp, `host ports ${r.hostFrom}-${r.hostTo}`).toBe('127.0.0.1')
     ranges.slice(1).forEach((r, i) => expect(r.hostFrom).toBeGreaterThan(ranges[i]!.hostTo))
   })
 

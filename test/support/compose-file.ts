@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse } from 'yaml'
 
-/** A published port range: host ports `from..to` forward to `container` on the replicas. */
+/** A published port range: host ports `from..to` (on `hostIp`, or every interface) forward to `container` on the replicas. */
 export interface PublishedPorts {
+  hostIp: string | undefined
   hostFrom: number
   hostTo: number
   container: number
@@ -95,9 +96,9 @@ export function readComposeFile(path: string): ComposeFile {
       }
     }
     const ports = ((s['ports'] ?? []) as unknown[]).map((p): PublishedPorts => {
-      const m = /^(\d+)(?:-(\d+))?:(\d+)$/.exec(String(p))
-      if (m === null) throw new Error(`${where}: port "${String(p)}" is not "host[-host]:container"`)
-      return { hostFrom: Number(m[1]), hostTo: Number(m[2] ?? m[1]), container: Number(m[3]) }
+      const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(\d+)(?:-(\d+))?:(\d+)$/.exec(String(p))
+      if (m === null) throw new Error(`${where}: port "${String(p)}" is not "[ip:]host[-host]:container"`)
+      return { hostIp: m[1], hostFrom: Number(m[2]), hostTo: Number(m[3] ?? m[2]), container: Number(m[4]) }
     })
     return {
       name,
