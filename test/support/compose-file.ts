@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse } from 'yaml'
 
-/** A published port range: host ports `from..to` (on `hostIp`, or every interface) forward to `container` on the replicas. */
+/** A published port range: host ports `from..to` (on `hostIp`, or on every interface) forward to `container`. */
 export interface PublishedPorts {
   hostIp: string | undefined
   hostFrom: number

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `cohort` command. A file of its own rather than dist/main.js, so that `pnpm install` in a fresh clone can link
-// the command before the first build; it runs the built program, or says how to build it.
+// The `cohort` command. A file of its own rather than dist/main.js, so that `pnpm install` in a fresh clone
+// can link the command before the first build; it runs the built program, or says how to build it.
 import { existsSync } from 'node:fs'
 
 const main = new URL('../dist/main.js', import.meta.url)
