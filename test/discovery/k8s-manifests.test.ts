@@ -152,7 +152,7 @@ describe('deploy/k8s manifests', () => {
         expect(env()['GLIBC_TUNABLES']?.value).toBe(RECOMMENDED_GLIBC_TUNABLES)
       })
 
-      it("uses only variables loadConfig or the app's config reads, POD_IP from the downward API, the cookie from the Secret", () => {
+      it("uses only variables loadConfig or the app's config reads, POD_IP from the downward API, secrets from Secrets", () => {
         // GLIBC_TUNABLES is read by the C library, not by the config modules (checked above).
         const read = [...CONFIG_VARIABLES, ...spec.variables]
         const known = new Set([...read, ...read.map((v) => `${v}_FILE`), 'GLIBC_TUNABLES'])
@@ -160,11 +160,16 @@ describe('deploy/k8s manifests', () => {
         expect(env()['POD_IP'].valueFrom.fieldRef.fieldPath).toBe('status.podIP')
         expect(env()['POD_NAME'].valueFrom.fieldRef.fieldPath).toBe('metadata.name')
         expect(container().envFrom).toEqual([{ configMapRef: { name: one('ConfigMap').metadata.name } }])
-        const cookiePath: string = env()['COHORT_COOKIE_FILE'].value
-        const mount = container().volumeMounts.find((m: Manifest) => cookiePath.startsWith(`${m.mountPath}/`))
-        expect(mount, `a volume mounted at the directory of ${cookiePath}`).toBeDefined()
-        const volume = deployment().spec.template.spec.volumes.find((v: Manifest) => v.name === mount.name)
-        expect(volume.secret.items).toContainEqual({ key: 'cookie', path: cookiePath.slice(mount.mountPath.length + 1) })
+        expect(env()['COHORT_COOKIE_FILE'], 'the cookie comes from a file').toBeDefined()
+        // Every file a variable names (the cookie, the cache's password) is a Secret's key, mounted at its directory.
+        for (const [name, variable] of Object.entries(env()).filter(([n]) => n.endsWith('_FILE'))) {
+          const path: string = (variable as Manifest).value
+          const mount = container().volumeMounts.find((m: Manifest) => path.startsWith(`${m.mountPath}/`))
+          expect(mount, `${name}: a volume mounted at the directory of ${path}`).toBeDefined()
+          const volume = deployment().spec.template.spec.volumes.find((v: Manifest) => v.name === mount.name)
+          const file = path.slice(mount.mountPath.length + 1)
+          expect(volume.secret.items.map((i: Manifest) => i.path), name).toContain(file)
+        }
       })
 
       it('fits the shutdown sequence inside terminationGracePeriodSeconds', () => {
@@ -193,10 +198,13 @@ describe('deploy/k8s manifests', () => {
           env: { ...direct, POD_IP: '10.244.1.17', POD_NAME: `${app}-abc12`, POD_NAMESPACE: configMap.metadata.namespace },
           readFile: async (path: string) => {
             if (path === direct['COHORT_COOKIE_FILE']) return 'cookie-from-secret\n'
+            if (path === direct['CACHE_PASSWORD_FILE']) return 'password-from-secret\n'
             throw new Error(`unexpected read of ${path}`)
           },
         })
         expect(config.cohort.node.name).toBe(`${app}@10.244.1.17`)
+        // The cache's ports are open to every pod: its manifest gives it a password, from a Secret of its own.
+        if ('cache' in config) expect(config.cache.password).toBe('password-from-secret')
         expect(config.cohort.discovery).toMatchObject({ strategy: 'kubernetes', service: service().metadata.name, namespace: configMap.metadata.namespace })
       })
     })

@@ -7,13 +7,31 @@ const load = (env: Record<string, string>) => loadCacheConfig({ env: { ...base, 
 describe('loadCacheConfig', () => {
   it('leaves RESP off unless REDIS_PORT is set, and applies the defaults', async () => {
     const config = await load({})
-    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000 })
+    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000, password: undefined })
     expect(config.cohort.node.cookie).toBe('secret')
   })
 
   it('reads the cache variables', async () => {
     const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500', CACHE_MAX_HTTP_CONNECTIONS: '700' })
-    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700 })
+    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700, password: undefined })
+  })
+
+  it('reads the password from CACHE_PASSWORD or from the file CACHE_PASSWORD_FILE names, not both', async () => {
+    expect((await load({ CACHE_PASSWORD: 's3cret pass' })).cache.password).toBe('s3cret pass')
+    const files = { '/run/secrets/cache-password': 'from a secret\n', '/run/secrets/empty': '\n' }
+    const readFile = (path: string): Promise<string> => {
+      const text = files[path as keyof typeof files]
+      return text === undefined ? Promise.reject(new Error(`ENOENT: ${path}`)) : Promise.resolve(text)
+    }
+    const fromFile = (env: Record<string, string>) => loadCacheConfig({ env: { ...base, ...env }, readFile })
+    expect((await fromFile({ CACHE_PASSWORD_FILE: '/run/secrets/cache-password' })).cache.password).toBe('from a secret')
+    await expect(fromFile({ CACHE_PASSWORD_FILE: '/run/secrets/missing' })).rejects.toThrow(/invalid CACHE_PASSWORD_FILE: cannot read "\/run\/secrets\/missing"/)
+    await expect(fromFile({ CACHE_PASSWORD_FILE: '/run/secrets/empty' })).rejects.toThrow(/invalid CACHE_PASSWORD_FILE: "\/run\/secrets\/empty" is empty/)
+    await expect(fromFile({ CACHE_PASSWORD: 'x', CACHE_PASSWORD_FILE: '/run/secrets/cache-password' })).rejects.toMatchObject({
+      code: 'COHORT_ERR_INVALID_CONFIG',
+      variable: 'CACHE_PASSWORD_FILE',
+    })
+    expect((await load({ CACHE_PASSWORD: '' })).cache.password).toBeUndefined()
   })
 
   it('names the variable that is wrong', async () => {

@@ -3,6 +3,7 @@
  * cookie, discovery, probe port, shutdown timings, log level) plus the cache's own variables. The cache's HTTP API is
  * served on the node's HTTP port (`COHORT_PROBE_HOST`/`COHORT_PROBE_PORT`), beside the probes.
  */
+import { readFile as fsReadFile } from 'node:fs/promises'
 import { InvalidConfigError, loadConfig } from '@cohort/discovery'
 import type { CohortConfig, LoadConfigOptions } from '@cohort/discovery'
 
@@ -20,6 +21,8 @@ export interface CacheSettings {
   maxClients: number
   /** Open HTTP connections past which a new one is closed on arrival. */
   maxHttpConnections: number
+  /** What RESP clients (AUTH) and the HTTP API (a bearer token) must present; undefined lets anyone in. */
+  password: string | undefined
 }
 
 /** Everything loadCacheConfig resolves. */
@@ -29,7 +32,9 @@ export interface CacheConfig {
 }
 
 /** The cache's own variables, in the README table's order. */
-export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze(['REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS', 'CACHE_MAX_HTTP_CONNECTIONS'])
+export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze([
+  'REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS', 'CACHE_MAX_HTTP_CONNECTIONS', 'CACHE_PASSWORD',
+])
 
 /** The defaults of the cache's own variables. */
 export const DEFAULT_CACHE_SETTINGS: Readonly<{
@@ -69,6 +74,7 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
   if (redisHost === '' || /[\s/@]/.test(redisHost)) {
     throw new InvalidConfigError('REDIS_HOST', `expected an address to bind, got ${JSON.stringify(redisHost)}`)
   }
+  const password = await readPassword(env, options.readFile ?? ((path: string) => fsReadFile(path, 'utf8')))
   return {
     cohort,
     cache: {
@@ -78,6 +84,23 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
       maxRequestBytes: int('CACHE_MAX_REQUEST_BYTES', 1024, 512 * 1024 * 1024) ?? DEFAULT_CACHE_SETTINGS.maxRequestBytes,
       maxClients: int('CACHE_MAX_CLIENTS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxClients,
       maxHttpConnections: int('CACHE_MAX_HTTP_CONNECTIONS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxHttpConnections,
+      password,
     },
   }
+}
+
+/** `CACHE_PASSWORD`, or the file `CACHE_PASSWORD_FILE` names (a Secret mounted as a file; trimmed); not both. */
+async function readPassword(env: LoadConfigOptions['env'], readFile: (path: string) => Promise<string>): Promise<string | undefined> {
+  const direct = env['CACHE_PASSWORD']
+  const file = env['CACHE_PASSWORD_FILE']
+  if (file === undefined || file === '') return direct === undefined || direct === '' ? undefined : direct
+  if (direct !== undefined && direct !== '') throw new InvalidConfigError('CACHE_PASSWORD_FILE', 'set either CACHE_PASSWORD or CACHE_PASSWORD_FILE, not both')
+  let text: string
+  try {
+    text = (await readFile(file)).trim()
+  } catch (err) {
+    throw new InvalidConfigError('CACHE_PASSWORD_FILE', `cannot read ${JSON.stringify(file)}`, { cause: err })
+  }
+  if (text === '') throw new InvalidConfigError('CACHE_PASSWORD_FILE', `${JSON.stringify(file)} is empty`)
+  return text
 }

@@ -1,8 +1,10 @@
 /**
- * The state one RESP connection carries between commands (its name, its SCAN snapshot, whether it asked to quit),
- * and what every command handler reaches through it: the replicated map, the clock, and the node's facts for INFO.
+ * The state one RESP connection carries between commands (its name, its SCAN snapshot, whether it asked to quit,
+ * whether it authenticated), and what every command handler reaches through it: the replicated map, the clock, and
+ * the node's facts for INFO.
  */
 import type { CacheMap } from './cache-map.ts'
+import type { Password } from './password.ts'
 
 /** Node-wide facts a command may report (INFO, HELLO, CLIENT). */
 export interface ServerFacts {
@@ -20,6 +22,8 @@ export interface ServerFacts {
   totalCommands(): number
   /** Memory in use by the process, in bytes. */
   memory(): { rss: number; heapUsed: number }
+  /** What AUTH must present before any other command runs (`CACHE_PASSWORD`); none: every connection may run them. */
+  readonly password?: Password | undefined
 }
 
 /** Per-connection state plus what handlers need. */
@@ -34,6 +38,8 @@ export class CommandSession {
   closeRequested = false
   /** Commands this connection ran. */
   commandsProcessed = 0
+  /** False until AUTH (or HELLO's AUTH) presents the password, when one is set; RESET clears it again. */
+  authenticated: boolean
   /**
    * The keys a SCAN started with cursor 0 walks, so that a key present for the whole scan is returned exactly once
    * even while other keys come and go (Redis guarantees at least once).
@@ -45,5 +51,6 @@ export class CommandSession {
     this.now = now
     this.facts = facts
     this.id = id
+    this.authenticated = facts.password === undefined
   }
 }

@@ -97,6 +97,9 @@ const BY_SPELLING: ReadonlyMap<string, CommandSpec> = new Map(
   ]),
 )
 
+/** The commands a connection may run before it has authenticated: the ones that authenticate it, and QUIT. */
+const BEFORE_AUTH = new Set(['auth', 'hello', 'quit'])
+
 /** Runs one parsed command and writes its reply. Never throws for anything a client sent. */
 export function executeCommand(args: Buffer[], session: CommandSession, out: RespWriter): void {
   const spelled = args[0]!.toString('latin1')
@@ -112,6 +115,11 @@ export function executeCommand(args: Buffer[], session: CommandSession, out: Res
   }
   if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
     out.error(`ERR wrong number of arguments for '${spec.name}' command`)
+    return
+  }
+  // As Redis: with a password set, a connection runs nothing but these until it has authenticated.
+  if (!session.authenticated && !BEFORE_AUTH.has(spec.name)) {
+    out.error('NOAUTH Authentication required.')
     return
   }
   spec.run(args, session, out)

@@ -1,6 +1,7 @@
 /**
  * The HTTP side of a cache node, on the node's HTTP port: the key-value API (`PUT`, `GET`, `DELETE /kv/<key>`,
- * `GET /kv?prefix=`), the probes (`/livez`, `/readyz`), Prometheus `/metrics` and `GET /cluster`. Keys in paths are
+ * `GET /kv?prefix=`), the probes (`/livez`, `/readyz`), Prometheus `/metrics` and `GET /cluster`; with a password set,
+ * everything but the probes and the metrics wants it as a bearer token (401 without). Keys in paths are
  * percent-encoded bytes (key-codec.ts), so `%FF` is the byte 0xFF and any key RESP can write, HTTP can address.
  *
  * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
@@ -17,6 +18,7 @@ import type { ConnectionLimit } from '@cohort/discovery'
 import type { CacheMap } from './cache-map.ts'
 import { MAX_TTL_MS } from './command-arguments.ts'
 import { keyFromUrlSegment, keyToBytes, keyToText } from './key-codec.ts'
+import type { Password } from './password.ts'
 
 /** Options of startHttpApi. */
 export interface HttpApiOptions {
@@ -41,6 +43,11 @@ export interface HttpApiOptions {
   cluster: () => unknown
   /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
   observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+  /**
+   * What every request but the probes and /metrics must present as `Authorization: Bearer <password>`
+   * (`CACHE_PASSWORD`). @default none: the API is open to whoever reaches the port
+   */
+  password?: Password
   logger: Logger
 }
 
@@ -65,11 +72,23 @@ export interface HttpApi extends AsyncDisposable {
 class HttpError extends Error {
   readonly status: number
   readonly closeConnection: boolean
-  constructor(status: number, message: string, closeConnection = false) {
+  readonly headers: Record<string, string>
+  constructor(status: number, message: string, closeConnection = false, headers: Record<string, string> = {}) {
     super(message)
     this.status = status
     this.closeConnection = closeConnection
+    this.headers = headers
   }
+}
+
+/** Paths answered without the password: the probes and the metrics. */
+const OPEN_PATHS = new Set(['/livez', '/readyz', '/metrics'])
+
+/** True when the request carries `Authorization: Bearer <password>`. */
+function presentsPassword(req: IncomingMessage, password: Password): boolean {
+  const header = req.headers.authorization
+  if (header === undefined || !/^bearer /i.test(header)) return false
+  return password.matches(header.slice(7))
 }
 
 /** Parses `a=b&c=d` keeping values as map keys (bytes), `+` as a space as forms do. */
@@ -153,11 +172,16 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (options.observe !== undefined && (await options.observe(req, res))) return
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
     const query = q < 0 ? '' : url.slice(q + 1)
+    // The probes and the metrics stay open (the kubelet and Prometheus present no password); the rest reads or writes
+    // the data or shows the cluster.
+    if (options.password !== undefined && !OPEN_PATHS.has(path) && !presentsPassword(req, options.password)) {
+      throw new HttpError(401, 'missing or wrong password: send Authorization: Bearer <CACHE_PASSWORD>\n', false, { 'www-authenticate': 'Bearer realm="cohort-cache"' })
+    }
+    if (options.observe !== undefined && (await options.observe(req, res))) return
     if (path.startsWith('/kv/')) return kv(req, res, path.slice(4), query)
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method ?? ''} not allowed on ${path}\n`)
     switch (path) {
@@ -188,7 +212,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
         if (err.closeConnection) res.setHeader('connection', 'close')
-        if (!res.headersSent) send(res, err.status, err.message)
+        if (!res.headersSent) send(res, err.status, err.message, err.headers)
         if (err.closeConnection) req.socket.end()
         return
       }

@@ -36,6 +36,7 @@ import type { ReadyConnection } from './ready-connections.ts'
 import { RespParser } from './resp-parser.ts'
 import type { RespLimits } from './resp-parser.ts'
 import { RespWriter } from './resp-writer.ts'
+import type { Password } from './password.ts'
 
 /** Options of startRespServer. */
 export interface RespServerOptions {
@@ -63,6 +64,8 @@ export interface RespServerOptions {
   maxClients?: number
   /** The cache's version for INFO. @default '0.1.0' */
   version?: string
+  /** What AUTH must present before a connection runs any other command (`CACHE_PASSWORD`). @default none: no AUTH */
+  password?: Password
   logger: Logger
 }
 
@@ -124,6 +127,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       const m = process.memoryUsage()
       return { rss: m.rss, heapUsed: m.heapUsed }
     },
+    password: options.password,
   }
 
   const server: Server = createServer((socket) => {

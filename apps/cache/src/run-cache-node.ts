@@ -23,6 +23,7 @@ import { startCacheTree } from './cache-tree.ts'
 import { startHttpApi } from './http-api.ts'
 import type { HttpApi } from './http-api.ts'
 import { startRespServer } from './resp-server.ts'
+import { Password } from './password.ts'
 import type { RespServer } from './resp-server.ts'
 
 /** What a cache node process receives from its host process. */
@@ -73,6 +74,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
   let http: HttpApi | undefined
   registerCacheMetrics(registry, map, () => resp, () => http?.connections)
+  const password = cache.password === undefined ? undefined : new Password(cache.password)
   http = await startHttpApi({
     map,
     port: cohort.probes.port,
@@ -89,6 +91,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     },
     registry,
     observe: observerRequestHandler({ system }),
+    ...(password === undefined ? {} : { password }),
     cluster: () => ({
       node: node.name,
       scope: map.scope,
@@ -107,6 +110,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       nodeName: node.name,
       limits: { maxRequestBytes: cache.maxRequestBytes },
       maxClients: cache.maxClients,
+      ...(password === undefined ? {} : { password }),
       logger,
     })
   }

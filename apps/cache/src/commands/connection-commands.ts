@@ -1,10 +1,37 @@
 /**
  * The connection commands, including what clients send when they connect: PING, ECHO, SELECT (database 0 only),
- * QUIT, RESET, HELLO (protocol 2 only; RESP3 is refused with NOPROTO so clients fall back), AUTH (no passwords are
- * configured), and CLIENT SETNAME/GETNAME/ID/SETINFO/INFO/LIST (ioredis and redis-cli send some of these).
+ * QUIT, RESET, HELLO (protocol 2 only; RESP3 is refused with NOPROTO so clients fall back), AUTH (the one password
+ * of `CACHE_PASSWORD`, for the user `default`, as Redis's `requirepass`), and CLIENT SETNAME/GETNAME/ID/SETINFO/INFO/
+ * LIST (ioredis and redis-cli send some of these).
  */
 import type { CommandSpec } from '../command-table.ts'
+import type { CommandSession } from '../command-session.ts'
+import type { RespWriter } from '../resp-writer.ts'
 import { NOT_AN_INTEGER, optionWord, parseInteger } from '../command-arguments.ts'
+
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.'
+
+/**
+ * Checks `user` and `password` against the cache's password and marks the connection authenticated; false, with the
+ * error written, when there is no password to check against or they are wrong. Redis's only user here is `default`.
+ */
+function authenticate(user: Buffer, password: Buffer, s: CommandSession, out: RespWriter, noPassword: string): boolean {
+  const expected = s.facts.password
+  if (expected === undefined) {
+    out.error(noPassword)
+    return false
+  }
+  // Both compared every time, so a wrong user name takes as long as a wrong password.
+  const rightUser = user.equals(DEFAULT_USER)
+  const rightPassword = expected.matches(password)
+  if (!rightUser || !rightPassword) {
+    out.error(WRONGPASS)
+    return false
+  }
+  s.authenticated = true
+  return true
+}
+const DEFAULT_USER = Buffer.from('default')
 
 export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
   {
@@ -46,6 +73,8 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     run(_args, s, out) {
       s.clientName = undefined
       s.scanSnapshot = undefined
+      // As Redis: back to the default user, which must authenticate again when a password is set.
+      s.authenticated = s.facts.password === undefined
       out.simple('RESET')
     },
   },
@@ -59,12 +88,21 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
         if (version === undefined) return out.error('ERR Protocol version is not an integer or out of range')
         if (version !== 2) return out.error('NOPROTO sorry, this protocol version is not supported')
       }
+      let auth: [Buffer, Buffer] | undefined
+      let name: string | undefined
       for (let i = 2; i < args.length; i++) {
         const word = optionWord(args[i]!)
-        if (word === 'AUTH') return out.error('ERR AUTH called without any password configured for the default user')
-        if (word === 'SETNAME' && args[i + 1] !== undefined) s.clientName = args[++i]!.toString('latin1')
+        if (word === 'AUTH' && args[i + 2] !== undefined) auth = [args[++i]!, args[++i]!]
+        else if (word === 'SETNAME' && args[i + 1] !== undefined) name = args[++i]!.toString('latin1')
         else return out.error(`ERR Syntax error in HELLO option '${args[i]!.toString('latin1')}'`)
       }
+      if (auth !== undefined && !authenticate(auth[0], auth[1], s, out, 'ERR AUTH called without any password configured for the default user')) return
+      if (!s.authenticated) {
+        return out.error(
+          'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+        )
+      }
+      if (name !== undefined) s.clientName = name
       out.arrayHeader(14)
       out.bulkText('server')
       out.bulkText('redis')
@@ -86,8 +124,11 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'auth',
     arity: -2,
     write: false,
-    run: (_args, _s, out) =>
-      out.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'),
+    run(args, s, out) {
+      if (args.length > 3) return out.error('ERR syntax error')
+      const noPassword = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'
+      if (authenticate(args.length === 3 ? args[1]! : DEFAULT_USER, args.at(-1)!, s, out, noPassword)) out.ok()
+    },
   },
   {
     name: 'client',
