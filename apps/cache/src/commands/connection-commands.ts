@@ -10,6 +10,8 @@ import type { RespWriter } from '../resp-writer.ts'
 import { NOT_AN_INTEGER, optionWord, parseInteger } from '../command-arguments.ts'
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.'
+/** Redis's user when AUTH names none, and the only one a cache has. */
+const DEFAULT_USER = Buffer.from('default')
 
 /**
  * Checks `user` and `password` against the cache's password and marks the connection authenticated; false, with the
@@ -31,7 +33,6 @@ function authenticate(user: Buffer, password: Buffer, s: CommandSession, out: Re
   s.authenticated = true
   return true
 }
-const DEFAULT_USER = Buffer.from('default')
 
 export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
   {
