@@ -1,14 +1,16 @@
 /**
  * A cache node started with `CACHE_PASSWORD`, against real clients: redis-cli (Debian's redis-tools) and ioredis
  * authenticate as they do with Redis's `requirepass`, a connection that has not is refused every command (the GET and
- * SET fast path included) and stores nothing, and the HTTP API wants the password as a bearer token everywhere but
- * the probes and the metrics.
+ * SET fast path included) and stores nothing, and the HTTP API wants the password (a bearer token, or Basic
+ * credentials as a browser sends them) everywhere but the probes and the metrics.
  */
+import { Buffer } from 'node:buffer'
 import { execFile, execFileSync } from 'node:child_process'
 import { connect } from 'node:net'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../support/chromium.ts'
 import { startCacheNode } from './support/cache-process.ts'
 import type { CacheNode } from './support/cache-process.ts'
 
@@ -94,8 +96,9 @@ describe('a cache node with CACHE_PASSWORD', () => {
     const node = await locked()
     const put = await fetch(`${node.http}/kv/web`, { method: 'PUT', body: 'page' })
     expect(put.status).toBe(401)
-    expect(put.headers.get('www-authenticate')).toBe('Bearer realm="cohort-cache"')
-    expect(await put.text()).toBe('missing or wrong password: send Authorization: Bearer <CACHE_PASSWORD>\n')
+    // Basic first, so that a browser asks for the password (the observer page); Bearer for programs.
+    expect(put.headers.get('www-authenticate')).toBe('Basic realm="cohort-cache", charset="UTF-8", Bearer realm="cohort-cache"') // two lines, joined
+    expect(await put.text()).toBe('missing or wrong password: send Authorization: Bearer <CACHE_PASSWORD>, or Basic credentials\n')
     expect((await fetch(`${node.http}/kv/web`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
     for (const path of ['/kv', '/cluster', '/observer']) expect((await fetch(`${node.http}${path}`)).status, path).toBe(401)
 
@@ -105,7 +108,27 @@ describe('a cache node with CACHE_PASSWORD', () => {
     expect([get.status, await get.text()]).toEqual([200, 'page'])
     expect(await cli(node, '-a', PASSWORD, '--no-auth-warning', 'GET', 'web')).toBe('page')
     expect((await fetch(`${node.http}/observer`, { headers: auth })).status).toBe(200)
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` })
+    expect((await fetch(`${node.http}/observer`, { headers: basic('default', PASSWORD) })).status).toBe(200)
+    expect((await fetch(`${node.http}/kv/web`, { headers: basic('anyone', PASSWORD) })).status).toBe(200)
+    expect((await fetch(`${node.http}/kv/web`, { headers: basic('default', 'wrong') })).status).toBe(401)
+    expect((await fetch(`${node.http}/kv/web`, { headers: { authorization: 'Basic not-base64-and-no-colon' } })).status).toBe(401)
 
     for (const path of ['/livez', '/readyz', '/metrics']) expect((await fetch(`${node.http}${path}`)).status, path).toBe(200)
+  })
+
+  it('shows the observer page in a browser given the password at the Basic challenge, and not with a wrong one', async () => {
+    const node = await locked()
+    await using browser = await launchChromium({ httpCredentials: { username: 'default', password: PASSWORD } })
+    const page = await browser.context.newPage()
+    expect((await page.goto(`${node.http}/observer`))?.status()).toBe(200)
+    // The page's own requests for the cluster's state carry the credentials too: it goes live and shows the node.
+    await page.locator('#connection[data-state="live"]').waitFor()
+    await page.locator(`.node[data-node="${node.name}"][data-status="up"]`).waitFor()
+
+    // A wrong password gets the refusal, not the page.
+    await using stranger = await launchChromium({ httpCredentials: { username: 'default', password: 'guess' } })
+    const refused = await (await stranger.context.newPage()).goto(`${node.http}/observer`)
+    expect([refused?.status(), await refused?.text()]).toEqual([401, 'missing or wrong password: send Authorization: Bearer <CACHE_PASSWORD>, or Basic credentials\n'])
   })
 })

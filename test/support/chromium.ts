@@ -28,10 +28,11 @@ export interface TestBrowser extends AsyncDisposable {
   close(): Promise<void>
 }
 
-export async function launchChromium(): Promise<TestBrowser> {
+/** `httpCredentials`: what the browser answers a Basic challenge with, as a person typing into its prompt would. */
+export async function launchChromium(options: { httpCredentials?: { username: string; password: string } } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package`)
   const profile = mkdtempSync(join(tmpdir(), 'cohort-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: FLAGS })
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: FLAGS, ...options })
   let closing: Promise<void> | undefined
   const browser: TestBrowser = {
     context,

@@ -1,8 +1,9 @@
 /**
  * The HTTP side of a cache node, on the node's HTTP port: the key-value API (`PUT`, `GET`, `DELETE /kv/<key>`,
  * `GET /kv?prefix=`), the probes (`/livez`, `/readyz`), Prometheus `/metrics` and `GET /cluster`; with a password set,
- * everything but the probes and the metrics wants it as a bearer token (401 without). Keys in paths are
- * percent-encoded bytes (key-codec.ts), so `%FF` is the byte 0xFF and any key RESP can write, HTTP can address.
+ * everything but the probes and the metrics wants it, as a bearer token or Basic credentials (401 without). Keys in
+ * paths are percent-encoded bytes (key-codec.ts), so `%FF` is the byte 0xFF and any key RESP can write, HTTP can
+ * address.
  *
  * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
  * a bad `ttlMs` is 400, a body past the size limit is 413 and that connection is closed.
@@ -44,8 +45,8 @@ export interface HttpApiOptions {
   /** Answers the cluster observer's routes (`/observer`, `/observer/cluster.json`); true when it answered. */
   observe?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
   /**
-   * What every request but the probes and /metrics must present as `Authorization: Bearer <password>`
-   * (`CACHE_PASSWORD`). @default none: the API is open to whoever reaches the port
+   * What every request but the probes and /metrics must present, as `Authorization: Bearer <password>` or as Basic
+   * credentials with any user name (`CACHE_PASSWORD`). @default none: the API is open to whoever reaches the port
    */
   password?: Password
   logger: Logger
@@ -72,8 +73,8 @@ export interface HttpApi extends AsyncDisposable {
 class HttpError extends Error {
   readonly status: number
   readonly closeConnection: boolean
-  readonly headers: Record<string, string>
-  constructor(status: number, message: string, closeConnection = false, headers: Record<string, string> = {}) {
+  readonly headers: Record<string, string | string[]>
+  constructor(status: number, message: string, closeConnection = false, headers: Record<string, string | string[]> = {}) {
     super(message)
     this.status = status
     this.closeConnection = closeConnection
@@ -81,14 +82,27 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * What a 401 offers, one challenge per header line (the form every client parses): Basic first, so that a browser
+ * asks for the password (any user name), then Bearer.
+ */
+const CHALLENGE = ['Basic realm="cohort-cache", charset="UTF-8"', 'Bearer realm="cohort-cache"']
+
 /** Paths answered without the password: the probes and the metrics. */
 const OPEN_PATHS = new Set(['/livez', '/readyz', '/metrics'])
 
-/** True when the request carries `Authorization: Bearer <password>`. */
+/**
+ * True when the request carries the password: `Authorization: Bearer <password>`, or Basic credentials with any user
+ * name, which is what a browser sends after asking for them (the observer page) and `curl -u default:<password>`.
+ */
 function presentsPassword(req: IncomingMessage, password: Password): boolean {
   const header = req.headers.authorization
-  if (header === undefined || !/^bearer /i.test(header)) return false
-  return password.matches(header.slice(7))
+  if (header === undefined) return false
+  if (/^bearer /i.test(header)) return password.matches(header.slice(7))
+  if (!/^basic /i.test(header)) return false
+  const credentials = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
+  const colon = credentials.indexOf(':')
+  return colon >= 0 && password.matches(credentials.slice(colon + 1))
 }
 
 /** Parses `a=b&c=d` keeping values as map keys (bytes), `+` as a space as forms do. */
@@ -124,7 +138,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_HTTP_API_OPTIONS.maxValueBytes
   const { map, logger } = options
 
-  const send = (res: ServerResponse, status: number, body: string | Buffer = '', headers: Record<string, string> = {}): void => {
+  const send = (res: ServerResponse, status: number, body: string | Buffer = '', headers: Record<string, string | string[]> = {}): void => {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body
     res.writeHead(status, {
       'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
@@ -179,7 +193,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     // The probes and the metrics stay open (the kubelet and Prometheus present no password); the rest reads or writes
     // the data or shows the cluster.
     if (options.password !== undefined && !OPEN_PATHS.has(path) && !presentsPassword(req, options.password)) {
-      throw new HttpError(401, 'missing or wrong password: send Authorization: Bearer <CACHE_PASSWORD>\n', false, { 'www-authenticate': 'Bearer realm="cohort-cache"' })
+      throw new HttpError(401, 'missing or wrong password: send Authorization: Bearer <CACHE_PASSWORD>, or Basic credentials\n', false, {
+        'www-authenticate': CHALLENGE,
+      })
     }
     if (options.observe !== undefined && (await options.observe(req, res))) return
     if (path.startsWith('/kv/')) return kv(req, res, path.slice(4), query)
