@@ -3,7 +3,8 @@
  * other through `localPorts`, lets their actors greet each other across nodes, crashes one actor (its supervisor
  * restarts it), kills one node with SIGKILL (the others see `noconnection` at once), brings it back as a new
  * incarnation, shows the cluster view, and stops every node gracefully. Every step waits on an event the nodes
- * report, never on a fixed sleep.
+ * report, never on a fixed sleep. Ctrl-C (or SIGTERM) cuts the tour short and still stops every node gracefully: the
+ * nodes run in process groups of their own, so only the tour hears the terminal's signal and none outlives it.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -29,6 +30,16 @@ interface NodeProc {
 const COOKIE = 'cohort-demo-cookie'
 const HOST = '127.0.0.1'
 
+/** Thrown out of the step the tour was at when a signal cut it short. */
+class Interrupted extends Error {
+  readonly signal: string
+
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`)
+    this.signal = signal
+  }
+}
+
 /** Runs the narrated tour with `count` nodes from the first free range at or above `basePort`. */
 export async function runNarratedTour(io: ProgramIO, basePort: number, count: number): Promise<void> {
   if (!Number.isInteger(count) || count < 2 || count > 16) throw new Error(`invalid --nodes ${count}: expected 2..16`)
@@ -44,10 +55,23 @@ class Demo {
   readonly #events: Event[] = []
   #waiters: { match: (e: Event) => boolean; resolve: (e: Event) => void }[] = []
   #quietReplies = new Set<string>()
+  #interrupted: Interrupted | undefined = undefined
+  /** Rejects with `Interrupted` once a signal arrives: every step races it. */
+  readonly #interruption: Promise<never>
+  #interrupt: (signal: string) => void = () => {}
 
   constructor(io: ProgramIO, base: number, count: number) {
     this.#io = io
     this.#ports = Array.from({ length: count }, (_, i) => base + i)
+    this.#interruption = new Promise<never>((_, reject) => {
+      this.#interrupt = (signal) => {
+        if (this.#interrupted !== undefined) return
+        this.#interrupted = new Interrupted(signal)
+        reject(this.#interrupted)
+      }
+    })
+    // Only the steps that are running observe the rejection; nobody may be awaiting it when the signal comes.
+    this.#interruption.catch(() => {})
   }
 
   #say(text: string): void {
@@ -69,6 +93,11 @@ class Demo {
       this.#io.exit(1)
     }, 90_000)
     deadline.unref()
+    // The listeners stay until every node has stopped: run as `pnpm demo --narrate`, each Ctrl-C arrives twice (from
+    // the terminal and forwarded by pnpm), and a second signal with no listener would end the tour before its nodes.
+    const onSignal = (signal: string): void => this.#interrupt(signal)
+    this.#io.signals.on('SIGINT', onSignal)
+    this.#io.signals.on('SIGTERM', onSignal)
     let hidden: CohortNode | undefined
     try {
       const names = this.#ports.map((p) => this.name(p))
@@ -82,9 +111,9 @@ class Demo {
       this.#say("every node's chatter got a reply from every other node's greeter: { name: 'greeter', node } addressing")
 
       const victim = names[1]!
-      hidden = await connectHidden({ name: names[0]!, url: `ws://${HOST}:${this.#ports[0]}` }, COOKIE)
+      hidden = await this.#step(connectHidden({ name: names[0]!, url: `ws://${HOST}:${this.#ports[0]}` }, COOKIE))
       // A hidden node does not join the mesh: it dials each node it talks to itself.
-      for (const port of this.#ports.slice(1)) await hidden.connect({ name: this.name(port), url: `ws://${HOST}:${port}` })
+      for (const port of this.#ports.slice(1)) await this.#step(hidden.connect({ name: this.name(port), url: `ws://${HOST}:${port}` }))
       this.#say(`crashing the greeter on ${victim} (a cast from a hidden CLI node); its supervisor restarts it`)
       this.#quietReplies.clear()
       since = this.#mark()
@@ -109,9 +138,9 @@ class Demo {
       await Promise.all(survivors.map((s) => this.#wait((e) => e.node === s && e.type === 'reply' && e['from'] === killed, since)))
 
       // The restarted node is a new process: the hidden node reconnects to it.
-      await hidden.connect({ name: killed, url: `ws://${HOST}:${this.#ports.at(-1)!}` })
+      await this.#step(hidden.connect({ name: killed, url: `ws://${HOST}:${this.#ports.at(-1)!}` }))
       this.#say('the cluster as `cohort status` shows it:')
-      const report = await hidden.system.call<ClusterReport>({ name: OBSERVER_NAME, node: names[0]! }, 'cluster', 5000)
+      const report = await this.#step(hidden.system.call<ClusterReport>({ name: OBSERVER_NAME, node: names[0]! }, 'cluster', 5000))
       this.#io.stdout(formatStatus(report).replace(/^/gm, '  '))
       await hidden.close()
       hidden = undefined
@@ -122,17 +151,40 @@ class Demo {
       this.#procs.get(first)!.child.kill('SIGTERM')
       const others = names.filter((n) => n !== first)
       await Promise.all(others.map((s) => this.#wait((e) => e.node === s && e.type === 'nodedown' && e['node_'] === first, since)))
-      const code = await this.#procs.get(first)!.exited
+      const code = await this.#step(this.#procs.get(first)!.exited)
       this.#line(first, `exited with code ${code}`)
       this.#say('stopping the others')
       for (const n of others) this.#procs.get(n)!.child.kill('SIGTERM')
-      await Promise.all(others.map((n) => this.#procs.get(n)!.exited))
+      await this.#step(Promise.all(others.map((n) => this.#procs.get(n)!.exited)))
       this.#say('done: every node stopped gracefully')
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error
+      await this.#stopAfter(error.signal, hidden)
+      hidden = undefined
     } finally {
       clearTimeout(deadline)
       await hidden?.close()
       for (const p of this.#procs.values()) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+      this.#io.signals.off('SIGINT', onSignal)
+      this.#io.signals.off('SIGTERM', onSignal)
     }
+  }
+
+  /** The tour was cut short by `signal`: every node still running stops as Kubernetes would stop it, with SIGTERM. */
+  async #stopAfter(signal: string, hidden: CohortNode | undefined): Promise<void> {
+    this.#say(`${signal}: the tour stops here; stopping every node gracefully`)
+    await hidden?.close()
+    const running = [...this.#procs.values()].filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+    for (const p of running) p.child.kill('SIGTERM')
+    const codes = await Promise.all(running.map((p) => p.exited))
+    const ungraceful = running.filter((_, i) => codes[i] !== 0).map((p) => p.name)
+    if (ungraceful.length > 0) throw new Error(`not every node stopped gracefully: ${ungraceful.join(', ')}`)
+    this.#say('every node stopped gracefully')
+  }
+
+  /** `promise`, unless a signal cuts the tour short first. */
+  #step<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.#interruption])
   }
 
   async #start(port: number): Promise<void> {
@@ -145,6 +197,8 @@ class Demo {
     ])
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in the terminal reaches the tour only, which stops each node with SIGTERM.
+      detached: true,
       // Probes on the loopback address only, as the tour's nodes are (the default, 0.0.0.0, is for containers).
       env: nodeProcessEnv({ COHORT_PROBE_HOST: HOST, ...this.#io.env, COHORT_DRAIN_DELAY_MS: '100', COHORT_GRACE_PERIOD_MS: '5000', COHORT_COOKIE_FILE: '' }),
     })
@@ -206,7 +260,7 @@ class Demo {
   #wait(match: (e: Event) => boolean, since: number): Promise<Event> {
     const seen = this.#events.slice(since).find(match)
     if (seen !== undefined) return Promise.resolve(seen)
-    return new Promise((resolve) => this.#waiters.push({ match, resolve }))
+    return this.#step(new Promise<Event>((resolve) => this.#waiters.push({ match, resolve })))
   }
 }
 
