@@ -4,7 +4,12 @@
  * signals and exit, and prints the `ready` event as one JSON line on stdout.
  */
 import { startReplicatedMap } from '@cohort/core'
+import { tolerateClosedReader } from '@cohort/discovery'
 import { runCacheNode } from './run-cache-node.ts'
+
+// A reader of the node's output that goes away (a parent that died, `| head`) must not end the node.
+tolerateClosedReader(process.stdout, (error) => process.stderr.write(`cohort-cache: stdout closed (${error.message}); events are no longer written\n`))
+tolerateClosedReader(process.stderr)
 
 try {
   await runCacheNode(

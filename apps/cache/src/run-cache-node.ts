@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActorSystem } from '@cohort/core'
-import { createMetricsRegistry, installGracefulShutdown, joinCluster, nodeOptionsFromConfig, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { createMetricsRegistry, installGracefulShutdown, joinCluster, logDestination, nodeOptionsFromConfig, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -60,7 +60,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   const { cohort, cache } = config
   const logger = pino(
     { name: 'cohort-cache', level: cohort.logLevel, redact: ['cookie', '*.cookie'] },
-    proc.logDestination ?? pino.destination(2),
+    proc.logDestination ?? logDestination(),
   )
   const node = await startNode({ ...nodeOptionsFromConfig(cohort), logger })
   const system = node.system

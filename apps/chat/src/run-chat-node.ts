@@ -4,7 +4,7 @@
  * receives what it needs from the process (env, signals, exit, an event writer), so only main.ts touches `process`.
  */
 import type { Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, nodeOptionsFromConfig, observerChild, probeRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, logDestination, nodeOptionsFromConfig, observerChild, probeRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, GracefulShutdown, SignalSource } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -49,7 +49,7 @@ export interface RunningChatNode {
 /** Starts a chat node. @throws InvalidConfigError (COHORT_ERR_INVALID_CONFIG) for a bad variable */
 export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   const config = await loadChatConfig({ env: proc.env })
-  const logger = pino({ name: 'chat', level: config.cohort.logLevel, redact: ['cookie', '*.cookie'] }, proc.logDestination ?? pino.destination(2))
+  const logger = pino({ name: 'chat', level: config.cohort.logLevel, redact: ['cookie', '*.cookie'] }, proc.logDestination ?? logDestination())
   const { node: nodeConfig } = config.cohort
   const node = await startNode({ ...nodeOptionsFromConfig(config.cohort), logger })
   const system = node.system

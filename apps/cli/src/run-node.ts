@@ -5,7 +5,7 @@
  */
 import { supervisor } from '@cohort/core'
 import type { ChildSpec, Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, loadConfig, nodeOptionsFromConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, loadConfig, logDestination, nodeOptionsFromConfig, observerChild, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster, CohortConfig, ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -48,7 +48,7 @@ export async function runNode(proc: NodeProcess, options: RunNodeOptions = {}): 
   const config = await loadConfig({ env: proc.env })
   const logger = pino(
     { name: 'cohort', level: config.logLevel, redact: ['cookie', '*.cookie'] },
-    proc.logDestination ?? pino.destination(2),
+    proc.logDestination ?? logDestination(),
   )
   const node = await startNode({ ...nodeOptionsFromConfig(config), logger })
   const system = node.system
