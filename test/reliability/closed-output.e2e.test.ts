@@ -26,12 +26,15 @@ const NODE_ENV = {
   REDIS_PORT: '0',
   COHORT_DRAIN_DELAY_MS: '0',
   LOG_LEVEL: 'info',
+  FEED_URL: 'ws://127.0.0.1:9',
 }
 
 const NODES = [
   { app: 'chat', args: [entry('chat')], httpField: 'url' },
   { app: 'cache', args: [entry('cache')], httpField: 'http' },
   { app: 'cli (cohort start)', args: [entry('cli'), 'start'], httpField: 'probes' },
+  // No quote feed listens: the node runs without one, as it does while its feed restarts.
+  { app: 'the news example', args: [entry('examples/news-ticker')], httpField: 'probes' },
 ] as const
 
 /** The first JSON line on the child's stdout that `match` accepts. */

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import { supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
-import { InvalidConfigError, installGracefulShutdown, joinCluster, loadConfig, nodeOptionsFromConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { InvalidConfigError, installGracefulShutdown, joinCluster, loadConfig, logDestination, nodeOptionsFromConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -81,7 +81,7 @@ export async function runNewsNode(proc: NewsProcess): Promise<RunningNewsNode> {
   const config = await loadConfig({ env: proc.env })
   const app = loadNewsConfig(proc.env)
   const news = resolveNewsOptions(app.news)
-  const logger = pino({ name: 'news', level: config.logLevel, redact: ['cookie', '*.cookie'] }, pino.destination(2))
+  const logger = pino({ name: 'news', level: config.logLevel, redact: ['cookie', '*.cookie'] }, logDestination())
   const node = await startNode({ ...nodeOptionsFromConfig(config), logger })
   const system = node.system
   let tickerRestarts = 0

@@ -3,7 +3,12 @@
  * Runs the pool example as a node process: the only file that touches `process`. Events go to stdout as JSON lines,
  * the log to stderr.
  */
+import { tolerateClosedReader } from '@cohort/discovery'
 import { runPgPoolNode } from './pg-pool-node.ts'
+
+// A reader of the node's output that goes away (a parent that died, `| head`) must not end the node.
+tolerateClosedReader(process.stdout, (error) => process.stderr.write(`pg-pool example: stdout closed (${error.message}); events are no longer written\n`))
+tolerateClosedReader(process.stderr)
 
 try {
   await runPgPoolNode({

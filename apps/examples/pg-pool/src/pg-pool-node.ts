@@ -5,7 +5,7 @@
  */
 import { supervisor } from '@cohort/core'
 import type { Pid } from '@cohort/core'
-import { installGracefulShutdown, joinCluster, loadConfig, nodeOptionsFromConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
+import { installGracefulShutdown, joinCluster, loadConfig, logDestination, nodeOptionsFromConfig, startProbeServer, strategyFromConfig } from '@cohort/discovery'
 import type { ProbeServer } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -38,7 +38,7 @@ export interface RunningPgPoolNode {
 export async function runPgPoolNode(proc: ExampleProcess): Promise<RunningPgPoolNode> {
   const config = await loadConfig({ env: proc.env })
   const app = await loadPgPoolConfig(proc.env)
-  const logger = pino({ name: 'pg-pool', level: config.logLevel, redact: ['cookie', '*.cookie', '*.password'] }, pino.destination(2))
+  const logger = pino({ name: 'pg-pool', level: config.logLevel, redact: ['cookie', '*.cookie', '*.password'] }, logDestination())
   const node = await startNode({ ...nodeOptionsFromConfig(config), logger })
   const system = node.system
   const pool = createPool(system, app.pool)
