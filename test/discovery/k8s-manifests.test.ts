@@ -205,8 +205,22 @@ describe('deploy/k8s manifests', () => {
         expect(config.cohort.node.name).toBe(`${app}@10.244.1.17`)
         // The cache's ports are open to every pod: its manifest gives it a password, from a Secret of its own.
         if ('cache' in config) expect(config.cache.password).toBe('password-from-secret')
+        // Writes are refused before the container's memory runs out: its data set may take half the limit at most.
+        if ('cache' in config) {
+          const limit = parseQuantity(String(container().resources.limits.memory))
+          expect(config.cache.maxMemoryBytes).toBeGreaterThan(0)
+          expect(config.cache.maxMemoryBytes).toBeLessThanOrEqual(limit / 2)
+        }
         expect(config.cohort.discovery).toMatchObject({ strategy: 'kubernetes', service: service().metadata.name, namespace: configMap.metadata.namespace })
       })
     })
   }
 })
+
+/** A Kubernetes memory quantity in bytes (`512Mi`, `1Gi`, `500M`). */
+function parseQuantity(text: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(text)
+  if (match === null) throw new Error(`not a memory quantity: ${text}`)
+  const units: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 }
+  return Number(match[1]) * units[match[2] ?? '']!
+}

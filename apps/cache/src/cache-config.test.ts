@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { loadCacheConfig } from './cache-config.ts'
+import { getHeapStatistics } from 'node:v8'
+import { loadCacheConfig, parseMemorySize } from './cache-config.ts'
 
 const base = { COHORT_COOKIE: 'secret', COHORT_NODE_NAME: 'cache@127.0.0.1' }
 const load = (env: Record<string, string>) => loadCacheConfig({ env: { ...base, ...env }, readFile: () => Promise.reject(new Error('no files here')) })
@@ -7,13 +8,23 @@ const load = (env: Record<string, string>) => loadCacheConfig({ env: { ...base, 
 describe('loadCacheConfig', () => {
   it('leaves RESP off unless REDIS_PORT is set, and applies the defaults', async () => {
     const config = await load({})
-    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000, password: undefined })
+    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000, password: undefined, maxMemoryBytes: Math.floor(getHeapStatistics().heap_size_limit / 2) })
     expect(config.cohort.node.cookie).toBe('secret')
   })
 
   it('reads the cache variables', async () => {
-    const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500', CACHE_MAX_HTTP_CONNECTIONS: '700' })
-    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700, password: undefined })
+    const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500', CACHE_MAX_HTTP_CONNECTIONS: '700', CACHE_MAX_MEMORY: '256mb' })
+    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700, password: undefined, maxMemoryBytes: 256 * 1024 * 1024 })
+  })
+
+  it('reads CACHE_MAX_MEMORY as Redis writes maxmemory, and names it when it cannot', async () => {
+    const sizes: [string, number][] = [['0', 0], ['1048576', 1048576], ['100k', 100_000], ['100KB', 102_400], ['2m', 2_000_000], ['256mb', 268_435_456], ['1g', 1e9], ['2GB', 2 * 1024 ** 3]]
+    for (const [text, bytes] of sizes) expect(parseMemorySize('CACHE_MAX_MEMORY', text), text).toBe(bytes)
+    for (const text of ['-1', '1.5gb', '1tb', 'lots', '9'.repeat(16)]) {
+      await expect(load({ CACHE_MAX_MEMORY: text })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_CONFIG', variable: 'CACHE_MAX_MEMORY' })
+    }
+    await expect(load({ CACHE_MAX_MEMORY: 'lots' })).rejects.toThrow(/expected bytes or a size such as 256mb or 2gb \(0: no limit\), got "lots"/)
+    expect((await load({ CACHE_MAX_MEMORY: '999999999999999gb' }).catch((e: Error) => e.message))).toMatch(/too large/)
   })
 
   it('reads the password from CACHE_PASSWORD or from the file CACHE_PASSWORD_FILE names, not both', async () => {

@@ -4,6 +4,7 @@
  * served on the node's HTTP port (`COHORT_PROBE_HOST`/`COHORT_PROBE_PORT`), beside the probes.
  */
 import { readFile as fsReadFile } from 'node:fs/promises'
+import { getHeapStatistics } from 'node:v8'
 import { InvalidConfigError, loadConfig } from '@cohort/discovery'
 import type { CohortConfig, LoadConfigOptions } from '@cohort/discovery'
 
@@ -23,6 +24,8 @@ export interface CacheSettings {
   maxHttpConnections: number
   /** What RESP clients (AUTH) and the HTTP API (a bearer token) must present; undefined lets anyone in. */
   password: string | undefined
+  /** The data set's size past which writes are refused (Redis's `maxmemory`, `noeviction`); 0: no limit. */
+  maxMemoryBytes: number
 }
 
 /** Everything loadCacheConfig resolves. */
@@ -33,7 +36,7 @@ export interface CacheConfig {
 
 /** The cache's own variables, in the README table's order. */
 export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze([
-  'REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS', 'CACHE_MAX_HTTP_CONNECTIONS', 'CACHE_PASSWORD',
+  'REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS', 'CACHE_MAX_HTTP_CONNECTIONS', 'CACHE_MAX_MEMORY', 'CACHE_PASSWORD',
 ])
 
 /** The defaults of the cache's own variables. */
@@ -75,6 +78,8 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
     throw new InvalidConfigError('REDIS_HOST', `expected an address to bind, got ${JSON.stringify(redisHost)}`)
   }
   const password = await readPassword(env, options.readFile ?? ((path: string) => fsReadFile(path, 'utf8')))
+  const maxMemory = env['CACHE_MAX_MEMORY']
+  const maxMemoryBytes = maxMemory === undefined || maxMemory === '' ? defaultMaxMemoryBytes() : parseMemorySize('CACHE_MAX_MEMORY', maxMemory)
   return {
     cohort,
     cache: {
@@ -85,8 +90,34 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
       maxClients: int('CACHE_MAX_CLIENTS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxClients,
       maxHttpConnections: int('CACHE_MAX_HTTP_CONNECTIONS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxHttpConnections,
       password,
+      maxMemoryBytes,
     },
   }
+}
+
+/**
+ * Half of this process's V8 heap limit: the default `CACHE_MAX_MEMORY`. Every key's entry lives in the heap (values
+ * mostly outside it), so a flood of small writes is refused well before the heap runs out, and no single client can
+ * take every node of the cluster down at once by filling it. Set `CACHE_MAX_MEMORY` from the container's memory
+ * limit instead (the manifests do), or 0 for no limit.
+ */
+export function defaultMaxMemoryBytes(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit / 2)
+}
+
+const MEMORY_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 }
+
+/**
+ * A size as Redis's configuration writes it: bytes, or a number with `k`, `kb`, `m`, `mb`, `g` or `gb` (`kb` is
+ * 1024 bytes, `k` 1000), in any letter case. 0 is no limit.
+ * @throws InvalidConfigError naming `variable`
+ */
+export function parseMemorySize(variable: string, text: string): number {
+  const match = /^(\d{1,15})([kmg]b?)?$/i.exec(text.trim())
+  if (match === null) throw new InvalidConfigError(variable, `expected bytes or a size such as 256mb or 2gb (0: no limit), got ${JSON.stringify(text)}`)
+  const bytes = Number(match[1]) * MEMORY_UNITS[(match[2] ?? '').toLowerCase()]!
+  if (!Number.isSafeInteger(bytes)) throw new InvalidConfigError(variable, `${JSON.stringify(text)} is too large`)
+  return bytes
 }
 
 /** `CACHE_PASSWORD`, or the file `CACHE_PASSWORD_FILE` names (a Secret mounted as a file; trimmed); not both. */

@@ -20,6 +20,8 @@ export interface CacheMap {
   /** The map's actor on this node: while it lives, the node serves. */
   readonly pid: Pid
   readonly size: number
+  /** The memory the data set takes here, approximately (`ReplicatedMap.bytes`): what `CACHE_MAX_MEMORY` bounds. */
+  readonly bytes: number
   get(key: string): Uint8Array | undefined
   /** `get` of the key whose latin1 decoding is `bytes[start, end)`, without making a string of it. */
   getLatin1(bytes: Uint8Array, start: number, end: number): Uint8Array | undefined
@@ -33,6 +35,6 @@ export interface CacheMap {
   delete(key: string): boolean
   subscribe(listener: (change: CacheChange) => void): () => void
   peers(): string[]
-  stats(): { keys: number; tombstones: number; pendingByPeer: Record<string, number> }
+  stats(): { keys: number; tombstones: number; bytes: number; pendingByPeer: Record<string, number> }
   stop(): Promise<void>
 }

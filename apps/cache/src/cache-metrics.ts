@@ -1,13 +1,15 @@
 /**
  * The cache's Prometheus metrics, added to the node's registry (which already has Cohort's transport, process and
  * discovery metrics and prom-client's process metrics, memory included): keys, tombstones, replication deltas still
- * waiting per peer (the replication lag), RESP connections and commands, and connections refused at either port's cap.
+ * waiting per peer (the replication lag), RESP connections and commands, connections refused at either port's cap, and
+ * the data set's size against `CACHE_MAX_MEMORY` with the writes refused past it.
  * Read from their sources at scrape time.
  */
 import { Counter, Gauge } from 'prom-client'
 import type { Registry } from 'prom-client'
 import type { ConnectionLimit } from '@cohort/discovery'
 import type { CacheMap } from './cache-map.ts'
+import type { MemoryLimit } from './memory-limit.ts'
 
 /** Where the RESP figures come from (the RESP server, when it runs). */
 export interface RespStatsSource {
@@ -22,7 +24,33 @@ export function registerCacheMetrics(
   map: CacheMap,
   resp: () => RespStatsSource | undefined,
   http: () => ConnectionLimit | undefined,
+  memoryLimit: MemoryLimit,
 ): void {
+  new Gauge({
+    name: 'cohort_cache_data_bytes',
+    help: "The memory this node's copy of the data set takes, approximately: keys, values and 256 bytes an entry",
+    registers: [registry],
+    collect() {
+      this.set(map.bytes)
+    },
+  })
+  new Gauge({
+    name: 'cohort_cache_max_memory_bytes',
+    help: 'CACHE_MAX_MEMORY: past it, writes are refused (0: no limit)',
+    registers: [registry],
+    collect() {
+      this.set(memoryLimit.maxBytes)
+    },
+  })
+  new Counter({
+    name: 'cohort_cache_writes_refused_total',
+    help: 'Writes refused because the data set was past CACHE_MAX_MEMORY (RESP commands and HTTP PUTs)',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(memoryLimit.refused)
+    },
+  })
   new Gauge({
     name: 'cohort_cache_keys',
     help: 'Live keys held by this node (every node holds every key)',

@@ -109,6 +109,10 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.size
   }
 
+  get bytes(): number {
+    return this.#current.bytes
+  }
+
   get(key: string): Uint8Array | undefined {
     return this.#current.get(key)
   }
@@ -158,7 +162,7 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.peers()
   }
 
-  stats(): { keys: number; tombstones: number; pendingByPeer: Record<string, number> } {
+  stats(): { keys: number; tombstones: number; bytes: number; pendingByPeer: Record<string, number> } {
     return this.#current.stats()
   }
 

@@ -4,6 +4,7 @@
  * the node's facts for INFO.
  */
 import type { CacheMap } from './cache-map.ts'
+import type { MemoryLimit } from './memory-limit.ts'
 import type { Password } from './password.ts'
 
 /** Node-wide facts a command may report (INFO, HELLO, CLIENT). */
@@ -24,6 +25,8 @@ export interface ServerFacts {
   memory(): { rss: number; heapUsed: number }
   /** What AUTH must present before any other command runs (`CACHE_PASSWORD`); none: every connection may run them. */
   readonly password?: Password | undefined
+  /** `CACHE_MAX_MEMORY`: past it, commands that add data are refused; none: no limit. */
+  readonly memoryLimit?: MemoryLimit | undefined
 }
 
 /** Per-connection state plus what handlers need. */
@@ -52,5 +55,10 @@ export class CommandSession {
     this.facts = facts
     this.id = id
     this.authenticated = facts.password === undefined
+  }
+
+  /** Whether the data set is past `facts.memoryLimit`: commands that add data are refused until it is not. */
+  overMemory(): boolean {
+    return this.facts.memoryLimit?.over(this.map) === true
   }
 }

@@ -24,6 +24,8 @@ export interface CommandSpec {
   arity: number
   /** Writes to the map (listed by `COMMAND` with the `write` flag). */
   write: boolean
+  /** Can add data, so is refused over `CACHE_MAX_MEMORY` (Redis's `denyoom` flag, listed by `COMMAND`). */
+  denyOom?: boolean
   /** Runs the command; `args[0]` is the command name. */
   run(args: Buffer[], session: CommandSession, out: RespWriter): void
 }
@@ -40,8 +42,9 @@ const COMMAND_COMMAND: CommandSpec = {
       out.arrayHeader(6)
       out.bulkText(spec.name)
       out.integer(spec.arity)
-      out.arrayHeader(1)
+      out.arrayHeader(spec.denyOom === true ? 2 : 1)
       out.simple(spec.write ? 'write' : 'readonly')
+      if (spec.denyOom === true) out.simple('denyoom')
       out.integer(keyed ? 1 : 0)
       out.integer(keyed ? 1 : 0)
       out.integer(keyed ? 1 : 0)
@@ -97,6 +100,9 @@ const BY_SPELLING: ReadonlyMap<string, CommandSpec> = new Map(
   ]),
 )
 
+/** Redis's reply to a command that would add data past `maxmemory`, word for word (clients match it). */
+export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'."
+
 /** The commands a connection may run before it has authenticated: the ones that authenticate it, and QUIT. */
 const BEFORE_AUTH = new Set(['auth', 'hello', 'quit'])
 
@@ -120,6 +126,11 @@ export function executeCommand(args: Buffer[], session: CommandSession, out: Res
   // As Redis: with a password set, a connection runs nothing but these until it has authenticated.
   if (!session.authenticated && !BEFORE_AUTH.has(spec.name)) {
     out.error('NOAUTH Authentication required.')
+    return
+  }
+  if (spec.denyOom === true && session.overMemory()) {
+    session.facts.memoryLimit!.refuse()
+    out.error(OOM_ERROR)
     return
   }
   spec.run(args, session, out)

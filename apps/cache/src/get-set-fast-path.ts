@@ -31,6 +31,8 @@ export function runGetOrSet(argc: number, parser: RespParser, session: CommandSe
     return true
   }
   if (c0 === 0x73 /* 's' */ && argc === 3) {
+    // Over maxmemory, SET takes the general path, which refuses it.
+    if (session.overMemory()) return false
     session.commandsProcessed++
     // A view of the chunk: the map copies byte values as it stores them, so the chunk is not kept.
     const value = chunk.subarray(parser.starts[2]!, parser.ends[2]!)

@@ -6,7 +6,8 @@
  * address.
  *
  * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
- * a bad `ttlMs` is 400, a body past the size limit is 413 and that connection is closed.
+ * a bad `ttlMs` is 400, a body past the size limit is 413 and that connection is closed. A PUT while the data set is
+ * past `CACHE_MAX_MEMORY` is 507, its body unread and its connection closed.
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -19,6 +20,7 @@ import type { ConnectionLimit } from '@cohort/discovery'
 import type { CacheMap } from './cache-map.ts'
 import { MAX_TTL_MS } from './command-arguments.ts'
 import { keyFromUrlSegment, keyToBytes, keyToText } from './key-codec.ts'
+import type { MemoryLimit } from './memory-limit.ts'
 import type { Password } from './password.ts'
 
 /** Options of startHttpApi. */
@@ -49,6 +51,11 @@ export interface HttpApiOptions {
    * credentials with any user name (`CACHE_PASSWORD`). @default none: the API is open to whoever reaches the port
    */
   password?: Password
+  /**
+   * `CACHE_MAX_MEMORY`: past it, a PUT gets 507 Insufficient Storage (its body unread, the connection closed).
+   * @default none: no limit
+   */
+  memoryLimit?: MemoryLimit
   logger: Logger
 }
 
@@ -171,6 +178,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
           if (!/^[1-9][0-9]{0,15}$/.test(ttlText)) throw new HttpError(400, `ttlMs must be a positive integer of milliseconds, got "${keyToText(ttlText)}"\n`)
           ttlMs = Number(ttlText)
           if (ttlMs > MAX_TTL_MS) throw new HttpError(400, `ttlMs must be at most ${MAX_TTL_MS} (100 years), got ${ttlText}\n`)
+        }
+        const limit = options.memoryLimit
+        if (limit?.over(map) === true) {
+          limit.refuse()
+          throw new HttpError(507, `the cache is full: its data set (${map.bytes} bytes) is past CACHE_MAX_MEMORY (${limit.maxBytes} bytes); delete keys or raise the limit\n`, true)
         }
         const body = await readBody(req, maxValueBytes)
         if (ttlMs === undefined) map.set(key, body)

@@ -34,7 +34,14 @@ export function infoReport(s: CommandSession, requested: readonly string[]): str
         break
       case 'memory': {
         const memory = facts.memory()
-        lines.push(`used_memory:${memory.heapUsed}`, `used_memory_rss:${memory.rss}`, `maxmemory:0`, `maxmemory_policy:noeviction`)
+        // used_memory_dataset is what maxmemory bounds here (Redis compares its allocator's used_memory).
+        lines.push(
+          `used_memory:${memory.heapUsed}`,
+          `used_memory_rss:${memory.rss}`,
+          `used_memory_dataset:${s.map.bytes}`,
+          `maxmemory:${facts.memoryLimit?.maxBytes ?? 0}`,
+          'maxmemory_policy:noeviction',
+        )
         break
       }
       case 'persistence':

@@ -36,6 +36,7 @@ import type { ReadyConnection } from './ready-connections.ts'
 import { RespParser } from './resp-parser.ts'
 import type { RespLimits } from './resp-parser.ts'
 import { RespWriter } from './resp-writer.ts'
+import type { MemoryLimit } from './memory-limit.ts'
 import type { Password } from './password.ts'
 
 /** Options of startRespServer. */
@@ -66,6 +67,11 @@ export interface RespServerOptions {
   version?: string
   /** What AUTH must present before a connection runs any other command (`CACHE_PASSWORD`). @default none: no AUTH */
   password?: Password
+  /**
+   * `CACHE_MAX_MEMORY`: past it, commands that add data get `-OOM command not allowed when used memory > 'maxmemory'.`
+   * @default none: no limit
+   */
+  memoryLimit?: MemoryLimit
   logger: Logger
 }
 
@@ -128,6 +134,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       return { rss: m.rss, heapUsed: m.heapUsed }
     },
     password: options.password,
+    memoryLimit: options.memoryLimit,
   }
 
   const server: Server = createServer((socket) => {

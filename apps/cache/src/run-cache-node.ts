@@ -23,6 +23,7 @@ import { startCacheTree } from './cache-tree.ts'
 import { startHttpApi } from './http-api.ts'
 import type { HttpApi } from './http-api.ts'
 import { startRespServer } from './resp-server.ts'
+import { MemoryLimit } from './memory-limit.ts'
 import { Password } from './password.ts'
 import type { RespServer } from './resp-server.ts'
 
@@ -73,7 +74,8 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
   let http: HttpApi | undefined
-  registerCacheMetrics(registry, map, () => resp, () => http?.connections)
+  const memoryLimit = new MemoryLimit(cache.maxMemoryBytes)
+  registerCacheMetrics(registry, map, () => resp, () => http?.connections, memoryLimit)
   const password = cache.password === undefined ? undefined : new Password(cache.password)
   http = await startHttpApi({
     map,
@@ -92,6 +94,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     registry,
     observe: observerRequestHandler({ system }),
     ...(password === undefined ? {} : { password }),
+    memoryLimit,
     cluster: () => ({
       node: node.name,
       scope: map.scope,
@@ -111,6 +114,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       limits: { maxRequestBytes: cache.maxRequestBytes },
       maxClients: cache.maxClients,
       ...(password === undefined ? {} : { password }),
+      memoryLimit,
       logger,
     })
   }

@@ -4,19 +4,22 @@
  * COMMAND lives with the command table it describes.
  */
 import { Buffer } from 'node:buffer'
+import type { CommandSession } from '../command-session.ts'
 import type { CommandSpec } from '../command-table.ts'
 import { infoReport } from '../info-report.ts'
 import { matchesGlob } from '../glob-pattern.ts'
 import { optionWord } from '../command-arguments.ts'
 
-/** What CONFIG GET reports: no persistence, no memory limit, one database. */
-const CONFIG: ReadonlyArray<readonly [string, string]> = [
-  ['save', ''],
-  ['appendonly', 'no'],
-  ['maxmemory', '0'],
-  ['maxmemory-policy', 'noeviction'],
-  ['databases', '1'],
-]
+/** What CONFIG GET reports: no persistence, the memory limit (`CACHE_MAX_MEMORY`, 0: none), one database. */
+function configOf(s: CommandSession): ReadonlyArray<readonly [string, string]> {
+  return [
+    ['save', ''],
+    ['appendonly', 'no'],
+    ['maxmemory', String(s.facts.memoryLimit?.maxBytes ?? 0)],
+    ['maxmemory-policy', 'noeviction'],
+    ['databases', '1'],
+  ]
+}
 
 export const SERVER_COMMANDS: readonly CommandSpec[] = [
   {
@@ -29,12 +32,12 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     name: 'config',
     arity: -2,
     write: false,
-    run(args, _s, out) {
+    run(args, s, out) {
       const sub = optionWord(args[1]!)
       if (sub === 'GET') {
         if (args.length < 3) return out.error("ERR wrong number of arguments for 'config|get' command")
         const patterns = args.slice(2).map((a) => a.toString('latin1').toLowerCase())
-        const found = CONFIG.filter(([name]) => patterns.some((p) => matchesGlob(p, name)))
+        const found = configOf(s).filter(([name]) => patterns.some((p) => matchesGlob(p, name)))
         out.arrayHeader(found.length * 2)
         for (const [name, value] of found) {
           out.bulkText(name)

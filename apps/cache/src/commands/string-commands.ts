@@ -124,11 +124,12 @@ function exists(args: Buffer[], s: CommandSession, out: RespWriter): void {
 
 export const STRING_COMMANDS: readonly CommandSpec[] = [
   { name: 'get', arity: 2, write: false, run: (args, s, out) => out.bulk(s.map.get(keyFromBytes(args[1]!))) },
-  { name: 'set', arity: -3, write: true, run: set },
+  { name: 'set', arity: -3, write: true, denyOom: true, run: set },
   {
     name: 'setnx',
     arity: 3,
     write: true,
+    denyOom: true,
     run(args, s, out) {
       const key = keyFromBytes(args[1]!)
       if (s.map.has(key)) return out.integer(0)
@@ -136,12 +137,13 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
       out.integer(1)
     },
   },
-  { name: 'setex', arity: 4, write: true, run: setWithTtl('EX', 'setex') },
-  { name: 'psetex', arity: 4, write: true, run: setWithTtl('PX', 'psetex') },
+  { name: 'setex', arity: 4, write: true, denyOom: true, run: setWithTtl('EX', 'setex') },
+  { name: 'psetex', arity: 4, write: true, denyOom: true, run: setWithTtl('PX', 'psetex') },
   {
     name: 'getset',
     arity: 3,
     write: true,
+    denyOom: true,
     run(args, s, out) {
       const key = keyFromBytes(args[1]!)
       const old = s.map.get(key)
@@ -173,6 +175,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     name: 'mset',
     arity: -3,
     write: true,
+    denyOom: true,
     run(args, s, out) {
       if (args.length % 2 !== 1) return out.error("ERR wrong number of arguments for 'mset' command")
       for (let i = 1; i < args.length; i += 2) s.map.set(keyFromBytes(args[i]!), args[i + 1]!)
@@ -183,6 +186,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     name: 'msetnx',
     arity: -3,
     write: true,
+    denyOom: true,
     run(args, s, out) {
       if (args.length % 2 !== 1) return out.error("ERR wrong number of arguments for 'msetnx' command")
       for (let i = 1; i < args.length; i += 2) if (s.map.has(keyFromBytes(args[i]!))) return out.integer(0)

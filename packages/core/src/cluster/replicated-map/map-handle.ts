@@ -32,6 +32,10 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     return this.#store.size
   }
 
+  get bytes(): number {
+    return this.#store.bytes
+  }
+
   get(key: string): V | undefined {
     return this.#store.get(key)
   }
@@ -116,7 +120,7 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
   }
 
   stats(): ReplicatedMapStats {
-    return { keys: this.#store.size, tombstones: this.#store.held - this.#store.size, pendingByPeer: this.#shared.outbox.sizes() }
+    return { keys: this.#store.size, tombstones: this.#store.held - this.#store.size, bytes: this.#store.bytes, pendingByPeer: this.#shared.outbox.sizes() }
   }
 
   #changed(e: Entry): void {

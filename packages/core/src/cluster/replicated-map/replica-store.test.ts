@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { TestClock } from '../../testing/test-clock.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { hashAsciiBytes } from './key-hash.ts'
-import { ReplicaStore } from './replica-store.ts'
+import { ENTRY_BYTES, ReplicaStore } from './replica-store.ts'
 import type { MapChange } from './replica-store.ts'
-import { PLACE_NONE } from './value-blocks.ts'
+import { PLACE_BYTES, PLACE_NONE } from './value-blocks.ts'
 
 type Version = [string, number, number, string, boolean, number, string | null]
 
@@ -137,5 +137,45 @@ describe('ReplicaStore', () => {
     expect(s.warmed).toBe(keys.slice(0, 300).reduce((n, key) => n + key.length, 0))
     s.warmAscii(hashes, 0)
     expect(s.warmed).toBe(0)
+  })
+
+  it("counts its data's bytes as keys and byte values come, change and go, whichever way they leave", async () => {
+    const clock = new TestClock(1000)
+    const s = new ReplicaStore<Uint8Array>('me@h', clock, new HybridLogicalClock(clock), { tombstoneTtlMs: 500 }, pino({ level: 'silent' }))
+    const entry = (key: string, valueBytes: number): number => key.length + valueBytes + ENTRY_BYTES
+    expect(s.bytes).toBe(0)
+    s.setLocal('a', Buffer.alloc(100), 0)
+    expect(s.bytes).toBe(entry('a', 100))
+    // Overwritten, smaller then larger (a value of its own memory past half a block).
+    s.setLocal('a', Buffer.alloc(10), 0)
+    expect(s.bytes).toBe(entry('a', 10))
+    s.setLocal('a', new Uint8Array(10_000), 0)
+    expect(s.bytes).toBe(entry('a', 10_000))
+    // A peer's value, from a frame: only its range counts.
+    const frame = new Uint8Array(64)
+    s.applyRemote('bb', 900, 0, 'p@h', false, 0, frame, PLACE_BYTES, undefined, 8, 40)
+    expect(s.bytes).toBe(entry('a', 10_000) + entry('bb', 32))
+    // Deleted: a tombstone keeps its key until collected.
+    s.deleteLocal('a')
+    expect(s.bytes).toBe(entry('a', 0) + entry('bb', 32))
+    await clock.advance(600)
+    s.sweep()
+    expect(s.bytes).toBe(entry('bb', 32))
+    // Expired: the value goes at its expiry, the key with its tombstone.
+    s.setLocal('c', Buffer.alloc(50), clock.now() + 100)
+    expect(s.bytes).toBe(entry('bb', 32) + entry('c', 50))
+    await clock.advance(100)
+    s.sweep()
+    expect(s.bytes).toBe(entry('bb', 32) + entry('c', 0))
+    await clock.advance(500)
+    s.sweep()
+    expect(s.bytes).toBe(entry('bb', 32))
+    // A value that is not bytes counts nothing; an older version from a peer changes nothing.
+    s.setLocal('d', 'text' as unknown as Uint8Array, 0)
+    expect(s.bytes).toBe(entry('bb', 32) + entry('d', 0))
+    expect(s.applyRemote('bb', 1, 0, 'p@h', false, 0, new Uint8Array(500), PLACE_BYTES)).toBe(false)
+    expect(s.bytes).toBe(entry('bb', 32) + entry('d', 0))
+    s.clear()
+    expect(s.bytes).toBe(0)
   })
 })

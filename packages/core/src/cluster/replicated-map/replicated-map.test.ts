@@ -48,7 +48,7 @@ describe('replicated map: reads and writes', () => {
     for (const n of ['a@h', 'b@h', 'c@h']) {
       expect(m[n]!.has('k1')).toBe(false)
       // Every peer acknowledged the delete, so its tombstones are collected without waiting for tombstoneTtlMs.
-      expect(m[n]!.stats()).toEqual({ keys: 0, tombstones: 0, pendingByPeer: expect.any(Object) as unknown })
+      expect(m[n]!.stats()).toEqual({ keys: 0, tombstones: 0, bytes: 0, pendingByPeer: expect.any(Object) as unknown })
     }
   })
 
