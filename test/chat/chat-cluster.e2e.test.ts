@@ -228,6 +228,20 @@ describe('chat across three node processes', () => {
     expect(history.messages.map((m) => m.text)).toEqual(['before', 'after', 'reply'])
   })
 
+  it('bounds each history by its characters as well as its messages, the same on every node', async () => {
+    const c = await cluster(2)
+    const writer = await join(c.node(0).url, 'big', 'writer')
+    const reader = await join(c.node(1).url, 'big', 'reader')
+    // 30 texts of 4,000 characters: 120,000 characters said, of which a history keeps the newest 8 (32,000 of 32,768).
+    const said = Array.from({ length: 30 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(3998)}`)
+    for (const text of said) writer.say(text)
+    await reader.until(() => reader.messages().length === said.length, 'every message at the reader')
+    const [kept] = await caughtUp([c.node(0).url, c.node(1).url], 'big', 8)
+    expect(kept).toHaveLength(8)
+    const history = await getJson<History>(c.node(1).url, '/rooms/big/history')
+    expect(history.messages.map((m) => m.text)).toEqual(said.slice(-8))
+  })
+
   it('answers malformed frames, unknown types and long texts with errors on a connection that stays open', async () => {
     const c = await cluster(1)
     const alice = await join(c.node(0).url, 'e', 'alice')

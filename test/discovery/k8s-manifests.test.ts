@@ -205,6 +205,12 @@ describe('deploy/k8s manifests', () => {
         expect(config.cohort.node.name).toBe(`${app}@10.244.1.17`)
         // The cache's ports are open to every pod: its manifest gives it a password, from a Secret of its own.
         if ('cache' in config) expect(config.cache.password).toBe('password-from-secret')
+        // Every chat node keeps every room's history: the rooms it may hold, each at its measured most, fit in a
+        // third of the container's memory (chat README, FAQ: how much memory).
+        if ('chat' in config) {
+          const limit = parseQuantity(String(container().resources.limits.memory))
+          expect(config.chat.maxRooms * ROOM_HISTORY_MOST_BYTES).toBeLessThanOrEqual(limit / 3)
+        }
         // Writes are refused before the container's memory runs out: its data set may take half the limit at most.
         if ('cache' in config) {
           const limit = parseQuantity(String(container().resources.limits.memory))
@@ -216,6 +222,9 @@ describe('deploy/k8s manifests', () => {
     })
   }
 })
+
+/** The most heap one room's history took, measured with the chat's history bounds (texts of two-byte characters). */
+const ROOM_HISTORY_MOST_BYTES = 76_000
 
 /** A Kubernetes memory quantity in bytes (`512Mi`, `1Gi`, `500M`). */
 function parseQuantity(text: string): number {

@@ -84,10 +84,10 @@ export class ChatServices {
     this.options = options
   }
 
-  /** The history of `room` on this node, created empty on first use. */
-  historyOf(room: string, limit: number): RoomHistory {
+  /** The history of `room` on this node, created empty on first use, holding `limit` messages and `maxChars` of text. */
+  historyOf(room: string, limit: number, maxChars: number): RoomHistory {
     let history = this.histories.get(room)
-    if (history === undefined) this.histories.set(room, (history = new RoomHistory(limit)))
+    if (history === undefined) this.histories.set(room, (history = new RoomHistory(limit, maxChars)))
     return history
   }
 

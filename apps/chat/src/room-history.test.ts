@@ -2,8 +2,34 @@ import { describe, expect, it } from 'vitest'
 import type { ChatMessage } from './chat-protocol.ts'
 import { messageId, RoomHistory } from './room-history.ts'
 
-function msg(node: string, seq: number, at: number): ChatMessage {
-  return { type: 'message', room: 'r', user: 'u', text: `${node}${seq}`, at, id: messageId(node, 1, seq), node }
+function msg(node: string, seq: number, at: number, text = `${node}${seq}`): ChatMessage {
+  return { type: 'message', room: 'r', user: 'u', text, at, id: messageId(node, 1, seq), node }
+}
+
+/** A small seeded generator (mulberry32), so that a failing case can be run again from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** What every node must end with: the longest run of newest messages of `all` within both bounds. */
+function newestThatFit(all: readonly ChatMessage[], limit: number, maxChars: number): string[] {
+  const ordered = new RoomHistory(Number.POSITIVE_INFINITY)
+  ordered.merge(all)
+  const kept: ChatMessage[] = []
+  let chars = 0
+  for (const m of ordered.messages().reverse()) {
+    if (kept.length === limit || chars + m.text.length > maxChars) break
+    kept.unshift(m)
+    chars += m.text.length
+  }
+  return kept.map((m) => m.id)
 }
 
 describe('RoomHistory', () => {
@@ -43,5 +69,50 @@ describe('RoomHistory', () => {
     a.merge(b.messages())
     expect(a.messages()).toEqual(b.messages())
     expect(a.messages().map((m) => m.text)).toEqual(['a2', 'b1', 'a3'])
+  })
+
+  it('keeps at most maxChars characters of text: the newest that fit, and never an older one after', () => {
+    const h = new RoomHistory(100, 10)
+    expect(h.add(msg('a', 1, 1, 'aaaa'))).toBe(true)
+    expect(h.add(msg('a', 2, 2, 'bbbb'))).toBe(true)
+    // Six more characters do not fit beside eight: the oldest leaves.
+    expect(h.add(msg('a', 3, 3, 'cccccc'))).toBe(true)
+    expect(h.messages().map((m) => m.text)).toEqual(['bbbb', 'cccccc'])
+    expect(h.chars).toBe(10)
+    // Older than a message that was left out: it would not be among the newest that fit, however small.
+    expect(h.add(msg('z', 1, 0, 'z'))).toBe(false)
+    // Between the left-out message and the oldest kept, and too large to fit: it and everything older go.
+    expect(h.add(msg('b', 1, 2, 'xxxxxxxxxx'))).toBe(false)
+    expect(h.messages().map((m) => m.text)).toEqual(['cccccc'])
+    expect(h.chars).toBe(6)
+  })
+
+  it('ends every node with the newest messages that fit, whatever the arrival order and the merges (200 seeded cases)', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = random(seed)
+      const limit = 1 + Math.floor(next() * 8)
+      const maxChars = 4 + Math.floor(next() * 40)
+      const all = Array.from({ length: 5 + Math.floor(next() * 20) }, (_, i) =>
+        msg(next() < 0.5 ? 'a' : 'b', i, Math.floor(next() * 10), 'x'.repeat(1 + Math.floor(next() * 12))),
+      )
+      const want = newestThatFit(all, limit, maxChars)
+      const nodes = [0, 1, 2].map(() => new RoomHistory(limit, maxChars))
+      // Each node hears a random part of the messages in a random order, then they merge with each other at random.
+      for (const node of nodes) {
+        const heard = all.filter(() => next() < 0.7).sort(() => next() - 0.5)
+        for (const m of heard) node.add(m)
+      }
+      for (let round = 0; round < 6; round++) {
+        const from = nodes[Math.floor(next() * 3)]!
+        const to = nodes[Math.floor(next() * 3)]!
+        to.merge(from.messages())
+      }
+      // Finally every node hears every message (the live copies arriving late, or a catch-up).
+      for (const node of nodes) node.merge([...all].sort(() => next() - 0.5))
+      for (const node of nodes) {
+        expect(node.ids(), `seed ${seed}`).toEqual(want)
+        expect(node.digest(), `seed ${seed}`).toBe(nodes[0]!.digest())
+      }
+    }
   })
 })

@@ -1,9 +1,12 @@
 /**
  * RoomHistory: the last messages of one room, as every node keeps them. Messages are ordered by a key every node
  * computes alike (the time stamped by the sender's node, then node, incarnation and sequence), duplicates are ignored
- * by id, and only the newest `limit` are kept. Merging is therefore "the newest `limit` of the union": commutative,
- * associative and idempotent, so nodes that received the same messages in any order, directly or through a catch-up,
- * hold the same history, and the digest says whether two nodes agree.
+ * by id, and only the newest are kept: at most `limit` messages and at most `maxChars` characters of text, so that a
+ * room's history takes a bounded amount of memory whatever its messages' sizes (every node keeps every room's). What
+ * is kept is the longest run of newest messages within both bounds, and the newest message left out (`#floor`) bars
+ * any older one from coming back: merging is therefore "the newest that fit, of the union", commutative, associative
+ * and idempotent, so nodes that received the same messages in any order, directly or through a catch-up, hold the
+ * same history, and the digest says whether two nodes agree.
  *
  * It lives outside the room actor (the node's history book owns it), so a crashed and restarted room actor keeps its
  * node's history; replication to other nodes is the room actor's job.
@@ -20,31 +23,50 @@ interface Entry {
 /** One room's bounded, ordered, duplicate-free history. */
 export class RoomHistory {
   readonly limit: number
+  /** Characters of text (UTF-16 code units, what a string's memory grows with) kept at most. */
+  readonly maxChars: number
   /** Oldest first. */
   readonly #entries: Entry[] = []
   readonly #ids = new Set<string>()
+  #chars = 0
+  /** The newest message left out to keep within the bounds: nothing at or before it is kept. */
+  #floor: Entry | undefined = undefined
   #digest: string | undefined
 
-  constructor(limit: number) {
+  constructor(limit: number, maxChars = Number.POSITIVE_INFINITY) {
     this.limit = limit
+    this.maxChars = maxChars
   }
 
-  /** Adds a message; returns false if it was known already or is older than everything kept in a full history. */
+  /** Adds a message; returns false if it was known already or does not fit among the newest (see the bounds). */
   add(message: ChatMessage): boolean {
     if (this.#ids.has(message.id)) return false
     const entry: Entry = { message, parts: undefined }
+    if (this.#floor !== undefined && compare(entry, this.#floor) <= 0) return false
     const entries = this.#entries
     // Messages nearly always arrive newest last, so the search starts from the end.
     let i = entries.length
     while (i > 0 && compare(entries[i - 1]!, entry) > 0) i--
-    if (entries.length >= this.limit && i === 0) return false
     // push for the common case: splice allocates the array of removed entries on every call.
     if (i === entries.length) entries.push(entry)
     else entries.splice(i, 0, entry)
     this.#ids.add(message.id)
-    if (entries.length > this.limit) this.#ids.delete(entries.shift()!.message.id)
+    this.#chars += message.text.length
+    // The oldest leave until both bounds hold; the new message itself may be one that does not fit, and then so do
+    // the older ones it pushed out.
+    while (entries.length > this.limit || (this.#chars > this.maxChars && entries.length > 0)) {
+      const oldest = entries.shift()!
+      this.#ids.delete(oldest.message.id)
+      this.#chars -= oldest.message.text.length
+      this.#floor = oldest
+    }
     this.#digest = undefined
-    return true
+    return this.#floor !== entry
+  }
+
+  /** Characters of text held (what `maxChars` bounds). */
+  get chars(): number {
+    return this.#chars
   }
 
   /** Adds every message; returns how many were new. */

@@ -99,7 +99,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
         ctx.log.warn({ err, room }, 'room started before every node confirmed it')
       }
       services.presence?.watch(room)
-      const history = services.historyOf(room, CHAT_LIMITS.historyLength)
+      const history = services.historyOf(room, CHAT_LIMITS.historyLength, CHAT_LIMITS.historyChars)
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
       ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, firstTickMs(room, services.options.historySyncMs))
