@@ -29,6 +29,8 @@ export interface CacheMap {
   /** Clock time (ms) at which a key with a TTL expires; undefined for a missing key or one without a TTL. */
   expiresAt(key: string): number | undefined
   keys(prefix?: string): string[]
+  /** One step of a walk over the live keys (`ReplicatedMap.scan`): what SCAN serves, with no state between steps. */
+  scan(cursor: number, options?: { count?: number; prefix?: string }): { cursor: number; keys: string[] }
   set(key: string, value: Uint8Array, options?: { ttlMs?: number }): void
   /** `set` of the key whose latin1 decoding is `bytes[start, end)`; the string is made only for a key not held yet. */
   setLatin1(bytes: Uint8Array, start: number, end: number, value: Uint8Array): void

@@ -133,6 +133,10 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.keys(prefix)
   }
 
+  scan(cursor: number, options?: { count?: number; prefix?: string }): { cursor: number; keys: string[] } {
+    return this.#current.scan(cursor, options)
+  }
+
   set(key: string, value: Uint8Array, options?: { ttlMs?: number }): void {
     this.#current.set(key, value, options)
   }

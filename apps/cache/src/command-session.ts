@@ -1,5 +1,5 @@
 /**
- * The state one RESP connection carries between commands (its name, its SCAN snapshot, whether it asked to quit,
+ * The state one RESP connection carries between commands (its name, whether it asked to quit,
  * whether it authenticated), and what every command handler reaches through it: the replicated map, the clock, and
  * the node's facts for INFO.
  */
@@ -43,11 +43,6 @@ export class CommandSession {
   commandsProcessed = 0
   /** False until AUTH (or HELLO's AUTH) presents the password, when one is set; RESET clears it again. */
   authenticated: boolean
-  /**
-   * The keys a SCAN started with cursor 0 walks, so that a key present for the whole scan is returned exactly once
-   * even while other keys come and go (Redis guarantees at least once).
-   */
-  scanSnapshot: { prefix: string; keys: string[] } | undefined = undefined
 
   constructor(map: CacheMap, now: () => number, facts: ServerFacts, id: number) {
     this.map = map

@@ -104,6 +104,8 @@ export type {
   ReplicatedMapStats,
   MapSetOptions,
   MapSubscribeOptions,
+  MapScanOptions,
+  MapScanResult,
   MapChange,
   MapListener,
 } from './cluster/replicated-map/replicated-map.ts'

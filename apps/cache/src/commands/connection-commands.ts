@@ -73,7 +73,6 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     write: false,
     run(_args, s, out) {
       s.clientName = undefined
-      s.scanSnapshot = undefined
       // As Redis: back to the default user, which must authenticate again when a password is set.
       s.authenticated = s.facts.password === undefined
       out.simple('RESET')

@@ -2,9 +2,10 @@
  * The commands over the whole keyspace: KEYS and SCAN (with MATCH, COUNT and TYPE), DBSIZE, RANDOMKEY, FLUSHDB and
  * FLUSHALL. They read the local replica, which holds every key of the cluster.
  *
- * Gotchas: SCAN walks a snapshot of the key list taken when the scan starts (cursor 0) on this connection, so a key
- * present for the whole scan is returned exactly once; keys added meanwhile are not seen, and keys deleted meanwhile
- * may still be returned. A cursor used on another connection restarts from the live key list at that position.
+ * Gotchas: SCAN walks the map's key ranges by cursor (`ReplicatedMap.scan`), keeping nothing between calls, so a key
+ * present for the whole scan is returned exactly once and keys added or deleted meanwhile may or may not be, as in
+ * Redis; a cursor is good on any connection, and on any node (the ranges follow from the keys' hashes). A snapshot of
+ * the key list per scanning connection held every key's reference once per connection, until the scan ended.
  * FLUSHDB deletes every key this node holds, one replicated delete each.
  */
 import type { Buffer } from 'node:buffer'
@@ -44,23 +45,10 @@ function scan(args: Buffer[], s: CommandSession, out: RespWriter): void {
     else return out.error(SYNTAX_ERROR)
   }
   const prefix = pattern === undefined ? '' : literalPrefix(pattern)
-  let snapshot = s.scanSnapshot
-  if (cursor === 0 || snapshot === undefined || snapshot.prefix !== prefix || cursor > snapshot.keys.length) {
-    snapshot = { prefix, keys: s.map.keys(prefix) }
-    s.scanSnapshot = snapshot
-  }
-  const end = Math.min(cursor + count, snapshot.keys.length)
-  const found: string[] = []
-  if (type === undefined || type === 'string') {
-    for (let i = cursor; i < end; i++) {
-      const key = snapshot.keys[i]!
-      if (pattern !== undefined && !matchesGlob(pattern, key)) continue
-      if (!s.map.has(key)) continue
-      found.push(key)
-    }
-  }
-  const next = end >= snapshot.keys.length ? 0 : end
-  if (next === 0) s.scanSnapshot = undefined
+  const step = s.map.scan(cursor, { count, prefix })
+  const glob = pattern
+  const found = type !== undefined && type !== 'string' ? [] : glob === undefined ? step.keys : step.keys.filter((key) => matchesGlob(glob, key))
+  const next = step.cursor
   out.arrayHeader(2)
   out.bulkText(String(next))
   out.arrayHeader(found.length)

@@ -39,6 +39,21 @@ export interface MapSetOptions {
   ttlMs?: number
 }
 
+/** Options of `ReplicatedMap.scan`. */
+export interface MapScanOptions {
+  /** About how many keys to return: a call returns whole ranges of keys until it has this many. @default 10 */
+  count?: number
+  /** Only keys that start with this. @default every key */
+  prefix?: string
+}
+
+/** One step of `ReplicatedMap.scan`. */
+export interface MapScanResult {
+  /** Where to go on from; 0 when the walk is complete. */
+  cursor: number
+  keys: string[]
+}
+
 /** Options of `ReplicatedMap.subscribe`. */
 export interface MapSubscribeOptions {
   /**
@@ -80,6 +95,13 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   keys(prefix?: string): string[]
   /** The live entries (whose key starts with `prefix`, if given), in no particular order. */
   entries(prefix?: string): Array<[string, V]>
+  /**
+   * One step of a walk over the live keys, as Redis's SCAN: start with cursor 0 and pass each returned cursor to the
+   * next call until it is 0 again. Each step returns about `count` keys and keeps nothing between calls. A key live for
+   * the whole walk is returned exactly once; a key added or deleted meanwhile may or may not be.
+   * @throws InvalidOptionError for a cursor, count or prefix of the wrong kind
+   */
+  scan(cursor: number, options?: MapScanOptions): MapScanResult
   /** Live keys. */
   readonly size: number
   /**

@@ -14,7 +14,7 @@ import { ARM, FLUSH } from './map-shared.ts'
 import type { Shared } from './map-shared.ts'
 import type { Entry } from './entry.ts'
 import type { MapListener, ReplicaStore } from './replica-store.ts'
-import type { MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapStats } from './map-api.ts'
+import type { MapScanOptions, MapScanResult, MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapStats } from './map-api.ts'
 
 export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
   readonly scope: string
@@ -57,6 +57,16 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     const out: string[] = []
     for (const e of this.#store.liveEntries(prefix)) out.push(e.key)
     return out
+  }
+
+  scan(cursor: number, options?: MapScanOptions): MapScanResult {
+    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new InvalidOptionError('cursor', cursor, 'a whole number of at least 0, from 0 or the last scan')
+    const count = options?.count ?? 10
+    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidOptionError('count', count, 'a whole number of at least 1')
+    const prefix = options?.prefix
+    if (prefix !== undefined && typeof prefix !== 'string') throw new InvalidOptionError('prefix', prefix, 'a string')
+    const keys: string[] = []
+    return { cursor: this.#store.scan(cursor, count, prefix, keys), keys }
   }
 
   entries(prefix?: string): Array<[string, V]> {

@@ -216,6 +216,27 @@ export class ReplicaStore<V> {
     }
   }
 
+  /**
+   * Appends to `out` the live keys starting with `prefix` (any, when undefined) of the leaf ranges from `cursor` on,
+   * whole ranges at a time, until `out` holds `count` or more; returns the leaf range to go on from, 0 after the last.
+   * A key's range follows from its hash, so a key live for a whole walk from 0 to 0 is found exactly once, whatever
+   * else changes meanwhile, and a walk keeps no state of its own between calls.
+   */
+  scan(cursor: number, count: number, prefix: string | undefined, out: string[]): number {
+    const now = this.#clock.now()
+    let leaf = cursor
+    while (leaf < LEAF_COUNT) {
+      for (let e = this.#leaves[leaf]; e !== undefined; e = e.next) {
+        if (!e.live || (e.expiresAt !== 0 && e.expiresAt <= now)) continue
+        if (prefix !== undefined && !e.key.startsWith(prefix)) continue
+        out.push(e.key)
+      }
+      leaf++
+      if (out.length >= count) break
+    }
+    return leaf >= LEAF_COUNT ? 0 : leaf
+  }
+
   /** Every entry (tombstones included) in the leaf ranges under a digest tree node. */
   *entriesUnder(treeNode: number): Generator<Entry> {
     const [from, to] = leavesUnder(treeNode)

@@ -63,6 +63,40 @@ describe('replicated map: reads and writes', () => {
     expect(m['b@h']!.entries('room:')).toEqual([['room:1', 3]])
   })
 
+  it('walks the keys with scan: each key live for the whole walk once, however keys change, with no state kept', async () => {
+    const { m } = cluster<number>(['a@h'])
+    const map = m['a@h']!
+    for (let i = 0; i < 3000; i++) map.set(`k:${i}`, i)
+    map.set('other', 0)
+    const seen: string[] = []
+    let cursor = 0
+    let steps = 0
+    do {
+      const step = map.scan(cursor, { count: 25, prefix: 'k:' })
+      seen.push(...step.keys)
+      cursor = step.cursor
+      // Meanwhile: 30 keys deleted (k:0..k:29 after the first step) and 30 added per step for a while.
+      if (steps === 0) for (let i = 0; i < 30; i++) map.delete(`k:${i}`)
+      if (steps < 10) for (let i = 0; i < 30; i++) map.set(`k:new:${steps}:${i}`, i)
+      steps++
+    } while (cursor !== 0)
+    // Whole ranges at a time: about 25 keys a step, never a key twice, and every key live throughout exactly once.
+    expect(steps).toBeGreaterThan(3000 / 50)
+    expect(new Set(seen).size).toBe(seen.length)
+    const stable = Array.from({ length: 2970 }, (_, i) => `k:${i + 30}`)
+    expect(stable.filter((k) => !seen.includes(k))).toEqual([])
+    expect(seen.filter((k) => !k.startsWith('k:'))).toEqual([])
+    // A cursor is only a position: the same step from two places gives the same keys.
+    const again = map.scan(0, { count: 25, prefix: 'k:' })
+    expect(map.scan(0, { count: 25, prefix: 'k:' })).toEqual(again)
+    expect(map.scan(again.cursor, { count: 25 }).cursor).toBeGreaterThan(again.cursor)
+    // Past the last range: done.
+    expect(map.scan(1 << 30)).toEqual({ cursor: 0, keys: [] })
+    expect(() => map.scan(-1)).toThrow(/invalid option cursor: -1/)
+    expect(() => map.scan(0, { count: 0 })).toThrow(/invalid option count: 0/)
+    expect(() => map.scan(0, { prefix: 7 as unknown as string })).toThrow(/invalid option prefix/)
+  })
+
   it('carries Buffers as Buffers', async () => {
     const { net, m } = cluster<Buffer>(['a@h', 'b@h'])
     m['a@h']!.set('bin', Buffer.from([0, 1, 2, 255]))

@@ -98,5 +98,5 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 export { replicatedMapActorName, DEFAULT_REPLICATED_MAP_OPTIONS }
-export type { MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapOptions, ReplicatedMapStats } from './map-api.ts'
+export type { MapScanOptions, MapScanResult, MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapOptions, ReplicatedMapStats } from './map-api.ts'
 export type { MapChange, MapListener }
