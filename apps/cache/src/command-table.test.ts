@@ -173,6 +173,22 @@ describe('executeCommand', () => {
     expect(run('SCAN', '0', 'COUNT', '0')).toBe('-ERR syntax error\r\n')
   })
 
+  it('answers RANDOMKEY with a live key, or nil for an empty map, without listing every key', async () => {
+    const { run, mapA, clock } = setup()
+    expect(run('RANDOMKEY')).toBe('$-1\r\n')
+    for (let i = 0; i < 50; i++) run('SET', `k:${i}`, 'v')
+    run('DEL', 'k:7')
+    const seen = new Set<string>()
+    for (let i = 0; i < 200; i++) {
+      const lines = run('RANDOMKEY').split('\r\n')
+      expect(mapA.has(lines[1]!), lines[1]).toBe(true)
+      seen.add(lines[1]!)
+      await clock.advance(1)
+    }
+    // Spread over the keys as the clock moves (not a sampling API, but not one key either).
+    expect(seen.size).toBeGreaterThan(1)
+  })
+
   it('answers the connection commands clients send on connect', () => {
     const { run, session } = setup()
     expect(run('PING')).toBe('+PONG\r\n')
