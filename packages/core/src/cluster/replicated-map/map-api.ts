@@ -107,7 +107,8 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   /**
    * The memory this node's replica of the data takes, approximately, in bytes: every entry's key (a byte a
    * character) and byte value (Buffer or Uint8Array; other values count nothing), and 256 bytes for the entry itself
-   * (measured: 214 to 396, growing with the value), tombstones included. Read in constant time: a server can check it before each write (the cache's maxmemory).
+   * (measured: 214 to 396, growing with the value), tombstones included. Read in constant time: a server can check it
+   * before each write (the cache's maxmemory).
    */
   readonly bytes: number
   /**
