@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 
 const TEST_DIR = fileURLToPath(new URL('..', import.meta.url))
 const entry = (app: string): string => fileURLToPath(new URL(`../../apps/${app}/dist/main.js`, import.meta.url))
@@ -37,6 +37,19 @@ const NODES = [
   { app: 'the news example', args: [entry('examples/news-ticker')], httpField: 'probes' },
 ] as const
 
+/** Every process a test started: killed after it, also when it failed by timing out (a node that would not exit). */
+const started: ChildProcess[] = []
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+
+/** Starts `args` with Node, its output piped, and remembers it for `afterEach`. */
+function start(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
+  started.push(child)
+  return child
+}
+
 /** The first JSON line on the child's stdout that `match` accepts. */
 function firstEvent(child: ChildProcess, match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -63,38 +76,30 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 describe('a node whose output nobody reads', () => {
   for (const node of NODES) {
     it(`${node.app}: keeps serving, and stops gracefully on SIGTERM`, { timeout: 30_000 }, async () => {
-      const child = spawn(process.execPath, node.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', ...NODE_ENV } })
+      const child = start([...node.args], { env: { PATH: process.env['PATH'] ?? '', ...NODE_ENV } })
       const exited = exitOf(child)
-      try {
-        const ready = await firstEvent(child, (e) => e['type'] === 'ready')
-        const base = String(ready[node.httpField])
-        child.stdout!.destroy()
-        child.stderr!.destroy()
-        expect((await fetch(new URL('/livez', base))).status).toBe(200)
-        child.kill('SIGTERM')
-        expect(await exited).toEqual({ code: 0, signal: null })
-      } finally {
-        child.kill('SIGKILL')
-      }
+      const ready = await firstEvent(child, (e) => e['type'] === 'ready')
+      const base = String(ready[node.httpField])
+      child.stdout!.destroy()
+      child.stderr!.destroy()
+      expect((await fetch(new URL('/livez', base))).status).toBe(200)
+      child.kill('SIGTERM')
+      expect(await exited).toEqual({ code: 0, signal: null })
     })
   }
 
   it('cohort status --watch: ends quietly (exit 0, no stack trace) once its reader goes away, as `| head` does', { timeout: 30_000 }, async () => {
-    const node = spawn(process.execPath, [entry('cli'), 'start'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', ...NODE_ENV } })
-    try {
-      const ready = await firstEvent(node, (e) => e['type'] === 'ready')
-      const args = ['status', '--node', NODE_ENV.COHORT_NODE_NAME, '--url', String(ready['url']), '--cookie', NODE_ENV.COHORT_COOKIE, '--watch', '--interval-ms', '100']
-      const watch = spawn(process.execPath, [entry('cli'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      const exited = exitOf(watch)
-      let stderr = ''
-      watch.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-      await new Promise<void>((resolve) => watch.stdout!.once('data', () => resolve()))
-      watch.stdout!.destroy()
-      expect(await exited, stderr).toEqual({ code: 0, signal: null })
-      expect(stderr).not.toContain('EPIPE')
-    } finally {
-      node.kill('SIGKILL')
-    }
+    const node = start([entry('cli'), 'start'], { env: { PATH: process.env['PATH'] ?? '', ...NODE_ENV } })
+    const ready = await firstEvent(node, (e) => e['type'] === 'ready')
+    const args = ['status', '--node', NODE_ENV.COHORT_NODE_NAME, '--url', String(ready['url']), '--cookie', NODE_ENV.COHORT_COOKIE, '--watch', '--interval-ms', '100']
+    const watch = start([entry('cli'), ...args])
+    const exited = exitOf(watch)
+    let stderr = ''
+    watch.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    await new Promise<void>((resolve) => watch.stdout!.once('data', () => resolve()))
+    watch.stdout!.destroy()
+    expect(await exited, stderr).toEqual({ code: 0, signal: null })
+    expect(stderr).not.toContain('EPIPE')
   })
 
   it('logDestination: a process that logs just before exiting exits, its stderr closed', { timeout: 20_000 }, async () => {
@@ -110,16 +115,12 @@ describe('a node whose output nobody reads', () => {
       setInterval(() => {}, 1000)
       process.stdout.write(JSON.stringify({ type: 'ready' }) + '\\n')
     `
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: TEST_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = start(['--input-type=module', '-e', script], { cwd: TEST_DIR })
     const exited = exitOf(child)
-    try {
-      await firstEvent(child, (e) => e['type'] === 'ready')
-      child.stdout!.destroy()
-      child.stderr!.destroy()
-      child.kill('SIGTERM')
-      expect(await exited).toEqual({ code: 0, signal: null })
-    } finally {
-      child.kill('SIGKILL')
-    }
+    await firstEvent(child, (e) => e['type'] === 'ready')
+    child.stdout!.destroy()
+    child.stderr!.destroy()
+    child.kill('SIGTERM')
+    expect(await exited).toEqual({ code: 0, signal: null })
   })
 })
