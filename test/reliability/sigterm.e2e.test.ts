@@ -41,8 +41,9 @@ describe.skipIf(unavailable !== undefined)('SIGTERM under load', () => {
       expect(got).toBe(want.lastSeq)
       expect(report.sink.received).toBe(want.lastSeq + 1)
     }
-    const left = receivers.map((r) => r.events.find((e) => e.kind === 'nodedown' && e['node'] === sender.name)?.['reason'])
-    expect(left).toEqual(['leaving', 'leaving'])
+    // A receiver may have every message before it has processed the sender's leave: wait for its nodedown.
+    const left = await Promise.all(receivers.map((r) => r.waitEvent((e) => e.kind === 'nodedown' && e['node'] === sender.name)))
+    expect(left.map((e) => e['reason'])).toEqual(['leaving', 'leaving'])
     record('sigterm', { receivers: 2, messagesAccepted: Object.values(accepted).reduce((n, a) => n + a.lastSeq + 1, 0), messagesChecked: checked, lost })
   })
 })
