@@ -1,21 +1,10 @@
+import { seededRandom } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import type { ChatMessage } from './chat-protocol.ts'
 import { messageId, RoomHistory } from './room-history.ts'
 
 function msg(node: string, seq: number, at: number, text = `${node}${seq}`): ChatMessage {
   return { type: 'message', room: 'r', user: 'u', text, at, id: messageId(node, 1, seq), node }
-}
-
-/** A small seeded generator (mulberry32), so that a failing case can be run again from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** What every node must end with: the longest run of newest messages of `all` within both bounds. */
@@ -89,7 +78,7 @@ describe('RoomHistory', () => {
 
   it('ends every node with the newest messages that fit, whatever the arrival order and the merges (200 seeded cases)', () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const next = random(seed)
+      const next = seededRandom(seed)
       const limit = 1 + Math.floor(next() * 8)
       const maxChars = 4 + Math.floor(next() * 40)
       const all = Array.from({ length: 5 + Math.floor(next() * 20) }, (_, i) =>
