@@ -3,7 +3,7 @@
  * nothing after warm-up (an array emptied with `length = 0` is freed and regrown at every burst). `shift` is O(1),
  * never `Array.prototype.shift`. Supports removal at an index, which selective receive needs.
  *
- * Hot path: every mailbox and the scheduler's run queue.
+ * Hot path: every mailbox (the scheduler's run queue is a ChunkedQueue: chunked-queue.ts).
  */
 const INITIAL_CAPACITY = 16
 

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { IdTable } from '../internal/id-table.ts'
+import { PagedIdTable } from '../internal/paged-id-table.ts'
 import { bindLocal, Pid } from '../pid.ts'
 import { Ref } from '../ref.ts'
 import type { Actor } from './actor.ts'
@@ -24,8 +25,8 @@ export class ProcessTable {
   /** The pseudo-process that is the parent of actors spawned from outside any actor. */
   readonly systemPid: Pid
   readonly counters: Counters = { spawned: 0, exited: 0, messagesDelivered: 0, deadLetters: 0, restarts: 0 }
-  /** Actors by pid id. Not a Map: spawn and exit churn (id-table.ts). */
-  readonly #actors = new IdTable<Actor>()
+  /** Actors by pid id. Not a Map: spawn and exit churn (id-table.ts), and spawn storms (paged-id-table.ts). */
+  readonly #actors = new PagedIdTable<Actor>()
   /**
    * Callback processes by pid id, apart from the actors: one lives for one call, and its churn fills a table with
    * tombstones until the table is rebuilt, moving every entry. Apart, that is a table of the calls in flight, not of

@@ -8,7 +8,7 @@
  * is spent, it runs after I/O (`clock.setImmediate`). Synchronous handlers get no promise and no timer per message.
  */
 import type { Clock } from '../clock.ts'
-import { Queue } from '../internal/queue.ts'
+import { ChunkedQueue } from '../internal/chunked-queue.ts'
 
 /** What the scheduler runs: an actor's turn. */
 export interface Runnable {
@@ -27,7 +27,7 @@ const MAX_TURNS_PER_SLICE = 10_000
 
 /** The run queue of one system. */
 export class Scheduler {
-  readonly #queue = new Queue<Runnable>()
+  readonly #queue = new ChunkedQueue<Runnable>()
   readonly #clock: Clock
   readonly #budget: number
   readonly #sliceMs: number
