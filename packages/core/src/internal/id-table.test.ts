@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../random.ts'
+import { expectSameAsModel, LiveIds } from '../test-support/id-table-model.ts'
 import { IdTable } from './id-table.ts'
 
 /** A table entry: what the table reads (`pid.id`) and a label to tell entries of the same id apart. */
@@ -40,44 +42,28 @@ describe('IdTable', () => {
   })
 
   it('agrees with a Map under random sets and deletes, through growth', () => {
-    let seed = 0x9e3779b9
-    const next = (n: number): number => {
-      seed ^= seed << 13
-      seed ^= seed >>> 17
-      seed ^= seed << 5
-      return (seed >>> 0) % n
-    }
+    const random = seededRandom(0x9e3779b9)
+    const pick = (n: number): number => Math.floor(random() * n)
     const t = new IdTable<Entry>()
     const model = new Map<number, number>()
-    // The model's ids, kept beside it so that picking a live id costs no copy of the keys per step (which made this
-    // test take seconds on a loaded machine).
-    const live: number[] = []
-    const forget = (id: number): void => {
-      const at = live.indexOf(id)
-      live[at] = live[live.length - 1] as number
-      live.pop()
-    }
+    const live = new LiveIds()
     let nextId = 0
     let disagreements = 0
     for (let step = 0; step < 50_000; step++) {
-      const op = next(10)
+      const op = pick(10)
       if (op < 5) {
         // Mostly fresh ids in sequence, as pids are handed out; sometimes an id far from the rest.
-        const id = op === 0 ? next(1 << 20) : nextId++
+        const id = op === 0 ? pick(1 << 20) : nextId++
         t.set(entry(id, step))
-        if (!model.has(id)) live.push(id)
+        if (!model.has(id)) live.add(id)
         model.set(id, step)
       } else if (model.size > 0) {
-        const id = op === 9 ? next(1 << 20) : (live[next(live.length)] as number)
+        const id = op === 9 ? pick(1 << 20) : live.at(pick(live.length))
         const deleted = model.delete(id)
-        if (deleted) forget(id)
+        if (deleted) live.forget(id)
         if (t.delete(id) !== deleted) disagreements++
       }
-      if (step % 997 === 0) {
-        expect(t.size).toBe(model.size)
-        for (const [id, value] of model) if (label(t.get(id)) !== value) disagreements++
-        expect(t.values().map((e) => e.label as number).sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b))
-      }
+      if (step % 997 === 0) expectSameAsModel(t, model)
     }
     expect(disagreements).toBe(0)
     // 50 000 steps with a full comparison every 997: well under a second alone, but it has run past vitest's

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../random.ts'
+import { expectSameAsModel, LiveIds } from '../test-support/id-table-model.ts'
 import { PagedIdTable } from './paged-id-table.ts'
 
 /** A table entry: what the table reads (`pid.id`) and a label to tell entries of the same id apart. */
@@ -60,17 +61,14 @@ describe('PagedIdTable', () => {
   it('keeps at most one page per 16 entries, besides the newest, whatever leaves', () => {
     const random = seededRandom(17)
     const t = new PagedIdTable<Entry>()
-    const live: number[] = []
+    const live = new LiveIds()
     let nextId = 0
     for (let step = 0; step < 100_000; step++) {
       if (random() < 0.55) {
         t.set(entry(nextId))
-        live.push(nextId++)
+        live.add(nextId++)
       } else if (live.length > 0) {
-        const at = Math.floor(random() * live.length)
-        t.delete(live[at] as number)
-        live[at] = live[live.length - 1] as number
-        live.pop()
+        t.delete(live.takeAt(Math.floor(random() * live.length)))
       }
       if (step % 1_000 === 0) expect(t.pageCount - 1).toBeLessThanOrEqual(Math.floor(t.size / 16))
     }
@@ -82,12 +80,7 @@ describe('PagedIdTable', () => {
     const pick = (n: number): number => Math.floor(random() * n)
     const t = new PagedIdTable<Entry>()
     const model = new Map<number, number>()
-    const live: number[] = []
-    const forget = (id: number): void => {
-      const at = live.indexOf(id)
-      live[at] = live[live.length - 1] as number
-      live.pop()
-    }
+    const live = new LiveIds()
     let nextId = 1
     let disagreements = 0
     for (let step = 0; step < 50_000; step++) {
@@ -99,23 +92,18 @@ describe('PagedIdTable', () => {
         nextId += gap
         const id = op === 1 && nextId > 1 ? pick(nextId) : nextId++
         t.set(entry(id, step))
-        if (!model.has(id)) live.push(id)
+        if (!model.has(id)) live.add(id)
         model.set(id, step)
       } else if (op < 17 && live.length > 0) {
-        const id = live[pick(live.length)] as number
+        const id = live.takeAt(pick(live.length))
         model.delete(id)
-        forget(id)
         if (!t.delete(id)) disagreements++
       } else {
         const id = pick(nextId + 100)
         if (t.get(id)?.label !== model.get(id)) disagreements++
         if (!model.has(id) && t.delete(id)) disagreements++
       }
-      if (step % 997 === 0) {
-        expect(t.size).toBe(model.size)
-        for (const [id, value] of model) if (t.get(id)?.label !== value) disagreements++
-        expect(t.values().map((e) => e.label).sort((a, b) => a - b)).toEqual([...model.values()].sort((a, b) => a - b))
-      }
+      if (step % 997 === 0) expectSameAsModel(t, model)
     }
     expect(disagreements).toBe(0)
     // 50,000 steps with a full comparison every 997: quick alone, slow on two loaded cores (see id-table.test.ts).
