@@ -50,6 +50,7 @@ const CORE_DIRECTION: Record<string, readonly string[]> = {
   supervision: ['supervision', 'system', 'actor', '', 'internal'],
   cluster: ['cluster', 'supervision', 'system', 'actor', 'distribution', '', 'internal'],
   testing: ['testing', 'cluster', 'supervision', 'system', 'actor', 'distribution', '', 'internal'],
+  'test-support': ['test-support', ''],
 }
 const CORE_ENTRIES = new Set(['index.ts', 'distribution/index.ts', 'testing/index.ts'])
 
