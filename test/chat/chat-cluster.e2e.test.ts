@@ -76,7 +76,8 @@ const texts = (user: string, n: number, from = 0): string[] => Array.from({ leng
 
 describe('chat across three node processes', () => {
   it('delivers every message to every client in order per sender, and keeps the same history on every node', async () => {
-    const c = await cluster(3)
+    // Each user says 60 messages at once, faster than the per-connection limit lets a person through.
+    const c = await cluster(3, { CHAT_MAX_MESSAGES_PER_SECOND: '0' })
     const users = await Promise.all(senders.map((u, i) => join(c.node(i).url, 'lobby', u)))
     for (const u of users) await u.until(() => u.presence()?.join() === 'alice,bob,carol', 'presence of all three')
 
@@ -281,7 +282,8 @@ describe('chat across three node processes', () => {
   })
 
   it('cuts off a client that does not read, while the others in the room get every message', async () => {
-    const c = new ChatCluster(await freePorts(2))
+    // The writer says thousands of messages as fast as the reader takes them: no per-connection rate limit.
+    const c = new ChatCluster(await freePorts(2), { CHAT_MAX_MESSAGES_PER_SECOND: '0' })
     clusters.push(c)
     // Only the slow client's node has the small limit; the test process itself reads in bursts.
     c.startNode(0, { CHAT_MAX_BUFFERED_BYTES: String(256 * 1024) })

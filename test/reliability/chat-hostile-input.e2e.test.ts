@@ -6,7 +6,8 @@
  * what was wrong, the node's descriptors and memory stay bounded (one descriptor per held socket, freed when it goes),
  * and the clients are served throughout. Then a flood past the node's connection cap (CHAT_MAX_CONNECTIONS): the
  * sockets past it are closed on arrival, the node holds no more than the cap, and users already connected keep
- * chatting.
+ * chatting. Last, a client flooding the room with messages: past its connection's rate limit (CHAT_MAX_MESSAGES_PER_SECOND)
+ * they are dropped and it is told, its connection stays open, and the others keep chatting.
  */
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -125,5 +126,42 @@ describe('a chat node under hostile input', () => {
       refused,
       fds: { before: before.fds, during: during.fds },
     })
+  })
+
+  it('drops the messages of a client past CHAT_MAX_MESSAGES_PER_SECOND, tells it once a run, and keeps everyone connected', { timeout: 60_000 }, async () => {
+    const PER_SECOND = 1
+    const BURST = 5
+    const FLOOD = 200
+    const { node, chatting } = await chatNode({ CHAT_MAX_MESSAGES_PER_SECOND: String(PER_SECOND), CHAT_MESSAGE_BURST: String(BURST) })
+    const mallory = await ChatClient.join(node.url, 'lobby', 'mallory')
+    const olga = await ChatClient.join(node.url, 'lobby', 'olga')
+    const fromMallory = (): number => olga.messages().filter((m) => m['user'] === 'mallory').length
+    const dropped = async (): Promise<number> => {
+      const metrics = await (await fetch(new URL('/metrics', node.url))).text()
+      return Number(/^chat_frames_rate_limited_total (\d+)$/m.exec(metrics)?.[1] ?? 0)
+    }
+
+    const started = performance.now()
+    for (let i = 0; i < FLOOD; i++) mallory.say(`flood ${i}`)
+    // Every frame of the flood is accounted for: delivered to the room, or counted as dropped.
+    const counted = await waitUntil('every flood frame delivered or dropped', async () => ({ passed: fromMallory(), dropped: await dropped() }), (c) => c.passed + c.dropped === FLOOD)
+    const seconds = (performance.now() - started) / 1000
+    // The node let through the burst and what the rate refilled while the flood was being read, and nothing more.
+    expect(counted.passed).toBeGreaterThanOrEqual(BURST)
+    expect(counted.passed).toBeLessThanOrEqual(BURST + Math.ceil(seconds * PER_SECOND))
+    expect(olga.messages().filter((m) => m['user'] === 'mallory').map((m) => m['text'])).toEqual(Array.from({ length: counted.passed }, (_, i) => `flood ${i}`))
+    // Told, with the code and the limit, once for each run of dropped frames: a flood's answers are bounded too.
+    const errors = mallory.frames.filter((f) => f.type === 'error')
+    expect(errors.length).toBeGreaterThanOrEqual(1)
+    expect(errors.length).toBeLessThanOrEqual(counted.passed - BURST + 1)
+    expect(errors[0]).toMatchObject({ code: 'COHORT_ERR_CHAT_RATE_LIMITED' })
+    expect(String(errors[0]!['reason'])).toMatch(/1 messages a second, 5 at once/)
+    // The flooder is still connected, and the others chat on.
+    expect(mallory.socket.readyState).toBe(1)
+    await chatting('after the message flood')
+    expect(node.child.exitCode).toBeNull()
+    mallory.socket.terminate()
+    olga.socket.terminate()
+    record('chat-message-flood', { perSecond: PER_SECOND, burst: BURST, sent: FLOOD, passed: counted.passed, dropped: counted.dropped, errorFrames: errors.length, seconds: Math.round(seconds * 100) / 100 })
   })
 })

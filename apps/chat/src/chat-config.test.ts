@@ -12,6 +12,8 @@ describe('loadChatConfig', () => {
       maxBufferedBytes: DEFAULT_CHAT_CONFIG.maxBufferedBytes,
       maxRooms: DEFAULT_CHAT_CONFIG.maxRooms,
       maxConnections: DEFAULT_CHAT_CONFIG.maxConnections,
+      maxMessagesPerSecond: DEFAULT_CHAT_CONFIG.maxMessagesPerSecond,
+      messageBurst: 2 * DEFAULT_CHAT_CONFIG.maxMessagesPerSecond,
       publicUrl: undefined,
     })
   })
@@ -19,6 +21,13 @@ describe('loadChatConfig', () => {
   it('reads the chat variables', async () => {
     const { chat } = await load({ CHAT_MAX_CONNECTIONS: '500', CHAT_MAX_ROOMS: '7', CHAT_PUBLIC_URL: 'https://chat.example/' })
     expect(chat).toMatchObject({ maxConnections: 500, maxRooms: 7, publicUrl: 'https://chat.example' })
+  })
+
+  it('sets the burst to twice the message rate unless given, and turns the limit off with 0', async () => {
+    expect((await load({ CHAT_MAX_MESSAGES_PER_SECOND: '50' })).chat).toMatchObject({ maxMessagesPerSecond: 50, messageBurst: 100 })
+    expect((await load({ CHAT_MAX_MESSAGES_PER_SECOND: '50', CHAT_MESSAGE_BURST: '5' })).chat).toMatchObject({ maxMessagesPerSecond: 50, messageBurst: 5 })
+    expect((await load({ CHAT_MAX_MESSAGES_PER_SECOND: '0' })).chat).toMatchObject({ maxMessagesPerSecond: 0, messageBurst: 1 })
+    await expect(load({ CHAT_MESSAGE_BURST: '0' })).rejects.toThrow(/invalid CHAT_MESSAGE_BURST: expected an integer in 1\.\./)
   })
 
   it('refuses a malformed value, naming the variable', async () => {

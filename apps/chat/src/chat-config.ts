@@ -11,13 +11,21 @@ import type { CohortConfig } from '@cohort/discovery'
 export interface ChatConfig {
   cohort: CohortConfig
   http: { host: string; port: number }
-  chat: { historySyncMs: number; maxBufferedBytes: number; maxRooms: number; maxConnections: number; publicUrl: string | undefined }
+  chat: {
+    historySyncMs: number
+    maxBufferedBytes: number
+    maxRooms: number
+    maxConnections: number
+    maxMessagesPerSecond: number
+    messageBurst: number
+    publicUrl: string | undefined
+  }
 }
 
 /** The chat's own variables (loadConfig's are listed in @cohort/discovery's README). */
 export const CHAT_CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'CHAT_PUBLIC_URL', 'CHAT_HISTORY_SYNC_MS', 'CHAT_MAX_BUFFERED_BYTES', 'CHAT_MAX_ROOMS',
-  'CHAT_MAX_CONNECTIONS',
+  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST',
 ])
 
 /** The defaults of the chat's own variables. */
@@ -28,6 +36,7 @@ export const DEFAULT_CHAT_CONFIG: Readonly<{
   maxBufferedBytes: number
   maxRooms: number
   maxConnections: number
+  maxMessagesPerSecond: number
 }> = Object.freeze({
   httpHost: '0.0.0.0',
   httpPort: 8080,
@@ -41,6 +50,12 @@ export const DEFAULT_CHAT_CONFIG: Readonly<{
    * half-sent connections takes a known number of descriptors, not all of them.
    */
   maxConnections: 20_000,
+  /**
+   * Far above what a person types, so only scripts meet it; low enough that one connection cannot make a room of a
+   * thousand members carry more than 20,000 deliveries a second. The burst is twice this unless CHAT_MESSAGE_BURST
+   * says otherwise.
+   */
+  maxMessagesPerSecond: 20,
 })
 
 /**
@@ -68,6 +83,7 @@ export async function loadChatConfig(options: {
     throw new InvalidConfigError('CHAT_PUBLIC_URL', `expected http(s)://host[:port], got ${JSON.stringify(publicUrl)}`)
   }
   const httpHost = env['HTTP_HOST']?.trim() || DEFAULT_CHAT_CONFIG.httpHost
+  const maxMessagesPerSecond = int('CHAT_MAX_MESSAGES_PER_SECOND', DEFAULT_CHAT_CONFIG.maxMessagesPerSecond, 0, 10_000_000)
   return {
     cohort,
     http: { host: httpHost, port: int('HTTP_PORT', DEFAULT_CHAT_CONFIG.httpPort, 0, 65535) },
@@ -76,6 +92,8 @@ export async function loadChatConfig(options: {
       maxBufferedBytes: int('CHAT_MAX_BUFFERED_BYTES', DEFAULT_CHAT_CONFIG.maxBufferedBytes, 1024, 1024 ** 3),
       maxRooms: int('CHAT_MAX_ROOMS', DEFAULT_CHAT_CONFIG.maxRooms, 1, 10_000_000),
       maxConnections: int('CHAT_MAX_CONNECTIONS', DEFAULT_CHAT_CONFIG.maxConnections, 1, 10_000_000),
+      maxMessagesPerSecond,
+      messageBurst: int('CHAT_MESSAGE_BURST', Math.max(1, 2 * maxMessagesPerSecond), 1, 20_000_000),
       publicUrl: publicUrl === '' ? undefined : publicUrl?.replace(/\/$/, ''),
     },
   }

@@ -1,7 +1,8 @@
 /**
  * The chat's figures on /metrics, added to the node's registry (which @cohort/discovery's createMetricsRegistry fills
- * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out, and connections
- * refused at the cap. Read from the node's counters when scraped, so counting costs one increment.
+ * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out, frames dropped
+ * by the rate limit, and connections refused at the cap. Read from the node's counters when scraped, so counting
+ * costs one increment.
  */
 import { Counter, Gauge } from 'prom-client'
 import type { Registry } from 'prom-client'
@@ -43,6 +44,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
     collect() {
       this.reset()
       this.inc(counters.messagesOut)
+    },
+  })
+  new Counter({
+    name: 'chat_frames_rate_limited_total',
+    help: 'Frames from clients of this node dropped for going over CHAT_MAX_MESSAGES_PER_SECOND',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.framesRateLimited)
     },
   })
   new Counter({

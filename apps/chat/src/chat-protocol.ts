@@ -30,6 +30,7 @@ export type ChatErrorCode =
   | 'COHORT_ERR_CHAT_TEXT_TOO_LONG'
   | 'COHORT_ERR_CHAT_EMPTY_TEXT'
   | 'COHORT_ERR_CHAT_BINARY_FRAME'
+  | 'COHORT_ERR_CHAT_RATE_LIMITED'
 
 /** The limits of the protocol. */
 export const CHAT_LIMITS: Readonly<{ textBytes: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =
@@ -79,6 +80,14 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
     return { code: 'COHORT_ERR_CHAT_TEXT_TOO_LONG', reason: `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8` }
   }
   return { type: 'say', text }
+}
+
+/** Why frames past a connection's rate limit (message-rate-limit.ts) were dropped. */
+export function rateLimited(perSecond: number, burst: number): RefusedFrame {
+  return {
+    code: 'COHORT_ERR_CHAT_RATE_LIMITED',
+    reason: `sending too fast: a connection may send ${perSecond} messages a second, ${burst} at once; the messages over it were dropped`,
+  }
 }
 
 /** True when `frame` was refused. */

@@ -39,6 +39,10 @@ export interface ChatOptions {
   maxBufferedBytes: number
   /** Rooms a node accepts; a new room beyond it is refused. */
   maxRooms: number
+  /** Frames a client may send a second, on average; past it they are dropped (0: no limit). */
+  maxMessagesPerSecond: number
+  /** Frames a client may send at once within `maxMessagesPerSecond`. */
+  messageBurst: number
   /** The URL browsers reach this node's page and WebSocket at, told to the browsers of a node that leaves. */
   publicUrl: string
 }
@@ -48,6 +52,8 @@ export interface ChatCounters {
   sockets: number
   messagesIn: number
   messagesOut: number
+  /** Client frames dropped for going over their connection's rate limit. */
+  framesRateLimited: number
 }
 
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
@@ -63,7 +69,7 @@ export class ChatServices {
   readonly system: ActorSystem
   readonly groups: Groups
   readonly options: ChatOptions
-  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0 }
+  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined

@@ -62,6 +62,8 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     historySyncMs: config.chat.historySyncMs,
     maxBufferedBytes: config.chat.maxBufferedBytes,
     maxRooms: config.chat.maxRooms,
+    maxMessagesPerSecond: config.chat.maxMessagesPerSecond,
+    messageBurst: config.chat.messageBurst,
     publicUrl: config.chat.publicUrl ?? '',
   }, [
     // The cluster observer first under the chat's root, so it reports the whole tree (/observer, `cohort status`).

@@ -7,12 +7,17 @@
  * Slow clients: a socket's unsent bytes are checked after each write; past `maxBufferedBytes` the socket is cut
  * (close code 1008 is not sendable through a full buffer, so the socket is terminated). Writes never wait, so one
  * client that does not read never slows the room for the others.
+ *
+ * Fast clients: frames past the connection's rate limit (`maxMessagesPerSecond`, message-rate-limit.ts) are dropped
+ * in the socket's listener, before they cost a mailbox entry or a broadcast, and the client is told with an error
+ * frame, once for each run of dropped frames, so the answers to a flood are bounded by the limit too.
  */
 import type { Pid, ServerBehaviour } from '@cohort/core'
 import type { WebSocket } from 'ws'
-import { errorFrame, isRefused, parseClientFrame } from './chat-protocol.ts'
+import { errorFrame, isRefused, parseClientFrame, rateLimited } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
+import { MessageRateLimit } from './message-rate-limit.ts'
 import type { EnterReply, RoomMessage } from './room.ts'
 import { roomGroup } from './room-groups.ts'
 
@@ -28,6 +33,8 @@ export type SessionMessage =
   | { t: 'frame'; data: string | Buffer; binary: boolean }
   | { t: 'closed' }
   | { t: 'reconnect'; json: string }
+  /** The client went over its rate limit: frames were dropped since the last one that passed. */
+  | { t: 'rateLimited' }
 
 interface SessionState {
   readonly socket: WebSocket
@@ -52,7 +59,17 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
       const self = ctx.self
       // Trapped so that the supervisor's shutdown runs terminate, which closes the socket.
       ctx.trapExit(true)
+      const { maxMessagesPerSecond, messageBurst } = services.options
+      const limit = maxMessagesPerSecond > 0 ? new MessageRateLimit(maxMessagesPerSecond, messageBurst) : undefined
+      let dropping = false
       socket.on('message', (data: Buffer, binary: boolean) => {
+        if (limit !== undefined && !limit.take()) {
+          counters.framesRateLimited++
+          if (!dropping) system.send(self, { t: 'rateLimited' } satisfies SessionMessage)
+          dropping = true
+          return
+        }
+        dropping = false
         system.send(self, { t: 'frame', data: binary ? data : data.toString('utf8'), binary } satisfies SessionMessage)
       })
       socket.on('close', () => {
@@ -97,6 +114,9 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           groups.broadcast(roomGroup(state.room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
           return state
         }
+        case 'rateLimited':
+          write(state, errorFrame(rateLimited(services.options.maxMessagesPerSecond, services.options.messageBurst)))
+          return state
         case 'reconnect':
           write(state, msg.json)
           state.socket.close(CHAT_CLOSE_CODES.serviceRestart, 'node shutting down; reconnect')

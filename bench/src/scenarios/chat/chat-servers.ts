@@ -149,6 +149,10 @@ export async function startCohortChat(cpuProfDir?: string): Promise<ChatServers>
         LOG_LEVEL: 'silent',
         // A load generator reads in bursts; the chat's default slow-client limit would cut it in overload.
         CHAT_MAX_BUFFERED_BYTES: String(256 * 1024 * 1024),
+        // Each generator client sends up to about 100 messages a second at saturation, five times the default
+        // per-connection limit, which socket.io's side does not have. Raised, not turned off, so every frame still
+        // pays for the check.
+        CHAT_MAX_MESSAGES_PER_SECOND: String(1_000_000),
         // Profiles are written at exit: a stop should not wait for a drain.
         COHORT_DRAIN_DELAY_MS: '0',
       }, profiling(cpuProfDir)),
