@@ -128,43 +128,70 @@ describe('a chat node under hostile input', () => {
     })
   })
 
-  it('drops the messages of a client past CHAT_MAX_MESSAGES_PER_SECOND, tells it once a run, and keeps everyone connected', { timeout: 60_000 }, async () => {
+  it('drops the messages of a client past CHAT_MAX_MESSAGES_PER_SECOND and tells it, then cuts off one that floods, while the others chat on', { timeout: 60_000 }, async () => {
     const PER_SECOND = 1
     const BURST = 5
-    const FLOOD = 200
+    // Past the burst, but fewer dropped in a row than FLOOD_CUTOFF_BURSTS (10) bursts: the connection stays.
+    const OVER = 40
+    // Far past it: the connection is closed.
+    const FLOOD = 1_000
     const { node, chatting } = await chatNode({ CHAT_MAX_MESSAGES_PER_SECOND: String(PER_SECOND), CHAT_MESSAGE_BURST: String(BURST) })
     const mallory = await ChatClient.join(node.url, 'lobby', 'mallory')
     const olga = await ChatClient.join(node.url, 'lobby', 'olga')
-    const fromMallory = (): number => olga.messages().filter((m) => m['user'] === 'mallory').length
-    const dropped = async (): Promise<number> => {
+    await olga.until(() => olga.presence()?.includes('mallory') === true, 'mallory present')
+    const fromMallory = (): number[] => olga.messages().filter((m) => m['user'] === 'mallory').map((m) => Number(String(m['text']).split(' ')[1]))
+    const metric = async (name: string): Promise<number> => {
       const metrics = await (await fetch(new URL('/metrics', node.url))).text()
-      return Number(/^chat_frames_rate_limited_total (\d+)$/m.exec(metrics)?.[1] ?? 0)
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
     }
+    const counted = (): Promise<{ passed: number; dropped: number }> =>
+      Promise.all([fromMallory().length, metric('chat_frames_rate_limited_total')]).then(([passed, dropped]) => ({ passed, dropped }))
 
     const started = performance.now()
-    for (let i = 0; i < FLOOD; i++) mallory.say(`flood ${i}`)
-    // Every frame of the flood is accounted for: delivered to the room, or counted as dropped.
-    const counted = await waitUntil('every flood frame delivered or dropped', async () => ({ passed: fromMallory(), dropped: await dropped() }), (c) => c.passed + c.dropped === FLOOD)
+    for (let i = 0; i < OVER; i++) mallory.say(`over ${i}`)
+    // Every frame is accounted for: delivered to the room, or counted as dropped.
+    const over = await waitUntil(`all ${OVER} frames delivered or dropped`, counted, (c) => c.passed + c.dropped === OVER)
     const seconds = (performance.now() - started) / 1000
-    // The node let through the burst and what the rate refilled while the flood was being read, and nothing more.
-    expect(counted.passed).toBeGreaterThanOrEqual(BURST)
-    expect(counted.passed).toBeLessThanOrEqual(BURST + Math.ceil(seconds * PER_SECOND))
-    // The burst is the flood's first frames; any let through later (refilled while it was read) come after, in order.
-    const numbers = olga.messages().filter((m) => m['user'] === 'mallory').map((m) => Number(String(m['text']).split(' ')[1]))
+    // The node let through the burst and what the rate refilled while it read them, and nothing more.
+    expect(over.passed).toBeGreaterThanOrEqual(BURST)
+    expect(over.passed).toBeLessThanOrEqual(BURST + Math.ceil(seconds * PER_SECOND))
+    // The burst is the first frames; any let through later (refilled while they were read) come after, in order.
+    const numbers = fromMallory()
     expect(numbers.slice(0, BURST)).toEqual([0, 1, 2, 3, 4])
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b))
     // Told, with the code and the limit, once for each run of dropped frames: a flood's answers are bounded too.
     const errors = mallory.frames.filter((f) => f.type === 'error')
     expect(errors.length).toBeGreaterThanOrEqual(1)
-    expect(errors.length).toBeLessThanOrEqual(counted.passed - BURST + 1)
+    expect(errors.length).toBeLessThanOrEqual(over.passed - BURST + 1)
     expect(errors[0]).toMatchObject({ code: 'COHORT_ERR_CHAT_RATE_LIMITED' })
     expect(String(errors[0]!['reason'])).toMatch(/1 messages a second, 5 at once/)
-    // The flooder is still connected, and the others chat on.
     expect(mallory.socket.readyState).toBe(1)
-    await chatting('after the message flood')
+    await chatting('after the messages over the limit')
+
+    // A flood: cut off with 1008 once ten bursts' worth are dropped in a row, gone from presence, the others served.
+    const floodStarted = performance.now()
+    for (let i = 0; i < FLOOD; i++) mallory.say(`flood ${i}`)
+    const closed = await mallory.closed
+    expect(closed.code).toBe(1008)
+    expect(closed.reason).toMatch(/far over the message rate limit/)
+    await olga.until(() => olga.presence()?.includes('mallory') === false, 'mallory gone from presence')
+    const floodSeconds = (performance.now() - floodStarted) / 1000
+    expect(await metric('chat_flooding_connections_closed_total')).toBe(1)
+    // The run of drops that ended it went past ten bursts (it may have begun with the frames over the limit above),
+    // and the node stopped reading there: most of the flood was never read.
+    const droppedInFlood = (await metric('chat_frames_rate_limited_total')) - over.dropped
+    expect(droppedInFlood).toBeGreaterThanOrEqual(1)
+    expect(droppedInFlood).toBeLessThan(FLOOD / 2)
+    const floodPassed = olga.messages().filter((m) => m['user'] === 'mallory' && String(m['text']).startsWith('flood')).length
+    expect(floodPassed).toBeLessThanOrEqual(Math.ceil((floodSeconds + seconds) * PER_SECOND))
+    await chatting('after the flood was cut off')
     expect(node.child.exitCode).toBeNull()
-    mallory.socket.terminate()
     olga.socket.terminate()
-    record('chat-message-flood', { perSecond: PER_SECOND, burst: BURST, sent: FLOOD, passed: counted.passed, dropped: counted.dropped, errorFrames: errors.length, seconds: Math.round(seconds * 100) / 100 })
+    record('chat-message-flood', {
+      perSecond: PER_SECOND,
+      burst: BURST,
+      over: { sent: OVER, passed: over.passed, dropped: over.dropped, errorFrames: errors.length, seconds: Math.round(seconds * 100) / 100 },
+      flood: { sent: FLOOD, droppedBeforeCutOff: droppedInFlood, passed: floodPassed, closeCode: closed.code },
+    })
   })
 })

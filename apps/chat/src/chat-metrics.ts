@@ -1,7 +1,7 @@
 /**
  * The chat's figures on /metrics, added to the node's registry (which @cohort/discovery's createMetricsRegistry fills
  * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out, frames dropped
- * by the rate limit, and connections refused at the cap. Read from the node's counters when scraped, so counting
+ * by the rate limit and connections closed for flooding, and connections refused at the cap. Read from the node's counters when scraped, so counting
  * costs one increment.
  */
 import { Counter, Gauge } from 'prom-client'
@@ -53,6 +53,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
     collect() {
       this.reset()
       this.inc(counters.framesRateLimited)
+    },
+  })
+  new Counter({
+    name: 'chat_flooding_connections_closed_total',
+    help: 'WebSockets of this node closed (1008) for sending far over CHAT_MAX_MESSAGES_PER_SECOND',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.floodsCutOff)
     },
   })
   new Counter({

@@ -54,6 +54,8 @@ export interface ChatCounters {
   messagesOut: number
   /** Client frames dropped for going over their connection's rate limit. */
   framesRateLimited: number
+  /** Connections closed for sending far over their rate limit (session.ts, FLOOD_CUTOFF_BURSTS). */
+  floodsCutOff: number
 }
 
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
@@ -69,7 +71,7 @@ export class ChatServices {
   readonly system: ActorSystem
   readonly groups: Groups
   readonly options: ChatOptions
-  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0 }
+  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined
