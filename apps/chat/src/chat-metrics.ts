@@ -1,8 +1,8 @@
 /**
  * The chat's figures on /metrics, added to the node's registry (which @cohort/discovery's createMetricsRegistry fills
  * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out, frames dropped
- * by the rate limit and connections closed for flooding, and connections refused at the cap. Read from the node's counters when scraped, so counting
- * costs one increment.
+ * by the rate limit and connections closed for flooding, and connections refused at the cap. Read from the node's
+ * counters when scraped, so counting costs one increment.
  */
 import { Counter, Gauge } from 'prom-client'
 import type { Registry } from 'prom-client'

@@ -14,7 +14,7 @@ export class MessageRateLimit {
   readonly #now: () => number
   /** Milliseconds between two frames at the rate. */
   readonly #interval: number
-  /** How far ahead of now `#due` may be, less a margin for intervals that are not whole in binary. */
+  /** How far ahead of now `#due` may be, plus a margin for intervals that are not whole in binary (1000 / 3). */
   readonly #ahead: number
   #due: number
 

@@ -13,7 +13,7 @@ describe('loopDelayUs', () => {
   it('is needed: on an idle loop Node reads the whole 10 ms interval, not a delay near 0', async () => {
     const histogram = monitorEventLoopDelay({ resolution: 10 })
     histogram.enable()
-    // Waits for samples, not for a time: each turn of this loop waits for the next timer turn.
+    // Waits for samples, not for a time: each await lets the event loop turn once, and its timer phase takes them.
     while (histogram.count < 5) await new Promise((resolve) => setImmediate(resolve))
     histogram.disable()
     expect(histogram.percentile(50)).toBeGreaterThan(5_000_000)
