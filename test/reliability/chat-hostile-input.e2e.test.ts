@@ -25,6 +25,12 @@ afterEach(async () => {
 
 const FLOOD = 300
 
+/** A counter of the node's /metrics at `url`; 0 while it has not been counted yet. */
+async function metricOf(url: string, name: string): Promise<number> {
+  const metrics = await (await fetch(new URL('/metrics', url))).text()
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
+}
+
 /** A one-node chat with Alice and Bob in the lobby; `chatting` has Alice say something and waits until Bob hears it. */
 async function chatNode(env: Record<string, string> = {}) {
   cluster = await ChatCluster.start(1, env)
@@ -116,8 +122,7 @@ describe('a chat node under hostile input', () => {
     const carol = await ChatClient.join(node.url, 'lobby', 'carol')
     expect(carol.socket.readyState).toBe(1)
     await chatting('after the flood')
-    const metrics = await (await fetch(new URL('/metrics', node.url))).text()
-    const refused = Number(/^chat_http_connections_refused_total (\d+)$/m.exec(metrics)?.[1])
+    const refused = await metricOf(node.url, 'chat_http_connections_refused_total')
     expect(refused).toBeGreaterThanOrEqual(PAST)
     expect(node.child.exitCode).toBeNull()
     record('chat-connection-cap', {
@@ -140,10 +145,7 @@ describe('a chat node under hostile input', () => {
     const olga = await ChatClient.join(node.url, 'lobby', 'olga')
     await olga.until(() => olga.presence()?.includes('mallory') === true, 'mallory present')
     const fromMallory = (): number[] => olga.messages().filter((m) => m['user'] === 'mallory').map((m) => Number(String(m['text']).split(' ')[1]))
-    const metric = async (name: string): Promise<number> => {
-      const metrics = await (await fetch(new URL('/metrics', node.url))).text()
-      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
-    }
+    const metric = (name: string): Promise<number> => metricOf(node.url, name)
     const counted = (): Promise<{ passed: number; dropped: number }> =>
       Promise.all([fromMallory().length, metric('chat_frames_rate_limited_total')]).then(([passed, dropped]) => ({ passed, dropped }))
 
