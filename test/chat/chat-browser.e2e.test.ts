@@ -3,7 +3,9 @@
  * The chat page in a real browser: Debian's Chromium driven by playwright-core (nothing downloaded), two pages on
  * two different chat nodes. A message typed in one appears in the other, both see both users, markup in a name is
  * shown as text, and when the first page's node is stopped with SIGTERM the page reconnects to another node and
- * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. Screenshots go to
+ * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. And nothing typed is
+ * lost: a message typed while its node hangs (SIGSTOP) and then dies (SIGKILL) is said once, from the next node,
+ * and a message the node refuses stays on the page, struck out, with the reason. Screenshots go to
  * test/output/chat-browser/ (ignored by git).
  */
 import { mkdirSync } from 'node:fs'
@@ -17,7 +19,7 @@ import type { TestBrowser } from '../support/chromium.ts'
 
 const OUTPUT = fileURLToPath(new URL('../output/chat-browser/', import.meta.url))
 
-let cluster: ChatCluster | undefined
+const clusters: ChatCluster[] = []
 let browser: TestBrowser | undefined
 
 beforeAll(() => {
@@ -26,8 +28,19 @@ beforeAll(() => {
 
 afterAll(async () => {
   await browser?.close()
-  await cluster?.stop()
+  for (const cluster of clusters) await cluster.stop()
 })
+
+async function startCluster(): Promise<ChatCluster> {
+  const cluster = await ChatCluster.start(3)
+  clusters.push(cluster)
+  return cluster
+}
+
+async function newPage(): Promise<Page> {
+  browser ??= await launchChromium()
+  return browser.context.newPage()
+}
 
 async function joinRoom(page: Page, url: string, name: string, room: string): Promise<void> {
   await page.goto(url)
@@ -46,11 +59,10 @@ const users = (page: Page): Promise<string[]> => page.$$eval('#users li', (lis) 
 
 describe('the chat page in Chromium', () => {
   it('chats between two nodes, shows markup as text, and reconnects when its node stops', async () => {
-    cluster = await ChatCluster.start(3)
-    browser = await launchChromium()
+    const cluster = await startCluster()
     const evil = '<b id="injected">Mallory</b>'
-    const first = await browser.context.newPage()
-    const second = await browser.context.newPage()
+    const first = await newPage()
+    const second = await newPage()
     await joinRoom(first, cluster.node(0).url, evil, 'browser')
     await joinRoom(second, cluster.node(1).url, 'bob', 'browser')
 
@@ -102,5 +114,48 @@ describe('the chat page in Chromium', () => {
     await say(second, 'and here after a SIGKILL')
     await first.waitForSelector('#messages li.message .text >> text=and here after a SIGKILL')
     await second.screenshot({ path: join(OUTPUT, '5-second-page-after-sigkill.png') })
+  })
+
+  it('says a message typed while its node hangs once, from the next node, and keeps a refused one struck out', async () => {
+    const cluster = await startCluster()
+    const first = await newPage()
+    const second = await newPage()
+    await joinRoom(first, cluster.node(0).url, 'dora', 'resend')
+    await joinRoom(second, cluster.node(1).url, 'eve', 'resend')
+    for (const page of [first, second]) await page.waitForFunction(() => document.querySelectorAll('#users li').length === 2)
+    const shown = (page: Page, text: string): Promise<{ state: string; meta: string }[]> =>
+      page.$$eval('#messages li.message', (lis, t) => lis.filter((li) => li.querySelector('.text')!.textContent === t).map((li) => ({ state: li.className, meta: li.querySelector('.meta')!.textContent ?? '' })), text)
+    const said = (page: Page, text: string) =>
+      page.waitForFunction((t) => Array.from(document.querySelectorAll('#messages li.message:not(.pending):not(.failed) .text')).some((e) => e.textContent === t), text)
+
+    // Acked by its node: no longer pending.
+    await say(first, 'acked')
+    await said(first, 'acked')
+    await said(second, 'acked')
+
+    // Refused by its node (over 4096 bytes): struck out on the page, with the reason, and said nowhere.
+    const long = 'x'.repeat(5000)
+    await say(first, long)
+    await first.waitForSelector('#messages li.failed')
+    expect(await shown(first, long)).toEqual([{ state: 'message failed', meta: expect.stringMatching(/5000 bytes; the limit is 4096 bytes/) }])
+
+    // Typed while the node hangs: pending, since nothing answers. Then the node dies with the frame unread.
+    cluster.node(0).kill('SIGSTOP')
+    await say(first, 'typed while my node hung')
+    expect(await shown(first, 'typed while my node hung')).toEqual([{ state: 'message pending', meta: 'sending…' }])
+    await first.screenshot({ path: join(OUTPUT, '6-pending-while-node-hangs.png') })
+    cluster.node(0).kill('SIGKILL')
+
+    // The page reconnects to another node, finds the message missing from its history, and sends it again.
+    await said(first, 'typed while my node hung')
+    await said(second, 'typed while my node hung')
+    for (const page of [first, second]) {
+      expect(await shown(page, 'typed while my node hung')).toHaveLength(1)
+      expect(await shown(page, 'acked')).toHaveLength(1)
+    }
+    await say(second, 'heard after the resend')
+    await said(first, 'heard after the resend')
+    expect(await shown(first, 'typed while my node hung')).toHaveLength(1)
+    await first.screenshot({ path: join(OUTPUT, '7-said-after-reconnect.png') })
   })
 })

@@ -1,9 +1,9 @@
 /**
  * The chat across three real node processes: WebSocket clients on different nodes exchange messages in order per
  * sender, presence follows joins, leaves and a SIGKILLed node, history is identical on every node and on a restarted
- * one, a killed room actor is restarted while users keep chatting, bad frames get errors on an open connection, a
- * client that does not read is cut off without slowing the room, and a node stopped with SIGTERM tells its clients
- * where to reconnect.
+ * one, a killed room actor is restarted while users keep chatting, bad frames get errors on an open connection, every
+ * `say` that names a ref is answered once (an ack, or an error naming it, over the rate limit too), a client that does
+ * not read is cut off without slowing the room, and a node stopped with SIGTERM tells its clients where to reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { startNode } from '@cohort/transport'
@@ -279,6 +279,53 @@ describe('chat across three node processes', () => {
     // The node is still serving its client after all that.
     alice.say('still fine')
     await alice.waitFor((f) => f['text'] === 'still fine')
+  })
+
+  it('answers every say that names a ref exactly once, with an ack or an error naming it, and keeps the ref with the message', async () => {
+    // One message a second with bursts of four: of ten frames sent at once after two, most are dropped, and each is answered.
+    const c = await cluster(2, { CHAT_MAX_MESSAGES_PER_SECOND: '1', CHAT_MESSAGE_BURST: '4' })
+    const alice = await join(c.node(0).url, 'refs', 'alice')
+    const bob = await join(c.node(1).url, 'refs', 'bob')
+    await present([alice, bob], 'alice,bob')
+    const sayWith = (frame: object): void => alice.socket.send(JSON.stringify({ type: 'say', ...frame }))
+    const answers = (): Frame[] => alice.frames.filter((f) => f.type === 'ack' || (f.type === 'error' && f['ref'] !== undefined))
+
+    const started = performance.now()
+    sayWith({ text: 'one', ref: 'page-1' })
+    sayWith({ text: ' ', ref: 2 })
+    await alice.until(() => answers().length === 2, 'two answers')
+    const [ack, refused] = answers()
+    expect(ack).toEqual({ type: 'ack', ref: 'page-1', id: expect.any(String) })
+    expect(refused).toMatchObject({ type: 'error', code: 'COHORT_ERR_CHAT_EMPTY_TEXT', ref: 2 })
+    // The message carries its ref to every client and into every node's history.
+    const heard = await bob.waitFor((f) => f.type === 'message' && f['text'] === 'one', 'bob to hear one')
+    expect(heard).toMatchObject({ id: ack!['id'], ref: 'page-1', user: 'alice' })
+    expect((await alice.waitFor((f) => f.type === 'message' && f['text'] === 'one'))['ref']).toBe('page-1')
+    const history = await getJson<{ messages: Frame[] }>(c.node(1).url, '/rooms/refs/history')
+    expect(history.messages.find((m) => m['id'] === ack!['id'])).toMatchObject({ ref: 'page-1' })
+
+    // Past the rate limit: every named frame is answered, the first ones with acks, the dropped ones with errors.
+    const burst = Array.from({ length: 10 }, (_, i) => `burst-${i}`)
+    for (const ref of burst) sayWith({ text: ref, ref })
+    await alice.until(() => answers().length === 2 + burst.length, 'every burst frame answered')
+    const seconds = (performance.now() - started) / 1000
+    const burstAnswers = answers().slice(2)
+    expect(burstAnswers.map((f) => f['ref'])).toEqual(burst)
+    const acked = burstAnswers.filter((f) => f.type === 'ack').map((f) => f['ref'])
+    const dropped = burstAnswers.filter((f) => f.type === 'error')
+    // The two tokens the first two frames left, and what refilled since (a second's worth would take a stalled host).
+    expect(acked.length).toBeGreaterThanOrEqual(2)
+    expect(acked.length).toBeLessThanOrEqual(2 + Math.ceil(seconds))
+    expect(dropped.length).toBe(burst.length - acked.length)
+    expect(dropped.length).toBeGreaterThanOrEqual(1)
+    expect(acked).toEqual(burst.slice(0, acked.length))
+    for (const error of dropped) expect(error).toMatchObject({ code: 'COHORT_ERR_CHAT_RATE_LIMITED' })
+    // What was acked is what the room heard, no more.
+    await bob.until(() => bob.messages().some((m) => m['text'] === acked.at(-1)), 'bob to hear the last acked')
+    const refsHeard = bob.messages().map((m) => m['ref']).filter((r) => typeof r === 'string' && r.startsWith('burst-'))
+    expect(refsHeard).toEqual(acked)
+    // A say without a ref is answered only by its message, as before.
+    expect(alice.frames.filter((f) => f.type === 'ack')).toHaveLength(1 + acked.length)
   })
 
   it('cuts off a client that does not read, while the others in the room get every message', async () => {

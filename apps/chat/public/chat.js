@@ -2,10 +2,32 @@
 // messages and presence, and reconnects by itself: to another node when its node says it is leaving; when the
 // connection just drops, to the other nodes it learnt from /endpoints and its own node in turn, with a capped backoff.
 // Names and texts are always set as text (textContent), never as markup.
+//
+// Nothing typed is lost to a failing node: each message is sent with a ref unique to this page and shown as pending
+// until its node acks it. When the connection drops first, the page looks for the ref in the next node's history
+// (the old node may have said it before it went) and sends again only what is not there. Messages are shown once
+// per id and once per sender and ref, so a message said twice by such a resend still shows once.
 'use strict'
 
 const $ = (id) => document.getElementById(id)
-const state = { name: '', room: '', socket: null, base: location.origin, next: [], known: [], attempt: 0, seen: new Set(), wanted: false, told: false }
+const state = {
+  name: '',
+  room: '',
+  socket: null,
+  base: location.origin,
+  next: [],
+  known: [],
+  attempt: 0,
+  wanted: false,
+  told: false,
+  // Ids of the messages shown, and the sender-and-ref keys (refKey) of those that had a ref.
+  seen: new Set(),
+  refs: new Set(),
+  // This page's messages not acked yet, by ref, in the order typed: { text, li, socket (the one it was sent on) }.
+  mine: new Map(),
+  page: Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join(''),
+  nextRef: 0,
+}
 
 function setStatus(text, kind) {
   $('status').textContent = text
@@ -20,26 +42,67 @@ function wsUrl(base) {
   return url.href
 }
 
-function addMessage(m) {
-  if (state.seen.has(m.id)) return
-  state.seen.add(m.id)
+function messageItem(user, text, meta) {
   const li = document.createElement('li')
   li.className = 'message'
-  li.dataset.id = m.id
-  const user = document.createElement('span')
-  user.className = 'user'
-  user.textContent = m.user
-  const text = document.createElement('span')
-  text.className = 'text'
-  text.textContent = m.text
-  const meta = document.createElement('span')
-  meta.className = 'meta'
-  meta.textContent = new Date(m.at).toLocaleTimeString()
-  li.append(user, text, meta)
+  const name = document.createElement('span')
+  name.className = 'user'
+  name.textContent = user
+  const body = document.createElement('span')
+  body.className = 'text'
+  body.textContent = text
+  const when = document.createElement('span')
+  when.className = 'meta'
+  when.textContent = meta
+  li.append(name, body, when)
   const list = $('messages')
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4
   list.append(li)
   if (atBottom) list.scrollTop = list.scrollHeight
+  return li
+}
+
+// User names hold no control characters, and JSON tells the ref 1 from the ref "1".
+const refKey = (user, ref) => `${user}\n${JSON.stringify(ref)}`
+
+// One of this page's messages was said as `id` (its ack, or the message itself, arrived): no longer pending.
+function markSaid(ref, id, at) {
+  const mine = state.mine.get(ref)
+  if (mine === undefined) return
+  state.mine.delete(ref)
+  state.seen.add(id)
+  state.refs.add(refKey(state.name, ref))
+  mine.li.classList.remove('pending')
+  mine.li.dataset.id = id
+  mine.li.querySelector('.meta').textContent = new Date(at).toLocaleTimeString()
+}
+
+function addMessage(m) {
+  if (state.seen.has(m.id)) return
+  if (m.ref !== undefined) {
+    if (m.user === state.name && state.mine.has(m.ref)) return markSaid(m.ref, m.id, m.at)
+    // The same message said again by a page that could not know it was said (see the top of this file).
+    if (state.refs.has(refKey(m.user, m.ref))) return
+    state.refs.add(refKey(m.user, m.ref))
+  }
+  state.seen.add(m.id)
+  messageItem(m.user, m.text, new Date(m.at).toLocaleTimeString()).dataset.id = m.id
+}
+
+// The node refused one of this page's messages: it stays in the list, struck out, with the reason.
+function refuse(ref, reason) {
+  const mine = state.mine.get(ref)
+  if (mine === undefined) return
+  state.mine.delete(ref)
+  mine.li.classList.remove('pending')
+  mine.li.classList.add('failed')
+  mine.li.querySelector('.meta').textContent = reason
+}
+
+function sendMine(ref) {
+  const mine = state.mine.get(ref)
+  mine.socket = state.socket
+  state.socket.send(JSON.stringify({ type: 'say', text: mine.text, ref }))
 }
 
 function showUsers(users) {
@@ -73,15 +136,21 @@ function connect() {
     switch (frame.type) {
       case 'history':
         for (const m of frame.messages) addMessage(m)
+        // What this page sent on an earlier connection and is not in the history was lost with it: send it again.
+        for (const [ref, mine] of state.mine) if (mine.socket !== socket) sendMine(ref)
         break
       case 'message':
         addMessage(frame)
+        break
+      case 'ack':
+        markSaid(frame.ref, frame.id, Date.now())
         break
       case 'presence':
         showUsers(frame.users)
         break
       case 'error':
-        $('error').textContent = frame.reason
+        if (frame.ref !== undefined && state.mine.has(frame.ref)) refuse(frame.ref, frame.reason)
+        else $('error').textContent = frame.reason
         break
       case 'reconnect':
         // The node is leaving: go to another node it named, else back to this origin (a load balancer picks one).
@@ -115,6 +184,8 @@ $('join').addEventListener('submit', (event) => {
   if (state.name === '' || state.room === '') return
   state.wanted = true
   state.seen.clear()
+  state.refs.clear()
+  state.mine.clear()
   $('messages').replaceChildren()
   $('error').textContent = ''
   const old = state.socket
@@ -128,7 +199,12 @@ $('say').addEventListener('submit', (event) => {
   event.preventDefault()
   const text = $('text').value
   if (text.trim() === '' || !state.socket || state.socket.readyState !== WebSocket.OPEN) return
-  state.socket.send(JSON.stringify({ type: 'say', text }))
+  const ref = `${state.page}-${state.nextRef++}`
+  const li = messageItem(state.name, text, 'sending…')
+  li.classList.add('pending')
+  li.dataset.ref = ref
+  state.mine.set(ref, { text, li, socket: null })
+  sendMine(ref)
   $('text').value = ''
   $('error').textContent = ''
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkRoomName, checkUserName, isRefused, parseClientFrame } from './chat-protocol.ts'
+import { ackFrame, checkRoomName, checkUserName, errorFrame, isRefused, parseClientFrame, refOfDropped } from './chat-protocol.ts'
 
 describe('parseClientFrame', () => {
   it('accepts a say frame', () => {
@@ -28,6 +28,49 @@ describe('parseClientFrame', () => {
   it('refuses a binary frame', () => {
     const parsed = parseClientFrame(Buffer.from('{"type":"say","text":"x"}'), true)
     expect(isRefused(parsed) && parsed.code).toBe('COHORT_ERR_CHAT_BINARY_FRAME')
+  })
+})
+
+describe('refs', () => {
+  it('carries a string or integer ref from the frame', () => {
+    expect(parseClientFrame('{"type":"say","text":"hi","ref":"page-1"}', false)).toEqual({ type: 'say', text: 'hi', ref: 'page-1' })
+    expect(parseClientFrame('{"type":"say","text":"hi","ref":0}', false)).toEqual({ type: 'say', text: 'hi', ref: 0 })
+    expect(parseClientFrame(JSON.stringify({ type: 'say', text: 'hi', ref: 'r'.repeat(64) }), false)).toMatchObject({ ref: 'r'.repeat(64) })
+  })
+
+  it.each([['""'], ['"' + 'r'.repeat(65) + '"'], ['1.5'], ['9007199254740993'], ['null'], ['{"a":1}'], ['[1]'], ['true']])(
+    'refuses the ref %s as malformed, saying what a ref may be',
+    (ref) => {
+      const parsed = parseClientFrame(`{"type":"say","text":"hi","ref":${ref}}`, false)
+      expect(isRefused(parsed) && parsed.code).toBe('COHORT_ERR_CHAT_MALFORMED_FRAME')
+      expect(isRefused(parsed) && parsed.reason).toMatch(/"ref" must be a string of 1 to 64 characters or an integer/)
+      expect(isRefused(parsed) && parsed.ref).toBeUndefined()
+    },
+  )
+
+  it('names the ref of every frame it refuses after reading the ref', () => {
+    for (const frame of [
+      { type: 'shout', text: 'x', ref: 7 },
+      { type: 'say', text: 42, ref: 7 },
+      { type: 'say', text: ' ', ref: 7 },
+      { type: 'say', text: 'x'.repeat(4097), ref: 7 },
+    ]) {
+      const parsed = parseClientFrame(JSON.stringify(frame), false)
+      expect(isRefused(parsed) && parsed.ref).toBe(7)
+      expect(JSON.parse(errorFrame(parsed as never))).toMatchObject({ type: 'error', code: (parsed as { code: string }).code, ref: 7 })
+    }
+    expect(JSON.parse(errorFrame({ code: 'COHORT_ERR_CHAT_EMPTY_TEXT', reason: 'r' }))).not.toHaveProperty('ref')
+  })
+
+  it('finds the ref of a dropped frame, and none in a frame that has no valid one', () => {
+    expect(refOfDropped('{"type":"say","text":"x","ref":"a"}', false)).toBe('a')
+    expect(refOfDropped(Buffer.from('{"ref":3}'), false)).toBe(3)
+    for (const data of ['{not json', 'null', '5', '{"ref":""}', '{"type":"say","text":"x"}']) expect(refOfDropped(data, false)).toBeUndefined()
+    expect(refOfDropped(Buffer.from('{"ref":"a"}'), true)).toBeUndefined()
+  })
+
+  it('acks with the ref and the message id', () => {
+    expect(JSON.parse(ackFrame('page-1', 'n@h~1~2'))).toEqual({ type: 'ack', ref: 'page-1', id: 'n@h~1~2' })
   })
 })
 

@@ -1,7 +1,11 @@
 /**
  * The chat's WebSocket protocol: what a browser may send (`say`), what the server sends (`history`, `message`,
- * `presence`, `error`, `reconnect`), and the checks on room names, user names and texts. Pure functions, shared by
- * the session actor and the HTTP routes; the README documents every frame and every error code.
+ * `ack`, `presence`, `error`, `reconnect`), and the checks on room names, user names, texts and refs. Pure functions,
+ * shared by the session actor and the HTTP routes; the README documents every frame and every error code.
+ *
+ * A `say` may carry a `ref` the client chose: its message carries it (in history too, so a client that lost its
+ * connection can tell whether a message it sent was said), and the sender's node answers that `say` exactly once while
+ * the connection lasts, with an `ack` naming the message's id or an `error` naming the ref.
  *
  * Gotchas: a text's limit is counted in UTF-8 bytes, as the socket carries it, not in JavaScript characters.
  */
@@ -18,10 +22,15 @@ export interface ChatMessage {
   readonly id: string
   /** The node the sender is connected to. */
   readonly node: string
+  /** The sender's `ref`, when its `say` had one. */
+  readonly ref?: MessageRef
 }
 
+/** A client's name for one of its `say` frames: a string of 1 to `CHAT_LIMITS.refLength` characters, or an integer. */
+export type MessageRef = string | number
+
 /** What a client may send. */
-export type ClientFrame = { type: 'say'; text: string }
+export type ClientFrame = { type: 'say'; text: string; ref?: MessageRef }
 
 /** The codes of `{"type":"error"}` frames; each names one thing the client did wrong. */
 export type ChatErrorCode =
@@ -33,10 +42,12 @@ export type ChatErrorCode =
   | 'COHORT_ERR_CHAT_RATE_LIMITED'
 
 /** The limits of the protocol. */
-export const CHAT_LIMITS: Readonly<{ textBytes: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =
+export const CHAT_LIMITS: Readonly<{ textBytes: number; refLength: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =
   Object.freeze({
-    /** The issue's 4 KiB: long enough for a pasted paragraph, short enough that one client cannot flood a room. */
+    /** 4 KiB: long enough for a pasted paragraph, short enough that one client cannot flood a room. */
     textBytes: 4096,
+    /** A ref is an idempotency key, not content: a UUID and a counter fit. */
+    refLength: 64,
     roomLength: 64,
     userLength: 64,
     /** Messages kept per room, on every node. */
@@ -54,6 +65,8 @@ export const CHAT_LIMITS: Readonly<{ textBytes: number; roomLength: number; user
 export interface RefusedFrame {
   readonly code: ChatErrorCode
   readonly reason: string
+  /** The refused frame's `ref`, when it had a valid one. */
+  readonly ref?: MessageRef
 }
 
 /** Parses one client frame; returns the frame or why it was refused. Never throws. */
@@ -68,18 +81,48 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: 'expected a JSON object like {"type":"say","text":"…"}' }
   }
-  const type = (value as { type?: unknown }).type
-  if (type !== 'say') {
-    return { code: 'COHORT_ERR_CHAT_UNKNOWN_TYPE', reason: `unknown type ${describe(type)}: the only type a client sends is "say"` }
+  const ref = (value as { ref?: unknown }).ref
+  if (ref !== undefined) {
+    const bad = checkRef(ref)
+    if (bad !== undefined) return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: bad }
   }
+  const type = (value as { type?: unknown }).type
+  if (type !== 'say') return refusal('COHORT_ERR_CHAT_UNKNOWN_TYPE', `unknown type ${describe(type)}: the only type a client sends is "say"`, ref)
   const text = (value as { text?: unknown }).text
-  if (typeof text !== 'string') return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: `"text" must be a string, got ${describe(text)}` }
-  if (text.trim() === '') return { code: 'COHORT_ERR_CHAT_EMPTY_TEXT', reason: '"text" is empty' }
+  if (typeof text !== 'string') return refusal('COHORT_ERR_CHAT_MALFORMED_FRAME', `"text" must be a string, got ${describe(text)}`, ref)
+  if (text.trim() === '') return refusal('COHORT_ERR_CHAT_EMPTY_TEXT', '"text" is empty', ref)
   const bytes = Buffer.byteLength(text, 'utf8')
   if (bytes > CHAT_LIMITS.textBytes) {
-    return { code: 'COHORT_ERR_CHAT_TEXT_TOO_LONG', reason: `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8` }
+    return refusal('COHORT_ERR_CHAT_TEXT_TOO_LONG', `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8`, ref)
   }
-  return { type: 'say', text }
+  return ref === undefined ? { type: 'say', text } : { type: 'say', text, ref: ref as MessageRef }
+}
+
+/** A refusal, naming the frame's `ref` (already checked) when it had one. */
+function refusal(code: ChatErrorCode, reason: string, ref: unknown): RefusedFrame {
+  return ref === undefined ? { code, reason } : { code, reason, ref: ref as MessageRef }
+}
+
+/** Why `ref` is not a valid `ref`, or undefined when it is. */
+export function checkRef(ref: unknown): string | undefined {
+  if (Number.isSafeInteger(ref)) return undefined
+  if (typeof ref === 'string' && ref.length >= 1 && ref.length <= CHAT_LIMITS.refLength) return undefined
+  return `"ref" must be a string of 1 to ${CHAT_LIMITS.refLength} characters or an integer, got ${describe(ref)}`
+}
+
+/**
+ * The `ref` of a client frame that was dropped unread (over the rate limit), or undefined when it has none or is not
+ * a valid frame. Parses the frame only for that, at a cost bounded by the cut-off (session.ts): a connection that
+ * drops ten bursts' worth in a row is closed, so it can have at most that many parsed between two refills.
+ */
+export function refOfDropped(data: string | Buffer, isBinary: boolean): MessageRef | undefined {
+  if (isBinary) return undefined
+  try {
+    const ref = (JSON.parse(typeof data === 'string' ? data : data.toString('utf8')) as { ref?: unknown } | null)?.ref
+    return ref !== undefined && checkRef(ref) === undefined ? (ref as MessageRef) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Why frames past a connection's rate limit (message-rate-limit.ts) were dropped. */
@@ -124,9 +167,15 @@ export function presenceFrame(room: string, users: readonly string[]): string {
   return JSON.stringify({ type: 'presence', room, users })
 }
 
-/** The `error` frame. */
+/** The `error` frame, naming the refused frame's `ref` when it had one. */
 export function errorFrame(refused: RefusedFrame): string {
-  return JSON.stringify({ type: 'error', code: refused.code, reason: refused.reason })
+  if (refused.ref === undefined) return JSON.stringify({ type: 'error', code: refused.code, reason: refused.reason })
+  return JSON.stringify({ type: 'error', code: refused.code, reason: refused.reason, ref: refused.ref })
+}
+
+/** The `ack` frame: the `say` named `ref` was said as the message `id` (its copy follows, on every node). */
+export function ackFrame(ref: MessageRef, id: string): string {
+  return JSON.stringify({ type: 'ack', ref, id })
 }
 
 /** The `reconnect` frame a node sends before it leaves: the page connects to one of `endpoints` (or its own origin). */

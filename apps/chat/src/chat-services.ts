@@ -7,7 +7,7 @@
  */
 import type { ActorSystem, Groups } from '@cohort/core'
 import type { WebSocket } from 'ws'
-import type { ChatMessage } from './chat-protocol.ts'
+import type { ChatMessage, MessageRef } from './chat-protocol.ts'
 import { messageId, RoomHistory } from './room-history.ts'
 import { SocketBatcher } from './socket-batcher.ts'
 import type { RoomPresence } from './room-presence.ts'
@@ -100,9 +100,11 @@ export class ChatServices {
   }
 
   /** Stamps a message said on this node. */
-  stamp(room: string, user: string, text: string): ChatMessage {
-    const seq = ++this.#seq
-    return { type: 'message', room, user, text, at: Date.now(), id: messageId(this.system.node, this.system.creation, seq), node: this.system.node }
+  stamp(room: string, user: string, text: string, ref?: MessageRef): ChatMessage {
+    const at = Date.now()
+    const id = messageId(this.system.node, this.system.creation, ++this.#seq)
+    const node = this.system.node
+    return ref === undefined ? { type: 'message', room, user, text, at, id, node } : { type: 'message', room, user, text, at, id, node, ref }
   }
 
   /**

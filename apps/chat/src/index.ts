@@ -11,4 +11,4 @@ export { CHAT_CLOSE_CODES } from './session.ts'
 
 export type { ChatProcess, RunningChatNode } from './run-chat-node.ts'
 export type { ChatConfig } from './chat-config.ts'
-export type { ChatMessage, ChatErrorCode, ClientFrame } from './chat-protocol.ts'
+export type { ChatMessage, ChatErrorCode, ClientFrame, MessageRef } from './chat-protocol.ts'

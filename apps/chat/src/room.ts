@@ -24,7 +24,7 @@
  */
 import type { Ctx, From, Pid, ServerBehaviour } from '@cohort/core'
 import { isCohortError } from '@cohort/core'
-import { CHAT_LIMITS, historyFrame, presenceFrame } from './chat-protocol.ts'
+import { CHAT_LIMITS, checkRef, historyFrame, presenceFrame } from './chat-protocol.ts'
 import type { ChatMessage } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { RoomHistory } from './room-history.ts'
@@ -199,5 +199,11 @@ function frameJson(msg: { message: ChatMessage; json?: unknown }): Buffer {
 function isChatMessage(value: unknown): value is ChatMessage {
   if (typeof value !== 'object' || value === null) return false
   const m = value as Record<string, unknown>
-  return typeof m['id'] === 'string' && typeof m['at'] === 'number' && typeof m['text'] === 'string' && typeof m['user'] === 'string'
+  return (
+    typeof m['id'] === 'string' &&
+    typeof m['at'] === 'number' &&
+    typeof m['text'] === 'string' &&
+    typeof m['user'] === 'string' &&
+    (m['ref'] === undefined || checkRef(m['ref']) === undefined)
+  )
 }

@@ -10,12 +10,13 @@
  *
  * Fast clients: frames past the connection's rate limit (`maxMessagesPerSecond`, message-rate-limit.ts) are dropped
  * in the socket's listener, before they cost a mailbox entry or a broadcast, and the client is told with an error
- * frame, once for each run of dropped frames, so the answers to a flood are bounded by the limit too. A client that
- * keeps sending far past it is cut off (`listenForFrames`).
+ * frame: once for each run of dropped frames, and for each dropped frame that had a `ref` (a client that names its
+ * frames is answered for every one). A client that keeps sending far past it is cut off (`listenForFrames`).
  */
 import type { Pid, ServerBehaviour } from '@cohort/core'
 import type { WebSocket } from 'ws'
-import { errorFrame, isRefused, parseClientFrame, rateLimited } from './chat-protocol.ts'
+import { ackFrame, errorFrame, isRefused, parseClientFrame, rateLimited, refOfDropped } from './chat-protocol.ts'
+import type { MessageRef } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { MessageRateLimit } from './message-rate-limit.ts'
@@ -34,8 +35,8 @@ export type SessionMessage =
   | { t: 'frame'; data: string | Buffer; binary: boolean }
   | { t: 'closed' }
   | { t: 'reconnect'; json: string }
-  /** The client went over its rate limit: frames were dropped since the last one that passed. */
-  | { t: 'rateLimited' }
+  /** The client went over its rate limit: a frame was dropped (named `ref`, when it had one). */
+  | { t: 'rateLimited'; ref?: MessageRef }
 
 interface SessionState {
   readonly socket: WebSocket
@@ -57,8 +58,8 @@ export const FLOOD_CUTOFF_BURSTS = 10
 
 /**
  * Listens for `socket`'s frames and hands each to the session `self`, checked against the connection's rate limit:
- * a frame over it is dropped and counted, the session is told once per run of drops (it answers with an error frame,
- * in order after what it has written), and past `FLOOD_CUTOFF_BURSTS` bursts in a row the socket is closed with 1008
+ * a frame over it is dropped and counted, the session is told once per run of drops and for each dropped frame with
+ * a `ref` (it answers with an error frame, in order after what it has written), and past `FLOOD_CUTOFF_BURSTS` bursts in a row the socket is closed with 1008
  * and no longer read, so the rest of a flood costs nothing.
  */
 function listenForFrames(services: ChatServices, socket: WebSocket, self: Pid, room: string): void {
@@ -71,7 +72,9 @@ function listenForFrames(services: ChatServices, socket: WebSocket, self: Pid, r
     if (socket.readyState !== socket.OPEN) return
     if (limit !== undefined && !limit.take()) {
       counters.framesRateLimited++
-      if (droppedInARow === 0) system.send(self, { t: 'rateLimited' } satisfies SessionMessage)
+      const ref = refOfDropped(data, binary)
+      if (ref !== undefined) system.send(self, { t: 'rateLimited', ref } satisfies SessionMessage)
+      else if (droppedInARow === 0) system.send(self, { t: 'rateLimited' } satisfies SessionMessage)
       if (++droppedInARow > cutoff) cutOff(services, socket, self, room)
       return
     }
@@ -146,15 +149,19 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
             return state
           }
           counters.messagesIn++
-          const message = services.stamp(state.room, state.user, frame.text)
+          const message = services.stamp(state.room, state.user, frame.text, frame.ref)
           // The frame's JSON is made once here for every node, not once per node by each room actor.
           const json = Buffer.from(JSON.stringify(message))
           groups.broadcast(roomGroup(state.room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
+          // Written by the session itself, so the answer does not depend on the room actor's copy reaching the socket.
+          if (frame.ref !== undefined) write(state, ackFrame(frame.ref, message.id))
           return state
         }
-        case 'rateLimited':
-          write(state, errorFrame(rateLimited(services.options.maxMessagesPerSecond, services.options.messageBurst)))
+        case 'rateLimited': {
+          const refused = rateLimited(services.options.maxMessagesPerSecond, services.options.messageBurst)
+          write(state, errorFrame(msg.ref === undefined ? refused : { ...refused, ref: msg.ref }))
           return state
+        }
         case 'reconnect':
           write(state, msg.json)
           state.socket.close(CHAT_CLOSE_CODES.serviceRestart, 'node shutting down; reconnect')
