@@ -5,14 +5,16 @@
  * shown as text, and when the first page's node is stopped with SIGTERM the page reconnects to another node and
  * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. And nothing typed is
  * lost: a message typed while its node hangs (SIGSTOP) and then dies (SIGKILL) is said once, from the next node,
- * and a message the node refuses stays on the page, struck out, with the reason. Screenshots go to
- * test/output/chat-browser/ (ignored by git).
+ * and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
+ * tokens, a page opened with one chats as the token's user. Screenshots go to test/output/chat-browser/ (ignored by
+ * git).
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signAccessToken } from '@cohort/chat'
 import { ChatCluster } from '../support/chat-process.ts'
 import { launchChromium } from '../support/chromium.ts'
 import type { TestBrowser } from '../support/chromium.ts'
@@ -31,8 +33,8 @@ afterAll(async () => {
   for (const cluster of clusters) await cluster.stop()
 })
 
-async function startCluster(): Promise<ChatCluster> {
-  const cluster = await ChatCluster.start(3)
+async function startCluster(count = 3, env: Record<string, string> = {}): Promise<ChatCluster> {
+  const cluster = await ChatCluster.start(count, env)
   clusters.push(cluster)
   return cluster
 }
@@ -157,5 +159,26 @@ describe('the chat page in Chromium', () => {
     await said(first, 'heard after the resend')
     expect(await shown(first, 'typed while my node hung')).toHaveLength(1)
     await first.screenshot({ path: join(OUTPUT, '7-said-after-reconnect.png') })
+  })
+
+  it('chats as the user of the access token it was opened with, on nodes that require one', async () => {
+    const secret = 'a secret for the browser test, thirty-two bytes or more'
+    const cluster = await startCluster(1, { CHAT_AUTH_SECRET: secret })
+    const page = await newPage()
+    const token = signAccessToken({ sub: 'u-7', name: 'Grace <Hopper>' }, Buffer.from(secret))
+    await page.goto(`${cluster.node(0).url}/?token=${token}`)
+    // The name is the token's, shown and not editable; the node takes it from the token, not from the page.
+    expect(await page.inputValue('#name')).toBe('Grace <Hopper>')
+    expect(await page.$eval('#name', (input) => (input as HTMLInputElement).readOnly)).toBe(true)
+    await page.fill('#room', 'tokens')
+    await page.click('#join button')
+    await page.waitForSelector('#status[data-state="connected"]')
+    await page.waitForFunction(() => document.querySelector('#users li')?.textContent === 'Grace <Hopper>')
+    await say(page, 'signed in with a token')
+    await page.waitForSelector('#messages li.message:not(.pending) .text >> text=signed in with a token')
+    // The page's node: its room actor stored the message in the same pass of its event loop as the ack was written.
+    const history = await fetch(new URL('/rooms/tokens/history', cluster.node(0).url), { headers: { authorization: `Bearer ${token}` } })
+    expect(((await history.json()) as { messages: { user: string }[] }).messages.map((m) => m.user)).toEqual(['Grace <Hopper>'])
+    await page.screenshot({ path: join(OUTPUT, '8-signed-in-with-a-token.png') })
   })
 })

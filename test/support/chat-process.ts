@@ -174,12 +174,14 @@ export class ChatClient {
   readonly opened: Promise<void>
   #waiters: (() => void)[] = []
 
-  constructor(url: string, room: string, user: string) {
+  /** `query` adds parameters to the URL (a `token`), `headers` to the upgrade request (`authorization`). */
+  constructor(url: string, room: string, user: string, extra: { query?: Record<string, string>; headers?: Record<string, string> } = {}) {
     const target = new URL('/ws', url)
     target.protocol = 'ws:'
     target.searchParams.set('room', room)
     target.searchParams.set('user', user)
-    this.socket = new WebSocket(target)
+    for (const [name, value] of Object.entries(extra.query ?? {})) target.searchParams.set(name, value)
+    this.socket = new WebSocket(target, { headers: extra.headers ?? {} })
     this.opened = new Promise((resolve, reject) => {
       this.socket.once('open', () => resolve())
       this.socket.once('error', reject)
@@ -193,8 +195,8 @@ export class ChatClient {
   }
 
   /** Connects and waits for the history frame. */
-  static async join(url: string, room: string, user: string): Promise<ChatClient> {
-    const client = new ChatClient(url, room, user)
+  static async join(url: string, room: string, user: string, extra: { query?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<ChatClient> {
+    const client = new ChatClient(url, room, user, extra)
     await client.opened
     await client.waitFor((f) => f.type === 'history', 'history')
     return client

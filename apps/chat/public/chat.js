@@ -34,11 +34,27 @@ function setStatus(text, kind) {
   $('status').dataset.state = kind
 }
 
+// The access token this page was opened with (/?token=…), when its nodes require one (CHAT_AUTH_SECRET): passed on
+// to every node it connects to. The name is the token's; the page reads it only to show it, the node checks it.
+const token = new URLSearchParams(location.search).get('token')
+
+function tokenUser(jwt) {
+  try {
+    const bytes = Uint8Array.from(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+    const claims = JSON.parse(new TextDecoder().decode(bytes))
+    const user = typeof claims.name === 'string' ? claims.name : claims.sub
+    return typeof user === 'string' ? user : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function wsUrl(base) {
   const url = new URL('/ws', base)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
   url.searchParams.set('room', state.room)
   url.searchParams.set('user', state.name)
+  if (token) url.searchParams.set('token', token)
   return url.href
 }
 
@@ -175,6 +191,12 @@ function connect() {
     setStatus('reconnecting…', 'reconnecting')
     setTimeout(connect, delay)
   }
+}
+
+if (token) {
+  const user = tokenUser(token)
+  if (user !== undefined) $('name').value = user
+  $('name').readOnly = true
 }
 
 $('join').addEventListener('submit', (event) => {

@@ -15,6 +15,7 @@ describe('loadChatConfig', () => {
       maxMessagesPerSecond: DEFAULT_CHAT_CONFIG.maxMessagesPerSecond,
       messageBurst: 2 * DEFAULT_CHAT_CONFIG.maxMessagesPerSecond,
       publicUrl: undefined,
+      authSecret: undefined,
     })
   })
 
@@ -33,5 +34,25 @@ describe('loadChatConfig', () => {
   it('refuses a malformed value, naming the variable', async () => {
     await expect(load({ CHAT_MAX_CONNECTIONS: '0' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS: expected an integer in 1\.\./)
     await expect(load({ CHAT_MAX_CONNECTIONS: 'lots' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS/)
+  })
+
+  it('reads the access-token secret from CHAT_AUTH_SECRET or the file CHAT_AUTH_SECRET_FILE names, and never shows it', async () => {
+    const secret = 's'.repeat(40)
+    expect((await load({ CHAT_AUTH_SECRET: ` ${secret}\n` })).chat.authSecret).toEqual(Buffer.from(secret))
+    const files = { '/etc/chat/secret': `${secret}\n` } as Record<string, string>
+    const readFile = async (path: string): Promise<string> => {
+      const text = files[path]
+      if (text === undefined) throw new Error(`ENOENT: ${path}`)
+      return text
+    }
+    const env = { COHORT_COOKIE: 'a-long-enough-test-cookie' }
+    expect((await loadChatConfig({ env: { ...env, CHAT_AUTH_SECRET_FILE: '/etc/chat/secret' }, readFile })).chat.authSecret).toEqual(Buffer.from(secret))
+    await expect(loadChatConfig({ env: { ...env, CHAT_AUTH_SECRET_FILE: '/nope' }, readFile })).rejects.toThrow('invalid CHAT_AUTH_SECRET_FILE: cannot read "/nope"')
+    await expect(load({ CHAT_AUTH_SECRET: secret, CHAT_AUTH_SECRET_FILE: '/etc/chat/secret' })).rejects.toThrow(
+      'invalid CHAT_AUTH_SECRET_FILE: set either CHAT_AUTH_SECRET or CHAT_AUTH_SECRET_FILE, not both',
+    )
+    const short = load({ CHAT_AUTH_SECRET: 'hunter2' })
+    await expect(short).rejects.toThrow('invalid CHAT_AUTH_SECRET: the secret is 7 bytes; HS256 needs at least 32 (for example: openssl rand -base64 48)')
+    await expect(short).rejects.not.toThrow(/hunter2/)
   })
 })

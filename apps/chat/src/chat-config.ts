@@ -4,8 +4,10 @@
  * too), plus the chat's own HTTP and tuning variables. A malformed value stops the node at start with
  * InvalidConfigError naming the variable. The app README has the table.
  */
+import { readFile as readFileFromDisk } from 'node:fs/promises'
 import { InvalidConfigError, loadConfig } from '@cohort/discovery'
 import type { CohortConfig } from '@cohort/discovery'
+import { MIN_SECRET_BYTES } from './access-token.ts'
 
 /** Everything a chat node is configured with. */
 export interface ChatConfig {
@@ -19,13 +21,15 @@ export interface ChatConfig {
     maxMessagesPerSecond: number
     messageBurst: number
     publicUrl: string | undefined
+    /** The secret access tokens are signed with (CHAT_AUTH_SECRET); undefined: users are who their URL says. */
+    authSecret: Buffer | undefined
   }
 }
 
 /** The chat's own variables (loadConfig's are listed in @cohort/discovery's README). */
 export const CHAT_CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'CHAT_PUBLIC_URL', 'CHAT_HISTORY_SYNC_MS', 'CHAT_MAX_BUFFERED_BYTES', 'CHAT_MAX_ROOMS',
-  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST',
+  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST', 'CHAT_AUTH_SECRET', 'CHAT_AUTH_SECRET_FILE',
 ])
 
 /** The defaults of the chat's own variables. */
@@ -83,6 +87,7 @@ export async function loadChatConfig(options: {
     throw new InvalidConfigError('CHAT_PUBLIC_URL', `expected http(s)://host[:port], got ${JSON.stringify(publicUrl)}`)
   }
   const httpHost = env['HTTP_HOST']?.trim() || DEFAULT_CHAT_CONFIG.httpHost
+  const authSecret = await readSecret(env, options.readFile ?? ((path) => readFileFromDisk(path, 'utf8')))
   const maxMessagesPerSecond = int('CHAT_MAX_MESSAGES_PER_SECOND', DEFAULT_CHAT_CONFIG.maxMessagesPerSecond, 0, 10_000_000)
   return {
     cohort,
@@ -95,6 +100,31 @@ export async function loadChatConfig(options: {
       maxMessagesPerSecond,
       messageBurst: int('CHAT_MESSAGE_BURST', Math.max(1, 2 * maxMessagesPerSecond), 1, 20_000_000),
       publicUrl: publicUrl === '' ? undefined : publicUrl?.replace(/\/$/, ''),
+      authSecret,
     },
   }
+}
+
+/** CHAT_AUTH_SECRET, or the file CHAT_AUTH_SECRET_FILE names (a mounted Secret), trimmed; never shown in an error. */
+async function readSecret(env: Readonly<Record<string, string | undefined>>, readFile: (path: string) => Promise<string>): Promise<Buffer | undefined> {
+  const direct = env['CHAT_AUTH_SECRET']?.trim()
+  const file = env['CHAT_AUTH_SECRET_FILE']?.trim()
+  if (direct !== undefined && direct !== '' && file !== undefined && file !== '') {
+    throw new InvalidConfigError('CHAT_AUTH_SECRET_FILE', 'set either CHAT_AUTH_SECRET or CHAT_AUTH_SECRET_FILE, not both')
+  }
+  let secret = direct
+  if (file !== undefined && file !== '') {
+    try {
+      secret = (await readFile(file)).trim()
+    } catch (err) {
+      throw new InvalidConfigError('CHAT_AUTH_SECRET_FILE', `cannot read ${JSON.stringify(file)}`, { cause: err })
+    }
+  }
+  if (secret === undefined || secret === '') return undefined
+  const bytes = Buffer.from(secret, 'utf8')
+  if (bytes.length < MIN_SECRET_BYTES) {
+    const name = file !== undefined && file !== '' ? 'CHAT_AUTH_SECRET_FILE' : 'CHAT_AUTH_SECRET'
+    throw new InvalidConfigError(name, `the secret is ${bytes.length} bytes; HS256 needs at least ${MIN_SECRET_BYTES} (for example: openssl rand -base64 48)`)
+  }
+  return bytes
 }

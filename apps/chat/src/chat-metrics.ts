@@ -1,7 +1,8 @@
 /**
  * The chat's figures on /metrics, added to the node's registry (which @cohort/discovery's createMetricsRegistry fills
  * with the transport's, the actors' and discovery's): connected sockets, rooms, messages in and out, frames dropped
- * by the rate limit and connections closed for flooding, and connections refused at the cap. Read from the node's
+ * by the rate limit and connections closed for flooding, connections refused at the cap, and requests refused for
+ * want of a valid access token. Read from the node's
  * counters when scraped, so counting costs one increment.
  */
 import { Counter, Gauge } from 'prom-client'
@@ -62,6 +63,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
     collect() {
       this.reset()
       this.inc(counters.floodsCutOff)
+    },
+  })
+  new Counter({
+    name: 'chat_auth_refused_total',
+    help: 'WebSocket upgrades and room reads refused (401) for a missing or invalid access token',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.authRefused)
     },
   })
   new Counter({

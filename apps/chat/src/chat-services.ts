@@ -56,6 +56,8 @@ export interface ChatCounters {
   framesRateLimited: number
   /** Connections closed for sending far over their rate limit (session.ts, FLOOD_CUTOFF_BURSTS). */
   floodsCutOff: number
+  /** Requests (WebSocket upgrades, room reads) refused by the authenticator (authenticate.ts). */
+  authRefused: number
 }
 
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
@@ -71,7 +73,7 @@ export class ChatServices {
   readonly system: ActorSystem
   readonly groups: Groups
   readonly options: ChatOptions
-  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0 }
+  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined

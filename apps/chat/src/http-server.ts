@@ -1,7 +1,8 @@
 /**
  * The one HTTP port of a chat node: the page (`/`, `/chat.js`), the WebSocket (`/ws`), the probes (`/livez`,
  * `/readyz`), `/metrics` and the observer (all three answered by @cohort/discovery's probe handler), `GET /cluster`,
- * `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`.
+ * `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence` (asked of the
+ * authenticator first, when there is one: a room's history is what its users said).
  * Every answer is JSON or text with a status that says what went wrong; a failing handler answers 500 and never
  * takes the node down.
  */
@@ -11,6 +12,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { limitConnections } from '@cohort/discovery'
 import type { ConnectionLimit, ProbeHandler } from '@cohort/discovery'
+import { isRefusedAuthentication } from './authenticate.ts'
+import type { ChatAuthenticator } from './authenticate.ts'
 import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
 import { checkRoomName } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
@@ -31,6 +34,8 @@ export interface ChatHttpOptions {
    * arrival. @default DEFAULT_CHAT_CONFIG.maxConnections
    */
   maxConnections?: number
+  /** Asked before a room's history or presence is read; a refusal is answered 401. @default none: anyone may read */
+  authenticate?: ChatAuthenticator
 }
 
 /** A listening chat HTTP server. */
@@ -61,7 +66,8 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (await probes.handle(req, res)) return
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed: only GET and HEAD\n')
-    const path = new URL(req.url ?? '/', 'http://chat').pathname
+    const url = new URL(req.url ?? '/', 'http://chat')
+    const path = url.pathname
     const file = STATIC.get(path === '/index.html' ? '/' : path)
     if (file !== undefined) return send(res, 200, file.body, file.type)
     switch (path) {
@@ -82,6 +88,14 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       }
       const invalid = checkRoomName(name)
       if (invalid !== undefined) return json(res, 400, { error: invalid })
+      if (options.authenticate !== undefined) {
+        const auth = await options.authenticate(req, url)
+        if (isRefusedAuthentication(auth)) {
+          services.counters.authRefused++
+          res.setHeader('www-authenticate', 'Bearer')
+          return json(res, 401, { error: auth.refused })
+        }
+      }
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }

@@ -8,7 +8,11 @@ export { parseClientFrame, checkRoomName, checkUserName, CHAT_LIMITS } from './c
 export { RoomHistory } from './room-history.ts'
 export { CHAT_NAMES, roomActorName } from './chat-services.ts'
 export { CHAT_CLOSE_CODES } from './session.ts'
+export { signAccessToken, verifyAccessToken, CLOCK_SKEW_S, MIN_SECRET_BYTES } from './access-token.ts'
+export { tokenAuthenticator, requestToken } from './authenticate.ts'
 
 export type { ChatProcess, RunningChatNode } from './run-chat-node.ts'
 export type { ChatConfig } from './chat-config.ts'
+export type { Authentication, ChatAuthenticator } from './authenticate.ts'
+export type { TokenCheck } from './access-token.ts'
 export type { ChatMessage, ChatErrorCode, ClientFrame, MessageRef } from './chat-protocol.ts'

@@ -10,6 +10,8 @@ import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
+import { tokenAuthenticator } from './authenticate.ts'
+import type { ChatAuthenticator } from './authenticate.ts'
 import { loadChatConfig } from './chat-config.ts'
 import type { ChatConfig } from './chat-config.ts'
 import { registerChatMetrics } from './chat-metrics.ts'
@@ -30,6 +32,11 @@ export interface ChatProcess {
   writeEvent(event: Record<string, unknown>): void
   /** Where pino writes its JSON lines. @default stderr */
   logDestination?: pino.DestinationStream
+  /**
+   * Decides who each WebSocket's user is (and who may read a room's history and presence), in place of
+   * CHAT_AUTH_SECRET's access tokens. @default access tokens when CHAT_AUTH_SECRET is set, else the URL's `user`
+   */
+  authenticate?: ChatAuthenticator
 }
 
 /** A running chat node. */
@@ -80,7 +87,9 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   })
   let http: ChatHttpServer | undefined
   registerChatMetrics(probes.registry, services, () => http?.connections)
-  const sockets = new SocketEndpoint(services)
+  const authSecret = config.chat.authSecret
+  const authenticate = proc.authenticate ?? (authSecret === undefined ? undefined : tokenAuthenticator(authSecret))
+  const sockets = new SocketEndpoint(services, authenticate)
   // Where else browsers can connect: each peer's directory tells its public URL.
   const peerEndpoints = async (): Promise<string[]> => {
     const answers = await Promise.allSettled(
@@ -96,6 +105,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     sockets,
     probes,
     endpoints: () => peerEndpoints(),
+    ...(authenticate === undefined ? {} : { authenticate }),
   })
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? nodeConfig.host : config.http.host
   const url = config.chat.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`
@@ -127,7 +137,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     exit: proc.exit,
     logger,
   })
-  logger.info({ url, cohort: node.url }, 'chat node ready')
+  logger.info({ url, cohort: node.url, authentication: authenticate === undefined ? 'none: users are who their URL says' : proc.authenticate === undefined ? 'access tokens' : 'custom' }, 'chat node ready')
   emit({ type: 'ready', url, cohort: node.url, creation: system.creation })
   return { config, node, root, cluster, http, services, shutdown, logger, url }
 }

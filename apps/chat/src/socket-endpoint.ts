@@ -1,12 +1,15 @@
 /**
  * The WebSocket endpoint `GET /ws?room=<room>&user=<name>`: checks the room and user before the upgrade (a bad one
- * gets an HTTP 400 naming what was wrong), then hands each socket to a new session actor. While the node is leaving
- * it refuses new sockets (503) and tells the connected ones to reconnect elsewhere.
+ * gets an HTTP 400 naming what was wrong), then hands each socket to a new session actor. With an authenticator, the
+ * user is the one it names and a refused request gets 401 with its reason (the `user` parameter is then ignored).
+ * While the node is leaving it refuses new sockets (503) and tells the connected ones to reconnect elsewhere.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { startChild } from '@cohort/core'
 import { WebSocketServer } from 'ws'
+import { isRefusedAuthentication } from './authenticate.ts'
+import type { Authentication, ChatAuthenticator } from './authenticate.ts'
 import { checkRoomName, checkUserName, reconnectFrame } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
@@ -22,24 +25,56 @@ export const MAX_CLIENT_FRAME_BYTES = 64 * 1024
 /** The WebSocket side of a chat node. */
 export class SocketEndpoint {
   readonly #services: ChatServices
+  readonly #authenticate: ChatAuthenticator | undefined
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, clientTracking: true })
   #leaving = false
 
-  constructor(services: ChatServices) {
+  constructor(services: ChatServices, authenticate?: ChatAuthenticator) {
     this.#services = services
+    this.#authenticate = authenticate
   }
 
   /** Handles an HTTP upgrade for `/ws`. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
     const room = url.searchParams.get('room')
     const user = url.searchParams.get('user')
-    const refused = this.#leaving ? 'this node is shutting down; connect to another node' : (checkRoomName(room) ?? checkUserName(user))
-    if (refused !== undefined) {
-      const status = this.#leaving ? '503 Service Unavailable' : '400 Bad Request'
-      const body = `${refused}\n`
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
-      return
+    if (this.#leaving) return refuse(socket, '503 Service Unavailable', 'this node is shutting down; connect to another node')
+    const refused = checkRoomName(room) ?? (this.#authenticate === undefined ? checkUserName(user) : undefined)
+    if (refused !== undefined) return refuse(socket, '400 Bad Request', refused)
+    if (this.#authenticate === undefined) return this.#accept(req, socket, head, room!, user!.trim())
+    let auth: Authentication | PromiseLike<Authentication>
+    try {
+      auth = this.#authenticate(req, url)
+    } catch (err) {
+      return this.#authFailed(socket, err)
     }
+    if (!isPromiseLike(auth)) return this.#authenticated(req, socket, head, room!, auth)
+    auth.then(
+      (answer) => {
+        // The client may have gone while the authenticator was deciding.
+        if (!socket.destroyed) this.#authenticated(req, socket, head, room!, answer)
+      },
+      (err: unknown) => this.#authFailed(socket, err),
+    )
+  }
+
+  #authenticated(req: IncomingMessage, socket: Duplex, head: Buffer, room: string, auth: Authentication): void {
+    if (!isRefusedAuthentication(auth)) {
+      const bad = checkUserName(auth.user)
+      if (bad !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered a user the chat cannot show: ${bad}`))
+      return this.#accept(req, socket, head, room, auth.user.trim())
+    }
+    this.#services.counters.authRefused++
+    refuse(socket, '401 Unauthorized', auth.refused, 'www-authenticate: Bearer\r\n')
+  }
+
+  #authFailed(socket: Duplex, err: unknown): void {
+    this.#services.system.logger.error({ err }, 'the chat authenticator failed; refusing the WebSocket')
+    refuse(socket, '500 Internal Server Error', 'could not authenticate the request')
+  }
+
+  /** Upgrades the request and starts its session. */
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, room: string, user: string): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // A client's bad frame (one over MAX_CLIENT_FRAME_BYTES, a broken mask, invalid UTF-8) is an 'error' on its
       // socket, which ws then closes with the matching code (1009, 1002, 1007). Without a listener that error would
@@ -50,7 +85,7 @@ export class SocketEndpoint {
       const socketId = this.#services.parkSocket(ws)
       startChild(this.#services.system, CHAT_NAMES.sessions, {
         start: CHAT_NAMES.sessionBehaviour,
-        args: { socketId, room: room!, user: user!.trim() },
+        args: { socketId, room, user },
         restart: 'temporary',
       }).catch((err: unknown) => {
         this.#services.takeSocket(socketId)
@@ -75,4 +110,14 @@ export class SocketEndpoint {
     for (const ws of this.#wss.clients) ws.terminate()
     this.#wss.close()
   }
+}
+
+/** Answers an upgrade with `status` and `reason` as text, and closes the connection. */
+function refuse(socket: Duplex, status: string, reason: string, headers = ''): void {
+  const body = `${reason}\n`
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}connection: close\r\n\r\n${body}`)
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function'
 }

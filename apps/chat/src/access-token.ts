@@ -1,0 +1,68 @@
+/**
+ * Access tokens: who a WebSocket's user is, when the node is given a secret (`CHAT_AUTH_SECRET`). A token is a JSON
+ * Web Token signed with HMAC-SHA256 (RFC 7519, `alg` `HS256`), the kind a team's login service already issues: the
+ * user's name is its `name` claim, else its `sub`; `exp` and `nbf`, when present, are checked with `CLOCK_SKEW_S`
+ * of leeway. Only HS256 is accepted, whatever the header says, so a token cannot choose a weaker check (`alg: none`).
+ *
+ * Gotchas: the signature is compared in constant time; a token's claims are read only after its signature matched.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { checkUserName } from './chat-protocol.ts'
+
+/** Seconds by which `exp` and `nbf` may be off: the clocks of the issuer and the node are not the same clock. */
+export const CLOCK_SKEW_S = 30
+
+/** The shortest secret accepted: HS256 wants a key as long as its hash (32 bytes). */
+export const MIN_SECRET_BYTES = 32
+
+/** Who the token says the user is, or why it was refused. */
+export type TokenCheck = { readonly user: string } | { readonly refused: string }
+
+/** Checks `token` against `secret` at `nowMs`; never throws. */
+export function verifyAccessToken(token: string, secret: Uint8Array, nowMs: number): TokenCheck {
+  const parts = token.split('.')
+  if (parts.length !== 3) return { refused: 'the token is not a JSON Web Token (expected three dot-separated parts)' }
+  const [head, body, signature] = parts as [string, string, string]
+  const header = decodePart(head)
+  if (header === undefined || header['alg'] !== 'HS256') return { refused: 'the token\'s header must name alg "HS256"' }
+  const expected = createHmac('sha256', secret).update(`${head}.${body}`).digest()
+  const given = Buffer.from(signature, 'base64url')
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { refused: 'the token\'s signature does not match: signed with another secret, or changed' }
+  const claims = decodePart(body)
+  if (claims === undefined) return { refused: 'the token\'s claims are not a JSON object' }
+  const now = nowMs / 1000
+  const exp = claims['exp']
+  if (exp !== undefined && (typeof exp !== 'number' || exp + CLOCK_SKEW_S <= now)) {
+    return { refused: typeof exp === 'number' ? `the token expired at ${new Date(exp * 1000).toISOString()}` : 'the token\'s "exp" is not a number' }
+  }
+  const nbf = claims['nbf']
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - CLOCK_SKEW_S > now)) {
+    return { refused: typeof nbf === 'number' ? `the token is not valid before ${new Date(nbf * 1000).toISOString()}` : 'the token\'s "nbf" is not a number' }
+  }
+  const user = typeof claims['name'] === 'string' ? claims['name'] : claims['sub']
+  if (typeof user !== 'string') return { refused: 'the token names no user: give it a "name" or "sub" claim' }
+  const bad = checkUserName(user)
+  if (bad !== undefined) return { refused: `the token's user: ${bad}` }
+  return { user: user.trim() }
+}
+
+/**
+ * A token for `claims` signed with `secret` (HS256): for tests, scripts, and a login service written in Node. Any
+ * JWT library that signs HS256 makes the same tokens.
+ */
+export function signAccessToken(claims: Readonly<Record<string, unknown>>, secret: Uint8Array): string {
+  const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url')
+  const signature = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')
+  return `${head}.${body}.${signature}`
+}
+
+/** A token part as a JSON object, or undefined. */
+function decodePart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The WebSocket endpoint with an authenticator of the embedder's own (`runChatNode({ authenticate })`), on one real
+ * HTTP server over 127.0.0.1 and a local actor system: its answer is the user, a refusal is a 401 with its reason,
+ * and an authenticator that throws, rejects or answers a user the chat cannot show costs that request a 500, not the
+ * node.
+ */
+import type { AddressInfo } from 'node:net'
+import { createActorSystem } from '@cohort/core'
+import type { ActorSystem } from '@cohort/core'
+import type { ProbeHandler } from '@cohort/discovery'
+import { pino } from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import type { ChatAuthenticator } from './authenticate.ts'
+import { startChatHttpServer } from './http-server.ts'
+import type { ChatHttpServer } from './http-server.ts'
+import { SocketEndpoint } from './socket-endpoint.ts'
+import { startChat } from './start-chat.ts'
+
+const OPTIONS = { historySyncMs: 1_000, maxBufferedBytes: 1 << 20, maxRooms: 100, maxMessagesPerSecond: 0, messageBurst: 1, publicUrl: '' }
+const NO_PROBES = { handle: async () => false } as unknown as ProbeHandler
+
+let system: ActorSystem | undefined
+let http: ChatHttpServer | undefined
+afterEach(async () => {
+  await http?.close()
+  await system?.shutdown()
+})
+
+/** A chat on a local system behind a real HTTP server, with `authenticate`; `errors` collects what it logs at error. */
+async function chatWith(authenticate: ChatAuthenticator) {
+  const errors: string[] = []
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg as string) })
+  system = createActorSystem({ node: 'auth@127.0.0.1', logger })
+  const { services } = await startChat(system, OPTIONS)
+  const sockets = new SocketEndpoint(services, authenticate)
+  http = await startChatHttpServer({ host: '127.0.0.1', port: 0, services, sockets, probes: NO_PROBES, endpoints: async () => [], authenticate })
+  const port = (http.server.address() as AddressInfo).port
+  const connect = (headers: Record<string, string>) => new WebSocket(`ws://127.0.0.1:${port}/ws?room=lobby&user=claimed`, { headers })
+  return { services, errors, port, connect }
+}
+
+/** The first frame of an accepted socket, or the status and body of a refused upgrade. */
+function outcome(ws: WebSocket): Promise<{ frame: unknown } | { status: number; body: string }> {
+  return new Promise((resolve) => {
+    ws.on('error', () => undefined)
+    ws.once('message', (data: Buffer) => resolve({ frame: JSON.parse(data.toString()) }))
+    ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+  })
+}
+
+describe('SocketEndpoint with an authenticator', () => {
+  it('takes the user it answers, asynchronously too, and refuses with 401 and its reason', async () => {
+    const { services, connect, port } = await chatWith(async (request) => {
+      await new Promise((resolve) => setImmediate(resolve))
+      const user = request.headers['x-user']
+      return typeof user === 'string' ? { user } : { refused: 'no x-user header' }
+    })
+    const ada = connect({ 'x-user': 'ada' })
+    expect(await outcome(ada)).toEqual({ frame: { type: 'history', room: 'lobby', messages: [] } })
+    expect(services.presence?.users('lobby')).toEqual(['ada'])
+    expect(await outcome(connect({}))).toEqual({ status: 401, body: 'no x-user header\n' })
+    const read = await fetch(`http://127.0.0.1:${port}/rooms/lobby/presence`)
+    expect([read.status, await read.json()]).toEqual([401, { error: 'no x-user header' }])
+    expect(services.counters.authRefused).toBe(2)
+    ada.terminate()
+  })
+
+  it('answers 500 for an authenticator that throws, rejects or names a user the chat cannot show, and serves the next request', async () => {
+    const { errors, connect } = await chatWith((request) => {
+      const how = request.headers['x-how']
+      if (how === 'throw') throw new Error('directory down')
+      if (how === 'reject') return Promise.reject(new Error('directory down'))
+      if (how === 'control') return { user: 'a\u0007b' }
+      return { user: 'ada' }
+    })
+    for (const how of ['throw', 'reject', 'control']) {
+      expect(await outcome(connect({ 'x-how': how }))).toEqual({ status: 500, body: 'could not authenticate the request\n' })
+    }
+    expect(errors).toEqual(Array(3).fill('the chat authenticator failed; refusing the WebSocket'))
+    const ada = connect({})
+    expect(await outcome(ada)).toMatchObject({ frame: { type: 'history' } })
+    ada.terminate()
+  })
+})

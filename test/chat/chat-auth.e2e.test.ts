@@ -1,0 +1,79 @@
+/**
+ * A chat node that requires access tokens (CHAT_AUTH_SECRET), in its own process: a WebSocket without a valid token
+ * (none, another secret's, changed, expired) is refused with 401 and the reason; one with a valid token, in the URL
+ * or in an Authorization header, chats as the token's user whatever name its URL claims; a room's history and
+ * presence are read with a token only; the refusals are counted on /metrics, and the node serves its users throughout.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { signAccessToken } from '@cohort/chat'
+import { ChatClient, ChatCluster } from '../support/chat-process.ts'
+
+const SECRET = 'the secret of this test, at least thirty-two bytes'
+const token = (claims: Record<string, unknown>, secret = SECRET): string => signAccessToken(claims, Buffer.from(secret))
+const inAnHour = (): number => Math.floor(Date.now() / 1000) + 3600
+
+let cluster: ChatCluster | undefined
+afterEach(async () => {
+  await cluster?.stop()
+  cluster = undefined
+})
+
+/** The status and body of a WebSocket upgrade the node refused. */
+function refusal(client: ChatClient): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    client.socket.on('error', () => undefined)
+    client.socket.once('open', () => reject(new Error('the node accepted the WebSocket')))
+    client.socket.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+  })
+}
+
+describe('a chat node with CHAT_AUTH_SECRET', () => {
+  it('takes the user from a valid access token, refuses the rest with 401 and the reason, and guards room reads', async () => {
+    cluster = await ChatCluster.start(1, { CHAT_AUTH_SECRET: SECRET })
+    const { url } = cluster.node(0)
+
+    const refused = async (query: Record<string, string>): Promise<{ status: number; body: string }> => refusal(new ChatClient(url, 'lobby', 'mallory', { query }))
+    expect(await refused({})).toEqual({ status: 401, body: 'missing access token: send Authorization: Bearer <token> or add ?token=<token>\n' })
+    expect(await refused({ token: token({ name: 'ada' }, 'another secret, also thirty-two bytes long') })).toEqual({
+      status: 401,
+      body: "the token's signature does not match: signed with another secret, or changed\n",
+    })
+    const [head, , signature] = token({ name: 'ada' }).split('.')
+    const forged = `${head}.${Buffer.from(JSON.stringify({ name: 'admin' })).toString('base64url')}.${signature}`
+    expect((await refused({ token: forged })).body).toMatch(/signature does not match/)
+    expect((await refused({ token: token({ name: 'ada', exp: Math.floor(Date.now() / 1000) - 3600 }) })).body).toMatch(/^the token expired at /)
+    expect((await refused({ token: 'not-a-token' })).body).toMatch(/not a JSON Web Token/)
+
+    // A valid token in the URL: the user is the token's, not the name the URL claims.
+    const ada = await ChatClient.join(url, 'lobby', 'mallory', { query: { token: token({ sub: 'u-1', name: 'Ada', exp: inAnHour() }) } })
+    // In an Authorization header, as a client that is not a browser sends it.
+    const bob = await ChatClient.join(url, 'lobby', 'root', { headers: { authorization: `Bearer ${token({ sub: 'bob' })}` } })
+    await bob.until(() => bob.presence()?.join() === 'Ada,bob', 'presence of Ada and bob')
+    ada.say('signed in')
+    const heard = await bob.waitFor((f) => f.type === 'message' && f['text'] === 'signed in', 'bob to hear Ada')
+    expect(heard['user']).toBe('Ada')
+
+    // A room's history and presence: 401 without a token, read with one.
+    const history = new URL('/rooms/lobby/history', url)
+    const anonymous = await fetch(history)
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer')
+    expect(await anonymous.json()).toEqual({ error: 'missing access token: send Authorization: Bearer <token> or add ?token=<token>' })
+    const read = await fetch(history, { headers: { authorization: `Bearer ${token({ name: 'carol' })}` } })
+    expect(read.status).toBe(200)
+    expect(((await read.json()) as { messages: { user: string; text: string }[] }).messages.map((m) => [m.user, m.text])).toEqual([['Ada', 'signed in']])
+    expect((await fetch(new URL(`/rooms/lobby/presence?token=${token({ name: 'carol' })}`, url))).status).toBe(200)
+
+    // Every refusal counted: five WebSockets and one read.
+    const metrics = await (await fetch(new URL('/metrics', url))).text()
+    expect(metrics).toMatch(/^chat_auth_refused_total 6$/m)
+    ada.say('still here')
+    await bob.waitFor((f) => f.type === 'message' && f['text'] === 'still here', 'bob to hear Ada again')
+    ada.socket.terminate()
+    bob.socket.terminate()
+  })
+})
