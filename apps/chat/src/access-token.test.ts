@@ -44,6 +44,8 @@ describe('verifyAccessToken', () => {
     expect(at({ exp: seconds - CLOCK_SKEW_S })).toEqual({ refused: `the token expired at ${new Date((seconds - CLOCK_SKEW_S) * 1000).toISOString()}` })
     expect(at({ nbf: seconds + CLOCK_SKEW_S })).toEqual({ user: 'ada' })
     expect(at({ nbf: seconds + CLOCK_SKEW_S + 1 })).toEqual({ refused: expect.stringMatching(/^the token is not valid before 2026-12-06T12:00:31/) })
+    expect(at({ exp: -1e20 })).toEqual({ refused: 'the token expired at -100000000000000000000 (seconds since 1970)' })
+    expect(at({ nbf: 1e20 })).toEqual({ refused: 'the token is not valid before 100000000000000000000 (seconds since 1970)' })
     expect(at({ exp: 'tomorrow' })).toEqual({ refused: 'the token\'s "exp" is not a number' })
     expect(at({ nbf: null })).toEqual({ refused: 'the token\'s "nbf" is not a number' })
   })

@@ -27,18 +27,18 @@ export function verifyAccessToken(token: string, secret: Uint8Array, nowMs: numb
   if (header === undefined || header['alg'] !== 'HS256') return { refused: 'the token\'s header must name alg "HS256"' }
   const expected = createHmac('sha256', secret).update(`${head}.${body}`).digest()
   const given = Buffer.from(signature, 'base64url')
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { refused: 'the token\'s signature does not match: signed with another secret, or changed' }
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { refused: 'the token\'s signature does not match: signed with another secret, or changed' }
+  }
   const claims = decodePart(body)
   if (claims === undefined) return { refused: 'the token\'s claims are not a JSON object' }
   const now = nowMs / 1000
   const exp = claims['exp']
-  if (exp !== undefined && (typeof exp !== 'number' || exp + CLOCK_SKEW_S <= now)) {
-    return { refused: typeof exp === 'number' ? `the token expired at ${new Date(exp * 1000).toISOString()}` : 'the token\'s "exp" is not a number' }
-  }
+  if (exp !== undefined && typeof exp !== 'number') return { refused: 'the token\'s "exp" is not a number' }
+  if (exp !== undefined && exp + CLOCK_SKEW_S <= now) return { refused: `the token expired at ${instant(exp)}` }
   const nbf = claims['nbf']
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - CLOCK_SKEW_S > now)) {
-    return { refused: typeof nbf === 'number' ? `the token is not valid before ${new Date(nbf * 1000).toISOString()}` : 'the token\'s "nbf" is not a number' }
-  }
+  if (nbf !== undefined && typeof nbf !== 'number') return { refused: 'the token\'s "nbf" is not a number' }
+  if (nbf !== undefined && nbf - CLOCK_SKEW_S > now) return { refused: `the token is not valid before ${instant(nbf)}` }
   const user = typeof claims['name'] === 'string' ? claims['name'] : claims['sub']
   if (typeof user !== 'string') return { refused: 'the token names no user: give it a "name" or "sub" claim' }
   const bad = checkUserName(user)
@@ -55,6 +55,12 @@ export function signAccessToken(claims: Readonly<Record<string, unknown>>, secre
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url')
   const signature = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')
   return `${head}.${body}.${signature}`
+}
+
+/** A claim's time (seconds since 1970) as ISO 8601, or as given when no Date can hold it. */
+function instant(seconds: number): string {
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime()) ? `${seconds} (seconds since 1970)` : date.toISOString()
 }
 
 /** A token part as a JSON object, or undefined. */

@@ -137,7 +137,8 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     exit: proc.exit,
     logger,
   })
-  logger.info({ url, cohort: node.url, authentication: authenticate === undefined ? 'none: users are who their URL says' : proc.authenticate === undefined ? 'access tokens' : 'custom' }, 'chat node ready')
+  const authentication = authenticate === undefined ? 'none: users are who their URL says' : proc.authenticate === undefined ? 'access tokens' : 'custom'
+  logger.info({ url, cohort: node.url, authentication }, 'chat node ready')
   emit({ type: 'ready', url, cohort: node.url, creation: system.creation })
   return { config, node, root, cluster, http, services, shutdown, logger, url }
 }

@@ -59,8 +59,8 @@ export const FLOOD_CUTOFF_BURSTS = 10
 /**
  * Listens for `socket`'s frames and hands each to the session `self`, checked against the connection's rate limit:
  * a frame over it is dropped and counted, the session is told once per run of drops and for each dropped frame with
- * a `ref` (it answers with an error frame, in order after what it has written), and past `FLOOD_CUTOFF_BURSTS` bursts in a row the socket is closed with 1008
- * and no longer read, so the rest of a flood costs nothing.
+ * a `ref` (it answers with an error frame, in order after what it has written), and past `FLOOD_CUTOFF_BURSTS`
+ * bursts in a row the socket is closed with 1008 and no longer read, so the rest of a flood costs nothing.
  */
 function listenForFrames(services: ChatServices, socket: WebSocket, self: Pid, room: string): void {
   const { system, counters } = services
