@@ -5,7 +5,8 @@
  * shown as text, and when the first page's node is stopped with SIGTERM the page reconnects to another node and
  * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. And nothing typed is
  * lost: a message typed while its node hangs (SIGSTOP) and then dies (SIGKILL) is said once, from the next node,
- * and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
+ * a message said twice under one ref shows once, and a message the node refuses stays on the page, struck out, with
+ * the reason. On nodes that require access
  * tokens, a page opened with one chats as the token's user. Screenshots go to test/output/chat-browser/ (ignored by
  * git).
  */
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signAccessToken } from '@cohort/chat'
-import { ChatCluster } from '../support/chat-process.ts'
+import { ChatClient, ChatCluster } from '../support/chat-process.ts'
 import { launchChromium } from '../support/chromium.ts'
 import type { TestBrowser } from '../support/chromium.ts'
 
@@ -159,6 +160,19 @@ describe('the chat page in Chromium', () => {
     await said(first, 'heard after the resend')
     expect(await shown(first, 'typed while my node hung')).toHaveLength(1)
     await first.screenshot({ path: join(OUTPUT, '7-said-after-reconnect.png') })
+
+    // A client that said one message twice under one ref (a resend whose first copy was said after all): the
+    // nodes keep both, with two ids, and the pages show it once.
+    const client = await ChatClient.join(cluster.node(1).url, 'resend', 'finn')
+    for (const text of ['said twice', 'said twice']) client.socket.send(JSON.stringify({ type: 'say', text, ref: 'finn-1' }))
+    client.say('after the duplicate')
+    await client.until(() => client.messages().some((m) => m['text'] === 'after the duplicate'), 'finn to hear itself')
+    expect(client.messages().filter((m) => m['text'] === 'said twice').map((m) => m['id'])).toEqual([expect.any(String), expect.any(String)])
+    for (const page of [first, second]) {
+      await said(page, 'after the duplicate')
+      expect(await shown(page, 'said twice')).toHaveLength(1)
+    }
+    client.socket.terminate()
   })
 
   it('chats as the user of the access token it was opened with, on nodes that require one', async () => {
