@@ -3,9 +3,13 @@ import { describe, expect, it } from 'vitest'
 import type { ChatMessage } from './chat-protocol.ts'
 import { messageId, RoomHistory } from './room-history.ts'
 
-function msg(node: string, seq: number, at: number, text = `${node}${seq}`): ChatMessage {
-  return { type: 'message', room: 'r', user: 'u', text, at, id: messageId(node, 1, seq), node }
+function msg(node: string, seq: number, at: number, text = `${node}${seq}`, ref?: string | number): ChatMessage {
+  const m: ChatMessage = { type: 'message', room: 'r', user: 'u', text, at, id: messageId(node, 1, seq), node }
+  return ref === undefined ? m : { ...m, ref }
 }
+
+/** What a message counts against maxChars: its text and a string ref. */
+const charsOf = (m: ChatMessage): number => m.text.length + (typeof m.ref === 'string' ? m.ref.length : 0)
 
 /** What every node must end with: the longest run of newest messages of `all` within both bounds. */
 function newestThatFit(all: readonly ChatMessage[], limit: number, maxChars: number): string[] {
@@ -14,9 +18,9 @@ function newestThatFit(all: readonly ChatMessage[], limit: number, maxChars: num
   const kept: ChatMessage[] = []
   let chars = 0
   for (const m of ordered.messages().reverse()) {
-    if (kept.length === limit || chars + m.text.length > maxChars) break
+    if (kept.length === limit || chars + charsOf(m) > maxChars) break
     kept.unshift(m)
-    chars += m.text.length
+    chars += charsOf(m)
   }
   return kept.map((m) => m.id)
 }
@@ -76,13 +80,24 @@ describe('RoomHistory', () => {
     expect(h.chars).toBe(6)
   })
 
+  it('counts a string ref against maxChars with its text, so refs cannot grow a history past its bound', () => {
+    const h = new RoomHistory(100, 10)
+    expect(h.add(msg('a', 1, 1, 'aa', 'r1'))).toBe(true)
+    expect(h.add(msg('a', 2, 2, 'bb', 7))).toBe(true)
+    expect(h.chars).toBe(6)
+    // Two characters of text and four of ref do not fit beside six: the oldest leaves.
+    expect(h.add(msg('a', 3, 3, 'cc', 'page'))).toBe(true)
+    expect(h.messages().map((m) => m.ref)).toEqual([7, 'page'])
+    expect(h.chars).toBe(8)
+  })
+
   it('ends every node with the newest messages that fit, whatever the arrival order and the merges (200 seeded cases)', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const next = seededRandom(seed)
       const limit = 1 + Math.floor(next() * 8)
       const maxChars = 4 + Math.floor(next() * 40)
       const all = Array.from({ length: 5 + Math.floor(next() * 20) }, (_, i) =>
-        msg(next() < 0.5 ? 'a' : 'b', i, Math.floor(next() * 10), 'x'.repeat(1 + Math.floor(next() * 12))),
+        msg(next() < 0.5 ? 'a' : 'b', i, Math.floor(next() * 10), 'x'.repeat(1 + Math.floor(next() * 12)), next() < 0.3 ? 'r'.repeat(1 + Math.floor(next() * 6)) : next() < 0.2 ? i : undefined),
       )
       const want = newestThatFit(all, limit, maxChars)
       const nodes = [0, 1, 2].map(() => new RoomHistory(limit, maxChars))

@@ -1,8 +1,9 @@
 /**
  * RoomHistory: the last messages of one room, as every node keeps them. Messages are ordered by a key every node
  * computes alike (the time stamped by the sender's node, then node, incarnation and sequence), duplicates are ignored
- * by id, and only the newest are kept: at most `limit` messages and at most `maxChars` characters of text, so that a
- * room's history takes a bounded amount of memory whatever its messages' sizes (every node keeps every room's). What
+ * by id, and only the newest are kept: at most `limit` messages and at most `maxChars` characters of text (a message's
+ * text and its `ref`), so that a room's history takes a bounded amount of memory whatever its messages' sizes (every
+ * node keeps every room's). What
  * is kept is the longest run of newest messages within both bounds, and the newest message left out (`#floor`) bars
  * any older one from coming back: merging is therefore "the newest that fit, of the union", commutative, associative
  * and idempotent, so nodes that received the same messages in any order, directly or through a catch-up, hold the
@@ -23,7 +24,7 @@ interface Entry {
 /** One room's bounded, ordered, duplicate-free history. */
 export class RoomHistory {
   readonly limit: number
-  /** Characters of text (UTF-16 code units, what a string's memory grows with) kept at most. */
+  /** Characters of text and refs (UTF-16 code units, what a string's memory grows with) kept at most. */
   readonly maxChars: number
   /** Oldest first. */
   readonly #entries: Entry[] = []
@@ -51,20 +52,20 @@ export class RoomHistory {
     if (i === entries.length) entries.push(entry)
     else entries.splice(i, 0, entry)
     this.#ids.add(message.id)
-    this.#chars += message.text.length
+    this.#chars += charsOf(message)
     // The oldest leave until both bounds hold; the new message itself may be one that does not fit, and then so do
     // the older ones it pushed out.
     while (entries.length > this.limit || (this.#chars > this.maxChars && entries.length > 0)) {
       const oldest = entries.shift()!
       this.#ids.delete(oldest.message.id)
-      this.#chars -= oldest.message.text.length
+      this.#chars -= charsOf(oldest.message)
       this.#floor = oldest
     }
     this.#digest = undefined
     return this.#floor !== entry
   }
 
-  /** Characters of text held (what `maxChars` bounds). */
+  /** Characters of text and refs held (what `maxChars` bounds). */
   get chars(): number {
     return this.#chars
   }
@@ -131,4 +132,9 @@ function compare(a: Entry, b: Entry): number {
   if (pa.node !== pb.node) return pa.node < pb.node ? -1 : 1
   if (pa.incarnation !== pb.incarnation) return pa.incarnation - pb.incarnation
   return pa.seq - pb.seq
+}
+
+/** What a message counts against `maxChars`: its text, and its `ref` (up to 64 characters a client chooses). */
+function charsOf(message: ChatMessage): number {
+  return typeof message.ref === 'string' ? message.text.length + message.ref.length : message.text.length
 }
