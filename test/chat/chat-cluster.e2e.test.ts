@@ -2,8 +2,9 @@
  * The chat across three real node processes: WebSocket clients on different nodes exchange messages in order per
  * sender, presence follows joins, leaves and a SIGKILLed node, history is identical on every node and on a restarted
  * one, a killed room actor is restarted while users keep chatting, bad frames get errors on an open connection, every
- * `say` that names a ref is answered once (an ack, or an error naming it, over the rate limit too), a client that does
- * not read is cut off without slowing the room, and a node stopped with SIGTERM tells its clients where to reconnect.
+ * `say` that names a ref is answered once (an ack, or an error naming it, over the rate limit too), one connection
+ * joins, says in and leaves several rooms, a client that does not read is cut off without slowing the room, and a
+ * node stopped with SIGTERM tells its clients where to reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { startNode } from '@cohort/transport'
@@ -326,6 +327,71 @@ describe('chat across three node processes', () => {
     expect(refsHeard).toEqual(acked)
     // A say without a ref is answered only by its message, as before.
     expect(alice.frames.filter((f) => f.type === 'ack')).toHaveLength(1 + acked.length)
+  })
+
+  it('carries many rooms on one connection: joins, says to a named room, leaves, and refuses rooms it is not in or past its limit', async () => {
+    const c = await cluster(2, { CHAT_MAX_ROOMS_PER_CONNECTION: '3', CHAT_MAX_MESSAGES_PER_SECOND: '0' })
+    const ada = await join(c.node(0).url, 'a', 'ada')
+    const carol = await join(c.node(1).url, 'a', 'carol')
+    const bob = await join(c.node(1).url, 'b', 'bob')
+    // On ada's node, in room b: what reaches her there would reach ada too while she is in b.
+    const dora = await join(c.node(0).url, 'b', 'dora')
+    await present([ada, carol], 'ada,carol')
+    await present([bob, dora], 'bob,dora')
+    const send = (frame: object): void => ada.socket.send(JSON.stringify(frame))
+    const answer = (ref: string): Promise<Frame> => ada.waitFor((f) => f['ref'] === ref && (f.type === 'ack' || f.type === 'error'), `the answer to ${ref}`)
+    const inRoom = (client: ChatClient, room: string): Frame[] => client.messages().filter((m) => m['room'] === room)
+
+    // Joining b: its history and presence come first, then the ack; the others in b see ada arrive.
+    send({ type: 'join', room: 'b', ref: 'join-b' })
+    expect(await answer('join-b')).toEqual({ type: 'ack', ref: 'join-b' })
+    const types = ada.frames.filter((f) => f['room'] === 'b' || f['ref'] === 'join-b').map((f) => f.type)
+    expect(types.slice(0, 2)).toEqual(['history', 'presence'])
+    expect(types.indexOf('ack')).toBeGreaterThan(1)
+    await present([bob, dora], 'ada,bob,dora')
+    expect(ada.frames.filter((f) => f.type === 'presence' && f['room'] === 'a').at(-1)?.['users']).toEqual(['ada', 'carol'])
+
+    // A say goes to the room it names, or to the URL's; each room's members get only their room's messages.
+    send({ type: 'say', room: 'b', text: 'to b', ref: 'say-b' })
+    ada.say('to a')
+    await bob.waitFor((f) => f['text'] === 'to b', 'bob to hear "to b"')
+    await carol.waitFor((f) => f['text'] === 'to a', 'carol to hear "to a"')
+    await ada.until(() => inRoom(ada, 'a').length === 1 && inRoom(ada, 'b').length === 1, 'ada to hear both')
+    expect(inRoom(ada, 'b').map((m) => m['text'])).toEqual(['to b'])
+    expect(inRoom(carol, 'b')).toEqual([])
+    expect(inRoom(bob, 'a')).toEqual([])
+
+    // Three rooms at most: c fits, d does not; joining a room it is in is only acked.
+    send({ type: 'join', room: 'c', ref: 'join-c' })
+    expect((await answer('join-c')).type).toBe('ack')
+    send({ type: 'join', room: 'd', ref: 'join-d' })
+    expect(await answer('join-d')).toMatchObject({ type: 'error', code: 'COHORT_ERR_CHAT_TOO_MANY_ROOMS' })
+    send({ type: 'join', room: 'c', ref: 'join-c-again' })
+    expect((await answer('join-c-again')).type).toBe('ack')
+    expect(ada.frames.filter((f) => f.type === 'history' && f['room'] === 'c')).toHaveLength(1)
+
+    // Leaving b: ada leaves its presence, gets none of its messages, and may not say there.
+    send({ type: 'leave', room: 'b', ref: 'leave-b' })
+    expect((await answer('leave-b')).type).toBe('ack')
+    await present([bob, dora], 'bob,dora')
+    bob.say('after ada left')
+    await dora.waitFor((f) => f['text'] === 'after ada left', 'dora to hear bob')
+    expect(inRoom(ada, 'b').map((m) => m['text'])).toEqual(['to b'])
+    send({ type: 'say', room: 'b', text: 'not in b', ref: 'say-b-again' })
+    expect(await answer('say-b-again')).toMatchObject({ type: 'error', code: 'COHORT_ERR_CHAT_NOT_IN_ROOM' })
+    send({ type: 'leave', room: 'b', ref: 'leave-b-again' })
+    expect(await answer('leave-b-again')).toMatchObject({ type: 'error', code: 'COHORT_ERR_CHAT_NOT_IN_ROOM' })
+
+    // Leaving the URL's room too: a say that names no room has nowhere to go.
+    send({ type: 'leave', room: 'a', ref: 'leave-a' })
+    expect((await answer('leave-a')).type).toBe('ack')
+    await present([carol], 'carol')
+    send({ type: 'say', text: 'nowhere', ref: 'say-nowhere' })
+    expect(await answer('say-nowhere')).toMatchObject({ code: 'COHORT_ERR_CHAT_NOT_IN_ROOM', reason: 'this connection is not in room "a": join it first' })
+    // Still in c, on an open connection.
+    send({ type: 'say', room: 'c', text: 'in c', ref: 'say-c' })
+    expect((await answer('say-c')).type).toBe('ack')
+    expect(ada.socket.readyState).toBe(1)
   })
 
   it('cuts off a client that does not read, while the others in the room get every message', async () => {

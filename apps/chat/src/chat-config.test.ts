@@ -14,14 +14,15 @@ describe('loadChatConfig', () => {
       maxConnections: DEFAULT_CHAT_CONFIG.maxConnections,
       maxMessagesPerSecond: DEFAULT_CHAT_CONFIG.maxMessagesPerSecond,
       messageBurst: 2 * DEFAULT_CHAT_CONFIG.maxMessagesPerSecond,
+      maxRoomsPerConnection: DEFAULT_CHAT_CONFIG.maxRoomsPerConnection,
       publicUrl: undefined,
       authSecret: undefined,
     })
   })
 
   it('reads the chat variables', async () => {
-    const { chat } = await load({ CHAT_MAX_CONNECTIONS: '500', CHAT_MAX_ROOMS: '7', CHAT_PUBLIC_URL: 'https://chat.example/' })
-    expect(chat).toMatchObject({ maxConnections: 500, maxRooms: 7, publicUrl: 'https://chat.example' })
+    const { chat } = await load({ CHAT_MAX_CONNECTIONS: '500', CHAT_MAX_ROOMS: '7', CHAT_MAX_ROOMS_PER_CONNECTION: '3', CHAT_PUBLIC_URL: 'https://chat.example/' })
+    expect(chat).toMatchObject({ maxConnections: 500, maxRooms: 7, maxRoomsPerConnection: 3, publicUrl: 'https://chat.example' })
   })
 
   it('sets the burst to twice the message rate unless given, and turns the limit off with 0', async () => {

@@ -20,6 +20,7 @@ export interface ChatConfig {
     maxConnections: number
     maxMessagesPerSecond: number
     messageBurst: number
+    maxRoomsPerConnection: number
     publicUrl: string | undefined
     /** The secret access tokens are signed with (CHAT_AUTH_SECRET); undefined: users are who their URL says. */
     authSecret: Buffer | undefined
@@ -29,7 +30,7 @@ export interface ChatConfig {
 /** The chat's own variables (loadConfig's are listed in @cohort/discovery's README). */
 export const CHAT_CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'CHAT_PUBLIC_URL', 'CHAT_HISTORY_SYNC_MS', 'CHAT_MAX_BUFFERED_BYTES', 'CHAT_MAX_ROOMS',
-  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST', 'CHAT_AUTH_SECRET', 'CHAT_AUTH_SECRET_FILE',
+  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST', 'CHAT_MAX_ROOMS_PER_CONNECTION', 'CHAT_AUTH_SECRET', 'CHAT_AUTH_SECRET_FILE',
 ])
 
 /** The defaults of the chat's own variables. */
@@ -41,6 +42,7 @@ export const DEFAULT_CHAT_CONFIG: Readonly<{
   maxRooms: number
   maxConnections: number
   maxMessagesPerSecond: number
+  maxRoomsPerConnection: number
 }> = Object.freeze({
   httpHost: '0.0.0.0',
   httpPort: 8080,
@@ -60,6 +62,11 @@ export const DEFAULT_CHAT_CONFIG: Readonly<{
    * says otherwise.
    */
   maxMessagesPerSecond: 20,
+  /**
+   * A chat client's open rooms, with room to spare; each costs every node a group member and a presence entry, so one
+   * connection may not join thousands.
+   */
+  maxRoomsPerConnection: 50,
 })
 
 /**
@@ -99,6 +106,7 @@ export async function loadChatConfig(options: {
       maxConnections: int('CHAT_MAX_CONNECTIONS', DEFAULT_CHAT_CONFIG.maxConnections, 1, 10_000_000),
       maxMessagesPerSecond,
       messageBurst: int('CHAT_MESSAGE_BURST', Math.max(1, 2 * maxMessagesPerSecond), 1, 20_000_000),
+      maxRoomsPerConnection: int('CHAT_MAX_ROOMS_PER_CONNECTION', DEFAULT_CHAT_CONFIG.maxRoomsPerConnection, 1, 100_000),
       publicUrl: publicUrl === '' ? undefined : publicUrl?.replace(/\/$/, ''),
       authSecret,
     },

@@ -31,6 +31,32 @@ describe('parseClientFrame', () => {
   })
 })
 
+describe('rooms in frames', () => {
+  it('reads join, leave, and a say that names its room', () => {
+    expect(parseClientFrame('{"type":"join","room":"b"}', false)).toEqual({ type: 'join', room: 'b' })
+    expect(parseClientFrame('{"type":"leave","room":"b","ref":3}', false)).toEqual({ type: 'leave', room: 'b', ref: 3 })
+    expect(parseClientFrame('{"type":"say","text":"hi","room":"b"}', false)).toEqual({ type: 'say', text: 'hi', room: 'b' })
+  })
+
+  it.each([
+    ['{"type":"join"}', '"join" needs a "room"'],
+    ['{"type":"leave","room":""}', '"room" must be a room\'s name, got ""'],
+    ['{"type":"join","room":5}', '"room" must be a room\'s name, got 5'],
+    ['{"type":"join","room":"a:b"}', 'invalid room "a:b": use 1 to 64 letters, digits, "_", "." or "-"'],
+    ['{"type":"say","text":"hi","room":"a b"}', 'invalid room "a b": use 1 to 64 letters, digits, "_", "." or "-"'],
+  ])('refuses %s with COHORT_ERR_CHAT_INVALID_ROOM: %s', (frame, reason) => {
+    expect(parseClientFrame(frame, false)).toEqual({ code: 'COHORT_ERR_CHAT_INVALID_ROOM', reason })
+  })
+
+  it('names every type a client may send when it gets another', () => {
+    expect(parseClientFrame('{"type":"shout","ref":"r"}', false)).toEqual({
+      code: 'COHORT_ERR_CHAT_UNKNOWN_TYPE',
+      reason: 'unknown type "shout": a client sends "say", "join" or "leave"',
+      ref: 'r',
+    })
+  })
+})
+
 describe('refs', () => {
   it('carries a string or integer ref from the frame', () => {
     expect(parseClientFrame('{"type":"say","text":"hi","ref":"page-1"}', false)).toEqual({ type: 'say', text: 'hi', ref: 'page-1' })

@@ -1,11 +1,14 @@
 /**
- * The chat's WebSocket protocol: what a browser may send (`say`), what the server sends (`history`, `message`,
- * `ack`, `presence`, `error`, `reconnect`), and the checks on room names, user names, texts and refs. Pure functions,
- * shared by the session actor and the HTTP routes; the README documents every frame and every error code.
+ * The chat's WebSocket protocol: what a browser may send (`say`, `join`, `leave`), what the server sends (`history`,
+ * `message`, `ack`, `presence`, `error`, `reconnect`), and the checks on room names, user names, texts and refs. Pure
+ * functions, shared by the session actor and the HTTP routes; the README documents every frame and every error code.
  *
- * A `say` may carry a `ref` the client chose: its message carries it (in history too, so a client that lost its
- * connection can tell whether a message it sent was said), and the sender's node answers that `say` exactly once while
- * the connection lasts, with an `ack` naming the message's id or an `error` naming the ref.
+ * A connection is in the room its URL names and in every room it joins since, as a socket.io socket is in its rooms;
+ * a `say` names its room, or goes to the URL's.
+ *
+ * A frame may carry a `ref` the client chose: a said message carries it (in history too, so a client that lost its
+ * connection can tell whether a message it sent was said), and the sender's node answers that frame exactly once while
+ * the connection lasts, with an `ack` (naming the message's id, for a `say`) or an `error` naming the ref.
  *
  * Gotchas: a text's limit is counted in UTF-8 bytes, as the socket carries it, not in JavaScript characters.
  */
@@ -30,7 +33,13 @@ export interface ChatMessage {
 export type MessageRef = string | number
 
 /** What a client may send. */
-export type ClientFrame = { type: 'say'; text: string; ref?: MessageRef }
+export type ClientFrame =
+  /** Says `text` in `room` (default: the room of the connection's URL). */
+  | { type: 'say'; text: string; ref?: MessageRef; room?: string }
+  /** Enters `room` on this connection too: its history and presence follow, then its messages. */
+  | { type: 'join'; room: string; ref?: MessageRef }
+  /** Leaves `room` on this connection: no more of its frames, and the user leaves its presence. */
+  | { type: 'leave'; room: string; ref?: MessageRef }
 
 /** The codes of `{"type":"error"}` frames; each names one thing the client did wrong. */
 export type ChatErrorCode =
@@ -40,6 +49,10 @@ export type ChatErrorCode =
   | 'COHORT_ERR_CHAT_EMPTY_TEXT'
   | 'COHORT_ERR_CHAT_BINARY_FRAME'
   | 'COHORT_ERR_CHAT_RATE_LIMITED'
+  | 'COHORT_ERR_CHAT_INVALID_ROOM'
+  | 'COHORT_ERR_CHAT_NOT_IN_ROOM'
+  | 'COHORT_ERR_CHAT_TOO_MANY_ROOMS'
+  | 'COHORT_ERR_CHAT_ROOM_REFUSED'
 
 /** The limits of the protocol. */
 export const CHAT_LIMITS: Readonly<{ textBytes: number; refLength: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =
@@ -87,7 +100,21 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
     if (bad !== undefined) return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: bad }
   }
   const type = (value as { type?: unknown }).type
-  if (type !== 'say') return refusal('COHORT_ERR_CHAT_UNKNOWN_TYPE', `unknown type ${describe(type)}: the only type a client sends is "say"`, ref)
+  if (type !== 'say' && type !== 'join' && type !== 'leave') {
+    return refusal('COHORT_ERR_CHAT_UNKNOWN_TYPE', `unknown type ${describe(type)}: a client sends "say", "join" or "leave"`, ref)
+  }
+  const room = (value as { room?: unknown }).room
+  if (room === undefined && type !== 'say') return refusal('COHORT_ERR_CHAT_INVALID_ROOM', `"${type}" needs a "room"`, ref)
+  if (room !== undefined) {
+    if (typeof room !== 'string' || room === '') return refusal('COHORT_ERR_CHAT_INVALID_ROOM', `"room" must be a room's name, got ${describe(room)}`, ref)
+    const bad = checkRoomName(room)
+    if (bad !== undefined) return refusal('COHORT_ERR_CHAT_INVALID_ROOM', bad, ref)
+  }
+  if (type !== 'say') {
+    const frame: { type: 'join' | 'leave'; room: string; ref?: MessageRef } = { type, room: room as string }
+    if (ref !== undefined) frame.ref = ref as MessageRef
+    return frame as ClientFrame
+  }
   const text = (value as { text?: unknown }).text
   if (typeof text !== 'string') return refusal('COHORT_ERR_CHAT_MALFORMED_FRAME', `"text" must be a string, got ${describe(text)}`, ref)
   if (text.trim() === '') return refusal('COHORT_ERR_CHAT_EMPTY_TEXT', '"text" is empty', ref)
@@ -95,7 +122,10 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
   if (bytes > CHAT_LIMITS.textBytes) {
     return refusal('COHORT_ERR_CHAT_TEXT_TOO_LONG', `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8`, ref)
   }
-  return ref === undefined ? { type: 'say', text } : { type: 'say', text, ref: ref as MessageRef }
+  const say: { type: 'say'; text: string; ref?: MessageRef; room?: string } = { type: 'say', text }
+  if (ref !== undefined) say.ref = ref as MessageRef
+  if (room !== undefined) say.room = room as string
+  return say
 }
 
 /** A refusal, naming the frame's `ref` (already checked) when it had one. */
@@ -173,9 +203,17 @@ export function errorFrame(refused: RefusedFrame): string {
   return JSON.stringify({ type: 'error', code: refused.code, reason: refused.reason, ref: refused.ref })
 }
 
-/** The `ack` frame: the `say` named `ref` was said as the message `id` (its copy follows, on every node). */
-export function ackFrame(ref: MessageRef, id: string): string {
-  return JSON.stringify({ type: 'ack', ref, id })
+/**
+ * The `ack` frame: the frame named `ref` was done; for a `say`, said as the message `id` (its copy follows, on every
+ * node), for a `join`, after the room's history and presence.
+ */
+export function ackFrame(ref: MessageRef, id?: string): string {
+  return id === undefined ? JSON.stringify({ type: 'ack', ref }) : JSON.stringify({ type: 'ack', ref, id })
+}
+
+/** Why a frame that names a room this connection is not in was refused. */
+export function notInRoom(room: string): RefusedFrame {
+  return { code: 'COHORT_ERR_CHAT_NOT_IN_ROOM', reason: `this connection is not in room ${JSON.stringify(room)}: join it first` }
 }
 
 /** The `reconnect` frame a node sends before it leaves: the page connects to one of `endpoints` (or its own origin). */

@@ -43,6 +43,8 @@ export interface ChatOptions {
   maxMessagesPerSecond: number
   /** Frames a client may send at once within `maxMessagesPerSecond`. */
   messageBurst: number
+  /** Rooms one connection may be in at once (its URL's and those it joins). */
+  maxRoomsPerConnection: number
   /** The URL browsers reach this node's page and WebSocket at, told to the browsers of a node that leaves. */
   publicUrl: string
 }
@@ -63,9 +65,8 @@ export interface ChatCounters {
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
 export interface SessionSocket {
   readonly socket: WebSocket
-  readonly room: string
-  /** The last presence frame written: a broadcast of the set the socket was last told is skipped. */
-  presence: string
+  /** room → the last presence frame written to the socket: a broadcast of the set it was last told is skipped. */
+  readonly presence: Map<string, string>
 }
 
 /** The chat services of one node. */

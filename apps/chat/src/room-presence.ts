@@ -29,6 +29,11 @@ export class RoomPresence {
     this.#presence.track(pid, presenceTopic(room), user, null)
   }
 
+  /** Makes the local session `pid` leave `room`'s presence (its user stays present through any other session). */
+  untrack(pid: Pid, room: string): void {
+    this.#presence.untrack(pid, presenceTopic(room))
+  }
+
   /** Reports the changes of `room` from now on (idempotent). */
   watch(room: string): void {
     if (this.#watched.has(room)) return

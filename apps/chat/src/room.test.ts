@@ -9,7 +9,7 @@ import { firstTickMs } from './room.ts'
 import type { RoomMessage } from './room.ts'
 import { startChat } from './start-chat.ts'
 
-const OPTIONS = { historySyncMs: 1_000, maxBufferedBytes: 1 << 20, maxRooms: 100, maxMessagesPerSecond: 0, messageBurst: 1, publicUrl: '' }
+const OPTIONS = { historySyncMs: 1_000, maxBufferedBytes: 1 << 20, maxRooms: 100, maxMessagesPerSecond: 0, messageBurst: 1, maxRoomsPerConnection: 50, publicUrl: '' }
 let net: InMemoryNetwork | undefined
 
 afterEach(async () => {

@@ -80,8 +80,8 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
   const tellPresence = (room: string, json: string): void => {
     for (const pid of groups.localMembers(sessionsGroup(room))) {
       const session = sessionSockets.get(pid.key)
-      if (session === undefined || session.presence === json) continue
-      session.presence = json
+      if (session === undefined || session.presence.get(room) === json) continue
+      session.presence.set(room, json)
       services.writeTo(session.socket, room, json)
     }
   }
@@ -113,9 +113,10 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
         if (session === undefined) return { reply: false satisfies EnterReply, state }
         groups.join(sessionsGroup(state.room), request.pid)
         services.presence?.track(request.pid, state.room, request.user)
-        session.presence = presenceFrame(state.room, services.presence?.users(state.room) ?? [])
+        const presence = presenceFrame(state.room, services.presence?.users(state.room) ?? [])
+        session.presence.set(state.room, presence)
         services.writeTo(session.socket, state.room, historyFrame(state.room, state.history.messages()))
-        services.writeTo(session.socket, state.room, session.presence)
+        services.writeTo(session.socket, state.room, presence)
         return { reply: true satisfies EnterReply, state }
       }
       return { reply: state.history.messages(), state }

@@ -71,6 +71,7 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
     maxRooms: config.chat.maxRooms,
     maxMessagesPerSecond: config.chat.maxMessagesPerSecond,
     messageBurst: config.chat.messageBurst,
+    maxRoomsPerConnection: config.chat.maxRoomsPerConnection,
     publicUrl: config.chat.publicUrl ?? '',
   }, [
     // The cluster observer first under the chat's root, so it reports the whole tree (/observer, `cohort status`).

@@ -1,8 +1,9 @@
 /**
  * The session actor: one per WebSocket, under the node's session supervisor (temporary: a crashed session closes its
- * socket and the page reconnects). It enters its room through the room actor, which answers with the history and
- * presence frames and adds the session to the room's groups; then it writes every frame the room hands it, checks
- * every frame the client sends, and broadcasts each valid `say` to the room's group (one copy per node).
+ * socket and the page reconnects). It enters the room its URL names through the room actor, which writes the history
+ * and presence frames and adds the session to the room's groups, and so every room the client joins later (up to
+ * `maxRoomsPerConnection`); it checks every frame the client sends, and broadcasts each valid `say` to its room's
+ * group (one copy per node). Leaving a room takes the session out of its groups and its presence.
  *
  * Slow clients: a socket's unsent bytes are checked after each write; past `maxBufferedBytes` the socket is cut
  * (close code 1008 is not sendable through a full buffer, so the socket is terminated). Writes never wait, so one
@@ -13,15 +14,15 @@
  * frame: once for each run of dropped frames, and for each dropped frame that had a `ref` (a client that names its
  * frames is answered for every one). A client that keeps sending far past it is cut off (`listenForFrames`).
  */
-import type { Pid, ServerBehaviour } from '@cohort/core'
+import type { Ctx, Pid, ServerBehaviour } from '@cohort/core'
 import type { WebSocket } from 'ws'
-import { ackFrame, errorFrame, isRefused, parseClientFrame, rateLimited, refOfDropped } from './chat-protocol.ts'
-import type { MessageRef } from './chat-protocol.ts'
+import { ackFrame, errorFrame, isRefused, notInRoom, parseClientFrame, rateLimited, refOfDropped } from './chat-protocol.ts'
+import type { ChatErrorCode, MessageRef } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { MessageRateLimit } from './message-rate-limit.ts'
 import type { EnterReply, RoomMessage } from './room.ts'
-import { roomGroup } from './room-groups.ts'
+import { roomGroup, sessionsGroup } from './room-groups.ts'
 
 /** The arguments of a session: its parked socket, room and user. */
 export interface SessionArgs {
@@ -40,9 +41,15 @@ export type SessionMessage =
 
 interface SessionState {
   readonly socket: WebSocket
-  readonly room: string
+  /** The room of the connection's URL: where a `say` that names no room goes. */
+  readonly home: string
   readonly user: string
+  /** The rooms this connection is in: its URL's, unless it left, and those it joined. */
+  readonly rooms: Set<string>
 }
+
+/** How entering a room went: entered, refused by the directory (the node holds its most rooms), or not found. */
+type Entered = 'entered' | 'refused' | 'failed'
 
 /** WebSocket close codes the chat uses. */
 export const CHAT_CLOSE_CODES: Readonly<{ goingAway: number; serviceRestart: number; tooSlow: number; flooding: number; internalError: number }> =
@@ -102,7 +109,39 @@ function cutOff(services: ChatServices, socket: WebSocket, self: Pid, room: stri
 /** The session actor's behaviour. */
 export function sessionBehaviour(services: ChatServices): ServerBehaviour<SessionState, SessionArgs> {
   const { system, groups, counters, sessionSockets } = services
-  const write = (state: SessionState, json: string): void => services.writeTo(state.socket, state.room, json)
+  const write = (state: SessionState, json: string): void => services.writeTo(state.socket, state.home, json)
+  const refuse = (state: SessionState, code: ChatErrorCode, reason: string, ref: MessageRef | undefined): void =>
+    write(state, errorFrame(ref === undefined ? { code, reason } : { code, reason, ref }))
+  /** Joins `room` (a no-op but the ack when the connection is in it), answering the frame named `ref`. */
+  const join = async (room: string, ref: MessageRef | undefined, state: SessionState, ctx: Ctx): Promise<SessionState> => {
+    if (!state.rooms.has(room)) {
+      const max = services.options.maxRoomsPerConnection
+      if (state.rooms.size >= max) {
+        refuse(state, 'COHORT_ERR_CHAT_TOO_MANY_ROOMS', `this connection is in ${max} rooms, the most it may be in: leave one first`, ref)
+        return state
+      }
+      let entered: Entered
+      try {
+        entered = await enter(room, state.user, ctx)
+      } catch (err) {
+        ctx.log.warn({ err, room }, 'could not enter a room a client joined')
+        entered = 'failed'
+      }
+      if (entered !== 'entered') {
+        refuse(state, 'COHORT_ERR_CHAT_ROOM_REFUSED', entered === 'refused' ? 'this node holds too many rooms; try another node' : 'could not enter the room; try again', ref)
+        return state
+      }
+      state.rooms.add(room)
+    }
+    if (ref !== undefined) write(state, ackFrame(ref))
+    return state
+  }
+  /** Enters `room` through its room actor, which writes the history and presence to the session's listed socket. */
+  const enter = async (room: string, user: string, ctx: Ctx): Promise<Entered> => {
+    const pid = await ctx.call<Pid | undefined>(CHAT_NAMES.directory, { t: 'ensure', room })
+    if (pid === undefined) return 'refused'
+    return (await ctx.call<EnterReply>(pid, { t: 'enter', pid: ctx.self, user })) ? 'entered' : 'failed'
+  }
 
   return {
     name: 'chat.session',
@@ -118,27 +157,23 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
         sessionSockets.delete(self.key)
         system.send(self, { t: 'closed' } satisfies SessionMessage)
       })
-      const room = await ctx.call<Pid | undefined>(CHAT_NAMES.directory, { t: 'ensure', room: args.room })
-      if (room === undefined) {
-        socket.close(CHAT_CLOSE_CODES.serviceRestart, 'this node holds too many rooms; try another node')
-        return { stop: 'normal' }
-      }
       // Listed before entering: the room writes the history, the presence and then the room's frames to it.
-      sessionSockets.set(self.key, { socket, room: args.room, presence: '' })
-      let entered: EnterReply
+      sessionSockets.set(self.key, { socket, presence: new Map() })
+      let entered: Entered
       try {
-        entered = await ctx.call<EnterReply>(room, { t: 'enter', pid: self, user: args.user })
+        entered = await enter(args.room, args.user, ctx)
       } catch (err) {
         sessionSockets.delete(self.key)
         throw err
       }
-      if (!entered) {
+      if (entered !== 'entered') {
         sessionSockets.delete(self.key)
-        socket.close(CHAT_CLOSE_CODES.internalError, 'could not enter the room')
+        if (entered === 'refused') socket.close(CHAT_CLOSE_CODES.serviceRestart, 'this node holds too many rooms; try another node')
+        else socket.close(CHAT_CLOSE_CODES.internalError, 'could not enter the room')
         return { stop: 'normal' }
       }
       counters.sockets++
-      return { socket, room: args.room, user: args.user }
+      return { socket, home: args.room, user: args.user, rooms: new Set([args.room]) }
     },
     handleInfo(msg: SessionMessage, state, ctx) {
       switch (msg.t) {
@@ -148,11 +183,29 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
             write(state, errorFrame(frame))
             return state
           }
+          // The only answer that waits (for the room actor): frames after it wait too, so they stay in order.
+          if (frame.type === 'join') return join(frame.room, frame.ref, state, ctx)
+          if (frame.type === 'leave') {
+            if (!state.rooms.delete(frame.room)) {
+              write(state, errorFrame({ ...notInRoom(frame.room), ...(frame.ref === undefined ? {} : { ref: frame.ref }) }))
+              return state
+            }
+            groups.leave(sessionsGroup(frame.room), ctx.self)
+            services.presence?.untrack(ctx.self, frame.room)
+            sessionSockets.get(ctx.self.key)?.presence.delete(frame.room)
+            if (frame.ref !== undefined) write(state, ackFrame(frame.ref))
+            return state
+          }
+          const room = frame.room ?? state.home
+          if (!state.rooms.has(room)) {
+            write(state, errorFrame({ ...notInRoom(room), ...(frame.ref === undefined ? {} : { ref: frame.ref }) }))
+            return state
+          }
           counters.messagesIn++
-          const message = services.stamp(state.room, state.user, frame.text, frame.ref)
+          const message = services.stamp(room, state.user, frame.text, frame.ref)
           // The frame's JSON is made once here for every node, not once per node by each room actor.
           const json = Buffer.from(JSON.stringify(message))
-          groups.broadcast(roomGroup(state.room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
+          groups.broadcast(roomGroup(room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
           // Written by the session itself, so the answer does not depend on the room actor's copy reaching the socket.
           if (frame.ref !== undefined) write(state, ackFrame(frame.ref, message.id))
           return state

@@ -17,7 +17,7 @@ import type { ChatHttpServer } from './http-server.ts'
 import { SocketEndpoint } from './socket-endpoint.ts'
 import { startChat } from './start-chat.ts'
 
-const OPTIONS = { historySyncMs: 1_000, maxBufferedBytes: 1 << 20, maxRooms: 100, maxMessagesPerSecond: 0, messageBurst: 1, publicUrl: '' }
+const OPTIONS = { historySyncMs: 1_000, maxBufferedBytes: 1 << 20, maxRooms: 100, maxMessagesPerSecond: 0, messageBurst: 1, maxRoomsPerConnection: 50, publicUrl: '' }
 const NO_PROBES = { handle: async () => false } as unknown as ProbeHandler
 
 let system: ActorSystem | undefined
