@@ -3,10 +3,12 @@
  * (none, another secret's, changed, expired) is refused with 401 and the reason; one with a valid token, in the URL
  * or in an Authorization header, chats as the token's user whatever name its URL claims; a room's history and
  * presence are read with a token only; the refusals are counted on /metrics, and the node serves its users throughout.
+ * A token's `rooms` claim keeps its user to those rooms: in the URL (403), in a `join`, and in room reads.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { signAccessToken } from '@cohort/chat'
 import { ChatClient, ChatCluster } from '../support/chat-process.ts'
+import type { Frame } from '../support/chat-process.ts'
 
 const SECRET = 'the secret of this test, at least thirty-two bytes'
 const token = (claims: Record<string, unknown>, secret = SECRET): string => signAccessToken(claims, Buffer.from(secret))
@@ -75,5 +77,27 @@ describe('a chat node with CHAT_AUTH_SECRET', () => {
     await bob.waitFor((f) => f.type === 'message' && f['text'] === 'still here', 'bob to hear Ada again')
     ada.socket.terminate()
     bob.socket.terminate()
+  })
+
+  it("keeps a user to the rooms the token's rooms claim allows, in the URL, in joins and in room reads", async () => {
+    cluster = await ChatCluster.start(1, { CHAT_AUTH_SECRET: SECRET })
+    const { url } = cluster.node(0)
+    const allowed = token({ name: 'ada', rooms: ['lobby', 'team.*'] })
+
+    expect(await refusal(new ChatClient(url, 'secret', 'ada', { query: { token: allowed } }))).toEqual({ status: 403, body: 'ada may not enter room "secret"\n' })
+    const ada = await ChatClient.join(url, 'lobby', 'ada', { query: { token: allowed } })
+    const answer = (ref: string): Promise<Frame> => ada.waitFor((f) => f['ref'] === ref && (f.type === 'ack' || f.type === 'error'), `the answer to ${ref}`)
+    ada.socket.send(JSON.stringify({ type: 'join', room: 'team.dev', ref: 'j1' }))
+    expect(await answer('j1')).toEqual({ type: 'ack', ref: 'j1' })
+    ada.socket.send(JSON.stringify({ type: 'join', room: 'secret', ref: 'j2' }))
+    expect(await answer('j2')).toEqual({ type: 'error', code: 'COHORT_ERR_CHAT_ROOM_FORBIDDEN', reason: 'ada may not enter room "secret"', ref: 'j2' })
+    expect(ada.frames.some((f) => f['room'] === 'secret')).toBe(false)
+
+    const read = (room: string): Promise<Response> => fetch(new URL(`/rooms/${room}/presence`, url), { headers: { authorization: `Bearer ${allowed}` } })
+    expect((await read('team.dev')).status).toBe(200)
+    const forbidden = await read('secret')
+    expect([forbidden.status, await forbidden.json()]).toEqual([403, { error: 'ada may not read room "secret"' }])
+    expect(await (await fetch(new URL('/metrics', url))).text()).toMatch(/^chat_auth_refused_total 2$/m)
+    ada.socket.terminate()
   })
 })

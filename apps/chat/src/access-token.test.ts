@@ -56,6 +56,13 @@ describe('verifyAccessToken', () => {
     expect(verifyAccessToken(signAccessToken({ name: 'x'.repeat(65) }, secret), secret, now)).toEqual({ refused: expect.stringMatching(/^the token's user/) })
   })
 
+  it('passes on the rooms a token allows, and refuses a rooms claim that is not a list of rooms', () => {
+    expect(verifyAccessToken(signAccessToken({ name: 'ada', rooms: ['lobby', 'team.*'] }, secret), secret, now)).toEqual({ user: 'ada', rooms: ['lobby', 'team.*'] })
+    expect(verifyAccessToken(signAccessToken({ name: 'ada', rooms: 'lobby' }, secret), secret, now)).toEqual({
+      refused: 'the token\'s "rooms" must be an array of room names, or prefixes ending in "*"',
+    })
+  })
+
   it('refuses what is not a token, with a reason, and never throws', () => {
     for (const token of ['', 'abc', 'a.b', 'a.b.c.d']) expect(verifyAccessToken(token, secret, now)).toEqual({ refused: expect.stringMatching(/three dot-separated parts/) })
     for (const token of ['%%%.e30.x', `${b64([1])}.e30.x`, `${Buffer.from('{').toString('base64url')}.e30.x`]) {

@@ -1,13 +1,14 @@
 /**
  * Access tokens: who a WebSocket's user is, when the node is given a secret (`CHAT_AUTH_SECRET`). A token is a JSON
  * Web Token signed with HMAC-SHA256 (RFC 7519, `alg` `HS256`), the kind a team's login service already issues: the
- * user's name is its `name` claim, else its `sub`; `exp` and `nbf`, when present, are checked with `CLOCK_SKEW_S`
- * of leeway. Only HS256 is accepted, whatever the header says, so a token cannot choose a weaker check (`alg: none`).
+ * user's name is its `name` claim, else its `sub`; its `rooms` claim, when present, lists the rooms the user may be in
+ * (room-access.ts); `exp` and `nbf`, when present, are checked with `CLOCK_SKEW_S` of leeway. Only HS256 is accepted, whatever the header says, so a token cannot choose a weaker check (`alg: none`).
  *
  * Gotchas: the signature is compared in constant time; a token's claims are read only after its signature matched.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { checkUserName } from './chat-protocol.ts'
+import { checkRoomList } from './room-access.ts'
 
 /** Seconds by which `exp` and `nbf` may be off: the clocks of the issuer and the node are not the same clock. */
 export const CLOCK_SKEW_S = 30
@@ -15,8 +16,8 @@ export const CLOCK_SKEW_S = 30
 /** The shortest secret accepted: HS256 wants a key as long as its hash (32 bytes). */
 export const MIN_SECRET_BYTES = 32
 
-/** Who the token says the user is, or why it was refused. */
-export type TokenCheck = { readonly user: string } | { readonly refused: string }
+/** Who the token says the user is and which rooms they may be in, or why it was refused. */
+export type TokenCheck = { readonly user: string; readonly rooms?: readonly string[] } | { readonly refused: string }
 
 /** Checks `token` against `secret` at `nowMs`; never throws. */
 export function verifyAccessToken(token: string, secret: Uint8Array, nowMs: number): TokenCheck {
@@ -43,7 +44,11 @@ export function verifyAccessToken(token: string, secret: Uint8Array, nowMs: numb
   if (typeof user !== 'string') return { refused: 'the token names no user: give it a "name" or "sub" claim' }
   const bad = checkUserName(user)
   if (bad !== undefined) return { refused: `the token's user: ${bad}` }
-  return { user: user.trim() }
+  const rooms = claims['rooms']
+  if (rooms === undefined) return { user: user.trim() }
+  const badRooms = checkRoomList(rooms)
+  if (badRooms !== undefined) return { refused: `the token's ${badRooms}` }
+  return { user: user.trim(), rooms: rooms as string[] }
 }
 
 /**

@@ -7,8 +7,11 @@
 import type { IncomingMessage } from 'node:http'
 import { verifyAccessToken } from './access-token.ts'
 
-/** Who made a request, or why it was refused (the client gets 401 with this reason). */
-export type Authentication = { readonly user: string } | { readonly refused: string }
+/**
+ * Who made a request, and which rooms they may be in (room-access.ts: names, or prefixes ending in `*`; absent, every
+ * room); or why it was refused (the client gets 401 with this reason).
+ */
+export type Authentication = { readonly user: string; readonly rooms?: readonly string[] } | { readonly refused: string }
 
 /** Decides who made `request` (`url` is its URL, parsed). May be async; a throw is answered 500 and logged. */
 export type ChatAuthenticator = (request: IncomingMessage, url: URL) => Authentication | PromiseLike<Authentication>

@@ -67,7 +67,7 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
   })
   new Counter({
     name: 'chat_auth_refused_total',
-    help: 'WebSocket upgrades and room reads refused (401) for a missing or invalid access token',
+    help: 'WebSocket upgrades and room reads refused for a missing or invalid access token (401) or a room the user may not enter (403)',
     registers: [registry],
     collect() {
       this.reset()

@@ -53,6 +53,7 @@ export type ChatErrorCode =
   | 'COHORT_ERR_CHAT_NOT_IN_ROOM'
   | 'COHORT_ERR_CHAT_TOO_MANY_ROOMS'
   | 'COHORT_ERR_CHAT_ROOM_REFUSED'
+  | 'COHORT_ERR_CHAT_ROOM_FORBIDDEN'
 
 /** The limits of the protocol. */
 export const CHAT_LIMITS: Readonly<{ textBytes: number; refLength: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =

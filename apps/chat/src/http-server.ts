@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { limitConnections } from '@cohort/discovery'
 import type { ConnectionLimit, ProbeHandler } from '@cohort/discovery'
 import { isRefusedAuthentication } from './authenticate.ts'
+import { roomAllowed } from './room-access.ts'
 import type { ChatAuthenticator } from './authenticate.ts'
 import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
 import { checkRoomName } from './chat-protocol.ts'
@@ -94,6 +95,10 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
           services.counters.authRefused++
           res.setHeader('www-authenticate', 'Bearer')
           return json(res, 401, { error: auth.refused })
+        }
+        if (!roomAllowed(auth.rooms, name)) {
+          services.counters.authRefused++
+          return json(res, 403, { error: `${auth.user} may not read room ${JSON.stringify(name)}` })
         }
       }
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })

@@ -10,6 +10,7 @@ export { CHAT_NAMES, roomActorName } from './chat-services.ts'
 export { CHAT_CLOSE_CODES } from './session.ts'
 export { signAccessToken, verifyAccessToken, CLOCK_SKEW_S, MIN_SECRET_BYTES } from './access-token.ts'
 export { tokenAuthenticator, requestToken } from './authenticate.ts'
+export { roomAllowed } from './room-access.ts'
 
 export type { ChatProcess, RunningChatNode } from './run-chat-node.ts'
 export type { ChatConfig } from './chat-config.ts'

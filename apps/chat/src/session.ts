@@ -22,6 +22,7 @@ import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { MessageRateLimit } from './message-rate-limit.ts'
 import type { EnterReply, RoomMessage } from './room.ts'
+import { roomAllowed } from './room-access.ts'
 import { roomGroup, sessionsGroup } from './room-groups.ts'
 
 /** The arguments of a session: its parked socket, room and user. */
@@ -29,6 +30,8 @@ export interface SessionArgs {
   socketId: number
   room: string
   user: string
+  /** The rooms the user may be in (room-access.ts); absent: every room. */
+  rooms?: string[]
 }
 
 /** What a session actor receives besides its room's frames. */
@@ -46,6 +49,8 @@ interface SessionState {
   readonly user: string
   /** The rooms this connection is in: its URL's, unless it left, and those it joined. */
   readonly rooms: Set<string>
+  /** The rooms its user may be in (room-access.ts); undefined: every room. */
+  readonly allowed: readonly string[] | undefined
 }
 
 /** How entering a room went: entered, refused by the directory (the node holds its most rooms), or not found. */
@@ -115,6 +120,10 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
   /** Joins `room` (a no-op but the ack when the connection is in it), answering the frame named `ref`. */
   const join = async (room: string, ref: MessageRef | undefined, state: SessionState, ctx: Ctx): Promise<SessionState> => {
     if (!state.rooms.has(room)) {
+      if (!roomAllowed(state.allowed, room)) {
+        refuse(state, 'COHORT_ERR_CHAT_ROOM_FORBIDDEN', `${state.user} may not enter room ${JSON.stringify(room)}`, ref)
+        return state
+      }
       const max = services.options.maxRoomsPerConnection
       if (state.rooms.size >= max) {
         refuse(state, 'COHORT_ERR_CHAT_TOO_MANY_ROOMS', `this connection is in ${max} rooms, the most it may be in: leave one first`, ref)
@@ -173,7 +182,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
         return { stop: 'normal' }
       }
       counters.sockets++
-      return { socket, home: args.room, user: args.user, rooms: new Set([args.room]) }
+      return { socket, home: args.room, user: args.user, rooms: new Set([args.room]), allowed: args.rooms }
     },
     handleInfo(msg: SessionMessage, state, ctx) {
       switch (msg.t) {

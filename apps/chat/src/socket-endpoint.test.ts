@@ -1,8 +1,8 @@
 /**
  * The WebSocket endpoint with an authenticator of the embedder's own (`runChatNode({ authenticate })`), on one real
  * HTTP server over 127.0.0.1 and a local actor system: its answer is the user, a refusal is a 401 with its reason,
- * and an authenticator that throws, rejects or answers a user the chat cannot show costs that request a 500, not the
- * node.
+ * and an authenticator that throws, rejects or answers a user or rooms the chat cannot use costs that request a 500,
+ * not the node.
  */
 import type { AddressInfo } from 'node:net'
 import { createActorSystem } from '@cohort/core'
@@ -70,18 +70,19 @@ describe('SocketEndpoint with an authenticator', () => {
     ada.terminate()
   })
 
-  it('answers 500 for an authenticator that throws, rejects or names a user the chat cannot show, and serves the next request', async () => {
+  it('answers 500 for an authenticator that throws, rejects or names a user or rooms the chat cannot use, and serves the next request', async () => {
     const { errors, connect } = await chatWith((request) => {
       const how = request.headers['x-how']
       if (how === 'throw') throw new Error('directory down')
       if (how === 'reject') return Promise.reject(new Error('directory down'))
       if (how === 'control') return { user: 'a\u0007b' }
+      if (how === 'rooms') return { user: 'ada', rooms: ['a:b'] }
       return { user: 'ada' }
     })
-    for (const how of ['throw', 'reject', 'control']) {
+    for (const how of ['throw', 'reject', 'control', 'rooms']) {
       expect(await outcome(connect({ 'x-how': how }))).toEqual({ status: 500, body: 'could not authenticate the request\n' })
     }
-    expect(errors).toEqual(Array(3).fill('the chat authenticator failed; refusing the WebSocket'))
+    expect(errors).toEqual(Array(4).fill('the chat authenticator failed; refusing the WebSocket'))
     const ada = connect({})
     expect(await outcome(ada)).toMatchObject({ frame: { type: 'history' } })
     ada.terminate()

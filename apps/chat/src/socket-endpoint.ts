@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws'
 import { isRefusedAuthentication } from './authenticate.ts'
 import type { Authentication, ChatAuthenticator } from './authenticate.ts'
 import { checkRoomName, checkUserName, reconnectFrame } from './chat-protocol.ts'
+import { checkRoomList, roomAllowed } from './room-access.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SessionMessage } from './session.ts'
@@ -62,7 +63,13 @@ export class SocketEndpoint {
     if (!isRefusedAuthentication(auth)) {
       const bad = checkUserName(auth.user)
       if (bad !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered a user the chat cannot show: ${bad}`))
-      return this.#accept(req, socket, head, room, auth.user.trim())
+      const badRooms = auth.rooms === undefined ? undefined : checkRoomList(auth.rooms)
+      if (badRooms !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered rooms the chat cannot use: ${badRooms}`))
+      if (!roomAllowed(auth.rooms, room)) {
+        this.#services.counters.authRefused++
+        return refuse(socket, '403 Forbidden', `${auth.user} may not enter room ${JSON.stringify(room)}`)
+      }
+      return this.#accept(req, socket, head, room, auth.user.trim(), auth.rooms)
     }
     this.#services.counters.authRefused++
     refuse(socket, '401 Unauthorized', auth.refused, 'www-authenticate: Bearer\r\n')
@@ -74,7 +81,7 @@ export class SocketEndpoint {
   }
 
   /** Upgrades the request and starts its session. */
-  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, room: string, user: string): void {
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, room: string, user: string, rooms?: readonly string[]): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // A client's bad frame (one over MAX_CLIENT_FRAME_BYTES, a broken mask, invalid UTF-8) is an 'error' on its
       // socket, which ws then closes with the matching code (1009, 1002, 1007). Without a listener that error would
@@ -85,7 +92,7 @@ export class SocketEndpoint {
       const socketId = this.#services.parkSocket(ws)
       startChild(this.#services.system, CHAT_NAMES.sessions, {
         start: CHAT_NAMES.sessionBehaviour,
-        args: { socketId, room, user },
+        args: rooms === undefined ? { socketId, room, user } : { socketId, room, user, rooms: [...rooms] },
         restart: 'temporary',
       }).catch((err: unknown) => {
         this.#services.takeSocket(socketId)
