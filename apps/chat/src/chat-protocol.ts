@@ -212,9 +212,9 @@ export function ackFrame(ref: MessageRef, id?: string): string {
   return id === undefined ? JSON.stringify({ type: 'ack', ref }) : JSON.stringify({ type: 'ack', ref, id })
 }
 
-/** Why a frame that names a room this connection is not in was refused. */
-export function notInRoom(room: string): RefusedFrame {
-  return { code: 'COHORT_ERR_CHAT_NOT_IN_ROOM', reason: `this connection is not in room ${JSON.stringify(room)}: join it first` }
+/** Why a frame that names a room this connection is not in was refused (COHORT_ERR_CHAT_NOT_IN_ROOM). */
+export function notInRoom(room: string): string {
+  return `this connection is not in room ${JSON.stringify(room)}: join it first`
 }
 
 /** The `reconnect` frame a node sends before it leaves: the page connects to one of `endpoints` (or its own origin). */

@@ -196,7 +196,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           if (frame.type === 'join') return join(frame.room, frame.ref, state, ctx)
           if (frame.type === 'leave') {
             if (!state.rooms.delete(frame.room)) {
-              write(state, errorFrame({ ...notInRoom(frame.room), ...(frame.ref === undefined ? {} : { ref: frame.ref }) }))
+              refuse(state, 'COHORT_ERR_CHAT_NOT_IN_ROOM', notInRoom(frame.room), frame.ref)
               return state
             }
             groups.leave(sessionsGroup(frame.room), ctx.self)
@@ -207,7 +207,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           }
           const room = frame.room ?? state.home
           if (!state.rooms.has(room)) {
-            write(state, errorFrame({ ...notInRoom(room), ...(frame.ref === undefined ? {} : { ref: frame.ref }) }))
+            refuse(state, 'COHORT_ERR_CHAT_NOT_IN_ROOM', notInRoom(room), frame.ref)
             return state
           }
           counters.messagesIn++
@@ -221,7 +221,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
         }
         case 'rateLimited': {
           const refused = rateLimited(services.options.maxMessagesPerSecond, services.options.messageBurst)
-          write(state, errorFrame(msg.ref === undefined ? refused : { ...refused, ref: msg.ref }))
+          refuse(state, refused.code, refused.reason, msg.ref)
           return state
         }
         case 'reconnect':
