@@ -5,8 +5,8 @@
  * shown as text, and when the first page's node is stopped with SIGTERM the page reconnects to another node and
  * keeps chatting; when a node then dies by SIGKILL, its page finds the last node by itself. And nothing typed is
  * lost: a message typed while its node hangs (SIGSTOP) and then dies (SIGKILL) is said once, from the next node,
- * a message said twice under one ref shows once, and a message the node refuses stays on the page, struck out, with
- * the reason. On nodes that require access
+ * a message said twice under one ref shows once, a message typed while the page reconnects waits and is said once
+ * it has, and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
  * tokens, a page opened with one chats as the token's user. Screenshots go to test/output/chat-browser/ (ignored by
  * git).
  */
@@ -59,6 +59,14 @@ async function say(page: Page, text: string): Promise<void> {
 }
 
 const users = (page: Page): Promise<string[]> => page.$$eval('#users li', (lis) => lis.map((li) => li.textContent ?? ''))
+
+/** The page's list items showing `text`: their classes (pending, failed) and what their meta says. */
+const shown = (page: Page, text: string): Promise<{ state: string; meta: string }[]> =>
+  page.$$eval('#messages li.message', (lis, t) => lis.filter((li) => li.querySelector('.text')!.textContent === t).map((li) => ({ state: li.className, meta: li.querySelector('.meta')!.textContent ?? '' })), text)
+
+/** Waits until the page shows `text` as said (neither pending nor refused). */
+const said = (page: Page, text: string) =>
+  page.waitForFunction((t) => Array.from(document.querySelectorAll('#messages li.message:not(.pending):not(.failed) .text')).some((e) => e.textContent === t), text)
 
 describe('the chat page in Chromium', () => {
   it('chats between two nodes, shows markup as text, and reconnects when its node stops', async () => {
@@ -126,10 +134,6 @@ describe('the chat page in Chromium', () => {
     await joinRoom(first, cluster.node(0).url, 'dora', 'resend')
     await joinRoom(second, cluster.node(1).url, 'eve', 'resend')
     for (const page of [first, second]) await page.waitForFunction(() => document.querySelectorAll('#users li').length === 2)
-    const shown = (page: Page, text: string): Promise<{ state: string; meta: string }[]> =>
-      page.$$eval('#messages li.message', (lis, t) => lis.filter((li) => li.querySelector('.text')!.textContent === t).map((li) => ({ state: li.className, meta: li.querySelector('.meta')!.textContent ?? '' })), text)
-    const said = (page: Page, text: string) =>
-      page.waitForFunction((t) => Array.from(document.querySelectorAll('#messages li.message:not(.pending):not(.failed) .text')).some((e) => e.textContent === t), text)
 
     // Acked by its node: no longer pending.
     await say(first, 'acked')
@@ -173,6 +177,32 @@ describe('the chat page in Chromium', () => {
       expect(await shown(page, 'said twice')).toHaveLength(1)
     }
     client.socket.terminate()
+  })
+
+  it('keeps what is typed while it reconnects, pending, and says it once the next node answers', async () => {
+    const cluster = await startCluster(2)
+    const page = await newPage()
+    await joinRoom(page, cluster.node(0).url, 'gus', 'offline')
+    // The page learnt the other node from /endpoints: where it goes when its node dies.
+    await page.waitForFunction('state.known.length === 1')
+    const finn = await ChatClient.join(cluster.node(1).url, 'offline', 'finn')
+    await page.waitForFunction(() => document.querySelectorAll('#users li').length === 2)
+
+    // The next node is stopped, so the page's reconnection to it hangs; the page's own node dies.
+    cluster.node(1).kill('SIGSTOP')
+    cluster.node(0).kill('SIGKILL')
+    await page.waitForSelector('#status[data-state="reconnecting"], #status[data-state="connecting"]')
+    await say(page, 'typed while offline')
+    expect(await shown(page, 'typed while offline')).toEqual([{ state: 'message pending', meta: 'sending…' }])
+    await page.screenshot({ path: join(OUTPUT, '9-typed-while-offline.png') })
+
+    // The next node answers: the page connects, reads its history, and sends what waited.
+    cluster.node(1).kill('SIGCONT')
+    await said(page, 'typed while offline')
+    await finn.waitFor((f) => f.type === 'message' && f['text'] === 'typed while offline', 'finn to hear it')
+    expect(finn.messages().filter((m) => m['text'] === 'typed while offline')).toHaveLength(1)
+    expect(await shown(page, 'typed while offline')).toHaveLength(1)
+    finn.socket.terminate()
   })
 
   it('chats as the user of the access token it was opened with, on nodes that require one', async () => {

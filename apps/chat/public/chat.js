@@ -6,7 +6,8 @@
 // Nothing typed is lost to a failing node: each message is sent with a ref unique to this page and shown as pending
 // until its node acks it. When the connection drops first, the page looks for the ref in the next node's history
 // (the old node may have said it before it went) and sends again only what is not there. Messages are shown once
-// per id and once per sender and ref, so a message said twice by such a resend still shows once.
+// per id and once per sender and ref, so a message said twice by such a resend still shows once. Typing goes on
+// while the page reconnects: what is typed then waits, pending, and goes to the next node after its history.
 'use strict'
 
 const $ = (id) => document.getElementById(id)
@@ -178,9 +179,11 @@ function connect() {
   }
   socket.onclose = () => {
     if (state.socket !== socket) return
-    $('text').disabled = true
-    $('send').disabled = true
-    if (!state.wanted) return
+    if (!state.wanted) {
+      $('text').disabled = true
+      $('send').disabled = true
+      return
+    }
     let delay = 0
     if (!state.told) {
       // Dropped without notice (the node died, or the network): try the other nodes and this one in turn.
@@ -220,13 +223,14 @@ $('join').addEventListener('submit', (event) => {
 $('say').addEventListener('submit', (event) => {
   event.preventDefault()
   const text = $('text').value
-  if (text.trim() === '' || !state.socket || state.socket.readyState !== WebSocket.OPEN) return
+  if (text.trim() === '' || !state.wanted) return
   const ref = `${state.page}-${state.nextRef++}`
   const li = messageItem(state.name, text, 'sending…')
   li.classList.add('pending')
   li.dataset.ref = ref
   state.mine.set(ref, { text, li, socket: null })
-  sendMine(ref)
+  // Between connections it waits for the next node's history (the 'history' case above).
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) sendMine(ref)
   $('text').value = ''
   $('error').textContent = ''
 })
