@@ -32,6 +32,16 @@ describe('loadChatConfig', () => {
     await expect(load({ CHAT_MESSAGE_BURST: '0' })).rejects.toThrow(/invalid CHAT_MESSAGE_BURST: expected an integer in 1\.\./)
   })
 
+  it('reads any of its variables from the file its X_FILE twin names, and refuses both at once', async () => {
+    const files: Record<string, string> = { '/etc/chat/max-rooms': '7\n', '/etc/chat/port': ' 9090 ' }
+    const readFile = async (path: string): Promise<string> => files[path] ?? Promise.reject(new Error(`ENOENT: ${path}`))
+    const env = { COHORT_COOKIE: 'a-long-enough-test-cookie', CHAT_MAX_ROOMS_FILE: '/etc/chat/max-rooms', HTTP_PORT_FILE: '/etc/chat/port' }
+    const config = await loadChatConfig({ env, readFile })
+    expect([config.chat.maxRooms, config.http.port]).toEqual([7, 9090])
+    await expect(loadChatConfig({ env: { ...env, CHAT_MAX_ROOMS: '8' }, readFile })).rejects.toThrow('invalid CHAT_MAX_ROOMS_FILE: set either CHAT_MAX_ROOMS or CHAT_MAX_ROOMS_FILE, not both')
+    await expect(loadChatConfig({ env: { ...env, CHAT_MAX_ROOMS_FILE: '/nope' }, readFile })).rejects.toThrow('invalid CHAT_MAX_ROOMS_FILE: cannot read "/nope"')
+  })
+
   it('refuses a malformed value, naming the variable', async () => {
     await expect(load({ CHAT_MAX_CONNECTIONS: '0' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS: expected an integer in 1\.\./)
     await expect(load({ CHAT_MAX_CONNECTIONS: 'lots' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS/)
@@ -51,6 +61,9 @@ describe('loadChatConfig', () => {
     await expect(loadChatConfig({ env: { ...env, CHAT_AUTH_SECRET_FILE: '/nope' }, readFile })).rejects.toThrow('invalid CHAT_AUTH_SECRET_FILE: cannot read "/nope"')
     await expect(load({ CHAT_AUTH_SECRET: secret, CHAT_AUTH_SECRET_FILE: '/etc/chat/secret' })).rejects.toThrow(
       'invalid CHAT_AUTH_SECRET_FILE: set either CHAT_AUTH_SECRET or CHAT_AUTH_SECRET_FILE, not both',
+    )
+    await expect(loadChatConfig({ env: { ...env, CHAT_AUTH_SECRET_FILE: '/etc/chat/short' }, readFile: async () => 'hunter2\n' })).rejects.toThrow(
+      'invalid CHAT_AUTH_SECRET_FILE: the secret is 7 bytes',
     )
     const short = load({ CHAT_AUTH_SECRET: 'hunter2' })
     await expect(short).rejects.toThrow('invalid CHAT_AUTH_SECRET: the secret is 7 bytes; HS256 needs at least 32 (for example: openssl rand -base64 48)')

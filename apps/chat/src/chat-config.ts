@@ -1,8 +1,8 @@
 /**
  * The chat node's configuration, from environment variables: everything about the node, the cluster, discovery and
  * shutdown through @cohort/discovery's loadConfig (so `X_FILE` variables from mounted Secrets and ConfigMaps work
- * too), plus the chat's own HTTP and tuning variables. A malformed value stops the node at start with
- * InvalidConfigError naming the variable. The app README has the table.
+ * too), plus the chat's own HTTP and tuning variables (which take an `X_FILE` twin as well). A malformed value stops
+ * the node at start with InvalidConfigError naming the variable. The app README has the table.
  */
 import { readFile as readFileFromDisk } from 'node:fs/promises'
 import { InvalidConfigError, loadConfig } from '@cohort/discovery'
@@ -30,7 +30,7 @@ export interface ChatConfig {
 /** The chat's own variables (loadConfig's are listed in @cohort/discovery's README). */
 export const CHAT_CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'CHAT_PUBLIC_URL', 'CHAT_HISTORY_SYNC_MS', 'CHAT_MAX_BUFFERED_BYTES', 'CHAT_MAX_ROOMS',
-  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST', 'CHAT_MAX_ROOMS_PER_CONNECTION', 'CHAT_AUTH_SECRET', 'CHAT_AUTH_SECRET_FILE',
+  'CHAT_MAX_CONNECTIONS', 'CHAT_MAX_MESSAGES_PER_SECOND', 'CHAT_MESSAGE_BURST', 'CHAT_MAX_ROOMS_PER_CONNECTION', 'CHAT_AUTH_SECRET',
 ])
 
 /** The defaults of the chat's own variables. */
@@ -78,6 +78,9 @@ export async function loadChatConfig(options: {
   readFile?: (path: string) => Promise<string>
 }): Promise<ChatConfig> {
   const env = { ...options.env }
+  const readFile = options.readFile ?? ((path: string) => readFileFromDisk(path, 'utf8'))
+  // X_FILE for the chat's own variables too, as loadConfig reads it for the node's (mounted Secrets and ConfigMaps).
+  const fromFiles = await readFileVariables(env, CHAT_CONFIG_VARIABLES, readFile)
   // LOG_LEVEL is the name most deployments already set; COHORT_LOG_LEVEL wins when both are there.
   if (env['COHORT_LOG_LEVEL'] === undefined && env['LOG_LEVEL'] !== undefined) env['COHORT_LOG_LEVEL'] = env['LOG_LEVEL']
   const cohort = await loadConfig(options.readFile === undefined ? { env } : { env, readFile: options.readFile })
@@ -94,7 +97,7 @@ export async function loadChatConfig(options: {
     throw new InvalidConfigError('CHAT_PUBLIC_URL', `expected http(s)://host[:port], got ${JSON.stringify(publicUrl)}`)
   }
   const httpHost = env['HTTP_HOST']?.trim() || DEFAULT_CHAT_CONFIG.httpHost
-  const authSecret = await readSecret(env, options.readFile ?? ((path) => readFileFromDisk(path, 'utf8')))
+  const authSecret = authSecretOf(env['CHAT_AUTH_SECRET'], fromFiles.has('CHAT_AUTH_SECRET') ? 'CHAT_AUTH_SECRET_FILE' : 'CHAT_AUTH_SECRET')
   const maxMessagesPerSecond = int('CHAT_MAX_MESSAGES_PER_SECOND', DEFAULT_CHAT_CONFIG.maxMessagesPerSecond, 0, 10_000_000)
   return {
     cohort,
@@ -113,26 +116,33 @@ export async function loadChatConfig(options: {
   }
 }
 
-/** CHAT_AUTH_SECRET, or the file CHAT_AUTH_SECRET_FILE names (a mounted Secret), trimmed; never shown in an error. */
-async function readSecret(env: Readonly<Record<string, string | undefined>>, readFile: (path: string) => Promise<string>): Promise<Buffer | undefined> {
-  const direct = env['CHAT_AUTH_SECRET']?.trim()
-  const file = env['CHAT_AUTH_SECRET_FILE']?.trim()
-  if (direct !== undefined && direct !== '' && file !== undefined && file !== '') {
-    throw new InvalidConfigError('CHAT_AUTH_SECRET_FILE', 'set either CHAT_AUTH_SECRET or CHAT_AUTH_SECRET_FILE, not both')
-  }
-  let secret = direct
-  if (file !== undefined && file !== '') {
+/**
+ * Sets each of `names` whose `X_FILE` twin is set from the file it names (trimmed); returns the names so set. Both
+ * at once is an error, as with loadConfig's variables.
+ */
+async function readFileVariables(env: Record<string, string | undefined>, names: readonly string[], readFile: (path: string) => Promise<string>): Promise<Set<string>> {
+  const set = new Set<string>()
+  for (const name of names) {
+    const file = env[`${name}_FILE`]?.trim()
+    if (file === undefined || file === '') continue
+    if (env[name] !== undefined && env[name]!.trim() !== '') throw new InvalidConfigError(`${name}_FILE`, `set either ${name} or ${name}_FILE, not both`)
     try {
-      secret = (await readFile(file)).trim()
+      env[name] = (await readFile(file)).trim()
     } catch (err) {
-      throw new InvalidConfigError('CHAT_AUTH_SECRET_FILE', `cannot read ${JSON.stringify(file)}`, { cause: err })
+      throw new InvalidConfigError(`${name}_FILE`, `cannot read ${JSON.stringify(file)}`, { cause: err })
     }
+    set.add(name)
   }
+  return set
+}
+
+/** The access-token secret (CHAT_AUTH_SECRET, given as `variable`), or undefined; never shown in an error. */
+function authSecretOf(value: string | undefined, variable: string): Buffer | undefined {
+  const secret = value?.trim()
   if (secret === undefined || secret === '') return undefined
   const bytes = Buffer.from(secret, 'utf8')
   if (bytes.length < MIN_SECRET_BYTES) {
-    const name = file !== undefined && file !== '' ? 'CHAT_AUTH_SECRET_FILE' : 'CHAT_AUTH_SECRET'
-    throw new InvalidConfigError(name, `the secret is ${bytes.length} bytes; HS256 needs at least ${MIN_SECRET_BYTES} (for example: openssl rand -base64 48)`)
+    throw new InvalidConfigError(variable, `the secret is ${bytes.length} bytes; HS256 needs at least ${MIN_SECRET_BYTES} (for example: openssl rand -base64 48)`)
   }
   return bytes
 }
