@@ -4,8 +4,7 @@
  * too), plus the chat's own HTTP and tuning variables (which take an `X_FILE` twin as well). A malformed value stops
  * the node at start with InvalidConfigError naming the variable. The app README has the table.
  */
-import { readFile as readFileFromDisk } from 'node:fs/promises'
-import { InvalidConfigError, loadConfig } from '@cohort/discovery'
+import { InvalidConfigError, loadConfig, readConfigVariables } from '@cohort/discovery'
 import type { CohortConfig } from '@cohort/discovery'
 import { MIN_SECRET_BYTES } from './access-token.ts'
 
@@ -78,9 +77,8 @@ export async function loadChatConfig(options: {
   readFile?: (path: string) => Promise<string>
 }): Promise<ChatConfig> {
   const env = { ...options.env }
-  const readFile = options.readFile ?? ((path: string) => readFileFromDisk(path, 'utf8'))
   // X_FILE for the chat's own variables too, as loadConfig reads it for the node's (mounted Secrets and ConfigMaps).
-  const fromFiles = await readFileVariables(env, CHAT_CONFIG_VARIABLES, readFile)
+  for (const [name, value] of await readConfigVariables(options.env, CHAT_CONFIG_VARIABLES, options.readFile)) env[name] = value
   // LOG_LEVEL is the name most deployments already set; COHORT_LOG_LEVEL wins when both are there.
   if (env['COHORT_LOG_LEVEL'] === undefined && env['LOG_LEVEL'] !== undefined) env['COHORT_LOG_LEVEL'] = env['LOG_LEVEL']
   const cohort = await loadConfig(options.readFile === undefined ? { env } : { env, readFile: options.readFile })
@@ -97,7 +95,7 @@ export async function loadChatConfig(options: {
     throw new InvalidConfigError('CHAT_PUBLIC_URL', `expected http(s)://host[:port], got ${JSON.stringify(publicUrl)}`)
   }
   const httpHost = env['HTTP_HOST']?.trim() || DEFAULT_CHAT_CONFIG.httpHost
-  const authSecret = authSecretOf(env['CHAT_AUTH_SECRET'], fromFiles.has('CHAT_AUTH_SECRET') ? 'CHAT_AUTH_SECRET_FILE' : 'CHAT_AUTH_SECRET')
+  const authSecret = authSecretOf(env['CHAT_AUTH_SECRET'], env['CHAT_AUTH_SECRET_FILE'] ? 'CHAT_AUTH_SECRET_FILE' : 'CHAT_AUTH_SECRET')
   const maxMessagesPerSecond = int('CHAT_MAX_MESSAGES_PER_SECOND', DEFAULT_CHAT_CONFIG.maxMessagesPerSecond, 0, 10_000_000)
   return {
     cohort,
@@ -114,26 +112,6 @@ export async function loadChatConfig(options: {
       authSecret,
     },
   }
-}
-
-/**
- * Sets each of `names` whose `X_FILE` twin is set from the file it names (trimmed); returns the names so set. Both
- * at once is an error, as with loadConfig's variables.
- */
-async function readFileVariables(env: Record<string, string | undefined>, names: readonly string[], readFile: (path: string) => Promise<string>): Promise<Set<string>> {
-  const set = new Set<string>()
-  for (const name of names) {
-    const file = env[`${name}_FILE`]?.trim()
-    if (file === undefined || file === '') continue
-    if (env[name] !== undefined && env[name]!.trim() !== '') throw new InvalidConfigError(`${name}_FILE`, `set either ${name} or ${name}_FILE, not both`)
-    try {
-      env[name] = (await readFile(file)).trim()
-    } catch (err) {
-      throw new InvalidConfigError(`${name}_FILE`, `cannot read ${JSON.stringify(file)}`, { cause: err })
-    }
-    set.add(name)
-  }
-  return set
 }
 
 /** The access-token secret (CHAT_AUTH_SECRET, given as `variable`), or undefined; never shown in an error. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from './config.ts'
+import { loadConfig, readConfigVariables } from './config.ts'
 import { strategyFromConfig } from './strategy-from-config.ts'
 
 const noFiles = async (path: string): Promise<string> => {
@@ -187,5 +187,17 @@ describe('strategyFromConfig', () => {
       names.push(strategyFromConfig(config.discovery, { env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' } }).name)
     }
     expect(names).toEqual(['staticPeers', 'localPorts', 'dnsA', 'dnsSrv', 'kubernetes'])
+  })
+})
+
+describe('readConfigVariables', () => {
+  it("reads an app's own variables from env or from their X_FILE twins, trimmed, by loadConfig's rules", async () => {
+    const readFile = filesOf({ '/etc/app/limit': ' 7\n' })
+    const values = await readConfigVariables({ APP_NAME: ' ada ', APP_LIMIT_FILE: '/etc/app/limit', APP_EMPTY: ' ' }, ['APP_NAME', 'APP_LIMIT', 'APP_EMPTY', 'APP_UNSET'], readFile)
+    expect([...values]).toEqual([['APP_NAME', 'ada'], ['APP_LIMIT', '7']])
+    await expect(readConfigVariables({ APP_LIMIT: '1', APP_LIMIT_FILE: '/etc/app/limit' }, ['APP_LIMIT'], readFile)).rejects.toThrow(
+      'invalid APP_LIMIT_FILE: set either APP_LIMIT or APP_LIMIT_FILE, not both',
+    )
+    await expect(readConfigVariables({ APP_LIMIT_FILE: '/nope' }, ['APP_LIMIT'], readFile)).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_CONFIG', variable: 'APP_LIMIT_FILE' })
   })
 })

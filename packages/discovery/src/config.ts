@@ -112,7 +112,7 @@ const SECRET_VARIABLES = new Set(['COHORT_COOKIE'])
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<CohortConfig> {
   const readFile = options.readFile ?? ((path: string) => fsReadFile(path, 'utf8'))
-  const raw = await readVariables(options.env, readFile)
+  const raw = await readConfigVariables(options.env, CONFIG_VARIABLES, readFile)
   const str = (name: string): string | undefined => raw.get(name)
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const value = str(name)
@@ -241,13 +241,20 @@ export function nodeOptionsFromConfig(config: Pick<CohortConfig, 'node'>): Confi
   return { name, host, port, cookie, tickMs, maskFrames, busyWaitMs }
 }
 
-/** Each variable from env, or from the file its `_FILE` twin names; both at once is an error. */
-async function readVariables(
+/**
+ * Each of `names` from `env`, or from the file its `X_FILE` twin names, trimmed; unset and empty ones are left out.
+ * loadConfig reads its own variables so; an app reads its own the same way, so its Secrets and ConfigMap keys mount
+ * like the cookie.
+ * @throws InvalidConfigError naming `X_FILE` when both are set or the file cannot be read
+ * @example const values = await readConfigVariables(process.env, ['CHAT_MAX_ROOMS'])
+ */
+export async function readConfigVariables(
   env: Readonly<Record<string, string | undefined>>,
-  readFile: (path: string) => Promise<string>,
+  names: readonly string[],
+  readFile: (path: string) => Promise<string> = (path) => fsReadFile(path, 'utf8'),
 ): Promise<Map<string, string>> {
   const values = new Map<string, string>()
-  for (const name of CONFIG_VARIABLES) {
+  for (const name of names) {
     const direct = env[name]
     const file = env[`${name}_FILE`]
     if (direct !== undefined && file !== undefined && file !== '') {

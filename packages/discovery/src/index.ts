@@ -21,7 +21,7 @@ export { limitConnections, DEFAULT_CONNECTION_LIMIT_OPTIONS } from './connection
 export { createMetricsRegistry, DEFAULT_METRICS_OPTIONS } from './metrics.ts'
 export { installGracefulShutdown, DEFAULT_GRACEFUL_SHUTDOWN_OPTIONS } from './graceful-shutdown.ts'
 export { logDestination, tolerateClosedReader } from './process-output.ts'
-export { loadConfig, nodeOptionsFromConfig, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
+export { loadConfig, nodeOptionsFromConfig, readConfigVariables, CONFIG_VARIABLES, DEFAULT_CONFIG } from './config.ts'
 export { strategyFromConfig } from './strategy-from-config.ts'
 export { clusterObserver, observerChild, OBSERVER_NAME, DEFAULT_CLUSTER_OBSERVER_OPTIONS } from './observer/cluster-observer.ts'
 export { observerRequestHandler, DEFAULT_OBSERVER_HTTP_OPTIONS } from './observer/observer-http.ts'
