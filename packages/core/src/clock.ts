@@ -26,6 +26,38 @@ export interface Clock {
   setImmediate(fn: () => void): void
 }
 
+/**
+ * The longest delay Node's `setTimeout` holds (a signed 32-bit count of milliseconds, about 24.8 days). A longer one
+ * does not wait longer: Node fires it after 1 ms with a TimeoutOverflowWarning, so a 30-day `sendAfter` would arrive
+ * at once.
+ */
+export const MAX_NODE_TIMEOUT_MS = 2 ** 31 - 1
+
+/** A Node timer that never keeps the process alive on its own: a node is kept alive by its sockets. */
+function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const t = setTimeout(fn, ms)
+  t.unref?.()
+  return t
+}
+
+/** A timer longer than Node's can hold: a chain of the longest Node timers, then the rest. */
+class LongTimeout {
+  #timer: ReturnType<typeof setTimeout>
+
+  constructor(fn: () => void, ms: number) {
+    const arm = (left: number): ReturnType<typeof setTimeout> =>
+      unrefTimeout(() => {
+        if (left > MAX_NODE_TIMEOUT_MS) this.#timer = arm(left - MAX_NODE_TIMEOUT_MS)
+        else fn()
+      }, Math.min(left, MAX_NODE_TIMEOUT_MS))
+    this.#timer = arm(ms)
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer)
+  }
+}
+
 /** `turnNow`'s reading, valid until the turn ends (`setImmediate` runs after the turn's I/O callbacks). */
 let turnTime = 0
 let turnTimeValid = false
@@ -46,13 +78,11 @@ export const systemClock: Clock = Object.freeze({
     }
     return turnTime
   },
-  setTimeout: (fn: () => void, ms: number): TimerHandle => {
-    const t = setTimeout(fn, ms)
-    // Timers must never keep a process alive on their own: a node is kept alive by its sockets.
-    t.unref?.()
-    return t
+  setTimeout: (fn: () => void, ms: number): TimerHandle => (ms > MAX_NODE_TIMEOUT_MS ? new LongTimeout(fn, ms) : unrefTimeout(fn, ms)),
+  clearTimeout: (handle: TimerHandle) => {
+    if (handle instanceof LongTimeout) handle.clear()
+    else clearTimeout(handle as ReturnType<typeof setTimeout>)
   },
-  clearTimeout: (handle: TimerHandle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   setImmediate: (fn: () => void) => {
     setImmediate(fn)
   },

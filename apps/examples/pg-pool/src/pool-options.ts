@@ -96,7 +96,8 @@ export const DEFAULT_POOL_OPTIONS: Readonly<{
   backoffMaxMs: 5_000,
 })
 
-function positiveInteger(option: string, value: unknown, min = 1): number {
+/** `value` if it is an integer of at least `min`; otherwise an InvalidOptionError naming `option`. */
+export function positiveInteger(option: string, value: unknown, min = 1): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new InvalidOptionError(option, value, `an integer >= ${min}`)
   }

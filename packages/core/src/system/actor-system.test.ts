@@ -313,6 +313,44 @@ describe('timers', () => {
     expect(got).toEqual(['a', 'b'])
   })
 
+  it('sendAfter refuses a delay no timer can wait, naming it, and takes 0', async () => {
+    const { sys, clock } = system()
+    const errors: unknown[] = []
+    const got: unknown[] = []
+    sys.spawn(async (c: ProcessCtx) => {
+      for (const delay of [NaN, -1, Infinity, '100' as unknown as number]) {
+        try {
+          c.sendAfter(c.self, 'early', delay)
+        } catch (err) {
+          errors.push(err)
+        }
+      }
+      c.sendAfter(c.self, 'now', 0)
+      got.push(await c.receive())
+    })
+    await clock.advance(0)
+    expect(got).toEqual(['now'])
+    expect(errors).toHaveLength(4)
+    expect(errors[0]).toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'delayMs' })
+    expect(String(errors[1])).toContain('invalid option delayMs: -1 (expected a finite number of milliseconds, 0 or more)')
+  })
+
+  it('receive refuses a timeout no timer can wait, and Infinity waits without one', async () => {
+    const { sys, clock } = system()
+    const results: unknown[] = []
+    sys.spawn(async (c: ProcessCtx) => {
+      await c.receive(undefined, -5).catch((err: unknown) => results.push(err))
+      await c.receive(undefined, NaN).catch((err: unknown) => results.push(err))
+      results.push(await c.receive(undefined, Infinity))
+    })
+    await clock.advance(0)
+    expect(results).toHaveLength(2)
+    expect(results[0]).toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'timeoutMs', value: -5 })
+    expect(clock.pending).toBe(0)
+    await clock.advance(10 ** 12)
+    expect(results).toHaveLength(2)
+  })
+
   it("a timer dies with the actor that set it", async () => {
     const { sys, clock } = system()
     const got: unknown[] = []

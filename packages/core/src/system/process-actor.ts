@@ -8,10 +8,12 @@
 import type { ProcessFunction, ProcessCtx } from '../actor/process-function.ts'
 import { RECEIVE_TIMEOUT } from '../actor/process-function.ts'
 import type { TimerHandle } from '../clock.ts'
+import { InvalidOptionError } from '../errors.ts'
 import { isExpectedExit } from '../exit-reason.ts'
 import type { Pid } from '../pid.ts'
 import { Actor, ActorStatus, ExitToken } from './actor.ts'
 import type { ActorHost } from './actor.ts'
+import { isDelayMs } from './timers.ts'
 
 interface PendingReceive {
   match: ((msg: unknown) => boolean) | undefined
@@ -128,6 +130,9 @@ export class ProcessActor extends Actor implements ProcessCtx {
     if (this.#pending !== null) {
       return Promise.reject(new Error('receive called while another receive of the same actor is waiting'))
     }
+    if (timeoutMs !== undefined && timeoutMs !== Infinity && !isDelayMs(timeoutMs)) {
+      return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a number of milliseconds, 0 or more, or Infinity'))
+    }
     const index = this.find(match)
     if (index >= 0 && this.host.scheduler.hasTime()) {
       const msg = this.mailbox!.removeAt(index)
@@ -138,7 +143,7 @@ export class ProcessActor extends Actor implements ProcessCtx {
     return new Promise<T>((resolve) => {
       const pending: PendingReceive = { match, resolve: resolve as (msg: unknown) => void, timer: undefined }
       this.#pending = pending
-      if (timeoutMs !== undefined) {
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
         pending.timer = this.host.clock.setTimeout(() => {
           if (this.#pending === pending && this.status !== ActorStatus.dead) {
             this.#pending = null

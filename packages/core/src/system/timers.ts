@@ -4,6 +4,7 @@
  */
 import type { Address } from '../actor/ctx.ts'
 import type { Clock, TimerHandle } from '../clock.ts'
+import { InvalidOptionError } from '../errors.ts'
 import type { Ref } from '../ref.ts'
 import type { Actor } from './actor.ts'
 import type { ProcessTable } from './process-table.ts'
@@ -31,6 +32,8 @@ export class Timers {
   }
 
   sendAfter(to: Address, msg: unknown, delayMs: number, owner: Actor | undefined): Ref {
+    // Node's setTimeout would fire NaN, a negative delay or a string after 1 ms, which reads as a message sent early.
+    if (!isDelayMs(delayMs)) throw new InvalidOptionError('delayMs', delayMs, 'a finite number of milliseconds, 0 or more')
     const ref = this.#table.makeRef()
     const key = ref.key
     const handle = this.#clock.setTimeout(() => {
@@ -61,4 +64,9 @@ export class Timers {
   cancelAll(): void {
     for (const key of [...this.#timers.keys()]) this.cancelKey(key)
   }
+}
+
+/** True for a delay a timer can wait: a finite number of milliseconds, 0 or more (past 2^31 - 1 the clock chains). */
+export function isDelayMs(ms: unknown): ms is number {
+  return typeof ms === 'number' && ms >= 0 && ms !== Infinity
 }
