@@ -3,10 +3,11 @@
  * (none, another secret's, changed, expired) is refused with 401 and the reason; one with a valid token, in the URL
  * or in an Authorization header, chats as the token's user whatever name its URL claims; a room's history and
  * presence are read with a token only; the refusals are counted on /metrics, and the node serves its users throughout.
- * A token's `rooms` claim keeps its user to those rooms: in the URL (403), in a `join`, and in room reads.
+ * A token's `rooms` claim keeps its user to those rooms: in the URL (403), in a `join`, and in room reads. A WebSocket
+ * outlives its token by no more than the allowed skew: it is closed with 4401 then.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { signAccessToken } from '@cohort/chat'
+import { CHAT_CLOSE_CODES, CLOCK_SKEW_S, signAccessToken } from '@cohort/chat'
 import { ChatClient, ChatCluster } from '../support/chat-process.ts'
 import type { Frame } from '../support/chat-process.ts'
 
@@ -99,5 +100,26 @@ describe('a chat node with CHAT_AUTH_SECRET', () => {
     expect([forbidden.status, await forbidden.json()]).toEqual([403, { error: 'ada may not read room "secret"' }])
     expect(await (await fetch(new URL('/metrics', url))).text()).toMatch(/^chat_auth_refused_total 2$/m)
     ada.socket.terminate()
+  })
+
+  it("closes a WebSocket with 4401 when its token's exp (plus the allowed skew) passes, and its user leaves presence", async () => {
+    cluster = await ChatCluster.start(1, { CHAT_AUTH_SECRET: SECRET })
+    const { url } = cluster.node(0)
+    // Accepted for one or two seconds more: exp is in whole seconds, and the node allows 30 s of skew.
+    const soon = Math.floor(Date.now() / 1000) - CLOCK_SKEW_S + 2
+    const ada = await ChatClient.join(url, 'lobby', 'ada', { query: { token: token({ name: 'ada', exp: soon }) } })
+    const bob = await ChatClient.join(url, 'lobby', 'bob', { query: { token: token({ name: 'bob', exp: inAnHour() }) } })
+    await bob.until(() => bob.presence()?.join() === 'ada,bob', 'presence of ada and bob')
+    const [code, reason] = await new Promise<[number, string]>((resolve) => ada.socket.once('close', (c, r) => resolve([c, r.toString()])))
+    expect([code, reason]).toEqual([CHAT_CLOSE_CODES.accessExpired, 'access expired; reconnect with a new access token'])
+    expect(Date.now()).toBeGreaterThanOrEqual((soon + CLOCK_SKEW_S) * 1000)
+    await bob.until(() => bob.presence()?.join() === 'bob', 'ada gone from presence')
+    expect(await (await fetch(new URL('/metrics', url))).text()).toMatch(/^chat_access_expired_total 1$/m)
+    // The same token is refused from then on; a new one lets the user back in.
+    expect((await refusal(new ChatClient(url, 'lobby', 'ada', { query: { token: token({ name: 'ada', exp: soon }) } }))).body).toMatch(/^the token expired at /)
+    const again = await ChatClient.join(url, 'lobby', 'ada', { query: { token: token({ name: 'ada', exp: inAnHour() }) } })
+    await bob.until(() => bob.presence()?.join() === 'ada,bob', 'ada back')
+    again.socket.terminate()
+    bob.socket.terminate()
   })
 })

@@ -7,7 +7,8 @@
  * lost: a message typed while its node hangs (SIGSTOP) and then dies (SIGKILL) is said once, from the next node,
  * a message said twice under one ref shows once, a message typed while the page reconnects waits and is said once
  * it has, and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
- * tokens, a page opened with one chats as the token's user. Screenshots go to test/output/chat-browser/ (ignored by
+ * tokens, a page opened with one chats as the token's user, and signs out instead of retrying when the token expires
+ * or is refused. Screenshots go to test/output/chat-browser/ (ignored by
  * git).
  */
 import { mkdirSync } from 'node:fs'
@@ -15,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signAccessToken } from '@cohort/chat'
+import { CLOCK_SKEW_S, signAccessToken } from '@cohort/chat'
 import { ChatClient, ChatCluster } from '../support/chat-process.ts'
 import { launchChromium } from '../support/chromium.ts'
 import type { TestBrowser } from '../support/chromium.ts'
@@ -224,5 +225,36 @@ describe('the chat page in Chromium', () => {
     const history = await fetch(new URL('/rooms/tokens/history', cluster.node(0).url), { headers: { authorization: `Bearer ${token}` } })
     expect(((await history.json()) as { messages: { user: string }[] }).messages.map((m) => m.user)).toEqual(['Grace <Hopper>'])
     await page.screenshot({ path: join(OUTPUT, '8-signed-in-with-a-token.png') })
+  })
+
+  it('signs out, without retrying, when its token expires while it chats or its node refuses the token', async () => {
+    const secret = 'a secret for the browser test, thirty-two bytes or more'
+    const cluster = await startCluster(1, { CHAT_AUTH_SECRET: secret })
+    const { url } = cluster.node(0)
+    const metric = async (name: string): Promise<string | undefined> => new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(new URL('/metrics', url))).text())?.[1]
+    // The token is made once the browser runs: starting Chromium may take longer than the first token lasts.
+    const open = async (token: () => string): Promise<Page> => {
+      const page = await newPage()
+      await page.goto(`${url}/?token=${token()}`)
+      await page.fill('#room', 'expiry')
+      await page.click('#join button')
+      return page
+    }
+
+    // Accepted for three or four seconds more (exp is in whole seconds; the nodes allow 30 s of skew), then closed (4401).
+    const page = await open(() => signAccessToken({ name: 'ada', exp: Math.floor(Date.now() / 1000) - CLOCK_SKEW_S + 4 }, Buffer.from(secret)))
+    await page.waitForSelector('#status[data-state="connected"]')
+    await page.waitForSelector('#status[data-state="signed-out"]')
+    expect(await page.textContent('#error')).toBe('Your access token has expired: open the chat again with a new one.')
+    expect(await page.$eval('#text', (input) => (input as HTMLInputElement).disabled)).toBe(true)
+    // Closed by the node, and never tried again with the expired token (each try would be a refusal counted).
+    expect([await metric('chat_access_expired_total'), await metric('chat_auth_refused_total')]).toEqual(['1', '0'])
+    await page.screenshot({ path: join(OUTPUT, '9-token-expired.png') })
+
+    // A token the node refuses: the page shows the node's reason and stops, after one WebSocket and one room read.
+    const forged = await open(() => signAccessToken({ name: 'mallory' }, Buffer.from('not the secret of these nodes, but as long')))
+    await forged.waitForSelector('#status[data-state="signed-out"]')
+    expect(await forged.textContent('#error')).toBe("the token's signature does not match: signed with another secret, or changed")
+    expect(await metric('chat_auth_refused_total')).toBe('2')
   })
 })

@@ -8,6 +8,9 @@
 // (the old node may have said it before it went) and sends again only what is not there. Messages are shown once
 // per id and once per sender and ref, so a message said twice by such a resend still shows once. Typing goes on
 // while the page reconnects: what is typed then waits, pending, and goes to the next node after its history.
+//
+// The page stops (signed out) instead of retrying forever when the nodes will not take it: its access token expired
+// (the node closes with 4401 then, and the page knows the token's exp), or its node refuses it (the reason shown).
 'use strict'
 
 const $ = (id) => document.getElementById(id)
@@ -36,19 +39,27 @@ function setStatus(text, kind) {
 }
 
 // The access token this page was opened with (/?token=…), when its nodes require one (CHAT_AUTH_SECRET): passed on
-// to every node it connects to. The name is the token's; the page reads it only to show it, the node checks it.
+// to every node it connects to. The page reads its claims only to show the name and to know when it has expired; the
+// node checks it.
 const token = new URLSearchParams(location.search).get('token')
+// The seconds of clock skew the nodes allow a token's exp (the chat's CLOCK_SKEW_S).
+const CLOCK_SKEW_S = 30
+// The close code of a WebSocket whose access ended (the token expired while it was open).
+const ACCESS_EXPIRED = 4401
+const EXPIRED = 'Your access token has expired: open the chat again with a new one.'
 
-function tokenUser(jwt) {
+function tokenClaims(jwt) {
   try {
     const bytes = Uint8Array.from(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
     const claims = JSON.parse(new TextDecoder().decode(bytes))
-    const user = typeof claims.name === 'string' ? claims.name : claims.sub
-    return typeof user === 'string' ? user : undefined
+    return typeof claims === 'object' && claims !== null ? claims : {}
   } catch {
-    return undefined
+    return {}
   }
 }
+
+const claims = token ? tokenClaims(token) : {}
+const tokenExpired = () => typeof claims.exp === 'number' && Date.now() >= (claims.exp + CLOCK_SKEW_S) * 1000
 
 function wsUrl(base) {
   const url = new URL('/ws', base)
@@ -131,13 +142,45 @@ function showUsers(users) {
   }))
 }
 
+// The page stops trying: the nodes will not take it as it is (its access ended, or was refused). What is pending
+// stays on the page, struck out, so the user sees what was not said.
+function signOut(reason) {
+  state.wanted = false
+  state.socket = null
+  for (const ref of [...state.mine.keys()]) refuse(ref, 'not sent: signed out')
+  $('text').disabled = true
+  $('send').disabled = true
+  showUsers([])
+  setStatus('signed out', 'signed-out')
+  $('error').textContent = reason
+}
+
+// Why this origin's node refuses the page, when it says so: a browser hides a refused WebSocket's status, so the page
+// reads the room's presence with the same token and credentials, which the node refuses for the same reasons (401,
+// 403). Other origins are not asked (their answers are not readable across origins); undefined when not refused.
+async function refusal(base) {
+  if (new URL(base).origin !== location.origin) return undefined
+  try {
+    const url = new URL(`/rooms/${encodeURIComponent(state.room)}/presence`, base)
+    if (token) url.searchParams.set('token', token)
+    const response = await fetch(url)
+    if (response.status !== 401 && response.status !== 403) return undefined
+    return (await response.json()).error
+  } catch {
+    return undefined
+  }
+}
+
 function connect() {
   const base = state.next.shift() ?? state.base
   state.base = base
+  if (token && tokenExpired()) return signOut(EXPIRED)
   setStatus('connecting…', 'connecting')
   const socket = new WebSocket(wsUrl(base))
   state.socket = socket
+  let opened = false
   socket.onopen = () => {
+    opened = true
     state.attempt = 0
     state.told = false
     fetch(new URL('/endpoints', base))
@@ -177,12 +220,18 @@ function connect() {
         break
     }
   }
-  socket.onclose = () => {
+  socket.onclose = async (event) => {
     if (state.socket !== socket) return
     if (!state.wanted) {
       $('text').disabled = true
       $('send').disabled = true
       return
+    }
+    if (event.code === ACCESS_EXPIRED) return signOut(EXPIRED)
+    if (!opened) {
+      const why = await refusal(base)
+      if (state.socket !== socket) return
+      if (why !== undefined) return signOut(why)
     }
     let delay = 0
     if (!state.told) {
@@ -197,8 +246,8 @@ function connect() {
 }
 
 if (token) {
-  const user = tokenUser(token)
-  if (user !== undefined) $('name').value = user
+  const user = typeof claims.name === 'string' ? claims.name : claims.sub
+  if (typeof user === 'string') $('name').value = user
   $('name').readOnly = true
 }
 

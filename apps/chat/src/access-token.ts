@@ -2,7 +2,9 @@
  * Access tokens: who a WebSocket's user is, when the node is given a secret (`CHAT_AUTH_SECRET`). A token is a JSON
  * Web Token signed with HMAC-SHA256 (RFC 7519, `alg` `HS256`), the kind a team's login service already issues: the
  * user's name is its `name` claim, else its `sub`; its `rooms` claim, when present, lists the rooms the user may be in
- * (room-access.ts); `exp` and `nbf`, when present, are checked with `CLOCK_SKEW_S` of leeway. Only HS256 is accepted, whatever the header says, so a token cannot choose a weaker check (`alg: none`).
+ * (room-access.ts); `exp` and `nbf`, when present, are checked with `CLOCK_SKEW_S` of leeway, and a connection made with
+a token that has an `exp` is closed when it would be refused. Only HS256 is accepted, whatever the header says, so a
+token cannot choose a weaker check (`alg: none`).
  *
  * Gotchas: the signature is compared in constant time; a token's claims are read only after its signature matched.
  */
@@ -16,8 +18,13 @@ export const CLOCK_SKEW_S = 30
 /** The shortest secret accepted: HS256 wants a key as long as its hash (32 bytes). */
 export const MIN_SECRET_BYTES = 32
 
-/** Who the token says the user is and which rooms they may be in, or why it was refused. */
-export type TokenCheck = { readonly user: string; readonly rooms?: readonly string[] } | { readonly refused: string }
+/**
+ * Who the token says the user is, which rooms they may be in and, when it has an `exp`, when the access it gives ends
+ * (`expiresAt`, ms since 1970: `exp` plus `CLOCK_SKEW_S`, the instant from which it is refused); or why it was refused.
+ */
+export type TokenCheck =
+  | { readonly user: string; readonly rooms?: readonly string[]; readonly expiresAt?: number }
+  | { readonly refused: string }
 
 /** Checks `token` against `secret` at `nowMs`; never throws. */
 export function verifyAccessToken(token: string, secret: Uint8Array, nowMs: number): TokenCheck {
@@ -45,10 +52,13 @@ export function verifyAccessToken(token: string, secret: Uint8Array, nowMs: numb
   const bad = checkUserName(user)
   if (bad !== undefined) return { refused: `the token's user: ${bad}` }
   const rooms = claims['rooms']
-  if (rooms === undefined) return { user: user.trim() }
-  const badRooms = checkRoomList(rooms)
+  const badRooms = rooms === undefined ? undefined : checkRoomList(rooms)
   if (badRooms !== undefined) return { refused: `the token's ${badRooms}` }
-  return { user: user.trim(), rooms: rooms as string[] }
+  return {
+    user: user.trim(),
+    ...(rooms === undefined ? {} : { rooms: rooms as string[] }),
+    ...(exp === undefined ? {} : { expiresAt: (exp + CLOCK_SKEW_S) * 1000 }),
+  }
 }
 
 /**

@@ -8,13 +8,32 @@ import type { IncomingMessage } from 'node:http'
 import { verifyAccessToken } from './access-token.ts'
 
 /**
- * Who made a request, and which rooms they may be in (room-access.ts: names, or prefixes ending in `*`; absent, every
- * room); or why it was refused (the client gets 401 with this reason).
+ * Who made a request, which rooms they may be in (room-access.ts: names, or prefixes ending in `*`; absent, every
+ * room) and until when (`expiresAt`, ms since 1970: a WebSocket still open then is closed with 4401; absent, for as
+ * long as it stays open); or why it was refused (the client gets 401 with this reason).
  */
-export type Authentication = { readonly user: string; readonly rooms?: readonly string[] } | { readonly refused: string }
+export type Authentication =
+  | { readonly user: string; readonly rooms?: readonly string[]; readonly expiresAt?: number }
+  | { readonly refused: string }
 
 /** Decides who made `request` (`url` is its URL, parsed). May be async; a throw is answered 500 and logged. */
 export type ChatAuthenticator = (request: IncomingMessage, url: URL) => Authentication | PromiseLike<Authentication>
+
+/**
+ * Why an accepted access no longer holds at `nowMs` (its `expiresAt` has passed), as a 401's reason; undefined while
+ * it holds. Throws a TypeError for an `expiresAt` that is not a time: the authenticator's mistake, answered 500.
+ */
+export function accessEnded(auth: { readonly expiresAt?: number }, nowMs: number): string | undefined {
+  const { expiresAt } = auth
+  if (expiresAt === undefined) return undefined
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
+    throw new TypeError(`the authenticator answered an expiresAt that is not a time in ms: ${String(expiresAt)}`)
+  }
+  if (expiresAt > nowMs) return undefined
+  const date = new Date(expiresAt)
+  // A time no Date can hold (before 271821 BC) is told as given, not thrown.
+  return `the access expired at ${Number.isNaN(date.getTime()) ? `${expiresAt} ms since 1970` : date.toISOString()}`
+}
 
 /** True when `auth` refused. */
 export function isRefusedAuthentication(auth: Authentication): auth is { readonly refused: string } {

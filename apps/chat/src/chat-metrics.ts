@@ -75,6 +75,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
     },
   })
   new Counter({
+    name: 'chat_access_expired_total',
+    help: "WebSockets closed (4401) when their user's access ended: the access token's exp, plus the clock skew allowed",
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.accessExpired)
+    },
+  })
+  new Counter({
     name: 'chat_http_connections_refused_total',
     help: 'Connections to the HTTP port closed on arrival because CHAT_MAX_CONNECTIONS were open',
     registers: [registry],

@@ -60,6 +60,8 @@ export interface ChatCounters {
   floodsCutOff: number
   /** Requests (WebSocket upgrades, room reads) refused by the authenticator (authenticate.ts). */
   authRefused: number
+  /** WebSockets closed (4401) because their user's access ended (an access token's `exp`). */
+  accessExpired: number
 }
 
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
@@ -74,7 +76,7 @@ export class ChatServices {
   readonly system: ActorSystem
   readonly groups: Groups
   readonly options: ChatOptions
-  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0 }
+  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0, accessExpired: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined

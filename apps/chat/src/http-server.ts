@@ -12,7 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { limitConnections } from '@cohort/discovery'
 import type { ConnectionLimit, ProbeHandler } from '@cohort/discovery'
-import { isRefusedAuthentication } from './authenticate.ts'
+import { accessEnded, isRefusedAuthentication } from './authenticate.ts'
 import { roomAllowed } from './room-access.ts'
 import type { ChatAuthenticator } from './authenticate.ts'
 import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
@@ -90,12 +90,15 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       const invalid = checkRoomName(name)
       if (invalid !== undefined) return json(res, 400, { error: invalid })
       if (options.authenticate !== undefined) {
-        const auth = await options.authenticate(req, url)
-        if (isRefusedAuthentication(auth)) {
+        const unauthorized = (reason: string): void => {
           services.counters.authRefused++
           res.setHeader('www-authenticate', 'Bearer')
-          return json(res, 401, { error: auth.refused })
+          json(res, 401, { error: reason })
         }
+        const auth = await options.authenticate(req, url)
+        if (isRefusedAuthentication(auth)) return unauthorized(auth.refused)
+        const ended = accessEnded(auth, system.clock.now())
+        if (ended !== undefined) return unauthorized(ended)
         if (!roomAllowed(auth.rooms, name)) {
           services.counters.authRefused++
           return json(res, 403, { error: `${auth.user} may not read room ${JSON.stringify(name)}` })

@@ -9,6 +9,9 @@
  * (close code 1008 is not sendable through a full buffer, so the socket is terminated). Writes never wait, so one
  * client that does not read never slows the room for the others.
  *
+ * Access that ends: a user authenticated until `expiresAt` (an access token's `exp`) has the socket closed with 4401
+ * then, and reconnects with a new token, as a browser session's cookie would be renewed.
+ *
  * Fast clients: frames past the connection's rate limit (`maxMessagesPerSecond`, message-rate-limit.ts) are dropped
  * in the socket's listener, before they cost a mailbox entry or a broadcast, and the client is told with an error
  * frame: once for each run of dropped frames, and for each dropped frame that had a `ref` (a client that names its
@@ -32,6 +35,8 @@ export interface SessionArgs {
   user: string
   /** The rooms the user may be in (room-access.ts); absent: every room. */
   rooms?: string[]
+  /** When the user's access ends (ms since 1970): the socket is closed with 4401 then. Absent: never. */
+  expiresAt?: number
 }
 
 /** What a session actor receives besides its room's frames. */
@@ -41,6 +46,8 @@ export type SessionMessage =
   | { t: 'reconnect'; json: string }
   /** The client went over its rate limit: a frame was dropped (named `ref`, when it had one). */
   | { t: 'rateLimited'; ref?: MessageRef }
+  /** The user's access ended (SessionArgs.expiresAt). */
+  | { t: 'accessExpired' }
 
 interface SessionState {
   readonly socket: WebSocket
@@ -57,8 +64,14 @@ interface SessionState {
 type Entered = 'entered' | 'refused' | 'failed'
 
 /** WebSocket close codes the chat uses. */
-export const CHAT_CLOSE_CODES: Readonly<{ goingAway: number; serviceRestart: number; tooSlow: number; flooding: number; internalError: number }> =
-  Object.freeze({ goingAway: 1001, serviceRestart: 1012, tooSlow: 1008, flooding: 1008, internalError: 1011 })
+export const CHAT_CLOSE_CODES: Readonly<{
+  goingAway: number
+  serviceRestart: number
+  tooSlow: number
+  flooding: number
+  internalError: number
+  accessExpired: number
+}> = Object.freeze({ goingAway: 1001, serviceRestart: 1012, tooSlow: 1008, flooding: 1008, internalError: 1011, accessExpired: 4401 })
 
 /**
  * A client that has had this many bursts of frames dropped in a row, with none let through between, is cut off. A
@@ -182,6 +195,9 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
         return { stop: 'normal' }
       }
       counters.sockets++
+      if (args.expiresAt !== undefined) {
+        ctx.sendAfter(ctx.self, { t: 'accessExpired' } satisfies SessionMessage, Math.max(0, args.expiresAt - system.clock.now()))
+      }
       return { socket, home: args.room, user: args.user, rooms: new Set([args.room]), allowed: args.rooms }
     },
     handleInfo(msg: SessionMessage, state, ctx) {
@@ -224,6 +240,12 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           refuse(state, refused.code, refused.reason, msg.ref)
           return state
         }
+        case 'accessExpired':
+          // Closed, not only told: a client that ignored an error frame would go on chatting as a user it no longer is.
+          // The session ends now, not when the client answers the close, so the user leaves presence at once.
+          counters.accessExpired++
+          state.socket.close(CHAT_CLOSE_CODES.accessExpired, 'access expired; reconnect with a new access token')
+          return { stop: 'normal', state }
         case 'reconnect':
           write(state, msg.json)
           state.socket.close(CHAT_CLOSE_CODES.serviceRestart, 'node shutting down; reconnect')

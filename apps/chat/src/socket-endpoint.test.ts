@@ -1,11 +1,12 @@
 /**
  * The WebSocket endpoint with an authenticator of the embedder's own (`runChatNode({ authenticate })`), on one real
  * HTTP server over 127.0.0.1 and a local actor system: its answer is the user, a refusal is a 401 with its reason,
- * and an authenticator that throws, rejects or answers a user or rooms the chat cannot use costs that request a 500,
- * not the node.
+ * and an authenticator that throws, rejects or answers a user, rooms or an end of access the chat cannot use costs that
+ * request a 500, not the node. A socket whose access ends (`expiresAt`) is closed with 4401 then (in virtual time).
  */
 import type { AddressInfo } from 'node:net'
 import { createActorSystem } from '@cohort/core'
+import { TestClock } from '@cohort/core/testing'
 import type { ActorSystem } from '@cohort/core'
 import type { ProbeHandler } from '@cohort/discovery'
 import { pino } from 'pino'
@@ -28,10 +29,10 @@ afterEach(async () => {
 })
 
 /** A chat on a local system behind a real HTTP server, with `authenticate`; `errors` collects what it logs at error. */
-async function chatWith(authenticate: ChatAuthenticator) {
+async function chatWith(authenticate: ChatAuthenticator, clock?: TestClock) {
   const errors: string[] = []
   const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg as string) })
-  system = createActorSystem({ node: 'auth@127.0.0.1', logger })
+  system = createActorSystem({ node: 'auth@127.0.0.1', logger, ...(clock === undefined ? {} : { clock }) })
   const { services } = await startChat(system, OPTIONS)
   const sockets = new SocketEndpoint(services, authenticate)
   http = await startChatHttpServer({ host: '127.0.0.1', port: 0, services, sockets, probes: NO_PROBES, endpoints: async () => [], authenticate })
@@ -86,5 +87,42 @@ describe('SocketEndpoint with an authenticator', () => {
     const ada = connect({})
     expect(await outcome(ada)).toMatchObject({ frame: { type: 'history' } })
     ada.terminate()
+  })
+
+  it('closes a socket with 4401 when the access it was given ends, and refuses an access already ended', async () => {
+    const start = Date.UTC(2026, 11, 6, 12)
+    const clock = new TestClock(start)
+    const { services, errors, connect, port } = await chatWith((request) => {
+      const until = request.headers['x-until']
+      const user = String(request.headers['x-user'])
+      return until === undefined ? { user } : { user, expiresAt: until === 'soon' ? ('soon' as unknown as number) : Number(until) }
+    }, clock)
+    const ada = connect({ 'x-user': 'ada', 'x-until': String(start + 60_000) })
+    const bob = connect({ 'x-user': 'bob' })
+    expect(await outcome(ada)).toMatchObject({ frame: { type: 'history' } })
+    expect(await outcome(bob)).toMatchObject({ frame: { type: 'history' } })
+    const closed = new Promise<[number, string]>((resolve) => ada.once('close', (code, reason) => resolve([code, reason.toString()])))
+    await clock.advance(59_999)
+    expect(ada.readyState).toBe(WebSocket.OPEN)
+    expect(services.presence?.users('lobby')).toEqual(['ada', 'bob'])
+    await clock.advance(1)
+    expect(await closed).toEqual([4401, 'access expired; reconnect with a new access token'])
+    expect(services.counters.accessExpired).toBe(1)
+    await clock.advance(0)
+    expect(services.presence?.users('lobby')).toEqual(['bob'])
+    // Without an end, access lasts as long as the socket.
+    await clock.advance(600_000)
+    expect(bob.readyState).toBe(WebSocket.OPEN)
+
+    expect(await outcome(connect({ 'x-user': 'carol', 'x-until': String(clock.now()) }))).toEqual({
+      status: 401,
+      body: `the access expired at ${new Date(clock.now()).toISOString()}\n`,
+    })
+    const read = await fetch(`http://127.0.0.1:${port}/rooms/lobby/history`, { headers: { 'x-user': 'carol', 'x-until': String(clock.now()) } })
+    expect([read.status, await read.json()]).toEqual([401, { error: `the access expired at ${new Date(clock.now()).toISOString()}` }])
+    expect(await outcome(connect({ 'x-user': 'carol', 'x-until': '-1e20' }))).toEqual({ status: 401, body: 'the access expired at -100000000000000000000 ms since 1970\n' })
+    expect(await outcome(connect({ 'x-user': 'carol', 'x-until': 'soon' }))).toEqual({ status: 500, body: 'could not authenticate the request\n' })
+    expect(errors).toEqual(['the chat authenticator failed; refusing the WebSocket'])
+    bob.terminate()
   })
 })

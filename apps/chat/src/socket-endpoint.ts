@@ -1,20 +1,21 @@
 /**
  * The WebSocket endpoint `GET /ws?room=<room>&user=<name>`: checks the room and user before the upgrade (a bad one
  * gets an HTTP 400 naming what was wrong), then hands each socket to a new session actor. With an authenticator, the
- * user is the one it names and a refused request gets 401 with its reason (the `user` parameter is then ignored).
+ * user is the one it names and a refused request gets 401 with its reason (the `user` parameter is then ignored); an
+ * access that ends (`expiresAt`) is the session's to end.
  * While the node is leaving it refuses new sockets (503) and tells the connected ones to reconnect elsewhere.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { startChild } from '@cohort/core'
 import { WebSocketServer } from 'ws'
-import { isRefusedAuthentication } from './authenticate.ts'
+import { accessEnded, isRefusedAuthentication } from './authenticate.ts'
 import type { Authentication, ChatAuthenticator } from './authenticate.ts'
 import { checkRoomName, checkUserName, reconnectFrame } from './chat-protocol.ts'
 import { checkRoomList, roomAllowed } from './room-access.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
-import type { SessionMessage } from './session.ts'
+import type { SessionArgs, SessionMessage } from './session.ts'
 import { sessionsGroup } from './room-groups.ts'
 
 /**
@@ -42,7 +43,7 @@ export class SocketEndpoint {
     if (this.#leaving) return refuse(socket, '503 Service Unavailable', 'this node is shutting down; connect to another node')
     const refused = checkRoomName(room) ?? (this.#authenticate === undefined ? checkUserName(user) : undefined)
     if (refused !== undefined) return refuse(socket, '400 Bad Request', refused)
-    if (this.#authenticate === undefined) return this.#accept(req, socket, head, room!, user!.trim())
+    if (this.#authenticate === undefined) return this.#accept(req, socket, head, { room: room!, user: user!.trim() })
     let auth: Authentication | PromiseLike<Authentication>
     try {
       auth = this.#authenticate(req, url)
@@ -65,14 +66,25 @@ export class SocketEndpoint {
       if (bad !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered a user the chat cannot show: ${bad}`))
       const badRooms = auth.rooms === undefined ? undefined : checkRoomList(auth.rooms)
       if (badRooms !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered rooms the chat cannot use: ${badRooms}`))
+      let ended: string | undefined
+      try {
+        ended = accessEnded(auth, this.#services.system.clock.now())
+      } catch (err) {
+        return this.#authFailed(socket, err)
+      }
+      if (ended !== undefined) return this.#refuseAuth(socket, ended)
       if (!roomAllowed(auth.rooms, room)) {
         this.#services.counters.authRefused++
         return refuse(socket, '403 Forbidden', `${auth.user} may not enter room ${JSON.stringify(room)}`)
       }
-      return this.#accept(req, socket, head, room, auth.user.trim(), auth.rooms)
+      return this.#accept(req, socket, head, { room, user: auth.user.trim(), rooms: auth.rooms, expiresAt: auth.expiresAt })
     }
+    this.#refuseAuth(socket, auth.refused)
+  }
+
+  #refuseAuth(socket: Duplex, reason: string): void {
     this.#services.counters.authRefused++
-    refuse(socket, '401 Unauthorized', auth.refused, 'www-authenticate: Bearer\r\n')
+    refuse(socket, '401 Unauthorized', reason, 'www-authenticate: Bearer\r\n')
   }
 
   #authFailed(socket: Duplex, err: unknown): void {
@@ -81,7 +93,8 @@ export class SocketEndpoint {
   }
 
   /** Upgrades the request and starts its session. */
-  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, room: string, user: string, rooms?: readonly string[]): void {
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, access: Access): void {
+    const { room, user, rooms, expiresAt } = access
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // A client's bad frame (one over MAX_CLIENT_FRAME_BYTES, a broken mask, invalid UTF-8) is an 'error' on its
       // socket, which ws then closes with the matching code (1009, 1002, 1007). Without a listener that error would
@@ -92,7 +105,13 @@ export class SocketEndpoint {
       const socketId = this.#services.parkSocket(ws)
       startChild(this.#services.system, CHAT_NAMES.sessions, {
         start: CHAT_NAMES.sessionBehaviour,
-        args: rooms === undefined ? { socketId, room, user } : { socketId, room, user, rooms: [...rooms] },
+        args: {
+          socketId,
+          room,
+          user,
+          ...(rooms === undefined ? {} : { rooms: [...rooms] }),
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+        } satisfies SessionArgs,
         restart: 'temporary',
       }).catch((err: unknown) => {
         this.#services.takeSocket(socketId)
@@ -117,6 +136,14 @@ export class SocketEndpoint {
     for (const ws of this.#wss.clients) ws.terminate()
     this.#wss.close()
   }
+}
+
+/** What an accepted WebSocket may do: its URL's room, its user, the rooms it may be in, until when. */
+interface Access {
+  room: string
+  user: string
+  rooms?: readonly string[] | undefined
+  expiresAt?: number | undefined
 }
 
 /** Answers an upgrade with `status` and `reason` as text, and closes the connection. */
