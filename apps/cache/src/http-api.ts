@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net'
 import { Buffer } from 'node:buffer'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import { limitConnections } from '@cohort/discovery'
+import { isCohortError } from '@cohort/core'
+import { limitConnections, readRequestBody } from '@cohort/discovery'
 import type { ConnectionLimit } from '@cohort/discovery'
 import type { CacheMap } from './cache-map.ts'
 import { MAX_TTL_MS } from './command-arguments.ts'
@@ -126,17 +127,14 @@ function queryKeys(query: string): Map<string, string> {
   return params
 }
 
+/** The body of a `PUT`, at most `limit` bytes; past it a 413, and the connection closed with the rest unread. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > limit) throw new HttpError(413, `body of ${declared} bytes is larger than the limit of ${limit} bytes\n`, true)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new HttpError(413, `body is larger than the limit of ${limit} bytes\n`, true)
-    chunks.push(chunk)
+  try {
+    return await readRequestBody(req, limit)
+  } catch (err) {
+    if (isCohortError(err, 'COHORT_ERR_REQUEST_TOO_LARGE')) throw new HttpError(413, `${err.message}\n`, true)
+    throw err
   }
-  return Buffer.concat(chunks, size)
 }
 
 /** Starts the HTTP API; resolves once it listens. */

@@ -12,6 +12,7 @@ export type DiscoveryErrorCode =
   | 'COHORT_ERR_INVALID_CONFIG'
   // The same string as transport's code for a taken port: to a caller, both mean "pick another port or 0".
   | 'COHORT_ERR_ADDRESS_IN_USE'
+  | 'COHORT_ERR_REQUEST_TOO_LARGE'
 
 /** A lookup failed: a DNS error, an API error, a timeout or a missing service-account file. The last known peers are kept. */
 export class DiscoveryUnavailableError extends CohortError<DiscoveryErrorCode> {
@@ -86,5 +87,24 @@ export class ProbePortInUseError extends CohortError<DiscoveryErrorCode> {
     )
     this.host = host
     this.port = port
+  }
+}
+
+/** An HTTP request's body is longer than the endpoint takes (`readRequestBody`): answer 413 and close the connection. */
+export class RequestTooLargeError extends CohortError<DiscoveryErrorCode> {
+  override name = 'RequestTooLargeError'
+  /** The most bytes the endpoint takes. */
+  readonly maxBytes: number
+  /** The length the request declared (`content-length`), when it declared one past `maxBytes`. */
+  readonly declaredBytes: number | undefined
+  constructor(maxBytes: number, declaredBytes?: number) {
+    super(
+      'COHORT_ERR_REQUEST_TOO_LARGE',
+      declaredBytes === undefined
+        ? `body is larger than the limit of ${maxBytes} bytes`
+        : `body of ${declaredBytes} bytes is larger than the limit of ${maxBytes} bytes`,
+    )
+    this.maxBytes = maxBytes
+    this.declaredBytes = declaredBytes
   }
 }
