@@ -54,6 +54,7 @@ export type ChatErrorCode =
   | 'COHORT_ERR_CHAT_TOO_MANY_ROOMS'
   | 'COHORT_ERR_CHAT_ROOM_REFUSED'
   | 'COHORT_ERR_CHAT_ROOM_FORBIDDEN'
+  | 'COHORT_ERR_CHAT_INVALID_USER'
 
 /** The limits of the protocol. */
 export const CHAT_LIMITS: Readonly<{ textBytes: number; refLength: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =
@@ -117,16 +118,23 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
     return frame as ClientFrame
   }
   const text = (value as { text?: unknown }).text
-  if (typeof text !== 'string') return refusal('COHORT_ERR_CHAT_MALFORMED_FRAME', `"text" must be a string, got ${describe(text)}`, ref)
-  if (text.trim() === '') return refusal('COHORT_ERR_CHAT_EMPTY_TEXT', '"text" is empty', ref)
-  const bytes = Buffer.byteLength(text, 'utf8')
-  if (bytes > CHAT_LIMITS.textBytes) {
-    return refusal('COHORT_ERR_CHAT_TEXT_TOO_LONG', `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8`, ref)
-  }
-  const say: { type: 'say'; text: string; ref?: MessageRef; room?: string } = { type: 'say', text }
+  const badText = checkText(text)
+  if (badText !== undefined) return refusal(badText.code, badText.reason, ref)
+  const say: { type: 'say'; text: string; ref?: MessageRef; room?: string } = { type: 'say', text: text as string }
   if (ref !== undefined) say.ref = ref as MessageRef
   if (room !== undefined) say.room = room as string
   return say
+}
+
+/** Why `text` cannot be said (not a string, blank, over `CHAT_LIMITS.textBytes` of UTF-8), or undefined. */
+export function checkText(text: unknown): RefusedFrame | undefined {
+  if (typeof text !== 'string') return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: `"text" must be a string, got ${describe(text)}` }
+  if (text.trim() === '') return { code: 'COHORT_ERR_CHAT_EMPTY_TEXT', reason: '"text" is empty' }
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (bytes > CHAT_LIMITS.textBytes) {
+    return { code: 'COHORT_ERR_CHAT_TEXT_TOO_LONG', reason: `"text" is ${bytes} bytes; the limit is ${CHAT_LIMITS.textBytes} bytes of UTF-8` }
+  }
+  return undefined
 }
 
 /** A refusal, naming the frame's `ref` (already checked) when it had one. */

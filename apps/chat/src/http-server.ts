@@ -1,8 +1,9 @@
 /**
  * The one HTTP port of a chat node: the page (`/`, `/chat.js`), the WebSocket (`/ws`), the probes (`/livez`,
  * `/readyz`), `/metrics` and the observer (all three answered by @cohort/discovery's probe handler), `GET /cluster`,
- * `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence` (asked of the
- * authenticator first, when there is one: a room's history is what its users said).
+ * `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`, and `POST
+ * /rooms/<room>/messages` (message-route.ts); the room routes ask the authenticator first, when there is one: a room's
+ * history is what its users said.
  * Every answer is JSON or text with a status that says what went wrong; a failing handler answers 500 and never
  * takes the node down.
  */
@@ -19,6 +20,7 @@ import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
 import { checkRoomName } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SocketEndpoint } from './socket-endpoint.ts'
+import { MessagePosts } from './message-route.ts'
 
 /** What the HTTP server asks of the node. */
 export interface ChatHttpOptions {
@@ -64,11 +66,21 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   }
   const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value), 'application/json')
 
+  const posts = new MessagePosts(services)
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (await probes.handle(req, res)) return
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed: only GET and HEAD\n')
     const url = new URL(req.url ?? '/', 'http://chat')
     const path = url.pathname
+    const room = /^\/rooms\/([^/]*)\/(history|presence|messages)$/.exec(path)
+    if (room?.[2] === 'messages') {
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST')
+        return send(res, 405, 'method not allowed: /rooms/<room>/messages takes POST\n')
+      }
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD')
+      return send(res, 405, 'method not allowed: only GET and HEAD\n')
+    }
     const file = STATIC.get(path === '/index.html' ? '/' : path)
     if (file !== undefined) return send(res, 200, file.body, file.type)
     switch (path) {
@@ -79,7 +91,6 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
         res.setHeader('access-control-allow-origin', '*')
         return json(res, 200, { node: services.options.publicUrl, endpoints: await options.endpoints() })
     }
-    const room = /^\/rooms\/([^/]*)\/(history|presence)$/.exec(path)
     if (room !== null) {
       let name: string
       try {
@@ -89,6 +100,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       }
       const invalid = checkRoomName(name)
       if (invalid !== undefined) return json(res, 400, { error: invalid })
+      let user: string | undefined
       if (options.authenticate !== undefined) {
         const unauthorized = (reason: string): void => {
           services.counters.authRefused++
@@ -101,13 +113,15 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
         if (ended !== undefined) return unauthorized(ended)
         if (!roomAllowed(auth.rooms, name)) {
           services.counters.authRefused++
-          return json(res, 403, { error: `${auth.user} may not read room ${JSON.stringify(name)}` })
+          return json(res, 403, { error: `${auth.user} may not ${room[2] === 'messages' ? 'post in' : 'read'} room ${JSON.stringify(name)}` })
         }
+        user = auth.user
       }
+      if (room[2] === 'messages') return posts.answer(req, res, name, user)
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }
-    return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, /livez, /readyz, /metrics or /observer\n')
+    return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, POST /rooms/<room>/messages, /livez, /readyz, /metrics or /observer\n')
   }
 
   const server = createServer((req, res) => {

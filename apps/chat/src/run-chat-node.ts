@@ -21,6 +21,9 @@ import { startChatHttpServer } from './http-server.ts'
 import type { ChatHttpServer } from './http-server.ts'
 import { SocketEndpoint } from './socket-endpoint.ts'
 import { startChat } from './start-chat.ts'
+import { postMessage } from './say-message.ts'
+import type { PostedMessage } from './say-message.ts'
+import type { ChatMessage } from './chat-protocol.ts'
 
 /** What a chat node receives from its host process. */
 export interface ChatProcess {
@@ -51,6 +54,11 @@ export interface RunningChatNode {
   logger: Logger
   /** The URL of the page, e.g. `http://127.0.0.1:8080`. */
   url: string
+  /**
+   * Says a message in `room` from server code, as a client's `say` would be said (say-message.ts): resolves it as
+   * said; rejects with a ChatPostError naming what was wrong.
+   */
+  say(room: string, post: PostedMessage): Promise<ChatMessage>
 }
 
 /** Starts a chat node. @throws InvalidConfigError (COHORT_ERR_INVALID_CONFIG) for a bad variable */
@@ -141,5 +149,5 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   const authentication = authenticate === undefined ? 'none: users are who their URL says' : proc.authenticate === undefined ? 'access tokens' : 'custom'
   logger.info({ url, cohort: node.url, authentication }, 'chat node ready')
   emit({ type: 'ready', url, cohort: node.url, creation: system.creation })
-  return { config, node, root, cluster, http, services, shutdown, logger, url }
+  return { config, node, root, cluster, http, services, shutdown, logger, url, say: (room, post) => postMessage(services, room, post) }
 }

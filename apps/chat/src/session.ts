@@ -24,9 +24,10 @@ import type { ChatErrorCode, MessageRef } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { MessageRateLimit } from './message-rate-limit.ts'
-import type { EnterReply, RoomMessage } from './room.ts'
+import type { EnterReply } from './room.ts'
 import { roomAllowed } from './room-access.ts'
-import { roomGroup, sessionsGroup } from './room-groups.ts'
+import { sessionsGroup } from './room-groups.ts'
+import { sayMessage } from './say-message.ts'
 
 /** The arguments of a session: its parked socket, room and user. */
 export interface SessionArgs {
@@ -226,11 +227,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
             refuse(state, 'COHORT_ERR_CHAT_NOT_IN_ROOM', notInRoom(room), frame.ref)
             return state
           }
-          counters.messagesIn++
-          const message = services.stamp(room, state.user, frame.text, frame.ref)
-          // The frame's JSON is made once here for every node, not once per node by each room actor.
-          const json = Buffer.from(JSON.stringify(message))
-          groups.broadcast(roomGroup(room), { t: 'message', message, json } satisfies RoomMessage, { sender: ctx })
+          const message = sayMessage(services, room, state.user, frame.text, frame.ref, ctx)
           // Written by the session itself, so the answer does not depend on the room actor's copy reaching the socket.
           if (frame.ref !== undefined) write(state, ackFrame(frame.ref, message.id))
           return state
