@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createActorSystem } from '../../system/actor-system.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
 import { createLogSink } from '../../testing/log-sink.ts'
@@ -276,6 +277,31 @@ describe('replicated map: subscribe', () => {
 })
 
 describe('replicated map: TTL and tombstones', () => {
+  it('sleeps until a TTL longer than a Node timer holds (24.8 days), instead of sweeping every millisecond', async () => {
+    // The real clock, with Vitest's fake setTimeout: it fires a delay past 2^31 - 1 ms after 1 ms, as Node does. The
+    // map's sweep timer for a 30-day key then fired at once, swept nothing, and armed itself again, for as long as
+    // the key lived: about an eighth of a vCPU on an idle node.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const sys = createActorSystem({ node: 'ttl@h' })
+    try {
+      let sweeps = 0
+      sys.trace((record) => {
+        if (record.type === 'receive' && (record.msg as { t?: unknown } | null)?.t === 'sweep') sweeps++
+      })
+      const map = startReplicatedMap<string>(sys)
+      map.set('session', 'v', { ttlMs: 30 * 24 * 3600 * 1000 })
+      for (let i = 0; i < 20; i++) {
+        await vi.advanceTimersByTimeAsync(1)
+        await sys.whenIdle()
+      }
+      expect(sweeps).toBe(0)
+      expect(map.get('session')).toBe('v')
+    } finally {
+      vi.useRealTimers()
+      await sys.shutdown()
+    }
+  })
+
   it('a TTL key expires on every node at its expiresAt', async () => {
     const { net, m } = cluster<string>(['a@h', 'b@h'])
     await net.clock.advance(1000)
