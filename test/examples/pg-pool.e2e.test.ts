@@ -181,7 +181,7 @@ describe('the supervised pg pool', () => {
     expect(await waiting).toMatchObject({ code: 'COHORT_ERR_POOL_CHECKOUT_TIMEOUT' })
     expect((await waiting as Error).message).toMatch(/^no connection became free within \d+ ms \(1 of 1 connections alive\)$/)
     // A timeout no timer can wait is the caller's error, not the manager's: it keeps serving.
-    for (const timeoutMs of [-1, NaN, 0.5]) {
+    for (const timeoutMs of [-1, NaN, 0.5, 2 ** 31]) {
       await expect(pool.checkout({ timeoutMs })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'timeoutMs' })
     }
     await expect(lease.query('SELECT 1', [], { timeoutMs: -1 })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION' })

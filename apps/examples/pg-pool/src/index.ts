@@ -3,7 +3,7 @@
  * errors and metrics, and runPgPoolNode, the example node that serves it over HTTP with probes and graceful shutdown.
  */
 export { createPool } from './pool.ts'
-export { DEFAULT_POOL_OPTIONS, resolvePoolOptions } from './pool-options.ts'
+export { DEFAULT_POOL_OPTIONS, MAX_TIMEOUT_MS, resolvePoolOptions } from './pool-options.ts'
 export { PoolError, isPoolError } from './pool-error.ts'
 export { classifyQueryError } from './query-outcome.ts'
 export { registerPoolMetrics } from './pool-metrics.ts'

@@ -97,9 +97,24 @@ export const DEFAULT_POOL_OPTIONS: Readonly<{
 })
 
 /** `value` if it is an integer of at least `min`; otherwise an InvalidOptionError naming `option`. */
-export function positiveInteger(option: string, value: unknown, min = 1): number {
+function positiveInteger(option: string, value: unknown, min = 1): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new InvalidOptionError(option, value, `an integer >= ${min}`)
+  }
+  return value
+}
+
+/**
+ * The longest timeout the pool takes: a day. Its timers are Node's, which fire a delay past 2^31 - 1 ms (24.8 days)
+ * after 1 ms, so an unbounded one would time every statement out at once; a day is already past any wait a caller
+ * means.
+ */
+export const MAX_TIMEOUT_MS = 86_400_000
+
+/** `value` if it is a whole number of milliseconds from 1 to MAX_TIMEOUT_MS; otherwise an InvalidOptionError. */
+export function checkTimeoutMs(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
+    throw new InvalidOptionError(option, value, `a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (a day)`)
   }
   return value
 }
@@ -130,9 +145,9 @@ export function resolvePoolOptions(input: PoolOptions): ResolvedPoolOptions {
     size,
     name,
     maxWaiting: positiveInteger('maxWaiting', input.maxWaiting ?? d.maxWaiting, 0),
-    checkoutTimeoutMs: positiveInteger('checkoutTimeoutMs', input.checkoutTimeoutMs ?? d.checkoutTimeoutMs),
-    queryTimeoutMs: positiveInteger('queryTimeoutMs', input.queryTimeoutMs ?? d.queryTimeoutMs),
-    connectTimeoutMs: positiveInteger('connectTimeoutMs', input.connectTimeoutMs ?? d.connectTimeoutMs),
+    checkoutTimeoutMs: checkTimeoutMs('checkoutTimeoutMs', input.checkoutTimeoutMs ?? d.checkoutTimeoutMs),
+    queryTimeoutMs: checkTimeoutMs('queryTimeoutMs', input.queryTimeoutMs ?? d.queryTimeoutMs),
+    connectTimeoutMs: checkTimeoutMs('connectTimeoutMs', input.connectTimeoutMs ?? d.connectTimeoutMs),
     serverCheckIntervalMs: positiveInteger('serverCheckIntervalMs', input.serverCheckIntervalMs ?? d.serverCheckIntervalMs, 0),
     intensity: { maxRestarts: intensity.maxRestarts, withinMs: intensity.withinMs },
     onGiveUp,

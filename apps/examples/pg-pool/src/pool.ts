@@ -18,7 +18,7 @@ import type { ActorSystem, ChildSpec, Pid } from '@cohort/core'
 import { connectionBehaviour, managerName } from './connection.ts'
 import type { QueryRequest } from './connection.ts'
 import { PoolError } from './pool-error.ts'
-import { positiveInteger, resolvePoolOptions } from './pool-options.ts'
+import { checkTimeoutMs, resolvePoolOptions } from './pool-options.ts'
 import type { PoolOptions } from './pool-options.ts'
 import { CONNECTIONS_CHILD_ID, poolManagerBehaviour } from './pool-manager.ts'
 import type { CheckoutReply, PoolSnapshot } from './pool-manager.ts'
@@ -138,7 +138,7 @@ export function createPool(system: ActorSystem, input: PoolOptions): Pool {
 
   const checkout = async (timeoutMs = options.checkoutTimeoutMs, holder?: Pid): Promise<Lease> => {
     // Checked here, in the caller: the manager's timer would refuse it, and the manager serves every caller.
-    positiveInteger('timeoutMs', timeoutMs)
+    checkTimeoutMs('timeoutMs', timeoutMs)
     let reply: CheckoutReply
     try {
       // The manager answers by the deadline itself; the call's own timeout only guards against a stuck manager.
@@ -154,7 +154,7 @@ export function createPool(system: ActorSystem, input: PoolOptions): Pool {
       backendPid,
       async query<R>(sql: string, params: unknown[] = [], queryOptions: { timeoutMs?: number } = {}): Promise<QueryResult<R>> {
         if (released) throw new Error('this lease was released; check out another connection')
-        const request: QueryRequest = { type: 'query', sql, params, timeoutMs: positiveInteger('timeoutMs', queryOptions.timeoutMs ?? options.queryTimeoutMs) }
+        const request: QueryRequest = { type: 'query', sql, params, timeoutMs: checkTimeoutMs('timeoutMs', queryOptions.timeoutMs ?? options.queryTimeoutMs) }
         let outcome: QueryOutcome
         try {
           outcome = await system.call<QueryOutcome>(pid as Pid, request, request.timeoutMs + 5_000)
