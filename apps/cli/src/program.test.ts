@@ -137,6 +137,10 @@ describe('cohort status', () => {
     await expect(run(['status', '--cookie', cookie]).done).rejects.toThrow(/no node: pass --node name@host:port/)
     await expect(run(['status', '--node', 'a@127.0.0.1:1']).done).rejects.toThrow(/no cookie/)
     await expect(run(['status', '--node', 'a@127.0.0.1:1', '--cookie', cookie, '--interval-ms', '5']).done).rejects.toThrow(/invalid --interval-ms 5/)
+    // Past a day: Node's timer would fire a delay past 24.8 days after 1 ms, and --watch would redraw without pause.
+    await expect(run(['status', '--node', 'a@127.0.0.1:1', '--cookie', cookie, '--interval-ms', '3000000000']).done).rejects.toThrow(
+      'invalid --interval-ms 3000000000: expected a whole number of milliseconds from 100 to 86400000 (a day)',
+    )
   })
 })
 

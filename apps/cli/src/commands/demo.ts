@@ -7,6 +7,7 @@ import { Command } from 'commander'
 import { runLocalClusterDemo } from '../local-cluster-demo.ts'
 import { runNarratedTour } from '../narrated-tour.ts'
 import type { ProgramIO } from '../program-io.ts'
+import { millisecondsFlag } from './milliseconds-flag.ts'
 
 export function demoCommand(io: ProgramIO): Command {
   return new Command('demo')
@@ -21,8 +22,7 @@ export function demoCommand(io: ProgramIO): Command {
       const count = Number(flags.nodes)
       const basePort = Number(flags.basePort)
       if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new Error(`invalid --base-port ${flags.basePort}: expected 1024..65000`)
-      const restartDelayMs = Number(flags.restartDelayMs)
-      if (!Number.isInteger(restartDelayMs) || restartDelayMs < 0) throw new Error(`invalid --restart-delay-ms ${flags.restartDelayMs}: expected an integer ≥ 0`)
+      const restartDelayMs = millisecondsFlag('restart-delay-ms', flags.restartDelayMs, 0)
       const port = (flag: string, value: string): number => {
         const n = Number(value)
         if (!Number.isInteger(n) || n < 1024 || n > 65000) throw new Error(`invalid ${flag} ${value}: expected 1024..65000`)

@@ -7,6 +7,7 @@ import { runDoctor } from '../doctor/doctor-checks.ts'
 import { formatDoctorReport } from '../doctor/doctor-report.ts'
 import type { ProgramIO } from '../program-io.ts'
 import { envFromFlags, START_FLAGS } from './start.ts'
+import { millisecondsFlag } from './milliseconds-flag.ts'
 
 export function doctorCommand(io: ProgramIO): Command {
   const command = new Command('doctor').description(
@@ -16,8 +17,7 @@ export function doctorCommand(io: ProgramIO): Command {
   command.option('--timeout-ms <ms>', 'how long discovery and each handshake may take', '5000')
   command.option('--json', 'print the checks as JSON')
   command.action(async (flags: Record<string, string | boolean | undefined>) => {
-    const timeoutMs = Number(flags['timeoutMs'])
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`invalid --timeout-ms ${String(flags['timeoutMs'])}: expected a positive integer`)
+    const timeoutMs = millisecondsFlag('timeout-ms', flags['timeoutMs'], 1)
     const checks = await runDoctor({ env: envFromFlags(io.env, flags).env, timeoutMs })
     io.stdout(flags['json'] === true ? `${JSON.stringify(checks, null, 2)}\n` : formatDoctorReport(checks))
     if (checks.some((c) => !c.ok)) io.exit(1)

@@ -13,6 +13,7 @@ import { connectHidden, parseTarget } from '../hidden-client.ts'
 import type { Target } from '../hidden-client.ts'
 import type { ProgramIO } from '../program-io.ts'
 import { formatStatus } from '../status-view.ts'
+import { millisecondsFlag } from './milliseconds-flag.ts'
 
 /** ANSI: clear the screen and move home, so each watch frame replaces the last. */
 const CLEAR = '\u001b[2J\u001b[H'
@@ -46,12 +47,10 @@ export function statusCommand(io: ProgramIO): Command {
       if (cookie === undefined) throw new Error('no cookie: pass --cookie or set COHORT_COOKIE')
       const name = flags.node ?? positional
       if (name === undefined) throw new Error('no node: pass --node name@host:port (any node of the cluster)')
-      const intervalMs = Number(flags.intervalMs)
-      if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new Error(`invalid --interval-ms ${flags.intervalMs}: expected an integer ≥ 100`)
+      const intervalMs = millisecondsFlag('interval-ms', flags.intervalMs, 100)
       const waitFor = flags.waitFor === undefined ? undefined : Number(flags.waitFor)
       if (waitFor !== undefined && (!Number.isInteger(waitFor) || waitFor < 1)) throw new Error(`invalid --wait-for ${flags.waitFor}: expected a positive integer`)
-      const timeoutMs = Number(flags.timeoutMs)
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`invalid --timeout-ms ${flags.timeoutMs}: expected a positive integer`)
+      const timeoutMs = millisecondsFlag('timeout-ms', flags.timeoutMs, 1)
       const target = parseTarget(name, flags.url)
       const { node, first } = await askFirst(target, cookie, waitFor, timeoutMs)
       const ask = (): Promise<ClusterReport> => askReport(node, target)
