@@ -8,7 +8,7 @@
  * a message said twice under one ref shows once, a message typed while the page reconnects waits and is said once
  * it has, and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
  * tokens, a page opened with one chats as the token's user, and signs out instead of retrying when the token expires
- * or is refused. Screenshots go to test/output/chat-browser/ (ignored by
+ * or is refused. One page is in several rooms over one connection, each shown in its tab with what arrived unread. Screenshots go to test/output/chat-browser/ (ignored by
  * git).
  */
 import { mkdirSync } from 'node:fs'
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOCK_SKEW_S, signAccessToken } from '@cohort/chat'
-import { ChatClient, ChatCluster } from '../support/chat-process.ts'
+import { ChatClient, ChatCluster, getJson } from '../support/chat-process.ts'
 import { launchChromium } from '../support/chromium.ts'
 import type { TestBrowser } from '../support/chromium.ts'
 
@@ -46,7 +46,11 @@ async function newPage(): Promise<Page> {
   return browser.context.newPage()
 }
 
+// Chromium throttles a tab in the background (a page the test is not on), and Playwright's actions on it then take
+// seconds: each helper that acts on a page brings it to the front first.
+
 async function joinRoom(page: Page, url: string, name: string, room: string): Promise<void> {
+  await page.bringToFront()
   await page.goto(url)
   await page.fill('#name', name)
   await page.fill('#room', room)
@@ -55,8 +59,14 @@ async function joinRoom(page: Page, url: string, name: string, room: string): Pr
 }
 
 async function say(page: Page, text: string): Promise<void> {
+  await page.bringToFront()
   await page.fill('#text', text)
   await page.click('#send')
+}
+
+async function click(page: Page, selector: string): Promise<void> {
+  await page.bringToFront()
+  await page.click(selector)
 }
 
 const users = (page: Page): Promise<string[]> => page.$$eval('#users li', (lis) => lis.map((li) => li.textContent ?? ''))
@@ -256,5 +266,58 @@ describe('the chat page in Chromium', () => {
     await forged.waitForSelector('#status[data-state="signed-out"]')
     expect(await forged.textContent('#error')).toBe("the token's signature does not match: signed with another secret, or changed")
     expect(await metric('chat_auth_refused_total')).toBe('2')
+  })
+
+  it('is in several rooms over one connection: tabs with unread counts, each room its own messages and presence, all rejoined after its node leaves', async () => {
+    const cluster = await startCluster(2)
+    const ada = await newPage()
+    const bob = await newPage()
+    await joinRoom(ada, cluster.node(0).url, 'ada', 'alpha')
+    // A second join on the same page adds a room to the connection and shows it.
+    await ada.fill('#room', 'beta')
+    await click(ada, '#join button')
+    await ada.waitForFunction(() => document.querySelector('#rooms .tab[aria-current="true"]')?.textContent === '#beta')
+    await joinRoom(bob, cluster.node(1).url, 'bob', 'beta')
+    await ada.waitForFunction(() => Array.from(document.querySelectorAll('#users li')).map((li) => li.textContent).join() === 'ada,bob')
+
+    // Back in alpha, bob's message in beta shows as unread on beta's tab, and in beta once it is shown.
+    await click(ada, '#rooms .tab[data-room="alpha"]')
+    expect(await users(ada)).toEqual(['ada'])
+    await say(bob, 'in beta, for ada')
+    await ada.waitForFunction(() => document.querySelector('#rooms .tab[data-room="beta"] .unread')?.textContent === '1')
+    expect(await ada.$$eval('#messages li.message', (lis) => lis.length)).toBe(0)
+    await ada.screenshot({ path: join(OUTPUT, '10-rooms-unread.png') })
+    await click(ada, '#rooms .tab[data-room="beta"]')
+    await ada.waitForSelector('#messages li.message .text >> text=in beta, for ada')
+    expect(await ada.$('#rooms .tab[data-room="beta"] .unread')).toBeNull()
+
+    // What ada says goes to the room she is looking at.
+    await say(ada, 'beta answer')
+    await bob.waitForSelector('#messages li.message .text >> text=beta answer')
+    await click(ada, '#rooms .tab[data-room="alpha"]')
+    await say(ada, 'only in alpha')
+    await said(ada, 'only in alpha')
+    // Ada's node: its room actor stored the message in the same pass of its event loop as the ack was written.
+    expect((await getJson<{ messages: { text: string }[] }>(cluster.node(0).url, '/rooms/alpha/history')).messages.map((m) => m.text)).toEqual(['only in alpha'])
+    expect(await bob.$$eval('#messages li.message .text', (els) => els.map((e) => e.textContent))).toEqual(['in beta, for ada', 'beta answer'])
+
+    // Ada's node leaves: the page reconnects to the other node and is in both rooms again (bob sees her in beta).
+    cluster.node(0).kill('SIGTERM')
+    await ada.waitForFunction((old) => {
+      const status = document.querySelector('#status') as HTMLElement
+      return status.dataset['state'] === 'connected' && !status.textContent!.includes(old)
+    }, new URL(cluster.node(0).url).host)
+    expect(await cluster.node(0).exited).toBe(0)
+    await bob.waitForFunction(() => Array.from(document.querySelectorAll('#users li')).map((li) => li.textContent).join() === 'ada,bob')
+    await click(ada, '#rooms .tab[data-room="beta"]')
+    await say(ada, 'back in beta')
+    await bob.waitForSelector('#messages li.message .text >> text=back in beta')
+
+    // Leaving beta: its tab goes, and bob sees ada leave.
+    await click(ada, '#rooms .leave[data-room="beta"]')
+    await bob.waitForFunction(() => Array.from(document.querySelectorAll('#users li')).map((li) => li.textContent).join() === 'bob')
+    expect(await ada.$$eval('#rooms .tab', (tabs) => tabs.map((t) => t.textContent))).toEqual(['#alpha'])
+    expect(await ada.$$eval('#messages li.message .text', (els) => els.map((e) => e.textContent))).toEqual(['only in alpha'])
+    await ada.screenshot({ path: join(OUTPUT, '11-rooms-after-leaving.png') })
   })
 })

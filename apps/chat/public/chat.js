@@ -1,13 +1,17 @@
-// The chat page's script: plain JavaScript, no build step. It joins a room over the node's WebSocket, shows history,
-// messages and presence, and reconnects by itself: to another node when its node says it is leaving; when the
-// connection just drops, to the other nodes it learnt from /endpoints and its own node in turn, with a capped backoff.
-// Names and texts are always set as text (textContent), never as markup.
+// The chat page's script: plain JavaScript, no build step. It is in one or more rooms over one WebSocket to a node,
+// shows each room's history, messages and presence (one room at a time, the others counting what arrived unread),
+// and reconnects by itself: to another node when its node says it is leaving; when the connection just drops, to the
+// other nodes it learnt from /endpoints and its own node in turn, with a capped backoff. Names and texts are always
+// set as text (textContent), never as markup.
+//
+// Rooms: the first room is the one the WebSocket's URL names; every other room is joined with a `join` frame, on
+// each connection again, and left with `leave`. Every `say` names its room.
 //
 // Nothing typed is lost to a failing node: each message is sent with a ref unique to this page and shown as pending
-// until its node acks it. When the connection drops first, the page looks for the ref in the next node's history
-// (the old node may have said it before it went) and sends again only what is not there. Messages are shown once
-// per id and once per sender and ref, so a message said twice by such a resend still shows once. Typing goes on
-// while the page reconnects: what is typed then waits, pending, and goes to the next node after its history.
+// until its node acks it. When the connection drops first, the page looks for the ref in the next node's history of
+// that room (the old node may have said it before it went) and sends again only what is not there. Messages are
+// shown once per id and once per sender and ref, so a message said twice by such a resend still shows once. Typing
+// goes on while the page reconnects: what is typed then waits, pending, and goes to the next node after its history.
 //
 // The page stops (signed out) instead of retrying forever when the nodes will not take it: its access token expired
 // (the node closes with 4401 then, and the page knows the token's exp), or its node refuses it (the reason shown).
@@ -16,7 +20,10 @@
 const $ = (id) => document.getElementById(id)
 const state = {
   name: '',
-  room: '',
+  // The rooms this page is in, in the order joined (the first is the URL's): room → { items, users, unread }, where
+  // items are the room's message elements, shown while it is the active room.
+  rooms: new Map(),
+  active: '',
   socket: null,
   base: location.origin,
   next: [],
@@ -27,8 +34,10 @@ const state = {
   // Ids of the messages shown, and the sender-and-ref keys (refKey) of those that had a ref.
   seen: new Set(),
   refs: new Set(),
-  // This page's messages not acked yet, by ref, in the order typed: { text, li, socket (the one it was sent on) }.
+  // This page's messages not acked yet, by ref, in the order typed: { text, room, li, socket (the one it was sent on) }.
   mine: new Map(),
+  // The refs of this page's join frames, and the room each joins, until answered.
+  joins: new Map(),
   page: Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join(''),
   nextRef: 0,
 }
@@ -61,16 +70,20 @@ function tokenClaims(jwt) {
 const claims = token ? tokenClaims(token) : {}
 const tokenExpired = () => typeof claims.exp === 'number' && Date.now() >= (claims.exp + CLOCK_SKEW_S) * 1000
 
+const homeRoom = () => state.rooms.keys().next().value
+const newRef = () => `${state.page}-${state.nextRef++}`
+
 function wsUrl(base) {
   const url = new URL('/ws', base)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-  url.searchParams.set('room', state.room)
+  url.searchParams.set('room', homeRoom())
   url.searchParams.set('user', state.name)
   if (token) url.searchParams.set('token', token)
   return url.href
 }
 
-function messageItem(user, text, meta) {
+// A message's list item, kept with its room and shown when the room is.
+function messageItem(room, user, text, meta) {
   const li = document.createElement('li')
   li.className = 'message'
   const name = document.createElement('span')
@@ -83,10 +96,18 @@ function messageItem(user, text, meta) {
   when.className = 'meta'
   when.textContent = meta
   li.append(name, body, when)
-  const list = $('messages')
-  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4
-  list.append(li)
-  if (atBottom) list.scrollTop = list.scrollHeight
+  const entry = state.rooms.get(room)
+  if (entry === undefined) return li
+  entry.items.push(li)
+  if (room === state.active) {
+    const list = $('messages')
+    const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4
+    list.append(li)
+    if (atBottom) list.scrollTop = list.scrollHeight
+  } else {
+    entry.unread++
+    showRooms()
+  }
   return li
 }
 
@@ -114,7 +135,7 @@ function addMessage(m) {
     state.refs.add(refKey(m.user, m.ref))
   }
   state.seen.add(m.id)
-  messageItem(m.user, m.text, new Date(m.at).toLocaleTimeString()).dataset.id = m.id
+  messageItem(m.room, m.user, m.text, new Date(m.at).toLocaleTimeString()).dataset.id = m.id
 }
 
 // The node refused one of this page's messages: it stays in the list, struck out, with the reason.
@@ -130,16 +151,91 @@ function refuse(ref, reason) {
 function sendMine(ref) {
   const mine = state.mine.get(ref)
   mine.socket = state.socket
-  state.socket.send(JSON.stringify({ type: 'say', text: mine.text, ref }))
+  state.socket.send(JSON.stringify({ type: 'say', room: mine.room, text: mine.text, ref }))
+}
+
+function sendJoin(room) {
+  const ref = newRef()
+  state.joins.set(ref, room)
+  state.socket.send(JSON.stringify({ type: 'join', room, ref }))
 }
 
 function showUsers(users) {
-  const list = $('users')
-  list.replaceChildren(...users.map((u) => {
+  $('users').replaceChildren(...users.map((u) => {
     const li = document.createElement('li')
     li.textContent = u
     return li
   }))
+}
+
+// The room tabs: one per room, the active one marked, the others with what arrived unread; each but a lone room has a
+// button to leave it.
+function showRooms() {
+  const tabs = []
+  for (const [room, entry] of state.rooms) {
+    const tab = document.createElement('button')
+    tab.type = 'button'
+    tab.className = 'tab'
+    tab.dataset.room = room
+    tab.textContent = `#${room}`
+    if (room === state.active) tab.setAttribute('aria-current', 'true')
+    if (entry.unread > 0) {
+      const unread = document.createElement('span')
+      unread.className = 'unread'
+      unread.textContent = String(entry.unread)
+      tab.append(unread)
+    }
+    tab.addEventListener('click', () => showRoom(room))
+    tabs.push(tab)
+    if (state.rooms.size > 1) {
+      const leave = document.createElement('button')
+      leave.type = 'button'
+      leave.className = 'leave'
+      leave.dataset.room = room
+      leave.title = `leave ${room}`
+      leave.textContent = '×'
+      leave.addEventListener('click', () => leaveRoom(room))
+      tabs.push(leave)
+    }
+  }
+  $('rooms').replaceChildren(...tabs)
+}
+
+function showRoom(room) {
+  const entry = state.rooms.get(room)
+  if (entry === undefined) return
+  state.active = room
+  entry.unread = 0
+  const list = $('messages')
+  list.replaceChildren(...entry.items)
+  list.scrollTop = list.scrollHeight
+  showUsers(entry.users)
+  showRooms()
+}
+
+function addRoom(room) {
+  state.rooms.set(room, { items: [], users: [], unread: 0 })
+}
+
+function leaveRoom(room) {
+  if (!state.rooms.has(room) || state.rooms.size === 1) return
+  state.rooms.delete(room)
+  for (const [ref, mine] of [...state.mine]) if (mine.room === room) refuse(ref, 'not sent: left the room')
+  if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+    state.socket.send(JSON.stringify({ type: 'leave', room, ref: newRef() }))
+  }
+  if (state.active === room) showRoom(homeRoom())
+  else showRooms()
+}
+
+// A join this page asked for was refused (a room the token does not allow, too many rooms): the room goes.
+function joinRefused(room, reason) {
+  $('error').textContent = reason
+  if (state.rooms.size === 1) return
+  state.rooms.delete(room)
+  for (const [ref, mine] of [...state.mine]) if (mine.room === room) refuse(ref, `not sent: ${reason}`)
+  if (state.active === room) showRoom(homeRoom())
+  else showRooms()
 }
 
 // The page stops trying: the nodes will not take it as it is (its access ended, or was refused). What is pending
@@ -161,7 +257,7 @@ function signOut(reason) {
 async function refusal(base) {
   if (new URL(base).origin !== location.origin) return undefined
   try {
-    const url = new URL(`/rooms/${encodeURIComponent(state.room)}/presence`, base)
+    const url = new URL(`/rooms/${encodeURIComponent(homeRoom())}/presence`, base)
     if (token) url.searchParams.set('token', token)
     const response = await fetch(url)
     if (response.status !== 401 && response.status !== 403) return undefined
@@ -178,11 +274,14 @@ function connect() {
   setStatus('connecting…', 'connecting')
   const socket = new WebSocket(wsUrl(base))
   state.socket = socket
+  state.joins.clear()
   let opened = false
   socket.onopen = () => {
     opened = true
     state.attempt = 0
     state.told = false
+    // The URL's room is entered already; every other room is joined again on each connection.
+    for (const room of state.rooms.keys()) if (room !== homeRoom()) sendJoin(room)
     fetch(new URL('/endpoints', base))
       .then((r) => r.json())
       .then((body) => { state.known = body.endpoints })
@@ -195,22 +294,32 @@ function connect() {
     const frame = JSON.parse(event.data)
     switch (frame.type) {
       case 'history':
+        if (!state.rooms.has(frame.room)) break
         for (const m of frame.messages) addMessage(m)
         // What this page sent on an earlier connection and is not in the history was lost with it: send it again.
-        for (const [ref, mine] of state.mine) if (mine.socket !== socket) sendMine(ref)
+        for (const [ref, mine] of state.mine) if (mine.room === frame.room && mine.socket !== socket) sendMine(ref)
         break
       case 'message':
         addMessage(frame)
         break
       case 'ack':
+        state.joins.delete(frame.ref)
         markSaid(frame.ref, frame.id, Date.now())
         break
-      case 'presence':
-        showUsers(frame.users)
+      case 'presence': {
+        const entry = state.rooms.get(frame.room)
+        if (entry === undefined) break
+        entry.users = frame.users
+        if (frame.room === state.active) showUsers(frame.users)
         break
+      }
       case 'error':
         if (frame.ref !== undefined && state.mine.has(frame.ref)) refuse(frame.ref, frame.reason)
-        else $('error').textContent = frame.reason
+        else if (frame.ref !== undefined && state.joins.has(frame.ref)) {
+          const room = state.joins.get(frame.ref)
+          state.joins.delete(frame.ref)
+          joinRefused(room, frame.reason)
+        } else $('error').textContent = frame.reason
         break
       case 'reconnect':
         // The node is leaving: go to another node it named, else back to this origin (a load balancer picks one).
@@ -251,17 +360,29 @@ if (token) {
   $('name').readOnly = true
 }
 
+// Join: the first time (or under another name) it connects, in that room; after that it adds the room to this
+// connection (or shows it, when the page is in it already).
 $('join').addEventListener('submit', (event) => {
   event.preventDefault()
-  state.name = $('name').value.trim()
-  state.room = $('room').value.trim()
-  if (state.name === '' || state.room === '') return
+  const name = $('name').value.trim()
+  const room = $('room').value.trim()
+  if (name === '' || room === '') return
+  $('error').textContent = ''
+  if (state.wanted && name === state.name) {
+    if (!state.rooms.has(room)) {
+      addRoom(room)
+      if (state.socket && state.socket.readyState === WebSocket.OPEN) sendJoin(room)
+    }
+    return showRoom(room)
+  }
+  state.name = name
   state.wanted = true
   state.seen.clear()
   state.refs.clear()
   state.mine.clear()
-  $('messages').replaceChildren()
-  $('error').textContent = ''
+  state.rooms.clear()
+  addRoom(room)
+  showRoom(room)
   const old = state.socket
   state.socket = null
   if (old) old.close()
@@ -273,12 +394,13 @@ $('say').addEventListener('submit', (event) => {
   event.preventDefault()
   const text = $('text').value
   if (text.trim() === '' || !state.wanted) return
-  const ref = `${state.page}-${state.nextRef++}`
-  const li = messageItem(state.name, text, 'sending…')
+  const ref = newRef()
+  const room = state.active
+  const li = messageItem(room, state.name, text, 'sending…')
   li.classList.add('pending')
   li.dataset.ref = ref
-  state.mine.set(ref, { text, li, socket: null })
-  // Between connections it waits for the next node's history (the 'history' case above).
+  state.mine.set(ref, { text, room, li, socket: null })
+  // Between connections it waits for the next node's history of its room (the 'history' case above).
   if (state.socket && state.socket.readyState === WebSocket.OPEN) sendMine(ref)
   $('text').value = ''
   $('error').textContent = ''
