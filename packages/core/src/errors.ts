@@ -22,6 +22,7 @@ export type CohortErrorCode =
   | 'COHORT_ERR_NOT_LOCAL'
   | 'COHORT_ERR_NOT_TRACKED'
   | 'COHORT_ERR_GROUPS_NOT_SYNCED'
+  | 'COHORT_ERR_CALLING_SELF'
 
 /**
  * The base of every error Cohort throws or rejects with. `Code` is the owning package's code union: core's by
@@ -76,6 +77,20 @@ export class NoProcError extends CohortError {
   readonly to: string
   constructor(to: string) {
     super('COHORT_ERR_NOPROC', `no process ${to}`)
+    this.to = to
+  }
+}
+
+/**
+ * An actor called itself (its pid, its registered name or a global name it holds). It handles one message at a time,
+ * so the call could only be answered after it gave up waiting: rejected at once instead, as Erlang's
+ * `gen_server:call(self(), …)` exits with `calling_self`.
+ */
+export class CallingSelfError extends CohortError {
+  override name = 'CallingSelfError'
+  readonly to: string
+  constructor(to: string) {
+    super('COHORT_ERR_CALLING_SELF', `${to} called itself: it could only answer after giving up waiting; handle the request directly, or send it to itself`)
     this.to = to
   }
 }

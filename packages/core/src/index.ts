@@ -16,6 +16,7 @@ export {
   NoProcError,
   NoConnectionError,
   CalleeExitedError,
+  CallingSelfError,
   StartFailedError,
   isCohortError,
 } from './errors.ts'

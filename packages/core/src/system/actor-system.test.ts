@@ -91,6 +91,28 @@ describe('ActorSystem#spawn and #call', () => {
     expect(sys.processes().find((p2) => p2.pid.equals(pid))?.mailboxDepth).toBe(0)
   })
 
+  it("rejects an actor's call to itself at once (its pid, its name, a global name it holds), as Erlang's calling_self", async () => {
+    const { sys, clock } = system()
+    const errors: unknown[] = []
+    const pid = sys.spawn({
+      init: () => null as unknown,
+      async handleCall(how: string, _from, s, ctx) {
+        const to = how === 'pid' ? ctx.self : how === 'name' ? 'me' : how === 'remote name' ? { name: 'me', node: 'test@local' } : { global: 'leader' }
+        await ctx.call(to, 'anything', 1_000).catch((err: unknown) => errors.push(err))
+        return { reply: 'still serving', state: s }
+      },
+    })
+    sys.register('me', pid)
+    // A global name resolves through the node's resolver (the global registry, when one runs).
+    const { router } = sys as unknown as { router: { globalResolver: (name: string) => Pid | undefined } }
+    router.globalResolver = (name) => (name === 'leader' ? pid : undefined)
+    for (const how of ['pid', 'name', 'remote name', 'global']) expect(await sys.call(pid, how)).toBe('still serving')
+    expect(clock.pending).toBe(0)
+    expect(errors).toHaveLength(4)
+    expect(errors[0]).toMatchObject({ code: 'COHORT_ERR_CALLING_SELF', name: 'CallingSelfError', to: pid.toString() })
+    expect(String(errors[0])).toContain('called itself')
+  })
+
   it('lists processes oldest first, through spawns and exits that reuse table slots', async () => {
     const { sys } = system()
     const idle = { name: 'idle', init: () => null }

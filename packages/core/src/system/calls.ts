@@ -7,7 +7,7 @@
  */
 import type { Address } from '../actor/ctx.ts'
 import type { Clock } from '../clock.ts'
-import { InvalidOptionError, CallTimeoutError, CalleeExitedError, CohortError, NoConnectionError, NoProcError } from '../errors.ts'
+import { InvalidOptionError, CallTimeoutError, CalleeExitedError, CallingSelfError, CohortError, NoConnectionError, NoProcError } from '../errors.ts'
 import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
@@ -43,6 +43,8 @@ export class Calls {
     if (timeoutMs !== Infinity && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
       return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds up to 2^31 - 1, or Infinity'))
     }
+    // An actor takes one message at a time, so a call to itself could only be answered after it gave up waiting.
+    if (from !== undefined && this.#parts.router.isSelf(to, from)) return Promise.reject(new CallingSelfError(from.pid.toString()))
     let target: MonitorTarget
     if (typeof to === 'object' && to !== null && 'global' in to) {
       const pid = this.#parts.router.resolveGlobal(to.global)

@@ -61,6 +61,18 @@ export class Router {
     return this.#globalResolver?.(name)
   }
 
+  /** True when `to` names `actor` itself on this node: its pid, its registered name, or a global name it holds. */
+  isSelf(to: Address, actor: Actor): boolean {
+    if (to instanceof Pid) return to.node === this.#table.node && to.id === actor.pid.id && to.creation === actor.pid.creation
+    if (typeof to === 'string') return this.#registry.get(to) === actor
+    if (typeof to !== 'object' || to === null) return false
+    if ('global' in to) {
+      const pid = this.#globalResolver?.(to.global)
+      return pid !== undefined && this.isSelf(pid, actor)
+    }
+    return to.node === this.#table.node && this.#registry.get(to.name) === actor
+  }
+
   /** Sends `msg` to `to` on behalf of `sender` (undefined outside actors). Never throws for a dead target. */
   route(to: Address, msg: unknown, sender: Actor | undefined): void {
     const table = this.#table
