@@ -7,16 +7,17 @@
  * lost: a message typed while its node hangs (SIGSTOP) and then dies (SIGKILL) is said once, from the next node,
  * a message said twice under one ref shows once, a message typed while the page reconnects waits and is said once
  * it has, and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
- * tokens, a page opened with one chats as the token's user, and signs out instead of retrying when the token expires
- * or is refused. One page is in several rooms over one connection, each shown in its tab with what arrived unread. Screenshots go to test/output/chat-browser/ (ignored by
- * git).
+ * tokens, a page opened with one chats as the token's user, and signs out instead of retrying when the token expires,
+ * is refused, or its user is signed out from server code. One page is in several rooms over one connection, each
+ * shown in its tab with what arrived unread. Screenshots go to test/output/chat-browser/ (ignored by git).
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CLOCK_SKEW_S, signAccessToken } from '@cohort/chat'
+import { CLOCK_SKEW_S, disconnectUser, signAccessToken } from '@cohort/chat'
+import { startNode } from '@cohort/transport'
 import { ChatClient, ChatCluster, getJson } from '../support/chat-process.ts'
 import { launchChromium } from '../support/chromium.ts'
 import type { TestBrowser } from '../support/chromium.ts'
@@ -237,7 +238,7 @@ describe('the chat page in Chromium', () => {
     await page.screenshot({ path: join(OUTPUT, '8-signed-in-with-a-token.png') })
   })
 
-  it('signs out, without retrying, when its token expires while it chats or its node refuses the token', async () => {
+  it('signs out, without retrying, when its token expires while it chats, its node refuses the token, or server code signs the user out', async () => {
     const secret = 'a secret for the browser test, thirty-two bytes or more'
     const cluster = await startCluster(1, { CHAT_AUTH_SECRET: secret })
     const { url } = cluster.node(0)
@@ -265,6 +266,21 @@ describe('the chat page in Chromium', () => {
     const forged = await open(() => signAccessToken({ name: 'mallory' }, Buffer.from('not the secret of these nodes, but as long')))
     await forged.waitForSelector('#status[data-state="signed-out"]')
     expect(await forged.textContent('#error')).toBe("the token's signature does not match: signed with another secret, or changed")
+    expect(await metric('chat_auth_refused_total')).toBe('2')
+
+    // Signed out from server code (a login service, here on a hidden node): the page says why and stops.
+    const grace = await open(() => signAccessToken({ name: 'grace' }, Buffer.from(secret)))
+    await grace.waitForSelector('#status[data-state="connected"]')
+    const cli = await startNode({ name: `chat-browser-signout-${process.pid}@127.0.0.1`, host: '127.0.0.1', port: 0, cookie: cluster.cookie, hidden: true })
+    try {
+      await cli.connect({ name: cluster.nameOf(0), url: `ws://127.0.0.1:${cluster.ports[0]}` })
+      expect(await disconnectUser(cli.system, 'grace', { reason: 'your role changed', nodes: [cluster.nameOf(0)] })).toBe(1)
+    } finally {
+      await cli.close()
+    }
+    await grace.bringToFront()
+    await grace.waitForSelector('#status[data-state="signed-out"]')
+    expect(await grace.textContent('#error')).toBe('Signed out: your role changed.')
     expect(await metric('chat_auth_refused_total')).toBe('2')
   })
 

@@ -3,13 +3,14 @@
  * sender, presence follows joins, leaves and a SIGKILLed node, history is identical on every node and on a restarted
  * one, a killed room actor is restarted while users keep chatting, bad frames get errors on an open connection, every
  * `say` that names a ref is answered once (an ack, or an error naming it, over the rate limit too), one connection
- * joins, says in and leaves several rooms, a client that does not read is cut off without slowing the room, and a
- * node stopped with SIGTERM tells its clients where to reconnect.
+ * joins, says in and leaves several rooms, a user is signed out of every node from server code, a client that does
+ * not read is cut off without slowing the room, and a node stopped with SIGTERM tells its clients where to reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
 import type { Pid } from '@cohort/core'
+import { CHAT_CLOSE_CODES, disconnectUser } from '@cohort/chat'
 import { ChatClient, ChatCluster, freePorts, getJson } from '../support/chat-process.ts'
 import type { Frame } from '../support/chat-process.ts'
 import { waitUntil } from '../support/wait-until.ts'
@@ -202,6 +203,34 @@ describe('chat across three node processes', () => {
     await present([alice, bobAgain], 'alice,bob')
     alice.say('welcome back')
     await bobAgain.waitFor((f) => f['text'] === 'welcome back')
+  })
+
+  it("signs a user out everywhere from server code: every socket of the user, on every node, closed with 4403 and the reason", async () => {
+    const c = await cluster(2)
+    const adaHere = await join(c.node(0).url, 'lobby', 'ada')
+    const adaThere = await join(c.node(1).url, 'team', 'ada')
+    const bob = await join(c.node(1).url, 'lobby', 'bob')
+    await present([bob], 'ada,bob')
+
+    // A script on a hidden node (as a login service would run it): a hidden node names the chat nodes.
+    const cli = await startNode({ name: `chat-test-signout-${process.pid}@127.0.0.1`, host: '127.0.0.1', port: 0, cookie: c.cookie, hidden: true })
+    hidden.push(cli)
+    for (const i of [0, 1]) await cli.connect({ name: c.nameOf(i), url: `ws://127.0.0.1:${c.ports[i]}` })
+    const closedWith = (client: ChatClient) => new Promise<[number, string]>((resolve) => client.socket.once('close', (code, reason) => resolve([code, reason.toString()])))
+    const closing = [closedWith(adaHere), closedWith(adaThere)]
+    const nodes = [c.nameOf(0), c.nameOf(1)]
+    expect(await disconnectUser(cli.system, 'ada', { reason: 'signed out everywhere', nodes })).toBe(2)
+    for (const closed of await Promise.all(closing)) expect(closed).toEqual([CHAT_CLOSE_CODES.accessRevoked, 'signed out everywhere'])
+    await present([bob], 'bob')
+    expect(bob.socket.readyState).toBe(bob.socket.OPEN)
+    for (const url of [c.node(0).url, c.node(1).url]) expect(await (await fetch(new URL('/metrics', url))).text()).toMatch(/^chat_access_revoked_total 1$/m)
+
+    // Nobody left to sign out; a reason that does not fit a close frame is refused before anything is asked.
+    expect(await disconnectUser(cli.system, 'ada', { nodes })).toBe(0)
+    await expect(disconnectUser(cli.system, 'ada', { reason: 'x'.repeat(124), nodes })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'reason' })
+    // A request of another shape from a peer closes nothing, and the directory keeps serving.
+    expect(await cli.system.call({ name: 'chat.directory', node: c.nameOf(1) }, { t: 'disconnect', user: 'bob', reason: 'x'.repeat(200) }, 5_000)).toBe(0)
+    expect(await disconnectUser(cli.system, 'bob', { nodes: [...nodes, 'nobody@127.0.0.1'] })).toBe(1)
   })
 
   it('restarts a killed room actor under its supervisor while connected users keep chatting', async () => {

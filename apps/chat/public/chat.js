@@ -14,7 +14,8 @@
 // goes on while the page reconnects: what is typed then waits, pending, and goes to the next node after its history.
 //
 // The page stops (signed out) instead of retrying forever when the nodes will not take it: its access token expired
-// (the node closes with 4401 then, and the page knows the token's exp), or its node refuses it (the reason shown).
+// (the node closes with 4401 then, and the page knows the token's exp), the user was signed out from server code
+// (4403, with the reason), or its node refuses it (the reason shown).
 'use strict'
 
 const $ = (id) => document.getElementById(id)
@@ -53,8 +54,10 @@ function setStatus(text, kind) {
 const token = new URLSearchParams(location.search).get('token')
 // The seconds of clock skew the nodes allow a token's exp (the chat's CLOCK_SKEW_S).
 const CLOCK_SKEW_S = 30
-// The close code of a WebSocket whose access ended (the token expired while it was open).
+// The close codes of a WebSocket whose access ended: the token expired while it was open, or the user was signed
+// out from server code (the close frame's reason says why).
 const ACCESS_EXPIRED = 4401
+const ACCESS_REVOKED = 4403
 const EXPIRED = 'Your access token has expired: open the chat again with a new one.'
 
 function tokenClaims(jwt) {
@@ -337,6 +340,7 @@ function connect() {
       return
     }
     if (event.code === ACCESS_EXPIRED) return signOut(EXPIRED)
+    if (event.code === ACCESS_REVOKED) return signOut(`Signed out: ${event.reason || 'by the chat service'}.`)
     if (!opened) {
       const why = await refusal(base)
       if (state.socket !== socket) return

@@ -84,6 +84,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
     },
   })
   new Counter({
+    name: 'chat_access_revoked_total',
+    help: 'WebSockets closed (4403) because their user was signed out from server code (disconnectUser)',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.accessRevoked)
+    },
+  })
+  new Counter({
     name: 'chat_http_connections_refused_total',
     help: 'Connections to the HTTP port closed on arrival because CHAT_MAX_CONNECTIONS were open',
     registers: [registry],

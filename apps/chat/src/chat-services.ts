@@ -5,7 +5,7 @@
  * frames to them), the counters behind /metrics, and the stamp that gives each message its time and cluster-unique
  * id. The composition root (run-chat-node.ts) builds it once.
  */
-import type { ActorSystem, Groups } from '@cohort/core'
+import type { ActorSystem, Groups, Pid } from '@cohort/core'
 import type { WebSocket } from 'ws'
 import type { ChatMessage, MessageRef } from './chat-protocol.ts'
 import { messageId, RoomHistory } from './room-history.ts'
@@ -62,11 +62,16 @@ export interface ChatCounters {
   authRefused: number
   /** WebSockets closed (4401) because their user's access ended (an access token's `exp`). */
   accessExpired: number
+  /** WebSockets closed (4403) by `disconnectUser`: their user was signed out from server code. */
+  accessRevoked: number
 }
 
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
 export interface SessionSocket {
   readonly socket: WebSocket
+  /** The session actor and its user: how `disconnectUser` finds a user's sessions on this node. */
+  readonly pid: Pid
+  readonly user: string
   /** room → the last presence frame written to the socket: a broadcast of the set it was last told is skipped. */
   readonly presence: Map<string, string>
 }
@@ -76,7 +81,7 @@ export class ChatServices {
   readonly system: ActorSystem
   readonly groups: Groups
   readonly options: ChatOptions
-  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0, accessExpired: 0 }
+  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0, accessExpired: 0, accessRevoked: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined

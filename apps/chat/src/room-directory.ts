@@ -3,7 +3,8 @@
  * supervisor, one per room, on demand. A room is started when a local session enters it and also when a room actor
  * of another node joins the room's group, so every node keeps every room's history. Starts go through this one
  * actor, so two sessions entering a new room at once start one room actor. It also tells other nodes this node's
- * public URL (`endpoint`), which a leaving node passes on to its browsers.
+ * public URL (`endpoint`), which a leaving node passes on to its browsers, and closes a user's sessions on this node
+ * when any node asks (`disconnect`, disconnect-user.ts).
  */
 import { isGroupEvent, startChild } from '@cohort/core'
 import type { Ctx, From, GroupEvent, Pid, ServerBehaviour } from '@cohort/core'
@@ -11,9 +12,16 @@ import { CHAT_NAMES, roomActorName } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { roomOfRoomGroup } from './room-groups.ts'
 import type { RoomMessage } from './room.ts'
+import type { SessionMessage } from './session.ts'
+import { MAX_CLOSE_REASON_BYTES } from './disconnect-user.ts'
 
 /** What the directory answers. */
-export type DirectoryRequest = { t: 'ensure'; room: string } | { t: 'whereis'; room: string } | { t: 'endpoint' }
+export type DirectoryRequest =
+  | { t: 'ensure'; room: string }
+  | { t: 'whereis'; room: string }
+  | { t: 'endpoint' }
+  /** Closes every session of `user` on this node (disconnect-user.ts); answers how many. */
+  | { t: 'disconnect'; user: string; reason: string }
 
 /** The directory's behaviour. */
 export function roomDirectoryBehaviour(services: ChatServices): ServerBehaviour<null, void> {
@@ -55,6 +63,18 @@ export function roomDirectoryBehaviour(services: ChatServices): ServerBehaviour<
           return { reply: system.whereis(roomActorName(request.room)), state }
         case 'endpoint':
           return { reply: services.options.publicUrl, state }
+        case 'disconnect': {
+          // Asked by any node of the cluster: a request of another shape than disconnectUser's closes nothing.
+          const { user, reason } = request
+          if (typeof user !== 'string' || typeof reason !== 'string' || Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) return { reply: 0, state }
+          let told = 0
+          for (const session of services.sessionSockets.values()) {
+            if (session.user !== user) continue
+            system.send(session.pid, { t: 'revoke', reason } satisfies SessionMessage)
+            told++
+          }
+          return { reply: told, state }
+        }
       }
     },
     async handleInfo(msg: GroupEvent | { t: 'remoteRoom'; room: string }, state, ctx) {

@@ -22,6 +22,8 @@ import type { ChatHttpServer } from './http-server.ts'
 import { SocketEndpoint } from './socket-endpoint.ts'
 import { startChat } from './start-chat.ts'
 import { postMessage } from './say-message.ts'
+import { disconnectUser } from './disconnect-user.ts'
+import type { DisconnectUserOptions } from './disconnect-user.ts'
 import type { PostedMessage } from './say-message.ts'
 import type { ChatMessage } from './chat-protocol.ts'
 
@@ -59,6 +61,8 @@ export interface RunningChatNode {
    * said; rejects with a ChatPostError naming what was wrong.
    */
   say(room: string, post: PostedMessage): Promise<ChatMessage>
+  /** Closes every WebSocket of `user` on every node of the cluster (disconnect-user.ts); resolves how many. */
+  disconnect(user: string, options?: DisconnectUserOptions): Promise<number>
 }
 
 /** Starts a chat node. @throws InvalidConfigError (COHORT_ERR_INVALID_CONFIG) for a bad variable */
@@ -149,5 +153,17 @@ export async function runChatNode(proc: ChatProcess): Promise<RunningChatNode> {
   const authentication = authenticate === undefined ? 'none: users are who their URL says' : proc.authenticate === undefined ? 'access tokens' : 'custom'
   logger.info({ url, cohort: node.url, authentication }, 'chat node ready')
   emit({ type: 'ready', url, cohort: node.url, creation: system.creation })
-  return { config, node, root, cluster, http, services, shutdown, logger, url, say: (room, post) => postMessage(services, room, post) }
+  return {
+    config,
+    node,
+    root,
+    cluster,
+    http,
+    services,
+    shutdown,
+    logger,
+    url,
+    say: (room, post) => postMessage(services, room, post),
+    disconnect: (user, options) => disconnectUser(system, user, options),
+  }
 }

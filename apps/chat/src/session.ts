@@ -49,6 +49,8 @@ export type SessionMessage =
   | { t: 'rateLimited'; ref?: MessageRef }
   /** The user's access ended (SessionArgs.expiresAt). */
   | { t: 'accessExpired' }
+  /** The user was signed out from server code (disconnect-user.ts), for `reason`. */
+  | { t: 'revoke'; reason: string }
 
 interface SessionState {
   readonly socket: WebSocket
@@ -72,7 +74,8 @@ export const CHAT_CLOSE_CODES: Readonly<{
   flooding: number
   internalError: number
   accessExpired: number
-}> = Object.freeze({ goingAway: 1001, serviceRestart: 1012, tooSlow: 1008, flooding: 1008, internalError: 1011, accessExpired: 4401 })
+  accessRevoked: number
+}> = Object.freeze({ goingAway: 1001, serviceRestart: 1012, tooSlow: 1008, flooding: 1008, internalError: 1011, accessExpired: 4401, accessRevoked: 4403 })
 
 /**
  * A client that has had this many bursts of frames dropped in a row, with none let through between, is cut off. A
@@ -181,7 +184,7 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
         system.send(self, { t: 'closed' } satisfies SessionMessage)
       })
       // Listed before entering: the room writes the history, the presence and then the room's frames to it.
-      sessionSockets.set(self.key, { socket, presence: new Map() })
+      sessionSockets.set(self.key, { socket, presence: new Map(), pid: self, user: args.user })
       let entered: Entered
       try {
         entered = await enter(args.room, args.user, ctx)
@@ -242,6 +245,11 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           // The session ends now, not when the client answers the close, so the user leaves presence at once.
           counters.accessExpired++
           state.socket.close(CHAT_CLOSE_CODES.accessExpired, 'access expired; reconnect with a new access token')
+          return { stop: 'normal', state }
+        case 'revoke':
+          // As an expired access: closed, and the session ends now, so the user leaves presence at once.
+          counters.accessRevoked++
+          state.socket.close(CHAT_CLOSE_CODES.accessRevoked, msg.reason)
           return { stop: 'normal', state }
         case 'reconnect':
           write(state, msg.json)
