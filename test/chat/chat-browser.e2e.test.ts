@@ -9,7 +9,7 @@
  * it has, and a message the node refuses stays on the page, struck out, with the reason. On nodes that require access
  * tokens, a page opened with one chats as the token's user, and signs out instead of retrying when the token expires,
  * is refused, or its user is signed out from server code. One page is in several rooms over one connection, each
- * shown in its tab with what arrived unread. Screenshots go to test/output/chat-browser/ (ignored by git).
+ * shown in its tab with what arrived unread and who is typing. Screenshots go to test/output/chat-browser/ (ignored by git).
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -284,7 +284,7 @@ describe('the chat page in Chromium', () => {
     expect(await metric('chat_auth_refused_total')).toBe('2')
   })
 
-  it('is in several rooms over one connection: tabs with unread counts, each room its own messages and presence, all rejoined after its node leaves', async () => {
+  it('is in several rooms over one connection: tabs with unread counts, each room its own messages, presence and typing, all rejoined after its node leaves', async () => {
     const cluster = await startCluster(2)
     const ada = await newPage()
     const bob = await newPage()
@@ -307,6 +307,17 @@ describe('the chat page in Chromium', () => {
     await ada.waitForSelector('#messages li.message .text >> text=in beta, for ada')
     expect(await ada.$('#rooms .tab[data-room="beta"] .unread')).toBeNull()
 
+    // Typing is signalled to the room: ada sees bob typing in beta until his message arrives.
+    await bob.bringToFront()
+    await bob.fill('#text', 'a reply in the making')
+    await ada.bringToFront()
+    await ada.waitForFunction(() => document.querySelector('#typing')?.textContent === 'bob is typing…')
+    await ada.screenshot({ path: join(OUTPUT, '10b-bob-is-typing.png') })
+    await say(bob, 'a reply in the making')
+    await ada.bringToFront()
+    await ada.waitForSelector('#messages li.message .text >> text=a reply in the making')
+    await ada.waitForFunction(() => document.querySelector('#typing')?.textContent === '')
+
     // What ada says goes to the room she is looking at.
     await say(ada, 'beta answer')
     await bob.waitForSelector('#messages li.message .text >> text=beta answer')
@@ -315,7 +326,7 @@ describe('the chat page in Chromium', () => {
     await said(ada, 'only in alpha')
     // Ada's node: its room actor stored the message in the same pass of its event loop as the ack was written.
     expect((await getJson<{ messages: { text: string }[] }>(cluster.node(0).url, '/rooms/alpha/history')).messages.map((m) => m.text)).toEqual(['only in alpha'])
-    expect(await bob.$$eval('#messages li.message .text', (els) => els.map((e) => e.textContent))).toEqual(['in beta, for ada', 'beta answer'])
+    expect(await bob.$$eval('#messages li.message .text', (els) => els.map((e) => e.textContent))).toEqual(['in beta, for ada', 'a reply in the making', 'beta answer'])
 
     // Ada's node leaves: the page reconnects to the other node and is in both rooms again (bob sees her in beta).
     cluster.node(0).kill('SIGTERM')

@@ -3,7 +3,8 @@
  * sender, presence follows joins, leaves and a SIGKILLed node, history is identical on every node and on a restarted
  * one, a killed room actor is restarted while users keep chatting, bad frames get errors on an open connection, every
  * `say` that names a ref is answered once (an ack, or an error naming it, over the rate limit too), one connection
- * joins, says in and leaves several rooms, a user is signed out of every node from server code, a client that does
+ * joins, says in and leaves several rooms, signals reach the room's other clients live and are kept nowhere, a user
+ * is signed out of every node from server code, a client that does
  * not read is cut off without slowing the room, and a node stopped with SIGTERM tells its clients where to reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest'
@@ -203,6 +204,31 @@ describe('chat across three node processes', () => {
     await present([alice, bobAgain], 'alice,bob')
     alice.say('welcome back')
     await bobAgain.waitFor((f) => f['text'] === 'welcome back')
+  })
+
+  it("carries a client's signal live to the room's other clients on every node, from the user the node knows, and keeps it nowhere", async () => {
+    const c = await cluster(2)
+    const ada = await join(c.node(0).url, 's', 'ada')
+    const bob = await join(c.node(1).url, 's', 'bob')
+    const carol = await join(c.node(0).url, 's', 'carol')
+    await present([ada, bob, carol], 'ada,bob,carol')
+    ada.socket.send(JSON.stringify({ type: 'signal', name: 'typing', user: 'mallory', ref: 'sig-1' }))
+    expect(await ada.waitFor((f) => f['ref'] === 'sig-1', 'the ack')).toEqual({ type: 'ack', ref: 'sig-1' })
+    for (const other of [bob, carol]) {
+      expect(await other.waitFor((f) => f.type === 'signal', 'the signal')).toEqual({ type: 'signal', room: 's', user: 'ada', name: 'typing' })
+    }
+    ada.socket.send(JSON.stringify({ type: 'signal', name: 'reaction.add', data: { emoji: '🎉' }, room: 's' }))
+    await bob.waitFor((f) => f.type === 'signal' && f['name'] === 'reaction.add' && (f['data'] as { emoji?: string }).emoji === '🎉', 'the reaction')
+    // Not to its sender: ada's own message comes after her signals on every path, and she got none of them.
+    ada.say('done')
+    await ada.waitFor((f) => f.type === 'message' && f['text'] === 'done', 'her own message')
+    expect(ada.frames.filter((f) => f.type === 'signal')).toEqual([])
+    ada.socket.send(JSON.stringify({ type: 'signal', name: 'has space', ref: 'sig-bad' }))
+    expect(await ada.waitFor((f) => f['ref'] === 'sig-bad', 'the refusal')).toMatchObject({ type: 'error', code: 'COHORT_ERR_CHAT_INVALID_SIGNAL' })
+    for (const url of [c.node(0).url, c.node(1).url]) {
+      expect((await getJson<History>(url, '/rooms/s/history')).messages.map((m) => m.text)).toEqual(['done'])
+    }
+    expect(await (await fetch(new URL('/metrics', c.node(0).url))).text()).toMatch(/^chat_signals_in_total 2$/m)
   })
 
   it("signs a user out everywhere from server code: every socket of the user, on every node, closed with 4403 and the reason", async () => {

@@ -5,7 +5,8 @@
 // set as text (textContent), never as markup.
 //
 // Rooms: the first room is the one the WebSocket's URL names; every other room is joined with a `join` frame, on
-// each connection again, and left with `leave`. Every `say` names its room.
+// each connection again, and left with `leave`. Every `say` names its room. While the user types, the page signals
+// `typing` to the room (a signal frame, kept nowhere), and shows who else is typing in the room shown.
 //
 // Nothing typed is lost to a failing node: each message is sent with a ref unique to this page and shown as pending
 // until its node acks it. When the connection drops first, the page looks for the ref in the next node's history of
@@ -21,9 +22,12 @@
 const $ = (id) => document.getElementById(id)
 const state = {
   name: '',
-  // The rooms this page is in, in the order joined (the first is the URL's): room → { items, users, unread }, where
-  // items are the room's message elements, shown while it is the active room.
+  // The rooms this page is in, in the order joined (the first is the URL's): room → { items, users, unread, typing },
+  // where items are the room's message elements, shown while it is the active room, and typing maps each user who
+  // signalled typing to when that stops showing.
   rooms: new Map(),
+  // When this page last signalled typing, by room.
+  typingSent: new Map(),
   active: '',
   socket: null,
   base: location.origin,
@@ -139,6 +143,7 @@ function addMessage(m) {
   }
   state.seen.add(m.id)
   messageItem(m.room, m.user, m.text, new Date(m.at).toLocaleTimeString()).dataset.id = m.id
+  if (state.rooms.get(m.room)?.typing.delete(m.user) && m.room === state.active) showTyping()
 }
 
 // The node refused one of this page's messages: it stays in the list, struck out, with the reason.
@@ -214,11 +219,26 @@ function showRoom(room) {
   list.scrollTop = list.scrollHeight
   showUsers(entry.users)
   showRooms()
+  showTyping()
 }
 
 function addRoom(room) {
-  state.rooms.set(room, { items: [], users: [], unread: 0 })
+  state.rooms.set(room, { items: [], users: [], unread: 0, typing: new Map() })
 }
+
+// Typing indicators are signals: sent at most every TYPING_EVERY_MS while the user types, shown for TYPING_SHOWN_MS
+// after the last one, or until that user's message arrives.
+const TYPING_EVERY_MS = 2000
+const TYPING_SHOWN_MS = 3500
+
+function showTyping() {
+  const entry = state.rooms.get(state.active)
+  const now = Date.now()
+  const names = entry === undefined ? [] : [...entry.typing].filter(([, until]) => until > now).map(([user]) => user).sort()
+  $('typing').textContent =
+    names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…` : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : `${names.length} people are typing…`
+}
+setInterval(showTyping, 1000)
 
 function leaveRoom(room) {
   if (!state.rooms.has(room) || state.rooms.size === 1) return
@@ -250,6 +270,7 @@ function signOut(reason) {
   $('text').disabled = true
   $('send').disabled = true
   showUsers([])
+  $('typing').textContent = ''
   setStatus('signed out', 'signed-out')
   $('error').textContent = reason
 }
@@ -309,6 +330,13 @@ function connect() {
         state.joins.delete(frame.ref)
         markSaid(frame.ref, frame.id, Date.now())
         break
+      case 'signal': {
+        const entry = state.rooms.get(frame.room)
+        if (entry === undefined || frame.name !== 'typing') break
+        entry.typing.set(frame.user, Date.now() + TYPING_SHOWN_MS)
+        if (frame.room === state.active) showTyping()
+        break
+      }
       case 'presence': {
         const entry = state.rooms.get(frame.room)
         if (entry === undefined) break
@@ -394,6 +422,14 @@ $('join').addEventListener('submit', (event) => {
   connect()
 })
 
+$('text').addEventListener('input', () => {
+  const room = state.active
+  const now = Date.now()
+  if (!state.socket || state.socket.readyState !== WebSocket.OPEN || now - (state.typingSent.get(room) ?? 0) < TYPING_EVERY_MS) return
+  state.typingSent.set(room, now)
+  state.socket.send(JSON.stringify({ type: 'signal', room, name: 'typing' }))
+})
+
 $('say').addEventListener('submit', (event) => {
   event.preventDefault()
   const text = $('text').value
@@ -404,6 +440,8 @@ $('say').addEventListener('submit', (event) => {
   li.classList.add('pending')
   li.dataset.ref = ref
   state.mine.set(ref, { text, room, li, socket: null })
+  // What is typed next is a new message: signal it at its first keystroke.
+  state.typingSent.delete(room)
   // Between connections it waits for the next node's history of its room (the 'history' case above).
   if (state.socket && state.socket.readyState === WebSocket.OPEN) sendMine(ref)
   $('text').value = ''

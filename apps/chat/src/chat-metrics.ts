@@ -93,6 +93,15 @@ export function registerChatMetrics(registry: Registry, services: ChatServices, 
     },
   })
   new Counter({
+    name: 'chat_signals_in_total',
+    help: "Signals (typing indicators and the like) sent by this node's clients to their rooms; kept nowhere",
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(counters.signalsIn)
+    },
+  })
+  new Counter({
     name: 'chat_http_connections_refused_total',
     help: 'Connections to the HTTP port closed on arrival because CHAT_MAX_CONNECTIONS were open',
     registers: [registry],

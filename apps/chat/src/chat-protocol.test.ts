@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ackFrame, checkRoomName, checkUserName, errorFrame, isRefused, parseClientFrame, refOfDropped } from './chat-protocol.ts'
+import { ackFrame, CHAT_LIMITS, checkRoomName, checkUserName, errorFrame, isRefused, parseClientFrame, refOfDropped, signalFrame } from './chat-protocol.ts'
 
 describe('parseClientFrame', () => {
   it('accepts a say frame', () => {
@@ -51,9 +51,37 @@ describe('rooms in frames', () => {
   it('names every type a client may send when it gets another', () => {
     expect(parseClientFrame('{"type":"shout","ref":"r"}', false)).toEqual({
       code: 'COHORT_ERR_CHAT_UNKNOWN_TYPE',
-      reason: 'unknown type "shout": a client sends "say", "join" or "leave"',
+      reason: 'unknown type "shout": a client sends "say", "join", "leave" or "signal"',
       ref: 'r',
     })
+  })
+})
+
+describe('signals', () => {
+  it('reads a signal with its name, data, room and ref, and builds the frame others get with the user the node knows', () => {
+    expect(parseClientFrame('{"type":"signal","name":"typing"}', false)).toEqual({ type: 'signal', name: 'typing' })
+    expect(parseClientFrame('{"type":"signal","name":"reaction.add","data":{"id":"m1","emoji":"👍"},"room":"b","ref":3,"user":"spoof"}', false)).toEqual({
+      type: 'signal',
+      name: 'reaction.add',
+      data: { id: 'm1', emoji: '👍' },
+      room: 'b',
+      ref: 3,
+    })
+    expect(JSON.parse(signalFrame('b', 'ada', 'typing', undefined))).toEqual({ type: 'signal', room: 'b', user: 'ada', name: 'typing' })
+    expect(JSON.parse(signalFrame('b', 'ada', 'reaction.add', { n: 1 }))).toEqual({ type: 'signal', room: 'b', user: 'ada', name: 'reaction.add', data: { n: 1 } })
+  })
+
+  it('refuses a bad name or data over the limit, naming the ref', () => {
+    for (const name of [undefined, '', 'with space', 'x'.repeat(65), 7]) {
+      expect(parseClientFrame(JSON.stringify({ type: 'signal', name, ref: 'r' }), false)).toMatchObject({ code: 'COHORT_ERR_CHAT_INVALID_SIGNAL', ref: 'r' })
+    }
+    const data = 'x'.repeat(CHAT_LIMITS.signalDataBytes)
+    expect(parseClientFrame(JSON.stringify({ type: 'signal', name: 'big', data }), false)).toEqual({
+      code: 'COHORT_ERR_CHAT_INVALID_SIGNAL',
+      reason: '"data" is 1026 bytes of JSON; the limit is 1024',
+    })
+    expect(parseClientFrame(JSON.stringify({ type: 'signal', name: 'fits', data: data.slice(2) }), false)).toMatchObject({ type: 'signal' })
+    expect(parseClientFrame('{"type":"signal","name":"typing","room":"a b"}', false)).toMatchObject({ code: 'COHORT_ERR_CHAT_INVALID_ROOM' })
   })
 })
 

@@ -1,6 +1,6 @@
 /**
- * The chat's WebSocket protocol: what a browser may send (`say`, `join`, `leave`), what the server sends (`history`,
- * `message`, `ack`, `presence`, `error`, `reconnect`), and the checks on room names, user names, texts and refs. Pure
+ * The chat's WebSocket protocol: what a browser may send (`say`, `join`, `leave`, `signal`), what the server sends
+ * (`history`, `message`, `ack`, `presence`, `signal`, `error`, `reconnect`), and the checks on room names, user names, texts and refs. Pure
  * functions, shared by the session actor and the HTTP routes; the README documents every frame and every error code.
  *
  * A connection is in the room its URL names and in every room it joins since, as a socket.io socket is in its rooms;
@@ -40,6 +40,11 @@ export type ClientFrame =
   | { type: 'join'; room: string; ref?: MessageRef }
   /** Leaves `room` on this connection: no more of its frames, and the user leaves its presence. */
   | { type: 'leave'; room: string; ref?: MessageRef }
+  /**
+   * Tells the room's other clients `name` (with `data`), live and kept nowhere: typing indicators, reactions, read
+   * marks, as a socket.io event emitted to a room.
+   */
+  | { type: 'signal'; name: string; data?: unknown; room?: string; ref?: MessageRef }
 
 /** The codes of `{"type":"error"}` frames; each names one thing the client did wrong. */
 export type ChatErrorCode =
@@ -55,12 +60,26 @@ export type ChatErrorCode =
   | 'COHORT_ERR_CHAT_ROOM_REFUSED'
   | 'COHORT_ERR_CHAT_ROOM_FORBIDDEN'
   | 'COHORT_ERR_CHAT_INVALID_USER'
+  | 'COHORT_ERR_CHAT_INVALID_SIGNAL'
 
 /** The limits of the protocol. */
-export const CHAT_LIMITS: Readonly<{ textBytes: number; refLength: number; roomLength: number; userLength: number; historyLength: number; historyChars: number }> =
+export const CHAT_LIMITS: Readonly<{
+  textBytes: number
+  refLength: number
+  roomLength: number
+  userLength: number
+  historyLength: number
+  historyChars: number
+  signalNameLength: number
+  signalDataBytes: number
+}> =
   Object.freeze({
     /** 4 KiB: long enough for a pasted paragraph, short enough that one client cannot flood a room. */
     textBytes: 4096,
+    /** A signal's name: `typing`, `reaction.add`. */
+    signalNameLength: 64,
+    /** A signal's `data` as JSON: 1 KiB, since every client of the room gets it and it is worth less than a message. */
+    signalDataBytes: 1024,
     /** A ref is an idempotency key, not content: a UUID and a counter fit. */
     refLength: 64,
     roomLength: 64,
@@ -102,16 +121,17 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
     if (bad !== undefined) return { code: 'COHORT_ERR_CHAT_MALFORMED_FRAME', reason: bad }
   }
   const type = (value as { type?: unknown }).type
-  if (type !== 'say' && type !== 'join' && type !== 'leave') {
-    return refusal('COHORT_ERR_CHAT_UNKNOWN_TYPE', `unknown type ${describe(type)}: a client sends "say", "join" or "leave"`, ref)
+  if (type !== 'say' && type !== 'join' && type !== 'leave' && type !== 'signal') {
+    return refusal('COHORT_ERR_CHAT_UNKNOWN_TYPE', `unknown type ${describe(type)}: a client sends "say", "join", "leave" or "signal"`, ref)
   }
   const room = (value as { room?: unknown }).room
-  if (room === undefined && type !== 'say') return refusal('COHORT_ERR_CHAT_INVALID_ROOM', `"${type}" needs a "room"`, ref)
+  if (room === undefined && (type === 'join' || type === 'leave')) return refusal('COHORT_ERR_CHAT_INVALID_ROOM', `"${type}" needs a "room"`, ref)
   if (room !== undefined) {
     if (typeof room !== 'string' || room === '') return refusal('COHORT_ERR_CHAT_INVALID_ROOM', `"room" must be a room's name, got ${describe(room)}`, ref)
     const bad = checkRoomName(room)
     if (bad !== undefined) return refusal('COHORT_ERR_CHAT_INVALID_ROOM', bad, ref)
   }
+  if (type === 'signal') return parseSignal(value as { name?: unknown; data?: unknown }, room as string | undefined, ref as MessageRef | undefined)
   if (type !== 'say') {
     const frame: { type: 'join' | 'leave'; room: string; ref?: MessageRef } = { type, room: room as string }
     if (ref !== undefined) frame.ref = ref as MessageRef
@@ -124,6 +144,30 @@ export function parseClientFrame(data: string | Buffer, isBinary: boolean): Clie
   if (ref !== undefined) say.ref = ref as MessageRef
   if (room !== undefined) say.room = room as string
   return say
+}
+
+/** The `signal` frame's own fields, checked: a name, and `data` of at most `CHAT_LIMITS.signalDataBytes` as JSON. */
+function parseSignal(value: { name?: unknown; data?: unknown }, room: string | undefined, ref: MessageRef | undefined): ClientFrame | RefusedFrame {
+  const { name, data } = value
+  if (typeof name !== 'string' || name.length > CHAT_LIMITS.signalNameLength || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
+    return refusal('COHORT_ERR_CHAT_INVALID_SIGNAL', `"name" must be 1 to ${CHAT_LIMITS.signalNameLength} letters, digits, "_", ".", ":" or "-", got ${describe(name)}`, ref)
+  }
+  if (data !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8')
+    if (bytes > CHAT_LIMITS.signalDataBytes) {
+      return refusal('COHORT_ERR_CHAT_INVALID_SIGNAL', `"data" is ${bytes} bytes of JSON; the limit is ${CHAT_LIMITS.signalDataBytes}`, ref)
+    }
+  }
+  const signal: { type: 'signal'; name: string; data?: unknown; room?: string; ref?: MessageRef } = { type: 'signal', name }
+  if (data !== undefined) signal.data = data
+  if (room !== undefined) signal.room = room
+  if (ref !== undefined) signal.ref = ref
+  return signal
+}
+
+/** The `signal` frame the room's other clients get: the sender's user is the node's, never the client's claim. */
+export function signalFrame(room: string, user: string, name: string, data: unknown): string {
+  return data === undefined ? JSON.stringify({ type: 'signal', room, user, name }) : JSON.stringify({ type: 'signal', room, user, name, data })
 }
 
 /** Why `text` cannot be said (not a string, blank, over `CHAT_LIMITS.textBytes` of UTF-8), or undefined. */

@@ -64,6 +64,8 @@ export interface ChatCounters {
   accessExpired: number
   /** WebSockets closed (4403) by `disconnectUser`: their user was signed out from server code. */
   accessRevoked: number
+  /** Signals (typing indicators and the like) sent by this node's clients to their rooms. */
+  signalsIn: number
 }
 
 /** The socket of a session actor of this node, where its room actor writes the room's frames. */
@@ -81,7 +83,7 @@ export class ChatServices {
   readonly system: ActorSystem
   readonly groups: Groups
   readonly options: ChatOptions
-  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0, accessExpired: 0, accessRevoked: 0 }
+  readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0, accessExpired: 0, accessRevoked: 0, signalsIn: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
   presence: RoomPresence | undefined

@@ -23,7 +23,7 @@
  * between the two may so get a message in its history frame and again live: clients tell them apart by `id`.
  */
 import type { Ctx, From, Pid, ServerBehaviour } from '@cohort/core'
-import { isCohortError } from '@cohort/core'
+import { isCohortError, isPid } from '@cohort/core'
 import { CHAT_LIMITS, checkRef, historyFrame, presenceFrame } from './chat-protocol.ts'
 import type { ChatMessage } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
@@ -39,6 +39,8 @@ export type RoomMessage =
       /** The message's frame JSON as UTF-8, made once by the sender's node for every node (optional: made here). */
       json?: Uint8Array
     }
+  /** A client's signal (chat-protocol.ts): its frame's JSON, for every local session of the room but `from`. */
+  | { t: 'signal'; json: Uint8Array; from: Pid }
   | { t: 'presence'; users: readonly string[] }
   | { t: 'digest'; from: Pid; digest: string }
   | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
@@ -65,12 +67,12 @@ interface RoomState {
 export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState, string> {
   const { groups, sessionSockets } = services
   /** Writes a message to every local session of `room`: its JSON framed once, the same bytes on each socket. */
-  const deliver = (room: string, json: Buffer): number => {
+  const deliver = (room: string, json: Buffer, except?: Pid): number => {
     const frame = textFrame(json)
     let count = 0
     for (const pid of groups.localMembers(sessionsGroup(room))) {
       const session = sessionSockets.get(pid.key)
-      if (session === undefined) continue
+      if (session === undefined || (except !== undefined && pid.equals(except))) continue
       services.writeTo(session.socket, room, json, frame)
       count++
     }
@@ -129,6 +131,12 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
           if (state.history.add(msg.message)) state.quietTicks = 0
           services.counters.messagesOut += deliver(state.room, frameJson(msg))
+          return state
+        case 'signal':
+          // From any node: only a frame's JSON object and a pid are taken, anything else is dropped.
+          if (msg.json instanceof Uint8Array && msg.json[0] === 0x7b && isPid(msg.from)) {
+            deliver(state.room, Buffer.isBuffer(msg.json) ? msg.json : Buffer.from(msg.json.buffer, msg.json.byteOffset, msg.json.length), msg.from)
+          }
           return state
         case 'presence':
           tellPresence(state.room, presenceFrame(state.room, msg.users))

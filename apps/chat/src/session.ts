@@ -19,14 +19,14 @@
  */
 import type { Ctx, Pid, ServerBehaviour } from '@cohort/core'
 import type { WebSocket } from 'ws'
-import { ackFrame, errorFrame, isRefused, notInRoom, parseClientFrame, rateLimited, refOfDropped } from './chat-protocol.ts'
+import { ackFrame, errorFrame, isRefused, notInRoom, parseClientFrame, rateLimited, refOfDropped, signalFrame } from './chat-protocol.ts'
 import type { ChatErrorCode, MessageRef } from './chat-protocol.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import { MessageRateLimit } from './message-rate-limit.ts'
-import type { EnterReply } from './room.ts'
+import type { EnterReply, RoomMessage } from './room.ts'
 import { roomAllowed } from './room-access.ts'
-import { sessionsGroup } from './room-groups.ts'
+import { roomGroup, sessionsGroup } from './room-groups.ts'
 import { sayMessage } from './say-message.ts'
 
 /** The arguments of a session: its parked socket, room and user. */
@@ -228,6 +228,13 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
           const room = frame.room ?? state.home
           if (!state.rooms.has(room)) {
             refuse(state, 'COHORT_ERR_CHAT_NOT_IN_ROOM', notInRoom(room), frame.ref)
+            return state
+          }
+          if (frame.type === 'signal') {
+            counters.signalsIn++
+            const json = Buffer.from(signalFrame(room, state.user, frame.name, frame.data))
+            groups.broadcast(roomGroup(room), { t: 'signal', json, from: ctx.self } satisfies RoomMessage, { sender: ctx })
+            if (frame.ref !== undefined) write(state, ackFrame(frame.ref))
             return state
           }
           const message = sayMessage(services, room, state.user, frame.text, frame.ref, ctx)
