@@ -3,7 +3,8 @@
  * (none, another secret's, changed, expired) is refused with 401 and the reason; one with a valid token, in the URL
  * or in an Authorization header, chats as the token's user whatever name its URL claims; a room's history and
  * presence are read with a token only; the refusals are counted on /metrics, and the node serves its users throughout.
- * A token's `rooms` claim keeps its user to those rooms: in the URL (403), in a `join`, and in room reads. A WebSocket
+ * A token's `rooms` claim keeps its user to those rooms: in the URL (403), in a `join`, in room reads and in the room
+ * list. A WebSocket
  * outlives its token by no more than the allowed skew: it is closed with 4401 then.
  */
 import { afterEach, describe, expect, it } from 'vitest'
@@ -99,6 +100,14 @@ describe('a chat node with CHAT_AUTH_SECRET', () => {
     const forbidden = await read('secret')
     expect([forbidden.status, await forbidden.json()]).toEqual([403, { error: 'ada may not read room "secret"' }])
     expect(await (await fetch(new URL('/metrics', url))).text()).toMatch(/^chat_auth_refused_total 2$/m)
+
+    // The room list shows a token only the rooms it allows; without a token, none.
+    const other = await ChatClient.join(url, 'other', 'bob', { query: { token: token({ name: 'bob' }) } })
+    const list = (t?: string) => fetch(new URL(t === undefined ? '/rooms' : `/rooms?token=${t}`, url))
+    expect(((await (await list(token({ name: 'bob' }))).json()) as { rooms: { room: string }[] }).rooms.map((r) => r.room)).toEqual(['lobby', 'other', 'team.dev'])
+    expect(await (await list(allowed)).json()).toEqual({ rooms: [{ room: 'lobby', users: 1 }, { room: 'team.dev', users: 1 }] })
+    expect((await list()).status).toBe(401)
+    other.socket.terminate()
     ada.socket.terminate()
   })
 

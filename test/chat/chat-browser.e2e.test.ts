@@ -262,11 +262,12 @@ describe('the chat page in Chromium', () => {
     expect([await metric('chat_access_expired_total'), await metric('chat_auth_refused_total')]).toEqual(['1', '0'])
     await page.screenshot({ path: join(OUTPUT, '9-token-expired.png') })
 
-    // A token the node refuses: the page shows the node's reason and stops, after one WebSocket and one room read.
+    // A token the node refuses: the page shows the node's reason and stops, after the room list it asks for as it
+    // loads, one WebSocket and one room read.
     const forged = await open(() => signAccessToken({ name: 'mallory' }, Buffer.from('not the secret of these nodes, but as long')))
     await forged.waitForSelector('#status[data-state="signed-out"]')
     expect(await forged.textContent('#error')).toBe("the token's signature does not match: signed with another secret, or changed")
-    expect(await metric('chat_auth_refused_total')).toBe('2')
+    expect(await metric('chat_auth_refused_total')).toBe('3')
 
     // Signed out from server code (a login service, here on a hidden node): the page says why and stops.
     const grace = await open(() => signAccessToken({ name: 'grace' }, Buffer.from(secret)))
@@ -281,7 +282,7 @@ describe('the chat page in Chromium', () => {
     await grace.bringToFront()
     await grace.waitForSelector('#status[data-state="signed-out"]')
     expect(await grace.textContent('#error')).toBe('Signed out: your role changed.')
-    expect(await metric('chat_auth_refused_total')).toBe('2')
+    expect(await metric('chat_auth_refused_total')).toBe('3')
   })
 
   it('is in several rooms over one connection: tabs with unread counts, each room its own messages, presence and typing, all rejoined after its node leaves', async () => {
@@ -294,6 +295,8 @@ describe('the chat page in Chromium', () => {
     await click(ada, '#join button')
     await ada.waitForFunction(() => document.querySelector('#rooms .tab[aria-current="true"]')?.textContent === '#beta')
     await joinRoom(bob, cluster.node(1).url, 'bob', 'beta')
+    // The room box suggests the cluster's rooms (GET /rooms), asked again at each connection.
+    await bob.waitForFunction(() => Array.from(document.querySelectorAll('#known-rooms option')).some((o) => (o as HTMLOptionElement).value === 'beta'))
     await ada.waitForFunction(() => Array.from(document.querySelectorAll('#users li')).map((li) => li.textContent).join() === 'ada,bob')
 
     // Back in alpha, bob's message in beta shows as unread on beta's tab, and in beta once it is shown.

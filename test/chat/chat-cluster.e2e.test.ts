@@ -229,6 +229,8 @@ describe('chat across three node processes', () => {
       expect((await getJson<History>(url, '/rooms/s/history')).messages.map((m) => m.text)).toEqual(['done'])
     }
     expect(await (await fetch(new URL('/metrics', c.node(0).url))).text()).toMatch(/^chat_signals_in_total 2$/m)
+    // Every node lists the cluster's rooms, with how many are present in each.
+    expect(await getJson(c.node(1).url, '/rooms')).toEqual({ rooms: [{ room: 's', users: 3 }] })
   })
 
   it("signs a user out everywhere from server code: every socket of the user, on every node, closed with 4403 and the reason", async () => {

@@ -311,6 +311,7 @@ function connect() {
       .then((body) => { state.known = body.endpoints })
       .catch(() => {})
     setStatus(`connected to ${new URL(base).host}`, 'connected')
+    suggestRooms()
     $('text').disabled = false
     $('send').disabled = false
   }
@@ -385,6 +386,27 @@ function connect() {
     setTimeout(connect, delay)
   }
 }
+
+// The cluster's rooms (GET /rooms, those the token allows), offered as the room box's suggestions with how many are
+// in each; asked of this page's own origin, on load and at each connection.
+async function suggestRooms() {
+  try {
+    const url = new URL('/rooms', location.origin)
+    if (token) url.searchParams.set('token', token)
+    const response = await fetch(url)
+    if (!response.ok) return
+    const { rooms } = await response.json()
+    $('known-rooms').replaceChildren(...rooms.map(({ room, users }) => {
+      const option = document.createElement('option')
+      option.value = room
+      option.label = `${users} present`
+      return option
+    }))
+  } catch {
+    // The origin's node may be gone; the suggestions stay as they were.
+  }
+}
+suggestRooms()
 
 if (token) {
   const user = typeof claims.name === 'string' ? claims.name : claims.sub

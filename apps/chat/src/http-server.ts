@@ -1,9 +1,9 @@
 /**
  * The one HTTP port of a chat node: the page (`/`, `/chat.js`), the WebSocket (`/ws`), the probes (`/livez`,
  * `/readyz`), `/metrics` and the observer (all three answered by @cohort/discovery's probe handler), `GET /cluster`,
- * `GET /endpoints`, and each room's `/rooms/<room>/history` and `/rooms/<room>/presence`, and `POST
- * /rooms/<room>/messages` (message-route.ts); the room routes ask the authenticator first, when there is one: a room's
- * history is what its users said.
+ * `GET /endpoints`, `GET /rooms` (the cluster's rooms), each room's `/rooms/<room>/history` and
+ * `/rooms/<room>/presence`, and `POST /rooms/<room>/messages` (message-route.ts); the room routes ask the
+ * authenticator first, when there is one: a room's history is what its users said.
  * Every answer is JSON or text with a status that says what went wrong; a failing handler answers 500 and never
  * takes the node down.
  */
@@ -67,6 +67,20 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value), 'application/json')
 
   const posts = new MessagePosts(services)
+  /**
+   * Who asks, by the authenticator: without one, anyone (`{}`); a refusal or an access that has ended is answered 401
+   * here, and resolves undefined.
+   */
+  const whoAsks = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<{ user?: string; rooms?: readonly string[] } | undefined> => {
+    if (options.authenticate === undefined) return {}
+    const auth = await options.authenticate(req, url)
+    const refused = isRefusedAuthentication(auth) ? auth.refused : accessEnded(auth, system.clock.now())
+    if (refused === undefined && !isRefusedAuthentication(auth)) return auth
+    services.counters.authRefused++
+    res.setHeader('www-authenticate', 'Bearer')
+    json(res, 401, { error: refused })
+    return undefined
+  }
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (await probes.handle(req, res)) return
     const url = new URL(req.url ?? '/', 'http://chat')
@@ -86,6 +100,13 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
     switch (path) {
       case '/cluster':
         return json(res, 200, { node: system.node, nodes: system.nodes().sort() })
+      case '/rooms': {
+        // Every room is on every node, so any node lists the cluster's; a token's rooms claim hides the others.
+        const asker = await whoAsks(req, res, url)
+        if (asker === undefined) return
+        const rooms = [...services.histories.keys()].filter((r) => roomAllowed(asker.rooms, r)).sort()
+        return json(res, 200, { rooms: rooms.map((r) => ({ room: r, users: services.presence?.users(r).length ?? 0 })) })
+      }
       case '/endpoints':
         // Read by pages served by another node, to know where to go if theirs dies: public, so any origin may read it.
         res.setHeader('access-control-allow-origin', '*')
@@ -100,28 +121,17 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       }
       const invalid = checkRoomName(name)
       if (invalid !== undefined) return json(res, 400, { error: invalid })
-      let user: string | undefined
-      if (options.authenticate !== undefined) {
-        const unauthorized = (reason: string): void => {
-          services.counters.authRefused++
-          res.setHeader('www-authenticate', 'Bearer')
-          json(res, 401, { error: reason })
-        }
-        const auth = await options.authenticate(req, url)
-        if (isRefusedAuthentication(auth)) return unauthorized(auth.refused)
-        const ended = accessEnded(auth, system.clock.now())
-        if (ended !== undefined) return unauthorized(ended)
-        if (!roomAllowed(auth.rooms, name)) {
-          services.counters.authRefused++
-          return json(res, 403, { error: `${auth.user} may not ${room[2] === 'messages' ? 'post in' : 'read'} room ${JSON.stringify(name)}` })
-        }
-        user = auth.user
+      const asker = await whoAsks(req, res, url)
+      if (asker === undefined) return
+      if (!roomAllowed(asker.rooms, name)) {
+        services.counters.authRefused++
+        return json(res, 403, { error: `${asker.user} may not ${room[2] === 'messages' ? 'post in' : 'read'} room ${JSON.stringify(name)}` })
       }
-      if (room[2] === 'messages') return posts.answer(req, res, name, user)
+      if (room[2] === 'messages') return posts.answer(req, res, name, asker.user)
       if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }
-    return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, POST /rooms/<room>/messages, /livez, /readyz, /metrics or /observer\n')
+    return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, POST /rooms/<room>/messages, /rooms, /livez, /readyz, /metrics or /observer\n')
   }
 
   const server = createServer((req, res) => {
