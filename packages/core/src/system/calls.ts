@@ -40,8 +40,9 @@ export class Calls {
   }
 
   call<R>(to: Address, request: unknown, timeoutMs: number, from: Actor | undefined): Promise<R> {
-    if (timeoutMs !== Infinity && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
-      return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds up to 2^31 - 1, or Infinity'))
+    // Any finite length: the clock chains a timer past Node's 2^31 - 1 ms.
+    if (timeoutMs !== Infinity && !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+      return Promise.reject(new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds, or Infinity'))
     }
     // An actor takes one message at a time, so a call to itself could only be answered after it gave up waiting.
     if (from !== undefined && this.#parts.router.isSelf(to, from)) return Promise.reject(new CallingSelfError(from.pid.toString()))
@@ -149,7 +150,7 @@ class PendingCall extends Expiring implements CallbackHandlers {
   start(timeoutMs: number, request: unknown, from: Actor | undefined): void {
     const { table, router, signals } = this.#parts
     table.addCallback(this.port)
-    // Infinity means no deadline at all (Node would fire a timer of more than 2^31 - 1 ms at once).
+    // Infinity means no deadline at all.
     this.#timeoutMs = timeoutMs
     this.#pending.add(this, timeoutMs)
     if (router.callRemote(this.port, this.#target, this.ref, request, from)) {

@@ -46,8 +46,18 @@ describe('resolveActorSystemOptions', () => {
     expect(() => resolveActorSystemOptions(input)).toThrow(message)
   })
 
-  it('rejects a call with an invalid timeout', async () => {
-    const sys = createActorSystem({ clock: new TestClock() })
+  it('rejects a call with an invalid timeout, and waits out a call of 30 days', async () => {
+    const clock = new TestClock()
+    const sys = createActorSystem({ clock })
     await expect(sys.call('x', 1, -5)).rejects.toThrow(/invalid option timeoutMs: -5/)
+    await expect(sys.call('x', 1, NaN)).rejects.toThrow(/invalid option timeoutMs: NaN/)
+    // Longer than a Node timer holds (24.8 days): the system clock chains it, so it is taken.
+    const silent = sys.spawn({ init: () => null, handleCall: () => ({ noreply: null }) })
+    const thirtyDays = 30 * 24 * 3600 * 1000
+    const call = sys.call(silent, 'anyone?', thirtyDays).catch((err: unknown) => err)
+    await clock.advance(thirtyDays - 1)
+    expect(clock.pending).toBe(1)
+    await clock.advance(1)
+    expect(await call).toMatchObject({ code: 'COHORT_ERR_CALL_TIMEOUT', timeoutMs: thirtyDays })
   })
 })
