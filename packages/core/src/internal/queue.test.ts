@@ -21,6 +21,24 @@ describe('Queue', () => {
     }
   })
 
+  it('keeps order when it renews its array after draining, whatever the fill and wrap', () => {
+    const q = new Queue<number>()
+    let next = 0
+    let expected = 0
+    // Bursts of changing sizes, each drained to empty (the renewal) or left with a remainder (no renewal), so the ring
+    // renews at different heads and capacities.
+    for (const burst of [3, 16, 17, 40, 1, 100, 7, 64, 65, 2]) {
+      for (let i = 0; i < burst; i++) q.push(next++)
+      const keep = burst % 3
+      while (q.length > keep) expect(q.shift()).toBe(expected++)
+      expect(q.at(keep - 1)).toBe(keep === 0 ? undefined : next - 1)
+    }
+    while (q.length > 0) expect(q.shift()).toBe(expected++)
+    expect(expected).toBe(next)
+    q.push(-1)
+    expect(q.peek()).toBe(-1)
+  })
+
   it('removes at an index (also across the wrap) and by predicate', () => {
     const q = new Queue<number>()
     for (let i = 0; i < 14; i++) q.push(i)

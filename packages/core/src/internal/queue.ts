@@ -1,9 +1,14 @@
 /**
- * Queue: a FIFO ring buffer that keeps its capacity, so a mailbox that fills and drains again and again allocates
- * nothing after warm-up (an array emptied with `length = 0` is freed and regrown at every burst). `shift` is O(1),
- * never `Array.prototype.shift`. Supports removal at an index, which selective receive needs.
+ * Queue: a FIFO ring buffer that keeps its capacity, so a mailbox that fills and drains again and again does not
+ * regrow at every burst (an array emptied with `length = 0` is freed and regrown, copying at each doubling). `shift`
+ * is O(1), never `Array.prototype.shift`. Supports removal at an index, which selective receive needs.
  *
  * Hot path: every mailbox (the scheduler's run queue is a ChunkedQueue: chunked-queue.ts).
+ * Gotchas: a ring kept for good is soon in V8's old generation, and storing a young object (a new message) in an
+ * old array takes the write barrier's slow path, which records the slot for the next scavenge: a tenth of a local
+ * send's time (bench/RESULTS.md, change 85). So once the ring has taken as many items as it holds and is empty, it
+ * is swapped for a fresh array of the same capacity: one allocation per capacity's worth of pushes, in the young
+ * generation, where storing a young message costs no more than a plain store.
  */
 const INITIAL_CAPACITY = 16
 
@@ -14,6 +19,8 @@ export class Queue<T> {
   #length = 0
   /** Capacity - 1; capacity is a power of two so wrapping is a mask. */
   #mask = INITIAL_CAPACITY - 1
+  /** Items pushed into the current array: once they reach its capacity, the array is renewed when next empty. */
+  #pushed = 0
 
   get length(): number {
     return this.#length
@@ -23,6 +30,7 @@ export class Queue<T> {
     if (this.#length === this.#items.length) this.grow()
     this.#items[(this.#head + this.#length) & this.#mask] = item
     this.#length++
+    this.#pushed++
   }
 
   shift(): T | undefined {
@@ -30,7 +38,7 @@ export class Queue<T> {
     const item = this.#items[this.#head]
     this.#items[this.#head] = undefined
     this.#head = (this.#head + 1) & this.#mask
-    this.#length--
+    if (--this.#length === 0 && this.#pushed > this.#mask) this.renew()
     return item
   }
 
@@ -72,6 +80,14 @@ export class Queue<T> {
     this.#head = 0
     this.#length = 0
     this.#mask = INITIAL_CAPACITY - 1
+    this.#pushed = 0
+  }
+
+  /** Swaps the empty ring for a young array of the same capacity (the Gotchas above). */
+  private renew(): void {
+    this.#items = new Array<T | undefined>(this.#items.length)
+    this.#head = 0
+    this.#pushed = 0
   }
 
   private grow(): void {
@@ -81,5 +97,6 @@ export class Queue<T> {
     this.#items = items
     this.#head = 0
     this.#mask = capacity - 1
+    this.#pushed = this.#length
   }
 }
