@@ -75,6 +75,21 @@ export class Router {
 
   /** Sends `msg` to `to` on behalf of `sender` (undefined outside actors). Never throws for a dead target. */
   route(to: Address, msg: unknown, sender: Actor | undefined): void {
+    // The commonest send, to a live local actor through the pid it was spawned with, in a function small enough for
+    // V8 to inline into the sender's loop; everything else takes `#routeAny`.
+    if (to instanceof Pid && this.#strictCodec === undefined && !this.#tracer.tracing) {
+      const table = this.#table
+      const local = to.node === table.node && to.creation === table.creation ? localOf(to) : undefined
+      if (local !== undefined) {
+        if (sender !== undefined) this.#scheduler.reductions++
+        local.deliver(msg)
+        return
+      }
+    }
+    this.#routeAny(to, msg, sender)
+  }
+
+  #routeAny(to: Address, msg: unknown, sender: Actor | undefined): void {
     const table = this.#table
     if (this.#strictCodec !== undefined) {
       assertSerializable(msg)

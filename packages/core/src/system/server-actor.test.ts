@@ -30,3 +30,56 @@ describe('a reply that cannot be sent', () => {
     await sys.shutdown()
   })
 })
+
+describe('handleInfo', () => {
+  /** A behaviour written as an object whose methods use `this`, as users write them. */
+  function recorder(seen: unknown[]) {
+    return {
+      seen,
+      note(msg: unknown): void {
+        this.seen.push(msg)
+      },
+      init: () => 0,
+      handleInfo(msg: unknown, state: number) {
+        this.note(msg)
+        if (msg === 'quiet') return { noreply: state + 100 }
+        if (msg === 'later') return Promise.resolve(state + 1000)
+        if (msg === 'boom') throw new Error('boom')
+        if (msg === 'stop') return { stop: 'normal', state }
+        return state + 1
+      },
+      handleCall(req: unknown, _from: unknown, state: number) {
+        return { reply: state, state }
+      },
+    } satisfies ServerBehaviour<number, void> & { seen: unknown[]; note(msg: unknown): void }
+  }
+
+  it('is called on its behaviour, and its state, { noreply }, promise and { stop } results all apply', async () => {
+    const sys = createActorSystem({ node: 'test@local', creation: 1 })
+    const seen: unknown[] = []
+    const pid = await sys.start(recorder(seen))
+    sys.send(pid, 'one')
+    sys.send(pid, 'quiet')
+    sys.send(pid, 'later')
+    // A message with a `$cohort` tag that is neither a call nor a cast is the behaviour's, as any other.
+    sys.send(pid, { $cohort: 'mine', n: 1 })
+    expect(await sys.call(pid, 'state')).toBe(1 + 100 + 1000 + 1)
+    expect(seen).toEqual(['one', 'quiet', 'later', { $cohort: 'mine', n: 1 }])
+    const down = new Promise((resolve) => sys.monitor(pid, (d) => resolve(d.reason)))
+    sys.send(pid, 'stop')
+    expect(await down).toBe('normal')
+    await sys.shutdown()
+  })
+
+  it('that throws ends its actor with the error, and the node goes on', async () => {
+    const sys = createActorSystem({ node: 'test@local', creation: 1 })
+    const pid = await sys.start(recorder([]))
+    const down = new Promise((resolve) => sys.monitor(pid, (d) => resolve(d.reason)))
+    sys.send(pid, 'boom')
+    expect(await down).toMatchObject({ message: 'boom' })
+    const other = await sys.start(recorder([]))
+    sys.send(other, 'one')
+    expect(await sys.call(other, 'state')).toBe(1)
+    await sys.shutdown()
+  })
+})
