@@ -7,6 +7,8 @@
 /** What a local send needs of the live actor a pid object is bound to (bindLocal). */
 export interface LocalMailbox {
   deliver(msg: unknown): unknown
+  /** What runs the actor: one per actor system, so a send through a bound pid can tell its own node's actors. */
+  readonly runner: unknown
 }
 
 let readLocal: (pid: Pid) => LocalMailbox | undefined

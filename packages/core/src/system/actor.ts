@@ -254,6 +254,11 @@ export abstract class Actor implements Process, MonitorHolder, Runnable, Supervi
     return this.pid
   }
 
+  /** The scheduler that runs this actor: one per system (LocalMailbox, in pid.ts). */
+  get runner(): Scheduler {
+    return this.host.scheduler
+  }
+
   get alive(): boolean {
     return this.status !== ActorStatus.dead
   }

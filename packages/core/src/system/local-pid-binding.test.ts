@@ -54,3 +54,20 @@ describe('local sends through the pid object an actor was spawned with', () => {
     expect(dead).toEqual(['astray'])
   })
 })
+
+describe('local sends with no tracer (the inlined path)', () => {
+  it('do not reach an actor of another system in the process, of the same node name and incarnation or not', async () => {
+    for (const [node, creation] of [['same@local', 1], ['other@local', 2]] as const) {
+      const first = createActorSystem({ node: 'same@local', creation: 1 })
+      const second = createActorSystem({ node, creation })
+      const got: unknown[] = []
+      const pid = first.spawn(recorder(got))
+      second.send(pid, 'astray')
+      first.send(pid, 'home')
+      await Promise.all([first.whenIdle(), second.whenIdle()])
+      expect(got).toEqual(['home'])
+      expect(second.stats().deadLetters).toBe(1)
+      await Promise.all([first.shutdown(), second.shutdown()])
+    }
+  })
+})

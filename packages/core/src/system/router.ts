@@ -76,11 +76,12 @@ export class Router {
   /** Sends `msg` to `to` on behalf of `sender` (undefined outside actors). Never throws for a dead target. */
   route(to: Address, msg: unknown, sender: Actor | undefined): void {
     // The commonest send, to a live local actor through the pid it was spawned with, in a function small enough for
-    // V8 to inline into the sender's loop; everything else takes `#routeAny`.
+    // V8 to inline into the sender's loop; everything else takes `#routeAny`. A bound actor is this node's when this
+    // system's scheduler runs it: another system in the same process (tests run several, a node restarted within a
+    // process keeps its name) has a scheduler of its own.
     if (to instanceof Pid && this.#strictCodec === undefined && !this.#tracer.tracing) {
-      const table = this.#table
-      const local = to.node === table.node && to.creation === table.creation ? localOf(to) : undefined
-      if (local !== undefined) {
+      const local = localOf(to)
+      if (local !== undefined && local.runner === this.#scheduler) {
         if (sender !== undefined) this.#scheduler.reductions++
         local.deliver(msg)
         return
@@ -100,9 +101,9 @@ export class Router {
     if (to instanceof Pid) {
       if (to.node === table.node) {
         // The pid object an actor was spawned with knows its actor while it lives, so most local sends skip the
-        // table. Only for this incarnation: a node restarted within a process (as tests do) keeps its name.
-        const local = to.creation === table.creation ? localOf(to) : undefined
-        if (local !== undefined) {
+        // table (as in `route`).
+        const local = localOf(to)
+        if (local !== undefined && local.runner === this.#scheduler) {
           local.deliver(msg)
           return
         }
