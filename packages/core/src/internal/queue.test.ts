@@ -26,8 +26,8 @@ describe('Queue', () => {
     let next = 0
     let expected = 0
     // Bursts of changing sizes, each drained to empty (the renewal) or left with a remainder (no renewal), so the ring
-    // renews at different heads and capacities.
-    for (const burst of [3, 16, 17, 40, 1, 100, 7, 64, 65, 2]) {
+    // renews at different heads and capacities; the largest grow it past the capacities that are renewed.
+    for (const burst of [3, 16, 17, 40, 1, 100, 7, 64, 65, 2, 9000, 5, 9000]) {
       for (let i = 0; i < burst; i++) q.push(next++)
       const keep = burst % 3
       while (q.length > keep) expect(q.shift()).toBe(expected++)

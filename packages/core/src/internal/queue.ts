@@ -8,9 +8,14 @@
  * old array takes the write barrier's slow path, which records the slot for the next scavenge: a tenth of a local
  * send's time (bench/RESULTS.md, change 85). So once the ring has taken as many items as it holds and is empty, it
  * is swapped for a fresh array of the same capacity: one allocation per capacity's worth of pushes, in the young
- * generation, where storing a young message costs no more than a plain store.
+ * generation, where storing a young message costs no more than a plain store. Only up to RENEW_MAX_CAPACITY: a larger
+ * array is allocated in fresh pages of its own (V8's large objects), whose first touch cost a receiving node that
+ * drained a ring of 65,536 slots per batch a fifth of its time (change 88).
  */
 const INITIAL_CAPACITY = 16
+
+/** The largest ring that is renewed: 32 KiB of slots, well inside V8's young generation. */
+const RENEW_MAX_CAPACITY = 4096
 
 export class Queue<T> {
   #items: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY)
@@ -38,7 +43,7 @@ export class Queue<T> {
     const item = this.#items[this.#head]
     this.#items[this.#head] = undefined
     this.#head = (this.#head + 1) & this.#mask
-    if (--this.#length === 0 && this.#pushed > this.#mask) this.renew()
+    if (--this.#length === 0 && this.#pushed > this.#mask && this.#mask < RENEW_MAX_CAPACITY) this.renew()
     return item
   }
 
