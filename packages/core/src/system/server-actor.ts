@@ -154,7 +154,8 @@ export class ServerActor extends Actor {
 
   private handle(msg: unknown): void {
     // The commonest message, a plain one to `handleInfo` with a synchronous result, in a function small enough for
-    // V8 to inline into the turn's loop; calls, casts, a trapped exit and promises take `handleAny`.
+    // V8 to inline into the turn's loop: calls, casts, any message to an actor that traps exits and a behaviour
+    // without `handleInfo` take `handleAny`, and a promise or a directive for a result the general `settle`/`apply`.
     // The tag is read once, and never on bytes: on a Buffer (a common message) the lookup walks four prototypes to
     // find nothing, a quarter of delivering one.
     const tag = typeof msg === 'object' && msg !== null && !ArrayBuffer.isView(msg) ? (msg as { $cohort?: unknown }).$cohort : undefined
