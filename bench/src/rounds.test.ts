@@ -67,4 +67,9 @@ describe('interleaved rounds', () => {
       { name: 'y', values: [9] },
     ])
   })
+
+  it('leaves a figure unmeasured when one round could not measure it', () => {
+    const pooled = poolRounds([[{ name: 'x', values: [1, 2] }], [{ name: 'x', values: [], skipped: 'overloaded' }], [{ name: 'x', values: [3] }]])
+    expect(pooled).toEqual([{ name: 'x', values: [1, 2, 3], skipped: 'overloaded' }])
+  })
 })

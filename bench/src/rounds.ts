@@ -72,10 +72,11 @@ export function planRuns(jobs: readonly JobSpec[], rounds: number, trials: numbe
 
 /**
  * One result per figure from the results of a job's rounds, in the order of the first round: the trials of every
- * round (their second unit and their CPU too) pooled, the facts (`extra`) of the last round that reported the figure.
+ * round (their second unit and their CPU too) pooled, the facts (`extra`) of the last round that reported the figure,
+ * and the reason of the first round that could not measure it (`skipped`), which leaves the figure unmeasured.
  */
 export function poolRounds(rounds: readonly (readonly ChildResult[])[]): ChildResult[] {
-  const pooled = new Map<string, { values: number[]; secondary?: { unit: string; values: number[] }; cpu?: { sender: CpuShare[]; receiver?: CpuShare[] }; extra?: Record<string, unknown> }>()
+  const pooled = new Map<string, { values: number[]; secondary?: { unit: string; values: number[] }; cpu?: { sender: CpuShare[]; receiver?: CpuShare[] }; extra?: Record<string, unknown>; skipped?: string }>()
   for (const results of rounds) {
     for (const r of results) {
       let p = pooled.get(r.name)
@@ -94,6 +95,9 @@ export function poolRounds(rounds: readonly (readonly ChildResult[])[]): ChildRe
         if (r.cpu.receiver !== undefined) (p.cpu.receiver ??= []).push(...r.cpu.receiver)
       }
       if (r.extra !== undefined) p.extra = r.extra
+      // A round that could not measure the figure (an overloaded load) leaves it unmeasured: the other rounds' values
+      // alone would hide that the system failed to keep up in one.
+      if (r.skipped !== undefined) p.skipped ??= r.skipped
     }
   }
   return [...pooled].map(([name, p]) => ({
@@ -102,5 +106,6 @@ export function poolRounds(rounds: readonly (readonly ChildResult[])[]): ChildRe
     ...(p.secondary !== undefined ? { secondary: p.secondary } : {}),
     ...(p.cpu !== undefined ? { cpu: p.cpu } : {}),
     ...(p.extra !== undefined ? { extra: p.extra } : {}),
+    ...(p.skipped !== undefined ? { skipped: p.skipped } : {}),
   }))
 }

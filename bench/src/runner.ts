@@ -184,6 +184,8 @@ function runJob(job: JobSpec, params: Record<string, unknown>, timeoutMs: number
 function figureResult(figure: FigureSpec, r: ChildResult | undefined, skipped: string | null, loadAvg: number[], elapsedS: number | undefined): ScenarioResult {
   const base: ScenarioResult = { name: figure.name, metric: figure.metric, unit: figure.unit, baseline: null, ratio: null, skipped, notes: figure.notes }
   if (r === undefined || skipped !== null) return { ...base, skipped: skipped ?? 'not reported by its scenario process' }
+  // Kept with the reason: a later job may read its extras (the baseline's latency job takes Cohort's rates from them).
+  if (r.skipped !== undefined) return { ...base, skipped: r.skipped, ...(r.extra !== undefined ? { extra: r.extra } : {}) }
   const s = summarize(r.values)
   const result: ScenarioResult = {
     ...base,

@@ -11,6 +11,11 @@
  *   the machine (timer granularity, the process's own pauses, the host descheduling it), not to the system under
  *   test, so it is reported beside every latency figure; each trial also keeps its send lag (how late the generator
  *   issued calls against their schedule).
+ * - Overload: a loop that falls a second behind (a second of calls due and not yet issued, or issued and not yet
+ *   answered) stops there and reports the load as overloaded instead of its latencies. Past that point the latencies
+ *   grow with the length of the run, not with the system, and the backlog (a promise, a port and a 30 s timer per call)
+ *   grows until the process spends its time collecting it: at 600k calls/s offered against a 470k maximum, a six-second
+ *   schedule took 36 s and 3.3 GB of heap, and left 590k calls outstanding for the next load to run beside.
  */
 import hdr from 'hdr-histogram-js'
 import { nowMs, sleep } from './harness.ts'
@@ -89,6 +94,19 @@ export function closedLoopResults(prefix: string, inflight: number, result: { ra
   ]
 }
 
+/** How far behind its schedule an open loop may fall before it stops as overloaded (see the top of the file). */
+export const OVERLOAD_BEHIND_MS = 1000
+
+/** Where an open loop stopped because it fell `OVERLOAD_BEHIND_MS` behind. */
+export interface Overload {
+  /** Milliseconds into the schedule (warm-up included). */
+  atMs: number
+  /** How late the next call due was when it stopped (the generator could not keep up), in ms. */
+  lateMs: number
+  /** Calls issued and not yet answered when it stopped (the system could not keep up). */
+  outstanding: number
+}
+
 /** Percentiles of one trial, in microseconds. */
 export interface LatencyTrial {
   p50: number
@@ -101,11 +119,19 @@ export interface LatencyTrial {
   sendLagP99: number
 }
 
+/** An open loop's outcome: each trial's percentiles, the rate achieved, and where it stopped if it was overloaded. */
+export interface OpenLoopResult {
+  trials: LatencyTrial[]
+  achieved: number
+  overloaded?: Overload
+}
+
 /**
  * Offers `rate` calls per second for the warm-up and then `trials` trials; returns each trial's percentiles and the
- * rate actually achieved (completions per second over the trials).
+ * rate actually achieved (completions per second over the trials). Stops early, with `overloaded`, once it falls
+ * `OVERLOAD_BEHIND_MS` behind.
  */
-export async function openLoop(params: ScenarioParams, call: Caller, rate: number): Promise<{ trials: LatencyTrial[]; achieved: number }> {
+export async function openLoop(params: ScenarioParams, call: Caller, rate: number): Promise<OpenLoopResult> {
   const intervalMs = 1000 / rate
   const totalMs = params.warmupMs + params.trials * params.trialMs
   const histograms = Array.from({ length: params.trials }, () => roundTripHistogram())
@@ -114,6 +140,8 @@ export async function openLoop(params: ScenarioParams, call: Caller, rate: numbe
   let issued = 0
   let outstanding = 0
   let completedInTrials = 0
+  let overloaded: Overload | undefined
+  const backlogLimit = (rate * OVERLOAD_BEHIND_MS) / 1000
   const record = (intended: number): void => {
     outstanding--
     const trial = Math.floor((intended - start - params.warmupMs) / params.trialMs)
@@ -126,6 +154,12 @@ export async function openLoop(params: ScenarioParams, call: Caller, rate: numbe
       const now = nowMs()
       const elapsed = now - start
       const due = Math.min(sendsDue(elapsed, rate / 1000), Math.floor(totalMs / intervalMs))
+      const lateMs = now - (start + issued * intervalMs)
+      if (issued < due && (lateMs > OVERLOAD_BEHIND_MS || outstanding > backlogLimit)) {
+        overloaded = { atMs: Math.round(elapsed), lateMs: Math.round(lateMs), outstanding }
+        resolve()
+        return
+      }
       while (issued < due) {
         const intended = start + issued * intervalMs
         const trial = Math.floor((intended - start - params.warmupMs) / params.trialMs)
@@ -164,7 +198,8 @@ export async function openLoop(params: ScenarioParams, call: Caller, rate: numbe
     lags[i]!.destroy()
     return t
   })
-  return { trials, achieved: (completedInTrials * 1000) / (params.trials * params.trialMs) }
+  const achieved = (completedInTrials * 1000) / (params.trials * params.trialMs)
+  return overloaded === undefined ? { trials, achieved } : { trials, achieved, overloaded }
 }
 
 const SETTLED: Promise<void> = Promise.resolve()
@@ -174,7 +209,7 @@ const SETTLED: Promise<void> = Promise.resolve()
  * generator's own (its schedule's slip, its process's pauses, the host's scheduling of it). Run it in the process
  * that runs the measured loop, right before it, so both see the same machine.
  */
-export function generatorFloor(params: ScenarioParams, rate: number): Promise<{ trials: LatencyTrial[]; achieved: number }> {
+export function generatorFloor(params: ScenarioParams, rate: number): Promise<OpenLoopResult> {
   return openLoop(params, () => SETTLED, rate)
 }
 
@@ -182,9 +217,9 @@ export function generatorFloor(params: ScenarioParams, rate: number): Promise<{ 
 export interface LoadRun {
   load: number
   rate: number
-  result: { trials: LatencyTrial[]; achieved: number }
+  result: OpenLoopResult
   /** The generator-only run at the same rate; scenarios that do not run one leave it out. */
-  floor?: { trials: LatencyTrial[]; achieved: number }
+  floor?: OpenLoopResult
 }
 
 /** Runs the generator alone and then the measured loop at each load's rate. */
@@ -202,17 +237,24 @@ function medianOf(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
+/** Why an overloaded load has no latencies, for the report. */
+export function overloadReason(rate: number, o: Overload): string {
+  const behind = o.lateMs > OVERLOAD_BEHIND_MS ? `its calls ${(o.lateMs / 1000).toFixed(1)} s late` : `${o.outstanding} calls unanswered`
+  return `overloaded: ${Math.round(rate)}/s offered, ${behind} after ${(o.atMs / 1000).toFixed(1)} s, so it stopped`
+}
+
 /**
  * The figures of a latency run: `<prefix>.p50.load25`... with the offered and achieved rates as extras, and the
  * generator's floor at the same percentile (`generatorFloor`, the median of the generator-only trials, µs) and the
- * measured loop's send lag p99 (`sendLagP99`, µs) beside each.
+ * measured loop's send lag p99 (`sendLagP99`, µs) beside each. A load that was overloaded has no values, and says so.
  */
-export function latencyResults(prefix: string, byLoad: LoadRun[], extra: Record<string, unknown>): { name: string; values: number[]; extra: Record<string, unknown> }[] {
+export function latencyResults(prefix: string, byLoad: LoadRun[], extra: Record<string, unknown>): ChildResult[] {
   const ratesByLoad = Object.fromEntries(byLoad.map((l) => [l.load, Math.round(l.rate)]))
   return byLoad.flatMap(({ load, rate, result, floor }) =>
     (['p50', 'p99', 'p999'] as const).map((p) => ({
       name: `${prefix}.${p}.load${load}`,
-      values: result.trials.map((t) => t[p]),
+      values: result.overloaded === undefined ? result.trials.map((t) => t[p]) : [],
+      ...(result.overloaded === undefined ? {} : { skipped: overloadReason(rate, result.overloaded) }),
       extra: {
         ...extra,
         ratesByLoad,
@@ -222,6 +264,7 @@ export function latencyResults(prefix: string, byLoad: LoadRun[], extra: Record<
         unfinished: result.trials[0]?.unfinished ?? 0,
         ...(floor === undefined ? {} : { generatorFloor: medianOf(floor.trials.map((t) => t[p])), generatorFloorTrials: floor.trials.map((t) => t[p]) }),
         sendLagP99: medianOf(result.trials.map((t) => t.sendLagP99)),
+        ...(result.overloaded === undefined ? {} : { overloaded: result.overloaded }),
       },
     })),
   )

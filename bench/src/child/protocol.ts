@@ -26,6 +26,8 @@ export interface ChildResult {
   readonly cpu?: { sender: CpuShare[]; receiver?: CpuShare[] }
   /** Facts worth keeping with the figure (actor counts, the rate a latency was measured at...). */
   readonly extra?: Record<string, unknown>
+  /** Why this figure has no values although its process ran (an open loop's load that was overloaded). */
+  readonly skipped?: string
 }
 
 /** CPU a process used over a trial, in vCPUs (1 is one core kept busy). */
