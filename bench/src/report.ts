@@ -107,10 +107,13 @@ export function describeCpu(r: ScenarioResult): string {
  * with a call that settles at once, in the same process, at the same rate) and the measured loop's send lag p99.
  */
 export function describeGeneratorFloor(r: ScenarioResult): string {
+  const lag = r.extra?.['sendLagP99']
+  const lagText = typeof lag === 'number' ? `, send lag p99 ${lag} µs` : ''
+  const overloaded = r.extra?.['generatorFloorOverloaded']
+  if (typeof overloaded === 'string') return `generator alone ${overloaded}${lagText}`
   const floor = r.extra?.['generatorFloor']
   if (typeof floor !== 'number') return ''
-  const lag = r.extra?.['sendLagP99']
-  return `generator alone ${floor} µs${typeof lag === 'number' ? `, send lag p99 ${lag} µs` : ''}`
+  return `generator alone ${floor} µs${lagText}`
 }
 
 /** A baseline's name without the parts it shares with every figure: `baseline.ws-msgpackr.oneway.64B` → `ws-msgpackr`. */

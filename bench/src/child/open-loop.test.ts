@@ -75,4 +75,12 @@ describe('latencyResults', () => {
     expect(p99(90).skipped).toBe('overloaded: 3600/s offered, 3601 calls unanswered after 1.5 s, so it stopped')
     expect(p99(90).extra?.['ratesByLoad']).toEqual({ 25: 1000, 90: 3600 })
   })
+
+  it('leaves out the floor of a generator that could not keep up alone, and says why', () => {
+    const overloaded = { trials: [trial], achieved: 10, overloaded: { atMs: 1200, lateMs: 1100, outstanding: 0 } }
+    const [p50] = latencyResults('x', [{ load: 90, rate: 3600, result: { trials: [trial], achieved: 3600 }, floor: overloaded }], {})
+    expect(p50!.values).toEqual([100])
+    expect(p50!.extra?.['generatorFloor']).toBeUndefined()
+    expect(p50!.extra?.['generatorFloorOverloaded']).toBe('overloaded: 3600/s offered, its calls 1.1 s late after 1.2 s, so it stopped')
+  })
 })

@@ -237,6 +237,12 @@ function medianOf(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
+/** The generator's floor beside a figure: its trials at percentile `p`, or why it has none (it could not keep up alone). */
+function floorExtra(floor: OpenLoopResult, rate: number, p: 'p50' | 'p99' | 'p999'): Record<string, unknown> {
+  if (floor.overloaded !== undefined) return { generatorFloorOverloaded: overloadReason(rate, floor.overloaded) }
+  return { generatorFloor: medianOf(floor.trials.map((t) => t[p])), generatorFloorTrials: floor.trials.map((t) => t[p]) }
+}
+
 /** Why an overloaded load has no latencies, for the report. */
 export function overloadReason(rate: number, o: Overload): string {
   const behind = o.lateMs > OVERLOAD_BEHIND_MS ? `its calls ${(o.lateMs / 1000).toFixed(1)} s late` : `${o.outstanding} calls unanswered`
@@ -262,7 +268,7 @@ export function latencyResults(prefix: string, byLoad: LoadRun[], extra: Record<
         achievedRate: Math.round(result.achieved),
         callsPerTrial: result.trials.map((t) => t.count),
         unfinished: result.trials[0]?.unfinished ?? 0,
-        ...(floor === undefined ? {} : { generatorFloor: medianOf(floor.trials.map((t) => t[p])), generatorFloorTrials: floor.trials.map((t) => t[p]) }),
+        ...(floor === undefined ? {} : floorExtra(floor, rate, p)),
         sendLagP99: medianOf(result.trials.map((t) => t.sendLagP99)),
         ...(result.overloaded === undefined ? {} : { overloaded: result.overloaded }),
       },
