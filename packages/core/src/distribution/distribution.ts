@@ -54,6 +54,12 @@ export interface Distribution {
    * a remote call, as `sendMessage` is of a send. Optional, beside `compactCalls`; without it the system uses `send`.
    */
   sendCall?(node: string, to: Pid | string, port: Pid, ref: Ref, request: unknown, from: Pid | undefined): DistributionSendResult
+  /**
+   * Writes what is queued for `node` now, in the caller's turn, instead of once the event loop's current pass is over.
+   * Optional; without it everything leaves at the end of the pass as always. The replicated map calls it from `flush`,
+   * so that a server can put its writes on the wire to its peers before it answers the client that made them.
+   */
+  flush?(node: string): void
   /** Resolves when the queue of unsent bytes to `node` is below its low-water mark (at once if it is). */
   drain(node: string): Promise<void>
   /** The nodes connected now (visible ones; hidden nodes are not listed). */

@@ -145,6 +145,14 @@ export function installGlobalResolver(system: ActorSystem, resolver: GlobalResol
   runtimeOf(system, 'installGlobalResolver').router.globalResolver = resolver
 }
 
+/**
+ * Writes what is queued for `node` now, when the distribution can (`Distribution.flush`); otherwise it leaves at the
+ * end of the event loop's pass as always. Internal to core: the replicated map's `flush`.
+ */
+export function flushDistribution(system: ActorSystem, node: string): void {
+  if (system instanceof Runtime) system.router.distribution?.flush?.(node)
+}
+
 function runtimeOf(system: ActorSystem, what: string): Runtime {
   if (system instanceof Runtime) return system
   throw new InvalidOptionError(`${what}(system)`, system, 'an ActorSystem made by createActorSystem')

@@ -441,7 +441,10 @@ export class FrameBatcher {
     this.#pushSmall(bytes)
   }
 
-  /** Writes everything that can be written now (before a close). */
+  /**
+   * Writes everything that can be written now: before a close, and when a caller asks for its messages to leave in
+   * its own turn (`Distribution.flush`). The turn's own flush stays scheduled and writes whatever comes after.
+   */
   flushNow(): void {
     if (this.#sink !== undefined && !this.#flushing) this.#flush()
   }

@@ -70,6 +70,7 @@ export class WebSocketNode implements CohortNode {
       sendMessage: (to, from, msg) => this.#sendMessage(to, from, msg),
       compactCalls: true,
       sendCall: (node, to, port, ref, request, from) => this.#sendCall(node, to, port, ref, request, from),
+      flush: (node) => this.#flush(node),
       drain: (node) => this.drain(node),
       nodes: () => this.nodes(),
     }
@@ -327,6 +328,11 @@ export class WebSocketNode implements CohortNode {
     // Large Buffers inside the message stay out of its encoding, so the hint leaves them out too: counted, they made
     // the codec allocate a buffer the size of the whole message for an encoding of a few bytes around them.
     return this.#send(to.node, control, bound < 0 ? undefined : bound - splicedBytesOfLastBound() + envelope)
+  }
+
+  /** Writes what is queued for `node` now (Distribution.flush); a peer with no session has nothing queued. */
+  #flush(node: string): void {
+    this.#peers.get(node)?.session?.batcher.flushNow()
   }
 
   /** The session to `node`, opened (and dialled) on first use; undefined when `node` cannot be reached. */

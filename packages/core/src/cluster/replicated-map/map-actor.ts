@@ -9,6 +9,7 @@ import { describeValue } from '../../errors.ts'
 import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
+import { flushDistribution } from '../../system/actor-system.ts'
 import type { Peers } from '../peers.ts'
 import {
   childHashes,
@@ -56,6 +57,35 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
     }
     if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
   }
+  /** Sends up to a batch of the outbox's pending entries to every peer; returns false when none was pending. */
+  const sendBatch = (ctx: Ctx): boolean => {
+    let deletes: Entry[] | undefined
+    for (const e of outbox.take(options.batchSize)) {
+      flushBatch.add(e)
+      if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
+    }
+    if (flushBatch.length === 0) return false
+    // One message for every peer: the batch is encoded once, and messages are never changed after sending. A batch
+    // with this node's deletes carries a sequence number, for the peers to acknowledge.
+    const seq = deletes === undefined ? undefined : shared.acks.stamp(deletes)
+    const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take(), ...(seq === undefined ? {} : { seq }) } satisfies MapMessage
+    for (const node of outbox.nodes()) {
+      const to = peerPid(peers, node)
+      if (to !== undefined) ctx.send(to, msg)
+    }
+    return true
+  }
+  /**
+   * The handle's `flush`, run in its caller's turn, outside the actor's: the pending entries leave as the actor's
+   * own messages (in order with everything else it sends each peer), batch by batch until none is left or a peer's
+   * connection is backed up, and the transport writes them at once. A queued FLUSH still comes and finds less to do.
+   * A paused actor sends nothing: its connection is backed up, and the outbox keeps one pending entry per key meanwhile.
+   */
+  const flushNow = (ctx: Ctx & { readonly paused: boolean }): void => {
+    let sent = false
+    while (!ctx.paused && sendBatch(ctx)) sent = true
+    if (sent) for (const node of outbox.nodes()) flushDistribution(system, node)
+  }
   const startSync = (ctx: Ctx, node: string): void => {
     const peer = peerPid(peers, node)
     if (peer === undefined) return
@@ -80,6 +110,8 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   return {
     name,
     init(_args, ctx) {
+      // The actor is its own ctx (system/actor.ts), and its `paused` says whether backpressure holds it.
+      shared.flushNow = () => flushNow(ctx as Ctx & { readonly paused: boolean })
       for (const node of system.nodes()) peers.discover(ctx, node)
       if (options.syncIntervalMs > 0) ctx.sendAfter(ctx.self, { t: 'sync' } satisfies MapMessage, options.syncIntervalMs)
       return { sweepTimer: undefined }
@@ -100,21 +132,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
       switch (msg.t) {
         case 'flush': {
           outbox.flushQueued = false
-          let deletes: Entry[] | undefined
-          for (const e of outbox.take(options.batchSize)) {
-            flushBatch.add(e)
-            if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
-          }
-          if (flushBatch.length > 0) {
-            // One message for every peer: the batch is encoded once, and messages are never changed after sending. A
-            // batch with this node's deletes carries a sequence number, for the peers to acknowledge.
-            const seq = deletes === undefined ? undefined : shared.acks.stamp(deletes)
-            const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take(), ...(seq === undefined ? {} : { seq }) } satisfies MapMessage
-            for (const node of outbox.nodes()) {
-              const to = peerPid(peers, node)
-              if (to !== undefined) ctx.send(to, msg)
-            }
-          }
+          sendBatch(ctx)
           // The rest goes in later turns, so other actors (and the sockets) run in between.
           if (outbox.hasPending() && !outbox.flushQueued) {
             outbox.flushQueued = true

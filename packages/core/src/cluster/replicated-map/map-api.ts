@@ -125,6 +125,15 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   /** Deletes `key` here at once and on every peer; returns false when it was not live here. @throws as `set` */
   delete(key: string): boolean
   /**
+   * Sends this node's changes not sent yet to every peer now, in the caller's turn, and has the transport write them
+   * at once. Without it they leave after the event loop's current pass, so everything written in one pass goes as
+   * one batch per peer; call it after such a pass of writes and before telling anyone they are done (a server before
+   * its replies), and the peers' copies are on the wire before the client hears back. The writes still leave as one
+   * batch. Does nothing when nothing is pending, the map has stopped, or a peer's connection is backed up (the map
+   * then sends once it drains, as always).
+   */
+  flush(): void
+  /**
    * Calls `listener` with every change, local or remote (with `local: false`, only those whose origin is another
    * node); returns a function that unsubscribes.
    */

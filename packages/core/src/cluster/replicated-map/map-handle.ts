@@ -118,6 +118,10 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     return true
   }
 
+  flush(): void {
+    if (!this.stopped && this.#shared.outbox.hasPending()) this.#shared.flushNow?.()
+  }
+
   subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void {
     if (typeof listener !== 'function') throw new InvalidOptionError('listener', listener, 'a function')
     const local = options?.local ?? true

@@ -43,6 +43,8 @@ export interface Shared<V> {
   /** When the sweep timer is armed for (Infinity: not armed). */
   armedAt: number
   armRequested: boolean
+  /** Sends the pending changes now, in the caller's turn (`ReplicatedMap.flush`); set by the actor when it starts. */
+  flushNow: (() => void) | undefined
 }
 
 /** Asks the actor to send the outbox's pending changes. */

@@ -459,6 +459,39 @@ describe('replicated map: batching and bad input', () => {
     expect(m['a@h']!.stats().pendingByPeer).toEqual({ 'b@h': 0 })
   })
 
+  it('flush sends every pending change in the caller\'s turn, batch by batch, as the map actor\'s own messages', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h', 'c@h'], { batchSize: 2 })
+    await net.settle()
+    const a = m['a@h']!
+    const sent: Array<{ from: string; to: string; count: number }> = []
+    sys['a@h']!.trace((r) => {
+      if (r.type === 'send' && (r.msg as { t?: string }).t === 'delta') sent.push({ from: String(r.from), to: String(r.to), count: (r.msg as { count: number }).count })
+    })
+    for (let i = 0; i < 5; i++) a.set(`k${i}`, i)
+    expect(sent).toEqual([])
+    a.flush()
+    // Before anything else runs: the outbox is empty and three batches went to each peer, from the map's actor.
+    expect(a.stats().pendingByPeer).toEqual({ 'b@h': 0, 'c@h': 0 })
+    expect(sent.map((s) => s.count)).toEqual([2, 2, 2, 2, 1, 1])
+    expect(new Set(sent.map((s) => s.from))).toEqual(new Set([String(a.pid)]))
+    expect(new Set(sent.map((s) => s.to))).toEqual(new Set([String(m['b@h']!.pid), String(m['c@h']!.pid)]))
+    a.flush()
+    expect(sent).toHaveLength(6)
+    await net.settle()
+    // The actor's own flush, asked for by the first set, found nothing left to send.
+    expect(sent).toHaveLength(6)
+    for (const n of ['b@h', 'c@h']) expect(sorted(m[n]!)).toEqual([0, 1, 2, 3, 4].map((i) => [`k${i}`, i]))
+  })
+
+  it('flush does nothing on a stopped map', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    await net.settle()
+    await m['a@h']!.stop()
+    expect(() => m['a@h']!.flush()).not.toThrow()
+    await net.settle()
+    expect(m['b@h']!.size).toBe(0)
+  })
+
   it('a set without TTL after one with TTL keeps the key', async () => {
     const { net, m } = cluster<string>(['a@h', 'b@h'])
     m['a@h']!.set('k', 'short', { ttlMs: 100 })

@@ -60,6 +60,7 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
     peers: new Peers(system, name),
     armedAt: Infinity,
     armRequested: false,
+    flushNow: undefined,
   }
   const pid = system.spawn(mapBehaviour(shared, name), undefined, { name })
   const handle = new ReplicatedMapHandle<V>(shared, pid)
