@@ -35,6 +35,8 @@ export interface CacheMap {
   /** `set` of the key whose latin1 decoding is `bytes[start, end)`; the string is made only for a key not held yet. */
   setLatin1(bytes: Uint8Array, start: number, end: number, value: Uint8Array): void
   delete(key: string): boolean
+  /** Sends the writes not sent yet to the peers now (`ReplicatedMap.flush`): the server calls it before its replies. */
+  flush(): void
   subscribe(listener: (change: CacheChange) => void): () => void
   peers(): string[]
   stats(): { keys: number; tombstones: number; bytes: number; pendingByPeer: Record<string, number> }

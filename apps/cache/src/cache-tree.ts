@@ -149,6 +149,11 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.delete(key)
   }
 
+  flush(): void {
+    // Between a replica's crash and its restart there is nothing to send: what it held went with it.
+    this.#map?.flush()
+  }
+
   /** Subscribes across restarts: the listener goes on with the next replica. */
   subscribe(listener: (change: CacheChange) => void): () => void {
     this.#listeners.add(listener)

@@ -185,10 +185,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         const body = await readBody(req, maxValueBytes)
         if (ttlMs === undefined) map.set(key, body)
         else map.set(key, body, { ttlMs })
+        // On the wire to every peer before the client hears of it, as the RESP server's writes are.
+        map.flush()
         return send(res, 204)
       }
       case 'DELETE':
         map.delete(key)
+        map.flush()
         return send(res, 204)
       default:
         throw new HttpError(405, `method ${req.method ?? ''} not allowed on /kv/<key>: use GET, PUT or DELETE\n`)

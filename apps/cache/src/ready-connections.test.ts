@@ -6,13 +6,13 @@ import type { ReadyConnection } from './ready-connections.ts'
 function setup() {
   const log: string[] = []
   const passes: Array<() => void> = []
-  const ready = new ReadyConnections((pass) => passes.push(pass))
+  const ready = new ReadyConnections(() => log.push('flush'), (pass) => passes.push(pass))
   const connection = (name: string): ReadyConnection => ({ run: () => log.push(`run ${name}`), reply: () => log.push(`reply ${name}`) })
   return { log, passes, ready, connection }
 }
 
 describe('ReadyConnections', () => {
-  it('runs every ready connection before it writes any reply, each once however often it was marked', () => {
+  it('runs every ready connection, then hands their writes to the peers, then writes the replies, each once however often it was marked', () => {
     const { log, passes, ready, connection } = setup()
     const a = connection('a')
     const b = connection('b')
@@ -22,7 +22,7 @@ describe('ReadyConnections', () => {
     expect(passes).toHaveLength(1)
     expect(log).toEqual([])
     passes[0]!()
-    expect(log).toEqual(['run a', 'run b', 'reply a', 'reply b'])
+    expect(log).toEqual(['run a', 'run b', 'flush', 'reply a', 'reply b'])
   })
 
   it('schedules a new pass for bytes that arrive after one, with only the connections marked since', () => {
@@ -32,6 +32,6 @@ describe('ReadyConnections', () => {
     ready.add(connection('b'))
     expect(passes).toHaveLength(2)
     passes[1]!()
-    expect(log).toEqual(['run a', 'reply a', 'run b', 'reply b'])
+    expect(log).toEqual(['run a', 'flush', 'reply a', 'run b', 'flush', 'reply b'])
   })
 })

@@ -6,6 +6,11 @@
  * from the pass, once per connection: under redis-benchmark with 50 pipelining clients a node was switched out 5,900
  * times a second (2,400 with the replies written last), and more requests waited for it.
  *
+ * Between the two, the pass hands the writes it made to the transport (`beforeReplies`, the map's `flush`), so each
+ * peer's copy is on the wire before any client learns its write was done. Left to the map's own flush, the copies
+ * left three event-loop passes after the replies, and a client that wrote on one node and read on another could wake
+ * and ask before the other node was sent anything.
+ *
  * Hot path: one pass per event-loop iteration with RESP input.
  */
 
@@ -20,10 +25,15 @@ export interface ReadyConnection {
 export class ReadyConnections {
   readonly #ready = new Set<ReadyConnection>()
   readonly #schedule: (pass: () => void) => void
+  readonly #beforeReplies: () => void
   #scheduled = false
 
-  /** `schedule` runs the pass after this event-loop iteration's I/O (tests give their own). */
-  constructor(schedule: (pass: () => void) => void = setImmediate) {
+  /**
+   * `beforeReplies` runs in every pass once the commands ran and before any reply is written. `schedule` runs the pass
+   * after this event-loop iteration's I/O (tests give their own).
+   */
+  constructor(beforeReplies: () => void, schedule: (pass: () => void) => void = setImmediate) {
+    this.#beforeReplies = beforeReplies
     this.#schedule = schedule
   }
 
@@ -38,6 +48,7 @@ export class ReadyConnections {
   readonly #pass = (): void => {
     this.#scheduled = false
     for (const connection of this.#ready) connection.run()
+    this.#beforeReplies()
     for (const connection of this.#ready) connection.reply()
     this.#ready.clear()
   }

@@ -14,8 +14,9 @@
  * connection runs in one callback right after the event loop's poll phase (`setImmediate`, before any timer), then
  * every one's replies are written. So the writes of the fifty clients whose requests arrived together are applied in
  * one synchronous run, and the replicated map sends them to each peer as one delta instead of fifty, the way Redis
- * serves every ready client in one event-loop iteration. A connection's commands still run in the order they
- * arrived, so a client reads its own writes.
+ * serves every ready client in one event-loop iteration; that delta is written before the replies
+ * (ready-connections.ts). A connection's commands still run in the order they arrived, so a client reads its own
+ * writes.
  *
  * Hot path: `onData`, `run` and `reply` run for every received chunk. `GET key` and a plain `SET key value` run from
  * the parser's offsets (get-set-fast-path.ts); every other command gets its arguments as Buffers and the command
@@ -115,7 +116,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   let finishedCommands = 0
   const sessions = new Set<CommandSession>()
   let port = 0
-  const ready = new ReadyConnections()
+  const ready = new ReadyConnections(() => options.map.flush())
   const facts: ServerFacts = {
     nodeName: options.nodeName,
     version: options.version ?? DEFAULT_RESP_SERVER_OPTIONS.version,
