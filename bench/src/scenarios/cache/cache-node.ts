@@ -26,6 +26,12 @@ let watcher: Socket | undefined
 // Subscribed only while a scenario watches: a cache node (runCacheNode) has no subscriber, and a subscriber makes the
 // map build a change event for every write, which the scenarios that do not watch must not pay for.
 let unsubscribe: (() => void) | undefined
+/** The keys reported in this pass, written together at its end. */
+let reported = ''
+const report = (): void => {
+  watcher?.write(reported)
+  reported = ''
+}
 
 serveRequests(async (request) => {
   switch (request['type']) {
@@ -57,7 +63,10 @@ serveRequests(async (request) => {
       })
       unsubscribe ??= map.subscribe((change) => {
         if (watcher === undefined || change.origin === node.name || change.type !== 'set') return
-        watcher.write(`${keyToText(change.key)}\n`)
+        // One write per event-loop pass, as Redis writes a pass's keyspace notifications to its subscriber: a write
+        // per change cost this node a system call for each key a received batch held.
+        if (reported === '') setImmediate(report)
+        reported += `${keyToText(change.key)}\n`
       })
       return true
     case 'halt':
