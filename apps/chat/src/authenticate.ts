@@ -6,6 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { verifyAccessToken } from './access-token.ts'
+import { checkUserName } from './chat-protocol.ts'
+import { checkRoomList } from './room-access.ts'
 
 /**
  * Who made a request, which rooms they may be in (room-access.ts: names, or prefixes ending in `*`; absent, every
@@ -23,7 +25,7 @@ export type ChatAuthenticator = (request: IncomingMessage, url: URL) => Authenti
  * Why an accepted access no longer holds at `nowMs` (its `expiresAt` has passed), as a 401's reason; undefined while
  * it holds. Throws a TypeError for an `expiresAt` that is not a time: the authenticator's mistake, answered 500.
  */
-export function accessEnded(auth: { readonly expiresAt?: number }, nowMs: number): string | undefined {
+function accessEnded(auth: { readonly expiresAt?: number }, nowMs: number): string | undefined {
   const { expiresAt } = auth
   if (expiresAt === undefined) return undefined
   if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
@@ -35,8 +37,32 @@ export function accessEnded(auth: { readonly expiresAt?: number }, nowMs: number
   return `the access expired at ${Number.isNaN(date.getTime()) ? `${expiresAt} ms since 1970` : date.toISOString()}`
 }
 
+/** What an accepted answer allows: the user (trimmed, as the chat shows it), the rooms, until when. */
+export interface Access {
+  readonly user: string
+  readonly rooms?: readonly string[] | undefined
+  readonly expiresAt?: number | undefined
+}
+
+/**
+ * Reads an authenticator's answer at `nowMs`, the same way for a WebSocket and an HTTP request: the access it grants,
+ * or why it was refused (its own reason, or an access that has ended), a 401's reason. Throws a TypeError for an
+ * answer the chat cannot use (a user it cannot show, rooms that are not room names or prefixes, an `expiresAt` that
+ * is not a time): the authenticator's mistake, answered 500 and logged, never blamed on the client.
+ */
+export function readAuthentication(auth: Authentication, nowMs: number): Access | { readonly refused: string } {
+  if (isRefusedAuthentication(auth)) return auth
+  const badUser = checkUserName(auth.user)
+  if (badUser !== undefined) throw new TypeError(`the authenticator answered a user the chat cannot show: ${badUser}`)
+  const badRooms = auth.rooms === undefined ? undefined : checkRoomList(auth.rooms)
+  if (badRooms !== undefined) throw new TypeError(`the authenticator answered rooms the chat cannot use: ${badRooms}`)
+  const ended = accessEnded(auth, nowMs)
+  if (ended !== undefined) return { refused: ended }
+  return { user: auth.user.trim(), rooms: auth.rooms, expiresAt: auth.expiresAt }
+}
+
 /** True when `auth` refused. */
-export function isRefusedAuthentication(auth: Authentication): auth is { readonly refused: string } {
+function isRefusedAuthentication(auth: Authentication): auth is { readonly refused: string } {
   return 'refused' in auth
 }
 

@@ -13,9 +13,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { limitConnections } from '@cohort/discovery'
 import type { ConnectionLimit, ProbeHandler } from '@cohort/discovery'
-import { accessEnded, isRefusedAuthentication } from './authenticate.ts'
+import { readAuthentication } from './authenticate.ts'
 import { roomAllowed } from './room-access.ts'
-import type { ChatAuthenticator } from './authenticate.ts'
+import type { Access, ChatAuthenticator } from './authenticate.ts'
 import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
 import { checkRoomName } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
@@ -68,17 +68,24 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
 
   const posts = new MessagePosts(services)
   /**
-   * Who asks, by the authenticator: without one, anyone (`{}`); a refusal or an access that has ended is answered 401
-   * here, and resolves undefined.
+   * Who asks, by the authenticator: without one, anyone (`{}`). A refusal or an access that has ended is answered 401
+   * here, and an authenticator that throws, rejects or answers what the chat cannot use 500 (as a WebSocket's upgrade
+   * is); both resolve undefined.
    */
-  const whoAsks = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<{ user?: string; rooms?: readonly string[] } | undefined> => {
+  const whoAsks = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<Partial<Access> | undefined> => {
     if (options.authenticate === undefined) return {}
-    const auth = await options.authenticate(req, url)
-    const refused = isRefusedAuthentication(auth) ? auth.refused : accessEnded(auth, system.clock.now())
-    if (refused === undefined && !isRefusedAuthentication(auth)) return auth
+    let access: Access | { readonly refused: string }
+    try {
+      access = readAuthentication(await options.authenticate(req, url), system.clock.now())
+    } catch (err) {
+      system.logger.error({ err }, 'the chat authenticator failed; refusing the request')
+      json(res, 500, { error: 'could not authenticate the request' })
+      return undefined
+    }
+    if (!('refused' in access)) return access
     services.counters.authRefused++
     res.setHeader('www-authenticate', 'Bearer')
-    json(res, 401, { error: refused })
+    json(res, 401, { error: access.refused })
     return undefined
   }
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -2,7 +2,7 @@
  * The WebSocket endpoint with an authenticator of the embedder's own (`runChatNode({ authenticate })`), on one real
  * HTTP server over 127.0.0.1 and a local actor system: its answer is the user, a refusal is a 401 with its reason,
  * and an authenticator that throws, rejects or answers a user, rooms or an end of access the chat cannot use costs that
- * request a 500, not the node. A socket whose access ends (`expiresAt`) is closed with 4401 then (in virtual time).
+ * request a 500, not the node, on the WebSocket and on the HTTP routes alike. A socket whose access ends (`expiresAt`) is closed with 4401 then (in virtual time).
  */
 import type { AddressInfo } from 'node:net'
 import { createActorSystem } from '@cohort/core'
@@ -72,7 +72,7 @@ describe('SocketEndpoint with an authenticator', () => {
   })
 
   it('answers 500 for an authenticator that throws, rejects or names a user or rooms the chat cannot use, and serves the next request', async () => {
-    const { errors, connect } = await chatWith((request) => {
+    const { errors, connect, port } = await chatWith((request) => {
       const how = request.headers['x-how']
       if (how === 'throw') throw new Error('directory down')
       if (how === 'reject') return Promise.reject(new Error('directory down'))
@@ -84,8 +84,18 @@ describe('SocketEndpoint with an authenticator', () => {
       expect(await outcome(connect({ 'x-how': how }))).toEqual({ status: 500, body: 'could not authenticate the request\n' })
     }
     expect(errors).toEqual(Array(4).fill('the chat authenticator failed; refusing the WebSocket'))
+    // The HTTP routes read the answer the same way: the authenticator's mistake is not the client's (no 400 for a
+    // user the client never chose), and nothing is said or read.
+    errors.length = 0
+    for (const how of ['throw', 'reject', 'control', 'rooms']) {
+      const post = await fetch(`http://127.0.0.1:${port}/rooms/lobby/messages`, { method: 'POST', headers: { 'x-how': how }, body: '{"text":"hi"}' })
+      expect([post.status, await post.json()]).toEqual([500, { error: 'could not authenticate the request' }])
+      const read = await fetch(`http://127.0.0.1:${port}/rooms/lobby/history`, { headers: { 'x-how': how } })
+      expect([read.status, await read.json()]).toEqual([500, { error: 'could not authenticate the request' }])
+    }
+    expect(errors).toEqual(Array(8).fill('the chat authenticator failed; refusing the request'))
     const ada = connect({})
-    expect(await outcome(ada)).toMatchObject({ frame: { type: 'history' } })
+    expect(await outcome(ada)).toMatchObject({ frame: { type: 'history', messages: [] } })
     ada.terminate()
   })
 

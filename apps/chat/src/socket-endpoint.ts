@@ -9,10 +9,10 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { startChild } from '@cohort/core'
 import { WebSocketServer } from 'ws'
-import { accessEnded, isRefusedAuthentication } from './authenticate.ts'
-import type { Authentication, ChatAuthenticator } from './authenticate.ts'
+import { readAuthentication } from './authenticate.ts'
+import type { Access, Authentication, ChatAuthenticator } from './authenticate.ts'
 import { checkRoomName, checkUserName, reconnectFrame } from './chat-protocol.ts'
-import { checkRoomList, roomAllowed } from './room-access.ts'
+import { roomAllowed } from './room-access.ts'
 import { CHAT_NAMES } from './chat-services.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SessionArgs, SessionMessage } from './session.ts'
@@ -61,25 +61,18 @@ export class SocketEndpoint {
   }
 
   #authenticated(req: IncomingMessage, socket: Duplex, head: Buffer, room: string, auth: Authentication): void {
-    if (!isRefusedAuthentication(auth)) {
-      const bad = checkUserName(auth.user)
-      if (bad !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered a user the chat cannot show: ${bad}`))
-      const badRooms = auth.rooms === undefined ? undefined : checkRoomList(auth.rooms)
-      if (badRooms !== undefined) return this.#authFailed(socket, new TypeError(`the authenticator answered rooms the chat cannot use: ${badRooms}`))
-      let ended: string | undefined
-      try {
-        ended = accessEnded(auth, this.#services.system.clock.now())
-      } catch (err) {
-        return this.#authFailed(socket, err)
-      }
-      if (ended !== undefined) return this.#refuseAuth(socket, ended)
-      if (!roomAllowed(auth.rooms, room)) {
-        this.#services.counters.authRefused++
-        return refuse(socket, '403 Forbidden', `${auth.user} may not enter room ${JSON.stringify(room)}`)
-      }
-      return this.#accept(req, socket, head, { room, user: auth.user.trim(), rooms: auth.rooms, expiresAt: auth.expiresAt })
+    let access: Access | { readonly refused: string }
+    try {
+      access = readAuthentication(auth, this.#services.system.clock.now())
+    } catch (err) {
+      return this.#authFailed(socket, err)
     }
-    this.#refuseAuth(socket, auth.refused)
+    if ('refused' in access) return this.#refuseAuth(socket, access.refused)
+    if (!roomAllowed(access.rooms, room)) {
+      this.#services.counters.authRefused++
+      return refuse(socket, '403 Forbidden', `${access.user} may not enter room ${JSON.stringify(room)}`)
+    }
+    this.#accept(req, socket, head, { room, ...access })
   }
 
   #refuseAuth(socket: Duplex, reason: string): void {
@@ -93,7 +86,7 @@ export class SocketEndpoint {
   }
 
   /** Upgrades the request and starts its session. */
-  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, access: Access): void {
+  #accept(req: IncomingMessage, socket: Duplex, head: Buffer, access: Access & { readonly room: string }): void {
     const { room, user, rooms, expiresAt } = access
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // A client's bad frame (one over MAX_CLIENT_FRAME_BYTES, a broken mask, invalid UTF-8) is an 'error' on its
@@ -136,14 +129,6 @@ export class SocketEndpoint {
     for (const ws of this.#wss.clients) ws.terminate()
     this.#wss.close()
   }
-}
-
-/** What an accepted WebSocket may do: its URL's room, its user, the rooms it may be in, until when. */
-interface Access {
-  room: string
-  user: string
-  rooms?: readonly string[] | undefined
-  expiresAt?: number | undefined
 }
 
 /** Answers an upgrade with `status` and `reason` as text, and closes the connection. */
