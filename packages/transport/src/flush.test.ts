@@ -1,6 +1,6 @@
 /**
  * Distribution.flush over real sockets: what a caller asks to leave now is written in its own turn, not once the
- * event loop's pass is over; and the replicated map's `flush`, which uses it.
+ * event loop's pass is over; and the replicated map's `flush`, which uses it and yields to backpressure.
  */
 import { startReplicatedMap } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
@@ -53,5 +53,23 @@ describe('ReplicatedMap.flush over the transport', () => {
     expect(bytesOut()).toBeGreaterThan(before)
     expect(ma.stats().pendingByPeer).toEqual({ [b.node.name]: 0 })
     await until(() => mb.get('k') === 'v', 'the write on the peer')
+  })
+
+  it('stops at a connection that is backed up, and the map sends the rest once it drains', async () => {
+    const a = await testNode('a', { highWaterMarkBytes: 4096, lowWaterMarkBytes: 1024 })
+    const b = await testNode('b')
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    const ma = startReplicatedMap<Buffer>(a.node.system, { scope: 'flush', batchSize: 10 })
+    const mb = startReplicatedMap<Buffer>(b.node.system, { scope: 'flush' })
+    await until(() => ma.peers().length === 1 && mb.peers().length === 1, 'the maps to find each other')
+    for (let i = 0; i < 100; i++) ma.set(`k${i}`, Buffer.alloc(1024, i))
+    ma.flush()
+    // The first batch (10 KiB) took the connection over its high-water mark: the map's actor is paused, and the other
+    // 90 keys wait in the outbox, one entry each, instead of piling up in the transport.
+    expect(ma.stats().pendingByPeer).toEqual({ [b.node.name]: 90 })
+    ma.flush()
+    expect(ma.stats().pendingByPeer).toEqual({ [b.node.name]: 90 })
+    await until(() => mb.size === 100, 'every key on the peer')
+    expect(mb.get('k99')).toEqual(Buffer.alloc(1024, 99))
   })
 })
