@@ -223,8 +223,11 @@ describe('deploy/k8s manifests', () => {
   }
 })
 
-/** The most heap one room's history took, measured with the chat's history bounds (texts of two-byte characters). */
-const ROOM_HISTORY_MOST_BYTES = 76_000
+/**
+ * The most memory one room's history took (heap and its byte arena), measured with the chat's history bounds (texts of
+ * two-byte characters; apps/chat's history-records.test.ts holds the arena to it).
+ */
+const ROOM_HISTORY_MOST_BYTES = 83_000
 
 /** A Kubernetes memory quantity in bytes (`512Mi`, `1Gi`, `500M`). */
 function parseQuantity(text: string): number {

@@ -90,7 +90,7 @@ export const CHAT_LIMITS: Readonly<{
      * Characters of text and refs kept per room, on every node, besides `historyLength`: 100 messages of 327
      * characters on average. Every node keeps every room's history, so without it a client could make each of `CHAT_MAX_ROOMS`
      * rooms hold 100 texts of 4 KiB (420 KB of heap a room, measured; 4.2 GB for 10,000 rooms) on every node at once;
-     * with it a room's history took at most 76 KB (texts of two-byte characters; 40 KB with ASCII).
+     * with it a room's history takes at most 83 KB (texts of two-byte characters; 45 KB with ASCII).
      */
     historyChars: 32_768,
   })

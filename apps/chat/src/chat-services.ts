@@ -8,7 +8,8 @@
 import type { ActorSystem, Groups, Pid } from '@cohort/core'
 import type { WebSocket } from 'ws'
 import type { ChatMessage, MessageRef } from './chat-protocol.ts'
-import { messageId, RoomHistory } from './room-history.ts'
+import { messageId } from './message-id.ts'
+import { RoomHistory } from './room-history.ts'
 import { SocketBatcher } from './socket-batcher.ts'
 import type { RoomPresence } from './room-presence.ts'
 

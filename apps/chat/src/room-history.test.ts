@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { seededRandom } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import type { ChatMessage } from './chat-protocol.ts'
-import { messageId, RoomHistory } from './room-history.ts'
+import { messageId } from './message-id.ts'
+import { RoomHistory } from './room-history.ts'
 
 function msg(node: string, seq: number, at: number, text = `${node}${seq}`, ref?: string | number): ChatMessage {
   const m: ChatMessage = { type: 'message', room: 'r', user: 'u', text, at, id: messageId(node, 1, seq), node }
@@ -89,6 +91,15 @@ describe('RoomHistory', () => {
     expect(h.add(msg('a', 3, 3, 'cc', 'page'))).toBe(true)
     expect(h.messages().map((m) => m.ref)).toEqual([7, 'page'])
     expect(h.chars).toBe(8)
+  })
+
+  it('digests the ids joined by newlines, as nodes of earlier versions do, and answers has() for any value', () => {
+    const h = new RoomHistory(100)
+    h.merge([msg('a', 1, 1), msg('b', 2, 1), msg('é中', 3, 2)])
+    expect(h.digest()).toBe(createHash('sha1').update(h.ids().join('\n')).digest('base64url'))
+    expect(h.has(messageId('é中', 1, 3))).toBe(true)
+    expect(h.has(messageId('é中', 1, 4))).toBe(false)
+    expect(h.has(42 as unknown as string)).toBe(false)
   })
 
   it('ends every node with the newest messages that fit, whatever the arrival order and the merges (200 seeded cases)', () => {

@@ -1,24 +1,34 @@
 /**
  * RoomHistory: the last messages of one room, as every node keeps them. Messages are ordered by a key every node
- * computes alike (the time stamped by the sender's node, then node, incarnation and sequence), duplicates are ignored
- * by id, and only the newest are kept: at most `limit` messages and at most `maxChars` characters of text (a message's
- * text and its `ref`), so that a room's history takes a bounded amount of memory whatever its messages' sizes (every
- * node keeps every room's). What
- * is kept is the longest run of newest messages within both bounds, and the newest message left out (`#floor`) bars
- * any older one from coming back: merging is therefore "the newest that fit, of the union", commutative, associative
- * and idempotent, so nodes that received the same messages in any order, directly or through a catch-up, hold the
- * same history, and the digest says whether two nodes agree.
+ * computes alike (the time stamped by the sender's node, then node, incarnation and sequence, the last three read
+ * from the id), duplicates are ignored, and only the newest are kept: at most `limit` messages and at most `maxChars`
+ * characters of text (a message's text and its `ref`), so that a room's history takes a bounded amount of memory
+ * whatever its messages' sizes (every node keeps every room's). What is kept is the longest run of newest messages
+ * within both bounds, and the newest message left out (the floor) bars any older one from coming back: merging is
+ * therefore "the newest that fit, of the union", commutative, associative and idempotent, so nodes that received the
+ * same messages in any order, directly or through a catch-up, hold the same history, and the digest says whether two
+ * nodes agree.
+ *
+ * A history holds its messages as bytes (history-records.ts), not as the objects it was given: every node keeps
+ * every room's last 100 messages, each lives for as long as its room takes to say 100 more, and as objects (the
+ * message, its five strings, an entry) each one was copied by the garbage collector's young generation before it
+ * was promoted. That copying made a busy chat node's young-generation pauses about three times as long, and such
+ * pauses are much of the tail of its delivery latency. `messages()` makes the objects again when a history is read (a join, a catch-up).
  *
  * It lives outside the room actor (the node's history book owns it), so a crashed and restarted room actor keeps its
  * node's history; replication to other nodes is the room actor's job.
  */
 import { createHash } from 'node:crypto'
 import type { ChatMessage } from './chat-protocol.ts'
+import { HistoryRecords } from './history-records.ts'
+import { partsOfMessageId } from './message-id.ts'
 
-interface Entry {
-  readonly message: ChatMessage
-  /** The id's parts, parsed only when two messages share a time (rare), then kept. */
-  parts: { node: string; incarnation: number; seq: number } | undefined
+/** What orders messages: the stamp, then the id's node, incarnation and sequence. Equal keys are the same message. */
+interface OrderKey {
+  at: number
+  node: string
+  incarnation: number
+  seq: number
 }
 
 /** One room's bounded, ordered, duplicate-free history. */
@@ -26,12 +36,10 @@ export class RoomHistory {
   readonly limit: number
   /** Characters of text and refs (UTF-16 code units, what a string's memory grows with) kept at most. */
   readonly maxChars: number
-  /** Oldest first. */
-  readonly #entries: Entry[] = []
-  readonly #ids = new Set<string>()
+  readonly #records = new HistoryRecords()
   #chars = 0
   /** The newest message left out to keep within the bounds: nothing at or before it is kept. */
-  #floor: Entry | undefined = undefined
+  #floor: OrderKey | undefined = undefined
   #digest: string | undefined
 
   constructor(limit: number, maxChars = Number.POSITIVE_INFINITY) {
@@ -41,28 +49,28 @@ export class RoomHistory {
 
   /** Adds a message; returns false if it was known already or does not fit among the newest (see the bounds). */
   add(message: ChatMessage): boolean {
-    if (this.#ids.has(message.id)) return false
-    const entry: Entry = { message, parts: undefined }
-    if (this.#floor !== undefined && compare(entry, this.#floor) <= 0) return false
-    const entries = this.#entries
+    const key = keyOf(message)
+    if (this.#floor !== undefined && compareKeys(key, this.#floor) <= 0) return false
+    const records = this.#records
     // Messages nearly always arrive newest last, so the search starts from the end.
-    let i = entries.length
-    while (i > 0 && compare(entries[i - 1]!, entry) > 0) i--
-    // push for the common case: splice allocates the array of removed entries on every call.
-    if (i === entries.length) entries.push(entry)
-    else entries.splice(i, 0, entry)
-    this.#ids.add(message.id)
+    let i = records.size
+    let order = 1
+    while (i > 0 && (order = this.#compareAt(i - 1, key)) > 0) i--
+    if (i > 0 && order === 0) return false
+    records.insert(i, message, key.node, key.incarnation, key.seq, charsOf(message))
     this.#chars += charsOf(message)
     // The oldest leave until both bounds hold; the new message itself may be one that does not fit, and then so do
     // the older ones it pushed out.
-    while (entries.length > this.limit || (this.#chars > this.maxChars && entries.length > 0)) {
-      const oldest = entries.shift()!
-      this.#ids.delete(oldest.message.id)
-      this.#chars -= charsOf(oldest.message)
-      this.#floor = oldest
+    let newLeft = false
+    while (records.size > this.limit || (this.#chars > this.maxChars && records.size > 0)) {
+      this.#floor = { at: records.at(0), node: records.idNode(0), incarnation: records.incarnation(0), seq: records.seq(0) }
+      newLeft = i === 0
+      i--
+      this.#chars -= records.chars(0)
+      records.removeOldest()
     }
     this.#digest = undefined
-    return this.#floor !== entry
+    return !newLeft
   }
 
   /** Characters of text and refs held (what `maxChars` bounds). */
@@ -77,61 +85,72 @@ export class RoomHistory {
     return added
   }
 
-  /** The messages, oldest first. */
+  /** The messages, oldest first: new objects, made from the bytes held. */
   messages(): ChatMessage[] {
-    return this.#entries.map((e) => e.message)
+    const out = new Array<ChatMessage>(this.#records.size)
+    for (let i = 0; i < out.length; i++) out[i] = this.#records.message(i)
+    return out
   }
 
   /** The ids held, oldest first. */
   ids(): string[] {
-    return this.#entries.map((e) => e.message.id)
+    const out = new Array<string>(this.#records.size)
+    for (let i = 0; i < out.length; i++) out[i] = this.#records.id(i)
+    return out
   }
 
-  /** Whether the message `id` is held. */
+  /** Whether the message `id` is held (anything but a string is not). */
   has(id: string): boolean {
-    return this.#ids.has(id)
+    if (typeof id !== 'string') return false
+    const { node, incarnation, seq } = partsOfMessageId(id)
+    const records = this.#records
+    for (let i = records.size - 1; i >= 0; i--) {
+      if (records.seq(i) === seq && records.incarnation(i) === incarnation && records.idNode(i) === node) return true
+    }
+    return false
   }
 
   get size(): number {
-    return this.#entries.length
+    return this.#records.size
   }
 
   /** A short hash of the ids in order: two histories with the same digest hold the same messages. */
   digest(): string {
-    this.#digest ??= createHash('sha1')
-      .update(this.#entries.map((e) => e.message.id).join('\n'))
-      .digest('base64url')
+    if (this.#digest === undefined) {
+      // The hash of the ids joined by newlines, fed one at a time so that no joined string is built.
+      const hash = createHash('sha1')
+      for (let i = 0; i < this.#records.size; i++) {
+        if (i > 0) hash.update('\n')
+        hash.update(this.#records.id(i))
+      }
+      this.#digest = hash.digest('base64url')
+    }
     return this.#digest
   }
-}
 
-/** Builds a message id from its parts. */
-export function messageId(node: string, incarnation: number, seq: number): string {
-  return `${node}~${incarnation}~${seq}`
-}
-
-function partsOf(entry: Entry): { node: string; incarnation: number; seq: number } {
-  if (entry.parts === undefined) {
-    // From the end: a node name has no "~" (messageId), so the last two separators are the id's own. No split, no
-    // array: this runs for most messages of a busy room, whose messages share their millisecond.
-    const id = entry.message.id
-    const last = id.lastIndexOf('~')
-    const before = last > 0 ? id.lastIndexOf('~', last - 1) : -1
-    entry.parts =
-      before < 0
-        ? { node: id, incarnation: 0, seq: 0 }
-        : { node: id.slice(0, before), incarnation: Number(id.slice(before + 1, last)) || 0, seq: Number(id.slice(last + 1)) || 0 }
+  /** Compares the held message at `i` with `key`, as `compareKeys`. */
+  #compareAt(i: number, key: OrderKey): number {
+    const records = this.#records
+    const at = records.at(i)
+    if (at !== key.at) return at - key.at
+    const node = records.idNode(i)
+    if (node !== key.node) return node < key.node ? -1 : 1
+    const incarnation = records.incarnation(i)
+    if (incarnation !== key.incarnation) return incarnation - key.incarnation
+    return records.seq(i) - key.seq
   }
-  return entry.parts
 }
 
-function compare(a: Entry, b: Entry): number {
-  if (a.message.at !== b.message.at) return a.message.at - b.message.at
-  const pa = partsOf(a)
-  const pb = partsOf(b)
-  if (pa.node !== pb.node) return pa.node < pb.node ? -1 : 1
-  if (pa.incarnation !== pb.incarnation) return pa.incarnation - pb.incarnation
-  return pa.seq - pb.seq
+function keyOf(message: ChatMessage): OrderKey {
+  const { node, incarnation, seq } = partsOfMessageId(message.id)
+  return { at: message.at, node, incarnation, seq }
+}
+
+function compareKeys(a: OrderKey, b: OrderKey): number {
+  if (a.at !== b.at) return a.at - b.at
+  if (a.node !== b.node) return a.node < b.node ? -1 : 1
+  if (a.incarnation !== b.incarnation) return a.incarnation - b.incarnation
+  return a.seq - b.seq
 }
 
 /** What a message counts against `maxChars`: its text, and its `ref` (up to 64 characters a client chooses). */

@@ -211,6 +211,8 @@ function isChatMessage(value: unknown): value is ChatMessage {
   return (
     typeof m['id'] === 'string' &&
     typeof m['at'] === 'number' &&
+    typeof m['room'] === 'string' &&
+    typeof m['node'] === 'string' &&
     typeof m['text'] === 'string' &&
     typeof m['user'] === 'string' &&
     (m['ref'] === undefined || checkRef(m['ref']) === undefined)
