@@ -95,7 +95,10 @@ describe('room actors', () => {
     say(a, 'x', 'one')
     await net.settle()
     const room = a.system.whereis(roomActorName('x'))!
-    for (const junk of [{ t: 'bogus' }, 'junk', { t: 'give', messages: 'nope' }, { t: 'give', messages: [{ id: 1 }] }, { t: 'ids', ids: 7 }, { t: 'message', message: null }]) {
+    // A history keeps a message's room and node as names: a message without them as strings is malformed too.
+    const noRoom = { t: 'message', message: { type: 'message', user: 'u', text: 'no room', at: 1, id: 'z~1~1', node: 'z' } }
+    const noNode = { type: 'message', room: 'x', user: 'u', text: 'no node', at: 2, id: 'z~1~2', node: 5 }
+    for (const junk of [{ t: 'bogus' }, 'junk', { t: 'give', messages: 'nope' }, { t: 'give', messages: [{ id: 1 }] }, { t: 'ids', ids: 7 }, { t: 'message', message: null }, noRoom, { t: 'give', messages: [noNode] }, { t: 'ids', ids: [null, 3], answer: true }]) {
       a.system.send(room, junk)
     }
     say(a, 'x', 'two')
