@@ -1,7 +1,8 @@
 /**
  * Every value a package exports (functions, classes, constants, from each entry point of its `exports`) is named in
- * that package's README, which is where its users look. Types are left to the prose around the functions that take
- * them; a value with no words in the README is one nobody will find.
+ * that package's README, which is where its users look; the apps' too, since their pieces are exported for embedding.
+ * Types are left to the prose around the functions that take them; a value with no words in the README is one nobody
+ * will find.
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -29,7 +30,7 @@ function unnamed(names: string[], readme: string): string[] {
   return names.filter((name) => !new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(readme))
 }
 
-describe.each(['packages/core', 'packages/transport', 'packages/discovery'])('%s', (dir) => {
+describe.each(['packages/core', 'packages/transport', 'packages/discovery', 'apps/chat', 'apps/cache', 'apps/cli'])('%s', (dir) => {
   const readme = readFileSync(`${root}${dir}/README.md`, 'utf8')
 
   it.each(entryPoints(dir))('names every value exported from $subpath in its README', async ({ source }) => {
