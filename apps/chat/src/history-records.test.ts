@@ -111,6 +111,19 @@ describe('HistoryRecords', () => {
     expect(records.message(99).text).toBe('hi')
   })
 
+  it('reads back every name of a message that brings several new ones as the table is rebuilt', () => {
+    const records = new HistoryRecords()
+    for (let seq = 1; seq <= 2_000; seq++) {
+      // Three new names each time (the id's node, the message's node, the user), so a rebuild of the table can fall
+      // between two of them.
+      const m = msg(seq, 't', { id: `id-node-${seq}~1~${seq}`, node: `node-${seq}`, user: `user-${seq}` })
+      records.insert(records.size, m, `id-node-${seq}`, 1, seq, 1)
+      if (records.size > 10) records.removeOldest()
+      expect(records.message(records.size - 1)).toEqual(m)
+      expect(records.idNode(0)).toBe(`id-node-${Math.max(1, seq - 9)}`)
+    }
+  })
+
   it('keeps its table of names to the names its messages use, however many ids name a node of their own', () => {
     const records = new HistoryRecords()
     for (let seq = 1; seq <= 5_000; seq++) {

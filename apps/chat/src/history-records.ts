@@ -65,6 +65,9 @@ export class HistoryRecords {
     const bytes = recordBytes(message, idFromParts)
     const offset = this.#reserve(bytes)
     writeRecord(this.#arena, offset, message, idFromParts)
+    // Before any of this message's names is looked up: a rebuild keeps only the rows' names, so one between two
+    // lookups would drop the first's new name and leave its index pointing elsewhere.
+    if (this.#names.length > 4 * this.#size + 16) this.#rebuildNames()
     const idNodeName = this.#indexOf(idNode)
     const nodeName = this.#indexOf(message.node)
     const roomName = this.#indexOf(message.room)
@@ -154,7 +157,7 @@ export class HistoryRecords {
     return this.#arena.length + this.#numbers.byteLength + this.#ints.byteLength
   }
 
-  /** Names in the table (for tests: it is rebuilt from the rows before it grows past four times their number). */
+  /** Names in the table (for tests: it is rebuilt from the rows once it holds more than four names a row). */
   get namesHeld(): number {
     return this.#names.length
   }
@@ -237,17 +240,17 @@ export class HistoryRecords {
     this.#end = to
   }
 
-  /** The table index of `name`, added if new; a table grown well past the rows' names is rebuilt from them. */
+  /** The table index of `name`, added if new. */
   #indexOf(name: string): number {
     const known = this.#nameIndex.get(name)
     if (known !== undefined) return known
-    if (this.#names.length > 4 * this.#size + 16) this.#rebuildNames()
     const index = this.#names.length
     this.#names.push(name)
     this.#nameIndex.set(name, index)
     return index
   }
 
+  /** Rebuilds the table from the rows' names: it grows by a message's new names and never shrinks otherwise. */
   #rebuildNames(): void {
     const names: string[] = []
     const nameIndex = new Map<string, number>()
