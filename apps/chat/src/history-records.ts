@@ -138,10 +138,10 @@ export class HistoryRecords {
   message(i: number): ChatMessage {
     const arena = this.#arena
     const r = (this.#head + i) * INT_COLUMNS
+    const id = this.id(i)
+    // The text follows the id's header, and the id's bytes when it was kept as it came.
     const offset = this.#ints[r + OFFSET]!
-    const fromParts = arena.readUInt32LE(offset) === ID_FROM_PARTS
-    const id = fromParts ? messageId(this.idNode(i), this.incarnation(i), this.seq(i)) : readString(arena, offset).value
-    const text = readString(arena, fromParts ? offset + 4 : offset + 4 + stringBytesAt(arena, offset))
+    const text = readString(arena, arena.readUInt32LE(offset) === ID_FROM_PARTS ? offset + 4 : offset + 4 + stringBytesAt(arena, offset))
     const room = this.#names[this.#ints[r + ROOM]!]!
     const user = this.#names[this.#ints[r + USER]!]!
     const node = this.#names[this.#ints[r + NODE]!]!

@@ -13,7 +13,8 @@
  * every room's last 100 messages, each lives for as long as its room takes to say 100 more, and as objects (the
  * message, its five strings, an entry) each one was copied by the garbage collector's young generation before it
  * was promoted. That copying made a busy chat node's young-generation pauses about three times as long, and such
- * pauses are much of the tail of its delivery latency. `messages()` makes the objects again when a history is read (a join, a catch-up).
+ * pauses are much of the tail of its delivery latency. `messages()` makes the objects again when a history is read
+ * (a join, a catch-up).
  *
  * It lives outside the room actor (the node's history book owns it), so a crashed and restarted room actor keeps its
  * node's history; replication to other nodes is the room actor's job.
@@ -50,15 +51,21 @@ export class RoomHistory {
   /** Adds a message; returns false if it was known already or does not fit among the newest (see the bounds). */
   add(message: ChatMessage): boolean {
     const key = keyOf(message)
-    if (this.#floor !== undefined && compareKeys(key, this.#floor) <= 0) return false
+    const floor = this.#floor
+    if (floor !== undefined && compareWithKey(floor.at, floor.node, floor.incarnation, floor.seq, key) >= 0) return false
     const records = this.#records
     // Messages nearly always arrive newest last, so the search starts from the end.
     let i = records.size
     let order = 1
-    while (i > 0 && (order = this.#compareAt(i - 1, key)) > 0) i--
+    while (i > 0) {
+      order = compareWithKey(records.at(i - 1), records.idNode(i - 1), records.incarnation(i - 1), records.seq(i - 1), key)
+      if (order <= 0) break
+      i--
+    }
     if (i > 0 && order === 0) return false
-    records.insert(i, message, key.node, key.incarnation, key.seq, charsOf(message))
-    this.#chars += charsOf(message)
+    const chars = charsOf(message)
+    records.insert(i, message, key.node, key.incarnation, key.seq, chars)
+    this.#chars += chars
     // The oldest leave until both bounds hold; the new message itself may be one that does not fit, and then so do
     // the older ones it pushed out.
     let newLeft = false
@@ -127,18 +134,6 @@ export class RoomHistory {
     }
     return this.#digest
   }
-
-  /** Compares the held message at `i` with `key`, as `compareKeys`. */
-  #compareAt(i: number, key: OrderKey): number {
-    const records = this.#records
-    const at = records.at(i)
-    if (at !== key.at) return at - key.at
-    const node = records.idNode(i)
-    if (node !== key.node) return node < key.node ? -1 : 1
-    const incarnation = records.incarnation(i)
-    if (incarnation !== key.incarnation) return incarnation - key.incarnation
-    return records.seq(i) - key.seq
-  }
 }
 
 function keyOf(message: ChatMessage): OrderKey {
@@ -146,11 +141,12 @@ function keyOf(message: ChatMessage): OrderKey {
   return { at: message.at, node, incarnation, seq }
 }
 
-function compareKeys(a: OrderKey, b: OrderKey): number {
-  if (a.at !== b.at) return a.at - b.at
-  if (a.node !== b.node) return a.node < b.node ? -1 : 1
-  if (a.incarnation !== b.incarnation) return a.incarnation - b.incarnation
-  return a.seq - b.seq
+/** The order of the message with these parts against `key`: negative if it goes first, 0 if it is the same message. */
+function compareWithKey(at: number, node: string, incarnation: number, seq: number, key: OrderKey): number {
+  if (at !== key.at) return at - key.at
+  if (node !== key.node) return node < key.node ? -1 : 1
+  if (incarnation !== key.incarnation) return incarnation - key.incarnation
+  return seq - key.seq
 }
 
 /** What a message counts against `maxChars`: its text, and its `ref` (up to 64 characters a client chooses). */
