@@ -49,6 +49,20 @@ describe('HistoryRecords', () => {
     expect(records.at(0)).toBe(msg(2, '').at)
   })
 
+  it('compacts in place around a record inserted out of order, moving the lowest offset first', () => {
+    const records = new HistoryRecords()
+    push(records, msg(1, 'a'.repeat(100)))
+    push(records, msg(3, 'c'.repeat(100)))
+    // The late message's record lands after the newest's, so the rows' order is not the records' order.
+    records.insert(1, msg(2, 'b'.repeat(300)), 'n1@host', 7, 2, 300)
+    records.removeOldest()
+    const arena = records.footprintBytes
+    // Too large for the arena's end, small enough to compact in place (the records move down, over the gap).
+    push(records, msg(4, 'd'.repeat(520)))
+    expect(records.footprintBytes).toBe(arena)
+    expect(Array.from({ length: records.size }, (_, i) => records.message(i).text)).toEqual(['b'.repeat(300), 'c'.repeat(100), 'd'.repeat(520)])
+  })
+
   it('stays within about an eighth over what it holds while a room says 10,000 messages, compacting as it goes', () => {
     const records = new HistoryRecords()
     const next = seededRandom(7)
@@ -56,7 +70,7 @@ describe('HistoryRecords', () => {
     let largest = 0
     for (let seq = 1; seq <= 10_000; seq++) {
       // Sizes vary, so the arena fills unevenly; now and then a message arrives out of order, into the middle.
-      const m = msg(seq, 'y'.repeat(Math.floor(next() * 600)))
+      const m = msg(seq, `${seq}:${'y'.repeat(Math.floor(next() * 600))}`)
       if (held.length > 2 && next() < 0.05) {
         records.insert(held.length - 1, m, m.node, 7, seq, m.text.length)
         held.splice(held.length - 1, 0, m)
@@ -69,6 +83,8 @@ describe('HistoryRecords', () => {
         held.shift()
       }
       largest = Math.max(largest, records.footprintBytes)
+      // Every record still where its row says, through the compactions so far (each moves runs of records at once).
+      if (seq % 97 === 0) expect(Array.from({ length: records.size }, (_, i) => records.message(i).text)).toEqual(held.map((h) => h.text))
     }
     expect(Array.from({ length: records.size }, (_, i) => records.message(i))).toEqual(held)
     // 100 messages of up to 600 characters and about 50 bytes of other strings: at most about 65 KB held.

@@ -200,44 +200,63 @@ export class HistoryRecords {
   #compact(bytes: number): void {
     const needed = this.#live + bytes
     const held = this.#arena.length
+    const inPlace = held - needed >= needed / 16 && held <= 4 * needed + MIN_ARENA_BYTES
+    const to = inPlace ? this.#arena : Buffer.allocUnsafeSlow(Math.max(MIN_ARENA_BYTES, Math.ceil(needed * 1.125)))
+    this.#end = this.#moveRecords(to)
+    this.#arena = to
+  }
+
+  /**
+   * Moves every record, lowest offset first, to the start of `to` (the arena itself, or a new one), and returns where
+   * they end. Lowest first, so that moving in place never overwrites a record before it moved. Records that lie next
+   * to each other move as one copy: they mostly arrive in order and leave oldest first, so the records held are
+   * usually one run, moved by one copy instead of one a record.
+   */
+  #moveRecords(to: Buffer): number {
     const ints = this.#ints
     const first = this.#head * INT_COLUMNS
-    if (held - needed >= needed / 16 && held <= 4 * needed + MIN_ARENA_BYTES) {
-      // In place, lowest offset first, so that no record is overwritten before it moved: records are mostly in
-      // arrival order already, so the insertion sort is nearly a pass.
-      const order = new Int32Array(this.#size)
-      for (let i = 0; i < order.length; i++) {
-        let j = i
-        while (j > 0 && ints[first + order[j - 1]! * INT_COLUMNS + OFFSET]! > ints[first + i * INT_COLUMNS + OFFSET]!) {
-          order[j] = order[j - 1]!
-          j--
-        }
-        order[j] = i
-      }
-      let to = 0
-      for (const i of order) {
-        const r = first + i * INT_COLUMNS
-        const from = ints[r + OFFSET]!
-        const length = ints[r + LENGTH]!
-        if (from !== to) this.#arena.copyWithin(to, from, from + length)
-        ints[r + OFFSET] = to
-        to += length
-      }
-      this.#end = to
-      return
-    }
-    const arena = Buffer.allocUnsafeSlow(Math.max(MIN_ARENA_BYTES, Math.ceil(needed * 1.125)))
-    let to = 0
-    for (let i = 0; i < this.#size; i++) {
-      const r = first + i * INT_COLUMNS
-      const from = ints[r + OFFSET]!
+    const from = this.#arena
+    const rows = this.#rowsByOffset()
+    let end = 0
+    let runFrom = 0
+    let runLength = 0
+    for (let k = 0; k < this.#size; k++) {
+      const r = first + (rows === undefined ? k : rows[k]!) * INT_COLUMNS
+      const offset = ints[r + OFFSET]!
       const length = ints[r + LENGTH]!
-      this.#arena.copy(arena, to, from, from + length)
-      ints[r + OFFSET] = to
-      to += length
+      if (offset !== runFrom + runLength) {
+        if (runLength > 0) from.copy(to, end - runLength, runFrom, runFrom + runLength)
+        runFrom = offset
+        runLength = 0
+      }
+      runLength += length
+      ints[r + OFFSET] = end
+      end += length
     }
-    this.#arena = arena
-    this.#end = to
+    if (runLength > 0) from.copy(to, end - runLength, runFrom, runFrom + runLength)
+    return end
+  }
+
+  /**
+   * The rows in the order of their records' offsets, or undefined when that is the rows' own order (messages that
+   * arrived in order). An insertion sort: the records of a room are nearly in order, so it is nearly a pass.
+   */
+  #rowsByOffset(): Int32Array | undefined {
+    const ints = this.#ints
+    const first = this.#head * INT_COLUMNS
+    let sorted = true
+    for (let i = 1; i < this.#size && sorted; i++) sorted = ints[first + (i - 1) * INT_COLUMNS + OFFSET]! < ints[first + i * INT_COLUMNS + OFFSET]!
+    if (sorted) return undefined
+    const order = new Int32Array(this.#size)
+    for (let i = 0; i < order.length; i++) {
+      let j = i
+      while (j > 0 && ints[first + order[j - 1]! * INT_COLUMNS + OFFSET]! > ints[first + i * INT_COLUMNS + OFFSET]!) {
+        order[j] = order[j - 1]!
+        j--
+      }
+      order[j] = i
+    }
+    return order
   }
 
   /** The table index of `name`, added if new. */
