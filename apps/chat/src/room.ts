@@ -56,6 +56,8 @@ export type EnterReply = boolean
 
 interface RoomState {
   readonly room: string
+  /** The group of the room's sessions, named once: a name built per message cost a string and its hash each time. */
+  readonly sessions: string
   readonly history: RoomHistory
   /** Sync ticks since the history last changed: a room quiet for a round of its peers stops syncing. */
   quietTicks: number
@@ -67,24 +69,24 @@ interface RoomState {
 export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState, string> {
   const { groups, sessionSockets } = services
   /** Writes a message to every local session of `room`: its JSON framed once, the same bytes on each socket. */
-  const deliver = (room: string, json: Buffer, except?: Pid): number => {
+  const deliver = (state: RoomState, json: Buffer, except?: Pid): number => {
     const frame = textFrame(json)
     let count = 0
-    for (const pid of groups.localMembers(sessionsGroup(room))) {
+    for (const pid of groups.localMembers(state.sessions)) {
       const session = sessionSockets.get(pid.key)
       if (session === undefined || (except !== undefined && pid.equals(except))) continue
-      services.writeTo(session.socket, room, json, frame)
+      services.writeTo(session.socket, state.room, json, frame)
       count++
     }
     return count
   }
   /** Writes a presence frame to every local session of `room` that was not told this set last. */
-  const tellPresence = (room: string, json: string): void => {
-    for (const pid of groups.localMembers(sessionsGroup(room))) {
+  const tellPresence = (state: RoomState, json: string): void => {
+    for (const pid of groups.localMembers(state.sessions)) {
       const session = sessionSockets.get(pid.key)
-      if (session === undefined || session.presence.get(room) === json) continue
-      session.presence.set(room, json)
-      services.writeTo(session.socket, room, json)
+      if (session === undefined || session.presence.get(state.room) === json) continue
+      session.presence.set(state.room, json)
+      services.writeTo(session.socket, state.room, json)
     }
   }
   const peerRooms = (room: string, ctx: Ctx): Pid[] => groups.members(roomGroup(room)).filter((p) => p.node !== ctx.self.node)
@@ -105,7 +107,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
       for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
       ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, firstTickMs(room, services.options.historySyncMs))
-      return { room, history, quietTicks: 0, nextPeer: 0 }
+      return { room, sessions: sessionsGroup(room), history, quietTicks: 0, nextPeer: 0 }
     },
     handleCall(request: RoomRequest, _from: From, state) {
       if (request.t === 'enter') {
@@ -113,7 +115,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
         // between two messages of this actor, so the socket gets every message after its history, in order.
         const session = sessionSockets.get(request.pid.key)
         if (session === undefined) return { reply: false satisfies EnterReply, state }
-        groups.join(sessionsGroup(state.room), request.pid)
+        groups.join(state.sessions, request.pid)
         services.presence?.track(request.pid, state.room, request.user)
         const presence = presenceFrame(state.room, services.presence?.users(state.room) ?? [])
         session.presence.set(state.room, presence)
@@ -130,16 +132,16 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
           // Delivered live whether or not a catch-up brought it into the history first: the broadcast reaches each
           // node's room actor once, and a catch-up running ahead of a busy node's queue must not swallow it.
           if (state.history.add(msg.message)) state.quietTicks = 0
-          services.counters.messagesOut += deliver(state.room, frameJson(msg))
+          services.counters.messagesOut += deliver(state, frameJson(msg))
           return state
         case 'signal':
           // From any node: only a frame's JSON object and a pid are taken, anything else is dropped.
           if (msg.json instanceof Uint8Array && msg.json[0] === 0x7b && isPid(msg.from)) {
-            deliver(state.room, Buffer.isBuffer(msg.json) ? msg.json : Buffer.from(msg.json.buffer, msg.json.byteOffset, msg.json.length), msg.from)
+            deliver(state, Buffer.isBuffer(msg.json) ? msg.json : Buffer.from(msg.json.buffer, msg.json.byteOffset, msg.json.length), msg.from)
           }
           return state
         case 'presence':
-          tellPresence(state.room, presenceFrame(state.room, msg.users))
+          tellPresence(state, presenceFrame(state.room, msg.users))
           return state
         case 'digest':
           if (msg.digest !== state.history.digest()) ctx.send(msg.from, { t: 'ids', from: ctx.self, ids: state.history.ids(), answer: true } satisfies RoomMessage)
