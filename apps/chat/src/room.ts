@@ -68,7 +68,7 @@ interface RoomState {
 /** The room actor's behaviour; `args` is the room's name. */
 export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState, string> {
   const { groups, sessionSockets } = services
-  /** Writes a message to every local session of `room`: its JSON framed once, the same bytes on each socket. */
+  /** Writes a message to every local session of the room: its JSON framed once, the same bytes on each socket. */
   const deliver = (state: RoomState, json: Buffer, except?: Pid): number => {
     const frame = textFrame(json)
     let count = 0
@@ -80,7 +80,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
     }
     return count
   }
-  /** Writes a presence frame to every local session of `room` that was not told this set last. */
+  /** Writes a presence frame to every local session of the room that was not told this set last. */
   const tellPresence = (state: RoomState, json: string): void => {
     for (const pid of groups.localMembers(state.sessions)) {
       const session = sessionSockets.get(pid.key)

@@ -31,8 +31,8 @@ export class Pid<Msg = unknown> {
    */
   #local: LocalMailbox | undefined = undefined
   /**
-   * Built on first use and kept: group members, monitors and a chat room's sockets are looked up by a pid's key once
-   * per message, and building the string each time cost ~170 ns a lookup against ~13 ns with it kept.
+   * Built on first use and kept: group tables, the registry and applications look pids up by key, often once per
+   * message, and building the string each time cost ~170 ns a lookup against ~13 ns with it kept.
    */
   #key: string | undefined = undefined
 
