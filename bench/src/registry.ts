@@ -578,7 +578,7 @@ function replicatedJobs(): JobSpec[] {
       ...(p === 'p99' && load === 50
         ? { target: { text: 'p99 < 5 ms at 50% load', check: (r: ScenarioResult) => (r.median === undefined ? undefined : r.median < 5000) } }
         : {}),
-      notes: `open loop at ${load}% of replicated.writes.writers1 over 100,000 keys written before the first load, from the write's intended time to the change applied on another node: the writer's timer tick (up to 1 ms; its floor is printed beside), the rest of its event-loop pass (a batch leaves once the pass is over), the map actor's flush, the wire and the receiver's merge; three node processes share 2 vCPUs; the baseline is the same shape over bare ws (a writer on the same ticks, two receivers, three processes) at the same rates`,
+      notes: `open loop at ${load}% of replicated.writes.writers1 over 100,000 keys written before the first load, from the write's intended time to the change applied on another node: the writer's tick (every 250 µs, from a worker thread's sleep; its floor is printed beside), the rest of its event-loop pass (a batch leaves once the pass is over), the map actor's flush, the wire and the receiver's merge; three node processes share 2 vCPUs; the baseline is the same shape over bare ws (a writer on the same ticks, two receivers, three processes) at the same rates`,
     })),
   )
   return [
@@ -632,7 +632,7 @@ function replicatedJobs(): JobSpec[] {
           name: `baseline.ws.delay.${p}.load${load}`,
           metric: 'latency' as const,
           unit: 'µs',
-          notes: 'bare ws + msgpackr, one writer on the same timer ticks to two receivers (three processes), stamped 100-byte Buffers at the same rates',
+          notes: 'bare ws + msgpackr, one writer on the same ticks to two receivers (three processes), stamped 100-byte Buffers at the same rates',
         })),
       ),
     },

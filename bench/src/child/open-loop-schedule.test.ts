@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { onTimerTicks, sendsDue } from './open-loop-schedule.ts'
+import { onTicks, sendsDue } from './open-loop-schedule.ts'
 
 describe('sendsDue', () => {
   it('makes the first send due at the start', () => {
@@ -19,24 +19,37 @@ describe('sendsDue', () => {
   })
 })
 
-describe('onTimerTicks', () => {
+describe('onTicks', () => {
   afterEach(() => {
     vi.useRealTimers()
   })
 
-  it('issues every send once its intended time has come, in order, and nothing after it is stopped', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'hrtime'] })
+  it('issues every send once its intended time has come, in order, from the first tick on, and nothing after it is stopped', () => {
+    vi.useFakeTimers({ toFake: ['hrtime'] })
+    let tick: () => void = () => undefined
+    let stopped = false
+    const ticks = (t: () => void): (() => void) => {
+      tick = t
+      return () => {
+        stopped = true
+      }
+    }
     const sends: { i: number; intendedUs: number; tickUs: number }[] = []
-    const stop = onTimerTicks(20_000, (i, intendedUs, tickUs) => sends.push({ i, intendedUs, tickUs }))
-    // At 20,000 a second, send i is intended 50i µs after the start: after 10 ms, sends 0 to 200 are due.
+    const stop = onTicks(20_000, (i, intendedUs, tickUs) => sends.push({ i, intendedUs, tickUs }), ticks)
+    // Nothing is due before the first tick: the schedule starts there.
+    vi.advanceTimersByTime(5)
+    expect(sends).toHaveLength(0)
+    tick()
+    expect(sends.map((s) => s.i)).toEqual([0])
+    // At 20,000 a second, send i is intended 50i µs after the first tick: 10 ms later, sends 0 to 200 are due.
     vi.advanceTimersByTime(10)
+    tick()
     expect(sends.map((s) => s.i)).toEqual(Array.from({ length: 201 }, (_, i) => i))
     for (const s of sends) {
       expect(s.intendedUs - sends[0]!.intendedUs).toBeCloseTo(s.i * 50, 6)
       expect(s.tickUs).toBeGreaterThanOrEqual(s.intendedUs)
     }
     stop()
-    vi.advanceTimersByTime(10)
-    expect(sends).toHaveLength(201)
+    expect(stopped).toBe(true)
   })
 })

@@ -6,6 +6,8 @@
  * Gotcha: `Math.floor(elapsed * rate)` alone counts the sends whose time has *passed*, so it issues each send one
  * interval after its intended time and adds that interval to every latency (half a millisecond at 2,000 sends/s).
  */
+import { metronome } from './metronome.ts'
+import type { TickSource } from './metronome.ts'
 
 /** How many sends are due `elapsed` after the start, at `rate` sends per unit of `elapsed`. */
 export function sendsDue(elapsed: number, rate: number): number {
@@ -16,24 +18,19 @@ export function sendsDue(elapsed: number, rate: number): number {
 export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 /**
- * Runs an open loop at `rate` sends per second on timer ticks: it wakes half a millisecond before the next send is due
- * (Node's timers fire on the millisecond at best) and calls `issue` for every send whose time has come, with the
- * send's index, its intended time and the tick's time (µs, `nowUs`). `replicated.delay`'s writer and its bare-ws
- * baseline both run on it, so the two see the same ticks. Returns a function that stops the loop.
+ * Runs an open loop at `rate` sends per second on `ticks` (by default the metronome's, metronome.ts: every 250 µs,
+ * where Node's timers fire on the millisecond at best) and calls `issue` for every send whose time has come, with the
+ * send's index, its intended time and the tick's time (µs, `nowUs`). The schedule starts at the first tick, so the
+ * worker's start-up is not counted as lateness. `replicated.delay`'s writer and its bare-ws baseline both run on it, so
+ * the two see the same ticks. Returns a function that stops the loop.
  */
-export function onTimerTicks(rate: number, issue: (i: number, intendedUs: number, tickUs: number) => void): () => void {
-  let running = true
-  const start = nowUs()
+export function onTicks(rate: number, issue: (i: number, intendedUs: number, tickUs: number) => void, ticks: TickSource = metronome()): () => void {
+  let start: number | undefined
   let i = 0
-  const tick = (): void => {
-    if (!running) return
+  return ticks(() => {
     const now = nowUs()
+    start ??= now
     const due = sendsDue(now - start, rate / 1e6)
     for (; i < due; i++) issue(i, start + (i * 1e6) / rate, now)
-    setTimeout(tick, Math.max(0, (start + (i * 1e6) / rate - nowUs()) / 1000 - 0.5))
-  }
-  tick()
-  return () => {
-    running = false
-  }
+  })
 }

@@ -1,7 +1,7 @@
 /**
  * baseline.ws.delay.<p50|p99|p999>.load<pct>: the replication delay's substrate without Cohort, in the shape of
  * `replicated.delay`: one writer and two receivers, three processes. The writer (this process) wakes on the same
- * timer ticks as the replicated writer and stamps a 100-byte Buffer with each write's intended send time; each turn's
+ * ticks as the replicated writer and stamps a 100-byte Buffer with each write's intended send time; each turn's
  * Buffers go to both receivers over bare ws + msgpackr (batched per turn as the other wire baselines), at the rates
  * `replicated.delay` offered in this run. Each receiver is a bare server in a process of its own that times every
  * Buffer from its stamp on the machine-wide monotonic clock; the figures are the first receiver's, as Cohort's are.
@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer'
 import { runScenario, sleep } from '../../child/harness.ts'
 import { startHelper } from '../../child/helper-process.ts'
 import type { Helper } from '../../child/helper-process.ts'
-import { onTimerTicks } from '../../child/open-loop-schedule.ts'
+import { onTicks } from '../../child/open-loop-schedule.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { connectWire } from '../../child/wire-client.ts'
 import type { WireClient } from '../../child/wire-client.ts'
@@ -19,11 +19,11 @@ const RECEIVERS = 2
 const VALUE_BYTES = 100
 
 /**
- * Writes at `rate` per second on the replicated writer's ticks (`onTimerTicks`), each Buffer stamped with its intended
+ * Writes at `rate` per second on the replicated writer's ticks (`onTicks`), each Buffer stamped with its intended
  * time and queued for every receiver. Returns a function that stops it.
  */
 function writeAt(clients: readonly WireClient[], rate: number): () => void {
-  return onTimerTicks(rate, (i, intendedUs) => {
+  return onTicks(rate, (i, intendedUs) => {
     const b = Buffer.allocUnsafe(VALUE_BYTES).fill(i & 0xff)
     b.writeDoubleLE(intendedUs, 0)
     for (const client of clients) client.enqueue(b, VALUE_BYTES)

@@ -13,6 +13,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import hdr from 'hdr-histogram-js'
+import { metronome } from '../../child/metronome.ts'
 import { sendsDue } from '../../child/open-loop-schedule.ts'
 import { GeneratorSocket } from './generator-socket.ts'
 
@@ -224,7 +225,7 @@ export class ChatLoad {
   /**
    * The generator alone at `deliveredPerSecond`, for as long as `offer`: the same schedule, the same frame built for
    * each send, but the send "arrives" as soon as it is issued (its latency is recorded then, once per recipient).
-   * Its percentiles are what the generator and the machine add by themselves at that rate (the timer's granularity,
+   * Its percentiles are what the generator and the machine add by themselves at that rate (the ticks' granularity,
    * sends released together, the process's pauses, the host descheduling it), with no server in the path.
    */
   async floor(deliveredPerSecond: number, warmupMs: number, trialMs: number, trials: number): Promise<Stretch[]> {
@@ -246,25 +247,20 @@ export class ChatLoad {
   }
 
   /**
-   * Calls `send(n, intended)` for send n at its intended time `started + n / rate` (open-loop-schedule.ts), from a 1 ms
-   * timer: every send due is issued at each tick (a tick that comes late issues all it missed). Returns the function
-   * that stops it.
+   * Calls `send(n, intended)` for send n at its intended time `started + n / rate` (open-loop-schedule.ts), on the
+   * metronome's ticks (every 250 µs: metronome.ts): every send due is issued at each tick (a tick that comes late
+   * issues all it missed). The schedule starts at the first tick. Returns the function that stops it.
    */
   #schedule(deliveredPerSecond: number, send: (n: number, intendedMs: number) => void): () => void {
     const sendsPerMs = deliveredPerSecond / this.roomSize / 1000
-    const started = performance.now()
-    let running = true
+    let started: number | undefined
     let sent = 0
-    const tick = (): void => {
-      if (!running) return
-      const due = sendsDue(performance.now() - started, sendsPerMs)
+    return metronome()(() => {
+      const now = performance.now()
+      started ??= now
+      const due = sendsDue(now - started, sendsPerMs)
       for (; sent < due; sent++) send(sent, started + sent / sendsPerMs)
-      setTimeout(tick, 1)
-    }
-    tick()
-    return () => {
-      running = false
-    }
+    })
   }
 
   async close(): Promise<void> {

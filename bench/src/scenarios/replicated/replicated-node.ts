@@ -12,7 +12,7 @@ import type { Pid } from '@cohort/core'
 import { startNode } from '@cohort/transport'
 import hdr from 'hdr-histogram-js'
 import { serveRequests } from '../../child/helper-process.ts'
-import { nowUs, onTimerTicks, sendsDue } from '../../child/open-loop-schedule.ts'
+import { nowUs, onTicks, sendsDue } from '../../child/open-loop-schedule.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
 
 export const VALUE_BYTES = 100
@@ -97,16 +97,16 @@ function nextTick(tick: () => void, dueUs: number): void {
  * against it goes into the lag histogram. With `write` false the same loop writes nothing and records only its own
  * lateness: the generator's floor, what the loop and the machine add before the map is even called.
  *
- * The loop wakes on a timer (every millisecond at most, Node's timer granularity) and writes everything due, instead
- * of spinning through the event loop as the call scenarios' generator does: three node processes share two vCPUs
- * here, and a writer that is always runnable took a whole vCPU from the two receivers, which then queued behind each
- * other. The writes a tick issues late count against the figure, from their intended time, and the floor shows how
- * late the ticks are on their own. The ticks are `onTimerTicks`, which the bare-ws baseline (wire-delay.bench.ts)
- * runs on too.
+ * The loop wakes on the metronome's ticks (every 250 µs, from a worker thread's sleep: metronome.ts) and writes
+ * everything due, instead of spinning through the event loop as the call scenarios' generator does: three node
+ * processes share two vCPUs here, and a writer that is always runnable took a whole vCPU from the two receivers, which
+ * then queued behind each other. The writes a tick issues late count against the figure, from their intended time,
+ * and the floor shows how late the ticks are on their own. The ticks are `onTicks`, which the bare-ws baseline
+ * (wire-delay.bench.ts) runs on too.
  */
 function writeAt(prefix: string, rate: number, write: boolean): void {
   stopWriter()
-  stopWriter = onTimerTicks(rate, (i, intended, now) => {
+  stopWriter = onTicks(rate, (i, intended, now) => {
     lagHistogram.recordValue(Math.max(1, Math.round(now - intended)))
     if (write) map.set(`${prefix}${i % KEY_SPACE}`, value(intended, i))
   })
