@@ -25,7 +25,7 @@ const STOP = 1
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const state = new Int32Array(workerData.state)
-const periodNs = BigInt(workerData.periodUs * 1000)
+const periodNs = BigInt(Math.max(1, Math.round(workerData.periodUs * 1000)))
 const start = process.hrtime.bigint()
 let k = 1n
 while (Atomics.load(state, ${STOP}) === 0) {
