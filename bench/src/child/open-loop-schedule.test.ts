@@ -24,7 +24,7 @@ describe('onTicks', () => {
     vi.useRealTimers()
   })
 
-  it('issues every send once its intended time has come, in order, from the first tick on, and nothing after it is stopped', () => {
+  it('issues every send once its intended time has come, in order, from the first tick on, and stops its ticks when stopped', () => {
     vi.useFakeTimers({ toFake: ['hrtime'] })
     let tick: () => void = () => undefined
     let stopped = false
