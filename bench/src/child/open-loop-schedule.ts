@@ -21,8 +21,8 @@ export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
  * Runs an open loop at `rate` sends per second on `ticks` (by default the metronome's, metronome.ts: every 250 µs,
  * where Node's timers fire on the millisecond at best) and calls `issue` for every send whose time has come, with the
  * send's index, its intended time and the tick's time (µs, `nowUs`). The schedule starts at the first tick, so the
- * worker's start-up is not counted as lateness. `replicated.delay`'s writer and its bare-ws baseline both run on it, so
- * the two see the same ticks. Returns a function that stops the loop.
+ * worker's start-up is not counted as lateness. The chat's generator, `replicated.delay`'s writer and its bare-ws
+ * baseline all run on it, so they see the same ticks. Returns a function that stops the loop.
  */
 export function onTicks(rate: number, issue: (i: number, intendedUs: number, tickUs: number) => void, ticks: TickSource = metronome()): () => void {
   let start: number | undefined

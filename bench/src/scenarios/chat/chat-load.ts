@@ -13,8 +13,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import hdr from 'hdr-histogram-js'
-import { metronome } from '../../child/metronome.ts'
-import { sendsDue } from '../../child/open-loop-schedule.ts'
+import { nowUs, onTicks } from '../../child/open-loop-schedule.ts'
 import { GeneratorSocket } from './generator-socket.ts'
 
 /** How a side's protocol looks on the socket. */
@@ -247,20 +246,14 @@ export class ChatLoad {
   }
 
   /**
-   * Calls `send(n, intended)` for send n at its intended time `started + n / rate` (open-loop-schedule.ts), on the
-   * metronome's ticks (every 250 µs: metronome.ts): every send due is issued at each tick (a tick that comes late
-   * issues all it missed). The schedule starts at the first tick. Returns the function that stops it.
+   * Calls `send(n, intended)` for send n at its intended time, on the open loops' shared schedule (`onTicks`,
+   * open-loop-schedule.ts: the metronome's ticks, every 250 µs; the schedule starts at the first tick). `onTicks` keeps
+   * time in µs on the monotonic clock that `performance.now()` reads from another origin, so intended times are moved
+   * to that origin once. Returns the function that stops it.
    */
   #schedule(deliveredPerSecond: number, send: (n: number, intendedMs: number) => void): () => void {
-    const sendsPerMs = deliveredPerSecond / this.roomSize / 1000
-    let started: number | undefined
-    let sent = 0
-    return metronome()(() => {
-      const now = performance.now()
-      started ??= now
-      const due = sendsDue(now - started, sendsPerMs)
-      for (; sent < due; sent++) send(sent, started + sent / sendsPerMs)
-    })
+    const originUs = nowUs() - performance.now() * 1000
+    return onTicks(deliveredPerSecond / this.roomSize, (n, intendedUs) => send(n, (intendedUs - originUs) / 1000))
   }
 
   async close(): Promise<void> {
