@@ -75,6 +75,11 @@ function valueCodec(): MessageCodec {
   return (sharedCodec ??= createMessageCodec())
 }
 
+/** The bytes a value that is not bytes nor a string takes in a batch: its encoding in core's codec. */
+export function encodedValueBytes(value: unknown): number {
+  return valueCodec().encode(value).length
+}
+
 /** Collects entries into a batch. */
 export class DeltaBatchBuilder {
   /** The replica's value memory, where the bytes of entries kept in blocks are copied from. */
@@ -96,6 +101,11 @@ export class DeltaBatchBuilder {
 
   get length(): number {
     return this.#count
+  }
+
+  /** The bytes of the entries added since the last `take`. */
+  get bytes(): number {
+    return this.#at
   }
 
   add(e: Entry): void {

@@ -33,6 +33,24 @@ describe('DeltaOutbox', () => {
     expect(outbox.nodes()).toEqual([])
   })
 
+  it('ends a take after the entry that fills the batch, leaving the rest pending in order', () => {
+    const outbox = new DeltaOutbox()
+    outbox.addPeer('b@h')
+    const entries = ['a', 'b', 'c', 'd'].map((k) => new Entry(k, 1))
+    for (const e of entries) outbox.mark(e)
+    entries[0]!.held = false
+    const seen: string[] = []
+    const taken = outbox.take(10, (e) => {
+      seen.push(e.key)
+      return e.key === 'c'
+    })
+    // The entry no longer held is skipped without being shown to `full`.
+    expect(taken.map((e) => e.key)).toEqual(['b', 'c'])
+    expect(seen).toEqual(['b', 'c'])
+    expect(entries[3]!.pending).toBe(true)
+    expect(outbox.take(10).map((e) => e.key)).toEqual(['d'])
+  })
+
   it('hands out every entry once, in order, across batches, partial takes and a backlog larger than it keeps', () => {
     const outbox = new DeltaOutbox()
     outbox.addPeer('b@h')

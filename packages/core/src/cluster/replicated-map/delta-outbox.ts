@@ -47,16 +47,21 @@ export class DeltaOutbox {
     return true
   }
 
-  /** Removes and returns up to `max` pending entries still held by the store, oldest first. */
-  take(max: number): Entry[] {
+  /**
+   * Removes and returns up to `max` pending entries still held by the store, oldest first. `full`, when given, sees
+   * each entry as it is taken and ends the take after the one for which it returns true (a batch that is full in bytes).
+   */
+  take(max: number, full?: (taken: Entry) => boolean): Entry[] {
     const out: Entry[] = []
     const queue = this.#queue
     let i = this.#head
-    for (; i < this.#tail && out.length < max; i++) {
+    while (i < this.#tail && out.length < max) {
       const e = queue[i]!
-      queue[i] = undefined
+      queue[i++] = undefined
       e.pending = false
-      if (e.held) out.push(e)
+      if (!e.held) continue
+      out.push(e)
+      if (full?.(e) === true) break
     }
     if (i === this.#tail) this.#empty()
     else this.#head = i

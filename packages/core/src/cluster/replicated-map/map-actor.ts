@@ -5,7 +5,7 @@
  */
 import type { Ctx } from '../../actor/ctx.ts'
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
-import { describeValue } from '../../errors.ts'
+import { CohortError, describeValue } from '../../errors.ts'
 import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
@@ -31,6 +31,12 @@ import type { MapMessage, Shared } from './map-shared.ts'
 import type { Entry } from './entry.ts'
 import type { ReplicaStore } from './replica-store.ts'
 
+/**
+ * The bytes at which a batch is cut even when it holds fewer than `batchSize` entries: a batch of large values stays
+ * far below the transport's `maxMessageBytes` (8 MiB by default) with its last entry (at most `maxEntryBytes`) in it.
+ */
+const MAX_BATCH_BYTES = 1024 * 1024
+
 /** The map actor's own state: its timers. */
 interface ActorState {
   sweepTimer: Ref | undefined
@@ -49,21 +55,52 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   const warmEntries: WarmEntries = (keyHashes, count) => store.warmAscii(keyHashes, count)
   // Reused: its scratch buffer grows once to the size of a batch.
   const flushBatch = new DeltaBatchBuilder(store.blocks)
+  /**
+   * Sends a batch of `entries` to `to`. A batch over the transport's `maxMessageBytes` (a node whose limit is below
+   * the map's `maxEntryBytes`) goes again one entry a message, so that the others get through; an entry that is over
+   * on its own is logged and stays unsent, to be tried again by the next catch-up. The actor never crashes on it.
+   */
+  const sendDelta = (ctx: Ctx, to: Pid, msg: MapMessage, entries: readonly Entry[]): void => {
+    try {
+      ctx.send(to, msg)
+    } catch (err) {
+      if (!(err instanceof CohortError && err.code === 'COHORT_ERR_MESSAGE_TOO_LARGE')) throw err
+      if (entries.length === 1) {
+        logger.error({ peer: String(to), key: entries[0]!.key, err }, 'a replicated map entry is too large to send to a peer; lower maxEntryBytes below maxMessageBytes')
+        return
+      }
+      const one = new DeltaBatchBuilder(store.blocks)
+      for (const e of entries) {
+        one.add(e)
+        sendDelta(ctx, to, { t: 'delta', peer: ctx.self, ...one.take() }, [e])
+      }
+    }
+  }
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
     const batch = new DeltaBatchBuilder(store.blocks)
+    let inBatch: Entry[] = []
+    const send = (): void => {
+      sendDelta(ctx, to, { t: 'delta', peer: ctx.self, ...batch.take() }, inBatch)
+      inBatch = []
+    }
     for (const e of entries) {
       batch.add(e)
-      if (batch.length === options.batchSize) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
+      inBatch.push(e)
+      if (batch.length === options.batchSize || batch.bytes >= MAX_BATCH_BYTES) send()
     }
-    if (batch.length > 0) ctx.send(to, { t: 'delta', peer: ctx.self, ...batch.take() } satisfies MapMessage)
+    if (batch.length > 0) send()
   }
-  /** Sends up to a batch of the outbox's pending entries to every peer; returns false when none was pending. */
+  /**
+   * Sends the outbox's pending entries to every peer, up to `batchSize` of them or until the batch reaches
+   * MAX_BATCH_BYTES; returns false when none was pending.
+   */
   const sendBatch = (ctx: Ctx): boolean => {
     let deletes: Entry[] | undefined
-    for (const e of outbox.take(options.batchSize)) {
+    const entries = outbox.take(options.batchSize, (e) => {
       flushBatch.add(e)
       if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
-    }
+      return flushBatch.bytes >= MAX_BATCH_BYTES
+    })
     if (flushBatch.length === 0) return false
     // One message for every peer: the batch is encoded once, and messages are never changed after sending. A batch
     // with this node's deletes carries a sequence number, for the peers to acknowledge.
@@ -71,7 +108,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
     const msg = { t: 'delta', peer: ctx.self, ...flushBatch.take(), ...(seq === undefined ? {} : { seq }) } satisfies MapMessage
     for (const node of outbox.nodes()) {
       const to = peerPid(peers, node)
-      if (to !== undefined) ctx.send(to, msg)
+      if (to !== undefined) sendDelta(ctx, to, msg, entries)
     }
     return true
   }

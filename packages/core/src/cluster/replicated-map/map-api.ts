@@ -23,6 +23,12 @@ export interface ReplicatedMapOptions {
    * @default 30000
    */
   syncIntervalMs?: number
+  /**
+   * The most bytes a key and its value may take together, encoded (UTF-8 for strings, msgpack for other values): a
+   * larger `set` throws, since every entry must fit in one message between nodes. Keep it well under the transport's
+   * `maxMessageBytes` (8 MiB by default). @default 4194304 (4 MiB)
+   */
+  maxEntryBytes?: number
 }
 
 /** The defaults of `startReplicatedMap`. */
@@ -31,6 +37,7 @@ export const DEFAULT_REPLICATED_MAP_OPTIONS: Readonly<Required<ReplicatedMapOpti
   batchSize: 512,
   tombstoneTtlMs: 600_000,
   syncIntervalMs: 30_000,
+  maxEntryBytes: 4 * 1024 * 1024,
 })
 
 /** Options of `ReplicatedMap.set`. */

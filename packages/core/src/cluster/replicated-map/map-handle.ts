@@ -10,6 +10,7 @@ import { assertSerializable } from '../../codec.ts'
 import { CohortError, InvalidOptionError } from '../../errors.ts'
 import type { Pid } from '../../pid.ts'
 import { ServiceHandle } from '../service-handle.ts'
+import { encodedValueBytes } from './delta-batch.ts'
 import { ARM, FLUSH } from './map-shared.ts'
 import type { Shared } from './map-shared.ts'
 import type { Entry } from './entry.ts'
@@ -104,6 +105,7 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
     // primitives always can, and they are what a cache mostly holds: no walk for them.
     if (!isPlainSerializable(value)) assertSerializable(value, 'value')
+    checkEntryBytes(key, value, this.#shared.options.maxEntryBytes)
     this.#changed(this.#store.setLocal(key, value, expiresAt, held))
     if (expiresAt !== 0) this.#arm()
   }
@@ -159,6 +161,29 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     if (this.stopped) {
       throw new CohortError('COHORT_ERR_NOPROC', `the replicated map scope ${JSON.stringify(this.scope)} has stopped on ${this.#shared.system.node}`)
     }
+  }
+}
+
+/**
+ * Throws when `key` and `value` would take more than `max` bytes in a replication message: every entry must fit in
+ * one message between nodes, and one over the transport's limit would fail there, on its way to each peer, instead
+ * of here. Bytes and short strings are sized from their length; other values are encoded once to be measured.
+ */
+function checkEntryBytes(key: string, value: unknown, max: number): void {
+  // Upper bounds first (UTF-8 takes at most 3 bytes a UTF-16 unit): the exact size is needed only near the limit.
+  const keyBound = key.length * 3
+  let valueBound: number
+  if (value instanceof Uint8Array) valueBound = value.byteLength
+  else if (typeof value === 'string') valueBound = value.length * 3
+  else if (typeof value === 'object' && value !== null) valueBound = Infinity
+  else if (typeof value === 'bigint') valueBound = Infinity
+  else valueBound = 9
+  if (keyBound + valueBound <= max) return
+  const bytes =
+    Buffer.byteLength(key) +
+    (value instanceof Uint8Array ? value.byteLength : typeof value === 'string' ? Buffer.byteLength(value) : encodedValueBytes(value))
+  if (bytes > max) {
+    throw new InvalidOptionError('value', value, `a key and value of at most ${max} bytes together, encoded (maxEntryBytes); these take ${bytes}`)
   }
 }
 

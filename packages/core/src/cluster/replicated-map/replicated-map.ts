@@ -89,6 +89,9 @@ function resolveOptions(options: ReplicatedMapOptions): Readonly<Required<Replic
   if (!Number.isSafeInteger(r.syncIntervalMs) || r.syncIntervalMs < 0) {
     throw new InvalidOptionError('syncIntervalMs', r.syncIntervalMs, 'a non-negative integer of ms')
   }
+  if (!Number.isSafeInteger(r.maxEntryBytes) || r.maxEntryBytes < 1024) {
+    throw new InvalidOptionError('maxEntryBytes', r.maxEntryBytes, 'an integer of at least 1024 bytes')
+  }
   return Object.freeze(r)
 }
 

@@ -1,0 +1,78 @@
+/**
+ * A replicated map's large entries over real sockets: replication and catch-up cut their batches in bytes, so values
+ * that add up past the transport's `maxMessageBytes` still cross; a `set` over the map's `maxEntryBytes` fails at once;
+ * and an entry over the transport's limit is logged, not a crash of the map that would clear the node's replica.
+ */
+import { startReplicatedMap } from '@cohort/core'
+import { describe, expect, it } from 'vitest'
+import { logged, testNode, until } from './test-support/nodes.ts'
+
+const KiB = 1024
+
+async function connected(options: Parameters<typeof testNode>[1] = {}): Promise<{ a: Awaited<ReturnType<typeof testNode>>; b: Awaited<ReturnType<typeof testNode>> }> {
+  const a = await testNode('a', options)
+  const b = await testNode('b')
+  await a.node.connect({ name: b.node.name, url: b.node.url })
+  return { a, b }
+}
+
+describe('replicated map entries against the transport\'s message limit', () => {
+  it('replicates 10 MiB of values written in one pass, in batches each under maxMessageBytes', async () => {
+    const { a, b } = await connected()
+    const ma = startReplicatedMap<Buffer>(a.node.system, { scope: 'big' })
+    const mb = startReplicatedMap<Buffer>(b.node.system, { scope: 'big' })
+    await until(() => ma.peers().length === 1 && mb.peers().length === 1, 'the maps to find each other')
+    for (let i = 0; i < 100; i++) ma.set(`k${i}`, Buffer.alloc(100 * KiB, i))
+    await until(() => mb.size === 100, 'every key on the peer')
+    expect(mb.get('k99')).toEqual(Buffer.alloc(100 * KiB, 99))
+    expect(a.node.system.isAlive(ma.pid)).toBe(true)
+    expect(ma.size).toBe(100)
+  })
+
+  it('catches a new peer up on a map larger than one message', async () => {
+    const a = await testNode('a')
+    const b = await testNode('b')
+    const ma = startReplicatedMap<Buffer>(a.node.system, { scope: 'big' })
+    const mb = startReplicatedMap<Buffer>(b.node.system, { scope: 'big' })
+    for (let i = 0; i < 120; i++) ma.set(`k${i}`, Buffer.alloc(100 * KiB, i))
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    await until(() => mb.size === 120, 'every key on the new peer', 20_000)
+    expect(mb.get('k0')).toEqual(Buffer.alloc(100 * KiB, 0))
+    expect(a.node.system.isAlive(ma.pid)).toBe(true)
+  })
+
+  it('refuses a set over maxEntryBytes, naming the sizes, and stores nothing', async () => {
+    const { node } = await testNode('a')
+    const map = startReplicatedMap<unknown>(node.system, { scope: 'small', maxEntryBytes: 1024 })
+    const over = (value: unknown): void => {
+      expect(() => map.set('k', value)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/at most 1024 bytes together.*maxEntryBytes.*these take \d+/) }))
+    }
+    over(Buffer.alloc(1024))
+    over('€'.repeat(400)) // 400 characters, 1,200 bytes of UTF-8
+    over({ text: 'x'.repeat(1100) })
+    expect(map.has('k')).toBe(false)
+    // At the limit, with the key's byte counted: 'k' and 1,023 bytes.
+    map.set('k', Buffer.alloc(1023))
+    map.set('k2', 'x'.repeat(1000))
+    expect(map.size).toBe(2)
+    expect(() => startReplicatedMap(node.system, { scope: 'other', maxEntryBytes: 100 })).toThrow(/invalid option maxEntryBytes/)
+  })
+
+  it('logs an entry over the transport\'s maxMessageBytes and still sends the others, its replica intact', async () => {
+    const { a, b } = await connected({ maxMessageBytes: 64 * KiB })
+    const ma = startReplicatedMap<Buffer>(a.node.system, { scope: 'limit' })
+    const mb = startReplicatedMap<Buffer>(b.node.system, { scope: 'limit' })
+    await until(() => ma.peers().length === 1 && mb.peers().length === 1, 'the maps to find each other')
+    ma.set('before', Buffer.from('b'))
+    ma.set('big', Buffer.alloc(100 * KiB, 1))
+    ma.set('after', Buffer.from('a'))
+    await until(() => mb.has('before') && mb.has('after'), 'the entries around the big one on the peer')
+    expect(mb.has('big')).toBe(false)
+    const records = logged(a.log, 'a replicated map entry is too large to send to a peer; lower maxEntryBytes below maxMessageBytes')
+    expect(records.map((r) => r['key'])).toEqual(['big'])
+    expect(a.node.system.isAlive(ma.pid)).toBe(true)
+    expect(ma.get('big')).toEqual(Buffer.alloc(100 * KiB, 1))
+    ma.set('later', Buffer.from('l'))
+    await until(() => mb.has('later'), 'a later write on the peer')
+  })
+})
