@@ -91,7 +91,7 @@ export {
   replicatedMapActorName,
   DEFAULT_REPLICATED_MAP_OPTIONS,
 } from './cluster/replicated-map/replicated-map.ts'
-export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS } from './cluster/presence/presence.ts'
+export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS, MAX_PRESENCE_META_BYTES } from './cluster/presence/presence.ts'
 
 export type { Groups, GroupsOptions, SendOptions, SyncedOptions } from './cluster/groups.ts'
 export type { GroupEvent, GroupListener, GroupSnapshot } from './cluster/group-table.ts'

@@ -1,9 +1,10 @@
 /**
  * A replicated map's large entries over real sockets: replication and catch-up cut their batches in bytes, so values
  * that add up past the transport's `maxMessageBytes` still cross; a `set` over the map's `maxEntryBytes` fails at once;
- * and an entry over the transport's limit is logged, not a crash of the map that would clear the node's replica.
+ * an entry over the transport's limit is logged, not a crash of the map that would clear the node's replica; and a
+ * presence snapshot larger than one message goes in parts.
  */
-import { startReplicatedMap } from '@cohort/core'
+import { startPresence, startReplicatedMap } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { logged, testNode, until } from './test-support/nodes.ts'
 
@@ -74,5 +75,24 @@ describe('replicated map entries against the transport\'s message limit', () => 
     expect(ma.get('big')).toEqual(Buffer.alloc(100 * KiB, 1))
     ma.set('later', Buffer.from('l'))
     await until(() => mb.has('later'), 'a later write on the peer')
+  })
+})
+
+describe('presence snapshots against the transport\'s message limit', () => {
+  it('sends a snapshot larger than maxMessageBytes in parts, and the tracker keeps its entries', async () => {
+    const limit = { maxMessageBytes: 2 * 1024 * KiB }
+    const a = await testNode('a', limit)
+    const b = await testNode('b', limit)
+    const pa = startPresence(a.node.system, { scope: 'big' })
+    const pb = startPresence(b.node.system, { scope: 'big' })
+    const pid = a.node.system.spawn(async (ctx) => {
+      await ctx.receive(() => false)
+    })
+    // 40 entries of 60 KiB each: 2.4 MB, over the 2 MiB both nodes accept in one message.
+    for (let i = 0; i < 40; i++) pa.track(pid, 'room', `user${i}`, { blob: Buffer.alloc(60 * KiB, i) })
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    await until(() => pb.list('room').length === 40, 'every entry on the new peer', 20_000)
+    expect(a.node.system.isAlive(pa.pid)).toBe(true)
+    expect(pa.list('room')).toHaveLength(40)
   })
 })

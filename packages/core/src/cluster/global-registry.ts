@@ -426,7 +426,7 @@ function registryBehaviour(
           peers.discover(ctx, msg.node)
           return state
         case 'discover':
-          peers.answerDiscover(ctx, msg.peer, { t: 'sync', peer: ctx.self, regs: table.ofHome() } satisfies GlobalMessage, (node) => table.dropHome(node))
+          peers.answerDiscover(ctx, msg.peer, [{ t: 'sync', peer: ctx.self, regs: table.ofHome() } satisfies GlobalMessage], (node) => table.dropHome(node))
           return state
         case 'sync': {
           if (!peers.accepts(msg.peer)) return state

@@ -404,7 +404,7 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
           for (const done of state.barriers.nodeDown(msg.node)) finish(ctx, done)
           return state
         case 'discover':
-          peers.answerDiscover(ctx, msg.peer, { t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage, (node) => table.dropNode(node))
+          peers.answerDiscover(ctx, msg.peer, [{ t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage], (node) => table.dropNode(node))
           // The peer has this node's snapshot now: barriers waiting for it can ask it.
           if (peers.has(msg.peer)) for (const id of state.barriers.snapshotSent(msg.peer.node)) ping(ctx, msg.peer.node, id)
           return state

@@ -44,12 +44,13 @@ export class Peers {
   }
 
   /**
-   * A peer's `discover` arrived: answers with `snapshot`, tracks the peer, lets `forget` drop what a replaced
-   * incarnation of it held, and discovers it back when it was new here. Ignores peers `accepts` refuses.
+   * A peer's `discover` arrived: answers with the messages of `snapshot`, in order (one, or a large snapshot's parts),
+   * tracks the peer, lets `forget` drop what a replaced incarnation of it held, and discovers it back when it was new
+   * here. Ignores peers `accepts` refuses.
    */
-  answerDiscover(ctx: Ctx, peer: unknown, snapshot: unknown, forget: (node: string) => void): void {
+  answerDiscover(ctx: Ctx, peer: unknown, snapshot: readonly unknown[], forget: (node: string) => void): void {
     if (!this.accepts(peer)) return
-    ctx.send(peer, snapshot)
+    for (const part of snapshot) ctx.send(peer, part)
     const change = this.add(ctx, peer)
     if (change === 'replaced') forget(peer.node)
     if (change !== 'known') this.discover(ctx, peer.node)

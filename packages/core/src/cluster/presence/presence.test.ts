@@ -5,7 +5,7 @@ import type { ActorSystem } from '../../system/actor-system.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
 import { createLogSink } from '../../testing/log-sink.ts'
 import type { InMemoryNetwork } from '../../testing/in-memory-network.ts'
-import { presenceActorName, startPresence } from './presence.ts'
+import { MAX_PRESENCE_META_BYTES, presenceActorName, startPresence } from './presence.ts'
 import type { Presence, PresenceDiff, PresenceEntry } from './presence.ts'
 
 let net: InMemoryNetwork | undefined
@@ -83,7 +83,40 @@ describe('presence: track, update, untrack', () => {
     expect(() => p['a@h']!.track(local, 'room', 'x', { f: () => 1 })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE' }))
     expect(() => p['a@h']!.update(local, 'room', 'x', {})).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_TRACKED' }))
     expect(() => p['a@h']!.track(local, '', 'x', {})).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    // Each verb names itself.
+    expect(() => p['a@h']!.untrack(remote, 'room')).toThrow(/cannot untrack /)
+    expect(() => p['a@h']!.update(remote, 'room', 'x', {})).toThrow(/cannot update /)
     expect(p['a@h']!.list('room')).toEqual([])
+  })
+
+  it('refuses a meta over MAX_PRESENCE_META_BYTES, naming its size, and keeps the entry as it was', async () => {
+    const { net, sys, p } = cluster('a@h')
+    await net.settle()
+    const local = idle(sys['a@h']!)
+    const over = { blob: 'x'.repeat(MAX_PRESENCE_META_BYTES) }
+    expect(() => p['a@h']!.track(local, 'room', 'x', over)).toThrow(
+      expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/at most 65536 bytes encoded; this one takes 655\d\d/) }),
+    )
+    p['a@h']!.track(local, 'room', 'x', { blob: 'x'.repeat(MAX_PRESENCE_META_BYTES - 100) })
+    expect(() => p['a@h']!.update(local, 'room', 'x', over)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect((p['a@h']!.list('room')[0]!.meta as { blob: string }).blob).toHaveLength(MAX_PRESENCE_META_BYTES - 100)
+  })
+
+  it('a large snapshot, sent in parts, reaches a peer as joins only', async () => {
+    const { net, sys, p } = cluster('a@h', 'b@h')
+    await net.settle()
+    net.partition('a@h', 'b@h')
+    const pid = idle(sys['a@h']!)
+    // Tracked while the nodes are apart, so they reach b in a's snapshot when the partition heals. 40 entries of 60 KiB: 2.4 MB, more than two parts.
+    for (let i = 0; i < 40; i++) p['a@h']!.track(pid, 'room', `user${i}`, { blob: String(i).repeat(60 * 1024 / String(i).length) })
+    const diffs: PresenceDiff[] = []
+    p['b@h']!.subscribe('room', (d) => diffs.push(d))
+    net.heal()
+    await net.settle()
+    expect(p['b@h']!.list('room')).toHaveLength(40)
+    // Had a part replaced what b held of a, the entries of the parts before it would have left and joined again.
+    expect(diffs.flatMap((d) => d.joins)).toHaveLength(40)
+    expect(diffs.flatMap((d) => d.leaves)).toEqual([])
   })
 })
 

@@ -17,7 +17,8 @@
  * back as joins when it heals.
  */
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
-import { assertSerializable } from '../../codec.ts'
+import { assertSerializable, createMessageCodec } from '../../codec.ts'
+import type { MessageCodec } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
 import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
@@ -68,12 +69,27 @@ export interface Presence extends AsyncDisposable {
 
 type TrackerMessage =
   | { t: 'discover'; peer: Pid }
-  | { t: 'sync'; peer: Pid; entries: WirePresence[] }
+  | { t: 'sync'; peer: Pid; entries: WirePresence[]; part?: number; more?: boolean }
   | { t: 'track'; peer: Pid; entry: WirePresence }
   | { t: 'untrack'; peer: Pid; topic: string; pid: Pid; keys: string[] }
   | { t: 'localTrack'; entry: WirePresence }
   | { t: 'localUntrack'; topic: string; pid: Pid; keys: string[] }
   | { t: 'nodeup'; node: string }
+
+/** The most bytes a meta may take, encoded: every entry crosses in messages of its own to every peer. */
+export const MAX_PRESENCE_META_BYTES = 64 * 1024
+
+/**
+ * The bytes at which a snapshot for a peer (`sync`) is cut into parts: a node tracking many entries with large metas
+ * would otherwise send one message over the transport's `maxMessageBytes` (8 MiB by default), which fails.
+ */
+const SYNC_PART_BYTES = 1024 * 1024
+
+let sharedCodec: MessageCodec | undefined
+/** Core's codec, to measure metas with; one per process is enough (encoding is synchronous). */
+function metaBytes(meta: unknown): number {
+  return (sharedCodec ??= createMessageCodec()).encode(meta).length
+}
 
 /** The registered name of a presence scope's actor on every node. */
 export function presenceActorName(scope: string): string {
@@ -130,17 +146,17 @@ class PresenceHandle extends ServiceHandle implements Presence {
   }
 
   track(pid: Pid, topic: string, key: string, meta: unknown): void {
-    this.#check(pid, topic)
+    this.#check(pid, topic, 'track')
     checkString('key', key)
-    assertSerializable(meta, 'meta')
+    checkMeta(meta)
     if (!this.#system.isAlive(pid)) return
     this.#put(pid, topic, key, meta)
   }
 
   update(pid: Pid, topic: string, key: string, meta: unknown): void {
-    this.#check(pid, topic)
+    this.#check(pid, topic, 'update')
     checkString('key', key)
-    assertSerializable(meta, 'meta')
+    checkMeta(meta)
     if (this.#table.find(topic, pid, key) === undefined) {
       throw new CohortError('COHORT_ERR_NOT_TRACKED', `${String(pid)} does not track ${JSON.stringify(key)} in ${JSON.stringify(topic)} on ${this.#system.node}`)
     }
@@ -148,7 +164,7 @@ class PresenceHandle extends ServiceHandle implements Presence {
   }
 
   untrack(pid: Pid, topic: string, key?: string): void {
-    this.#check(pid, topic)
+    this.#check(pid, topic, 'untrack')
     if (key !== undefined) checkString('key', key)
     const keys = this.#table.remove(topic, pid, key)
     if (keys.length > 0) this.#system.send(this.pid, { t: 'localUntrack', topic, pid, keys } satisfies TrackerMessage)
@@ -174,16 +190,46 @@ class PresenceHandle extends ServiceHandle implements Presence {
     this.#system.send(this.pid, { t: 'localTrack', entry: [topic, key, meta, pid, v] } satisfies TrackerMessage)
   }
 
-  #check(pid: Pid, topic: string): void {
+  #check(pid: Pid, topic: string, verb: 'track' | 'update' | 'untrack'): void {
     if (this.stopped) {
       throw new CohortError('COHORT_ERR_NOPROC', `the presence scope ${JSON.stringify(this.scope)} has stopped on ${this.#system.node}`)
     }
     if (!(pid instanceof Pid)) throw new InvalidOptionError('pid', pid, 'a Pid')
     if (pid.node !== this.#system.node) {
-      throw new CohortError('COHORT_ERR_NOT_LOCAL', `cannot track ${String(pid)} on ${this.#system.node}: only the tracker of its own node can`)
+      throw new CohortError('COHORT_ERR_NOT_LOCAL', `cannot ${verb} ${String(pid)} on ${this.#system.node}: only the tracker of its own node can`)
     }
     checkString('topic', topic)
   }
+}
+
+/** Throws when `meta` cannot cross a node, or takes more than MAX_PRESENCE_META_BYTES encoded. */
+function checkMeta(meta: unknown): void {
+  assertSerializable(meta, 'meta')
+  const bytes = metaBytes(meta)
+  if (bytes > MAX_PRESENCE_META_BYTES) {
+    throw new InvalidOptionError('meta', meta, `a meta of at most ${MAX_PRESENCE_META_BYTES} bytes encoded; this one takes ${bytes}`)
+  }
+}
+
+/**
+ * The `sync` messages that carry `entries` to a peer: one, or parts of about SYNC_PART_BYTES each, numbered from 0,
+ * each but the last marked `more`, which the peer puts together before it replaces what it held of this node.
+ */
+function syncParts(self: Pid, entries: WirePresence[]): TrackerMessage[] {
+  const parts: WirePresence[][] = [[]]
+  let bytes = 0
+  for (const entry of entries) {
+    // A pid and a version take well under 64 bytes; topic and key at most 3 bytes a UTF-16 unit.
+    const size = 64 + (entry[0].length + entry[1].length) * 3 + metaBytes(entry[2])
+    if (bytes + size > SYNC_PART_BYTES && parts.at(-1)!.length > 0) {
+      parts.push([])
+      bytes = 0
+    }
+    parts.at(-1)!.push(entry)
+    bytes += size
+  }
+  if (parts.length === 1) return [{ t: 'sync', peer: self, entries }]
+  return parts.map((part, i) => ({ t: 'sync', peer: self, entries: part, part: i, ...(i < parts.length - 1 ? { more: true } : {}) }))
 }
 
 function checkString(option: string, value: unknown): void {
@@ -209,6 +255,8 @@ interface TrackerState {
 
 function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTable, peers: Peers): ServerBehaviour<TrackerState, undefined> {
   const logger = system.logger
+  /** The parts of each peer's snapshot received so far, while it arrives in parts (`syncParts`). */
+  const gathering = new Map<string, { peer: Pid; entries: WirePresence[] }>()
   const malformed = (msg: unknown): void => {
     logger.warn({ msg: describeValue(msg) }, 'a presence tracker dropped a malformed message')
   }
@@ -236,7 +284,10 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
           for (const [topic, keys] of byTopic) peers.sendAll(ctx, { t: 'untrack', peer: ctx.self, topic, pid, keys } satisfies TrackerMessage)
           return state
         }
-        peers.handleDown(msg, (node) => table.dropNode(node))
+        peers.handleDown(msg, (node) => {
+          gathering.delete(node)
+          table.dropNode(node)
+        })
         return state
       }
       switch (msg.t) {
@@ -244,19 +295,37 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
           peers.discover(ctx, msg.node)
           return state
         case 'discover':
-          peers.answerDiscover(ctx, msg.peer, { t: 'sync', peer: ctx.self, entries: table.snapshot(system.node) } satisfies TrackerMessage, (node) =>
-            table.dropNode(node),
-          )
+          peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(system.node)), (node) => table.dropNode(node))
           return state
-        case 'sync':
+        case 'sync': {
           if (!peers.accepts(msg.peer)) return state
-          if (!Array.isArray(msg.entries) || !msg.entries.every((w) => isWirePresence(w, msg.peer.node))) {
+          const node = msg.peer.node
+          if (
+            !Array.isArray(msg.entries) ||
+            !msg.entries.every((w) => isWirePresence(w, node)) ||
+            (msg.part !== undefined && !Number.isSafeInteger(msg.part)) ||
+            (msg.more !== undefined && typeof msg.more !== 'boolean')
+          ) {
+            gathering.delete(node)
             malformed(msg)
             return state
           }
+          // A snapshot in parts is put together first: replacing what this node held of the peer with a part would
+          // show the other parts' entries leaving and joining again.
+          let entries = msg.entries
+          if (msg.part !== undefined) {
+            const held = gathering.get(node)
+            if (msg.part === 0 || held === undefined || !held.peer.equals(msg.peer)) gathering.set(node, { peer: msg.peer, entries: [] })
+            const gathered = gathering.get(node)!.entries
+            for (const entry of msg.entries) gathered.push(entry)
+            if (msg.more === true) return state
+            gathering.delete(node)
+            entries = gathered
+          }
           peers.add(ctx, msg.peer)
-          table.replaceNode(msg.peer.node, msg.entries)
+          table.replaceNode(node, entries)
           return state
+        }
         case 'track':
           if (!(msg.peer instanceof Pid) || !peers.has(msg.peer)) return state
           if (!isWirePresence(msg.entry, msg.peer.node)) {
