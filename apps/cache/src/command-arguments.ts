@@ -3,14 +3,15 @@
  * the error texts Redis gives when they are wrong (clients and their users recognise these).
  */
 import type { Buffer } from 'node:buffer'
+import { MAX_MAP_TTL_MS } from '@cohort/core'
 
 /** Redis's reply for an argument that should be an integer and is not (or is out of range). */
 export const NOT_AN_INTEGER = 'ERR value is not an integer or out of range'
 /**
- * The longest TTL accepted: 100 years. Longer ones are refused as invalid expire times, since an expiry time past
- * JavaScript's safe integers would not survive the trip to the other nodes intact.
+ * The longest TTL accepted: 100 years, the replicated map's own limit. Longer ones are refused as invalid expire
+ * times, since an expiry time past JavaScript's safe integers would not survive the trip to the other nodes intact.
  */
-export const MAX_TTL_MS = 100 * 365.25 * 24 * 3600 * 1000
+export const MAX_TTL_MS = MAX_MAP_TTL_MS
 
 /** Redis's reply for an option it does not know or a bad combination of options. */
 export const SYNTAX_ERROR = 'ERR syntax error'

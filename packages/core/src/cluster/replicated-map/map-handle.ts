@@ -17,6 +17,12 @@ import type { Entry } from './entry.ts'
 import type { MapListener, ReplicaStore } from './replica-store.ts'
 import type { MapScanOptions, MapScanResult, MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapStats } from './map-api.ts'
 
+/**
+ * The longest `ttlMs`: a hundred years. An expiry crosses nodes as a whole number of ms since 1970, and one past 2^53
+ * (or a `ttlMs` such as 1e300) could not: peers dropped the entry, or the rest of its batch.
+ */
+export const MAX_MAP_TTL_MS = 100 * 365.25 * 24 * 3600 * 1000
+
 export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedMap<V> {
   readonly scope: string
   readonly #shared: Shared<V>
@@ -85,9 +91,11 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
   setLatin1(bytes: Uint8Array, start: number, end: number, value: V, options?: MapSetOptions): void {
     this.#running()
     checkRange(bytes, start, end)
-    const held = this.#store.entryOfLatin1(bytes, start, end) ?? null
+    // As in getLatin1, an `end` left out is the end of `bytes` (not a key of NaN bytes, which was the empty key).
+    const to = end ?? bytes.length
+    const held = this.#store.entryOfLatin1(bytes, start, to) ?? null
     // Latin-1 strings have no surrogates, so the key needs no check beyond its range.
-    this.#set(held === null ? Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1') : held.key, value, options, held)
+    this.#set(held === null ? Buffer.from(bytes.buffer, bytes.byteOffset + start, to - start).toString('latin1') : held.key, value, options, held)
   }
 
   /** `held`: the key's entry when the caller found it already (null: none; undefined: not looked up). */
@@ -95,7 +103,9 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     let expiresAt = 0
     const ttlMs = options?.ttlMs
     if (ttlMs !== undefined) {
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) throw new InvalidOptionError('ttlMs', ttlMs, 'a positive number of ms')
+      if (typeof ttlMs !== 'number' || !(ttlMs > 0 && ttlMs <= MAX_MAP_TTL_MS)) {
+        throw new InvalidOptionError('ttlMs', ttlMs, `a positive number of ms, at most ${MAX_MAP_TTL_MS} (100 years)`)
+      }
       expiresAt = Math.ceil(this.#shared.system.clock.now() + ttlMs)
     }
     if (value === undefined) throw new InvalidOptionError('value', value, 'a value (use delete to remove a key)')
@@ -126,7 +136,7 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
 
   subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void {
     if (typeof listener !== 'function') throw new InvalidOptionError('listener', listener, 'a function')
-    const local = options?.local ?? true
+    const local = options?.local === undefined ? true : options.local
     if (typeof local !== 'boolean') throw new InvalidOptionError('local', local, 'a boolean')
     return this.#store.subscribe(listener, local)
   }

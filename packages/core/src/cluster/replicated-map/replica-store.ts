@@ -436,7 +436,13 @@ export class ReplicaStore<V> {
       this.blocks.release(e)
       e.value = undefined
     }
-    if (wasLive && this.#heard(e)) this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
+    if (wasLive && this.#heard(e)) {
+      const fp = e.fp
+      this.#emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, origin: e.node })
+      // A listener wrote the key again: that write kept its own books, and this tombstone is no longer the entry's
+      // version, to be collected or removed (removing it would drop the new value and leave `size` counting it).
+      if (e.fp !== fp || !e.held) return
+    }
     if (!this.#scheduleCollection(e) && !local) this.#remove(e)
   }
 

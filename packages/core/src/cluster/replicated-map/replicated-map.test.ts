@@ -168,6 +168,27 @@ describe('replicated map: reads and writes', () => {
     expect(m['a@h']!.size).toBe(0)
   })
 
+  it('takes a Latin-1 key to the end of its bytes when end is left out, as getLatin1 does', () => {
+    const { m } = cluster<string>(['a@h'])
+    m['a@h']!.setLatin1(Buffer.from('GET user:42'), 4, undefined as unknown as number, 'x')
+    expect(m['a@h']!.keys()).toEqual(['user:42'])
+    expect(m['a@h']!.getLatin1(Buffer.from('GET user:42'), 4)).toBe('x')
+  })
+
+  it('refuses a ttlMs past about a hundred years, which peers could not hold, and replicates one below it', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    for (const ttlMs of [1e300, Number.MAX_SAFE_INTEGER, Infinity, NaN, 0]) {
+      expect(() => m['a@h']!.set('k', 'v', { ttlMs })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/ttlMs.*at most 3155760000000 \(100 years\)/) }))
+    }
+    expect(m['a@h']!.has('k')).toBe(false)
+    m['a@h']!.set('before', 'b')
+    m['a@h']!.set('k', 'v', { ttlMs: 50 * 365 * 24 * 3600 * 1000 })
+    m['a@h']!.set('after', 'a')
+    await net.settle()
+    expect(m['b@h']!.keys().sort()).toEqual(['after', 'before', 'k'])
+    expect(m['b@h']!.expiresAt('k')).toBe(m['a@h']!.expiresAt('k'))
+  })
+
   it('validates options and refuses a second start of one scope', () => {
     net = createNetwork()
     const a = net.addNode('a@h')
@@ -260,6 +281,27 @@ describe('replicated map: subscribe', () => {
     await net.settle()
     expect(remote).toHaveLength(1)
     expect(() => m['a@h']!.subscribe(() => {}, { local: 'no' as unknown as boolean })).toThrow(/local/)
+    expect(() => m['a@h']!.subscribe(() => {}, { local: null as unknown as boolean })).toThrow(/local/)
+  })
+
+  it('a listener may write the key a peer\'s delete just removed: the new value stays, counts and replicates', async () => {
+    const { net, m } = cluster<string>(['a@h', 'b@h'])
+    m['b@h']!.subscribe((c) => {
+      if (c.type === 'delete' && c.key === 'k') m['b@h']!.set('k', 'restored by b')
+    })
+    m['a@h']!.set('k', 'v1')
+    await net.settle()
+    m['a@h']!.delete('k')
+    await net.settle()
+    for (const n of ['a@h', 'b@h']) {
+      expect(m[n]!.get('k')).toBe('restored by b')
+      expect(m[n]!.keys()).toEqual(['k'])
+      expect(m[n]!.stats()).toMatchObject({ keys: 1, tombstones: 0 })
+    }
+    // And it does not expire later: no collection of the old tombstone was left scheduled on the live key.
+    await net.clock.advance(700_000)
+    await net.settle()
+    expect(m['b@h']!.get('k')).toBe('restored by b')
   })
 
   it('a listener that throws does not stop the others or the map', async () => {

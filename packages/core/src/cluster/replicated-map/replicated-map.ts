@@ -24,7 +24,7 @@ import { Peers } from '../peers.ts'
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { mapBehaviour } from './map-actor.ts'
-import { ReplicatedMapHandle } from './map-handle.ts'
+import { MAX_MAP_TTL_MS, ReplicatedMapHandle } from './map-handle.ts'
 import { dropPeer, replicatedMapActorName } from './map-shared.ts'
 import type { MapMessage, Shared } from './map-shared.ts'
 import { ReplicaStore } from './replica-store.ts'
@@ -101,6 +101,6 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return out
 }
 
-export { replicatedMapActorName, DEFAULT_REPLICATED_MAP_OPTIONS }
+export { replicatedMapActorName, DEFAULT_REPLICATED_MAP_OPTIONS, MAX_MAP_TTL_MS }
 export type { MapScanOptions, MapScanResult, MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapOptions, ReplicatedMapStats } from './map-api.ts'
 export type { MapChange, MapListener }
