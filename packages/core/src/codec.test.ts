@@ -237,4 +237,11 @@ describe('assertSerializable', () => {
     o['self'] = o
     expect(() => assertSerializable(o)).toThrow(/message\.self is a reference back to an enclosing object/)
   })
+  it('with wellFormedStrings, also refuses a string with an unpaired surrogate anywhere, which would cross changed', () => {
+    expect(() => assertSerializable({ s: 'x\uD800' })).not.toThrow()
+    expect(() => assertSerializable({ s: 'x\uD800' }, 'meta', { wellFormedStrings: true })).toThrow(expect.objectContaining({ path: 'meta.s', message: expect.stringMatching(/unpaired UTF-16 surrogate/) }))
+    expect(() => assertSerializable('\uDC00', 'value', { wellFormedStrings: true })).toThrow(NotSerializableError)
+    expect(() => assertSerializable({ ['\uDC00']: 1 }, 'value', { wellFormedStrings: true })).toThrow(/an object with a key that is a string with an unpaired/)
+    expect(() => assertSerializable(new Set(['ok \uD83D\uDE00', 'a']), 'value', { wellFormedStrings: true })).not.toThrow()
+  })
 })

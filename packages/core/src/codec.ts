@@ -319,15 +319,23 @@ function encodeFailure(value: unknown, error: unknown): Error {
  * instance of a class other than the supported ones (a Promise too), an object with an own `__proto__` key, a cycle,
  * or nesting deeper than 256 levels. Symbol-keyed properties are not data: the codec leaves them out, as
  * structuredClone does, and so does this check. It never recurses more than 257 frames deep, so a
- * deep or cyclic value is reported, not a stack overflow.
+ * deep or cyclic value is reported, not a stack overflow. With `wellFormedStrings`, a string anywhere in `value` (an
+ * object's or a Map's key included) with an unpaired UTF-16 surrogate fails too: it would arrive with U+FFFD in its
+ * place, which a replica kept the same on every node cannot allow.
  */
-export function assertSerializable(value: unknown, path = 'message'): void {
-  walk(value, path, 0, new Set())
+export function assertSerializable(value: unknown, path = 'message', options?: { wellFormedStrings?: boolean }): void {
+  walk(value, path, 0, new Set(), options?.wellFormedStrings === true)
 }
 
-function walk(value: unknown, path: string, depth: number, seen: Set<object>): void {
+/** Why a string with an unpaired UTF-16 surrogate fails `wellFormedStrings`. */
+const ILL_FORMED = 'a string with an unpaired UTF-16 surrogate (it would cross as UTF-8, with U+FFFD in its place)'
+
+/** `wellFormed`: strings (values, object keys and Map keys) must have no unpaired surrogate. */
+function walk(value: unknown, path: string, depth: number, seen: Set<object>, wellFormed: boolean): void {
   switch (typeof value) {
     case 'string':
+      if (wellFormed && !value.isWellFormed()) throw new NotSerializableError(path, ILL_FORMED)
+      return
     case 'number':
     case 'boolean':
     case 'bigint':
@@ -350,21 +358,21 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
       // A subclass of Array would arrive as a plain array.
       const proto = Object.getPrototypeOf(object) as object
       if (proto !== Array.prototype) throw new NotSerializableError(path, `an instance of class ${proto.constructor.name}`)
-      for (let i = 0; i < object.length; i++) walk(object[i], `${path}[${i}]`, depth + 1, seen)
+      for (let i = 0; i < object.length; i++) walk(object[i], `${path}[${i}]`, depth + 1, seen, wellFormed)
     } else if (object instanceof Map) {
       for (const [k, v] of object) {
-        walk(k, `${path}.<key>`, depth + 1, seen)
-        walk(v, `${path}.get(${safeKey(k)})`, depth + 1, seen)
+        walk(k, `${path}.<key>`, depth + 1, seen, wellFormed)
+        walk(v, `${path}.get(${safeKey(k)})`, depth + 1, seen, wellFormed)
       }
     } else if (object instanceof Set) {
-      for (const v of object) walk(v, `${path}.<element>`, depth + 1, seen)
+      for (const v of object) walk(v, `${path}.<element>`, depth + 1, seen, wellFormed)
     } else if (object instanceof Down) {
-      walk(object.target, `${path}.target`, depth + 1, seen)
-      walk(object.reason, `${path}.reason`, depth + 1, seen)
+      walk(object.target, `${path}.target`, depth + 1, seen, wellFormed)
+      walk(object.reason, `${path}.reason`, depth + 1, seen, wellFormed)
     } else if (object instanceof Exit) {
-      walk(object.reason, `${path}.reason`, depth + 1, seen)
+      walk(object.reason, `${path}.reason`, depth + 1, seen, wellFormed)
     } else if (object instanceof Error) {
-      for (const key of Object.keys(object)) walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
+      for (const key of Object.keys(object)) walk((object as never)[key], `${path}.${key}`, depth + 1, seen, wellFormed)
     } else {
       const proto = Object.getPrototypeOf(object) as object | null
       if (proto !== Object.prototype && proto !== null) {
@@ -375,7 +383,8 @@ function walk(value: unknown, path: string, depth: number, seen: Set<object>): v
         // msgpackr renames an own `__proto__` key (a JSON.parse result can have one) to `__proto_` on decode, so it
         // would arrive as another key: refuse it rather than change the message.
         if (key === '__proto__') throw new NotSerializableError(path, 'an object with an own "__proto__" key')
-        walk((object as never)[key], `${path}.${key}`, depth + 1, seen)
+        if (wellFormed && !key.isWellFormed()) throw new NotSerializableError(path, `an object with a key that is ${ILL_FORMED}`)
+        walk((object as never)[key], `${path}.${key}`, depth + 1, seen, wellFormed)
       }
     }
   } finally {

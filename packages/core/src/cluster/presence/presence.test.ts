@@ -83,6 +83,10 @@ describe('presence: track, update, untrack', () => {
     expect(() => p['a@h']!.track(local, 'room', 'x', { f: () => 1 })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE' }))
     expect(() => p['a@h']!.update(local, 'room', 'x', {})).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_TRACKED' }))
     expect(() => p['a@h']!.track(local, '', 'x', {})).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    // A lone surrogate would cross as U+FFFD: another topic or key, or another meta, on every peer.
+    expect(() => p['a@h']!.track(local, 'room\uD800', 'x', {})).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/surrogate/) }))
+    expect(() => p['a@h']!.track(local, 'room', 'x\uDC00', {})).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    expect(() => p['a@h']!.track(local, 'room', 'x', { s: '\uD800' })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE', path: 'meta.s' }))
     // Each verb names itself.
     expect(() => p['a@h']!.untrack(remote, 'room')).toThrow(/cannot untrack /)
     expect(() => p['a@h']!.update(remote, 'room', 'x', {})).toThrow(/cannot update /)

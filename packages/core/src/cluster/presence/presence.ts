@@ -204,7 +204,7 @@ class PresenceHandle extends ServiceHandle implements Presence {
 
 /** Throws when `meta` cannot cross a node, or takes more than MAX_PRESENCE_META_BYTES encoded. */
 function checkMeta(meta: unknown): void {
-  assertSerializable(meta, 'meta')
+  assertSerializable(meta, 'meta', { wellFormedStrings: true })
   const bytes = metaBytes(meta)
   if (bytes > MAX_PRESENCE_META_BYTES) {
     throw new InvalidOptionError('meta', meta, `a meta of at most ${MAX_PRESENCE_META_BYTES} bytes encoded; this one takes ${bytes}`)
@@ -234,6 +234,8 @@ function syncParts(self: Pid, entries: WirePresence[]): TrackerMessage[] {
 
 function checkString(option: string, value: unknown): void {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidOptionError(option, value, 'a non-empty string')
+  // A lone surrogate crosses as U+FFFD: peers would list the entry under another topic or key.
+  if (!value.isWellFormed()) throw new InvalidOptionError(option, value, 'a string without unpaired surrogates (it crosses nodes as UTF-8)')
 }
 
 function isWirePresence(w: unknown, node: string): w is WirePresence {

@@ -114,7 +114,7 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     }
     // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
     // primitives always can, and they are what a cache mostly holds: no walk for them.
-    if (!isPlainSerializable(value)) assertSerializable(value, 'value')
+    if (!isPlainSerializable(value)) assertSerializable(value, 'value', { wellFormedStrings: true })
     checkEntryBytes(key, value, this.#shared.options.maxEntryBytes)
     this.#changed(this.#store.setLocal(key, value, expiresAt, held))
     if (expiresAt !== 0) this.#arm()

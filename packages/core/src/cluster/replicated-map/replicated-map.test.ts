@@ -121,8 +121,13 @@ describe('replicated map: reads and writes', () => {
     expect(() => m['a@h']!.set('lone\uD800', 1)).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION', message: expect.stringMatching(/surrogate/) as unknown }))
     expect(() => m['a@h']!.set('v', 'x\uDC00')).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
     expect(() => m['a@h']!.delete('lone\uD800')).toThrow(expect.objectContaining({ code: 'COHORT_ERR_INVALID_OPTION' }))
+    // Inside a value too, keys of objects and Maps included, with the path to it.
+    expect(() => m['a@h']!.set('n', { s: 'x\uD800y' })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE', path: 'value.s' }))
+    expect(() => m['a@h']!.set('n', { ['k\uDC00']: 1 })).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE', path: 'value' }))
+    expect(() => m['a@h']!.set('n', [new Map([['\uD800', 1]])])).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOT_SERIALIZABLE', path: 'value[0].<key>' }))
     m['a@h']!.set('pair \uD83D\uDE00', 'ok \uD83D\uDE00')
-    expect(m['a@h']!.size).toBe(1)
+    m['a@h']!.set('nested pair', { s: 'ok \uD83D\uDE00' })
+    expect(m['a@h']!.size).toBe(2)
   })
 
   it('reads and writes a key given as Latin-1 bytes exactly as the same key given as a string', async () => {
