@@ -2,9 +2,9 @@
  * A replicated map's large entries over real sockets: replication and catch-up cut their batches in bytes, so values
  * that add up past the transport's `maxMessageBytes` still cross; a `set` over the map's `maxEntryBytes` fails at once;
  * an entry over the transport's limit is logged, not a crash of the map that would clear the node's replica; and a
- * presence snapshot larger than one message goes in parts.
+ * presence or groups snapshot larger than one message goes in parts.
  */
-import { startPresence, startReplicatedMap } from '@cohort/core'
+import { startGroups, startPresence, startReplicatedMap } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { logged, testNode, until } from './test-support/nodes.ts'
 
@@ -94,5 +94,28 @@ describe('presence snapshots against the transport\'s message limit', () => {
     await until(() => pb.list('room').length === 40, 'every entry on the new peer', 20_000)
     expect(a.node.system.isAlive(pa.pid)).toBe(true)
     expect(pa.list('room')).toHaveLength(40)
+  })
+})
+
+describe('group snapshots against the transport\'s message limit', () => {
+  it('sends a node\'s members in parts of a quarter of maxMessageBytes, one group split across them', async () => {
+    const limit = { maxMessageBytes: 16 * KiB }
+    const a = await testNode('a', limit)
+    const b = await testNode('b', limit)
+    const ga = startGroups(a.node.system, { scope: 'many' })
+    const gb = startGroups(b.node.system, { scope: 'many' })
+    const pids = Array.from({ length: 2000 }, () =>
+      a.node.system.spawn(async (ctx) => {
+        await ctx.receive(() => false)
+      }),
+    )
+    // About 50 KB of pids in one group, and a few in another: over three times what one message may carry.
+    ga.join('room', pids)
+    ga.join('small', pids.slice(0, 3))
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    await until(() => gb.members('room').length === 2000 && gb.members('small').length === 3, 'every member on the new peer', 20_000)
+    expect(a.node.system.isAlive(ga.pid)).toBe(true)
+    expect(ga.members('room')).toHaveLength(2000)
+    expect(new Set(gb.members('room').map((p) => p.key)).size).toBe(2000)
   })
 })

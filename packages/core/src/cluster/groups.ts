@@ -38,6 +38,8 @@ import type { BarrierOutcome } from './group-barriers.ts'
 import { GroupTable } from './group-table.ts'
 import type { GroupListener, GroupSnapshot } from './group-table.ts'
 import { Peers } from './peers.ts'
+import { SnapshotGathering, partBytesOf, partFields, partFieldsValid, splitSnapshot } from './snapshot-parts.ts'
+import type { PartFields } from './snapshot-parts.ts'
 import { ServiceHandle } from './service-handle.ts'
 
 /** Options of `startGroups`. */
@@ -121,7 +123,7 @@ export interface Groups extends AsyncDisposable {
 
 type ScopeMessage =
   | { t: 'discover'; peer: Pid }
-  | { t: 'sync'; peer: Pid; groups: GroupSnapshot }
+  | ({ t: 'sync'; peer: Pid; groups: GroupSnapshot } & PartFields)
   | { t: 'join'; peer: Pid; group: string; pids: Pid[] }
   | { t: 'leave'; peer: Pid; group: string; pids: Pid[] }
   | { t: 'broadcast'; group: string; msg: unknown }
@@ -344,8 +346,38 @@ interface ScopeState {
   readonly barriers: GroupBarriers
 }
 
+/**
+ * The `sync` messages that carry this node's members to a peer: one, or parts of a large snapshot (snapshot-parts.ts),
+ * a group's members split across parts when they are many.
+ */
+function syncParts(self: Pid, snapshot: GroupSnapshot, partBytes: number): ScopeMessage[] {
+  const members: [string, Pid][] = []
+  for (const [group, pids] of snapshot) for (const pid of pids) members.push([group, pid])
+  // A pid takes about 24 bytes and its node's name; a group's name is counted with each member, an upper bound.
+  const parts = splitSnapshot(members, ([group, pid]) => 24 + (group.length + pid.node.length) * 3, partBytes)
+  if (parts.length === 1) return [{ t: 'sync', peer: self, groups: snapshot }]
+  return parts.map((part, i) => ({ t: 'sync', peer: self, groups: joinGroups(part.map(([group, pid]) => [group, [pid]])), ...partFields(i, parts.length) }))
+}
+
+/** True for a `[group, pids]` entry of a snapshot as a peer must send it. */
+function isSnapshotGroup(entry: unknown): boolean {
+  return Array.isArray(entry) && typeof entry[0] === 'string' && Array.isArray(entry[1]) && entry[1].every((p) => p instanceof Pid)
+}
+
+/** One entry a group, its members in order: parts of a snapshot may each hold some members of one group. */
+function joinGroups(snapshot: readonly (readonly [string, readonly Pid[]])[]): GroupSnapshot {
+  const byGroup = new Map<string, Pid[]>()
+  for (const [group, pids] of snapshot) {
+    const members = byGroup.get(group)
+    if (members === undefined) byGroup.set(group, [...pids])
+    else for (const pid of pids) members.push(pid)
+  }
+  return [...byGroup]
+}
+
 function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, peers: Peers): ServerBehaviour<ScopeState, undefined> {
   const codec = createMessageCodec()
+  const gathering = new SnapshotGathering<[string, Pid[]]>()
   const ping = (ctx: Ctx, node: string, id: number): void => {
     const peer = peers.pidOf(node)
     if (peer !== undefined) ctx.send(peer, { t: 'ping', peer: ctx.self, id } satisfies ScopeMessage)
@@ -393,7 +425,10 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
           for (const group of groups) peers.sendAll(ctx, { t: 'leave', peer: ctx.self, group, pids: [pid] } satisfies ScopeMessage)
           return state
         }
-        peers.handleDown(msg, (node) => table.dropNode(node))
+        peers.handleDown(msg, (node) => {
+          gathering.drop(node)
+          table.dropNode(node)
+        })
         return state
       }
       switch (msg.t) {
@@ -404,15 +439,23 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
           for (const done of state.barriers.nodeDown(msg.node)) finish(ctx, done)
           return state
         case 'discover':
-          peers.answerDiscover(ctx, msg.peer, [{ t: 'sync', peer: ctx.self, groups: table.snapshot() } satisfies ScopeMessage], (node) => table.dropNode(node))
+          peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(), partBytesOf(system)), (node) => table.dropNode(node))
           // The peer has this node's snapshot now: barriers waiting for it can ask it.
           if (peers.has(msg.peer)) for (const id of state.barriers.snapshotSent(msg.peer.node)) ping(ctx, msg.peer.node, id)
           return state
-        case 'sync':
+        case 'sync': {
           if (!peers.accepts(msg.peer)) return state
+          if (!Array.isArray(msg.groups) || !msg.groups.every(isSnapshotGroup) || !partFieldsValid(msg)) {
+            gathering.drop(msg.peer.node)
+            ctx.log.warn({ peer: String(msg.peer) }, 'groups scope dropped a malformed sync')
+            return state
+          }
+          const groups = gathering.receive(msg.peer, msg, msg.groups)
+          if (groups === undefined) return state
           peers.add(ctx, msg.peer)
-          table.replaceNode(msg.peer.node, msg.groups)
+          table.replaceNode(msg.peer.node, joinGroups(groups))
           return state
+        }
         case 'join':
           if (peers.has(msg.peer)) table.add(msg.peer.node, msg.group, msg.pids)
           return state

@@ -60,6 +60,11 @@ export interface Distribution {
    * so that a server can put its writes on the wire to its peers before it answers the client that made them.
    */
   flush?(node: string): void
+  /**
+   * The largest encoded message it sends, when it has a limit: cluster services (the replicated map's batches, the
+   * snapshots of groups and presence) keep their messages to a quarter of it. Optional; without it they keep to 1 MiB.
+   */
+  readonly maxMessageBytes?: number
   /** Resolves when the queue of unsent bytes to `node` is below its low-water mark (at once if it is). */
   drain(node: string): Promise<void>
   /** The nodes connected now (visible ones; hidden nodes are not listed). */

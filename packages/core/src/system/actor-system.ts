@@ -153,6 +153,11 @@ export function flushDistribution(system: ActorSystem, node: string): void {
   if (system instanceof Runtime) system.router.distribution?.flush?.(node)
 }
 
+/** The largest message the distribution sends (`Distribution.maxMessageBytes`), when it says. Internal to core. */
+export function distributionMaxMessageBytes(system: ActorSystem): number | undefined {
+  return system instanceof Runtime ? system.router.distribution?.maxMessageBytes : undefined
+}
+
 function runtimeOf(system: ActorSystem, what: string): Runtime {
   if (system instanceof Runtime) return system
   throw new InvalidOptionError(`${what}(system)`, system, 'an ActorSystem made by createActorSystem')

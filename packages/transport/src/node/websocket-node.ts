@@ -71,6 +71,7 @@ export class WebSocketNode implements CohortNode {
       compactCalls: true,
       sendCall: (node, to, port, ref, request, from) => this.#sendCall(node, to, port, ref, request, from),
       flush: (node) => this.#flush(node),
+      maxMessageBytes: o.maxMessageBytes,
       drain: (node) => this.drain(node),
       nodes: () => this.nodes(),
     }

@@ -25,6 +25,8 @@ import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { Peers } from '../peers.ts'
+import { SnapshotGathering, partBytesOf, partFields, partFieldsValid, splitSnapshot } from '../snapshot-parts.ts'
+import type { PartFields } from '../snapshot-parts.ts'
 import { ServiceHandle } from '../service-handle.ts'
 import { PresenceTable } from './presence-table.ts'
 import type { PresenceDiff, PresenceEntry, PresenceListener, WirePresence } from './presence-table.ts'
@@ -69,7 +71,7 @@ export interface Presence extends AsyncDisposable {
 
 type TrackerMessage =
   | { t: 'discover'; peer: Pid }
-  | { t: 'sync'; peer: Pid; entries: WirePresence[]; part?: number; more?: boolean }
+  | ({ t: 'sync'; peer: Pid; entries: WirePresence[] } & PartFields)
   | { t: 'track'; peer: Pid; entry: WirePresence }
   | { t: 'untrack'; peer: Pid; topic: string; pid: Pid; keys: string[] }
   | { t: 'localTrack'; entry: WirePresence }
@@ -78,12 +80,6 @@ type TrackerMessage =
 
 /** The most bytes a meta may take, encoded: every entry crosses in messages of its own to every peer. */
 export const MAX_PRESENCE_META_BYTES = 64 * 1024
-
-/**
- * The bytes at which a snapshot for a peer (`sync`) is cut into parts: a node tracking many entries with large metas
- * would otherwise send one message over the transport's `maxMessageBytes` (8 MiB by default), which fails.
- */
-const SYNC_PART_BYTES = 1024 * 1024
 
 let sharedCodec: MessageCodec | undefined
 /** Core's codec, to measure metas with; one per process is enough (encoding is synchronous). */
@@ -211,25 +207,11 @@ function checkMeta(meta: unknown): void {
   }
 }
 
-/**
- * The `sync` messages that carry `entries` to a peer: one, or parts of about SYNC_PART_BYTES each, numbered from 0,
- * each but the last marked `more`, which the peer puts together before it replaces what it held of this node.
- */
-function syncParts(self: Pid, entries: WirePresence[]): TrackerMessage[] {
-  const parts: WirePresence[][] = [[]]
-  let bytes = 0
-  for (const entry of entries) {
-    // A pid and a version take well under 64 bytes; topic and key at most 3 bytes a UTF-16 unit.
-    const size = 64 + (entry[0].length + entry[1].length) * 3 + metaBytes(entry[2])
-    if (bytes + size > SYNC_PART_BYTES && parts.at(-1)!.length > 0) {
-      parts.push([])
-      bytes = 0
-    }
-    parts.at(-1)!.push(entry)
-    bytes += size
-  }
-  if (parts.length === 1) return [{ t: 'sync', peer: self, entries }]
-  return parts.map((part, i) => ({ t: 'sync', peer: self, entries: part, part: i, ...(i < parts.length - 1 ? { more: true } : {}) }))
+/** The `sync` messages that carry `entries` to a peer: one, or parts of a large snapshot (snapshot-parts.ts). */
+function syncParts(self: Pid, entries: WirePresence[], partBytes: number): TrackerMessage[] {
+  // A pid and a version take well under 64 bytes; topic and key at most 3 bytes a UTF-16 unit.
+  const parts = splitSnapshot(entries, (e) => 64 + (e[0].length + e[1].length) * 3 + metaBytes(e[2]), partBytes)
+  return parts.map((part, i) => ({ t: 'sync', peer: self, entries: part, ...partFields(i, parts.length) }))
 }
 
 function checkString(option: string, value: unknown): void {
@@ -257,8 +239,7 @@ interface TrackerState {
 
 function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTable, peers: Peers): ServerBehaviour<TrackerState, undefined> {
   const logger = system.logger
-  /** The parts of each peer's snapshot received so far, while it arrives in parts (`syncParts`). */
-  const gathering = new Map<string, { peer: Pid; entries: WirePresence[] }>()
+  const gathering = new SnapshotGathering<WirePresence>()
   const malformed = (msg: unknown): void => {
     logger.warn({ msg: describeValue(msg) }, 'a presence tracker dropped a malformed message')
   }
@@ -287,7 +268,7 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
           return state
         }
         peers.handleDown(msg, (node) => {
-          gathering.delete(node)
+          gathering.drop(node)
           table.dropNode(node)
         })
         return state
@@ -297,33 +278,18 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
           peers.discover(ctx, msg.node)
           return state
         case 'discover':
-          peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(system.node)), (node) => table.dropNode(node))
+          peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(system.node), partBytesOf(system)), (node) => table.dropNode(node))
           return state
         case 'sync': {
           if (!peers.accepts(msg.peer)) return state
           const node = msg.peer.node
-          if (
-            !Array.isArray(msg.entries) ||
-            !msg.entries.every((w) => isWirePresence(w, node)) ||
-            (msg.part !== undefined && !Number.isSafeInteger(msg.part)) ||
-            (msg.more !== undefined && typeof msg.more !== 'boolean')
-          ) {
-            gathering.delete(node)
+          if (!Array.isArray(msg.entries) || !msg.entries.every((w) => isWirePresence(w, node)) || !partFieldsValid(msg)) {
+            gathering.drop(node)
             malformed(msg)
             return state
           }
-          // A snapshot in parts is put together first: replacing what this node held of the peer with a part would
-          // show the other parts' entries leaving and joining again.
-          let entries = msg.entries
-          if (msg.part !== undefined) {
-            const held = gathering.get(node)
-            if (msg.part === 0 || held === undefined || !held.peer.equals(msg.peer)) gathering.set(node, { peer: msg.peer, entries: [] })
-            const gathered = gathering.get(node)!.entries
-            for (const entry of msg.entries) gathered.push(entry)
-            if (msg.more === true) return state
-            gathering.delete(node)
-            entries = gathered
-          }
+          const entries = gathering.receive(msg.peer, msg, msg.entries)
+          if (entries === undefined) return state
           peers.add(ctx, msg.peer)
           table.replaceNode(node, entries)
           return state

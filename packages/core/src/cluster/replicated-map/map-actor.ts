@@ -11,6 +11,7 @@ import type { Ref } from '../../ref.ts'
 import { Down } from '../../signals.ts'
 import { flushDistribution } from '../../system/actor-system.ts'
 import type { Peers } from '../peers.ts'
+import { partBytesOf } from '../snapshot-parts.ts'
 import {
   childHashes,
   compareRanges,
@@ -30,12 +31,6 @@ import { dropPeer, FLUSH } from './map-shared.ts'
 import type { MapMessage, Shared } from './map-shared.ts'
 import type { Entry } from './entry.ts'
 import type { ReplicaStore } from './replica-store.ts'
-
-/**
- * The bytes at which a batch is cut even when it holds fewer than `batchSize` entries: a batch of large values stays
- * far below the transport's `maxMessageBytes` (8 MiB by default) with its last entry (at most `maxEntryBytes`) in it.
- */
-const MAX_BATCH_BYTES = 1024 * 1024
 
 /** The map actor's own state: its timers. */
 interface ActorState {
@@ -78,6 +73,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   }
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
     const batch = new DeltaBatchBuilder(store.blocks)
+    const batchBytes = partBytesOf(system)
     let inBatch: Entry[] = []
     const send = (): void => {
       sendDelta(ctx, to, { t: 'delta', peer: ctx.self, ...batch.take() }, inBatch)
@@ -86,20 +82,22 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
     for (const e of entries) {
       batch.add(e)
       inBatch.push(e)
-      if (batch.length === options.batchSize || batch.bytes >= MAX_BATCH_BYTES) send()
+      if (batch.length === options.batchSize || batch.bytes >= batchBytes) send()
     }
     if (batch.length > 0) send()
   }
   /**
    * Sends the outbox's pending entries to every peer, up to `batchSize` of them or until the batch reaches
-   * MAX_BATCH_BYTES; returns false when none was pending.
+   * `partBytesOf(system)` (1 MiB, or a quarter of the transport's `maxMessageBytes` when lower, so large values never
+   * add up past it); returns false when none was pending.
    */
   const sendBatch = (ctx: Ctx): boolean => {
     let deletes: Entry[] | undefined
+    const batchBytes = partBytesOf(system)
     const entries = outbox.take(options.batchSize, (e) => {
       flushBatch.add(e)
       if (e.deleted && e.node === system.node) (deletes ??= []).push(e)
-      return flushBatch.bytes >= MAX_BATCH_BYTES
+      return flushBatch.bytes >= batchBytes
     })
     if (flushBatch.length === 0) return false
     // One message for every peer: the batch is encoded once, and messages are never changed after sending. A batch
