@@ -1,6 +1,7 @@
 /**
- * Three cache nodes as separate processes over real sockets: writes on one are read on the others, concurrent writes
- * to one key converge, TTLs expire everywhere, and a node killed with SIGKILL catches up when it comes back.
+ * Three cache nodes as separate processes over real sockets: writes on one are read on the others, values up to the
+ * request limit included, concurrent writes to one key converge, TTLs expire everywhere, and a node killed with
+ * SIGKILL catches up when it comes back.
  */
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
@@ -30,6 +31,18 @@ describe('cache replication across processes', () => {
     const del = await fetch(`${b.http}/kv/greeting`, { method: 'DELETE' })
     expect(del.status).toBe(204)
     await convergesTo(nodes, 'greeting', undefined)
+  })
+
+  it('replicates a value up to CACHE_MAX_REQUEST_BYTES (12 MB here, past the transport\'s default 8 MiB message)', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    const [a, b] = nodes as [CacheNode, CacheNode, CacheNode]
+    const big = 'v'.repeat(12_000_000)
+    await httpPut(a, 'big', big)
+    await httpPut(a, 'small', 'after the big one')
+    await convergesTo(nodes, 'small', 'after the big one')
+    await until(async () => (await httpGet(b, 'big'))?.length === big.length, 15_000, 'the big value on b')
+    // Every node's replica is still up (a failed send of the big batch used to crash it and empty the map).
+    for (const n of nodes) expect(await httpGet(n, 'small')).toBe('after the big one')
   })
 
   it('shows the cache supervision tree of every node in the observer', async () => {

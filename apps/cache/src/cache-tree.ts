@@ -15,8 +15,14 @@ import { Exit, supervisor } from '@cohort/core'
 import type { ActorSystem, ChildSpec, Pid, ServerBehaviour } from '@cohort/core'
 import type { CacheChange, CacheMap } from './cache-map.ts'
 
+/** The options the cache starts its replica with: the scope, and (in a node) the largest entry it must carry. */
+export interface ReplicaOptions {
+  scope: string
+  maxEntryBytes?: number
+}
+
 /** What `startCacheTree` starts the replica with (`startReplicatedMap` from @cohort/core). */
-export type StartReplica = (system: ActorSystem, options: { scope: string }) => CacheMap
+export type StartReplica = (system: ActorSystem, options: ReplicaOptions) => CacheMap
 
 /** The cache's tree on a node. */
 export interface CacheTree {
@@ -30,7 +36,7 @@ export interface CacheTree {
 export const CACHE_SUPERVISOR_NAME = 'cache'
 
 /** Starts the cache's supervision tree; resolves once the replica is up. */
-export async function startCacheTree(system: ActorSystem, startReplica: StartReplica, options: { scope: string }, firstChildren: readonly ChildSpec[] = []): Promise<CacheTree> {
+export async function startCacheTree(system: ActorSystem, startReplica: StartReplica, options: ReplicaOptions, firstChildren: readonly ChildSpec[] = []): Promise<CacheTree> {
   const map = new SupervisedCacheMap(options.scope)
   const root = await system.start(
     supervisor({
@@ -45,7 +51,7 @@ export async function startCacheTree(system: ActorSystem, startReplica: StartRep
 }
 
 /** The replica worker: starts the map in init, exits with it, stops it when its supervisor stops it. */
-function replicaBehaviour(system: ActorSystem, startReplica: StartReplica, options: { scope: string }, slot: SupervisedCacheMap): ServerBehaviour<CacheMap, undefined> {
+function replicaBehaviour(system: ActorSystem, startReplica: StartReplica, options: ReplicaOptions, slot: SupervisedCacheMap): ServerBehaviour<CacheMap, undefined> {
   return {
     name: 'cache.replica',
     init(_args, ctx) {

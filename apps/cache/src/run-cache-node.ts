@@ -16,6 +16,7 @@ import type { CohortNode } from '@cohort/transport'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import type { CacheMap } from './cache-map.ts'
+import type { ReplicaOptions } from './cache-tree.ts'
 import { loadCacheConfig } from './cache-config.ts'
 import type { CacheConfig } from './cache-config.ts'
 import { registerCacheMetrics } from './cache-metrics.ts'
@@ -40,7 +41,16 @@ export interface CacheProcess {
 }
 
 /** Starts the replicated map of a node (`startReplicatedMap` from @cohort/core). */
-export type StartCacheMap = (system: ActorSystem, options: { scope: string }) => CacheMap
+export type StartCacheMap = (system: ActorSystem, options: ReplicaOptions) => CacheMap
+
+/**
+ * The transport's largest message for a node whose largest value is `maxRequestBytes` (CACHE_MAX_REQUEST_BYTES): a
+ * replication batch is cut at 1 MiB and may end with one value of that size, so the default 8 MiB, or that value and
+ * 4 MiB to spare. Every node of a cluster reads the same setting, so what one sends the others accept.
+ */
+export function cacheMessageBytes(maxRequestBytes: number): number {
+  return Math.max(8 * 1024 * 1024, maxRequestBytes + 4 * 1024 * 1024)
+}
 
 /** A running cache node. */
 export interface CacheNode {
@@ -63,12 +73,13 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     { name: 'cohort-cache', level: cohort.logLevel, redact: ['cookie', '*.cookie'] },
     proc.logDestination ?? logDestination(),
   )
-  const node = await startNode({ ...nodeOptionsFromConfig(cohort), logger })
+  const node = await startNode({ ...nodeOptionsFromConfig(cohort), logger, maxMessageBytes: cacheMessageBytes(cache.maxRequestBytes) })
   const system = node.system
   const now = (): number => system.clock.now()
   // The supervision tree: the cluster observer first (the page at /observer, `cohort status`; it reports the tree
   // it runs under), then the replica that owns the map. Both stop with the system.
-  const { map } = await startCacheTree(system, startMap, { scope: cache.scope }, [observerChild(system, { traffic: node })])
+  // Any value a request can carry must cross to the peers: the map's entry limit is the request limit.
+  const { map } = await startCacheTree(system, startMap, { scope: cache.scope, maxEntryBytes: cache.maxRequestBytes }, [observerChild(system, { traffic: node })])
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
   let resp: RespServer | undefined
   let shuttingDown = false

@@ -129,9 +129,20 @@ export class StartFailedError extends CohortError {
   }
 }
 
-/** A short, safe description of any value for error messages (never the whole object). */
+/** The most characters `describeValue` gives: an error message names a value, it does not carry it. */
+const DESCRIBED_CHARS = 200
+
+/** A short, safe description of any value for error messages (never the whole object, nor a whole large value). */
 export function describeValue(value: unknown): string {
+  if (typeof value === 'string' && value.length > DESCRIBED_CHARS) return `${JSON.stringify(value.slice(0, DESCRIBED_CHARS))}… (${value.length} characters)`
+  const text = describeWhole(value)
+  return text.length > DESCRIBED_CHARS ? `${text.slice(0, DESCRIBED_CHARS)}…` : text
+}
+
+function describeWhole(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`
+  // Bytes by their size: a Buffer's String() is its whole content decoded, megabytes for a large value.
+  if (value instanceof Uint8Array) return `<${value.constructor.name} of ${value.byteLength} bytes>`
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
   if (typeof value === 'symbol' || typeof value === 'bigint') return String(value)
@@ -139,8 +150,7 @@ export function describeValue(value: unknown): string {
     const text = String(value)
     if (text !== '[object Object]') return text
     try {
-      const json = JSON.stringify(value)
-      return json.length > 200 ? `${json.slice(0, 200)}…` : json
+      return JSON.stringify(value)
     } catch {
       return '[object]'
     }
