@@ -205,6 +205,23 @@ describe('cache with real Redis clients', () => {
     await bad('/kv/k?ttlMs=soon', { method: 'PUT', body: 'x' }, 400, /ttlMs must be a positive integer/)
     await bad('/kv/k?ttlMs=9999999999999999', { method: 'PUT', body: 'x' }, 400, /ttlMs must be at most \d+ \(100 years\)/)
     await bad('/kv/big', { method: 'PUT', body: Buffer.alloc(5000) }, 413, /larger than the limit of 4096 bytes/)
+    // The same as a chunked upload, without a content-length: the 413 once the limit passes, and the node lives on
+    // (it used to end the connection a second time and crash on the socket Node had already let go of).
+    const chunked = await new Promise<string>((resolve) => {
+      const url = new URL(a.http)
+      let reply = ''
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write('PUT /kv/big HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n')
+        for (let i = 0; i < 5; i++) socket.write(`3e8\r\n${'x'.repeat(1000)}\r\n`)
+        socket.write('0\r\n\r\n')
+      })
+      socket.on('data', (d: Buffer) => (reply += d.toString()))
+      // The server may reset the connection after its answer, with our chunks still coming: the answer is what counts.
+      socket.on('error', () => resolve(reply))
+      socket.on('close', () => resolve(reply))
+    })
+    expect(chunked).toMatch(/^HTTP\/1\.1 413 /)
+    expect(chunked).toMatch(/larger than the limit of 4096 bytes/)
     await bad('/kv/k', { method: 'POST', body: 'x' }, 405, /use GET, PUT or DELETE/)
     await bad('/nowhere', { method: 'GET' }, 404, /not found/)
     await bad('/kv?encoding=hex', { method: 'GET' }, 400, /encoding must be utf8 or base64/)

@@ -11,7 +11,7 @@
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { Buffer } from 'node:buffer'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -242,7 +242,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       if (err instanceof HttpError) {
         if (err.closeConnection) res.setHeader('connection', 'close')
         if (!res.headersSent) send(res, err.status, err.message, err.headers)
-        if (err.closeConnection) req.socket.end()
+        // Node may have let go of the socket already (a chunked upload refused mid-way): then it is closing anyway.
+        if (err.closeConnection) (req.socket as Socket | null)?.end()
         return
       }
       if (req.destroyed || req.socket.destroyed) {
