@@ -192,6 +192,11 @@ describe('chat across three node processes', () => {
     await c.node(1).exited
     c.startNode(1)
     await c.waitMesh(1)
+    // A client that comes in as soon as the restarted node is meshed gets the whole history in its first frame: the
+    // room reads a peer's history before its first session enters, instead of opening empty for the catch-up.
+    const carol = await join(c.node(1).url, 'h', 'carol')
+    expect(carol.frames[0]!['messages']).toHaveLength(60)
+    carol.socket.close()
     c.startNode(3)
     await c.waitMesh(3)
     const after = await caughtUp([0, 1, 2, 3].map((i) => c.node(i).url), 'h', 60)

@@ -51,6 +51,29 @@ describe('room actors', () => {
     expect(texts(c, 'lobby')).toEqual(texts(a, 'lobby'))
   })
 
+  it('holds a session entering a room that started empty until a peer\'s history came, so its history is whole', async () => {
+    net = createNetwork()
+    const a = await chatOn('a@mem')
+    await chatOn('b@mem')
+    await enter(a, 'lobby')
+    await net.settle()
+    for (let i = 0; i < 5; i++) say(a, 'lobby', `m${i}`)
+    await net.settle()
+    const c = await chatOn('c@mem')
+    await c.groups.synced()
+    await enter(c, 'lobby')
+    // What the room holds when it lets a session in: a peer's history, not the empty one it started with.
+    let heldWhenEntered: string[] | undefined
+    const session = c.system.spawn(async (ctx) => {
+      await ctx.receive(() => false)
+    })
+    const entered = c.system.call(roomActorName('lobby'), { t: 'enter', pid: session, user: 'u' }).then(() => (heldWhenEntered = texts(c, 'lobby')))
+    await net.settle()
+    await entered
+    expect(heldWhenEntered).toEqual(texts(a, 'lobby'))
+    expect(heldWhenEntered).toHaveLength(5)
+  })
+
   it('heals a history that lost messages on the way at the next sync, by ids', async () => {
     net = createNetwork()
     const a = await chatOn('a@mem')

@@ -7,7 +7,9 @@
  * this one actor. It also writes presence changes, and keeps its node's history equal to its peers' (below).
  *
  * At start it joins the room's group and waits (`groups.synced`) until every connected node lists it, before it
- * takes its first session: a client that has its history frame gets every message said after it on any node.
+ * takes its first session: a client that has its history frame gets every message said after it on any node. A room
+ * that starts with no history (a new or restarted node) also reads one peer's history first, so that frame holds
+ * what was said before too.
  *
  * History replication: every node holds every room's last messages. Live messages reach every room actor through the
  * broadcast. A node that missed some (it was restarting, its room actor was, or it joined later) catches up by
@@ -44,7 +46,10 @@ export type RoomMessage =
   | { t: 'presence'; users: readonly string[] }
   | { t: 'digest'; from: Pid; digest: string }
   | { t: 'ids'; from: Pid; ids: string[]; answer: boolean }
-  | { t: 'give'; messages: ChatMessage[] }
+  | { t: 'give'; messages: ChatMessage[]; fill?: boolean }
+  /** A peer's room started empty: it wants this node's history (answered with a `give` marked `fill`). */
+  | { t: 'historyWanted'; from: Pid }
+  | { t: 'fillTimeout' }
   | { t: 'tick' }
   | { t: 'peerJoined'; peer: Pid }
 
@@ -63,6 +68,10 @@ interface RoomState {
   quietTicks: number
   /** Which peer the next tick asks: round robin, so a round reaches every peer. */
   nextPeer: number
+  /** True while the history a peer was asked for at start has not come (nor `historySyncMs` passed). */
+  filling: boolean
+  /** The sessions that asked to enter meanwhile, answered once it has. */
+  readonly held: { from: From; request: Extract<RoomRequest, { t: 'enter' }> }[]
 }
 
 /** The room actor's behaviour; `args` is the room's name. */
@@ -90,6 +99,26 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
     }
   }
   const peerRooms = (room: string, ctx: Ctx): Pid[] => groups.members(roomGroup(room)).filter((p) => p.node !== ctx.self.node)
+  /**
+   * A session enters: the session put its socket in sessionSockets before it called. Its history and presence are
+   * written here, between two messages of this actor, so the socket gets every message after its history, in order.
+   */
+  const enter = (state: RoomState, request: Extract<RoomRequest, { t: 'enter' }>): EnterReply => {
+    const session = sessionSockets.get(request.pid.key)
+    if (session === undefined) return false
+    groups.join(state.sessions, request.pid)
+    services.presence?.track(request.pid, state.room, request.user)
+    const presence = presenceFrame(state.room, services.presence?.users(state.room) ?? [])
+    session.presence.set(state.room, presence)
+    services.writeTo(session.socket, state.room, historyFrame(state.room, state.history.messages()))
+    services.writeTo(session.socket, state.room, presence)
+    return true
+  }
+  /** The start's fill is over (its history came, or the wait ran out): the held sessions enter, in order. */
+  const filled = (state: RoomState, ctx: Ctx): void => {
+    state.filling = false
+    for (const { from, request } of state.held.splice(0)) ctx.reply(from, enter(state, request))
+  }
 
   return {
     name: 'chat.room',
@@ -104,24 +133,28 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       }
       services.presence?.watch(room)
       const history = services.historyOf(room, CHAT_LIMITS.historyLength, CHAT_LIMITS.historyChars)
+      const peers = peerRooms(room, ctx)
+      // A node that starts (or restarts) with no history of the room asks a peer for its history, and holds the
+      // sessions that enter until it comes (or `historySyncMs` passes): otherwise a client that came in first got an
+      // empty history frame, and what the catch-up brought a moment later went to the history only, never to it.
+      // Asked with a message, not a call: two nodes starting one room at once would each wait on the other's init.
+      const filling = history.size === 0 && peers.length > 0
+      if (filling) {
+        ctx.send(peers[0]!, { t: 'historyWanted', from: ctx.self } satisfies RoomMessage)
+        ctx.sendAfter(ctx.self, { t: 'fillTimeout' } satisfies RoomMessage, services.options.historySyncMs)
+      }
       // Catch up at once with every peer known now; the periodic sync covers peers that appear later.
-      for (const peer of peerRooms(room, ctx)) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
+      for (const peer of peers) ctx.send(peer, { t: 'digest', from: ctx.self, digest: history.digest() } satisfies RoomMessage)
       ctx.sendAfter(ctx.self, { t: 'tick' } satisfies RoomMessage, firstTickMs(room, services.options.historySyncMs))
-      return { room, sessions: sessionsGroup(room), history, quietTicks: 0, nextPeer: 0 }
+      return { room, sessions: sessionsGroup(room), history, quietTicks: 0, nextPeer: 0, filling, held: [] }
     },
-    handleCall(request: RoomRequest, _from: From, state) {
+    handleCall(request: RoomRequest, from: From, state) {
       if (request.t === 'enter') {
-        // The session put its socket in sessionSockets before it called. Its history and presence are written here,
-        // between two messages of this actor, so the socket gets every message after its history, in order.
-        const session = sessionSockets.get(request.pid.key)
-        if (session === undefined) return { reply: false satisfies EnterReply, state }
-        groups.join(state.sessions, request.pid)
-        services.presence?.track(request.pid, state.room, request.user)
-        const presence = presenceFrame(state.room, services.presence?.users(state.room) ?? [])
-        session.presence.set(state.room, presence)
-        services.writeTo(session.socket, state.room, historyFrame(state.room, state.history.messages()))
-        services.writeTo(session.socket, state.room, presence)
-        return { reply: true satisfies EnterReply, state }
+        if (state.filling) {
+          state.held.push({ from, request })
+          return { noreply: state }
+        }
+        return { reply: enter(state, request), state }
       }
       return { reply: state.history.messages(), state }
     },
@@ -159,6 +192,16 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
         }
         case 'give':
           if (Array.isArray(msg.messages) && state.history.merge(msg.messages.filter(isChatMessage)) > 0) state.quietTicks = 0
+          if (msg.fill === true && state.filling) filled(state, ctx)
+          return state
+        case 'historyWanted':
+          if (isPid(msg.from)) ctx.send(msg.from, { t: 'give', messages: state.history.messages(), fill: true } satisfies RoomMessage)
+          return state
+        case 'fillTimeout':
+          if (state.filling) {
+            ctx.log.warn({ room: state.room }, 'no peer gave the room\'s history in time at start; it opens with what it has')
+            filled(state, ctx)
+          }
           return state
         case 'tick': {
           // A room whose history has not changed for a round of its peers has told them all it has: an idle room
