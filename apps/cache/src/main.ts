@@ -22,6 +22,8 @@ try {
     (system, options) => startReplicatedMap<Uint8Array>(system, options),
   )
 } catch (error) {
-  process.stderr.write(`cohort-cache: ${error instanceof Error ? error.message : String(error)}\n`)
+  // With the error's code, as the chat prints it: `COHORT_ERR_INVALID_CONFIG` for a bad variable (the README's table).
+  const code = typeof error === 'object' && error !== null && 'code' in error ? ` (${String(error.code)})` : ''
+  process.stderr.write(`cohort-cache: ${error instanceof Error ? error.message : String(error)}${code}\n`)
   process.exit(1)
 }

@@ -45,6 +45,9 @@ describe('loadChatConfig', () => {
   it('refuses a malformed value, naming the variable', async () => {
     await expect(load({ CHAT_MAX_CONNECTIONS: '0' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS: expected an integer in 1\.\./)
     await expect(load({ CHAT_MAX_CONNECTIONS: 'lots' })).rejects.toThrow(/invalid CHAT_MAX_CONNECTIONS/)
+    // LOG_LEVEL is read as COHORT_LOG_LEVEL, but a bad one is named as the user set it.
+    await expect(load({ LOG_LEVEL: 'loud' })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_CONFIG', variable: 'LOG_LEVEL', message: expect.stringMatching(/^invalid LOG_LEVEL: .*loud/) })
+    await expect(load({ COHORT_LOG_LEVEL: 'loud', LOG_LEVEL: 'info' })).rejects.toMatchObject({ variable: 'COHORT_LOG_LEVEL' })
   })
 
   it('reads the access-token secret from CHAT_AUTH_SECRET or the file CHAT_AUTH_SECRET_FILE names, and never shows it', async () => {

@@ -81,7 +81,17 @@ export async function loadChatConfig(options: {
   for (const [name, value] of await readConfigVariables(options.env, CHAT_CONFIG_VARIABLES, options.readFile)) env[name] = value
   // LOG_LEVEL is the name most deployments already set; COHORT_LOG_LEVEL wins when both are there.
   if (env['COHORT_LOG_LEVEL'] === undefined && env['LOG_LEVEL'] !== undefined) env['COHORT_LOG_LEVEL'] = env['LOG_LEVEL']
-  const cohort = await loadConfig(options.readFile === undefined ? { env } : { env, readFile: options.readFile })
+  const fromLogLevel = options.env['COHORT_LOG_LEVEL'] === undefined && env['LOG_LEVEL'] !== undefined
+  let cohort: CohortConfig
+  try {
+    cohort = await loadConfig(options.readFile === undefined ? { env } : { env, readFile: options.readFile })
+  } catch (err) {
+    // A bad LOG_LEVEL was copied into COHORT_LOG_LEVEL above: name the variable the user set.
+    if (fromLogLevel && err instanceof InvalidConfigError && err.variable === 'COHORT_LOG_LEVEL') {
+      throw new InvalidConfigError('LOG_LEVEL', err.message.replace(/^invalid COHORT_LOG_LEVEL: /, ''), { cause: err })
+    }
+    throw err
+  }
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const value = env[name]?.trim()
     if (value === undefined || value === '') return fallback

@@ -138,7 +138,9 @@ describe('names', () => {
 
   it('accepts any printable user name, markup included, and refuses control characters', () => {
     expect(checkUserName('<img src=x onerror=alert(1)>')).toBeUndefined()
-    expect(checkUserName('   ')).toMatch(/missing/)
+    expect(checkUserName('   ')).toBe('the user name is missing or blank')
+    expect(checkUserName(undefined)).toBe('the user name is missing or blank')
+    expect(checkUserName(5)).toBe('the user name must be a string, got number')
     expect(checkUserName('a\nb')).toMatch(/printable/)
   })
 })

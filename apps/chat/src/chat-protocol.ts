@@ -232,7 +232,9 @@ export function checkRoomName(room: unknown): string | undefined {
 
 /** Why a user name is invalid, or undefined. Any printable text is allowed (pages show it as text, never markup). */
 export function checkUserName(user: unknown): string | undefined {
-  if (typeof user !== 'string' || user.trim() === '') return 'the user name is missing: add &user=<name>'
+  // Neutral about where the name came from: a WebSocket's URL (&user=), a post's body or an access token's claim.
+  if (user === undefined || (typeof user === 'string' && user.trim() === '')) return 'the user name is missing or blank'
+  if (typeof user !== 'string') return `the user name must be a string, got ${typeof user}`
   // Control characters would let a name fake line breaks in logs and pages; everything printable is fine.
   if ([...user].length > CHAT_LIMITS.userLength || /\p{Cc}/u.test(user)) {
     return `invalid user name: use 1 to ${CHAT_LIMITS.userLength} printable characters`
