@@ -194,8 +194,12 @@ export function sessionBehaviour(services: ChatServices): ServerBehaviour<Sessio
       }
       if (entered !== 'entered') {
         sessionSockets.delete(self.key)
-        if (entered === 'refused') socket.close(CHAT_CLOSE_CODES.serviceRestart, 'this node holds too many rooms; try another node')
-        else socket.close(CHAT_CLOSE_CODES.internalError, 'could not enter the room')
+        if (entered === 'refused') {
+          // The same error frame a `join` gets, then the close that sends a client to another node.
+          const reason = 'this node holds too many rooms; try another node'
+          services.writeTo(socket, args.room, errorFrame({ code: 'COHORT_ERR_CHAT_ROOM_REFUSED', reason }))
+          socket.close(CHAT_CLOSE_CODES.serviceRestart, reason)
+        } else socket.close(CHAT_CLOSE_CODES.internalError, 'could not enter the room')
         return { stop: 'normal' }
       }
       counters.sockets++

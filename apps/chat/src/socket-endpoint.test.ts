@@ -29,11 +29,11 @@ afterEach(async () => {
 })
 
 /** A chat on a local system behind a real HTTP server, with `authenticate`; `errors` collects what it logs at error. */
-async function chatWith(authenticate: ChatAuthenticator, clock?: TestClock) {
+async function chatWith(authenticate: ChatAuthenticator, clock?: TestClock, options = OPTIONS) {
   const errors: string[] = []
   const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line).msg as string) })
   system = createActorSystem({ node: 'auth@127.0.0.1', logger, ...(clock === undefined ? {} : { clock }) })
-  const { services } = await startChat(system, OPTIONS)
+  const { services } = await startChat(system, options)
   const sockets = new SocketEndpoint(services, authenticate)
   http = await startChatHttpServer({ host: '127.0.0.1', port: 0, services, sockets, probes: NO_PROBES, endpoints: async () => [], authenticate })
   const port = (http.server.address() as AddressInfo).port
@@ -53,6 +53,19 @@ function outcome(ws: WebSocket): Promise<{ frame: unknown } | { status: number; 
     })
   })
 }
+
+describe('SocketEndpoint on a node that holds maxRooms rooms', () => {
+  it('answers a socket for a new room with the refusal as an error frame, then closes it with 1012 to send it elsewhere', async () => {
+    const { port } = await chatWith(async (request) => ({ user: new URL(request.url ?? '/', 'http://x').searchParams.get('user') ?? 'u' }), undefined, { ...OPTIONS, maxRooms: 1 })
+    const first = new WebSocket(`ws://127.0.0.1:${port}/ws?room=held&user=ada`)
+    expect(await outcome(first)).toMatchObject({ frame: { type: 'history', room: 'held' } })
+    const refused = new WebSocket(`ws://127.0.0.1:${port}/ws?room=another&user=bob`)
+    const closed = new Promise<[number, string]>((resolve) => refused.once('close', (code, reason) => resolve([code, reason.toString()])))
+    expect(await outcome(refused)).toEqual({ frame: { type: 'error', code: 'COHORT_ERR_CHAT_ROOM_REFUSED', reason: 'this node holds too many rooms; try another node' } })
+    expect(await closed).toEqual([1012, 'this node holds too many rooms; try another node'])
+    first.close()
+  })
+})
 
 describe('SocketEndpoint with an authenticator', () => {
   it('takes the user it answers, asynchronously too, and refuses with 401 and its reason', async () => {

@@ -108,6 +108,8 @@ export class SocketEndpoint {
         restart: 'temporary',
       }).catch((err: unknown) => {
         this.#services.takeSocket(socketId)
+        // A session that closed its socket itself (a node holding too many rooms) said why in its close.
+        if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return
         this.#services.system.logger.warn({ err, room }, 'could not start a session; closing its socket')
         ws.close(1011, 'could not start a session')
       })
