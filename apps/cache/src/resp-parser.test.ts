@@ -81,6 +81,15 @@ describe('RespParser', () => {
     expect(() => p.next()).toThrow(/larger than the limit of 100 bytes/)
   })
 
+  it('bounds an inline command by the request limit too, when that is lower than the inline limit', () => {
+    const p = new RespParser({ maxRequestBytes: 1024 })
+    p.push(Buffer.from(`SET k ${'x'.repeat(60_000)}\r\n`))
+    expect(() => p.next()).toThrow(expect.objectContaining({ code: 'COHORT_ERR_REQUEST_TOO_LARGE', message: expect.stringMatching(/larger than the limit of 1024 bytes/) }))
+    const q = new RespParser({ maxRequestBytes: 1024 })
+    q.push(Buffer.from(`SET k ${'x'.repeat(1000)}\r\n`))
+    expect(q.next()?.[2]?.length).toBe(1000)
+  })
+
   it('accepts a request just under the limit', () => {
     const bytes = multibulk('SET', 'k', 'v'.repeat(50))
     const p = new RespParser({ maxRequestBytes: bytes.length })

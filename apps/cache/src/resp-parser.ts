@@ -258,11 +258,13 @@ export class RespParser {
   /** Reads an inline command line; undefined while incomplete. */
   #inline(): Buffer[] | undefined {
     const end = this.#buf.indexOf(LF, this.#pos)
-    if (end < 0) {
-      if (this.#buf.length - this.#pos > this.#limits.maxInlineBytes) throw new RespProtocolError('too big inline request')
-      return undefined
+    const length = (end < 0 ? this.#buf.length : end) - this.#pos
+    // An inline command is a request too: `maxRequestBytes` bounds it as it bounds a multibulk one, when it is lower.
+    if (length > this.#limits.maxRequestBytes && this.#limits.maxRequestBytes < this.#limits.maxInlineBytes) {
+      throw new RequestTooLargeError('request', this.#limits.maxRequestBytes)
     }
-    if (end - this.#pos > this.#limits.maxInlineBytes) throw new RespProtocolError('too big inline request')
+    if (length > this.#limits.maxInlineBytes) throw new RespProtocolError('too big inline request')
+    if (end < 0) return undefined
     const lineEnd = end > this.#pos && this.#buf[end - 1] === CR ? end - 1 : end
     const line = this.#buf.subarray(this.#pos, lineEnd)
     this.#pos = end + 1
