@@ -17,10 +17,17 @@ const DEFAULT_USER = Buffer.from('default')
  * Checks `user` and `password` against the cache's password and marks the connection authenticated; false, with the
  * error written, when there is no password to check against or they are wrong. Redis's only user here is `default`.
  */
-function authenticate(user: Buffer, password: Buffer, s: CommandSession, out: RespWriter, noPassword: string): boolean {
+/**
+ * `noPassword`: the error for `AUTH <password>` on a node without a password (Redis's); undefined where a user was
+ * named (`AUTH <user> <password>`, `HELLO … AUTH`), which Redis accepts for its default user, then without a password
+ * ("nopass": any password), and refuses for any other user.
+ */
+function authenticate(user: Buffer, password: Buffer, s: CommandSession, out: RespWriter, noPassword: string | undefined): boolean {
   const expected = s.facts.password
   if (expected === undefined) {
-    out.error(noPassword)
+    if (noPassword !== undefined) out.error(noPassword)
+    else if (!user.equals(DEFAULT_USER)) out.error(WRONGPASS)
+    else return true
     return false
   }
   // Both compared every time, so a wrong user name takes as long as a wrong password.
@@ -96,7 +103,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
         else if (word === 'SETNAME' && args[i + 1] !== undefined) name = args[++i]!.toString('latin1')
         else return out.error(`ERR Syntax error in HELLO option '${args[i]!.toString('latin1')}'`)
       }
-      if (auth !== undefined && !authenticate(auth[0], auth[1], s, out, 'ERR AUTH called without any password configured for the default user')) return
+      if (auth !== undefined && !authenticate(auth[0], auth[1], s, out, undefined)) return
       if (!s.authenticated) {
         return out.error(
           'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
@@ -127,7 +134,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     run(args, s, out) {
       if (args.length > 3) return out.error('ERR syntax error')
       const noPassword = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'
-      if (authenticate(args.length === 3 ? args[1]! : DEFAULT_USER, args.at(-1)!, s, out, noPassword)) out.ok()
+      if (authenticate(args.length === 3 ? args[1]! : DEFAULT_USER, args.at(-1)!, s, out, args.length === 3 ? undefined : noPassword)) out.ok()
     },
   },
   {
