@@ -170,6 +170,9 @@ describe('executeCommand', () => {
       typed = lines[2]!
     } while (typed !== '0')
     expect(run('SCAN', 'x')).toBe('-ERR invalid cursor\r\n')
+    // Any integer is a cursor to Redis: one that is no position of the walk ends it (redis-server 7.0.15 answers so).
+    expect(run('SCAN', '-1')).toBe('*2\r\n$1\r\n0\r\n*0\r\n')
+    expect(run('SCAN', '18446744073709551615')).toBe('*2\r\n$1\r\n0\r\n*0\r\n')
     expect(run('SCAN', '0', 'COUNT', '0')).toBe('-ERR syntax error\r\n')
   })
 
@@ -198,7 +201,9 @@ describe('executeCommand', () => {
     expect(run('SELECT', '1')).toBe('-ERR DB index is out of range\r\n')
     expect(run('CLIENT', 'SETNAME', 'me')).toBe('+OK\r\n')
     expect(run('CLIENT', 'GETNAME')).toBe('$2\r\nme\r\n')
-    expect(run('HELLO', '3')).toBe('-NOPROTO sorry, this protocol version is not supported\r\n')
+    expect(run('HELLO', '3')).toBe('-NOPROTO unsupported protocol version\r\n')
+    expect(run('CLIENT', 'ID', 'x')).toBe("-ERR wrong number of arguments for 'client|id' command\r\n")
+    expect(run('COMMAND', 'INFO', 'nosuch')).toBe('*1\r\n$-1\r\n')
     expect(run('COMMAND', 'DOCS')).toBe('*0\r\n')
     expect(run('CONFIG', 'GET', 'save')).toBe('*2\r\n$4\r\nsave\r\n$0\r\n\r\n')
     expect(run('INFO', 'persistence')).toContain('loading:0')
@@ -216,7 +221,8 @@ describe('executeCommand', () => {
 
   it('answers unknown commands, wrong arity and refused commands with Redis-style errors', () => {
     const { run } = setup()
-    expect(run('NOPE', 'a', 'b')).toBe("-ERR unknown command 'NOPE', with args beginning with: 'a' 'b'\r\n")
+    // Byte for byte as redis-server 7.0.15: a space after each quoted argument.
+    expect(run('NOPE', 'a', 'b')).toBe("-ERR unknown command 'NOPE', with args beginning with: 'a' 'b' \r\n")
     expect(run('GET')).toBe("-ERR wrong number of arguments for 'get' command\r\n")
     expect(run('GET', 'a', 'b')).toBe("-ERR wrong number of arguments for 'get' command\r\n")
     expect(run('INCR', 'n')).toMatch(/^-ERR INCR is not supported by the replicated cache: a counter cannot be kept/)

@@ -64,7 +64,8 @@ const COMMAND_COMMAND: CommandSpec = {
         out.arrayHeader(args.length - 2)
         for (const arg of args.slice(2)) {
           const spec = COMMAND_TABLE.get(arg.toString('latin1').toLowerCase())
-          if (spec === undefined) out.nullArray()
+          // A null bulk string, as Redis answers it ($-1), not a null array.
+          if (spec === undefined) out.bulk(undefined)
           else describe(spec)
         }
         return
@@ -112,10 +113,11 @@ export function executeCommand(args: Buffer[], session: CommandSession, out: Res
   const spec = BY_SPELLING.get(spelled) ?? COMMAND_TABLE.get(spelled.toLowerCase())
   session.commandsProcessed++
   if (spec === undefined) {
+    // Each argument quoted and followed by a space, as Redis writes them (clients match the text).
     const shown = args
       .slice(1, 21)
-      .map((a) => `'${a.toString('latin1').slice(0, 128)}'`)
-      .join(' ')
+      .map((a) => `'${a.toString('latin1').slice(0, 128)}' `)
+      .join('')
     out.error(`ERR unknown command '${args[0]!.toString('latin1').slice(0, 128)}', with args beginning with: ${shown}`)
     return
   }

@@ -93,7 +93,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       if (args.length >= 2) {
         const version = parseInteger(args[1]!)
         if (version === undefined) return out.error('ERR Protocol version is not an integer or out of range')
-        if (version !== 2) return out.error('NOPROTO sorry, this protocol version is not supported')
+        if (version !== 2) return out.error('NOPROTO unsupported protocol version')
       }
       let auth: [Buffer, Buffer] | undefined
       let name: string | undefined
@@ -152,6 +152,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
         case 'GETNAME':
           return s.clientName === undefined ? out.bulk(undefined) : out.bulkLatin1(s.clientName)
         case 'ID':
+          if (args.length !== 2) return out.error("ERR wrong number of arguments for 'client|id' command")
           return out.integer(s.id)
         case 'SETINFO':
           return out.ok()

@@ -27,7 +27,13 @@ function keys(args: Buffer[], s: CommandSession, out: RespWriter): void {
 
 function scan(args: Buffer[], s: CommandSession, out: RespWriter): void {
   const cursor = parseInteger(args[1]!)
-  if (cursor === undefined || cursor < 0) return out.error('ERR invalid cursor')
+  if (cursor === undefined || cursor < 0) {
+    if (!/^-?[0-9]+$/.test(args[1]!.toString('latin1'))) return out.error('ERR invalid cursor')
+    // Redis takes any integer as a cursor (read unsigned); one that is no position of this walk ends it.
+    out.arrayHeader(2)
+    out.bulkText('0')
+    return out.arrayHeader(0)
+  }
   let pattern: string | undefined
   let count = 10
   let type: string | undefined
