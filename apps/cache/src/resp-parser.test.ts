@@ -62,6 +62,29 @@ describe('RespParser', () => {
     expect(all(p)).toEqual([['PING'], ['SET', 'k', 'a b'], ['ECHO', 'x']])
   })
 
+  it('splits inline arguments with quotes and escapes as Redis does (its answers to ECHO, checked beside redis-server)', () => {
+    const cases: Array<[string, string]> = [
+      ['ECHO "c\\x41\\n"', 'cA\n'],
+      ["ECHO 'a\\'b'", "a'b"],
+      ['ECHO a"b c"', 'ab c'],
+      ['ECHO ""', ''],
+      ['ECHO "\\q\\t"', 'q\t'],
+      ["ECHO 'x\\y'", 'x\\y'],
+      ['ECHO a\\x41', 'a\\x41'],
+      ['ECHO "\\x4"', 'x4'],
+    ]
+    for (const [line, echoed] of cases) {
+      const p = new RespParser()
+      p.push(Buffer.from(`${line}\r\n`, 'latin1'))
+      expect(p.next()?.map((b) => b.toString('latin1')), line).toEqual(['ECHO', echoed])
+    }
+    for (const line of ['ECHO "a"b', "ECHO 'a'b", 'ECHO "unterminated']) {
+      const p = new RespParser()
+      p.push(Buffer.from(`${line}\r\n`))
+      expect(() => p.next(), line).toThrow(/Protocol error: unbalanced quotes in request/)
+    }
+  })
+
   it('skips an empty multibulk, as Redis does', () => {
     const p = new RespParser()
     p.push(Buffer.from('*0\r\n*-1\r\n'))

@@ -272,27 +272,81 @@ export class RespParser {
   }
 }
 
-/** Splits an inline line at spaces and tabs; "double" or 'single' quotes keep spaces inside an argument. */
+/**
+ * Splits an inline line into arguments as Redis's `sdssplitargs` does: white space separates them; inside "double"
+ * quotes the escapes \n \r \t \b \a \xHH and \<any> (that character) apply, inside 'single' quotes only \';
+ * a quoted part may follow unquoted characters in one argument (a"b c" is `ab c`), but a closing quote must be
+ * followed by white space or the end of the line, else the request is unbalanced (a protocol error, as in Redis).
+ */
 function splitInline(line: Buffer): Buffer[] {
   const args: Buffer[] = []
   let i = 0
   while (i < line.length) {
-    const c = line[i]!
-    if (c === 0x20 || c === 0x09) {
-      i++
-      continue
+    while (i < line.length && isSpace(line[i]!)) i++
+    if (i === line.length) break
+    const arg: number[] = []
+    let quote = 0
+    for (;;) {
+      if (i === line.length) {
+        if (quote !== 0) throw new RespProtocolError('unbalanced quotes in request')
+        break
+      }
+      const c = line[i]!
+      if (quote === 0x22) {
+        if (c === 0x5c && i + 3 < line.length && line[i + 1] === 0x78 && isHex(line[i + 2]!) && isHex(line[i + 3]!)) {
+          arg.push((hexValue(line[i + 2]!) << 4) | hexValue(line[i + 3]!))
+          i += 4
+          continue
+        }
+        if (c === 0x5c && i + 1 < line.length) {
+          const e = line[i + 1]!
+          arg.push(e === 0x6e ? 0x0a : e === 0x72 ? 0x0d : e === 0x74 ? 0x09 : e === 0x62 ? 0x08 : e === 0x61 ? 0x07 : e)
+          i += 2
+          continue
+        }
+        if (c === 0x22) {
+          if (i + 1 < line.length && !isSpace(line[i + 1]!)) throw new RespProtocolError('unbalanced quotes in request')
+          quote = 0
+          i++
+          break
+        }
+        arg.push(c)
+        i++
+      } else if (quote === 0x27) {
+        if (c === 0x5c && i + 1 < line.length && line[i + 1] === 0x27) {
+          arg.push(0x27)
+          i += 2
+          continue
+        }
+        if (c === 0x27) {
+          if (i + 1 < line.length && !isSpace(line[i + 1]!)) throw new RespProtocolError('unbalanced quotes in request')
+          quote = 0
+          i++
+          break
+        }
+        arg.push(c)
+        i++
+      } else {
+        if (isSpace(c)) break
+        if (c === 0x22 || c === 0x27) quote = c
+        else arg.push(c)
+        i++
+      }
     }
-    if (c === 0x22 || c === 0x27) {
-      const close = line.indexOf(c, i + 1)
-      if (close < 0) throw new RespProtocolError('unbalanced quotes in request')
-      args.push(line.subarray(i + 1, close))
-      i = close + 1
-      continue
-    }
-    let j = i
-    while (j < line.length && line[j] !== 0x20 && line[j] !== 0x09) j++
-    args.push(line.subarray(i, j))
-    i = j
+    args.push(Buffer.from(arg))
   }
   return args
+}
+
+/** White space as C's isspace: space, \t, \n, \v, \f, \r. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+}
+
+function hexValue(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10
 }
