@@ -2,9 +2,9 @@
  * A replicated map's large entries over real sockets: replication and catch-up cut their batches in bytes, so values
  * that add up past the transport's `maxMessageBytes` still cross; a `set` over the map's `maxEntryBytes` fails at once;
  * an entry over the transport's limit is logged, not a crash of the map that would clear the node's replica; and a
- * presence or groups snapshot larger than one message goes in parts.
+ * presence, groups or global names snapshot larger than one message goes in parts.
  */
-import { startGroups, startPresence, startReplicatedMap } from '@cohort/core'
+import { startGlobal, startGroups, startPresence, startReplicatedMap } from '@cohort/core'
 import { describe, expect, it } from 'vitest'
 import { logged, testNode, until } from './test-support/nodes.ts'
 
@@ -117,5 +117,26 @@ describe('group snapshots against the transport\'s message limit', () => {
     expect(a.node.system.isAlive(ga.pid)).toBe(true)
     expect(ga.members('room')).toHaveLength(2000)
     expect(new Set(gb.members('room').map((p) => p.key)).size).toBe(2000)
+  })
+})
+
+describe('global name snapshots against the transport\'s message limit', () => {
+  it('sends a node\'s registrations in parts, and the registry keeps them', async () => {
+    const limit = { maxMessageBytes: 16 * KiB }
+    const a = await testNode('a', limit)
+    const b = await testNode('b', limit)
+    const ra = startGlobal(a.node.system)
+    const rb = startGlobal(b.node.system)
+    const pids = Array.from({ length: 1000 }, () =>
+      a.node.system.spawn(async (ctx) => {
+        await ctx.receive(() => false)
+      }),
+    )
+    // About 60 KB of registrations: several times what one message may carry.
+    for (const [i, pid] of pids.entries()) await ra.register(`worker-${i}`, pid)
+    await a.node.connect({ name: b.node.name, url: b.node.url })
+    await until(() => rb.registered().length === 1000, 'every name on the new peer', 20_000)
+    expect(rb.whereis('worker-999')?.equals(pids[999]!)).toBe(true)
+    expect(a.node.system.isAlive(ra.pid)).toBe(true)
   })
 })

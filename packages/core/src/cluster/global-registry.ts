@@ -37,6 +37,8 @@ import { NameTakenError, keepOldest } from './name-conflict.ts'
 import type { GlobalRegistration, NameConflictResolver } from './name-conflict.ts'
 import { NameTable } from './name-table.ts'
 import { Peers } from './peers.ts'
+import { SnapshotGathering, partBytesOf, partFields, partFieldsValid, splitSnapshot } from './snapshot-parts.ts'
+import type { PartFields } from './snapshot-parts.ts'
 import { ServiceHandle } from './service-handle.ts'
 import { startSingleton } from './singleton.ts'
 import type { Singleton, SingletonOptions } from './singleton.ts'
@@ -116,7 +118,7 @@ type Reply = { ok: true } | { ok: false; error: 'taken' | 'noproc' | 'noconnecti
 
 type GlobalMessage =
   | { t: 'discover'; peer: Pid }
-  | { t: 'sync'; peer: Pid; regs: GlobalRegistration[] }
+  | ({ t: 'sync'; peer: Pid; regs: GlobalRegistration[] } & PartFields)
   | { t: 'registered'; peer: Pid; reg: GlobalRegistration }
   | { t: 'unregistered'; peer: Pid; name: string }
   | { t: 'claim'; name: string; pid: Pid; tag: number; replyTo: Pid }
@@ -288,6 +290,13 @@ interface RegistryState {
   nextTag: number
 }
 
+/** The `sync` messages that carry this node's registrations to a peer: one, or parts of a large snapshot (snapshot-parts.ts). */
+function syncParts(self: Pid, regs: GlobalRegistration[], partBytes: number): GlobalMessage[] {
+  // A registration: its name (at most 3 bytes a UTF-16 unit), a pid of about 24 bytes and its node's name, a time.
+  const parts = splitSnapshot(regs, (r) => 40 + (r.name.length + r.pid.node.length) * 3, partBytes)
+  return parts.map((part, i) => ({ t: 'sync', peer: self, regs: part, ...partFields(i, parts.length) }))
+}
+
 function registryBehaviour(
   system: ActorSystem,
   table: NameTable,
@@ -297,6 +306,7 @@ function registryBehaviour(
   // The leader is chosen among the registries this one has discovered (not every connected node: a node without a
   // registry cannot grant claims). `exclude` is a leader that was just lost and may not have been dropped yet.
   const leader = (exclude?: string): string => [system.node, ...peers.nodes().filter((n) => n !== exclude)].sort()[0]!
+  const gathering = new SnapshotGathering<GlobalRegistration>()
 
   const commit = (ctx: Ctx, state: RegistryState, name: string, pid: Pid): void => {
     const reg: GlobalRegistration = { name, pid, registeredAt: system.clock.now() }
@@ -418,7 +428,10 @@ function registryBehaviour(
             return state
           }
         }
-        peers.handleDown(msg, (node) => table.dropHome(node))
+        peers.handleDown(msg, (node) => {
+          gathering.drop(node)
+          table.dropHome(node)
+        })
         return state
       }
       switch (msg.t) {
@@ -426,13 +439,20 @@ function registryBehaviour(
           peers.discover(ctx, msg.node)
           return state
         case 'discover':
-          peers.answerDiscover(ctx, msg.peer, [{ t: 'sync', peer: ctx.self, regs: table.ofHome() } satisfies GlobalMessage], (node) => table.dropHome(node))
+          peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.ofHome(), partBytesOf(system)), (node) => table.dropHome(node))
           return state
         case 'sync': {
           if (!peers.accepts(msg.peer)) return state
+          if (!Array.isArray(msg.regs) || !partFieldsValid(msg)) {
+            gathering.drop(msg.peer.node)
+            ctx.log.warn({ peer: String(msg.peer) }, 'global registry dropped a malformed sync')
+            return state
+          }
+          const regs = gathering.receive(msg.peer, msg, msg.regs)
+          if (regs === undefined) return state
           peers.add(ctx, msg.peer)
-          table.replaceHome(msg.peer.node, msg.regs)
-          for (const reg of msg.regs) settleConflict(ctx, state, reg.name)
+          table.replaceHome(msg.peer.node, regs)
+          for (const reg of regs) settleConflict(ctx, state, reg.name)
           return state
         }
         case 'registered':
