@@ -21,7 +21,7 @@ export { matchesGlob } from './glob-pattern.ts'
 export { CacheError, RespProtocolError, RequestTooLargeError } from './errors.ts'
 
 export type { CacheMap, CacheChange } from './cache-map.ts'
-export type { CacheTree, StartReplica } from './cache-tree.ts'
+export type { CacheTree, ReplicaOptions, StartReplica } from './cache-tree.ts'
 export type { CacheProcess, CacheNode, StartCacheMap } from './run-cache-node.ts'
 export type { CacheConfig, CacheSettings } from './cache-config.ts'
 export type { RespServer, RespServerOptions } from './resp-server.ts'
