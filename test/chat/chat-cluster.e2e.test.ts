@@ -192,6 +192,9 @@ describe('chat across three node processes', () => {
     await c.node(1).exited
     c.startNode(1)
     await c.waitMesh(1)
+    // Read over HTTP as soon as the restarted node is meshed, the history is whole: from a peer while the node's own
+    // copy is missing or still waiting for one.
+    expect((await getJson<History>(c.node(1).url, '/rooms/h/history')).messages).toHaveLength(60)
     // A client that comes in as soon as the restarted node is meshed gets the whole history in its first frame: the
     // room reads a peer's history before its first session enters, instead of opening empty for the catch-up.
     const carol = await join(c.node(1).url, 'h', 'carol')

@@ -87,6 +87,8 @@ export class ChatServices {
   readonly counters: ChatCounters = { sockets: 0, messagesIn: 0, messagesOut: 0, framesRateLimited: 0, floodsCutOff: 0, authRefused: 0, accessExpired: 0, accessRevoked: 0, signalsIn: 0 }
   /** room → its history on this node. */
   readonly histories = new Map<string, RoomHistory>()
+  /** Rooms whose actor started empty and waits for a peer's history (room.ts): their own copy is not whole yet. */
+  readonly filling = new Set<string>()
   presence: RoomPresence | undefined
   /** Every frame to a browser goes through it: one write per socket per event-loop turn. */
   readonly batcher = new SocketBatcher()

@@ -18,9 +18,12 @@ import { roomAllowed } from './room-access.ts'
 import type { Access, ChatAuthenticator } from './authenticate.ts'
 import { DEFAULT_CHAT_CONFIG } from './chat-config.ts'
 import { checkRoomName } from './chat-protocol.ts'
+import type { ChatMessage } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SocketEndpoint } from './socket-endpoint.ts'
 import { MessagePosts } from './message-route.ts'
+import { roomGroup } from './room-groups.ts'
+import type { RoomRequest } from './room.ts'
 
 /** What the HTTP server asks of the node. */
 export interface ChatHttpOptions {
@@ -135,7 +138,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
         return json(res, 403, { error: `${asker.user} may not ${room[2] === 'messages' ? 'post in' : 'read'} room ${JSON.stringify(name)}` })
       }
       if (room[2] === 'messages') return posts.answer(req, res, name, asker.user)
-      if (room[2] === 'history') return json(res, 200, { room: name, messages: services.histories.get(name)?.messages() ?? [] })
+      if (room[2] === 'history') return json(res, 200, { room: name, messages: await historyOf(services, name) })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }
     return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, POST /rooms/<room>/messages, /rooms, /livez, /readyz, /metrics or /observer\n')
@@ -182,4 +185,24 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       return closing
     },
   }
+}
+
+/**
+ * A room's history as this node serves it: its own copy, or, while it holds none yet or its room actor is still
+ * waiting for a peer's (the node has just started or restarted), a peer room actor's, so a read right after a
+ * restart is not an empty or partial history where the room has one. What it holds when no peer answers in a second.
+ */
+async function historyOf(services: ChatServices, room: string): Promise<ChatMessage[]> {
+  const held = services.histories.get(room)
+  if (held !== undefined && !services.filling.has(room)) return held.messages()
+  for (const peer of services.groups.members(roomGroup(room))) {
+    if (peer.node === services.system.node) continue
+    try {
+      const messages = await services.system.call<unknown>(peer, { t: 'history' } satisfies RoomRequest, 1_000)
+      if (Array.isArray(messages)) return messages as ChatMessage[]
+    } catch {
+      // The next peer, if any.
+    }
+  }
+  return held?.messages() ?? []
 }

@@ -117,6 +117,7 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
   /** The start's fill is over (its history came, or the wait ran out): the held sessions enter, in order. */
   const filled = (state: RoomState, ctx: Ctx): void => {
     state.filling = false
+    services.filling.delete(state.room)
     for (const { from, request } of state.held.splice(0)) ctx.reply(from, enter(state, request))
   }
 
@@ -139,7 +140,9 @@ export function roomBehaviour(services: ChatServices): ServerBehaviour<RoomState
       // empty history frame, and what the catch-up brought a moment later went to the history only, never to it.
       // Asked with a message, not a call: two nodes starting one room at once would each wait on the other's init.
       const filling = history.size === 0 && peers.length > 0
+      if (!filling) services.filling.delete(room)
       if (filling) {
+        services.filling.add(room)
         ctx.send(peers[0]!, { t: 'historyWanted', from: ctx.self } satisfies RoomMessage)
         ctx.sendAfter(ctx.self, { t: 'fillTimeout' } satisfies RoomMessage, services.options.historySyncMs)
       }
