@@ -187,6 +187,13 @@ describe('chat across three node processes', () => {
     for (const text of texts('bob', 30)) bob.say(text)
     await bob.until(() => bob.messages().length === 60, '60 messages')
     const before = await caughtUp([0, 1, 2].map((i) => c.node(i).url), 'h', 60)
+    // More rooms, each with a message posted on node 0, for the room list after the restart.
+    const more = Array.from({ length: 20 }, (_, i) => `room-${i}`)
+    for (const room of more) {
+      const posted = await fetch(new URL(`/rooms/${room}/messages`, c.node(0).url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice', text: 'hi' }) })
+      expect(posted.status).toBe(201)
+    }
+    await waitUntil('every room on node 1', () => getJson<{ rooms: { room: string }[] }>(c.node(1).url, '/rooms'), (r) => r.rooms.length === 21)
 
     c.node(1).kill('SIGKILL')
     await c.node(1).exited
@@ -195,6 +202,8 @@ describe('chat across three node processes', () => {
     // Read over HTTP as soon as the restarted node is meshed, the history is whole: from a peer while the node's own
     // copy is missing or still waiting for one.
     expect((await getJson<History>(c.node(1).url, '/rooms/h/history')).messages).toHaveLength(60)
+    // And the cluster's room list, from the groups, before the node has started every room.
+    expect((await getJson<{ rooms: { room: string }[] }>(c.node(1).url, '/rooms')).rooms.map((r) => r.room)).toEqual(['h', ...more].sort())
     // A client that comes in as soon as the restarted node is meshed gets the whole history in its first frame: the
     // room reads a peer's history before its first session enters, instead of opening empty for the catch-up.
     const carol = await join(c.node(1).url, 'h', 'carol')

@@ -22,7 +22,7 @@ import type { ChatMessage } from './chat-protocol.ts'
 import type { ChatServices } from './chat-services.ts'
 import type { SocketEndpoint } from './socket-endpoint.ts'
 import { MessagePosts } from './message-route.ts'
-import { roomGroup } from './room-groups.ts'
+import { roomGroup, roomOfRoomGroup } from './room-groups.ts'
 import type { RoomRequest } from './room.ts'
 
 /** What the HTTP server asks of the node. */
@@ -111,10 +111,19 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
       case '/cluster':
         return json(res, 200, { node: system.node, nodes: system.nodes().sort() })
       case '/rooms': {
-        // Every room is on every node, so any node lists the cluster's; a token's rooms claim hides the others.
+        // Every room is on every node, so any node lists the cluster's; a token's rooms claim hides the others. The
+        // room groups too, not only the histories held here: a node that has just restarted knows the cluster's rooms
+        // from the groups' snapshots before its directory has started them all.
         const asker = await whoAsks(req, res, url)
         if (asker === undefined) return
-        const rooms = [...services.histories.keys()].filter((r) => roomAllowed(asker.rooms, r)).sort()
+        const known = new Set(services.histories.keys())
+        // The groups this node knows include every connected node's once their snapshots came: waited for, briefly.
+        await services.groups.synced({ timeoutMs: 1_000 }).catch(() => undefined)
+        for (const group of services.groups.whichGroups()) {
+          const room = roomOfRoomGroup(group)
+          if (room !== undefined) known.add(room)
+        }
+        const rooms = [...known].filter((r) => roomAllowed(asker.rooms, r)).sort()
         return json(res, 200, { rooms: rooms.map((r) => ({ room: r, users: services.presence?.users(r).length ?? 0 })) })
       }
       case '/endpoints':
@@ -195,6 +204,8 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
 async function historyOf(services: ChatServices, room: string): Promise<ChatMessage[]> {
   const held = services.histories.get(room)
   if (held !== undefined && !services.filling.has(room)) return held.messages()
+  // Which nodes hold the room is known once every connected node's group snapshot came: waited for, briefly.
+  await services.groups.synced({ timeoutMs: 1_000 }).catch(() => undefined)
   for (const peer of services.groups.members(roomGroup(room))) {
     if (peer.node === services.system.node) continue
     try {
