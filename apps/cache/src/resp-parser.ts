@@ -292,44 +292,30 @@ function splitInline(line: Buffer): Buffer[] {
         break
       }
       const c = line[i]!
-      if (quote === 0x22) {
-        if (c === 0x5c && i + 3 < line.length && line[i + 1] === 0x78 && isHex(line[i + 2]!) && isHex(line[i + 3]!)) {
-          arg.push((hexValue(line[i + 2]!) << 4) | hexValue(line[i + 3]!))
-          i += 4
-          continue
-        }
-        if (c === 0x5c && i + 1 < line.length) {
-          const e = line[i + 1]!
-          arg.push(e === 0x6e ? 0x0a : e === 0x72 ? 0x0d : e === 0x74 ? 0x09 : e === 0x62 ? 0x08 : e === 0x61 ? 0x07 : e)
-          i += 2
-          continue
-        }
-        if (c === 0x22) {
-          if (i + 1 < line.length && !isSpace(line[i + 1]!)) throw new RespProtocolError('unbalanced quotes in request')
-          quote = 0
-          i++
-          break
-        }
-        arg.push(c)
+      if (quote !== 0 && c === quote) {
+        // A closing quote: the argument ends here, and white space (or the line's end) must follow.
+        if (i + 1 < line.length && !isSpace(line[i + 1]!)) throw new RespProtocolError('unbalanced quotes in request')
+        quote = 0
         i++
-      } else if (quote === 0x27) {
-        if (c === 0x5c && i + 1 < line.length && line[i + 1] === 0x27) {
-          arg.push(0x27)
-          i += 2
-          continue
-        }
-        if (c === 0x27) {
-          if (i + 1 < line.length && !isSpace(line[i + 1]!)) throw new RespProtocolError('unbalanced quotes in request')
-          quote = 0
-          i++
-          break
-        }
-        arg.push(c)
+        break
+      }
+      if (quote === 0x22 && c === 0x5c && i + 3 < line.length && line[i + 1] === 0x78 && isHex(line[i + 2]!) && isHex(line[i + 3]!)) {
+        arg.push((hexValue(line[i + 2]!) << 4) | hexValue(line[i + 3]!))
+        i += 4
+      } else if (quote === 0x22 && c === 0x5c && i + 1 < line.length) {
+        const e = line[i + 1]!
+        arg.push(e === 0x6e ? 0x0a : e === 0x72 ? 0x0d : e === 0x74 ? 0x09 : e === 0x62 ? 0x08 : e === 0x61 ? 0x07 : e)
+        i += 2
+      } else if (quote === 0x27 && c === 0x5c && line[i + 1] === 0x27) {
+        arg.push(0x27)
+        i += 2
+      } else if (quote === 0 && isSpace(c)) {
+        break
+      } else if (quote === 0 && (c === 0x22 || c === 0x27)) {
+        quote = c
         i++
       } else {
-        if (isSpace(c)) break
-        if (c === 0x22 || c === 0x27) quote = c
-        else arg.push(c)
+        arg.push(c)
         i++
       }
     }
