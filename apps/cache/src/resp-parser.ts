@@ -25,7 +25,10 @@ export interface RespLimits {
   maxRequestBytes?: number
   /** Longest inline command line. @default 65_536 — Redis's own PROTO_INLINE_MAX_SIZE */
   maxInlineBytes?: number
-  /** Most arguments in one request. @default 1_048_576 — Redis's own multibulk limit */
+  /**
+   * Most arguments in one request. @default 1_048_576 — Redis 7 takes more from an authenticated client, but each
+   * argument here costs an offset pair and, when read, a view, so the count is bounded as the bytes are.
+   */
   maxArguments?: number
 }
 
