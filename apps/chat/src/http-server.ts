@@ -70,6 +70,25 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
   const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, JSON.stringify(value), 'application/json')
 
   const posts = new MessagePosts(services)
+  /** Nodeups seen (a new node, or one back from a partition), and how many there were when the groups last synced. */
+  let nodeups = 0
+  let syncedAt = -1
+  const stopWatchingNodes = system.monitorNodes((event) => {
+    if (event.type === 'nodeup') nodeups++
+  })
+  /**
+   * Waits, up to a second, until the groups hold every connected node's snapshot (a peer answers the barrier after
+   * its snapshot), so a node that has just started knows the cluster's rooms. Once per nodeup, not per request: a
+   * barrier pings every node, which each `/rooms` of a page's load or reconnection would otherwise pay.
+   */
+  const groupsKnown = async (): Promise<void> => {
+    if (syncedAt === nodeups) return
+    const asOf = nodeups
+    await services.groups.synced({ timeoutMs: 1_000 }).then(
+      () => (syncedAt = asOf),
+      () => undefined,
+    )
+  }
   /**
    * Who asks, by the authenticator: without one, anyone (`{}`). A refusal or an access that has ended is answered 401
    * here, and an authenticator that throws, rejects or answers what the chat cannot use 500 (as a WebSocket's upgrade
@@ -117,8 +136,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
         const asker = await whoAsks(req, res, url)
         if (asker === undefined) return
         const known = new Set(services.histories.keys())
-        // The groups this node knows include every connected node's once their snapshots came: waited for, briefly.
-        await services.groups.synced({ timeoutMs: 1_000 }).catch(() => undefined)
+        await groupsKnown()
         for (const group of services.groups.whichGroups()) {
           const room = roomOfRoomGroup(group)
           if (room !== undefined) known.add(room)
@@ -147,7 +165,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
         return json(res, 403, { error: `${asker.user} may not ${room[2] === 'messages' ? 'post in' : 'read'} room ${JSON.stringify(name)}` })
       }
       if (room[2] === 'messages') return posts.answer(req, res, name, asker.user)
-      if (room[2] === 'history') return json(res, 200, { room: name, messages: await historyOf(services, name) })
+      if (room[2] === 'history') return json(res, 200, { room: name, messages: await historyOf(services, name, groupsKnown) })
       return json(res, 200, { room: name, users: services.presence?.users(name) ?? [] })
     }
     return send(res, 404, 'not found: try /, /ws, /cluster, /endpoints, /rooms/<room>/history, /rooms/<room>/presence, POST /rooms/<room>/messages, /rooms, /livez, /readyz, /metrics or /observer\n')
@@ -187,6 +205,7 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
     server,
     connections,
     close() {
+      stopWatchingNodes()
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
@@ -201,11 +220,11 @@ export async function startChatHttpServer(options: ChatHttpOptions): Promise<Cha
  * waiting for a peer's (the node has just started or restarted), a peer room actor's, so a read right after a
  * restart is not an empty or partial history where the room has one. What it holds when no peer answers in a second.
  */
-async function historyOf(services: ChatServices, room: string): Promise<ChatMessage[]> {
+async function historyOf(services: ChatServices, room: string, groupsKnown: () => Promise<void>): Promise<ChatMessage[]> {
   const held = services.histories.get(room)
   if (held !== undefined && !services.filling.has(room)) return held.messages()
-  // Which nodes hold the room is known once every connected node's group snapshot came: waited for, briefly.
-  await services.groups.synced({ timeoutMs: 1_000 }).catch(() => undefined)
+  // Which nodes hold the room is known once every connected node's group snapshot came.
+  await groupsKnown()
   for (const peer of services.groups.members(roomGroup(room))) {
     if (peer.node === services.system.node) continue
     try {
