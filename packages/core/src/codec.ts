@@ -208,6 +208,15 @@ function registerExtensions(): void {
   registerBufferExtension()
 }
 
+let sharedCodec: MessageCodec | undefined
+/**
+ * One codec per process for core's own encoding outside the distribution (a replicated map's values, the size of a
+ * presence meta): encoding is synchronous and each encoding stands alone, so one serves every caller.
+ */
+export function sharedMessageCodec(): MessageCodec {
+  return (sharedCodec ??= createMessageCodec())
+}
+
 /** Creates a codec with its own msgpackr encoder and decoder. */
 export function createMessageCodec(): MessageCodec {
   registerExtensions()

@@ -17,8 +17,7 @@
  * back as joins when it heals.
  */
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
-import { assertSerializable, createMessageCodec } from '../../codec.ts'
-import type { MessageCodec } from '../../codec.ts'
+import { assertSerializable, sharedMessageCodec } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
 import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
@@ -81,10 +80,9 @@ type TrackerMessage =
 /** The most bytes a meta may take, encoded: every entry crosses in messages of its own to every peer. */
 export const MAX_PRESENCE_META_BYTES = 64 * 1024
 
-let sharedCodec: MessageCodec | undefined
-/** Core's codec, to measure metas with; one per process is enough (encoding is synchronous). */
+/** A meta's size as it crosses: its encoding in core's codec. */
 function metaBytes(meta: unknown): number {
-  return (sharedCodec ??= createMessageCodec()).encode(meta).length
+  return sharedMessageCodec().encode(meta).length
 }
 
 /** The registered name of a presence scope's actor on every node. */

@@ -20,8 +20,7 @@
  * Hot path: every replicated write passes through `add` and `decodeDeltaBatch`.
  */
 import { Buffer } from 'node:buffer'
-import { createMessageCodec } from '../../codec.ts'
-import type { MessageCodec } from '../../codec.ts'
+import { sharedMessageCodec } from '../../codec.ts'
 import { internNodeName } from '../../node-name.ts'
 import type { Entry } from './entry.ts'
 import type { ReplicaStore } from './replica-store.ts'
@@ -69,11 +68,8 @@ const MAX_VARINT = 8
 /** The scratch buffer a builder starts with; it grows to fit the largest batch. */
 const INITIAL_BYTES = 16 * 1024
 
-let sharedCodec: MessageCodec | undefined
-/** Core's codec, for values that are not bytes or strings; one per process is enough (encoding is synchronous). */
-function valueCodec(): MessageCodec {
-  return (sharedCodec ??= createMessageCodec())
-}
+/** Core's codec, for values that are not bytes or strings. */
+const valueCodec = sharedMessageCodec
 
 /** The bytes a value that is not bytes nor a string takes in a batch: its encoding in core's codec. */
 export function encodedValueBytes(value: unknown): number {
