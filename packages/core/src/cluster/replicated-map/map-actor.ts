@@ -25,6 +25,8 @@ import {
   encodeWant,
   wantedEntries,
 } from './catch-up.ts'
+import { shareOf, splitShare } from './catch-up-rounds.ts'
+import type { RoundShare } from './catch-up-rounds.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, FindEntry, WarmEntries } from './delta-batch.ts'
 import { dropPeer, FLUSH } from './map-shared.ts'
@@ -124,10 +126,30 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   const startSync = (ctx: Ctx, node: string): void => {
     const peer = peerPid(peers, node)
     if (peer === undefined) return
-    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes: childHashes(store.digest, [0]) } satisfies MapMessage)
+    const share = shared.rounds.start(node)
+    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes: childHashes(store.digest, [0]), ...share } satisfies MapMessage)
+  }
+  /**
+   * Hands back a share of a catch-up round whose step has nothing more to answer with (catch-up-rounds.ts): counted
+   * here when this node started the round (the one with the smaller name), sent to the peer that did otherwise.
+   */
+  const settle = (ctx: Ctx, peer: Pid, share: RoundShare | undefined): void => {
+    if (share === undefined || share.w === 0) return
+    if (system.node > peer.node) {
+      ctx.send(peer, { t: 'settled', peer: ctx.self, ...share } satisfies MapMessage)
+    } else if (isCurrent(peers, peer) && shared.rounds.credit(peer.node, share)) {
+      ctx.send(peer, { t: 'caughtup', peer: ctx.self, round: share.round } satisfies MapMessage)
+    }
+  }
+  /** Sends catch-up entries, and after them the share of the round they answer, once the peer has applied them. */
+  const sendSettledEntries = (ctx: Ctx, to: Pid, entries: readonly Entry[], share: RoundShare | undefined): void => {
+    sendEntries(ctx, to, entries)
+    if (share !== undefined && share.w > 0) ctx.send(to, { t: 'settled', peer: ctx.self, ...share } satisfies MapMessage)
   }
   const added = (ctx: Ctx, peer: Pid, change: 'new' | 'known' | 'replaced'): void => {
     if (change === 'known') return
+    // A new incarnation of the peer holds none of what the old one was caught up with.
+    if (change === 'replaced') shared.rounds.dropPeer(peer.node)
     outbox.addPeer(peer.node)
     shared.acks.addPeer(peer.node)
     // One side starts the catch-up, so a pair does not run it twice.
@@ -243,12 +265,19 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
             drop(msg.peer, 'ranges', problem)
             return state
           }
-          const { descend, settle } = compareRanges(store as ReplicaStore<unknown>, parents!, msg.hashes)
+          const { descend, settle: settleBy } = compareRanges(store as ReplicaStore<unknown>, parents!, msg.hashes)
+          const share = shareOf(msg)
+          const answers = (descend.length > 0 ? 1 : 0) + (settleBy.length > 0 ? 1 : 0)
+          if (answers === 0) settle(ctx, msg.peer, share)
+          const [first, second] = share === undefined ? [] : splitShare(share, Math.max(answers, 1))
           if (descend.length > 0) {
             const hashes = childHashes(store.digest, descend)
-            ctx.send(msg.peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers(descend), hashes } satisfies MapMessage)
+            ctx.send(msg.peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers(descend), hashes, ...first } satisfies MapMessage)
           }
-          if (settle.length > 0) ctx.send(msg.peer, { t: 'versions', peer: ctx.self, ...versionsOf(store as ReplicaStore<unknown>, settle) } satisfies MapMessage)
+          if (settleBy.length > 0) {
+            const versions = versionsOf(store as ReplicaStore<unknown>, settleBy)
+            ctx.send(msg.peer, { t: 'versions', peer: ctx.self, ...versions, ...(descend.length > 0 ? second : first) } satisfies MapMessage)
+          }
           return state
         }
         case 'versions': {
@@ -258,9 +287,14 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
             return state
           }
           const answer = compareVersionLists(store as ReplicaStore<unknown>, step)
-          sendEntries(ctx, msg.peer, answer.push)
-          if (answer.wantNodes.length > 0) {
-            ctx.send(msg.peer, { t: 'want', peer: ctx.self, ...encodeWant(answer.wantNodes, answer.wantKeys) } satisfies MapMessage)
+          const share = shareOf(msg)
+          const pushes = answer.push.length > 0
+          const wants = answer.wantNodes.length > 0
+          if (!pushes && !wants) settle(ctx, msg.peer, share)
+          const [first, second] = share === undefined ? [] : splitShare(share, pushes && wants ? 2 : 1)
+          if (pushes) sendSettledEntries(ctx, msg.peer, answer.push, first)
+          if (wants) {
+            ctx.send(msg.peer, { t: 'want', peer: ctx.self, ...encodeWant(answer.wantNodes, answer.wantKeys), ...(pushes ? second : first) } satisfies MapMessage)
           }
           return state
         }
@@ -270,9 +304,24 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
             drop(msg.peer, 'want', want)
             return state
           }
-          sendEntries(ctx, msg.peer, wantedEntries(store as ReplicaStore<unknown>, want.nodes, want.keys))
+          const entries = wantedEntries(store as ReplicaStore<unknown>, want.nodes, want.keys)
+          if (entries.length === 0) settle(ctx, msg.peer, shareOf(msg))
+          else sendSettledEntries(ctx, msg.peer, entries, shareOf(msg))
           return state
         }
+        case 'settled': {
+          const share = shareOf(msg)
+          if (share === undefined || !(msg.peer instanceof Pid)) {
+            drop(msg.peer, 'settled', 'round and w must be whole numbers, w at most the round\'s weight')
+            return state
+          }
+          settle(ctx, msg.peer, share)
+          return state
+        }
+        case 'caughtup':
+          // Only the peer that starts catch-ups (the smaller name) says so.
+          if (isCurrent(peers, msg.peer) && msg.peer.node < system.node) shared.rounds.markCaughtUp(msg.peer.node)
+          return state
         case 'sweep':
           state.sweepTimer = undefined
           shared.armedAt = Infinity

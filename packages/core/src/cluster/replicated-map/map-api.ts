@@ -147,6 +147,13 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void
   /** The nodes of this scope currently connected. */
   peers(): string[]
+  /**
+   * The peers this replica has finished a catch-up with since they joined: it holds every entry such a peer held
+   * when the catch-up began (or a newer version), and the peer holds every entry it held. A node that has just
+   * started can wait for one of them before it serves reads (the cache's readiness does). A peer that leaves or
+   * restarts drops out until its next catch-up ends.
+   */
+  caughtUp(): string[]
   stats(): ReplicatedMapStats
   /** Stops this node's map actor and clears its replica. Idempotent. */
   stop(): Promise<void>

@@ -145,6 +145,10 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     return this.#shared.peers.nodes()
   }
 
+  caughtUp(): string[] {
+    return this.#shared.rounds.caughtUp()
+  }
+
   stats(): ReplicatedMapStats {
     return { keys: this.#store.size, tombstones: this.#store.held - this.#store.size, bytes: this.#store.bytes, pendingByPeer: this.#shared.outbox.sizes() }
   }

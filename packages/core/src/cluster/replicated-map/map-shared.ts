@@ -6,6 +6,7 @@ import type { Pid } from '../../pid.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import type { Peers } from '../peers.ts'
 import type { WireVersions, WireWant } from './catch-up.ts'
+import type { CatchUpRounds, RoundShare } from './catch-up-rounds.ts'
 import type { DeltaOutbox } from './delta-outbox.ts'
 import type { DeltaFields } from './delta-batch.ts'
 import type { ReplicaStore } from './replica-store.ts'
@@ -18,9 +19,14 @@ export type MapMessage =
   | ({ t: 'delta'; peer: Pid; seq?: number } & DeltaFields)
   | { t: 'ack'; peer: Pid; seq: number }
   | ({ t: 'collect'; peer: Pid } & CollectFields)
-  | { t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array }
-  | ({ t: 'versions'; peer: Pid } & WireVersions)
-  | ({ t: 'want'; peer: Pid } & WireWant)
+  // The steps of a catch-up, each with its round's share when the round is counted (catch-up-rounds.ts).
+  | ({ t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array } & Partial<RoundShare>)
+  | ({ t: 'versions'; peer: Pid } & WireVersions & Partial<RoundShare>)
+  | ({ t: 'want'; peer: Pid } & WireWant & Partial<RoundShare>)
+  /** A share of a round handed back: after the entries it follows, or from a step that answered with nothing. */
+  | ({ t: 'settled'; peer: Pid } & RoundShare)
+  /** The round's starter holds its whole weight again: the two replicas are caught up with each other. */
+  | { t: 'caughtup'; peer: Pid; round: number }
   | { t: 'flush' }
   | { t: 'sweep' }
   | { t: 'arm' }
@@ -40,6 +46,8 @@ export interface Shared<V> {
   readonly outbox: DeltaOutbox
   readonly acks: TombstoneAcks
   readonly peers: Peers
+  /** The catch-up rounds this node started, and the peers it has caught up with. */
+  readonly rounds: CatchUpRounds
   /** When the sweep timer is armed for (Infinity: not armed). */
   armedAt: number
   armRequested: boolean
@@ -56,4 +64,5 @@ export const ARM: MapMessage = Object.freeze({ t: 'arm' })
 export function dropPeer<V>(shared: Shared<V>, node: string): void {
   shared.outbox.dropPeer(node)
   shared.acks.dropPeer(node, shared.system.clock.now())
+  shared.rounds.dropPeer(node)
 }

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer'
+import { isDeepStrictEqual } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createActorSystem } from '../../system/actor-system.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
@@ -486,6 +487,97 @@ describe('replicated map: catch-up', () => {
     const b = startReplicatedMap<number>(net.restart('b@h'))
     await net.settle()
     expect(sorted(b)).toEqual(sorted(m['a@h']!))
+  })
+})
+
+describe('replicated map: knowing a catch-up has ended (caughtUp)', () => {
+  it('lists every peer once the first catch-ups end, and drops one that leaves', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h', 'c@h'])
+    await net.settle()
+    expect(m['a@h']!.caughtUp().sort()).toEqual(['b@h', 'c@h'])
+    expect(m['b@h']!.caughtUp().sort()).toEqual(['a@h', 'c@h'])
+    expect(m['c@h']!.caughtUp().sort()).toEqual(['a@h', 'b@h'])
+    await net.kill('c@h')
+    expect(m['a@h']!.caughtUp()).toEqual(['b@h'])
+    expect(m['b@h']!.caughtUp()).toEqual(['a@h'])
+  })
+
+  it('a restarted node counts a peer as caught up with only once it holds all of that peer\'s data', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'])
+    for (let i = 0; i < 3000; i++) m['a@h']!.set(`k${i}`, i)
+    await net.settle()
+    await net.kill('b@h')
+    const b = startReplicatedMap<number>(net.restart('b@h'))
+    // Before every message b's map actor takes: once it says a is caught up with, it holds all of a's data.
+    const early: number[] = []
+    net.system('b@h').trace((r) => {
+      if (r.type === 'receive' && r.pid.equals(b.pid) && b.caughtUp().includes('a@h') && b.size !== 3000) early.push(b.size)
+    })
+    await net.waitFor(() => b.caughtUp().includes('a@h'))
+    expect(early).toEqual([])
+    expect(sorted(b)).toEqual(sorted(m['a@h']!))
+    await net.waitFor(() => m['a@h']!.caughtUp().includes('b@h'))
+  })
+
+  it.each([
+    ['both sides changed keys', true],
+    // The side that starts the catch-up then ends it on the entries the other sends it: the last share follows them.
+    ['only the side that does not start the catch-up changed keys', false],
+  ])('after a partition heals, each side says caught up only once it holds what the other changed (%s)', async (_, onBoth) => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'], { syncIntervalMs: 0 })
+    for (let i = 0; i < 5000; i++) m['a@h']!.set(`k${i}`, i)
+    await net.settle()
+    net.partition('a@h', 'b@h')
+    expect(m['a@h']!.caughtUp()).toEqual([])
+    expect(m['b@h']!.caughtUp()).toEqual([])
+    // Scattered keys on each side, so the search descends several levels of ranges on both.
+    if (onBoth) for (let i = 0; i < 5000; i += 97) m['a@h']!.set(`k${i}`, -i - 100_000)
+    await net.clock.advance(5)
+    for (let i = 41; i < 5000; i += 89) m['b@h']!.set(`k${i}`, -i - 1)
+    m['b@h']!.set('only-on-b', 1)
+    const expected = new Map(sorted(m['a@h']!))
+    for (const [k, v] of sorted(m['b@h']!)) if (v < 0 || k === 'only-on-b') expected.set(k, v)
+    net.heal()
+    // Checked before every message either map actor takes (so right after the one before it), and once all is done:
+    // a side that says it is caught up with the other holds everything both sides changed.
+    const steps: string[] = []
+    const early: string[] = []
+    const check = (side: string, other: string): void => {
+      if (m[side]!.caughtUp().includes(other) && !isDeepStrictEqual(new Map(sorted(m[side]!)), expected)) early.push(`${side} after ${steps.length} steps`)
+    }
+    for (const [side, other] of [['a@h', 'b@h'], ['b@h', 'a@h']] as const) {
+      const pid = m[side]!.pid
+      net.system(side).trace((r) => {
+        if (r.type !== 'receive' || !r.pid.equals(pid)) return
+        check(side, other)
+        steps.push((r.msg as { t?: string }).t ?? '')
+      })
+    }
+    await net.waitFor(() => m['a@h']!.caughtUp().includes('b@h') && m['b@h']!.caughtUp().includes('a@h'))
+    check('a@h', 'b@h')
+    check('b@h', 'a@h')
+    expect(early).toEqual([])
+    for (const side of ['a@h', 'b@h']) expect(new Map(sorted(m[side]!))).toEqual(expected)
+    expect(steps.filter((t) => t === 'ranges').length).toBeGreaterThan(2)
+    expect(steps).toContain('settled')
+    if (onBoth) expect(steps).toContain('want')
+  })
+
+  it('a step from a peer that counts no rounds is answered as before, without a share', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'])
+    await net.settle()
+    const sent: Array<Record<string, unknown>> = []
+    sys['b@h']!.trace((r) => {
+      if (r.type === 'send' && r.from?.equals(m['b@h']!.pid) === true) sent.push(r.msg as Record<string, unknown>)
+    })
+    m['a@h']!.set('k', 1)
+    const probe = sys['a@h']!.spawn({ init: () => undefined, handleInfo: (_msg: unknown, state: undefined) => state })
+    // A root step with no round: the map compares and answers with versions that carry no share, and settles nothing.
+    sys['a@h']!.send(m['b@h']!.pid, { t: 'ranges', peer: probe, parents: [0], hashes: Buffer.alloc(12, 0xff) })
+    await net.settle()
+    expect(sent.map((msg) => msg['t'])).toContain('versions')
+    expect(sent.map((msg) => msg['t'])).not.toContain('settled')
+    expect(sent.filter((msg) => 'round' in msg || 'w' in msg)).toEqual([])
   })
 })
 

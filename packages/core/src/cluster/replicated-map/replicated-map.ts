@@ -13,7 +13,8 @@
  * - expires TTL'd keys at their `expiresAt` and collects tombstones `tombstoneTtlMs` after they died.
  *
  * This file starts a scope. Its public options and types are in map-api.ts, the handle is map-handle.ts, the actor
- * map-actor.ts, and what the two share map-shared.ts.
+ * map-actor.ts, and what the two share map-shared.ts; catch-up.ts and catch-up-rounds.ts are the catch-up's steps and how
+ * its end is known.
  *
  * Gotchas: a node cut off for longer than `tombstoneTtlMs` may bring back keys deleted meanwhile (the tombstones
  * that would have overridden its copies are gone); `delete` of a key this node does not see as live does nothing.
@@ -21,6 +22,7 @@
 import { CohortError, InvalidOptionError } from '../../errors.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import { Peers } from '../peers.ts'
+import { CatchUpRounds } from './catch-up-rounds.ts'
 import { DeltaOutbox } from './delta-outbox.ts'
 import { HybridLogicalClock } from './hlc.ts'
 import { mapBehaviour } from './map-actor.ts'
@@ -58,6 +60,7 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
     outbox: new DeltaOutbox(),
     acks: new TombstoneAcks(resolved.tombstoneTtlMs),
     peers: new Peers(system, name),
+    rounds: new CatchUpRounds(),
     armedAt: Infinity,
     armRequested: false,
     flushNow: undefined,
@@ -73,6 +76,7 @@ export function startReplicatedMap<V = unknown>(system: ActorSystem, options: Re
     shared.store.clear()
     shared.outbox.clear()
     shared.acks.clear()
+    shared.rounds.clear()
     handle.stopped = true
   })
   return handle
