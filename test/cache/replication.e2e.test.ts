@@ -115,6 +115,39 @@ describe('cache replication across processes', () => {
     expect(b.process.child.exitCode).toBeNull()
   })
 
+  it('keeps a restarted node out of readiness until it holds its peers\' data', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    const [a, b, c] = nodes as [CacheNode, CacheNode, CacheNode]
+    // Enough keys that the restarted node's catch-up takes a while after it is listening and joined.
+    const redis = new Redis({ host: a.host, port: a.redisPort })
+    try {
+      const pipeline = redis.pipeline()
+      for (let i = 0; i < 50_000; i++) pipeline.set(`k:${i}`, `value ${i} ${'x'.repeat(64)}`)
+      await pipeline.exec()
+    } finally {
+      redis.disconnect()
+    }
+    await until(async () => (await cluster(c)).replication.keys === 50_000, 15_000, 'c to hold every key')
+    c.process.kill('SIGKILL')
+    await c.process.exited
+    const c2 = await startCacheNode({ name: c.name, peers: [a, b].map((n) => ({ name: n.name, url: n.url })) })
+    // Asked back to back from the moment it listens: the first 200 must find every key there.
+    const reasons = new Set<string>()
+    for (;;) {
+      const res = await fetch(`${c2.http}/readyz`)
+      const body = await res.text()
+      if (res.status === 200) break
+      expect(res.status).toBe(503)
+      reasons.add(body.trim())
+    }
+    const state = await cluster(c2)
+    expect(state.replication.keys).toBe(50_000)
+    expect((state.replication as unknown as { caughtUp: string[] }).caughtUp.length).toBeGreaterThan(0)
+    expect(await httpGet(c2, 'k:49999')).toBe(`value 49999 ${'x'.repeat(64)}`)
+    // Whatever it waited for, it said so: discovery, or the catch-up, by name.
+    for (const reason of reasons) expect(reason).toMatch(/^not ready: (not joined|catching up: no catch-up with a peer has ended yet \()/)
+  })
+
   it('finishes replicating what it accepted when stopped with SIGTERM', async () => {
     const nodes = await startCacheCluster(NAMES)
     const [a, b] = nodes as [CacheNode, CacheNode, CacheNode]

@@ -39,6 +39,8 @@ export interface CacheMap {
   flush(): void
   subscribe(listener: (change: CacheChange) => void): () => void
   peers(): string[]
+  /** The peers this replica has finished a catch-up with (`ReplicatedMap.caughtUp`): what readiness waits for. */
+  caughtUp(): string[]
   stats(): { keys: number; tombstones: number; bytes: number; pendingByPeer: Record<string, number> }
   stop(): Promise<void>
 }

@@ -177,6 +177,11 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.peers()
   }
 
+  /** The current replica's: a restarted replica starts empty and must catch up again. */
+  caughtUp(): string[] {
+    return this.#current.caughtUp()
+  }
+
   stats(): { keys: number; tombstones: number; bytes: number; pendingByPeer: Record<string, number> } {
     return this.#current.stats()
   }

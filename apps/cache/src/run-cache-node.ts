@@ -21,6 +21,7 @@ import { loadCacheConfig } from './cache-config.ts'
 import type { CacheConfig } from './cache-config.ts'
 import { registerCacheMetrics } from './cache-metrics.ts'
 import { startCacheTree } from './cache-tree.ts'
+import { FirstCatchUp } from './first-catch-up.ts'
 import { startHttpApi } from './http-api.ts'
 import type { HttpApi } from './http-api.ts'
 import { startRespServer } from './resp-server.ts'
@@ -81,6 +82,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   // Any value a request can carry must cross to the peers: the map's entry limit is the request limit.
   const { map } = await startCacheTree(system, startMap, { scope: cache.scope, maxEntryBytes: cache.maxRequestBytes }, [observerChild(system, { traffic: node })])
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
+  const firstCatchUp = new FirstCatchUp(map, cluster)
   let resp: RespServer | undefined
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
@@ -100,6 +102,10 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       const failing: string[] = []
       if (shuttingDown) failing.push('shutting down')
       if (!cluster.ready) failing.push('not joined: discovery has not succeeded yet')
+      else {
+        const catchingUp = firstCatchUp.notDoneReason()
+        if (catchingUp !== undefined) failing.push(catchingUp)
+      }
       return failing
     },
     registry,
@@ -111,7 +117,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       scope: map.scope,
       connected: node.nodes(),
       members: cluster.members(),
-      replication: { peers: map.peers(), ...map.stats() },
+      replication: { peers: map.peers(), caughtUp: map.caughtUp(), ...map.stats() },
     }),
     logger,
   })
