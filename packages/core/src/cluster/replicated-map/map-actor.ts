@@ -54,7 +54,8 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   const flushBatch = new DeltaBatchBuilder(store.blocks)
   /**
    * Sends a batch of `entries` to `to`. A batch over the transport's `maxMessageBytes` (a node whose limit is below
-   * the map's `maxEntryBytes`) goes again one entry a message, so that the others get through; an entry that is over
+   * the map's `maxEntryBytes`) goes again one entry a message, so that the others get through (its deletes still
+   * acknowledged); an entry that is over
    * on its own is logged and stays unsent, to be tried again by the next catch-up. The actor never crashes on it.
    */
   const sendDelta = (ctx: Ctx, to: Pid, msg: MapMessage, entries: readonly Entry[]): void => {
@@ -66,11 +67,16 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
         logger.error({ peer: String(to), key: entries[0]!.key, err }, 'a replicated map entry is too large to send to a peer; lower maxEntryBytes below maxMessageBytes')
         return
       }
+      // The batch's acknowledgement number (it carried this node's deletes) goes on the last message, and the
+      // deletes (small, never over) go last: the peer's ack then says it applied all of them, as for the batch.
+      const seq = msg.t === 'delta' ? msg.seq : undefined
+      const ordered = seq === undefined ? entries : [...entries.filter((e) => !e.deleted), ...entries.filter((e) => e.deleted)]
       const one = new DeltaBatchBuilder(store.blocks)
-      for (const e of entries) {
+      ordered.forEach((e, i) => {
         one.add(e)
-        sendDelta(ctx, to, { t: 'delta', peer: ctx.self, ...one.take() }, [e])
-      }
+        const last = i === ordered.length - 1
+        sendDelta(ctx, to, { t: 'delta', peer: ctx.self, ...one.take(), ...(last && seq !== undefined ? { seq } : {}) }, [e])
+      })
     }
   }
   const sendEntries = (ctx: Ctx, to: Pid, entries: Iterable<Entry>): void => {
