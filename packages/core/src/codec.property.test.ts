@@ -1,11 +1,11 @@
 /**
  * Property-based tests of the message codec (fast-check): every supported value round-trips; every unsupported one,
  * cycles and 5,000 levels of nesting included, fails with COHORT_ERR_NOT_SERIALIZABLE rather than a bare RangeError or
- * TypeError; and arbitrary bytes decode to a value or fail with a Cohort error, never anything else.
+ * TypeError; `serializableBound` is never below a value's encoded size; and arbitrary bytes decode to a value or fail with a Cohort error, never anything else.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createMessageCodec } from './codec.ts'
+import { createMessageCodec, serializableBound, sharedMessageCodec } from './codec.ts'
 import { isCohortError } from './errors.ts'
 import { Pid } from './pid.ts'
 import { Ref } from './ref.ts'
@@ -123,5 +123,23 @@ describe('message codec (property-based)', () => {
       error = e
     }
     expect(error === undefined || isCohortError(error)).toBe(true)
+  })
+
+  it('bounds every supported value\'s encoded size from above (serializableBound), typed arrays and long text included', () => {
+    const shared = sharedMessageCodec()
+    const extra = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 200 }),
+      fc.float64Array({ maxLength: 9 }),
+      fc.int32Array({ maxLength: 9 }),
+      fc.array(fc.record({ id: fc.nat(), name: fc.string(), at: fc.date({ noInvalidDate: true }) }), { maxLength: 6 }),
+    )
+    fc.assert(
+      fc.property(fc.oneof(supported, extra), (value) => {
+        const bound = serializableBound(value)
+        expect(bound).toBeGreaterThanOrEqual(codec.encode(value).length)
+        expect(bound).toBeGreaterThanOrEqual(shared.encode(value).length)
+      }),
+      { numRuns: 1000 },
+    )
   })
 })

@@ -333,7 +333,101 @@ function encodeFailure(value: unknown, error: unknown): Error {
  * place, which a replica kept the same on every node cannot allow.
  */
 export function assertSerializable(value: unknown, path = 'message', options?: { wellFormedStrings?: boolean }): void {
-  walk(value, path, 0, new Set(), options?.wellFormedStrings === true)
+  serializableBound(value, path, options)
+}
+
+/**
+ * `assertSerializable`'s check, returning an upper bound of the bytes `value` takes in core's codec: Infinity where
+ * the walk knows no quick bound (a bigint, a Pid or Ref, an error or signal), so that a caller that must keep values
+ * under a size encodes only those, or values near its limit, to measure them (the replicated map's `maxEntryBytes`).
+ * One walk that builds no path strings; only a value that fails is walked again, with paths, to say where.
+ */
+export function serializableBound(value: unknown, path = 'message', options?: { wellFormedStrings?: boolean }): number {
+  const wellFormed = options?.wellFormedStrings === true
+  const bound = boundOf(value, 0, new Set(), wellFormed)
+  if (bound !== FAILS) return bound
+  walk(value, path, 0, new Set(), wellFormed)
+  // The two walks refuse the same values; should they ever disagree, the value goes as one with no quick bound.
+  return Infinity
+}
+
+/** What `boundOf` returns for a value `walk` refuses. */
+const FAILS = -1
+/**
+ * Bytes a container may take beyond its items: a map's or array's header (at most 5), or an extension's, and with
+ * `useRecords` a record's definition or reference in place of a map's header (its keys are counted as a map's).
+ */
+const CONTAINER_SLACK = 16
+/** The most a number, a boolean, null or undefined takes (a float64: 9). */
+const SCALAR_BYTES = 9
+
+/** A string's bound: its header and at most 3 bytes of UTF-8 a UTF-16 unit (a surrogate pair's 4 in two units). */
+function stringBound(text: string): number {
+  return 5 + 3 * text.length
+}
+
+/** `walk` without paths: an upper bound of the encoded size, or FAILS where `walk` throws. */
+function boundOf(value: unknown, depth: number, seen: Set<object>, wellFormed: boolean): number {
+  switch (typeof value) {
+    case 'string':
+      return wellFormed && !value.isWellFormed() ? FAILS : stringBound(value)
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return SCALAR_BYTES
+    case 'bigint':
+      return Infinity
+    case 'function':
+    case 'symbol':
+      return FAILS
+  }
+  if (value === null) return SCALAR_BYTES
+  const object = value as object
+  if (depth > MAX_DEPTH || seen.has(object)) return FAILS
+  if (object instanceof Pid || object instanceof Ref || object instanceof RegExp) return Infinity
+  if (object instanceof Date) return CONTAINER_SLACK
+  if (ArrayBuffer.isView(object)) return object.byteLength + CONTAINER_SLACK
+  if (object instanceof ArrayBuffer) return object.byteLength + CONTAINER_SLACK
+  seen.add(object)
+  let bound = CONTAINER_SLACK
+  const add = (item: number): boolean => {
+    if (item === FAILS) return false
+    bound += item
+    return true
+  }
+  let ok = true
+  if (Array.isArray(object)) {
+    if (Object.getPrototypeOf(object) !== Array.prototype) ok = false
+    for (let i = 0; ok && i < object.length; i++) ok = add(boundOf(object[i], depth + 1, seen, wellFormed))
+  } else if (object instanceof Map) {
+    for (const [k, v] of object) {
+      if (!(ok = add(boundOf(k, depth + 1, seen, wellFormed)) && add(boundOf(v, depth + 1, seen, wellFormed)))) break
+    }
+  } else if (object instanceof Set) {
+    for (const v of object) if (!(ok = add(boundOf(v, depth + 1, seen, wellFormed)))) break
+  } else if (object instanceof Down) {
+    ok = add(boundOf(object.target, depth + 1, seen, wellFormed)) && add(boundOf(object.reason, depth + 1, seen, wellFormed))
+    bound = Infinity
+  } else if (object instanceof Exit) {
+    ok = add(boundOf(object.reason, depth + 1, seen, wellFormed))
+    bound = Infinity
+  } else if (object instanceof Error) {
+    for (const key of Object.keys(object)) if (!(ok = add(boundOf((object as never)[key], depth + 1, seen, wellFormed)))) break
+    bound = Infinity
+  } else {
+    const proto = Object.getPrototypeOf(object) as object | null
+    if (proto !== Object.prototype && proto !== null) ok = false
+    else {
+      for (const key of Object.keys(object)) {
+        if (key === '__proto__' || (wellFormed && !key.isWellFormed())) ok = false
+        else ok = add(boundOf((object as never)[key], depth + 1, seen, wellFormed))
+        if (!ok) break
+        bound += stringBound(key)
+      }
+    }
+  }
+  seen.delete(object)
+  return ok ? bound : FAILS
 }
 
 /** Why a string with an unpaired UTF-16 surrogate fails `wellFormedStrings`. */

@@ -17,7 +17,7 @@
  * back as joins when it heals.
  */
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
-import { assertSerializable, sharedMessageCodec } from '../../codec.ts'
+import { serializableBound, sharedMessageCodec } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
 import { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
@@ -198,7 +198,8 @@ class PresenceHandle extends ServiceHandle implements Presence {
 
 /** Throws when `meta` cannot cross a node, or takes more than MAX_PRESENCE_META_BYTES encoded. */
 function checkMeta(meta: unknown): void {
-  assertSerializable(meta, 'meta', { wellFormedStrings: true })
+  // Measured only when the walk's bound does not already keep it under the limit.
+  if (serializableBound(meta, 'meta', { wellFormedStrings: true }) <= MAX_PRESENCE_META_BYTES) return
   const bytes = metaBytes(meta)
   if (bytes > MAX_PRESENCE_META_BYTES) {
     throw new InvalidOptionError('meta', meta, `a meta of at most ${MAX_PRESENCE_META_BYTES} bytes encoded; this one takes ${bytes}`)

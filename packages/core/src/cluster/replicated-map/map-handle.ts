@@ -6,7 +6,7 @@
  * Hot path: `get`, `set` and their Latin-1 forms, on every read and write of the cache.
  */
 import { Buffer } from 'node:buffer'
-import { assertSerializable } from '../../codec.ts'
+import { serializableBound } from '../../codec.ts'
 import { CohortError, InvalidOptionError } from '../../errors.ts'
 import type { Pid } from '../../pid.ts'
 import { ServiceHandle } from '../service-handle.ts'
@@ -114,8 +114,8 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
     }
     // Here, not on a peer: what cannot cross a node fails the caller's write, and nothing is stored. Bytes and
     // primitives always can, and they are what a cache mostly holds: no walk for them.
-    if (!isPlainSerializable(value)) assertSerializable(value, 'value', { wellFormedStrings: true })
-    checkEntryBytes(key, value, this.#shared.options.maxEntryBytes)
+    const valueBound = isPlainSerializable(value) ? plainBound(value) : serializableBound(value, 'value', { wellFormedStrings: true })
+    checkEntryBytes(key, value, valueBound, this.#shared.options.maxEntryBytes)
     this.#changed(this.#store.setLocal(key, value, expiresAt, held))
     if (expiresAt !== 0) this.#arm()
   }
@@ -181,24 +181,26 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
 /**
  * Throws when `key` and `value` would take more than `max` bytes in a replication message: every entry must fit in
  * one message between nodes, and one over the transport's limit would fail there, on its way to each peer, instead
- * of here. Bytes and short strings are sized from their length; other values are encoded once to be measured.
+ * of here. Bytes and strings are sized from their length, other values from the bound of the walk that checked
+ * them (`serializableBound`); only a value near the limit, or one the walk knows no bound of, is encoded to be measured.
  */
-function checkEntryBytes(key: string, value: unknown, max: number): void {
-  // Upper bounds first (UTF-8 takes at most 3 bytes a UTF-16 unit): the exact size is needed only near the limit.
-  const keyBound = key.length * 3
-  let valueBound: number
-  if (value instanceof Uint8Array) valueBound = value.byteLength
-  else if (typeof value === 'string') valueBound = value.length * 3
-  else if (typeof value === 'object' && value !== null) valueBound = Infinity
-  else if (typeof value === 'bigint') valueBound = Infinity
-  else valueBound = 9
-  if (keyBound + valueBound <= max) return
+function checkEntryBytes(key: string, value: unknown, valueBound: number, max: number): void {
+  // Upper bounds first (UTF-8 takes at most 3 bytes a UTF-16 unit): the exact size is needed only near the limit, or
+  // for a value the walk knows no bound of.
+  if (key.length * 3 + valueBound <= max) return
   const bytes =
     Buffer.byteLength(key) +
     (value instanceof Uint8Array ? value.byteLength : typeof value === 'string' ? Buffer.byteLength(value) : encodedValueBytes(value))
   if (bytes > max) {
     throw new InvalidOptionError('value', value, `a key and value of at most ${max} bytes together, encoded (maxEntryBytes); these take ${bytes}`)
   }
+}
+
+/** The bound of a value `isPlainSerializable` passes: its bytes, a string's UTF-8 at most, or a scalar's 9. */
+function plainBound(value: unknown): number {
+  if (value instanceof Uint8Array) return value.byteLength
+  if (typeof value === 'string') return value.length * 3
+  return typeof value === 'bigint' ? Infinity : 9
 }
 
 /** A value the codec always carries: a primitive (not a function or symbol), or a Buffer or Uint8Array. */
