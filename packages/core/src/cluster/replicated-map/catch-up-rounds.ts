@@ -32,7 +32,12 @@ export interface RoundShare {
   readonly w: number
 }
 
-/** Splits `share` among `n` steps (n ≥ 1); the first takes the remainder. A share too small to split goes whole to the first. */
+/**
+ * Splits `share` among `n` steps (n ≥ 1); the first takes the remainder. A share too small to split goes whole to
+ * the first and the others carry 0, which ends nothing: a step with 0 could still be in flight when the round ends.
+ * Honest peers never get there: a step answers with at most two, the range tree is 8 levels deep, and the deepest
+ * chain of a round (ranges down the tree, then versions, want, entries) leaves shares of about 2^40.
+ */
 export function splitShare(share: RoundShare, n: number): RoundShare[] {
   if (n <= 1 || share.w < n) return [share, ...Array.from({ length: Math.max(0, n - 1) }, () => ({ round: share.round, w: 0 }))]
   const each = Math.floor(share.w / n)

@@ -139,11 +139,12 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
    * Hands back a share of a catch-up round whose step has nothing more to answer with (catch-up-rounds.ts): counted
    * here when this node started the round (the one with the smaller name), sent to the peer that did otherwise.
    */
-  const settle = (ctx: Ctx, peer: Pid, share: RoundShare | undefined): void => {
-    if (share === undefined || share.w === 0) return
+  const settle = (ctx: Ctx, peer: unknown, share: RoundShare | undefined): void => {
+    // Only to and from the current peer of a node: a step with no pid, or from an old incarnation, settles nothing.
+    if (share === undefined || share.w === 0 || !isCurrent(peers, peer)) return
     if (system.node > peer.node) {
       ctx.send(peer, { t: 'settled', peer: ctx.self, ...share } satisfies MapMessage)
-    } else if (isCurrent(peers, peer) && shared.rounds.credit(peer.node, share)) {
+    } else if (shared.rounds.credit(peer.node, share)) {
       ctx.send(peer, { t: 'caughtup', peer: ctx.self, round: share.round } satisfies MapMessage)
     }
   }
@@ -317,7 +318,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
         }
         case 'settled': {
           const share = shareOf(msg)
-          if (share === undefined || !(msg.peer instanceof Pid)) {
+          if (share === undefined) {
             drop(msg.peer, 'settled', 'round and w must be whole numbers, w at most the round\'s weight')
             return state
           }

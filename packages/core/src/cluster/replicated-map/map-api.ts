@@ -150,8 +150,10 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
   /**
    * The peers this replica has finished a catch-up with since they joined: it holds every entry such a peer held
    * when the catch-up began (or a newer version), and the peer holds every entry it held. A node that has just
-   * started can wait for one of them before it serves reads (the cache's readiness does). A peer that leaves or
-   * restarts drops out until its next catch-up ends.
+   * started can wait for them before it serves reads (the cache's readiness does). A peer that leaves or restarts
+   * drops out until its next catch-up ends. As the catch-up itself, it misses an entry too large for the transport's
+   * `maxMessageBytes` (logged where it stays) and, about once in 50,000 catch-ups, a range whose 24-bit hashes match
+   * by chance; a peer that counts no rounds (a version without this) is never listed.
    */
   caughtUp(): string[]
   stats(): ReplicatedMapStats

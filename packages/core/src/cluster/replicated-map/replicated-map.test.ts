@@ -563,6 +563,46 @@ describe('replicated map: knowing a catch-up has ended (caughtUp)', () => {
     if (onBoth) expect(steps).toContain('want')
   })
 
+  it('survives catch-up steps and shares with no pid, an odd share, or from a pid that is not a peer', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'])
+    m['a@h']!.set('k', 1)
+    await net.settle()
+    const mb = m['b@h']!
+    const stranger = sys['a@h']!.spawn({ init: () => undefined, handleInfo: (_msg: unknown, state: undefined) => state })
+    const hostile: unknown[] = [
+      { t: 'want', nodes: [], counts: [], hashes: Buffer.alloc(0), round: 1, w: 5 },
+      { t: 'versions', nodes: [], writers: [], base: 0, counts: [], records: Buffer.alloc(0), round: 1, w: 5 },
+      { t: 'ranges', parents: [0], hashes: Buffer.alloc(12, 0xff), round: 1, w: 5 },
+      { t: 'settled', round: 1, w: 5 },
+      { t: 'settled', peer: 'a@h', round: -1, w: 2 ** 60 },
+      { t: 'settled', peer: stranger, round: 1, w: 5 },
+      { t: 'caughtup', peer: stranger, round: 1 },
+      { t: 'caughtup' },
+    ]
+    const bounced: unknown[] = []
+    sys['b@h']!.trace((r) => {
+      if (r.type === 'send' && r.from?.equals(mb.pid) === true && (r.msg as { t?: string }).t === 'settled') bounced.push(r.msg)
+    })
+    for (const msg of hostile) sys['a@h']!.send(mb.pid, msg)
+    await net.settle()
+    expect(sys['b@h']!.isAlive(mb.pid)).toBe(true)
+    // Nothing went to a pid that is not the peer, and the stranger's word made nobody caught up anew.
+    expect(bounced).toEqual([])
+    expect(mb.get('k')).toBe(1)
+    expect(mb.caughtUp()).toEqual(['a@h'])
+  })
+
+  it('forgets that a peer was caught up with when a new incarnation of it says hello before the old one\'s Down', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'], { syncIntervalMs: 0 })
+    await net.settle()
+    expect(m['a@h']!.caughtUp()).toEqual(['b@h'])
+    // A new map actor on b, as after a restart whose Down has not reached a yet; it never answers a catch-up.
+    const newcomer = sys['b@h']!.spawn({ init: () => undefined, handleInfo: (_msg: unknown, state: undefined) => state })
+    sys['b@h']!.send(m['a@h']!.pid, { t: 'hello', peer: newcomer })
+    await net.settle()
+    expect(m['a@h']!.caughtUp()).toEqual([])
+  })
+
   it('a step from a peer that counts no rounds is answered as before, without a share', async () => {
     const { net, sys, m } = cluster<number>(['a@h', 'b@h'])
     await net.settle()
