@@ -8,13 +8,14 @@ const load = (env: Record<string, string>) => loadCacheConfig({ env: { ...base, 
 describe('loadCacheConfig', () => {
   it('leaves RESP off unless REDIS_PORT is set, and applies the defaults', async () => {
     const config = await load({})
-    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000, password: undefined, maxMemoryBytes: Math.floor(getHeapStatistics().heap_size_limit / 2) })
+    expect(config.cache).toEqual({ redisPort: undefined, redisHost: '0.0.0.0', scope: 'cache', maxRequestBytes: 16 * 1024 * 1024, maxClients: 10_000, maxHttpConnections: 10_000, password: undefined, maxMemoryBytes: Math.floor(getHeapStatistics().heap_size_limit / 2), readyCatchUpMs: 60_000 })
     expect(config.cohort.node.cookie).toBe('secret')
   })
 
   it('reads the cache variables', async () => {
-    const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500', CACHE_MAX_HTTP_CONNECTIONS: '700', CACHE_MAX_MEMORY: '256mb' })
-    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700, password: undefined, maxMemoryBytes: 256 * 1024 * 1024 })
+    const config = await load({ REDIS_PORT: '6380', REDIS_HOST: '127.0.0.1', CACHE_SCOPE: 'sessions', CACHE_MAX_REQUEST_BYTES: '1048576', CACHE_MAX_CLIENTS: '500', CACHE_MAX_HTTP_CONNECTIONS: '700', CACHE_MAX_MEMORY: '256mb', CACHE_READY_CATCH_UP_MS: '0' })
+    expect(config.cache).toEqual({ redisPort: 6380, redisHost: '127.0.0.1', scope: 'sessions', maxRequestBytes: 1048576, maxClients: 500, maxHttpConnections: 700, password: undefined, maxMemoryBytes: 256 * 1024 * 1024, readyCatchUpMs: 0 })
+    await expect(load({ CACHE_READY_CATCH_UP_MS: '-5' })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_CONFIG', variable: 'CACHE_READY_CATCH_UP_MS' })
   })
 
   it('reads CACHE_MAX_MEMORY as Redis writes maxmemory, and names it when it cannot', async () => {

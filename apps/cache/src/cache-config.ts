@@ -26,6 +26,8 @@ export interface CacheSettings {
   password: string | undefined
   /** The data set's size past which writes are refused (Redis's `maxmemory`, `noeviction`); 0: no limit. */
   maxMemoryBytes: number
+  /** The longest a starting replica's readiness waits for its catch-ups with its peers (first-catch-up.ts). */
+  readyCatchUpMs: number
 }
 
 /** Everything loadCacheConfig resolves. */
@@ -37,6 +39,7 @@ export interface CacheConfig {
 /** The cache's own variables, in the README table's order. */
 export const CACHE_CONFIG_VARIABLES: readonly string[] = Object.freeze([
   'REDIS_PORT', 'REDIS_HOST', 'CACHE_SCOPE', 'CACHE_MAX_REQUEST_BYTES', 'CACHE_MAX_CLIENTS', 'CACHE_MAX_HTTP_CONNECTIONS', 'CACHE_MAX_MEMORY', 'CACHE_PASSWORD',
+  'CACHE_READY_CATCH_UP_MS',
 ])
 
 /** The defaults of the cache's own variables. */
@@ -46,12 +49,14 @@ export const DEFAULT_CACHE_SETTINGS: Readonly<{
   maxRequestBytes: number
   maxClients: number
   maxHttpConnections: number
+  readyCatchUpMs: number
 }> = Object.freeze({
   redisHost: '0.0.0.0',
   scope: 'cache',
   maxRequestBytes: 16 * 1024 * 1024,
   maxClients: 10_000,
   maxHttpConnections: 10_000,
+  readyCatchUpMs: 60_000,
 })
 
 /**
@@ -91,6 +96,7 @@ export async function loadCacheConfig(options: LoadConfigOptions): Promise<Cache
       maxHttpConnections: int('CACHE_MAX_HTTP_CONNECTIONS', 1, 1_000_000) ?? DEFAULT_CACHE_SETTINGS.maxHttpConnections,
       password,
       maxMemoryBytes,
+      readyCatchUpMs: int('CACHE_READY_CATCH_UP_MS', 0, 24 * 3600 * 1000) ?? DEFAULT_CACHE_SETTINGS.readyCatchUpMs,
     },
   }
 }

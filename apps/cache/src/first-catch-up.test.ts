@@ -3,44 +3,86 @@ import { FirstCatchUp } from './first-catch-up.ts'
 
 type State = 'connected' | 'connecting' | 'backoff'
 
-function fakes(): { map: { pid: string; caught: string[]; connected: string[]; caughtUp(): string[]; peers(): string[] }; cluster: { list: Array<{ name: string; state: State }>; members(): Array<{ name: string; state: State }> } } {
+/** A map and a discovery view to drive by hand, and a clock. */
+function setup(maxWaitMs = 60_000): {
+  map: { pid: string; caught: string[]; connected: string[]; caughtUp(): string[]; peers(): string[] }
+  cluster: { list: Array<{ name: string; state: State }>; members(): Array<{ name: string; state: State }> }
+  clock: { ms: number }
+  gaveUp: string[][]
+  first: FirstCatchUp
+} {
   const map = { pid: '<a@h.1.0>', caught: [] as string[], connected: [] as string[], caughtUp: () => map.caught, peers: () => map.connected }
   const cluster = { list: [] as Array<{ name: string; state: State }>, members: () => cluster.list }
-  return { map, cluster }
+  const clock = { ms: 0 }
+  const gaveUp: string[][] = []
+  const first = new FirstCatchUp(map, cluster, { maxWaitMs, now: () => clock.ms, onGiveUp: (pending) => gaveUp.push(pending) })
+  return { map, cluster, clock, gaveUp, first }
 }
 
 describe('FirstCatchUp', () => {
-  it('waits while a reported node is being dialled or connected, until a catch-up with any peer ends', () => {
-    const { map, cluster } = fakes()
-    const first = new FirstCatchUp(map, cluster)
-    cluster.list = [{ name: 'a@h', state: 'connecting' }, { name: 'b@h', state: 'backoff' }]
-    expect(first.notDoneReason()).toBe('catching up: no catch-up with a peer has ended yet (a@h)')
-    cluster.list = [{ name: 'a@h', state: 'connected' }, { name: 'b@h', state: 'backoff' }]
-    map.connected = ['a@h']
-    expect(first.notDoneReason()).toMatch(/^catching up/)
-    map.caught = ['a@h']
+  it('waits until a catch-up has ended with every reachable peer, not just one', () => {
+    const { map, cluster, first } = setup()
+    cluster.list = [{ name: 'b@h', state: 'connected' }, { name: 'c@h', state: 'connecting' }, { name: 'd@h', state: 'backoff' }]
+    map.connected = ['b@h']
+    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with b@h, c@h')
+    // b was restarted with this node and is empty too: its catch-up ending is not enough while c's has not.
+    map.caught = ['b@h']
+    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with c@h')
+    cluster.list[1]!.state = 'connected'
+    map.connected = ['b@h', 'c@h']
+    map.caught = ['b@h', 'c@h']
     expect(first.notDoneReason()).toBeUndefined()
-    // Met once, it stays met: the node keeps its data when its peers leave.
+    // Met once, it stays met: the node keeps its data when its peers leave or others come.
     map.caught = []
-    expect(first.notDoneReason()).toBeUndefined()
-    // A replica the supervisor restarted is empty: it is waited for again.
-    map.pid = '<a@h.1.7>'
-    expect(first.notDoneReason()).toMatch(/^catching up/)
-    map.caught = ['a@h']
+    cluster.list[2]!.state = 'connected'
     expect(first.notDoneReason()).toBeUndefined()
   })
 
-  it('passes when nobody can be caught up from: no node reported, or every one refusing connections', () => {
-    const alone = fakes()
-    expect(new FirstCatchUp(alone.map, alone.cluster).notDoneReason()).toBeUndefined()
-    const refused = fakes()
-    refused.cluster.list = [{ name: 'a@h', state: 'backoff' }, { name: 'b@h', state: 'backoff' }]
-    expect(new FirstCatchUp(refused.map, refused.cluster).notDoneReason()).toBeUndefined()
+  it('waits again for a replica the supervisor restarted', () => {
+    const { map, cluster, first } = setup()
+    cluster.list = [{ name: 'b@h', state: 'connected' }]
+    map.caught = ['b@h']
+    expect(first.notDoneReason()).toBeUndefined()
+    map.pid = '<a@h.1.7>'
+    map.caught = []
+    expect(first.notDoneReason()).toMatch(/^catching up/)
+    map.caught = ['b@h']
+    expect(first.notDoneReason()).toBeUndefined()
+  })
+
+  it('is ready while nobody can be reached, without counting that as caught up', () => {
+    const { map, cluster, first } = setup()
+    expect(first.notDoneReason()).toBeUndefined()
+    cluster.list = [{ name: 'b@h', state: 'backoff' }, { name: 'c@h', state: 'backoff' }]
+    expect(first.notDoneReason()).toBeUndefined()
+    // Restarted while cut off: once a peer is back, the node waits for its data.
+    cluster.list[0]!.state = 'connected'
+    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with b@h')
+    map.caught = ['b@h']
+    expect(first.notDoneReason()).toBeUndefined()
   })
 
   it('waits for a peer that connected to this node though discovery does not report it', () => {
-    const { map, cluster } = fakes()
+    const { map, first } = setup()
     map.connected = ['z@h']
-    expect(new FirstCatchUp(map, cluster).notDoneReason()).toBe('catching up: no catch-up with a peer has ended yet (z@h)')
+    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with z@h')
+  })
+
+  it('gives up after maxWaitMs from the replica\'s start, once, naming the peers it gave up on', () => {
+    const { cluster, clock, gaveUp, first } = setup(60_000)
+    cluster.list = [{ name: 'old@h', state: 'connected' }]
+    expect(first.notDoneReason()).toMatch(/^catching up/)
+    clock.ms = 59_999
+    expect(first.notDoneReason()).toMatch(/^catching up/)
+    clock.ms = 60_000
+    expect(first.notDoneReason()).toBeUndefined()
+    expect(first.notDoneReason()).toBeUndefined()
+    expect(gaveUp).toEqual([['old@h']])
+  })
+
+  it('names five pending peers and counts the rest', () => {
+    const { cluster, first } = setup()
+    cluster.list = Array.from({ length: 8 }, (_, i) => ({ name: `n${i}@h`, state: 'connected' as const }))
+    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with n0@h, n1@h, n2@h, n3@h, n4@h, and 3 more')
   })
 })

@@ -1,13 +1,18 @@
 /**
  * FirstCatchUp: whether a cache node holds its peers' data yet, for `/readyz`. A node that starts or restarts holds
- * nothing until its map's first catch-up with a peer ends (`ReplicatedMap.caughtUp`), and a read before then answers
- * "absent" for keys every other node holds. So readiness waits for one catch-up to end, unless there is nobody to
- * catch up from: discovery reports no other node, or every node it reports refuses connections (the first node of a
- * new cluster, or the only one left). Once met it stays met for that replica: a node that later loses its peers keeps
- * its data. A replica the supervisor restarted starts empty, so it is waited for again.
+ * nothing until its map's catch-ups with its peers end (`ReplicatedMap.caughtUp`), and a read before then answers
+ * "absent" for keys every other node holds. So readiness waits until a catch-up has ended with every peer it can
+ * reach: the nodes discovery reports that are connected or being dialled, and any node of the scope connected to it.
+ * With one peer only, two nodes restarted together would count each other, both still empty.
  *
- * Gotcha: a reported node that accepts the connection but runs no cache map (another app behind the same discovery)
- * is waited for as long as it stays connected.
+ * Once met it stays met for that replica: a node that later loses its peers keeps its data. A replica the supervisor
+ * restarted starts empty, so it is waited for again. While nobody can be reached (discovery reports no other node, or
+ * every one it reports failed its last dial) the node is ready, without that counting as met: the first node of a
+ * new cluster serves at once, and a node restarted while cut off from its peers waits for them once they are back.
+ *
+ * The wait has an end, `maxWaitMs` after the replica started: a peer that never ends a catch-up (a version without
+ * `caughtUp`, in a rolling upgrade; a node that accepts connections but runs no cache) must not keep the node out of
+ * service for good. Past it the node is ready and says which peers it gave up on (`onGiveUp`).
  */
 
 /** What FirstCatchUp reads of the map. */
@@ -23,35 +28,56 @@ export interface MemberSource {
   members(): ReadonlyArray<{ readonly name: string; readonly state: 'connected' | 'connecting' | 'backoff' }>
 }
 
+export interface FirstCatchUpOptions {
+  /** The longest a replica waits, from when it is first seen (`CACHE_READY_CATCH_UP_MS`). */
+  readonly maxWaitMs: number
+  /** The clock, in ms. */
+  readonly now: () => number
+  /** Called once when the wait ends unmet, with the peers no catch-up had ended with. */
+  readonly onGiveUp?: (pending: string[]) => void
+}
+
 export class FirstCatchUp {
   readonly #map: CatchUpSource
   readonly #cluster: MemberSource
-  /** The replica (its pid) that has caught up, or had nobody to catch up from. */
-  #doneFor: string | undefined = undefined
+  readonly #o: FirstCatchUpOptions
+  /** The replica (its pid) being waited for, since when, and whether its wait is over. */
+  #replica: string | undefined = undefined
+  #since = 0
+  #done = false
 
-  constructor(map: CatchUpSource, cluster: MemberSource) {
+  constructor(map: CatchUpSource, cluster: MemberSource, options: FirstCatchUpOptions) {
     this.#map = map
     this.#cluster = cluster
+    this.#o = options
   }
 
   /**
-   * Why the node may not hold its peers' data yet; undefined once it does, or once there is nobody to get it from.
-   * Ask only once discovery has succeeded: before that, no node is reported and this would pass at once.
+   * Why the node may not hold its peers' data yet; undefined once it does, while nobody can be reached, or once the
+   * wait is over. Ask only once discovery has succeeded: before that, no node is reported.
    */
   notDoneReason(): string | undefined {
     const replica = String(this.#map.pid)
-    if (this.#doneFor === replica) return undefined
-    if (this.#map.caughtUp().length > 0) {
-      this.#doneFor = replica
-      return undefined
+    if (replica !== this.#replica) {
+      this.#replica = replica
+      this.#since = this.#o.now()
+      this.#done = false
     }
+    if (this.#done) return undefined
     const reachable = new Set(this.#map.peers())
     for (const member of this.#cluster.members()) if (member.state !== 'backoff') reachable.add(member.name)
-    if (reachable.size === 0) {
-      this.#doneFor = replica
+    if (reachable.size === 0) return undefined
+    const caughtUp = new Set(this.#map.caughtUp())
+    const pending = [...reachable].filter((node) => !caughtUp.has(node)).sort()
+    if (pending.length === 0) {
+      this.#done = true
       return undefined
     }
-    const names = [...reachable].sort()
-    return `catching up: no catch-up with a peer has ended yet (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`
+    if (this.#o.now() - this.#since >= this.#o.maxWaitMs) {
+      this.#done = true
+      this.#o.onGiveUp?.(pending)
+      return undefined
+    }
+    return `catching up: no catch-up has ended yet with ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? `, and ${pending.length - 5} more` : ''}`
   }
 }

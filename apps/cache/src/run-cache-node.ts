@@ -82,7 +82,11 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   // Any value a request can carry must cross to the peers: the map's entry limit is the request limit.
   const { map } = await startCacheTree(system, startMap, { scope: cache.scope, maxEntryBytes: cache.maxRequestBytes }, [observerChild(system, { traffic: node })])
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
-  const firstCatchUp = new FirstCatchUp(map, cluster)
+  const firstCatchUp = new FirstCatchUp(map, cluster, {
+    maxWaitMs: cache.readyCatchUpMs,
+    now,
+    onGiveUp: (pending) => logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)'),
+  })
   let resp: RespServer | undefined
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
