@@ -55,8 +55,8 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   /**
    * Sends a batch of `entries` to `to`. A batch over the transport's `maxMessageBytes` (a node whose limit is below
    * the map's `maxEntryBytes`) goes again one entry a message, so that the others get through (its deletes still
-   * acknowledged); an entry that is over
-   * on its own is logged and stays unsent, to be tried again by the next catch-up. The actor never crashes on it.
+   * acknowledged); an entry that is over on its own is logged and stays unsent, to be tried again by the next
+   * catch-up. The actor never crashes on it.
    */
   const sendDelta = (ctx: Ctx, to: Pid, msg: MapMessage, entries: readonly Entry[]): void => {
     try {
