@@ -17,7 +17,7 @@ describe('catch-up rounds', () => {
 
   it('completes a round once its whole weight is back, and only from the node it was started with', () => {
     const rounds = new CatchUpRounds()
-    const share = rounds.start('b@h')
+    const share = rounds.start('b@h', 0)
     const [x, y] = splitShare(share, 2)
     expect(rounds.credit('c@h', x!)).toBe(false)
     expect(rounds.credit('b@h', x!)).toBe(false)
@@ -32,7 +32,7 @@ describe('catch-up rounds', () => {
   it('forgets a dropped peer: its open rounds and that it was caught up with', () => {
     const rounds = new CatchUpRounds()
     rounds.markCaughtUp('b@h')
-    const share = rounds.start('b@h')
+    const share = rounds.start('b@h', 0)
     rounds.dropPeer('b@h')
     expect(rounds.caughtUp()).toEqual([])
     expect(rounds.credit('b@h', share)).toBe(false)
@@ -40,11 +40,22 @@ describe('catch-up rounds', () => {
 
   it('keeps at most MAX_OPEN_ROUNDS_PER_PEER open rounds with a peer that never answers, dropping the oldest', () => {
     const rounds = new CatchUpRounds()
-    const first = rounds.start('b@h')
-    for (let i = 0; i < 10; i++) rounds.start('b@h')
-    rounds.start('c@h')
+    const first = rounds.start('b@h', 0)
+    for (let i = 0; i < 10; i++) rounds.start('b@h', 0)
+    rounds.start('c@h', 0)
     expect(rounds.openRounds).toBe(MAX_OPEN_ROUNDS_PER_PEER + 1)
     expect(rounds.credit('b@h', first)).toBe(false)
+  })
+
+  it('is busy with a peer while a round with it younger than maxAgeMs is open', () => {
+    const rounds = new CatchUpRounds()
+    expect(rounds.busyWith('b@h', 0, 100)).toBe(false)
+    const share = rounds.start('b@h', 1_000)
+    expect(rounds.busyWith('b@h', 1_099, 100)).toBe(true)
+    expect(rounds.busyWith('c@h', 1_050, 100)).toBe(false)
+    expect(rounds.busyWith('b@h', 1_100, 100)).toBe(false)
+    rounds.credit('b@h', share)
+    expect(rounds.busyWith('b@h', 1_050, 100)).toBe(false)
   })
 
   it('reads a share only from whole numbers within the round weight', () => {

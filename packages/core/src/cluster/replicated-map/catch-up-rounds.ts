@@ -57,15 +57,15 @@ export function shareOf(msg: { round?: unknown; w?: unknown }): RoundShare | und
 export class CatchUpRounds {
   #next = 1
   /** Open rounds by number: the peer node and the weight handed back so far. */
-  readonly #open = new Map<number, { readonly node: string; returned: number }>()
+  readonly #open = new Map<number, { readonly node: string; readonly startedAt: number; returned: number }>()
   readonly #caughtUp = new Set<string>()
 
-  /** Opens a round with `node`; its first step carries the returned share. */
-  start(node: string): RoundShare {
+  /** Opens a round with `node` at clock time `now`; its first step carries the returned share. */
+  start(node: string, now: number): RoundShare {
     const ofNode = [...this.#open].filter(([, open]) => open.node === node).map(([round]) => round)
     for (let i = 0; i <= ofNode.length - MAX_OPEN_ROUNDS_PER_PEER; i++) this.#open.delete(ofNode[i]!)
     const round = this.#next++
-    this.#open.set(round, { node, returned: 0 })
+    this.#open.set(round, { node, startedAt: now, returned: 0 })
     return { round, w: ROUND_WEIGHT }
   }
 
@@ -102,6 +102,16 @@ export class CatchUpRounds {
   /** The peers caught up with since they last joined. */
   caughtUp(): string[] {
     return [...this.#caughtUp]
+  }
+
+  /**
+   * True while a round with `node` started less than `maxAgeMs` before `now` is open: a periodic catch-up then waits,
+   * since a second round while the first still moves entries would ask for the same entries again. An older one is
+   * taken as lost (or as a peer that counts no rounds), and a new round goes ahead.
+   */
+  busyWith(node: string, now: number, maxAgeMs: number): boolean {
+    for (const open of this.#open.values()) if (open.node === node && now - open.startedAt < maxAgeMs) return true
+    return false
   }
 
   /** Rounds started and not ended. */

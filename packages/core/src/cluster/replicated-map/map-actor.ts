@@ -25,7 +25,7 @@ import {
   encodeWant,
   wantedEntries,
 } from './catch-up.ts'
-import { shareOf, splitShare } from './catch-up-rounds.ts'
+import { MAX_OPEN_ROUNDS_PER_PEER, shareOf, splitShare } from './catch-up-rounds.ts'
 import type { RoundShare } from './catch-up-rounds.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, FindEntry, WarmEntries } from './delta-batch.ts'
@@ -132,7 +132,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   const startSync = (ctx: Ctx, node: string): void => {
     const peer = peerPid(peers, node)
     if (peer === undefined) return
-    const share = shared.rounds.start(node)
+    const share = shared.rounds.start(node, system.clock.now())
     ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes: childHashes(store.digest, [0]), ...share } satisfies MapMessage)
   }
   /**
@@ -338,10 +338,15 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
         case 'arm':
           arm(ctx, state)
           return state
-        case 'sync':
-          for (const node of peers.nodes()) if (system.node < node) startSync(ctx, node)
+        case 'sync': {
+          // Not with a peer whose catch-up is still under way (a large one can outlast the interval): a second round
+          // would ask for the entries still in flight again. One open for MAX_OPEN_ROUNDS_PER_PEER intervals is lost.
+          const now = system.clock.now()
+          const maxAgeMs = MAX_OPEN_ROUNDS_PER_PEER * options.syncIntervalMs
+          for (const node of peers.nodes()) if (system.node < node && !shared.rounds.busyWith(node, now, maxAgeMs)) startSync(ctx, node)
           ctx.sendAfter(ctx.self, { t: 'sync' } satisfies MapMessage, options.syncIntervalMs)
           return state
+        }
         default:
           logger.warn({ msg: describeValue(msg) }, 'a replicated map actor ignored an unknown message')
           return state

@@ -603,6 +603,28 @@ describe('replicated map: knowing a catch-up has ended (caughtUp)', () => {
     expect(m['a@h']!.caughtUp()).toEqual([])
   })
 
+  it('starts no periodic catch-up with a peer while one with it is still under way', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'], { syncIntervalMs: 100 })
+    await net.settle()
+    net.partition('a@h', 'b@h')
+    for (let i = 0; i < 3000; i++) m['b@h']!.set(`k${i}`, i)
+    // Each hop now takes 60 ms, so the catch-up after the heal outlasts the 100 ms between periodic ones.
+    net.delay('a@h', 'b@h', 60)
+    const rootsAt: number[] = []
+    sys['a@h']!.trace((r) => {
+      const msg = r.msg as { t?: string; parents?: number[] }
+      if (r.type === 'send' && r.from?.equals(m['a@h']!.pid) === true && msg.t === 'ranges' && msg.parents?.length === 1 && msg.parents[0] === 0) rootsAt.push(net.clock.now())
+    })
+    const healedAt = net.clock.now()
+    net.heal()
+    await net.waitFor(() => m['a@h']!.caughtUp().includes('b@h'))
+    const tookMs = net.clock.now() - healedAt
+    expect(tookMs).toBeGreaterThan(200)
+    expect(m['a@h']!.size).toBe(3000)
+    // One round from the heal to its end, where a periodic one every 100 ms would have started two or three more.
+    expect(rootsAt).toHaveLength(1)
+  })
+
   it('a step from a peer that counts no rounds is answered as before, without a share', async () => {
     const { net, sys, m } = cluster<number>(['a@h', 'b@h'])
     await net.settle()
