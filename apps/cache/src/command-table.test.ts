@@ -216,7 +216,7 @@ describe('executeCommand', () => {
     await net.settle()
     const info = run('INFO', 'replication')
     expect(info).toContain('cohort_peers:1')
-    expect(info).toContain('cohort_peer0:node=b@h,pending=0')
+    expect(info).toContain('cohort_peer0:node=b@h,pending=0,caught_up=1')
   })
 
   it('answers unknown commands, wrong arity and refused commands with Redis-style errors', () => {

@@ -55,7 +55,10 @@ export function infoReport(s: CommandSession, requested: readonly string[]): str
         const peers = s.map.peers()
         // Every node takes writes (multi-primary); `connected_slaves:0` keeps Redis tools from dialling our peers.
         lines.push('role:master', 'connected_slaves:0', 'cohort_replication:multi-primary last-writer-wins', `cohort_peers:${peers.length}`)
-        peers.forEach((peer, i) => lines.push(`cohort_peer${i}:node=${peer},pending=${stats.pendingByPeer[peer] ?? 0}`))
+        // caught_up: a catch-up with that peer has ended since it joined (`ReplicatedMap.caughtUp`), as a Redis
+        // replica's master_sync_in_progress says whether its first sync is done.
+        const caughtUp = new Set(s.map.caughtUp())
+        peers.forEach((peer, i) => lines.push(`cohort_peer${i}:node=${peer},pending=${stats.pendingByPeer[peer] ?? 0},caught_up=${caughtUp.has(peer) ? 1 : 0}`))
         break
       }
       case 'keyspace': {
