@@ -612,8 +612,9 @@ describe('replicated map: knowing a catch-up has ended (caughtUp)', () => {
     net.delay('a@h', 'b@h', 60)
     const rootsAt: number[] = []
     sys['a@h']!.trace((r) => {
+      if (r.type !== 'send' || r.from?.equals(m['a@h']!.pid) !== true) return
       const msg = r.msg as { t?: string; parents?: number[] }
-      if (r.type === 'send' && r.from?.equals(m['a@h']!.pid) === true && msg.t === 'ranges' && msg.parents?.length === 1 && msg.parents[0] === 0) rootsAt.push(net.clock.now())
+      if (msg.t === 'ranges' && msg.parents?.length === 1 && msg.parents[0] === 0) rootsAt.push(net.clock.now())
     })
     const healedAt = net.clock.now()
     net.heal()
