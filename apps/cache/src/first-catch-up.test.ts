@@ -80,6 +80,13 @@ describe('FirstCatchUp', () => {
     expect(gaveUp).toEqual([['old@h']])
   })
 
+  it('does not wait with a maxWaitMs of 0, and gives up on nobody', () => {
+    const { cluster, gaveUp, first } = setup(0)
+    cluster.list = [{ name: 'b@h', state: 'connected' }]
+    expect(first.notDoneReason()).toBeUndefined()
+    expect(gaveUp).toEqual([])
+  })
+
   it('names five pending peers and counts the rest', () => {
     const { cluster, first } = setup()
     cluster.list = Array.from({ length: 8 }, (_, i) => ({ name: `n${i}@h`, state: 'connected' as const }))

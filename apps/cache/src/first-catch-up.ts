@@ -12,7 +12,8 @@
  *
  * The wait has an end, `maxWaitMs` after the replica started: a peer that never ends a catch-up (a version without
  * `caughtUp`, in a rolling upgrade; a node that accepts connections but runs no cache) must not keep the node out of
- * service for good. Past it the node is ready and says which peers it gave up on (`onGiveUp`).
+ * service for good. Past it the node is ready and says which peers it gave up on (`onGiveUp`); with 0 it does not wait,
+ * and says nothing.
  */
 
 /** What FirstCatchUp reads of the map. */
@@ -75,7 +76,8 @@ export class FirstCatchUp {
     }
     if (this.#o.now() - this.#since >= this.#o.maxWaitMs) {
       this.#done = true
-      this.#o.onGiveUp?.(pending)
+      // A wait of 0 is the operator's choice not to wait: nothing was given up on, so nothing to warn about.
+      if (this.#o.maxWaitMs > 0) this.#o.onGiveUp?.(pending)
       return undefined
     }
     return `catching up: no catch-up has ended yet with ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? `, and ${pending.length - 5} more` : ''}`
