@@ -50,9 +50,19 @@ describe('FirstCatchUp', () => {
     expect(first.notDoneReason()).toBeUndefined()
   })
 
-  it('is ready while nobody can be reached, without counting that as caught up', () => {
+  it('counts a node that discovery reports alone as caught up: the first of its cluster keeps serving as others join', () => {
     const { map, cluster, first } = setup()
     expect(first.notDoneReason()).toBeUndefined()
+    cluster.list = [{ name: 'b@h', state: 'connected' }]
+    map.connected = ['b@h']
+    expect(first.notDoneReason()).toBeUndefined()
+    // Its replica restarted: empty now, it waits for the node that joined.
+    map.pid = '<a@h.1.9>'
+    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with b@h')
+  })
+
+  it('is ready while every reported node is in backoff, without counting that as caught up', () => {
+    const { map, cluster, first } = setup()
     cluster.list = [{ name: 'b@h', state: 'backoff' }, { name: 'c@h', state: 'backoff' }]
     expect(first.notDoneReason()).toBeUndefined()
     // Restarted while cut off: once a peer is back, the node waits for its data.

@@ -6,9 +6,11 @@
  * With one peer only, two nodes restarted together would count each other, both still empty.
  *
  * Once met it stays met for that replica: a node that later loses its peers keeps its data. A replica the supervisor
- * restarted starts empty, so it is waited for again. While nobody can be reached (discovery reports no other node, or
- * every one it reports failed its last dial) the node is ready, without that counting as met: the first node of a
- * new cluster serves at once, and a node restarted while cut off from its peers waits for them once they are back.
+ * restarted starts empty, so it is waited for again. A node that discovery reports alone is the first of its cluster
+ * and holds all the data there is: that counts as met, so it keeps serving when others join and catch up from it
+ * (counted as not met, a cluster scaled from one node to two lost its only serving node for the new one's catch-up).
+ * While every node discovery reports failed its last dial, the node is ready without that counting as met: a node
+ * restarted while cut off from its peers serves, and waits for them once they are back.
  *
  * The wait has an end, `maxWaitMs` after the replica started: a peer that never ends a catch-up (a version without
  * `caughtUp`, in a rolling upgrade; a node that accepts connections but runs no cache) must not keep the node out of
@@ -18,8 +20,8 @@
 
 /** What FirstCatchUp reads of the map. */
 export interface CatchUpSource {
-  /** The current replica's actor: a new one holds nothing yet. */
-  readonly pid: { toString(): string }
+  /** The current replica's actor: a new one (a new pid) holds nothing yet. */
+  readonly pid: unknown
   caughtUp(): string[]
   peers(): string[]
 }
@@ -43,7 +45,7 @@ export class FirstCatchUp {
   readonly #cluster: MemberSource
   readonly #o: FirstCatchUpOptions
   /** The replica (its pid) being waited for, since when, and whether its wait is over. */
-  #replica: string | undefined = undefined
+  #replica: unknown = undefined
   #since = 0
   #done = false
 
@@ -58,16 +60,22 @@ export class FirstCatchUp {
    * wait is over. Ask only once discovery has succeeded: before that, no node is reported.
    */
   notDoneReason(): string | undefined {
-    const replica = String(this.#map.pid)
+    // Asked before every RESP command (its LOADING check), so the common answer costs a comparison: the replica is
+    // told apart by its pid's identity, one object for the replica's life.
+    const replica = this.#map.pid
     if (replica !== this.#replica) {
       this.#replica = replica
       this.#since = this.#o.now()
       this.#done = false
     }
     if (this.#done) return undefined
+    const members = this.#cluster.members()
     const reachable = new Set(this.#map.peers())
-    for (const member of this.#cluster.members()) if (member.state !== 'backoff') reachable.add(member.name)
-    if (reachable.size === 0) return undefined
+    for (const member of members) if (member.state !== 'backoff') reachable.add(member.name)
+    if (reachable.size === 0) {
+      if (members.length === 0) this.#done = true
+      return undefined
+    }
     const caughtUp = new Set(this.#map.caughtUp())
     const pending = [...reachable].filter((node) => !caughtUp.has(node)).sort()
     if (pending.length === 0) {
