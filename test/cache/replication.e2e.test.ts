@@ -1,11 +1,11 @@
 /**
  * Three cache nodes as separate processes over real sockets: writes on one are read on the others, values up to the
  * request limit included, concurrent writes to one key converge, TTLs expire everywhere, and a node killed with
- * SIGKILL catches up when it comes back.
+ * SIGKILL catches up when it comes back, serving neither HTTP's /readyz nor RESP's reads before it holds its peers' data.
  */
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { cluster, httpGet, httpPut, startCacheCluster, startCacheNode, until, waitForPeers } from './support/cache-process.ts'
+import { cluster, httpGet, httpPut, readyzStatus, startCacheCluster, startCacheNode, until, waitForPeers } from './support/cache-process.ts'
 import type { CacheNode } from './support/cache-process.ts'
 
 const NAMES = ['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1']
@@ -115,7 +115,7 @@ describe('cache replication across processes', () => {
     expect(b.process.child.exitCode).toBeNull()
   })
 
-  it('keeps a restarted node out of readiness until it holds its peers\' data', async () => {
+  it('keeps a restarted node out of readiness, and reads off it, until it holds its peers\' data', async () => {
     const nodes = await startCacheCluster(NAMES)
     const [a, b, c] = nodes as [CacheNode, CacheNode, CacheNode]
     // Enough keys that the restarted node's catch-up takes a while after it is listening and joined.
@@ -130,22 +130,75 @@ describe('cache replication across processes', () => {
     await until(async () => (await cluster(c)).replication.keys === 50_000, 15_000, 'c to hold every key')
     c.process.kill('SIGKILL')
     await c.process.exited
-    const c2 = await startCacheNode({ name: c.name, peers: [a, b].map((n) => ({ name: n.name, url: n.url })) })
-    // Asked back to back from the moment it listens: the first 200 must find every key there.
-    const reasons = new Set<string>()
-    for (;;) {
-      const res = await fetch(`${c2.http}/readyz`)
-      const body = await res.text()
-      if (res.status === 200) break
-      expect(res.status).toBe(503)
-      reasons.add(body.trim())
+    const c2 = await startCacheNode({ name: c.name, peers: [a, b].map((n) => ({ name: n.name, url: n.url })) }, { untilReady: false })
+    const last = `value 49999 ${'x'.repeat(64)}`
+    // A RESP client without ioredis's ready check reads back to back from the moment the node listens: each read is
+    // refused with LOADING or finds the key, never "absent".
+    const raw = new Redis({ host: c2.host, port: c2.redisPort, enableReadyCheck: false, lazyConnect: true })
+    // ioredis's ready check waits for INFO's loading:0 (its read is queued until then), so its first read finds the key.
+    const checked = new Redis({ host: c2.host, port: c2.redisPort, lazyConnect: true })
+    try {
+      await raw.connect()
+      const rawReads = (async (): Promise<void> => {
+        for (;;) {
+          const reply = await raw.get('k:49999').catch((error: unknown) => error as Error)
+          if (!(reply instanceof Error)) return expect(reply).toBe(last)
+          expect(reply.message).toMatch(/^LOADING Cohort cache is catching up with its peers/)
+        }
+      })()
+      const checkedRead = checked.get('k:49999')
+      // The same over HTTP, straight to the node's port: 503 with Retry-After while loading, never a 404.
+      const httpReads = (async (): Promise<void> => {
+        for (;;) {
+          const res = await fetch(`${c2.http}/kv/k:49999`)
+          const body = await res.text()
+          if (res.status === 200) return expect(body).toBe(last)
+          expect(res.status, body).toBe(503)
+          expect(res.headers.get('retry-after')).toBe('1')
+          expect(body).toMatch(/^loading: (not joined|catching up)/)
+        }
+      })()
+      // Asked back to back from the moment it listens: the first 200 must find every key there.
+      const reasons = new Set<string>()
+      for (;;) {
+        const res = await fetch(`${c2.http}/readyz`)
+        const body = await res.text()
+        if (res.status === 200) break
+        expect(res.status).toBe(503)
+        reasons.add(body.trim())
+      }
+      // Whatever it waited for, it said so: discovery, or the catch-up, by name.
+      for (const reason of reasons) expect(reason).toMatch(/^not ready: (not joined|catching up: no catch-up has ended yet with [ab]@)/)
+      await Promise.all([rawReads, httpReads])
+      expect(await checkedRead).toBe(last)
+    } finally {
+      raw.disconnect()
+      checked.disconnect()
     }
     const state = await cluster(c2)
     expect(state.replication.keys).toBe(50_000)
     expect((state.replication as unknown as { caughtUp: string[] }).caughtUp.length).toBeGreaterThan(0)
-    expect(await httpGet(c2, 'k:49999')).toBe(`value 49999 ${'x'.repeat(64)}`)
-    // Whatever it waited for, it said so: discovery, or the catch-up, by name.
-    for (const reason of reasons) expect(reason).toMatch(/^not ready: (not joined|catching up: no catch-up has ended yet with [ab]@)/)
+    expect(await httpGet(c2, 'k:49999')).toBe(last)
+  })
+
+  it('keeps the first node serving while a second joins and catches up from it', async () => {
+    const a = await startCacheNode({ name: 'a@127.0.0.1' })
+    const client = new Redis({ host: a.host, port: a.redisPort })
+    try {
+      const pipeline = client.pipeline()
+      for (let i = 0; i < 50_000; i++) pipeline.set(`k:${i}`, `value ${i}`)
+      await pipeline.exec()
+      const b = await startCacheNode({ name: 'b@127.0.0.1', peers: [{ name: a.name, url: a.url }] }, { untilReady: false })
+      // Until b holds every key, a answers every read and stays ready: it was alone, so it holds all there is.
+      for (;;) {
+        expect(await client.get('k:49999')).toBe('value 49999')
+        expect(await readyzStatus(a)).toBe(200)
+        if ((await readyzStatus(b)) === 200) break
+      }
+      expect((await cluster(b)).replication.keys).toBe(50_000)
+    } finally {
+      client.disconnect()
+    }
   })
 
   it('finishes replicating what it accepted when stopped with SIGTERM', async () => {

@@ -27,6 +27,11 @@ export interface ServerFacts {
   readonly password?: Password | undefined
   /** `CACHE_MAX_MEMORY`: past it, commands that add data are refused; none: no limit. */
   readonly memoryLimit?: MemoryLimit | undefined
+  /**
+   * True while the node may not hold its peers' data yet (it has not joined, or a first catch-up is under way): what
+   * keeps `/readyz` at 503 keeps direct RESP clients from reading an empty replica. None: never.
+   */
+  readonly loading?: (() => boolean) | undefined
 }
 
 /** Per-connection state plus what handlers need. */
@@ -55,5 +60,10 @@ export class CommandSession {
   /** Whether the data set is past `facts.memoryLimit`: commands that add data are refused until it is not. */
   overMemory(): boolean {
     return this.facts.memoryLimit?.over(this.map) === true
+  }
+
+  /** Whether the node is loading (`facts.loading`): commands without the `loading` flag get `-LOADING` until it is not. */
+  loading(): boolean {
+    return this.facts.loading?.() === true
   }
 }

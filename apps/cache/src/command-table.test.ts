@@ -5,7 +5,9 @@ import type { InMemoryNetwork } from '@cohort/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheMap } from './cache-map.ts'
 import { CommandSession } from './command-session.ts'
+import type { ServerFacts } from './command-session.ts'
 import { executeCommand } from './command-table.ts'
+import { Password } from './password.ts'
 import { RespWriter } from './resp-writer.ts'
 import { TEST_FACTS } from './test-support/test-facts.ts'
 
@@ -18,13 +20,13 @@ afterEach(async () => {
 const facts = TEST_FACTS
 
 /** A session on node a@h of a two-node in-memory cluster, and a helper that runs one command and returns the raw reply. */
-function setup() {
+function setup(withFacts: ServerFacts = facts) {
   net = createNetwork()
   const a = net.addNode('a@h')
   const b = net.addNode('b@h')
   const mapA = startReplicatedMap<Uint8Array>(a, { scope: 'cache' }) as CacheMap
   const mapB = startReplicatedMap<Uint8Array>(b, { scope: 'cache' }) as CacheMap
-  const session = new CommandSession(mapA, () => a.clock.now(), facts, 1)
+  const session = new CommandSession(mapA, () => a.clock.now(), withFacts, 1)
   const out = new RespWriter()
   const run = (...args: (string | Buffer)[]): string => {
     executeCommand(args.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x)), session, out)
@@ -34,6 +36,38 @@ function setup() {
 }
 
 describe('executeCommand', () => {
+  it('answers -LOADING, as Redis while it loads, until the node holds its peers\' data', () => {
+    let loading = true
+    const { mapA, run } = setup({ ...facts, loading: () => loading })
+    const refused = '-LOADING Cohort cache is catching up with its peers; try again shortly\r\n'
+    // Data commands, and PING and DBSIZE as in Redis: refused, and nothing written.
+    for (const command of [['GET', 'k'], ['SET', 'k', 'v'], ['DEL', 'k'], ['KEYS', '*'], ['PING'], ['DBSIZE'], ['EXPIRE', 'k', '10']]) {
+      expect(run(...command), command.join(' ')).toBe(refused)
+    }
+    expect(mapA.size).toBe(0)
+    // The connection's and the server's commands run (Redis's `loading` flag), and say what they are.
+    expect(run('ECHO', 'hi')).toBe('$2\r\nhi\r\n')
+    expect(run('SELECT', '0')).toBe('+OK\r\n')
+    expect(run('CLIENT', 'SETNAME', 'app')).toBe('+OK\r\n')
+    expect(run('TIME')).toMatch(/^\*2\r\n/)
+    expect(run('INFO', 'persistence')).toContain('loading:1\r\nloading_eta_seconds:1\r\n')
+    expect(run('COMMAND', 'INFO', 'info', 'get')).toBe('*2\r\n*6\r\n$4\r\ninfo\r\n:-1\r\n*2\r\n+readonly\r\n+loading\r\n:0\r\n:0\r\n:0\r\n*6\r\n$3\r\nget\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n')
+    loading = false
+    expect(run('SET', 'k', 'v')).toBe('+OK\r\n')
+    expect(run('GET', 'k')).toBe('$1\r\nv\r\n')
+    expect(run('PING')).toBe('+PONG\r\n')
+    const persistence = run('INFO', 'persistence')
+    expect(persistence).toContain('loading:0\r\n')
+    expect(persistence).not.toContain('loading_eta_seconds')
+  })
+
+  it('asks for the password before it says it is loading, as Redis checks them', () => {
+    const { run } = setup({ ...facts, loading: () => true, password: new Password('secret') })
+    expect(run('GET', 'k')).toBe('-NOAUTH Authentication required.\r\n')
+    expect(run('AUTH', 'secret')).toBe('+OK\r\n')
+    expect(run('GET', 'k')).toMatch(/^-LOADING /)
+  })
+
   it('answers GET and SET and replicates the write to the other node', async () => {
     const { net, mapB, run } = setup()
     expect(run('SET', 'k', 'v')).toBe('+OK\r\n')

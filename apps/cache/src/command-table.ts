@@ -26,6 +26,12 @@ export interface CommandSpec {
   write: boolean
   /** Can add data, so is refused over `CACHE_MAX_MEMORY` (Redis's `denyoom` flag, listed by `COMMAND`). */
   denyOom?: boolean
+  /**
+   * Runs while the node is loading, that is, before it holds its peers' data (Redis's `loading` flag, listed by
+   * `COMMAND`): the commands of the connection and the server. The rest, PING and DBSIZE among them as in Redis, get
+   * `-LOADING …` until then.
+   */
+  loading?: boolean
   /** Runs the command; `args[0]` is the command name. */
   run(args: Buffer[], session: CommandSession, out: RespWriter): void
 }
@@ -35,6 +41,7 @@ const COMMAND_COMMAND: CommandSpec = {
   name: 'command',
   arity: -1,
   write: false,
+  loading: true,
   run(args, _s, out) {
     const sub = args[1]?.toString('latin1').toUpperCase()
     const describe = (spec: CommandSpec): void => {
@@ -42,9 +49,10 @@ const COMMAND_COMMAND: CommandSpec = {
       out.arrayHeader(6)
       out.bulkText(spec.name)
       out.integer(spec.arity)
-      out.arrayHeader(spec.denyOom === true ? 2 : 1)
+      out.arrayHeader(1 + (spec.denyOom === true ? 1 : 0) + (spec.loading === true ? 1 : 0))
       out.simple(spec.write ? 'write' : 'readonly')
       if (spec.denyOom === true) out.simple('denyoom')
+      if (spec.loading === true) out.simple('loading')
       out.integer(keyed ? 1 : 0)
       out.integer(keyed ? 1 : 0)
       out.integer(keyed ? 1 : 0)
@@ -104,6 +112,13 @@ const BY_SPELLING: ReadonlyMap<string, CommandSpec> = new Map(
 /** Redis's reply to a command that would add data past `maxmemory`, word for word (clients match it). */
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'."
 
+/**
+ * The reply to a command without the `loading` flag while the node does not hold its peers' data yet. Redis answers
+ * `LOADING Redis is loading the dataset in memory` while it reads its data set at start; clients match the `LOADING`
+ * code (redis-py raises BusyLoadingError), and ioredis's ready check waits for INFO's `loading:0` before it sends.
+ */
+export const LOADING_ERROR = 'LOADING Cohort cache is catching up with its peers; try again shortly'
+
 /** The commands a connection may run before it has authenticated: the ones that authenticate it, and QUIT. */
 const BEFORE_AUTH = new Set(['auth', 'hello', 'quit'])
 
@@ -133,6 +148,11 @@ export function executeCommand(args: Buffer[], session: CommandSession, out: Res
   if (spec.denyOom === true && session.overMemory()) {
     session.facts.memoryLimit!.refuse()
     out.error(OOM_ERROR)
+    return
+  }
+  // As Redis while it loads: after the checks above, in its order (a command refused for memory says so first).
+  if (spec.loading !== true && session.loading()) {
+    out.error(LOADING_ERROR)
     return
   }
   spec.run(args, session, out)

@@ -5,6 +5,7 @@ import type { InMemoryNetwork } from '@cohort/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheMap } from './cache-map.ts'
 import { CommandSession } from './command-session.ts'
+import type { ServerFacts } from './command-session.ts'
 import { executeCommand } from './command-table.ts'
 import { runGetOrSet } from './get-set-fast-path.ts'
 import { RespParser } from './resp-parser.ts'
@@ -29,12 +30,12 @@ function multibulk(...args: (string | Buffer)[]): Buffer {
 }
 
 /** Two nodes' maps, one fed through the fast path first, one through the command table only. */
-function setup() {
+function setup(withFacts: ServerFacts = facts) {
   net = createNetwork()
   const fastMap = startReplicatedMap<Uint8Array>(net.addNode('a@h'), { scope: 'cache' }) as CacheMap
   const tableMap = startReplicatedMap<Uint8Array>(net.addNode('b@h'), { scope: 'other' }) as CacheMap
-  const fast = { session: new CommandSession(fastMap, () => 0, facts, 1), out: new RespWriter(), parser: new RespParser() }
-  const table = { session: new CommandSession(tableMap, () => 0, facts, 2), out: new RespWriter(), parser: new RespParser() }
+  const fast = { session: new CommandSession(fastMap, () => 0, withFacts, 1), out: new RespWriter(), parser: new RespParser() }
+  const table = { session: new CommandSession(tableMap, () => 0, withFacts, 2), out: new RespWriter(), parser: new RespParser() }
   /** Runs one chunk of commands both ways; the replies, and which commands the fast path took. */
   const run = (chunk: Buffer): { fast: string; table: string; took: boolean[] } => {
     const took: boolean[] = []
@@ -128,5 +129,19 @@ describe('runGetOrSet', () => {
     expect(r.took).toEqual(Array(others.length).fill(false))
     expect(r.fast).toBe(r.table)
     expect(r.fast).toContain("-ERR wrong number of arguments for 'get' command")
+  })
+
+  it('leaves GET and SET to the command table while the node is loading, which refuses them', () => {
+    let loading = true
+    const { fastMap, run } = setup({ ...facts, loading: () => loading })
+    const refused = '-LOADING Cohort cache is catching up with its peers; try again shortly\r\n'
+    const r = run(Buffer.concat([multibulk('SET', 'k', 'v'), multibulk('GET', 'k')]))
+    expect(r.took).toEqual([false, false])
+    expect(r.fast).toBe(refused + refused)
+    expect(fastMap.size).toBe(0)
+    loading = false
+    const after = run(Buffer.concat([multibulk('SET', 'k', 'v'), multibulk('GET', 'k')]))
+    expect(after.took).toEqual([true, true])
+    expect(after.fast).toBe('+OK\r\n$1\r\nv\r\n')
   })
 })

@@ -17,8 +17,8 @@ import type { RespWriter } from './resp-writer.ts'
  * reply; returns false, having done nothing, for any other command.
  */
 export function runGetOrSet(argc: number, parser: RespParser, session: CommandSession, out: RespWriter): boolean {
-  // An unauthenticated connection takes the general path, which refuses it.
-  if ((argc !== 2 && argc !== 3) || parser.list !== undefined || !session.authenticated) return false
+  // An unauthenticated connection, or any while the node is loading, takes the general path, which refuses it.
+  if ((argc !== 2 && argc !== 3) || parser.list !== undefined || !session.authenticated || session.loading()) return false
   const chunk = parser.chunk
   const at = parser.starts[0]!
   if (parser.ends[0]! - at !== 3) return false

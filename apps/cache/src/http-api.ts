@@ -7,7 +7,9 @@
  *
  * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
  * a bad `ttlMs` is 400, a body past the size limit is 413 and that connection is closed. A PUT while the data set is
- * past `CACHE_MAX_MEMORY` is 507, its body unread and its connection closed.
+ * past `CACHE_MAX_MEMORY` is 507, its body unread and its connection closed. Before the node holds its peers' data
+ * (`notLoadedReason`), the key-value routes are 503, so a client that reaches the port directly, not through a
+ * Service that heeds `/readyz`, does not read "absent" for keys its peers hold.
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -57,6 +59,12 @@ export interface HttpApiOptions {
    * @default none: no limit
    */
   memoryLimit?: MemoryLimit
+  /**
+   * Why the node may not hold its peers' data yet, undefined once it does: until then `/kv` and `/kv/<key>` answer
+   * 503 with `Retry-After: 1` and the reason (a PUT's body unread, its connection closed), as RESP answers `-LOADING`.
+   * @default none: never loading
+   */
+  notLoadedReason?: () => string | undefined
   logger: Logger
 }
 
@@ -211,6 +219,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       })
     }
     if (options.observe !== undefined && (await options.observe(req, res))) return
+    if (path === '/kv' || path.startsWith('/kv/')) {
+      const notLoaded = options.notLoadedReason?.()
+      if (notLoaded !== undefined) throw new HttpError(503, `loading: ${notLoaded}; try again shortly\n`, req.method === 'PUT', { 'retry-after': '1' })
+    }
     if (path.startsWith('/kv/')) return kv(req, res, path.slice(4), query)
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method ?? ''} not allowed on ${path}\n`)
     switch (path) {

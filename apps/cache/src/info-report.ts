@@ -45,7 +45,9 @@ export function infoReport(s: CommandSession, requested: readonly string[]): str
         break
       }
       case 'persistence':
-        lines.push('loading:0', 'rdb_changes_since_last_save:0', 'aof_enabled:0')
+        // loading:1 until the node holds its peers' data, as Redis while it reads its data set; ioredis's ready check
+        // asks again after loading_eta_seconds (the cache cannot estimate it: one second, ioredis's own default).
+        lines.push(...(s.loading() ? ['loading:1', 'loading_eta_seconds:1'] : ['loading:0']), 'rdb_changes_since_last_save:0', 'aof_enabled:0')
         break
       case 'stats':
         lines.push(`total_commands_processed:${facts.totalCommands()}`)

@@ -73,6 +73,12 @@ export interface RespServerOptions {
    * @default none: no limit
    */
   memoryLimit?: MemoryLimit
+  /**
+   * True while the node does not hold its peers' data yet: commands without Redis's `loading` flag (GET, SET, PING…)
+   * get `-LOADING …` and INFO says `loading:1`, as Redis while it reads its data set at start.
+   * @default none: never loading
+   */
+  loading?: () => boolean
   logger: Logger
 }
 
@@ -136,6 +142,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     },
     password: options.password,
     memoryLimit: options.memoryLimit,
+    loading: options.loading,
   }
 
   const server: Server = createServer((socket) => {

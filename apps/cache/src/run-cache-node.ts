@@ -87,6 +87,8 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     now,
     onGiveUp: (pending) => logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)'),
   })
+  /** Why the node may not hold its peers' data yet, if it may not: what /readyz and RESP's LOADING wait for. */
+  const notLoadedReason = (): string | undefined => (cluster.ready ? firstCatchUp.notDoneReason() : 'not joined: discovery has not succeeded yet')
   let resp: RespServer | undefined
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
@@ -105,17 +107,15 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     notReadyReasons: () => {
       const failing: string[] = []
       if (shuttingDown) failing.push('shutting down')
-      if (!cluster.ready) failing.push('not joined: discovery has not succeeded yet')
-      else {
-        const catchingUp = firstCatchUp.notDoneReason()
-        if (catchingUp !== undefined) failing.push(catchingUp)
-      }
+      const notLoaded = notLoadedReason()
+      if (notLoaded !== undefined) failing.push(notLoaded)
       return failing
     },
     registry,
     observe: observerRequestHandler({ system }),
     ...(password === undefined ? {} : { password }),
     memoryLimit,
+    notLoadedReason,
     cluster: () => ({
       node: node.name,
       scope: map.scope,
@@ -136,6 +136,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       maxClients: cache.maxClients,
       ...(password === undefined ? {} : { password }),
       memoryLimit,
+      loading: () => notLoadedReason() !== undefined,
       logger,
     })
   }

@@ -1,7 +1,8 @@
 /**
  * Runs cache nodes (apps/cache, compiled) as child processes, optionally inside a network namespace, and talks to them
- * over their real HTTP and RESP ports. A node is ready when it prints its `ready` line; every wait is on such a signal
- * or on state read back from the nodes, with a deadline. Each child's log is kept and printed when a test fails, and
+ * over their real HTTP and RESP ports. A node is listening when it prints its `ready` line, and ready once its
+ * `/readyz` answers 200 (joined, and caught up with its peers: until then RESP answers `-LOADING`); every wait is on
+ * such a signal or on state read back from the nodes, with a deadline. Each child's log is kept and printed when a test fails, and
  * every child is killed after its test.
  */
 import { spawn } from 'node:child_process'
@@ -111,11 +112,16 @@ export interface CacheNode {
   host: string
 }
 
-/** Starts a cache node and waits until it is ready. */
-export async function startCacheNode(options: CacheNodeOptions): Promise<CacheNode> {
+/**
+ * Starts a cache node and waits until it is ready: its `/readyz` answers 200, so that RESP commands are not refused
+ * with `-LOADING`. With `untilReady` false, only until it listens (a test that watches the node become ready).
+ */
+export async function startCacheNode(options: CacheNodeOptions, { untilReady = true }: { untilReady?: boolean } = {}): Promise<CacheNode> {
   const process = new CacheProcess(options)
   const ready = await process.ready
-  return { process, name: ready.node, url: ready.url, http: ready.http, redisPort: ready.redisPort, host: options.host ?? '127.0.0.1' }
+  const node = { process, name: ready.node, url: ready.url, http: ready.http, redisPort: ready.redisPort, host: options.host ?? '127.0.0.1' }
+  if (untilReady) await until(async () => (await readyzStatus(node)) === 200, 20_000, `${node.name} to answer /readyz with 200`)
+  return node
 }
 
 /**
@@ -128,6 +134,9 @@ export async function startCacheCluster(names: string[], options: Omit<CacheNode
     nodes.push(await startCacheNode({ ...options, name, peers: nodes.map((n) => ({ name: n.name, url: n.url })) }))
   }
   await waitForPeers(nodes)
+  // The first node was ready alone, with nobody to catch up with; once the others joined, it is ready again only
+  // when its catch-ups with them have ended.
+  await until(async () => (await Promise.all(nodes.map(readyzStatus))).every((status) => status === 200), 20_000, 'every node to answer /readyz with 200')
   return nodes
 }
 
@@ -140,6 +149,13 @@ export async function waitForPeers(nodes: CacheNode[], timeoutMs = 20_000): Prom
     }
     return true
   }, timeoutMs, 'every node to see every other as a replication peer')
+}
+
+/** The status of a node's /readyz (its body read, so the connection is free again). */
+export async function readyzStatus(node: Pick<CacheNode, 'http'>): Promise<number> {
+  const res = await fetch(`${node.http}/readyz`)
+  await res.arrayBuffer()
+  return res.status
 }
 
 /** GET /cluster of a node. */

@@ -52,11 +52,12 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       out.simple('PONG')
     },
   },
-  { name: 'echo', arity: 2, write: false, run: (args, _s, out) => out.bulk(args[1]) },
+  { name: 'echo', arity: 2, write: false, loading: true, run: (args, _s, out) => out.bulk(args[1]) },
   {
     name: 'select',
     arity: 2,
     write: false,
+    loading: true,
     run(args, _s, out) {
       const index = parseInteger(args[1]!)
       if (index === undefined) return out.error(NOT_AN_INTEGER)
@@ -69,6 +70,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'quit',
     arity: -1,
     write: false,
+    loading: true,
     run(_args, s, out) {
       s.closeRequested = true
       out.ok()
@@ -78,6 +80,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'reset',
     arity: 1,
     write: false,
+    loading: true,
     run(_args, s, out) {
       s.clientName = undefined
       // As Redis: back to the default user, which must authenticate again when a password is set.
@@ -89,6 +92,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'hello',
     arity: -1,
     write: false,
+    loading: true,
     run(args, s, out) {
       if (args.length >= 2) {
         const version = parseInteger(args[1]!)
@@ -131,6 +135,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'auth',
     arity: -2,
     write: false,
+    loading: true,
     run(args, s, out) {
       if (args.length > 3) return out.error('ERR syntax error')
       const noPassword = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'
@@ -141,6 +146,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'client',
     arity: -2,
     write: false,
+    loading: true,
     run(args, s, out) {
       const sub = optionWord(args[1]!)
       switch (sub) {

@@ -26,12 +26,14 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     name: 'info',
     arity: -1,
     write: false,
+    loading: true,
     run: (args, s, out) => out.bulkText(infoReport(s, args.slice(1).map((a) => a.toString('latin1').toLowerCase()))),
   },
   {
     name: 'config',
     arity: -2,
     write: false,
+    loading: true,
     run(args, s, out) {
       const sub = optionWord(args[1]!)
       if (sub === 'GET') {
@@ -54,6 +56,7 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     name: 'time',
     arity: 1,
     write: false,
+    loading: true,
     run(_args, s, out) {
       const ms = s.now()
       out.arrayHeader(2)
