@@ -137,10 +137,14 @@ describe('cache replication across processes', () => {
     const raw = new Redis({ host: c2.host, port: c2.redisPort, enableReadyCheck: false, lazyConnect: true })
     // ioredis's ready check waits for INFO's loading:0 (its read is queued until then), so its first read finds the key.
     const checked = new Redis({ host: c2.host, port: c2.redisPort, lazyConnect: true })
+    // The readers stop with the test, whichever way it ends: their clients close (a queued read then fails) and they
+    // are awaited, so none outlives the test.
+    let stop = false
+    const readers: Promise<unknown>[] = []
     try {
       await raw.connect()
       const rawReads = (async (): Promise<void> => {
-        for (;;) {
+        while (!stop) {
           const reply = await raw.get('k:49999').catch((error: unknown) => error as Error)
           if (!(reply instanceof Error)) return expect(reply).toBe(last)
           expect(reply.message).toMatch(/^LOADING Cohort cache is catching up with its peers/)
@@ -149,7 +153,7 @@ describe('cache replication across processes', () => {
       const checkedRead = checked.get('k:49999')
       // The same over HTTP, straight to the node's port: 503 with Retry-After while loading, never a 404.
       const httpReads = (async (): Promise<void> => {
-        for (;;) {
+        while (!stop) {
           const res = await fetch(`${c2.http}/kv/k:49999`)
           const body = await res.text()
           if (res.status === 200) return expect(body).toBe(last)
@@ -158,6 +162,7 @@ describe('cache replication across processes', () => {
           expect(body).toMatch(/^loading: (not joined|catching up)/)
         }
       })()
+      readers.push(rawReads, httpReads, checkedRead)
       // Asked back to back from the moment it listens: the first 200 must find every key there.
       const reasons = new Set<string>()
       for (;;) {
@@ -172,8 +177,10 @@ describe('cache replication across processes', () => {
       await Promise.all([rawReads, httpReads])
       expect(await checkedRead).toBe(last)
     } finally {
+      stop = true
       raw.disconnect()
       checked.disconnect()
+      await Promise.allSettled(readers)
     }
     const state = await cluster(c2)
     expect(state.replication.keys).toBe(50_000)
@@ -182,12 +189,16 @@ describe('cache replication across processes', () => {
   })
 
   it('keeps the first node serving while a second joins and catches up from it', async () => {
-    const a = await startCacheNode({ name: 'a@127.0.0.1' })
+    // Alone for CACHE_READY_CATCH_UP_MS (shortened here from 35 s, past discovery's longest redial), a counts as the
+    // first node of its cluster.
+    const a = await startCacheNode({ name: 'a@127.0.0.1', env: { CACHE_READY_CATCH_UP_MS: '1000' } })
     const client = new Redis({ host: a.host, port: a.redisPort })
     try {
       const pipeline = client.pipeline()
       for (let i = 0; i < 50_000; i++) pipeline.set(`k:${i}`, `value ${i}`)
       await pipeline.exec()
+      const first = (): boolean => a.process.log.some((line) => line.includes('alone in the cluster'))
+      await until(async () => (await readyzStatus(a)) === 200 && first(), 10_000, 'a to count as the first node of its cluster')
       const b = await startCacheNode({ name: 'b@127.0.0.1', peers: [{ name: a.name, url: a.url }] }, { untilReady: false })
       // Until b holds every key, a answers every read and stays ready: it was alone, so it holds all there is.
       for (;;) {
@@ -196,6 +207,8 @@ describe('cache replication across processes', () => {
         if ((await readyzStatus(b)) === 200) break
       }
       expect((await cluster(b)).replication.keys).toBe(50_000)
+      // It kept serving as the first node, not for having given up waiting on b.
+      expect(a.process.log.some((line) => line.includes('ready without a catch-up'))).toBe(false)
     } finally {
       client.disconnect()
     }

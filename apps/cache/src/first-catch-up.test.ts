@@ -1,105 +1,167 @@
 import { describe, expect, it } from 'vitest'
-import { FirstCatchUp } from './first-catch-up.ts'
+import { FirstCatchUp, NOT_JOINED_REASON } from './first-catch-up.ts'
 
 type State = 'connected' | 'connecting' | 'backoff'
 
-/** A map and a discovery view to drive by hand, and a clock. */
-function setup(maxWaitMs = 60_000): {
-  map: { pid: string; caught: string[]; connected: string[]; caughtUp(): string[]; peers(): string[] }
-  cluster: { list: Array<{ name: string; state: State }>; members(): Array<{ name: string; state: State }> }
+/**
+ * A map and a discovery view to drive by hand, and a clock. `ask` moves the clock on by a millisecond first: an answer
+ * is worked out at most once a millisecond.
+ */
+function setup(maxWaitMs = 60_000, aloneMs = 35_000): {
+  map: { pid: unknown; caught: string[]; connected: string[]; caughtUp(): string[]; peers(): string[] }
+  cluster: { isJoined: boolean; list: Array<{ name: string; state: State }>; joined(): boolean; members(): Array<{ name: string; state: State }> }
   clock: { ms: number }
   gaveUp: string[][]
-  first: FirstCatchUp
+  alone: number[]
+  ask: () => string | undefined
 } {
-  const map = { pid: '<a@h.1.0>', caught: [] as string[], connected: [] as string[], caughtUp: () => map.caught, peers: () => map.connected }
-  const cluster = { list: [] as Array<{ name: string; state: State }>, members: () => cluster.list }
+  const map = { pid: '<a@h.1.0>' as unknown, caught: [] as string[], connected: [] as string[], caughtUp: () => map.caught, peers: () => map.connected }
+  const cluster = { isJoined: true, list: [] as Array<{ name: string; state: State }>, joined: () => cluster.isJoined, members: () => cluster.list }
   const clock = { ms: 0 }
   const gaveUp: string[][] = []
-  const first = new FirstCatchUp(map, cluster, { maxWaitMs, now: () => clock.ms, onGiveUp: (pending) => gaveUp.push(pending) })
-  return { map, cluster, clock, gaveUp, first }
+  const alone: number[] = []
+  const first = new FirstCatchUp(map, cluster, { maxWaitMs, aloneMs, now: () => clock.ms, onGiveUp: (pending) => gaveUp.push(pending), onAlone: () => alone.push(clock.ms) })
+  const ask = (): string | undefined => {
+    clock.ms += 1
+    return first.notDoneReason()
+  }
+  return { map, cluster, clock, gaveUp, alone, ask }
 }
 
 describe('FirstCatchUp', () => {
   it('waits until a catch-up has ended with every reachable peer, not just one', () => {
-    const { map, cluster, first } = setup()
+    const { map, cluster, ask } = setup()
     cluster.list = [{ name: 'b@h', state: 'connected' }, { name: 'c@h', state: 'connecting' }, { name: 'd@h', state: 'backoff' }]
     map.connected = ['b@h']
-    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with b@h, c@h')
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h, c@h')
     // b was restarted with this node and is empty too: its catch-up ending is not enough while c's has not.
     map.caught = ['b@h']
-    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with c@h')
+    expect(ask()).toBe('catching up: no catch-up has ended yet with c@h')
     cluster.list[1]!.state = 'connected'
     map.connected = ['b@h', 'c@h']
     map.caught = ['b@h', 'c@h']
-    expect(first.notDoneReason()).toBeUndefined()
+    expect(ask()).toBeUndefined()
     // Met once, it stays met: the node keeps its data when its peers leave or others come.
     map.caught = []
     cluster.list[2]!.state = 'connected'
-    expect(first.notDoneReason()).toBeUndefined()
+    expect(ask()).toBeUndefined()
   })
 
-  it('waits again for a replica the supervisor restarted', () => {
-    const { map, cluster, first } = setup()
+  it('works an answer out at most once a millisecond, and at once for a new replica', () => {
+    const { map, cluster, clock, ask } = setup()
     cluster.list = [{ name: 'b@h', state: 'connected' }]
+    expect(ask()).toMatch(/^catching up/)
     map.caught = ['b@h']
+    const first = new FirstCatchUp(map, cluster, { maxWaitMs: 60_000, aloneMs: 35_000, now: () => clock.ms })
     expect(first.notDoneReason()).toBeUndefined()
-    map.pid = '<a@h.1.7>'
+    // The same millisecond: the answer worked out before stands, unless the replica changed.
     map.caught = []
+    map.pid = { replica: 2 }
     expect(first.notDoneReason()).toMatch(/^catching up/)
     map.caught = ['b@h']
+    expect(first.notDoneReason()).toMatch(/^catching up/)
+    clock.ms += 1
     expect(first.notDoneReason()).toBeUndefined()
   })
 
-  it('counts a node that discovery reports alone as caught up: the first of its cluster keeps serving as others join', () => {
-    const { map, cluster, first } = setup()
-    expect(first.notDoneReason()).toBeUndefined()
+  it('waits again for a replica the supervisor restarted: a new pid object, whatever it prints', () => {
+    const { map, cluster, ask } = setup()
+    map.pid = { toString: () => '<a@h.1.0>' }
     cluster.list = [{ name: 'b@h', state: 'connected' }]
-    map.connected = ['b@h']
-    expect(first.notDoneReason()).toBeUndefined()
-    // Its replica restarted: empty now, it waits for the node that joined.
-    map.pid = '<a@h.1.9>'
-    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with b@h')
+    map.caught = ['b@h']
+    expect(ask()).toBeUndefined()
+    expect(ask()).toBeUndefined()
+    map.pid = { toString: () => '<a@h.1.0>' }
+    map.caught = []
+    expect(ask()).toMatch(/^catching up/)
+    map.caught = ['b@h']
+    expect(ask()).toBeUndefined()
   })
 
-  it('is ready while every reported node is in backoff, without counting that as caught up', () => {
-    const { map, cluster, first } = setup()
+  it('waits for discovery to succeed once, at most maxWaitMs, and then says it gave up on nobody', () => {
+    const { cluster, clock, gaveUp, ask } = setup(60_000)
+    cluster.isJoined = false
+    expect(ask()).toBe(NOT_JOINED_REASON)
+    clock.ms = 59_999
+    expect(ask()).toBe(NOT_JOINED_REASON)
+    expect(ask()).toBeUndefined()
+    expect(gaveUp).toEqual([[]])
+  })
+
+  it('is ready while nobody can be reached, without counting that as caught up', () => {
+    const { map, cluster, alone, ask } = setup()
+    expect(ask()).toBeUndefined()
     cluster.list = [{ name: 'b@h', state: 'backoff' }, { name: 'c@h', state: 'backoff' }]
-    expect(first.notDoneReason()).toBeUndefined()
+    expect(ask()).toBeUndefined()
     // Restarted while cut off: once a peer is back, the node waits for its data.
     cluster.list[0]!.state = 'connected'
-    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with b@h')
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
     map.caught = ['b@h']
-    expect(first.notDoneReason()).toBeUndefined()
+    expect(ask()).toBeUndefined()
+    expect(alone).toEqual([])
+  })
+
+  it('counts a node alone for aloneMs as the first of its cluster: it keeps serving as others join', () => {
+    const { map, cluster, clock, alone, ask } = setup(60_000, 35_000)
+    expect(ask()).toBeUndefined()
+    clock.ms = 35_000
+    expect(ask()).toBeUndefined()
+    expect(alone).toEqual([35_001])
+    cluster.list = [{ name: 'b@h', state: 'connected' }]
+    map.connected = ['b@h']
+    expect(ask()).toBeUndefined()
+    // Its replica restarted: empty now, it waits for the node that joined.
+    map.pid = '<a@h.1.9>'
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
+  })
+
+  it('does not count a restarted node as the first while the nodes that dial it have yet to redial', () => {
+    const { map, clock, alone, ask } = setup(60_000, 35_000)
+    expect(ask()).toBeUndefined()
+    clock.ms = 20_000
+    expect(ask()).toBeUndefined()
+    // A peer redials it (its discovery lists this node; this node's lists nobody): it waits for that peer's data.
+    map.connected = ['b@h']
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
+    // Alone again (the peer dropped) counts from anew.
+    map.connected = []
+    clock.ms = 50_000
+    expect(ask()).toBeUndefined()
+    clock.ms = 84_000
+    expect(ask()).toBeUndefined()
+    expect(alone).toEqual([])
+    clock.ms = 85_000
+    expect(ask()).toBeUndefined()
+    expect(alone).toEqual([85_001])
   })
 
   it('waits for a peer that connected to this node though discovery does not report it', () => {
-    const { map, first } = setup()
+    const { map, ask } = setup()
     map.connected = ['z@h']
-    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with z@h')
+    expect(ask()).toBe('catching up: no catch-up has ended yet with z@h')
   })
 
   it('gives up after maxWaitMs from the replica\'s start, once, naming the peers it gave up on', () => {
-    const { cluster, clock, gaveUp, first } = setup(60_000)
+    const { cluster, clock, gaveUp, ask } = setup(60_000)
     cluster.list = [{ name: 'old@h', state: 'connected' }]
-    expect(first.notDoneReason()).toMatch(/^catching up/)
+    expect(ask()).toMatch(/^catching up/)
     clock.ms = 59_999
-    expect(first.notDoneReason()).toMatch(/^catching up/)
-    clock.ms = 60_000
-    expect(first.notDoneReason()).toBeUndefined()
-    expect(first.notDoneReason()).toBeUndefined()
+    expect(ask()).toMatch(/^catching up/)
+    expect(ask()).toBeUndefined()
+    expect(ask()).toBeUndefined()
     expect(gaveUp).toEqual([['old@h']])
   })
 
   it('does not wait with a maxWaitMs of 0, and gives up on nobody', () => {
-    const { cluster, gaveUp, first } = setup(0)
+    const { cluster, gaveUp, ask } = setup(0, 0)
     cluster.list = [{ name: 'b@h', state: 'connected' }]
-    expect(first.notDoneReason()).toBeUndefined()
+    expect(ask()).toBeUndefined()
     expect(gaveUp).toEqual([])
   })
 
   it('names five pending peers and counts the rest', () => {
-    const { cluster, first } = setup()
+    const { cluster, ask } = setup()
     cluster.list = Array.from({ length: 8 }, (_, i) => ({ name: `n${i}@h`, state: 'connected' as const }))
-    expect(first.notDoneReason()).toBe('catching up: no catch-up has ended yet with n0@h, n1@h, n2@h, n3@h, n4@h, and 3 more')
+    expect(ask()).toBe('catching up: no catch-up has ended yet with n0@h, n1@h, n2@h, n3@h, n4@h, and 3 more')
   })
 })

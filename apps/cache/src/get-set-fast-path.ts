@@ -17,14 +17,16 @@ import type { RespWriter } from './resp-writer.ts'
  * reply; returns false, having done nothing, for any other command.
  */
 export function runGetOrSet(argc: number, parser: RespParser, session: CommandSession, out: RespWriter): boolean {
-  // An unauthenticated connection, or any while the node is loading, takes the general path, which refuses it.
-  if ((argc !== 2 && argc !== 3) || parser.list !== undefined || !session.authenticated || session.loading()) return false
+  // An unauthenticated connection takes the general path, which refuses it.
+  if ((argc !== 2 && argc !== 3) || parser.list !== undefined || !session.authenticated) return false
   const chunk = parser.chunk
   const at = parser.starts[0]!
   if (parser.ends[0]! - at !== 3) return false
   // ASCII letters differ from their capitals by one bit (0x20): OR-ing it in lowercases them.
   const c0 = chunk[at]! | 0x20
   if ((chunk[at + 1]! | 0x20) !== 0x65 /* 'e' */ || (chunk[at + 2]! | 0x20) !== 0x74 /* 't' */) return false
+  // While the node is loading, so does GET or SET (asked here, once the name matched: other commands ask once, there).
+  if (session.loading()) return false
   if (c0 === 0x67 /* 'g' */ && argc === 2) {
     session.commandsProcessed++
     out.bulk(session.map.getLatin1(chunk, parser.starts[1]!, parser.ends[1]!))

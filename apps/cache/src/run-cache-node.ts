@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActorSystem } from '@cohort/core'
-import { createMetricsRegistry, installGracefulShutdown, joinCluster, logDestination, nodeOptionsFromConfig, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
+import { createMetricsRegistry, DEFAULT_JOIN_CLUSTER_OPTIONS, installGracefulShutdown, joinCluster, logDestination, nodeOptionsFromConfig, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster } from '@cohort/discovery'
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -64,6 +64,9 @@ export interface CacheNode {
   logger: Logger
 }
 
+/** Beyond discovery's longest redial delay, what a restarted node waits alone before it counts as the first. */
+const ALONE_MARGIN_MS = 5_000
+
 /** How often shutdown looks whether peers have acknowledged everything. */
 const DRAIN_POLL_MS = 20
 
@@ -82,13 +85,21 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   // Any value a request can carry must cross to the peers: the map's entry limit is the request limit.
   const { map } = await startCacheTree(system, startMap, { scope: cache.scope, maxEntryBytes: cache.maxRequestBytes }, [observerChild(system, { traffic: node })])
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
-  const firstCatchUp = new FirstCatchUp(map, cluster, {
+  // Cut off (every peer refused its handshake) is not ready, but it joined once: it keeps serving what it holds.
+  const members = { joined: () => cluster.ready || cluster.cutOff, members: () => cluster.members() }
+  const firstCatchUp = new FirstCatchUp(map, members, {
     maxWaitMs: cache.readyCatchUpMs,
+    // Past every peer's next redial: a restarted node that others dial is alone until then, not the first of its cluster.
+    aloneMs: Math.min(cache.readyCatchUpMs, DEFAULT_JOIN_CLUSTER_OPTIONS.reconnectMaxMs + ALONE_MARGIN_MS),
     now,
-    onGiveUp: (pending) => logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)'),
+    onGiveUp: (pending) =>
+      pending.length === 0
+        ? logger.warn({ waitedMs: cache.readyCatchUpMs }, 'serving without having joined: discovery has not succeeded within CACHE_READY_CATCH_UP_MS')
+        : logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)'),
+    onAlone: () => logger.info({ aloneMs: Math.min(cache.readyCatchUpMs, DEFAULT_JOIN_CLUSTER_OPTIONS.reconnectMaxMs + ALONE_MARGIN_MS) }, 'alone in the cluster: holding all the data there is, so nodes that join catch up from this one without it waiting'),
   })
-  /** Why the node may not hold its peers' data yet, if it may not: what /readyz and RESP's LOADING wait for. */
-  const notLoadedReason = (): string | undefined => (cluster.ready ? firstCatchUp.notDoneReason() : 'not joined: discovery has not succeeded yet')
+  /** Why the node may not hold its peers' data yet, if it may not: what RESP's LOADING and /kv's 503 wait for. */
+  const notLoadedReason = (): string | undefined => firstCatchUp.notDoneReason()
   let resp: RespServer | undefined
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
@@ -107,7 +118,9 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     notReadyReasons: () => {
       const failing: string[] = []
       if (shuttingDown) failing.push('shutting down')
-      const notLoaded = notLoadedReason()
+      // Not joined, or cut off: not ready, however long it lasts (CACHE_READY_CATCH_UP_MS ends only the LOADING).
+      const unjoined = cluster.notReadyReason
+      const notLoaded = unjoined ?? notLoadedReason()
       if (notLoaded !== undefined) failing.push(notLoaded)
       return failing
     },
