@@ -28,8 +28,9 @@ export interface ServerFacts {
   /** `CACHE_MAX_MEMORY`: past it, commands that add data are refused; none: no limit. */
   readonly memoryLimit?: MemoryLimit | undefined
   /**
-   * True while the node may not hold its peers' data yet (it has not joined, or a first catch-up is under way): what
-   * keeps `/readyz` at 503 keeps direct RESP clients from reading an empty replica. None: never.
+   * True while the node may not hold its peers' data yet (discovery has not succeeded once, or its first catch-up is
+   * under way; at most `CACHE_READY_CATCH_UP_MS`), so that a client connected straight to the port does not read an
+   * empty replica. None: never.
    */
   readonly loading?: (() => boolean) | undefined
 }

@@ -87,16 +87,17 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
   // Cut off (every peer refused its handshake) is not ready, but it joined once: it keeps serving what it holds.
   const members = { joined: () => cluster.ready || cluster.cutOff, members: () => cluster.members() }
+  // Past every peer's next redial: a restarted node that others dial is alone until then, not the first of its cluster.
+  const aloneMs = Math.min(cache.readyCatchUpMs, DEFAULT_JOIN_CLUSTER_OPTIONS.reconnectMaxMs + ALONE_MARGIN_MS)
   const firstCatchUp = new FirstCatchUp(map, members, {
     maxWaitMs: cache.readyCatchUpMs,
-    // Past every peer's next redial: a restarted node that others dial is alone until then, not the first of its cluster.
-    aloneMs: Math.min(cache.readyCatchUpMs, DEFAULT_JOIN_CLUSTER_OPTIONS.reconnectMaxMs + ALONE_MARGIN_MS),
+    aloneMs,
     now,
     onGiveUp: (pending) =>
       pending.length === 0
         ? logger.warn({ waitedMs: cache.readyCatchUpMs }, 'serving without having joined: discovery has not succeeded within CACHE_READY_CATCH_UP_MS')
         : logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)'),
-    onAlone: () => logger.info({ aloneMs: Math.min(cache.readyCatchUpMs, DEFAULT_JOIN_CLUSTER_OPTIONS.reconnectMaxMs + ALONE_MARGIN_MS) }, 'alone in the cluster: holding all the data there is, so nodes that join catch up from this one without it waiting'),
+    onAlone: () => logger.info({ aloneMs }, 'alone in the cluster: holding all the data there is, so nodes that join catch up from this one without it waiting'),
   })
   /** Why the node may not hold its peers' data yet, if it may not: what RESP's LOADING and /kv's 503 wait for. */
   const notLoadedReason = (): string | undefined => firstCatchUp.notDoneReason()

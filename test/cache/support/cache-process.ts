@@ -2,8 +2,8 @@
  * Runs cache nodes (apps/cache, compiled) as child processes, optionally inside a network namespace, and talks to them
  * over their real HTTP and RESP ports. A node is listening when it prints its `ready` line, and ready once its
  * `/readyz` answers 200 (joined, and caught up with its peers: until then RESP answers `-LOADING`); every wait is on
- * such a signal or on state read back from the nodes, with a deadline. Each child's log is kept and printed when a test fails, and
- * every child is killed after its test.
+ * such a signal or on state read back from the nodes, with a deadline. Each child's log is kept and printed when a
+ * test fails, and every child is killed after its test.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
