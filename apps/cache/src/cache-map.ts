@@ -19,6 +19,11 @@ export interface CacheMap {
   readonly scope: string
   /** The map's actor on this node: while it lives, the node serves. */
   readonly pid: Pid
+  /**
+   * True once the map's actor has ended, and its data with it (`ReplicatedMap.stopped`). The cache then answers as
+   * while loading until its supervisor starts a new replica; a CacheMap of your own may leave it out (never stopped).
+   */
+  readonly stopped?: boolean
   readonly size: number
   /** The memory the data set takes here, approximately (`ReplicatedMap.bytes`): what `CACHE_MAX_MEMORY` bounds. */
   readonly bytes: number

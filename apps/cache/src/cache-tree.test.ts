@@ -40,8 +40,14 @@ describe('the cache supervision tree', () => {
     const changes: CacheChange[] = []
     tb.map.subscribe((c) => changes.push(c))
     const before = tb.map.pid
+    expect(tb.map.stopped).toBe(false)
+    // Between the crash and the restart the map says it holds nothing, as it does: the servers answer LOADING then.
+    const inTheGap: Array<[boolean, Uint8Array | undefined]> = []
+    b.monitor(before, () => inTheGap.push([tb.map.stopped, tb.map.get('k')]))
     b.exit(before, 'kill')
     await net.settle()
+    expect(inTheGap).toEqual([[true, undefined]])
+    expect(tb.map.stopped).toBe(false)
     expect(tb.map.pid.equals(before)).toBe(false)
     expect(b.isAlive(tb.map.pid)).toBe(true)
     // The new replica started empty and caught up by digests.
@@ -62,6 +68,7 @@ describe('the cache supervision tree', () => {
     expect(a.isAlive(pid)).toBe(false)
     const [replica] = await whichChildren(a, root)
     expect(replica?.pid).toBeUndefined()
+    expect(map.stopped).toBe(true)
     expect(() => map.set('k', bytes('v'))).toThrow(expect.objectContaining({ code: 'COHORT_ERR_NOPROC' }))
   })
 })

@@ -111,6 +111,11 @@ export class SupervisedCacheMap implements CacheMap {
     return this.#current.pid
   }
 
+  /** The current replica ended and no new one has started yet (or the map was stopped): it holds nothing. */
+  get stopped(): boolean {
+    return this.#map?.stopped === true
+  }
+
   get size(): number {
     return this.#current.size
   }

@@ -64,6 +64,12 @@ export interface CacheNode {
   logger: Logger
 }
 
+/**
+ * Between a replica's crash and its supervisor's restart the servers would read an emptied map: they answer as while
+ * loading, with this reason, until the new replica starts (and then until it has caught up).
+ */
+const REPLICA_RESTARTING = 'no replica: the last one stopped, its data with it, and no new one has started yet'
+
 /** Beyond discovery's longest redial delay, what a restarted node waits alone before it counts as the first. */
 const ALONE_MARGIN_MS = 5_000
 
@@ -100,7 +106,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     onAlone: () => logger.info({ aloneMs }, 'alone in the cluster: holding all the data there is, so nodes that join catch up from this one without it waiting'),
   })
   /** Why the node may not hold its peers' data yet, if it may not: what RESP's LOADING and /kv's 503 wait for. */
-  const notLoadedReason = (): string | undefined => firstCatchUp.notDoneReason()
+  const notLoadedReason = (): string | undefined => (map.stopped ? REPLICA_RESTARTING : firstCatchUp.notDoneReason())
   let resp: RespServer | undefined
   let shuttingDown = false
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
@@ -121,7 +127,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
       if (shuttingDown) failing.push('shutting down')
       // Not joined, or cut off: not ready, however long it lasts (CACHE_READY_CATCH_UP_MS ends only the LOADING).
       const unjoined = cluster.notReadyReason
-      const notLoaded = unjoined ?? notLoadedReason()
+      const notLoaded = unjoined ?? (shuttingDown ? undefined : notLoadedReason())
       if (notLoaded !== undefined) failing.push(notLoaded)
       return failing
     },
