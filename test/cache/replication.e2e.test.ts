@@ -189,7 +189,7 @@ describe('cache replication across processes', () => {
   })
 
   it('keeps the first node serving while a second joins and catches up from it', async () => {
-    // Alone for CACHE_READY_CATCH_UP_MS (shortened here from 35 s, past discovery's longest redial), a counts as the
+    // Alone for CACHE_READY_CATCH_UP_MS (shortened here from 40 s, past discovery's longest redial), a counts as the
     // first node of its cluster.
     const a = await startCacheNode({ name: 'a@127.0.0.1', env: { CACHE_READY_CATCH_UP_MS: '1000' } })
     const client = new Redis({ host: a.host, port: a.redisPort })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { FirstCatchUp, NOT_JOINED_REASON } from './first-catch-up.ts'
+import { CUT_OFF_REASON, FirstCatchUp, NOT_JOINED_REASON } from './first-catch-up.ts'
+import type { GivenUp } from './first-catch-up.ts'
 
 type State = 'connected' | 'connecting' | 'backoff'
 
@@ -9,18 +10,32 @@ type State = 'connected' | 'connecting' | 'backoff'
  */
 function setup(maxWaitMs = 60_000, aloneMs = 35_000): {
   map: { pid: unknown; caught: string[]; connected: string[]; caughtUp(): string[]; peers(): string[] }
-  cluster: { isJoined: boolean; list: Array<{ name: string; state: State }>; joined(): boolean; members(): Array<{ name: string; state: State }> }
+  cluster: {
+    isJoined: boolean
+    isCutOff: boolean
+    list: Array<{ name: string; state: State }>
+    joined(): boolean
+    cutOff(): boolean
+    members(): Array<{ name: string; state: State }>
+  }
   clock: { ms: number }
-  gaveUp: string[][]
+  gaveUp: Array<[GivenUp, string[]]>
   alone: number[]
   ask: () => string | undefined
 } {
   const map = { pid: '<a@h.1.0>' as unknown, caught: [] as string[], connected: [] as string[], caughtUp: () => map.caught, peers: () => map.connected }
-  const cluster = { isJoined: true, list: [] as Array<{ name: string; state: State }>, joined: () => cluster.isJoined, members: () => cluster.list }
+  const cluster = {
+    isJoined: true,
+    isCutOff: false,
+    list: [] as Array<{ name: string; state: State }>,
+    joined: () => cluster.isJoined,
+    cutOff: () => cluster.isCutOff,
+    members: () => cluster.list,
+  }
   const clock = { ms: 0 }
-  const gaveUp: string[][] = []
+  const gaveUp: Array<[GivenUp, string[]]> = []
   const alone: number[] = []
-  const first = new FirstCatchUp(map, cluster, { maxWaitMs, aloneMs, now: () => clock.ms, onGiveUp: (pending) => gaveUp.push(pending), onAlone: () => alone.push(clock.ms) })
+  const first = new FirstCatchUp(map, cluster, { maxWaitMs, aloneMs, now: () => clock.ms, onGiveUp: (what, pending) => gaveUp.push([what, pending]), onAlone: () => alone.push(clock.ms) })
   const ask = (): string | undefined => {
     clock.ms += 1
     return first.notDoneReason()
@@ -78,14 +93,55 @@ describe('FirstCatchUp', () => {
     expect(ask()).toBeUndefined()
   })
 
-  it('waits for discovery to succeed once, at most maxWaitMs, and then says it gave up on nobody', () => {
-    const { cluster, clock, gaveUp, ask } = setup(60_000)
+  it('waits for discovery to succeed once, at most maxWaitMs, and then for the catch-up with a wait of its own', () => {
+    const { map, cluster, clock, gaveUp, ask } = setup(60_000)
     cluster.isJoined = false
     expect(ask()).toBe(NOT_JOINED_REASON)
     clock.ms = 59_999
     expect(ask()).toBe(NOT_JOINED_REASON)
     expect(ask()).toBeUndefined()
-    expect(gaveUp).toEqual([[]])
+    expect(ask()).toBeUndefined()
+    expect(gaveUp).toEqual([['join', []]])
+    // Discovery succeeds long after: the node still holds nothing, and waits for its peer as a fresh node would.
+    clock.ms = 90_000
+    cluster.isJoined = true
+    cluster.list = [{ name: 'b@h', state: 'connected' }]
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
+    clock.ms = 149_000
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
+    map.caught = ['b@h']
+    expect(ask()).toBeUndefined()
+  })
+
+  it('waits, at most maxWaitMs, while cut off before it caught up; once caught up, being cut off does not matter', () => {
+    const { map, cluster, clock, gaveUp, ask } = setup(60_000)
+    cluster.isCutOff = true
+    cluster.list = [{ name: 'b@h', state: 'backoff' }]
+    expect(ask()).toBe(CUT_OFF_REASON)
+    clock.ms = 60_000
+    expect(ask()).toBeUndefined()
+    expect(gaveUp).toEqual([['cut off', []]])
+    // The cookie fixed: b accepts, and the node waits for its data.
+    cluster.isCutOff = false
+    cluster.list[0]!.state = 'connected'
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
+    map.caught = ['b@h']
+    expect(ask()).toBeUndefined()
+    cluster.isCutOff = true
+    cluster.list[0]!.state = 'backoff'
+    expect(ask()).toBeUndefined()
+  })
+
+  it('waits again, with a wait of its own, for peers that come back after maxWaitMs', () => {
+    const { map, cluster, clock, gaveUp, ask } = setup(60_000)
+    cluster.list = [{ name: 'b@h', state: 'backoff' }]
+    expect(ask()).toBeUndefined()
+    clock.ms = 120_000
+    cluster.list[0]!.state = 'connected'
+    expect(ask()).toBe('catching up: no catch-up has ended yet with b@h')
+    map.caught = ['b@h']
+    expect(ask()).toBeUndefined()
+    expect(gaveUp).toEqual([])
   })
 
   it('is ready while nobody can be reached, without counting that as caught up', () => {
@@ -149,14 +205,21 @@ describe('FirstCatchUp', () => {
     expect(ask()).toMatch(/^catching up/)
     expect(ask()).toBeUndefined()
     expect(ask()).toBeUndefined()
-    expect(gaveUp).toEqual([['old@h']])
+    expect(gaveUp).toEqual([['catch-up', ['old@h']]])
   })
 
-  it('does not wait with a maxWaitMs of 0, and gives up on nobody', () => {
-    const { cluster, gaveUp, ask } = setup(0, 0)
+  it('does not wait with a maxWaitMs of 0, and says nothing', () => {
+    const { cluster, gaveUp, alone, ask } = setup(0, 0)
+    cluster.isJoined = false
+    expect(ask()).toBeUndefined()
+    cluster.isJoined = true
     cluster.list = [{ name: 'b@h', state: 'connected' }]
     expect(ask()).toBeUndefined()
+    cluster.list = []
+    expect(ask()).toBeUndefined()
+    expect(ask()).toBeUndefined()
     expect(gaveUp).toEqual([])
+    expect(alone).toEqual([])
   })
 
   it('names five pending peers and counts the rest', () => {

@@ -70,8 +70,11 @@ export interface CacheNode {
  */
 const REPLICA_RESTARTING = 'no replica: the last one stopped, its data with it, and no new one has started yet'
 
-/** Beyond discovery's longest redial delay, what a restarted node waits alone before it counts as the first. */
-const ALONE_MARGIN_MS = 5_000
+/**
+ * Beyond discovery's longest redial delay, what a restarted node waits alone before it counts as the first: a peer's
+ * dial to the node's old address may hang for the handshake's timeout (5 s) before that delay even starts.
+ */
+const ALONE_MARGIN_MS = 10_000
 
 /** How often shutdown looks whether peers have acknowledged everything. */
 const DRAIN_POLL_MS = 20
@@ -91,24 +94,28 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
   // Any value a request can carry must cross to the peers: the map's entry limit is the request limit.
   const { map } = await startCacheTree(system, startMap, { scope: cache.scope, maxEntryBytes: cache.maxRequestBytes }, [observerChild(system, { traffic: node })])
   const cluster = joinCluster(node, strategyFromConfig(cohort.discovery), { logger })
-  // Cut off (every peer refused its handshake) is not ready, but it joined once: it keeps serving what it holds.
-  const members = { joined: () => cluster.ready || cluster.cutOff, members: () => cluster.members() }
+  // Cut off (every peer refused its handshake) is not ready, but it joined once.
+  const members = { joined: () => cluster.ready || cluster.cutOff, cutOff: () => cluster.cutOff, members: () => cluster.members() }
   // Past every peer's next redial: a restarted node that others dial is alone until then, not the first of its cluster.
   const aloneMs = Math.min(cache.readyCatchUpMs, DEFAULT_JOIN_CLUSTER_OPTIONS.reconnectMaxMs + ALONE_MARGIN_MS)
   const firstCatchUp = new FirstCatchUp(map, members, {
     maxWaitMs: cache.readyCatchUpMs,
     aloneMs,
     now,
-    onGiveUp: (pending) =>
-      pending.length === 0
-        ? logger.warn({ waitedMs: cache.readyCatchUpMs }, 'serving without having joined: discovery has not succeeded within CACHE_READY_CATCH_UP_MS')
-        : logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)'),
+    onGiveUp: (what, pending) => {
+      if (what === 'catch-up') logger.warn({ pending, waitedMs: cache.readyCatchUpMs }, 'ready without a catch-up with every peer: CACHE_READY_CATCH_UP_MS passed (a peer of an older version, or one that runs no cache?)')
+      else logger.warn({ waitedMs: cache.readyCatchUpMs }, `serving what this node holds though it ${what === 'join' ? 'has not joined (discovery has not succeeded)' : 'is cut off from its peers'} after CACHE_READY_CATCH_UP_MS; /readyz stays 503`)
+    },
     onAlone: () => logger.info({ aloneMs }, 'alone in the cluster: holding all the data there is, so nodes that join catch up from this one without it waiting'),
   })
-  /** Why the node may not hold its peers' data yet, if it may not: what RESP's LOADING and /kv's 503 wait for. */
-  const notLoadedReason = (): string | undefined => (map.stopped ? REPLICA_RESTARTING : firstCatchUp.notDoneReason())
   let resp: RespServer | undefined
   let shuttingDown = false
+  /** Why the node may not hold its peers' data yet, if it may not: what RESP's LOADING and /kv's 503 wait for. */
+  const notLoadedReason = (): string | undefined => {
+    // Shutdown stops the map: what is left of the node's life is not a replica's restart.
+    if (map.stopped) return shuttingDown ? 'shutting down' : REPLICA_RESTARTING
+    return firstCatchUp.notDoneReason()
+  }
   const registry = createMetricsRegistry({ transport: node, processes: system, discovery: cluster }, logger)
   let http: HttpApi | undefined
   const memoryLimit = new MemoryLimit(cache.maxMemoryBytes)
