@@ -21,6 +21,7 @@ function setup(maxWaitMs = 60_000, aloneMs = 35_000): {
   clock: { ms: number }
   gaveUp: Array<[GivenUp, string[]]>
   alone: number[]
+  first: FirstCatchUp
   ask: () => string | undefined
 } {
   const map = { pid: '<a@h.1.0>' as unknown, caught: [] as string[], connected: [] as string[], caughtUp: () => map.caught, peers: () => map.connected }
@@ -40,7 +41,7 @@ function setup(maxWaitMs = 60_000, aloneMs = 35_000): {
     clock.ms += 1
     return first.notDoneReason()
   }
-  return { map, cluster, clock, gaveUp, alone, ask }
+  return { map, cluster, clock, gaveUp, alone, first, ask }
 }
 
 describe('FirstCatchUp', () => {
@@ -189,6 +190,20 @@ describe('FirstCatchUp', () => {
     clock.ms = 85_000
     expect(ask()).toBeUndefined()
     expect(alone).toEqual([85_001])
+  })
+
+  it('does not count as alone a node that a peer connected to between two asks', () => {
+    const { clock, alone, first, ask } = setup(60_000, 35_000)
+    expect(ask()).toBeUndefined()
+    // A peer connects and leaves again before the next ask: the node was not alone, so it counts from the next ask.
+    clock.ms = 20_000
+    first.connected()
+    clock.ms = 35_001
+    expect(ask()).toBeUndefined()
+    expect(alone).toEqual([])
+    clock.ms = 70_001
+    expect(ask()).toBeUndefined()
+    expect(alone).toEqual([70_002])
   })
 
   it('waits for a peer that connected to this node though discovery does not report it', () => {

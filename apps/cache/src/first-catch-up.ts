@@ -11,7 +11,7 @@
  * restarted starts empty, so it is waited for again. While nobody can be reached (discovery reports no other node, or
  * every one it reports failed its last dial) the node serves, without that counting as met: a node restarted while
  * cut off from its peers waits for them once they are back. A node that has been alone for `aloneMs` (no node
- * reported, none connected, each time it was asked) is the first of its cluster and holds all the data there is: that
+ * reported, none connected each time it was asked, and no connection in between: `connected`) is the first of its cluster and holds all the data there is: that
  * counts as met, so it keeps serving while nodes that join later catch up from it. Not sooner: a restarted node that
  * others dial (a seed that lists no peers itself) is alone until their next redial, which may be discovery's longest
  * redial delay away.
@@ -87,6 +87,14 @@ export class FirstCatchUp {
     this.#map = map
     this.#cluster = cluster
     this.#o = options
+  }
+
+  /**
+   * A node connected to this one: it is not alone, however briefly the connection lasted. Asking alone would miss a
+   * peer that came and went between two asks.
+   */
+  connected(): void {
+    this.#aloneSince = undefined
   }
 
   /** Why the node may not hold its peers' data yet; undefined once it does, while nobody can be reached, or once a wait ran out. */

@@ -108,6 +108,7 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     },
     onAlone: () => logger.info({ aloneMs }, 'alone in the cluster: holding all the data there is, so nodes that join catch up from this one without it waiting'),
   })
+  node.on('nodeup', () => firstCatchUp.connected())
   let resp: RespServer | undefined
   let shuttingDown = false
   /** Why the node may not hold its peers' data yet, if it may not: what RESP's LOADING and /kv's 503 wait for. */
