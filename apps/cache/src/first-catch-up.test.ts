@@ -212,7 +212,7 @@ describe('FirstCatchUp', () => {
     expect(ask()).toBe('catching up: no catch-up has ended yet with z@h')
   })
 
-  it('gives up after maxWaitMs from the replica\'s start, once, naming the peers it gave up on', () => {
+  it('gives up after maxWaitMs from the start of the wait, once, naming the peers it gave up on', () => {
     const { cluster, clock, gaveUp, ask } = setup(60_000)
     cluster.list = [{ name: 'old@h', state: 'connected' }]
     expect(ask()).toMatch(/^catching up/)
