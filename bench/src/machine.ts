@@ -92,13 +92,29 @@ export function machineFacts(): MachineFacts {
   }
 }
 
-/** The git sha of the checkout (with `-dirty` when it has changes), or the core package's version. */
+/**
+ * What a full run rewrites itself: a run after another on the same code is not of changed code for those, so they do
+ * not make the checkout `-dirty`.
+ */
+const RUN_OUTPUTS = ['bench/RESULTS.md', 'bench/charts/', 'bench/results/']
+
+/** The git sha of the checkout (with `-dirty` when it has changes other than a run's outputs), or the core package's version. */
 export function cohortVersion(repoRoot: string, fallback: string): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    return dirty === '' ? sha : `${sha}-dirty`
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return changedBesidesRunOutputs(status) ? `${sha}-dirty` : sha
   } catch {
     return fallback
   }
+}
+
+/** Whether `git status --porcelain` output names a file other than a run's own outputs. */
+export function changedBesidesRunOutputs(porcelain: string): boolean {
+  return porcelain
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    // "XY path", or "XY from -> to" for a rename, which changes both.
+    .flatMap((line) => line.slice(3).split(' -> '))
+    .some((path) => !RUN_OUTPUTS.some((output) => path === output || (output.endsWith('/') && path.startsWith(output))))
 }
