@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { CUT_OFF_REASON, FirstCatchUp, NOT_JOINED_REASON } from './first-catch-up.ts'
+import { NOT_JOINED_REASON } from '@cohort/discovery'
+import { CUT_OFF_REASON, FirstCatchUp } from './first-catch-up.ts'
 import type { GivenUp } from './first-catch-up.ts'
 
 type State = 'connected' | 'connecting' | 'backoff'

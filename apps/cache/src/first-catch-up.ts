@@ -24,6 +24,8 @@
  * all, and says nothing.
  */
 
+import { NOT_JOINED_REASON } from '@cohort/discovery'
+
 /** What FirstCatchUp reads of the map. */
 export interface CatchUpSource {
   /** The current replica's actor: a new one (a new pid object) holds nothing yet. */
@@ -57,10 +59,10 @@ export interface FirstCatchUpOptions {
   readonly onAlone?: () => void
 }
 
-/** The reason while discovery has not succeeded once. */
-export const NOT_JOINED_REASON = 'not joined: discovery has not succeeded yet'
-
-/** The reason while every peer refuses this node's handshake, before it has caught up. */
+/**
+ * The reason while every peer refuses this node's handshake, before it has caught up: discovery's cut-off, with what
+ * it means for the cache.
+ */
 export const CUT_OFF_REASON = 'cut off: every peer refused this node\'s handshake, so it cannot catch up (check the cookie on every node)'
 
 /** What the node waits for at the moment: each kind of wait has its own `maxWaitMs`. */

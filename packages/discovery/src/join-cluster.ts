@@ -14,6 +14,7 @@ import { backoffDelay, checkBackoff } from './backoff.ts'
 import type { ClusterNode, Peer } from './cluster-node.ts'
 import { Listeners } from './internal/listeners.ts'
 import { silentLogger } from './internal/silent-logger.ts'
+import { CUT_OFF_REASON, NOT_JOINED_REASON } from './not-ready-reasons.ts'
 import type { PeerSet, Strategy, StrategyRun } from './strategy.ts'
 
 /** Options of joinCluster. */
@@ -406,8 +407,8 @@ export function joinCluster(node: ClusterNode, strategy: Strategy, options: Join
       return cutOff
     },
     get notReadyReason() {
-      if (!ready) return 'not joined: discovery has not succeeded yet'
-      if (cutOff) return 'cut off: every peer discovery reports refused this node\'s handshake (check the cookie on every node)'
+      if (!ready) return NOT_JOINED_REASON
+      if (cutOff) return CUT_OFF_REASON
       return undefined
     },
     members() {

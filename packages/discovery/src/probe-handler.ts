@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client'
 import { InvalidOptionError } from '@cohort/core'
 import { silentLogger } from './internal/silent-logger.ts'
 import { createMetricsRegistry } from './metrics.ts'
+import { NOT_JOINED_REASON } from './not-ready-reasons.ts'
 import type { MetricsSources } from './metrics.ts'
 import { observerRequestHandler } from './observer/observer-http.ts'
 import type { ObserverHttpOptions } from './observer/observer-http.ts'
@@ -93,7 +94,7 @@ export function probeRequestHandler(options: ProbeHandlerOptions = {}): ProbeHan
     if (shuttingDown) failing.push('shutting down')
     if (!check(isListening)) failing.push('node not listening')
     if (options.cluster !== undefined && !check(() => options.cluster?.ready === true)) {
-      failing.push(options.cluster.notReadyReason ?? 'not joined: discovery has not succeeded yet')
+      failing.push(options.cluster.notReadyReason ?? NOT_JOINED_REASON)
     }
     for (const [name, isReady] of readinessChecks) if (!check(isReady)) failing.push(`${name} not ready`)
     return failing
