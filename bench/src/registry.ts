@@ -117,6 +117,25 @@ function onewayJobs(): JobSpec[] {
         },
       ],
     })
+    // Large messages also against a receiver that reads each frame into its own Buffer: what Node's sockets can do when
+    // a read does not get a fresh buffer of its own, the read path the Erlang distribution has.
+    const inPlace = size.bytes >= 16 * 1024 ? [`baseline.net-onread.oneway.${size.label}`] : []
+    if (inPlace.length > 0) {
+      jobs.push({
+        id: `baseline.net-onread.oneway.${size.label}`,
+        file: 'baselines/wire-oneway.bench.js',
+        params: () => ({ size: size.bytes, label: size.label, transport: 'net-onread' }),
+        figures: [
+          {
+            name: `baseline.net-onread.oneway.${size.label}`,
+            metric: 'throughput',
+            unit: 'msg/s',
+            secondaryUnit: 'MB/s',
+            notes: "the net baseline with a receiver that reads each frame's length into a small reused buffer and the rest straight into the frame's own Buffer (onread), as the Erlang distribution reads a packet: no fresh buffer per read, no copy after the kernel's",
+          },
+        ],
+      })
+    }
     const erlang = (ERLANG_SIZES as readonly string[]).includes(size.label) ? [`erlang.remote.oneway.${size.label}`] : []
     jobs.push({
       id: `remote.oneway.${size.label}.pairs1`,
@@ -128,7 +147,7 @@ function onewayJobs(): JobSpec[] {
           metric: 'throughput',
           unit: 'msg/s',
           secondaryUnit: 'MB/s',
-          baselines: [`baseline.ws-msgpackr.oneway.${size.label}`, `baseline.net-msgpackr.oneway.${size.label}`, ...erlang],
+          baselines: [`baseline.ws-msgpackr.oneway.${size.label}`, `baseline.net-msgpackr.oneway.${size.label}`, ...erlang, ...inPlace],
           ...onewayTarget(size.label, erlang.length > 0),
           notes: size.label === '64B' ? ONEWAY_NOTE_64B : small ? ONEWAY_NOTE_SMALL : ONEWAY_NOTE_LARGE,
         },

@@ -1,5 +1,6 @@
 /**
- * The receiving side of the wire baselines, run as a helper process: a bare `ws` server or a bare `net` server.
+ * The receiving side of the wire baselines, run as a helper process: a bare `ws` server or a bare `net` server, whose
+ * connections read with `data` events (`net`) or into the frames' own Buffers (`net-onread`, child/read-in-place.ts).
  * Each frame is one msgpack array. In `sink` mode it counts the messages of each frame; in `echo` mode each entry
  * is a request `[id, body]` and the replies go back batched as the client sends them (one array per frame, flushed
  * once per event-loop turn).
@@ -11,9 +12,10 @@ import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
 import { serveRequests } from '../../child/helper-process.ts'
 import { frameReader } from '../../child/length-prefixed.ts'
+import { readFramesInPlace } from '../../child/read-in-place.ts'
 import { baselinePackr, baselineUnpackr, HOST } from '../../child/wire.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { transport: 'ws' | 'net'; mode: 'sink' | 'echo' }
+const args = JSON.parse(process.argv[2] ?? '{}') as { transport: 'ws' | 'net' | 'net-onread'; mode: 'sink' | 'echo' }
 const unpackr = baselineUnpackr()
 const packr = baselinePackr()
 let received = 0
@@ -58,7 +60,10 @@ if (args.transport === 'ws') {
   })
   port = (server.address() as AddressInfo).port
 } else {
-  const server = createServer({ noDelay: true }, (socket: Socket) => {
+  const inPlace = args.transport === 'net-onread'
+  // pauseOnConnect: an accepted socket must not have read anything before its handle moves (readFramesInPlace).
+  const server = createServer({ noDelay: true, pauseOnConnect: inPlace }, (accepted: Socket) => {
+    let socket = accepted
     const handle = makeHandler((frame) => {
       const header = Buffer.allocUnsafe(4)
       header.writeUInt32BE(frame.length, 0)
@@ -67,7 +72,8 @@ if (args.transport === 'ws') {
       socket.write(frame)
       socket.uncork()
     })
-    socket.on('data', frameReader(handle))
+    if (inPlace) socket = readFramesInPlace(accepted, handle)
+    else socket.on('data', frameReader(handle))
   })
   await new Promise<void>((resolve) => server.listen(0, HOST, () => resolve()))
   port = (server.address() as AddressInfo).port
