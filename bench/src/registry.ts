@@ -83,7 +83,7 @@ const ONEWAY_NOTE_64B =
 const ONEWAY_NOTE_OBJECT =
   "the sender's CPU: it ran at a full vCPU, the receiver at ~60 %; msgpackr is ~60 % of the sender, as in the baseline, and the runtime around it the rest (size bound ~10 %, routing and the batch run ~8 %, the frame's copy and the socket write)"
 const ONEWAY_NOTE_LARGE =
-  "bytes: on the sender the copy into the frame up to 256 KiB (a larger message's Buffer is sent as it is) and the kernel copy; on the receiver ws's copy of each message as read and, above 256 KiB, reassembly; and how the allocator recycles those buffers (GLIBC_TUNABLES)"
+  "bytes: Buffers of 16 KiB and more are attached, written as they are, so the sender's copy is the kernel's; on the receiver a fresh 64 KiB buffer for each socket read, ws's copy of each message that spans reads and, for a message sent as a stream, its reassembly; and how the allocator recycles those buffers (GLIBC_TUNABLES)"
 
 function onewayJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
