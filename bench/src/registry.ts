@@ -85,56 +85,29 @@ const ONEWAY_NOTE_OBJECT =
 const ONEWAY_NOTE_LARGE =
   "bytes: Buffers of 16 KiB and more are attached, written as they are, so the sender's copy is the kernel's; on the receiver a fresh 64 KiB buffer for each socket read, ws's copy of each message that spans reads and, for a message sent as a stream, its reassembly; and how the allocator recycles those buffers (GLIBC_TUNABLES)"
 
+/** A bare-substrate one-way baseline (baselines/wire-oneway.bench.ts): `transport` picks the pair, `name` the figure. */
+function wireBaselineJob(size: (typeof MESSAGE_SIZES)[number], transport: 'ws' | 'net' | 'net-onread', name: string, notes: string): JobSpec {
+  return {
+    id: name,
+    file: 'baselines/wire-oneway.bench.js',
+    params: () => ({ size: size.bytes, label: size.label, transport, figure: name }),
+    figures: [{ name, metric: 'throughput', unit: 'msg/s', secondaryUnit: 'MB/s', notes }],
+  }
+}
+
 function onewayJobs(): JobSpec[] {
   const jobs: JobSpec[] = []
   for (const size of MESSAGE_SIZES) {
     const small = size.bytes <= 1024
-    jobs.push({
-      id: `baseline.ws-msgpackr.oneway.${size.label}`,
-      file: 'baselines/wire-oneway.bench.js',
-      params: () => ({ size: size.bytes, label: size.label, transport: 'ws' }),
-      figures: [
-        {
-          name: `baseline.ws-msgpackr.oneway.${size.label}`,
-          metric: 'throughput',
-          unit: 'msg/s',
-          secondaryUnit: 'MB/s',
-          notes: 'bare ws + msgpackr, one msgpack array per frame, flushed once per turn or at 256 KiB; ' + (small ? 'the sender\'s CPU' : 'bytes on loopback'),
-        },
-      ],
-    })
-    jobs.push({
-      id: `baseline.net-msgpackr.oneway.${size.label}`,
-      file: 'baselines/wire-oneway.bench.js',
-      params: () => ({ size: size.bytes, label: size.label, transport: 'net' }),
-      figures: [
-        {
-          name: `baseline.net-msgpackr.oneway.${size.label}`,
-          metric: 'throughput',
-          unit: 'msg/s',
-          secondaryUnit: 'MB/s',
-          notes: 'bare net socket, 4-byte length + one msgpack array per batch, same batching: no ws framing',
-        },
-      ],
-    })
+    jobs.push(
+      wireBaselineJob(size, 'ws', `baseline.ws-msgpackr.oneway.${size.label}`, 'bare ws + msgpackr, one msgpack array per frame, flushed once per turn or at 256 KiB; ' + (small ? 'the sender\'s CPU' : 'bytes on loopback')),
+      wireBaselineJob(size, 'net', `baseline.net-msgpackr.oneway.${size.label}`, 'bare net socket, 4-byte length + one msgpack array per batch, same batching: no ws framing'),
+    )
     // Large messages also against a receiver that reads each frame into its own Buffer: what Node's sockets can do when
     // a read does not get a fresh buffer of its own, the read path the Erlang distribution has.
     const inPlace = size.bytes >= 16 * 1024 ? [`baseline.net-onread.oneway.${size.label}`] : []
-    if (inPlace.length > 0) {
-      jobs.push({
-        id: `baseline.net-onread.oneway.${size.label}`,
-        file: 'baselines/wire-oneway.bench.js',
-        params: () => ({ size: size.bytes, label: size.label, transport: 'net-onread' }),
-        figures: [
-          {
-            name: `baseline.net-onread.oneway.${size.label}`,
-            metric: 'throughput',
-            unit: 'msg/s',
-            secondaryUnit: 'MB/s',
-            notes: "the net baseline with a receiver that reads each frame's length into a small reused buffer and the rest straight into the frame's own Buffer (onread), as the Erlang distribution reads a packet: no fresh buffer per read, no copy after the kernel's",
-          },
-        ],
-      })
+    for (const name of inPlace) {
+      jobs.push(wireBaselineJob(size, 'net-onread', name, "the net baseline with a receiver that reads each frame's length into a small reused buffer and the rest straight into the frame's own Buffer (onread), as the Erlang distribution reads a packet: no fresh buffer per read, no copy after the kernel's"))
     }
     const erlang = (ERLANG_SIZES as readonly string[]).includes(size.label) ? [`erlang.remote.oneway.${size.label}`] : []
     jobs.push({

@@ -36,7 +36,7 @@ runScenario(async (params: ScenarioParams) => {
     const { rates, byteRates, cpu } = await sampleRates(params, () => peer.request<Sample>({ type: 'mark' }))
     return [
       {
-        name: transport === 'net-onread' ? `baseline.net-onread.oneway.${params['label'] as string}` : `baseline.${transport}-msgpackr.oneway.${params['label'] as string}`,
+        name: params['figure'] as string,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
         extra: { sizeBytes: size, batchPerStep: batch },
