@@ -62,6 +62,7 @@ runScenario(async (params: ScenarioParams) => {
     }
     keyRanges.push(ranges)
   }
+  const caughtUpReplica = map.pid
   const facts: ServerFacts = {
     nodeName: node.name,
     version: '0',
@@ -70,6 +71,9 @@ runScenario(async (params: ScenarioParams) => {
     connectedClients: () => CONNECTIONS,
     totalCommands: () => 0,
     memory: () => ({ rss: 0, heapUsed: 0 }),
+    // A cache node asks before each command whether it is loading; once caught up, that is its map's `stopped` and
+    // whether the replica is the one that caught up (run-cache-node.ts, first-catch-up.ts). The same reads here.
+    loading: () => map.stopped === true || map.pid !== caughtUpReplica,
   }
   const connections = Array.from({ length: CONNECTIONS }, (_, i) => ({
     parser: new RespParser(),
