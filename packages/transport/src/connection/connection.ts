@@ -120,6 +120,8 @@ export class Connection {
   readonly openedAt: number
   /** Called once the peer has proven the cookie (the pre-authentication byte limit is lifted then). */
   onAuthenticated: (() => void) | undefined = undefined
+  /** What reads the socket when it reads large frames in place (`readInPlace`), for its counter. */
+  inPlaceReader: { readonly framesReadInPlace: number } | undefined = undefined
   readonly #host: ConnectionHost
   readonly #socket: WireSocket
   readonly #codec: MessageCodec = createMessageCodec()

@@ -25,6 +25,8 @@ export interface PeerStats {
   readPaused: boolean
   /** Times this connection stopped being read for that reason. */
   readPauses: number
+  /** Large frames read straight into memory of their size (`readInPlace`); 0 where the connection reads Node's default way. */
+  framesReadInPlace: number
 }
 
 /** A node's counters. */

@@ -23,6 +23,7 @@ import type { Peer, PeerSession } from './peer.ts'
 import { clientTlsOptions } from './tls-options.ts'
 import type { PeerAddress } from '../wire/transport-control.ts'
 import { MAX_FRAME_BYTES } from '../wire/wire-codec.ts'
+import { readInPlace } from './read-in-place.ts'
 import { limitUnauthenticatedBytes, UNAUTHENTICATED_BYTES } from './unauthenticated-bytes.ts'
 
 /** How long a refused socket is kept after its close frame was written; nothing it sends is read meanwhile. */
@@ -163,7 +164,7 @@ export class NodeConnections {
     ws.on('open', () => {
       // Added after ws's own listener (see unauthenticated-bytes.ts); the upgrade response gave us the socket.
       if (socket !== undefined) {
-        conn.onAuthenticated = this.#limit(socket, conn)
+        conn.onAuthenticated = this.#authenticated(socket, conn)
         conn.setStream(socket)
       }
       conn.start()
@@ -178,6 +179,22 @@ export class NodeConnections {
       this.#h.options.clock.clearTimeout(peer.dialTimer)
       peer.dialTimer = undefined
       if (peer.conn === undefined && peer.outbound === undefined) this.#dialFailed(peer, undefined, CLOSE_CODES.shutdown, 'this node is closing')
+    }
+  }
+
+  /**
+   * Prepares `conn`'s freshly upgraded socket (from ws's `open` or `connection`, before it reads again): bounds what
+   * it may send before it authenticates, and reads it in place where it can. Returns what to do once it authenticated:
+   * lift the bound, and let large frames be read in place.
+   */
+  #authenticated(socket: import('node:stream').Duplex, conn: Connection): () => void {
+    const lift = this.#limit(socket, conn)
+    const reader = this.#h.options.readInPlace ? readInPlace(socket, MAX_FRAME_BYTES) : false
+    if (reader === false) return lift
+    conn.inPlaceReader = reader
+    return () => {
+      lift()
+      reader.readLargeFramesInPlace = true
     }
   }
 
@@ -229,7 +246,7 @@ export class NodeConnections {
     conn.remoteHost = address
     this.all.add(conn)
     this.#pendingInbound.add(conn)
-    conn.onAuthenticated = this.#limit(req.socket, conn)
+    conn.onAuthenticated = this.#authenticated(req.socket, conn)
     conn.setStream(req.socket)
     this.#wire(ws, conn)
   }

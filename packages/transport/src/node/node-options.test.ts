@@ -32,6 +32,7 @@ describe('resolveNodeOptions', () => {
     expect(invalid({ highWaterMarkBytes: 100, lowWaterMarkBytes: 100 })).toMatchObject({ option: 'lowWaterMarkBytes', value: 100 })
     expect(invalid({ hidden: 'yes' })).toMatchObject({ option: 'hidden', value: 'yes' })
     expect(invalid({ maskFrames: 1 })).toMatchObject({ option: 'maskFrames', value: 1 })
+    expect(invalid({ readInPlace: 'yes' })).toMatchObject({ option: 'readInPlace', value: 'yes' })
     expect(invalid({ maxPendingHandshakes: 0 })).toMatchObject({ option: 'maxPendingHandshakes' })
     expect(invalid({ creation: -1 })).toMatchObject({ option: 'creation' })
     expect(invalid({ busyWaitMs: -1 })).toMatchObject({ option: 'busyWaitMs', value: -1 })

@@ -92,6 +92,14 @@ export interface NodeOptions {
    */
   maskFrames?: boolean
   /**
+   * Read large frames from plain `ws://` connections straight into memory of their size, as Distributed Erlang reads
+   * a payload, instead of into Node's 64 KiB read buffers followed by `ws`'s copy of a frame that spans two of them:
+   * 64 KiB and larger messages arrive with one copy (the kernel's) instead of two. It goes through Node internals
+   * that `net`'s `onread` option uses; where they are not as expected the connection reads the default way. `false`
+   * always reads the default way. No effect with `tls`. @default true
+   */
+  readInPlace?: boolean
+  /**
    * Check every value that leaves this node (a send's message, a call's request, a reply, a remote spawn's
    * arguments) and throw NotSerializableError (COHORT_ERR_NOT_SERIALIZABLE) naming the part that would not arrive as
    * it was sent: a function, a class instance, a Promise, a symbol, an own `__proto__` key, a cycle, nesting deeper
@@ -142,6 +150,7 @@ export interface ResolvedNodeOptions {
   readonly random: Random
   readonly hidden: boolean
   readonly maskFrames: boolean
+  readonly readInPlace: boolean
   readonly checkMessages: boolean
   readonly checkNameHost: boolean
   readonly tls: ResolvedTlsOptions | undefined
@@ -170,6 +179,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   busyWaitMs: number
   hidden: boolean
   maskFrames: boolean
+  readInPlace: boolean
   checkMessages: boolean
   checkNameHost: boolean
 }> = Object.freeze({
@@ -195,6 +205,7 @@ export const DEFAULT_NODE_OPTIONS: Readonly<{
   busyWaitMs: 0,
   hidden: false,
   maskFrames: false,
+  readInPlace: true,
   checkMessages: true,
   checkNameHost: true,
 })
@@ -237,6 +248,7 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
     random: input.random ?? systemRandom,
     hidden: input.hidden ?? DEFAULT_NODE_OPTIONS.hidden,
     maskFrames: input.maskFrames ?? DEFAULT_NODE_OPTIONS.maskFrames,
+    readInPlace: input.readInPlace ?? DEFAULT_NODE_OPTIONS.readInPlace,
     checkMessages: input.checkMessages ?? DEFAULT_NODE_OPTIONS.checkMessages,
     checkNameHost: input.checkNameHost ?? DEFAULT_NODE_OPTIONS.checkNameHost,
     tls: input.tls === undefined ? undefined : resolveTlsOptions(input.tls),
@@ -272,6 +284,7 @@ export function resolveNodeOptions(input: NodeOptions): ResolvedNodeOptions {
   if (typeof o.random !== 'function') throw new InvalidOptionError('random', typeof o.random, 'a function returning a number in [0, 1)')
   if (typeof o.hidden !== 'boolean') throw new InvalidOptionError('hidden', o.hidden, 'a boolean')
   if (typeof o.maskFrames !== 'boolean') throw new InvalidOptionError('maskFrames', o.maskFrames, 'a boolean')
+  if (typeof o.readInPlace !== 'boolean') throw new InvalidOptionError('readInPlace', o.readInPlace, 'a boolean')
   if (typeof o.checkMessages !== 'boolean') throw new InvalidOptionError('checkMessages', o.checkMessages, 'a boolean')
   if (typeof o.checkNameHost !== 'boolean') throw new InvalidOptionError('checkNameHost', o.checkNameHost, 'a boolean')
   if (o.creation !== undefined && (!Number.isSafeInteger(o.creation) || o.creation < 0)) {

@@ -232,6 +232,7 @@ export class WebSocketNode implements CohortNode {
         tickMs: conn?.peer?.tickMs,
         readPaused: conn?.readPaused ?? false,
         readPauses: conn?.readPauses ?? 0,
+        framesReadInPlace: conn?.inPlaceReader?.framesReadInPlace ?? 0,
       })
     }
     return {

@@ -5,8 +5,10 @@
  * their attachments follow the frame in the same order, each a WebSocket message of its own, raw. The sender never
  * copies an attachment (ws writes the caller's Buffer as it is, unmasked) and the receiver hands each one to the
  * message as ws read it from the socket. A large Buffer is then copied once between `send` and the receiving handler
- * (ws's read), where packing it into a frame copied it twice on the sender (msgpackr's encoding, then the frame) and a
- * reassembled stream twice on the receiver (ws's read of each fragment, then the reassembly).
+ * (the kernel's copy, straight into the Buffer the handler gets, with `readInPlace`; without it `ws` copies again a
+ * frame that spans two of Node's reads), where packing it into a frame copied it twice on the sender (msgpackr's
+ * encoding, then the frame) and a reassembled stream twice on the receiver (the read of each fragment, then the
+ * reassembly).
  *
  * Gotchas: the receiver decodes a message only once all its attachments have arrived, and nothing but other attached
  * heads may come between a head and its attachments: any other entry after a head in its frame closes the connection

@@ -1,0 +1,75 @@
+/**
+ * Switches an upgraded plain-TCP socket to reading through an `InPlaceFrameReader`, with Node's `onread` mode:
+ * each read goes into memory the reader chooses, and the reader's chunks reach `ws` (and every other `data` listener)
+ * as `data` events, in order, as the socket's own would have.
+ *
+ * Node offers `onread` only to `net.connect` and `new net.Socket`, before the socket exists; a socket `ws` upgraded
+ * (an accepted one, or one the HTTP client dialled) is switched through what Node's `net` does with that option: the
+ * socket's `kBuffer`, `kBufferGen` and `kBufferCb` properties (found by their symbols' descriptions) and the handle's
+ * `useUserBuffer`. These are not documented; they have stood unchanged since Node 12.2, and when one is missing the
+ * socket is left as it is (`false`), so a Node that changes them costs the speed, not the connection.
+ *
+ * Gotchas: call it synchronously from `ws`'s `open` or `connection` event, after `ws` added its `data` listener and
+ * before the socket read anything more. The bytes that came with the upgrade are then in the socket's readable
+ * buffer and still reach `ws` as a `data` event of Node's; the listener added here passes those to the reader's
+ * `skip`. Pausing keeps working: with `onread`, Node's `pause()` stops the handle reading.
+ */
+import { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { TLSSocket } from 'node:tls'
+import { InPlaceFrameReader } from '../wire/in-place-frame-reader.ts'
+
+interface NodeReadSymbols {
+  readonly buffer: symbol
+  readonly bufferGen: symbol
+  readonly bufferCb: symbol
+}
+
+/** Node's symbols for a socket's `onread` state, as `net.Socket`'s constructor sets them on every socket. */
+function readSymbols(socket: Socket): NodeReadSymbols | undefined {
+  const found = new Map<string | undefined, symbol>()
+  for (const s of Object.getOwnPropertySymbols(socket)) found.set(s.description, s)
+  const buffer = found.get('kBuffer')
+  const bufferGen = found.get('kBufferGen')
+  const bufferCb = found.get('kBufferCb')
+  if (buffer === undefined || bufferGen === undefined || bufferCb === undefined) return undefined
+  // An ordinary socket has all three null; anything else means it already reads another way.
+  const state = socket as unknown as Record<symbol, unknown>
+  if (state[buffer] !== null || state[bufferGen] !== null || state[bufferCb] !== null) return undefined
+  return { buffer, bufferGen, bufferCb }
+}
+
+/**
+ * Makes `socket` read through a new `InPlaceFrameReader` bounded by `maxPayload`, and returns it; `false` (the socket
+ * untouched) when it is not a plain TCP socket that is open and reading, or Node's internals are not as expected.
+ */
+export function readInPlace(socket: Duplex, maxPayload: number): InPlaceFrameReader | false {
+  if (!(socket instanceof Socket) || socket instanceof TLSSocket || socket.destroyed || socket.connecting) return false
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle
+  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false
+  const symbols = readSymbols(socket)
+  if (symbols === undefined) return false
+  let handingOn = false
+  const reader = new InPlaceFrameReader((chunk) => {
+    // A listener may destroy the socket; what it read after that goes nowhere, as with Node's own reads.
+    if (socket.destroyed) return
+    handingOn = true
+    try {
+      socket.emit('data', chunk)
+    } finally {
+      handingOn = false
+    }
+  }, maxPayload)
+  socket.prependListener('data', (chunk: Buffer) => {
+    if (!handingOn) reader.skip(chunk)
+  })
+  const state = socket as unknown as Record<symbol, unknown>
+  state[symbols.bufferGen] = () => reader.nextBuffer()
+  state[symbols.bufferCb] = (nread: number) => {
+    reader.read(nread)
+  }
+  const first = reader.nextBuffer()
+  state[symbols.buffer] = first
+  ;(handle.useUserBuffer as (buffer: Uint8Array) => void).call(handle, first)
+  return reader
+}
