@@ -83,7 +83,7 @@ const ONEWAY_NOTE_64B =
 const ONEWAY_NOTE_OBJECT =
   "the sender's CPU: it ran at a full vCPU, the receiver at ~60 %; msgpackr is ~60 % of the sender, as in the baseline, and the runtime around it the rest (size bound ~10 %, routing and the batch run ~8 %, the frame's copy and the socket write)"
 const ONEWAY_NOTE_LARGE =
-  "bytes: Buffers of 16 KiB and more are attached, written as they are, so the sender's copy is the kernel's; on the receiver a fresh 64 KiB buffer for each socket read, ws's copy of each message that spans reads and, for a message sent as a stream, its reassembly; and how the allocator recycles those buffers (GLIBC_TUNABLES)"
+  "bytes: Buffers of 16 KiB and more are attached, written as they are, so the sender's copy is the kernel's; the receiver reads a frame with 16 KiB or more still to come straight into a Buffer of its size (readInPlace), so its copy is the kernel's too, and adds ws's parse and, for a message sent as a stream, its reassembly; and how the allocator recycles those buffers (GLIBC_TUNABLES)"
 
 /** A bare-substrate one-way baseline (baselines/wire-oneway.bench.ts): `transport` picks the pair, `name` the figure. */
 function wireBaselineJob(size: (typeof MESSAGE_SIZES)[number], transport: 'ws' | 'net' | 'net-onread', name: string, notes: string): JobSpec {
@@ -169,7 +169,7 @@ function objectJobs(): JobSpec[] {
     jobs.push({
       id: `baseline.${transport}-msgpackr.oneway.object`,
       file: 'baselines/wire-oneway.bench.js',
-      params: () => ({ kind: 'object', label: 'object', transport }),
+      params: () => ({ kind: 'object', label: 'object', transport, figure: `baseline.${transport}-msgpackr.oneway.object` }),
       figures: [
         {
           name: `baseline.${transport}-msgpackr.oneway.object`,

@@ -103,6 +103,8 @@ export class NodeConnections {
 
   /** Peers whose different `tickMs` was logged already: once per peer, not per reconnect. */
   readonly #tickLogged = new Set<string>()
+  /** The warning that sockets cannot be read in place was logged (once a node: it is the same for every socket). */
+  #warnedReadInPlace = false
 
   #tickDiffers(conn: Connection, peerTickMs: number): void {
     const peer = conn.peer?.name
@@ -189,8 +191,18 @@ export class NodeConnections {
    */
   #authenticated(socket: import('node:stream').Duplex, conn: Connection): () => void {
     const lift = this.#limit(socket, conn)
-    const reader = this.#h.options.readInPlace ? readInPlace(socket, MAX_FRAME_BYTES) : false
-    if (reader === false) return lift
+    if (!this.#h.options.readInPlace) return lift
+    const reader = readInPlace(socket, MAX_FRAME_BYTES)
+    if (typeof reader === 'string') {
+      if (reader === 'node-internals-differ' && !this.#warnedReadInPlace) {
+        this.#warnedReadInPlace = true
+        this.#h.log.warn(
+          { node: process.version, fix: 'nothing to do: connections work, large messages are slower; readInPlace: false silences this' },
+          "reading large frames in place is not available: this Node's socket internals differ, so sockets are read the default way",
+        )
+      }
+      return lift
+    }
     conn.inPlaceReader = reader
     return () => {
       lift()

@@ -7,7 +7,8 @@
  * (an accepted one, or one the HTTP client dialled) is switched through what Node's `net` does with that option: the
  * socket's `kBuffer`, `kBufferGen` and `kBufferCb` properties (found by their symbols' descriptions) and the handle's
  * `useUserBuffer`. These are not documented; they have stood unchanged since Node 12.2, and when one is missing the
- * socket is left as it is (`false`), so a Node that changes them costs the speed, not the connection.
+ * socket is left as it is (`'node-internals-differ'`), so a Node that changes them costs the speed, not the
+ * connection.
  *
  * Gotchas: call it synchronously from `ws`'s `open` or `connection` event, after `ws` added its `data` listener and
  * before the socket read anything more. The bytes that came with the upgrade are then in the socket's readable
@@ -26,29 +27,36 @@ interface NodeReadSymbols {
 }
 
 /** Node's symbols for a socket's `onread` state, as `net.Socket`'s constructor sets them on every socket. */
-function readSymbols(socket: Socket): NodeReadSymbols | undefined {
+function readSymbols(socket: Socket): NodeReadSymbols | NotReadInPlace {
   const found = new Map<string | undefined, symbol>()
   for (const s of Object.getOwnPropertySymbols(socket)) found.set(s.description, s)
   const buffer = found.get('kBuffer')
   const bufferGen = found.get('kBufferGen')
   const bufferCb = found.get('kBufferCb')
-  if (buffer === undefined || bufferGen === undefined || bufferCb === undefined) return undefined
+  if (buffer === undefined || bufferGen === undefined || bufferCb === undefined) return 'node-internals-differ'
   // An ordinary socket has all three null; anything else means it already reads another way.
   const state = socket as unknown as Record<symbol, unknown>
-  if (state[buffer] !== null || state[bufferGen] !== null || state[bufferCb] !== null) return undefined
+  if (state[buffer] !== null || state[bufferGen] !== null || state[bufferCb] !== null) return 'reads-another-way'
   return { buffer, bufferGen, bufferCb }
 }
 
 /**
- * Makes `socket` read through a new `InPlaceFrameReader` bounded by `maxPayload`, and returns it; `false` (the socket
- * untouched) when it is not a plain TCP socket that is open and reading, or Node's internals are not as expected.
+ * Why a socket reads the default way: not an open plain TCP socket (TLS, say), one that reads through `onread`
+ * already, or a Node whose internals differ.
  */
-export function readInPlace(socket: Duplex, maxPayload: number): InPlaceFrameReader | false {
-  if (!(socket instanceof Socket) || socket instanceof TLSSocket || socket.destroyed || socket.connecting) return false
+export type NotReadInPlace = 'not-plain-tcp' | 'reads-another-way' | 'node-internals-differ'
+
+/**
+ * Makes `socket` read through a new `InPlaceFrameReader` bounded by `maxPayload`, and returns it; else, with the
+ * socket untouched, why not.
+ */
+export function readInPlace(socket: Duplex, maxPayload: number): InPlaceFrameReader | NotReadInPlace {
+  if (!(socket instanceof Socket) || socket instanceof TLSSocket || socket.destroyed || socket.connecting) return 'not-plain-tcp'
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle
-  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false
+  if (handle === null || handle === undefined) return 'not-plain-tcp'
+  if (typeof handle.useUserBuffer !== 'function') return 'node-internals-differ'
   const symbols = readSymbols(socket)
-  if (symbols === undefined) return false
+  if (typeof symbols === 'string') return symbols
   let handingOn = false
   const reader = new InPlaceFrameReader((chunk) => {
     // A listener may destroy the socket; what it read after that goes nowhere, as with Node's own reads.
