@@ -58,6 +58,11 @@ describe('tls', () => {
       const back = await b.node.system.call<{ data: Buffer }>(pid, { data })
       expect(Buffer.from(back.data).equals(data)).toBe(true)
     }
+    // TLS sockets read the default way (`readInPlace` reads plain TCP only), and that is not worth a warning.
+    for (const { node, log } of [a, b]) {
+      expect(node.stats().peers.map((p) => p.framesReadInPlace)).toEqual([0])
+      expect(log.records.filter((r) => String(r['msg']).startsWith('reading large frames in place'))).toEqual([])
+    }
   })
 
   it('refuses a peer whose certificate the CA did not sign, in both directions', async () => {
