@@ -13,6 +13,7 @@ import type { CohortNode } from './start-node.ts'
 import type { NodeOptions } from './node/node-options.ts'
 import { testNode, track, until } from './test-support/nodes.ts'
 import { wireForm } from './test-support/wire-form.ts'
+import { wsFrame } from './test-support/ws-frame.ts'
 import { decodeHandshake, encodeHandshake } from './wire/handshake-codec.ts'
 import { writeFrame } from './wire/wire-codec.ts'
 
@@ -91,34 +92,22 @@ describe('reading large frames in place', () => {
           `GET / HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
             `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
         ),
-        wsFrame(encodeHandshake(hs.hello())),
+        wsFrame(encodeHandshake(hs.hello()), true),
         ping.subarray(0, 1),
       ]),
     )
     const challenge = decodeHandshake(await frames.next(0x82))
-    socket.write(Buffer.concat([ping.subarray(1), wsFrame(encodeHandshake(hs.challenge(challenge)))]))
+    socket.write(Buffer.concat([ping.subarray(1), wsFrame(encodeHandshake(hs.challenge(challenge)), true)]))
     await frames.next(0x8a)
     hs.accept(decodeHandshake(await frames.next(0x82)))
     const codec = createMessageCodec()
     const send = codec.encode(wireForm({ type: 'send', to: got.pid, from: undefined, msg: 'x'.repeat(100_000) }))
-    socket.write(wsFrame(writeFrame([send], 1, send.length)))
+    socket.write(wsFrame(writeFrame([send], 1, send.length), true))
     await until(() => got.got.length === 1, 'the large message')
     expect(got.got[0]).toBe('x'.repeat(100_000))
     expect(node.stats().peers.find((p) => p.node === 'raw@127.0.0.1')?.framesReadInPlace).toBe(1)
   })
 })
-
-/** A binary frame as a client sends it: masked, with a zero key, so the payload goes as it is. */
-function wsFrame(payload: Uint8Array): Buffer {
-  const n = payload.length
-  const head = n < 126 ? Buffer.from([0x82, 0x80 | n]) : n < 0x10000 ? Buffer.from([0x82, 0x80 | 126, n >> 8, n & 0xff]) : Buffer.alloc(10)
-  if (n >= 0x10000) {
-    head[0] = 0x82
-    head[1] = 0x80 | 127
-    head.writeBigUInt64BE(BigInt(n), 2)
-  }
-  return Buffer.concat([head, Buffer.alloc(4), payload])
-}
 
 /** A TCP client that speaks WebSocket by hand; `frames.next(opcode)` resolves with the next server frame's payload. */
 async function rawClient(url: string) {

@@ -7,6 +7,7 @@ import { connect, createServer, Socket } from 'node:net'
 import type { AddressInfo, Server } from 'node:net'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { wsFrame } from '../test-support/ws-frame.ts'
 import { InPlaceFrameReader } from '../wire/in-place-frame-reader.ts'
 import { readInPlace } from './read-in-place.ts'
 
@@ -30,17 +31,7 @@ async function pair(): Promise<{ dialled: Socket; accepted: Socket }> {
 
 /** Unmasked binary frames of the given payload sizes, each filled with its index. */
 function frames(sizes: number[]): Buffer {
-  return Buffer.concat(
-    sizes.map((n, i) => {
-      const head = n < 126 ? Buffer.from([0x82, n]) : n < 0x10000 ? Buffer.from([0x82, 126, n >> 8, n & 0xff]) : Buffer.alloc(10)
-      if (n >= 0x10000) {
-        head[0] = 0x82
-        head[1] = 127
-        head.writeBigUInt64BE(BigInt(n), 2)
-      }
-      return Buffer.concat([head, Buffer.alloc(n, i)])
-    }),
-  )
+  return Buffer.concat(sizes.map((n, i) => wsFrame(Buffer.alloc(n, i), false)))
 }
 
 describe('readInPlace', () => {

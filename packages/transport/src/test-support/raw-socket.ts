@@ -5,6 +5,7 @@
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { track } from './nodes.ts'
+import { wsFrame, wsFrameHeader } from './ws-frame.ts'
 
 export interface RawSocket {
   socket: Socket
@@ -42,20 +43,10 @@ export async function rawSocket(url: string): Promise<RawSocket> {
     }
     socket.on('data', onData)
   })
-  const header = (length: number): Buffer => {
-    // FIN + binary; masked with a zero key (any key is valid), so the payload goes as it is.
-    if (length < 126) return Buffer.from([0x82, 0x80 | length, 0, 0, 0, 0])
-    if (length < 65536) return Buffer.from([0x82, 0x80 | 126, length >> 8, length & 255, 0, 0, 0, 0])
-    const b = Buffer.alloc(14)
-    b[0] = 0x82
-    b[1] = 0x80 | 127
-    b.writeBigUInt64BE(BigInt(length), 2)
-    return b
-  }
   return {
     socket,
     closed,
-    frameHeader: (length) => void socket.write(header(length)),
-    frame: (payload) => void socket.write(Buffer.concat([header(payload.length), payload])),
+    frameHeader: (length) => void socket.write(wsFrameHeader(length, true)),
+    frame: (payload) => void socket.write(wsFrame(payload, true)),
   }
 }

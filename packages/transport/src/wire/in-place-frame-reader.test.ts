@@ -6,6 +6,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
+import { wsFrame } from '../test-support/ws-frame.ts'
 import { IN_PLACE_MIN_BYTES, InPlaceFrameReader, READ_AFTER_LARGE_BYTES, SLAB_BYTES } from './in-place-frame-reader.ts'
 
 const MAX_PAYLOAD = 4 * 1024 * 1024
@@ -19,15 +20,9 @@ function random(seed: number): (n: number) => number {
   }
 }
 
-/** A binary frame of `payload` bytes, masked or not, with the shortest length encoding (as ws writes them). */
+/** A binary frame of `payload` bytes, each `fill`, masked or not. */
 function frame(payload: number, masked: boolean, fill: number): Buffer {
-  const ext = payload < 126 ? 0 : payload < 0x10000 ? 2 : 8
-  const head = Buffer.alloc(2 + ext + (masked ? 4 : 0))
-  head[0] = 0x82
-  head[1] = (masked ? 0x80 : 0) | (ext === 0 ? payload : ext === 2 ? 126 : 127)
-  if (ext === 2) head.writeUInt16BE(payload, 2)
-  if (ext === 8) head.writeBigUInt64BE(BigInt(payload), 2)
-  return Buffer.concat([head, Buffer.alloc(payload, fill)])
+  return wsFrame(Buffer.alloc(payload, fill), masked)
 }
 
 const SIZES = [0, 5, 125, 126, 300, 4096, 0xffff, 0x10000, 16 * 1024, 20 * 1024, 64 * 1024, 100_000, 300 * 1024]
