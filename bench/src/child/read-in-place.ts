@@ -7,8 +7,9 @@
  *
  * Node offers `onread` only when it creates the socket. A socket a server accepted (with `pauseOnConnect`, so that
  * nothing has been read) has its handle moved into a new `net.Socket` that reads this way: `_handle` is not a
- * documented property, which is acceptable in a baseline that measures what Node's sockets could do, and would not be
- * in the runtime.
+ * documented property, which is acceptable in a baseline that measures what Node's sockets could do. The runtime
+ * switches its sockets another way (the transport's `readInPlace`: the properties `net` sets for `onread`), and reads
+ * Node's default way when those internals are not there.
  */
 import { Socket } from 'node:net'
 

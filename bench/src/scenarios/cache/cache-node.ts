@@ -16,17 +16,13 @@ import { startNode } from '@cohort/transport'
 import { pino } from 'pino'
 import { serveRequests } from '../../child/helper-process.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
+import { caughtUpLoadingCheck } from './caught-up-loading-check.ts'
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { name: string }
 const logger = pino({ level: 'silent' })
 const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE, logger })
 const map = startReplicatedMap<Uint8Array>(node.system, { scope: 'cache' }) as CacheMap
-// A cache node asks before each command whether it is loading; once caught up, that is its map's `stopped` and whether
-// the replica is the one that caught up (run-cache-node.ts, first-catch-up.ts). The same reads here, so the RESP rows
-// carry the check's cost.
-const caughtUpReplica = map.pid
-const loading = (): boolean => map.stopped === true || map.pid !== caughtUpReplica
-const resp = await startRespServer({ map, port: 0, host: HOST, now: () => node.system.clock.now(), nodeName: node.name, logger, loading })
+const resp = await startRespServer({ map, port: 0, host: HOST, now: () => node.system.clock.now(), nodeName: node.name, logger, loading: caughtUpLoadingCheck(map) })
 let watcher: Socket | undefined
 // Subscribed only while a scenario watches: a cache node (runCacheNode) has no subscriber, and a subscriber makes the
 // map build a change event for every write, which the scenarios that do not watch must not pay for.

@@ -18,6 +18,7 @@ import { pino } from 'pino'
 import { nowMs, runScenario, sampleRates } from '../../child/harness.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
+import { caughtUpLoadingCheck } from './caught-up-loading-check.ts'
 
 const CONNECTIONS = 50
 const PIPELINE = 16
@@ -62,7 +63,6 @@ runScenario(async (params: ScenarioParams) => {
     }
     keyRanges.push(ranges)
   }
-  const caughtUpReplica = map.pid
   const facts: ServerFacts = {
     nodeName: node.name,
     version: '0',
@@ -71,9 +71,7 @@ runScenario(async (params: ScenarioParams) => {
     connectedClients: () => CONNECTIONS,
     totalCommands: () => 0,
     memory: () => ({ rss: 0, heapUsed: 0 }),
-    // A cache node asks before each command whether it is loading; once caught up, that is its map's `stopped` and
-    // whether the replica is the one that caught up (run-cache-node.ts, first-catch-up.ts). The same reads here.
-    loading: () => map.stopped === true || map.pid !== caughtUpReplica,
+    loading: caughtUpLoadingCheck(map),
   }
   const connections = Array.from({ length: CONNECTIONS }, (_, i) => ({
     parser: new RespParser(),
