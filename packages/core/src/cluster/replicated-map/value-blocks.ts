@@ -30,7 +30,7 @@
 import { Buffer } from 'node:buffer'
 import { LastView, WORD_COPY_MAX, copyBytes, copyWords, viewOf } from './byte-copy.ts'
 
-/** Bytes of one block: Node's Buffer pool size. */
+/** Bytes of one block: the size of Node's Buffer pool up to Node 22 (64 KiB from Node 24 on). */
 export const BLOCK_BYTES = 8 * 1024
 /** Values up to this size share blocks; larger ones get memory of their own. */
 const SHARED_MAX = BLOCK_BYTES >>> 1
