@@ -135,6 +135,7 @@ describe('floods against a node', () => {
       bytesHeldPerUnauthenticatedSocketKiB: +perSocketKiB.toFixed(1),
       idleSockets: 400,
       peakPendingHandshakes: peakPending,
+      fdsBefore: before.fds,
       peakFds,
       evicted: after.stats.connectionsEvicted,
       wrongCookies: 200,
@@ -148,9 +149,10 @@ describe('floods against a node', () => {
     // Before the byte limit each such socket cost about 4 MiB; now a small, documented amount (16 KiB + one read).
     expect(afterFrames.memory.rss - roomyBefore.memory.rss).toBeLessThan(150 * 2 ** 20)
     expect(peakPending).toBeLessThanOrEqual(64)
-    // Pending handshakes plus sockets closed a moment ago (100 ms of grace each, longer on a loaded machine), never
-    // the whole flood of 400.
-    expect(peakFds).toBeLessThan(before.fds + 300)
+    // At most maxPendingHandshakesPerAddress (16) from one address, each evicted one destroyed once its close frame is
+    // out: however fast the flood opens sockets, never more descriptors than that (a few more for the node's own
+    // transient ones). A grace per evicted socket held as many as the flood opened in that time: 173-374 here.
+    expect(peakFds).toBeLessThanOrEqual(before.fds + 16 + 4)
     // From one address, at most maxPendingHandshakesPerAddress (16) wait at once: the rest make room by evicting.
     expect(codes.every((c) => c === 4001 || c === 4012)).toBe(true)
     expect(codes.filter((c) => c === 4001).length).toBeGreaterThan(0)

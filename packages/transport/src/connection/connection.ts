@@ -26,6 +26,8 @@ import { Reassembler } from '../wire/fragmenter.ts'
 import { ATTACHED_CODE, AttachmentReceiver } from '../wire/attachments.ts'
 import { decodeHandshake, encodeHandshake } from '../wire/handshake-codec.ts'
 import { ClientHandshake, ServerHandshake } from './handshake.ts'
+import { destroyOnceWritten } from './destroy-once-written.ts'
+import type { EndableStream } from './destroy-once-written.ts'
 import type { LocalIdentity, PeerIdentity } from './handshake.ts'
 import { agreedTickMs } from './tick-agreement.ts'
 import { Ticker } from './ticker.ts'
@@ -44,8 +46,11 @@ export interface WireSocket {
   readonly bufferedAmount: number
 }
 
-/** The byte stream under the WebSocket (a `net` or `tls` socket), whose writes a flush holds and releases together. */
-export interface CorkableStream {
+/**
+ * The byte stream under the WebSocket (a `net` or `tls` socket), whose writes a flush holds and releases together, and
+ * which a connection closed before it authenticated ends and destroys itself (destroy-once-written.ts).
+ */
+export interface CorkableStream extends EndableStream {
   cork(): void
   uncork(): void
 }
@@ -83,8 +88,8 @@ export type ConnectionState = 'handshaking' | 'up' | 'closed'
 /** How long a closing socket may take to finish the WebSocket close handshake before it is terminated. */
 const CLOSE_GRACE_MS = 2_000
 /**
- * The same for a socket that never authenticated: its close frame is in the kernel's buffer by then (which still
- * sends it after the descriptor is closed), and a flood of such sockets must not hold descriptors for seconds.
+ * The same for a socket that never authenticated, if its close frame cannot be written sooner (a peer that reads
+ * nothing): such a socket is destroyed as soon as the kernel has its close frame (destroy-once-written.ts).
  */
 const UNAUTHENTICATED_CLOSE_GRACE_MS = 100
 
@@ -485,7 +490,7 @@ export class Connection {
   /** Closes with `code`, once; the node hears about it through `closed`. */
   close(code: number, reason: string): void {
     if (this.state === 'closed') return
-    const grace = this.state === 'handshaking' ? UNAUTHENTICATED_CLOSE_GRACE_MS : CLOSE_GRACE_MS
+    const authenticated = this.state !== 'handshaking'
     this.#batcher?.flushNow()
     this.#finish(code, reason)
     try {
@@ -495,7 +500,8 @@ export class Connection {
       return
     }
     const socket = this.#socket
-    this.#host.clock.setTimeout(() => socket.terminate(), grace)
+    if (!authenticated && this.#stream !== undefined) destroyOnceWritten(this.#stream)
+    this.#host.clock.setTimeout(() => socket.terminate(), authenticated ? CLOSE_GRACE_MS : UNAUTHENTICATED_CLOSE_GRACE_MS)
   }
 
   /** The socket closed (the peer closed it, or it broke). */

@@ -12,6 +12,7 @@ import { CLOSE_CODES, closeCodeName } from '../wire/close-codes.ts'
 import type { CloseCode } from '../wire/close-codes.ts'
 import { Connection } from '../connection/connection.ts'
 import type { ConnectionHost } from '../connection/connection.ts'
+import { destroyOnceWritten } from '../connection/destroy-once-written.ts'
 import { HandshakeFailedError } from '../errors.ts'
 import type { LocalIdentity, PeerIdentity } from '../connection/handshake.ts'
 import { BusyWait } from './busy-wait.ts'
@@ -26,7 +27,10 @@ import { MAX_FRAME_BYTES } from '../wire/wire-codec.ts'
 import { readInPlace } from './read-in-place.ts'
 import { limitUnauthenticatedBytes, UNAUTHENTICATED_BYTES } from './unauthenticated-bytes.ts'
 
-/** How long a refused socket is kept after its close frame was written; nothing it sends is read meanwhile. */
+/**
+ * How long a refused socket may take to get its close frame out before it is terminated (it is destroyed as soon as
+ * the frame is written: destroy-once-written.ts); nothing it sends is read meanwhile.
+ */
 const REFUSED_GRACE_MS = 100
 
 /** Close codes that count as a failed connection in `stats().connectionsFailed`. */
@@ -289,7 +293,7 @@ export class NodeConnections {
     if (this.evicted === 1 || this.evicted % 1000 === 0) {
       this.#h.log.warn({ peer: conn.remoteAddress, conn: conn.id, closeCode: CLOSE_CODES.tooManyConnections, reason: `${reason} (${this.evicted} so far)` }, 'pending handshake evicted')
     }
-    // Its socket stays under the unauthenticated byte limit until close() destroys it, a moment later.
+    // Its socket stays under the unauthenticated byte limit until close() destroys it, once its close frame is out.
     conn.close(CLOSE_CODES.tooManyConnections, reason)
   }
 
@@ -299,6 +303,7 @@ export class NodeConnections {
     limitUnauthenticatedBytes(socket, 0, () => undefined)
     ws.on('error', () => undefined)
     ws.close(code, reason)
+    destroyOnceWritten(socket)
     const timer = this.#h.options.clock.setTimeout(() => ws.terminate(), REFUSED_GRACE_MS)
     ws.once('close', () => this.#h.options.clock.clearTimeout(timer))
   }

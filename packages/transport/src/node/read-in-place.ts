@@ -6,9 +6,9 @@
  * Node offers `onread` only to `net.connect` and `new net.Socket`, before the socket exists; a socket `ws` upgraded
  * (an accepted one, or one the HTTP client dialled) is switched through what Node's `net` does with that option: the
  * socket's `kBuffer`, `kBufferGen` and `kBufferCb` properties (found by their symbols' descriptions) and the handle's
- * `useUserBuffer`. These are not documented; they came with `onread` in Node 12.2 and are what Node 20 has, and when
- * one is missing the socket is left as it is (`'node-internals-differ'`), so a Node that changes them costs the speed,
- * not the connection.
+ * `useUserBuffer`. These are not documented; they came with `onread` in Node 12.2, and the tests find them on Node
+ * 20.19 to 26.12. When one is missing the socket is left as it is (`'node-internals-differ'`), so a Node that changes
+ * them costs the speed, not the connection.
  *
  * Gotchas: call it synchronously from `ws`'s `open` or `connection` event, after `ws` added its `data` listener and
  * before the socket read anything more. The bytes that came with the upgrade are then in the socket's readable
