@@ -1,8 +1,8 @@
 /**
  * Reading large frames in place (`readInPlace`), between two real nodes over loopback: messages of every size, from a
  * few bytes through attached Buffers to streamed ones, arrive whole and in order in both directions, with the large
- * frames read in place on the side that dialled and on the side that accepted; and `readInPlace: false` reads Node's
- * default way.
+ * frames read in place on the side that dialled and on the side that accepted, over ws:// and over wss://; and
+ * `readInPlace: false` reads Node's default way.
  */
 import { Buffer } from 'node:buffer'
 import { connect } from 'node:net'
@@ -12,6 +12,7 @@ import { ClientHandshake } from './connection/handshake.ts'
 import type { CohortNode } from './start-node.ts'
 import type { NodeOptions } from './node/node-options.ts'
 import { testNode, track, until } from './test-support/nodes.ts'
+import { makeTestCertificates } from './test-support/test-certificates.ts'
 import { wireForm } from './test-support/wire-form.ts'
 import { wsFrame } from './test-support/ws-frame.ts'
 import { decodeHandshake, encodeHandshake } from './wire/handshake-codec.ts'
@@ -65,6 +66,13 @@ describe('reading large frames in place', () => {
   it('delivers messages of every size whole and in order both ways, reading large frames in place on both sides', async () => {
     const { aRead, bRead } = await exchange({}, {})
     // Each side receives Buffers of 16 KiB and more, attached or streamed: their frames are read in place.
+    expect(aRead).toBeGreaterThan(0)
+    expect(bRead).toBeGreaterThan(0)
+  })
+
+  it('reads large frames in place over wss too: what TLS decrypts goes into the frame, every size whole and in order', async () => {
+    const { ca, good } = makeTestCertificates()
+    const { aRead, bRead } = await exchange({ tls: { ...good, ca } }, { tls: { ...good, ca } })
     expect(aRead).toBeGreaterThan(0)
     expect(bRead).toBeGreaterThan(0)
   })

@@ -1,7 +1,9 @@
 /**
- * Switches an upgraded plain-TCP socket to reading through an `InPlaceFrameReader`, with Node's `onread` mode:
+ * Switches an upgraded TCP or TLS socket to reading through an `InPlaceFrameReader`, with Node's `onread` mode:
  * each read goes into memory the reader chooses, and the reader's chunks reach `ws` (and every other `data` listener)
- * as `data` events, in order, as the socket's own would have.
+ * as `data` events, in order, as the socket's own would have. A TLS socket's reads are what it decrypted: Node's TLS
+ * layer copies each record's plaintext (16 KiB at most) into the memory the reader chose, where by default each went
+ * into a Buffer of its own that `ws` then joined into the frame.
  *
  * Node offers `onread` only to `net.connect` and `new net.Socket`, before the socket exists; a socket `ws` upgraded
  * (an accepted one, or one the HTTP client dialled) is switched through what Node's `net` does with that option: the
@@ -17,7 +19,6 @@
  */
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { TLSSocket } from 'node:tls'
 import { InPlaceFrameReader } from '../wire/in-place-frame-reader.ts'
 
 interface NodeReadSymbols {
@@ -41,8 +42,8 @@ function readSymbols(socket: Socket): NodeReadSymbols | NotReadInPlace {
 }
 
 /**
- * Why a socket reads the default way: not an open plain TCP socket (TLS, say), one that reads through `onread`
- * already, or a Node whose internals differ.
+ * Why a socket reads the default way: not an open TCP or TLS socket (a stream of another kind, or not connected),
+ * one that reads through `onread` already, or a Node whose internals differ.
  */
 export type NotReadInPlace = 'not-plain-tcp' | 'reads-another-way' | 'node-internals-differ'
 
@@ -51,7 +52,7 @@ export type NotReadInPlace = 'not-plain-tcp' | 'reads-another-way' | 'node-inter
  * socket untouched, why not.
  */
 export function readInPlace(socket: Duplex, maxPayload: number): InPlaceFrameReader | NotReadInPlace {
-  if (!(socket instanceof Socket) || socket instanceof TLSSocket || socket.destroyed || socket.connecting) return 'not-plain-tcp'
+  if (!(socket instanceof Socket) || socket.destroyed || socket.connecting) return 'not-plain-tcp'
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle
   if (handle === null || handle === undefined) return 'not-plain-tcp'
   if (typeof handle.useUserBuffer !== 'function') return 'node-internals-differ'
