@@ -127,8 +127,33 @@ function onewayJobs(): JobSpec[] {
       ],
     })
     if (size.label === '64B') jobs.push(...pairJobs())
+    if ((TLS_SIZES as readonly string[]).includes(size.label)) jobs.push(tlsJob(size))
   }
   return jobs
+}
+
+/** The large sizes also measured over wss://, beside the same row over ws://. */
+const TLS_SIZES = ['64KiB', '1MiB'] as const
+
+/** One pair over wss://: what TLS costs a large message (no target; the ratio is to the same row over ws://). */
+function tlsJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
+  const name = `remote.oneway.${size.label}.tls.pairs1`
+  return {
+    id: name,
+    file: 'remote/remote-oneway.bench.js',
+    params: () => ({ size: size.bytes, label: size.label, pairs: 1, tls: true }),
+    figures: [
+      {
+        name,
+        metric: 'throughput',
+        unit: 'msg/s',
+        secondaryUnit: 'MB/s',
+        baselines: [`remote.oneway.${size.label}.pairs1`],
+        notes:
+          'the same one pair over wss://, both nodes with `tls` and `ca` (one self-signed P-256 certificate, AES-GCM records as Node negotiates them); large frames are read in place as over ws://, what TLS decrypts going straight into the frame\'s Buffer; the ratio is to the same row over ws://, what TLS costs',
+      },
+    ],
+  }
 }
 
 /** 64 B one-way with 8 to 256 pairs: run right after one pair's, so that both stand beside the same baseline. */

@@ -26,6 +26,7 @@ const HEADLINES: { name: string; what: string }[] = [
   { name: 'remote.oneway.1KiB.pairs1', what: 'two nodes, 1 KiB one-way' },
   { name: 'remote.oneway.64KiB.pairs1', what: 'two nodes, 64 KiB one-way' },
   { name: 'remote.oneway.1MiB.pairs1', what: 'two nodes, 1 MiB one-way' },
+  { name: 'remote.oneway.64KiB.tls.pairs1', what: 'two nodes, 64 KiB one-way over wss:// vs the same over ws://' },
   { name: 'remote.call.inflight1', what: 'call round trips, 1 in flight vs bare ws ping-pong / Erlang' },
   { name: 'remote.call.inflight1.p50', what: "a call's round trip, p50, 1 in flight vs a bare ws ping-pong (the transport issue's latency target)" },
   { name: 'remote.call.inflight100', what: 'call round trips, 100 in flight vs bare ws' },

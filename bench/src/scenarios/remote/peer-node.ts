@@ -4,12 +4,14 @@
  * remote-call.bench.ts; IPC carries only control and readings.
  */
 import { startNode } from '@cohort/transport'
+import type { TlsOptions } from '@cohort/transport'
 import type { Pid, ServerBehaviour } from '@cohort/core'
 import { serveRequests } from '../../child/helper-process.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { name: string; busyWaitMs?: number }
-const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE, busyWaitMs: args.busyWaitMs ?? 0 })
+const args = JSON.parse(process.argv[2] ?? '{}') as { name: string; busyWaitMs?: number; tls?: TlsOptions }
+const tls = args.tls !== undefined ? { tls: args.tls } : {}
+const node = await startNode({ name: args.name, host: HOST, port: 0, cookie: COOKIE, busyWaitMs: args.busyWaitMs ?? 0, ...tls })
 let received = 0
 let bytes = 0
 

@@ -1,7 +1,7 @@
 /**
  * remote.oneway.<size>.pairs<N>: two Cohort nodes on loopback (this process and peer-node.ts); N sender actors here
  * each send `size`-byte messages (or, with `kind: 'object'`, a ~100-byte chat line object) to their own sink actor
- * there, as fast as the transport's backpressure lets them.
+ * there, as fast as the transport's backpressure lets them. With `tls: true`, over wss:// (remote.oneway.<size>.tls.pairs1).
  * The peer counts what arrives; trials are windows of its count. Compare with baselines/wire-oneway.bench.ts.
  */
 import type { Pid, ServerBehaviour } from '@cohort/core'
@@ -40,7 +40,7 @@ runScenario(async (params: ScenarioParams) => {
     const out = stats.peers.find((p) => p.node === peerName)
     return [
       {
-        name: `remote.oneway.${params['label'] as string}.pairs${pairs}`,
+        name: `remote.oneway.${params['label'] as string}${params['tls'] === true ? '.tls' : ''}.pairs${pairs}`,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
         extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },

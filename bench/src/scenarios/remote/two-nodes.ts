@@ -1,7 +1,7 @@
 /**
  * The two nodes of the remote scenarios: a Cohort node in this process and peer-node.ts in a helper process,
  * connected over loopback. `close` stops both, whatever the scenario did. The `busyWaitMs` param sets both nodes'
- * option of that name (off unless given).
+ * option of that name (off unless given); `tls: true` connects them over wss:// (self-signed-tls.ts).
  */
 import { startNode } from '@cohort/transport'
 import type { CohortNode } from '@cohort/transport'
@@ -9,6 +9,7 @@ import { startHelper } from '../../child/helper-process.ts'
 import type { Helper } from '../../child/helper-process.ts'
 import type { ScenarioParams } from '../../child/protocol.ts'
 import { COOKIE, HOST } from '../../child/wire.ts'
+import { selfSignedTls } from './self-signed-tls.ts'
 
 export interface TwoNodes {
   readonly node: CohortNode
@@ -20,8 +21,9 @@ export interface TwoNodes {
 export async function startTwoNodes(params: ScenarioParams): Promise<TwoNodes> {
   const peerName = `peer@${HOST}`
   const busyWaitMs = Number(params['busyWaitMs'] ?? 0)
-  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName, busyWaitMs }, params.cpuProfDir)
-  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE, busyWaitMs })
+  const tls = params['tls'] === true ? selfSignedTls() : undefined
+  const peer = await startHelper(import.meta.url, './peer-node.js', { name: peerName, busyWaitMs, tls }, params.cpuProfDir)
+  const node = await startNode({ name: `bench@${HOST}`, host: HOST, port: 0, cookie: COOKIE, busyWaitMs, ...(tls !== undefined ? { tls } : {}) })
   const close = async (): Promise<void> => {
     await peer.close()
     await node.close()
