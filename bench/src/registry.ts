@@ -148,9 +148,9 @@ function tlsJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
         metric: 'throughput',
         unit: 'msg/s',
         secondaryUnit: 'MB/s',
-        baselines: [`remote.oneway.${size.label}.pairs1`],
+        baselines: [`remote.oneway.${size.label}.pairs1`, `erlang.remote.oneway.${size.label}.tls`],
         notes:
-          'the same one pair over wss://, both nodes with `tls` and `ca` (one self-signed P-256 certificate, AES-GCM records as Node negotiates them); large frames are read in place as over ws://, what TLS decrypts going straight into the frame\'s Buffer; the ratio is to the same row over ws://, what TLS costs',
+          'the same one pair over wss://, both nodes with `tls` and `ca` (a P-256 node certificate and the CA that signed it; the record layer is what Node negotiates by default); large frames are read in place as over ws://, what TLS decrypts going straight into the frame\'s Buffer; the first ratio is to the same row over ws://, what TLS costs, the second to Distributed Erlang over TLS with the same certificates',
       },
     ],
   }
@@ -404,6 +404,27 @@ function meshJobs(): JobSpec[] {
   }))
 }
 
+/**
+ * Distributed Erlang over TLS (`inet_tls_dist`, both nodes verified with the certificates Cohort's wss rows use): the
+ * comparison for a cluster that must encrypt. One-way only.
+ */
+function erlangTlsJob(): JobSpec {
+  return {
+    id: 'erlang.tls',
+    file: 'erlang/erlang.bench.js',
+    params: () => ({ tls: true, sizes: TLS_SIZES.map((label) => MESSAGE_SIZES.find((s) => s.label === label)!.bytes) }),
+    phases: TLS_SIZES.length + 1,
+    extraTimeoutS: 120,
+    figures: TLS_SIZES.map((label) => ({
+      name: `erlang.remote.oneway.${label}.tls`,
+      metric: 'throughput' as const,
+      unit: 'msg/s',
+      secondaryUnit: 'MB/s',
+      notes: "Distributed Erlang over TLS (`-proto_dist inet_tls`, verify_peer both ways, the wss rows' certificates) between two nodes on loopback, one sender process",
+    })),
+  }
+}
+
 function erlangJob(): JobSpec {
   return {
     id: 'erlang',
@@ -552,6 +573,7 @@ export const SCENARIOS: readonly JobSpec[] = [
   ...callJobs(),
   ...meshJobs(),
   erlangJob(),
+  erlangTlsJob(),
   {
     id: 'groups.fanout.naive',
     file: 'groups/fanout.bench.js',

@@ -2,14 +2,18 @@
  * erlang.*: Distributed Erlang between two nodes on loopback, beside Cohort's two-node figures. Compiles
  * bench/erlang/cohort_bench.erl with erlc into a temporary directory, starts a receiver node and a sender node
  * (`erl -name ...@127.0.0.1` with a random cookie; erl starts epmd if it is not running) and reads the sender's
- * RESULT lines. Skipped, with the reason, where `erl` or `erlc` is missing.
+ * RESULT lines. Skipped, with the reason, where `erl` or `erlc` is missing. With `tls: true`, both nodes run the
+ * TLS distribution (`-proto_dist inet_tls`) with the certificates of child/bench-tls.ts, both sides verified, and
+ * only the one-way rows are reported (erlang.remote.oneway.<size>.tls); skipped where Erlang's ssl application is
+ * missing (Debian's erlang-ssl).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
+import { makeBenchTls } from '../../child/bench-tls.ts'
 import { runScenario, SkipScenario } from '../../child/harness.ts'
 import type { ChildResult, ScenarioParams } from '../../child/protocol.ts'
 
@@ -24,8 +28,25 @@ function has(command: string): boolean {
   }
 }
 
+/** True when `erl` has the ssl application, which the TLS distribution needs. */
+function hasSsl(): boolean {
+  const found = execFileSync('erl', ['-noshell', '-eval', 'io:format("~p", [code:which(ssl)]), halt().'], { encoding: 'utf8' })
+  return !found.includes('non_existing')
+}
+
+/** `erl`'s arguments for the TLS distribution with the bench's certificates, written into `dir`. */
+function tlsDistArgs(dir: string): string[] {
+  const { files } = makeBenchTls(dir)
+  const side = `[{certfile, "${files.cert}"}, {keyfile, "${files.key}"}, {cacertfile, "${files.ca}"}, {verify, verify_peer}`
+  const conf = join(dir, 'ssl_dist.conf')
+  writeFileSync(conf, `[{server, ${side}, {fail_if_no_peer_cert, true}]},\n {client, ${side}]}].\n`)
+  return ['-proto_dist', 'inet_tls', '-ssl_dist_optfile', conf]
+}
+
 runScenario(async (params: ScenarioParams) => {
   if (!has('erl') || !has('erlc')) throw new SkipScenario('erl/erlc not installed (apt-get install erlang-base erlang-dev)')
+  const tls = params['tls'] === true
+  if (tls && !hasSsl()) throw new SkipScenario("Erlang's ssl application is not installed (apt-get install erlang-ssl)")
   const sizes = params['sizes'] as number[]
   const source = fileURLToPath(new URL('../../../erlang/cohort_bench.erl', import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-erl-'))
@@ -35,7 +56,8 @@ runScenario(async (params: ScenarioParams) => {
   let receiver: ReturnType<typeof spawn> | undefined
   try {
     execFileSync('erlc', ['-o', dir, source], { stdio: ['ignore', 'pipe', 'pipe'] })
-    receiver = spawn('erl', ['-noshell', '-name', receiverName, '-setcookie', cookie, '-pa', dir, '-eval', 'cohort_bench:receiver().'], {
+    const dist = tls ? tlsDistArgs(dir) : []
+    receiver = spawn('erl', ['-noshell', ...dist, '-name', receiverName, '-setcookie', cookie, '-pa', dir, '-eval', 'cohort_bench:receiver().'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     await new Promise<void>((resolve, reject) => {
@@ -52,7 +74,7 @@ runScenario(async (params: ScenarioParams) => {
     })
     const args = [receiverName, String(params.warmupMs), String(params.trialMs), String(params.trials), ...sizes.map(String)]
     const output = await new Promise<string>((resolve, reject) => {
-      const sender = spawn('erl', ['-noshell', '-name', `cbsend${tag}@127.0.0.1`, '-setcookie', cookie, '-pa', dir, '-run', 'cohort_bench', 'sender', ...args], {
+      const sender = spawn('erl', ['-noshell', ...dist, '-name', `cbsend${tag}@127.0.0.1`, '-setcookie', cookie, '-pa', dir, '-run', 'cohort_bench', 'sender', ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
       let out = ''
@@ -68,12 +90,12 @@ runScenario(async (params: ScenarioParams) => {
       if (sizeMatch !== null) {
         const size = Number(sizeMatch[1])
         results.push({
-          name: `erlang.remote.oneway.${LABELS[size] ?? `${size}B`}`,
+          name: `erlang.remote.oneway.${LABELS[size] ?? `${size}B`}${tls ? '.tls' : ''}`,
           values,
           secondary: { unit: 'MB/s', values: values.map((v) => (v * size) / 1e6) },
           extra: { sizeBytes: size },
         })
-      } else {
+      } else if (!tls) {
         results.push({ name: m[1]!, values })
       }
     }
