@@ -86,8 +86,8 @@ describe('readInPlace', () => {
   })
 
   it('leaves alone what it cannot switch, and says why', async () => {
-    expect(readInPlace(new PassThrough(), 1024)).toBe('not-plain-tcp')
-    expect(readInPlace(new Socket(), 1024)).toBe('not-plain-tcp')
+    expect(readInPlace(new PassThrough(), 1024)).toBe('not-an-open-socket')
+    expect(readInPlace(new Socket(), 1024)).toBe('not-an-open-socket')
     // A socket switched once reads another way already: it is not switched again.
     const { dialled } = await pair()
     expect(readInPlace(dialled, 1024)).toBeInstanceOf(InPlaceFrameReader)

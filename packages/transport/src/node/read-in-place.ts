@@ -45,16 +45,16 @@ function readSymbols(socket: Socket): NodeReadSymbols | NotReadInPlace {
  * Why a socket reads the default way: not an open TCP or TLS socket (a stream of another kind, or not connected),
  * one that reads through `onread` already, or a Node whose internals differ.
  */
-export type NotReadInPlace = 'not-plain-tcp' | 'reads-another-way' | 'node-internals-differ'
+export type NotReadInPlace = 'not-an-open-socket' | 'reads-another-way' | 'node-internals-differ'
 
 /**
  * Makes `socket` read through a new `InPlaceFrameReader` bounded by `maxPayload`, and returns it; else, with the
  * socket untouched, why not.
  */
 export function readInPlace(socket: Duplex, maxPayload: number): InPlaceFrameReader | NotReadInPlace {
-  if (!(socket instanceof Socket) || socket.destroyed || socket.connecting) return 'not-plain-tcp'
+  if (!(socket instanceof Socket) || socket.destroyed || socket.connecting) return 'not-an-open-socket'
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle
-  if (handle === null || handle === undefined) return 'not-plain-tcp'
+  if (handle === null || handle === undefined) return 'not-an-open-socket'
   if (typeof handle.useUserBuffer !== 'function') return 'node-internals-differ'
   const symbols = readSymbols(socket)
   if (typeof symbols === 'string') return symbols
