@@ -24,8 +24,10 @@ echo() ->
         {From, Ref, Payload} -> From ! {Ref, Payload}, echo()
     end.
 
-%% Args: [ReceiverNode, WarmupMs, TrialMs, Trials, Size...]
-sender([NodeS, WarmupS, TrialS, TrialsS | SizesS]) ->
+%% Args: [ReceiverNode, WarmupMs, TrialMs, Trials, Size... (and "oneway" to skip the call trials)]
+sender([NodeS, WarmupS, TrialS, TrialsS | Rest]) ->
+    %% "oneway" among the sizes: only the one-way trials (the TLS rows have no call row to stand beside).
+    SizesS = Rest -- ["oneway"],
     Node = list_to_atom(NodeS),
     [WarmupMs, TrialMs, Trials] = [list_to_integer(X) || X <- [WarmupS, TrialS, TrialsS]],
     case net_kernel:connect_node(Node) of
@@ -42,10 +44,14 @@ sender([NodeS, WarmupS, TrialS, TrialsS | SizesS]) ->
             print("erlang.remote.oneway." ++ SizeS, Rates)
         end,
         SizesS),
-    Echo = {cb_echo, Node},
-    Small = binary:copy(<<97>>, 64),
-    _ = call_trial(Echo, Small, WarmupMs),
-    print("erlang.remote.call.inflight1", [call_trial(Echo, Small, TrialMs) || _ <- lists:seq(1, Trials)]),
+    case lists:member("oneway", Rest) of
+        true -> ok;
+        false ->
+            Echo = {cb_echo, Node},
+            Small = binary:copy(<<97>>, 64),
+            _ = call_trial(Echo, Small, WarmupMs),
+            print("erlang.remote.call.inflight1", [call_trial(Echo, Small, TrialMs) || _ <- lists:seq(1, Trials)])
+    end,
     erlang:halt(0).
 
 print(Name, Values) ->

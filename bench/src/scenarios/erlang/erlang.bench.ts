@@ -4,8 +4,8 @@
  * (`erl -name ...@127.0.0.1` with a random cookie; erl starts epmd if it is not running) and reads the sender's
  * RESULT lines. Skipped, with the reason, where `erl` or `erlc` is missing. With `tls: true`, both nodes run the
  * TLS distribution (`-proto_dist inet_tls`) with the certificates of child/bench-tls.ts, both sides verified, and
- * only the one-way rows are reported (erlang.remote.oneway.<size>.tls); skipped where Erlang's ssl application is
- * missing (Debian's erlang-ssl).
+ * the sender runs only the one-way trials (erlang.remote.oneway.<size>.tls); skipped where Erlang's ssl application
+ * is missing (Debian's erlang-ssl).
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -72,7 +72,7 @@ runScenario(async (params: ScenarioParams) => {
       })
       receiver!.once('exit', (code) => reject(new Error(`erlang receiver exited (${code}): ${out}`)))
     })
-    const args = [receiverName, String(params.warmupMs), String(params.trialMs), String(params.trials), ...sizes.map(String)]
+    const args = [receiverName, String(params.warmupMs), String(params.trialMs), String(params.trials), ...sizes.map(String), ...(tls ? ['oneway'] : [])]
     const output = await new Promise<string>((resolve, reject) => {
       const sender = spawn('erl', ['-noshell', ...dist, '-name', `cbsend${tag}@127.0.0.1`, '-setcookie', cookie, '-pa', dir, '-run', 'cohort_bench', 'sender', ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -95,7 +95,7 @@ runScenario(async (params: ScenarioParams) => {
           secondary: { unit: 'MB/s', values: values.map((v) => (v * size) / 1e6) },
           extra: { sizeBytes: size },
         })
-      } else if (!tls) {
+      } else {
         results.push({ name: m[1]!, values })
       }
     }
