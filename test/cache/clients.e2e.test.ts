@@ -118,6 +118,13 @@ describe('cache with real Redis clients', () => {
     const ttl = await redis.ttl('t')
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(5)
+    // A sliding expiry, as session stores keep one: read the value and push its TTL out in one command.
+    expect(await redis.getex('t', 'EX', 3600)).toBe('x')
+    expect(await redis.ttl('t')).toBeGreaterThan(5)
+    expect(await redis.getex('t', 'PERSIST')).toBe('x')
+    expect(await redis.ttl('t')).toBe(-1)
+    expect(await redis.getrange('t', 0, -1)).toBe('x')
+    expect((await redis.getrangeBuffer(key, 1, -2)).equals(value.subarray(1, -1))).toBe(true)
     const scanned: string[] = []
     await new Promise<void>((resolve, reject) => {
       redis.scanStream({ match: 'p:*', count: 50 }).on('data', (keys: string[]) => scanned.push(...keys)).on('end', resolve).on('error', reject)

@@ -122,6 +122,80 @@ describe('executeCommand', () => {
     expect(run('EXPIRE', 'k', '9007199254740')).toBe("-ERR invalid expire time in 'expire' command\r\n")
     expect(run('SET', 'k', '6', 'BOGUS')).toBe('-ERR syntax error\r\n')
     expect(run('GET', 'k')).toBe('$1\r\n5\r\n')
+    // As redis-server 7.0.15: an option given twice counts once (the last TTL wins), two units are a syntax error
+    // before any number is read, and KEEPTTL goes with no TTL.
+    expect(run('SET', 'k', '7', 'EX', '10', 'EX', '20', 'NX', 'NX', 'XX', 'GET', 'GET')).toBe('-ERR syntax error\r\n')
+    expect(run('SET', 'k', '7', 'EX', '10', 'EX', '20', 'GET', 'GET')).toBe('$1\r\n5\r\n')
+    expect(run('TTL', 'k')).toBe(':20\r\n')
+    expect(run('SET', 'k', '8', 'EX', 'soon', 'PX', '1')).toBe('-ERR syntax error\r\n')
+    expect(run('SET', 'k', '8', 'KEEPTTL', 'EX', '5')).toBe('-ERR syntax error\r\n')
+    expect(run('SET', 'k', '8', 'EX', '5', 'KEEPTTL')).toBe('-ERR syntax error\r\n')
+    expect(run('GET', 'k')).toBe('$1\r\n7\r\n')
+  })
+
+  it('reads a value and sets or clears its TTL on every node with GETEX', async () => {
+    const { net, mapB, run, clock } = setup()
+    // The test clock starts at 0: move it on so that there are clock times in the past.
+    await clock.advance(10_000)
+    run('SET', 'k', 'v')
+    // No option: a GET, and nothing is written.
+    expect(run('GETEX', 'k')).toBe('$1\r\nv\r\n')
+    expect(run('TTL', 'k')).toBe(':-1\r\n')
+    expect(run('GETEX', 'k', 'ex', '100')).toBe('$1\r\nv\r\n')
+    expect(run('TTL', 'k')).toBe(':100\r\n')
+    expect(run('GETEX', 'k', 'PX', '5000')).toBe('$1\r\nv\r\n')
+    await net.settle()
+    // The TTL travels with the value: the other node expires the key at the same clock time.
+    expect(mapB.expiresAt('k')).toBe(clock.now() + 5000)
+    expect(run('GETEX', 'k', 'PERSIST')).toBe('$1\r\nv\r\n')
+    await net.settle()
+    expect(run('TTL', 'k')).toBe(':-1\r\n')
+    expect(mapB.expiresAt('k')).toBeUndefined()
+    expect(run('GETEX', 'k', 'EXAT', String(Math.floor(clock.now() / 1000) + 50))).toBe('$1\r\nv\r\n')
+    expect(run('EXPIRETIME', 'k')).toBe(`:${Math.floor(clock.now() / 1000) + 50}\r\n`)
+    // A time already past deletes the key, everywhere, and the value is still the answer.
+    expect(run('GETEX', 'k', 'PXAT', String(clock.now() - 1))).toBe('$1\r\nv\r\n')
+    await net.settle()
+    expect(run('EXISTS', 'k')).toBe(':0\r\n')
+    expect(mapB.has('k')).toBe(false)
+    run('SET', 'k', 'v')
+    // As redis-server 7.0.15 answers them byte for byte.
+    expect(run('GETEX', 'k', 'EX', '0')).toBe("-ERR invalid expire time in 'getex' command\r\n")
+    expect(run('GETEX', 'k', 'EX', 'soon')).toBe('-ERR value is not an integer or out of range\r\n')
+    expect(run('GETEX', 'k', 'EX', 'soon', 'PX', '1')).toBe('-ERR syntax error\r\n')
+    expect(run('GETEX', 'k', 'EX')).toBe('-ERR syntax error\r\n')
+    expect(run('GETEX', 'k', 'EX', '10', 'PERSIST')).toBe('-ERR syntax error\r\n')
+    expect(run('GETEX', 'k', 'PERSIST', 'EX', '10')).toBe('-ERR syntax error\r\n')
+    expect(run('GETEX', 'k', 'BOGUS')).toBe('-ERR syntax error\r\n')
+    expect(run('GETEX', 'k', 'EX', '10', 'EX', '20')).toBe('$1\r\nv\r\n')
+    expect(run('TTL', 'k')).toBe(':20\r\n')
+    // A missing key is nil, whatever the options' numbers: Redis reads them only for a key that exists.
+    expect(run('GETEX', 'missing', 'EX', '0')).toBe('$-1\r\n')
+    expect(run('GETEX', 'missing', 'BOGUS')).toBe('-ERR syntax error\r\n')
+    expect(run('GETEX')).toBe("-ERR wrong number of arguments for 'getex' command\r\n")
+  })
+
+  it('reads part of a value with GETRANGE and SUBSTR, counting negative offsets from the end as Redis 7 does', () => {
+    const { run } = setup()
+    run('SET', 's', 'hello')
+    const range = (start: string, end: string): string => run('GETRANGE', 's', start, end)
+    // Each answer as redis-server 7.0.15 gives it.
+    expect(range('0', '-1')).toBe('$5\r\nhello\r\n')
+    expect(range('-3', '-1')).toBe('$3\r\nllo\r\n')
+    expect(range('-100', '100')).toBe('$5\r\nhello\r\n')
+    expect(range('4', '4')).toBe('$1\r\no\r\n')
+    expect(range('-6', '-6')).toBe('$1\r\nh\r\n')
+    expect(range('3', '-2')).toBe('$1\r\nl\r\n')
+    for (const [start, end] of [['-1', '-5'], ['2', '1'], ['10', '20'], ['3', '-3'], ['-6', '-7']] as const) {
+      expect(range(start, end), `${start} ${end}`).toBe('$0\r\n\r\n')
+    }
+    expect(run('SUBSTR', 's', '1', '3')).toBe('$3\r\nell\r\n')
+    // A missing key or an empty value is an empty string, not nil.
+    expect(run('GETRANGE', 'missing', '0', '-1')).toBe('$0\r\n\r\n')
+    run('SET', 'e', '')
+    expect(run('GETRANGE', 'e', '0', '0')).toBe('$0\r\n\r\n')
+    expect(range('a', '1')).toBe('-ERR value is not an integer or out of range\r\n')
+    expect(run('GETRANGE', 's', '0')).toBe("-ERR wrong number of arguments for 'getrange' command\r\n")
   })
 
   it('expires keys at their TTL on every node', async () => {

@@ -1,6 +1,7 @@
 /**
- * The string commands: GET, SET (EX/PX/EXAT/PXAT/NX/XX/KEEPTTL/GET), SETNX, SETEX, PSETEX, GETSET, GETDEL, MGET, MSET,
- * MSETNX, STRLEN, DEL, UNLINK, EXISTS, TOUCH, TYPE. Every value is a string of bytes, so WRONGTYPE never arises.
+ * The string commands: GET, GETEX (EX/PX/EXAT/PXAT/PERSIST), GETRANGE (and its old name SUBSTR), SET
+ * (EX/PX/EXAT/PXAT/NX/XX/KEEPTTL/GET), SETNX, SETEX, PSETEX, GETSET, GETDEL, MGET, MSET, MSETNX, STRLEN, DEL, UNLINK,
+ * EXISTS, TOUCH, TYPE. Every value is a string of bytes, so WRONGTYPE never arises.
  * Reads answer from the local replica; writes apply locally at once (read-your-writes on this node) and replicate.
  * A value is handed to the map as the parser's view into the connection's receive buffer: the map copies bytes as it
  * stores them, so no value keeps that buffer alive.
@@ -36,8 +37,32 @@ export function expiryToTtlMs(word: string, amount: number, now: number, command
   return ttlMs
 }
 
+/** A SET or GETEX expiry option, as given: which unit, and the argument after it (read once the options are checked). */
+interface ExpiryOption {
+  readonly word: 'EX' | 'PX' | 'EXAT' | 'PXAT'
+  readonly amount: Buffer
+}
+
+/**
+ * The option word `word` at `args[i]` as an expiry option, with its argument `args[i + 1]`; a syntax error (as a
+ * string) when it has none or `given` is another unit. Redis takes the same unit twice (the last one counts) but not
+ * two units, and reads the numbers only once every option is known, so `EX abc PX 1` is a syntax error, not a number's.
+ */
+function expiryOption(word: ExpiryOption['word'], args: Buffer[], i: number, given: ExpiryOption | undefined): ExpiryOption | string {
+  const amount = args[i + 1]
+  if (amount === undefined || (given !== undefined && given.word !== word)) return SYNTAX_ERROR
+  return { word, amount }
+}
+
+/** The TTL an expiry option asks for, or the error text: the integer's, or the expire time's. */
+function ttlOf(option: ExpiryOption, now: number, command: string): number | string {
+  const amount = parseInteger(option.amount)
+  if (amount === undefined) return NOT_AN_INTEGER
+  return expiryToTtlMs(option.word, amount, now, command)
+}
+
 /** Writes a value with an optional TTL; a TTL already past deletes the key, as Redis does for EXAT in the past. */
-function store(session: CommandSession, key: string, value: Buffer, ttlMs: number | undefined): void {
+function store(session: CommandSession, key: string, value: Uint8Array, ttlMs: number | undefined): void {
   if (ttlMs === undefined) return session.map.set(key, value)
   if (ttlMs <= 0) {
     session.map.delete(key)
@@ -48,7 +73,7 @@ function store(session: CommandSession, key: string, value: Buffer, ttlMs: numbe
 
 function set(args: Buffer[], s: CommandSession, out: RespWriter): void {
   const key = keyFromBytes(args[1]!)
-  let ttlMs: number | undefined
+  let expiry: ExpiryOption | undefined
   let nx = false
   let xx = false
   let keepTtl = false
@@ -68,25 +93,27 @@ function set(args: Buffer[], s: CommandSession, out: RespWriter): void {
         get = true
         break
       case 'KEEPTTL':
-        if (ttlMs !== undefined) return out.error(SYNTAX_ERROR)
+        if (expiry !== undefined) return out.error(SYNTAX_ERROR)
         keepTtl = true
         break
       case 'EX':
       case 'PX':
       case 'EXAT':
       case 'PXAT': {
-        const arg = args[++i]
-        if (arg === undefined || ttlMs !== undefined || keepTtl) return out.error(SYNTAX_ERROR)
-        const amount = parseInteger(arg)
-        if (amount === undefined) return out.error(NOT_AN_INTEGER)
-        const ttl = expiryToTtlMs(word, amount, s.now(), 'set')
-        if (typeof ttl === 'string') return out.error(ttl)
-        ttlMs = ttl
+        const option = keepTtl ? SYNTAX_ERROR : expiryOption(word, args, i++, expiry)
+        if (typeof option === 'string') return out.error(option)
+        expiry = option
         break
       }
       default:
         return out.error(SYNTAX_ERROR)
     }
+  }
+  let ttlMs: number | undefined
+  if (expiry !== undefined) {
+    const ttl = ttlOf(expiry, s.now(), 'set')
+    if (typeof ttl === 'string') return out.error(ttl)
+    ttlMs = ttl
   }
   const old = nx || xx || get || keepTtl ? s.map.get(key) : undefined
   if ((nx && old !== undefined) || (xx && old === undefined)) return get ? out.bulk(old) : out.bulk(undefined)
@@ -97,6 +124,65 @@ function set(args: Buffer[], s: CommandSession, out: RespWriter): void {
   store(s, key, args[2]!, ttlMs)
   if (get) out.bulk(old)
   else out.ok()
+}
+
+/**
+ * GETEX: the value, as GET; with EX, PX, EXAT or PXAT it also sets the key's TTL (a time already past deletes the key,
+ * as Redis does), and with PERSIST removes it. A TTL belongs to the value in the replicated map, so a changed one
+ * writes the key again and replicates, as EXPIRE does; a GETEX with no option, or with PERSIST for a key without a TTL,
+ * writes nothing. As in Redis 7, a missing key gets nil whatever its options' numbers: they are read only for a key that exists.
+ */
+function getex(args: Buffer[], s: CommandSession, out: RespWriter): void {
+  let expiry: ExpiryOption | undefined
+  let persist = false
+  for (let i = 2; i < args.length; i++) {
+    const word = optionWord(args[i]!)
+    switch (word) {
+      case 'PERSIST':
+        if (expiry !== undefined) return out.error(SYNTAX_ERROR)
+        persist = true
+        break
+      case 'EX':
+      case 'PX':
+      case 'EXAT':
+      case 'PXAT': {
+        const option = persist ? SYNTAX_ERROR : expiryOption(word, args, i++, expiry)
+        if (typeof option === 'string') return out.error(option)
+        expiry = option
+        break
+      }
+      default:
+        return out.error(SYNTAX_ERROR)
+    }
+  }
+  const key = keyFromBytes(args[1]!)
+  const value = s.map.get(key)
+  if (value === undefined) return out.bulk(undefined)
+  const ttlMs = expiry === undefined ? undefined : ttlOf(expiry, s.now(), 'getex')
+  if (typeof ttlMs === 'string') return out.error(ttlMs)
+  if (ttlMs !== undefined) store(s, key, value, ttlMs)
+  else if (persist && s.map.expiresAt(key) !== undefined) s.map.set(key, value)
+  out.bulk(value)
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * GETRANGE (and SUBSTR, its older name, which Redis still answers): the bytes from `start` to `end`, both included, counted from the
+ * end when negative, clamped to the value, as Redis 7 answers them; an empty string for a missing key or an empty
+ * range, never nil.
+ */
+function getrange(args: Buffer[], s: CommandSession, out: RespWriter): void {
+  let start = parseInteger(args[2]!)
+  let end = parseInteger(args[3]!)
+  if (start === undefined || end === undefined) return out.error(NOT_AN_INTEGER)
+  const value = s.map.get(keyFromBytes(args[1]!))
+  const length = value?.length ?? 0
+  if (value === undefined || length === 0 || (start < 0 && end < 0 && start > end)) return out.bulk(EMPTY)
+  if (start < 0) start = Math.max(0, length + start)
+  if (end < 0) end = Math.max(0, length + end)
+  end = Math.min(end, length - 1)
+  out.bulk(start > end ? EMPTY : value.subarray(start, end + 1))
 }
 
 function setWithTtl(unit: 'EX' | 'PX', name: string) {
@@ -124,6 +210,9 @@ function exists(args: Buffer[], s: CommandSession, out: RespWriter): void {
 
 export const STRING_COMMANDS: readonly CommandSpec[] = [
   { name: 'get', arity: 2, write: false, run: (args, s, out) => out.bulk(s.map.get(keyFromBytes(args[1]!))) },
+  { name: 'getex', arity: -2, write: true, run: getex },
+  { name: 'getrange', arity: 4, write: false, run: getrange },
+  { name: 'substr', arity: 4, write: false, run: getrange },
   { name: 'set', arity: -3, write: true, denyOom: true, run: set },
   {
     name: 'setnx',
