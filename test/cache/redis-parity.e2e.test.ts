@@ -1,0 +1,132 @@
+/**
+ * The cache beside a real redis-server (Debian's, 7.0 here): the same commands, one at a time on one connection to
+ * each, must get the same reply byte for byte. The script covers the string, key and expiry commands the cache
+ * answers, their options, and the errors Redis gives for bad ones, so that a client written against Redis reads the
+ * cache's answers as it reads Redis's. It avoids what may rightly differ: the order of several keys (KEYS and SCAN
+ * walk different tables), millisecond TTLs (the two servers run a few ms apart), connection ids and server facts, and
+ * `HELLO 3`, which Redis 7 takes and the cache, speaking RESP2 only, refuses with Redis's -NOPROTO.
+ */
+import { Buffer } from 'node:buffer'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { connect } from 'node:net'
+import type { Socket } from 'node:net'
+import { createInterface } from 'node:readline'
+import { afterEach, expect, it } from 'vitest'
+import { freePortRange } from '../support/free-ports.ts'
+import { startCacheNode } from './support/cache-process.ts'
+
+const REDIS_SERVER = '/usr/bin/redis-server'
+
+const servers: ChildProcess[] = []
+const sockets: Socket[] = []
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy()
+  for (const server of servers.splice(0)) server.kill('SIGKILL')
+})
+
+/** A redis-server on a free port, with nothing saved, once it accepts connections. */
+async function startRedisServer(): Promise<number> {
+  const [port] = await freePortRange(1)
+  const server = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  servers.push(server)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`${REDIS_SERVER} did not start (Debian's redis-server package): ${error.message}`)))
+    server.once('exit', (code) => reject(new Error(`${REDIS_SERVER} exited with ${code} before it was ready`)))
+    createInterface({ input: server.stdout! }).on('line', (line) => {
+      if (line.includes('Ready to accept connections')) resolve()
+    })
+  })
+  return port!
+}
+
+/** Where the RESP2 reply that starts at `at` ends, or -1 while it is incomplete. */
+function replyEnd(data: Buffer, at: number): number {
+  const lineEnd = data.indexOf('\r\n', at, 'latin1')
+  if (lineEnd < 0) return -1
+  const type = String.fromCharCode(data[at]!)
+  if (type === '+' || type === '-' || type === ':') return lineEnd + 2
+  const count = Number(data.toString('latin1', at + 1, lineEnd))
+  if (type === '$') return count < 0 ? lineEnd + 2 : lineEnd + 2 + count + 2 <= data.length ? lineEnd + 2 + count + 2 : -1
+  if (type !== '*') throw new Error(`not a RESP2 reply: ${JSON.stringify(data.toString('latin1', at))}`)
+  let next = lineEnd + 2
+  for (let i = 0; i < count; i++) {
+    next = replyEnd(data, next)
+    if (next < 0) return -1
+  }
+  return next
+}
+
+/** One connection that sends a command and waits for its whole reply. */
+async function respConnection(port: number): Promise<(args: string[]) => Promise<string>> {
+  const socket = connect(port, '127.0.0.1')
+  sockets.push(socket)
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  let received = Buffer.alloc(0)
+  let waiting: (() => void) | undefined
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk])
+    waiting?.()
+  })
+  return async (args) => {
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`)
+    let end: number
+    while ((end = received.length === 0 ? -1 : replyEnd(received, 0)) < 0) await new Promise<void>((resolve) => (waiting = resolve))
+    const reply = received.toString('latin1', 0, end)
+    received = received.subarray(end)
+    return reply
+  }
+}
+
+/** A Unix time well in the future, so EXPIRETIME reads the same on both. */
+const IN_2100 = '4102444800'
+
+const SCRIPT: string[][] = [
+  // Strings.
+  ['SET', 'a', '1'], ['SET', 'b', '2'], ['MGET', 'a', 'b', 'nokey'], ['GET', 'nokey'], ['GET'],
+  ['MSET', 'c', '3', 'd'], ['MSET', 'c', '3', 'd', '4'], ['MSETNX', 'c', 'x', 'e', '5'], ['MSETNX', 'e', '5', 'f', '6'], ['GET', 'e'],
+  ['SETNX', 'a', 'x'], ['SETNX', 'g', '7'], ['SETEX', 'h', '10', 'v'], ['TTL', 'h'], ['SETEX', 'h', '0', 'v'], ['SETEX', 'h', 'abc', 'v'], ['PSETEX', 'h', '-5', 'v'],
+  ['GETSET', 'a', '9'], ['GETSET', 'zz', '9'], ['GETDEL', 'zz'], ['GETDEL', 'zz'], ['STRLEN', 'a'], ['STRLEN', 'nokey'],
+  // SET's options.
+  ['SET', 'k', '1', 'NX'], ['SET', 'k', '2', 'NX'], ['SET', 'other', '2', 'XX'], ['SET', 'k', '3', 'XX', 'GET'], ['SET', 'k', '4', 'nx', 'xx'],
+  ['SET', 'k', '5', 'EX', '10', 'EX', '20', 'GET', 'GET'], ['TTL', 'k'], ['SET', 'k', '6', 'KEEPTTL', 'KEEPTTL'], ['TTL', 'k'],
+  ['SET', 'k', '7', 'EX', '10', 'PX', '100'], ['SET', 'k', '7', 'EX', 'soon', 'PX', '1'], ['SET', 'k', '7', 'EX', 'soon'], ['SET', 'k', '7', 'EX', '0'],
+  ['SET', 'k', '7', 'KEEPTTL', 'EX', '5'], ['SET', 'k', '7', 'EX', '5', 'KEEPTTL'], ['SET', 'k', '7', 'EX'], ['SET', 'k', '7', 'BOGUS'],
+  ['SET', 'k', '8', 'EXAT', IN_2100], ['EXPIRETIME', 'k'], ['SET', 'k', '9', 'PXAT', '1'], ['EXISTS', 'k'], ['SET', 'k'],
+  // GETEX and GETRANGE.
+  ['SET', 'k', 'v'], ['GETEX', 'k'], ['TTL', 'k'], ['GETEX', 'k', 'EX', '100'], ['TTL', 'k'], ['GETEX', 'k', 'PERSIST'], ['TTL', 'k'], ['GETEX', 'k', 'PERSIST'],
+  ['GETEX', 'missing', 'EX', '10'], ['GETEX', 'missing', 'EX', '0'], ['GETEX', 'missing', 'EX', 'abc'], ['GETEX', 'missing', 'FOO'],
+  ['GETEX', 'k', 'EX', '0'], ['GETEX', 'k', 'EX', '-1'], ['GETEX', 'k', 'EX', 'abc'], ['GETEX', 'k', 'EX', 'abc', 'PX', '1'], ['GETEX', 'k', 'EX'],
+  ['GETEX', 'k', 'EX', '10', 'PX', '10'], ['GETEX', 'k', 'PERSIST', 'EX', '10'], ['GETEX', 'k', 'EX', '10', 'PERSIST'], ['GETEX', 'k', 'FOO'],
+  ['GETEX', 'k', 'ex', '10'], ['TTL', 'k'], ['GETEX', 'k', 'EX', '10', 'EX', '20'], ['TTL', 'k'], ['GETEX', 'k', 'EXAT', IN_2100], ['EXPIRETIME', 'k'],
+  ['GETEX', 'k', 'EXAT', '1'], ['EXISTS', 'k'], ['SET', 'k', 'v'], ['GETEX', 'k', 'PXAT', '1'], ['EXISTS', 'k'], ['GETEX'],
+  ['SET', 's', 'hello'], ['GETRANGE', 's', '0', '-1'], ['GETRANGE', 's', '-3', '-1'], ['GETRANGE', 's', '-1', '-5'], ['GETRANGE', 's', '2', '1'],
+  ['GETRANGE', 's', '-100', '100'], ['GETRANGE', 's', '10', '20'], ['GETRANGE', 's', '4', '4'], ['GETRANGE', 's', '-5', '-5'], ['GETRANGE', 's', '-6', '-6'],
+  ['GETRANGE', 's', '-6', '-7'], ['GETRANGE', 's', '3', '-3'], ['GETRANGE', 's', '3', '-2'], ['GETRANGE', 'missing', '0', '-1'], ['GETRANGE', 'missing', 'a', '1'],
+  ['GETRANGE', 's', 'a', '1'], ['GETRANGE', 's', '0'], ['SUBSTR', 's', '1', '3'], ['SET', 'empty', ''], ['GETRANGE', 'empty', '0', '-1'], ['GETRANGE', 'empty', '0', '0'],
+  // Keys.
+  ['DEL', 'a', 'b', 'nokey'], ['UNLINK', 'c'], ['EXISTS', 'd', 'd', 'nokey'], ['TOUCH', 'd', 'nokey'], ['TYPE', 'd'], ['TYPE', 'nokey'], ['DEL'],
+  ['KEYS', 'e'], ['KEYS', '[e]'], ['KEYS', 'nothing*'], ['KEYS', '\\e'], ['SCAN', '0', 'MATCH', 'e'], ['SCAN', '0', 'COUNT', 'abc'], ['SCAN', 'abc'], ['SCAN', '0', 'COUNT', '0'],
+  // Expiry.
+  ['EXPIRE', 'd', '10', 'NX'], ['EXPIRE', 'd', '10', 'NX'], ['EXPIRE', 'd', '20', 'XX'], ['TTL', 'd'], ['EXPIRE', 'd', '5', 'GT'], ['EXPIRE', 'd', '30', 'GT'],
+  ['EXPIRE', 'd', '50', 'LT'], ['EXPIRE', 'd', '5', 'LT'], ['TTL', 'd'], ['EXPIRE', 'd', '5', 'NX', 'XX'], ['EXPIRE', 'd', '5', 'GT', 'LT'], ['EXPIRE', 'd', '5', 'FOO'],
+  ['EXPIRE', 'd', 'soon'], ['EXPIRE', 'nokey', '5'], ['PEXPIREAT', 'd', '1'], ['EXISTS', 'd'], ['PEXPIREAT', 'nokey', '1'], ['PERSIST', 'nokey'], ['PERSIST', 'e'],
+  ['SET', 'e', '5', 'EX', '100'], ['PERSIST', 'e'], ['TTL', 'e'], ['EXPIREAT', 'e', IN_2100], ['EXPIRETIME', 'e'], ['PEXPIRETIME', 'nokey'], ['TTL', 'nokey'], ['PTTL', 'nokey'],
+  // The connection.
+  ['PING'], ['PING', 'hello'], ['PING', 'a', 'b'], ['ECHO', 'hi'], ['ECHO'], ['SELECT', '0'], ['SELECT', 'abc'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', 'my name'],
+  ['CLIENT', 'SETNAME', 'app'], ['CLIENT', 'GETNAME'], ['AUTH', 'secret'], ['AUTH', 'default', 'anything'], ['AUTH', 'someone', 'secret'],
+  // Unknown.
+  ['NOSUCH', 'x', 'y'],
+  ['DBSIZE'], ['FLUSHDB', 'NOW'], ['FLUSHDB'], ['DBSIZE'], ['RANDOMKEY'],
+]
+
+it('answers every command of the script as redis-server does, byte for byte', async () => {
+  const [redisPort, cache] = await Promise.all([startRedisServer(), startCacheNode({ name: 'parity@127.0.0.1' })])
+  const [redis, cohort] = await Promise.all([respConnection(redisPort), respConnection(cache.redisPort)])
+  const differences: { command: string; redis: string; cache: string }[] = []
+  for (const command of SCRIPT) {
+    const [expected, actual] = [await redis(command), await cohort(command)]
+    if (actual !== expected) differences.push({ command: command.join(' '), redis: expected, cache: actual })
+  }
+  expect(differences).toEqual([])
+})
