@@ -112,6 +112,9 @@ const SCRIPT: string[][] = [
   ['EXPIRE', 'd', '50', 'LT'], ['EXPIRE', 'd', '5', 'LT'], ['TTL', 'd'], ['EXPIRE', 'd', '5', 'NX', 'XX'], ['EXPIRE', 'd', '5', 'GT', 'LT'], ['EXPIRE', 'd', '5', 'FOO'],
   ['EXPIRE', 'd', 'soon'], ['EXPIRE', 'nokey', '5'], ['PEXPIREAT', 'd', '1'], ['EXISTS', 'd'], ['PEXPIREAT', 'nokey', '1'], ['PERSIST', 'nokey'], ['PERSIST', 'e'],
   ['SET', 'e', '5', 'EX', '100'], ['PERSIST', 'e'], ['TTL', 'e'], ['EXPIREAT', 'e', IN_2100], ['EXPIRETIME', 'e'], ['PEXPIRETIME', 'nokey'], ['TTL', 'nokey'], ['PTTL', 'nokey'],
+  // MEMORY USAGE's errors (its figures are each server's own count of memory).
+  ['MEMORY', 'USAGE', 'nokey'], ['MEMORY', 'USAGE', 'e', 'SAMPLES'], ['MEMORY', 'USAGE', 'e', 'SAMPLES', 'x'], ['MEMORY', 'USAGE', 'e', 'SAMPLES', '-1'],
+  ['MEMORY', 'USAGE', 'nokey', 'BOGUS', '1'], ['MEMORY', 'USAGE'], ['MEMORY', 'doctorx'], ['MEMORY'],
   // The connection.
   ['PING'], ['PING', 'hello'], ['PING', 'a', 'b'], ['ECHO', 'hi'], ['ECHO'], ['SELECT', '0'], ['SELECT', 'abc'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', 'my name'],
   ['CLIENT', 'SETNAME', 'app'], ['CLIENT', 'GETNAME'], ['AUTH', 'secret'], ['AUTH', 'default', 'anything'], ['AUTH', 'someone', 'secret'],

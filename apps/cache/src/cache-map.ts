@@ -6,6 +6,12 @@ import type { Pid } from '@cohort/core'
  * it a thin server over the map.
  */
 
+/**
+ * What `ReplicatedMap.bytes` counts for an entry beyond its key and value (core's README, the map's `bytes`): the
+ * cache's MEMORY USAGE adds it to each key's, so that the keys' figures add up to `used_memory_dataset`.
+ */
+export const ENTRY_BYTES = 256
+
 /** One entry change as the map reports it to subscribers. */
 export interface CacheChange {
   type: 'set' | 'delete' | 'expire'

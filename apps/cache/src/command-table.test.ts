@@ -319,6 +319,24 @@ describe('executeCommand', () => {
     expect(session.closeRequested).toBe(true)
   })
 
+  it('answers MEMORY USAGE with what the key adds to the data set INFO memory reports', () => {
+    const { mapA, run } = setup()
+    const before = mapA.bytes
+    run('SET', 'user:7', 'x'.repeat(100))
+    // The map's own count of the key, its value and its entry: the keys' figures add up to used_memory_dataset.
+    expect(run('MEMORY', 'USAGE', 'user:7')).toBe(`:${mapA.bytes - before}\r\n`)
+    expect(run('MEMORY', 'usage', 'user:7', 'SAMPLES', '0')).toBe(`:${6 + 100 + 256}\r\n`)
+    expect(run('MEMORY', 'USAGE', 'missing')).toBe('$-1\r\n')
+    // As redis-server 7.0.15 answers them.
+    expect(run('MEMORY', 'USAGE', 'user:7', 'SAMPLES')).toBe('-ERR syntax error\r\n')
+    expect(run('MEMORY', 'USAGE', 'user:7', 'SAMPLES', 'x')).toBe('-ERR value is not an integer or out of range\r\n')
+    expect(run('MEMORY', 'USAGE', 'user:7', 'SAMPLES', '-1')).toBe('-ERR syntax error\r\n')
+    expect(run('MEMORY', 'USAGE', 'missing', 'BOGUS', '1')).toBe('-ERR syntax error\r\n')
+    expect(run('MEMORY', 'USAGE')).toBe("-ERR wrong number of arguments for 'memory|usage' command\r\n")
+    expect(run('MEMORY', 'doctor')).toBe("-ERR unknown subcommand 'doctor'. Try MEMORY HELP.\r\n")
+    expect(run('MEMORY')).toBe("-ERR wrong number of arguments for 'memory' command\r\n")
+  })
+
   it('lists the peers in INFO replication', async () => {
     const { net, run } = setup()
     await net.settle()

@@ -1,6 +1,7 @@
 /**
  * The server commands: INFO (sections as Redis lays them out, plus the replication peers), CONFIG GET (the few
- * parameters tools read on connect, such as redis-benchmark's `save` and `appendonly`), CONFIG RESETSTAT, and TIME.
+ * parameters tools read on connect, such as redis-benchmark's `save` and `appendonly`), CONFIG RESETSTAT, TIME, and
+ * MEMORY USAGE (what `redis-cli --memkeys` and key browsers ask of each key).
  * COMMAND lives with the command table it describes.
  */
 import { Buffer } from 'node:buffer'
@@ -8,7 +9,10 @@ import type { CommandSession } from '../command-session.ts'
 import type { CommandSpec } from '../command-table.ts'
 import { infoReport } from '../info-report.ts'
 import { matchesGlob } from '../glob-pattern.ts'
-import { optionWord } from '../command-arguments.ts'
+import { NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
+import { ENTRY_BYTES } from '../cache-map.ts'
+import { keyFromBytes } from '../key-codec.ts'
+import type { RespWriter } from '../resp-writer.ts'
 
 /** What CONFIG GET reports: no persistence, the memory limit (`CACHE_MAX_MEMORY`, 0: none), one database. */
 function configOf(s: CommandSession): ReadonlyArray<readonly [string, string]> {
@@ -19,6 +23,26 @@ function configOf(s: CommandSession): ReadonlyArray<readonly [string, string]> {
     ['maxmemory-policy', 'noeviction'],
     ['databases', '1'],
   ]
+}
+
+/**
+ * MEMORY USAGE key [SAMPLES n]: the bytes the key takes in this node's replica, as `used_memory_dataset` and
+ * `CACHE_MAX_MEMORY` count them (its key, its value and `ENTRY_BYTES`), or nil for a missing key. SAMPLES is checked
+ * as Redis checks it and otherwise ignored: a string's size needs no sampling. The other subcommands are not offered.
+ */
+function memory(args: Buffer[], s: CommandSession, out: RespWriter): void {
+  if (optionWord(args[1]!) !== 'USAGE') return out.error(`ERR unknown subcommand '${args[1]!.toString('latin1')}'. Try MEMORY HELP.`)
+  if (args.length < 3) return out.error("ERR wrong number of arguments for 'memory|usage' command")
+  for (let i = 3; i < args.length; i++) {
+    if (optionWord(args[i]!) !== 'SAMPLES' || args[i + 1] === undefined) return out.error(SYNTAX_ERROR)
+    const samples = parseInteger(args[++i]!)
+    if (samples === undefined) return out.error(NOT_AN_INTEGER)
+    if (samples < 0) return out.error(SYNTAX_ERROR)
+  }
+  const key = keyFromBytes(args[2]!)
+  const value = s.map.get(key)
+  if (value === undefined) return out.bulk(undefined)
+  out.integer(key.length + value.length + ENTRY_BYTES)
 }
 
 export const SERVER_COMMANDS: readonly CommandSpec[] = [
@@ -64,4 +88,5 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
       out.bulk(Buffer.from(String(Math.floor((ms % 1000) * 1000))))
     },
   },
+  { name: 'memory', arity: -2, write: false, run: memory },
 ]
