@@ -84,6 +84,28 @@ async function respConnection(port: number): Promise<(commands: string[][]) => P
   }
 }
 
+/** A RESP2 reply decoded: strings, integers, null, and arrays of them. */
+type Reply = string | number | null | Reply[]
+
+/** Decodes the one whole reply that starts at `at` (see `replyEnd`); returns it and where it ends. */
+function decodeReply(data: Buffer, at: number): [Reply, number] {
+  const lineEnd = data.indexOf('\r\n', at, 'latin1')
+  const type = String.fromCharCode(data[at]!)
+  const line = data.toString('latin1', at + 1, lineEnd)
+  if (type === '+' || type === '-') return [line, lineEnd + 2]
+  if (type === ':') return [Number(line), lineEnd + 2]
+  const count = Number(line)
+  if (type === '$') return count < 0 ? [null, lineEnd + 2] : [data.toString('latin1', lineEnd + 2, lineEnd + 2 + count), lineEnd + 4 + count]
+  const items: Reply[] = []
+  let next = lineEnd + 2
+  for (let i = 0; i < count; i++) {
+    const [item, end] = decodeReply(data, next)
+    items.push(item)
+    next = end
+  }
+  return [items, next]
+}
+
 /** The commands whose replies differ between the two servers, with both replies. */
 function differences(commands: string[][], redis: string[], cache: string[]): { command: string; redis: string; cache: string }[] {
   return commands.flatMap((command, i) => (cache[i] === redis[i] ? [] : [{ command: command.join(' '), redis: redis[i]!, cache: cache[i]! }]))
@@ -157,4 +179,23 @@ it('answers the whole script pipelined in one write as redis-server does', async
   const { redis, cache } = await startBoth()
   const [expected, actual] = [await redis(SCRIPT), await cache(SCRIPT)]
   expect(differences(SCRIPT, expected, actual)).toEqual([])
+})
+
+/** The commands the cache refuses with a reason (README, "Refused"): what COMMAND says of their flags is moot. */
+const REFUSED = new Set(['incr', 'decr', 'incrby', 'decrby', 'incrbyfloat', 'append', 'setrange', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'rename', 'renamenx'])
+
+it('describes every command in COMMAND INFO as redis-server does: arity, key positions, write and denyoom', async () => {
+  // Clients that find a command's keys from COMMAND (to route them, or to check them) read the same positions.
+  const { redis, cache } = await startBoth()
+  const [listed] = await cache([['COMMAND', 'LIST']])
+  const names = decodeReply(Buffer.from(listed!, 'latin1'), 0)[0] as string[]
+  const info = async (ask: typeof redis): Promise<Reply[][]> => decodeReply(Buffer.from((await ask([['COMMAND', 'INFO', ...names]]))[0]!, 'latin1'), 0)[0] as Reply[][]
+  const [expected, actual] = [await info(redis), await info(cache)]
+  // [name, arity, flags, first key, last key, step]: what both answer alike, whatever Redis adds after.
+  const shape = (entry: Reply[], name: string): unknown[] => {
+    const flags = entry[2] as string[]
+    return [entry[0], entry[1], entry[3], entry[4], entry[5], ...(REFUSED.has(name) ? [] : [flags.includes('write'), flags.includes('denyoom')])]
+  }
+  expect(names.length).toBeGreaterThan(40)
+  expect(names.map((name, i) => shape(actual[i]!, name))).toEqual(names.map((name, i) => shape(expected[i]!, name)))
 })

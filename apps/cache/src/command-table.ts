@@ -8,6 +8,8 @@
  */
 import type { Buffer } from 'node:buffer'
 import type { RespWriter } from './resp-writer.ts'
+import { NO_KEYS, ONE_KEY } from './key-positions.ts'
+import type { KeyPositions } from './key-positions.ts'
 import type { CommandSession } from './command-session.ts'
 import { STRING_COMMANDS } from './commands/string-commands.ts'
 import { EXPIRY_COMMANDS } from './commands/expiry-commands.ts'
@@ -32,6 +34,14 @@ export interface CommandSpec {
    * `-LOADING …` until then.
    */
   loading?: boolean
+  /**
+   * Where its keys are, as `COMMAND` lists them for clients that route by key: the first key's position, the last's
+   * (-1: the last argument) and the step between keys. By default `[1, 1, 1]`, one key after the name, or `[0, 0, 0]`
+   * for a command of arity 1 or -1. `[0, 0, 0]` for a command whose arguments are no keys (ECHO's message, SCAN's
+   * cursor, CONFIG's and MEMORY's subcommands), `[1, -1, 1]` for one that takes only keys (DEL, MGET), `[1, -1, 2]`
+   * for keys and values in turn (MSET). As Redis lists them.
+   */
+  keys?: KeyPositions
   /** Runs the command; `args[0]` is the command name. */
   run(args: Buffer[], session: CommandSession, out: RespWriter): void
 }
@@ -45,7 +55,7 @@ const COMMAND_COMMAND: CommandSpec = {
   run(args, _s, out) {
     const sub = args[1]?.toString('latin1').toUpperCase()
     const describe = (spec: CommandSpec): void => {
-      const keyed = spec.arity !== 1 && spec.arity !== -1
+      const [first, last, step] = spec.keys ?? (spec.arity === 1 || spec.arity === -1 ? NO_KEYS : ONE_KEY)
       out.arrayHeader(6)
       out.bulkText(spec.name)
       out.integer(spec.arity)
@@ -53,9 +63,9 @@ const COMMAND_COMMAND: CommandSpec = {
       out.simple(spec.write ? 'write' : 'readonly')
       if (spec.denyOom === true) out.simple('denyoom')
       if (spec.loading === true) out.simple('loading')
-      out.integer(keyed ? 1 : 0)
-      out.integer(keyed ? 1 : 0)
-      out.integer(keyed ? 1 : 0)
+      out.integer(first)
+      out.integer(last)
+      out.integer(step)
     }
     switch (sub) {
       case undefined:

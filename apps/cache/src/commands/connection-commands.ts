@@ -5,6 +5,7 @@
  * LIST (ioredis and redis-cli send some of these).
  */
 import type { CommandSpec } from '../command-table.ts'
+import { NO_KEYS } from '../key-positions.ts'
 import type { CommandSession } from '../command-session.ts'
 import type { RespWriter } from '../resp-writer.ts'
 import { NOT_AN_INTEGER, optionWord, parseInteger } from '../command-arguments.ts'
@@ -52,11 +53,12 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
       out.simple('PONG')
     },
   },
-  { name: 'echo', arity: 2, write: false, loading: true, run: (args, _s, out) => out.bulk(args[1]) },
+  { name: 'echo', arity: 2, write: false, loading: true, keys: NO_KEYS, run: (args, _s, out) => out.bulk(args[1]) },
   {
     name: 'select',
     arity: 2,
     write: false,
+    keys: NO_KEYS,
     loading: true,
     run(args, _s, out) {
       const index = parseInteger(args[1]!)
@@ -135,6 +137,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'auth',
     arity: -2,
     write: false,
+    keys: NO_KEYS,
     loading: true,
     run(args, s, out) {
       if (args.length > 3) return out.error('ERR syntax error')
@@ -146,6 +149,7 @@ export const CONNECTION_COMMANDS: readonly CommandSpec[] = [
     name: 'client',
     arity: -2,
     write: false,
+    keys: NO_KEYS,
     loading: true,
     run(args, s, out) {
       const sub = optionWord(args[1]!)

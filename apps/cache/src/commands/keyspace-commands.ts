@@ -10,6 +10,7 @@
  */
 import type { Buffer } from 'node:buffer'
 import type { CommandSpec } from '../command-table.ts'
+import { NO_KEYS } from '../key-positions.ts'
 import type { CommandSession } from '../command-session.ts'
 import { NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
 import { literalPrefix, matchesGlob } from '../glob-pattern.ts'
@@ -69,8 +70,8 @@ function flush(args: Buffer[], s: CommandSession, out: RespWriter): void {
 }
 
 export const KEYSPACE_COMMANDS: readonly CommandSpec[] = [
-  { name: 'keys', arity: 2, write: false, run: keys },
-  { name: 'scan', arity: -2, write: false, run: scan },
+  { name: 'keys', arity: 2, write: false, keys: NO_KEYS, run: keys },
+  { name: 'scan', arity: -2, write: false, keys: NO_KEYS, run: scan },
   { name: 'dbsize', arity: 1, write: false, run: (_args, s, out) => out.integer(s.map.size) },
   {
     name: 'randomkey',

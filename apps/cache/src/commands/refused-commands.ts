@@ -6,6 +6,8 @@
  * interleave with. Other Redis data types (lists, hashes, sets) are not offered and get Redis's unknown-command reply.
  */
 import type { CommandSpec } from '../command-table.ts'
+import { ALL_KEYS } from '../key-positions.ts'
+import type { KeyPositions } from '../key-positions.ts'
 
 const COUNTERS =
   'a counter cannot be kept under last-writer-wins replication: increments made at the same time on two nodes would overwrite each other and one would be lost'
@@ -14,11 +16,12 @@ const READ_MODIFY_WRITE =
 const TRANSACTIONS = 'transactions cannot be atomic across nodes that all take writes'
 const RENAME = 'a rename is a delete and a write that writers on other nodes can interleave with, so it cannot be atomic here'
 
-function refuse(name: string, arity: number, reason: string): CommandSpec {
+function refuse(name: string, arity: number, reason: string, keys?: KeyPositions): CommandSpec {
   return {
     name,
     arity,
     write: true,
+    ...(keys === undefined ? {} : { keys }),
     run: (_args, _s, out) => out.error(`ERR ${name.toUpperCase()} is not supported by the replicated cache: ${reason}`),
   }
 }
@@ -34,8 +37,8 @@ export const REFUSED_COMMANDS: readonly CommandSpec[] = [
   refuse('multi', 1, TRANSACTIONS),
   refuse('exec', 1, TRANSACTIONS),
   refuse('discard', 1, TRANSACTIONS),
-  refuse('watch', -2, TRANSACTIONS),
+  refuse('watch', -2, TRANSACTIONS, ALL_KEYS),
   refuse('unwatch', 1, TRANSACTIONS),
-  refuse('rename', 3, RENAME),
-  refuse('renamenx', 3, RENAME),
+  refuse('rename', 3, RENAME, [1, 2, 1]),
+  refuse('renamenx', 3, RENAME, [1, 2, 1]),
 ]

@@ -7,6 +7,7 @@
 import { Buffer } from 'node:buffer'
 import type { CommandSession } from '../command-session.ts'
 import type { CommandSpec } from '../command-table.ts'
+import { NO_KEYS } from '../key-positions.ts'
 import { infoReport } from '../info-report.ts'
 import { matchesGlob } from '../glob-pattern.ts'
 import { NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
@@ -57,6 +58,7 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     name: 'config',
     arity: -2,
     write: false,
+    keys: NO_KEYS,
     loading: true,
     run(args, s, out) {
       const sub = optionWord(args[1]!)
@@ -88,5 +90,5 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
       out.bulk(Buffer.from(String(Math.floor((ms % 1000) * 1000))))
     },
   },
-  { name: 'memory', arity: -2, write: false, run: memory },
+  { name: 'memory', arity: -2, write: false, keys: NO_KEYS, run: memory },
 ]

@@ -11,6 +11,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { CommandSpec } from '../command-table.ts'
+import { ALL_KEYS, KEYS_AND_VALUES } from '../key-positions.ts'
 import type { CommandSession } from '../command-session.ts'
 import { MAX_TTL_MS, NOT_AN_INTEGER, SYNTAX_ERROR, optionWord, parseInteger } from '../command-arguments.ts'
 import { keyFromBytes } from '../key-codec.ts'
@@ -255,6 +256,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     name: 'mget',
     arity: -2,
     write: false,
+    keys: ALL_KEYS,
     run(args, s, out) {
       out.arrayHeader(args.length - 1)
       for (let i = 1; i < args.length; i++) out.bulk(s.map.get(keyFromBytes(args[i]!)))
@@ -264,6 +266,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     name: 'mset',
     arity: -3,
     write: true,
+    keys: KEYS_AND_VALUES,
     denyOom: true,
     run(args, s, out) {
       if (args.length % 2 !== 1) return out.error("ERR wrong number of arguments for 'mset' command")
@@ -275,6 +278,7 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     name: 'msetnx',
     arity: -3,
     write: true,
+    keys: KEYS_AND_VALUES,
     denyOom: true,
     run(args, s, out) {
       if (args.length % 2 !== 1) return out.error("ERR wrong number of arguments for 'msetnx' command")
@@ -284,9 +288,9 @@ export const STRING_COMMANDS: readonly CommandSpec[] = [
     },
   },
   { name: 'strlen', arity: 2, write: false, run: (args, s, out) => out.integer(s.map.get(keyFromBytes(args[1]!))?.length ?? 0) },
-  { name: 'del', arity: -2, write: true, run: del },
-  { name: 'unlink', arity: -2, write: true, run: del },
-  { name: 'exists', arity: -2, write: false, run: exists },
-  { name: 'touch', arity: -2, write: false, run: exists },
+  { name: 'del', arity: -2, write: true, keys: ALL_KEYS, run: del },
+  { name: 'unlink', arity: -2, write: true, keys: ALL_KEYS, run: del },
+  { name: 'exists', arity: -2, write: false, keys: ALL_KEYS, run: exists },
+  { name: 'touch', arity: -2, write: false, keys: ALL_KEYS, run: exists },
   { name: 'type', arity: 2, write: false, run: (args, s, out) => out.simple(s.map.has(keyFromBytes(args[1]!)) ? 'string' : 'none') },
 ]
