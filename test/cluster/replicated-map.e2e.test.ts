@@ -1,6 +1,7 @@
 /**
- * The replicated map across real node processes over the transport: concurrent writers converge on every node, and
- * a node killed with SIGKILL and started again catches up with what changed while it was down.
+ * The replicated map across real node processes over the transport: concurrent writers converge on every node, a
+ * writer's `synced` resolves only once its peers hold its writes, and a node killed with SIGKILL and started again
+ * catches up with what changed while it was down.
  */
 import { describe, expect, it } from 'vitest'
 import { spawnMesh, spawnNode, waitNodesUp } from '../support/spawn-node.ts'
@@ -25,6 +26,17 @@ describe('replicated map over the transport', () => {
     expect(entries.map(([k]) => k).sort()).toEqual([...all].sort())
     const tags = new Set(entries.filter(([k]) => k.startsWith('k')).map(([, v]) => Buffer.from(v.slice(4), 'hex').toString().split(':')[0]))
     expect([...tags].every((t) => t === 'a' || t === 'b')).toBe(true)
+  })
+
+  it('once synced resolves on a writer, every peer holds its writes: no waiting on the readers', async () => {
+    const [a, b, c] = await spawnMesh(['a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1'], { replicated: true })
+    await a!.request('fill', { prefix: 's', count: 20_000, tag: 'a', done: 'done:s' })
+    await a!.request('synced', { timeoutMs: 10_000 })
+    const wanted = ['done:s', 's0', 's19999']
+    for (const n of [b!, c!]) expect(await n.request('present', { keys: wanted })).toEqual(wanted)
+    await a!.request('set', { key: 'one-more', value: 'x' })
+    expect((await a!.request<string[]>('replicatedTo', { atLeast: 2, timeoutMs: 10_000 })).sort()).toEqual([b!.name, c!.name].sort())
+    for (const n of [b!, c!]) expect(await n.request('present', { keys: ['one-more'] })).toEqual(['one-more'])
   })
 
   it('a node killed with SIGKILL and restarted catches up with the changes it missed', async () => {

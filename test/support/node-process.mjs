@@ -229,6 +229,11 @@ function startReplicatedServices() {
       if (done !== undefined) map.set(done, tag)
     },
     entries: () => entries(),
+    /** Keys of `keys` present here now, without waiting. */
+    present: ({ keys }) => keys.filter((k) => map.has(k)),
+    /** `synced()`: resolves once every peer holds this node's writes so far. */
+    synced: ({ timeoutMs }) => map.synced({ timeoutMs }),
+    replicatedTo: ({ atLeast, timeoutMs }) => map.replicatedTo({ atLeast, timeoutMs }),
     digest: () => createHash('sha256').update(JSON.stringify(entries())).digest('hex'),
     mapStats: () => map.stats(),
     /** Resolves once the map has `count` peers: from then on every write goes to all of them, in order. */

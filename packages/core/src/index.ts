@@ -90,6 +90,7 @@ export {
   startReplicatedMap,
   replicatedMapActorName,
   DEFAULT_REPLICATED_MAP_OPTIONS,
+  DEFAULT_MAP_SYNCED_OPTIONS,
   MAX_MAP_TTL_MS,
 } from './cluster/replicated-map/replicated-map.ts'
 export { startPresence, presenceActorName, DEFAULT_PRESENCE_OPTIONS, MAX_PRESENCE_META_BYTES } from './cluster/presence/presence.ts'
@@ -104,6 +105,8 @@ export type {
   ReplicatedMap,
   ReplicatedMapOptions,
   ReplicatedMapStats,
+  MapReplicatedToOptions,
+  MapSyncedOptions,
   MapSetOptions,
   MapSubscribeOptions,
   MapScanOptions,

@@ -99,6 +99,11 @@ export class CatchUpRounds {
     for (const [round, open] of this.#open) if (open.node === node) this.#open.delete(round)
   }
 
+  /** True when `node` has been caught up with since it last joined. */
+  isCaughtUp(node: string): boolean {
+    return this.#caughtUp.has(node)
+  }
+
   /** The peers caught up with since they last joined. */
   caughtUp(): string[] {
     return [...this.#caughtUp]

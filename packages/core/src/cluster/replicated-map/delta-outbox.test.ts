@@ -33,6 +33,31 @@ describe('DeltaOutbox', () => {
     expect(outbox.nodes()).toEqual([])
   })
 
+  it('counts the entries ever queued and ever taken, so a caller can tell when the ones queued before it have left', () => {
+    const outbox = new DeltaOutbox()
+    outbox.addPeer('b@h')
+    const [x, y, z, gone] = ['x', 'y', 'z', 'gone'].map((k) => new Entry(k, 1)) as [Entry, Entry, Entry, Entry]
+    outbox.mark(x)
+    outbox.mark(y)
+    outbox.mark(x) // pending already: queued once
+    expect([outbox.queued, outbox.taken]).toEqual([2, 0])
+    const before = outbox.queued
+    outbox.take(1)
+    outbox.mark(z)
+    expect(outbox.taken).toBe(1)
+    outbox.take(1)
+    // x and y, queued before `before` was read, have left; z has not.
+    expect(outbox.taken >= before).toBe(true)
+    expect([outbox.queued, outbox.taken]).toEqual([3, 2])
+    outbox.mark(gone)
+    gone.held = false
+    outbox.take(10) // z sent, gone skipped: both count as taken
+    expect([outbox.queued, outbox.taken]).toEqual([4, 4])
+    outbox.mark(x)
+    outbox.dropPeer('b@h') // the last peer: what was pending is dropped, and counts as taken
+    expect([outbox.queued, outbox.taken]).toEqual([5, 5])
+  })
+
   it('ends a take after the entry that fills the batch, leaving the rest pending in order', () => {
     const outbox = new DeltaOutbox()
     outbox.addPeer('b@h')

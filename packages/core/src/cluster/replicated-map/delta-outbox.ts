@@ -25,6 +25,12 @@ export class DeltaOutbox {
   #tail = 0
   /** True while a flush is on its way to the map's actor. */
   flushQueued = false
+  /**
+   * Entries ever queued, and ever taken (sent, or dropped with the last peer). The queue is first in, first out, so
+   * every entry queued before `queued` read n has left once `taken` reaches n (write-confirmations.ts).
+   */
+  queued = 0
+  taken = 0
 
   addPeer(node: string): void {
     this.#peers.add(node)
@@ -41,6 +47,7 @@ export class DeltaOutbox {
     if (!entry.pending) {
       entry.pending = true
       this.#queue[this.#tail++] = entry
+      this.queued++
     }
     if (this.flushQueued) return false
     this.flushQueued = true
@@ -63,6 +70,7 @@ export class DeltaOutbox {
       out.push(e)
       if (full?.(e) === true) break
     }
+    this.taken += i - this.#head
     if (i === this.#tail) this.#empty()
     else this.#head = i
     return out
@@ -95,6 +103,7 @@ export class DeltaOutbox {
   }
 
   #drop(): void {
+    this.taken += this.#tail - this.#head
     for (let i = this.#head; i < this.#tail; i++) {
       this.#queue[i]!.pending = false
       this.#queue[i] = undefined

@@ -30,9 +30,11 @@ import type { RoundShare } from './catch-up-rounds.ts'
 import { DeltaBatchBuilder, decodeDeltaBatch } from './delta-batch.ts'
 import type { ApplyEntry, FindEntry, WarmEntries } from './delta-batch.ts'
 import { dropPeer, FLUSH } from './map-shared.ts'
-import type { MapMessage, Shared } from './map-shared.ts'
+import type { ConfirmRequest, MapMessage, Shared } from './map-shared.ts'
 import type { Entry } from './entry.ts'
 import type { ReplicaStore } from './replica-store.ts'
+import { WriteConfirmations } from './write-confirmations.ts'
+import type { ConfirmationOutcome, FinishedConfirmation } from './write-confirmations.ts'
 
 /** The map actor's own state: its timers. */
 interface ActorState {
@@ -52,6 +54,23 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   const warmEntries: WarmEntries = (keyHashes, count) => store.warmAscii(keyHashes, count)
   // Reused: its scratch buffer grows once to the size of a batch.
   const flushBatch = new DeltaBatchBuilder(store.blocks)
+  const confirmations = new WriteConfirmations()
+  const finish = (ctx: Ctx, done: readonly FinishedConfirmation[]): void => {
+    for (const { from, timer, outcome } of done) {
+      if (timer !== undefined) ctx.cancelTimer(timer)
+      ctx.reply(from, outcome satisfies ConfirmationOutcome)
+    }
+  }
+  /** Pings the peers of every confirmation whose entries have now all been sent, behind those entries' batches. */
+  const pingDue = (ctx: Ctx): void => {
+    if (confirmations.size === 0) return
+    const done = confirmations.pingDue(outbox.taken, (id, node) => {
+      const to = peerPid(peers, node)
+      if (to !== undefined) ctx.send(to, { t: 'ping', peer: ctx.self, id } satisfies MapMessage)
+      return to
+    })
+    finish(ctx, done)
+  }
   /**
    * Sends a batch of `entries` to `to`. A batch over the transport's `maxMessageBytes` (a node whose limit is below
    * the map's `maxEntryBytes`) goes again one entry a message, so that the others get through (its deletes still
@@ -127,6 +146,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   const flushNow = (ctx: Ctx & { readonly paused: boolean }): void => {
     let sent = false
     while (!ctx.paused && sendBatch(ctx)) sent = true
+    pingDue(ctx)
     if (sent) for (const node of outbox.nodes()) flushDistribution(system, node)
   }
   const startSync = (ctx: Ctx, node: string): void => {
@@ -146,6 +166,7 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
       ctx.send(peer, { t: 'settled', peer: ctx.self, ...share } satisfies MapMessage)
     } else if (shared.rounds.credit(peer.node, share)) {
       ctx.send(peer, { t: 'caughtup', peer: ctx.self, round: share.round } satisfies MapMessage)
+      finish(ctx, confirmations.caughtUp(peer.node))
     }
   }
   /** Sends catch-up entries, and after them the share of the round they answer, once the peer has applied them. */
@@ -180,6 +201,16 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
       if (options.syncIntervalMs > 0) ctx.sendAfter(ctx.self, { t: 'sync' } satisfies MapMessage, options.syncIntervalMs)
       return { sweepTimer: undefined }
     },
+    handleCall(request: ConfirmRequest, from, state, ctx) {
+      if (request?.t !== 'confirm') return { reply: { confirmed: [], missing: [] } satisfies ConfirmationOutcome, state }
+      const id = confirmations.open(from, peers.nodes(), request.atLeast, request.upTo)
+      if (id === undefined) return { reply: { confirmed: [], missing: [] } satisfies ConfirmationOutcome, state }
+      if (request.timeoutMs !== Infinity) confirmations.setTimer(id, ctx.sendAfter(ctx.self, { t: 'confirmTimeout', id } satisfies MapMessage, request.timeoutMs))
+      // What the confirmation waits for leaves now, not after the turn's flush; then the pings follow it.
+      while (outbox.taken < request.upTo && !(ctx as Ctx & { readonly paused: boolean }).paused && sendBatch(ctx));
+      pingDue(ctx)
+      return { noreply: state }
+    },
     handleInfo(msg: MapMessage | Down, state, ctx) {
       if (typeof msg !== 'object' || msg === null) {
         logger.warn({ msg: describeValue(msg) }, 'a replicated map actor ignored an unknown message')
@@ -191,12 +222,15 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
           peers.drop(node)
           dropPeer(shared, node)
         }
+        // A peer's end, whether or not the node monitor dropped it first: confirmations no longer wait for it.
+        if (confirmations.size > 0) finish(ctx, confirmations.prune((n) => peerPid(peers, n)))
         return state
       }
       switch (msg.t) {
         case 'flush': {
           outbox.flushQueued = false
           sendBatch(ctx)
+          pingDue(ctx)
           // The rest goes in later turns, so other actors (and the sockets) run in between.
           if (outbox.hasPending() && !outbox.flushQueued) {
             outbox.flushQueued = true
@@ -327,7 +361,10 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
         }
         case 'caughtup':
           // Only the peer that starts catch-ups (the smaller name) says so.
-          if (isCurrent(peers, msg.peer) && msg.peer.node < system.node) shared.rounds.markCaughtUp(msg.peer.node)
+          if (isCurrent(peers, msg.peer) && msg.peer.node < system.node) {
+            shared.rounds.markCaughtUp(msg.peer.node)
+            finish(ctx, confirmations.caughtUp(msg.peer.node))
+          }
           return state
         case 'sweep':
           state.sweepTimer = undefined
@@ -345,6 +382,21 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
           const maxAgeMs = MAX_OPEN_ROUNDS_PER_PEER * options.syncIntervalMs
           for (const node of peers.nodes()) if (system.node < node && !shared.rounds.busyWith(node, now, maxAgeMs)) startSync(ctx, node)
           ctx.sendAfter(ctx.self, { t: 'sync' } satisfies MapMessage, options.syncIntervalMs)
+          return state
+        }
+        case 'ping':
+          // Every batch the peer sent before this ping is applied: messages between two actors arrive in order.
+          if (msg.peer instanceof Pid && Number.isSafeInteger(msg.id)) ctx.send(msg.peer, { t: 'pong', peer: ctx.self, id: msg.id } satisfies MapMessage)
+          return state
+        case 'pong':
+          if (isCurrent(peers, msg.peer) && Number.isSafeInteger(msg.id)) {
+            const done = confirmations.pong(msg.id, msg.peer, shared.rounds.isCaughtUp(msg.peer.node))
+            if (done !== undefined) finish(ctx, [done])
+          }
+          return state
+        case 'confirmTimeout': {
+          const expired = confirmations.expire(msg.id)
+          if (expired !== undefined) finish(ctx, [expired])
           return state
         }
         default:

@@ -6,6 +6,23 @@
 import type { Pid } from '../../pid.ts'
 import type { MapListener } from './replica-store.ts'
 
+/** Options of `ReplicatedMap.synced`. */
+export interface MapSyncedOptions {
+  /** How long to wait for the slowest peer; past it `synced` rejects naming the peers that did not confirm. @default 5000 */
+  timeoutMs?: number
+}
+
+/** Options of `ReplicatedMap.replicatedTo`. */
+export interface MapReplicatedToOptions {
+  /** How many peers must confirm; more than are connected waits for all of them. 0 answers at once. */
+  atLeast: number
+  /** How long to wait; `Infinity` waits until enough peers confirm or none is left to hear from. */
+  timeoutMs: number
+}
+
+/** The defaults of `synced`. */
+export const DEFAULT_MAP_SYNCED_OPTIONS: Readonly<Required<MapSyncedOptions>> = Object.freeze({ timeoutMs: 5_000 })
+
 /** Options of `startReplicatedMap`. */
 export interface ReplicatedMapOptions {
   /** The scope: maps of different scopes are independent. Start the same scope on every node that shares it. @default 'default' */
@@ -140,6 +157,22 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
    * then sends once it drains, as always).
    */
   flush(): void
+  /**
+   * Resolves once every peer connected now holds every change this node made before the call (or a newer version of
+   * its key): what Akka Distributed Data's `WriteAll` waits for, after the fact. The changes not sent yet leave at
+   * once. A peer that joined meanwhile is not asked; one that leaves (or restarts) meanwhile is not waited for; one
+   * whose catch-up with this node is under way counts once it has ended. @throws CohortError
+   * (COHORT_ERR_MAP_NOT_SYNCED) naming the peers that did not confirm within `timeoutMs`; InvalidOptionError for a bad
+   * option; (COHORT_ERR_NOPROC) when stopped
+   */
+  synced(options?: MapSyncedOptions): Promise<void>
+  /**
+   * Resolves with the peers that hold every change this node made before the call, as Redis's `WAIT`: once `atLeast`
+   * of the peers connected now do, once none is left to hear from, or after `timeoutMs` with those that did by then.
+   * Never rejects for peers that do not answer. @throws InvalidOptionError for a bad option; CohortError
+   * (COHORT_ERR_NOPROC) when stopped
+   */
+  replicatedTo(options: MapReplicatedToOptions): Promise<string[]>
   /**
    * Calls `listener` with every change, local or remote (with `local: false`, only those whose origin is another
    * node); returns a function that unsubscribes.

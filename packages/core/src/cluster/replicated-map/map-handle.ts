@@ -12,10 +12,21 @@ import type { Pid } from '../../pid.ts'
 import { ServiceHandle } from '../service-handle.ts'
 import { encodedValueBytes } from './delta-batch.ts'
 import { ARM, FLUSH } from './map-shared.ts'
-import type { Shared } from './map-shared.ts'
+import type { ConfirmRequest, Shared } from './map-shared.ts'
+import type { ConfirmationOutcome } from './write-confirmations.ts'
 import type { Entry } from './entry.ts'
 import type { MapListener, ReplicaStore } from './replica-store.ts'
-import type { MapScanOptions, MapScanResult, MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapStats } from './map-api.ts'
+import { DEFAULT_MAP_SYNCED_OPTIONS } from './map-api.ts'
+import type {
+  MapReplicatedToOptions,
+  MapScanOptions,
+  MapScanResult,
+  MapSetOptions,
+  MapSubscribeOptions,
+  MapSyncedOptions,
+  ReplicatedMap,
+  ReplicatedMapStats,
+} from './map-api.ts'
 
 /**
  * The longest `ttlMs`: a hundred years. An expiry crosses nodes as a whole number of ms since 1970, and one past 2^53
@@ -132,6 +143,42 @@ export class ReplicatedMapHandle<V> extends ServiceHandle implements ReplicatedM
 
   flush(): void {
     if (!this.stopped && this.#shared.outbox.hasPending()) this.#shared.flushNow?.()
+  }
+
+  async synced(options: MapSyncedOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object')
+    const timeoutMs = options.timeoutMs ?? DEFAULT_MAP_SYNCED_OPTIONS.timeoutMs
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds')
+    }
+    const { missing } = await this.#confirm(Infinity, timeoutMs)
+    if (missing.length > 0) {
+      throw new CohortError(
+        'COHORT_ERR_MAP_NOT_SYNCED',
+        `the replicated map scope ${JSON.stringify(this.scope)} of ${missing.join(', ')} did not confirm ${this.#shared.system.node}'s changes within ${timeoutMs} ms: check that node, or its connection`,
+      )
+    }
+  }
+
+  async replicatedTo(options: MapReplicatedToOptions): Promise<string[]> {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object with atLeast and timeoutMs')
+    const { atLeast, timeoutMs } = options
+    if (!Number.isSafeInteger(atLeast) || atLeast < 0) throw new InvalidOptionError('atLeast', atLeast, 'a whole number of peers, 0 or more')
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds, or Infinity')
+    return (await this.#confirm(atLeast, timeoutMs)).confirmed
+  }
+
+  /** Asks the actor for a confirmation of the changes queued so far; the actor answers at `timeoutMs` itself. */
+  async #confirm(atLeast: number, timeoutMs: number): Promise<ConfirmationOutcome> {
+    this.#running()
+    const request: ConfirmRequest = { t: 'confirm', atLeast, upTo: this.#shared.outbox.queued, timeoutMs }
+    try {
+      // The call's own timeout is only a backstop.
+      return await this.#shared.system.call<ConfirmationOutcome>(this.pid, request, timeoutMs === Infinity ? Infinity : timeoutMs + 5_000)
+    } catch (err) {
+      this.#running()
+      throw err
+    }
   }
 
   subscribe(listener: MapListener<V>, options?: MapSubscribeOptions): () => void {

@@ -32,6 +32,21 @@ export type MapMessage =
   | { t: 'arm' }
   | { t: 'sync' }
   | { t: 'nodeup'; node: string }
+  // A write confirmation (write-confirmations.ts): asked after the batches it waits for, answered once they applied.
+  | { t: 'ping'; peer: Pid; id: number }
+  | { t: 'pong'; peer: Pid; id: number }
+  | { t: 'confirmTimeout'; id: number }
+
+/**
+ * What the handle asks of the actor (`synced`, `replicatedTo`): a confirmation by `atLeast` peers of the entries the
+ * outbox had queued when it counted `upTo`, within `timeoutMs` (Infinity: no limit).
+ */
+export interface ConfirmRequest {
+  readonly t: 'confirm'
+  readonly atLeast: number
+  readonly upTo: number
+  readonly timeoutMs: number
+}
 
 /** The registered name of a map scope's actor on every node. */
 export function replicatedMapActorName(scope: string): string {

@@ -647,6 +647,116 @@ describe('replicated map: knowing a catch-up has ended (caughtUp)', () => {
   })
 })
 
+describe('replicated map: knowing the peers hold a write (synced, replicatedTo)', () => {
+  it('synced resolves only once every peer holds the writes made before it, however slow its link', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h', 'c@h'])
+    await net.settle()
+    net.delay('a@h', 'c@h', 50)
+    const a = m['a@h']!
+    a.set('k', 1)
+    let seen: unknown[] | undefined
+    const done = a.synced().then(() => (seen = [m['b@h']!.get('k'), m['c@h']!.get('k')]))
+    await net.clock.advance(99)
+    // The batch reached c at 50 ms and its answer is still on the way back.
+    expect(m['c@h']!.get('k')).toBe(1)
+    expect(seen).toBeUndefined()
+    await net.clock.advance(1)
+    await done
+    expect(seen).toEqual([1, 1])
+  })
+
+  it('synced rejects naming the peer that did not confirm in time', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h', 'c@h'])
+    await net.settle()
+    net.delay('a@h', 'c@h', 10_000)
+    m['a@h']!.set('k', 1)
+    const outcome = m['a@h']!.synced({ timeoutMs: 100 }).then(
+      () => 'resolved',
+      (err: unknown) => err,
+    )
+    await net.clock.advance(100)
+    expect(await outcome).toMatchObject({ code: 'COHORT_ERR_MAP_NOT_SYNCED', message: expect.stringContaining('of c@h did not confirm a@h') as unknown })
+    expect(String(((await outcome) as Error).message)).not.toContain('b@h')
+  })
+
+  it('replicatedTo answers with the peers that hold the writes, as Redis\'s WAIT: at atLeast of them, or at the timeout', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h', 'c@h'])
+    await net.settle()
+    net.delay('a@h', 'c@h', 10_000)
+    const a = m['a@h']!
+    a.set('k', 1)
+    let one: string[] | undefined
+    void a.replicatedTo({ atLeast: 1, timeoutMs: 1_000 }).then((peers) => (one = peers))
+    let two: string[] | undefined
+    void a.replicatedTo({ atLeast: 2, timeoutMs: 1_000 }).then((peers) => (two = peers))
+    await net.clock.advance(0)
+    expect(one).toEqual(['b@h'])
+    expect(two).toBeUndefined()
+    await net.clock.advance(1_000)
+    expect(two).toEqual(['b@h'])
+    expect(await a.replicatedTo({ atLeast: 0, timeoutMs: 1 })).toEqual([])
+    // Past the slow link's delay both answer; more than there are peers waits for all of them.
+    net.delay('a@h', 'c@h', 0)
+    await net.clock.advance(20_000)
+    a.set('k', 2)
+    expect((await a.replicatedTo({ atLeast: 5, timeoutMs: Infinity })).sort()).toEqual(['b@h', 'c@h'])
+  })
+
+  it('waits only for the writes made before the call, however many follow', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h'], { batchSize: 2 })
+    await net.settle()
+    const a = m['a@h']!
+    for (let i = 0; i < 10; i++) a.set(`before${i}`, i)
+    let held: number | undefined
+    const done = a.synced().then(() => (held = m['b@h']!.keys('before').length))
+    for (let i = 0; i < 10; i++) a.set(`after${i}`, i)
+    await done
+    expect(held).toBe(10)
+  })
+
+  it('does not wait for a peer that goes down, nor count a restarted one before its catch-up has ended', async () => {
+    const { net, m } = cluster<number>(['a@h', 'b@h', 'c@h'])
+    for (let i = 0; i < 3000; i++) m['a@h']!.set(`k${i}`, i)
+    await net.settle()
+    const a = m['a@h']!
+    net.delay('a@h', 'c@h', 10_000)
+    a.set('x', 1)
+    const waiting = a.replicatedTo({ atLeast: 2, timeoutMs: Infinity })
+    await net.kill('c@h')
+    await net.settle()
+    expect(await waiting).toEqual(['b@h'])
+
+    await net.kill('b@h')
+    const b = startReplicatedMap<number>(net.restart('b@h'))
+    net.delay('a@h', 'b@h', 5)
+    while (!a.peers().includes('b@h')) await net.clock.advance(1)
+    expect(a.caughtUp()).toEqual([])
+    a.set('y', 1)
+    let held: number | undefined
+    const done = a.synced({ timeoutMs: 60_000 }).then(() => (held = b.size))
+    await net.waitFor(() => held !== undefined)
+    await done
+    expect(held).toBe(3002)
+  })
+
+  it('answers at once with no peer, refuses bad options, and fails on a stopped map', async () => {
+    const { m } = cluster<number>(['a@h'])
+    const a = m['a@h']!
+    a.set('k', 1)
+    await expect(a.synced()).resolves.toBeUndefined()
+    expect(await a.replicatedTo({ atLeast: 1, timeoutMs: 10 })).toEqual([])
+    await expect(a.synced({ timeoutMs: 0 })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'timeoutMs' })
+    await expect(a.synced({ timeoutMs: Infinity })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'timeoutMs' })
+    await expect(a.replicatedTo({ atLeast: -1, timeoutMs: 10 })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'atLeast' })
+    await expect(a.replicatedTo({ atLeast: 1.5, timeoutMs: 10 })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'atLeast' })
+    await expect(a.replicatedTo({ atLeast: 1, timeoutMs: Number.NaN })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'timeoutMs' })
+    await expect(a.replicatedTo(undefined as never)).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'options' })
+    await a.stop()
+    await expect(a.synced()).rejects.toMatchObject({ code: 'COHORT_ERR_NOPROC' })
+    await expect(a.replicatedTo({ atLeast: 1, timeoutMs: 10 })).rejects.toMatchObject({ code: 'COHORT_ERR_NOPROC' })
+  })
+})
+
 describe('replicated map: batching and bad input', () => {
   it('coalesces a key written many times before a flush into one pending key and one sent entry', async () => {
     const { net, sys, m } = cluster<number>(['a@h', 'b@h'])

@@ -14,7 +14,7 @@
  *
  * This file starts a scope. Its public options and types are in map-api.ts, the handle is map-handle.ts, the actor
  * map-actor.ts, and what the two share map-shared.ts; catch-up.ts and catch-up-rounds.ts are the catch-up's steps and how
- * its end is known.
+ * its end is known; write-confirmations.ts is how `synced` knows the peers hold a node's writes.
  *
  * Gotchas: a node cut off for longer than `tombstoneTtlMs` may bring back keys deleted meanwhile (the tombstones
  * that would have overridden its copies are gone); `delete` of a key this node does not see as live does nothing.
@@ -31,7 +31,7 @@ import { dropPeer, replicatedMapActorName } from './map-shared.ts'
 import type { MapMessage, Shared } from './map-shared.ts'
 import { ReplicaStore } from './replica-store.ts'
 import type { MapChange, MapListener } from './replica-store.ts'
-import { DEFAULT_REPLICATED_MAP_OPTIONS } from './map-api.ts'
+import { DEFAULT_MAP_SYNCED_OPTIONS, DEFAULT_REPLICATED_MAP_OPTIONS } from './map-api.ts'
 import type { ReplicatedMap, ReplicatedMapOptions } from './map-api.ts'
 import { TombstoneAcks } from './tombstone-acks.ts'
 
@@ -105,6 +105,16 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return out
 }
 
-export { replicatedMapActorName, DEFAULT_REPLICATED_MAP_OPTIONS, MAX_MAP_TTL_MS }
-export type { MapScanOptions, MapScanResult, MapSetOptions, MapSubscribeOptions, ReplicatedMap, ReplicatedMapOptions, ReplicatedMapStats } from './map-api.ts'
+export { replicatedMapActorName, DEFAULT_MAP_SYNCED_OPTIONS, DEFAULT_REPLICATED_MAP_OPTIONS, MAX_MAP_TTL_MS }
+export type {
+  MapReplicatedToOptions,
+  MapScanOptions,
+  MapScanResult,
+  MapSetOptions,
+  MapSubscribeOptions,
+  MapSyncedOptions,
+  ReplicatedMap,
+  ReplicatedMapOptions,
+  ReplicatedMapStats,
+} from './map-api.ts'
 export type { MapChange, MapListener }
