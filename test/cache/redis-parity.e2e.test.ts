@@ -151,6 +151,8 @@ const SCRIPT: string[][] = [
   // The connection.
   ['PING'], ['PING', 'hello'], ['PING', 'a', 'b'], ['ECHO', 'hi'], ['ECHO'], ['SELECT', '0'], ['SELECT', 'abc'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', 'my name'],
   ['CLIENT', 'SETNAME', 'app'], ['CLIENT', 'GETNAME'], ['AUTH', 'secret'], ['AUTH', 'default', 'anything'], ['AUTH', 'someone', 'secret'],
+  // WAIT, with no replica (Redis) and no peer (the cache): 0, Redis after its timeout, the cache at once.
+  ['SET', 'w', '1'], ['WAIT', '0', '0'], ['WAIT', '1', '10'], ['WAIT', '-1', '0'], ['WAIT', 'x', '0'], ['WAIT', '0', 'x'], ['WAIT', '0', '-1'], ['WAIT', '0', '1.5'], ['WAIT', '0'],
   // Unknown.
   ['NOSUCH', 'x', 'y'],
   ['DBSIZE'], ['FLUSHDB', 'NOW'], ['FLUSHDB'], ['DBSIZE'], ['RANDOMKEY'],

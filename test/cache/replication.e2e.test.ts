@@ -1,6 +1,6 @@
 /**
  * Three cache nodes as separate processes over real sockets: writes on one are read on the others, values up to the
- * request limit included, concurrent writes to one key converge, TTLs expire everywhere, and a node killed with
+ * request limit included, WAIT answers once the others hold a node's writes, concurrent writes to one key converge, TTLs expire everywhere, and a node killed with
  * SIGKILL catches up when it comes back, serving neither HTTP's /readyz nor RESP's reads before it holds its peers' data.
  */
 import { Redis } from 'ioredis'
@@ -31,6 +31,29 @@ describe('cache replication across processes', () => {
     const del = await fetch(`${b.http}/kv/greeting`, { method: 'DELETE' })
     expect(del.status).toBe(204)
     await convergesTo(nodes, 'greeting', undefined)
+  })
+
+  it('answers WAIT once the other nodes hold the writes made before it, so a read there right after sees them', async () => {
+    const nodes = await startCacheCluster(NAMES)
+    const [a, b, c] = nodes as [CacheNode, CacheNode, CacheNode]
+    const redis = new Redis({ host: a.host, port: a.redisPort })
+    const readers = [b, c].map((n) => new Redis({ host: n.host, port: n.redisPort }))
+    try {
+      const values = Array.from({ length: 2_000 }, (_, i) => `value-${i}`)
+      const pipeline = redis.pipeline()
+      values.forEach((v, i) => pipeline.set(`w${i}`, v))
+      pipeline.call('WAIT', '2', '0')
+      const replies = (await pipeline.exec())!
+      expect(replies.at(-1)).toEqual([null, 2])
+      for (const reader of readers) expect(await reader.mget('w0', 'w1999')).toEqual(['value-0', 'value-1999'])
+      // More replicas than there are peers: it answers with the two once both have confirmed.
+      await redis.set('one-more', 'x')
+      expect(await redis.call('WAIT', '5', '10000')).toBe(2)
+      for (const reader of readers) expect(await reader.get('one-more')).toBe('x')
+    } finally {
+      redis.disconnect()
+      for (const reader of readers) reader.disconnect()
+    }
   })
 
   it('replicates a value up to CACHE_MAX_REQUEST_BYTES (12 MB here, past the transport\'s default 8 MiB message)', async () => {

@@ -48,6 +48,11 @@ export interface CacheMap {
   delete(key: string): boolean
   /** Sends the writes not sent yet to the peers now (`ReplicatedMap.flush`): the server calls it before its replies. */
   flush(): void
+  /**
+   * The peers that hold every write this node made before the call (`ReplicatedMap.replicatedTo`): once `atLeast` of
+   * them do, once none is left to hear from, or at `timeoutMs` (Infinity: none) with those that do. What WAIT answers.
+   */
+  replicatedTo(options: { atLeast: number; timeoutMs: number }): Promise<string[]>
   subscribe(listener: (change: CacheChange) => void): () => void
   peers(): string[]
   /** The peers this replica has finished a catch-up with (`ReplicatedMap.caughtUp`): what readiness waits for. */

@@ -165,6 +165,11 @@ export class SupervisedCacheMap implements CacheMap {
     this.#map?.flush()
   }
 
+  /** The current replica's; between a crash and the restart no peer holds what went with it: none. */
+  replicatedTo(options: { atLeast: number; timeoutMs: number }): Promise<string[]> {
+    return this.#map === undefined ? Promise.resolve([]) : this.#map.replicatedTo(options)
+  }
+
   /** Subscribes across restarts: the listener goes on with the next replica. */
   subscribe(listener: (change: CacheChange) => void): () => void {
     this.#listeners.add(listener)

@@ -1,9 +1,10 @@
 /**
- * The state one RESP connection carries between commands (its name, whether it asked to quit,
- * whether it authenticated), and what every command handler reaches through it: the replicated map, the clock, and
- * the node's facts for INFO.
+ * The state one RESP connection carries between commands (its name, whether it asked to quit, whether it
+ * authenticated, the reply it is blocked on), and what every command handler reaches through it: the replicated map,
+ * the clock, and the node's facts for INFO.
  */
 import type { CacheMap } from './cache-map.ts'
+import type { RespWriter } from './resp-writer.ts'
 import type { MemoryLimit } from './memory-limit.ts'
 import type { Password } from './password.ts'
 
@@ -49,6 +50,12 @@ export class CommandSession {
   commandsProcessed = 0
   /** False until AUTH (or HELLO's AUTH) presents the password, when one is set; RESET clears it again. */
   authenticated: boolean
+  /**
+   * The reply a blocking command (WAIT) left to write later, once the promise settles (it never rejects). Until then
+   * the connection runs nothing more: the commands a client pipelined behind it wait, as behind a blocked Redis
+   * client, and their replies follow its reply in order.
+   */
+  blocked: Promise<(out: RespWriter) => void> | undefined = undefined
 
   constructor(map: CacheMap, now: () => number, facts: ServerFacts, id: number) {
     this.map = map

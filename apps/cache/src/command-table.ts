@@ -4,7 +4,7 @@
  * "at least n". An unknown command or a wrong arity gets Redis's own `-ERR …` wording, and the connection stays open.
  *
  * Hot path: every RESP command is looked up here. Handlers run synchronously against the local replica and write
- * their reply straight into the connection's RespWriter.
+ * their reply straight into the connection's RespWriter; WAIT alone leaves its reply for later (`session.blocked`).
  */
 import type { Buffer } from 'node:buffer'
 import type { RespWriter } from './resp-writer.ts'
@@ -17,6 +17,7 @@ import { KEYSPACE_COMMANDS } from './commands/keyspace-commands.ts'
 import { CONNECTION_COMMANDS } from './commands/connection-commands.ts'
 import { SERVER_COMMANDS } from './commands/server-commands.ts'
 import { REFUSED_COMMANDS } from './commands/refused-commands.ts'
+import { WAIT_COMMAND } from './commands/wait-command.ts'
 
 /** One command: how many arguments it takes and what it does. */
 export interface CommandSpec {
@@ -106,6 +107,7 @@ export const COMMAND_TABLE: ReadonlyMap<string, CommandSpec> = new Map(
     ...KEYSPACE_COMMANDS,
     ...CONNECTION_COMMANDS,
     ...SERVER_COMMANDS,
+    WAIT_COMMAND,
     ...REFUSED_COMMANDS,
   ].map((spec) => [spec.name, spec]),
 )
@@ -132,7 +134,11 @@ export const LOADING_ERROR = 'LOADING Cohort cache is catching up with its peers
 /** The commands a connection may run before it has authenticated: the ones that authenticate it, and QUIT. */
 const BEFORE_AUTH = new Set(['auth', 'hello', 'quit'])
 
-/** Runs one parsed command and writes its reply. Never throws for anything a client sent. */
+/**
+ * Runs one parsed command and writes its reply. Never throws for anything a client sent. A blocking command (WAIT)
+ * writes nothing and sets `session.blocked`: its caller writes the reply once that settles, and runs no other command
+ * of the connection until then.
+ */
 export function executeCommand(args: Buffer[], session: CommandSession, out: RespWriter): void {
   const spelled = args[0]!.toString('latin1')
   const spec = BY_SPELLING.get(spelled) ?? COMMAND_TABLE.get(spelled.toLowerCase())

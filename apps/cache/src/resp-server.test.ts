@@ -91,3 +91,64 @@ describe('startRespServer maxClients', () => {
     )
   })
 })
+
+describe('startRespServer WAIT', () => {
+  /** A server whose map answers `replicatedTo` when the test says: returns the server's port and the release. */
+  async function serverWithHeldWait(): Promise<{ port: number; asked: Array<{ atLeast: number; timeoutMs: number }>; release: (peers: string[]) => void }> {
+    net = createNetwork()
+    const system = net.addNode('a@h')
+    const map = startReplicatedMap<Uint8Array>(system, { scope: 'cache' })
+    stopMap = () => map.stop()
+    const asked: Array<{ atLeast: number; timeoutMs: number }> = []
+    const pending: Array<(peers: string[]) => void> = []
+    const held = new Proxy(map, {
+      get(target, prop) {
+        if (prop === 'replicatedTo') {
+          return (options: { atLeast: number; timeoutMs: number }) => {
+            asked.push(options)
+            return new Promise<string[]>((resolve) => pending.push(resolve))
+          }
+        }
+        const value = Reflect.get(target, prop, target) as unknown
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    resp = await startRespServer({ map: held, port: 0, now: () => system.clock.now(), nodeName: 'a@h', logger: pino({ level: 'silent' }) })
+    return { port: resp.port, asked, release: (peers) => pending.shift()!(peers) }
+  }
+
+  it('holds the commands pipelined behind it until it answers, in order, while other connections are served', async () => {
+    const { port, asked, release } = await serverWithHeldWait()
+    const socket = connect(port, '127.0.0.1')
+    clients.push(socket)
+    socket.setEncoding('latin1')
+    let text = ''
+    socket.on('data', (d: string) => (text += d))
+    socket.write('SET k v\r\nWAIT 2 0\r\nGET k\r\nPING\r\n')
+    await vi.waitFor(() => expect(asked).toEqual([{ atLeast: 2, timeoutMs: Infinity }]), { timeout: 5_000 })
+    // Another connection is not held, and what arrives on the blocked one waits too.
+    expect(await client(port, 'PING\r\n', '+PONG')).toBe('+PONG\r\n')
+    socket.write('ECHO after\r\n')
+    expect(await client(port, 'GET k\r\n', 'v\r\n')).toBe('$1\r\nv\r\n')
+    expect(text).toBe('+OK\r\n')
+    release(['b@h', 'c@h'])
+    await vi.waitFor(() => expect(text).toBe('+OK\r\n:2\r\n$1\r\nv\r\n+PONG\r\n$5\r\nafter\r\n'), { timeout: 5_000 })
+  })
+
+  it('answers 0 at once for no replicas, refuses bad numbers as Redis does, and survives a client that leaves while blocked', async () => {
+    const { port, asked, release } = await serverWithHeldWait()
+    expect(await client(port, 'WAIT 0 0\r\nWAIT x 0\r\nWAIT 1 x\r\nWAIT 1 -1\r\nPING\r\n', '+PONG')).toBe(
+      ':0\r\n-ERR value is not an integer or out of range\r\n-ERR timeout is not an integer or out of range\r\n-ERR timeout is negative\r\n+PONG\r\n',
+    )
+    expect(asked).toEqual([])
+    const leaving = connect(port, '127.0.0.1')
+    clients.push(leaving)
+    leaving.write('WAIT 1 100\r\nPING\r\n')
+    await vi.waitFor(() => expect(asked).toEqual([{ atLeast: 1, timeoutMs: 100 }]), { timeout: 5_000 })
+    const before = resp!.connections
+    leaving.destroy()
+    await vi.waitFor(() => expect(resp!.connections).toBe(before - 1), { timeout: 5_000 })
+    release(['b@h'])
+    expect(await client(port, 'PING\r\n', '+PONG')).toBe('+PONG\r\n')
+  })
+})

@@ -1,7 +1,8 @@
 /**
  * The RESP2 listener: one TCP server, one parser, writer and session per connection. Commands run synchronously
  * against the local replica in the order they arrived; the replies to everything one received chunk held leave as
- * one write, so pipelining costs one syscall per batch, not per command.
+ * one write, so pipelining costs one syscall per batch, not per command. WAIT is the one command that blocks: its
+ * connection (only) runs nothing more until its reply is known (`CommandSession.blocked`), then goes on.
  *
  * Bad input stays with its connection: an unknown command or a wrong argument gets a `-ERR` reply and the connection
  * goes on; bytes that are not RESP or a request past the size limit get a `-ERR` reply and that connection (only) is
@@ -178,7 +179,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     }
 
     const run = (): void => {
-      if (closed) return
+      if (closed || session.blocked !== undefined) return
       try {
         for (let argc = parser.parse(); argc !== 0; argc = parser.parse()) {
           try {
@@ -189,6 +190,10 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
             out.error(`ERR internal error: ${err instanceof Error ? err.message : String(err)}`)
           }
           if (session.closeRequested) break
+          if (session.blocked !== undefined) {
+            unblockWhenSettled(session.blocked)
+            break
+          }
         }
       } catch (err) {
         if (err instanceof CacheError) {
@@ -216,6 +221,25 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       }
     }
 
+    /** A blocking command's reply, once settled, goes after the replies before it; then the commands behind it run. */
+    const unblockWhenSettled = (blocked: Promise<(o: RespWriter) => void>): void => {
+      void blocked.then(
+        (write) => {
+          session.blocked = undefined
+          if (closed) return
+          write(out)
+          ready.add(connection)
+        },
+        (err: unknown) => {
+          session.blocked = undefined
+          if (closed) return
+          logger.error({ err, conn: session.id }, 'resp blocking command failed')
+          out.error(`ERR internal error: ${err instanceof Error ? err.message : String(err)}`)
+          ready.add(connection)
+        },
+      )
+    }
+
     const connection: ReadyConnection = { run, reply }
     const onData = (chunk: Buffer): void => {
       if (closed) return
@@ -226,6 +250,8 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     socket.on('data', onData)
     socket.on('error', (err) => logger.debug({ err, conn: session.id }, 'resp connection error'))
     socket.on('close', () => {
+      // A blocked command that settles later has no one to answer.
+      closed = true
       sockets.delete(socket)
       if (sockets.size < maxClients) full = false
       sessions.delete(session)
