@@ -176,8 +176,12 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
   }
   const added = (ctx: Ctx, peer: Pid, change: 'new' | 'known' | 'replaced'): void => {
     if (change === 'known') return
-    // A new incarnation of the peer holds none of what the old one was caught up with.
-    if (change === 'replaced') shared.rounds.dropPeer(peer.node)
+    // A new incarnation of the peer holds none of what the old one was caught up with, and never saw a ping of the
+    // old one's; the old one's Down will not come (its monitor is dropped).
+    if (change === 'replaced') {
+      shared.rounds.dropPeer(peer.node)
+      if (confirmations.size > 0) finish(ctx, confirmations.prune((n) => peerPid(peers, n)))
+    }
     outbox.addPeer(peer.node)
     shared.acks.addPeer(peer.node)
     // One side starts the catch-up, so a pair does not run it twice.

@@ -739,6 +739,23 @@ describe('replicated map: knowing the peers hold a write (synced, replicatedTo)'
     expect(held).toBe(3002)
   })
 
+  it('does not wait for a peer whose new incarnation says hello before the old one answered', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'], { syncIntervalMs: 0 })
+    await net.settle()
+    net.delay('a@h', 'b@h', 50)
+    m['a@h']!.set('k', 1)
+    let outcome: string | undefined
+    void m['a@h']!.synced({ timeoutMs: 1_000 }).then(
+      () => (outcome = 'resolved'),
+      (err: { code?: string }) => (outcome = err.code),
+    )
+    // As after a restart whose Down has not reached a yet: the old actor's pong would come from a replaced pid.
+    const newcomer = sys['b@h']!.spawn({ init: () => undefined, handleInfo: (_msg: unknown, state: undefined) => state })
+    sys['b@h']!.send(m['a@h']!.pid, { t: 'hello', peer: newcomer })
+    await net.clock.advance(60)
+    expect(outcome).toBe('resolved')
+  })
+
   it('answers at once with no peer, refuses bad options, and fails on a stopped map', async () => {
     const { m } = cluster<number>(['a@h'])
     const a = m['a@h']!
