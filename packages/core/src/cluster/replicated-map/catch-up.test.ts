@@ -2,8 +2,9 @@ import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { createMessageCodec } from '../../codec.ts'
 import { createNetwork } from '../../testing/in-memory-network.ts'
-import { decodeVersions, decodeWant, encodeWant } from './catch-up.ts'
-import { LEAF_DEPTH } from './range-digest.ts'
+import { childHashes, compareRanges, decodeRangeHashShift, decodeVersions, decodeWant, encodeWant, roundHashShift } from './catch-up.ts'
+import { firstChild, LEAF_DEPTH } from './range-digest.ts'
+import type { RangeDigest } from './range-digest.ts'
 import { startReplicatedMap } from './replicated-map.ts'
 
 describe('catch-up by range digests', () => {
@@ -47,6 +48,21 @@ describe('catch-up by range digests', () => {
     expect(sorted(mb.entries())).toEqual(sorted(ma.entries()))
     await net[Symbol.asyncDispose]()
   }, 60_000)
+
+  it('compares the low 24 bits of range hashes in one round and the high 24 in the next, so a chance match does not last', () => {
+    // Two replicas whose hash of the root's first child differs only in its top 8 bits: equal in the low 24.
+    const child = firstChild(0)
+    const digestOf = (first: number): RangeDigest => ({ hash: (node: number) => (node === child ? first : 0), count: () => 100 }) as unknown as RangeDigest
+    const mine = { digest: digestOf(0x12abcdef | 0) }
+    const peer = digestOf(0x34abcdef | 0)
+    expect(compareRanges(mine, [0], childHashes(peer, [0], 0), 0)).toEqual({ descend: [], settle: [] })
+    expect(compareRanges(mine, [0], childHashes(peer, [0], 8), 8)).toEqual({ descend: [child], settle: [] })
+    // Each hash is three bytes on the wire either way: the high ones of 0x34abcdef are 0x34abcd.
+    expect([...childHashes(peer, [0], 8).subarray(0, 3)]).toEqual([0xcd, 0xab, 0x34])
+    expect([roundHashShift(1), roundHashShift(2), roundHashShift(3)]).toEqual([0, 8, 0])
+    // A step without a shift (from a peer of an earlier version) means the low bits; anything but 0 or 8 is refused.
+    expect([undefined, 0, 8, 16, '8'].map(decodeRangeHashShift)).toEqual([0, 0, 8, undefined, undefined])
+  })
 
   it('sends key hashes as their low 16 bits in a leaf range and whole in an inner one, and reads them back', () => {
     const firstLeaf = (4 ** LEAF_DEPTH - 1) / 3

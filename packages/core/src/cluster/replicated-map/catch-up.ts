@@ -28,21 +28,40 @@ import type { ReplicaStore } from './replica-store.ts'
 export const SMALL_RANGE = 2
 
 /**
- * Bytes of a range's hash on the wire: the low 24 bits of the digest's 32. A differing range then passes for equal
- * with a chance of 2^-24 per comparison (a few hundred differing ranges in a catch-up: about 1 in 50,000 catch-ups
- * leaves one key behind until it changes again), and the hashes, most of the bytes of a catch-up's search, cost a
- * quarter less.
+ * Bytes of a range's hash on the wire: 24 of the digest's 32 bits, so the hashes, most of the bytes of a catch-up's
+ * search, cost a quarter less. A differing range then passes for equal with a chance of 2^-24 per comparison (a few
+ * hundred differing ranges in a catch-up: about 1 in 50,000 catch-ups leaves one key behind). Which 24 alternates
+ * from one catch-up round to the next (`RangeHashShift`), so a pair of ranges whose low bits match by chance is
+ * told apart by the next periodic catch-up instead of staying apart until a key in it changes again.
  */
 export const RANGE_HASH_BYTES = 3
 const RANGE_HASH_MASK = 0xffffff
 
-/** The hashes of the children of `parents`, four per parent, as little-endian 24-bit words. */
-export function childHashes(digest: RangeDigest, parents: readonly number[]): Buffer {
+/**
+ * Which 24 bits of a range's hash a `ranges` step carries: the low ones (0, what a step without `shift` means, as
+ * from a peer of an earlier version) or the high ones (8). A round's first step chooses, and each answer says the
+ * shift it compared with and hashed by, so both sides of a round use one.
+ */
+export type RangeHashShift = 0 | 8
+
+/** The shift a round uses: every other round (by its number) compares the high bits. */
+export function roundHashShift(round: number): RangeHashShift {
+  return round % 2 === 0 ? 8 : 0
+}
+
+/** A step's `shift` field as a RangeHashShift; undefined when it is neither absent, 0 nor 8. */
+export function decodeRangeHashShift(shift: unknown): RangeHashShift | undefined {
+  if (shift === undefined || shift === 0) return 0
+  return shift === 8 ? 8 : undefined
+}
+
+/** The hashes of the children of `parents`, four per parent, as little-endian 24-bit words of the hash's bits from `shift`. */
+export function childHashes(digest: RangeDigest, parents: readonly number[], shift: RangeHashShift = 0): Buffer {
   const out = Buffer.allocUnsafe(parents.length * 4 * RANGE_HASH_BYTES)
   let at = 0
   for (const parent of parents) {
     const child = firstChild(parent)
-    for (let i = 0; i < 4; i++) at = out.writeUIntLE(digest.hash(child + i) & RANGE_HASH_MASK, at, RANGE_HASH_BYTES)
+    for (let i = 0; i < 4; i++) at = out.writeUIntLE((digest.hash(child + i) >>> shift) & RANGE_HASH_MASK, at, RANGE_HASH_BYTES)
   }
   return out
 }
@@ -90,8 +109,8 @@ export function rangesProblem(parents: readonly number[] | undefined, hashes: un
   return undefined
 }
 
-/** Compares a peer's hashes of the children of `parents` with this replica's. */
-export function compareRanges(store: ReplicaStore<unknown>, parents: readonly number[], hashes: Uint8Array): RangesAnswer {
+/** Compares a peer's hashes of the children of `parents` (their bits from `shift`) with this replica's. */
+export function compareRanges(store: Pick<ReplicaStore<unknown>, 'digest'>, parents: readonly number[], hashes: Uint8Array, shift: RangeHashShift = 0): RangesAnswer {
   const view = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)
   const descend: number[] = []
   const settle: number[] = []
@@ -100,7 +119,7 @@ export function compareRanges(store: ReplicaStore<unknown>, parents: readonly nu
     const child = firstChild(parent)
     for (let i = 0; i < 4; i++, at += RANGE_HASH_BYTES) {
       const node = child + i
-      if (view.readUIntLE(at, RANGE_HASH_BYTES) === (store.digest.hash(node) & RANGE_HASH_MASK)) continue
+      if (view.readUIntLE(at, RANGE_HASH_BYTES) === ((store.digest.hash(node) >>> shift) & RANGE_HASH_MASK)) continue
       if (isLeafNode(node) || store.digest.count(node) <= SMALL_RANGE) settle.push(node)
       else descend.push(node)
     }

@@ -16,10 +16,12 @@ import {
   childHashes,
   compareRanges,
   compareVersionLists,
+  decodeRangeHashShift,
   decodeRangeNumbers,
   decodeVersions,
   encodeRangeNumbers,
   rangesProblem,
+  roundHashShift,
   versionsOf,
   decodeWant,
   encodeWant,
@@ -153,7 +155,9 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
     const peer = peerPid(peers, node)
     if (peer === undefined) return
     const share = shared.rounds.start(node, system.clock.now())
-    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes: childHashes(store.digest, [0]), ...share } satisfies MapMessage)
+    const shift = roundHashShift(share.round)
+    const hashes = childHashes(store.digest, [0], shift)
+    ctx.send(peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers([0]), hashes, ...(shift === 0 ? {} : { shift }), ...share } satisfies MapMessage)
   }
   /**
    * Hands back a share of a catch-up round whose step has nothing more to answer with (catch-up-rounds.ts): counted
@@ -305,19 +309,21 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
         }
         case 'ranges': {
           const parents = decodeRangeNumbers(msg.parents)
-          const problem = rangesProblem(parents, msg.hashes)
+          const shift = decodeRangeHashShift(msg.shift)
+          const problem = rangesProblem(parents, msg.hashes) ?? (shift === undefined ? 'shift must be 0 or 8' : undefined)
           if (problem !== undefined) {
             drop(msg.peer, 'ranges', problem)
             return state
           }
-          const { descend, settle: settleBy } = compareRanges(store as ReplicaStore<unknown>, parents!, msg.hashes)
+          const { descend, settle: settleBy } = compareRanges(store as ReplicaStore<unknown>, parents!, msg.hashes, shift)
           const share = shareOf(msg)
           const answers = (descend.length > 0 ? 1 : 0) + (settleBy.length > 0 ? 1 : 0)
           if (answers === 0) settle(ctx, msg.peer, share)
           const [first, second] = share === undefined ? [] : splitShare(share, Math.max(answers, 1))
           if (descend.length > 0) {
-            const hashes = childHashes(store.digest, descend)
-            ctx.send(msg.peer, { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers(descend), hashes, ...first } satisfies MapMessage)
+            const hashes = childHashes(store.digest, descend, shift)
+            const step = { t: 'ranges', peer: ctx.self, parents: encodeRangeNumbers(descend), hashes, ...(shift === 0 ? {} : { shift }), ...first } satisfies MapMessage
+            ctx.send(msg.peer, step)
           }
           if (settleBy.length > 0) {
             const versions = versionsOf(store as ReplicaStore<unknown>, settleBy)

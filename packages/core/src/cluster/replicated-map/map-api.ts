@@ -186,7 +186,8 @@ export interface ReplicatedMap<V = unknown> extends AsyncDisposable {
    * started can wait for them before it serves reads (the cache's readiness does). A peer that leaves or restarts
    * drops out until its next catch-up ends. As the catch-up itself, it misses an entry too large for the transport's
    * `maxMessageBytes` (logged where it stays) and, about once in 50,000 catch-ups, a range whose 24-bit hashes match
-   * by chance; a peer that counts no rounds (a version without this) is never listed.
+   * by chance (found by the next catch-up, which compares their other 24 bits); a peer that counts no rounds (a
+   * version without this) is never listed.
    */
   caughtUp(): string[]
   stats(): ReplicatedMapStats

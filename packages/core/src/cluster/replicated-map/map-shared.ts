@@ -5,7 +5,7 @@
 import type { Pid } from '../../pid.ts'
 import type { ActorSystem } from '../../system/actor-system.ts'
 import type { Peers } from '../peers.ts'
-import type { WireVersions, WireWant } from './catch-up.ts'
+import type { RangeHashShift, WireVersions, WireWant } from './catch-up.ts'
 import type { CatchUpRounds, RoundShare } from './catch-up-rounds.ts'
 import type { DeltaOutbox } from './delta-outbox.ts'
 import type { DeltaFields } from './delta-batch.ts'
@@ -20,7 +20,7 @@ export type MapMessage =
   | { t: 'ack'; peer: Pid; seq: number }
   | ({ t: 'collect'; peer: Pid } & CollectFields)
   // The steps of a catch-up, each with its round's share when the round is counted (catch-up-rounds.ts).
-  | ({ t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array } & Partial<RoundShare>)
+  | ({ t: 'ranges'; peer: Pid; parents: number[]; hashes: Uint8Array; shift?: RangeHashShift } & Partial<RoundShare>)
   | ({ t: 'versions'; peer: Pid } & WireVersions & Partial<RoundShare>)
   | ({ t: 'want'; peer: Pid } & WireWant & Partial<RoundShare>)
   /** A share of a round handed back: after the entries it follows, or from a step that answered with nothing. */

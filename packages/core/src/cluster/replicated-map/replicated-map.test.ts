@@ -606,6 +606,20 @@ describe('replicated map: knowing a catch-up has ended (caughtUp)', () => {
     expect(m['a@h']!.caughtUp()).toEqual([])
   })
 
+  it('compares the other 24 bits of the range hashes in every other round, the first round the low ones', async () => {
+    const { net, sys, m } = cluster<number>(['a@h', 'b@h'], { syncIntervalMs: 100 })
+    const shifts: unknown[] = []
+    sys['b@h']!.trace((r) => {
+      if (r.type !== 'receive' || !r.pid.equals(m['b@h']!.pid)) return
+      const msg = r.msg as { t?: string; parents?: number[]; shift?: number }
+      if (msg.t === 'ranges' && msg.parents?.length === 1 && msg.parents[0] === 0) shifts.push(msg.shift)
+    })
+    m['a@h']!.set('k', 1)
+    await net.settle()
+    await net.clock.advance(250)
+    expect(shifts).toEqual([undefined, 8, undefined])
+  })
+
   it('starts no periodic catch-up with a peer while one with it is still under way', async () => {
     const { net, sys, m } = cluster<number>(['a@h', 'b@h'], { syncIntervalMs: 100 })
     await net.settle()
@@ -861,6 +875,7 @@ describe('replicated map: batching and bad input', () => {
       { t: 'delta', peer, writers: ['a@h'], base: 0, count: 1, data: new Uint8Array([0, 0]) },
       { t: 'ranges', peer, parents: [-1], hashes: new Uint8Array(16) },
       { t: 'ranges', peer, parents: [0], hashes: new Uint8Array(3) },
+      { t: 'ranges', peer, parents: [0], hashes: new Uint8Array(12), shift: 16 },
       { t: 'versions', peer, nodes: [5, 5], writers: [], base: 0, lists: [] },
       { t: 'versions', peer, nodes: [1], writers: ['a@h'], base: 0, lists: [new Uint8Array([1, 2, 3])] },
       { t: 'want', peer, nodes: [1], keys: 'all' },
@@ -871,8 +886,9 @@ describe('replicated map: batching and bad input', () => {
     expect(mb.get('good')).toBe(42)
     expect(mb.size).toBe(1)
     const warnings = sink.records.filter((r) => r['level'] === 40).map((r) => String(r['msg']))
-    expect(warnings.length).toBeGreaterThanOrEqual(9)
+    expect(warnings.length).toBeGreaterThanOrEqual(10)
     expect(warnings.every((w) => /malformed|ignored an unknown/.test(w))).toBe(true)
+    expect(sink.records.some((r) => r['problem'] === 'shift must be 0 or 8')).toBe(true)
     ma.set('after', 1)
     await net.settle()
     expect(mb.get('after')).toBe(1)
