@@ -211,6 +211,15 @@ describe('cache with real Redis clients', () => {
     await bad('/kv/k?ttlMs=-5', { method: 'PUT', body: 'x' }, 400, /ttlMs must be a positive integer of milliseconds, got "-5"/)
     await bad('/kv/k?ttlMs=soon', { method: 'PUT', body: 'x' }, 400, /ttlMs must be a positive integer/)
     await bad('/kv/k?ttlMs=9999999999999999', { method: 'PUT', body: 'x' }, 400, /ttlMs must be at most \d+ \(100 years\)/)
+    await bad('/kv/k?replicas=-1', { method: 'PUT', body: 'x' }, 400, /replicas must be a whole number of nodes from 0 to 9999, got "-1"/)
+    await bad('/kv/k?replicas=1&waitMs=0', { method: 'DELETE' }, 400, /waitMs must be a positive integer of milliseconds, got "0"/)
+    await bad('/kv/k?replicas=1&waitMs=60001', { method: 'PUT', body: 'x' }, 400, /waitMs must be at most 60000, got 60001/)
+    await bad('/kv/k?waitMs=10', { method: 'PUT', body: 'x' }, 400, /waitMs goes with replicas/)
+    // A node alone: no other node holds the write, and it says so without waiting out waitMs.
+    const alone = await fetch(`${a.http}/kv/waited?replicas=1&waitMs=60000`, { method: 'PUT', body: 'x' })
+    expect([alone.status, alone.headers.get('x-replicated-to')]).toEqual([204, '0'])
+    const gone = await fetch(`${a.http}/kv/waited?replicas=1`, { method: 'DELETE' })
+    expect([gone.status, gone.headers.get('x-replicated-to')]).toEqual([204, '0'])
     await bad('/kv/big', { method: 'PUT', body: Buffer.alloc(5000) }, 413, /larger than the limit of 4096 bytes/)
     // The same as a chunked upload, without a content-length: the 413 once the limit passes, and the node lives on
     // (it used to end the connection a second time and crash on the socket Node had already let go of).

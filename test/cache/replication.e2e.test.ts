@@ -33,7 +33,7 @@ describe('cache replication across processes', () => {
     await convergesTo(nodes, 'greeting', undefined)
   })
 
-  it('answers WAIT once the other nodes hold the writes made before it, so a read there right after sees them', async () => {
+  it('answers WAIT, and a PUT with ?replicas=, once the other nodes hold the writes before it: reads there see them', async () => {
     const nodes = await startCacheCluster(NAMES)
     const [a, b, c] = nodes as [CacheNode, CacheNode, CacheNode]
     const redis = new Redis({ host: a.host, port: a.redisPort })
@@ -50,6 +50,13 @@ describe('cache replication across processes', () => {
       await redis.set('one-more', 'x')
       expect(await redis.call('WAIT', '5', '10000')).toBe(2)
       for (const reader of readers) expect(await reader.get('one-more')).toBe('x')
+      // The same over HTTP: a PUT or DELETE with ?replicas= answers once they hold it, and says how many do.
+      const put = await fetch(`${a.http}/kv/by-http?replicas=2&waitMs=10000`, { method: 'PUT', body: 'h' })
+      expect([put.status, put.headers.get('x-replicated-to')]).toEqual([204, '2'])
+      for (const reader of readers) expect(await reader.get('by-http')).toBe('h')
+      const del = await fetch(`${a.http}/kv/by-http?replicas=2&waitMs=10000`, { method: 'DELETE' })
+      expect([del.status, del.headers.get('x-replicated-to')]).toEqual([204, '2'])
+      for (const reader of readers) expect(await reader.exists('by-http')).toBe(0)
     } finally {
       redis.disconnect()
       for (const reader of readers) reader.disconnect()

@@ -5,8 +5,11 @@
  * paths are percent-encoded bytes (key-codec.ts), so `%FF` is the byte 0xFF and any key RESP can write, HTTP can
  * address.
  *
+ * A PUT or DELETE with `?replicas=<n>` (and `waitMs`, default 1000) answers once `n` other nodes hold the write, or
+ * at `waitMs`, saying how many do in `x-replicated-to`: RESP's WAIT over HTTP.
+ *
  * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
- * a bad `ttlMs` is 400, a body past the size limit is 413 and that connection is closed. A PUT while the data set is
+ * a bad `ttlMs`, `replicas` or `waitMs` is 400, a body past the size limit is 413 and that connection is closed. A PUT while the data set is
  * past `CACHE_MAX_MEMORY` is 507, its body unread and its connection closed. Before the node holds its peers' data
  * (`notLoadedReason`), the key-value routes are 503, so a client that reaches the port directly, not through a
  * Service that heeds `/readyz`, does not read "absent" for keys its peers hold.
@@ -135,6 +138,32 @@ function queryKeys(query: string): Map<string, string> {
   return params
 }
 
+/** What `?replicas=<n>&waitMs=<ms>` asks of a PUT or DELETE: WAIT's two numbers. */
+interface ReplicaWait {
+  readonly atLeast: number
+  readonly timeoutMs: number
+}
+
+/** How long a write with `replicas` waits for them when it gives no `waitMs`. */
+const DEFAULT_REPLICA_WAIT_MS = 1_000
+/** The longest `waitMs`: a minute, past which an HTTP client or a proxy in front has long given up. */
+const MAX_REPLICA_WAIT_MS = 60_000
+
+/** Reads `replicas` and `waitMs` (undefined when the request asks for no wait); a bad value is a 400. */
+function replicaWaitOf(params: Map<string, string>): ReplicaWait | undefined {
+  const replicas = params.get('replicas')
+  const wait = params.get('waitMs')
+  if (replicas === undefined) {
+    if (wait !== undefined) throw new HttpError(400, 'waitMs goes with replicas: ask for ?replicas=<n>&waitMs=<ms>\n')
+    return undefined
+  }
+  if (!/^[0-9]{1,4}$/.test(replicas)) throw new HttpError(400, `replicas must be a whole number of nodes from 0 to 9999, got "${keyToText(replicas)}"\n`)
+  if (wait !== undefined && !/^[1-9][0-9]{0,4}$/.test(wait)) throw new HttpError(400, `waitMs must be a positive integer of milliseconds, got "${keyToText(wait)}"\n`)
+  const timeoutMs = wait === undefined ? DEFAULT_REPLICA_WAIT_MS : Number(wait)
+  if (timeoutMs > MAX_REPLICA_WAIT_MS) throw new HttpError(400, `waitMs must be at most ${MAX_REPLICA_WAIT_MS}, got ${wait}\n`)
+  return { atLeast: Number(replicas), timeoutMs }
+}
+
 /** The body of a `PUT`, at most `limit` bytes; past it a 413, and the connection closed with the rest unread. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   try {
@@ -164,6 +193,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const json = (res: ServerResponse, value: unknown): void =>
     send(res, 200, `${JSON.stringify(value)}\n`, { 'content-type': 'application/json; charset=utf-8' })
 
+  /** With `?replicas=`, waits as WAIT does and says how many other nodes hold the write (`x-replicated-to`). */
+  const replicatedHeader = async (wait: ReplicaWait | undefined): Promise<Record<string, string>> => {
+    if (wait === undefined) return {}
+    const peers = wait.atLeast === 0 ? [] : await map.replicatedTo(wait).catch(() => [])
+    return { 'x-replicated-to': String(peers.length) }
+  }
+
   const kv = async (req: IncomingMessage, res: ServerResponse, rawKey: string, query: string): Promise<void> => {
     const key = keyFromUrlSegment(rawKey)
     if (key === undefined) throw new HttpError(400, 'bad percent escape in the key; write a byte as %XX\n')
@@ -178,7 +214,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         return send(res, 200, Buffer.from(value.buffer, value.byteOffset, value.byteLength), headers)
       }
       case 'PUT': {
-        const ttlText = queryKeys(query).get('ttlMs')
+        const params = queryKeys(query)
+        const replicaWait = replicaWaitOf(params)
+        const ttlText = params.get('ttlMs')
         let ttlMs: number | undefined
         if (ttlText !== undefined) {
           if (!/^[1-9][0-9]{0,15}$/.test(ttlText)) throw new HttpError(400, `ttlMs must be a positive integer of milliseconds, got "${keyToText(ttlText)}"\n`)
@@ -195,12 +233,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         else map.set(key, body, { ttlMs })
         // On the wire to every peer before the client hears of it, as the RESP server's writes are.
         map.flush()
-        return send(res, 204)
+        return send(res, 204, '', await replicatedHeader(replicaWait))
       }
-      case 'DELETE':
+      case 'DELETE': {
+        const replicaWait = replicaWaitOf(queryKeys(query))
         map.delete(key)
         map.flush()
-        return send(res, 204)
+        return send(res, 204, '', await replicatedHeader(replicaWait))
+      }
       default:
         throw new HttpError(405, `method ${req.method ?? ''} not allowed on /kv/<key>: use GET, PUT or DELETE\n`)
     }
