@@ -7,7 +7,6 @@
  * Shutdown on SIGTERM: /readyz turns 503, the RESP listener closes (no new writes), the node waits (within the grace
  * period) until every peer has acknowledged the changes this node accepted, then leaves the cluster and stops.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ActorSystem } from '@cohort/core'
 import { createMetricsRegistry, DEFAULT_JOIN_CLUSTER_OPTIONS, installGracefulShutdown, joinCluster, logDestination, nodeOptionsFromConfig, observerChild, observerRequestHandler, strategyFromConfig } from '@cohort/discovery'
 import type { Cluster } from '@cohort/discovery'
@@ -76,8 +75,8 @@ const REPLICA_RESTARTING = 'no replica: the last one stopped, its data with it, 
  */
 const ALONE_MARGIN_MS = 10_000
 
-/** How often shutdown looks whether peers have acknowledged everything. */
-const DRAIN_POLL_MS = 20
+/** What shutdown keeps of its grace period for leaving the cluster and stopping, after it waited for its peers. */
+const LEAVE_MARGIN_MS = 1_000
 
 export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap): Promise<CacheNode> {
   const config = await loadCacheConfig({ env: proc.env })
@@ -169,7 +168,6 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     })
   }
 
-  const pendingTotal = (): number => Object.values(map.stats().pendingByPeer).reduce((a, b) => a + b, 0)
   installGracefulShutdown({
     signals: proc.signals,
     drainDelayMs: cohort.shutdown.drainDelayMs,
@@ -180,10 +178,17 @@ export async function runCacheNode(proc: CacheProcess, startMap: StartCacheMap):
     },
     leave: async () => {
       await resp?.close()
-      // What this node accepted reaches its peers before it goes; the grace period bounds the wait.
+      // What this node accepted is held by its peers before it goes, each confirming it (WAIT's replicatedTo). The
+      // grace period bounds the wait, less what leaving takes: a peer that never confirms (one of an earlier
+      // version) is given up on before the deadline would exit 1.
       const started = system.clock.now()
-      while (pendingTotal() > 0 && node.nodes().length > 0) await sleep(DRAIN_POLL_MS)
-      logger.info({ durationMs: system.clock.now() - started }, 'replication drained')
+      const peers = map.peers()
+      const waitMs = Math.max(1, cohort.shutdown.gracePeriodMs - cohort.shutdown.drainDelayMs - LEAVE_MARGIN_MS)
+      const confirmed = peers.length === 0 ? [] : await map.replicatedTo({ atLeast: peers.length, timeoutMs: waitMs }).catch(() => [])
+      const missing = peers.filter((peer) => !confirmed.includes(peer))
+      const took = { durationMs: system.clock.now() - started, peers: confirmed }
+      if (missing.length === 0) logger.info(took, 'replication drained')
+      else logger.warn({ ...took, missing }, 'replication drained without a confirmation from every peer')
       await map.stop()
       await cluster.stop()
       await node.leave()
