@@ -9,10 +9,10 @@
  * at `waitMs`, saying how many do in `x-replicated-to`: RESP's WAIT over HTTP.
  *
  * Bad input gets a 4xx that names what was wrong, and nothing is stored: a malformed escape or an empty key is 400,
- * a bad `ttlMs`, `replicas` or `waitMs` is 400, a body past the size limit is 413 and that connection is closed. A PUT while the data set is
- * past `CACHE_MAX_MEMORY` is 507, its body unread and its connection closed. Before the node holds its peers' data
- * (`notLoadedReason`), the key-value routes are 503, so a client that reaches the port directly, not through a
- * Service that heeds `/readyz`, does not read "absent" for keys its peers hold.
+ * a bad `ttlMs`, `replicas` or `waitMs` is 400, a body past the size limit is 413 and that connection is closed. A
+ * PUT while the data set is past `CACHE_MAX_MEMORY` is 507, its body unread and its connection closed. Before the
+ * node holds its peers' data (`notLoadedReason`), the key-value routes are 503, so a client that reaches the port
+ * directly, not through a Service that heeds `/readyz`, does not read "absent" for keys its peers hold.
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'

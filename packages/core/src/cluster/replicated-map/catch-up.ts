@@ -55,7 +55,7 @@ export function decodeRangeHashShift(shift: unknown): RangeHashShift | undefined
   return shift === 8 ? 8 : undefined
 }
 
-/** The hashes of the children of `parents`, four per parent, as little-endian 24-bit words of the hash's bits from `shift`. */
+/** The hashes of the children of `parents`, four per parent: the 24 bits from `shift` of each, little-endian. */
 export function childHashes(digest: RangeDigest, parents: readonly number[], shift: RangeHashShift = 0): Buffer {
   const out = Buffer.allocUnsafe(parents.length * 4 * RANGE_HASH_BYTES)
   let at = 0
