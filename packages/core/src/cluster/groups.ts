@@ -15,7 +15,7 @@
  * - `<bytes>` (a Uint8Array): a broadcast, `[group, msg]` encoded once by the sender for every node it goes to, sent
  *   to this node's scope pid; the scope decodes it and delivers `msg` to its local members of `group`;
  * - `broadcast(group, msg)`: the same, unencoded (sent by name while the peer's scope pid is not known yet);
- * - `ping(peer, id)` → `pong(node, id)`: a barrier of `synced()` (group-barriers.ts), sent after every delta the
+ * - `ping(peer, id)` → `pong(node, id)`: a barrier of `synced()` (sync-barriers.ts), sent after every delta the
  *   asking scope sent before, so the answer means the asked node holds all of them.
  *
  * Eventually consistent, no lock: after a partition heals, `nodeup` runs the discovery again and every node ends with
@@ -33,8 +33,8 @@ import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
-import { GroupBarriers } from './group-barriers.ts'
-import type { BarrierOutcome } from './group-barriers.ts'
+import { SyncBarriers } from './sync-barriers.ts'
+import type { BarrierOutcome } from './sync-barriers.ts'
 import { GroupTable } from './group-table.ts'
 import type { GroupListener, GroupSnapshot } from './group-table.ts'
 import { Peers } from './peers.ts'
@@ -343,7 +343,7 @@ function checkGroup(group: unknown): void {
  * shared with the handle). */
 interface ScopeState {
   readonly memberRefs: Map<string, Ref>
-  readonly barriers: GroupBarriers
+  readonly barriers: SyncBarriers
 }
 
 /**
@@ -390,7 +390,7 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
     name,
     init(_args, ctx) {
       for (const node of system.nodes()) peers.discover(ctx, node)
-      return { memberRefs: new Map(), barriers: new GroupBarriers() }
+      return { memberRefs: new Map(), barriers: new SyncBarriers() }
     },
     handleCall(request: ScopeRequest, from, state, ctx) {
       if (request?.t !== 'synced') return { reply: { missing: [] } satisfies BarrierOutcome, state }

@@ -1,10 +1,10 @@
 /**
- * GroupBarriers: the bookkeeping behind `groups.synced()`, kept by a scope actor. A barrier is a question put to the
- * scope of every connected node: "have you seen every change I made before this?". The scope asks a node only once
- * it has sent that node its snapshot (answered its `discover`), and asks with a `ping` sent after every delta it
- * sent before, so a `pong` (messages between two actors arrive in order) means the node holds everything this node
- * changed before the barrier. A node that goes down is not waited for; one that never answers (it runs no scope of
- * this name) makes the barrier time out, naming it.
+ * SyncBarriers: the bookkeeping behind `groups.synced()` and `presence.synced()`, kept by a scope actor. A barrier is
+ * a question put to the scope of every connected node: "have you seen every change I made before this?". The scope
+ * asks a node only once it has sent that node its snapshot (answered its `discover`), and asks with a `ping` sent
+ * after every delta it sent before, so a `pong` (messages between two actors arrive in order) means the node holds
+ * everything this node changed before the barrier. A node that goes down is not waited for; one that never answers
+ * (it runs no scope of this name) makes the barrier time out, naming it.
  */
 import type { From } from '../actor/ctx.ts'
 import type { Ref } from '../ref.ts'
@@ -21,7 +21,7 @@ interface Barrier {
 export type BarrierOutcome = null | { missing: string[] }
 
 /** The open barriers of one scope actor, and the nodes it has sent its snapshot to. */
-export class GroupBarriers {
+export class SyncBarriers {
   readonly #open = new Map<number, Barrier>()
   /** Nodes whose scope has this node's snapshot: a ping to them is ordered after everything they need. */
   readonly #snapshotSent = new Set<string>()
