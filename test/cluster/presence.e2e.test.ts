@@ -35,6 +35,11 @@ describe('presence over the transport', () => {
         { key: 'user-b', node: b.name },
       ])
     }
+
+    // Once synced resolves on a, b lists what a tracked, with no waiting on b.
+    await a.request('spawnTracked', { key: 'user-a2', meta: { tab: 2 } })
+    await a.request('presenceSynced')
+    expect(await b.request('list')).toContainEqual({ key: 'user-a2', node: a.name })
   })
 
   it('drops the entries of a node that stops answering (SIGSTOP) when the tick says it is down', async () => {

@@ -251,6 +251,8 @@ function startReplicatedServices() {
       return fromPid(pid)
     },
     list: () => presence.list('room').map((e) => ({ key: e.key, node: e.node })).sort((a, b) => (a.node < b.node ? -1 : 1)),
+    /** `presence.synced()`: resolves once every connected node lists this node's changes. */
+    presenceSynced: () => presence.synced(),
   }
 }
 

@@ -33,8 +33,8 @@ import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
-import { SyncBarriers } from './sync-barriers.ts'
-import type { BarrierOutcome } from './sync-barriers.ts'
+import { DEFAULT_SYNCED_OPTIONS, SyncBarriers } from './sync-barriers.ts'
+import type { BarrierOutcome, SyncedOptions } from './sync-barriers.ts'
 import { GroupTable } from './group-table.ts'
 import type { GroupListener, GroupSnapshot } from './group-table.ts'
 import { Peers } from './peers.ts'
@@ -63,17 +63,8 @@ export interface SendOptions {
   sender?: Ctx
 }
 
-/** Options of `synced`. */
-export interface SyncedOptions {
-  /**
-   * How long to wait for the slowest node; past it `synced` rejects naming the nodes that did not answer.
-   * @default 5000 (a connected node answers in one round trip; one that never does runs no scope of this name)
-   */
-  timeoutMs?: number
-}
-
-/** The defaults of `synced`. */
-export const DEFAULT_SYNCED_OPTIONS: Readonly<{ timeoutMs: number }> = Object.freeze({ timeoutMs: 5_000 })
+export { DEFAULT_SYNCED_OPTIONS }
+export type { SyncedOptions }
 
 /** A running scope of process groups on one node. */
 export interface Groups extends AsyncDisposable {

@@ -9,6 +9,18 @@
 import type { From } from '../actor/ctx.ts'
 import type { Ref } from '../ref.ts'
 
+/** Options of `synced` (groups' and presence's). */
+export interface SyncedOptions {
+  /**
+   * How long to wait for the slowest node; past it `synced` rejects naming the nodes that did not answer.
+   * @default 5000 (a connected node answers in one round trip; one that never does runs no scope of this name)
+   */
+  timeoutMs?: number
+}
+
+/** The defaults of `synced`. */
+export const DEFAULT_SYNCED_OPTIONS: Readonly<{ timeoutMs: number }> = Object.freeze({ timeoutMs: 5_000 })
+
 interface Barrier {
   readonly from: From
   /** Nodes that have not answered yet. */

@@ -179,6 +179,56 @@ describe('presence: leaving by itself', () => {
 })
 
 describe('presence: bad input', () => {
+  it('synced resolves once every connected node lists this node\'s changes, however slow its link', async () => {
+    const { net, sys, p } = cluster('a@h', 'b@h', 'c@h')
+    await net.settle()
+    net.delay('a@h', 'c@h', 50)
+    const tab = idle(sys['a@h']!)
+    p['a@h']!.track(tab, 'room', 'ada', 1)
+    let seen: string[][] | undefined
+    const done = p['a@h']!.synced().then(() => (seen = ['b@h', 'c@h'].map((n) => view(p[n]!.list('room')))))
+    await net.clock.advance(99)
+    expect(seen).toBeUndefined()
+    await net.clock.advance(1)
+    await done
+    expect(seen).toEqual([[`ada@a@h:1:${tab.key}`], [`ada@a@h:1:${tab.key}`]])
+    // An untrack is a change like any other.
+    p['a@h']!.untrack(tab, 'room')
+    net.delay('a@h', 'c@h', 0)
+    await p['a@h']!.synced()
+    for (const n of ['b@h', 'c@h']) expect(p[n]!.list('room')).toEqual([])
+  })
+
+  it('synced rejects naming a node that runs no tracker of the scope, and does not wait for one that goes down', async () => {
+    net = createNetwork()
+    const a = net.addNode('a@h')
+    const b = net.addNode('b@h')
+    net.addNode('bare@h')
+    const pa = startPresence(a)
+    startPresence(b)
+    await net.settle()
+    pa.track(idle(a), 'room', 'ada', 1)
+    const rejected = pa.synced({ timeoutMs: 100 }).catch((err: unknown) => err)
+    await net.clock.advance(100)
+    expect(await rejected).toMatchObject({ code: 'COHORT_ERR_PRESENCE_NOT_SYNCED', message: expect.stringContaining('of bare@h did not confirm a@h') as unknown })
+
+    await net.kill('bare@h')
+    net.delay('a@h', 'b@h', 1_000)
+    const waiting = pa.synced({ timeoutMs: 5_000 })
+    await net.kill('b@h')
+    await net.settle()
+    await expect(waiting).resolves.toBeUndefined()
+  })
+
+  it('synced refuses a bad timeout and fails on a stopped tracker', async () => {
+    const { p } = cluster('a@h')
+    await expect(p['a@h']!.synced()).resolves.toBeUndefined()
+    await expect(p['a@h']!.synced({ timeoutMs: 0 })).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'timeoutMs' })
+    await expect(p['a@h']!.synced(null as never)).rejects.toMatchObject({ code: 'COHORT_ERR_INVALID_OPTION', option: 'options' })
+    await p['a@h']!.stop()
+    await expect(p['a@h']!.synced()).rejects.toMatchObject({ code: 'COHORT_ERR_NOPROC' })
+  })
+
   it('drops malformed messages from peers with a warning and keeps running', async () => {
     const sink = createLogSink('warn')
     net = createNetwork({ logger: sink.logger })

@@ -16,6 +16,7 @@
  * `track` by one message; a node's entries leave at nodedown even if its processes live on (a partition), and come
  * back as joins when it heals.
  */
+import type { Ctx, From } from '../../actor/ctx.ts'
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
 import { serializableBound, sharedMessageCodec } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
@@ -27,6 +28,8 @@ import { Peers } from '../peers.ts'
 import { SnapshotGathering, partBytesOf, partFields, partFieldsValid, splitSnapshot } from '../snapshot-parts.ts'
 import type { PartFields } from '../snapshot-parts.ts'
 import { ServiceHandle } from '../service-handle.ts'
+import { DEFAULT_SYNCED_OPTIONS, SyncBarriers } from '../sync-barriers.ts'
+import type { BarrierOutcome, SyncedOptions } from '../sync-barriers.ts'
 import { PresenceTable } from './presence-table.ts'
 import type { PresenceDiff, PresenceEntry, PresenceListener, WirePresence } from './presence-table.ts'
 
@@ -64,6 +67,14 @@ export interface Presence extends AsyncDisposable {
   topics(): string[]
   /** Calls `listener` with the joins and leaves of `topic`; returns a function that unsubscribes. */
   subscribe(topic: string, listener: PresenceListener): () => void
+  /**
+   * Resolves once the tracker of every node connected now holds every track, update and untrack this node made
+   * before the call: after `track(pid, topic, key, meta)` then `await synced()`, `list(topic)` on any of those nodes
+   * shows the entry. A node that goes down meanwhile is not waited for. @throws CohortError
+   * (COHORT_ERR_PRESENCE_NOT_SYNCED) naming the nodes that did not answer within `timeoutMs` (default 5000);
+   * InvalidOptionError for a bad option; (COHORT_ERR_NOPROC) when stopped
+   */
+  synced(options?: SyncedOptions): Promise<void>
   /** Stops this node's tracker: its entries leave on every peer. Idempotent. */
   stop(): Promise<void>
 }
@@ -76,6 +87,14 @@ type TrackerMessage =
   | { t: 'localTrack'; entry: WirePresence }
   | { t: 'localUntrack'; topic: string; pid: Pid; keys: string[] }
   | { t: 'nodeup'; node: string }
+  | { t: 'nodedown'; node: string }
+  // A barrier of `synced()` (sync-barriers.ts), sent after every delta the asking node sent before.
+  | { t: 'ping'; peer: Pid; id: number }
+  | { t: 'pong'; node: string; id: number }
+  | { t: 'syncTimeout'; id: number }
+
+/** The request behind `synced`, answered with a BarrierOutcome. */
+type TrackerRequest = { t: 'synced'; timeoutMs: number }
 
 /** The most bytes a meta may take, encoded: every entry crosses in messages of its own to every peer. */
 export const MAX_PRESENCE_META_BYTES = 64 * 1024
@@ -114,8 +133,12 @@ export function startPresence(system: ActorSystem, options: PresenceOptions = {}
   const handle = new PresenceHandle(system, scope, pid, table)
   const stopNodes = system.monitorNodes((event) => {
     if (event.type === 'nodeup') system.send(pid, { t: 'nodeup', node: event.node } satisfies TrackerMessage)
-    // At once, so no `list` shows entries of a node that is gone; the peer monitor's Down that follows is ignored.
-    else if (peers.drop(event.node)) table.dropNode(event.node)
+    else {
+      // At once, so no `list` shows entries of a node that is gone; the peer monitor's Down that follows is ignored.
+      if (peers.drop(event.node)) table.dropNode(event.node)
+      // A barrier waits for it no longer.
+      system.send(pid, { t: 'nodedown', node: event.node } satisfies TrackerMessage)
+    }
   })
   system.monitor(pid, () => {
     stopNodes()
@@ -178,6 +201,25 @@ class PresenceHandle extends ServiceHandle implements Presence {
     return this.#table.subscribe(topic, listener)
   }
 
+  async synced(options: SyncedOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object')
+    const timeoutMs = options.timeoutMs ?? DEFAULT_SYNCED_OPTIONS.timeoutMs
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new InvalidOptionError('timeoutMs', timeoutMs, 'a positive number of milliseconds')
+    }
+    if (this.stopped) {
+      throw new CohortError('COHORT_ERR_NOPROC', `the presence scope ${JSON.stringify(this.scope)} has stopped on ${this.#system.node}`)
+    }
+    // The tracker answers at timeoutMs itself, naming the missing nodes; the call's own timeout is only a backstop.
+    const outcome = await this.#system.call<BarrierOutcome>(this.pid, { t: 'synced', timeoutMs } satisfies TrackerRequest, timeoutMs + 5_000)
+    if (outcome !== null) {
+      throw new CohortError(
+        'COHORT_ERR_PRESENCE_NOT_SYNCED',
+        `the presence scope ${JSON.stringify(this.scope)} of ${outcome.missing.join(', ')} did not confirm ${this.#system.node}'s changes within ${timeoutMs} ms: start the scope there too (startPresence with this scope), or check that node`,
+      )
+    }
+  }
+
   #put(pid: Pid, topic: string, key: string, meta: unknown): void {
     const v = ++this.#version
     this.#table.put(topic, key, meta, this.#system.node, pid, v)
@@ -231,9 +273,10 @@ function isWirePresence(w: unknown, node: string): w is WirePresence {
   )
 }
 
-/** The tracker actor's state: the monitors of local tracked pids. */
+/** The tracker actor's state: the monitors of local tracked pids, and the open barriers of `synced()`. */
 interface TrackerState {
   readonly monitors: Map<string, Ref>
+  readonly barriers: SyncBarriers
 }
 
 function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTable, peers: Peers): ServerBehaviour<TrackerState, undefined> {
@@ -242,11 +285,28 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
   const malformed = (msg: unknown): void => {
     logger.warn({ msg: describeValue(msg) }, 'a presence tracker dropped a malformed message')
   }
+  const ping = (ctx: Ctx, node: string, id: number): void => {
+    const peer = peers.pidOf(node)
+    if (peer !== undefined) ctx.send(peer, { t: 'ping', peer: ctx.self, id } satisfies TrackerMessage)
+  }
+  const finish = (ctx: Ctx, done: { from: From; timer: Ref | undefined }): void => {
+    if (done.timer !== undefined) ctx.cancelTimer(done.timer)
+    ctx.reply(done.from, null satisfies BarrierOutcome)
+  }
   return {
     name,
     init(_args, ctx) {
       for (const node of system.nodes()) peers.discover(ctx, node)
-      return { monitors: new Map() }
+      return { monitors: new Map(), barriers: new SyncBarriers() }
+    },
+    handleCall(request: TrackerRequest, from, state, ctx) {
+      if (request?.t !== 'synced') return { reply: { missing: [] } satisfies BarrierOutcome, state }
+      // After every delta sent so far (this call sits behind the local changes in the mailbox), so a ping follows them.
+      const { id, pingNow } = state.barriers.open(from, system.nodes())
+      if (id === undefined) return { reply: null satisfies BarrierOutcome, state }
+      for (const node of pingNow) ping(ctx, node, id)
+      state.barriers.setTimer(id, ctx.sendAfter(ctx.self, { t: 'syncTimeout', id } satisfies TrackerMessage, request.timeoutMs))
+      return { noreply: state }
     },
     handleInfo(msg: TrackerMessage | Down, state, ctx) {
       if (typeof msg !== 'object' || msg === null) {
@@ -276,8 +336,13 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
         case 'nodeup':
           peers.discover(ctx, msg.node)
           return state
+        case 'nodedown':
+          for (const done of state.barriers.nodeDown(msg.node)) finish(ctx, done)
+          return state
         case 'discover':
           peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(system.node), partBytesOf(system)), (node) => table.dropNode(node))
+          // The peer has this node's snapshot now: barriers waiting for it can ask it.
+          if (msg.peer instanceof Pid && peers.has(msg.peer)) for (const id of state.barriers.snapshotSent(msg.peer.node)) ping(ctx, msg.peer.node, id)
           return state
         case 'sync': {
           if (!peers.accepts(msg.peer)) return state
@@ -324,6 +389,19 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
             ctx.demonitor(ref, { flush: true })
           }
           peers.sendAll(ctx, { t: 'untrack', peer: ctx.self, topic: msg.topic, pid: msg.pid, keys: msg.keys } satisfies TrackerMessage)
+          return state
+        }
+        case 'ping':
+          if (msg.peer instanceof Pid && Number.isSafeInteger(msg.id)) ctx.send(msg.peer, { t: 'pong', node: system.node, id: msg.id } satisfies TrackerMessage)
+          return state
+        case 'pong': {
+          const done = state.barriers.answered(msg.id, msg.node)
+          if (done !== undefined) finish(ctx, done)
+          return state
+        }
+        case 'syncTimeout': {
+          const expired = state.barriers.expire(msg.id)
+          if (expired !== undefined) ctx.reply(expired.from, { missing: expired.missing } satisfies BarrierOutcome)
           return state
         }
         default:
