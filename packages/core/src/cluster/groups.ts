@@ -24,7 +24,7 @@
  * Gotchas: only local processes can join (the scope of a member's node owns it); a dead pid is ignored by `join`;
  * `members` on another node lags a `join` by one message (`await groups.synced()` waits until it does not).
  */
-import type { Address, Ctx, From } from '../actor/ctx.ts'
+import type { Address, Ctx } from '../actor/ctx.ts'
 import type { ServerBehaviour } from '../actor/server-behaviour.ts'
 import { createMessageCodec } from '../codec.ts'
 import type { MessageCodec } from '../codec.ts'
@@ -34,7 +34,7 @@ import type { Ref } from '../ref.ts'
 import { Down } from '../signals.ts'
 import type { ActorSystem } from '../system/actor-system.ts'
 import { DEFAULT_SYNCED_OPTIONS, SyncBarriers } from './sync-barriers.ts'
-import type { BarrierOutcome, SyncedOptions } from './sync-barriers.ts'
+import type { BarrierMessage, BarrierOutcome, SyncedOptions } from './sync-barriers.ts'
 import { GroupTable } from './group-table.ts'
 import type { GroupListener, GroupSnapshot } from './group-table.ts'
 import { Peers } from './peers.ts'
@@ -122,9 +122,7 @@ type ScopeMessage =
   | { t: 'localLeave'; group: string; pids: Pid[] }
   | { t: 'nodeup'; node: string }
   | { t: 'nodedown'; node: string }
-  | { t: 'ping'; peer: Pid; id: number }
-  | { t: 'pong'; node: string; id: number }
-  | { t: 'syncTimeout'; id: number }
+  | BarrierMessage
 
 /** The request behind `synced`, answered with a BarrierOutcome. */
 type ScopeRequest = { t: 'synced'; timeoutMs: number }
@@ -369,28 +367,17 @@ function joinGroups(snapshot: readonly (readonly [string, readonly Pid[]])[]): G
 function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, peers: Peers): ServerBehaviour<ScopeState, undefined> {
   const codec = createMessageCodec()
   const gathering = new SnapshotGathering<[string, Pid[]]>()
-  const ping = (ctx: Ctx, node: string, id: number): void => {
-    const peer = peers.pidOf(node)
-    if (peer !== undefined) ctx.send(peer, { t: 'ping', peer: ctx.self, id } satisfies ScopeMessage)
-  }
-  const finish = (ctx: Ctx, done: { from: From; timer: Ref | undefined }): void => {
-    if (done.timer !== undefined) ctx.cancelTimer(done.timer)
-    ctx.reply(done.from, null satisfies BarrierOutcome)
-  }
   return {
     name,
     init(_args, ctx) {
       for (const node of system.nodes()) peers.discover(ctx, node)
-      return { memberRefs: new Map(), barriers: new SyncBarriers() }
+      return { memberRefs: new Map(), barriers: new SyncBarriers((node) => peers.pidOf(node)) }
     },
     handleCall(request: ScopeRequest, from, state, ctx) {
       if (request?.t !== 'synced') return { reply: { missing: [] } satisfies BarrierOutcome, state }
       // After every delta sent so far (this call sits behind them in the mailbox), so a ping follows them.
-      const { id, pingNow } = state.barriers.open(from, system.nodes())
-      if (id === undefined) return { reply: null satisfies BarrierOutcome, state }
-      for (const node of pingNow) ping(ctx, node, id)
-      state.barriers.setTimer(id, ctx.sendAfter(ctx.self, { t: 'syncTimeout', id } satisfies ScopeMessage, request.timeoutMs))
-      return { noreply: state }
+      const reply = state.barriers.open(ctx, from, system.nodes(), request.timeoutMs)
+      return reply === undefined ? { noreply: state } : { reply, state }
     },
     handleInfo(msg: ScopeMessage | Down | Uint8Array, state, ctx) {
       if (msg instanceof Uint8Array) {
@@ -427,12 +414,12 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
           peers.discover(ctx, msg.node)
           return state
         case 'nodedown':
-          for (const done of state.barriers.nodeDown(msg.node)) finish(ctx, done)
+          state.barriers.nodeDown(ctx, msg.node)
           return state
         case 'discover':
           peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(), partBytesOf(system)), (node) => table.dropNode(node))
           // The peer has this node's snapshot now: barriers waiting for it can ask it.
-          if (peers.has(msg.peer)) for (const id of state.barriers.snapshotSent(msg.peer.node)) ping(ctx, msg.peer.node, id)
+          if (peers.has(msg.peer)) state.barriers.snapshotSent(ctx, msg.peer.node)
           return state
         case 'sync': {
           if (!peers.accepts(msg.peer)) return state
@@ -457,18 +444,10 @@ function scopeBehaviour(system: ActorSystem, name: string, table: GroupTable, pe
           for (const pid of table.localMembers(msg.group)) ctx.send(pid, msg.msg)
           return state
         case 'ping':
-          if (msg.peer instanceof Pid) ctx.send(msg.peer, { t: 'pong', node: system.node, id: msg.id } satisfies ScopeMessage)
+        case 'pong':
+        case 'syncTimeout':
+          state.barriers.handle(ctx, msg)
           return state
-        case 'pong': {
-          const done = state.barriers.answered(msg.id, msg.node)
-          if (done !== undefined) finish(ctx, done)
-          return state
-        }
-        case 'syncTimeout': {
-          const expired = state.barriers.expire(msg.id)
-          if (expired !== undefined) ctx.reply(expired.from, { missing: expired.missing } satisfies BarrierOutcome)
-          return state
-        }
         case 'localJoin':
           for (const pid of msg.pids) {
             if (table.hasMember(pid) && !state.memberRefs.has(pid.key)) state.memberRefs.set(pid.key, ctx.monitor(pid))

@@ -6,7 +6,8 @@
  * everything this node changed before the barrier. A node that goes down is not waited for; one that never answers
  * (it runs no scope of this name) makes the barrier time out, naming it.
  */
-import type { From } from '../actor/ctx.ts'
+import type { Ctx, From } from '../actor/ctx.ts'
+import { Pid } from '../pid.ts'
 import type { Ref } from '../ref.ts'
 
 /** Options of `synced` (groups' and presence's). */
@@ -32,66 +33,82 @@ interface Barrier {
 /** What a finished barrier answers its caller: null when every node answered, else the nodes that did not. */
 export type BarrierOutcome = null | { missing: string[] }
 
+/**
+ * The messages of a barrier, between the scope actors of one scope and to an actor itself (its timeout); a scope's
+ * own messages include them and hand them to `handle`.
+ */
+export type BarrierMessage = { t: 'ping'; peer: Pid; id: number } | { t: 'pong'; node: string; id: number } | { t: 'syncTimeout'; id: number }
+
 /** The open barriers of one scope actor, and the nodes it has sent its snapshot to. */
 export class SyncBarriers {
   readonly #open = new Map<number, Barrier>()
   /** Nodes whose scope has this node's snapshot: a ping to them is ordered after everything they need. */
   readonly #snapshotSent = new Set<string>()
+  /** The scope actor of a node, when it is a peer: where a ping goes. */
+  readonly #peerOf: (node: string) => Pid | undefined
   #nextId = 0
 
+  constructor(peerOf: (node: string) => Pid | undefined) {
+    this.#peerOf = peerOf
+  }
+
   /**
-   * Opens a barrier over `nodes`; returns its id and the nodes to ping now (the others are pinged by `snapshotSent`
-   * once they have the snapshot). With no node to wait for it is finished at once: the id is undefined.
+   * A `synced` call, in the scope actor's `handleCall` (behind every delta it sent so far, so a ping follows them):
+   * opens a barrier over `nodes`, pings those that have the snapshot (the others once they do) and arms its timeout.
+   * Returns the reply to give now, null with no node to wait for; undefined when the barrier will reply itself.
    */
-  open(from: From, nodes: readonly string[]): { id: number | undefined; pingNow: string[] } {
-    if (nodes.length === 0) return { id: undefined, pingNow: [] }
+  open(ctx: Ctx, from: From, nodes: readonly string[], timeoutMs: number): BarrierOutcome | undefined {
+    if (nodes.length === 0) return null
     const id = ++this.#nextId
-    this.#open.set(id, { from, waiting: new Set(nodes), timer: undefined })
-    return { id, pingNow: nodes.filter((n) => this.#snapshotSent.has(n)) }
+    const timer = ctx.sendAfter(ctx.self, { t: 'syncTimeout', id } satisfies BarrierMessage, timeoutMs)
+    this.#open.set(id, { from, waiting: new Set(nodes), timer })
+    for (const node of nodes) if (this.#snapshotSent.has(node)) this.#ping(ctx, node, id)
+    return undefined
   }
 
-  /** Keeps the timer of barrier `id`, to cancel when it finishes. */
-  setTimer(id: number, timer: Ref): void {
-    const barrier = this.#open.get(id)
-    if (barrier !== undefined) barrier.timer = timer
-  }
-
-  /** This node's snapshot went to `node`: returns the open barriers that wait for it (to ping it now). */
-  snapshotSent(node: string): number[] {
+  /** This node's snapshot went to `node` (it answered its `discover`): the barriers waiting for it ask it now. */
+  snapshotSent(ctx: Ctx, node: string): void {
     this.#snapshotSent.add(node)
-    const ids: number[] = []
-    for (const [id, barrier] of this.#open) if (barrier.waiting.has(node)) ids.push(id)
-    return ids
+    for (const [id, barrier] of this.#open) if (barrier.waiting.has(node)) this.#ping(ctx, node, id)
   }
 
-  /** `node` answered barrier `id`; returns the barrier when that was the last answer (it is closed). */
-  answered(id: number, node: string): { from: From; timer: Ref | undefined } | undefined {
-    const barrier = this.#open.get(id)
-    if (barrier === undefined) return undefined
-    barrier.waiting.delete(node)
-    if (barrier.waiting.size > 0) return undefined
-    this.#open.delete(id)
-    return barrier
-  }
-
-  /** `node` went down: it is waited for no longer; returns the barriers it finished (they are closed). */
-  nodeDown(node: string): { from: From; timer: Ref | undefined }[] {
+  /** `node` went down: it is waited for no longer, and the barriers it was the last of answer. */
+  nodeDown(ctx: Ctx, node: string): void {
     this.#snapshotSent.delete(node)
-    const done: Barrier[] = []
     for (const [id, barrier] of this.#open) {
-      if (barrier.waiting.delete(node) && barrier.waiting.size === 0) {
-        this.#open.delete(id)
-        done.push(barrier)
+      if (barrier.waiting.delete(node) && barrier.waiting.size === 0) this.#finish(ctx, id, barrier)
+    }
+  }
+
+  /** Handles a barrier message: answers a ping, counts a pong, ends a barrier at its timeout (naming the missing). */
+  handle(ctx: Ctx, msg: BarrierMessage): void {
+    switch (msg.t) {
+      case 'ping':
+        if (msg.peer instanceof Pid && Number.isSafeInteger(msg.id)) ctx.send(msg.peer, { t: 'pong', node: ctx.self.node, id: msg.id } satisfies BarrierMessage)
+        return
+      case 'pong': {
+        const barrier = this.#open.get(msg.id)
+        if (barrier === undefined || !barrier.waiting.delete(msg.node)) return
+        if (barrier.waiting.size === 0) this.#finish(ctx, msg.id, barrier)
+        return
+      }
+      case 'syncTimeout': {
+        const barrier = this.#open.get(msg.id)
+        if (barrier === undefined) return
+        this.#open.delete(msg.id)
+        ctx.reply(barrier.from, { missing: [...barrier.waiting].sort() } satisfies BarrierOutcome)
       }
     }
-    return done
   }
 
-  /** Barrier `id` ran out of time: closes it; returns its caller and the nodes that never answered. */
-  expire(id: number): { from: From; missing: string[] } | undefined {
-    const barrier = this.#open.get(id)
-    if (barrier === undefined) return undefined
+  #ping(ctx: Ctx, node: string, id: number): void {
+    const peer = this.#peerOf(node)
+    if (peer !== undefined) ctx.send(peer, { t: 'ping', peer: ctx.self, id } satisfies BarrierMessage)
+  }
+
+  #finish(ctx: Ctx, id: number, barrier: Barrier): void {
     this.#open.delete(id)
-    return { from: barrier.from, missing: [...barrier.waiting].sort() }
+    if (barrier.timer !== undefined) ctx.cancelTimer(barrier.timer)
+    ctx.reply(barrier.from, null satisfies BarrierOutcome)
   }
 }

@@ -16,7 +16,6 @@
  * `track` by one message; a node's entries leave at nodedown even if its processes live on (a partition), and come
  * back as joins when it heals.
  */
-import type { Ctx, From } from '../../actor/ctx.ts'
 import type { ServerBehaviour } from '../../actor/server-behaviour.ts'
 import { serializableBound, sharedMessageCodec } from '../../codec.ts'
 import { CohortError, InvalidOptionError, describeValue } from '../../errors.ts'
@@ -29,7 +28,7 @@ import { SnapshotGathering, partBytesOf, partFields, partFieldsValid, splitSnaps
 import type { PartFields } from '../snapshot-parts.ts'
 import { ServiceHandle } from '../service-handle.ts'
 import { DEFAULT_SYNCED_OPTIONS, SyncBarriers } from '../sync-barriers.ts'
-import type { BarrierOutcome, SyncedOptions } from '../sync-barriers.ts'
+import type { BarrierMessage, BarrierOutcome, SyncedOptions } from '../sync-barriers.ts'
 import { PresenceTable } from './presence-table.ts'
 import type { PresenceDiff, PresenceEntry, PresenceListener, WirePresence } from './presence-table.ts'
 
@@ -89,9 +88,7 @@ type TrackerMessage =
   | { t: 'nodeup'; node: string }
   | { t: 'nodedown'; node: string }
   // A barrier of `synced()` (sync-barriers.ts), sent after every delta the asking node sent before.
-  | { t: 'ping'; peer: Pid; id: number }
-  | { t: 'pong'; node: string; id: number }
-  | { t: 'syncTimeout'; id: number }
+  | BarrierMessage
 
 /** The request behind `synced`, answered with a BarrierOutcome. */
 type TrackerRequest = { t: 'synced'; timeoutMs: number }
@@ -285,28 +282,17 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
   const malformed = (msg: unknown): void => {
     logger.warn({ msg: describeValue(msg) }, 'a presence tracker dropped a malformed message')
   }
-  const ping = (ctx: Ctx, node: string, id: number): void => {
-    const peer = peers.pidOf(node)
-    if (peer !== undefined) ctx.send(peer, { t: 'ping', peer: ctx.self, id } satisfies TrackerMessage)
-  }
-  const finish = (ctx: Ctx, done: { from: From; timer: Ref | undefined }): void => {
-    if (done.timer !== undefined) ctx.cancelTimer(done.timer)
-    ctx.reply(done.from, null satisfies BarrierOutcome)
-  }
   return {
     name,
     init(_args, ctx) {
       for (const node of system.nodes()) peers.discover(ctx, node)
-      return { monitors: new Map(), barriers: new SyncBarriers() }
+      return { monitors: new Map(), barriers: new SyncBarriers((node) => peers.pidOf(node)) }
     },
     handleCall(request: TrackerRequest, from, state, ctx) {
       if (request?.t !== 'synced') return { reply: { missing: [] } satisfies BarrierOutcome, state }
       // After every delta sent so far (this call sits behind the local changes in the mailbox), so a ping follows them.
-      const { id, pingNow } = state.barriers.open(from, system.nodes())
-      if (id === undefined) return { reply: null satisfies BarrierOutcome, state }
-      for (const node of pingNow) ping(ctx, node, id)
-      state.barriers.setTimer(id, ctx.sendAfter(ctx.self, { t: 'syncTimeout', id } satisfies TrackerMessage, request.timeoutMs))
-      return { noreply: state }
+      const reply = state.barriers.open(ctx, from, system.nodes(), request.timeoutMs)
+      return reply === undefined ? { noreply: state } : { reply, state }
     },
     handleInfo(msg: TrackerMessage | Down, state, ctx) {
       if (typeof msg !== 'object' || msg === null) {
@@ -337,12 +323,12 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
           peers.discover(ctx, msg.node)
           return state
         case 'nodedown':
-          for (const done of state.barriers.nodeDown(msg.node)) finish(ctx, done)
+          state.barriers.nodeDown(ctx, msg.node)
           return state
         case 'discover':
           peers.answerDiscover(ctx, msg.peer, syncParts(ctx.self, table.snapshot(system.node), partBytesOf(system)), (node) => table.dropNode(node))
           // The peer has this node's snapshot now: barriers waiting for it can ask it.
-          if (msg.peer instanceof Pid && peers.has(msg.peer)) for (const id of state.barriers.snapshotSent(msg.peer.node)) ping(ctx, msg.peer.node, id)
+          if (msg.peer instanceof Pid && peers.has(msg.peer)) state.barriers.snapshotSent(ctx, msg.peer.node)
           return state
         case 'sync': {
           if (!peers.accepts(msg.peer)) return state
@@ -392,18 +378,10 @@ function trackerBehaviour(system: ActorSystem, name: string, table: PresenceTabl
           return state
         }
         case 'ping':
-          if (msg.peer instanceof Pid && Number.isSafeInteger(msg.id)) ctx.send(msg.peer, { t: 'pong', node: system.node, id: msg.id } satisfies TrackerMessage)
+        case 'pong':
+        case 'syncTimeout':
+          state.barriers.handle(ctx, msg)
           return state
-        case 'pong': {
-          const done = state.barriers.answered(msg.id, msg.node)
-          if (done !== undefined) finish(ctx, done)
-          return state
-        }
-        case 'syncTimeout': {
-          const expired = state.barriers.expire(msg.id)
-          if (expired !== undefined) ctx.reply(expired.from, { missing: expired.missing } satisfies BarrierOutcome)
-          return state
-        }
         default:
           malformed(msg)
           return state
