@@ -395,11 +395,20 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
           return state
         }
         case 'ping':
+          if (!(msg.peer instanceof Pid) || !Number.isSafeInteger(msg.id)) {
+            drop(msg.peer, 'ping', 'peer must be a pid and id an integer')
+            return state
+          }
           // Every batch the peer sent before this ping is applied: messages between two actors arrive in order.
-          if (msg.peer instanceof Pid && Number.isSafeInteger(msg.id)) ctx.send(msg.peer, { t: 'pong', peer: ctx.self, id: msg.id } satisfies MapMessage)
+          ctx.send(msg.peer, { t: 'pong', peer: ctx.self, id: msg.id } satisfies MapMessage)
           return state
         case 'pong':
-          if (isCurrent(peers, msg.peer) && Number.isSafeInteger(msg.id)) {
+          if (!Number.isSafeInteger(msg.id)) {
+            drop(msg.peer, 'pong', 'id must be an integer')
+            return state
+          }
+          // One from an incarnation that was replaced meanwhile counts for nothing.
+          if (isCurrent(peers, msg.peer)) {
             const done = confirmations.pong(msg.id, msg.peer, shared.rounds.isCaughtUp(msg.peer.node))
             if (done !== undefined) finish(ctx, [done])
           }
