@@ -214,6 +214,8 @@ export function mapBehaviour<V>(shared: Shared<V>, name: string): ServerBehaviou
       const id = confirmations.open(from, peers.nodes(), request.atLeast, request.upTo)
       if (id === undefined) return { reply: { confirmed: [], missing: [] } satisfies ConfirmationOutcome, state }
       if (request.timeoutMs !== Infinity) confirmations.setTimer(id, ctx.sendAfter(ctx.self, { t: 'confirmTimeout', id } satisfies MapMessage, request.timeoutMs))
+      const oldest = confirmations.overflow()
+      if (oldest !== undefined) finish(ctx, [oldest])
       // What the confirmation waits for leaves now, not after the turn's flush; then the pings follow it.
       while (outbox.taken < request.upTo && !(ctx as Ctx & { readonly paused: boolean }).paused && sendBatch(ctx));
       pingDue(ctx)

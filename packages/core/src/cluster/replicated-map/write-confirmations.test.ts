@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { From } from '../../actor/ctx.ts'
 import { Pid } from '../../pid.ts'
 import { Ref } from '../../ref.ts'
-import { WriteConfirmations } from './write-confirmations.ts'
+import { MAX_OPEN_CONFIRMATIONS, WriteConfirmations } from './write-confirmations.ts'
 
 const from = { pid: new Pid('a@h', 1, 1), ref: new Ref('a@h', 1, 1) } as unknown as From
 /** A peer's map actor; another `creation` is another incarnation of it. */
@@ -56,6 +56,18 @@ describe('WriteConfirmations', () => {
     expect(c.expire(id)?.outcome).toEqual({ confirmed: ['c@h'], missing: ['b@h', 'd@h'] })
     expect(c.expire(id)).toBeUndefined()
     expect(c.pong(id, pidOf('b@h'), true)).toBeUndefined()
+  })
+
+  it('keeps at most MAX_OPEN_CONFIRMATIONS open: past it the oldest answers what it has', () => {
+    const c = new WriteConfirmations()
+    const first = c.open(from, ['b@h'], 1, 0)!
+    c.pingDue(0, (_id, node) => pidOf(node))
+    for (let i = 1; i < MAX_OPEN_CONFIRMATIONS; i++) c.open(from, ['b@h'], 1, 0)
+    expect(c.overflow()).toBeUndefined()
+    c.open(from, ['b@h'], 1, 0)
+    expect(c.overflow()?.outcome).toEqual({ confirmed: [], missing: ['b@h'] })
+    expect(c.size).toBe(MAX_OPEN_CONFIRMATIONS)
+    expect(c.pong(first, pidOf('b@h'), true)).toBeUndefined()
   })
 
   it('has nothing to wait for with no peers or atLeast 0', () => {

@@ -11,10 +11,15 @@
  *
  * A confirmation ends when `atLeast` peers count, when no peer is left to hear from (each answered or left), or at
  * its timeout. A peer that leaves (or comes back as a new incarnation, which never saw the ping) is not waited for.
+ * At most `MAX_OPEN_CONFIRMATIONS` wait at once: one without a timeout that a peer never answers (a peer of an
+ * earlier version) would otherwise stay for good, its caller long gone; past it the oldest answers what it has.
  */
 import type { From } from '../../actor/ctx.ts'
 import type { Pid } from '../../pid.ts'
 import type { Ref } from '../../ref.ts'
+
+/** The most confirmations a map keeps open; past it the oldest ends at once, as at its timeout. */
+export const MAX_OPEN_CONFIRMATIONS = 10_000
 
 /** What a confirmation answers its caller: the peers that hold the writes, and those that did not say so in time. */
 export interface ConfirmationOutcome {
@@ -132,6 +137,14 @@ export class WriteConfirmations {
       if (finished !== undefined) done.push(finished)
     }
     return done
+  }
+
+  /** The oldest confirmation, ended as at its timeout, when more than MAX_OPEN_CONFIRMATIONS are open. */
+  overflow(): FinishedConfirmation | undefined {
+    if (this.#open.size <= MAX_OPEN_CONFIRMATIONS) return undefined
+    const [oldest] = this.#open.keys()
+    const c = this.#open.get(oldest!)!
+    return { ...this.expire(oldest!)!, timer: c.timer }
   }
 
   /** Confirmation `id` ran out of time: closes it, with the peers that did not count as missing. */
