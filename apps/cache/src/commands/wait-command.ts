@@ -3,11 +3,12 @@
  * it (the replicated map's `replicatedTo`), or until `timeout` ms (0: no limit), and answers how many do. As in
  * Redis, it makes no write conditional: a peer that did not confirm in time may still get the writes.
  *
- * Where it differs from Redis: Redis counts the replicas that acknowledged this client's own writes; the cache counts
- * the peers that hold every write of this node before the call, a superset, so it never answers more. Redis answers
- * `WAIT 0 …` with the replicas that already acknowledged; the cache answers 0 at once, since knowing would take a
- * round trip the command asked not to wait for. And with fewer peers than asked for, it answers once every peer it
- * could ask has answered, not at the timeout: no one else can confirm.
+ * Where it differs from Redis: Redis counts the replicas that acknowledged its replication stream up to this
+ * client's last write; the cache counts the peers that hold every write of this node before the WAIT, a later point
+ * when other clients wrote meanwhile, so it can only answer lower. Redis answers `WAIT 0 …` with the replicas that
+ * already acknowledged; the cache answers 0 at once, since knowing would take a round trip the command asked not to
+ * wait for. And with fewer peers than asked for, it answers once every peer it could ask has answered, not at the
+ * timeout: no one else can confirm.
  */
 import type { CommandSpec } from '../command-table.ts'
 import { NOT_AN_INTEGER, parseInteger } from '../command-arguments.ts'
