@@ -71,15 +71,19 @@ describe('InPlaceFrameReader', () => {
       for (const f of all) ends.add((end += f.length))
       let at = 0
       let inPlace = 0
+      let lastFrame: Buffer | undefined
       for (const [i, c] of chunks.entries()) {
         at += c.length
         if (!readInPlace[i]) {
-          expect(c.buffer.byteLength).toBe(SLAB_BYTES)
+          // A slab's bytes, or what followed the last frame read in place, in the room after it.
+          if (c.buffer !== lastFrame?.buffer) expect(c.buffer.byteLength).toBe(SLAB_BYTES)
+          else expect(c.byteOffset).toBeGreaterThanOrEqual(lastFrame.length)
           continue
         }
         inPlace++
+        lastFrame = c
         expect(c.byteOffset).toBe(0)
-        expect(c.buffer.byteLength).toBe(c.length)
+        expect(c.buffer.byteLength).toBe(c.length + READ_AFTER_LARGE_BYTES)
         expect(c.length).toBeGreaterThan(IN_PLACE_MIN_BYTES)
         expect(ends.has(at)).toBe(true)
       }
@@ -99,17 +103,19 @@ describe('InPlaceFrameReader', () => {
     // The small frame goes on as a view of the slab, the big one, from its header on, as a Buffer of its own.
     expect(chunks.map((c) => c.length)).toEqual([small.length, big.length, small.length, big.length])
     expect(chunks[1]!.equals(big)).toBe(true)
-    expect(chunks[1]!.buffer.byteLength).toBe(big.length)
+    expect(chunks[1]!.buffer.byteLength).toBe(big.length + READ_AFTER_LARGE_BYTES)
     expect(chunks[3]!.equals(big)).toBe(true)
     expect(reader.framesReadInPlace).toBe(2)
   })
 
-  it('reads little after a large frame, so the next large frame copies little of itself', () => {
+  it('takes what follows a large frame in the read that ends it: one read per large frame', () => {
     const big = frame(64 * 1024, true, 3)
-    const reader = new InPlaceFrameReader(() => undefined, MAX_PAYLOAD)
+    const small = frame(10, false, 4)
+    const chunks: Buffer[] = []
+    const reader = new InPlaceFrameReader((chunk) => chunks.push(chunk), MAX_PAYLOAD)
     reader.readLargeFramesInPlace = true
     let fed = 0
-    const stream = Buffer.concat([big, big])
+    const stream = Buffer.concat([big, small, big, big])
     const sizes: number[] = []
     while (fed < stream.length) {
       const target = reader.nextBuffer()
@@ -120,8 +126,37 @@ describe('InPlaceFrameReader', () => {
       fed += n
       reader.read(n)
     }
-    // A slab read, the first frame's rest in place, a short read, the second frame's rest in place.
-    expect(sizes).toEqual([SLAB_BYTES, big.length - 100, READ_AFTER_LARGE_BYTES, big.length - READ_AFTER_LARGE_BYTES])
+    // A slab read, then each frame's rest with what follows it: the small frame and the next header come along.
+    const room = READ_AFTER_LARGE_BYTES
+    expect(sizes).toEqual([SLAB_BYTES, big.length - 100 + room, big.length - (room - small.length) + room, big.length - room + room])
+    expect(reader.framesReadInPlace).toBe(3)
+    expect(Buffer.concat(chunks).equals(stream)).toBe(true)
+    // The small frame went on as a view of the room after the first large frame, never read into again.
+    const first = chunks.find((c) => c.length === big.length)!
+    const view = chunks.find((c) => c.length === small.length)!
+    expect(view.buffer).toBe(first.buffer)
+    expect(view.equals(small)).toBe(true)
+  })
+
+  it('reads little after a large frame whose read ended with it, so the next large frame copies little of itself', () => {
+    const big = frame(64 * 1024, true, 3)
+    const reader = new InPlaceFrameReader(() => undefined, MAX_PAYLOAD)
+    reader.readLargeFramesInPlace = true
+    let fed = 0
+    const stream = Buffer.concat([big, big])
+    const sizes: number[] = []
+    while (fed < stream.length) {
+      const target = reader.nextBuffer()
+      sizes.push(target.length)
+      // 100 bytes have arrived at the first read; then the sender's writes end where its frames end.
+      const frameEnd = fed < big.length ? big.length : stream.length
+      const n = Math.min(target.length, frameEnd - fed, fed === 0 ? 100 : Infinity)
+      stream.copy(target, 0, fed, fed + n)
+      fed += n
+      reader.read(n)
+    }
+    const room = READ_AFTER_LARGE_BYTES
+    expect(sizes).toEqual([SLAB_BYTES, big.length - 100 + room, room, big.length - room + room])
     expect(reader.framesReadInPlace).toBe(2)
   })
 

@@ -7,7 +7,8 @@
  * into one buffer; for a 64 KiB message that is a second copy of every byte after the kernel's. This reader reads
  * small frames into a reused slab, handing each read on as it is (a view, no copy), and reads the rest of a large
  * frame into a Buffer of its own, handed on whole once its last byte is in, so `ws`'s receiver takes it as one chunk
- * and its message is a view of it.
+ * and its message is a view of it. That Buffer has a little room after the frame, so the read that ends the frame
+ * also takes what follows it.
  *
  * Gotchas: it tracks the frames' boundaries from the first byte of the WebSocket stream, so bytes `ws` got another
  * way (the bytes that came with the upgrade, unshifted into the socket) must be passed to `skip`. It reads a frame in
@@ -30,8 +31,10 @@ const MIN_SLAB_SPACE = 16 * 1024
 export const IN_PLACE_MIN_BYTES = 16 * 1024
 
 /**
- * The read after a large frame is this small, so that the next frame's header arrives with little of its payload
- * (which is copied into the frame's Buffer) when large frames come one after another.
+ * A large frame's Buffer has this much room after the frame, so that the read of its last bytes also takes what
+ * follows it (the next frames' headers, a small frame, the start of the next large frame's payload, which is copied
+ * into that frame's Buffer) instead of a read of its own: one read per large frame, where there were two. When that
+ * read ends with the frame, the next read is this small, for the same reason.
  */
 export const READ_AFTER_LARGE_BYTES = 1024
 
@@ -72,9 +75,11 @@ export class InPlaceFrameReader {
   /** The bytes of a header split across reads. */
   readonly #header = Buffer.alloc(MAX_HEADER_BYTES)
   #headerFilled = 0
-  /** The frame being read in place, and how much of it is in. */
+  /** The Buffer a frame is being read into in place (the frame, then room for what follows), and how much is in. */
   #frame: Buffer | undefined
   #frameFilled = 0
+  /** Bytes of the frame being read in place: its header and payload. */
+  #frameLength = 0
   /** Set on a frame `ws` will refuse: from then on every byte is handed on and the boundaries are not tracked. */
   #lost = false
 
@@ -101,11 +106,14 @@ export class InPlaceFrameReader {
     const frame = this.#frame
     if (frame !== undefined) {
       this.#frameFilled += nread
-      if (this.#frameFilled < frame.length) return
+      const length = this.#frameLength
+      if (this.#frameFilled < length) return
       this.#frame = undefined
       this.#readLimit = READ_AFTER_LARGE_BYTES
       this.framesReadInPlace++
-      this.#handOn(frame)
+      this.#handOn(frame.subarray(0, length))
+      // What came after the frame in the same read: never read into again, so handed on as a view.
+      if (this.#frameFilled > length) this.#scan(frame.subarray(length, this.#frameFilled), true)
       return
     }
     const chunk = (this.#target as Buffer).subarray(0, nread)
@@ -156,10 +164,12 @@ export class InPlaceFrameReader {
         continue
       }
       if (frameStart > 0) this.#handOn(bytes.subarray(0, frameStart))
-      const frame = Buffer.allocUnsafeSlow(end - frameStart + missing)
+      const length = end - frameStart + missing
+      const frame = Buffer.allocUnsafeSlow(length + READ_AFTER_LARGE_BYTES)
       bytes.copy(frame, 0, frameStart, end)
       this.#frame = frame
       this.#frameFilled = end - frameStart
+      this.#frameLength = length
       return
     }
     if (handOn) this.#handOn(bytes)
