@@ -41,11 +41,27 @@ describe('interleaved rounds', () => {
     expect(interleavedGroups([base, late, after, phased]).size).toBe(0)
   })
 
-  it('interleaves the issue targets of the real registry: 64 B and object pairs, 1 MiB, replicated writes, not the call latencies', () => {
+  it('brings the baseline a target is judged by into its rounds, from wherever it stands', () => {
+    const judge = job('judge')
+    const judged = job('judged', { baselines: ['base', 'judge'], target: { ...target, against: 'judge' } })
+    const phasedJudge = job('phasedJudge', {}, { phases: 3 })
+    const judgedByPhased = job('judgedByPhased', { baselines: ['base', 'phasedJudge'], target: { ...target, against: 'phasedJudge' } })
+    const all = [base, judged, judgedByPhased, plain, judge, phasedJudge]
+    expect(interleavedGroups(all)).toEqual(new Map([[base, [judged, judge, judgedByPhased]]]))
+    expect(planRuns(all, 2, 4).map((r) => `${r.job.id} ${r.round}/${r.rounds}`)).toEqual([
+      'base 1/2', 'judged 1/2', 'judge 1/2', 'judgedByPhased 1/2',
+      'base 2/2', 'judged 2/2', 'judge 2/2', 'judgedByPhased 2/2',
+      'plain 1/1', 'phasedJudge 1/1',
+    ])
+  })
+
+  it('interleaves the issue targets of the real registry: 64 B and object pairs, 64 KiB with Erlang, 1 MiB, replicated writes, not the call latencies', () => {
     const groups = new Map([...interleavedGroups(SCENARIOS)].map(([head, members]) => [head.id, members.map((m) => m.id)]))
     expect(groups.get('baseline.ws-msgpackr.oneway.64B')).toEqual(['remote.oneway.64B.pairs1', 'remote.oneway.64B.pairs8', 'remote.oneway.64B.pairs64', 'remote.oneway.64B.pairs256'])
     expect(groups.get('baseline.ws-msgpackr.oneway.object')).toEqual(['remote.oneway.object.pairs1', 'remote.oneway.object.pairs8', 'remote.oneway.object.pairs64', 'replicated.writes.writers1'])
     expect(groups.get('baseline.ws-msgpackr.oneway.1MiB')).toEqual(['remote.oneway.1MiB.pairs1'])
+    // 64 KiB is judged by Distributed Erlang, which runs in its rounds too.
+    expect(groups.get('baseline.ws-msgpackr.oneway.64KiB')).toEqual(['remote.oneway.64KiB.pairs1', 'erlang.remote.oneway.64KiB'])
     expect(groups.get('baseline.ws.call.inflight1')).toEqual(['remote.call.inflight1'])
     expect([...groups.values()].flat()).not.toContain('remote.call.latency')
   })

@@ -23,14 +23,16 @@ export interface PlannedRun {
 /**
  * The jobs measured in rounds with each baseline's job: those with a figure that has a target and a primary baseline
  * measured by an earlier job, both single-phase (a latency job's baseline runs after it, at the rates it measured,
- * so it is already measured next to it).
+ * so it is already measured next to it). A target judged by another baseline (`against`) brings that baseline's job
+ * into the same rounds, wherever it stands, when it is single-phase and in no group yet.
  */
 export function interleavedGroups(jobs: readonly JobSpec[]): Map<JobSpec, JobSpec[]> {
   const owner = new Map<string, JobSpec>()
   for (const job of jobs) for (const figure of job.figures) owner.set(figure.name, job)
   const groups = new Map<JobSpec, JobSpec[]>()
+  const grouped = new Set<JobSpec>()
   jobs.forEach((job, index) => {
-    if ((job.phases ?? 1) !== 1) return
+    if ((job.phases ?? 1) !== 1 || grouped.has(job)) return
     for (const figure of job.figures) {
       const primary = figure.baselines?.[0]
       const head = primary === undefined ? undefined : owner.get(primary)
@@ -38,6 +40,12 @@ export function interleavedGroups(jobs: readonly JobSpec[]): Map<JobSpec, JobSpe
       if (jobs.indexOf(head) > index) continue
       const members = groups.get(head) ?? []
       members.push(job)
+      grouped.add(job)
+      const against = figure.target.against === undefined ? undefined : owner.get(figure.target.against)
+      if (against !== undefined && against !== head && against !== job && (against.phases ?? 1) === 1 && !grouped.has(against) && !groups.has(against)) {
+        members.push(against)
+        grouped.add(against)
+      }
       groups.set(head, members)
       return
     }

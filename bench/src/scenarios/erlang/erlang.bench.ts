@@ -5,7 +5,8 @@
  * RESULT lines. Skipped, with the reason, where `erl` or `erlc` is missing. With `tls: true`, both nodes run the
  * TLS distribution (`-proto_dist inet_tls`) with the certificates of child/bench-tls.ts, both sides verified, and
  * the sender runs only the one-way trials (erlang.remote.oneway.<size>.tls); skipped where Erlang's ssl application
- * is missing (Debian's erlang-ssl).
+ * is missing (Debian's erlang-ssl). With `onewayOnly: true`, only the one-way trials too (a job of one size, run in a
+ * target's rounds).
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -72,7 +73,7 @@ runScenario(async (params: ScenarioParams) => {
       })
       receiver!.once('exit', (code) => reject(new Error(`erlang receiver exited (${code}): ${out}`)))
     })
-    const args = [receiverName, String(params.warmupMs), String(params.trialMs), String(params.trials), ...sizes.map(String), ...(tls ? ['oneway'] : [])]
+    const args = [receiverName, String(params.warmupMs), String(params.trialMs), String(params.trials), ...sizes.map(String), ...(tls || params['onewayOnly'] === true ? ['oneway'] : [])]
     const output = await new Promise<string>((resolve, reject) => {
       const sender = spawn('erl', ['-noshell', ...dist, '-name', `cbsend${tag}@127.0.0.1`, '-setcookie', cookie, '-pa', dir, '-run', 'cohort_bench', 'sender', ...args], {
         stdio: ['ignore', 'pipe', 'inherit'],
