@@ -132,9 +132,34 @@ function onewayJobs(): JobSpec[] {
       ],
     })
     if (size.label === '64B') jobs.push(...pairJobs())
+    if (size.label === '64KiB') jobs.push(busyWaitOnewayJob(size))
     if ((TLS_SIZES as readonly string[]).includes(size.label)) jobs.push(tlsJob(size))
   }
   return jobs
+}
+
+/**
+ * The same one pair with `busyWaitMs` on both nodes (no target): on a virtual machine the 64 KiB row runs at one of
+ * two speeds from one process to the next, and the slow one is the receiver sleeping between reads and being woken
+ * through the hypervisor. This row shows what not sleeping buys, beside the default's.
+ */
+function busyWaitOnewayJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
+  const name = `remote.oneway.${size.label}.busywait.pairs1`
+  return {
+    id: name,
+    file: 'remote/remote-oneway.bench.js',
+    params: () => ({ size: size.bytes, label: size.label, pairs: 1, busyWaitMs: BUSY_WAIT_MS }),
+    figures: [
+      {
+        name,
+        metric: 'throughput',
+        unit: 'msg/s',
+        secondaryUnit: 'MB/s',
+        baselines: [`remote.oneway.${size.label}.pairs1`, `erlang.remote.oneway.${size.label}`],
+        notes: `both nodes with busyWaitMs: ${BUSY_WAIT_MS} (polling, not sleeping, after each frame); the first ratio is to the default's row, the second to Distributed Erlang, whose schedulers also spin before they sleep`,
+      },
+    ],
+  }
 }
 
 /** The large sizes also measured over wss://, beside the same row over ws://. */

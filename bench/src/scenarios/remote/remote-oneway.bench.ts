@@ -40,7 +40,7 @@ runScenario(async (params: ScenarioParams) => {
     const out = stats.peers.find((p) => p.node === peerName)
     return [
       {
-        name: `remote.oneway.${params['label'] as string}${params['tls'] === true ? '.tls' : ''}.pairs${pairs}`,
+        name: `remote.oneway.${params['label'] as string}${params['tls'] === true ? '.tls' : ''}${Number(params['busyWaitMs'] ?? 0) > 0 ? '.busywait' : ''}.pairs${pairs}`,
         values: rates,
         secondary: { unit: 'MB/s', values: megabytesPerSecond(params, rates, byteRates, size) },
         extra: { sizeBytes: size, pairs, batchPerStep: batch, messagesOut: out?.messagesOut, bytesOut: out?.bytesOut },
