@@ -140,8 +140,8 @@ function onewayJobs(): JobSpec[] {
 
 /**
  * The same one pair with `busyWaitMs` on both nodes (no target): on a virtual machine the 64 KiB row runs at one of
- * two speeds from one process to the next, and the slow one is the receiver sleeping between reads and being woken
- * through the hypervisor. This row shows what not sleeping buys, beside the default's.
+ * two speeds from one process to the next, and the slow one goes with processes that sleep and are woken through the
+ * hypervisor far more often. This row shows what not sleeping buys, beside the default's.
  */
 function busyWaitOnewayJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
   const name = `remote.oneway.${size.label}.busywait.pairs1`
