@@ -139,27 +139,34 @@ function onewayJobs(): JobSpec[] {
 }
 
 /**
- * The same one pair with `busyWaitMs` on both nodes (no target): on a virtual machine the 64 KiB row runs at one of
- * two speeds from one process to the next, and the slow one goes with processes that sleep and are woken through the
- * hypervisor far more often. This row shows what not sleeping buys, beside the default's.
+ * One sender/receiver pair of `size` with one thing changed from remote.oneway.<size>.pairs1 (`variant` in the name,
+ * `params` added), no target: the first baseline is the default's row, the second Distributed Erlang's counterpart.
  */
-function busyWaitOnewayJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
-  const name = `remote.oneway.${size.label}.busywait.pairs1`
+function onePairVariantJob(size: (typeof MESSAGE_SIZES)[number], variant: string, params: Record<string, unknown>, erlang: string, notes: string): JobSpec {
+  const name = `remote.oneway.${size.label}.${variant}.pairs1`
   return {
     id: name,
     file: 'remote/remote-oneway.bench.js',
-    params: () => ({ size: size.bytes, label: size.label, pairs: 1, busyWaitMs: BUSY_WAIT_MS }),
+    params: () => ({ size: size.bytes, label: size.label, pairs: 1, ...params }),
     figures: [
-      {
-        name,
-        metric: 'throughput',
-        unit: 'msg/s',
-        secondaryUnit: 'MB/s',
-        baselines: [`remote.oneway.${size.label}.pairs1`, `erlang.remote.oneway.${size.label}`],
-        notes: `both nodes with busyWaitMs: ${BUSY_WAIT_MS} (polling, not sleeping, after each frame); the first ratio is to the default's row, the second to Distributed Erlang, whose schedulers also spin before they sleep`,
-      },
+      { name, metric: 'throughput', unit: 'msg/s', secondaryUnit: 'MB/s', baselines: [`remote.oneway.${size.label}.pairs1`, erlang], notes },
     ],
   }
+}
+
+/**
+ * The same one pair with `busyWaitMs` on both nodes: on a virtual machine the 64 KiB row runs at one of two speeds
+ * from one process to the next, and the slow one goes with processes that sleep and are woken through the hypervisor
+ * far more often. This row shows what not sleeping buys, beside the default's.
+ */
+function busyWaitOnewayJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
+  return onePairVariantJob(
+    size,
+    'busywait',
+    { busyWaitMs: BUSY_WAIT_MS },
+    `erlang.remote.oneway.${size.label}`,
+    `both nodes with busyWaitMs: ${BUSY_WAIT_MS} (polling, not sleeping, after each frame); the first ratio is to the default's row, the second to Distributed Erlang, whose schedulers also spin before they sleep`,
+  )
 }
 
 /** The large sizes also measured over wss://, beside the same row over ws://. */
@@ -167,23 +174,13 @@ const TLS_SIZES = ['64KiB', '1MiB'] as const
 
 /** One pair over wss://: what TLS costs a large message (no target; the ratio is to the same row over ws://). */
 function tlsJob(size: (typeof MESSAGE_SIZES)[number]): JobSpec {
-  const name = `remote.oneway.${size.label}.tls.pairs1`
-  return {
-    id: name,
-    file: 'remote/remote-oneway.bench.js',
-    params: () => ({ size: size.bytes, label: size.label, pairs: 1, tls: true }),
-    figures: [
-      {
-        name,
-        metric: 'throughput',
-        unit: 'msg/s',
-        secondaryUnit: 'MB/s',
-        baselines: [`remote.oneway.${size.label}.pairs1`, `erlang.remote.oneway.${size.label}.tls`],
-        notes:
-          'the same one pair over wss://, both nodes with `tls` and `ca` (a P-256 node certificate and the CA that signed it; the record layer is what Node negotiates by default); large frames are read in place as over ws://, what TLS decrypts going straight into the frame\'s Buffer; the first ratio is to the same row over ws://, what TLS costs, the second to Distributed Erlang over TLS with the same certificates',
-      },
-    ],
-  }
+  return onePairVariantJob(
+    size,
+    'tls',
+    { tls: true },
+    `erlang.remote.oneway.${size.label}.tls`,
+    'the same one pair over wss://, both nodes with `tls` and `ca` (a P-256 node certificate and the CA that signed it; the record layer is what Node negotiates by default); large frames are read in place as over ws://, what TLS decrypts going straight into the frame\'s Buffer; the first ratio is to the same row over ws://, what TLS costs, the second to Distributed Erlang over TLS with the same certificates',
+  )
 }
 
 /** 64 B one-way with 8 to 256 pairs: run right after one pair's, so that both stand beside the same baseline. */
